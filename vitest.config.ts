@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` is pure logic that runs anywhere; `kernel` opens real
+// AF_XDP sockets in lab namespaces and needs root (see agent/test/kernel.ts).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{agent,shared,web}/src/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'kernel',
+          include: ['agent/test/**/*.test.ts'],
+          environment: 'node',
+          // Sockets, namespaces and XDP programs are machine-wide: one file at a time.
+          fileParallelism: false,
+          pool: 'forks',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          execArgv: ['--import', 'tsx'],
+        },
+      },
+    ],
+  },
+});
