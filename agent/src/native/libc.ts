@@ -1,0 +1,154 @@
+import koffi from 'koffi';
+import { NativeError } from './errors.ts';
+import {
+  CLONE_NEWNET,
+  MAP_ANONYMOUS,
+  MAP_POPULATE,
+  MAP_PRIVATE,
+  MSG_DONTWAIT,
+  POLLIN,
+  PROT_READ,
+  PROT_WRITE,
+  SOL_XDP,
+  XDP_OPTIONS,
+  XDP_OPTIONS_ZEROCOPY,
+  XDP_STATISTICS,
+} from './uapi.ts';
+
+const libc = koffi.load('libc.so.6');
+
+// man 2 mmap / munmap
+const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)');
+const munmap = libc.func('int munmap(void *addr, size_t length)');
+// man 2 poll: struct pollfd { int fd; short events; short revents; }
+const pollRaw = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
+// man 2 sendto; AF_XDP uses an empty sendto as the TX doorbell.
+const sendto = libc.func('long sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t addrlen)');
+// man 2 getsockopt
+const getsockopt = libc.func('int getsockopt(int fd, int level, int name, void *value, _Inout_ uint32_t *length)');
+// man 2 setns: moves only the calling thread.
+const setnsRaw = libc.func('int setns(int fd, int nstype)');
+const socketRaw = libc.func('int socket(int domain, int type, int protocol)');
+const closeRaw = libc.func('int close(int fd)');
+// man 3 if_nametoindex: 0 when the interface does not exist in this namespace.
+const ifNametoindex = libc.func('unsigned int if_nametoindex(const char *name)');
+// memmove(p, p, 0) returns p: the one portable way to turn a numeric address
+// back into a pointer that koffi.view accepts, e.g. in another thread.
+const memmoveAddress = libc.func('void *memmove(uintptr_t dst, uintptr_t src, size_t n)');
+// man 3 vsnprintf: formats the va_list that libbpf and libxdp hand their print callbacks.
+const vsnprintf = libc.func('int vsnprintf(_Out_ uint8_t *buf, size_t size, const char *format, void *args)');
+
+function fail(operation: string, hint?: string): never {
+  throw new NativeError(operation, koffi.errno(), hint);
+}
+
+/** Anonymous, pre-faulted memory for a UMEM. Returns its address as a number. */
+export function mapAnonymous(length: number): number {
+  const pointer = mmap(null, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  const address = Number(koffi.address(pointer));
+  // MAP_FAILED is (void *)-1.
+  if (address === 2 ** 64 - 1 || address === -1 || pointer === null) {
+    fail(`mmap of ${length} bytes`, 'not enough memory: use fewer or smaller frames');
+  }
+  return address;
+}
+
+export function unmap(address: number, length: number): void {
+  if (munmap(pointerAt(address), length) !== 0) fail('munmap');
+}
+
+/** A pointer koffi can use, from an address that crossed a thread boundary as a number. */
+export function pointerAt(address: number): unknown {
+  return memmoveAddress(address, address, 0);
+}
+
+/** An ArrayBuffer over native memory that this process mapped (rings, UMEM). */
+export function viewAt(address: number, length: number): ArrayBuffer {
+  return koffi.view(pointerAt(address), length);
+}
+
+/**
+ * Waits until `fd` is readable or `timeoutMs` passes; returns whether it became
+ * readable. Blocking: call it from a data-plane worker, never the event loop.
+ */
+export function pollReadable(fd: number, timeoutMs: number): boolean {
+  const pollfd = Buffer.alloc(8);
+  pollfd.writeInt32LE(fd, 0);
+  pollfd.writeInt16LE(POLLIN, 4);
+  const ready = pollRaw(pollfd, 1, timeoutMs);
+  if (ready < 0) {
+    if (koffi.errno() === 4 /* EINTR */) return false;
+    fail('poll');
+  }
+  return ready > 0;
+}
+
+/** Kicks the kernel to process the TX ring. Transient refusals mean "try later" and are not errors. */
+export function wakeupTx(fd: number): void {
+  if (sendto(fd, null, 0, MSG_DONTWAIT, null, 0) >= 0) return;
+  const errno = koffi.errno();
+  // EAGAIN, EBUSY, ENOBUFS, ENETDOWN: the kernel is busy or the link is down; the next kick retries.
+  if (errno === 11 || errno === 16 || errno === 105 || errno === 100) return;
+  fail('sendto (TX wakeup)');
+}
+
+export interface XdpStatisticsWords {
+  rxDropped: number;
+  rxInvalidDescs: number;
+  txInvalidDescs: number;
+  rxRingFull: number;
+  rxFillRingEmptyDescs: number;
+  txRingEmptyDescs: number;
+}
+
+// struct xdp_statistics { __u64 rx_dropped, rx_invalid_descs, tx_invalid_descs,
+//   rx_ring_full, rx_fill_ring_empty_descs, tx_ring_empty_descs; };
+const XDP_STATISTICS_SIZE = 48;
+
+/** getsockopt(XDP_STATISTICS). Older kernels return only the first three fields; the rest read as 0. */
+export function readXdpStatistics(fd: number): XdpStatisticsWords {
+  const buffer = Buffer.alloc(XDP_STATISTICS_SIZE);
+  const length = [XDP_STATISTICS_SIZE];
+  if (getsockopt(fd, SOL_XDP, XDP_STATISTICS, buffer, length) !== 0) fail('getsockopt(XDP_STATISTICS)');
+  const field = (index: number) => Number(buffer.readBigUInt64LE(index * 8));
+  return {
+    rxDropped: field(0),
+    rxInvalidDescs: field(1),
+    txInvalidDescs: field(2),
+    rxRingFull: field(3),
+    rxFillRingEmptyDescs: field(4),
+    txRingEmptyDescs: field(5),
+  };
+}
+
+/** getsockopt(XDP_OPTIONS): whether the socket runs in zero-copy mode. */
+export function readZeroCopy(fd: number): boolean {
+  const buffer = Buffer.alloc(4);
+  const length = [4];
+  if (getsockopt(fd, SOL_XDP, XDP_OPTIONS, buffer, length) !== 0) fail('getsockopt(XDP_OPTIONS)');
+  return (buffer.readUInt32LE(0) & XDP_OPTIONS_ZEROCOPY) !== 0;
+}
+
+/** Moves the calling thread into the network namespace behind `fd`. */
+export function enterNetworkNamespace(fd: number): void {
+  if (setnsRaw(fd, CLONE_NEWNET) !== 0) fail('setns(CLONE_NEWNET)');
+}
+
+export function ifNameToIndex(name: string): number {
+  return ifNametoindex(name);
+}
+
+/** Creates and closes a socket of a family: tells whether the kernel has it. */
+export function probeSocketFamily(family: number, type: number): { ok: true } | { ok: false; error: NativeError } {
+  const fd = socketRaw(family, type, 0);
+  if (fd < 0) return { ok: false, error: new NativeError('socket', koffi.errno()) };
+  closeRaw(fd);
+  return { ok: true };
+}
+
+/** Formats a printf-style message whose arguments arrive as a va_list. */
+export function formatVaList(format: string, args: unknown): string {
+  const buffer = Buffer.alloc(1024);
+  const length = vsnprintf(buffer, buffer.length, format, args);
+  return buffer.toString('utf8', 0, Math.max(0, Math.min(length, buffer.length - 1)));
+}

@@ -1,0 +1,27 @@
+import type { RingMemory } from '../xsk/ring.ts';
+import { viewAt } from './libc.ts';
+import type { RingLayout } from './libxdp.ts';
+import { XDP_ADDR_SIZE, XDP_DESC_SIZE } from './structs.ts';
+
+export type RingEntryKind = 'address' | 'descriptor';
+
+/**
+ * Typed-array views over a ring that libxdp mapped. Works in any thread of the
+ * process: the mapping is process-wide and the layout is plain numbers.
+ */
+export function ringMemoryAt(layout: RingLayout, entry: RingEntryKind, cache: Uint32Array): RingMemory {
+  const entryBytes = entry === 'address' ? XDP_ADDR_SIZE : XDP_DESC_SIZE;
+  return {
+    size: layout.size,
+    producer: new Uint32Array(viewAt(layout.producer, 4)),
+    consumer: new Uint32Array(viewAt(layout.consumer, 4)),
+    flags: new Uint32Array(viewAt(layout.flags, 4)),
+    entries: new Uint32Array(viewAt(layout.descs, layout.size * entryBytes)),
+    cache,
+  };
+}
+
+/** Bytes of one UMEM, for reading and writing frame data. */
+export function umemBytesAt(address: number, length: number): Uint8Array {
+  return new Uint8Array(viewAt(address, length));
+}

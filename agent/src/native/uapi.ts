@@ -1,0 +1,58 @@
+/**
+ * Constants of the kernel's AF_XDP and XDP uapi, taken from the current
+ * kernel headers rather than Debian's: Debian 12's linux/if_xdp.h predates
+ * XDP_USE_SG and TX metadata. Values are ABI and never change once released.
+ */
+
+/** include/linux/socket.h */
+export const AF_XDP = 44;
+export const SOL_XDP = 283;
+export const SOCK_RAW = 3;
+export const MSG_DONTWAIT = 0x40;
+
+/** include/uapi/linux/if_xdp.h: sxdp_flags for bind(). */
+export const XDP_SHARED_UMEM = 1 << 0;
+export const XDP_COPY = 1 << 1;
+export const XDP_ZEROCOPY = 1 << 2;
+export const XDP_USE_NEED_WAKEUP = 1 << 3;
+export const XDP_USE_SG = 1 << 4;
+
+/** include/uapi/linux/if_xdp.h: xdp_umem_reg.flags. */
+export const XDP_UMEM_UNALIGNED_CHUNK_FLAG = 1 << 0;
+export const XDP_UMEM_TX_SW_CSUM = 1 << 1;
+export const XDP_UMEM_TX_METADATA_LEN = 1 << 2;
+
+/** include/uapi/linux/if_xdp.h: flags word of a ring. */
+export const XDP_RING_NEED_WAKEUP = 1 << 0;
+
+/** include/uapi/linux/if_xdp.h: getsockopt names at SOL_XDP. */
+export const XDP_MMAP_OFFSETS = 1;
+export const XDP_STATISTICS = 7;
+export const XDP_OPTIONS = 8;
+export const XDP_OPTIONS_ZEROCOPY = 1 << 0;
+
+/** include/uapi/linux/if_xdp.h: in unaligned mode the top 16 bits of an address carry an offset. */
+export const XSK_UNALIGNED_BUF_OFFSET_SHIFT = 48;
+
+/** include/uapi/linux/if_link.h: how an XDP program is attached. */
+export const XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0;
+export const XDP_FLAGS_SKB_MODE = 1 << 1;
+export const XDP_FLAGS_DRV_MODE = 1 << 2;
+export const XDP_FLAGS_HW_MODE = 1 << 3;
+
+/** xdp/xsk.h of libxdp: keep libxdp from loading its own XDP program. */
+export const XSK_LIBXDP_FLAGS_INHIBIT_PROG_LOAD = 1 << 0;
+
+/** include/uapi/linux/sched.h */
+export const CLONE_NEWNET = 0x4000_0000;
+
+/** include/uapi/asm-generic/poll.h */
+export const POLLIN = 0x001;
+export const POLLOUT = 0x004;
+
+/** include/uapi/asm-generic/mman-common.h and mman.h (x86_64) */
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const MAP_PRIVATE = 0x02;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_POPULATE = 0x8000;

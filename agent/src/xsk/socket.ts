@@ -1,0 +1,109 @@
+import type { SocketConfig } from '@ringside/shared';
+import { NativeError } from '../native/errors.ts';
+import { readXdpStatistics, readZeroCopy, type XdpStatisticsWords } from '../native/libc.ts';
+import { createSocket, deleteSocket, type NativeSocket, type RingLayout } from '../native/libxdp.ts';
+import { inNetworkNamespace } from '../native/netns.ts';
+import {
+  XDP_COPY,
+  XDP_FLAGS_DRV_MODE,
+  XDP_FLAGS_SKB_MODE,
+  XDP_USE_NEED_WAKEUP,
+  XDP_ZEROCOPY,
+  XSK_LIBXDP_FLAGS_INHIBIT_PROG_LOAD,
+} from '../native/uapi.ts';
+import { explainSocketError } from './explain.ts';
+import { type Umem, XskConfigError } from './umem.ts';
+
+export interface SocketPlacement {
+  /** /run/netns/NAME of the namespace the interface lives in; null for the agent's own. */
+  namespacePath: string | null;
+  /** Leave XDP program loading to the caller (it has its own program, or the socket only sends). */
+  inhibitProgramLoad: boolean;
+}
+
+/** An AF_XDP socket bound to one queue of one interface, on a UMEM. */
+export class XskSocket {
+  private native: NativeSocket | null;
+  readonly fd: number;
+  readonly zeroCopyActive: boolean;
+
+  private constructor(
+    readonly config: SocketConfig,
+    readonly umem: Umem,
+    private readonly placement: SocketPlacement,
+    native: NativeSocket,
+  ) {
+    this.native = native;
+    this.fd = native.fd;
+    this.zeroCopyActive = readZeroCopy(native.fd);
+  }
+
+  static create(umem: Umem, config: SocketConfig, placement: SocketPlacement): XskSocket {
+    if (umem.namespacePath !== placement.namespacePath) {
+      // The first socket of a UMEM is the UMEM's own socket: binding it from another
+      // namespace would resolve the interface name's index among the wrong interfaces.
+      throw new Error(
+        `UMEM was created in ${umem.namespacePath ?? 'the agent namespace'}, socket asked for ${placement.namespacePath ?? 'the agent namespace'}`,
+      );
+    }
+    const bindFlags =
+      (config.copy ? XDP_COPY : 0) |
+      (config.zeroCopy ? XDP_ZEROCOPY : 0) |
+      (config.needWakeup ? XDP_USE_NEED_WAKEUP : 0);
+    try {
+      const native = inNetworkNamespace(placement.namespacePath, () =>
+        createSocket(
+          umem.handle,
+          {
+            ifname: config.ifname,
+            queueId: config.queueId,
+            rxSize: config.rxSize,
+            txSize: config.txSize,
+            libxdpFlags: placement.inhibitProgramLoad ? XSK_LIBXDP_FLAGS_INHIBIT_PROG_LOAD : 0,
+            xdpFlags: config.xdpMode === 'drv' ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE,
+            bindFlags,
+          },
+          false,
+        ),
+      );
+      return new XskSocket(config, umem, placement, native);
+    } catch (error) {
+      if (error instanceof NativeError) {
+        const hint = explainSocketError(error.code, config);
+        throw new XskConfigError(
+          `socket on ${config.ifname} queue ${config.queueId} refused (${error.code})${hint ? `: ${hint}` : ''}`,
+          error.code,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private get handle(): NativeSocket {
+    if (!this.native) throw new Error('socket already destroyed');
+    return this.native;
+  }
+
+  get rxLayout(): RingLayout | null {
+    return this.handle.rx?.layout() ?? null;
+  }
+
+  get txLayout(): RingLayout | null {
+    return this.handle.tx?.layout() ?? null;
+  }
+
+  statistics(): XdpStatisticsWords {
+    return readXdpStatistics(this.fd);
+  }
+
+  /**
+   * Unbinds and closes. In the socket's namespace, because libxdp detaches its
+   * XDP program from the interface when the last socket goes.
+   */
+  destroy(): void {
+    const native = this.native;
+    if (!native) return;
+    this.native = null;
+    inNetworkNamespace(this.placement.namespacePath, () => deleteSocket(native));
+  }
+}

@@ -1,0 +1,97 @@
+import type { UmemConfig } from '@ringside/shared';
+import { NativeError } from '../native/errors.ts';
+import { mapAnonymous, pointerAt, unmap } from '../native/libc.ts';
+import { createUmem, deleteUmem, type NativeUmem, type RingLayout } from '../native/libxdp.ts';
+import { inNetworkNamespace } from '../native/netns.ts';
+import { XDP_UMEM_UNALIGNED_CHUNK_FLAG } from '../native/uapi.ts';
+import { explainUmemError } from './explain.ts';
+
+/** A refusal that says what to change; the message is meant for the user. */
+export class XskConfigError extends Error {
+  override readonly name = 'XskConfigError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A UMEM: memory this process mapped, registered with the kernel through
+ * XDP_UMEM_REG, with its FILL and COMPLETION rings. Frames are laid out at
+ * multiples of the frame size in both aligned and unaligned mode, so frame
+ * `i` starts at address `i * frameSize`.
+ */
+export class Umem {
+  readonly address: number;
+  readonly length: number;
+  private native: NativeUmem | null;
+
+  private constructor(
+    readonly config: UmemConfig,
+    readonly namespacePath: string | null,
+    address: number,
+    native: NativeUmem,
+  ) {
+    this.address = address;
+    this.length = config.frameCount * config.frameSize;
+    this.native = native;
+  }
+
+  /**
+   * libxdp opens the UMEM's socket here, and the first socket created on the
+   * UMEM is that very socket: it belongs to the namespace it was opened in, and
+   * bind() resolves the interface there. So a UMEM is created in the network
+   * namespace of the interface its first socket binds to, never elsewhere.
+   */
+  static create(config: UmemConfig, namespacePath: string | null): Umem {
+    const length = config.frameCount * config.frameSize;
+    const address = mapAnonymous(length);
+    try {
+      const native = inNetworkNamespace(namespacePath, () =>
+        createUmem({
+          area: pointerAt(address),
+          size: length,
+          fillSize: config.fillSize,
+          completionSize: config.completionSize,
+          frameSize: config.frameSize,
+          headroom: config.headroom,
+          flags: config.unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0,
+        }),
+      );
+      return new Umem(config, namespacePath, address, native);
+    } catch (error) {
+      unmap(address, length);
+      if (error instanceof NativeError) {
+        throw new XskConfigError(
+          `UMEM registration refused (${error.code}): ${explainUmemError(error.code) ?? error.message}`,
+          error.code,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** For xsk/socket.ts: the native handle sockets bind to. */
+  get handle(): NativeUmem {
+    if (!this.native) throw new Error('UMEM already destroyed');
+    return this.native;
+  }
+
+  get fillLayout(): RingLayout {
+    return this.handle.fill.layout();
+  }
+
+  get completionLayout(): RingLayout {
+    return this.handle.completion.layout();
+  }
+
+  /** Frees the UMEM once no socket uses it. */
+  destroy(): void {
+    if (!this.native) return;
+    deleteUmem(this.native);
+    this.native = null;
+    unmap(this.address, this.length);
+  }
+}
