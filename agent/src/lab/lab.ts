@@ -1,0 +1,145 @@
+import type { LabInfo } from '@ringside/shared';
+import { inNamespace, ip, listNamespaces } from './ip.ts';
+
+/**
+ * The lab: two network namespaces joined by a veth pair with `queues` queues
+ * on both ends. Ringside's sockets live on the app end; the traffic source on
+ * the peer end. Both ends stay inside namespaces we made, so no frame of the
+ * lab can reach a real network. On veth, a frame sent on queue i of one end
+ * arrives on queue i of the other.
+ */
+
+export const LAB_PREFIX = 'ringside-';
+const APP_IFNAME = 'rs-app';
+const PEER_IFNAME = 'rs-peer';
+/** Locally administered MACs (bit 1 of the first byte set). */
+export const APP_MAC = [0x02, 0x52, 0x53, 0x00, 0x00, 0x01];
+export const PEER_MAC = [0x02, 0x52, 0x53, 0x00, 0x00, 0x02];
+/** RFC 2544's benchmarking range: never routed anywhere, and only inside our namespaces. */
+export const APP_IP = [198, 18, 0, 1];
+export const PEER_IP = [198, 18, 0, 2];
+
+let labsMade = 0;
+
+const mac = (bytes: readonly number[]) => bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+
+export class Lab {
+  private destroyed = false;
+
+  private constructor(
+    readonly appNamespace: string,
+    readonly peerNamespace: string,
+    readonly queues: number,
+  ) {}
+
+  readonly appIfname = APP_IFNAME;
+  readonly peerIfname = PEER_IFNAME;
+
+  get appNamespacePath(): string {
+    return `/run/netns/${this.appNamespace}`;
+  }
+
+  get peerNamespacePath(): string {
+    return `/run/netns/${this.peerNamespace}`;
+  }
+
+  /** Names carry the agent's pid, so a later run can tell a dead run's leftovers from a live one's. */
+  static create(queues: number): Lab {
+    const run = `${LAB_PREFIX}${process.pid}-${labsMade++}`;
+    const lab = new Lab(`${run}-app`, `${run}-peer`, queues);
+    try {
+      lab.build();
+    } catch (error) {
+      lab.destroy();
+      throw error;
+    }
+    return lab;
+  }
+
+  private build(): void {
+    const { appNamespace: app, peerNamespace: peer, queues } = this;
+    const q = String(queues);
+    for (const namespace of [app, peer]) {
+      ip('netns', 'add', namespace);
+      // The stack's IPv6 chatter (router solicitations, MLD) would land on our sockets as frames nobody sent.
+      inNamespace(
+        namespace,
+        'sysctl',
+        '-q',
+        '-w',
+        'net.ipv6.conf.all.disable_ipv6=1',
+        'net.ipv6.conf.default.disable_ipv6=1',
+      );
+      ip('-n', namespace, 'link', 'set', 'lo', 'up');
+    }
+    ip(
+      '-n',
+      app,
+      'link',
+      'add',
+      APP_IFNAME,
+      'numtxqueues',
+      q,
+      'numrxqueues',
+      q,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      PEER_IFNAME,
+      'netns',
+      peer,
+      'numtxqueues',
+      q,
+      'numrxqueues',
+      q,
+    );
+    ip('-n', app, 'link', 'set', APP_IFNAME, 'address', mac(APP_MAC));
+    ip('-n', peer, 'link', 'set', PEER_IFNAME, 'address', mac(PEER_MAC));
+    ip('-n', app, 'addr', 'add', `${APP_IP.join('.')}/30`, 'dev', APP_IFNAME);
+    ip('-n', peer, 'addr', 'add', `${PEER_IP.join('.')}/30`, 'dev', PEER_IFNAME);
+    ip('-n', app, 'link', 'set', APP_IFNAME, 'up');
+    ip('-n', peer, 'link', 'set', PEER_IFNAME, 'up');
+  }
+
+  info(): LabInfo {
+    return {
+      appNamespace: this.appNamespace,
+      peerNamespace: this.peerNamespace,
+      appIfname: this.appIfname,
+      peerIfname: this.peerIfname,
+      queues: this.queues,
+    };
+  }
+
+  /**
+   * Deleting a namespace deletes its end of the veth, and with it the pair and
+   * any XDP program attached to it. Safe to call twice, and from exit handlers.
+   */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const namespace of [this.appNamespace, this.peerNamespace]) {
+      if (listNamespaces().includes(namespace)) ip('netns', 'del', namespace);
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the namespaces of lab runs whose agent is gone (killed, crashed); returns their names. */
+export function removeStaleLabs(): string[] {
+  const stale = listNamespaces().filter((name) => {
+    const match = /^ringside-(\d+)-/.exec(name);
+    return match !== null && Number(match[1]) !== process.pid && !isAlive(Number(match[1]));
+  });
+  for (const name of stale) ip('netns', 'del', name);
+  return stale;
+}
