@@ -1,0 +1,80 @@
+import { type ClientMessage, PROTOCOL_VERSION, parseServerMessage, type ServerMessage } from '@ringside/shared';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
+
+export interface ConnectionHandlers {
+  /** `retryInMs` is the wait before the next attempt while disconnected, otherwise null. */
+  onStatus(status: ConnectionStatus, retryInMs: number | null): void;
+  onMessage(message: ServerMessage): void;
+}
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 10_000;
+
+/** The agent's WebSocket endpoint on the host that served the page, carrying the page's token. */
+export function socketUrl(page: Pick<Location, 'protocol' | 'host' | 'search'>): string {
+  const token = new URLSearchParams(page.search).get('token') ?? '';
+  const scheme = page.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${page.host}/ws?token=${encodeURIComponent(token)}`;
+}
+
+/** One logical connection to the agent: reconnects with exponential backoff for as long as the page lives. */
+export class Connection {
+  readonly #url: string;
+  readonly #handlers: ConnectionHandlers;
+  #socket: WebSocket | null = null;
+  #retryMs = FIRST_RETRY_MS;
+
+  constructor(url: string, handlers: ConnectionHandlers) {
+    this.#url = url;
+    this.#handlers = handlers;
+  }
+
+  start(): void {
+    this.#open();
+  }
+
+  /** Returns false, sending nothing, unless the socket is open. */
+  send(message: ClientMessage): boolean {
+    if (this.#socket?.readyState !== WebSocket.OPEN) return false;
+    this.#socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  #open(): void {
+    this.#handlers.onStatus('connecting', null);
+    const socket = new WebSocket(this.#url);
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#handlers.onStatus('connected', null);
+      this.send({ type: 'hello', protocol: PROTOCOL_VERSION });
+    };
+    socket.onmessage = (event) => this.#receive(event.data);
+    // A failed attempt fires `error` and then `close`; handling `close` alone retries exactly once.
+    socket.onclose = () => this.#retryLater();
+  }
+
+  #receive(data: unknown): void {
+    if (typeof data !== 'string') {
+      console.warn('ringside: ignoring a binary message');
+      return;
+    }
+    const parsed = parseServerMessage(data);
+    if (!parsed.ok) {
+      console.warn(`ringside: ignoring a malformed message: ${parsed.error}`);
+      return;
+    }
+    // Only the agent's hello shows it accepted us; resetting on `open` would retry
+    // every half second against an agent that accepts and then closes.
+    if (parsed.value.type === 'hello') this.#retryMs = FIRST_RETRY_MS;
+    this.#handlers.onMessage(parsed.value);
+  }
+
+  #retryLater(): void {
+    const delay = this.#retryMs;
+    this.#retryMs = Math.min(delay * 2, MAX_RETRY_MS);
+    this.#socket = null;
+    this.#handlers.onStatus('disconnected', delay);
+    setTimeout(() => this.#open(), delay);
+  }
+}
