@@ -116,6 +116,7 @@ export const HelloMessage = z.object({
   host: z.object({ kernel: z.string(), hostname: z.string() }),
   mode: z.enum(['lab', 'nic']),
 });
+export type HelloMessage = z.infer<typeof HelloMessage>;
 
 export const StateMessage = z.object({
   type: z.literal('state'),

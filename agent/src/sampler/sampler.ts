@@ -1,0 +1,61 @@
+import type { SnapshotMessage, SocketSample } from '@ringside/shared';
+import type { ManagedSocket, SocketTotals } from '../engine/managed-socket.ts';
+import type { TrafficSource } from '../lab/traffic-source.ts';
+
+interface Previous {
+  at: number;
+  totals: Map<string, SocketTotals>;
+  sentFrames: number;
+}
+
+const perSecond = (delta: number, seconds: number) => (seconds > 0 ? Math.max(0, delta) / seconds : 0);
+
+/**
+ * Builds snapshots by reading the rings and counters directly: the data plane
+ * is neither paused nor asked. Rates are the change since the previous sample.
+ */
+export class Sampler {
+  private seq = 0;
+  private previous: Previous | null = null;
+
+  constructor(
+    private readonly sockets: () => readonly ManagedSocket[],
+    private readonly traffic: () => TrafficSource | null,
+  ) {}
+
+  sample(): SnapshotMessage {
+    const at = Date.now();
+    const seconds = this.previous ? (at - this.previous.at) / 1000 : 0;
+    const totals = new Map<string, SocketTotals>();
+    const samples: SocketSample[] = this.sockets().map((managed) => {
+      const observation = managed.observe();
+      totals.set(managed.id, observation.totals);
+      const before = this.previous?.totals.get(managed.id) ?? observation.totals;
+      return {
+        socketId: managed.id,
+        rings: observation.rings,
+        stats: observation.stats,
+        totals: observation.totals,
+        rates: {
+          rxPps: perSecond(observation.totals.rxPackets - before.rxPackets, seconds),
+          rxBps: perSecond(observation.totals.rxBytes - before.rxBytes, seconds),
+          txPps: perSecond(observation.totals.txPackets - before.txPackets, seconds),
+          txBps: perSecond(observation.totals.txBytes - before.txBytes, seconds),
+        },
+      };
+    });
+    const source = this.traffic();
+    const sentFrames = source?.sentFrames ?? 0;
+    const snapshot: SnapshotMessage = {
+      type: 'snapshot',
+      seq: this.seq++,
+      sampledAt: at,
+      sockets: samples,
+      traffic: source
+        ? { sentFrames, pps: perSecond(sentFrames - (this.previous?.sentFrames ?? sentFrames), seconds) }
+        : null,
+    };
+    this.previous = { at, totals, sentFrames };
+    return snapshot;
+  }
+}

@@ -1,0 +1,251 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  type ClientMessage,
+  CONTROL_COMMANDS,
+  type ErrorCode,
+  type HelloMessage,
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  type Role,
+  type ServerMessage,
+  type SnapshotMessage,
+  type StateMessage,
+} from '@ringside/shared';
+import type { Logger } from 'pino';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { type AccessPolicy, accessPolicy, decideAccess } from './access.ts';
+import { serveStatic } from './static-files.ts';
+
+/** A command the agent refused, with the protocol's error code. */
+export class CommandError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type AgentCommand = Exclude<ClientMessage, { type: 'hello' | 'setSnapshotRate' | 'resync' }>;
+
+/** What the server needs from the rest of the agent. */
+export interface AgentFacade {
+  hello(role: Role): HelloMessage;
+  state(): StateMessage;
+  execute(command: AgentCommand): void;
+}
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  webRoot: string;
+  agent: AgentFacade;
+  logger: Logger;
+}
+
+const MAX_MESSAGE_BYTES = 64 * 1024;
+const MAX_CLIENTS = 64;
+const DEFAULT_SNAPSHOTS_PER_SECOND = 10;
+/** A client whose socket holds more than this unsent is skipped until it drains. */
+const LAGGING_BUFFERED_BYTES = 1024 * 1024;
+const COMMANDS_PER_SECOND = 50;
+
+interface Client {
+  socket: WebSocket;
+  role: Role;
+  greeted: boolean;
+  snapshotsPerSecond: number;
+  lastSnapshotAt: number;
+  commandTokens: number;
+  tokensAt: number;
+}
+
+/**
+ * HTTP for the built web app and the WebSocket on one port. Each client
+ * chooses its snapshot rate; the agent samples once and fans out.
+ */
+export class AgentServer {
+  private readonly clients = new Set<Client>();
+  private readonly sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+  });
+
+  private constructor(
+    private readonly http: Server,
+    private readonly options: ServerOptions,
+    readonly policy: AccessPolicy,
+    readonly port: number,
+  ) {
+    http.on('request', (request, response) => {
+      const url = new URL(request.url ?? '/', 'http://agent');
+      if (request.method !== 'GET') return void response.writeHead(405).end();
+      void serveStatic(options.webRoot, url.pathname, response);
+    });
+    http.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+  }
+
+  static async listen(options: ServerOptions): Promise<AgentServer> {
+    const http = createServer();
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port, options.host, () => resolve());
+    });
+    const port = (http.address() as AddressInfo).port;
+    return new AgentServer(http, options, accessPolicy(options.host, port), port);
+  }
+
+  url(role: Role): string {
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    const token = role === 'control' ? this.policy.controlToken : this.policy.viewToken;
+    return `http://${host}:${this.port}/?token=${token}`;
+  }
+
+  /** The fastest rate any client asked for: the sampler need not run faster. */
+  get fastestSnapshotRate(): number {
+    let fastest = 1;
+    for (const client of this.clients) if (client.greeted) fastest = Math.max(fastest, client.snapshotsPerSecond);
+    return fastest;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Sends the snapshot to each client whose own rate says it is due; encodes it once. */
+  publishSnapshot(snapshot: SnapshotMessage): void {
+    let encoded: string | null = null;
+    for (const client of this.clients) {
+      if (!client.greeted) continue;
+      // Half a tick of slack, so a client at the sampler's own rate gets every sample.
+      const interval = 1000 / client.snapshotsPerSecond;
+      if (snapshot.sampledAt - client.lastSnapshotAt < interval - 1000 / 120) continue;
+      if (client.socket.bufferedAmount > LAGGING_BUFFERED_BYTES) continue;
+      encoded ??= JSON.stringify(snapshot);
+      client.lastSnapshotAt = snapshot.sampledAt;
+      client.socket.send(encoded);
+    }
+  }
+
+  broadcast(message: ServerMessage): void {
+    const encoded = JSON.stringify(message);
+    for (const client of this.clients) if (client.greeted) client.socket.send(encoded);
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) client.socket.close(1001, 'agent shutting down');
+    this.sockets.close();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(request.url ?? '/', 'http://agent');
+    const refuse = (status: number, reason: string) => {
+      this.options.logger.warn({ status, reason, remote: request.socket.remoteAddress }, 'WebSocket refused');
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\n\r\n${reason}`,
+      );
+    };
+    if (url.pathname !== '/ws') return refuse(403, 'no WebSocket at this path');
+    const decision = decideAccess(this.policy, {
+      host: request.headers.host,
+      origin: request.headers.origin,
+      token: url.searchParams.get('token'),
+    });
+    if (!decision.ok) return refuse(decision.status, decision.reason);
+    if (this.clients.size >= MAX_CLIENTS) return refuse(403, `at most ${MAX_CLIENTS} clients may connect`);
+    this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, decision.role));
+  }
+
+  private accept(socket: WebSocket, role: Role): void {
+    const client: Client = {
+      socket,
+      role,
+      greeted: false,
+      snapshotsPerSecond: DEFAULT_SNAPSHOTS_PER_SECOND,
+      lastSnapshotAt: 0,
+      commandTokens: COMMANDS_PER_SECOND,
+      tokensAt: Date.now(),
+    };
+    this.clients.add(client);
+    socket.on('message', (data, isBinary) => this.receive(client, isBinary ? null : data.toString()));
+    socket.on('close', () => this.clients.delete(client));
+    socket.on('error', (error) => this.options.logger.debug({ err: error }, 'client socket error'));
+  }
+
+  private send(client: Client, message: ServerMessage): void {
+    client.socket.send(JSON.stringify(message));
+  }
+
+  private refuse(client: Client, requestId: string | null, code: ErrorCode, message: string): void {
+    this.send(client, { type: 'error', requestId, code, message });
+  }
+
+  private receive(client: Client, text: string | null): void {
+    if (!this.takeCommandToken(client)) {
+      return this.refuse(client, null, 'rate-limited', `at most ${COMMANDS_PER_SECOND} messages per second`);
+    }
+    if (text === null) return this.refuse(client, null, 'bad-request', 'binary messages are not accepted');
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return this.refuse(client, null, 'bad-request', parsed.error);
+    const message = parsed.value;
+    if (message.type === 'hello') return this.greet(client, message.protocol.major);
+    if (!client.greeted) return this.refuse(client, null, 'bad-request', 'send hello first');
+    if (CONTROL_COMMANDS.has(message.type) && client.role !== 'control') {
+      return this.refuse(
+        client,
+        message.requestId,
+        'forbidden',
+        'this connection may only watch: use the control URL to change sockets',
+      );
+    }
+    switch (message.type) {
+      case 'setSnapshotRate':
+        client.snapshotsPerSecond = message.perSecond;
+        break;
+      case 'resync':
+        this.send(client, this.options.agent.state());
+        break;
+      default:
+        try {
+          this.options.agent.execute(message);
+        } catch (error) {
+          const code = error instanceof CommandError ? error.code : 'bad-request';
+          return this.refuse(client, message.requestId, code, (error as Error).message);
+        }
+    }
+    this.send(client, { type: 'ack', requestId: message.requestId });
+  }
+
+  private greet(client: Client, major: number): void {
+    if (major !== PROTOCOL_VERSION.major) {
+      this.refuse(
+        client,
+        null,
+        'unsupported-version',
+        `this agent speaks protocol ${PROTOCOL_VERSION.major}.x, the client ${major}.x: reload the page served by this agent`,
+      );
+      client.socket.close(1008, 'unsupported protocol version');
+      return;
+    }
+    client.greeted = true;
+    this.send(client, this.options.agent.hello(client.role));
+    this.send(client, this.options.agent.state());
+  }
+
+  private takeCommandToken(client: Client): boolean {
+    const now = Date.now();
+    client.commandTokens = Math.min(
+      COMMANDS_PER_SECOND,
+      client.commandTokens + ((now - client.tokensAt) * COMMANDS_PER_SECOND) / 1000,
+    );
+    client.tokensAt = now;
+    if (client.commandTokens < 1) return false;
+    client.commandTokens -= 1;
+    return true;
+  }
+}
