@@ -22,7 +22,8 @@ function loadLibrary(soname: string, debianPackage: string): ReturnType<typeof k
   }
 }
 
-const libxdp = loadLibrary(LIBXDP_SONAME, 'libxdp1');
+// RINGSIDE_LIBXDP names another build of libxdp (a path or a soname), e.g. one built from source.
+const libxdp = loadLibrary(process.env.RINGSIDE_LIBXDP || LIBXDP_SONAME, 'libxdp1');
 const libbpf = loadLibrary(LIBBPF_SONAME, 'libbpf1');
 
 const umemCreate = libxdp.func(

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
+import { preflight } from './preflight.ts';
+
+const HELP = `Ringside: watch and steer Linux AF_XDP sockets from a browser.
+
+Usage: npm start -- [options]
+
+With no --iface, Ringside builds its own lab: two network namespaces joined by
+a veth pair, a traffic source on one end and Ringside's socket on the other.
+
+Options:
+  --port N            port to serve on (default 7420; 0 picks a free one)
+  --host ADDR         address to serve on (default 127.0.0.1)
+  --allow-remote      required to serve on an address other than loopback
+  --iface NAME        bind to this real interface instead of the lab (opt-in)
+  --queue N           queue of --iface to bind to (default 0)
+  --lab-queues N      queues of the lab's veth pair (default 1)
+  --rate PPS          lab traffic rate in frames per second (default 10000)
+  --frame-length N    lab frame length in bytes, 60 to 2048 (default 128)
+  --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default info)
+  --help              show this help
+`;
+
+/** Ends the process with one line that names the cause and the fix. */
+function die(message: string): never {
+  process.stderr.write(`ringside: ${message}\n`);
+  process.exit(1);
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+    die(`--${name} must be a whole number from ${min} to ${max}, not '${value}'.`);
+  return parsed;
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions();
+  } catch (error) {
+    die(`${(error as Error).message}. See --help.`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const logLevel = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) die(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
+  const host = values.host ?? '127.0.0.1';
+  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  if (!loopback && !values['allow-remote']) {
+    die(`serving on ${host} exposes a root agent to the network: add --allow-remote if that is what you want.`);
+  }
+  const options = {
+    host,
+    port: integer('port', values.port, 7420, 0, 65535),
+    iface: values.iface ?? null,
+    queue: integer('queue', values.queue, 0, 0, 4095),
+    labQueues: integer('lab-queues', values['lab-queues'], 1, 1, 64),
+    ratePps: integer('rate', values.rate, 10_000, 1, 10_000_000),
+    frameLength: integer('frame-length', values['frame-length'], 128, 60, 2048),
+  };
+
+  const problem = preflight({ iface: options.iface, queue: options.queue });
+  if (problem) die(problem);
+
+  const webRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+  if (!existsSync(resolve(webRoot, 'index.html')))
+    die(`the web app is not built (${webRoot} is empty): run 'npm start', which builds it.`);
+
+  const logger = createLogger(logLevel);
+  if (!loopback)
+    logger.warn(
+      { host },
+      'serving beyond loopback: anyone who can reach this address and has the token controls XDP sockets on this host',
+    );
+
+  // Loaded only now: importing the agent loads libxdp, whose absence preflight cannot name as clearly.
+  let Agent: typeof import('./agent.ts').Agent;
+  try {
+    ({ Agent } = await import('./agent.ts'));
+  } catch (error) {
+    die((error as Error).message);
+  }
+
+  let agent: import('./agent.ts').Agent | null = null;
+  const emergency = (error: unknown) => {
+    logger.fatal({ err: error }, 'unexpected error; removing the lab');
+    agent?.teardownNow();
+    process.stderr.write(`ringside: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', emergency);
+  process.on('unhandledRejection', emergency);
+  process.on('exit', () => agent?.teardownNow());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'stopping');
+      void (agent?.shutdown() ?? Promise.resolve()).finally(() => process.exit(0));
+    });
+  }
+
+  try {
+    agent = await Agent.start({ ...options, webRoot, logger });
+  } catch (error) {
+    die((error as Error).message);
+  }
+  process.stdout.write(
+    `Ringside is running: ${agent.url('control')}\nView-only (for an audience): ${agent.url('view')}\n`,
+  );
+}
+
+function parseOptions() {
+  return parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'allow-remote': { type: 'boolean' },
+      iface: { type: 'string' },
+      queue: { type: 'string' },
+      'lab-queues': { type: 'string' },
+      rate: { type: 'string' },
+      'frame-length': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+await main();

@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+export interface RunningAgent {
+  child: ChildProcess;
+  pid: number;
+  controlUrl: URL;
+  viewUrl: URL;
+  port: number;
+  /** stderr so far: the agent's structured log. */
+  log(): string;
+  /** Stops the agent with `signal` and resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface AgentExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const NODE_ARGS = ['--import', 'tsx', CLI];
+
+/** Starts the real agent CLI and resolves once it prints its URLs. */
+export async function startAgent(args: string[] = [], timeoutMs = 30_000): Promise<RunningAgent> {
+  const child = spawn(process.execPath, [...NODE_ARGS, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const urls = await new Promise<[URL, URL]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent did not start in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    child.stdout?.on('data', (chunk) => {
+      stdout += chunk;
+      const control = /running: (\S+)/.exec(stdout);
+      const view = /audience\): (\S+)/.exec(stdout);
+      if (control?.[1] && view?.[1]) {
+        clearTimeout(timer);
+        resolve([new URL(control[1]), new URL(view[1])]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code} before it started:\n${stderr}`));
+    });
+  });
+  return {
+    child,
+    pid: child.pid as number,
+    controlUrl: urls[0],
+    viewUrl: urls[1],
+    port: Number(urls[0].port),
+    log: () => stderr,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
+
+/** Runs the agent CLI to its end, for the cases where it must refuse to start. */
+export async function runAgentToExit(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; wrapper?: string[] } = {},
+): Promise<AgentExit> {
+  const command = options.wrapper
+    ? [...options.wrapper, process.execPath, ...NODE_ARGS]
+    : [process.execPath, ...NODE_ARGS];
+  const child = spawn(command[0] as string, [...command.slice(1), '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}

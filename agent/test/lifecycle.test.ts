@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { expect, it } from 'vitest';
+import { listNamespaces } from '../src/lab/ip.ts';
+import { runAgentToExit, startAgent } from './agent-process.ts';
+import { describeKernel } from './kernel.ts';
+
+const namespacesOf = (pid: number) => listNamespaces().filter((name) => name.startsWith(`ringside-${pid}-`));
+
+/** XDP programs loaded anywhere on the host that Ringside's lab would have attached. */
+function ringsideXdpPrograms(): string[] {
+  const programs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as {
+    type: string;
+    name?: string;
+  }[];
+  return programs
+    .filter((program) => program.type === 'xdp' && program.name === 'xsk_def_prog')
+    .map((p) => p.name ?? '');
+}
+
+describeKernel('what the agent leaves behind', () => {
+  it('removes its namespaces and XDP programs on SIGINT and SIGTERM', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const agent = await startAgent();
+      expect(namespacesOf(agent.pid)).toHaveLength(2);
+      expect(await agent.stop(signal)).toBe(0);
+      expect(namespacesOf(agent.pid)).toEqual([]);
+    }
+    expect(ringsideXdpPrograms()).toEqual([]);
+  });
+
+  it('after a SIGKILL, the next start removes what the killed run left', async () => {
+    const killed = await startAgent();
+    expect(ringsideXdpPrograms()).toHaveLength(1);
+    await killed.stop('SIGKILL');
+    // Nothing ran on the way out: the lab and its program are still there.
+    expect(namespacesOf(killed.pid)).toHaveLength(2);
+    expect(ringsideXdpPrograms()).toHaveLength(1);
+
+    const next = await startAgent();
+    expect(namespacesOf(killed.pid)).toEqual([]);
+    expect(next.log()).toContain(`ringside-${killed.pid}-`);
+    expect(ringsideXdpPrograms()).toHaveLength(1); // the new run's own
+    expect(await next.stop()).toBe(0);
+    expect(ringsideXdpPrograms()).toEqual([]);
+  });
+});
+
+describeKernel('refusing to start, with one line that names the fix', () => {
+  const oneLine = (stderr: string) => stderr.trim().split('\n');
+
+  it('names a missing interface and the lab as the alternative', async () => {
+    const result = await runAgentToExit(['--iface', 'nosuch0']);
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toEqual([
+      "ringside: Interface nosuch0 does not exist: list interfaces with 'ip -br link', or leave out --iface to use the built-in lab.",
+    ]);
+  });
+
+  it('names the package to install when libxdp cannot be loaded', async () => {
+    const result = await runAgentToExit([], { env: { RINGSIDE_LIBXDP: 'libxdp-absent.so.1' } });
+    expect(result.code).toBe(1);
+    const lines = oneLine(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^ringside: libxdp-absent\.so\.1 cannot be loaded: install it with 'apt-get install libxdp1'/,
+    );
+  });
+
+  it('asks for root when started as an unprivileged user', async () => {
+    const result = await runAgentToExit([], {
+      wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'],
+    });
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toEqual([
+      "ringside: Ringside must run as root: it creates network namespaces, XDP programs and AF_XDP sockets. Run it with 'sudo npm start'.",
+    ]);
+  });
+
+  it('refuses to serve beyond loopback unless asked to', async () => {
+    const result = await runAgentToExit(['--host', '0.0.0.0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('add --allow-remote');
+  });
+
+  it('leaves no namespace behind after refusing', () => {
+    expect(listNamespaces().filter((name) => name.startsWith('ringside-'))).toEqual([]);
+  });
+});
