@@ -40,6 +40,7 @@ function run(command, args, options = {}) {
 }
 
 function installed(pkg) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: this is dpkg-query's format syntax, not JavaScript's.
   const result = spawnSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', pkg], { encoding: 'utf8' });
   return result.status === 0 && result.stdout.startsWith('ii');
 }

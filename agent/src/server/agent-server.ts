@@ -5,6 +5,7 @@ import {
   type ClientMessage,
   CONTROL_COMMANDS,
   type ErrorCode,
+  type ErrorMessage,
   type HelloMessage,
   PROTOCOL_VERSION,
   parseClientMessage,
@@ -15,7 +16,7 @@ import {
 } from '@ringside/shared';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type AccessPolicy, accessPolicy, decideAccess } from './access.ts';
+import { type AccessDecision, type AccessPolicy, accessPolicy, decideAccess } from './access.ts';
 import { serveStatic } from './static-files.ts';
 
 /** A command the agent refused, with the protocol's error code. */
@@ -144,21 +145,26 @@ export class AgentServer {
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://agent');
-    const refuse = (status: number, reason: string) => {
-      this.options.logger.warn({ status, reason, remote: request.socket.remoteAddress }, 'WebSocket refused');
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\n\r\n${reason}`,
-      );
-    };
-    if (url.pathname !== '/ws') return refuse(403, 'no WebSocket at this path');
-    const decision = decideAccess(this.policy, {
-      host: request.headers.host,
-      origin: request.headers.origin,
-      token: url.searchParams.get('token'),
-    });
-    if (!decision.ok) return refuse(decision.status, decision.reason);
-    if (this.clients.size >= MAX_CLIENTS) return refuse(403, `at most ${MAX_CLIENTS} clients may connect`);
-    this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, decision.role));
+    const decision: AccessDecision =
+      url.pathname !== '/ws'
+        ? { ok: false, status: 403, reason: 'no WebSocket at this path' }
+        : this.clients.size >= MAX_CLIENTS
+          ? { ok: false, status: 403, reason: `at most ${MAX_CLIENTS} clients may connect` }
+          : decideAccess(this.policy, {
+              host: request.headers.host,
+              origin: request.headers.origin,
+              token: url.searchParams.get('token'),
+            });
+    if (decision.ok) {
+      this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, decision.role));
+      return;
+    }
+    this.options.logger.warn(
+      { status: decision.status, reason: decision.reason, remote: request.socket.remoteAddress },
+      'WebSocket refused',
+    );
+    const statusText = decision.status === 401 ? 'Unauthorized' : 'Forbidden';
+    socket.end(`HTTP/1.1 ${decision.status} ${statusText}\r\nConnection: close\r\n\r\n${decision.reason}`);
   }
 
   private accept(socket: WebSocket, role: Role): void {
@@ -181,27 +187,31 @@ export class AgentServer {
     client.socket.send(JSON.stringify(message));
   }
 
-  private refuse(client: Client, requestId: string | null, code: ErrorCode, message: string): void {
-    this.send(client, { type: 'error', requestId, code, message });
+  private receive(client: Client, text: string | null): void {
+    const refusal = this.handle(client, text);
+    if (refusal) this.send(client, { type: 'error', ...refusal });
   }
 
-  private receive(client: Client, text: string | null): void {
+  /** Carries out one message; returns the refusal to send back, if any. */
+  private handle(client: Client, text: string | null): Omit<ErrorMessage, 'type'> | null {
     if (!this.takeCommandToken(client)) {
-      return this.refuse(client, null, 'rate-limited', `at most ${COMMANDS_PER_SECOND} messages per second`);
+      return { requestId: null, code: 'rate-limited', message: `at most ${COMMANDS_PER_SECOND} messages per second` };
     }
-    if (text === null) return this.refuse(client, null, 'bad-request', 'binary messages are not accepted');
+    if (text === null) return { requestId: null, code: 'bad-request', message: 'binary messages are not accepted' };
     const parsed = parseClientMessage(text);
-    if (!parsed.ok) return this.refuse(client, null, 'bad-request', parsed.error);
+    if (!parsed.ok) return { requestId: null, code: 'bad-request', message: parsed.error };
     const message = parsed.value;
-    if (message.type === 'hello') return this.greet(client, message.protocol.major);
-    if (!client.greeted) return this.refuse(client, null, 'bad-request', 'send hello first');
+    if (message.type === 'hello') {
+      this.greet(client, message.protocol.major);
+      return null;
+    }
+    if (!client.greeted) return { requestId: null, code: 'bad-request', message: 'send hello first' };
     if (CONTROL_COMMANDS.has(message.type) && client.role !== 'control') {
-      return this.refuse(
-        client,
-        message.requestId,
-        'forbidden',
-        'this connection may only watch: use the control URL to change sockets',
-      );
+      return {
+        requestId: message.requestId,
+        code: 'forbidden',
+        message: 'this connection may only watch: use the control URL to change sockets',
+      };
     }
     switch (message.type) {
       case 'setSnapshotRate':
@@ -215,20 +225,21 @@ export class AgentServer {
           this.options.agent.execute(message);
         } catch (error) {
           const code = error instanceof CommandError ? error.code : 'bad-request';
-          return this.refuse(client, message.requestId, code, (error as Error).message);
+          return { requestId: message.requestId, code, message: (error as Error).message };
         }
     }
     this.send(client, { type: 'ack', requestId: message.requestId });
+    return null;
   }
 
   private greet(client: Client, major: number): void {
     if (major !== PROTOCOL_VERSION.major) {
-      this.refuse(
-        client,
-        null,
-        'unsupported-version',
-        `this agent speaks protocol ${PROTOCOL_VERSION.major}.x, the client ${major}.x: reload the page served by this agent`,
-      );
+      this.send(client, {
+        type: 'error',
+        requestId: null,
+        code: 'unsupported-version',
+        message: `this agent speaks protocol ${PROTOCOL_VERSION.major}.x, the client ${major}.x: reload the page served by this agent`,
+      });
       client.socket.close(1008, 'unsupported protocol version');
       return;
     }

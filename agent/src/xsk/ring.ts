@@ -128,7 +128,7 @@ export class ConsumerRing extends Ring {
       cache[0] = Atomics.load(this.producer, 0);
       entries = ((cache[0] as number) - (cache[1] as number)) >>> 0;
     }
-    return entries > max ? max : entries;
+    return Math.min(entries, max);
   }
 
   /** Claims up to `max` entries starting at `claimIndex`; returns how many. */
