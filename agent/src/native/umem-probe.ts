@@ -1,0 +1,67 @@
+import koffi from 'koffi';
+import { errnoName, NativeError } from './errors.ts';
+import { mapAnonymous, unmap } from './libc.ts';
+import { AF_XDP, SOCK_RAW, SOL_XDP, XDP_UMEM_UNALIGNED_CHUNK_FLAG } from './uapi.ts';
+
+/**
+ * Raw XDP_UMEM_REG trials: asks the kernel itself whether it accepts a UMEM
+ * geometry, without libxdp (whose own checks would answer first) and without
+ * any interface. A registration that passes here can still be refused at
+ * bind time by a driver; this is only the kernel's generic rule.
+ */
+
+const libc = koffi.load('libc.so.6');
+
+const socketRaw = libc.func('int socket(int domain, int type, int protocol)');
+const closeRaw = libc.func('int close(int fd)');
+const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *value, uint32_t length)');
+// The kernel's PAGE_SIZE, which bounds chunk sizes and sets the UMEM's alignment.
+const getpagesize = libc.func('int getpagesize(void)');
+
+/** include/uapi/linux/if_xdp.h */
+const XDP_UMEM_REG = 4;
+/*
+ * struct xdp_umem_reg { __u64 addr; __u64 len; __u32 chunk_size; __u32 headroom;
+ *   __u32 flags; __u32 tx_metadata_len; };
+ * Older kernels take the 24- or 32-byte forms without the last field; all read 0 there as "none".
+ */
+const XDP_UMEM_REG_SIZE = 32;
+const SOCK_CLOEXEC = 0o2000000;
+
+export interface UmemTrial {
+  chunkSize: number;
+  headroom: number;
+  unaligned: boolean;
+  /** The registered length is frames × chunkSize. */
+  frames: number;
+}
+
+export type UmemTrialResult = { ok: true } | { ok: false; code: string };
+
+export function pageSize(): number {
+  return getpagesize();
+}
+
+/** Registers a UMEM of this geometry on a fresh AF_XDP socket, then releases both. Returns the errno name of a refusal. */
+export function tryUmemRegistration(trial: UmemTrial): UmemTrialResult {
+  const length = trial.frames * trial.chunkSize;
+  const address = mapAnonymous(length);
+  try {
+    const fd = socketRaw(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw new NativeError('socket(AF_XDP)', koffi.errno());
+    try {
+      const reg = Buffer.alloc(XDP_UMEM_REG_SIZE);
+      reg.writeBigUInt64LE(BigInt(address), 0);
+      reg.writeBigUInt64LE(BigInt(length), 8);
+      reg.writeUInt32LE(trial.chunkSize, 16);
+      reg.writeUInt32LE(trial.headroom, 20);
+      reg.writeUInt32LE(trial.unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0, 24);
+      if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, reg, reg.length) === 0) return { ok: true };
+      return { ok: false, code: errnoName(koffi.errno()) };
+    } finally {
+      closeRaw(fd);
+    }
+  } finally {
+    unmap(address, length);
+  }
+}
