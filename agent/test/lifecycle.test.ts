@@ -30,16 +30,17 @@ describeKernel('what the agent leaves behind', () => {
 
   it('after a SIGKILL, the next start removes what the killed run left', async () => {
     const killed = await startAgent();
-    expect(ringsideXdpPrograms()).toHaveLength(1);
+    // One program on each end of the lab's veth: Ringside's socket and the traffic source's.
+    expect(ringsideXdpPrograms()).toHaveLength(2);
     await killed.stop('SIGKILL');
     // Nothing ran on the way out: the lab and its program are still there.
     expect(namespacesOf(killed.pid)).toHaveLength(2);
-    expect(ringsideXdpPrograms()).toHaveLength(1);
+    expect(ringsideXdpPrograms()).toHaveLength(2);
 
     const next = await startAgent();
     expect(namespacesOf(killed.pid)).toEqual([]);
     expect(next.log()).toContain(`ringside-${killed.pid}-`);
-    expect(ringsideXdpPrograms()).toHaveLength(1); // the new run's own
+    expect(ringsideXdpPrograms()).toHaveLength(2); // the new run's own
     expect(await next.stop()).toBe(0);
     expect(ringsideXdpPrograms()).toEqual([]);
   });

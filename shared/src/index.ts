@@ -1,2 +1,3 @@
+export * from './ledger.ts';
 export * from './protocol.ts';
 export * from './rings.ts';

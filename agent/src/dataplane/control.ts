@@ -8,16 +8,43 @@
 export const Control = {
   /** 1 asks the worker to stop. */
   STOP: 0,
-  /** 1 while the stage is paused (the traffic source stops sending). */
-  PAUSED: 1,
-  /** Frames per second the traffic source sends. */
-  RATE_PPS: 2,
+  /** Stages (bits of Stage) the worker leaves alone until resumed. */
+  PAUSED_STAGES: 1,
+  /** The main thread adds one to run one batch of every stage, paused or not. */
+  STEP_REQUESTS: 2,
+  STEPS_DONE: 3,
+  /** Frames per second a txonly workload sends. */
+  RATE_PPS: 4,
   /** Frames still to send; -1 sends without end. */
-  SEND_REMAINING: 3,
-  /** Bytes per frame the traffic source sends. */
-  FRAME_LENGTH: 4,
+  SEND_REMAINING: 5,
+  /** Bytes per frame a txonly workload sends. */
+  FRAME_LENGTH: 6,
+  /** Odd while the worker is between a ring update and the matching ledger update (a seqlock). */
+  GENERATION: 7,
+  /** 1: copy the first bytes of each received frame into the capture buffer. */
+  CAPTURE: 8,
+  /** 1: check every received frame against what the lab's source sends (frames.ts). */
+  VERIFY: 9,
+  /** TX descriptors pointing outside the UMEM still to submit: shows the kernel's tx_invalid_descs. */
+  INJECT_INVALID_TX: 10,
 } as const;
-export const CONTROL_WORDS = 8;
+export const CONTROL_WORDS = 16;
+export type ControlWord = (typeof Control)[keyof typeof Control];
+
+/** The pipeline's stages, as bits of Control.PAUSED_STAGES. */
+export const Stage = {
+  FILL_REFILL: 1,
+  RX_DRAIN: 2,
+  TX_SUBMIT: 4,
+  COMPLETION_REAP: 8,
+} as const;
+export type StageName = 'fillRefill' | 'rxDrain' | 'txSubmit' | 'completionReap';
+export const STAGE_BITS: Record<StageName, number> = {
+  fillRefill: Stage.FILL_REFILL,
+  rxDrain: Stage.RX_DRAIN,
+  txSubmit: Stage.TX_SUBMIT,
+  completionReap: Stage.COMPLETION_REAP,
+};
 
 /** Float64 counters a worker writes and the sampler reads. */
 export const Counter = {
@@ -25,32 +52,77 @@ export const Counter = {
   RX_BYTES: 1,
   TX_PACKETS: 2,
   TX_BYTES: 3,
-  /** Syscalls made because a ring asked for a wakeup, or because need_wakeup is off. */
-  WAKEUPS: 4,
-  /** poll() calls made only to sleep while a ring was empty. */
-  IDLE_WAITS: 5,
-  COMPLETED: 6,
+  COMPLETED: 4,
+  /** Syscalls made because a ring's need_wakeup flag asked, or because need_wakeup is off. */
+  WAKEUPS: 5,
+  /** poll() calls made only to sleep while there was nothing to do. */
+  IDLE_WAITS: 6,
+  /** Received frames that passed / failed the VERIFY check. */
+  VERIFIED: 7,
+  DEFECTIVE: 8,
+  /** Addresses back on COMPLETION that belong to no frame (after an invalid TX descriptor). */
+  FOREIGN_COMPLETIONS: 9,
 } as const;
-export const COUNTER_SLOTS = 8;
+export const COUNTER_SLOTS = 16;
 
 /** The application's cached producer/consumer of each ring: two Uint32 words a ring, in this order. */
 export const RingCacheSlot = { fill: 0, completion: 1, rx: 2, tx: 3 } as const;
 export const RING_CACHE_WORDS = 8;
 
+/** Received frames the capture buffer keeps, and the bytes kept of each. */
+export const CAPTURE_SLOTS = 64;
+export const CAPTURE_BYTES = 128;
+const CAPTURE_SLOT_SIZE = 4 + CAPTURE_BYTES;
+
 export interface SharedBlocks {
   control: SharedArrayBuffer;
   counters: SharedArrayBuffer;
   ringCaches: SharedArrayBuffer;
+  /** One byte per UMEM frame: the application's side of the ownership ledger (AppState). */
+  ledger: SharedArrayBuffer;
+  /** Int32 count of frames captured, then CAPTURE_SLOTS slots of [length, bytes]. */
+  capture: SharedArrayBuffer;
 }
 
-export function allocateSharedBlocks(): SharedBlocks {
+export function allocateSharedBlocks(frameCount: number): SharedBlocks {
   return {
     control: new SharedArrayBuffer(CONTROL_WORDS * 4),
     counters: new SharedArrayBuffer(COUNTER_SLOTS * 8),
     ringCaches: new SharedArrayBuffer(RING_CACHE_WORDS * 4),
+    ledger: new SharedArrayBuffer(frameCount),
+    capture: new SharedArrayBuffer(4 + CAPTURE_SLOTS * CAPTURE_SLOT_SIZE),
   };
 }
 
 export function ringCache(blocks: SharedBlocks, ring: keyof typeof RingCacheSlot): Uint32Array {
   return new Uint32Array(blocks.ringCaches, RingCacheSlot[ring] * 8, 2);
+}
+
+/** Where the capture of the `index`-th received frame lives. */
+export function captureSlot(index: number): { lengthOffset: number; bytesOffset: number } {
+  const base = 4 + (index % CAPTURE_SLOTS) * CAPTURE_SLOT_SIZE;
+  return { lengthOffset: base, bytesOffset: base + 4 };
+}
+
+export interface CapturedFrame {
+  index: number;
+  length: number;
+  bytes: Uint8Array;
+}
+
+/** The frames captured after `since` that are still in the buffer. */
+export function readCaptures(capture: SharedArrayBuffer, since: number): CapturedFrame[] {
+  const count = Atomics.load(new Int32Array(capture, 0, 1), 0);
+  const view = new DataView(capture);
+  const frames: CapturedFrame[] = [];
+  for (let index = Math.max(since, count - CAPTURE_SLOTS); index < count; index++) {
+    const { lengthOffset, bytesOffset } = captureSlot(index);
+    const length = view.getUint32(lengthOffset, true);
+    frames.push({
+      index,
+      length,
+      bytes: new Uint8Array(capture.slice(bytesOffset, bytesOffset + Math.min(length, CAPTURE_BYTES))),
+    });
+  }
+  return frames;
 }

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { allocateSharedBlocks, Control, type SharedBlocks } from './control.ts';
+import { allocateSharedBlocks, Control, type ControlWord, type SharedBlocks } from './control.ts';
 import type { DataplanePlan } from './plan.ts';
 
 const STOP_GRACE_MS = 2000;
@@ -28,10 +28,11 @@ export class DataplaneWorker {
    */
   static async start(
     plan: Omit<DataplanePlan, 'blocks'>,
+    frameCount: number,
     setup: (control: Int32Array) => void,
     onError: (error: Error) => void,
   ): Promise<DataplaneWorker> {
-    const blocks = allocateSharedBlocks();
+    const blocks = allocateSharedBlocks(frameCount);
     setup(new Int32Array(blocks.control));
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { ...plan, blocks } });
     const handle = new DataplaneWorker(worker, blocks);
@@ -44,19 +45,21 @@ export class DataplaneWorker {
     return handle;
   }
 
-  set(word: (typeof Control)[keyof typeof Control], value: number): void {
+  set(word: ControlWord, value: number): void {
     Atomics.store(this.control, word, value);
     Atomics.notify(this.control, word);
   }
 
-  get(word: (typeof Control)[keyof typeof Control]): number {
+  get(word: ControlWord): number {
     return Atomics.load(this.control, word);
   }
 
   /** Asks the loop to stop and waits for the thread to end; the rings are free for deletion after. */
   async stop(): Promise<void> {
     if (this.exited) return;
-    this.set(Control.STOP, 1);
+    Atomics.store(this.control, Control.STOP, 1);
+    // A worker with every stage paused sleeps on STEP_REQUESTS: wake it to see STOP.
+    Atomics.notify(this.control, Control.STEP_REQUESTS);
     const timer = setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
     await once(this.worker, 'exit');
     clearTimeout(timer);

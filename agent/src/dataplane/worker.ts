@@ -2,9 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ringMemoryAt, umemBytesAt } from '../native/ring-memory.ts';
 import { CompletionRing, FillRing, RxRing, TxRing } from '../xsk/ring.ts';
 import { ringCache } from './control.ts';
+import { FramePipeline } from './pipeline.ts';
 import type { DataplanePlan } from './plan.ts';
-import { runRxdrop } from './rxdrop.ts';
-import { runTxSource } from './txsource.ts';
 
 /**
  * A data-plane thread. It owns the FILL/COMPLETION pair and the socket's RX
@@ -12,36 +11,24 @@ import { runTxSource } from './txsource.ts';
  * so no other thread writes to them.
  */
 const plan = workerData as DataplanePlan;
-const control = new Int32Array(plan.blocks.control);
-const counters = new Float64Array(plan.blocks.counters);
-const fill = new FillRing(ringMemoryAt(plan.fill, 'address', ringCache(plan.blocks, 'fill')));
-const completion = new CompletionRing(ringMemoryAt(plan.completion, 'address', ringCache(plan.blocks, 'completion')));
-const { socket, umem } = plan;
-
+const { socket, umem, blocks } = plan;
+const pipeline = new FramePipeline({
+  workload: plan.workload,
+  fill: new FillRing(ringMemoryAt(plan.fill, 'address', ringCache(blocks, 'fill'))),
+  completion: new CompletionRing(ringMemoryAt(plan.completion, 'address', ringCache(blocks, 'completion'))),
+  rx: socket.rx ? new RxRing(ringMemoryAt(socket.rx, 'descriptor', ringCache(blocks, 'rx'))) : null,
+  tx: socket.tx ? new TxRing(ringMemoryAt(socket.tx, 'descriptor', ringCache(blocks, 'tx'))) : null,
+  fd: socket.fd,
+  needWakeup: socket.needWakeup,
+  batchSize: plan.batchSize,
+  frameSize: umem.frameSize,
+  frameCount: umem.frameCount,
+  umem: umemBytesAt(umem.address, umem.length),
+  frame: plan.frame,
+  control: new Int32Array(blocks.control),
+  counters: new Float64Array(blocks.counters),
+  ledger: new Uint8Array(blocks.ledger),
+  capture: blocks.capture,
+});
 parentPort?.postMessage({ type: 'running' });
-if (plan.workload === 'rxdrop') {
-  if (!socket.rx) throw new Error('rxdrop needs a socket with an RX ring');
-  const rx = new RxRing(ringMemoryAt(socket.rx, 'descriptor', ringCache(plan.blocks, 'rx')));
-  runRxdrop(
-    { fill, rx, fd: socket.fd, needWakeup: socket.needWakeup, batchSize: plan.batchSize, ...umem },
-    control,
-    counters,
-  );
-} else {
-  if (!socket.tx || !plan.frame) throw new Error('the traffic source needs a socket with a TX ring and a frame');
-  const tx = new TxRing(ringMemoryAt(socket.tx, 'descriptor', ringCache(plan.blocks, 'tx')));
-  runTxSource(
-    {
-      tx,
-      completion,
-      fd: socket.fd,
-      needWakeup: socket.needWakeup,
-      batchSize: plan.batchSize,
-      ...umem,
-      umem: umemBytesAt(umem.address, umem.length),
-    },
-    plan.frame,
-    control,
-    counters,
-  );
-}
+pipeline.run();

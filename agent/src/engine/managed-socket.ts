@@ -1,12 +1,14 @@
 import type { RingState, SocketConfig, UmemConfig } from '@ringside/shared';
-import { Counter, ringCache } from '../dataplane/control.ts';
+import { Control, Counter, ringCache, STAGE_BITS, type StageName } from '../dataplane/control.ts';
 import { DataplaneWorker } from '../dataplane/dataplane-worker.ts';
 import type { UdpFrameSpec } from '../dataplane/frames.ts';
+import type { Workload } from '../dataplane/pipeline.ts';
 import type { DataplanePlan } from '../dataplane/plan.ts';
 import type { XdpStatisticsWords } from '../native/libc.ts';
 import type { RingLayout } from '../native/libxdp.ts';
 import { ringMemoryAt } from '../native/ring-memory.ts';
-import { observeRing } from '../sampler/ring-observer.ts';
+import { observeRing, type RingEntries, readRingEntries } from '../sampler/ring-observer.ts';
+import { deriveOwners, frameOfAddress, type LedgerView } from '../xsk/ledger.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
 import { Umem } from '../xsk/umem.ts';
@@ -16,13 +18,30 @@ export interface SocketTotals {
   rxBytes: number;
   txPackets: number;
   txBytes: number;
+  completed: number;
   wakeups: number;
+  idleWaits: number;
+}
+
+export interface RingsObserved {
+  fill: RingState;
+  rx: RingState | null;
+  tx: RingState | null;
+  completion: RingState;
 }
 
 export interface SocketObservation {
-  rings: { fill: RingState | null; rx: RingState | null; tx: RingState | null; completion: RingState | null };
+  rings: RingsObserved;
   stats: XdpStatisticsWords;
   totals: SocketTotals;
+}
+
+/** A consistent picture of the rings, their contents and every frame's owner. */
+export interface DetailedObservation extends SocketObservation {
+  entries: { fill: RingEntries; rx: RingEntries | null; tx: RingEntries | null; completion: RingEntries };
+  ledger: LedgerView;
+  /** False when the worker kept moving frames through every retry; the counts may then be off by a batch. */
+  consistent: boolean;
 }
 
 export interface ManagedSocketSpec {
@@ -30,9 +49,9 @@ export interface ManagedSocketSpec {
   umem: UmemConfig;
   socket: SocketConfig;
   placement: SocketPlacement;
-  workload: DataplanePlan['workload'];
+  workload: Workload;
   frame?: Omit<UdpFrameSpec, 'length'>;
-  /** Writes the worker's first control words (rate, frame length...). */
+  /** Writes the worker's first control words (rate, frame length, paused stages...). */
   setup?: (control: Int32Array) => void;
 }
 
@@ -43,6 +62,8 @@ interface ObservedRings {
   tx: RingMemory | null;
 }
 
+const CONSISTENT_READ_ATTEMPTS = 64;
+
 /**
  * One UMEM, one socket on it and the worker that drives them. Built in that
  * order and torn down in reverse: the worker must be gone before the rings it
@@ -50,13 +71,14 @@ interface ObservedRings {
  */
 export class ManagedSocket {
   private readonly observed: ObservedRings;
+  private readonly ledger: Uint8Array;
 
   private constructor(
     readonly id: string,
     readonly umem: Umem,
     readonly socket: XskSocket,
     readonly worker: DataplaneWorker,
-    readonly workload: DataplanePlan['workload'],
+    readonly workload: Workload,
   ) {
     const blocks = worker.blocks;
     const descriptors = (layout: RingLayout | null, ring: 'rx' | 'tx') =>
@@ -67,6 +89,7 @@ export class ManagedSocket {
       rx: descriptors(socket.rxLayout, 'rx'),
       tx: descriptors(socket.txLayout, 'tx'),
     };
+    this.ledger = new Uint8Array(blocks.ledger);
   }
 
   static async start(spec: ManagedSocketSpec, onWorkerError: (error: Error) => void): Promise<ManagedSocket> {
@@ -86,9 +109,9 @@ export class ManagedSocket {
         completion: umem.completionLayout,
         socket: { fd: socket.fd, rx: socket.rxLayout, tx: socket.txLayout, needWakeup: spec.socket.needWakeup },
         batchSize: spec.socket.batchSize,
-        ...(spec.frame ? { frame: spec.frame } : {}),
+        frame: spec.frame ?? null,
       };
-      const worker = await DataplaneWorker.start(plan, spec.setup ?? (() => {}), onWorkerError);
+      const worker = await DataplaneWorker.start(plan, spec.umem.frameCount, spec.setup ?? (() => {}), onWorkerError);
       return new ManagedSocket(spec.id, umem, socket, worker, spec.workload);
     } catch (error) {
       socket?.destroy();
@@ -97,24 +120,94 @@ export class ManagedSocket {
     }
   }
 
+  /** Stops the stages named (the data plane's own consequences follow: FILL runs dry, RX fills...). */
+  pause(stages: readonly StageName[]): void {
+    const bits = stages.reduce((mask, stage) => mask | STAGE_BITS[stage], 0);
+    Atomics.or(this.worker.control, Control.PAUSED_STAGES, bits);
+  }
+
+  resume(stages: readonly StageName[]): void {
+    const bits = stages.reduce((mask, stage) => mask | STAGE_BITS[stage], 0);
+    Atomics.and(this.worker.control, Control.PAUSED_STAGES, ~bits);
+    Atomics.notify(this.worker.control, Control.STEP_REQUESTS);
+  }
+
+  pausedStages(): StageName[] {
+    const paused = Atomics.load(this.worker.control, Control.PAUSED_STAGES);
+    return (Object.keys(STAGE_BITS) as StageName[]).filter((stage) => (paused & STAGE_BITS[stage]) !== 0);
+  }
+
+  /** Runs one batch of every stage, paused or not; resolves once the worker has done it. */
+  async step(): Promise<void> {
+    const control = this.worker.control;
+    const target = Atomics.add(control, Control.STEP_REQUESTS, 1) + 1;
+    Atomics.notify(control, Control.STEP_REQUESTS);
+    while (Atomics.load(control, Control.STEPS_DONE) !== target) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
   observe(): SocketObservation {
-    const counters = this.worker.counters;
     const { fill, completion, rx, tx } = this.observed;
     return {
       rings: {
-        fill: observeRing(fill, 'producer'),
         rx: rx ? observeRing(rx, 'consumer') : null,
-        tx: tx ? observeRing(tx, 'producer') : null,
         completion: observeRing(completion, 'consumer'),
+        fill: observeRing(fill, 'producer'),
+        tx: tx ? observeRing(tx, 'producer') : null,
       },
       stats: this.socket.statistics(),
-      totals: {
-        rxPackets: counters[Counter.RX_PACKETS] as number,
-        rxBytes: counters[Counter.RX_BYTES] as number,
-        txPackets: counters[Counter.TX_PACKETS] as number,
-        txBytes: counters[Counter.TX_BYTES] as number,
-        wakeups: counters[Counter.WAKEUPS] as number,
-      },
+      totals: this.totals(),
+    };
+  }
+
+  /**
+   * Rings, ring contents and ledger at one instant, without stopping the data
+   * plane: a seqlock read against the worker's generation counter.
+   */
+  observeInDetail(): DetailedObservation {
+    const control = this.worker.control;
+    const { fill, completion, rx, tx } = this.observed;
+    const frameSize = this.umem.config.frameSize;
+    const frames = (ring: RingEntries | null) =>
+      ring ? { frames: ring.addresses.map((address) => frameOfAddress(address, frameSize)) } : { frames: [] };
+    for (let attempt = 1; ; attempt++) {
+      const before = Atomics.load(control, Control.GENERATION);
+      const last = attempt === CONSISTENT_READ_ATTEMPTS;
+      if (before & 1 && !last) continue;
+      // Kernel-written producers (RX, COMPLETION) before kernel-written consumers (FILL, TX):
+      // a frame moving meanwhile is then missed in a ring, never counted in two.
+      const rings = this.observe().rings;
+      const entries = {
+        fill: readRingEntries(fill, rings.fill.consumer, rings.fill.producer, 'address'),
+        rx: rx && rings.rx ? readRingEntries(rx, rings.rx.consumer, rings.rx.producer, 'descriptor') : null,
+        tx: tx && rings.tx ? readRingEntries(tx, rings.tx.consumer, rings.tx.producer, 'descriptor') : null,
+        completion: readRingEntries(completion, rings.completion.consumer, rings.completion.producer, 'address'),
+      };
+      const appStates = this.ledger.slice();
+      const consistent = !(before & 1) && Atomics.load(control, Control.GENERATION) === before;
+      if (!consistent && !last) continue;
+      const ledger = deriveOwners({
+        appStates,
+        fill: frames(entries.fill),
+        rx: entries.rx ? frames(entries.rx) : null,
+        tx: entries.tx ? frames(entries.tx) : null,
+        completion: frames(entries.completion),
+      });
+      return { rings, stats: this.socket.statistics(), totals: this.totals(), entries, ledger, consistent };
+    }
+  }
+
+  private totals(): SocketTotals {
+    const counters = this.worker.counters;
+    return {
+      rxPackets: counters[Counter.RX_PACKETS] as number,
+      rxBytes: counters[Counter.RX_BYTES] as number,
+      txPackets: counters[Counter.TX_PACKETS] as number,
+      txBytes: counters[Counter.TX_BYTES] as number,
+      completed: counters[Counter.COMPLETED] as number,
+      wakeups: counters[Counter.WAKEUPS] as number,
+      idleWaits: counters[Counter.IDLE_WAITS] as number,
     };
   }
 

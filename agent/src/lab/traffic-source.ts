@@ -1,5 +1,5 @@
 import type { TrafficInfo } from '@ringside/shared';
-import { Control, Counter } from '../dataplane/control.ts';
+import { type CapturedFrame, Control, Counter, readCaptures, Stage } from '../dataplane/control.ts';
 import { MIN_FRAME_LENGTH, validateFrameLength } from '../dataplane/frames.ts';
 import { ManagedSocket } from '../engine/managed-socket.ts';
 import { APP_IP, APP_MAC, type Lab, PEER_IP, PEER_MAC } from './lab.ts';
@@ -20,9 +20,11 @@ export const SOURCE_PORT = 9000;
 export const DESTINATION_PORT = 4242;
 
 /**
- * The lab's traffic source: a tx-only AF_XDP socket on the peer end of the
- * veth, running the same ring code as Ringside's sockets. Its rate, pause and
- * exact frame count are ours to set, so tests can count frames end to end.
+ * The lab's traffic source: an AF_XDP socket on the peer end of the veth,
+ * running txonly with the same pipeline as Ringside's sockets. Its rate,
+ * pause and exact frame count are ours to set, so tests can count frames end
+ * to end. It also receives: what Ringside's sockets send arrives here, and
+ * can be captured and checked.
  */
 export class TrafficSource {
   private constructor(
@@ -47,7 +49,7 @@ export class TrafficSource {
         socket: {
           ifname: lab.peerIfname,
           queueId: settings.queueId,
-          rxSize: 0,
+          rxSize: SOURCE_RING,
           txSize: SOURCE_RING,
           xdpMode: 'drv',
           copy: true,
@@ -55,9 +57,8 @@ export class TrafficSource {
           needWakeup: true,
           batchSize: 64,
         },
-        // A tx-only socket needs no XDP program; none is attached to the peer end.
-        placement: { namespacePath: lab.peerNamespacePath, inhibitProgramLoad: true },
-        workload: 'txsource',
+        placement: { namespacePath: lab.peerNamespacePath, inhibitProgramLoad: false },
+        workload: 'txonly',
         frame: {
           destinationMac: APP_MAC,
           sourceMac: PEER_MAC,
@@ -69,7 +70,7 @@ export class TrafficSource {
         setup: (control) => {
           control[Control.RATE_PPS] = settings.ratePps;
           control[Control.FRAME_LENGTH] = Math.max(settings.frameLength, MIN_FRAME_LENGTH);
-          control[Control.PAUSED] = settings.paused ? 1 : 0;
+          control[Control.PAUSED_STAGES] = settings.paused ? Stage.TX_SUBMIT : 0;
           control[Control.SEND_REMAINING] = -1;
         },
       },
@@ -79,17 +80,17 @@ export class TrafficSource {
   }
 
   get paused(): boolean {
-    return this.managed.worker.get(Control.PAUSED) === 1;
+    return this.managed.pausedStages().includes('txSubmit');
   }
 
   pause(): void {
-    this.managed.worker.set(Control.PAUSED, 1);
+    this.managed.pause(['txSubmit']);
   }
 
   /** Sends without end again, after a pause or an exact count. */
   resume(): void {
     this.managed.worker.set(Control.SEND_REMAINING, -1);
-    this.managed.worker.set(Control.PAUSED, 0);
+    this.managed.resume(['txSubmit']);
   }
 
   get ratePps(): number {
@@ -116,7 +117,7 @@ export class TrafficSource {
   /** Sends exactly `count` more frames, then stops sending until told otherwise. */
   sendExactly(count: number): void {
     this.managed.worker.set(Control.SEND_REMAINING, count);
-    this.managed.worker.set(Control.PAUSED, 0);
+    this.managed.resume(['txSubmit']);
   }
 
   /** Frames handed to the kernel so far, and frames it reported transmitted. */
@@ -126,6 +127,20 @@ export class TrafficSource {
 
   get completedFrames(): number {
     return this.managed.worker.counters[Counter.COMPLETED] as number;
+  }
+
+  /** Frames received back from Ringside's sockets (sent by txonly or forwarded by l2fwd). */
+  get receivedFrames(): number {
+    return this.managed.worker.counters[Counter.RX_PACKETS] as number;
+  }
+
+  /** Keeps the first bytes of each frame received from now on, for checking them. */
+  capture(enabled: boolean): void {
+    this.managed.worker.set(Control.CAPTURE, enabled ? 1 : 0);
+  }
+
+  captured(since = 0): CapturedFrame[] {
+    return readCaptures(this.managed.worker.blocks.capture, since);
   }
 
   info(): TrafficInfo {

@@ -1,5 +1,5 @@
 import type { RingState } from '@ringside/shared';
-import type { RingMemory } from '../xsk/ring.ts';
+import { dataAddress, type RingMemory } from '../xsk/ring.ts';
 
 const NEED_WAKEUP = 1;
 
@@ -19,4 +19,34 @@ export function observeRing(memory: RingMemory, side: 'producer' | 'consumer'): 
     cachedConsumer: side === 'producer' ? (cachedConsumer - memory.size) >>> 0 : cachedConsumer,
     needWakeup: (Atomics.load(memory.flags, 0) & NEED_WAKEUP) !== 0,
   };
+}
+
+/** The entries of a ring from index `from` up to `to` (free-running indices), oldest first. */
+export interface RingEntries {
+  /** Data addresses (with an unaligned-mode offset added, as the kernel means them). */
+  addresses: number[];
+  /** Descriptor rings only: lengths and options; empty for FILL and COMPLETION. */
+  lengths: number[];
+  options: number[];
+}
+
+export function readRingEntries(
+  memory: RingMemory,
+  from: number,
+  to: number,
+  kind: 'address' | 'descriptor',
+): RingEntries {
+  const count = Math.min((to - from) >>> 0, memory.size);
+  const mask = memory.size - 1;
+  const words = kind === 'address' ? 2 : 4;
+  const entries: RingEntries = { addresses: new Array(count), lengths: [], options: [] };
+  for (let i = 0; i < count; i++) {
+    const word = ((from + i) & mask) * words;
+    entries.addresses[i] = dataAddress(memory.entries[word] as number, memory.entries[word + 1] as number);
+    if (kind === 'descriptor') {
+      entries.lengths.push(memory.entries[word + 2] as number);
+      entries.options.push(memory.entries[word + 3] as number);
+    }
+  }
+  return entries;
 }

@@ -153,12 +153,12 @@ export class ConsumerRing extends Ring {
 }
 
 /** A 64-bit UMEM address from two 32-bit words, as the data pointer it denotes (xsk_umem__add_offset_to_addr). */
-function dataAddress(low: number, high: number): number {
+export function dataAddress(low: number, high: number): number {
   return low + (high & HIGH_WORD_BASE_MASK) * TWO_32 + (high >>> OFFSET_SHIFT_IN_HIGH_WORD);
 }
 
 /** The chunk's base address, without an unaligned-mode offset (xsk_umem__extract_addr). */
-function baseAddress(low: number, high: number): number {
+export function baseAddress(low: number, high: number): number {
   return low + (high & HIGH_WORD_BASE_MASK) * TWO_32;
 }
 
