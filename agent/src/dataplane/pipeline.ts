@@ -65,8 +65,8 @@ export class FramePipeline {
     this.captureBytes = new Uint8Array(s.capture);
     this.captureView = new DataView(s.capture);
     for (let frame = s.frameCount - 1; frame >= 0; frame--) this.free.push(frame * s.frameSize);
-    // The spec advises a tx-only socket to put nothing on FILL; one that also receives keeps a quarter there.
-    this.fillTarget = !s.rx ? 0 : s.workload === 'txonly' ? Math.floor(s.frameCount / 4) : s.frameCount;
+    // The spec advises a tx-only socket to put nothing on FILL; one that also receives keeps half its frames there.
+    this.fillTarget = !s.rx ? 0 : s.workload === 'txonly' ? Math.floor(s.frameCount / 2) : s.frameCount;
   }
 
   /** Runs until told to stop. Never yields: commands arrive through the control block. */
@@ -243,7 +243,13 @@ export class FramePipeline {
 
   refillFill(): number {
     const { fill, ledger, frameSize } = this.s;
-    const count = Math.min(this.free.length, this.fillTarget - this.givenToFill, fill.freeEntries(this.s.batchSize));
+    const { batchSize } = this.s;
+    const count = Math.min(
+      batchSize,
+      this.free.length,
+      this.fillTarget - this.givenToFill,
+      fill.freeEntries(batchSize),
+    );
     if (count <= 0) return 0;
     fill.reserve(count);
     const first = fill.claimIndex;

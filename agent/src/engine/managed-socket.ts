@@ -62,7 +62,14 @@ interface ObservedRings {
   tx: RingMemory | null;
 }
 
-const CONSISTENT_READ_ATTEMPTS = 64;
+/**
+ * A worker batch takes microseconds, but on two cores the worker can be
+ * preempted mid-batch for a scheduler tick or more: a read waits that long for
+ * a quiet moment, then reports itself inconsistent.
+ */
+const CONSISTENT_READ_BUDGET_MS = 20;
+/** How long to sleep while the worker is mid-batch, rather than spin against it for the core. */
+const MID_BATCH_WAIT_MS = 0.05;
 
 /**
  * One UMEM, one socket on it and the worker that drives them. Built in that
@@ -148,36 +155,47 @@ export class ManagedSocket {
   }
 
   observe(): SocketObservation {
+    return { rings: this.readRings(), stats: this.socket.statistics(), totals: this.totals() };
+  }
+
+  /**
+   * Kernel-written producers (RX, COMPLETION) are read before kernel-written
+   * consumers (FILL, TX): a frame moving meanwhile is then missed in a ring,
+   * never counted in two.
+   */
+  private readRings(): RingsObserved {
     const { fill, completion, rx, tx } = this.observed;
+    const rxState = rx ? observeRing(rx, 'consumer') : null;
+    const completionState = observeRing(completion, 'consumer');
     return {
-      rings: {
-        rx: rx ? observeRing(rx, 'consumer') : null,
-        completion: observeRing(completion, 'consumer'),
-        fill: observeRing(fill, 'producer'),
-        tx: tx ? observeRing(tx, 'producer') : null,
-      },
-      stats: this.socket.statistics(),
-      totals: this.totals(),
+      rx: rxState,
+      completion: completionState,
+      fill: observeRing(fill, 'producer'),
+      tx: tx ? observeRing(tx, 'producer') : null,
     };
   }
 
   /**
    * Rings, ring contents and ledger at one instant, without stopping the data
-   * plane: a seqlock read against the worker's generation counter.
+   * plane: a seqlock read against the worker's generation counter, retried
+   * while the worker is mid-batch, for at most CONSISTENT_READ_BUDGET_MS.
    */
   observeInDetail(): DetailedObservation {
     const control = this.worker.control;
     const { fill, completion, rx, tx } = this.observed;
     const frameSize = this.umem.config.frameSize;
-    const frames = (ring: RingEntries | null) =>
-      ring ? { frames: ring.addresses.map((address) => frameOfAddress(address, frameSize)) } : { frames: [] };
-    for (let attempt = 1; ; attempt++) {
+    const frames = (ring: RingEntries) => ({
+      frames: ring.addresses.map((address) => frameOfAddress(address, frameSize)),
+    });
+    const deadline = performance.now() + CONSISTENT_READ_BUDGET_MS;
+    for (;;) {
       const before = Atomics.load(control, Control.GENERATION);
-      const last = attempt === CONSISTENT_READ_ATTEMPTS;
-      if (before & 1 && !last) continue;
-      // Kernel-written producers (RX, COMPLETION) before kernel-written consumers (FILL, TX):
-      // a frame moving meanwhile is then missed in a ring, never counted in two.
-      const rings = this.observe().rings;
+      const outOfTime = performance.now() > deadline;
+      if (before & 1 && !outOfTime) {
+        Atomics.wait(control, Control.GENERATION, before, MID_BATCH_WAIT_MS);
+        continue;
+      }
+      const rings = this.readRings();
       const entries = {
         fill: readRingEntries(fill, rings.fill.consumer, rings.fill.producer, 'address'),
         rx: rx && rings.rx ? readRingEntries(rx, rings.rx.consumer, rings.rx.producer, 'descriptor') : null,
@@ -186,7 +204,7 @@ export class ManagedSocket {
       };
       const appStates = this.ledger.slice();
       const consistent = !(before & 1) && Atomics.load(control, Control.GENERATION) === before;
-      if (!consistent && !last) continue;
+      if (!consistent && !outOfTime) continue;
       const ledger = deriveOwners({
         appStates,
         fill: frames(entries.fill),

@@ -134,6 +134,16 @@ export class TrafficSource {
     return this.managed.worker.counters[Counter.RX_PACKETS] as number;
   }
 
+  /** Checks every frame received from now on against what the lab's frames must hold. */
+  verify(enabled: boolean): void {
+    this.managed.worker.set(Control.VERIFY, enabled ? 1 : 0);
+  }
+
+  verification(): { verified: number; defective: number } {
+    const counters = this.managed.worker.counters;
+    return { verified: counters[Counter.VERIFIED] as number, defective: counters[Counter.DEFECTIVE] as number };
+  }
+
   /** Keeps the first bytes of each frame received from now on, for checking them. */
   capture(enabled: boolean): void {
     this.managed.worker.set(Control.CAPTURE, enabled ? 1 : 0);

@@ -36,6 +36,19 @@ describe('the UMEM ownership ledger', () => {
     expect(Object.values(view.counts).reduce((a, b) => a + b)).toBe(3);
   });
 
+  it('counts a frame listed in TX and COMPLETION once, downstream, as the kernel lagging on TX consumer', () => {
+    const view = deriveOwners({
+      appStates: states(AppState.GIVEN_TO_TX, AppState.GIVEN_TO_TX),
+      fill: ring(),
+      rx: null,
+      tx: ring(0, 1),
+      completion: ring(0),
+    });
+    expect(view.violations).toEqual([]);
+    expect(view.consumerLag).toEqual({ fill: 0, tx: 1 });
+    expect(view.counts).toMatchObject({ tx: 1, completion: 1 });
+  });
+
   it('reports a frame fed to FILL and TX at once: the corruption the spec FAQ warns of', () => {
     const view = deriveOwners({
       appStates: states(AppState.GIVEN_TO_FILL, AppState.FREE),

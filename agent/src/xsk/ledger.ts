@@ -37,6 +37,12 @@ export interface LedgerView {
   /** Owner code (index into FRAME_OWNERS) of each frame. */
   owners: Uint8Array;
   counts: OwnerCounts;
+  /**
+   * Frames the kernel already passed on (into RX, into COMPLETION) while its
+   * consumer word of the ring they came from (FILL, TX) still lists them: the
+   * kernel publishes that consumer after the batch. They count once, downstream.
+   */
+  consumerLag: { fill: number; tx: number };
   /** Frames that break the rules: in two rings at once, or in a ring the application did not give them to. */
   violations: string[];
 }
@@ -60,6 +66,7 @@ export function deriveOwners(input: LedgerInput): LedgerView {
   const owners = new Uint8Array(frameCount).fill(UNSEEN);
   const violations: string[] = [];
 
+  const consumerLag = { fill: 0, tx: 0 };
   const place = (ring: 'fill' | 'rx' | 'tx' | 'completion', contents: RingContents | null) => {
     if (!contents) return;
     for (let i = 0; i < contents.frames.length; i++) {
@@ -69,7 +76,9 @@ export function deriveOwners(input: LedgerInput): LedgerView {
         continue;
       }
       if (owners[frame] !== UNSEEN) {
-        violations.push(`frame ${frame} is in ${ring} and in ${FRAME_OWNERS[owners[frame] as number]} at once`);
+        const already = FRAME_OWNERS[owners[frame] as number];
+        if ((ring === 'fill' && already === 'rx') || (ring === 'tx' && already === 'completion')) consumerLag[ring]++;
+        else violations.push(`frame ${frame} is in ${ring} and in ${already} at once`);
         continue;
       }
       if (input.appStates[frame] !== EXPECTED_APP_STATE[ring]) {
@@ -80,10 +89,11 @@ export function deriveOwners(input: LedgerInput): LedgerView {
       owners[frame] = OWNER_CODE[ring];
     }
   };
-  place('fill', input.fill);
+  // Downstream rings first: a frame listed both there and upstream has moved on.
   place('rx', input.rx);
-  place('tx', input.tx);
   place('completion', input.completion);
+  place('fill', input.fill);
+  place('tx', input.tx);
 
   const counts = emptyOwnerCounts();
   for (let frame = 0; frame < frameCount; frame++) {
@@ -104,7 +114,7 @@ export function deriveOwners(input: LedgerInput): LedgerView {
     }
     counts[FRAME_OWNERS[owners[frame] as number] as FrameOwner]++;
   }
-  return { owners, counts, violations };
+  return { owners, counts, consumerLag, violations };
 }
 
 function describeAppState(state: number): string {

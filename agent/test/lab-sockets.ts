@@ -1,0 +1,60 @@
+import type { SocketConfig, UmemConfig } from '@ringside/shared';
+import type { Workload } from '../src/dataplane/pipeline.ts';
+import { ManagedSocket } from '../src/engine/managed-socket.ts';
+import { APP_IP, APP_MAC, type Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
+import { DESTINATION_PORT, SOURCE_PORT } from '../src/lab/traffic-source.ts';
+
+export const TEST_UMEM: UmemConfig = {
+  frameCount: 4096,
+  frameSize: 2048,
+  headroom: 0,
+  fillSize: 2048,
+  completionSize: 2048,
+  unaligned: false,
+};
+
+export function testSocket(lab: Lab, overrides: Partial<SocketConfig> = {}): SocketConfig {
+  return {
+    ifname: lab.appIfname,
+    queueId: 0,
+    rxSize: 1024,
+    txSize: 1024,
+    xdpMode: 'drv',
+    copy: true,
+    zeroCopy: false,
+    needWakeup: true,
+    batchSize: 64,
+    ...overrides,
+  };
+}
+
+/** A socket on the lab's app end running `workload`; txonly sends test frames to the peer. */
+export function startLabSocket(
+  lab: Lab,
+  workload: Workload,
+  options: { umem?: Partial<UmemConfig>; socket?: Partial<SocketConfig>; setup?: (control: Int32Array) => void } = {},
+): Promise<ManagedSocket> {
+  const socket = testSocket(lab, options.socket);
+  return ManagedSocket.start(
+    {
+      id: `test-${workload}`,
+      umem: { ...TEST_UMEM, ...options.umem },
+      socket,
+      // A socket without an RX ring receives nothing and needs no XDP program.
+      placement: { namespacePath: lab.appNamespacePath, inhibitProgramLoad: socket.rxSize === 0 },
+      workload,
+      frame: {
+        destinationMac: PEER_MAC,
+        sourceMac: APP_MAC,
+        sourceIp: APP_IP,
+        destinationIp: PEER_IP,
+        sourcePort: DESTINATION_PORT,
+        destinationPort: SOURCE_PORT,
+      },
+      ...(options.setup ? { setup: options.setup } : {}),
+    },
+    (error) => {
+      throw error;
+    },
+  );
+}
