@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe } from 'vitest';
+import { removeStaleLabs } from '../src/lab/lab.ts';
 
 /**
  * Kernel tests need root and AF_XDP. Elsewhere they skip and say why; under
@@ -18,6 +19,8 @@ const missing = missingRequirement();
 if (missing && process.env.CI === 'true') {
   throw new Error(`kernel tests cannot run under CI: ${missing}`);
 }
+// A test process that crashed left its labs behind; like the agent, tests start by removing them.
+if (!missing) removeStaleLabs();
 
 /** `describe` for tests that open real AF_XDP sockets. */
 export const describeKernel: typeof describe = (

@@ -1,3 +1,5 @@
+export * from './facts.ts';
 export * from './ledger.ts';
 export * from './protocol.ts';
 export * from './rings.ts';
+export * from './validation.ts';

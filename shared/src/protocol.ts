@@ -46,7 +46,7 @@ export const SocketConfig = z.object({
 });
 export type SocketConfig = z.infer<typeof SocketConfig>;
 
-export const Workload = z.enum(['rxdrop']);
+export const Workload = z.enum(['rxdrop', 'txonly', 'l2fwd']);
 export type Workload = z.infer<typeof Workload>;
 
 export const UmemInfo = z.object({ id: z.string(), config: UmemConfig });

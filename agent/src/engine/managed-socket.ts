@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { RingState, SocketConfig, UmemConfig } from '@ringside/shared';
 import { Control, Counter, ringCache, STAGE_BITS, type StageName } from '../dataplane/control.ts';
 import { DataplaneWorker } from '../dataplane/dataplane-worker.ts';
@@ -11,7 +12,7 @@ import { observeRing, type RingEntries, readRingEntries } from '../sampler/ring-
 import { deriveOwners, frameOfAddress, type LedgerView } from '../xsk/ledger.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
-import { Umem } from '../xsk/umem.ts';
+import { Umem, XskConfigError } from '../xsk/umem.ts';
 
 export interface SocketTotals {
   rxPackets: number;
@@ -53,6 +54,8 @@ export interface ManagedSocketSpec {
   frame?: Omit<UdpFrameSpec, 'length'>;
   /** Writes the worker's first control words (rate, frame length, paused stages...). */
   setup?: (control: Int32Array) => void;
+  /** A UMEM registered beforehand (to learn the kernel's verdict on it before an old socket makes way). */
+  registeredUmem?: Umem;
 }
 
 interface ObservedRings {
@@ -67,6 +70,24 @@ interface ObservedRings {
  * preempted mid-batch for a scheduler tick or more: a read waits that long for
  * a quiet moment, then reports itself inconsistent.
  */
+/**
+ * The kernel frees a queue after its socket closes from a workqueue, not at
+ * close: a socket rebinding the queue it just left may see EBUSY for a moment.
+ */
+const QUEUE_RELEASE_WAIT_MS = 1000;
+
+async function bindWhenQueueFree(umem: Umem, spec: ManagedSocketSpec): Promise<XskSocket> {
+  const deadline = Date.now() + QUEUE_RELEASE_WAIT_MS;
+  for (;;) {
+    try {
+      return XskSocket.create(umem, spec.socket, spec.placement);
+    } catch (error) {
+      if (!(error instanceof XskConfigError && error.code === 'EBUSY') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
 const CONSISTENT_READ_BUDGET_MS = 20;
 /** How long to sleep while the worker is mid-batch, rather than spin against it for the core. */
 const MID_BATCH_WAIT_MS = 0.05;
@@ -79,13 +100,14 @@ const MID_BATCH_WAIT_MS = 0.05;
 export class ManagedSocket {
   private readonly observed: ObservedRings;
   private readonly ledger: Uint8Array;
+  /** Set before teardown starts: the views below point into memory that is about to be unmapped. */
+  private destroyed = false;
 
   private constructor(
-    readonly id: string,
+    readonly spec: ManagedSocketSpec,
     readonly umem: Umem,
     readonly socket: XskSocket,
     readonly worker: DataplaneWorker,
-    readonly workload: Workload,
   ) {
     const blocks = worker.blocks;
     const descriptors = (layout: RingLayout | null, ring: 'rx' | 'tx') =>
@@ -100,10 +122,10 @@ export class ManagedSocket {
   }
 
   static async start(spec: ManagedSocketSpec, onWorkerError: (error: Error) => void): Promise<ManagedSocket> {
-    const umem = Umem.create(spec.umem, spec.placement.namespacePath);
+    const umem = spec.registeredUmem ?? Umem.create(spec.umem, spec.placement.namespacePath);
     let socket: XskSocket | null = null;
     try {
-      socket = XskSocket.create(umem, spec.socket, spec.placement);
+      socket = await bindWhenQueueFree(umem, spec);
       const plan: Omit<DataplanePlan, 'blocks'> = {
         workload: spec.workload,
         umem: {
@@ -119,12 +141,21 @@ export class ManagedSocket {
         frame: spec.frame ?? null,
       };
       const worker = await DataplaneWorker.start(plan, spec.umem.frameCount, spec.setup ?? (() => {}), onWorkerError);
-      return new ManagedSocket(spec.id, umem, socket, worker, spec.workload);
+      const { registeredUmem: _, ...kept } = spec;
+      return new ManagedSocket(kept, umem, socket, worker);
     } catch (error) {
       socket?.destroy();
       umem.destroy();
       throw error;
     }
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get workload(): Workload {
+    return this.spec.workload;
   }
 
   /** Stops the stages named (the data plane's own consequences follow: FILL runs dry, RX fills...). */
@@ -155,6 +186,7 @@ export class ManagedSocket {
   }
 
   observe(): SocketObservation {
+    this.assertAlive();
     return { rings: this.readRings(), stats: this.socket.statistics(), totals: this.totals() };
   }
 
@@ -181,6 +213,7 @@ export class ManagedSocket {
    * while the worker is mid-batch, for at most CONSISTENT_READ_BUDGET_MS.
    */
   observeInDetail(): DetailedObservation {
+    this.assertAlive();
     const control = this.worker.control;
     const { fill, completion, rx, tx } = this.observed;
     const frameSize = this.umem.config.frameSize;
@@ -229,7 +262,19 @@ export class ManagedSocket {
     };
   }
 
+  /** Reading a destroyed socket's rings would read unmapped memory: a crash, not an error. */
+  private assertAlive(): void {
+    if (this.destroyed) throw new Error(`socket ${this.id} was destroyed`);
+  }
+
+  /** For logs and test output: never the ring views, which may outlive their mapping. */
+  [inspect.custom](): string {
+    return `ManagedSocket { id: ${this.id}, workload: ${this.workload}${this.destroyed ? ', destroyed' : ''} }`;
+  }
+
   async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
     await this.worker.stop();
     this.socket.destroy();
     this.umem.destroy();

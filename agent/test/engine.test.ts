@@ -1,0 +1,197 @@
+import type { SocketConfig, UmemConfig } from '@ringside/shared';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigurationError, Engine, RestoredAfterRefusal, type SocketRequest } from '../src/engine/engine.ts';
+import { describeInterface } from '../src/host/interfaces.ts';
+import { probeKernelLimits } from '../src/host/kernel-limits.ts';
+import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
+import { DESTINATION_PORT, SOURCE_PORT, TrafficSource } from '../src/lab/traffic-source.ts';
+import { createLogger } from '../src/logger.ts';
+import { describeKernel, waitFor } from './kernel.ts';
+import { TEST_UMEM, testSocket } from './lab-sockets.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const noop = () => {};
+
+describeKernel('configuring sockets through the engine', () => {
+  let lab: Lab;
+  let source: TrafficSource;
+  let engine: Engine;
+
+  beforeEach(async () => {
+    lab = Lab.create(2);
+    // 5k frames/s: these tests prove knobs, not throughput; a 64-entry FILL ring must not run dry here.
+    source = await TrafficSource.start(lab, { ratePps: 5000, frameLength: 200, paused: true, queueId: 0 }, noop);
+    engine = new Engine({
+      namespacePath: lab.appNamespacePath,
+      limits: probeKernelLimits(),
+      describeInterface: (ifname) => describeInterface(lab.appNamespace, ifname),
+      frame: {
+        destinationMac: PEER_MAC,
+        sourceMac: APP_MAC,
+        sourceIp: APP_IP,
+        destinationIp: PEER_IP,
+        sourcePort: DESTINATION_PORT,
+        destinationPort: SOURCE_PORT,
+      },
+      log: createLogger('fatal'),
+    });
+  });
+
+  afterEach(async () => {
+    await engine?.destroyAll();
+    await source?.stop();
+    lab?.destroy();
+  });
+
+  const request = (
+    socket: Partial<SocketConfig> = {},
+    umem: Partial<UmemConfig> = {},
+    extra: Partial<SocketRequest> = {},
+  ): SocketRequest => ({
+    umem: { ...TEST_UMEM, ...umem },
+    socket: testSocket(lab, socket),
+    workload: 'rxdrop',
+    ...extra,
+  });
+
+  /** Sends frames and resolves once the socket has counted them all. */
+  async function receives(id: string, count = 500): Promise<void> {
+    const before = engine.get(id).observe().totals.rxPackets;
+    source.sendExactly(count);
+    await waitFor(() => engine.get(id).observe().totals.rxPackets >= before + count, 5000, `${count} frames on ${id}`);
+  }
+
+  /** Sends frames; every one must be either received or counted by the kernel as dropped. */
+  async function accountsFor(id: string, count: number): Promise<{ received: number; dropped: number }> {
+    source.sendExactly(count);
+    const tally = () => {
+      const { totals, stats } = engine.get(id).observe();
+      // A frame dropped for want of FILL entries counts in rx_dropped and in rx_fill_ring_empty_descs;
+      // one dropped for a full RX ring counts in rx_ring_full alone.
+      const dropped = stats.rxDropped + stats.rxRingFull;
+      return { received: totals.rxPackets, dropped };
+    };
+    await waitFor(() => tally().received + tally().dropped >= count, 5000, `${count} frames accounted on ${id}`);
+    await sleep(100);
+    return tally();
+  }
+
+  async function refusal(promise: Promise<unknown>): Promise<Error> {
+    try {
+      await promise;
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  describe('each knob works on the kernel, or is refused with what to change', () => {
+    it.each([
+      ['2048-byte frames', {}, { frameSize: 2048 }],
+      ['4096-byte frames', {}, { frameSize: 4096 }],
+      ['unaligned chunks of 3000 bytes', {}, { frameSize: 3000, unaligned: true }],
+      ['small rings', { rxSize: 64 }, { fillSize: 64, completionSize: 64 }],
+      ['an rx-only socket', { txSize: 0 }, {}],
+      ['SKB (generic) mode', { xdpMode: 'skb' as const }, {}],
+      ['need_wakeup off', { needWakeup: false }, {}],
+      ['a batch of one', { batchSize: 1 }, {}],
+    ])('receives with %s', async (_name, socket, umem) => {
+      await engine.create(request(socket, umem), 'knob');
+      const { received, dropped } = await accountsFor('knob', 500);
+      expect(received).toBeGreaterThan(0);
+      expect(received + dropped).toBe(500);
+      expect(engine.get('knob').observeInDetail().ledger.violations).toEqual([]);
+    });
+
+    it('headroom moves where the kernel writes a received frame by exactly that much', async () => {
+      const offsetWith = async (headroom: number, id: string) => {
+        await engine.create(request({}, { headroom }), id);
+        engine.pause(id, ['rxDrain']);
+        source.sendExactly(1);
+        await waitFor(
+          () => (engine.get(id).observeInDetail().entries.rx?.addresses.length ?? 0) === 1,
+          5000,
+          'a frame in RX',
+        );
+        const address = engine.get(id).observeInDetail().entries.rx?.addresses[0] as number;
+        await engine.destroy(id);
+        return address % TEST_UMEM.frameSize;
+      };
+      const base = await offsetWith(0, 'plain');
+      expect(await offsetWith(512, 'roomy')).toBe(base + 512);
+    });
+
+    it('refuses a headroom past the kernel limit: Ringside says so, and so does the kernel', async () => {
+      const limit = probeKernelLimits().maxHeadroom[TEST_UMEM.frameSize] as number;
+      const ours = await refusal(engine.create(request({}, { headroom: limit + 1 })));
+      expect(ours).toBeInstanceOf(ConfigurationError);
+      expect(ours.message).toContain(`this kernel accepts at most ${limit}`);
+      const kernels = await refusal(engine.create(request({}, { headroom: limit + 1 }, { checks: 'kernel' })));
+      expect(kernels.message).toMatch(/^UMEM registration refused \(EINVAL\)/);
+    });
+
+    it('refuses zero-copy on veth: Ringside says so, and so does the kernel', async () => {
+      const zeroCopy = { copy: false, zeroCopy: true };
+      const ours = await refusal(engine.create(request(zeroCopy)));
+      expect(ours.message).toBe('zeroCopy: the veth driver of rs-app does not support zero-copy AF_XDP: use copy mode');
+      const kernels = await refusal(engine.create(request(zeroCopy, {}, { checks: 'kernel' })));
+      expect(kernels.message).toBe(
+        'socket on rs-app queue 0 refused (EOPNOTSUPP): the driver of rs-app does not support zero-copy AF_XDP: use copy mode',
+      );
+    });
+
+    it('refuses ring sizes that are not powers of two, a queue that does not exist, and a taken queue', async () => {
+      expect((await refusal(engine.create(request({ rxSize: 1000 })))).message).toContain('power of two');
+      expect((await refusal(engine.create(request({ queueId: 5 })))).message).toContain('pick a queue from 0 to 1');
+      await engine.create(request(), 'first');
+      expect((await refusal(engine.create(request(), 'second'))).message).toContain('already has socket first');
+      await engine.create(request({ queueId: 1 }), 'other-queue');
+      expect(engine.list().map((socket) => socket.id)).toEqual(['first', 'other-queue']);
+    });
+  });
+
+  describe('reconfiguration is transactional', () => {
+    it('a refused reconfiguration leaves the old socket receiving, its counters still rising', async () => {
+      const original = await engine.create(request(), 'xsk');
+      await receives('xsk');
+      const countersBefore = original.observe().totals.rxPackets;
+      const refused = await refusal(engine.reconfigure('xsk', request({ copy: false, zeroCopy: true })));
+      expect(refused).toBeInstanceOf(ConfigurationError);
+      expect(engine.get('xsk')).toBe(original);
+      await receives('xsk');
+      expect(engine.get('xsk').observe().totals.rxPackets).toBe(countersBefore + 500);
+    });
+
+    it('an accepted reconfiguration on the same queue runs the new configuration', async () => {
+      await engine.create(request(), 'xsk');
+      engine.pause('xsk', ['fillRefill']);
+      const rebuilt = await engine.reconfigure('xsk', request({ rxSize: 256 }, { frameSize: 4096, frameCount: 1024 }));
+      expect(rebuilt.observe().rings.rx?.size).toBe(256);
+      expect(rebuilt.pausedStages()).toEqual(['fillRefill']);
+      engine.resume('xsk', ['fillRefill']);
+      await receives('xsk');
+    });
+
+    it('when the kernel itself refuses, the previous configuration comes back and receives again', async () => {
+      await engine.create(request(), 'xsk');
+      const refused = await refusal(
+        engine.reconfigure('xsk', request({ copy: false, zeroCopy: true }, {}, { checks: 'kernel' })),
+      );
+      expect(refused).toBeInstanceOf(RestoredAfterRefusal);
+      expect(refused.message).toContain('EOPNOTSUPP');
+      expect(refused.message).toContain('previous configuration was restored');
+      expect(engine.get('xsk').socket.config.copy).toBe(true);
+      await sleep(50);
+      await receives('xsk');
+    });
+
+    it('moving to a free queue builds the new socket before the old one goes', async () => {
+      const original = await engine.create(request(), 'xsk');
+      const moved = await engine.reconfigure('xsk', request({ queueId: 1 }));
+      expect(moved).not.toBe(original);
+      expect(() => original.observe()).toThrow('socket xsk was destroyed');
+      expect(moved.socket.config.queueId).toBe(1);
+      expect(engine.list()).toHaveLength(1);
+    });
+  });
+});
