@@ -1,12 +1,23 @@
 import { hostname, release } from 'node:os';
-import type { HelloMessage, Role, SocketConfig, StateMessage, UmemConfig } from '@ringside/shared';
-import { ManagedSocket } from './engine/managed-socket.ts';
-import { Lab, removeStaleLabs } from './lab/lab.ts';
-import { TrafficSource } from './lab/traffic-source.ts';
+import {
+  type EventMessage,
+  type HelloMessage,
+  PROTOCOL_VERSION,
+  type Role,
+  type SocketRequest,
+  type StateMessage,
+  type UmemConfig,
+} from '@ringside/shared';
+import { ConfigurationError, Engine, RestoredAfterRefusal } from './engine/engine.ts';
+import { describeInterface, listInterfaces } from './host/interfaces.ts';
+import { probeKernelLimits } from './host/kernel-limits.ts';
+import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC, removeStaleLabs } from './lab/lab.ts';
+import { DESTINATION_PORT, SOURCE_PORT, TrafficSource } from './lab/traffic-source.ts';
 import type { Logger } from './logger.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
 import { Sampler } from './sampler/sampler.ts';
 import { type AgentCommand, type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
+import { XskConfigError } from './xsk/umem.ts';
 
 export interface AgentOptions {
   host: string;
@@ -31,16 +42,18 @@ export const DEFAULT_UMEM: UmemConfig = {
 };
 
 /**
- * The agent: the lab (or a real interface), one rxdrop socket, the sampler and
- * the server, started in that order and stopped in reverse.
+ * The agent: the lab (or a real interface), the engine and its sockets, the
+ * sampler and the server, started in that order and stopped in reverse.
  */
 export class Agent implements AgentFacade {
   private lab: Lab | null = null;
   private traffic: TrafficSource | null = null;
-  private sockets: ManagedSocket[] = [];
+  private engine: Engine | null = null;
   private server: AgentServer | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  /** Commands run one at a time: two reconfigurations of one socket must not interleave. */
+  private commands: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly options: AgentOptions,
@@ -58,6 +71,10 @@ export class Agent implements AgentFacade {
     }
   }
 
+  private get namespace(): string | null {
+    return this.lab?.appNamespace ?? null;
+  }
+
   private async build(): Promise<void> {
     const { options, log } = this;
     routeLibraryMessages((level, source, text) => {
@@ -71,42 +88,52 @@ export class Agent implements AgentFacade {
     const stale = removeStaleLabs();
     if (stale.length > 0)
       log.info({ namespaces: stale }, 'removed lab namespaces left by a run that ended without cleaning up');
+    const limits = probeKernelLimits();
+    log.debug({ limits }, 'kernel limits probed');
 
     if (options.iface === null) {
       this.lab = Lab.create(options.labQueues);
       log.info(this.lab.info(), 'lab created');
     }
-    const onWorkerError = (error: Error) => log.error({ err: error }, 'data-plane worker failed');
-    const socket: SocketConfig = {
-      ifname: this.lab?.appIfname ?? (options.iface as string),
-      queueId: this.lab ? 0 : options.queue,
-      rxSize: 2048,
-      txSize: 2048,
-      xdpMode: 'drv',
-      copy: this.lab !== null,
-      zeroCopy: false,
-      needWakeup: true,
-      batchSize: 64,
-    };
-    this.sockets.push(
-      await ManagedSocket.start(
-        {
-          id: 'xsk0',
-          umem: DEFAULT_UMEM,
-          socket,
-          placement: { namespacePath: this.lab?.appNamespacePath ?? null, inhibitProgramLoad: false },
-          workload: 'rxdrop',
-        },
-        onWorkerError,
-      ),
+    this.engine = new Engine({
+      namespacePath: this.lab?.appNamespacePath ?? null,
+      limits,
+      describeInterface: (ifname) => describeInterface(this.namespace, ifname),
+      frame: {
+        destinationMac: PEER_MAC,
+        sourceMac: APP_MAC,
+        sourceIp: APP_IP,
+        destinationIp: PEER_IP,
+        sourcePort: DESTINATION_PORT,
+        destinationPort: SOURCE_PORT,
+      },
+      log,
+    });
+    const first = await this.engine.create({
+      umem: DEFAULT_UMEM,
+      socket: {
+        ifname: this.lab?.appIfname ?? (options.iface as string),
+        queueId: this.lab ? 0 : options.queue,
+        rxSize: 2048,
+        txSize: 2048,
+        xdpMode: 'drv',
+        copy: this.lab !== null,
+        zeroCopy: false,
+        needWakeup: true,
+        batchSize: 64,
+      },
+      workload: 'rxdrop',
+    });
+    log.info(
+      { socket: first.id, ifname: first.socket.config.ifname, queue: first.socket.config.queueId },
+      'socket bound, rxdrop running',
     );
-    log.info({ socket: 'xsk0', ifname: socket.ifname, queue: socket.queueId }, 'socket bound, rxdrop running');
 
     if (this.lab) {
       this.traffic = await TrafficSource.start(
         this.lab,
         { ratePps: options.ratePps, frameLength: options.frameLength, paused: false, queueId: 0 },
-        onWorkerError,
+        (error) => log.error({ err: error }, 'traffic source failed'),
       );
       log.info({ ratePps: options.ratePps, frameLength: options.frameLength }, 'traffic source sending');
     }
@@ -119,7 +146,7 @@ export class Agent implements AgentFacade {
       logger: log,
     });
     const sampler = new Sampler(
-      () => this.sockets,
+      () => this.engine?.list() ?? [],
       () => this.traffic,
     );
     const tick = () => {
@@ -138,7 +165,7 @@ export class Agent implements AgentFacade {
   hello(role: Role): HelloMessage {
     return {
       type: 'hello',
-      protocol: { major: 1, minor: 0 },
+      protocol: PROTOCOL_VERSION,
       role,
       host: { kernel: release(), hostname: hostname() },
       mode: this.lab ? 'lab' : 'nic',
@@ -146,23 +173,48 @@ export class Agent implements AgentFacade {
   }
 
   state(): StateMessage {
+    const sockets = this.engine?.list() ?? [];
     return {
       type: 'state',
-      umems: this.sockets.map((managed) => ({ id: `${managed.id}-umem`, config: managed.umem.config })),
-      sockets: this.sockets.map((managed) => ({
+      umems: sockets.map((managed) => ({ id: `${managed.id}-umem`, config: managed.umem.config })),
+      sockets: sockets.map((managed) => ({
         id: managed.id,
         umemId: `${managed.id}-umem`,
         config: managed.socket.config,
-        workload: 'rxdrop',
+        workload: managed.workload,
+        request: this.engine?.request(managed.id) as SocketRequest,
+        pausedStages: managed.pausedStages(),
         zeroCopyActive: managed.socket.zeroCopyActive,
       })),
       traffic: this.traffic?.info() ?? null,
       lab: this.lab?.info() ?? null,
+      interfaces: this.lab
+        ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo')
+        : listInterfaces(null),
+      umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
     };
   }
 
-  execute(command: AgentCommand): void {
+  execute(command: AgentCommand): Promise<void> {
+    const run = this.commands.then(() => this.carryOut(command));
+    this.commands = run.catch(() => {});
+    return run.catch((error: unknown) => {
+      throw toCommandError(error);
+    });
+  }
+
+  private async carryOut(command: AgentCommand): Promise<void> {
+    const engine = this.engine;
+    if (!engine) throw new CommandError('not-found', 'the agent is stopping');
+    const socketId = 'socketId' in command ? command.socketId : undefined;
+    if (socketId !== undefined && command.type !== 'createSocket' && !engine.has(socketId)) {
+      throw new CommandError('not-found', `there is no socket ${socketId}: see the state for the sockets there are`);
+    }
+    const announce = (kind: EventMessage['kind'], message: string, changed = true) => {
+      this.event(kind, message, socketId);
+      if (changed) this.server?.broadcast(this.state());
+    };
     switch (command.type) {
       case 'setTraffic': {
         const traffic = this.traffic;
@@ -176,11 +228,68 @@ export class Agent implements AgentFacade {
         if (command.paused === false) traffic.resume();
         const kind =
           command.paused === undefined ? 'traffic-rate' : command.paused ? 'traffic-paused' : 'traffic-resumed';
-        this.server?.broadcast({ type: 'event', at: Date.now(), kind, message: describeTraffic(traffic) });
+        announce(kind, describeTraffic(traffic));
+        return;
+      }
+      case 'createSocket': {
+        this.refuseSendingOnRealInterface(command.request);
+        const created = await engine.create(command.request, command.socketId);
+        this.event('socket-created', `socket ${created.id} created: ${describeRequest(command.request)}`, created.id);
         this.server?.broadcast(this.state());
         return;
       }
+      case 'reconfigureSocket':
+        this.refuseSendingOnRealInterface(command.request);
+        try {
+          await engine.reconfigure(command.socketId, command.request);
+        } catch (error) {
+          if (error instanceof RestoredAfterRefusal) announce('socket-restored', error.message);
+          throw error;
+        }
+        announce('socket-reconfigured', `socket ${command.socketId} reconfigured: ${describeRequest(command.request)}`);
+        return;
+      case 'destroySocket':
+        await engine.destroy(command.socketId);
+        announce('socket-destroyed', `socket ${command.socketId} destroyed`);
+        return;
+      case 'pauseStages':
+        engine.pause(command.socketId, command.stages);
+        announce('stages-paused', `${command.socketId}: paused ${command.stages.join(', ')}`);
+        return;
+      case 'resumeStages':
+        engine.resume(command.socketId, command.stages);
+        announce('stages-resumed', `${command.socketId}: resumed ${command.stages.join(', ')}`);
+        return;
+      case 'step':
+        await engine.step(command.socketId);
+        announce('stepped', `${command.socketId}: one batch of every stage`, false);
+        return;
+      case 'setSocketTraffic':
+        engine.setTraffic(command.socketId, {
+          ...(command.ratePps !== undefined ? { ratePps: command.ratePps } : {}),
+          ...(command.frameLength !== undefined ? { frameLength: command.frameLength } : {}),
+        });
+        announce('traffic-rate', `${command.socketId}: txonly rate and frame length set`);
+        return;
+      case 'injectInvalidTx':
+        engine.injectInvalidTx(command.socketId);
+        announce('socket-error', `${command.socketId}: a TX descriptor outside the UMEM was submitted`, false);
+        return;
     }
+  }
+
+  /** Ringside sends only inside its lab: nothing of its own reaches a real network. */
+  private refuseSendingOnRealInterface(request: SocketRequest): void {
+    if (!this.lab && request.workload !== 'rxdrop') {
+      throw new CommandError(
+        'bad-request',
+        `${request.workload} sends frames, and Ringside sends only inside its lab: on a real interface use rxdrop`,
+      );
+    }
+  }
+
+  private event(kind: EventMessage['kind'], message: string, socketId?: string): void {
+    this.server?.broadcast({ type: 'event', at: Date.now(), kind, message, ...(socketId ? { socketId } : {}) });
   }
 
   /** Stops everything this run started, in reverse order. Safe to call more than once. */
@@ -194,7 +303,8 @@ export class Agent implements AgentFacade {
     await this.server?.close();
     this.server = null;
     await this.traffic?.stop();
-    for (const managed of this.sockets.splice(0)) await managed.destroy();
+    await this.engine?.destroyAll();
+    this.engine = null;
     this.lab?.destroy();
   }
 
@@ -202,6 +312,21 @@ export class Agent implements AgentFacade {
   teardownNow(): void {
     this.lab?.destroy();
   }
+}
+
+function toCommandError(error: unknown): CommandError {
+  if (error instanceof CommandError) return error;
+  if (error instanceof ConfigurationError) return new CommandError('bad-request', error.message, error.problems);
+  if (error instanceof XskConfigError || error instanceof RestoredAfterRefusal)
+    return new CommandError('kernel-refused', error.message);
+  if (error instanceof RangeError) return new CommandError('bad-request', error.message);
+  return new CommandError('bad-request', (error as Error).message);
+}
+
+function describeRequest(request: SocketRequest): string {
+  const { socket, umem } = request;
+  const rings = `rx ${socket.rxSize} tx ${socket.txSize} fill ${umem.fillSize} completion ${umem.completionSize}`;
+  return `${request.workload} on ${socket.ifname} queue ${socket.queueId}, ${umem.frameCount}×${umem.frameSize} B frames, ${rings}`;
 }
 
 function describeTraffic(traffic: TrafficSource): string {

@@ -9,7 +9,7 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
   let agent: RunningAgent;
 
   beforeAll(async () => {
-    agent = await startAgent(['--rate', '20000']);
+    agent = await startAgent(['--rate', '20000', '--lab-queues', '2']);
   });
 
   afterAll(async () => {
@@ -58,11 +58,80 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     client.close();
   });
 
+  it('creates a second socket on request, and every snapshot accounts for all its frames', async () => {
+    const client = await TestClient.connect(agent.controlUrl);
+    const state = await client.next('state');
+    const base = state.sockets[0]?.request;
+    if (!base) throw new Error('no first socket');
+    client.send({
+      type: 'createSocket',
+      requestId: 'create-1',
+      socketId: 'sender',
+      request: {
+        ...base,
+        workload: 'txonly',
+        socket: { ...base.socket, queueId: 1, rxSize: 0 },
+        traffic: { ratePps: 1000, frameLength: 100 },
+      },
+    });
+    expect(await client.next('ack', 10_000)).toEqual({ type: 'ack', requestId: 'create-1' });
+    const sockets = (await client.fresh('snapshot')).sockets;
+    expect(sockets.map((socket) => socket.socketId)).toEqual(['xsk0', 'sender']);
+    for (const socket of sockets) {
+      const total = Object.values(socket.ledger.counts).reduce((a, b) => a + b, 0);
+      expect(total).toBe(base.umem.frameCount);
+      expect(socket.ledger.violations).toEqual([]);
+    }
+    client.send({ type: 'destroySocket', requestId: 'destroy-1', socketId: 'sender' });
+    await client.next('ack', 10_000);
+    expect((await client.fresh('snapshot')).sockets.map((socket) => socket.socketId)).toEqual(['xsk0']);
+    client.close();
+  });
+
+  it('refuses a reconfiguration the kernel would refuse, per field, and the socket keeps receiving', async () => {
+    const client = await TestClient.connect(agent.controlUrl);
+    const base = (await client.next('state')).sockets[0]?.request;
+    if (!base) throw new Error('no first socket');
+    const before = (await client.fresh('snapshot')).sockets[0]?.totals.rxPackets ?? 0;
+    client.send({
+      type: 'reconfigureSocket',
+      requestId: 'zc-1',
+      socketId: 'xsk0',
+      request: { ...base, socket: { ...base.socket, copy: false, zeroCopy: true } },
+    });
+    const error = await client.next('error', 10_000);
+    expect(error).toMatchObject({ requestId: 'zc-1', code: 'bad-request' });
+    expect(error.problems).toEqual([
+      { field: 'zeroCopy', message: 'the veth driver of rs-app does not support zero-copy AF_XDP: use copy mode' },
+    ]);
+    await sleep(300);
+    expect((await client.fresh('snapshot')).sockets[0]?.totals.rxPackets).toBeGreaterThan(before);
+    client.close();
+  });
+
+  it('pauses a stage on request: with FILL refill paused the kernel counts empty FILL descriptors', async () => {
+    const client = await TestClient.connect(agent.controlUrl);
+    await client.next('state');
+    client.send({ type: 'pauseStages', requestId: 'p-1', socketId: 'xsk0', stages: ['fillRefill'] });
+    await client.next('ack');
+    const deadline = Date.now() + 5000;
+    let sample = await client.fresh('snapshot');
+    while ((sample.sockets[0]?.stats.rxFillRingEmptyDescs ?? 0) === 0 && Date.now() < deadline)
+      sample = await client.fresh('snapshot');
+    expect(sample.sockets[0]?.pausedStages).toEqual(['fillRefill']);
+    expect(sample.sockets[0]?.stats.rxFillRingEmptyDescs).toBeGreaterThan(0);
+    client.send({ type: 'resumeStages', requestId: 'r-1', socketId: 'xsk0', stages: ['fillRefill'] });
+    await client.next('ack');
+    client.close();
+  });
+
   it('lets a view-only client watch but not change the traffic', async () => {
     const client = await TestClient.connect(agent.viewUrl);
     expect((await client.next('hello')).role).toBe('view');
     client.send({ type: 'setTraffic', requestId: 'v1', paused: true });
     expect(await client.next('error')).toMatchObject({ requestId: 'v1', code: 'forbidden' });
+    client.send({ type: 'destroySocket', requestId: 'v2', socketId: 'xsk0' });
+    expect(await client.next('error')).toMatchObject({ requestId: 'v2', code: 'forbidden' });
     await client.next('snapshot');
     client.close();
   });

@@ -7,7 +7,7 @@ import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
 import { DESTINATION_PORT, SOURCE_PORT, TrafficSource } from '../src/lab/traffic-source.ts';
 import { createLogger } from '../src/logger.ts';
 import { describeKernel, waitFor } from './kernel.ts';
-import { TEST_UMEM, testSocket } from './lab-sockets.ts';
+import { fillIsFull, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const noop = () => {};
@@ -169,6 +169,8 @@ describeKernel('configuring sockets through the engine', () => {
       expect(rebuilt.observe().rings.rx?.size).toBe(256);
       expect(rebuilt.pausedStages()).toEqual(['fillRefill']);
       engine.resume('xsk', ['fillRefill']);
+      // Traffic before FILL is full would meet drops the kernel counts.
+      await fillIsFull(rebuilt, 1024);
       await receives('xsk');
     });
 

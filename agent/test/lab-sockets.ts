@@ -3,6 +3,7 @@ import type { Workload } from '../src/dataplane/pipeline.ts';
 import { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { APP_IP, APP_MAC, type Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
 import { DESTINATION_PORT, SOURCE_PORT } from '../src/lab/traffic-source.ts';
+import { waitFor } from './kernel.ts';
 
 export const TEST_UMEM: UmemConfig = {
   frameCount: 4096,
@@ -57,4 +58,9 @@ export function startLabSocket(
       throw error;
     },
   );
+}
+
+/** The pipeline fills FILL a batch at a time; scenarios that count frames start from a full FILL ring. */
+export async function fillIsFull(socket: ManagedSocket, frames: number): Promise<void> {
+  await waitFor(() => socket.observeInDetail().ledger.counts.fill === frames, 5000, `FILL to hold ${frames} frames`);
 }

@@ -10,6 +10,7 @@ import { FillRing, RxRing } from '../src/xsk/ring.ts';
 import { XskSocket } from '../src/xsk/socket.ts';
 import { Umem } from '../src/xsk/umem.ts';
 import { describeKernel, waitFor } from './kernel.ts';
+import { fillIsFull } from './lab-sockets.ts';
 
 const umemConfig: UmemConfig = {
   frameCount: 1024,
@@ -120,8 +121,8 @@ describeKernel('one socket on the lab veth', () => {
       },
     );
     try {
-      const before = managed.observe();
-      expect(before.rings.fill?.producer).toBe(umemConfig.fillSize);
+      await fillIsFull(managed, umemConfig.fillSize);
+      expect(managed.observe().rings.fill.producer).toBe(umemConfig.fillSize);
       const count = 20_000;
       source.setFrameLength(128);
       source.sendExactly(count);

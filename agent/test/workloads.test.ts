@@ -6,7 +6,7 @@ import type { DetailedObservation, ManagedSocket } from '../src/engine/managed-s
 import { APP_MAC, Lab, PEER_MAC } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
 import { describeKernel, waitFor } from './kernel.ts';
-import { startLabSocket, TEST_UMEM } from './lab-sockets.ts';
+import { fillIsFull, startLabSocket, TEST_UMEM } from './lab-sockets.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const noop = () => {};
@@ -21,11 +21,6 @@ function expectLedgerHolds(observation: DetailedObservation, frameCount: number)
   expect(ledger.counts.completion).toBe(ringOccupancy(rings.completion));
   expect(ledger.counts.rx).toBe(rings.rx ? ringOccupancy(rings.rx) : 0);
   expect(ledger.counts.tx + ledger.consumerLag.tx).toBe(rings.tx ? ringOccupancy(rings.tx) : 0);
-}
-
-/** The pipeline fills FILL a batch at a time; teaching scenarios start from a full FILL ring. */
-async function fillIsFull(socket: ManagedSocket): Promise<void> {
-  await waitFor(() => socket.observeInDetail().ledger.counts.fill === TEST_UMEM.fillSize, 5000, 'FILL to fill up');
 }
 
 describeKernel('workloads on the lab veth', () => {
@@ -112,7 +107,7 @@ describeKernel('workloads on the lab veth', () => {
 
   it('pausing FILL refill runs FILL dry: the kernel counts rx_fill_ring_empty_descs', async () => {
     socket = await startLabSocket(lab, 'rxdrop');
-    await fillIsFull(socket);
+    await fillIsFull(socket, TEST_UMEM.fillSize);
     socket.pause(['fillRefill']);
     source.sendExactly(TEST_UMEM.fillSize + 500);
     await waitFor(() => (socket?.observe().stats.rxFillRingEmptyDescs ?? 0) > 0, 5000, 'rx_fill_ring_empty_descs');
@@ -131,7 +126,7 @@ describeKernel('workloads on the lab veth', () => {
 
   it('pausing RX drain fills RX: the kernel counts rx_ring_full', async () => {
     socket = await startLabSocket(lab, 'rxdrop');
-    await fillIsFull(socket);
+    await fillIsFull(socket, TEST_UMEM.fillSize);
     socket.pause(['rxDrain']);
     source.sendExactly(1500);
     await waitFor(() => (socket?.observe().stats.rxRingFull ?? 0) > 0, 5000, 'rx_ring_full');
@@ -145,7 +140,7 @@ describeKernel('workloads on the lab veth', () => {
 
   it('step runs one batch of a paused pipeline', async () => {
     socket = await startLabSocket(lab, 'rxdrop', { socket: { batchSize: 16 } });
-    await fillIsFull(socket);
+    await fillIsFull(socket, TEST_UMEM.fillSize);
     socket.pause(['rxDrain', 'fillRefill']);
     source.sendExactly(100);
     await waitFor(

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { InterfaceInfo, UmemLimits } from './facts.ts';
+import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
 
 /**
@@ -52,11 +54,33 @@ export type Workload = z.infer<typeof Workload>;
 export const UmemInfo = z.object({ id: z.string(), config: UmemConfig });
 export type UmemInfo = z.infer<typeof UmemInfo>;
 
+/** The pipeline's stages, each of which a user may pause, resume and step. */
+export const Stage = z.enum(['fillRefill', 'rxDrain', 'txSubmit', 'completionReap']);
+export type Stage = z.infer<typeof Stage>;
+
+export const TxTraffic = z.object({
+  ratePps: z.number().int().min(1).max(10_000_000),
+  frameLength: z.number().int().min(60).max(65535),
+});
+
+/** Everything a user sets for one socket: its UMEM, the socket and the work it does. */
+export const SocketRequest = z.object({
+  umem: UmemConfig,
+  socket: SocketConfig,
+  workload: Workload,
+  traffic: TxTraffic.optional(),
+  /** 'kernel': skip Ringside's checks and let the kernel answer (the old socket is rebuilt if it refuses). */
+  checks: z.enum(['ringside', 'kernel']).optional(),
+});
+export type SocketRequest = z.infer<typeof SocketRequest>;
+
 export const SocketInfo = z.object({
   id: z.string(),
   umemId: z.string(),
   config: SocketConfig,
   workload: Workload,
+  request: SocketRequest,
+  pausedStages: z.array(Stage),
   /** What XDP_OPTIONS reported after bind. */
   zeroCopyActive: z.boolean(),
 });
@@ -99,8 +123,27 @@ export const SocketSample = z.object({
     completion: RingState.nullable(),
   }),
   stats: XdpStatistics,
-  totals: z.object({ rxPackets: count, rxBytes: count, txPackets: count, txBytes: count, wakeups: count }),
+  totals: z.object({
+    rxPackets: count,
+    rxBytes: count,
+    txPackets: count,
+    txBytes: count,
+    completed: count,
+    /** Syscalls made because a ring's need_wakeup flag asked (or need_wakeup is off). */
+    wakeups: count,
+    /** poll() calls made only to sleep while there was nothing to do. */
+    idleWaits: count,
+  }),
   rates: z.object({ rxPps: rate, rxBps: rate, txPps: rate, txBps: rate }),
+  ledger: z.object({
+    counts: z.record(FrameOwner, count),
+    /** Frames the kernel passed on while its FILL or TX consumer word still lists them. */
+    consumerLag: z.object({ fill: count, tx: count }),
+    violations: z.array(z.string()),
+    /** False when the data plane kept moving through every retry of the read. */
+    consistent: z.boolean(),
+  }),
+  pausedStages: z.array(Stage),
 });
 export type SocketSample = z.infer<typeof SocketSample>;
 
@@ -124,6 +167,10 @@ export const StateMessage = z.object({
   sockets: z.array(SocketInfo),
   traffic: TrafficInfo.nullable(),
   lab: LabInfo.nullable(),
+  /** Interfaces sockets may bind to (the lab's app end, or the host's). */
+  interfaces: z.array(InterfaceInfo),
+  /** What the running kernel accepts for a UMEM: the page validates against it too. */
+  umemLimits: UmemLimits,
   snapshotsPerSecond: count,
 });
 export type StateMessage = z.infer<typeof StateMessage>;
@@ -141,7 +188,20 @@ export type SnapshotMessage = z.infer<typeof SnapshotMessage>;
 export const EventMessage = z.object({
   type: z.literal('event'),
   at: z.number(),
-  kind: z.enum(['traffic-paused', 'traffic-resumed', 'traffic-rate', 'socket-created', 'socket-error']),
+  kind: z.enum([
+    'traffic-paused',
+    'traffic-resumed',
+    'traffic-rate',
+    'socket-created',
+    'socket-reconfigured',
+    'socket-destroyed',
+    'socket-restored',
+    'stages-paused',
+    'stages-resumed',
+    'stepped',
+    'socket-error',
+  ]),
+  socketId: z.string().optional(),
   message: z.string(),
 });
 export type EventMessage = z.infer<typeof EventMessage>;
@@ -164,6 +224,8 @@ export const ErrorMessage = z.object({
   requestId: requestId.nullable(),
   code: ErrorCode,
   message: z.string(),
+  /** Per field, when a configuration was refused before anything was touched. */
+  problems: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
 
@@ -196,11 +258,71 @@ export const SetSnapshotRate = z.object({
 
 export const Resync = z.object({ type: z.literal('resync'), requestId });
 
-export const ClientMessage = z.discriminatedUnion('type', [ClientHello, SetTraffic, SetSnapshotRate, Resync]);
+const socketId = z.string().min(1).max(32);
+
+export const CreateSocket = z.object({
+  type: z.literal('createSocket'),
+  requestId,
+  socketId: socketId.regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and dashes').optional(),
+  request: SocketRequest,
+});
+export const ReconfigureSocket = z.object({
+  type: z.literal('reconfigureSocket'),
+  requestId,
+  socketId,
+  request: SocketRequest,
+});
+export const DestroySocket = z.object({ type: z.literal('destroySocket'), requestId, socketId });
+export const PauseStages = z.object({
+  type: z.literal('pauseStages'),
+  requestId,
+  socketId,
+  stages: z.array(Stage).min(1),
+});
+export const ResumeStages = z.object({
+  type: z.literal('resumeStages'),
+  requestId,
+  socketId,
+  stages: z.array(Stage).min(1),
+});
+export const Step = z.object({ type: z.literal('step'), requestId, socketId });
+export const SetSocketTraffic = z.object({
+  type: z.literal('setSocketTraffic'),
+  requestId,
+  socketId,
+  ratePps: TxTraffic.shape.ratePps.optional(),
+  frameLength: TxTraffic.shape.frameLength.optional(),
+});
+export const InjectInvalidTx = z.object({ type: z.literal('injectInvalidTx'), requestId, socketId });
+
+export const ClientMessage = z.discriminatedUnion('type', [
+  ClientHello,
+  SetTraffic,
+  SetSnapshotRate,
+  Resync,
+  CreateSocket,
+  ReconfigureSocket,
+  DestroySocket,
+  PauseStages,
+  ResumeStages,
+  Step,
+  SetSocketTraffic,
+  InjectInvalidTx,
+]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 /** Commands that change what the agent does; a `view` client may not send them. */
-export const CONTROL_COMMANDS: ReadonlySet<ClientMessage['type']> = new Set(['setTraffic']);
+export const CONTROL_COMMANDS: ReadonlySet<ClientMessage['type']> = new Set([
+  'setTraffic',
+  'createSocket',
+  'reconfigureSocket',
+  'destroySocket',
+  'pauseStages',
+  'resumeStages',
+  'step',
+  'setSocketTraffic',
+  'injectInvalidTx',
+]);
 
 // ---------------------------------------------------------------- parsing
 

@@ -1,3 +1,5 @@
+import type { Stage as StageName } from '@ringside/shared';
+
 /**
  * What the agent's main thread and a data-plane worker share, word by word.
  * The worker's loop never yields to its event loop, so commands travel
@@ -38,7 +40,7 @@ export const Stage = {
   TX_SUBMIT: 4,
   COMPLETION_REAP: 8,
 } as const;
-export type StageName = 'fillRefill' | 'rxDrain' | 'txSubmit' | 'completionReap';
+export type { StageName };
 export const STAGE_BITS: Record<StageName, number> = {
   fillRefill: Stage.FILL_REFILL,
   rxDrain: Stage.RX_DRAIN,

@@ -3,7 +3,7 @@ import {
   type InterfaceInfo,
   type Problem,
   type SocketConfig,
-  type UmemConfig,
+  type SocketRequest,
   type UmemLimits,
   validateSocket,
   validateUmem,
@@ -15,20 +15,8 @@ import type { Logger } from '../logger.ts';
 import { Umem, XskConfigError } from '../xsk/umem.ts';
 import { ManagedSocket } from './managed-socket.ts';
 
-/** What a user asks for: a UMEM, a socket on it and the work it does. */
-export interface SocketRequest {
-  umem: UmemConfig;
-  socket: SocketConfig;
-  workload: Workload;
-  /** txonly: what to send. */
-  traffic?: { ratePps: number; frameLength: number };
-  /**
-   * 'ringside' (the default) refuses what the kernel would refuse before
-   * touching anything. 'kernel' skips those checks and lets the kernel judge,
-   * for a user who wants to see the kernel's own answer.
-   */
-  checks?: 'ringside' | 'kernel';
-}
+/** What a user asks for (a UMEM, a socket on it and the work it does) is the protocol's SocketRequest. */
+export type { SocketRequest };
 
 /** A configuration refused before anything was touched; the running sockets are as they were. */
 export class ConfigurationError extends Error {

@@ -28,7 +28,7 @@ export class Sampler {
     const seconds = this.previous ? (at - this.previous.at) / 1000 : 0;
     const totals = new Map<string, SocketTotals>();
     const samples: SocketSample[] = this.sockets().map((managed) => {
-      const observation = managed.observe();
+      const observation = managed.observeInDetail();
       totals.set(managed.id, observation.totals);
       const before = this.previous?.totals.get(managed.id) ?? observation.totals;
       return {
@@ -42,6 +42,13 @@ export class Sampler {
           txPps: perSecond(observation.totals.txPackets - before.txPackets, seconds),
           txBps: perSecond(observation.totals.txBytes - before.txBytes, seconds),
         },
+        ledger: {
+          counts: observation.ledger.counts,
+          consumerLag: observation.ledger.consumerLag,
+          violations: observation.ledger.violations,
+          consistent: observation.consistent,
+        },
+        pausedStages: managed.pausedStages(),
       };
     });
     const source = this.traffic();

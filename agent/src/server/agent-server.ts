@@ -24,6 +24,7 @@ export class CommandError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly problems?: { field: string; message: string }[],
   ) {
     super(message);
   }
@@ -35,7 +36,8 @@ export type AgentCommand = Exclude<ClientMessage, { type: 'hello' | 'setSnapshot
 export interface AgentFacade {
   hello(role: Role): HelloMessage;
   state(): StateMessage;
-  execute(command: AgentCommand): void;
+  /** Resolves when the command has taken effect; rejects with a CommandError the client is told. */
+  execute(command: AgentCommand): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -178,7 +180,7 @@ export class AgentServer {
       tokensAt: Date.now(),
     };
     this.clients.add(client);
-    socket.on('message', (data, isBinary) => this.receive(client, isBinary ? null : data.toString()));
+    socket.on('message', (data, isBinary) => void this.receive(client, isBinary ? null : data.toString()));
     socket.on('close', () => this.clients.delete(client));
     socket.on('error', (error) => this.options.logger.debug({ err: error }, 'client socket error'));
   }
@@ -187,13 +189,13 @@ export class AgentServer {
     client.socket.send(JSON.stringify(message));
   }
 
-  private receive(client: Client, text: string | null): void {
-    const refusal = this.handle(client, text);
-    if (refusal) this.send(client, { type: 'error', ...refusal });
+  private async receive(client: Client, text: string | null): Promise<void> {
+    const refusal = await this.handle(client, text);
+    if (refusal && client.socket.readyState === client.socket.OPEN) this.send(client, { type: 'error', ...refusal });
   }
 
   /** Carries out one message; returns the refusal to send back, if any. */
-  private handle(client: Client, text: string | null): Omit<ErrorMessage, 'type'> | null {
+  private async handle(client: Client, text: string | null): Promise<Omit<ErrorMessage, 'type'> | null> {
     if (!this.takeCommandToken(client)) {
       return { requestId: null, code: 'rate-limited', message: `at most ${COMMANDS_PER_SECOND} messages per second` };
     }
@@ -222,13 +224,19 @@ export class AgentServer {
         break;
       default:
         try {
-          this.options.agent.execute(message);
+          await this.options.agent.execute(message);
         } catch (error) {
-          const code = error instanceof CommandError ? error.code : 'bad-request';
-          return { requestId: message.requestId, code, message: (error as Error).message };
+          if (!(error instanceof CommandError)) throw error;
+          return {
+            requestId: message.requestId,
+            code: error.code,
+            message: error.message,
+            ...(error.problems ? { problems: error.problems } : {}),
+          };
         }
     }
-    this.send(client, { type: 'ack', requestId: message.requestId });
+    if (client.socket.readyState === client.socket.OPEN)
+      this.send(client, { type: 'ack', requestId: message.requestId });
     return null;
   }
 
