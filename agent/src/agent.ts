@@ -4,6 +4,7 @@ import {
   type HelloMessage,
   PROTOCOL_VERSION,
   type Role,
+  type SocketDetailMessage,
   type SocketRequest,
   type StateMessage,
   type UmemConfig,
@@ -193,6 +194,20 @@ export class Agent implements AgentFacade {
         : listInterfaces(null),
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
+    };
+  }
+
+  inspect(socketId: string, requestId: string): SocketDetailMessage {
+    if (!this.engine?.has(socketId)) throw new CommandError('not-found', `there is no socket ${socketId}`);
+    const detail = this.engine.get(socketId).observeInDetail();
+    return {
+      type: 'socketDetail',
+      requestId,
+      socketId,
+      sampledAt: Date.now(),
+      entries: detail.entries,
+      owners: Buffer.from(detail.ledger.owners).toString('base64'),
+      consistent: detail.consistent,
     };
   }
 

@@ -125,6 +125,21 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     client.close();
   });
 
+  it('answers an inspection with every descriptor in the rings and every frame owner', async () => {
+    const client = await TestClient.connect(agent.viewUrl);
+    const state = await client.next('state');
+    client.send({ type: 'inspectSocket', requestId: 'i-1', socketId: 'xsk0' });
+    const detail = await client.next('socketDetail');
+    const frames = Buffer.from(detail.owners, 'base64');
+    expect(frames.length).toBe(state.sockets[0]?.request.umem.frameCount);
+    // Every address in FILL is a frame whose owner is FILL (owner code 1) unless the kernel lags on FILL's consumer.
+    const fillFrames = detail.entries.fill.addresses.map((address) => Math.floor(address / 4096));
+    expect(fillFrames.filter((frame) => frames[frame] === 1).length).toBeGreaterThan(fillFrames.length - 64);
+    client.send({ type: 'inspectSocket', requestId: 'i-2', socketId: 'nope' });
+    expect(await client.next('error')).toMatchObject({ requestId: 'i-2', code: 'not-found' });
+    client.close();
+  });
+
   it('lets a view-only client watch but not change the traffic', async () => {
     const client = await TestClient.connect(agent.viewUrl);
     expect((await client.next('hello')).role).toBe('view');

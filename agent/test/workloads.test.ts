@@ -41,6 +41,7 @@ describeKernel('workloads on the lab veth', () => {
   });
 
   it('txonly: exactly N frames with the expected bytes arrive at the peer', async () => {
+    source.verify(true);
     socket = await startLabSocket(lab, 'txonly', {
       socket: { rxSize: 0 },
       setup: (control) => {
@@ -49,7 +50,6 @@ describeKernel('workloads on the lab veth', () => {
         control[Control.SEND_REMAINING] = 5000;
       },
     });
-    source.verify(true);
     await waitFor(() => source.receivedFrames >= 5000, 10_000, '5000 frames at the peer');
     await sleep(200);
     expect(source.receivedFrames).toBe(5000);
@@ -136,6 +136,61 @@ describeKernel('workloads on the lab veth', () => {
     expect(full.ledger.counts.rx).toBe(1024);
     expect(full.stats.rxRingFull).toBe(1500 - 1024);
     expectLedgerHolds(full, TEST_UMEM.frameCount);
+  });
+
+  it('pausing COMPLETION reaping stalls TX once every frame waits on COMPLETION', async () => {
+    socket = await startLabSocket(lab, 'txonly', {
+      socket: { rxSize: 0 },
+      umem: { frameCount: 512, completionSize: 512, fillSize: 512 },
+      setup: (control) => {
+        control[Control.RATE_PPS] = 50_000;
+        control[Control.FRAME_LENGTH] = 64;
+        control[Control.SEND_REMAINING] = -1;
+      },
+    });
+    socket.pause(['completionReap']);
+    await waitFor(() => socket?.observeInDetail().ledger.counts.completion === 512, 5000, 'all frames on COMPLETION');
+    const stalled = socket.observe().totals.txPackets;
+    await sleep(300);
+    const after = socket.observeInDetail();
+    expect(after.totals.txPackets).toBe(stalled);
+    expect(after.ledger.counts).toMatchObject({ completion: 512, free: 0 });
+    socket.resume(['completionReap']);
+    await waitFor(() => (socket?.observe().totals.txPackets ?? 0) > stalled + 1000, 5000, 'sending again');
+  });
+
+  it('need_wakeup: copy-mode TX always asks for a kick, copy-mode RX never does', async () => {
+    const kicksPerFrame = async (needWakeup: boolean) => {
+      const sender = await startLabSocket(lab, 'txonly', {
+        socket: { rxSize: 0, needWakeup },
+        setup: (control) => {
+          control[Control.RATE_PPS] = 20_000;
+          control[Control.FRAME_LENGTH] = 64;
+          control[Control.SEND_REMAINING] = 4000;
+        },
+      });
+      await waitFor(() => sender.observe().totals.completed === 4000, 5000, '4000 frames sent');
+      const { totals, rings } = sender.observe();
+      await sender.destroy();
+      return { kicks: totals.wakeups / totals.txPackets, txFlag: rings.tx?.needWakeup };
+    };
+    const withFlag = await kicksPerFrame(true);
+    const withoutFlag = await kicksPerFrame(false);
+    // At bind the kernel marks TX for a first wakeup whether or not need_wakeup was asked, and in
+    // copy mode nothing ever clears it: the socket kicks as often either way.
+    expect(withFlag.txFlag).toBe(true);
+    expect(withoutFlag.txFlag).toBe(true);
+    expect(withFlag.kicks).toBeGreaterThan(0);
+    expect(withoutFlag.kicks).toBeGreaterThan(0);
+
+    socket = await startLabSocket(lab, 'rxdrop');
+    await fillIsFull(socket, TEST_UMEM.fillSize);
+    source.sendExactly(2000);
+    await waitFor(() => socket?.observe().totals.rxPackets === 2000, 5000, '2000 frames received');
+    const receiver = socket.observe();
+    // FILL's flag stays clear in copy mode: with need_wakeup on, receiving costs no wakeup syscall at all.
+    expect(receiver.rings.fill.needWakeup).toBe(false);
+    expect(receiver.totals.wakeups).toBe(0);
   });
 
   it('step runs one batch of a paused pipeline', async () => {

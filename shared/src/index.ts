@@ -1,3 +1,4 @@
+export * from './addresses.ts';
 export * from './facts.ts';
 export * from './ledger.ts';
 export * from './protocol.ts';

@@ -208,6 +208,34 @@ export type EventMessage = z.infer<typeof EventMessage>;
 
 export const AckMessage = z.object({ type: z.literal('ack'), requestId });
 
+/** The entries of one ring from its consumer to its producer, oldest first. */
+export const RingEntries = z.object({
+  /** Data addresses, as the kernel means them (unaligned-mode offset added). */
+  addresses: z.array(z.number()),
+  /** Descriptor rings (RX, TX): length and options of each; empty for FILL and COMPLETION. */
+  lengths: z.array(count),
+  options: z.array(count),
+});
+export type RingEntries = z.infer<typeof RingEntries>;
+
+/** One socket in full, on request: every descriptor in its rings and every frame's owner. */
+export const SocketDetailMessage = z.object({
+  type: z.literal('socketDetail'),
+  requestId,
+  socketId: z.string(),
+  sampledAt: z.number(),
+  entries: z.object({
+    fill: RingEntries,
+    rx: RingEntries.nullable(),
+    tx: RingEntries.nullable(),
+    completion: RingEntries,
+  }),
+  /** Base64 of one byte per frame: the owner's index in FRAME_OWNERS. */
+  owners: z.string(),
+  consistent: z.boolean(),
+});
+export type SocketDetailMessage = z.infer<typeof SocketDetailMessage>;
+
 export const ErrorCode = z.enum([
   'bad-request',
   'unsupported-version',
@@ -235,6 +263,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SnapshotMessage,
   EventMessage,
   AckMessage,
+  SocketDetailMessage,
   ErrorMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
@@ -294,6 +323,8 @@ export const SetSocketTraffic = z.object({
   frameLength: TxTraffic.shape.frameLength.optional(),
 });
 export const InjectInvalidTx = z.object({ type: z.literal('injectInvalidTx'), requestId, socketId });
+/** Asks for a SocketDetailMessage: only reads, so a view client may ask too. */
+export const InspectSocket = z.object({ type: z.literal('inspectSocket'), requestId, socketId });
 
 export const ClientMessage = z.discriminatedUnion('type', [
   ClientHello,
@@ -308,6 +339,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   Step,
   SetSocketTraffic,
   InjectInvalidTx,
+  InspectSocket,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 

@@ -12,6 +12,7 @@ import {
   type Role,
   type ServerMessage,
   type SnapshotMessage,
+  type SocketDetailMessage,
   type StateMessage,
 } from '@ringside/shared';
 import type { Logger } from 'pino';
@@ -30,7 +31,7 @@ export class CommandError extends Error {
   }
 }
 
-export type AgentCommand = Exclude<ClientMessage, { type: 'hello' | 'setSnapshotRate' | 'resync' }>;
+export type AgentCommand = Exclude<ClientMessage, { type: 'hello' | 'setSnapshotRate' | 'resync' | 'inspectSocket' }>;
 
 /** What the server needs from the rest of the agent. */
 export interface AgentFacade {
@@ -38,6 +39,8 @@ export interface AgentFacade {
   state(): StateMessage;
   /** Resolves when the command has taken effect; rejects with a CommandError the client is told. */
   execute(command: AgentCommand): Promise<void>;
+  /** Throws a CommandError when there is no such socket. */
+  inspect(socketId: string, requestId: string): SocketDetailMessage;
 }
 
 export interface ServerOptions {
@@ -222,6 +225,14 @@ export class AgentServer {
       case 'resync':
         this.send(client, this.options.agent.state());
         break;
+      case 'inspectSocket':
+        try {
+          this.send(client, this.options.agent.inspect(message.socketId, message.requestId));
+          return null;
+        } catch (error) {
+          if (!(error instanceof CommandError)) throw error;
+          return { requestId: message.requestId, code: error.code, message: error.message };
+        }
       default:
         try {
           await this.options.agent.execute(message);
