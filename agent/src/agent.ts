@@ -18,6 +18,7 @@ import type { Logger } from './logger.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
 import { Sampler } from './sampler/sampler.ts';
 import { type AgentCommand, type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
+import type { Tokens } from './server/token-store.ts';
 import { XskConfigError } from './xsk/umem.ts';
 
 export interface AgentOptions {
@@ -31,6 +32,8 @@ export interface AgentOptions {
   frameLength: number;
   webRoot: string;
   logger: Logger;
+  tokens: Tokens;
+  commandsPerSecond: number;
 }
 
 export const DEFAULT_UMEM: UmemConfig = {
@@ -145,6 +148,8 @@ export class Agent implements AgentFacade {
       webRoot: options.webRoot,
       agent: this,
       logger: log,
+      tokens: options.tokens,
+      commandsPerSecond: options.commandsPerSecond,
     });
     const sampler = new Sampler(
       () => this.engine?.list() ?? [],

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
 import { preflight } from './preflight.ts';
+import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
+import { DEFAULT_TOKEN_FILE, loadTokens, type Tokens } from './server/token-store.ts';
 
 const HELP = `Ringside: watch and steer Linux AF_XDP sockets from a browser.
 
@@ -22,6 +24,10 @@ Options:
   --lab-queues N      queues of the lab's veth pair (default 1)
   --rate PPS          lab traffic rate in frames per second (default 10000)
   --frame-length N    lab frame length in bytes, 60 to 2048 (default 128)
+  --token-file PATH   where the access tokens are kept across restarts (default ${DEFAULT_TOKEN_FILE})
+  --new-tokens        replace the kept tokens: URLs given out before stop working
+  --max-commands-per-second N
+                      messages a client may send per second (default ${DEFAULT_COMMANDS_PER_SECOND})
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default info)
   --help              show this help
 `;
@@ -67,6 +73,13 @@ async function main(): Promise<void> {
     labQueues: integer('lab-queues', values['lab-queues'], 1, 1, 64),
     ratePps: integer('rate', values.rate, 10_000, 1, 10_000_000),
     frameLength: integer('frame-length', values['frame-length'], 128, 60, 2048),
+    commandsPerSecond: integer(
+      'max-commands-per-second',
+      values['max-commands-per-second'],
+      DEFAULT_COMMANDS_PER_SECOND,
+      1,
+      1_000_000,
+    ),
   };
 
   const problem = preflight({ iface: options.iface, queue: options.queue });
@@ -77,6 +90,14 @@ async function main(): Promise<void> {
     die(`the web app is not built (${webRoot} is empty): run 'npm start', which builds it.`);
 
   const logger = createLogger(logLevel);
+  let tokens: Tokens;
+  try {
+    tokens = loadTokens(values['token-file'] ?? DEFAULT_TOKEN_FILE, values['new-tokens'] === true);
+  } catch (error) {
+    die(
+      `the token file cannot be read or written (${(error as Error).message}): pass --token-file with a path root can write, or --new-tokens.`,
+    );
+  }
   if (!loopback)
     logger.warn(
       { host },
@@ -109,7 +130,7 @@ async function main(): Promise<void> {
   }
 
   try {
-    agent = await Agent.start({ ...options, webRoot, logger });
+    agent = await Agent.start({ ...options, webRoot, logger, tokens });
   } catch (error) {
     die((error as Error).message);
   }
@@ -130,6 +151,9 @@ function parseOptions() {
       rate: { type: 'string' },
       'frame-length': { type: 'string' },
       'log-level': { type: 'string' },
+      'token-file': { type: 'string' },
+      'new-tokens': { type: 'boolean' },
+      'max-commands-per-second': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,

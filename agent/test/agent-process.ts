@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -24,9 +27,18 @@ export interface AgentExit {
 
 const NODE_ARGS = ['--import', 'tsx', CLI];
 
+/** Tests keep their tokens apart from a real installation's. */
+export function testTokenFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'ringside-tokens-')), 'tokens.json');
+}
+
 /** Starts the real agent CLI and resolves once it prints its URLs. */
 export async function startAgent(args: string[] = [], timeoutMs = 30_000): Promise<RunningAgent> {
-  const child = spawn(process.execPath, [...NODE_ARGS, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tokenFile = args.includes('--token-file') ? [] : ['--token-file', testTokenFile()];
+  const port = args.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, [...NODE_ARGS, ...port, ...tokenFile, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
@@ -72,10 +84,14 @@ export async function runAgentToExit(
   const command = options.wrapper
     ? [...options.wrapper, process.execPath, ...NODE_ARGS]
     : [process.execPath, ...NODE_ARGS];
-  const child = spawn(command[0] as string, [...command.slice(1), '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
-  });
+  const child = spawn(
+    command[0] as string,
+    [...command.slice(1), '--port', '0', '--token-file', testTokenFile(), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk) => {

@@ -208,6 +208,13 @@ export type EventMessage = z.infer<typeof EventMessage>;
 
 export const AckMessage = z.object({ type: z.literal('ack'), requestId });
 
+/**
+ * The client reads more slowly than snapshots come: the agent skips snapshots
+ * for it from `fromSeq` on (never buffering without bound) and resumes, whole,
+ * once the client has caught up.
+ */
+export const LaggingMessage = z.object({ type: z.literal('lagging'), fromSeq: count });
+
 /** The entries of one ring from its consumer to its producer, oldest first. */
 export const RingEntries = z.object({
   /** Data addresses, as the kernel means them (unaligned-mode offset added). */
@@ -263,6 +270,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SnapshotMessage,
   EventMessage,
   AckMessage,
+  LaggingMessage,
   SocketDetailMessage,
   ErrorMessage,
 ]);

@@ -19,12 +19,12 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export function accessPolicy(bindHost: string, port: number): AccessPolicy {
+export function accessPolicy(bindHost: string, port: number, tokens?: { control: string; view: string }): AccessPolicy {
   const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
   names.add(bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost);
   return {
-    controlToken: newToken(),
-    viewToken: newToken(),
+    controlToken: tokens?.control ?? newToken(),
+    viewToken: tokens?.view ?? newToken(),
     allowedHosts: new Set([...names].map((name) => `${name}:${port}`)),
   };
 }

@@ -49,14 +49,20 @@ export interface ServerOptions {
   webRoot: string;
   agent: AgentFacade;
   logger: Logger;
+  /** Tokens kept from an earlier run, so open pages can reconnect after a restart; fresh ones otherwise. */
+  tokens?: { control: string; view: string };
+  /** Messages a client may send per second before it gets rate-limited errors. */
+  commandsPerSecond?: number;
 }
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_CLIENTS = 64;
 const DEFAULT_SNAPSHOTS_PER_SECOND = 10;
-/** A client whose socket holds more than this unsent is skipped until it drains. */
+export const DEFAULT_COMMANDS_PER_SECOND = 50;
+/** A client whose socket holds more than this unsent gets no snapshots until it drains. */
 const LAGGING_BUFFERED_BYTES = 1024 * 1024;
-const COMMANDS_PER_SECOND = 50;
+/** Past this, a client that still does not read is disconnected: the agent's memory stays bounded. */
+const UNREAD_LIMIT_BYTES = 16 * 1024 * 1024;
 
 interface Client {
   socket: WebSocket;
@@ -64,6 +70,8 @@ interface Client {
   greeted: boolean;
   snapshotsPerSecond: number;
   lastSnapshotAt: number;
+  /** Set while snapshots are skipped for this client. */
+  laggingSince: number | null;
   commandTokens: number;
   tokensAt: number;
 }
@@ -101,7 +109,7 @@ export class AgentServer {
       http.listen(options.port, options.host, () => resolve());
     });
     const port = (http.address() as AddressInfo).port;
-    return new AgentServer(http, options, accessPolicy(options.host, port), port);
+    return new AgentServer(http, options, accessPolicy(options.host, port, options.tokens), port);
   }
 
   url(role: Role): string {
@@ -129,7 +137,14 @@ export class AgentServer {
       // Half a tick of slack, so a client at the sampler's own rate gets every sample.
       const interval = 1000 / client.snapshotsPerSecond;
       if (snapshot.sampledAt - client.lastSnapshotAt < interval - 1000 / 120) continue;
-      if (client.socket.bufferedAmount > LAGGING_BUFFERED_BYTES) continue;
+      if (client.socket.bufferedAmount > LAGGING_BUFFERED_BYTES) {
+        if (client.laggingSince === null) {
+          client.laggingSince = snapshot.seq;
+          this.send(client, { type: 'lagging', fromSeq: snapshot.seq });
+        }
+        continue;
+      }
+      client.laggingSince = null;
       encoded ??= JSON.stringify(snapshot);
       client.lastSnapshotAt = snapshot.sampledAt;
       client.socket.send(encoded);
@@ -137,8 +152,7 @@ export class AgentServer {
   }
 
   broadcast(message: ServerMessage): void {
-    const encoded = JSON.stringify(message);
-    for (const client of this.clients) if (client.greeted) client.socket.send(encoded);
+    for (const client of this.clients) if (client.greeted) this.send(client, message);
   }
 
   async close(): Promise<void> {
@@ -179,7 +193,8 @@ export class AgentServer {
       greeted: false,
       snapshotsPerSecond: DEFAULT_SNAPSHOTS_PER_SECOND,
       lastSnapshotAt: 0,
-      commandTokens: COMMANDS_PER_SECOND,
+      laggingSince: null,
+      commandTokens: this.commandsPerSecond,
       tokensAt: Date.now(),
     };
     this.clients.add(client);
@@ -188,19 +203,34 @@ export class AgentServer {
     socket.on('error', (error) => this.options.logger.debug({ err: error }, 'client socket error'));
   }
 
+  private get commandsPerSecond(): number {
+    return this.options.commandsPerSecond ?? DEFAULT_COMMANDS_PER_SECOND;
+  }
+
+  /** Replies and events are not skipped like snapshots: a client that never reads them is let go instead. */
   private send(client: Client, message: ServerMessage): void {
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    if (client.socket.bufferedAmount > UNREAD_LIMIT_BYTES) {
+      this.options.logger.warn({ buffered: client.socket.bufferedAmount }, 'client does not read; disconnecting it');
+      client.socket.terminate();
+      return;
+    }
     client.socket.send(JSON.stringify(message));
   }
 
   private async receive(client: Client, text: string | null): Promise<void> {
     const refusal = await this.handle(client, text);
-    if (refusal && client.socket.readyState === client.socket.OPEN) this.send(client, { type: 'error', ...refusal });
+    if (refusal) this.send(client, { type: 'error', ...refusal });
   }
 
   /** Carries out one message; returns the refusal to send back, if any. */
   private async handle(client: Client, text: string | null): Promise<Omit<ErrorMessage, 'type'> | null> {
     if (!this.takeCommandToken(client)) {
-      return { requestId: null, code: 'rate-limited', message: `at most ${COMMANDS_PER_SECOND} messages per second` };
+      return {
+        requestId: null,
+        code: 'rate-limited',
+        message: `at most ${this.commandsPerSecond} messages per second`,
+      };
     }
     if (text === null) return { requestId: null, code: 'bad-request', message: 'binary messages are not accepted' };
     const parsed = parseClientMessage(text);
@@ -269,10 +299,8 @@ export class AgentServer {
 
   private takeCommandToken(client: Client): boolean {
     const now = Date.now();
-    client.commandTokens = Math.min(
-      COMMANDS_PER_SECOND,
-      client.commandTokens + ((now - client.tokensAt) * COMMANDS_PER_SECOND) / 1000,
-    );
+    const rate = this.commandsPerSecond;
+    client.commandTokens = Math.min(rate, client.commandTokens + ((now - client.tokensAt) * rate) / 1000);
     client.tokensAt = now;
     if (client.commandTokens < 1) return false;
     client.commandTokens -= 1;

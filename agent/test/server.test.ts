@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type RunningAgent, startAgent, testTokenFile } from './agent-process.ts';
+import { describeKernel } from './kernel.ts';
+import { TestClient } from './ws-client.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function rssMegabytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1]) / 1024;
+}
+
+function wsUrl(agentUrl: URL): URL {
+  const url = new URL(agentUrl);
+  url.protocol = 'ws:';
+  url.pathname = '/ws';
+  return url;
+}
+
+/** Random bytes of every kind a hostile or broken client might send. */
+function hostileMessage(index: number, random: () => number): string | Buffer {
+  const pick = index % 8;
+  if (pick === 0)
+    return Buffer.from(Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)));
+  if (pick === 1) return '{"type":'.repeat(1 + Math.floor(random() * 50));
+  if (pick === 2) return JSON.stringify({ type: 'createSocket', requestId: 'x'.repeat(100), request: { umem: 7 } });
+  if (pick === 3) return JSON.stringify({ type: `nope-${index}`, requestId: String(index) });
+  if (pick === 4) return JSON.stringify({ type: 'setSnapshotRate', requestId: 'r', perSecond: random() * 1e9 });
+  if (pick === 5)
+    return JSON.stringify({ type: 'reconfigureSocket', requestId: 'c', socketId: 'xsk0', request: { socket: null } });
+  if (pick === 6) return JSON.stringify([1, 2, { type: 'hello' }]);
+  return 'x'.repeat(Math.floor(random() * 60_000));
+}
+
+function seeded(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+describeKernel('the server as a security and resource boundary', () => {
+  let agent: RunningAgent;
+  const tokenFile = testTokenFile();
+
+  beforeAll(async () => {
+    // A high command rate so every hostile message reaches the parser instead of the rate limiter.
+    agent = await startAgent(['--token-file', tokenFile, '--max-commands-per-second', '100000']);
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  it('refuses a client speaking another major protocol version, saying what to do', async () => {
+    const socket = new WebSocket(wsUrl(agent.controlUrl));
+    await new Promise((resolve) => socket.once('open', resolve));
+    const messages: string[] = [];
+    socket.on('message', (data) => messages.push(data.toString()));
+    socket.send(JSON.stringify({ type: 'hello', protocol: { major: 2, minor: 0 } }));
+    const code = await new Promise<number>((resolve) => socket.once('close', (closeCode) => resolve(closeCode)));
+    expect(code).toBe(1008);
+    expect(JSON.parse(messages[0] ?? '{}')).toMatchObject({ type: 'error', code: 'unsupported-version' });
+    expect(messages[0]).toContain('reload the page served by this agent');
+  });
+
+  it('answers 10,000 hostile messages with typed errors or a close, without a gap for a well-behaved client', async () => {
+    const watcher = await TestClient.connect(agent.controlUrl);
+    await watcher.next('state');
+    const firstSeq = (await watcher.fresh('snapshot')).seq;
+    const random = seeded(7);
+    let sent = 0;
+    let answered = 0;
+    let closes = 0;
+    while (sent < 10_000) {
+      const hostile = new WebSocket(wsUrl(agent.controlUrl));
+      hostile.on('message', (data) => {
+        const reply = JSON.parse(data.toString()) as { type: string; code?: string };
+        if (reply.type === 'error') answered++;
+      });
+      await new Promise((resolve, reject) => {
+        hostile.once('open', resolve);
+        hostile.once('error', reject);
+      });
+      const closed = new Promise((resolve) => hostile.once('close', resolve));
+      const batch = Math.min(1000, 10_000 - sent);
+      for (let i = 0; i < batch && hostile.readyState === WebSocket.OPEN; i++) {
+        hostile.send(hostileMessage(sent + i, random));
+        sent++;
+      }
+      // Give the agent time to answer, then hang up ourselves if it did not.
+      await Promise.race([closed, sleep(1500)]);
+      if (hostile.readyState === WebSocket.OPEN) hostile.close();
+      else closes++;
+      await closed;
+    }
+    expect(sent).toBe(10_000);
+    expect(answered + closes).toBeGreaterThan(0);
+    // Every message that reached the parser got a typed error (oversized ones end the connection: 1009).
+    expect(answered).toBeGreaterThan(5000);
+
+    const lastSeq = (await watcher.fresh('snapshot')).seq;
+    const seen = watcher
+      .of('snapshot')
+      .map((snapshot) => snapshot.seq)
+      .filter((seq) => seq >= firstSeq && seq <= lastSeq);
+    expect(seen).toEqual(Array.from({ length: lastSeq - firstSeq + 1 }, (_, i) => firstSeq + i));
+    expect(watcher.invalid).toEqual([]);
+    watcher.close();
+    // Still up and serving.
+    const after = await TestClient.connect(agent.controlUrl);
+    await after.next('snapshot');
+    after.close();
+  });
+
+  it('keeps its memory bounded while a client stops reading, and others keep their rate', async () => {
+    const watcher = await TestClient.connect(agent.controlUrl);
+    await watcher.next('state');
+    watcher.send({ type: 'setSnapshotRate', requestId: 'w', perSecond: 20 });
+
+    const slow = await TestClient.connect(agent.controlUrl);
+    await slow.next('state');
+    slow.send({ type: 'setSnapshotRate', requestId: 's', perSecond: 60 });
+    await sleep(200);
+    // Stop reading: the agent's side of the connection fills up.
+    (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const rssBefore = rssMegabytes(agent.pid);
+    const seqBefore = (await watcher.fresh('snapshot')).seq;
+    const countBefore = watcher.of('snapshot').length;
+    // Large replies the slow client never reads: without a bound, this would grow the agent by gigabytes.
+    for (let i = 0; i < 8000; i++) slow.send({ type: 'inspectSocket', requestId: `i${i}`, socketId: 'xsk0' });
+    await sleep(6000);
+    const received = watcher.of('snapshot').length - countBefore;
+    const growth = rssMegabytes(agent.pid) - rssBefore;
+    expect(agent.log()).toContain('client does not read; disconnecting it');
+    expect(growth).toBeLessThan(100);
+    expect(received).toBeGreaterThanOrEqual(20 * 5 * 0.8);
+    expect((await watcher.fresh('snapshot')).seq).toBeGreaterThan(seqBefore);
+    watcher.close();
+    slow.socket.terminate();
+  });
+
+  it('keeps its tokens across a restart, so an open page reconnects with the URL it has', async () => {
+    const before = agent.controlUrl.searchParams.get('token');
+    await agent.stop();
+    agent = await startAgent(['--token-file', tokenFile, '--max-commands-per-second', '100000']);
+    expect(agent.controlUrl.searchParams.get('token')).toBe(before);
+    const rotated = await startAgent(['--token-file', testTokenFile(), '--new-tokens']);
+    try {
+      expect(rotated.controlUrl.searchParams.get('token')).not.toBe(before);
+    } finally {
+      await rotated.stop();
+    }
+  });
+});
