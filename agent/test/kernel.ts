@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe } from 'vitest';
 import { removeStaleLabs } from '../src/lab/lab.ts';
+import { routeLibraryMessages } from '../src/native/libxdp.ts';
 
 /**
  * Kernel tests need root and AF_XDP. Elsewhere they skip and say why; under
@@ -21,6 +22,12 @@ if (missing && process.env.CI === 'true') {
 }
 // A test process that crashed left its labs behind; like the agent, tests start by removing them.
 if (!missing) removeStaleLabs();
+// libbpf and libxdp narrate every program load on stderr; RINGSIDE_TEST_LIBRARY_LOG=1 shows them.
+if (!missing) {
+  routeLibraryMessages((level, source, text) => {
+    if (process.env.RINGSIDE_TEST_LIBRARY_LOG === '1') process.stderr.write(`[${source} ${level}] ${text}\n`);
+  });
+}
 
 /** `describe` for tests that open real AF_XDP sockets. */
 export const describeKernel: typeof describe = (
