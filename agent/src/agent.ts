@@ -18,6 +18,7 @@ import type { Logger } from './logger.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
 import { Sampler } from './sampler/sampler.ts';
 import { type AgentCommand, type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
+import type { ObservedSocket } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
 import { XskConfigError } from './xsk/umem.ts';
 
@@ -200,6 +201,10 @@ export class Agent implements AgentFacade {
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
     };
+  }
+
+  observeSockets(): ObservedSocket[] {
+    return (this.engine?.list() ?? []).map((managed) => ({ id: managed.id, observation: managed.observe() }));
   }
 
   inspect(socketId: string, requestId: string): SocketDetailMessage {

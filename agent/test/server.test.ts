@@ -145,6 +145,17 @@ describeKernel('the server as a security and resource boundary', () => {
     slow.socket.terminate();
   });
 
+  it('serves Prometheus metrics to a token holder only', async () => {
+    const base = `http://127.0.0.1:${agent.port}/metrics`;
+    const token = agent.viewUrl.searchParams.get('token');
+    const scrape = await fetch(base, { headers: { authorization: `Bearer ${token}` } });
+    expect(scrape.status).toBe(200);
+    const body = await scrape.text();
+    expect(body).toMatch(/^ringside_rx_packets_total\{socket="xsk0"\} [1-9]\d*$/m);
+    expect(body).toContain('ringside_xdp_rx_fill_ring_empty_descs_total{socket="xsk0"}');
+    expect((await fetch(base)).status).toBe(401);
+  });
+
   it('keeps its tokens across a restart, so an open page reconnects with the URL it has', async () => {
     const before = agent.controlUrl.searchParams.get('token');
     await agent.stop();

@@ -7,7 +7,6 @@ import {
   type UmemLimits,
   validateSocket,
   validateUmem,
-  type Workload,
 } from '@ringside/shared';
 import { Control, type StageName } from '../dataplane/control.ts';
 import type { UdpFrameSpec } from '../dataplane/frames.ts';

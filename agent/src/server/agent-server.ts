@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -18,6 +18,7 @@ import {
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type AccessDecision, type AccessPolicy, accessPolicy, decideAccess } from './access.ts';
+import { AgentMetrics, type ObservedSocket, scrapeToken } from './metrics.ts';
 import { serveStatic } from './static-files.ts';
 
 /** A command the agent refused, with the protocol's error code. */
@@ -41,6 +42,8 @@ export interface AgentFacade {
   execute(command: AgentCommand): Promise<void>;
   /** Throws a CommandError when there is no such socket. */
   inspect(socketId: string, requestId: string): SocketDetailMessage;
+  /** Every socket's rings and counts now, for a metrics scrape. */
+  observeSockets(): ObservedSocket[];
 }
 
 export interface ServerOptions {
@@ -82,6 +85,10 @@ interface Client {
  */
 export class AgentServer {
   private readonly clients = new Set<Client>();
+  private readonly metrics = new AgentMetrics({
+    sockets: () => this.options.agent.observeSockets(),
+    clients: () => this.clients.size,
+  });
   private readonly sockets = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
@@ -97,6 +104,7 @@ export class AgentServer {
     http.on('request', (request, response) => {
       const url = new URL(request.url ?? '/', 'http://agent');
       if (request.method !== 'GET') return void response.writeHead(405).end();
+      if (url.pathname === '/metrics') return void this.serveMetrics(request, url, response);
       void serveStatic(options.webRoot, url.pathname, response);
     });
     http.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
@@ -160,6 +168,31 @@ export class AgentServer {
     this.sockets.close();
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** A scrape may read what the page shows, so it passes the same checks as the WebSocket. */
+  private async serveMetrics(request: IncomingMessage, url: URL, response: ServerResponse): Promise<void> {
+    const decision = decideAccess(this.policy, {
+      host: request.headers.host,
+      origin: request.headers.origin,
+      token: scrapeToken(request.headers.authorization, url),
+    });
+    if (!decision.ok) {
+      this.options.logger.warn(
+        { status: decision.status, reason: decision.reason, remote: request.socket.remoteAddress },
+        'metrics scrape refused',
+      );
+      const challenge = decision.status === 401 ? { 'www-authenticate': 'Bearer realm="ringside"' } : {};
+      response.writeHead(decision.status, { 'content-type': 'text/plain; charset=utf-8', ...challenge });
+      return void response.end(decision.reason);
+    }
+    try {
+      const { contentType, body } = await this.metrics.render();
+      response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'metrics scrape failed');
+      response.writeHead(500).end();
+    }
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {

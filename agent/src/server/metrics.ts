@@ -1,0 +1,170 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { RingsObserved, SocketObservation } from '../engine/managed-socket.ts';
+
+/** One socket as a scrape sees it. */
+export interface ObservedSocket {
+  id: string;
+  observation: SocketObservation;
+}
+
+/** Where the numbers come from: asked at each scrape, never cached between scrapes. */
+export interface MetricsSources {
+  sockets: () => readonly ObservedSocket[];
+  clients: () => number;
+}
+
+interface SocketCounter {
+  name: string;
+  help: string;
+  read: (observation: SocketObservation) => number;
+}
+
+const SOCKET_COUNTERS: readonly SocketCounter[] = [
+  {
+    name: 'ringside_rx_packets_total',
+    help: 'Frames the data plane took off the RX ring.',
+    read: (o) => o.totals.rxPackets,
+  },
+  {
+    name: 'ringside_rx_bytes_total',
+    help: 'Bytes in the frames taken off the RX ring.',
+    read: (o) => o.totals.rxBytes,
+  },
+  {
+    name: 'ringside_tx_packets_total',
+    help: 'Frames the data plane put on the TX ring.',
+    read: (o) => o.totals.txPackets,
+  },
+  {
+    name: 'ringside_tx_bytes_total',
+    help: 'Bytes in the frames put on the TX ring.',
+    read: (o) => o.totals.txBytes,
+  },
+  {
+    name: 'ringside_wakeup_syscalls_total',
+    help: 'Syscalls made to wake the kernel (a need_wakeup flag asked, or need_wakeup is off).',
+    read: (o) => o.totals.wakeups,
+  },
+  {
+    name: 'ringside_xdp_rx_dropped_total',
+    help: 'XDP_STATISTICS rx_dropped: frames the kernel dropped for reasons other than invalid descriptors.',
+    read: (o) => o.stats.rxDropped,
+  },
+  {
+    name: 'ringside_xdp_rx_invalid_descs_total',
+    help: 'XDP_STATISTICS rx_invalid_descs: frames dropped for an invalid descriptor.',
+    read: (o) => o.stats.rxInvalidDescs,
+  },
+  {
+    name: 'ringside_xdp_tx_invalid_descs_total',
+    help: 'XDP_STATISTICS tx_invalid_descs: TX descriptors the kernel rejected as invalid.',
+    read: (o) => o.stats.txInvalidDescs,
+  },
+  {
+    name: 'ringside_xdp_rx_ring_full_total',
+    help: 'XDP_STATISTICS rx_ring_full: frames dropped because the RX ring was full.',
+    read: (o) => o.stats.rxRingFull,
+  },
+  {
+    name: 'ringside_xdp_rx_fill_ring_empty_descs_total',
+    help: 'XDP_STATISTICS rx_fill_ring_empty_descs: times the kernel found the FILL ring empty.',
+    read: (o) => o.stats.rxFillRingEmptyDescs,
+  },
+  {
+    name: 'ringside_xdp_tx_ring_empty_descs_total',
+    help: 'XDP_STATISTICS tx_ring_empty_descs: times the kernel found the TX ring empty.',
+    read: (o) => o.stats.txRingEmptyDescs,
+  },
+];
+
+const RING_NAMES = ['fill', 'rx', 'tx', 'completion'] as const satisfies readonly (keyof RingsObserved)[];
+
+/** Entries between consumer and producer; the indices are free-running u32s that wrap. */
+function occupancy(producer: number, consumer: number): number {
+  return (producer - consumer) >>> 0;
+}
+
+/**
+ * The agent's Prometheus metrics. Nothing is counted here: every value is read
+ * from the sockets at scrape, so a scrape shows exactly what the kernel and
+ * the data plane hold at that moment.
+ *
+ * The counts are owned elsewhere (the kernel's XDP_STATISTICS, the worker's
+ * totals), so they cannot be `inc()`ed as events happen. A Gauge named
+ * `_total` would lie about the type, and rate() on a gauge misreads a socket
+ * recreated under the same id (its counts restart at zero) as a huge drop
+ * rather than a counter reset. prom-client's Counter has no set(): the way to
+ * mirror an external monotonic count is reset() then inc() by the absolute
+ * value, at scrape. Resetting every series first also drops the series of a
+ * socket destroyed since the last scrape.
+ *
+ * Its own Registry, not prom-client's global one: two agents in one process
+ * (tests) must not share or clash over series.
+ */
+export class AgentMetrics {
+  private readonly registry = new Registry();
+  private readonly socketCounters: { counter: Counter<'socket'>; read: SocketCounter['read'] }[];
+  private readonly ringEntries: Gauge<'socket' | 'ring'>;
+  private readonly ringSize: Gauge<'socket' | 'ring'>;
+  private readonly clientsConnected: Gauge;
+
+  constructor(private readonly sources: MetricsSources) {
+    const registers = [this.registry];
+    this.socketCounters = SOCKET_COUNTERS.map(({ name, help, read }) => ({
+      counter: new Counter({ name, help, labelNames: ['socket'] as const, registers }),
+      read,
+    }));
+    this.ringEntries = new Gauge({
+      name: 'ringside_ring_entries',
+      help: 'Entries in the ring now: producer minus consumer, modulo 2^32.',
+      labelNames: ['socket', 'ring'] as const,
+      registers,
+    });
+    this.ringSize = new Gauge({
+      name: 'ringside_ring_size_entries',
+      help: 'Entries the ring can hold.',
+      labelNames: ['socket', 'ring'] as const,
+      registers,
+    });
+    this.clientsConnected = new Gauge({
+      name: 'ringside_clients_connected',
+      help: 'WebSocket clients connected to the agent.',
+      registers,
+    });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    this.refresh();
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  /** Observes each socket once, so every series in one scrape comes from the same reading. */
+  private refresh(): void {
+    const sockets = this.sources.sockets();
+    for (const { counter, read } of this.socketCounters) {
+      counter.reset();
+      for (const { id, observation } of sockets) counter.inc({ socket: id }, read(observation));
+    }
+    this.ringEntries.reset();
+    this.ringSize.reset();
+    for (const { id, observation } of sockets) {
+      for (const ring of RING_NAMES) {
+        // A socket without an RX or TX ring has no such series, rather than a zero that looks like an idle ring.
+        const state = observation.rings[ring];
+        if (!state) continue;
+        this.ringEntries.set({ socket: id, ring }, occupancy(state.producer, state.consumer));
+        this.ringSize.set({ socket: id, ring }, state.size);
+      }
+    }
+    this.clientsConnected.set(this.sources.clients());
+  }
+}
+
+/**
+ * The token a scrape carries: `Authorization: Bearer <token>` (what
+ * Prometheus' `authorization` setting sends), else `?token=` as the page uses.
+ */
+export function scrapeToken(authorization: string | undefined, url: URL): string | null {
+  const bearer = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return bearer?.[1] ?? url.searchParams.get('token');
+}
