@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ClientMessage,
+  ClientMessage as ClientSchema,
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  parseServerMessage,
+  type ServerMessage,
+  ServerMessage as ServerSchema,
+} from './protocol.ts';
+
+const ring = {
+  size: 8,
+  producer: 4294967295,
+  consumer: 4294967290,
+  cachedProducer: 4294967295,
+  cachedConsumer: 4294967290,
+  needWakeup: true,
+};
+const umem = { frameCount: 4096, frameSize: 4096, headroom: 0, fillSize: 2048, completionSize: 2048, unaligned: false };
+const socket = {
+  ifname: 'rs-app',
+  queueId: 0,
+  rxSize: 2048,
+  txSize: 0,
+  xdpMode: 'drv' as const,
+  copy: true,
+  zeroCopy: false,
+  needWakeup: true,
+  batchSize: 64,
+};
+const request = { umem, socket, workload: 'rxdrop' as const };
+const stats = {
+  rxDropped: 1,
+  rxInvalidDescs: 0,
+  txInvalidDescs: 2,
+  rxRingFull: 3,
+  rxFillRingEmptyDescs: 4,
+  txRingEmptyDescs: 5,
+};
+const counts = { free: 1, fill: 2, 'kernel-rx': 3, rx: 4, app: 5, tx: 6, 'kernel-tx': 7, completion: 8 };
+
+const serverMessages: ServerMessage[] = [
+  { type: 'hello', protocol: PROTOCOL_VERSION, role: 'view', host: { kernel: '6.18', hostname: 'lab' }, mode: 'lab' },
+  {
+    type: 'state',
+    umems: [{ id: 'xsk0-umem', config: umem }],
+    sockets: [
+      {
+        id: 'xsk0',
+        umemId: 'xsk0-umem',
+        config: socket,
+        workload: 'rxdrop',
+        request,
+        pausedStages: ['rxDrain'],
+        zeroCopyActive: false,
+      },
+    ],
+    traffic: { ifname: 'rs-peer', paused: false, ratePps: 10000, frameSize: 128 },
+    lab: {
+      appNamespace: 'ringside-1-0-app',
+      peerNamespace: 'ringside-1-0-peer',
+      appIfname: 'rs-app',
+      peerIfname: 'rs-peer',
+      queues: 1,
+    },
+    interfaces: [
+      {
+        name: 'rs-app',
+        ifindex: 2,
+        driver: 'veth',
+        rxQueues: 1,
+        txQueues: 1,
+        mtu: 1500,
+        xdpFeatures: {
+          basic: true,
+          redirect: true,
+          ndoXmit: false,
+          xskZeroCopy: false,
+          hwOffload: false,
+          rxSg: true,
+          ndoXmitSg: false,
+          zeroCopyMaxSegments: 1,
+        },
+        attachedXdp: { mode: 'drv', programId: 7 },
+      },
+    ],
+    umemLimits: {
+      pageSize: 4096,
+      alignedChunkSizes: [2048, 4096],
+      unalignedChunkRange: { min: 2048, max: 4096 },
+      maxHeadroom: { '4096': 3392 },
+    },
+    snapshotsPerSecond: 10,
+  },
+  {
+    type: 'snapshot',
+    seq: 12,
+    sampledAt: 1_795_000_000_000.5,
+    sockets: [
+      {
+        socketId: 'xsk0',
+        rings: { fill: ring, rx: ring, tx: null, completion: ring },
+        stats,
+        totals: {
+          rxPackets: 2 ** 40,
+          rxBytes: 2 ** 50,
+          txPackets: 0,
+          txBytes: 0,
+          completed: 0,
+          wakeups: 3,
+          idleWaits: 9,
+        },
+        rates: { rxPps: 1000.5, rxBps: 128000, txPps: 0, txBps: 0 },
+        ledger: {
+          counts,
+          consumerLag: { fill: 1, tx: 0 },
+          violations: ['frame 3 is in tx and in fill at once'],
+          consistent: true,
+        },
+        pausedStages: [],
+      },
+    ],
+    traffic: { sentFrames: 99, pps: 10 },
+  },
+  { type: 'event', at: 1, kind: 'socket-restored', message: 'restored', socketId: 'xsk0' },
+  { type: 'ack', requestId: 'r1' },
+  { type: 'lagging', fromSeq: 40 },
+  {
+    type: 'socketDetail',
+    requestId: 'r2',
+    socketId: 'xsk0',
+    sampledAt: 5,
+    entries: {
+      fill: { addresses: [0, 4096], lengths: [], options: [] },
+      rx: { addresses: [8448], lengths: [60], options: [0] },
+      tx: null,
+      completion: { addresses: [], lengths: [], options: [] },
+    },
+    owners: 'AQID',
+    consistent: true,
+  },
+  {
+    type: 'error',
+    requestId: null,
+    code: 'bad-request',
+    message: 'no',
+    problems: [{ field: 'zeroCopy', message: 'use copy mode' }],
+  },
+];
+
+const clientMessages: ClientMessage[] = [
+  { type: 'hello', protocol: PROTOCOL_VERSION },
+  { type: 'setTraffic', requestId: 'a', paused: true, ratePps: 5 },
+  { type: 'setSnapshotRate', requestId: 'b', perSecond: 60 },
+  { type: 'resync', requestId: 'c' },
+  {
+    type: 'createSocket',
+    requestId: 'd',
+    socketId: 'sender-1',
+    request: { ...request, traffic: { ratePps: 10, frameLength: 64 }, checks: 'kernel' },
+  },
+  { type: 'reconfigureSocket', requestId: 'e', socketId: 'xsk0', request },
+  { type: 'destroySocket', requestId: 'f', socketId: 'xsk0' },
+  { type: 'pauseStages', requestId: 'g', socketId: 'xsk0', stages: ['fillRefill', 'rxDrain'] },
+  { type: 'resumeStages', requestId: 'h', socketId: 'xsk0', stages: ['completionReap'] },
+  { type: 'step', requestId: 'i', socketId: 'xsk0' },
+  { type: 'setSocketTraffic', requestId: 'j', socketId: 'xsk0', ratePps: 100, frameLength: 200 },
+  { type: 'injectInvalidTx', requestId: 'k', socketId: 'xsk0' },
+  { type: 'inspectSocket', requestId: 'l', socketId: 'xsk0' },
+];
+
+describe('every protocol message survives the wire', () => {
+  it('covers every member of both unions', () => {
+    const types = (schema: typeof ServerSchema | typeof ClientSchema) =>
+      schema.options.map((option) => option.shape.type.value).sort();
+    expect(serverMessages.map((message) => message.type).sort()).toEqual(types(ServerSchema));
+    expect(clientMessages.map((message) => message.type).sort()).toEqual(types(ClientSchema));
+  });
+
+  it.each(serverMessages.map((message) => [message.type, message] as const))(
+    'server → client: %s',
+    (_type, message) => {
+      expect(parseServerMessage(JSON.stringify(message))).toEqual({ ok: true, value: message });
+    },
+  );
+
+  it.each(clientMessages.map((message) => [message.type, message] as const))(
+    'client → server: %s',
+    (_type, message) => {
+      expect(parseClientMessage(JSON.stringify(message))).toEqual({ ok: true, value: message });
+    },
+  );
+});
+
+describe('malformed messages are refused with the field at fault', () => {
+  it('names the field', () => {
+    const parsed = parseClientMessage(JSON.stringify({ type: 'setSnapshotRate', requestId: 'x', perSecond: 61 }));
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.error).toMatch(/^perSecond: /);
+  });
+
+  it('refuses text that is not JSON and types that do not exist', () => {
+    expect(parseClientMessage('{')).toEqual({ ok: false, error: 'message is not valid JSON' });
+    const unknown = parseClientMessage(JSON.stringify({ type: 'reboot' }));
+    expect(unknown.ok).toBe(false);
+  });
+});
