@@ -158,7 +158,8 @@ export class Agent implements AgentFacade {
     );
     const tick = () => {
       if (!this.server) return;
-      this.server.publishSnapshot(sampler.sample());
+      const { snapshot, owners } = sampler.sample();
+      this.server.publishSnapshot(snapshot, owners);
       this.sampleTimer = setTimeout(tick, 1000 / this.server.fastestSnapshotRate);
     };
     tick();

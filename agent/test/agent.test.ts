@@ -1,3 +1,4 @@
+import { FRAME_OWNERS } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from './agent-process.ts';
 import { describeKernel } from './kernel.ts';
@@ -28,6 +29,11 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     const socket = snapshot.sockets[0];
     expect(Object.keys(socket?.rings ?? {})).toEqual(['fill', 'rx', 'tx', 'completion']);
     expect(socket?.rings.rx?.size).toBe(2048);
+    // The binary frame's per-frame owners agree with the ledger counts it carries.
+    const owners = client.ownersAt(snapshot.seq, 'xsk0');
+    expect(owners?.length).toBe(state.sockets[0]?.request.umem.frameCount);
+    const tally = FRAME_OWNERS.map((_, code) => owners?.filter((owner) => owner === code).length);
+    expect(tally).toEqual(FRAME_OWNERS.map((owner) => socket?.ledger.counts[owner]));
     expect(client.invalid).toEqual([]);
     client.close();
   });

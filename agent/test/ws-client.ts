@@ -1,12 +1,37 @@
-import { PROTOCOL_VERSION, parseServerMessage, type ServerMessage } from '@ringside/shared';
+import {
+  decodeSnapshot,
+  PROTOCOL_VERSION,
+  parseServerMessage,
+  type ServerMessage,
+  SnapshotMessage,
+} from '@ringside/shared';
 import WebSocket from 'ws';
 
 /** A protocol client for tests: validates every message it receives, as the page does. */
 export class TestClient {
   readonly received: ServerMessage[] = [];
   readonly invalid: string[] = [];
+  /** Frame owners per socket as of the last snapshot: the base the next delta applies to. */
+  owners: Map<string, Uint8Array> | null = null;
+  /** Bytes of every snapshot frame received, for measuring what a client costs. */
+  snapshotBytes = 0;
+  private readonly ownersBySeq = new Map<number, Map<string, Uint8Array>>();
+
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        const bytes = new Uint8Array(data as Buffer);
+        this.snapshotBytes += bytes.length;
+        try {
+          const decoded = decodeSnapshot(bytes, this.owners);
+          this.owners = decoded.owners;
+          this.ownersBySeq.set(decoded.snapshot.seq, decoded.owners);
+          this.received.push(SnapshotMessage.parse(decoded.snapshot));
+        } catch (error) {
+          this.invalid.push((error as Error).message);
+        }
+        return;
+      }
       const parsed = parseServerMessage(data.toString());
       if (parsed.ok) this.received.push(parsed.value);
       else this.invalid.push(parsed.error);
@@ -26,6 +51,11 @@ export class TestClient {
     });
     socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
     return client;
+  }
+
+  /** The frame owners that came with snapshot `seq`. */
+  ownersAt(seq: number, socketId: string): Uint8Array | undefined {
+    return this.ownersBySeq.get(seq)?.get(socketId);
   }
 
   send(message: unknown): void {

@@ -1,4 +1,11 @@
-import { type ClientMessage, PROTOCOL_VERSION, parseServerMessage, type ServerMessage } from '@ringside/shared';
+import {
+  type ClientMessage,
+  decodeSnapshot,
+  PROTOCOL_VERSION,
+  parseServerMessage,
+  type ServerMessage,
+  SnapshotMessage,
+} from '@ringside/shared';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -6,6 +13,8 @@ export interface ConnectionHandlers {
   /** `retryInMs` is the wait before the next attempt while disconnected, otherwise null. */
   onStatus(status: ConnectionStatus, retryInMs: number | null): void;
   onMessage(message: ServerMessage): void;
+  /** Every frame's owner per socket, as of the snapshot just delivered to onMessage. */
+  onOwners?(owners: ReadonlyMap<string, Uint8Array>): void;
 }
 
 const FIRST_RETRY_MS = 500;
@@ -24,6 +33,8 @@ export class Connection {
   readonly #handlers: ConnectionHandlers;
   #socket: WebSocket | null = null;
   #retryMs = FIRST_RETRY_MS;
+  /** The owners the last snapshot left us with: the agent sends the next ones as a delta against them. */
+  #owners: Map<string, Uint8Array> | null = null;
 
   constructor(url: string, handlers: ConnectionHandlers) {
     this.#url = url;
@@ -44,7 +55,10 @@ export class Connection {
   #open(): void {
     this.#handlers.onStatus('connecting', null);
     const socket = new WebSocket(this.#url);
+    socket.binaryType = 'arraybuffer';
     this.#socket = socket;
+    // A new connection starts from a whole snapshot.
+    this.#owners = null;
     socket.onopen = () => {
       this.#handlers.onStatus('connected', null);
       this.send({ type: 'hello', protocol: PROTOCOL_VERSION });
@@ -55,10 +69,11 @@ export class Connection {
   }
 
   #receive(data: unknown): void {
-    if (typeof data !== 'string') {
-      console.warn('ringside: ignoring a binary message');
+    if (data instanceof ArrayBuffer) {
+      this.#receiveSnapshot(new Uint8Array(data));
       return;
     }
+    if (typeof data !== 'string') return;
     const parsed = parseServerMessage(data);
     if (!parsed.ok) {
       console.warn(`ringside: ignoring a malformed message: ${parsed.error}`);
@@ -68,6 +83,20 @@ export class Connection {
     // every half second against an agent that accepts and then closes.
     if (parsed.value.type === 'hello') this.#retryMs = FIRST_RETRY_MS;
     this.#handlers.onMessage(parsed.value);
+  }
+
+  /** Snapshots come binary (see snapshot-codec.ts); one that cannot be read costs a resync, never a crash. */
+  #receiveSnapshot(bytes: Uint8Array): void {
+    try {
+      const { snapshot, owners } = decodeSnapshot(bytes, this.#owners);
+      this.#owners = owners;
+      this.#handlers.onMessage(SnapshotMessage.parse(snapshot));
+      this.#handlers.onOwners?.(owners);
+    } catch (error) {
+      console.warn(`ringside: a snapshot could not be read (${(error as Error).message}); asking for a resync`);
+      this.#owners = null;
+      this.send({ type: 'resync', requestId: `resync-${Date.now()}` });
+    }
   }
 
   #retryLater(): void {

@@ -23,13 +23,16 @@ export class Sampler {
     private readonly traffic: () => TrafficSource | null,
   ) {}
 
-  sample(): SnapshotMessage {
+  /** One reading of every socket: the snapshot, and each socket's per-frame owners for the UMEM map. */
+  sample(): { snapshot: SnapshotMessage; owners: Map<string, Uint8Array> } {
+    const owners = new Map<string, Uint8Array>();
     const at = Date.now();
     const seconds = this.previous ? (at - this.previous.at) / 1000 : 0;
     const totals = new Map<string, SocketTotals>();
     const samples: SocketSample[] = this.sockets().map((managed) => {
       const observation = managed.observeInDetail();
       totals.set(managed.id, observation.totals);
+      owners.set(managed.id, observation.ledger.owners);
       const before = this.previous?.totals.get(managed.id) ?? observation.totals;
       return {
         socketId: managed.id,
@@ -63,6 +66,6 @@ export class Sampler {
         : null,
     };
     this.previous = { at, totals, sentFrames };
-    return snapshot;
+    return { snapshot, owners };
   }
 }

@@ -6,6 +6,7 @@ import {
   CONTROL_COMMANDS,
   type ErrorCode,
   type ErrorMessage,
+  encodeSnapshot,
   type HelloMessage,
   PROTOCOL_VERSION,
   parseClientMessage,
@@ -75,6 +76,8 @@ interface Client {
   lastSnapshotAt: number;
   /** Set while snapshots are skipped for this client. */
   laggingSince: number | null;
+  /** The frame owners this client last received: the next snapshot's owners go as a delta against them. */
+  ownersBase: Map<string, Uint8Array> | null;
   commandTokens: number;
   tokensAt: number;
 }
@@ -137,9 +140,13 @@ export class AgentServer {
     return this.clients.size;
   }
 
-  /** Sends the snapshot to each client whose own rate says it is due; encodes it once. */
-  publishSnapshot(snapshot: SnapshotMessage): void {
-    let encoded: string | null = null;
+  /**
+   * Sends the snapshot to each client whose own rate says it is due, as a
+   * binary frame whose frame owners are a delta against what that client last
+   * received (whole on connect and after a resync). A client that skipped
+   * snapshots keeps its base, so the next one it gets is still right.
+   */
+  publishSnapshot(snapshot: SnapshotMessage, owners: ReadonlyMap<string, Uint8Array>): void {
     for (const client of this.clients) {
       if (!client.greeted) continue;
       // Half a tick of slack, so a client at the sampler's own rate gets every sample.
@@ -153,9 +160,9 @@ export class AgentServer {
         continue;
       }
       client.laggingSince = null;
-      encoded ??= JSON.stringify(snapshot);
       client.lastSnapshotAt = snapshot.sampledAt;
-      client.socket.send(encoded);
+      client.socket.send(encodeSnapshot(snapshot, owners, client.ownersBase));
+      client.ownersBase = new Map(owners);
     }
   }
 
@@ -227,6 +234,7 @@ export class AgentServer {
       snapshotsPerSecond: DEFAULT_SNAPSHOTS_PER_SECOND,
       lastSnapshotAt: 0,
       laggingSince: null,
+      ownersBase: null,
       commandTokens: this.commandsPerSecond,
       tokensAt: Date.now(),
     };
@@ -286,6 +294,7 @@ export class AgentServer {
         client.snapshotsPerSecond = message.perSecond;
         break;
       case 'resync':
+        client.ownersBase = null;
         this.send(client, this.options.agent.state());
         break;
       case 'inspectSocket':
