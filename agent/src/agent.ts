@@ -37,6 +37,9 @@ export interface AgentOptions {
   commandsPerSecond: number;
 }
 
+/** Beyond protocol 1.0's messages: binary snapshots with owner deltas, inspection, Prometheus metrics. */
+const CAPABILITIES = ['binary-snapshots', 'inspect-socket', 'metrics', 'kernel-checks'] as const;
+
 export const DEFAULT_UMEM: UmemConfig = {
   frameCount: 4096,
   frameSize: 4096,
@@ -175,8 +178,9 @@ export class Agent implements AgentFacade {
       type: 'hello',
       protocol: PROTOCOL_VERSION,
       role,
-      host: { kernel: release(), hostname: hostname() },
+      host: { kernel: release(), hostname: hostname(), interfaces: this.interfaces() },
       mode: this.lab ? 'lab' : 'nic',
+      capabilities: [...CAPABILITIES],
     };
   }
 
@@ -220,6 +224,11 @@ export class Agent implements AgentFacade {
       owners: Buffer.from(detail.ledger.owners).toString('base64'),
       consistent: detail.consistent,
     };
+  }
+
+  /** Where sockets may go: the lab's app end, or the host's interfaces on a real NIC. */
+  private interfaces() {
+    return this.lab ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo') : listInterfaces(null);
   }
 
   execute(command: AgentCommand): Promise<void> {

@@ -21,6 +21,8 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     const client = await TestClient.connect(agent.controlUrl);
     const hello = await client.next('hello');
     expect(hello).toMatchObject({ role: 'control', mode: 'lab', protocol: { major: 1 } });
+    expect(hello.host.interfaces).toMatchObject([{ name: 'rs-app', driver: 'veth', rxQueues: 2 }]);
+    expect(hello.capabilities).toContain('binary-snapshots');
     const state = await client.next('state');
     expect(state.sockets).toHaveLength(1);
     expect(state.lab?.appNamespace).toMatch(new RegExp(`^ringside-${agent.pid}-`));

@@ -41,7 +41,14 @@ const stats = {
 const counts = { free: 1, fill: 2, 'kernel-rx': 3, rx: 4, app: 5, tx: 6, 'kernel-tx': 7, completion: 8 };
 
 const serverMessages: ServerMessage[] = [
-  { type: 'hello', protocol: PROTOCOL_VERSION, role: 'view', host: { kernel: '6.18', hostname: 'lab' }, mode: 'lab' },
+  {
+    type: 'hello',
+    protocol: PROTOCOL_VERSION,
+    role: 'view',
+    host: { kernel: '6.18', hostname: 'lab', interfaces: [] },
+    mode: 'lab',
+    capabilities: ['binary-snapshots'],
+  },
   {
     type: 'state',
     umems: [{ id: 'xsk0-umem', config: umem }],

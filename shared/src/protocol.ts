@@ -156,8 +156,15 @@ export const HelloMessage = z.object({
   type: z.literal('hello'),
   protocol: ProtocolVersion,
   role: Role,
-  host: z.object({ kernel: z.string(), hostname: z.string() }),
+  host: z.object({
+    kernel: z.string(),
+    hostname: z.string(),
+    /** The interfaces sockets may bind to, with their queues and driver. */
+    interfaces: z.array(InterfaceInfo),
+  }),
   mode: z.enum(['lab', 'nic']),
+  /** What this agent can do beyond protocol 1.0, so a page can offer only what works. */
+  capabilities: z.array(z.string()),
 });
 export type HelloMessage = z.infer<typeof HelloMessage>;
 

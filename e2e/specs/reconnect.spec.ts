@@ -1,0 +1,45 @@
+import { createServer } from 'node:net';
+import { expect, type Locator, test } from '@playwright/test';
+import { type RunningAgent, startAgent, testTokenFile } from '../../agent/test/agent-process.ts';
+
+/** A port free right now, so a restarted agent can come back on the one the page knows. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const numberIn = async (locator: Locator) => Number(await locator.textContent());
+
+let agent: RunningAgent | null = null;
+
+test.afterAll(async () => {
+  await agent?.stop();
+});
+
+test('when the agent restarts, the open page reconnects and streams again without a reload', async ({ page }) => {
+  const args = ['--port', String(await freePort()), '--token-file', testTokenFile(), '--rate', '2000'];
+  agent = await startAgent(args);
+  await page.goto(agent.controlUrl.href);
+  await expect(page.getByTestId('connection-status')).toHaveText('connected');
+  const marker = await page.evaluate(() => {
+    (window as unknown as { ringsideMarker: number }).ringsideMarker = Math.random();
+    return (window as unknown as { ringsideMarker: number }).ringsideMarker;
+  });
+
+  await agent.stop();
+  await expect(page.getByTestId('connection-status')).toHaveText('disconnected');
+
+  agent = await startAgent(args);
+  await expect(page.getByTestId('connection-status')).toHaveText('connected', { timeout: 20_000 });
+  const rxProducer = page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer');
+  const first = await numberIn(rxProducer);
+  await expect.poll(() => numberIn(rxProducer)).toBeGreaterThan(first);
+  // The same page, never reloaded.
+  expect(await page.evaluate(() => (window as unknown as { ringsideMarker: number }).ringsideMarker)).toBe(marker);
+});
