@@ -161,8 +161,13 @@ export class Agent implements AgentFacade {
     );
     const tick = () => {
       if (!this.server) return;
-      const { snapshot, owners } = sampler.sample();
-      this.server.publishSnapshot(snapshot, owners);
+      try {
+        const { snapshot, owners } = sampler.sample();
+        this.server.publishSnapshot(snapshot, owners);
+      } catch (error) {
+        // A fault in sampling or serving must not take the data plane and every other client down with it.
+        log.error({ err: error }, 'snapshot tick failed');
+      }
       this.sampleTimer = setTimeout(tick, 1000 / this.server.fastestSnapshotRate);
     };
     tick();

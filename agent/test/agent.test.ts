@@ -148,6 +148,24 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     client.close();
   });
 
+  it('streams one socket in full to a client that subscribes, and stops when asked', async () => {
+    const client = await TestClient.connect(agent.viewUrl);
+    await client.next('state');
+    client.send({ type: 'subscribe', requestId: 's-1', detailOf: 'xsk0' });
+    await client.next('ack');
+    const first = await client.fresh('socketDetail');
+    const second = await client.fresh('socketDetail');
+    expect(first).toMatchObject({ requestId: 'subscription', socketId: 'xsk0' });
+    expect(second.sampledAt - first.sampledAt).toBeGreaterThanOrEqual(1000 / 5 - 20);
+    expect(second.entries.fill.addresses.length).toBeGreaterThan(0);
+    client.send({ type: 'subscribe', requestId: 's-2', detailOf: null });
+    await client.next('ack');
+    const count = client.of('socketDetail').length;
+    await sleep(600);
+    expect(client.of('socketDetail').length).toBeLessThanOrEqual(count + 1);
+    client.close();
+  });
+
   it('lets a view-only client watch but not change the traffic', async () => {
     const client = await TestClient.connect(agent.viewUrl);
     expect((await client.next('hello')).role).toBe('view');

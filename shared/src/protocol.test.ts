@@ -175,6 +175,7 @@ const clientMessages: ClientMessage[] = [
   { type: 'setSocketTraffic', requestId: 'j', socketId: 'xsk0', ratePps: 100, frameLength: 200 },
   { type: 'injectInvalidTx', requestId: 'k', socketId: 'xsk0' },
   { type: 'inspectSocket', requestId: 'l', socketId: 'xsk0' },
+  { type: 'subscribe', requestId: 'm', detailOf: 'xsk0' },
 ];
 
 describe('every protocol message survives the wire', () => {

@@ -338,6 +338,14 @@ export const SetSocketTraffic = z.object({
   frameLength: TxTraffic.shape.frameLength.optional(),
 });
 export const InjectInvalidTx = z.object({ type: z.literal('injectInvalidTx'), requestId, socketId });
+/**
+ * Asks for one socket's SocketDetailMessage with the snapshots (every
+ * descriptor in its rings), at most DETAIL_PER_SECOND; null stops it. Only
+ * reads, so a view client may subscribe too.
+ */
+export const Subscribe = z.object({ type: z.literal('subscribe'), requestId, detailOf: socketId.nullable() });
+export const DETAIL_PER_SECOND = 5;
+
 /** Asks for a SocketDetailMessage: only reads, so a view client may ask too. */
 export const InspectSocket = z.object({ type: z.literal('inspectSocket'), requestId, socketId });
 
@@ -355,6 +363,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   SetSocketTraffic,
   InjectInvalidTx,
   InspectSocket,
+  Subscribe,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import {
   type ClientMessage,
   CONTROL_COMMANDS,
+  DETAIL_PER_SECOND,
   type ErrorCode,
   type ErrorMessage,
   encodeSnapshot,
@@ -33,7 +34,10 @@ export class CommandError extends Error {
   }
 }
 
-export type AgentCommand = Exclude<ClientMessage, { type: 'hello' | 'setSnapshotRate' | 'resync' | 'inspectSocket' }>;
+export type AgentCommand = Exclude<
+  ClientMessage,
+  { type: 'hello' | 'setSnapshotRate' | 'resync' | 'inspectSocket' | 'subscribe' }
+>;
 
 /** What the server needs from the rest of the agent. */
 export interface AgentFacade {
@@ -78,6 +82,9 @@ interface Client {
   laggingSince: number | null;
   /** The frame owners this client last received: the next snapshot's owners go as a delta against them. */
   ownersBase: Map<string, Uint8Array> | null;
+  /** The socket whose every descriptor this client asked to receive with its snapshots. */
+  detailOf: string | null;
+  lastDetailAt: number;
   commandTokens: number;
   tokensAt: number;
 }
@@ -163,6 +170,21 @@ export class AgentServer {
       client.lastSnapshotAt = snapshot.sampledAt;
       client.socket.send(encodeSnapshot(snapshot, owners, client.ownersBase));
       client.ownersBase = new Map(owners);
+      if (client.detailOf !== null && snapshot.sampledAt - client.lastDetailAt >= 1000 / DETAIL_PER_SECOND) {
+        client.lastDetailAt = snapshot.sampledAt;
+        this.sendDetail(client, client.detailOf);
+      }
+    }
+  }
+
+  /** A subscription to a socket that is gone ends with one not-found error. */
+  private sendDetail(client: Client, socketId: string): void {
+    try {
+      this.send(client, this.options.agent.inspect(socketId, 'subscription'));
+    } catch (error) {
+      if (!(error instanceof CommandError)) throw error;
+      client.detailOf = null;
+      this.send(client, { type: 'error', requestId: 'subscription', code: error.code, message: error.message });
     }
   }
 
@@ -235,6 +257,8 @@ export class AgentServer {
       lastSnapshotAt: 0,
       laggingSince: null,
       ownersBase: null,
+      detailOf: null,
+      lastDetailAt: 0,
       commandTokens: this.commandsPerSecond,
       tokensAt: Date.now(),
     };
@@ -296,6 +320,10 @@ export class AgentServer {
       case 'resync':
         client.ownersBase = null;
         this.send(client, this.options.agent.state());
+        break;
+      case 'subscribe':
+        client.detailOf = message.detailOf;
+        client.lastDetailAt = 0;
         break;
       case 'inspectSocket':
         try {
