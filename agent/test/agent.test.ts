@@ -10,7 +10,7 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
   let agent: RunningAgent;
 
   beforeAll(async () => {
-    agent = await startAgent(['--rate', '20000', '--lab-queues', '2']);
+    agent = await startAgent(['--rate', '20000', '--lab-queues', '4']);
   });
 
   afterAll(async () => {
@@ -21,7 +21,7 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     const client = await TestClient.connect(agent.controlUrl);
     const hello = await client.next('hello');
     expect(hello).toMatchObject({ role: 'control', mode: 'lab', protocol: { major: 1 } });
-    expect(hello.host.interfaces).toMatchObject([{ name: 'rs-app', driver: 'veth', rxQueues: 2 }]);
+    expect(hello.host.interfaces).toMatchObject([{ name: 'rs-app', driver: 'veth', rxQueues: 4 }]);
     expect(hello.capabilities).toContain('binary-snapshots');
     const state = await client.next('state');
     expect(state.sockets).toHaveLength(1);
@@ -163,6 +163,37 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     const count = client.of('socketDetail').length;
     await sleep(600);
     expect(client.of('socketDetail').length).toBeLessThanOrEqual(count + 1);
+    client.close();
+  });
+
+  it('costs a client under 100 KB/s at 30 snapshots/s with 4 sockets of 4096 frames under traffic', async () => {
+    const client = await TestClient.connect(agent.controlUrl);
+    const base = (await client.next('state')).sockets[0]?.request;
+    if (!base) throw new Error('no first socket');
+    for (const queueId of [1, 2, 3]) {
+      client.send({
+        type: 'createSocket',
+        requestId: `q${queueId}`,
+        socketId: `q${queueId}`,
+        request: { ...base, socket: { ...base.socket, queueId } },
+      });
+      await client.next('ack', 10_000);
+    }
+    client.send({ type: 'setSnapshotRate', requestId: 'rate', perSecond: 30 });
+    await client.next('ack');
+    await client.fresh('snapshot');
+    const bytesBefore = client.snapshotBytes;
+    const countBefore = client.of('snapshot').length;
+    await sleep(3000);
+    const snapshots = client.of('snapshot').length - countBefore;
+    const perSnapshot = (client.snapshotBytes - bytesBefore) / snapshots;
+    expect(client.of('snapshot').at(-1)?.sockets).toHaveLength(4);
+    // A size, not a timing: what one snapshot costs, times the rate asked for.
+    expect(perSnapshot * 30).toBeLessThan(100_000);
+    for (const queueId of [1, 2, 3]) {
+      client.send({ type: 'destroySocket', requestId: `d${queueId}`, socketId: `q${queueId}` });
+      await client.next('ack', 10_000);
+    }
     client.close();
   });
 
