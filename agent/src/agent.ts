@@ -12,8 +12,8 @@ import {
 import { ConfigurationError, Engine, RestoredAfterRefusal } from './engine/engine.ts';
 import { describeInterface, listInterfaces } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
-import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC, removeStaleLabs } from './lab/lab.ts';
-import { DESTINATION_PORT, SOURCE_PORT, TrafficSource } from './lab/traffic-source.ts';
+import { Lab, removeStaleLabs } from './lab/lab.ts';
+import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
 import type { Logger } from './logger.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
 import { Sampler } from './sampler/sampler.ts';
@@ -107,14 +107,7 @@ export class Agent implements AgentFacade {
       namespacePath: this.lab?.appNamespacePath ?? null,
       limits,
       describeInterface: (ifname) => describeInterface(this.namespace, ifname),
-      frame: {
-        destinationMac: PEER_MAC,
-        sourceMac: APP_MAC,
-        sourceIp: APP_IP,
-        destinationIp: PEER_IP,
-        sourcePort: DESTINATION_PORT,
-        destinationPort: SOURCE_PORT,
-      },
+      frame: FRAME_TO_PEER,
       log,
     });
     const first = await this.engine.create({

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, Engine, RestoredAfterRefusal, type SocketRequest } from '../src/engine/engine.ts';
 import { describeInterface } from '../src/host/interfaces.ts';
 import { probeKernelLimits } from '../src/host/kernel-limits.ts';
-import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
-import { DESTINATION_PORT, SOURCE_PORT, TrafficSource } from '../src/lab/traffic-source.ts';
+import { Lab } from '../src/lab/lab.ts';
+import { FRAME_TO_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
 import { createLogger } from '../src/logger.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { fillIsFull, TEST_UMEM, testSocket } from './lab-sockets.ts';
@@ -25,14 +25,7 @@ describeKernel('configuring sockets through the engine', () => {
       namespacePath: lab.appNamespacePath,
       limits: probeKernelLimits(),
       describeInterface: (ifname) => describeInterface(lab.appNamespace, ifname),
-      frame: {
-        destinationMac: PEER_MAC,
-        sourceMac: APP_MAC,
-        sourceIp: APP_IP,
-        destinationIp: PEER_IP,
-        sourcePort: DESTINATION_PORT,
-        destinationPort: SOURCE_PORT,
-      },
+      frame: FRAME_TO_PEER,
       log: createLogger('fatal'),
     });
   });

@@ -1,8 +1,8 @@
 import type { SocketConfig, UmemConfig } from '@ringside/shared';
 import type { Workload } from '../src/dataplane/pipeline.ts';
 import { ManagedSocket } from '../src/engine/managed-socket.ts';
-import { APP_IP, APP_MAC, type Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
-import { DESTINATION_PORT, SOURCE_PORT } from '../src/lab/traffic-source.ts';
+import type { Lab } from '../src/lab/lab.ts';
+import { FRAME_TO_PEER } from '../src/lab/traffic-source.ts';
 import { waitFor } from './kernel.ts';
 
 export const TEST_UMEM: UmemConfig = {
@@ -44,14 +44,7 @@ export function startLabSocket(
       // A socket without an RX ring receives nothing and needs no XDP program.
       placement: { namespacePath: lab.appNamespacePath, inhibitProgramLoad: socket.rxSize === 0 },
       workload,
-      frame: {
-        destinationMac: PEER_MAC,
-        sourceMac: APP_MAC,
-        sourceIp: APP_IP,
-        destinationIp: PEER_IP,
-        sourcePort: DESTINATION_PORT,
-        destinationPort: SOURCE_PORT,
-      },
+      frame: FRAME_TO_PEER,
       ...(options.setup ? { setup: options.setup } : {}),
     },
     (error) => {

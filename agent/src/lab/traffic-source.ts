@@ -19,6 +19,16 @@ export const MAX_RATE_PPS = 10_000_000;
 export const SOURCE_PORT = 9000;
 export const DESTINATION_PORT = 4242;
 
+/** What Ringside's own txonly sockets send in the lab: from the app end back to the source. */
+export const FRAME_TO_PEER = {
+  destinationMac: PEER_MAC,
+  sourceMac: APP_MAC,
+  sourceIp: APP_IP,
+  destinationIp: PEER_IP,
+  sourcePort: DESTINATION_PORT,
+  destinationPort: SOURCE_PORT,
+} as const;
+
 /**
  * The lab's traffic source: an AF_XDP socket on the peer end of the veth,
  * running txonly with the same pipeline as Ringside's sockets. Its rate,

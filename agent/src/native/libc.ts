@@ -30,6 +30,10 @@ const getsockopt = libc.func('int getsockopt(int fd, int level, int name, void *
 const setnsRaw = libc.func('int setns(int fd, int nstype)');
 const socketRaw = libc.func('int socket(int domain, int type, int protocol)');
 const closeRaw = libc.func('int close(int fd)');
+const setsockoptRaw = libc.func('int setsockopt(int fd, int level, int name, void *value, uint32_t length)');
+const recvRaw = libc.func('long recv(int fd, void *buf, size_t len, int flags)');
+// The kernel's PAGE_SIZE, which bounds chunk sizes and sets the UMEM's alignment.
+const getpagesizeRaw = libc.func('int getpagesize(void)');
 // man 3 if_nametoindex: 0 when the interface does not exist in this namespace.
 const ifNametoindex = libc.func('unsigned int if_nametoindex(const char *name)');
 // memmove(p, p, 0) returns p: the one portable way to turn a numeric address
@@ -152,3 +156,23 @@ export function formatVaList(format: string, args: unknown): string {
   const length = vsnprintf(buffer, buffer.length, format, args);
   return buffer.toString('utf8', 0, Math.max(0, Math.min(length, buffer.length - 1)));
 }
+
+/**
+ * The raw libc calls the other native modules (netlink, UMEM probes) build on,
+ * declared once here. They return -1 and set errno (koffi.errno()) as C does.
+ */
+export const rawSyscalls = {
+  socket: socketRaw as (domain: number, type: number, protocol: number) => number,
+  close: closeRaw as (fd: number) => number,
+  setsockopt: setsockoptRaw as (fd: number, level: number, name: number, value: Buffer, length: number) => number,
+  sendto: sendto as (
+    fd: number,
+    buffer: Buffer | null,
+    length: number,
+    flags: number,
+    address: Buffer | null,
+    addressLength: number,
+  ) => number,
+  recv: recvRaw as (fd: number, buffer: Buffer, length: number, flags: number) => number,
+  getpagesize: getpagesizeRaw as () => number,
+};

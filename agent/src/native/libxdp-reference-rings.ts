@@ -1,12 +1,13 @@
 import koffi from 'koffi';
 import { mapAnonymous, unmap, viewAt } from './libc.ts';
+import { libxdpLibrary } from './libxdp.ts';
 import { XskRing } from './structs.ts';
 
 /**
  * libxdp's own ring helpers, which libxdp 1.3 exports as symbols. Only tests
  * use them: they are the reference xsk/ring.ts is checked against.
  */
-const libxdp = koffi.load(process.env.RINGSIDE_LIBXDP || 'libxdp.so.1');
+const libxdp = libxdpLibrary;
 const prodReserve = libxdp.func('uint32_t xsk_ring_prod__reserve(void *prod, uint32_t nb, _Out_ uint32_t *idx)');
 const prodSubmit = libxdp.func('void xsk_ring_prod__submit(void *prod, uint32_t nb)');
 const prodNbFree = libxdp.func('uint32_t xsk_prod_nb_free(void *prod, uint32_t nb)');

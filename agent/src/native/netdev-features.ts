@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import koffi from 'koffi';
 import { NativeError } from './errors.ts';
+import { rawSyscalls } from './libc.ts';
 import {
   AF_NETLINK,
   absorbDatagram,
@@ -27,13 +28,7 @@ import { SOCK_RAW } from './uapi.ts';
 
 export type { XdpFeatures } from './netlink-messages.ts';
 
-const libc = koffi.load('libc.so.6');
-
-const socketRaw = libc.func('int socket(int domain, int type, int protocol)');
-const closeRaw = libc.func('int close(int fd)');
-const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *value, uint32_t length)');
-const sendto = libc.func('long sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t addrlen)');
-const recv = libc.func('long recv(int fd, void *buf, size_t len, int flags)');
+const { socket: socketRaw, close: closeRaw, setsockopt, sendto, recv } = rawSyscalls;
 
 /** include/uapi/asm-generic/socket.h (x86_64): SO_RCVTIMEO takes a struct timeval of two longs. */
 const SOL_SOCKET = 1;

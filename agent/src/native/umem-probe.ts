@@ -1,6 +1,6 @@
 import koffi from 'koffi';
 import { errnoName, NativeError } from './errors.ts';
-import { mapAnonymous, unmap } from './libc.ts';
+import { mapAnonymous, rawSyscalls, unmap } from './libc.ts';
 import { AF_XDP, SOCK_RAW, SOL_XDP, XDP_UMEM_UNALIGNED_CHUNK_FLAG } from './uapi.ts';
 
 /**
@@ -10,13 +10,7 @@ import { AF_XDP, SOCK_RAW, SOL_XDP, XDP_UMEM_UNALIGNED_CHUNK_FLAG } from './uapi
  * bind time by a driver; this is only the kernel's generic rule.
  */
 
-const libc = koffi.load('libc.so.6');
-
-const socketRaw = libc.func('int socket(int domain, int type, int protocol)');
-const closeRaw = libc.func('int close(int fd)');
-const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *value, uint32_t length)');
-// The kernel's PAGE_SIZE, which bounds chunk sizes and sets the UMEM's alignment.
-const getpagesize = libc.func('int getpagesize(void)');
+const { socket: socketRaw, close: closeRaw, setsockopt, getpagesize } = rawSyscalls;
 
 /** include/uapi/linux/if_xdp.h */
 const XDP_UMEM_REG = 4;
