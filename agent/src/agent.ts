@@ -2,16 +2,19 @@ import { hostname, release } from 'node:os';
 import {
   type EventMessage,
   type HelloMessage,
+  type InterfaceInfo,
   PROTOCOL_VERSION,
   type Role,
   type SocketDetailMessage,
   type SocketRequest,
   type StateMessage,
   type UmemConfig,
+  type XdpProgramInfo,
 } from '@ringside/shared';
 import { ConfigurationError, Engine, RestoredAfterRefusal } from './engine/engine.ts';
 import { describeInterface, listInterfaces } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
+import { describeXdpProgram } from './host/xdp-programs.ts';
 import { Lab, removeStaleLabs } from './lab/lab.ts';
 import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
 import type { Logger } from './logger.ts';
@@ -184,6 +187,7 @@ export class Agent implements AgentFacade {
 
   state(): StateMessage {
     const sockets = this.engine?.list() ?? [];
+    const interfaces = this.interfaces();
     return {
       type: 'state',
       umems: sockets.map((managed) => ({ id: `${managed.id}-umem`, config: managed.umem.config })),
@@ -198,9 +202,8 @@ export class Agent implements AgentFacade {
       })),
       traffic: this.traffic?.info() ?? null,
       lab: this.lab?.info() ?? null,
-      interfaces: this.lab
-        ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo')
-        : listInterfaces(null),
+      interfaces,
+      xdpPrograms: this.xdpPrograms(interfaces),
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
     };
@@ -222,6 +225,27 @@ export class Agent implements AgentFacade {
       owners: Buffer.from(detail.ledger.owners).toString('base64'),
       consistent: detail.consistent,
     };
+  }
+
+  private xdpPrograms(interfaces: InterfaceInfo[]): XdpProgramInfo[] {
+    const sockets = this.engine?.list() ?? [];
+    return interfaces.flatMap((device) => {
+      const attached = device.attachedXdp;
+      const program = attached ? describeXdpProgram(attached.programId) : null;
+      if (!attached || !program) return [];
+      const entries = sockets
+        .filter((managed) => managed.socket.config.ifname === device.name && managed.socket.config.rxSize > 0)
+        .map((managed) => ({ index: managed.socket.config.queueId, socketId: managed.id }));
+      return [
+        {
+          ifname: device.name,
+          mode: attached.mode,
+          programId: program.id,
+          name: program.name,
+          xskmap: program.xskmap ? { ...program.xskmap, entries } : null,
+        },
+      ];
+    });
   }
 
   /** Where sockets may go: the lab's app end, or the host's interfaces on a real NIC. */

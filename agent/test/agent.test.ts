@@ -25,6 +25,14 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     expect(hello.capabilities).toContain('binary-snapshots');
     const state = await client.next('state');
     expect(state.sockets).toHaveLength(1);
+    expect(state.xdpPrograms).toMatchObject([
+      {
+        ifname: 'rs-app',
+        mode: 'drv',
+        name: 'xsk_def_prog',
+        xskmap: { name: 'xsks_map', entries: [{ index: 0, socketId: 'xsk0' }] },
+      },
+    ]);
     expect(state.lab?.appNamespace).toMatch(new RegExp(`^ringside-${agent.pid}-`));
     expect(state.traffic).toMatchObject({ paused: false, ratePps: 20000 });
     const snapshot = await client.next('snapshot');

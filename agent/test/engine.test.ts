@@ -164,7 +164,10 @@ describeKernel('configuring sockets through the engine', () => {
       engine.resume('xsk', ['fillRefill']);
       // Traffic before FILL is full would meet drops the kernel counts.
       await fillIsFull(rebuilt, 1024);
-      await receives('xsk');
+      // A 256-entry RX ring can overflow under a burst on a loaded machine: the kernel then counts it.
+      const { received, dropped } = await accountsFor('xsk', 500);
+      expect(received).toBeGreaterThan(0);
+      expect(received + dropped).toBe(500);
     });
 
     it('when the kernel itself refuses, the previous configuration comes back and receives again', async () => {

@@ -92,6 +92,15 @@ const serverMessages: ServerMessage[] = [
         attachedXdp: { mode: 'drv', programId: 7 },
       },
     ],
+    xdpPrograms: [
+      {
+        ifname: 'rs-app',
+        mode: 'drv',
+        programId: 7,
+        name: 'xsk_def_prog',
+        xskmap: { id: 9, name: 'xsks_map', maxEntries: 1, entries: [{ index: 0, socketId: 'xsk0' }] },
+      },
+    ],
     umemLimits: {
       pageSize: 4096,
       alignedChunkSizes: [2048, 4096],

@@ -74,6 +74,27 @@ export const SocketRequest = z.object({
 });
 export type SocketRequest = z.infer<typeof SocketRequest>;
 
+/**
+ * An XDP program attached to an interface. The kernel does not let user space
+ * read an XSKMAP's values, so `entries` are the sockets Ringside itself put
+ * in the map (libxdp's default program: each socket at its queue id).
+ */
+export const XdpProgramInfo = z.object({
+  ifname: z.string(),
+  mode: z.enum(['skb', 'drv', 'hw']),
+  programId: count,
+  name: z.string(),
+  xskmap: z
+    .object({
+      id: count,
+      name: z.string(),
+      maxEntries: count,
+      entries: z.array(z.object({ index: count, socketId: z.string() })),
+    })
+    .nullable(),
+});
+export type XdpProgramInfo = z.infer<typeof XdpProgramInfo>;
+
 export const SocketInfo = z.object({
   id: z.string(),
   umemId: z.string(),
@@ -176,6 +197,8 @@ export const StateMessage = z.object({
   lab: LabInfo.nullable(),
   /** Interfaces sockets may bind to (the lab's app end, or the host's). */
   interfaces: z.array(InterfaceInfo),
+  /** The XDP program on each interface that has one, and its XSKMAP. */
+  xdpPrograms: z.array(XdpProgramInfo),
   /** What the running kernel accepts for a UMEM: the page validates against it too. */
   umemLimits: UmemLimits,
   snapshotsPerSecond: count,
