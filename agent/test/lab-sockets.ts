@@ -33,7 +33,13 @@ export function testSocket(lab: Lab, overrides: Partial<SocketConfig> = {}): Soc
 export function startLabSocket(
   lab: Lab,
   workload: Workload,
-  options: { umem?: Partial<UmemConfig>; socket?: Partial<SocketConfig>; setup?: (control: Int32Array) => void } = {},
+  options: {
+    umem?: Partial<UmemConfig>;
+    socket?: Partial<SocketConfig>;
+    setup?: (control: Int32Array) => void;
+    /** Leave the XDP program to the test; by default only a socket without RX goes without one. */
+    inhibitProgramLoad?: boolean;
+  } = {},
 ): Promise<ManagedSocket> {
   const socket = testSocket(lab, options.socket);
   return ManagedSocket.start(
@@ -42,7 +48,10 @@ export function startLabSocket(
       umem: { ...TEST_UMEM, ...options.umem },
       socket,
       // A socket without an RX ring receives nothing and needs no XDP program.
-      placement: { namespacePath: lab.appNamespacePath, inhibitProgramLoad: socket.rxSize === 0 },
+      placement: {
+        namespacePath: lab.appNamespacePath,
+        inhibitProgramLoad: options.inhibitProgramLoad ?? socket.rxSize === 0,
+      },
       workload,
       frame: FRAME_TO_PEER,
       ...(options.setup ? { setup: options.setup } : {}),

@@ -1,7 +1,14 @@
 import type { SocketConfig } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
-import { readXdpStatistics, readZeroCopy, type XdpStatisticsWords } from '../native/libc.ts';
-import { createSocket, deleteSocket, type NativeSocket, type RingLayout } from '../native/libxdp.ts';
+import { ifNameToIndex, readXdpStatistics, readZeroCopy, type XdpStatisticsWords } from '../native/libc.ts';
+import {
+  createSocket,
+  deleteSocket,
+  insertIntoXskmap,
+  type NativeSocket,
+  type RingLayout,
+  setupDefaultXdpProgram,
+} from '../native/libxdp.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import {
   XDP_COPY,
@@ -90,6 +97,24 @@ export class XskSocket {
 
   get txLayout(): RingLayout | null {
     return this.handle.tx?.layout() ?? null;
+  }
+
+  /**
+   * Loads libxdp's default program on an interface (redirect to the XSKMAP
+   * entry at the frame's queue, pass when it is empty) and returns the map's
+   * fd, for sockets created with inhibitProgramLoad. The caller closes the fd.
+   */
+  static loadDefaultProgram(ifname: string, namespacePath: string | null): number {
+    return inNetworkNamespace(namespacePath, () => {
+      const ifindex = ifNameToIndex(ifname);
+      if (ifindex === 0) throw new XskConfigError(`interface ${ifname} does not exist here`, 'ENODEV');
+      return setupDefaultXdpProgram(ifindex);
+    });
+  }
+
+  /** Puts this socket in an XSKMAP at its queue id, so the program can redirect to it. */
+  insertIntoXskmap(mapFd: number): void {
+    insertIntoXskmap(this.handle, mapFd);
   }
 
   statistics(): XdpStatisticsWords {
