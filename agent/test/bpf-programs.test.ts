@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { describeKernel } from './kernel.ts';
+
+const BUILD = fileURLToPath(new URL('../../bpf/build/', import.meta.url));
+const PROGRAMS = ['by_queue', 'round_robin', 'steer_by_port'];
+
+describeKernel("Ringside's XDP programs (bpf/, built by the setup step)", () => {
+  it('are all built', () => {
+    expect(readdirSync(BUILD).sort()).toEqual(PROGRAMS.map((name) => `${name}.o`).sort());
+  });
+
+  it.each(PROGRAMS)('%s passes the kernel verifier and keeps an XSKMAP and its action counters', (name) => {
+    const pins = `/sys/fs/bpf/ringside-verify-${process.pid}-${name}`;
+    try {
+      // Loading is where the verifier judges a program; nothing is attached to any interface.
+      execFileSync('bpftool', ['prog', 'loadall', `${BUILD}${name}.o`, pins, 'type', 'xdp'], { stdio: 'pipe' });
+      const [program] = readdirSync(pins);
+      const shown = JSON.parse(
+        execFileSync('bpftool', ['-j', 'prog', 'show', 'pinned', `${pins}/${program}`], { encoding: 'utf8' }),
+      ) as {
+        type: string;
+        map_ids: number[];
+      };
+      expect(shown.type).toBe('xdp');
+      const maps = shown.map_ids.map(
+        (id) =>
+          JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show', 'id', String(id)], { encoding: 'utf8' })) as {
+            type: string;
+            name: string;
+          },
+      );
+      expect(maps).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'xskmap', name: 'xsks_map' }),
+          expect.objectContaining({ type: 'percpu_array', name: 'action_counts' }),
+        ]),
+      );
+    } finally {
+      if (existsSync(pins)) rmSync(pins, { recursive: true, force: true });
+    }
+  });
+});
