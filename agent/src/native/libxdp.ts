@@ -1,7 +1,8 @@
 import koffi from 'koffi';
 import { NativeError } from './errors.ts';
 import { formatVaList } from './libc.ts';
-import { XskRing, type XskRingFields, XskSocket, XskSocketConfig, XskUmem, XskUmemConfig } from './structs.ts';
+// Importing structs.ts registers the C type names (xsk_umem, xsk_socket_config...) the signatures below use.
+import { XskRing, type XskRingFields } from './structs.ts';
 
 /**
  * libxdp's AF_XDP control API (xdp/xsk.h, libxdp 1.3). Ring operations are not
@@ -40,7 +41,6 @@ const socketCreateShared = libxdp.func(
 );
 const socketDelete = libxdp.func('void xsk_socket__delete(xsk_socket *xsk)');
 const socketFd = libxdp.func('int xsk_socket__fd(const xsk_socket *xsk)');
-const umemFd = libxdp.func('int xsk_umem__fd(const xsk_umem *umem)');
 const setupXdpProg = libxdp.func('int xsk_setup_xdp_prog(int ifindex, _Out_ int *map_fd)');
 const updateXskmap = libxdp.func('int xsk_socket__update_xskmap(xsk_socket *xsk, int map_fd)');
 
@@ -51,7 +51,8 @@ const libbpfSetPrint = libbpf.func('void *libbpf_set_print(ringside_print_fn *fn
 
 export type PrintLevel = 'warn' | 'info' | 'debug';
 const PRINT_LEVELS: readonly PrintLevel[] = ['warn', 'info', 'debug'];
-let printCallback: unknown = null;
+/** Holds the registered callbacks: koffi frees a callback its owner lets go of, and libbpf would call freed code. */
+let printCallbacks: unknown = null;
 
 /**
  * Routes libbpf's and libxdp's messages (warnings about the dispatcher falling
@@ -68,11 +69,7 @@ export function routeLibraryMessages(sink: (level: PrintLevel, source: 'libxdp' 
   const bpf = make('libbpf');
   libxdpSetPrint(xdp);
   libbpfSetPrint(bpf);
-  printCallback = [xdp, bpf];
-}
-
-export function isLibraryMessagesRouted(): boolean {
-  return printCallback !== null;
+  printCallbacks = [xdp, bpf];
 }
 
 /** Where libxdp mapped one ring: numeric addresses, valid until its socket or UMEM is deleted. */
@@ -145,10 +142,6 @@ export function deleteUmem(umem: NativeUmem): void {
   if (result < 0) throw new NativeError('xsk_umem__delete', -result);
   umem.fill.free();
   umem.completion.free();
-}
-
-export function umemFileDescriptor(umem: NativeUmem): number {
-  return umemFd(umem.handle);
 }
 
 export interface SocketRequest {
@@ -236,4 +229,3 @@ export function insertIntoXskmap(socket: NativeSocket, mapFd: number): void {
   if (result < 0) throw new NativeError('xsk_socket__update_xskmap', -result);
 }
 
-export { XskSocket, XskSocketConfig, XskUmem, XskUmemConfig };
