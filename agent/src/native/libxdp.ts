@@ -51,8 +51,8 @@ const libbpfSetPrint = libbpf.func('void *libbpf_set_print(ringside_print_fn *fn
 
 export type PrintLevel = 'warn' | 'info' | 'debug';
 const PRINT_LEVELS: readonly PrintLevel[] = ['warn', 'info', 'debug'];
-/** Holds the registered callbacks: koffi frees a callback its owner lets go of, and libbpf would call freed code. */
-let printCallbacks: unknown = null;
+/** The callbacks now installed: koffi keeps them until unregistered, so routing anew unregisters the old ones. */
+let printCallbacks: unknown[] = [];
 
 /**
  * Routes libbpf's and libxdp's messages (warnings about the dispatcher falling
@@ -69,6 +69,7 @@ export function routeLibraryMessages(sink: (level: PrintLevel, source: 'libxdp' 
   const bpf = make('libbpf');
   libxdpSetPrint(xdp);
   libbpfSetPrint(bpf);
+  for (const previous of printCallbacks) koffi.unregister(previous as bigint);
   printCallbacks = [xdp, bpf];
 }
 
@@ -228,4 +229,3 @@ export function insertIntoXskmap(socket: NativeSocket, mapFd: number): void {
   const result = updateXskmap(socket.handle, mapFd);
   if (result < 0) throw new NativeError('xsk_socket__update_xskmap', -result);
 }
-
