@@ -40,6 +40,9 @@ export interface AgentOptions {
   commandsPerSecond: number;
 }
 
+/** How long interface facts are trusted when nothing Ringside did changed them. */
+const FACTS_TTL_MS = 2000;
+
 /** Beyond protocol 1.0's messages: binary snapshots with owner deltas, inspection, Prometheus metrics. */
 const CAPABILITIES = ['binary-snapshots', 'inspect-socket', 'metrics', 'kernel-checks'] as const;
 
@@ -63,6 +66,8 @@ export class Agent implements AgentFacade {
   private server: AgentServer | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  /** Interfaces and XDP programs as last read; null when a change to the sockets made them stale. */
+  private facts: { readAt: number; interfaces: InterfaceInfo[]; programs: XdpProgramInfo[] } | null = null;
   /** Commands run one at a time: two reconfigurations of one socket must not interleave. */
   private commands: Promise<unknown> = Promise.resolve();
 
@@ -179,7 +184,7 @@ export class Agent implements AgentFacade {
       type: 'hello',
       protocol: PROTOCOL_VERSION,
       role,
-      host: { kernel: release(), hostname: hostname(), interfaces: this.interfaces() },
+      host: { kernel: release(), hostname: hostname(), interfaces: this.hostFacts().interfaces },
       mode: this.lab ? 'lab' : 'nic',
       capabilities: [...CAPABILITIES],
     };
@@ -187,7 +192,7 @@ export class Agent implements AgentFacade {
 
   state(): StateMessage {
     const sockets = this.engine?.list() ?? [];
-    const interfaces = this.interfaces();
+    const { interfaces, programs } = this.hostFacts();
     return {
       type: 'state',
       umems: sockets.map((managed) => ({ id: `${managed.id}-umem`, config: managed.umem.config })),
@@ -203,7 +208,7 @@ export class Agent implements AgentFacade {
       traffic: this.traffic?.info() ?? null,
       lab: this.lab?.info() ?? null,
       interfaces,
-      xdpPrograms: this.xdpPrograms(interfaces),
+      xdpPrograms: programs,
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
     };
@@ -248,9 +253,20 @@ export class Agent implements AgentFacade {
     });
   }
 
-  /** Where sockets may go: the lab's app end, or the host's interfaces on a real NIC. */
-  private interfaces() {
-    return this.lab ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo') : listInterfaces(null);
+  /**
+   * Where sockets may go (the lab's app end, or the host's interfaces on a real
+   * NIC) and their programs. Reading them costs subprocesses (ip, bpftool) and
+   * netlink on the event loop, so they are read once per change to the sockets,
+   * and again after FACTS_TTL_MS for changes made outside Ringside.
+   */
+  private hostFacts(): { interfaces: InterfaceInfo[]; programs: XdpProgramInfo[] } {
+    if (this.facts === null || Date.now() - this.facts.readAt > FACTS_TTL_MS) {
+      const interfaces = this.lab
+        ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo')
+        : listInterfaces(null);
+      this.facts = { readAt: Date.now(), interfaces, programs: this.xdpPrograms(interfaces) };
+    }
+    return this.facts;
   }
 
   execute(command: AgentCommand): Promise<void> {
@@ -262,6 +278,11 @@ export class Agent implements AgentFacade {
   }
 
   private async carryOut(command: AgentCommand): Promise<void> {
+    // Creating, reconfiguring or destroying sockets attaches and detaches programs: the facts
+    // go stale before (a hello may read them meanwhile) and after, when the change is announced.
+    const changesSockets =
+      command.type === 'createSocket' || command.type === 'reconfigureSocket' || command.type === 'destroySocket';
+    if (changesSockets) this.facts = null;
     const engine = this.engine;
     if (!engine) throw new CommandError('not-found', 'the agent is stopping');
     const socketId = 'socketId' in command ? command.socketId : undefined;
@@ -269,6 +290,7 @@ export class Agent implements AgentFacade {
       throw new CommandError('not-found', `there is no socket ${socketId}: see the state for the sockets there are`);
     }
     const announce = (kind: EventMessage['kind'], message: string, changed = true) => {
+      if (changesSockets) this.facts = null;
       this.event(kind, message, socketId);
       if (changed) this.server?.broadcast(this.state());
     };
@@ -291,6 +313,7 @@ export class Agent implements AgentFacade {
       case 'createSocket': {
         this.refuseSendingOnRealInterface(command.request);
         const created = await engine.create(command.request, command.socketId);
+        this.facts = null;
         this.event('socket-created', `socket ${created.id} created: ${describeRequest(command.request)}`, created.id);
         this.server?.broadcast(this.state());
         return;
