@@ -80,8 +80,12 @@ interface Client {
   lastSnapshotAt: number;
   /** Set while snapshots are skipped for this client. */
   laggingSince: number | null;
-  /** The frame owners this client last received: the next snapshot's owners go as a delta against them. */
-  ownersBase: Map<string, Uint8Array> | null;
+  /**
+   * The frame owners this client last received: the next snapshot's owners go
+   * as a delta against them. The sampler's own map, never copied or changed, so
+   * clients in step share one base and one encoded frame.
+   */
+  ownersBase: ReadonlyMap<string, Uint8Array> | null;
   /** The socket whose every descriptor this client asked to receive with its snapshots. */
   detailOf: string | null;
   lastDetailAt: number;
@@ -154,6 +158,7 @@ export class AgentServer {
    * snapshots keeps its base, so the next one it gets is still right.
    */
   publishSnapshot(snapshot: SnapshotMessage, owners: ReadonlyMap<string, Uint8Array>): void {
+    const encodedByBase = new Map<ReadonlyMap<string, Uint8Array> | null, Uint8Array>();
     for (const client of this.clients) {
       if (!client.greeted) continue;
       // Half a tick of slack, so a client at the sampler's own rate gets every sample.
@@ -168,8 +173,13 @@ export class AgentServer {
       }
       client.laggingSince = null;
       client.lastSnapshotAt = snapshot.sampledAt;
-      client.socket.send(encodeSnapshot(snapshot, owners, client.ownersBase));
-      client.ownersBase = new Map(owners);
+      let encoded = encodedByBase.get(client.ownersBase);
+      if (!encoded) {
+        encoded = encodeSnapshot(snapshot, owners, client.ownersBase);
+        encodedByBase.set(client.ownersBase, encoded);
+      }
+      client.socket.send(encoded);
+      client.ownersBase = owners;
       if (client.detailOf !== null && snapshot.sampledAt - client.lastDetailAt >= 1000 / DETAIL_PER_SECOND) {
         client.lastDetailAt = snapshot.sampledAt;
         this.sendDetail(client, client.detailOf);
