@@ -71,14 +71,18 @@ export function viewAt(address: number, length: number): ArrayBuffer {
   return koffi.view(pointerAt(address), length);
 }
 
+const POLLFD = Buffer.alloc(8);
+
 /**
  * Waits until `fd` is readable or `timeoutMs` passes; returns whether it became
  * readable. Blocking: call it from a data-plane worker, never the event loop.
  */
 export function pollReadable(fd: number, timeoutMs: number): boolean {
-  const pollfd = Buffer.alloc(8);
+  // One pollfd per thread (each worker has its own module instance), reused: the idle loop polls often.
+  const pollfd = POLLFD;
   pollfd.writeInt32LE(fd, 0);
   pollfd.writeInt16LE(POLLIN, 4);
+  pollfd.writeInt16LE(0, 6);
   const ready = pollRaw(pollfd, 1, timeoutMs);
   if (ready < 0) {
     if (koffi.errno() === 4 /* EINTR */) return false;
