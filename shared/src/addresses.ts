@@ -17,8 +17,13 @@ export interface AddressMeaning {
   maskedBits: number;
 }
 
+/** The chunk (frame) an address falls in. Ringside lays frames out at chunk-size strides in both modes. */
+export function chunkOf(address: number, chunkSize: number): number {
+  return Math.floor(address / chunkSize);
+}
+
 export function describeAddress(address: number, chunkSize: number, unaligned: boolean): AddressMeaning {
-  const chunk = Math.floor(address / chunkSize);
+  const chunk = chunkOf(address, chunkSize);
   const chunkStart = chunk * chunkSize;
   const offset = address - chunkStart;
   return {

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { RingState, SocketConfig, UmemConfig } from '@ringside/shared';
+import { chunkOf, type RingState, type SocketConfig, type UmemConfig } from '@ringside/shared';
 import { Control, Counter, ringCache, STAGE_BITS, type StageName } from '../dataplane/control.ts';
 import { DataplaneWorker } from '../dataplane/dataplane-worker.ts';
 import type { UdpFrameSpec } from '../dataplane/frames.ts';
@@ -9,7 +9,7 @@ import type { XdpStatisticsWords } from '../native/libc.ts';
 import type { RingLayout } from '../native/libxdp.ts';
 import { ringMemoryAt } from '../native/ring-memory.ts';
 import { observeRing, type RingEntries, readRingEntries } from '../sampler/ring-observer.ts';
-import { deriveOwners, frameOfAddress, type LedgerView } from '../xsk/ledger.ts';
+import { deriveOwners, type LedgerView } from '../xsk/ledger.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
 import { Umem, XskConfigError } from '../xsk/umem.ts';
@@ -218,7 +218,7 @@ export class ManagedSocket {
     const { fill, completion, rx, tx } = this.observed;
     const frameSize = this.umem.config.frameSize;
     const frames = (ring: RingEntries) => ({
-      frames: ring.addresses.map((address) => frameOfAddress(address, frameSize)),
+      frames: ring.addresses.map((address) => chunkOf(address, frameSize)),
     });
     const deadline = performance.now() + CONSISTENT_READ_BUDGET_MS;
     for (;;) {

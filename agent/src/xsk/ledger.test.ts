@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppState, deriveOwners, frameOfAddress } from './ledger.ts';
+import { AppState, deriveOwners } from './ledger.ts';
 
 const states = (...values: number[]) => Uint8Array.from(values);
 const ring = (...frames: number[]) => ({ frames });
@@ -69,9 +69,5 @@ describe('the UMEM ownership ledger', () => {
       completion: ring(),
     });
     expect(view.violations).toEqual(['frame 0 is in fill but the application last kept it free']);
-  });
-
-  it('maps addresses to frames as aligned mode masks them: 2048, 2050 and 3000 are one 2K chunk', () => {
-    expect([2048, 2050, 3000].map((address) => frameOfAddress(address, 2048))).toEqual([1, 1, 1]);
   });
 });

@@ -129,8 +129,3 @@ function describeAppState(state: number): string {
       return 'kept it free';
   }
 }
-
-/** Which frame an address belongs to. Aligned mode masks the offset away, as the kernel does. */
-export function frameOfAddress(address: number, frameSize: number): number {
-  return Math.floor(address / frameSize);
-}
