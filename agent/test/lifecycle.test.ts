@@ -28,6 +28,25 @@ describeKernel('what the agent leaves behind', () => {
     expect(ringsideXdpPrograms()).toEqual([]);
   });
 
+  it("routes libbpf's and libxdp's messages into its own structured log", async () => {
+    const agent = await startAgent(['--log-level', 'trace']);
+    await agent.stop();
+    const lines = agent
+      .log()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { source?: string; msg?: string });
+    expect(lines.some((line) => line.source === 'libbpf' && line.msg?.startsWith('libbpf:'))).toBe(true);
+    expect(lines.some((line) => line.source === 'libxdp' && line.msg?.startsWith('libxdp:'))).toBe(true);
+    // Nothing of theirs reaches stderr unformatted.
+    expect(
+      agent
+        .log()
+        .split('\n')
+        .filter((line) => line.startsWith('libbpf:') || line.startsWith('libxdp:')),
+    ).toEqual([]);
+  });
+
   it('after a SIGKILL, the next start removes what the killed run left', async () => {
     const killed = await startAgent();
     // One program on each end of the lab's veth: Ringside's socket and the traffic source's.

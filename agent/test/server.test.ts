@@ -118,6 +118,32 @@ describeKernel('the server as a security and resource boundary', () => {
     after.close();
   });
 
+  it('closes a connection that sends a message over 64 KiB, and refuses a 65th client', async () => {
+    const open = async () => {
+      const socket = new WebSocket(wsUrl(agent.controlUrl));
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+      });
+      return socket;
+    };
+    const big = await open();
+    big.send('x'.repeat(70 * 1024));
+    expect(await new Promise<number>((resolve) => big.once('close', (code) => resolve(code)))).toBe(1009);
+
+    const clients = [];
+    try {
+      for (let i = 0; i < 64; i++) clients.push(await open());
+      await expect(open()).rejects.toThrow('HTTP 403');
+    } finally {
+      for (const client of clients) client.terminate();
+    }
+    await sleep(200);
+    const after = await TestClient.connect(agent.controlUrl);
+    await after.next('snapshot');
+    after.close();
+  });
+
   it('keeps its memory bounded while a client stops reading, and others keep their rate', async () => {
     const watcher = await TestClient.connect(agent.controlUrl);
     await watcher.next('state');

@@ -69,6 +69,12 @@ describe('UMEM rules', () => {
     expect(maxHeadroomFor(limits, 3000)).toBe(3000 - 704);
   });
 
+  it("refuses a UMEM beyond Ringside's per-UMEM memory ceiling, naming the fix", () => {
+    const [problem] = validateUmem({ ...umem, frameCount: 2 ** 19 }, limits);
+    expect(problem?.field).toBe('frameCount');
+    expect(problem?.message).toContain('use fewer frames');
+  });
+
   it('names the powers of two around a ring size that is not one', () => {
     const [problem] = validateUmem({ ...umem, fillSize: 3000 }, limits);
     expect(problem).toEqual({
