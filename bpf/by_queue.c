@@ -6,7 +6,7 @@
 SEC("xdp")
 int ringside_by_queue(struct xdp_md *ctx)
 {
-	return ringside_redirect(ctx->rx_queue_index);
+	return ringside_redirect(ctx, ctx->rx_queue_index, XDP_PASS);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -10,12 +10,20 @@
 /* The kernel caps nothing here; 64 covers every queue of the NICs Ringside targets. */
 #define RINGSIDE_MAX_SOCKETS 64
 
+/*
+ * Every frame the program sees is counted in exactly one of REDIRECTED,
+ * WRONG_QUEUE, PASSED and DROPPED, so they add up to the frames seen.
+ * NO_SOCKET says why some of the PASSED or DROPPED frames went there: the
+ * XSKMAP index the program chose was empty. The agent reads them in this
+ * order (agent/src/xdp/ringside-program.ts).
+ */
 enum ringside_action {
-	RINGSIDE_REDIRECTED = 0, /* handed to bpf_redirect_map with a socket in the map */
-	RINGSIDE_PASSED = 1,     /* left to the kernel stack */
-	RINGSIDE_DROPPED = 2,    /* dropped by the program */
-	RINGSIDE_NO_SOCKET = 3,  /* the map had no socket at the chosen index */
-	RINGSIDE_ACTIONS = 4,
+	RINGSIDE_REDIRECTED = 0,  /* to a socket bound to the frame's own queue */
+	RINGSIDE_PASSED = 1,      /* left to the kernel stack */
+	RINGSIDE_DROPPED = 2,     /* dropped by the program */
+	RINGSIDE_NO_SOCKET = 3,   /* the chosen index was empty (a cause, also counted as PASSED or DROPPED) */
+	RINGSIDE_WRONG_QUEUE = 4, /* redirected to a socket of another queue: the kernel drops it */
+	RINGSIDE_ACTIONS = 5,
 };
 
 struct {
@@ -41,16 +49,35 @@ static __always_inline void ringside_count(__u32 action)
 		*count += 1;
 }
 
-/* Redirects to the socket at `index`, or passes the frame when there is none. */
-static __always_inline int ringside_redirect(__u32 index)
+static __always_inline int ringside_pass(void)
 {
-	if (!bpf_map_lookup_elem(&xsks_map, &index)) {
+	ringside_count(RINGSIDE_PASSED);
+	return XDP_PASS;
+}
+
+/*
+ * Redirects to the socket at `index`; when the index is empty the frame gets
+ * `when_empty` (XDP_PASS or XDP_DROP), counted as NO_SOCKET too.
+ *
+ * A socket only receives frames of the queue it is bound to (the spec's FAQ):
+ * redirecting a frame of queue 0 to a socket of queue 1 makes the kernel's
+ * xsk_rcv refuse it, and the driver drops the frame. We still redirect, so the
+ * user watches the kernel do exactly that, and count it apart, because
+ * nothing in the socket's own statistics records it.
+ */
+static __always_inline int ringside_redirect(struct xdp_md *ctx, __u32 index, int when_empty)
+{
+	/* On an XSKMAP, lookup from XDP yields the socket itself (struct bpf_xdp_sock), not the fd stored. */
+	struct bpf_xdp_sock *xsk = bpf_map_lookup_elem(&xsks_map, &index);
+
+	if (!xsk) {
 		ringside_count(RINGSIDE_NO_SOCKET);
-		ringside_count(RINGSIDE_PASSED);
-		return XDP_PASS;
+		ringside_count(when_empty == XDP_PASS ? RINGSIDE_PASSED : RINGSIDE_DROPPED);
+		return when_empty;
 	}
-	ringside_count(RINGSIDE_REDIRECTED);
-	return bpf_redirect_map(&xsks_map, index, XDP_PASS);
+	ringside_count(xsk->queue_id == ctx->rx_queue_index ? RINGSIDE_REDIRECTED : RINGSIDE_WRONG_QUEUE);
+	/* The fallback action only applies if the entry vanished since the lookup (its socket just closed). */
+	return bpf_redirect_map(&xsks_map, index, when_empty);
 }
 
 #endif

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Spreads frames over the sockets of one queue in turn (the spec's
- * XDP_SHARED_UMEM example). The number of sockets is set by the agent in
- * `config`, not fixed at compile time, so the turn follows the sockets that
- * are really there. */
+/* Spreads frames over XSKMAP indexes 0..n-1 in turn (the spec's
+ * XDP_SHARED_UMEM example). n is set by the agent in `config`, not fixed at
+ * compile time, so the turn follows the sockets that are really there. */
 #include "ringside.h"
 
 struct {
@@ -27,12 +26,17 @@ int ringside_round_robin(struct xdp_md *ctx)
 	__u32 *sockets = bpf_map_lookup_elem(&config, &zero);
 	__u32 *next = bpf_map_lookup_elem(&turn, &zero);
 
-	if (!sockets || !next || *sockets == 0 || *sockets > RINGSIDE_MAX_SOCKETS) {
-		ringside_count(RINGSIDE_PASSED);
-		return XDP_PASS;
-	}
+	/* No count set yet: the program steers nothing, and the stack keeps its traffic. */
+	if (!sockets || !next || *sockets == 0 || *sockets > RINGSIDE_MAX_SOCKETS)
+		return ringside_pass();
 	*next = (*next + 1) % *sockets;
-	return ringside_redirect(*next);
+	/*
+	 * An empty index in the turn drops its frame, like the spec's example
+	 * (fallback XDP_DROP): the user said n sockets share this queue, so a
+	 * missing one loses its share visibly, counted as NO_SOCKET, instead of
+	 * sending every n-th frame of the flow to the stack.
+	 */
+	return ringside_redirect(ctx, *next, XDP_DROP);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Steers UDP frames by destination port to a chosen socket and passes
  * everything else (ARP, ICMP, other ports) to the kernel stack, so the peer's
- * ping keeps working while a port's traffic goes to AF_XDP. */
+ * ping keeps working while a port's traffic goes to AF_XDP. A port routed to
+ * an empty index is dropped and counted as NO_SOCKET: the spec's "empty
+ * XSKMAP index" pitfall, shown rather than hidden by handing the frames to
+ * the stack. */
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/in.h>
@@ -39,10 +42,9 @@ int ringside_steer_by_port(struct xdp_md *ctx)
 	port = bpf_ntohs(udp->dest);
 	index = bpf_map_lookup_elem(&port_to_socket, &port);
 	if (index)
-		return ringside_redirect(*index);
+		return ringside_redirect(ctx, *index, XDP_DROP);
 pass:
-	ringside_count(RINGSIDE_PASSED);
-	return XDP_PASS;
+	return ringside_pass();
 }
 
 char LICENSE[] SEC("license") = "GPL";

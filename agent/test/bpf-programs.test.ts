@@ -12,7 +12,7 @@ describeKernel("Ringside's XDP programs (bpf/, built by the setup step)", () => 
     expect(readdirSync(BUILD).sort()).toEqual(PROGRAMS.map((name) => `${name}.o`).sort());
   });
 
-  it.each(PROGRAMS)('%s passes the kernel verifier and keeps an XSKMAP and its action counters', (name) => {
+  it.each(PROGRAMS)('%s passes the kernel verifier and keeps an XSKMAP and its five action counters', (name) => {
     const pins = `/sys/fs/bpf/ringside-verify-${process.pid}-${name}`;
     try {
       // Loading is where the verifier judges a program; nothing is attached to any interface.
@@ -30,12 +30,14 @@ describeKernel("Ringside's XDP programs (bpf/, built by the setup step)", () => 
           JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show', 'id', String(id)], { encoding: 'utf8' })) as {
             type: string;
             name: string;
+            max_entries: number;
           },
       );
+      // redirected, passed, dropped, no_socket, wrong_queue (bpf/ringside.h).
       expect(maps).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ type: 'xskmap', name: 'xsks_map' }),
-          expect.objectContaining({ type: 'percpu_array', name: 'action_counts' }),
+          expect.objectContaining({ type: 'percpu_array', name: 'action_counts', max_entries: 5 }),
         ]),
       );
     } finally {
