@@ -26,8 +26,10 @@ function loadLibrary(soname: string, debianPackage: string): ReturnType<typeof k
 // RINGSIDE_LIBXDP names another build of libxdp (a path or a soname), e.g. one built from source.
 const libxdp = loadLibrary(process.env.RINGSIDE_LIBXDP || LIBXDP_SONAME, 'libxdp1');
 const libbpf = loadLibrary(LIBBPF_SONAME, 'libbpf1');
-/** The loaded libxdp, for the test-only reference rings (libxdp-reference-rings.ts). */
+/** The loaded libxdp, for the test-only reference rings and XDP program loading (xdp-program.ts). */
 export const libxdpLibrary = libxdp;
+/** The loaded libbpf, for BPF map access (bpf-map.ts). */
+export const libbpfLibrary = libbpf;
 
 const umemCreate = libxdp.func(
   'int xsk_umem__create(_Out_ xsk_umem **umem, void *area, uint64_t size, void *fill, void *comp, const xsk_umem_config *config)',

@@ -1,0 +1,79 @@
+import koffi from 'koffi';
+// bpf-map.ts declares the bpf_object type the signatures below return.
+import './bpf-map.ts';
+import { checkNegativeErrno, NativeError } from './errors.ts';
+import { libxdpLibrary as libxdp } from './libxdp.ts';
+
+/**
+ * libxdp's program API (xdp/libxdp.h, libxdp 1.3): open an object file,
+ * attach its program to an interface (through libxdp's dispatcher where the
+ * kernel allows it, directly otherwise), detach and close.
+ */
+
+koffi.opaque('xdp_program');
+
+// long libxdp_get_error(const void *ptr); -errno for a NULL or error-encoded pointer, else 0.
+const getError = libxdp.func('long libxdp_get_error(const void *ptr)');
+// struct xdp_program *xdp_program__open_file(const char *filename, const char *section_name, struct bpf_object_open_opts *opts);
+const openFile = libxdp.func(
+  'xdp_program *xdp_program__open_file(const char *filename, const char *section_name, void *opts)',
+);
+// void xdp_program__close(struct xdp_program *xdp_prog);
+const close = libxdp.func('void xdp_program__close(xdp_program *prog)');
+// int xdp_program__attach(struct xdp_program *xdp_prog, int ifindex, enum xdp_attach_mode mode, unsigned int flags);
+const attach = libxdp.func('int xdp_program__attach(xdp_program *prog, int ifindex, int mode, unsigned int flags)');
+// int xdp_program__detach(struct xdp_program *xdp_prog, int ifindex, enum xdp_attach_mode mode, unsigned int flags);
+const detach = libxdp.func('int xdp_program__detach(xdp_program *prog, int ifindex, int mode, unsigned int flags)');
+// struct bpf_object *xdp_program__bpf_obj(struct xdp_program *xdp_prog);
+const bpfObj = libxdp.func('bpf_object *xdp_program__bpf_obj(xdp_program *prog)');
+// uint32_t xdp_program__id(const struct xdp_program *xdp_prog); 0 until loaded.
+const programId = libxdp.func('uint32_t xdp_program__id(const xdp_program *prog)');
+
+/** enum xdp_attach_mode of libxdp.h (not the kernel's XDP_FLAGS_*). */
+const XDP_MODE_NATIVE = 1;
+const XDP_MODE_SKB = 2;
+
+export type XdpAttachMode = 'skb' | 'drv';
+
+const MODES: Record<XdpAttachMode, number> = { drv: XDP_MODE_NATIVE, skb: XDP_MODE_SKB };
+
+/** An opened xdp_program; null once closed. */
+export interface NativeXdpProgram {
+  handle: unknown;
+}
+
+/** Opens an object file; its first program (SEC("xdp")) is the one attached. Nothing is loaded yet. */
+export function openXdpProgram(path: string): NativeXdpProgram {
+  const handle = openFile(path, null, null);
+  const error = Number(getError(handle));
+  if (error !== 0) throw new NativeError(`xdp_program__open_file(${path})`, -error);
+  return { handle };
+}
+
+/** Loads and attaches in the calling thread's network namespace (ifindexes are per namespace). */
+export function attachXdpProgram(
+  program: NativeXdpProgram,
+  ifindex: number,
+  mode: XdpAttachMode,
+  hint?: (code: string) => string | undefined,
+): void {
+  checkNegativeErrno('xdp_program__attach', attach(program.handle, ifindex, MODES[mode], 0), hint);
+}
+
+export function detachXdpProgram(program: NativeXdpProgram, ifindex: number, mode: XdpAttachMode): void {
+  checkNegativeErrno('xdp_program__detach', detach(program.handle, ifindex, MODES[mode], 0));
+}
+
+/** Closes the program's fds and its object's map fds: a detached program is then freed by the kernel. */
+export function closeXdpProgram(program: NativeXdpProgram): void {
+  close(program.handle);
+}
+
+export function xdpProgramId(program: NativeXdpProgram): number {
+  return programId(program.handle);
+}
+
+/** The program's libbpf object, to find its maps (bpf-map.ts). */
+export function xdpProgramObject(program: NativeXdpProgram): unknown {
+  return bpfObj(program.handle);
+}
