@@ -2,10 +2,21 @@ import { z } from 'zod';
 
 /**
  * Who owns a UMEM frame, in the order a received frame travels (free, FILL,
- * kernel, RX, application) and then a sent one (TX, kernel, COMPLETION).
+ * kernel, RX, application) and then a sent one (TX, kernel, COMPLETION);
+ * last, in one socket's view of a shared UMEM, frames another socket holds.
  * The numeric code of an owner is its index here.
  */
-export const FRAME_OWNERS = ['free', 'fill', 'kernel-rx', 'rx', 'app', 'tx', 'kernel-tx', 'completion'] as const;
+export const FRAME_OWNERS = [
+  'free',
+  'fill',
+  'kernel-rx',
+  'rx',
+  'app',
+  'tx',
+  'kernel-tx',
+  'completion',
+  'other-socket',
+] as const;
 export const FrameOwner = z.enum(FRAME_OWNERS);
 export type FrameOwner = z.infer<typeof FrameOwner>;
 
@@ -18,6 +29,7 @@ export const OWNER_EXPLANATIONS: Record<FrameOwner, string> = {
   tx: 'queued in the TX ring: waiting for the kernel to send it',
   'kernel-tx': 'taken from TX by the kernel, not yet handed back on COMPLETION',
   completion: 'in the COMPLETION ring: sent, waiting for the application to reclaim it',
+  'other-socket': 'held by another socket sharing this UMEM (XDP_SHARED_UMEM): in its rings or its kernel queue',
 };
 
 export type OwnerCounts = Record<FrameOwner, number>;

@@ -6,10 +6,22 @@ import type { Stage as StageName } from '@ringside/shared';
  * through these SharedArrayBuffers rather than postMessage.
  */
 
-/** Int32 words of the control block. */
-export const Control = {
+/**
+ * Int32 words of one UMEM's block, shared by every socket on it: one worker
+ * drives the UMEM, so stopping it and the seqlock are per UMEM.
+ */
+export const UmemControl = {
   /** 1 asks the worker to stop. */
   STOP: 0,
+  /** Odd while the worker is between a ring update and the matching ledger update (a seqlock). */
+  GENERATION: 1,
+  /** Bumped (and notified) by the main thread whenever an idle worker should look at its control words. */
+  WAKE: 2,
+} as const;
+export const UMEM_CONTROL_WORDS = 4;
+
+/** Int32 words of one socket's control block. */
+export const Control = {
   /** Stages (bits of Stage) the worker leaves alone until resumed. */
   PAUSED_STAGES: 1,
   /** The main thread adds one to run one batch of every stage, paused or not. */
@@ -21,14 +33,18 @@ export const Control = {
   SEND_REMAINING: 5,
   /** Bytes per frame a txonly workload sends. */
   FRAME_LENGTH: 6,
-  /** Odd while the worker is between a ring update and the matching ledger update (a seqlock). */
-  GENERATION: 7,
   /** 1: copy the first bytes of each received frame into the capture buffer. */
   CAPTURE: 8,
   /** 1: check every received frame against what the lab's source sends (frames.ts). */
   VERIFY: 9,
   /** TX descriptors pointing outside the UMEM still to submit: shows the kernel's tx_invalid_descs. */
   INJECT_INVALID_TX: 10,
+  /**
+   * Frames still to put in FILL and TX at once (the spec FAQ's corruption):
+   * only on a user's deliberate request, to watch a received frame overwrite
+   * one being sent.
+   */
+  FEED_SAME_FRAME: 11,
 } as const;
 export const CONTROL_WORDS = 16;
 export type ControlWord = (typeof Control)[keyof typeof Control];
@@ -64,6 +80,8 @@ export const Counter = {
   DEFECTIVE: 8,
   /** Addresses back on COMPLETION that belong to no frame (after an invalid TX descriptor). */
   FOREIGN_COMPLETIONS: 9,
+  /** Frames handed to FILL and TX at once on request (FEED_SAME_FRAME). */
+  FED_TWICE: 10,
 } as const;
 export const COUNTER_SLOTS = 16;
 
@@ -76,28 +94,39 @@ export const CAPTURE_SLOTS = 64;
 export const CAPTURE_BYTES = 128;
 const CAPTURE_SLOT_SIZE = 4 + CAPTURE_BYTES;
 
-export interface SharedBlocks {
+/** What the main thread and the worker share about one UMEM. They outlive any one worker. */
+export interface UmemBlocks {
+  control: SharedArrayBuffer;
+  /** One byte per UMEM frame: the application's side of the ownership ledger (ledger.ts). */
+  ledger: SharedArrayBuffer;
+}
+
+/** What they share about one socket (a lane of the UMEM's worker). */
+export interface LaneBlocks {
   control: SharedArrayBuffer;
   counters: SharedArrayBuffer;
+  /** The application's cached words of the socket's RX and TX rings. */
   ringCaches: SharedArrayBuffer;
-  /** One byte per UMEM frame: the application's side of the ownership ledger (AppState). */
-  ledger: SharedArrayBuffer;
   /** Int32 count of frames captured, then CAPTURE_SLOTS slots of [length, bytes]. */
   capture: SharedArrayBuffer;
 }
 
-export function allocateSharedBlocks(frameCount: number): SharedBlocks {
+export function allocateUmemBlocks(frameCount: number): UmemBlocks {
+  return { control: new SharedArrayBuffer(UMEM_CONTROL_WORDS * 4), ledger: new SharedArrayBuffer(frameCount) };
+}
+
+export function allocateLaneBlocks(): LaneBlocks {
   return {
     control: new SharedArrayBuffer(CONTROL_WORDS * 4),
     counters: new SharedArrayBuffer(COUNTER_SLOTS * 8),
     ringCaches: new SharedArrayBuffer(RING_CACHE_WORDS * 4),
-    ledger: new SharedArrayBuffer(frameCount),
     capture: new SharedArrayBuffer(4 + CAPTURE_SLOTS * CAPTURE_SLOT_SIZE),
   };
 }
 
-export function ringCache(blocks: SharedBlocks, ring: keyof typeof RingCacheSlot): Uint32Array {
-  return new Uint32Array(blocks.ringCaches, RingCacheSlot[ring] * 8, 2);
+/** The cached words of one ring: lanes keep RX and TX, a FILL/COMPLETION pair its two. */
+export function ringCache(ringCaches: SharedArrayBuffer, ring: keyof typeof RingCacheSlot): Uint32Array {
+  return new Uint32Array(ringCaches, RingCacheSlot[ring] * 8, 2);
 }
 
 /** Where the capture of the `index`-th received frame lives. */

@@ -1,131 +1,250 @@
-import { pollReadable, wakeupTx } from '../native/libc.ts';
-import { AppState } from '../xsk/ledger.ts';
+import { pollAnyReadable, pollReadable, wakeupTx } from '../native/libc.ts';
+import { AppState, appStateOf, holderOf, ledgerByte, MAX_HOLDERS } from '../xsk/ledger.ts';
 import type { CompletionRing, FillRing, RxRing, TxRing } from '../xsk/ring.ts';
-import { CAPTURE_BYTES, Control, Counter, captureSlot, Stage } from './control.ts';
+import { CAPTURE_BYTES, Control, Counter, captureSlot, Stage, UmemControl } from './control.ts';
 import { checkTestFrame, type UdpFrameSpec, writeSequence, writeUdpFrame } from './frames.ts';
 
 export type Workload = 'rxdrop' | 'txonly' | 'l2fwd';
 
-export interface PipelineSetup {
-  workload: Workload;
+/** One FILL/COMPLETION pair: the UMEM's own, or one per extra (netdev, queue) of a shared UMEM. */
+export interface PairSetup {
+  slot: number;
   fill: FillRing;
   completion: CompletionRing;
+}
+
+/** One socket on the UMEM: its RX and TX rings and the work it does. */
+export interface LaneSetup {
+  slot: number;
+  /** The slot of the pair serving this socket's (netdev, queue). */
+  pair: number;
+  workload: Workload;
   rx: RxRing | null;
   tx: TxRing | null;
   fd: number;
   needWakeup: boolean;
   batchSize: number;
-  frameSize: number;
-  frameCount: number;
-  umem: Uint8Array;
   /** The frame a txonly workload sends (its length comes from the control block). */
   frame: Omit<UdpFrameSpec, 'length'> | null;
   control: Int32Array;
   counters: Float64Array;
-  ledger: Uint8Array;
   capture: SharedArrayBuffer;
+}
+
+export interface PipelineSetup {
+  frameSize: number;
+  frameCount: number;
+  umem: Uint8Array;
+  /** The UMEM's control words (UmemControl). */
+  control: Int32Array;
+  ledger: Uint8Array;
+  pairs: readonly PairSetup[];
+  lanes: readonly LaneSetup[];
 }
 
 /** At most this many batches may be sent in one burst after an idle spell, whatever the rate. */
 const BURST_BATCHES = 4;
 const IDLE_POLL_MS = 20;
 const ETH_ADDRESS = 6;
+const SAME_FRAME_MARK = 0xee;
+
+interface Pair extends PairSetup {
+  lanes: Lane[];
+  /** Frames given to this FILL and not yet back from an RX ring of its sockets. */
+  givenToFill: number;
+  /** How many frames this pair keeps given to FILL at most. */
+  fillTarget: number;
+  /** Stage bits that apply this round: a pair stage paused by any of its sockets is paused. */
+  paused: number;
+}
+
+interface Lane extends LaneSetup {
+  pairState: Pair;
+  /** l2fwd: received frames waiting for TX, as [address, length] pairs. */
+  backlog: number[];
+  sequence: number;
+  tokens: number;
+  lastRefill: number;
+  paused: number;
+  stepping: boolean;
+  stepTarget: number;
+  captureCount: Int32Array;
+  captureBytes: Uint8Array;
+  captureView: DataView;
+}
 
 /**
- * The frames of one UMEM moving through its four rings. Each stage is one
- * hand-over: COMPLETION → free pool, RX → free pool or backlog, free pool or
- * backlog → TX, free pool → FILL. The workloads differ only in where frames
- * go: rxdrop recycles RX to FILL, txonly sends from the free pool, l2fwd
- * sends what it received back out with the MAC addresses swapped.
+ * The frames of one UMEM moving through its rings: every FILL/COMPLETION
+ * pair the UMEM is bound with and the RX/TX rings of every socket on it,
+ * driven by this one thread (each ring has one producer and one consumer).
+ * Each stage is one hand-over: COMPLETION → free pool, RX → free pool or
+ * backlog, free pool or backlog → TX, free pool → FILL. The workloads differ
+ * only in where frames go: rxdrop recycles RX to FILL, txonly sends from the
+ * free pool, l2fwd sends what it received back out with the MACs swapped.
  *
  * Every hand-over updates the ledger inside a seqlock window (GENERATION odd),
  * so the sampler never sees a ring and the ledger disagree.
  */
 export class FramePipeline {
   private readonly free: number[] = [];
-  /** l2fwd: received frames waiting for TX, as [address, length] pairs. */
-  private readonly backlog: number[] = [];
   /** Bytes of the template written in each frame; 0 when RX may have overwritten it. */
   private readonly templateLength: Uint16Array;
-  /** How many frames this workload keeps given to FILL at most. */
-  private readonly fillTarget: number;
-  private givenToFill = 0;
-  private sequence = 0;
-  private tokens = 0;
-  private lastRefill = performance.now();
   private readonly view: DataView;
-  private readonly captureCount: Int32Array;
-  private readonly captureBytes: Uint8Array;
-  private readonly captureView: DataView;
+  private readonly pairs: Pair[];
+  private readonly lanes: Lane[];
+  private readonly laneBySlot: (Lane | undefined)[] = new Array(MAX_HOLDERS);
+  /** Frames deliberately in FILL and TX at once: the first of their two returns must not free them. */
+  private readonly fedTwice = new Set<number>();
+  private readonly rxFds: number[];
 
   constructor(private readonly s: PipelineSetup) {
     this.templateLength = new Uint16Array(s.frameCount);
     this.view = new DataView(s.umem.buffer, s.umem.byteOffset, s.umem.byteLength);
-    this.captureCount = new Int32Array(s.capture, 0, 1);
-    this.captureBytes = new Uint8Array(s.capture);
-    this.captureView = new DataView(s.capture);
-    for (let frame = s.frameCount - 1; frame >= 0; frame--) this.free.push(frame * s.frameSize);
-    // The spec advises a tx-only socket to put nothing on FILL; one that also receives keeps half its frames there.
-    this.fillTarget = !s.rx ? 0 : s.workload === 'txonly' ? Math.floor(s.frameCount / 2) : s.frameCount;
+    this.pairs = s.pairs.map((pair) => ({ ...pair, lanes: [], givenToFill: 0, fillTarget: 0, paused: 0 }));
+    this.lanes = s.lanes.map((setup) => {
+      const pairState = this.pairs.find((pair) => pair.slot === setup.pair);
+      if (!pairState) throw new Error(`socket lane ${setup.slot} names pair ${setup.pair}, which is not in the plan`);
+      const lane: Lane = {
+        ...setup,
+        pairState,
+        backlog: [],
+        sequence: 0,
+        tokens: 0,
+        lastRefill: performance.now(),
+        paused: 0,
+        stepping: false,
+        stepTarget: 0,
+        captureCount: new Int32Array(setup.capture, 0, 1),
+        captureBytes: new Uint8Array(setup.capture),
+        captureView: new DataView(setup.capture),
+      };
+      pairState.lanes.push(lane);
+      this.laneBySlot[setup.slot] = lane;
+      return lane;
+    });
+    this.rxFds = this.lanes.filter((lane) => lane.rx).map((lane) => lane.fd);
+    this.adoptLedger();
+    this.setFillTargets();
   }
 
-  /** Runs until told to stop. Never yields: commands arrive through the control block. */
+  /**
+   * A worker may take over a UMEM from an earlier one (a socket joined or
+   * left): the ledger says which frames are free and which FILL holds which.
+   * Frames an earlier worker was still processing are free again.
+   */
+  private adoptLedger(): void {
+    const { ledger, frameCount, frameSize } = this.s;
+    const pairBySlot = new Map(this.pairs.map((pair) => [pair.slot, pair]));
+    for (let frame = frameCount - 1; frame >= 0; frame--) {
+      const byte = ledger[frame] as number;
+      const state = appStateOf(byte);
+      if (state === AppState.PROCESSING) ledger[frame] = AppState.FREE;
+      if (state === AppState.FREE || state === AppState.PROCESSING) this.free.push(frame * frameSize);
+      else if (state === AppState.GIVEN_TO_FILL) {
+        const pair = pairBySlot.get(holderOf(byte));
+        if (pair) pair.givenToFill++;
+      }
+    }
+  }
+
+  /**
+   * The spec advises a tx-only socket to put nothing on FILL; pairs whose
+   * sockets receive share the frames, and a pair whose receivers only send
+   * keeps half its share there.
+   */
+  private setFillTargets(): void {
+    const receiving = this.pairs.filter((pair) => pair.lanes.some((lane) => lane.rx));
+    const share = receiving.length > 0 ? Math.floor(this.s.frameCount / receiving.length) : 0;
+    for (const pair of receiving) {
+      const onlySends = pair.lanes.every((lane) => !lane.rx || lane.workload === 'txonly');
+      pair.fillTarget = onlySends ? Math.floor(share / 2) : share;
+    }
+  }
+
+  /** Runs until told to stop. Never yields: commands arrive through the control blocks. */
   run(): void {
-    const { control } = this.s;
-    while (Atomics.load(control, Control.STOP) === 0) {
-      const requested = Atomics.load(control, Control.STEP_REQUESTS);
-      const stepping = requested !== Atomics.load(control, Control.STEPS_DONE);
-      const paused = stepping ? 0 : Atomics.load(control, Control.PAUSED_STAGES);
+    const umemControl = this.s.control;
+    while (Atomics.load(umemControl, UmemControl.STOP) === 0) {
+      this.readControls();
       let work = 0;
-      if (!(paused & Stage.COMPLETION_REAP)) work += this.reapCompletion();
-      if (!(paused & Stage.RX_DRAIN)) work += this.drainRx();
-      if (!(paused & Stage.TX_SUBMIT)) work += this.submitTx();
-      if (!(paused & Stage.FILL_REFILL)) work += this.refillFill();
-      this.kick();
-      if (stepping) Atomics.store(control, Control.STEPS_DONE, requested);
-      if (work === 0) this.idle(paused);
+      for (const pair of this.pairs) if (!(pair.paused & Stage.COMPLETION_REAP)) work += this.reapCompletion(pair);
+      for (const lane of this.lanes) {
+        if (!(lane.paused & Stage.RX_DRAIN)) work += this.drainRx(lane);
+        if (!(lane.paused & Stage.TX_SUBMIT)) work += this.submitTx(lane);
+      }
+      for (const pair of this.pairs) if (!(pair.paused & Stage.FILL_REFILL)) work += this.refillFill(pair);
+      for (const lane of this.lanes) {
+        this.kick(lane);
+        if (lane.stepping) Atomics.store(lane.control, Control.STEPS_DONE, lane.stepTarget);
+      }
+      if (work === 0) this.idle();
+    }
+  }
+
+  private readControls(): void {
+    for (const pair of this.pairs) pair.paused = 0;
+    for (const lane of this.lanes) {
+      const requested = Atomics.load(lane.control, Control.STEP_REQUESTS);
+      lane.stepping = requested !== Atomics.load(lane.control, Control.STEPS_DONE);
+      lane.stepTarget = requested;
+      lane.paused = lane.stepping ? 0 : Atomics.load(lane.control, Control.PAUSED_STAGES);
+      lane.pairState.paused |= lane.paused & (Stage.FILL_REFILL | Stage.COMPLETION_REAP);
     }
   }
 
   private begin(): void {
-    Atomics.add(this.s.control, Control.GENERATION, 1);
+    Atomics.add(this.s.control, UmemControl.GENERATION, 1);
   }
 
   private end(): void {
-    Atomics.add(this.s.control, Control.GENERATION, 1);
+    Atomics.add(this.s.control, UmemControl.GENERATION, 1);
   }
 
-  reapCompletion(): number {
-    const { completion, ledger, frameSize, batchSize, counters } = this.s;
-    const count = completion.peek(batchSize * BURST_BATCHES);
+  /** A frame is back from the kernel. Returns false when it must stay out (its other copy is still in a ring). */
+  private release(frame: number): boolean {
+    if (this.fedTwice.delete(frame)) return false;
+    this.s.ledger[frame] = AppState.FREE;
+    this.free.push(frame * this.s.frameSize);
+    return true;
+  }
+
+  reapCompletion(pair: Pair): number {
+    const { ledger, frameSize, frameCount } = this.s;
+    const { completion } = pair;
+    const first = pair.lanes[0];
+    if (!first) return 0;
+    const count = completion.peek(first.batchSize * BURST_BATCHES);
     if (count === 0) return 0;
     this.begin();
-    const first = completion.claimIndex;
+    const start = completion.claimIndex;
     for (let i = 0; i < count; i++) {
-      const address = completion.address((first + i) >>> 0);
+      const address = completion.address((start + i) >>> 0);
       const frame = Math.floor(address / frameSize);
-      if (frame >= this.s.frameCount) {
+      if (frame >= frameCount) {
         // This kernel hands back the addresses of invalid TX descriptors too: they own no frame.
-        counters[Counter.FOREIGN_COMPLETIONS] = (counters[Counter.FOREIGN_COMPLETIONS] as number) + 1;
+        first.counters[Counter.FOREIGN_COMPLETIONS] = (first.counters[Counter.FOREIGN_COMPLETIONS] as number) + 1;
+        first.counters[Counter.COMPLETED] = (first.counters[Counter.COMPLETED] as number) + 1;
         continue;
       }
-      ledger[frame] = AppState.FREE;
-      this.free.push(frame * frameSize);
+      const sender = this.laneBySlot[holderOf(ledger[frame] as number)] ?? first;
+      sender.counters[Counter.COMPLETED] = (sender.counters[Counter.COMPLETED] as number) + 1;
+      this.release(frame);
     }
     completion.release(count);
     this.end();
-    counters[Counter.COMPLETED] = (counters[Counter.COMPLETED] as number) + count;
     return count;
   }
 
-  drainRx(): number {
-    const { rx, ledger, frameSize, batchSize, counters, workload } = this.s;
+  drainRx(lane: Lane): number {
+    const { rx, batchSize, counters, workload, control } = lane;
     if (!rx) return 0;
     const count = rx.peek(batchSize);
     if (count === 0) return 0;
-    const capturing = Atomics.load(this.s.control, Control.CAPTURE) === 1;
-    const verifying = Atomics.load(this.s.control, Control.VERIFY) === 1;
+    const { ledger, frameSize } = this.s;
+    const capturing = Atomics.load(control, Control.CAPTURE) === 1;
+    const verifying = Atomics.load(control, Control.VERIFY) === 1;
     const forward = workload === 'l2fwd';
+    const processing = ledgerByte(AppState.PROCESSING, lane.slot);
     let bytes = 0;
     this.begin();
     const first = rx.claimIndex;
@@ -135,80 +254,86 @@ export class FramePipeline {
       const data = rx.dataAddress(index);
       const frame = Math.floor(data / frameSize);
       bytes += length;
-      if (capturing) this.capture(data, length);
+      if (capturing) this.capture(lane, data, length);
       if (verifying) {
         const slot = checkTestFrame(this.s.umem, data, length).defect === null ? Counter.VERIFIED : Counter.DEFECTIVE;
         counters[slot] = (counters[slot] as number) + 1;
       }
+      if (this.fedTwice.delete(frame)) continue;
       if (forward) {
-        ledger[frame] = AppState.PROCESSING;
-        this.backlog.push(data, length);
+        ledger[frame] = processing;
+        lane.backlog.push(data, length);
       } else {
         ledger[frame] = AppState.FREE;
         this.free.push(frame * frameSize);
       }
     }
     rx.release(count);
-    this.givenToFill -= count;
+    lane.pairState.givenToFill -= count;
     this.end();
     counters[Counter.RX_PACKETS] = (counters[Counter.RX_PACKETS] as number) + count;
     counters[Counter.RX_BYTES] = (counters[Counter.RX_BYTES] as number) + bytes;
     return count;
   }
 
-  submitTx(): number {
-    const { tx, workload } = this.s;
+  submitTx(lane: Lane): number {
+    const { tx, workload, control } = lane;
     if (!tx) return 0;
-    if (Atomics.load(this.s.control, Control.INJECT_INVALID_TX) > 0) return this.injectInvalid(tx);
-    return workload === 'l2fwd' ? this.forwardBacklog(tx) : workload === 'txonly' ? this.sendFromPool(tx) : 0;
+    if (Atomics.load(control, Control.INJECT_INVALID_TX) > 0) return this.injectInvalid(lane, tx);
+    if (Atomics.load(control, Control.FEED_SAME_FRAME) > 0) return this.feedSameFrame(lane, tx);
+    return workload === 'l2fwd' ? this.forwardBacklog(lane, tx) : workload === 'txonly' ? this.sendFromPool(lane, tx) : 0;
   }
 
-  private forwardBacklog(tx: TxRing): number {
-    const { ledger, frameSize, batchSize, umem, counters } = this.s;
-    const count = Math.min(batchSize, this.backlog.length / 2, tx.freeEntries(batchSize));
+  private forwardBacklog(lane: Lane, tx: TxRing): number {
+    const { ledger, frameSize, umem } = this.s;
+    const { backlog, batchSize, counters } = lane;
+    const count = Math.min(batchSize, backlog.length / 2, tx.freeEntries(batchSize));
     if (count === 0) return 0;
     tx.reserve(count);
     const first = tx.claimIndex;
+    const given = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
     let bytes = 0;
     this.begin();
     for (let i = 0; i < count; i++) {
-      const address = this.backlog[2 * i] as number;
-      const length = this.backlog[2 * i + 1] as number;
+      const address = backlog[2 * i] as number;
+      const length = backlog[2 * i + 1] as number;
       // Swap destination and source MAC addresses in place.
       for (let b = 0; b < ETH_ADDRESS; b++) {
         const t = umem[address + b] as number;
         umem[address + b] = umem[address + ETH_ADDRESS + b] as number;
         umem[address + ETH_ADDRESS + b] = t;
       }
-      ledger[Math.floor(address / frameSize)] = AppState.GIVEN_TO_TX;
+      ledger[Math.floor(address / frameSize)] = given;
       tx.setDescriptor((first + i) >>> 0, address, length);
       bytes += length;
     }
     tx.submit(count);
-    this.backlog.splice(0, 2 * count);
+    backlog.splice(0, 2 * count);
     this.end();
     counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + count;
     counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + bytes;
     return count;
   }
 
-  private sendFromPool(tx: TxRing): number {
-    const { control, ledger, frameSize, batchSize, umem, counters, frame } = this.s;
+  private sendFromPool(lane: Lane, tx: TxRing): number {
+    const { ledger, frameSize, umem } = this.s;
+    const { control, batchSize, counters, frame } = lane;
     if (!frame) return 0;
     const now = performance.now();
     const rate = Atomics.load(control, Control.RATE_PPS);
-    this.tokens = Math.min(this.tokens + ((now - this.lastRefill) * rate) / 1000, batchSize * BURST_BATCHES);
-    this.lastRefill = now;
+    lane.tokens = Math.min(lane.tokens + ((now - lane.lastRefill) * rate) / 1000, batchSize * BURST_BATCHES);
+    lane.lastRefill = now;
     const remaining = Atomics.load(control, Control.SEND_REMAINING);
     const count = Math.min(
       batchSize,
-      Math.floor(this.tokens),
+      Math.floor(lane.tokens),
       this.free.length,
       remaining < 0 ? batchSize : remaining,
       tx.freeEntries(batchSize),
     );
     if (count <= 0) return 0;
     const length = Atomics.load(control, Control.FRAME_LENGTH);
+    const given = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
     tx.reserve(count);
     const first = tx.claimIndex;
     this.begin();
@@ -219,13 +344,13 @@ export class FramePipeline {
         writeUdpFrame(umem, address, { ...frame, length });
         this.templateLength[index] = length;
       }
-      writeSequence(this.view, address, this.sequence++);
-      ledger[index] = AppState.GIVEN_TO_TX;
+      writeSequence(this.view, address, lane.sequence++);
+      ledger[index] = given;
       tx.setDescriptor((first + i) >>> 0, address, length);
     }
     tx.submit(count);
     this.end();
-    this.tokens -= count;
+    lane.tokens -= count;
     if (remaining > 0) Atomics.sub(control, Control.SEND_REMAINING, count);
     counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + count;
     counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + count * length;
@@ -233,37 +358,66 @@ export class FramePipeline {
   }
 
   /** One descriptor past the end of the UMEM: the kernel must refuse it and count tx_invalid_descs. */
-  private injectInvalid(tx: TxRing): number {
+  private injectInvalid(lane: Lane, tx: TxRing): number {
     if (tx.reserve(1) === 0) return 0;
     tx.setDescriptor(tx.claimIndex, this.s.umem.byteLength + this.s.frameSize, 64);
     tx.submit(1);
-    Atomics.sub(this.s.control, Control.INJECT_INVALID_TX, 1);
+    Atomics.sub(lane.control, Control.INJECT_INVALID_TX, 1);
     return 1;
   }
 
-  refillFill(): number {
-    const { fill, ledger, frameSize } = this.s;
-    const { batchSize } = this.s;
-    const count = Math.min(
-      batchSize,
-      this.free.length,
-      this.fillTarget - this.givenToFill,
-      fill.freeEntries(batchSize),
-    );
+  /**
+   * The FAQ's mistake, on purpose: one frame in FILL and in TX at once. The
+   * frame is filled with a marked payload and sent; meanwhile the kernel may
+   * receive into it. The ledger then shows the frame in two rings (a
+   * violation the sampler reports), and the frame is freed only when both
+   * rings have given it back.
+   */
+  private feedSameFrame(lane: Lane, tx: TxRing): number {
+    const { fill } = lane.pairState;
+    if (this.free.length === 0 || tx.freeEntries(1) === 0 || fill.freeEntries(1) === 0) return 0;
+    const address = this.free.pop() as number;
+    const frame = address / this.s.frameSize;
+    const length = Math.min(this.s.frameSize, 128);
+    if (lane.frame) writeUdpFrame(this.s.umem, address, { ...lane.frame, length });
+    this.s.umem.fill(SAME_FRAME_MARK, address + 42, address + length);
+    this.templateLength[frame] = 0;
+    this.begin();
+    this.s.ledger[frame] = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
+    this.fedTwice.add(frame);
+    fill.reserve(1);
+    fill.setAddress(fill.claimIndex, address);
+    fill.submit(1);
+    lane.pairState.givenToFill++;
+    tx.reserve(1);
+    tx.setDescriptor(tx.claimIndex, address, length);
+    tx.submit(1);
+    this.end();
+    Atomics.sub(lane.control, Control.FEED_SAME_FRAME, 1);
+    lane.counters[Counter.FED_TWICE] = (lane.counters[Counter.FED_TWICE] as number) + 1;
+    return 1;
+  }
+
+  refillFill(pair: Pair): number {
+    const { ledger, frameSize } = this.s;
+    const { fill } = pair;
+    const batchSize = pair.lanes[0]?.batchSize ?? 0;
+    const count = Math.min(batchSize, this.free.length, pair.fillTarget - pair.givenToFill, fill.freeEntries(batchSize));
     if (count <= 0) return 0;
+    const given = ledgerByte(AppState.GIVEN_TO_FILL, pair.slot);
     fill.reserve(count);
     const first = fill.claimIndex;
     this.begin();
     for (let i = 0; i < count; i++) {
       const address = this.free.pop() as number;
       const index = address / frameSize;
-      ledger[index] = AppState.GIVEN_TO_FILL;
+      ledger[index] = given;
       // The kernel may receive into it: any txonly template in it is gone.
       this.templateLength[index] = 0;
       fill.setAddress((first + i) >>> 0, address);
     }
     fill.submit(count);
-    this.givenToFill += count;
+    pair.givenToFill += count;
     this.end();
     return count;
   }
@@ -273,38 +427,48 @@ export class FramePipeline {
    * while it holds anything; with need_wakeup on, only when the kernel sets
    * the ring's flag. RX needs a kick only when FILL's flag asks for one.
    */
-  private kick(): void {
-    const { tx, rx, fill, fd, needWakeup, counters } = this.s;
+  private kick(lane: Lane): void {
+    const { tx, rx, fd, needWakeup, counters } = lane;
     if (tx && tx.sharedProducer() !== tx.sharedConsumer() && (!needWakeup || tx.needsWakeup())) {
       wakeupTx(fd);
       counters[Counter.WAKEUPS] = (counters[Counter.WAKEUPS] as number) + 1;
     }
-    if (rx && needWakeup && fill.needsWakeup()) {
+    if (rx && needWakeup && lane.pairState.fill.needsWakeup()) {
       pollReadable(fd, 0);
       counters[Counter.WAKEUPS] = (counters[Counter.WAKEUPS] as number) + 1;
     }
   }
 
   /** Nothing moved: sleep until the kernel has something for us, or briefly, so an idle loop costs no CPU. */
-  private idle(paused: number): void {
-    const { rx, tx, fd, control, counters, workload } = this.s;
-    // The kernel still has frames to send: go round again and kick it.
-    if (tx && tx.sharedProducer() !== tx.sharedConsumer()) return;
-    counters[Counter.IDLE_WAITS] = (counters[Counter.IDLE_WAITS] as number) + 1;
-    const sending =
-      workload === 'txonly' && !(paused & Stage.TX_SUBMIT) && Atomics.load(control, Control.SEND_REMAINING) !== 0;
-    const steps = Atomics.load(control, Control.STEP_REQUESTS);
+  private idle(): void {
+    const control = this.s.control;
+    let sending = false;
+    let receiving = false;
+    for (const lane of this.lanes) {
+      // The kernel still has frames to send: go round again and kick it.
+      if (lane.tx && lane.tx.sharedProducer() !== lane.tx.sharedConsumer()) return;
+      sending ||=
+        lane.workload === 'txonly' &&
+        lane.tx !== null &&
+        !(lane.paused & Stage.TX_SUBMIT) &&
+        Atomics.load(lane.control, Control.SEND_REMAINING) !== 0;
+      receiving ||= lane.rx !== null && !(lane.paused & Stage.RX_DRAIN);
+    }
+    for (const lane of this.lanes) lane.counters[Counter.IDLE_WAITS] = (lane.counters[Counter.IDLE_WAITS] as number) + 1;
+    const wake = Atomics.load(control, UmemControl.WAKE);
     if (sending)
-      Atomics.wait(control, Control.STEP_REQUESTS, steps, 1); // tokens accrue by the millisecond
-    else if (rx && !(paused & Stage.RX_DRAIN)) pollReadable(fd, IDLE_POLL_MS);
-    else Atomics.wait(control, Control.STEP_REQUESTS, steps, IDLE_POLL_MS);
+      Atomics.wait(control, UmemControl.WAKE, wake, 1); // tokens accrue by the millisecond
+    else if (receiving && this.rxFds.length === 1) pollReadable(this.rxFds[0] as number, IDLE_POLL_MS);
+    // Several receivers: a short poll over all, so a command (WAKE) is never kept waiting long.
+    else if (receiving) pollAnyReadable(this.rxFds, 2);
+    else Atomics.wait(control, UmemControl.WAKE, wake, IDLE_POLL_MS);
   }
 
-  private capture(address: number, length: number): void {
-    const index = this.captureCount[0] as number;
+  private capture(lane: Lane, address: number, length: number): void {
+    const index = lane.captureCount[0] as number;
     const { lengthOffset, bytesOffset } = captureSlot(index);
-    this.captureView.setUint32(lengthOffset, length, true);
-    this.captureBytes.set(this.s.umem.subarray(address, address + Math.min(length, CAPTURE_BYTES)), bytesOffset);
-    Atomics.store(this.captureCount, 0, index + 1);
+    lane.captureView.setUint32(lengthOffset, length, true);
+    lane.captureBytes.set(this.s.umem.subarray(address, address + Math.min(length, CAPTURE_BYTES)), bytesOffset);
+    Atomics.store(lane.captureCount, 0, index + 1);
   }
 }

@@ -1,20 +1,38 @@
 import type { RingLayout } from '../native/libxdp.ts';
-import type { SharedBlocks } from './control.ts';
+import type { LaneBlocks, UmemBlocks } from './control.ts';
 import type { UdpFrameSpec } from './frames.ts';
 import type { Workload } from './pipeline.ts';
+
+/** A FILL/COMPLETION pair, with the SharedArrayBuffer that holds its cached ring words. */
+export interface PairPlan {
+  slot: number;
+  fill: RingLayout;
+  completion: RingLayout;
+  ringCaches: SharedArrayBuffer;
+}
+
+/** One socket on the UMEM. */
+export interface LanePlan {
+  slot: number;
+  pair: number;
+  workload: Workload;
+  fd: number;
+  rx: RingLayout | null;
+  tx: RingLayout | null;
+  needWakeup: boolean;
+  batchSize: number;
+  blocks: LaneBlocks;
+  /** The frame a txonly workload sends (its length comes from the control block). */
+  frame: Omit<UdpFrameSpec, 'length'> | null;
+}
 
 /**
  * Everything a data-plane worker needs, as plain data that crosses the thread
  * boundary: ring and UMEM addresses are numbers, valid for the whole process.
  */
 export interface DataplanePlan {
-  workload: Workload;
   umem: { address: number; length: number; frameSize: number; frameCount: number };
-  fill: RingLayout;
-  completion: RingLayout;
-  socket: { fd: number; rx: RingLayout | null; tx: RingLayout | null; needWakeup: boolean };
-  batchSize: number;
-  blocks: SharedBlocks;
-  /** The frame a txonly workload sends (its length comes from the control block). */
-  frame: Omit<UdpFrameSpec, 'length'> | null;
+  blocks: UmemBlocks;
+  pairs: PairPlan[];
+  lanes: LanePlan[];
 }

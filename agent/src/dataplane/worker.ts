@@ -6,29 +6,43 @@ import { FramePipeline } from './pipeline.ts';
 import type { DataplanePlan } from './plan.ts';
 
 /**
- * A data-plane thread. It owns the FILL/COMPLETION pair and the socket's RX
- * and TX rings of its plan: the rings are single-producer/single-consumer,
- * so no other thread writes to them.
+ * A data-plane thread. It owns the FILL/COMPLETION pairs of its UMEM and the
+ * RX and TX rings of every socket on it: the rings are
+ * single-producer/single-consumer, so no other thread writes to them.
  */
 const plan = workerData as DataplanePlan;
-const { socket, umem, blocks } = plan;
+const { umem, blocks } = plan;
+const descriptors = (layout: DataplanePlan['lanes'][number]['rx'], caches: SharedArrayBuffer, ring: 'rx' | 'tx') =>
+  layout ? ringMemoryAt(layout, 'descriptor', ringCache(caches, ring)) : null;
 const pipeline = new FramePipeline({
-  workload: plan.workload,
-  fill: new FillRing(ringMemoryAt(plan.fill, 'address', ringCache(blocks, 'fill'))),
-  completion: new CompletionRing(ringMemoryAt(plan.completion, 'address', ringCache(blocks, 'completion'))),
-  rx: socket.rx ? new RxRing(ringMemoryAt(socket.rx, 'descriptor', ringCache(blocks, 'rx'))) : null,
-  tx: socket.tx ? new TxRing(ringMemoryAt(socket.tx, 'descriptor', ringCache(blocks, 'tx'))) : null,
-  fd: socket.fd,
-  needWakeup: socket.needWakeup,
-  batchSize: plan.batchSize,
   frameSize: umem.frameSize,
   frameCount: umem.frameCount,
   umem: umemBytesAt(umem.address, umem.length),
-  frame: plan.frame,
   control: new Int32Array(blocks.control),
-  counters: new Float64Array(blocks.counters),
   ledger: new Uint8Array(blocks.ledger),
-  capture: blocks.capture,
+  pairs: plan.pairs.map((pair) => ({
+    slot: pair.slot,
+    fill: new FillRing(ringMemoryAt(pair.fill, 'address', ringCache(pair.ringCaches, 'fill'))),
+    completion: new CompletionRing(ringMemoryAt(pair.completion, 'address', ringCache(pair.ringCaches, 'completion'))),
+  })),
+  lanes: plan.lanes.map((lane) => {
+    const rx = descriptors(lane.rx, lane.blocks.ringCaches, 'rx');
+    const tx = descriptors(lane.tx, lane.blocks.ringCaches, 'tx');
+    return {
+      slot: lane.slot,
+      pair: lane.pair,
+      workload: lane.workload,
+      rx: rx ? new RxRing(rx) : null,
+      tx: tx ? new TxRing(tx) : null,
+      fd: lane.fd,
+      needWakeup: lane.needWakeup,
+      batchSize: lane.batchSize,
+      frame: lane.frame,
+      control: new Int32Array(lane.blocks.control),
+      counters: new Float64Array(lane.blocks.counters),
+      capture: lane.blocks.capture,
+    };
+  }),
 });
 parentPort?.postMessage({ type: 'running' });
 pipeline.run();

@@ -234,9 +234,9 @@ export class Engine {
           control[Control.FRAME_LENGTH] = traffic.frameLength;
           control[Control.SEND_REMAINING] = -1;
         },
-        ...(registeredUmem ? { registeredUmem } : {}),
       },
       (error) => this.setup.log.error({ socket: id, err: error }, 'data-plane worker failed'),
+      registeredUmem ? { registeredUmem } : {},
     );
   }
 }

@@ -1,18 +1,13 @@
 import { inspect } from 'node:util';
-import { chunkOf, type RingState, type SocketConfig, type UmemConfig } from '@ringside/shared';
-import { Control, Counter, ringCache, STAGE_BITS, type StageName } from '../dataplane/control.ts';
-import { DataplaneWorker } from '../dataplane/dataplane-worker.ts';
-import type { UdpFrameSpec } from '../dataplane/frames.ts';
+import type { RingState, UmemConfig } from '@ringside/shared';
+import { Control, type ControlWord, Counter, type LaneBlocks, STAGE_BITS, type StageName } from '../dataplane/control.ts';
 import type { Workload } from '../dataplane/pipeline.ts';
-import type { DataplanePlan } from '../dataplane/plan.ts';
 import type { XdpStatisticsWords } from '../native/libc.ts';
-import type { RingLayout } from '../native/libxdp.ts';
-import { ringMemoryAt } from '../native/ring-memory.ts';
-import { observeRing, type RingEntries, readRingEntries } from '../sampler/ring-observer.ts';
-import { deriveOwners, type LedgerView } from '../xsk/ledger.ts';
-import type { RingMemory } from '../xsk/ring.ts';
-import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
-import { Umem, XskConfigError } from '../xsk/umem.ts';
+import { observeRing, type RingEntries } from '../sampler/ring-observer.ts';
+import { type LedgerView, laneView } from '../xsk/ledger.ts';
+import type { XskSocket } from '../xsk/socket.ts';
+import type { Umem } from '../xsk/umem.ts';
+import { type LaneRecord, type MemberSpec, UmemGroup } from './umem-group.ts';
 
 export interface SocketTotals {
   rxPackets: number;
@@ -40,114 +35,91 @@ export interface SocketObservation {
 /** A consistent picture of the rings, their contents and every frame's owner. */
 export interface DetailedObservation extends SocketObservation {
   entries: { fill: RingEntries; rx: RingEntries | null; tx: RingEntries | null; completion: RingEntries };
+  /** This socket's view: frames another socket of a shared UMEM holds are `other-socket`. */
   ledger: LedgerView;
+  /** The whole UMEM's ledger: every frame's owner and which pair or socket lane holds it. */
+  umemLedger: LedgerView;
   /** False when the worker kept moving frames through every retry; the counts may then be off by a batch. */
   consistent: boolean;
 }
 
-export interface ManagedSocketSpec {
-  id: string;
+export interface ManagedSocketSpec extends MemberSpec {
   umem: UmemConfig;
-  socket: SocketConfig;
-  placement: SocketPlacement;
-  workload: Workload;
-  frame?: Omit<UdpFrameSpec, 'length'>;
-  /** Writes the worker's first control words (rate, frame length, paused stages...). */
-  setup?: (control: Int32Array) => void;
-  /** A UMEM registered beforehand (to learn the kernel's verdict on it before an old socket makes way). */
-  registeredUmem?: Umem;
 }
 
-interface ObservedRings {
-  fill: RingMemory;
-  completion: RingMemory;
-  rx: RingMemory | null;
-  tx: RingMemory | null;
-}
+/** The main thread's handle on one socket's control words and counters in the UMEM's worker. */
+export class LaneHandle {
+  readonly control: Int32Array;
+  readonly counters: Float64Array;
 
-/**
- * A worker batch takes microseconds, but on two cores the worker can be
- * preempted mid-batch for a scheduler tick or more: a read waits that long for
- * a quiet moment, then reports itself inconsistent.
- */
-/**
- * The kernel frees a queue after its socket closes from a workqueue, not at
- * close: a socket rebinding the queue it just left may see EBUSY for a moment.
- */
-const QUEUE_RELEASE_WAIT_MS = 1000;
+  constructor(
+    readonly blocks: LaneBlocks,
+    private readonly group: UmemGroup,
+  ) {
+    this.control = new Int32Array(blocks.control);
+    this.counters = new Float64Array(blocks.counters);
+  }
 
-async function bindWhenQueueFree(umem: Umem, spec: ManagedSocketSpec): Promise<XskSocket> {
-  const deadline = Date.now() + QUEUE_RELEASE_WAIT_MS;
-  for (;;) {
-    try {
-      return XskSocket.create(umem, spec.socket, spec.placement);
-    } catch (error) {
-      if (!(error instanceof XskConfigError && error.code === 'EBUSY') || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  set(word: ControlWord, value: number): void {
+    Atomics.store(this.control, word, value);
+    this.group.wake();
+  }
+
+  add(word: ControlWord, value: number): void {
+    Atomics.add(this.control, word, value);
+    this.group.wake();
+  }
+
+  get(word: ControlWord): number {
+    return Atomics.load(this.control, word);
   }
 }
 
-const CONSISTENT_READ_BUDGET_MS = 20;
-/** How long to sleep while the worker is mid-batch, rather than spin against it for the core. */
-const MID_BATCH_WAIT_MS = 0.05;
-
 /**
- * One UMEM, one socket on it and the worker that drives them. Built in that
- * order and torn down in reverse: the worker must be gone before the rings it
- * points into are unmapped.
+ * One socket on a UMEM, driven by the UMEM's worker. A UMEM of its own is
+ * made with it (`start`); a socket sharing another's UMEM joins that group
+ * (`join`). Reading a socket reads the rings it uses: its RX and TX and the
+ * FILL/COMPLETION pair of its (netdev, queue).
  */
 export class ManagedSocket {
-  private readonly observed: ObservedRings;
-  private readonly ledger: Uint8Array;
+  readonly worker: LaneHandle;
   /** Set before teardown starts: the views below point into memory that is about to be unmapped. */
   private destroyed = false;
 
   private constructor(
-    readonly spec: ManagedSocketSpec,
-    readonly umem: Umem,
-    readonly socket: XskSocket,
-    readonly worker: DataplaneWorker,
+    readonly spec: MemberSpec,
+    readonly group: UmemGroup,
+    private readonly lane: LaneRecord,
   ) {
-    const blocks = worker.blocks;
-    const descriptors = (layout: RingLayout | null, ring: 'rx' | 'tx') =>
-      layout ? ringMemoryAt(layout, 'descriptor', ringCache(blocks, ring)) : null;
-    this.observed = {
-      fill: ringMemoryAt(umem.fillLayout, 'address', ringCache(blocks, 'fill')),
-      completion: ringMemoryAt(umem.completionLayout, 'address', ringCache(blocks, 'completion')),
-      rx: descriptors(socket.rxLayout, 'rx'),
-      tx: descriptors(socket.txLayout, 'tx'),
-    };
-    this.ledger = new Uint8Array(blocks.ledger);
+    this.worker = new LaneHandle(lane.blocks, group);
   }
 
-  static async start(spec: ManagedSocketSpec, onWorkerError: (error: Error) => void): Promise<ManagedSocket> {
-    const umem = spec.registeredUmem ?? Umem.create(spec.umem, spec.placement.namespacePath);
-    let socket: XskSocket | null = null;
+  /** A socket on a new UMEM of its own (the usual case), or on a UMEM registered beforehand. */
+  static async start(
+    spec: ManagedSocketSpec,
+    onWorkerError: (error: Error) => void,
+    options: { umemId?: string; registeredUmem?: Umem } = {},
+  ): Promise<ManagedSocket> {
+    const { umem, ...member } = spec;
+    const group = UmemGroup.create(
+      options.umemId ?? `umem-${spec.id}`,
+      umem,
+      spec.placement.namespacePath,
+      onWorkerError,
+      options.registeredUmem,
+    );
     try {
-      socket = await bindWhenQueueFree(umem, spec);
-      const plan: Omit<DataplanePlan, 'blocks'> = {
-        workload: spec.workload,
-        umem: {
-          address: umem.address,
-          length: umem.length,
-          frameSize: spec.umem.frameSize,
-          frameCount: spec.umem.frameCount,
-        },
-        fill: umem.fillLayout,
-        completion: umem.completionLayout,
-        socket: { fd: socket.fd, rx: socket.rxLayout, tx: socket.txLayout, needWakeup: spec.socket.needWakeup },
-        batchSize: spec.socket.batchSize,
-        frame: spec.frame ?? null,
-      };
-      const worker = await DataplaneWorker.start(plan, spec.umem.frameCount, spec.setup ?? (() => {}), onWorkerError);
-      const { registeredUmem: _, ...kept } = spec;
-      return new ManagedSocket(kept, umem, socket, worker);
+      return await ManagedSocket.join(group, member);
     } catch (error) {
-      socket?.destroy();
-      umem.destroy();
+      await group.destroy();
       throw error;
     }
+  }
+
+  /** A socket sharing `group`'s UMEM (XDP_SHARED_UMEM). */
+  static async join(group: UmemGroup, spec: MemberSpec): Promise<ManagedSocket> {
+    const lane = await group.join(spec);
+    return new ManagedSocket(spec, group, lane);
   }
 
   get id(): string {
@@ -156,6 +128,19 @@ export class ManagedSocket {
 
   get workload(): Workload {
     return this.spec.workload;
+  }
+
+  get umem(): Umem {
+    return this.group.umem;
+  }
+
+  get socket(): XskSocket {
+    return this.lane.socket;
+  }
+
+  /** The (netdev, queue) pair slot and lane slot of this socket in its UMEM's ledger. */
+  get slots(): { pair: number; lane: number } {
+    return { pair: this.lane.pair.slot, lane: this.lane.slot };
   }
 
   /** Stops the stages named (the data plane's own consequences follow: FILL runs dry, RX fills...). */
@@ -167,7 +152,7 @@ export class ManagedSocket {
   resume(stages: readonly StageName[]): void {
     const bits = stages.reduce((mask, stage) => mask | STAGE_BITS[stage], 0);
     Atomics.and(this.worker.control, Control.PAUSED_STAGES, ~bits);
-    Atomics.notify(this.worker.control, Control.STEP_REQUESTS);
+    this.group.wake();
   }
 
   pausedStages(): StageName[] {
@@ -179,8 +164,9 @@ export class ManagedSocket {
   async step(): Promise<void> {
     const control = this.worker.control;
     const target = Atomics.add(control, Control.STEP_REQUESTS, 1) + 1;
-    Atomics.notify(control, Control.STEP_REQUESTS);
+    this.group.wake();
     while (Atomics.load(control, Control.STEPS_DONE) !== target) {
+      this.assertAlive();
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
@@ -196,57 +182,38 @@ export class ManagedSocket {
    * never counted in two.
    */
   private readRings(): RingsObserved {
-    const { fill, completion, rx, tx } = this.observed;
+    const { pair, rx, tx } = this.lane;
     const rxState = rx ? observeRing(rx, 'consumer') : null;
-    const completionState = observeRing(completion, 'consumer');
+    const completionState = observeRing(pair.completion, 'consumer');
     return {
       rx: rxState,
       completion: completionState,
-      fill: observeRing(fill, 'producer'),
+      fill: observeRing(pair.fill, 'producer'),
       tx: tx ? observeRing(tx, 'producer') : null,
     };
   }
 
   /**
-   * Rings, ring contents and ledger at one instant, without stopping the data
-   * plane: a seqlock read against the worker's generation counter, retried
-   * while the worker is mid-batch, for at most CONSISTENT_READ_BUDGET_MS.
+   * Rings, ring contents and every frame's owner at one instant, without
+   * stopping the data plane (UmemGroup.read). On a shared UMEM the owners are
+   * this socket's view: frames another socket holds show as `other-socket`.
    */
   observeInDetail(): DetailedObservation {
     this.assertAlive();
-    const control = this.worker.control;
-    const { fill, completion, rx, tx } = this.observed;
-    const frameSize = this.umem.config.frameSize;
-    const frames = (ring: RingEntries) => ({
-      frames: ring.addresses.map((address) => chunkOf(address, frameSize)),
-    });
-    const deadline = performance.now() + CONSISTENT_READ_BUDGET_MS;
-    for (;;) {
-      const before = Atomics.load(control, Control.GENERATION);
-      const outOfTime = performance.now() > deadline;
-      if (before & 1 && !outOfTime) {
-        Atomics.wait(control, Control.GENERATION, before, MID_BATCH_WAIT_MS);
-        continue;
-      }
-      const rings = this.readRings();
-      const entries = {
-        fill: readRingEntries(fill, rings.fill.consumer, rings.fill.producer, 'address'),
-        rx: rx && rings.rx ? readRingEntries(rx, rings.rx.consumer, rings.rx.producer, 'descriptor') : null,
-        tx: tx && rings.tx ? readRingEntries(tx, rings.tx.consumer, rings.tx.producer, 'descriptor') : null,
-        completion: readRingEntries(completion, rings.completion.consumer, rings.completion.producer, 'address'),
-      };
-      const appStates = this.ledger.slice();
-      const consistent = !(before & 1) && Atomics.load(control, Control.GENERATION) === before;
-      if (!consistent && !outOfTime) continue;
-      const ledger = deriveOwners({
-        appStates,
-        fill: frames(entries.fill),
-        rx: entries.rx ? frames(entries.rx) : null,
-        tx: entries.tx ? frames(entries.tx) : null,
-        completion: frames(entries.completion),
-      });
-      return { rings, stats: this.socket.statistics(), totals: this.totals(), entries, ledger, consistent };
-    }
+    const reading = this.group.read();
+    const lane = reading.lanes.find((entry) => entry.socketId === this.id);
+    const pair = reading.pairs.find((entry) => entry.slot === this.lane.pair.slot);
+    if (!lane || !pair) throw new Error(`socket ${this.id} is not on UMEM ${this.group.id}`);
+    const view = laneView(reading.ledger, { slot: lane.slot, pair: pair.slot });
+    return {
+      rings: { fill: pair.states.fill, completion: pair.states.completion, rx: lane.states.rx, tx: lane.states.tx },
+      stats: this.socket.statistics(),
+      totals: this.totals(),
+      entries: { fill: pair.fill, rx: lane.rx, tx: lane.tx, completion: pair.completion },
+      ledger: { ...reading.ledger, owners: view.owners, counts: view.counts },
+      umemLedger: reading.ledger,
+      consistent: reading.consistent,
+    };
   }
 
   private totals(): SocketTotals {
@@ -272,11 +239,10 @@ export class ManagedSocket {
     return `ManagedSocket { id: ${this.id}, workload: ${this.workload}${this.destroyed ? ', destroyed' : ''} }`;
   }
 
+  /** Leaves the UMEM; the UMEM goes with its last socket. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    await this.worker.stop();
-    this.socket.destroy();
-    this.umem.destroy();
+    await this.group.leave(this.id);
   }
 }

@@ -91,6 +91,25 @@ export function pollReadable(fd: number, timeoutMs: number): boolean {
   return ready > 0;
 }
 
+/** Room for every socket one data-plane thread may poll (a UMEM's sockets). */
+const POLLFDS = Buffer.alloc(8 * 64);
+
+/** Waits until any of `fds` has something to read, or `timeoutMs` passes. */
+export function pollAnyReadable(fds: readonly number[], timeoutMs: number): boolean {
+  const count = Math.min(fds.length, POLLFDS.length / 8);
+  for (let i = 0; i < count; i++) {
+    POLLFDS.writeInt32LE(fds[i] as number, 8 * i);
+    POLLFDS.writeInt16LE(POLLIN, 8 * i + 4);
+    POLLFDS.writeInt16LE(0, 8 * i + 6);
+  }
+  const ready = pollRaw(POLLFDS, count, timeoutMs);
+  if (ready < 0) {
+    if (koffi.errno() === 4 /* EINTR */) return false;
+    fail('poll');
+  }
+  return ready > 0;
+}
+
 /** Kicks the kernel to process the TX ring. Transient refusals mean "try later" and are not errors. */
 export function wakeupTx(fd: number): void {
   if (sendto(fd, null, 0, MSG_DONTWAIT, null, 0) >= 0) return;

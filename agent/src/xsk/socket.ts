@@ -26,6 +26,11 @@ export interface SocketPlacement {
   namespacePath: string | null;
   /** Leave XDP program loading to the caller (it has its own program, or the socket only sends). */
   inhibitProgramLoad: boolean;
+  /**
+   * A socket sharing a UMEM on a (netdev, queue) the UMEM is not yet bound
+   * to brings a FILL/COMPLETION pair of its own (xsk_socket__create_shared).
+   */
+  ownFillCompletion?: boolean;
 }
 
 /** An AF_XDP socket bound to one queue of one interface, on a UMEM. */
@@ -70,7 +75,7 @@ export class XskSocket {
             xdpFlags: config.xdpMode === 'drv' ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE,
             bindFlags,
           },
-          false,
+          placement.ownFillCompletion === true,
         ),
       );
       return new XskSocket(config, umem, placement, native);
@@ -97,6 +102,12 @@ export class XskSocket {
 
   get txLayout(): RingLayout | null {
     return this.handle.tx?.layout() ?? null;
+  }
+
+  /** The socket's own FILL and COMPLETION rings, when it brought a pair (ownFillCompletion). */
+  get ownPair(): { fill: RingLayout; completion: RingLayout } | null {
+    const { fill, completion } = this.handle;
+    return fill && completion ? { fill: fill.layout(), completion: completion.layout() } : null;
   }
 
   /**

@@ -1,0 +1,420 @@
+import { chunkOf, type RingState, type SocketConfig, type UmemConfig } from '@ringside/shared';
+import {
+  allocateLaneBlocks,
+  allocateUmemBlocks,
+  type LaneBlocks,
+  RING_CACHE_WORDS,
+  ringCache,
+  type UmemBlocks,
+  UmemControl,
+} from '../dataplane/control.ts';
+import { DataplaneWorker } from '../dataplane/dataplane-worker.ts';
+import type { UdpFrameSpec } from '../dataplane/frames.ts';
+import type { Workload } from '../dataplane/pipeline.ts';
+import type { DataplanePlan } from '../dataplane/plan.ts';
+import type { RingLayout } from '../native/libxdp.ts';
+import { ringMemoryAt } from '../native/ring-memory.ts';
+import { observeRing, type RingEntries, readRingEntries } from '../sampler/ring-observer.ts';
+import { AppState, appStateOf, deriveOwners, holderOf, type LedgerView, MAX_HOLDERS } from '../xsk/ledger.ts';
+import type { RingMemory } from '../xsk/ring.ts';
+import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
+import { Umem, XskConfigError } from '../xsk/umem.ts';
+
+/** One socket to put on a UMEM, and the work it does there. */
+export interface MemberSpec {
+  id: string;
+  socket: SocketConfig;
+  placement: Omit<SocketPlacement, 'ownFillCompletion'>;
+  workload: Workload;
+  frame?: Omit<UdpFrameSpec, 'length'>;
+  /** Writes the socket's first control words (rate, frame length, paused stages...). */
+  setup?: (control: Int32Array) => void;
+}
+
+/** A FILL/COMPLETION pair: the UMEM's own, or one a socket brought for another (netdev, queue). */
+export interface PairRecord {
+  slot: number;
+  ifname: string;
+  queueId: number;
+  fill: RingMemory;
+  completion: RingMemory;
+  layouts: { fill: RingLayout; completion: RingLayout };
+  ringCaches: SharedArrayBuffer;
+  lanes: Set<string>;
+}
+
+/** A socket on the UMEM: a lane of the UMEM's worker. */
+export interface LaneRecord {
+  slot: number;
+  spec: MemberSpec;
+  pair: PairRecord;
+  socket: XskSocket;
+  blocks: LaneBlocks;
+  rx: RingMemory | null;
+  tx: RingMemory | null;
+}
+
+export interface PairEntries {
+  slot: number;
+  states: { fill: RingState; completion: RingState };
+  fill: RingEntries;
+  completion: RingEntries;
+}
+
+export interface LaneEntries {
+  socketId: string;
+  slot: number;
+  pair: number;
+  states: { rx: RingState | null; tx: RingState | null };
+  rx: RingEntries | null;
+  tx: RingEntries | null;
+}
+
+/** Every ring of the UMEM and the ledger at one instant (or as near as the budget allowed). */
+export interface GroupReading {
+  pairs: PairEntries[];
+  lanes: LaneEntries[];
+  ledger: LedgerView;
+  consistent: boolean;
+}
+
+/**
+ * The kernel frees a queue after its socket closes from a workqueue, not at
+ * close: a socket rebinding the queue it just left may see EBUSY for a moment.
+ */
+const QUEUE_RELEASE_WAIT_MS = 1000;
+/**
+ * A worker batch takes microseconds, but on two cores the worker can be
+ * preempted mid-batch for a scheduler tick or more: a read waits that long for
+ * a quiet moment, then reports itself inconsistent.
+ */
+const CONSISTENT_READ_BUDGET_MS = 20;
+/** How long to sleep while the worker is mid-batch, rather than spin against it for the core. */
+const MID_BATCH_WAIT_MS = 0.05;
+
+const pairKey = (ifname: string, queueId: number) => `${ifname}/${queueId}`;
+
+/**
+ * One UMEM, every socket on it (XDP_SHARED_UMEM) and the one worker that
+ * drives all their rings. Sockets on the same (netdev, queue) share the
+ * UMEM's FILL/COMPLETION pair of that queue; a socket on another queue or
+ * netdev brings a pair of its own. A socket joining or leaving restarts the
+ * worker with the new set of rings; the ledger carries every frame across.
+ */
+export class UmemGroup {
+  readonly blocks: UmemBlocks;
+  readonly control: Int32Array;
+  private readonly ledger: Uint8Array;
+  private readonly pairs = new Map<string, PairRecord>();
+  private readonly lanes = new Map<string, LaneRecord>();
+  private worker: DataplaneWorker | null = null;
+  /** libxdp hands the UMEM's own pair to its first socket only; later pairs come with their socket. */
+  private ownPairTaken = false;
+  private destroyed = false;
+
+  private constructor(
+    readonly id: string,
+    readonly umem: Umem,
+    private readonly onWorkerError: (error: Error) => void,
+  ) {
+    this.blocks = allocateUmemBlocks(umem.config.frameCount);
+    this.control = new Int32Array(this.blocks.control);
+    this.ledger = new Uint8Array(this.blocks.ledger);
+  }
+
+  static create(
+    id: string,
+    config: UmemConfig,
+    namespacePath: string | null,
+    onWorkerError: (error: Error) => void,
+    registered?: Umem,
+  ): UmemGroup {
+    return new UmemGroup(id, registered ?? Umem.create(config, namespacePath), onWorkerError);
+  }
+
+  get config(): UmemConfig {
+    return this.umem.config;
+  }
+
+  get socketIds(): string[] {
+    return [...this.lanes.keys()];
+  }
+
+  get isEmpty(): boolean {
+    return this.lanes.size === 0;
+  }
+
+  /** (netdev, queue) of each FILL/COMPLETION pair and the sockets it serves. */
+  describePairs(): { ifname: string; queueId: number; socketIds: string[] }[] {
+    return [...this.pairs.values()].map((pair) => ({
+      ifname: pair.ifname,
+      queueId: pair.queueId,
+      socketIds: [...pair.lanes],
+    }));
+  }
+
+  lane(socketId: string): LaneRecord {
+    const lane = this.lanes.get(socketId);
+    if (!lane) throw new Error(`socket ${socketId} is not on UMEM ${this.id}`);
+    return lane;
+  }
+
+  /** Wakes an idle worker so it reads its control words now. */
+  wake(): void {
+    Atomics.add(this.control, UmemControl.WAKE, 1);
+    Atomics.notify(this.control, UmemControl.WAKE);
+  }
+
+  /** Binds a socket on this UMEM and restarts the worker with its rings. */
+  async join(spec: MemberSpec): Promise<LaneRecord> {
+    if (this.destroyed) throw new Error(`UMEM ${this.id} was destroyed`);
+    if (this.lanes.has(spec.id)) throw new Error(`socket ${spec.id} is already on UMEM ${this.id}`);
+    const slot = this.freeSlot();
+    const key = pairKey(spec.socket.ifname, spec.socket.queueId);
+    const existing = this.pairs.get(key);
+    const ownFillCompletion = !existing && this.ownPairTaken;
+    const socket = await this.bindWhenQueueFree(spec, ownFillCompletion);
+    const pair = existing ?? this.addPair(key, spec.socket, socket);
+    const blocks = allocateLaneBlocks();
+    spec.setup?.(new Int32Array(blocks.control));
+    const descriptors = (layout: RingLayout | null, ring: 'rx' | 'tx') =>
+      layout ? ringMemoryAt(layout, 'descriptor', ringCache(blocks.ringCaches, ring)) : null;
+    const lane: LaneRecord = {
+      slot,
+      spec,
+      pair,
+      socket,
+      blocks,
+      rx: descriptors(socket.rxLayout, 'rx'),
+      tx: descriptors(socket.txLayout, 'tx'),
+    };
+    this.lanes.set(spec.id, lane);
+    pair.lanes.add(spec.id);
+    try {
+      await this.restart();
+    } catch (error) {
+      await this.removeLane(lane);
+      throw error;
+    }
+    return lane;
+  }
+
+  /** Unbinds one socket; the UMEM goes with its last socket. */
+  async leave(socketId: string): Promise<void> {
+    const lane = this.lanes.get(socketId);
+    if (!lane) return;
+    await this.stopWorker();
+    await this.removeLane(lane);
+    if (this.lanes.size > 0) await this.restart();
+    else this.destroyUmem();
+  }
+
+  /** Stops everything at once (shutdown). */
+  async destroy(): Promise<void> {
+    await this.stopWorker();
+    for (const lane of [...this.lanes.values()]) await this.removeLane(lane);
+    this.destroyUmem();
+  }
+
+  /**
+   * Rings, ring contents and ledger at one instant, without stopping the data
+   * plane: a seqlock read against the worker's generation counter, retried
+   * while the worker is mid-batch, for at most CONSISTENT_READ_BUDGET_MS.
+   * Kernel-written producers (RX, COMPLETION) are read before kernel-written
+   * consumers (FILL, TX): a frame moving meanwhile is then missed in a ring,
+   * never counted in two.
+   */
+  read(): GroupReading {
+    if (this.destroyed) throw new Error(`UMEM ${this.id} was destroyed`);
+    const frameSize = this.umem.config.frameSize;
+    const frames = (entries: RingEntries) => ({ frames: entries.addresses.map((a) => chunkOf(a, frameSize)) });
+    const deadline = performance.now() + CONSISTENT_READ_BUDGET_MS;
+    for (;;) {
+      const before = Atomics.load(this.control, UmemControl.GENERATION);
+      const outOfTime = performance.now() > deadline;
+      if (before & 1 && !outOfTime) {
+        Atomics.wait(this.control, UmemControl.GENERATION, before, MID_BATCH_WAIT_MS);
+        continue;
+      }
+      const reading = this.readRings();
+      const appStates = this.ledger.slice();
+      const consistent = !(before & 1) && Atomics.load(this.control, UmemControl.GENERATION) === before;
+      if (!consistent && !outOfTime) continue;
+      const ledger = deriveOwners({
+        appStates,
+        pairs: reading.pairs.map((pair) => ({
+          slot: pair.slot,
+          fill: frames(pair.fill),
+          completion: frames(pair.completion),
+        })),
+        lanes: reading.lanes.map((lane) => ({
+          slot: lane.slot,
+          pair: lane.pair,
+          rx: lane.rx ? frames(lane.rx) : null,
+          tx: lane.tx ? frames(lane.tx) : null,
+        })),
+      });
+      return { ...reading, ledger, consistent };
+    }
+  }
+
+  private readRings(): { pairs: PairEntries[]; lanes: LaneEntries[] } {
+    const lanes = [...this.lanes.values()];
+    const pairs = [...this.pairs.values()];
+    const rx = lanes.map((lane) => (lane.rx ? observeRing(lane.rx, 'consumer') : null));
+    const completion = pairs.map((pair) => observeRing(pair.completion, 'consumer'));
+    const fill = pairs.map((pair) => observeRing(pair.fill, 'producer'));
+    const tx = lanes.map((lane) => (lane.tx ? observeRing(lane.tx, 'producer') : null));
+    return {
+      pairs: pairs.map((pair, i) => {
+        const f = fill[i] as (typeof fill)[number];
+        const c = completion[i] as (typeof completion)[number];
+        return {
+          slot: pair.slot,
+          states: { fill: f, completion: c },
+          fill: readRingEntries(pair.fill, f.consumer, f.producer, 'address'),
+          completion: readRingEntries(pair.completion, c.consumer, c.producer, 'address'),
+        };
+      }),
+      lanes: lanes.map((lane, i) => {
+        const r = rx[i];
+        const t = tx[i];
+        return {
+          socketId: lane.spec.id,
+          slot: lane.slot,
+          pair: lane.pair.slot,
+          states: { rx: r ?? null, tx: t ?? null },
+          rx: lane.rx && r ? readRingEntries(lane.rx, r.consumer, r.producer, 'descriptor') : null,
+          tx: lane.tx && t ? readRingEntries(lane.tx, t.consumer, t.producer, 'descriptor') : null,
+        };
+      }),
+    };
+  }
+
+  private freeSlot(): number {
+    const used = new Set([...this.lanes.values()].map((lane) => lane.slot));
+    for (let slot = 0; slot < MAX_HOLDERS; slot++) if (!used.has(slot)) return slot;
+    throw new XskConfigError(`UMEM ${this.id} already has ${MAX_HOLDERS} sockets, Ringside's limit`, 'ENOSPC');
+  }
+
+  private freePairSlot(): number {
+    const used = new Set([...this.pairs.values()].map((pair) => pair.slot));
+    for (let slot = 0; slot < MAX_HOLDERS; slot++) if (!used.has(slot)) return slot;
+    throw new XskConfigError(`UMEM ${this.id} is already bound to ${MAX_HOLDERS} queues`, 'ENOSPC');
+  }
+
+  private addPair(key: string, config: SocketConfig, socket: XskSocket): PairRecord {
+    const layouts = socket.ownPair ?? { fill: this.umem.fillLayout, completion: this.umem.completionLayout };
+    this.ownPairTaken = true;
+    const ringCaches = new SharedArrayBuffer(RING_CACHE_WORDS * 4);
+    const pair: PairRecord = {
+      slot: this.freePairSlot(),
+      ifname: config.ifname,
+      queueId: config.queueId,
+      layouts,
+      ringCaches,
+      fill: ringMemoryAt(layouts.fill, 'address', ringCache(ringCaches, 'fill')),
+      completion: ringMemoryAt(layouts.completion, 'address', ringCache(ringCaches, 'completion')),
+      lanes: new Set(),
+    };
+    // A new pair's rings start empty: their cached words start from the shared ones.
+    const fillCache = ringCache(ringCaches, 'fill');
+    fillCache[0] = Atomics.load(pair.fill.producer, 0);
+    fillCache[1] = (Atomics.load(pair.fill.consumer, 0) + pair.fill.size) >>> 0;
+    const completionCache = ringCache(ringCaches, 'completion');
+    completionCache[0] = Atomics.load(pair.completion.producer, 0);
+    completionCache[1] = Atomics.load(pair.completion.consumer, 0);
+    this.pairs.set(key, pair);
+    return pair;
+  }
+
+  private async bindWhenQueueFree(spec: MemberSpec, ownFillCompletion: boolean): Promise<XskSocket> {
+    const deadline = Date.now() + QUEUE_RELEASE_WAIT_MS;
+    for (;;) {
+      try {
+        return XskSocket.create(this.umem, spec.socket, { ...spec.placement, ownFillCompletion });
+      } catch (error) {
+        if (!(error instanceof XskConfigError && error.code === 'EBUSY') || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
+
+  /**
+   * With no worker running, takes a socket off the UMEM. Frames in its RX
+   * ring, and in its TX ring not yet taken by the kernel, go with the
+   * socket: they are free again. So are the frames of a pair that loses its
+   * last socket (its FILL, and what the kernel held for its RX and TX).
+   */
+  private async removeLane(lane: LaneRecord): Promise<void> {
+    const frameSize = this.umem.config.frameSize;
+    const freeFrame = (address: number) => {
+      this.ledger[chunkOf(address, frameSize)] = AppState.FREE;
+    };
+    if (lane.rx) {
+      const state = observeRing(lane.rx, 'consumer');
+      readRingEntries(lane.rx, state.consumer, state.producer, 'descriptor').addresses.forEach(freeFrame);
+    }
+    if (lane.tx) {
+      const state = observeRing(lane.tx, 'producer');
+      readRingEntries(lane.tx, state.consumer, state.producer, 'descriptor').addresses.forEach(freeFrame);
+    }
+    this.lanes.delete(lane.spec.id);
+    lane.pair.lanes.delete(lane.spec.id);
+    lane.socket.destroy();
+    if (lane.pair.lanes.size > 0) return;
+    this.pairs.delete(pairKey(lane.pair.ifname, lane.pair.queueId));
+    for (let frame = 0; frame < this.ledger.length; frame++) {
+      const byte = this.ledger[frame] as number;
+      const state = appStateOf(byte);
+      const heldByPair = state === AppState.GIVEN_TO_FILL && holderOf(byte) === lane.pair.slot;
+      const sentByLane = state === AppState.GIVEN_TO_TX && holderOf(byte) === lane.slot;
+      if (heldByPair || sentByLane) this.ledger[frame] = AppState.FREE;
+    }
+  }
+
+  private async restart(): Promise<void> {
+    await this.stopWorker();
+    const umem = this.umem;
+    const plan: DataplanePlan = {
+      umem: {
+        address: umem.address,
+        length: umem.length,
+        frameSize: umem.config.frameSize,
+        frameCount: umem.config.frameCount,
+      },
+      blocks: this.blocks,
+      pairs: [...this.pairs.values()].map((pair) => ({
+        slot: pair.slot,
+        fill: pair.layouts.fill,
+        completion: pair.layouts.completion,
+        ringCaches: pair.ringCaches,
+      })),
+      lanes: [...this.lanes.values()].map((lane) => ({
+        slot: lane.slot,
+        pair: lane.pair.slot,
+        workload: lane.spec.workload,
+        fd: lane.socket.fd,
+        rx: lane.socket.rxLayout,
+        tx: lane.socket.txLayout,
+        needWakeup: lane.spec.socket.needWakeup,
+        batchSize: lane.spec.socket.batchSize,
+        blocks: lane.blocks,
+        frame: lane.spec.frame ?? null,
+      })),
+    };
+    this.worker = await DataplaneWorker.start(plan, this.onWorkerError);
+  }
+
+  private async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.stop();
+  }
+
+  private destroyUmem(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.umem.destroy();
+  }
+}
