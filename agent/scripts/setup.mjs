@@ -93,6 +93,11 @@ function bpfObjects() {
   }
 }
 
+/** The benchmark's C baseline (bench/native), against the same libxdp; make rebuilds it only when its source is newer. */
+function benchNative() {
+  if (existsSync(join(root, 'bench/native/Makefile'))) run('make', ['-s', '-C', join(root, 'bench/native')]);
+}
+
 /** Newest modification time of the files under `paths`. */
 function newest(paths) {
   let latest = 0;
@@ -119,4 +124,5 @@ const pnpm = pnpmPath();
 nodePackages(pnpm);
 bpffs();
 bpfObjects();
+benchNative();
 webBuild(pnpm);
