@@ -1,14 +1,19 @@
 import type {
   ClientMessage,
   ErrorCode,
+  ErrorMessage,
   EventMessage,
   ServerMessage,
   SnapshotMessage,
+  SocketDetailMessage,
+  SocketRequest,
   SocketSample,
+  Stage,
   StateMessage,
 } from '@ringside/shared';
 import { create } from 'zustand';
 import type { ConnectionStatus } from './connection.ts';
+import { recordSnapshot } from './history.ts';
 
 export type HelloMessage = Extract<ServerMessage, { type: 'hello' }>;
 export type Send = (message: ClientMessage) => boolean;
@@ -24,6 +29,17 @@ export interface Notice {
   message: string;
 }
 
+/**
+ * The agent's answer to one command, kept under the name of the control that
+ * sent it (its "origin", e.g. `form:xsk0`) so the page shows it there.
+ */
+export interface RequestOutcome {
+  state: 'pending' | 'done' | 'refused';
+  code?: ErrorCode | 'not-connected';
+  message?: string;
+  problems?: NonNullable<ErrorMessage['problems']>;
+}
+
 export interface State {
   status: ConnectionStatus;
   retryInMs: number | null;
@@ -31,31 +47,47 @@ export interface State {
   /** The agent's latest `state` message, with acknowledged commands applied. */
   agentState: StateMessage | null;
   snapshot: SnapshotMessage | null;
+  /** Set by the agent's `lagging` message: snapshots from `fromSeq` on were skipped for us. */
+  lagging: { fromSeq: number } | null;
+  /** The socket whose descriptors we asked the agent to stream, and the latest it sent. */
+  detailOf: string | null;
+  detail: SocketDetailMessage | null;
   /** Newest first. */
   events: LoggedEvent[];
   errors: Notice[];
+  outcomes: Record<string, RequestOutcome>;
   send: Send;
 }
+
+type Command = Exclude<ClientMessage, { type: 'hello' | 'subscribe' | 'inspectSocket' }>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type CommandBody = DistributiveOmit<Command, 'requestId'>;
 
 export interface Actions {
   setSend(send: Send): void;
   setStatus(status: ConnectionStatus, retryInMs: number | null): void;
   receive(message: ServerMessage): void;
+  /** Sends a command; its ack or error is kept under `origin`. */
+  command(body: CommandBody, origin: string): void;
   setTraffic(change: TrafficChange): void;
   setSnapshotRate(perSecond: number): void;
   resync(): void;
+  createSocket(request: SocketRequest, socketId: string | null, origin: string): void;
+  reconfigureSocket(socketId: string, request: SocketRequest, origin: string): void;
+  destroySocket(socketId: string, origin: string): void;
+  setStages(socketId: string, stages: Stage[], paused: boolean): void;
+  step(socketId: string): void;
+  /** Streams one socket's descriptors (DETAIL_PER_SECOND at most); null stops it. */
+  watchDetail(socketId: string | null): void;
+  clearOutcome(origin: string): void;
   dismissError(id: number): void;
 }
 
 const MAX_EVENTS = 8;
 const MAX_ERRORS = 5;
 
-type Patch = (state: StateMessage) => StateMessage;
-
 export const useRingside = create<State & Actions>()((set, get) => {
-  // An ack is when we learn a command took effect. Applying its change then keeps
-  // the controls truthful whether or not the agent also resends `state`.
-  const pending = new Map<string, Patch>();
+  const origins = new Map<string, string>();
   let requestCount = 0;
   let noticeCount = 0;
   let eventCount = 0;
@@ -63,15 +95,28 @@ export const useRingside = create<State & Actions>()((set, get) => {
   const notify = (code: Notice['code'], message: string) =>
     set((s) => ({ errors: [...s.errors, { id: ++noticeCount, code, message }].slice(-MAX_ERRORS) }));
 
-  const command = (message: Exclude<ClientMessage, { type: 'hello' }>, patch?: Patch) => {
-    if (!get().send(message)) {
-      notify('not-connected', `Not connected to the agent; ${message.type} was not sent.`);
-      return;
-    }
-    if (patch) pending.set(message.requestId, patch);
-  };
+  const setOutcome = (origin: string, outcome: RequestOutcome) =>
+    set((s) => ({ outcomes: { ...s.outcomes, [origin]: outcome } }));
 
   const requestId = () => `r${++requestCount}`;
+
+  // An ack is when a command that the agent does not announce in a new state took effect.
+  const patches = new Map<string, (state: StateMessage) => StateMessage>();
+
+  const command = (body: CommandBody, origin: string, patch?: (state: StateMessage) => StateMessage) => {
+    const message = { ...body, requestId: requestId() } as Command;
+    if (!get().send(message)) {
+      const text = `Not connected to the agent; ${message.type} was not sent.`;
+      setOutcome(origin, { state: 'refused', code: 'not-connected', message: text });
+      notify('not-connected', text);
+      return;
+    }
+    origins.set(message.requestId, origin);
+    if (patch) patches.set(message.requestId, patch);
+    setOutcome(origin, { state: 'pending' });
+  };
+
+  const subscribe = (detailOf: string | null) => get().send({ type: 'subscribe', requestId: requestId(), detailOf });
 
   return {
     status: 'connecting',
@@ -79,58 +124,124 @@ export const useRingside = create<State & Actions>()((set, get) => {
     hello: null,
     agentState: null,
     snapshot: null,
+    lagging: null,
+    detailOf: null,
+    detail: null,
     events: [],
     errors: [],
+    outcomes: {},
     send: () => false,
 
     setSend: (send) => set({ send }),
 
     setStatus: (status, retryInMs) => {
-      // Acks for commands sent on a lost socket will never arrive.
-      if (status === 'disconnected') pending.clear();
-      set({ status, retryInMs });
+      if (status === 'disconnected') {
+        // Answers to commands sent on a lost socket will never arrive.
+        for (const origin of origins.values()) {
+          if (get().outcomes[origin]?.state === 'pending') {
+            setOutcome(origin, { state: 'refused', code: 'not-connected', message: 'the connection was lost' });
+          }
+        }
+        origins.clear();
+        patches.clear();
+      }
+      set({ status, retryInMs, ...(status === 'connected' ? {} : { lagging: null }) });
     },
 
     receive: (message) => {
       switch (message.type) {
         case 'hello':
           set({ hello: message });
+          // A new connection starts with no subscription: ask again for what the page shows.
+          if (get().detailOf !== null) subscribe(get().detailOf);
           return;
         case 'state':
           set({ agentState: message });
           return;
-        case 'snapshot':
-          set({ snapshot: message });
+        case 'snapshot': {
+          recordSnapshot(message);
+          const lagging = get().lagging;
+          set({ snapshot: message, ...(lagging && message.seq > lagging.fromSeq ? { lagging: null } : {}) });
+          return;
+        }
+        case 'lagging':
+          set({ lagging: { fromSeq: message.fromSeq } });
+          return;
+        case 'socketDetail':
+          if (message.socketId === get().detailOf) set({ detail: message });
           return;
         case 'event':
           set((s) => ({ events: [{ ...message, id: ++eventCount }, ...s.events].slice(0, MAX_EVENTS) }));
           return;
         case 'ack': {
-          const patch = pending.get(message.requestId);
-          pending.delete(message.requestId);
+          const origin = origins.get(message.requestId);
+          origins.delete(message.requestId);
+          const patch = patches.get(message.requestId);
+          patches.delete(message.requestId);
           const current = get().agentState;
           if (patch && current) set({ agentState: patch(current) });
+          if (origin) setOutcome(origin, { state: 'done' });
           return;
         }
-        case 'error':
-          if (message.requestId !== null) pending.delete(message.requestId);
+        case 'error': {
+          const origin = message.requestId === null ? undefined : origins.get(message.requestId);
+          if (message.requestId !== null) {
+            origins.delete(message.requestId);
+            patches.delete(message.requestId);
+          }
+          if (origin) {
+            setOutcome(origin, {
+              state: 'refused',
+              code: message.code,
+              message: message.message,
+              ...(message.problems ? { problems: message.problems } : {}),
+            });
+            // Per-field problems show beside their fields; anything else also goes to the notices.
+            if (message.problems?.length) return;
+          }
+          if (message.requestId === 'subscription') set({ detail: null });
           notify(message.code, message.message);
           return;
+        }
       }
     },
 
-    setTraffic: (change) =>
-      command({ type: 'setTraffic', requestId: requestId(), ...change }, (s) =>
-        s.traffic ? { ...s, traffic: { ...s.traffic, ...change } } : s,
-      ),
+    command: (body, origin) => command(body, origin),
 
+    setTraffic: (change) => command({ type: 'setTraffic', ...change }, 'traffic'),
+
+    // The rate is this client's own: the agent sends no new state for it.
     setSnapshotRate: (perSecond) =>
-      command({ type: 'setSnapshotRate', requestId: requestId(), perSecond }, (s) => ({
+      command({ type: 'setSnapshotRate', perSecond }, 'snapshot-rate', (s) => ({
         ...s,
         snapshotsPerSecond: perSecond,
       })),
 
-    resync: () => command({ type: 'resync', requestId: requestId() }),
+    resync: () => command({ type: 'resync' }, 'resync'),
+
+    createSocket: (request, socketId, origin) =>
+      command({ type: 'createSocket', request, ...(socketId ? { socketId } : {}) }, origin),
+
+    reconfigureSocket: (socketId, request, origin) => command({ type: 'reconfigureSocket', socketId, request }, origin),
+
+    destroySocket: (socketId, origin) => command({ type: 'destroySocket', socketId }, origin),
+
+    setStages: (socketId, stages, paused) =>
+      command({ type: paused ? 'pauseStages' : 'resumeStages', socketId, stages }, `stages:${socketId}`),
+
+    step: (socketId) => command({ type: 'step', socketId }, `stages:${socketId}`),
+
+    watchDetail: (socketId) => {
+      if (get().detailOf === socketId) return;
+      set({ detailOf: socketId, detail: null });
+      subscribe(socketId);
+    },
+
+    clearOutcome: (origin) =>
+      set((s) => {
+        const { [origin]: _gone, ...rest } = s.outcomes;
+        return { outcomes: rest };
+      }),
 
     dismissError: (id) => set((s) => ({ errors: s.errors.filter((notice) => notice.id !== id) })),
   };
@@ -139,4 +250,9 @@ export const useRingside = create<State & Actions>()((set, get) => {
 /** The latest sample for one socket, if the last snapshot had it. */
 export function selectSample(state: State, socketId: string): SocketSample | undefined {
   return state.snapshot?.sockets.find((sample) => sample.socketId === socketId);
+}
+
+/** Commands are offered only to a control connection that is up. */
+export function selectCanControl(state: State): boolean {
+  return state.hello?.role === 'control' && state.status === 'connected';
 }

@@ -1,11 +1,34 @@
+import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { shownSockets, useSelection } from '../selection.ts';
+import { SHORTCUTS } from '../shortcuts.ts';
 import { useRingside } from '../store.ts';
+import { VIEWS, type View } from '../url-state.ts';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
+import { NewSocketPanel, SocketControlsPanel } from './ControlsView.tsx';
+import { CountersPanel } from './CountersView.tsx';
 import { EventLog } from './EventLog.tsx';
+import { ExplanationPanel } from './Explain.tsx';
 import { Notices } from './Notices.tsx';
 import { SnapshotControls } from './SnapshotControls.tsx';
 import { SocketPanel } from './SocketPanel.tsx';
 import { TrafficControls } from './TrafficControls.tsx';
+import { UmemPanel } from './UmemMap.tsx';
+
+/**
+ * The views, each drawn once per shown socket. A view added later (the
+ * topology, the packet inspector) is one more entry here and in VIEWS.
+ */
+const VIEW_PANELS: Record<View, { label: string; panel: (socketId: string) => ReactNode; after?: ReactNode }> = {
+  rings: { label: 'Rings', panel: (id) => <SocketPanel key={id} socketId={id} /> },
+  umem: { label: 'UMEM map', panel: (id) => <UmemPanel key={id} socketId={id} /> },
+  counters: { label: 'Counters', panel: (id) => <CountersPanel key={id} socketId={id} /> },
+  controls: {
+    label: 'Controls',
+    panel: (id) => <SocketControlsPanel key={id} socketId={id} />,
+    after: <NewSocketPanel />,
+  },
+};
 
 export function App() {
   return (
@@ -13,16 +36,24 @@ export function App() {
       <header className="topbar">
         <h1>Ringside</h1>
         <HostFacts />
+        <LagIndicator />
         <ConnectionStatus />
       </header>
+      <nav className="toolbar">
+        <ViewTabs />
+        <SocketPicker />
+        <Appearance />
+      </nav>
       <Notices />
       <div className="layout">
-        <main className="sockets">
-          <SocketList />
+        <main className="views">
+          <Views />
         </main>
         <aside className="sidebar">
+          <ExplanationPanel />
           <TrafficControls />
           <SnapshotControls />
+          <Shortcuts />
           <EventLog />
         </aside>
       </div>
@@ -35,16 +66,127 @@ function HostFacts() {
   if (!hello) return <span className="host" />;
   return (
     <span className="host muted">
-      {hello.host.hostname} · Linux {hello.host.kernel} · {hello.mode} mode · {hello.role}
+      {hello.host.hostname} · Linux {hello.host.kernel} · {hello.mode} mode ·{' '}
+      <span data-testid="role">{hello.role === 'view' ? 'view only' : 'control'}</span>
     </span>
   );
 }
 
-function SocketList() {
+/** The agent skips snapshots for a page that reads too slowly, and says so; the page says so too. */
+function LagIndicator() {
+  const lagging = useRingside((s) => s.lagging);
+  return (
+    <span className={lagging ? 'lag lagging' : 'lag'} data-testid="lag" data-lagging={lagging !== null}>
+      {lagging ? `lagging: snapshots skipped since #${lagging.fromSeq}` : 'live'}
+    </span>
+  );
+}
+
+function ViewTabs() {
+  const views = useSelection(useShallow((s) => s.views));
+  const toggleView = useSelection((s) => s.toggleView);
+  return (
+    <fieldset className="tabs">
+      <legend className="tabs-legend">Views</legend>
+      {VIEWS.map((view) => (
+        <button
+          key={view}
+          type="button"
+          data-testid={`view-${view}`}
+          aria-pressed={views.includes(view)}
+          onClick={() => toggleView(view)}
+        >
+          {VIEW_PANELS[view].label}
+        </button>
+      ))}
+    </fieldset>
+  );
+}
+
+function SocketPicker() {
+  const all = useRingside(useShallow((s) => s.agentState?.sockets.map((socket) => socket.id) ?? []));
+  const selected = useSelection(useShallow((s) => s.sockets));
+  const toggleSocket = useSelection((s) => s.toggleSocket);
+  const shown = shownSockets(selected, all);
+  return (
+    <fieldset className="tabs">
+      <legend className="tabs-legend">Sockets</legend>
+      {all.map((id) => (
+        <button
+          key={id}
+          type="button"
+          data-testid={`pick-${id}`}
+          aria-pressed={shown.includes(id)}
+          onClick={() => toggleSocket(id, all)}
+        >
+          {id}
+        </button>
+      ))}
+    </fieldset>
+  );
+}
+
+function Appearance() {
+  const theme = useSelection((s) => s.theme);
+  const presenter = useSelection((s) => s.presenter);
+  const setTheme = useSelection((s) => s.setTheme);
+  const togglePresenter = useSelection((s) => s.togglePresenter);
+  return (
+    <div className="tabs">
+      <select
+        data-testid="theme"
+        aria-label="Theme"
+        value={theme}
+        onChange={(event) => setTheme(event.target.value as typeof theme)}
+      >
+        <option value="auto">system theme</option>
+        <option value="dark">dark</option>
+        <option value="light">light</option>
+      </select>
+      <button type="button" data-testid="presenter" aria-pressed={presenter} onClick={togglePresenter}>
+        Presenter
+      </button>
+    </div>
+  );
+}
+
+function Views() {
   const hasState = useRingside((s) => s.agentState !== null);
-  // Only the ids: a new snapshot or state with the same sockets leaves the list alone.
-  const socketIds = useRingside(useShallow((s) => s.agentState?.sockets.map((socket) => socket.id) ?? []));
+  // Only the ids: a new snapshot or state with the same sockets leaves the views alone.
+  const all = useRingside(useShallow((s) => s.agentState?.sockets.map((socket) => socket.id) ?? []));
+  const selected = useSelection(useShallow((s) => s.sockets));
+  const views = useSelection(useShallow((s) => s.views));
   if (!hasState) return <p className="muted">Waiting for the agent…</p>;
-  if (socketIds.length === 0) return <p className="muted">The agent has no sockets open.</p>;
-  return socketIds.map((id) => <SocketPanel key={id} socketId={id} />);
+  const shown = shownSockets(selected, all);
+  return VIEWS.filter((view) => views.includes(view)).map((view) => (
+    <section key={view} className="view" data-testid={`view-${view}-panels`}>
+      {shown.length === 0 && (
+        <p className="muted">
+          {all.length === 0
+            ? 'The agent has no sockets open.'
+            : `None of the sockets in the URL (${selected.join(', ')}) exist.`}
+        </p>
+      )}
+      {shown.map((id) => VIEW_PANELS[view].panel(id))}
+      {VIEW_PANELS[view].after}
+    </section>
+  ));
+}
+
+function Shortcuts() {
+  return (
+    <section className="panel shortcuts">
+      <h2>Keys</h2>
+      <dl>
+        {SHORTCUTS.map((shortcut) => (
+          <div key={shortcut.key}>
+            <dt>
+              <kbd>{shortcut.key}</kbd>
+            </dt>
+            <dd>{shortcut.action}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
 }

@@ -1,11 +1,15 @@
-import { type RingKind, ringOccupancy } from '@ringside/shared';
+import { chunkOf, FRAME_OWNERS, type RingKind, type RingState, ringOccupancy } from '@ringside/shared';
+import { type PointerEvent, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { animate, fitCanvas } from '../animation.ts';
+import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
+import { useOwners } from '../owners.ts';
+import { usePalette } from '../palette.ts';
+import { useSelection } from '../selection.ts';
 import { selectSample, useRingside } from '../store.ts';
-import { arcPath, occupiedSpan, slotAngle, slotIndex, tickPath } from '../viz/ring-geometry.ts';
-
-const CENTER = { x: 60, y: 60 };
-const RADIUS = 44;
-const TICK_REACH = 11;
+import { paintRing, type RingLayout, slotAtPoint } from '../viz/ring-canvas.ts';
+import { RingMotion } from '../viz/ring-motion.ts';
+import { ExplainButton } from './Explain.tsx';
 
 /** Who produces into each ring and who consumes from it. */
 const FLOW: Record<RingKind, string> = {
@@ -15,47 +19,198 @@ const FLOW: Record<RingKind, string> = {
   completion: 'kernel → app',
 };
 
+/** Presenter mode draws the same movement over three snapshot intervals instead of one. */
+const PRESENTER_SLOWDOWN = 3;
+
 export function RingView({ socketId, kind }: { socketId: string; kind: RingKind }) {
   // A ring is a flat record, so a shallow compare skips re-rendering rings that did not move.
   const ring = useRingside(useShallow((s) => selectSample(s, socketId)?.rings[kind] ?? null));
   if (!ring) return <p className="ring ring-absent">no {kind} ring</p>;
-
   const used = Math.min(ringOccupancy(ring), ring.size);
-  const angleOf = (counter: number) => slotAngle(slotIndex(counter, ring.size), ring.size);
-  const tick = (counter: number) => tickPath(CENTER, RADIUS - TICK_REACH, RADIUS + TICK_REACH, angleOf(counter));
-
   return (
     <figure className="ring" data-testid={`ring-${kind}`}>
       <figcaption>
-        <span className="ring-name">{kind}</span>
+        <span className="ring-name">
+          {RING_EXPLANATIONS[kind].title}
+          <ExplainButton topic={`ring:${kind}`} />
+        </span>
         <span className="muted">{FLOW[kind]}</span>
       </figcaption>
-      <svg viewBox="0 0 120 120" role="img" aria-label={`${kind} ring: ${used} of ${ring.size} entries in use`}>
-        <circle className="ring-track" cx={CENTER.x} cy={CENTER.y} r={RADIUS} />
-        <path className="ring-used" d={arcPath(CENTER, RADIUS, occupiedSpan(ring))} />
-        <path className="tick tick-consumer" d={tick(ring.consumer)} />
-        <path className="tick tick-producer" d={tick(ring.producer)} />
-        <text className="ring-count" x={CENTER.x} y={CENTER.y + 2}>
-          {used}
-        </text>
-        <text className="ring-caption" x={CENTER.x} y={CENTER.y + 16}>
-          in use
-        </text>
-      </svg>
+      <RingCanvas socketId={socketId} kind={kind} ring={ring} />
       <dl className="readings">
-        <dt className="key-producer">producer</dt>
+        <dt>in ring</dt>
+        <dd data-testid={`ring-${kind}-used`}>{used}</dd>
+        <dt className="key-producer">
+          producer <ExplainButton topic="part:producer" />
+        </dt>
         <dd data-testid={`ring-${kind}-producer`}>{ring.producer}</dd>
-        <dt className="key-consumer">consumer</dt>
+        <dt className="key-consumer">
+          consumer <ExplainButton topic="part:consumer" />
+        </dt>
         <dd data-testid={`ring-${kind}-consumer`}>{ring.consumer}</dd>
+        <dt className="key-cached">
+          cached prod/cons <ExplainButton topic="part:cached" />
+        </dt>
+        <dd data-testid={`ring-${kind}-cached`}>
+          {ring.cachedProducer}/{ring.cachedConsumer}
+        </dd>
         <dt>size</dt>
         <dd data-testid={`ring-${kind}-size`}>{ring.size}</dd>
       </dl>
       <span
         className={ring.needWakeup ? 'badge badge-on' : 'badge'}
-        title="Set by the kernel when it needs a syscall to make progress on this ring"
+        data-testid={`ring-${kind}-need-wakeup`}
+        data-on={ring.needWakeup}
+        title={RING_PARTS.needWakeup.text}
       >
-        need_wakeup
+        need_wakeup {ring.needWakeup ? 'set' : 'clear'}
       </span>
     </figure>
+  );
+}
+
+function RingCanvas({ socketId, kind, ring }: { socketId: string; kind: RingKind; ring: RingState }) {
+  const presenter = useSelection((s) => s.presenter);
+  const perSecond = useRingside((s) => s.agentState?.snapshotsPerSecond ?? 10);
+  const watchDetail = useRingside((s) => s.watchDetail);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const motion = useRef(new RingMotion()).current;
+  const hoveredRef = useRef<number | null>(null);
+  const dirty = useRef(true);
+  const [hovered, setHovered] = useState<{ slot: number; x: number; y: number } | null>(null);
+  const side = presenter ? 220 : 150;
+  const layout: RingLayout = { cx: side / 2, cy: side / 2, inner: side / 2 - 24, outer: side / 2 - 10 };
+  const layoutRef = useRef(layout);
+  layoutRef.current = layout;
+  const duration = ((presenter ? PRESENTER_SLOWDOWN : 1) * 1000) / Math.max(1, perSecond);
+  const durationRef = useRef(duration);
+  durationRef.current = duration;
+
+  useEffect(() => {
+    motion.push(ring, performance.now());
+  }, [motion, ring]);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const ctx = fitCanvas(canvas, side, side);
+    if (!ctx) return;
+    dirty.current = true;
+    let paletteVersion = -1;
+    let shownOccupied = -1;
+    return animate((now) => {
+      const palette = usePalette.getState();
+      if (palette.version !== paletteVersion) {
+        paletteVersion = palette.version;
+        dirty.current = true;
+      }
+      if (!dirty.current && motion.settled(now, durationRef.current)) return;
+      const pose = motion.at(now, durationRef.current);
+      if (!pose) return;
+      dirty.current = false;
+      ctx.clearRect(0, 0, side, side);
+      paintRing(ctx, layoutRef.current, pose, palette.ring, hoveredRef.current);
+      // What the canvas shows, readable by tests without decoding pixels.
+      const occupied = Math.round(Math.min(pose.size, Math.max(0, pose.producer - pose.consumer)));
+      if (occupied !== shownOccupied) {
+        shownOccupied = occupied;
+        canvas.dataset.occupied = String(occupied);
+      }
+    });
+  }, [motion, side]);
+
+  const onPointerMove = (event: PointerEvent<HTMLCanvasElement>) => {
+    const box = event.currentTarget.getBoundingClientRect();
+    const x = event.clientX - box.left;
+    const y = event.clientY - box.top;
+    const slot = slotAtPoint(layoutRef.current, ring.size, x, y);
+    if (slot !== hoveredRef.current) {
+      hoveredRef.current = slot;
+      dirty.current = true;
+    }
+    setHovered(slot === null ? null : { slot, x, y });
+  };
+  const onPointerLeave = () => {
+    hoveredRef.current = null;
+    dirty.current = true;
+    setHovered(null);
+  };
+
+  return (
+    <div className="ring-canvas" style={{ width: side, height: side }}>
+      <canvas
+        ref={canvasRef}
+        data-testid={`ring-${kind}-canvas`}
+        aria-label={`${kind} ring of ${ring.size} slots`}
+        onPointerEnter={() => watchDetail(socketId)}
+        onPointerMove={onPointerMove}
+        onPointerLeave={onPointerLeave}
+      />
+      {hovered && (
+        <SlotTooltip socketId={socketId} kind={kind} ring={ring} slot={hovered.slot} x={hovered.x} y={hovered.y} />
+      )}
+    </div>
+  );
+}
+
+interface SlotTooltipProps {
+  socketId: string;
+  kind: RingKind;
+  ring: RingState;
+  slot: number;
+  x: number;
+  y: number;
+}
+
+/**
+ * The descriptor in a slot, from the socket's streamed detail. The detail lists
+ * each ring's entries oldest first from its consumer; it carries no indices of
+ * its own, so the entry is found from the consumer of the snapshot the detail
+ * accompanies, and may be a batch off while the ring moves fast.
+ */
+function SlotTooltip({ socketId, kind, ring, slot, x, y }: SlotTooltipProps) {
+  const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
+  const umem = useRingside((s) => {
+    const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
+    return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId)?.config ?? null;
+  });
+  const owners = useOwners((s) => s.owners.get(socketId));
+  const index = (slot - (ring.consumer % ring.size) + ring.size) % ring.size;
+  const used = Math.min(ringOccupancy(ring), ring.size);
+  const occupied = index < used;
+  const entries = detail?.entries[kind] ?? null;
+  const address = occupied && entries ? entries.addresses[index] : undefined;
+  const chunk = address !== undefined && umem ? chunkOf(address, umem.frameSize) : null;
+  const owner = chunk !== null && owners ? owners[chunk] : undefined;
+  return (
+    <div className="tooltip" data-testid="slot-tooltip" style={{ left: x + 12, top: y + 12 }}>
+      <strong>
+        {kind} slot {slot}
+      </strong>{' '}
+      {occupied ? `· entry ${index + 1} of ${used} from the consumer` : '· empty'}
+      {occupied && !detail && <div className="muted">loading descriptors…</div>}
+      {address !== undefined && (
+        <dl className="readings">
+          <dt>addr</dt>
+          <dd>{address}</dd>
+          {entries && entries.lengths.length > 0 && (
+            <>
+              <dt>len</dt>
+              <dd>{entries.lengths[index]}</dd>
+              <dt>options</dt>
+              <dd>{entries.options[index]}</dd>
+            </>
+          )}
+          <dt>chunk</dt>
+          <dd>{chunk}</dd>
+          {owner !== undefined && (
+            <>
+              <dt>owner now</dt>
+              <dd>{FRAME_OWNERS[owner] ?? owner}</dd>
+            </>
+          )}
+        </dl>
+      )}
+    </div>
   );
 }

@@ -1,35 +1,23 @@
-import { RING_KINDS, type XdpStatistics } from '@ringside/shared';
+import { RING_KINDS, Stage } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
-import { selectSample, useRingside } from '../store.ts';
+import { STAGE_LABELS, STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
+import { historyOf, STAT_FIELDS, useHistory } from '../history.ts';
+import { selectCanControl, selectSample, useRingside } from '../store.ts';
+import { rose } from '../viz/time-series.ts';
+import { ExplainButton } from './Explain.tsx';
 import { RingView } from './RingView.tsx';
 
-/** Field names as getsockopt(XDP_STATISTICS) documents them, which is what users search for. */
-const STAT_LABELS: Record<keyof XdpStatistics, string> = {
-  rxDropped: 'rx_dropped',
-  rxInvalidDescs: 'rx_invalid_descs',
-  txInvalidDescs: 'tx_invalid_descs',
-  rxRingFull: 'rx_ring_full',
-  rxFillRingEmptyDescs: 'rx_fill_ring_empty_descs',
-  txRingEmptyDescs: 'tx_ring_empty_descs',
-};
-const STAT_FIELDS = Object.keys(STAT_LABELS) as (keyof XdpStatistics)[];
+/** A counter counts as rising while it went up within this window. */
+export const RISING_WINDOW_MS = 3000;
 
 export function SocketPanel({ socketId }: { socketId: string }) {
   const info = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId));
   const sampled = useRingside((s) => selectSample(s, socketId) !== undefined);
   if (!info) return null;
-  const { config } = info;
-
   return (
     <section className="panel" data-testid={`socket-${socketId}`}>
-      <header className="panel-head">
-        <h2>{socketId}</h2>
-        <span className="muted">
-          {config.ifname} queue {config.queueId} · {config.xdpMode} · {info.zeroCopyActive ? 'zero-copy' : 'copy'} ·{' '}
-          {info.workload}
-        </span>
-        <SocketRates socketId={socketId} />
-      </header>
+      <SocketHead socketId={socketId} />
+      <StageControls socketId={socketId} />
       {sampled ? (
         <div className="socket-body">
           <div className="rings">
@@ -46,6 +34,22 @@ export function SocketPanel({ socketId }: { socketId: string }) {
   );
 }
 
+export function SocketHead({ socketId }: { socketId: string }) {
+  const info = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId));
+  if (!info) return null;
+  const { config } = info;
+  return (
+    <header className="panel-head">
+      <h2>{socketId}</h2>
+      <span className="muted" data-testid="socket-config">
+        {config.ifname} queue {config.queueId} · {config.xdpMode} · {info.zeroCopyActive ? 'zero-copy' : 'copy'} ·{' '}
+        need_wakeup {config.needWakeup ? 'on' : 'off'} · <span data-testid="socket-workload">{info.workload}</span>
+      </span>
+      <SocketRates socketId={socketId} />
+    </header>
+  );
+}
+
 function SocketRates({ socketId }: { socketId: string }) {
   const rates = useRingside(useShallow((s) => selectSample(s, socketId)?.rates ?? null));
   if (!rates) return null;
@@ -58,25 +62,89 @@ function SocketRates({ socketId }: { socketId: string }) {
         rx pps
       </span>
       <span>
-        <span className="num">{(rates.rxBps / 1e6).toFixed(1)}</span> MB/s
+        <span className="num" data-testid="tx-pps">
+          {Math.round(rates.txPps)}
+        </span>{' '}
+        tx pps
+      </span>
+      <span>
+        <span className="num">{((rates.rxBps + rates.txBps) / 1e6).toFixed(1)}</span> MB/s
       </span>
     </span>
   );
 }
 
+/** Pause, resume and step each hand-over of the data plane. */
+export function StageControls({ socketId }: { socketId: string }) {
+  const paused = useRingside(useShallow((s) => selectSample(s, socketId)?.pausedStages ?? []));
+  const canControl = useRingside(selectCanControl);
+  const setStages = useRingside((s) => s.setStages);
+  const step = useRingside((s) => s.step);
+  const outcome = useRingside((s) => s.outcomes[`stages:${socketId}`]);
+  return (
+    <div className="stages" data-testid="stage-controls">
+      {Stage.options.map((stage) => {
+        const isPaused = paused.includes(stage);
+        return (
+          <span key={stage} className="stage">
+            <button
+              type="button"
+              data-testid={`stage-${stage}`}
+              aria-pressed={isPaused}
+              disabled={!canControl}
+              onClick={() => setStages(socketId, [stage], !isPaused)}
+            >
+              {isPaused ? '▶' : '❚❚'} {STAGE_LABELS[stage].label}
+            </button>
+            <ExplainButton topic={`stage:${stage}`} />
+          </span>
+        );
+      })}
+      <button type="button" data-testid="step" disabled={!canControl} onClick={() => step(socketId)}>
+        Step
+      </button>
+      <span className="outcome" data-testid="stage-outcome">
+        {outcome?.state === 'refused' ? outcome.message : ''}
+      </span>
+    </div>
+  );
+}
+
 function SocketStats({ socketId }: { socketId: string }) {
   const stats = useRingside(useShallow((s) => selectSample(s, socketId)?.stats ?? null));
+  // Re-evaluated when the history publishes, a few times a second.
+  const rising = useHistory(
+    useShallow(() => {
+      const series = historyOf(socketId);
+      return STAT_FIELDS.filter((field) => series !== undefined && rose(series, field, RISING_WINDOW_MS));
+    }),
+  );
   if (!stats) return null;
   return (
     <table className="stats">
-      <caption>XDP_STATISTICS</caption>
+      <caption>
+        XDP_STATISTICS <ExplainButton topic="view:counters" />
+      </caption>
       <tbody>
-        {STAT_FIELDS.map((field) => (
-          <tr key={field}>
-            <th scope="row">{STAT_LABELS[field]}</th>
-            <td data-testid={`stat-${field}`}>{stats[field]}</td>
-          </tr>
-        ))}
+        {STAT_FIELDS.map((field) => {
+          const isRising = rising.includes(field);
+          return (
+            <tr
+              key={field}
+              data-testid={`stat-${field}-row`}
+              data-rising={isRising}
+              className={isRising ? 'rising' : ''}
+            >
+              <th scope="row">
+                {STAT_NAMES[field]} <ExplainButton topic={`stat:${field}`} />
+                <div className="why" data-testid={`stat-${field}-why`}>
+                  {isRising ? STAT_EXPLANATIONS[field] : ''}
+                </div>
+              </th>
+              <td data-testid={`stat-${field}`}>{stats[field]}</td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );

@@ -1,0 +1,126 @@
+import { TxTraffic } from '@ringside/shared';
+import { type FormEvent, useState } from 'react';
+import { selectCanControl, useRingside } from '../store.ts';
+import { SocketForm } from './SocketForm.tsx';
+import { SocketHead } from './SocketPanel.tsx';
+
+export function SocketControlsPanel({ socketId }: { socketId: string }) {
+  const workload = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId)?.workload);
+  if (!workload) return null;
+  return (
+    <section className="panel" data-testid={`controls-${socketId}`}>
+      <SocketHead socketId={socketId} />
+      <SocketForm socketId={socketId} />
+      <div className="row actions">
+        {workload === 'txonly' && <SocketTraffic socketId={socketId} />}
+        <InjectInvalidTx socketId={socketId} />
+        <DestroySocket socketId={socketId} />
+      </div>
+    </section>
+  );
+}
+
+export function NewSocketPanel() {
+  return (
+    <section className="panel" data-testid="controls-new">
+      <header className="panel-head">
+        <h2>New socket</h2>
+      </header>
+      <SocketForm socketId={null} />
+    </section>
+  );
+}
+
+function Outcome({ origin }: { origin: string }) {
+  const outcome = useRingside((s) => s.outcomes[origin]);
+  return (
+    <span className={outcome?.state === 'refused' ? 'outcome refused' : 'outcome'} data-testid={`outcome-${origin}`}>
+      {outcome?.state === 'refused' ? outcome.message : outcome?.state === 'done' ? 'done' : ''}
+    </span>
+  );
+}
+
+/** A txonly socket's own send rate and frame length, changed without rebuilding it. */
+function SocketTraffic({ socketId }: { socketId: string }) {
+  const traffic = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId)?.request.traffic);
+  const canControl = useRingside(selectCanControl);
+  const command = useRingside((s) => s.command);
+  const [rate, setRate] = useState<string | null>(null);
+  const rateText = rate ?? String(traffic?.ratePps ?? 10_000);
+  const valid = TxTraffic.shape.ratePps.safeParse(Number(rateText)).success;
+  const origin = `socket-traffic:${socketId}`;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!valid) return;
+    command({ type: 'setSocketTraffic', socketId, ratePps: Number(rateText) }, origin);
+    setRate(null);
+  };
+  return (
+    <form className="row" onSubmit={submit}>
+      <label>
+        <span>TX rate</span>
+        <input
+          type="text"
+          inputMode="numeric"
+          data-testid="socket-traffic-rate"
+          value={rateText}
+          disabled={!canControl}
+          onChange={(event) => setRate(event.target.value)}
+        />
+        <span className="muted">pps</span>
+      </label>
+      <button type="submit" disabled={!canControl || !valid}>
+        Set rate
+      </button>
+      <span className="problem">{valid ? '' : 'rate must be from 1 to 10000000'}</span>
+      <Outcome origin={origin} />
+    </form>
+  );
+}
+
+function InjectInvalidTx({ socketId }: { socketId: string }) {
+  const canControl = useRingside(selectCanControl);
+  const command = useRingside((s) => s.command);
+  const origin = `inject:${socketId}`;
+  return (
+    <span className="row">
+      <button
+        type="button"
+        data-testid="inject-invalid-tx"
+        disabled={!canControl}
+        title="Put one TX descriptor outside the UMEM on the ring: tx_invalid_descs rises"
+        onClick={() => command({ type: 'injectInvalidTx', socketId }, origin)}
+      >
+        Inject invalid TX
+      </button>
+      <Outcome origin={origin} />
+    </span>
+  );
+}
+
+/** Two clicks, so a stray one cannot end a socket during a talk. */
+function DestroySocket({ socketId }: { socketId: string }) {
+  const canControl = useRingside(selectCanControl);
+  const destroySocket = useRingside((s) => s.destroySocket);
+  const [armed, setArmed] = useState(false);
+  const origin = `destroy:${socketId}`;
+  return (
+    <span className="row">
+      <button
+        type="button"
+        className={armed ? 'danger' : ''}
+        data-testid="destroy-socket"
+        disabled={!canControl}
+        onBlur={() => setArmed(false)}
+        onClick={() => {
+          if (!armed) return setArmed(true);
+          setArmed(false);
+          destroySocket(socketId, origin);
+        }}
+      >
+        {armed ? `Really destroy ${socketId}?` : 'Destroy socket'}
+      </button>
+      <Outcome origin={origin} />
+    </span>
+  );
+}

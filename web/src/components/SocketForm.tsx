@@ -1,0 +1,254 @@
+import type { SocketRequest } from '@ringside/shared';
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { checkDraft, type DraftField, draftFrom, problemsFor, type SocketDraft, sends } from '../form-model.ts';
+import { selectCanControl, useRingside } from '../store.ts';
+
+/** A socket like the agent's first one, for the create form to start from. */
+const NEW_SOCKET: SocketRequest = {
+  umem: { frameCount: 4096, frameSize: 4096, headroom: 0, fillSize: 2048, completionSize: 2048, unaligned: false },
+  socket: {
+    ifname: '',
+    queueId: 0,
+    rxSize: 2048,
+    txSize: 2048,
+    xdpMode: 'drv',
+    copy: true,
+    zeroCopy: false,
+    needWakeup: true,
+    batchSize: 64,
+  },
+  workload: 'rxdrop',
+};
+
+/**
+ * Creates a socket (no `socketId`) or reconfigures one. Every knob of
+ * SocketRequest, checked as typed with the agent's own rules; the agent's
+ * answer appears beside the field it names, or beside the button.
+ */
+export function SocketForm({ socketId }: { socketId: string | null }) {
+  const origin = `form:${socketId ?? 'new'}`;
+  const request = useRingside((s) =>
+    socketId === null ? null : (s.agentState?.sockets.find((socket) => socket.id === socketId)?.request ?? null),
+  );
+  const limits = useRingside((s) => s.agentState?.umemLimits ?? null);
+  const interfaces = useRingside((s) => s.agentState?.interfaces ?? null);
+  const canControl = useRingside(selectCanControl);
+  const outcome = useRingside((s) => s.outcomes[origin]);
+  const createSocket = useRingside((s) => s.createSocket);
+  const reconfigureSocket = useRingside((s) => s.reconfigureSocket);
+  const clearOutcome = useRingside((s) => s.clearOutcome);
+  const firstInterface = interfaces?.[0]?.name ?? '';
+  const initial = () =>
+    request
+      ? draftFrom(request)
+      : draftFrom({ ...NEW_SOCKET, socket: { ...NEW_SOCKET.socket, ifname: firstInterface } });
+  const [draft, setDraft] = useState<SocketDraft>(initial);
+  const formId = useId();
+  const idOf = (name: DraftField) => `${formId}-${name}`;
+  // Each state message is a new object: compare the request's content, so that
+  // only an applied or restored configuration replaces what the user is typing.
+  const requestKey = JSON.stringify(request);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new request from the agent resets the form.
+  useEffect(() => setDraft(initial()), [requestKey, firstInterface]);
+
+  if (!limits || !interfaces) return null;
+  const creating = socketId === null;
+  const { request: checked, problems } = checkDraft(draft, limits, interfaces, creating);
+  const agentProblems = outcome?.state === 'refused' ? (outcome.problems ?? []) : [];
+  const disabled = !canControl;
+
+  const change = <K extends DraftField>(field: K, value: SocketDraft[K]) => {
+    setDraft((d) => ({ ...d, [field]: value }));
+    if (outcome?.state !== 'pending') clearOutcome(origin);
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!checked) return;
+    if (creating) createSocket(checked, draft.socketId || null, origin);
+    else reconfigureSocket(socketId, checked, origin);
+  };
+
+  const field = (name: DraftField, label: string, input: ReactNode) => {
+    const messages = [...problemsFor(problems, name), ...problemsFor(agentProblems, name)];
+    return (
+      <div className={messages.length > 0 ? 'field invalid' : 'field'}>
+        <label className="field-label" htmlFor={idOf(name)}>
+          {label}
+        </label>
+        {input}
+        <span className="problem" data-testid={`form-${name}-problem`}>
+          {messages.join(' · ')}
+        </span>
+      </div>
+    );
+  };
+  const number = (name: DraftField, label: string) =>
+    field(
+      name,
+      label,
+      <input
+        type="text"
+        inputMode="numeric"
+        id={idOf(name)}
+        data-testid={`form-${name}`}
+        value={String(draft[name])}
+        disabled={disabled}
+        onChange={(event) => change(name, event.target.value as never)}
+      />,
+    );
+  const flag = (name: DraftField, label: string) =>
+    field(
+      name,
+      label,
+      <input
+        type="checkbox"
+        id={idOf(name)}
+        data-testid={`form-${name}`}
+        checked={Boolean(draft[name])}
+        disabled={disabled}
+        onChange={(event) => change(name, event.target.checked as never)}
+      />,
+    );
+
+  return (
+    <form className="socket-form" data-testid={`socket-form-${socketId ?? 'new'}`} onSubmit={submit} noValidate>
+      <fieldset>
+        <legend>UMEM</legend>
+        {number('frameCount', 'frames')}
+        {field(
+          'frameSize',
+          'chunk size',
+          <>
+            <input
+              type="text"
+              inputMode="numeric"
+              list="chunk-sizes"
+              id={idOf('frameSize')}
+              data-testid="form-frameSize"
+              value={draft.frameSize}
+              disabled={disabled}
+              onChange={(event) => change('frameSize', event.target.value)}
+            />
+            <datalist id="chunk-sizes">
+              {limits.alignedChunkSizes.map((size) => (
+                <option key={size} value={size} />
+              ))}
+            </datalist>
+          </>,
+        )}
+        {number('headroom', 'headroom')}
+        {number('fillSize', 'FILL size')}
+        {number('completionSize', 'COMPLETION size')}
+        {flag('unaligned', 'unaligned chunks')}
+      </fieldset>
+      <fieldset>
+        <legend>Socket</legend>
+        {creating &&
+          field(
+            'socketId',
+            'socket id',
+            <input
+              type="text"
+              id={idOf('socketId')}
+              data-testid="form-socketId"
+              placeholder="next free"
+              value={draft.socketId}
+              disabled={disabled}
+              onChange={(event) => change('socketId', event.target.value)}
+            />,
+          )}
+        {field(
+          'ifname',
+          'interface',
+          <select
+            id={idOf('ifname')}
+            data-testid="form-ifname"
+            value={draft.ifname}
+            disabled={disabled}
+            onChange={(event) => change('ifname', event.target.value)}
+          >
+            {interfaces.map((device) => (
+              <option key={device.name} value={device.name}>
+                {device.name} ({device.driver}, {device.rxQueues} queue{device.rxQueues === 1 ? '' : 's'})
+              </option>
+            ))}
+          </select>,
+        )}
+        {number('queueId', 'queue')}
+        {number('rxSize', 'RX size (0: none)')}
+        {number('txSize', 'TX size (0: none)')}
+        {field(
+          'xdpMode',
+          'XDP mode',
+          <select
+            id={idOf('xdpMode')}
+            data-testid="form-xdpMode"
+            value={draft.xdpMode}
+            disabled={disabled}
+            onChange={(event) => change('xdpMode', event.target.value as SocketDraft['xdpMode'])}
+          >
+            <option value="drv">drv (native)</option>
+            <option value="skb">skb (generic)</option>
+          </select>,
+        )}
+        {flag('copy', 'XDP_COPY')}
+        {flag('zeroCopy', 'XDP_ZEROCOPY')}
+        {flag('needWakeup', 'need_wakeup')}
+        {number('batchSize', 'batch size')}
+      </fieldset>
+      <fieldset>
+        <legend>Work</legend>
+        {field(
+          'workload',
+          'workload',
+          <select
+            id={idOf('workload')}
+            data-testid="form-workload"
+            value={draft.workload}
+            disabled={disabled}
+            onChange={(event) => change('workload', event.target.value as SocketDraft['workload'])}
+          >
+            <option value="rxdrop">rxdrop: receive and recycle</option>
+            <option value="txonly">txonly: send generated frames</option>
+            <option value="l2fwd">l2fwd: send back what arrives</option>
+          </select>,
+        )}
+        {sends(draft.workload) && number('ratePps', 'TX rate (pps)')}
+        {sends(draft.workload) && number('frameLength', 'frame length')}
+        {field(
+          'checks',
+          'checked by',
+          <select
+            id={idOf('checks')}
+            data-testid="form-checks"
+            value={draft.checks}
+            disabled={disabled}
+            onChange={(event) => change('checks', event.target.value as SocketDraft['checks'])}
+          >
+            <option value="ringside">Ringside, then the kernel</option>
+            <option value="kernel">the kernel alone</option>
+          </select>,
+        )}
+      </fieldset>
+      <div className="form-actions">
+        <button type="submit" data-testid="form-submit" disabled={disabled || !checked || outcome?.state === 'pending'}>
+          {creating ? 'Create socket' : 'Apply'}
+        </button>
+        <span
+          className={outcome?.state === 'refused' ? 'outcome refused' : 'outcome'}
+          data-testid="form-outcome"
+          data-state={outcome?.state ?? 'none'}
+          role="status"
+        >
+          {outcome?.state === 'pending'
+            ? 'applying…'
+            : outcome?.state === 'done'
+              ? 'applied'
+              : outcome?.state === 'refused'
+                ? outcome.message
+                : ''}
+        </span>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,216 @@
+import { describeAddress, FRAME_OWNERS, OWNER_EXPLANATIONS, type UmemConfig } from '@ringside/shared';
+import { type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { animate, fitCanvas } from '../animation.ts';
+import { useOwners } from '../owners.ts';
+import { usePalette } from '../palette.ts';
+import { useSelection } from '../selection.ts';
+import { useRingside } from '../store.ts';
+import { cellOrigin, frameAtPoint, layoutGrid, reconcileOwners, type UmemGrid } from '../viz/umem-grid.ts';
+import { ExplainButton } from './Explain.tsx';
+import { SocketHead } from './SocketPanel.tsx';
+
+/** Nothing an owner code can be: forces the first paint of every cell. */
+const UNDRAWN = 255;
+
+export function UmemPanel({ socketId }: { socketId: string }) {
+  const umem = useRingside((s) => {
+    const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
+    return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId) ?? null;
+  });
+  if (!umem) return null;
+  return (
+    <section className="panel" data-testid={`umem-${socketId}`}>
+      <SocketHead socketId={socketId} />
+      <h3>
+        UMEM {umem.id}: {umem.config.frameCount} frames of {umem.config.frameSize} B
+        {umem.config.unaligned ? ', unaligned' : ', aligned'}, headroom {umem.config.headroom}{' '}
+        <ExplainButton topic="view:umem" />
+      </h3>
+      <UmemMap socketId={socketId} config={umem.config} />
+    </section>
+  );
+}
+
+function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig }) {
+  const presenter = useSelection((s) => s.presenter);
+  const watchDetail = useRingside((s) => s.watchDetail);
+  const boxRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const overlayRef = useRef<HTMLCanvasElement>(null);
+  const [width, setWidth] = useState(0);
+  const [counts, setCounts] = useState<number[] | null>(null);
+  const [hovered, setHovered] = useState<{ frame: number; x: number; y: number } | null>(null);
+  const grid = useMemo(
+    () => layoutGrid(config.frameCount, Math.max(1, width), presenter ? 520 : 380),
+    [config.frameCount, width, presenter],
+  );
+  const gridRef = useRef<UmemGrid>(grid);
+  gridRef.current = grid;
+
+  useEffect(() => {
+    const box = boxRef.current;
+    if (!box) return;
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry) setWidth(Math.floor(entry.contentRect.width));
+    });
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas || width === 0) return;
+    const { width: w, height: h, cell, gap } = grid;
+    const ctx = fitCanvas(canvas, w, h);
+    if (!ctx) return;
+    const drawn = new Uint8Array(config.frameCount).fill(UNDRAWN);
+    const tally = new Uint32Array(FRAME_OWNERS.length);
+    let ownersVersion = -1;
+    let paletteVersion = -1;
+    let lastCounts = '';
+    let colors: string[] = [];
+    const paint = (frame: number, owner: number) => {
+      const x = (frame % grid.columns) * cell;
+      const y = Math.floor(frame / grid.columns) * cell;
+      ctx.fillStyle = colors[owner] ?? '#888';
+      ctx.fillRect(x, y, cell - gap, cell - gap);
+    };
+    return animate(() => {
+      const { owners, version } = useOwners.getState();
+      const palette = usePalette.getState();
+      if (palette.version !== paletteVersion) {
+        paletteVersion = palette.version;
+        colors = palette.owners;
+        drawn.fill(UNDRAWN);
+        ctx.clearRect(0, 0, w, h);
+        ownersVersion = -1;
+      }
+      if (version === ownersVersion) return;
+      ownersVersion = version;
+      const frames = owners.get(socketId);
+      if (!frames || frames.length !== config.frameCount) return;
+      reconcileOwners(frames, drawn, tally, paint);
+      const key = tally.join(',');
+      if (key !== lastCounts) {
+        lastCounts = key;
+        setCounts(Array.from(tally));
+      }
+    });
+  }, [socketId, config.frameCount, grid, width]);
+
+  useEffect(() => {
+    const overlay = overlayRef.current;
+    if (!overlay || width === 0) return;
+    const ctx = fitCanvas(overlay, grid.width, grid.height);
+    if (!ctx) return;
+    ctx.clearRect(0, 0, grid.width, grid.height);
+    if (!hovered) return;
+    const { x, y } = cellOrigin(grid, hovered.frame);
+    ctx.strokeStyle = usePalette.getState().text;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(x - 1, y - 1, grid.cell + 1, grid.cell + 1);
+  }, [hovered, grid, width]);
+
+  const onPointerMove = (event: PointerEvent<HTMLCanvasElement>) => {
+    const box = event.currentTarget.getBoundingClientRect();
+    const x = event.clientX - box.left;
+    const y = event.clientY - box.top;
+    const frame = frameAtPoint(gridRef.current, x, y);
+    setHovered(frame === null ? null : { frame, x, y });
+  };
+
+  return (
+    <div className="umem">
+      <div ref={boxRef} className="umem-box" style={{ height: grid.height }}>
+        <canvas ref={canvasRef} data-testid="umem-canvas" />
+        <canvas
+          ref={overlayRef}
+          className="umem-overlay"
+          onPointerEnter={() => watchDetail(socketId)}
+          onPointerMove={onPointerMove}
+          onPointerLeave={() => setHovered(null)}
+        />
+        {hovered && <FrameTooltip socketId={socketId} config={config} {...hovered} />}
+      </div>
+      <UmemLegend counts={counts} total={config.frameCount} />
+    </div>
+  );
+}
+
+function UmemLegend({ counts, total }: { counts: number[] | null; total: number }) {
+  return (
+    <ul className="legend" data-testid="umem-legend">
+      {FRAME_OWNERS.map((owner, code) => (
+        <li key={owner} title={OWNER_EXPLANATIONS[owner]}>
+          <span className="swatch" style={{ background: `var(--owner-${owner})` }} />
+          <span className="legend-name">{owner}</span>
+          <span className="num" data-testid={`umem-count-${owner}`}>
+            {counts ? counts[code] : ''}
+          </span>
+        </li>
+      ))}
+      <li>
+        <span className="legend-name muted">total</span>
+        <span className="num" data-testid="umem-count-total">
+          {counts ? counts.reduce((a, b) => a + b, 0) : ''}
+        </span>
+        <span className="muted">of {total}</span>
+      </li>
+    </ul>
+  );
+}
+
+interface FrameTooltipProps {
+  socketId: string;
+  config: UmemConfig;
+  frame: number;
+  x: number;
+  y: number;
+}
+
+/** A frame's address range, owner, and how the kernel reads an address in it. */
+function FrameTooltip({ socketId, config, frame, x, y }: FrameTooltipProps) {
+  const owner = useOwners((s) => s.owners.get(socketId)?.[frame]);
+  const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
+  const start = frame * config.frameSize;
+  // A descriptor that names this chunk right now, if any: its address shows what the kernel masks.
+  let seen: { ring: string; address: number } | null = null;
+  if (detail) {
+    for (const [ring, entries] of Object.entries(detail.entries)) {
+      const address = entries?.addresses.find((a) => Math.floor(a / config.frameSize) === frame);
+      if (address !== undefined) {
+        seen = { ring, address };
+        break;
+      }
+    }
+  }
+  const example = seen?.address ?? start + config.headroom;
+  const meaning = describeAddress(example, config.frameSize, config.unaligned);
+  const ownerName = owner === undefined ? 'unknown' : (FRAME_OWNERS[owner] ?? 'unknown');
+  const bits = Math.log2(config.frameSize);
+  return (
+    <div className="tooltip" data-testid="frame-tooltip" style={{ left: x + 12, top: y + 12 }}>
+      <strong>frame {frame}</strong> · {ownerName}
+      <div className="muted">
+        {owner === undefined ? '' : OWNER_EXPLANATIONS[ownerName as keyof typeof OWNER_EXPLANATIONS]}
+      </div>
+      <dl className="readings">
+        <dt>chunk</dt>
+        <dd>
+          {start}–{start + config.frameSize - 1}
+        </dd>
+        <dt>{seen ? `addr on ${seen.ring}` : 'addr (headroom)'}</dt>
+        <dd>{example}</dd>
+        <dt>kernel uses</dt>
+        <dd>{meaning.effective}</dd>
+      </dl>
+      <div className="muted">
+        {config.unaligned
+          ? 'unaligned mode: the address is used as given'
+          : Number.isInteger(bits)
+            ? `aligned mode: the kernel masks the low ${bits} bits (${meaning.maskedBits} here), so every address in the chunk names frame ${meaning.chunk}`
+            : ''}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+import { type InterfaceInfo, type SocketRequest, type UmemLimits, validateSocket } from '@ringside/shared';
+import { describe, expect, it } from 'vitest';
+import { checkDraft, draftFrom, problemsFor } from './form-model.ts';
+
+const limits: UmemLimits = {
+  pageSize: 4096,
+  alignedChunkSizes: [2048, 4096],
+  unalignedChunkRange: { min: 64, max: 4096 },
+  maxHeadroom: { '2048': 1344, '4096': 3392 },
+};
+
+const veth: InterfaceInfo = {
+  name: 'rs-app',
+  ifindex: 5,
+  driver: 'veth',
+  rxQueues: 1,
+  txQueues: 1,
+  mtu: 1500,
+  xdpFeatures: {
+    basic: true,
+    redirect: true,
+    ndoXmit: true,
+    xskZeroCopy: false,
+    hwOffload: false,
+    rxSg: true,
+    ndoXmitSg: true,
+    zeroCopyMaxSegments: 0,
+  },
+  attachedXdp: null,
+};
+
+const request: SocketRequest = {
+  umem: { frameCount: 4096, frameSize: 4096, headroom: 0, fillSize: 2048, completionSize: 2048, unaligned: false },
+  socket: {
+    ifname: 'rs-app',
+    queueId: 0,
+    rxSize: 2048,
+    txSize: 2048,
+    xdpMode: 'drv',
+    copy: true,
+    zeroCopy: false,
+    needWakeup: true,
+    batchSize: 64,
+  },
+  workload: 'rxdrop',
+};
+
+describe('checking the socket form', () => {
+  it('turns a valid draft back into the request it came from', () => {
+    const checked = checkDraft(draftFrom(request), limits, [veth], false);
+    expect(checked.problems).toEqual([]);
+    expect(checked.request).toEqual({ ...request, checks: 'ringside' });
+  });
+
+  it('refuses a ring size that is not a power of two with the agent’s own words', () => {
+    const checked = checkDraft({ ...draftFrom(request), rxSize: '1000' }, limits, [veth], false);
+    expect(checked.request).toBeNull();
+    expect(problemsFor(checked.problems, 'rxSize')).toEqual([
+      'RX ring size must be a power of two (kernel rule): try 512 or 1024',
+    ]);
+  });
+
+  it('refuses zero-copy on a driver without it, exactly as validateSocket words it', () => {
+    const draft = { ...draftFrom(request), copy: false, zeroCopy: true };
+    const checked = checkDraft(draft, limits, [veth], false);
+    const expected = validateSocket({ ...request.socket, copy: false, zeroCopy: true }, 'rxdrop', veth);
+    expect(problemsFor(checked.problems, 'zeroCopy')).toEqual(problemsFor(expected, 'zeroCopy'));
+    expect(problemsFor(checked.problems, 'zeroCopy')).toHaveLength(1);
+  });
+
+  it('leaves the kernel to judge when asked to, as the agent does', () => {
+    const draft = { ...draftFrom(request), copy: false, zeroCopy: true, checks: 'kernel' as const };
+    const checked = checkDraft(draft, limits, [veth], false);
+    expect(checked.problems).toEqual([]);
+    expect(checked.request?.socket.zeroCopy).toBe(true);
+    expect(checked.request?.checks).toBe('kernel');
+  });
+
+  it('refuses half-typed numbers instead of guessing', () => {
+    const checked = checkDraft({ ...draftFrom(request), frameCount: '40x', headroom: '' }, limits, [veth], false);
+    expect(checked.request).toBeNull();
+    expect(checked.problems.map((problem) => problem.field).sort()).toEqual(['frameCount', 'headroom']);
+  });
+
+  it('checks the headroom against the probed limit for the chunk size', () => {
+    const checked = checkDraft({ ...draftFrom(request), frameSize: '2048', headroom: '2000' }, limits, [veth], false);
+    expect(problemsFor(checked.problems, 'headroom')[0]).toContain('at most 1344');
+  });
+
+  it('sends traffic only for a workload that sends, within the protocol’s range', () => {
+    const txonly = { ...draftFrom(request), workload: 'txonly' as const, ratePps: '0' };
+    expect(problemsFor(checkDraft(txonly, limits, [veth], false).problems, 'ratePps')).toHaveLength(1);
+    const fixed = checkDraft({ ...txonly, ratePps: '2000' }, limits, [veth], false);
+    expect(fixed.request?.traffic).toEqual({ ratePps: 2000, frameLength: 128 });
+    expect(checkDraft(draftFrom(request), limits, [veth], false).request?.traffic).toBeUndefined();
+  });
+
+  it('asks a new socket’s id to be one the agent accepts', () => {
+    const checked = checkDraft({ ...draftFrom(request), socketId: 'Bad id' }, limits, [veth], true);
+    expect(problemsFor(checked.problems, 'socketId')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,178 @@
+import {
+  type InterfaceInfo,
+  type Problem,
+  type SocketRequest,
+  TxTraffic,
+  type UmemLimits,
+  validateSocket,
+  validateUmem,
+  type Workload,
+  type XdpMode,
+} from '@ringside/shared';
+
+/**
+ * A socket form as the user types it: numbers as text, so that a half-typed
+ * value is shown as typed and refused with a reason rather than coerced.
+ * Field names are the agent's (SocketRequest's leaf names), so a problem the
+ * agent reports lands beside the same input a browser-side check would use.
+ */
+export interface SocketDraft {
+  socketId: string;
+  frameCount: string;
+  frameSize: string;
+  headroom: string;
+  fillSize: string;
+  completionSize: string;
+  unaligned: boolean;
+  ifname: string;
+  queueId: string;
+  rxSize: string;
+  txSize: string;
+  xdpMode: XdpMode;
+  copy: boolean;
+  zeroCopy: boolean;
+  needWakeup: boolean;
+  batchSize: string;
+  workload: Workload;
+  ratePps: string;
+  frameLength: string;
+  checks: 'ringside' | 'kernel';
+}
+
+export type DraftField = keyof SocketDraft;
+
+/** The traffic a txonly socket gets when the form leaves it as it was (the agent's own default). */
+const DEFAULT_TRAFFIC = { ratePps: 10_000, frameLength: 128 };
+
+export function draftFrom(request: SocketRequest, socketId = ''): SocketDraft {
+  const { umem, socket } = request;
+  const traffic = request.traffic ?? DEFAULT_TRAFFIC;
+  return {
+    socketId,
+    frameCount: String(umem.frameCount),
+    frameSize: String(umem.frameSize),
+    headroom: String(umem.headroom),
+    fillSize: String(umem.fillSize),
+    completionSize: String(umem.completionSize),
+    unaligned: umem.unaligned,
+    ifname: socket.ifname,
+    queueId: String(socket.queueId),
+    rxSize: String(socket.rxSize),
+    txSize: String(socket.txSize),
+    xdpMode: socket.xdpMode,
+    copy: socket.copy,
+    zeroCopy: socket.zeroCopy,
+    needWakeup: socket.needWakeup,
+    batchSize: String(socket.batchSize),
+    workload: request.workload,
+    ratePps: String(traffic.ratePps),
+    frameLength: String(traffic.frameLength),
+    checks: request.checks ?? 'ringside',
+  };
+}
+
+const NUMBER_FIELDS = [
+  'frameCount',
+  'frameSize',
+  'headroom',
+  'fillSize',
+  'completionSize',
+  'queueId',
+  'rxSize',
+  'txSize',
+  'batchSize',
+  'ratePps',
+  'frameLength',
+] as const satisfies readonly DraftField[];
+
+const SOCKET_ID = /^[a-z][a-z0-9-]*$/;
+
+export interface DraftCheck {
+  /** The request to send, when nothing is wrong. */
+  request: SocketRequest | null;
+  problems: Problem[];
+}
+
+/** Whether the workload sends frames of its own (and so has a rate and frame length to set). */
+export function sends(workload: Workload): boolean {
+  return workload === 'txonly';
+}
+
+/**
+ * Reads and checks a draft with the agent's own rules (shared/validation.ts)
+ * and limits (the state's umemLimits and interface facts). With checks set to
+ * 'kernel', Ringside's rules are skipped here as they are in the agent: only
+ * what the protocol itself cannot carry is refused.
+ */
+export function checkDraft(
+  draft: SocketDraft,
+  limits: UmemLimits,
+  interfaces: readonly InterfaceInfo[],
+  creating: boolean,
+): DraftCheck {
+  const problems: Problem[] = [];
+  const numbers = {} as Record<(typeof NUMBER_FIELDS)[number], number>;
+  for (const field of NUMBER_FIELDS) {
+    const text = draft[field].trim();
+    const value = text === '' ? Number.NaN : Number(text);
+    if (!Number.isInteger(value) || value < 0) {
+      problems.push({ field, message: 'enter a whole number, 0 or more' });
+    }
+    numbers[field] = value;
+  }
+  if (creating && draft.socketId !== '' && !SOCKET_ID.test(draft.socketId)) {
+    problems.push({
+      field: 'socketId',
+      message: 'lower-case letters, digits and dashes, starting with a letter (or empty for the next free id)',
+    });
+  }
+  if (draft.socketId.length > 32) problems.push({ field: 'socketId', message: 'at most 32 characters' });
+  if (problems.length > 0) return { request: null, problems };
+
+  const request: SocketRequest = {
+    umem: {
+      frameCount: numbers.frameCount,
+      frameSize: numbers.frameSize,
+      headroom: numbers.headroom,
+      fillSize: numbers.fillSize,
+      completionSize: numbers.completionSize,
+      unaligned: draft.unaligned,
+    },
+    socket: {
+      ifname: draft.ifname,
+      queueId: numbers.queueId,
+      rxSize: numbers.rxSize,
+      txSize: numbers.txSize,
+      xdpMode: draft.xdpMode,
+      copy: draft.copy,
+      zeroCopy: draft.zeroCopy,
+      needWakeup: draft.needWakeup,
+      batchSize: numbers.batchSize,
+    },
+    workload: draft.workload,
+    checks: draft.checks,
+  };
+  if (sends(draft.workload)) {
+    const traffic = { ratePps: numbers.ratePps, frameLength: numbers.frameLength };
+    const parsed = TxTraffic.safeParse(traffic);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = String(issue.path[0]);
+        const range = field === 'ratePps' ? 'from 1 to 10000000' : 'from 60 to 65535';
+        problems.push({ field, message: `${field === 'ratePps' ? 'rate' : 'frame length'} must be ${range}` });
+      }
+    }
+    request.traffic = traffic;
+  }
+  if (draft.checks === 'ringside') {
+    problems.push(...validateUmem(request.umem, limits));
+    const device = interfaces.find((candidate) => candidate.name === draft.ifname) ?? null;
+    problems.push(...validateSocket(request.socket, request.workload, device));
+  }
+  return problems.length > 0 ? { request: null, problems } : { request, problems };
+}
+
+/** Problems for one field, in the order they were found. */
+export function problemsFor(problems: readonly Problem[], field: string): string[] {
+  return problems.filter((problem) => problem.field === field).map((problem) => problem.message);
+}

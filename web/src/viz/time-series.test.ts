@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { chartModel } from './chart.ts';
+import { rose, TimeSeries } from './time-series.ts';
+
+describe('a time series', () => {
+  it('keeps the newest points once full, oldest first', () => {
+    const series = new TimeSeries(['a'] as const, 3);
+    for (let t = 0; t < 5; t++) series.push(t * 100, () => t);
+    expect(series.length).toBe(3);
+    expect([0, 1, 2].map((i) => series.time(i))).toEqual([200, 300, 400]);
+    expect(series.last('a')).toBe(4);
+    expect(series.firstIndexFrom(250)).toBe(1);
+    expect(series.firstIndexFrom(1000)).toBe(3);
+  });
+
+  it('calls a counter rising only if it went up within the window', () => {
+    const series = new TimeSeries(['drops'] as const, 100);
+    const values = [0, 0, 5, 5, 5, 5, 5, 5];
+    values.forEach((value, i) => series.push(i * 1000, () => value));
+    // Last rise was at t=2000; the series ends at t=7000.
+    expect(rose(series, 'drops', 3000)).toBe(false);
+    expect(rose(series, 'drops', 6000)).toBe(true);
+    series.push(8000, () => 6);
+    expect(rose(series, 'drops', 1000)).toBe(true);
+  });
+});
+
+describe('chart model', () => {
+  const frame = { width: 200, height: 100, left: 40, right: 10, bottom: 20 };
+
+  it('puts now at the right edge and the window start at the left', () => {
+    const series = new TimeSeries(['v'] as const, 10);
+    series.push(0, () => 0);
+    series.push(60_000, () => 10);
+    const model = chartModel(series, 'v', frame, 60_000, 60_000);
+    expect(model.path.startsWith('M40,80')).toBe(true);
+    expect(model.path.endsWith('L190,2')).toBe(true);
+    expect(model.xTicks.at(-1)).toEqual({ x: 190, label: 'now' });
+    expect(model.latest).toBe(10);
+  });
+
+  it('gives an all-zero series a non-degenerate axis', () => {
+    const series = new TimeSeries(['v'] as const, 10);
+    series.push(0, () => 0);
+    const model = chartModel(series, 'v', frame, 0, 60_000);
+    expect(model.yTicks.length).toBeGreaterThan(1);
+    expect(model.path).not.toContain('NaN');
+  });
+});
