@@ -1,0 +1,346 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describeXdpProgram } from '../host/xdp-programs.ts';
+import {
+  type BpfMapHandle,
+  deleteMapElement,
+  findMap,
+  lookupMapElement,
+  perCpuValueStride,
+  possibleCpuCount,
+  updateMapElement,
+} from '../native/bpf-map.ts';
+import { NativeError } from '../native/errors.ts';
+import { ifNameToIndex } from '../native/libc.ts';
+import { inNetworkNamespace } from '../native/netns.ts';
+import {
+  attachedXdpProgramId,
+  attachXdpProgram,
+  closeXdpProgram,
+  detachXdpProgram,
+  type NativeXdpProgram,
+  openXdpProgram,
+  type XdpAttachMode,
+  xdpProgramId,
+  xdpProgramObject,
+} from '../native/xdp-program.ts';
+
+/** Ringside's own XDP programs, built from bpf/*.c into bpf/build/ by the setup step. */
+export type RingsideProgramKind = 'by-queue' | 'round-robin' | 'steer-by-port';
+
+const OBJECT_FILES: Record<RingsideProgramKind, string> = {
+  'by-queue': 'by_queue.o',
+  'round-robin': 'round_robin.o',
+  'steer-by-port': 'steer_by_port.o',
+};
+
+const BPF_BUILD = fileURLToPath(new URL('../../../bpf/build/', import.meta.url));
+
+/**
+ * Where the program sent the frames it saw (bpf/ringside.h). redirected +
+ * wrongQueue + passed + dropped = frames seen; noSocket counts the passed or
+ * dropped frames whose XSKMAP index was empty.
+ */
+export interface ActionCounters {
+  /** Handed to a socket bound to the frame's own queue. */
+  redirected: number;
+  /** Left to the kernel stack. */
+  passed: number;
+  /** Dropped by the program. */
+  dropped: number;
+  /** The chosen XSKMAP index held no socket (also counted in passed or dropped). */
+  noSocket: number;
+  /** Redirected to a socket bound to another queue: the kernel refused the frame and it was lost. */
+  wrongQueue: number;
+}
+
+/** enum ringside_action of bpf/ringside.h, in its order. */
+const ACTION_KEYS: readonly (keyof ActionCounters)[] = ['redirected', 'passed', 'dropped', 'noSocket', 'wrongQueue'];
+
+/** A refusal that says what to do; `code` is the errno name when the kernel or libxdp refused. */
+export class RingsideProgramError extends Error {
+  override readonly name = 'RingsideProgramError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ProgramMaps {
+  xskmap: BpfMapHandle;
+  counters: BpfMapHandle;
+  /** round-robin only: how many XSKMAP indexes take turns. */
+  config: BpfMapHandle | null;
+  /** steer-by-port only: UDP destination port → XSKMAP index. */
+  ports: BpfMapHandle | null;
+}
+
+/** Map keys and values are in host byte order, whatever the wire order of what they describe. */
+const u32 = (value: number) => Buffer.from(new Uint32Array([value]).buffer);
+const u16 = (value: number) => Buffer.from(new Uint16Array([value]).buffer);
+
+/** libxdp's dispatcher, as the kernel names it: the one program libxdp can add ours behind. */
+const DISPATCHER_NAME = 'xdp_dispatcher';
+
+const detachFirst = (ifname: string) => `detach it first, e.g. 'ip link set dev ${ifname} xdp off'`;
+
+/**
+ * Refuses an interface that already runs a program other than libxdp's
+ * dispatcher before asking libxdp, which would refuse too, but only after
+ * leaking an fd that keeps that program loaded (xdp-project/xdp-tools#343).
+ */
+function refuseOccupied(ifname: string, ifindex: number): void {
+  for (const mode of ['drv', 'skb'] as const) {
+    const id = attachedXdpProgramId(ifindex, mode);
+    if (id === 0) continue;
+    const name = describeXdpProgram(id)?.name ?? 'unknown';
+    if (name === DISPATCHER_NAME) continue;
+    throw new RingsideProgramError(
+      `${ifname} already has an XDP program (${name}, id ${id}, ${mode} mode) that libxdp cannot share: ${detachFirst(ifname)}`,
+      'EBUSY',
+    );
+  }
+}
+
+function attachHint(ifname: string, mode: XdpAttachMode): (code: string) => string | undefined {
+  return (code) => {
+    if (code === 'EEXIST' || code === 'EBUSY') {
+      return `${ifname} already has an XDP program that libxdp cannot share (no dispatcher on this kernel): ${detachFirst(ifname)}`;
+    }
+    if (code === 'EOPNOTSUPP' && mode === 'drv') return `${ifname}'s driver has no native XDP: attach in skb mode`;
+    if (code === 'EPERM') return 'loading BPF programs needs root (CAP_BPF and CAP_NET_ADMIN)';
+    return undefined;
+  };
+}
+
+function socketHint(code: string): string {
+  if (code === 'EOPNOTSUPP') return 'the fd must be an AF_XDP socket bound to an interface, with an RX ring';
+  if (code === 'EBADF' || code === 'ENOTSOCK') return 'the fd is not an open socket';
+  return 'the kernel refused the socket';
+}
+
+/**
+ * One of Ringside's XDP programs attached to one interface, with the maps the
+ * agent drives: the XSKMAP (which socket sits at which index), the per-action
+ * counters, and the program's own settings (round-robin's socket count,
+ * steer-by-port's port routes).
+ */
+export class RingsideProgram {
+  private native: NativeXdpProgram | null;
+
+  private constructor(
+    readonly kind: RingsideProgramKind,
+    readonly ifname: string,
+    readonly mode: XdpAttachMode,
+    readonly namespacePath: string | null,
+    private readonly ifindex: number,
+    native: NativeXdpProgram,
+    /** The program's id: global, as `ip link` and `bpftool prog show id N` list it. */
+    readonly id: number,
+    private readonly maps: ProgramMaps,
+  ) {
+    this.native = native;
+  }
+
+  /**
+   * Loads bpf/build/<kind>.o and attaches it to `ifname` in the namespace at
+   * `namespacePath` (null: the agent's own). libxdp puts it behind its
+   * dispatcher where the kernel allows freplace, and attaches it alone
+   * otherwise, which fails while the interface has another program.
+   */
+  static attach(
+    kind: RingsideProgramKind,
+    ifname: string,
+    mode: XdpAttachMode,
+    namespacePath: string | null,
+  ): RingsideProgram {
+    const path = `${BPF_BUILD}${OBJECT_FILES[kind]}`;
+    if (!existsSync(path)) {
+      throw new RingsideProgramError(
+        `the ${kind} XDP program is not built (${path} is missing): run npm start or the setup step to build the bpf objects`,
+        'ENOENT',
+      );
+    }
+    return inNetworkNamespace(namespacePath, () => {
+      const ifindex = ifNameToIndex(ifname);
+      if (ifindex === 0) {
+        throw new RingsideProgramError(
+          `interface ${ifname} does not exist in ${namespacePath ?? "the agent's namespace"}`,
+          'ENODEV',
+        );
+      }
+      refuseOccupied(ifname, ifindex);
+      const native = openXdpProgram(path);
+      try {
+        attachXdpProgram(native, ifindex, mode, attachHint(ifname, mode));
+      } catch (error) {
+        closeXdpProgram(native);
+        throw RingsideProgram.explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
+      }
+      try {
+        const maps = RingsideProgram.findMaps(kind, xdpProgramObject(native));
+        return new RingsideProgram(kind, ifname, mode, namespacePath, ifindex, native, xdpProgramId(native), maps);
+      } catch (error) {
+        detachXdpProgram(native, ifindex, mode);
+        closeXdpProgram(native);
+        throw error;
+      }
+    });
+  }
+
+  private static findMaps(kind: RingsideProgramKind, object: unknown): ProgramMaps {
+    return {
+      xskmap: findMap(object, 'xsks_map'),
+      counters: findMap(object, 'action_counts'),
+      config: kind === 'round-robin' ? findMap(object, 'config') : null,
+      ports: kind === 'steer-by-port' ? findMap(object, 'port_to_socket') : null,
+    };
+  }
+
+  private static explain(error: unknown, doing: string): unknown {
+    if (!(error instanceof NativeError)) return error;
+    return new RingsideProgramError(
+      `${doing} refused (${error.code})${error.hint ? `: ${error.hint}` : ''}`,
+      error.code,
+    );
+  }
+
+  /** The XSKMAP the program redirects through. Its contents cannot be read back: the kernel refuses lookups. */
+  get xskmap(): { id: number; maxEntries: number } {
+    return { id: this.maps.xskmap.id, maxEntries: this.maps.xskmap.maxEntries };
+  }
+
+  get attached(): boolean {
+    return this.native !== null;
+  }
+
+  /** Puts the AF_XDP socket `socketFd` at `index`, replacing any socket there. */
+  setSocket(index: number, socketFd: number): void {
+    this.checkIndex(index);
+    this.update(
+      this.maps.xskmap,
+      u32(index),
+      u32(socketFd),
+      `putting socket fd ${socketFd} at index ${index}`,
+      socketHint,
+    );
+  }
+
+  /** Empties `index`; the kernel also empties it by itself when its socket closes. */
+  clearIndex(index: number): void {
+    this.checkIndex(index);
+    this.assertAttached();
+    deleteMapElement(this.maps.xskmap, u32(index));
+  }
+
+  /** round-robin: frames take turns over indexes 0..count-1; 0 leaves every frame to the stack. */
+  setSocketCount(count: number): void {
+    const config = this.mapOf('config', 'round-robin', 'a socket count');
+    const max = this.maps.xskmap.maxEntries;
+    if (!Number.isInteger(count) || count < 0 || count > max) {
+      throw new RangeError(`socket count must be a whole number from 0 to ${max} (the XSKMAP's size)`);
+    }
+    this.update(config, u32(0), u32(count), `setting the socket count to ${count}`);
+  }
+
+  /** steer-by-port: UDP frames to `port` go to the socket at `index` (dropped while it is empty). */
+  routePort(port: number, index: number): void {
+    const ports = this.mapOf('ports', 'steer-by-port', 'port routes');
+    checkPort(port);
+    this.checkIndex(index);
+    this.update(ports, u16(port), u32(index), `routing port ${port}`, (code) =>
+      code === 'E2BIG' ? `at most ${ports.maxEntries} ports can be routed: unroute one first` : undefined,
+    );
+  }
+
+  /** steer-by-port: `port`'s frames go back to the stack. Unrouting a port not routed does nothing. */
+  unroutePort(port: number): void {
+    const ports = this.mapOf('ports', 'steer-by-port', 'port routes');
+    checkPort(port);
+    this.assertAttached();
+    deleteMapElement(ports, u16(port));
+  }
+
+  /** The per-action counters, summed over CPUs (each CPU counts its own frames). */
+  counters(): ActionCounters {
+    this.assertAttached();
+    const cpus = possibleCpuCount();
+    const stride = perCpuValueStride(this.maps.counters.valueSize);
+    const values = Buffer.alloc(cpus * stride);
+    const counters = { redirected: 0, passed: 0, dropped: 0, noSocket: 0, wrongQueue: 0 };
+    ACTION_KEYS.forEach((key, action) => {
+      if (!lookupMapElement(this.maps.counters, u32(action), values)) return;
+      let sum = 0n;
+      for (let cpu = 0; cpu < cpus; cpu++) sum += values.readBigUInt64LE(cpu * stride);
+      counters[key] = Number(sum);
+    });
+    return counters;
+  }
+
+  /**
+   * Detaches from the interface and closes the program; the kernel frees it
+   * and its maps with the last fd. Safe to call twice, and after the
+   * interface's namespace is gone (its veth took the program along).
+   */
+  detach(): void {
+    const native = this.native;
+    if (!native) return;
+    this.native = null;
+    try {
+      if (this.namespacePath === null || existsSync(this.namespacePath)) {
+        inNetworkNamespace(this.namespacePath, () => {
+          // The interface may be gone since attach, and a new one may have its ifindex: only detach ours.
+          if (ifNameToIndex(this.ifname) === this.ifindex) detachXdpProgram(native, this.ifindex, this.mode);
+        });
+      }
+    } finally {
+      closeXdpProgram(native);
+    }
+  }
+
+  private update(
+    map: BpfMapHandle,
+    key: Buffer,
+    value: Buffer,
+    doing: string,
+    hint?: (code: string) => string | undefined,
+  ): void {
+    this.assertAttached();
+    try {
+      updateMapElement(map, key, value);
+    } catch (error) {
+      if (error instanceof NativeError) {
+        const why = hint?.(error.code);
+        throw new RingsideProgramError(`${doing} refused (${error.code})${why ? `: ${why}` : ''}`, error.code);
+      }
+      throw error;
+    }
+  }
+
+  private mapOf(which: 'config' | 'ports', kind: RingsideProgramKind, what: string): BpfMapHandle {
+    const map = this.maps[which];
+    if (!map)
+      throw new RingsideProgramError(`only the ${kind} program has ${what}; this one is ${this.kind}`, 'EINVAL');
+    return map;
+  }
+
+  private checkIndex(index: number): void {
+    const max = this.maps.xskmap.maxEntries;
+    if (!Number.isInteger(index) || index < 0 || index >= max) {
+      throw new RangeError(`XSKMAP index must be a whole number from 0 to ${max - 1} (the map has ${max} entries)`);
+    }
+  }
+
+  private assertAttached(): void {
+    if (!this.native)
+      throw new RingsideProgramError(`the ${this.kind} program on ${this.ifname} is detached`, 'EINVAL');
+  }
+}
+
+function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError('UDP port must be a whole number from 1 to 65535');
+  }
+}

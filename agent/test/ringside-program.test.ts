@@ -1,0 +1,422 @@
+import { execFileSync } from 'node:child_process';
+import { afterEach, expect, it } from 'vitest';
+import { writeUdpFrame } from '../src/dataplane/frames.ts';
+import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
+import { possibleCpuCount } from '../src/native/bpf-map.ts';
+import { wakeupTx } from '../src/native/libc.ts';
+import { ringMemoryAt, umemBytesAt } from '../src/native/ring-memory.ts';
+import { type ActionCounters, RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
+import { CompletionRing, FillRing, RxRing, TxRing } from '../src/xsk/ring.ts';
+import { XskSocket } from '../src/xsk/socket.ts';
+import { Umem } from '../src/xsk/umem.ts';
+import { describeKernel, waitFor } from './kernel.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const FRAME_SIZE = 2048;
+const FRAMES = 512;
+const RING = 256;
+const FRAME_LENGTH = 128;
+/** Copy-mode TX sends at most 32 descriptors per wakeup (the kernel's TX_BATCH_SIZE). */
+const TX_BATCH = 32;
+const STEERED_PORT = 4242;
+const OTHER_PORT = 5353;
+const UDP_DESTINATION_PORT_OFFSET = 14 + 20 + 2;
+
+/**
+ * A bare AF_XDP socket driven from the test itself, in copy mode and without
+ * any libxdp program: on the app end it receives only what Ringside's program
+ * redirects to it; on the peer end it sends frames to a chosen UDP port on a
+ * chosen queue. Kept apart from the engine, so these tests judge the XDP
+ * programs and nothing else.
+ */
+class TestSocket {
+  private received = 0;
+  readonly receivedPorts = new Set<number>();
+
+  private constructor(
+    private readonly umem: Umem,
+    readonly socket: XskSocket,
+    private readonly rings: { fill: FillRing; rx: RxRing | null; tx: TxRing | null; completion: CompletionRing },
+    private readonly bytes: Uint8Array,
+  ) {}
+
+  static open(namespacePath: string, ifname: string, queueId: number, role: 'receiver' | 'sender'): TestSocket {
+    const umem = Umem.create(
+      {
+        frameCount: FRAMES,
+        frameSize: FRAME_SIZE,
+        headroom: 0,
+        fillSize: RING,
+        completionSize: RING,
+        unaligned: false,
+      },
+      namespacePath,
+    );
+    try {
+      const socket = XskSocket.create(
+        umem,
+        {
+          ifname,
+          queueId,
+          rxSize: role === 'receiver' ? RING : 0,
+          txSize: role === 'sender' ? RING : 0,
+          xdpMode: 'drv',
+          copy: true,
+          zeroCopy: false,
+          needWakeup: false,
+          batchSize: TX_BATCH,
+        },
+        { namespacePath, inhibitProgramLoad: true },
+      );
+      const cache = () => new Uint32Array(2);
+      const rx = socket.rxLayout;
+      const tx = socket.txLayout;
+      const test = new TestSocket(
+        umem,
+        socket,
+        {
+          fill: new FillRing(ringMemoryAt(umem.fillLayout, 'address', cache())),
+          completion: new CompletionRing(ringMemoryAt(umem.completionLayout, 'address', cache())),
+          rx: rx ? new RxRing(ringMemoryAt(rx, 'descriptor', cache())) : null,
+          tx: tx ? new TxRing(ringMemoryAt(tx, 'descriptor', cache())) : null,
+        },
+        umemBytesAt(umem.address, umem.length),
+      );
+      if (role === 'receiver') test.giveToFill(0, RING);
+      return test;
+    } catch (error) {
+      umem.destroy();
+      throw error;
+    }
+  }
+
+  get fd(): number {
+    return this.socket.fd;
+  }
+
+  private giveToFill(firstFrame: number, count: number): void {
+    const { fill } = this.rings;
+    if (fill.reserve(count) !== count) throw new Error('FILL has no room');
+    for (let i = 0; i < count; i++) fill.setAddress(fill.claimIndex + i, (firstFrame + i) * FRAME_SIZE);
+    fill.submit(count);
+  }
+
+  /** Frames received so far; each one goes back to FILL, and its UDP destination port is noted. */
+  receivedFrames(): number {
+    const { rx, fill } = this.rings;
+    if (!rx) return 0;
+    const count = rx.peek(RING);
+    if (count === 0) return this.received;
+    if (fill.reserve(count) !== count) throw new Error('FILL has no room for recycled frames');
+    for (let i = 0; i < count; i++) {
+      const at = rx.dataAddress(rx.claimIndex + i);
+      this.receivedPorts.add(
+        ((this.bytes[at + UDP_DESTINATION_PORT_OFFSET] ?? 0) << 8) |
+          (this.bytes[at + UDP_DESTINATION_PORT_OFFSET + 1] ?? 0),
+      );
+      fill.setAddress(fill.claimIndex + i, rx.baseAddress(rx.claimIndex + i));
+    }
+    rx.release(count);
+    fill.submit(count);
+    this.received += count;
+    return this.received;
+  }
+
+  /** Sends `count` frames from the peer to the app's UDP `port`, and waits until the kernel completed them all. */
+  async send(count: number, port: number): Promise<void> {
+    const { tx, completion } = this.rings;
+    if (!tx) throw new Error('not a sender');
+    for (let frame = 0; frame < TX_BATCH; frame++) {
+      writeUdpFrame(this.bytes, frame * FRAME_SIZE, {
+        destinationMac: APP_MAC,
+        sourceMac: PEER_MAC,
+        sourceIp: PEER_IP,
+        destinationIp: APP_IP,
+        sourcePort: 9000,
+        destinationPort: port,
+        length: FRAME_LENGTH,
+      });
+    }
+    for (let sent = 0; sent < count; ) {
+      const batch = Math.min(TX_BATCH, count - sent);
+      if (tx.reserve(batch) !== batch) throw new Error('TX has no room');
+      for (let i = 0; i < batch; i++) tx.setDescriptor(tx.claimIndex + i, i * FRAME_SIZE, FRAME_LENGTH);
+      tx.submit(batch);
+      wakeupTx(this.fd);
+      let completed = 0;
+      const deadline = Date.now() + 5000;
+      while (completed < batch) {
+        const ready = completion.peek(batch - completed);
+        completion.release(ready);
+        completed += ready;
+        if (ready === 0) {
+          if (Date.now() > deadline) throw new Error(`only ${completed} of ${batch} frames completed`);
+          wakeupTx(this.fd);
+          await sleep(1);
+        }
+      }
+      sent += batch;
+    }
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+    this.umem.destroy();
+  }
+}
+
+/** The stack's count of UDP datagrams to a port nobody listens on: frames that reached it. */
+function udpNoPorts(namespace: string): number {
+  const snmp = execFileSync('ip', ['netns', 'exec', namespace, 'cat', '/proc/net/snmp'], { encoding: 'utf8' });
+  const [names, values] = snmp.split('\n').filter((line) => line.startsWith('Udp:'));
+  const field = names?.split(/\s+/).indexOf('NoPorts') ?? -1;
+  return Number(values?.split(/\s+/)[field]);
+}
+
+/** A counter of `ethtool -S` on the app end (veth keeps per-queue XDP counters). */
+function vethStatistic(lab: Lab, name: string): number {
+  const text = execFileSync('ip', ['netns', 'exec', lab.appNamespace, 'ethtool', '-S', lab.appIfname], {
+    encoding: 'utf8',
+  });
+  const match = new RegExp(`^\\s*${name}: (\\d+)$`, 'm').exec(text);
+  if (!match) throw new Error(`ethtool -S ${lab.appIfname} has no ${name}`);
+  return Number(match[1]);
+}
+
+function attachedProgram(lab: Lab): { mode?: number; prog?: { id?: number } } | undefined {
+  const [link] = JSON.parse(
+    execFileSync('ip', ['-n', lab.appNamespace, '-j', 'link', 'show', lab.appIfname], { encoding: 'utf8' }),
+  ) as { xdp?: { mode?: number; prog?: { id?: number } } }[];
+  return link?.xdp;
+}
+
+const NONE: ActionCounters = { redirected: 0, passed: 0, dropped: 0, noSocket: 0, wrongQueue: 0 };
+
+describeKernel("Ringside's XDP programs, attached and driven by the agent", () => {
+  let lab: Lab | null = null;
+  let program: RingsideProgram | null = null;
+  let sockets: TestSocket[] = [];
+
+  /**
+   * A lab whose two ends know each other's MAC for good: no ARP crosses the
+   * program, so its counters hold only the frames a test sends (and pings).
+   */
+  function labWith(queues: number): Lab {
+    lab = Lab.create(queues);
+    const neighbour = (namespace: string, ip: readonly number[], mac: readonly number[], dev: string) =>
+      execFileSync('ip', [
+        '-n',
+        namespace,
+        'neigh',
+        'replace',
+        ip.join('.'),
+        'lladdr',
+        mac.map((b) => b.toString(16).padStart(2, '0')).join(':'),
+        'dev',
+        dev,
+        'nud',
+        'permanent',
+      ]);
+    neighbour(lab.appNamespace, PEER_IP, PEER_MAC, lab.appIfname);
+    neighbour(lab.peerNamespace, APP_IP, APP_MAC, lab.peerIfname);
+    return lab;
+  }
+
+  function open(side: 'app' | 'peer', queueId: number): TestSocket {
+    if (!lab) throw new Error('no lab');
+    const socket =
+      side === 'app'
+        ? TestSocket.open(lab.appNamespacePath, lab.appIfname, queueId, 'receiver')
+        : TestSocket.open(lab.peerNamespacePath, lab.peerIfname, queueId, 'sender');
+    sockets.push(socket);
+    return socket;
+  }
+
+  /** Waits until the program has counted `frames` frames in all (its outcomes add up to the frames seen). */
+  async function seen(frames: number): Promise<ActionCounters> {
+    const total = () => {
+      const c = program?.counters() ?? NONE;
+      return c.redirected + c.wrongQueue + c.passed + c.dropped;
+    };
+    await waitFor(() => total() >= frames, 5000, `the program to count ${frames} frames`);
+    await sleep(50);
+    return program?.counters() ?? NONE;
+  }
+
+  afterEach(() => {
+    for (const socket of sockets) socket.destroy();
+    sockets = [];
+    program?.detach();
+    program = null;
+    lab?.destroy();
+    lab = null;
+  });
+
+  it('by-queue redirects queue 0 to the socket at index 0, and counts each frame', async () => {
+    const lab = labWith(1);
+    program = RingsideProgram.attach('by-queue', lab.appIfname, 'drv', lab.appNamespacePath);
+    const receiver = open('app', 0);
+    const sender = open('peer', 0);
+    program.setSocket(0, receiver.fd);
+
+    await sender.send(200, STEERED_PORT);
+    await waitFor(() => receiver.receivedFrames() >= 200, 5000, '200 frames at the socket');
+    expect(await seen(200)).toEqual({ ...NONE, redirected: 200 });
+    expect(receiver.receivedFrames()).toBe(200);
+  });
+
+  it('by-queue passes frames to the stack while index 0 is empty, and counts them as no socket', async () => {
+    const lab = labWith(1);
+    program = RingsideProgram.attach('by-queue', lab.appIfname, 'drv', lab.appNamespacePath);
+    const receiver = open('app', 0);
+    const sender = open('peer', 0);
+    program.setSocket(0, receiver.fd);
+    await sender.send(100, STEERED_PORT);
+    await waitFor(() => receiver.receivedFrames() >= 100, 5000, '100 frames at the socket');
+
+    program.clearIndex(0);
+    const stackBefore = udpNoPorts(lab.appNamespace);
+    await sender.send(150, STEERED_PORT);
+    expect(await seen(250)).toEqual({ ...NONE, redirected: 100, passed: 150, noSocket: 150 });
+    // Passed really means the stack got them: nobody listens on the port, so each one is a NoPorts.
+    expect(udpNoPorts(lab.appNamespace) - stackBefore).toBe(150);
+    expect(receiver.receivedFrames()).toBe(100);
+  });
+
+  it("steer-by-port sends the routed port's frames to its socket, passes the rest, and ping still works", async () => {
+    const lab = labWith(1);
+    program = RingsideProgram.attach('steer-by-port', lab.appIfname, 'drv', lab.appNamespacePath);
+    const receiver = open('app', 0);
+    const sender = open('peer', 0);
+    program.setSocket(0, receiver.fd);
+    program.routePort(STEERED_PORT, 0);
+
+    const stackBefore = udpNoPorts(lab.appNamespace);
+    await sender.send(150, STEERED_PORT);
+    await sender.send(100, OTHER_PORT);
+    await waitFor(() => receiver.receivedFrames() >= 150, 5000, '150 frames at the socket');
+    expect(await seen(250)).toEqual({ ...NONE, redirected: 150, passed: 100 });
+    expect(receiver.receivedFrames()).toBe(150);
+    expect([...receiver.receivedPorts]).toEqual([STEERED_PORT]);
+    expect(udpNoPorts(lab.appNamespace) - stackBefore).toBe(100);
+
+    // ICMP is not UDP: the echo replies cross the program back to the stack.
+    execFileSync(
+      'ip',
+      ['netns', 'exec', lab.appNamespace, 'ping', '-c', '3', '-i', '0.2', '-W', '2', PEER_IP.join('.')],
+      {
+        stdio: 'pipe',
+      },
+    );
+    expect(program.counters().passed).toBeGreaterThanOrEqual(103);
+
+    // Unrouted, the port's frames go to the stack too.
+    program.unroutePort(STEERED_PORT);
+    await sender.send(50, STEERED_PORT);
+    await waitFor(() => (program?.counters().passed ?? 0) >= 153, 5000, 'the unrouted port to pass');
+    expect(program.counters().redirected).toBe(150);
+    expect(receiver.receivedFrames()).toBe(150);
+  });
+
+  it('steer-by-port drops a port routed to an empty index and counts it as no socket', async () => {
+    const lab = labWith(1);
+    program = RingsideProgram.attach('steer-by-port', lab.appIfname, 'drv', lab.appNamespacePath);
+    const sender = open('peer', 0);
+    program.routePort(STEERED_PORT, 5);
+
+    const stackBefore = udpNoPorts(lab.appNamespace);
+    await sender.send(120, STEERED_PORT);
+    expect(await seen(120)).toEqual({ ...NONE, dropped: 120, noSocket: 120 });
+    expect(udpNoPorts(lab.appNamespace) - stackBefore).toBe(0);
+  });
+
+  it('a socket of queue 1 at the index of queue 0 receives nothing: the kernel refuses every frame (wrong queue)', async () => {
+    const lab = labWith(2);
+    program = RingsideProgram.attach('by-queue', lab.appIfname, 'drv', lab.appNamespacePath);
+    const receiver = open('app', 1);
+    const sender0 = open('peer', 0);
+    program.setSocket(0, receiver.fd);
+    const stackBefore = udpNoPorts(lab.appNamespace);
+
+    await sender0.send(100, STEERED_PORT);
+    expect(await seen(100)).toEqual({ ...NONE, wrongQueue: 100 });
+    await sleep(200);
+    expect(receiver.receivedFrames()).toBe(0);
+    // The veth driver counts the refused redirect as a drop of queue 0; the socket's own statistics stay silent.
+    expect(vethStatistic(lab, 'rx_queue_0_drops')).toBe(100);
+    expect(vethStatistic(lab, 'rx_queue_0_xdp_redirect')).toBe(0);
+    expect(receiver.socket.statistics().rxDropped).toBe(0);
+    expect(udpNoPorts(lab.appNamespace) - stackBefore).toBe(0);
+
+    // The same socket at its own queue's index receives that queue's frames: only the queue was wrong.
+    const sender1 = open('peer', 1);
+    program.setSocket(1, receiver.fd);
+    await sender1.send(100, STEERED_PORT);
+    await waitFor(() => receiver.receivedFrames() >= 100, 5000, '100 frames on queue 1');
+    expect(program.counters()).toEqual({ ...NONE, wrongQueue: 100, redirected: 100 });
+  });
+
+  it('round-robin takes turns over the count the agent sets, dropping the turns of an empty index', async () => {
+    const lab = labWith(1);
+    program = RingsideProgram.attach('round-robin', lab.appIfname, 'drv', lab.appNamespacePath);
+    const receiver = open('app', 0);
+    const sender = open('peer', 0);
+    program.setSocket(0, receiver.fd);
+
+    // No count yet: the program steers nothing.
+    await sender.send(40, STEERED_PORT);
+    expect(await seen(40)).toEqual({ ...NONE, passed: 40 });
+
+    program.setSocketCount(2);
+    await sender.send(400, STEERED_PORT);
+    const counters = await seen(440);
+    expect(counters.redirected + counters.noSocket).toBe(400);
+    expect(counters.dropped).toBe(counters.noSocket);
+    // Each CPU keeps its own turn, so each CPU's share is off by at most one frame.
+    expect(Math.abs(counters.redirected - counters.noSocket)).toBeLessThanOrEqual(possibleCpuCount());
+    await waitFor(() => receiver.receivedFrames() >= counters.redirected, 5000, 'the redirected frames');
+    expect(receiver.receivedFrames()).toBe(counters.redirected);
+
+    expect(() => program?.setSocketCount(65)).toThrow(RangeError);
+  });
+
+  it('refuses what cannot work, saying what to do', () => {
+    const lab = labWith(1);
+    program = RingsideProgram.attach('by-queue', lab.appIfname, 'drv', lab.appNamespacePath);
+    const second = () => RingsideProgram.attach('steer-by-port', lab.appIfname, 'skb', lab.appNamespacePath);
+    expect(second).toThrow(RingsideProgramError);
+    expect(second).toThrow(/already has an XDP program \(ringside_by_queue, id \d+, drv mode\).*xdp off/);
+    expect(() => RingsideProgram.attach('by-queue', 'rs-absent', 'drv', lab.appNamespacePath)).toThrow(
+      /does not exist/,
+    );
+    expect(() => program?.setSocket(64, 0)).toThrow(/0 to 63/);
+    expect(() => program?.setSocket(0, 0)).toThrow(RingsideProgramError);
+    expect(() => program?.routePort(STEERED_PORT, 0)).toThrow(/only the steer-by-port program/);
+    expect(() => program?.setSocketCount(1)).toThrow(/only the round-robin program/);
+
+    // The refused attach kept no fd to the first program: detached, the kernel frees it.
+    const id = program.id;
+    program.detach();
+    expect(() => execFileSync('bpftool', ['prog', 'show', 'id', String(id)], { stdio: 'pipe' })).toThrow();
+  });
+
+  it('detach leaves no program on the interface, and may be called again', () => {
+    const lab = labWith(1);
+    program = RingsideProgram.attach('steer-by-port', lab.appIfname, 'drv', lab.appNamespacePath);
+    // mode 1 is XDP_ATTACHED_DRV: the program runs in the veth driver, not in generic (skb) mode.
+    expect(attachedProgram(lab)).toMatchObject({ mode: 1, prog: { id: program.id } });
+    const shown = JSON.parse(
+      execFileSync('bpftool', ['-j', 'map', 'show', 'id', String(program.xskmap.id)], { encoding: 'utf8' }),
+    ) as { type: string; max_entries: number };
+    expect(shown).toMatchObject({ type: 'xskmap', max_entries: program.xskmap.maxEntries });
+
+    program.detach();
+    program.detach();
+    expect(attachedProgram(lab)).toBeUndefined();
+    // Closed too: with no fd and no link left, the kernel freed the program and its maps.
+    const id = program.id;
+    expect(() => execFileSync('bpftool', ['prog', 'show', 'id', String(id)], { stdio: 'pipe' })).toThrow();
+    expect(() => program?.counters()).toThrow(/detached/);
+  });
+});
