@@ -53,8 +53,9 @@ class TestSocket {
       },
       namespacePath,
     );
+    let socket: XskSocket | null = null;
     try {
-      const socket = XskSocket.create(
+      socket = XskSocket.create(
         umem,
         {
           ifname,
@@ -86,6 +87,7 @@ class TestSocket {
       if (role === 'receiver') test.giveToFill(0, RING);
       return test;
     } catch (error) {
+      socket?.destroy();
       umem.destroy();
       throw error;
     }
@@ -244,13 +246,21 @@ describeKernel("Ringside's XDP programs, attached and driven by the agent", () =
     return program?.counters() ?? NONE;
   }
 
+  /** Every step runs even when one before it throws: sockets, then the program, then the namespaces. */
   afterEach(() => {
-    for (const socket of sockets) socket.destroy();
+    const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
     sockets = [];
-    program?.detach();
+    const failures: unknown[] = [];
+    for (const step of steps) {
+      try {
+        step();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
     program = null;
-    lab?.destroy();
     lab = null;
+    if (failures.length > 0) throw failures[0];
   });
 
   it('by-queue redirects queue 0 to the socket at index 0, and counts each frame', async () => {

@@ -52,7 +52,7 @@ const KERNEL_MODE_FLAGS: Record<XdpAttachMode, number> = { drv: XDP_FLAGS_DRV_MO
 const ATTACH_OPTS_SIZE = 16;
 const ATTACH_OPTS_OLD_PROG_FD = 8;
 
-/** An opened xdp_program; null once closed. */
+/** An opened xdp_program; its handle must not be used once closed. */
 export interface NativeXdpProgram {
   handle: unknown;
 }

@@ -107,7 +107,7 @@ function refuseOccupied(ifname: string, ifindex: number): void {
 function attachHint(ifname: string, mode: XdpAttachMode): (code: string) => string | undefined {
   return (code) => {
     if (code === 'EEXIST' || code === 'EBUSY') {
-      return `${ifname} already has an XDP program that libxdp cannot share (no dispatcher on this kernel): ${detachFirst(ifname)}`;
+      return `${ifname} already has an XDP program that libxdp could not add ours beside: ${detachFirst(ifname)}`;
     }
     if (code === 'EOPNOTSUPP' && mode === 'drv') return `${ifname}'s driver has no native XDP: attach in skb mode`;
     if (code === 'EPERM') return 'loading BPF programs needs root (CAP_BPF and CAP_NET_ADMIN)';
