@@ -1,6 +1,9 @@
 import { hostname, release } from 'node:os';
 import {
+  chunkOf,
   type EventMessage,
+  FRAME_OWNERS,
+  type FrameBytesMessage,
   type HelloMessage,
   type InterfaceInfo,
   PROTOCOL_VERSION,
@@ -44,7 +47,15 @@ export interface AgentOptions {
 const FACTS_TTL_MS = 2000;
 
 /** Beyond protocol 1.0's messages: binary snapshots with owner deltas, inspection, Prometheus metrics. */
-const CAPABILITIES = ['binary-snapshots', 'inspect-socket', 'metrics', 'kernel-checks'] as const;
+const CAPABILITIES = [
+  'binary-snapshots',
+  'inspect-socket',
+  'metrics',
+  'kernel-checks',
+  'shared-umem',
+  'xdp-programs',
+  'read-frame',
+] as const;
 
 export const DEFAULT_UMEM: UmemConfig = {
   frameCount: 4096,
@@ -159,6 +170,7 @@ export class Agent implements AgentFacade {
     const sampler = new Sampler(
       () => this.engine?.list() ?? [],
       () => this.traffic,
+      () => (this.engine?.interfaces() ?? []).flatMap((steering) => steering.counters() ?? []),
     );
     const tick = () => {
       if (!this.server) return;
@@ -193,17 +205,24 @@ export class Agent implements AgentFacade {
   state(): StateMessage {
     const sockets = this.engine?.list() ?? [];
     const { interfaces, programs } = this.hostFacts();
+    const steering = new Map((this.engine?.interfaces() ?? []).map((entry) => [entry.ifname, entry]));
     return {
       type: 'state',
-      umems: sockets.map((managed) => ({ id: `${managed.id}-umem`, config: managed.umem.config })),
+      umems: (this.engine?.umems() ?? []).map((group) => ({
+        id: group.id,
+        config: group.config,
+        socketIds: group.socketIds,
+        pairs: group.describePairs(),
+      })),
       sockets: sockets.map((managed) => ({
         id: managed.id,
-        umemId: `${managed.id}-umem`,
+        umemId: managed.group.id,
         config: managed.socket.config,
         workload: managed.workload,
         request: this.engine?.request(managed.id) as SocketRequest,
         pausedStages: managed.pausedStages(),
         zeroCopyActive: managed.socket.zeroCopyActive,
+        xskmapIndex: steering.get(managed.socket.config.ifname)?.indexOf(managed.id) ?? null,
       })),
       traffic: this.traffic?.info() ?? null,
       lab: this.lab?.info() ?? null,
@@ -232,25 +251,66 @@ export class Agent implements AgentFacade {
     };
   }
 
+  /**
+   * The program on each interface, as the kernel lists it. The XSKMAP's
+   * values cannot be read back, so its entries are where Ringside put its
+   * sockets (libxdp's program: each at its queue id).
+   */
   private xdpPrograms(interfaces: InterfaceInfo[]): XdpProgramInfo[] {
     const sockets = this.engine?.list() ?? [];
+    const steering = new Map((this.engine?.interfaces() ?? []).map((entry) => [entry.ifname, entry]));
     return interfaces.flatMap((device) => {
       const attached = device.attachedXdp;
       const program = attached ? describeXdpProgram(attached.programId) : null;
       if (!attached || !program) return [];
-      const entries = sockets
-        .filter((managed) => managed.socket.config.ifname === device.name && managed.socket.config.rxSize > 0)
-        .map((managed) => ({ index: managed.socket.config.queueId, socketId: managed.id }));
+      const ours = steering.get(device.name);
+      const isOurs = ours !== undefined && ours.programId === program.id;
+      const entries =
+        isOurs && ours.ownsProgram
+          ? ours.entries()
+          : sockets
+              .filter((managed) => managed.socket.config.ifname === device.name && managed.socket.config.rxSize > 0)
+              .map((managed) => ({ index: managed.socket.config.queueId, socketId: managed.id }));
+      const libxdps = ours !== undefined && !ours.ownsProgram;
       return [
         {
           ifname: device.name,
           mode: attached.mode,
           programId: program.id,
           name: program.name,
+          kind: isOurs ? ours.kind : libxdps ? 'libxdp-default' : 'other',
+          ports: isOurs ? ours.ports : [],
           xskmap: program.xskmap ? { ...program.xskmap, entries } : null,
         },
       ];
     });
+  }
+
+  /** One frame of a socket's UMEM: its bytes and owner, for the packet inspector. */
+  readFrame(socketId: string, frame: number, requestId: string): FrameBytesMessage {
+    if (!this.engine?.has(socketId)) throw new CommandError('not-found', `there is no socket ${socketId}`);
+    const managed = this.engine.get(socketId);
+    const { frameCount, frameSize } = managed.umem.config;
+    if (frame >= frameCount) {
+      throw new CommandError('bad-request', `frame must be from 0 to ${frameCount - 1} (the UMEM has ${frameCount})`);
+    }
+    const detail = managed.observeInDetail();
+    const address = frame * frameSize;
+    const owner = FRAME_OWNERS[detail.ledger.owners[frame] as number] ?? 'free';
+    const lengthIn = (entries: { addresses: number[]; lengths: number[] } | null) => {
+      const at = entries?.addresses.findIndex((data) => chunkOf(data, frameSize) === frame) ?? -1;
+      return at >= 0 ? (entries?.lengths[at] ?? null) : null;
+    };
+    return {
+      type: 'frameBytes',
+      requestId,
+      socketId,
+      frame,
+      address,
+      owner,
+      length: lengthIn(detail.entries.rx) ?? lengthIn(detail.entries.tx),
+      bytes: Buffer.from(managed.umem.frameBytes(frame)).toString('base64'),
+    };
   }
 
   /**
@@ -354,6 +414,20 @@ export class Agent implements AgentFacade {
       case 'injectInvalidTx':
         engine.injectInvalidTx(command.socketId);
         announce('socket-error', `${command.socketId}: a TX descriptor outside the UMEM was submitted`, false);
+        return;
+      case 'feedSameFrame':
+        engine.feedSameFrame(command.socketId, command.deliberately);
+        announce(
+          'same-frame-fed',
+          `${command.socketId}: one frame put in FILL and TX at once, deliberately; watch the ledger's violations and the frame's bytes`,
+          false,
+        );
+        return;
+      case 'setXdpProgram':
+        this.facts = null;
+        engine.setXdpProgram(command.ifname, command.program, command.ports ?? []);
+        this.facts = null;
+        announce('xdp-program-set', `${command.ifname}: ${command.program} program loaded`);
         return;
     }
   }

@@ -1,4 +1,4 @@
-import { FRAME_OWNERS } from '@ringside/shared';
+import { FRAME_OWNERS, PROTOCOL_VERSION } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from './agent-process.ts';
 import { describeKernel } from './kernel.ts';
@@ -20,7 +20,7 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
   it('greets, describes its state, and streams snapshots of all four rings', async () => {
     const client = await TestClient.connect(agent.controlUrl);
     const hello = await client.next('hello');
-    expect(hello).toMatchObject({ role: 'control', mode: 'lab', protocol: { major: 1 } });
+    expect(hello).toMatchObject({ role: 'control', mode: 'lab', protocol: { major: PROTOCOL_VERSION.major } });
     expect(hello.host.interfaces).toMatchObject([{ name: 'rs-app', driver: 'veth', rxQueues: 4 }]);
     expect(hello.capabilities).toContain('binary-snapshots');
     const state = await client.next('state');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PROTOCOL_VERSION } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningAgent, startAgent, testTokenFile } from './agent-process.ts';
@@ -62,7 +63,7 @@ describeKernel('the server as a security and resource boundary', () => {
     await new Promise((resolve) => socket.once('open', resolve));
     const messages: string[] = [];
     socket.on('message', (data) => messages.push(data.toString()));
-    socket.send(JSON.stringify({ type: 'hello', protocol: { major: 2, minor: 0 } }));
+    socket.send(JSON.stringify({ type: 'hello', protocol: { major: PROTOCOL_VERSION.major + 1, minor: 0 } }));
     const code = await new Promise<number>((resolve) => socket.once('close', (closeCode) => resolve(closeCode)));
     expect(code).toBe(1008);
     expect(JSON.parse(messages[0] ?? '{}')).toMatchObject({ type: 'error', code: 'unsupported-version' });

@@ -38,7 +38,17 @@ const stats = {
   rxFillRingEmptyDescs: 4,
   txRingEmptyDescs: 5,
 };
-const counts = { free: 1, fill: 2, 'kernel-rx': 3, rx: 4, app: 5, tx: 6, 'kernel-tx': 7, completion: 8 };
+const counts = {
+  free: 1,
+  fill: 2,
+  'kernel-rx': 3,
+  rx: 4,
+  app: 5,
+  tx: 6,
+  'kernel-tx': 7,
+  completion: 8,
+  'other-socket': 9,
+};
 
 const serverMessages: ServerMessage[] = [
   {
@@ -51,7 +61,14 @@ const serverMessages: ServerMessage[] = [
   },
   {
     type: 'state',
-    umems: [{ id: 'xsk0-umem', config: umem }],
+    umems: [
+      {
+        id: 'xsk0-umem',
+        config: umem,
+        socketIds: ['xsk0'],
+        pairs: [{ ifname: 'rs-app', queueId: 0, socketIds: ['xsk0'] }],
+      },
+    ],
     sockets: [
       {
         id: 'xsk0',
@@ -61,9 +78,17 @@ const serverMessages: ServerMessage[] = [
         request,
         pausedStages: ['rxDrain'],
         zeroCopyActive: false,
+        xskmapIndex: 0,
       },
     ],
-    traffic: { ifname: 'rs-peer', paused: false, ratePps: 10000, frameSize: 128 },
+    traffic: {
+      ifname: 'rs-peer',
+      paused: false,
+      ratePps: 10000,
+      frameSize: 128,
+      queueIds: [0, 1],
+      destinationPorts: [9000],
+    },
     lab: {
       appNamespace: 'ringside-1-0-app',
       peerNamespace: 'ringside-1-0-peer',
@@ -97,7 +122,9 @@ const serverMessages: ServerMessage[] = [
         ifname: 'rs-app',
         mode: 'drv',
         programId: 7,
-        name: 'xsk_def_prog',
+        name: 'ringside_by_queue',
+        kind: 'by-queue',
+        ports: [],
         xskmap: { id: 9, name: 'xsks_map', maxEntries: 1, entries: [{ index: 0, socketId: 'xsk0' }] },
       },
     ],
@@ -138,6 +165,7 @@ const serverMessages: ServerMessage[] = [
       },
     ],
     traffic: { sentFrames: 99, pps: 10 },
+    programs: [{ ifname: 'rs-app', redirected: 90, passed: 9, dropped: 0, noSocket: 9, wrongQueue: 1 }],
   },
   { type: 'event', at: 1, kind: 'socket-restored', message: 'restored', socketId: 'xsk0' },
   { type: 'ack', requestId: 'r1' },
@@ -157,6 +185,16 @@ const serverMessages: ServerMessage[] = [
     consistent: true,
   },
   {
+    type: 'frameBytes',
+    requestId: 'r3',
+    socketId: 'xsk0',
+    frame: 2,
+    address: 4096,
+    owner: 'rx',
+    length: 60,
+    bytes: 'AAECAw==',
+  },
+  {
     type: 'error',
     requestId: null,
     code: 'bad-request',
@@ -167,7 +205,7 @@ const serverMessages: ServerMessage[] = [
 
 const clientMessages: ClientMessage[] = [
   { type: 'hello', protocol: PROTOCOL_VERSION },
-  { type: 'setTraffic', requestId: 'a', paused: true, ratePps: 5 },
+  { type: 'setTraffic', requestId: 'a', paused: true, ratePps: 5, queueIds: [0, 1], destinationPorts: [9000, 9001] },
   { type: 'setSnapshotRate', requestId: 'b', perSecond: 60 },
   { type: 'resync', requestId: 'c' },
   {
@@ -185,6 +223,15 @@ const clientMessages: ClientMessage[] = [
   { type: 'injectInvalidTx', requestId: 'k', socketId: 'xsk0' },
   { type: 'inspectSocket', requestId: 'l', socketId: 'xsk0' },
   { type: 'subscribe', requestId: 'm', detailOf: 'xsk0' },
+  { type: 'feedSameFrame', requestId: 'n', socketId: 'xsk0', deliberately: true },
+  {
+    type: 'setXdpProgram',
+    requestId: 'o',
+    ifname: 'rs-app',
+    program: 'steer-by-port',
+    ports: [{ port: 9000, index: 1 }],
+  },
+  { type: 'readFrame', requestId: 'p', socketId: 'xsk0', frame: 7 },
 ];
 
 describe('every protocol message survives the wire', () => {

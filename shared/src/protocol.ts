@@ -11,7 +11,7 @@ import { RingState } from './rings.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-export const PROTOCOL_VERSION = { major: 1, minor: 0 } as const;
+export const PROTOCOL_VERSION = { major: 2, minor: 0 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -51,7 +51,13 @@ export type SocketConfig = z.infer<typeof SocketConfig>;
 export const Workload = z.enum(['rxdrop', 'txonly', 'l2fwd']);
 export type Workload = z.infer<typeof Workload>;
 
-export const UmemInfo = z.object({ id: z.string(), config: UmemConfig });
+export const UmemInfo = z.object({
+  id: z.string(),
+  config: UmemConfig,
+  socketIds: z.array(z.string()),
+  /** One FILL/COMPLETION pair per (netdev, queue) the UMEM is bound to, and the sockets it serves. */
+  pairs: z.array(z.object({ ifname: z.string(), queueId: u32, socketIds: z.array(z.string()) })),
+});
 export type UmemInfo = z.infer<typeof UmemInfo>;
 
 /** The pipeline's stages, each of which a user may pause, resume and step. */
@@ -63,12 +69,34 @@ export const TxTraffic = z.object({
   frameLength: z.number().int().min(60).max(65535),
 });
 
+/** The XDP programs Ringside loads on an interface; `libxdp-default` is the one libxdp itself loads. */
+export const XdpProgramKind = z.enum(['by-queue', 'round-robin', 'steer-by-port', 'libxdp-default']);
+export type XdpProgramKind = z.infer<typeof XdpProgramKind>;
+
+/** XSKMAP indices Ringside's programs have (bpf/ringside.h). */
+export const XSKMAP_ENTRIES = 64;
+const xskmapIndex = z
+  .number()
+  .int()
+  .min(0)
+  .max(XSKMAP_ENTRIES - 1);
+const udpPort = z.number().int().min(1).max(65535);
+
 /** Everything a user sets for one socket: its UMEM, the socket and the work it does. */
 export const SocketRequest = z.object({
   umem: UmemConfig,
   socket: SocketConfig,
   workload: Workload,
   traffic: TxTraffic.optional(),
+  /**
+   * Share this existing UMEM (XDP_SHARED_UMEM) instead of registering a new
+   * one; `umem` must then equal its configuration. On the UMEM's own
+   * (netdev, queue) the sockets share one FILL/COMPLETION pair; on another
+   * the new socket brings its own pair.
+   */
+  umemId: z.string().min(1).max(40).optional(),
+  /** Where Ringside's program finds this socket in the XSKMAP (default: by-queue, the queue id; otherwise the lowest free index). */
+  xskmapIndex: xskmapIndex.optional(),
   /** 'kernel': skip Ringside's checks and let the kernel answer (the old socket is rebuilt if it refuses). */
   checks: z.enum(['ringside', 'kernel']).optional(),
 });
@@ -84,6 +112,10 @@ export const XdpProgramInfo = z.object({
   mode: z.enum(['skb', 'drv', 'hw']),
   programId: count,
   name: z.string(),
+  /** Which of Ringside's programs this is; `other` when someone else attached it. */
+  kind: z.union([XdpProgramKind, z.literal('other')]),
+  /** steer-by-port: UDP destination port → XSKMAP index. */
+  ports: z.array(z.object({ port: udpPort, index: xskmapIndex })),
   xskmap: z
     .object({
       id: count,
@@ -104,6 +136,8 @@ export const SocketInfo = z.object({
   pausedStages: z.array(Stage),
   /** What XDP_OPTIONS reported after bind. */
   zeroCopyActive: z.boolean(),
+  /** The socket's index in its interface's XSKMAP; null when it receives nothing (no RX ring). */
+  xskmapIndex: count.nullable(),
 });
 export type SocketInfo = z.infer<typeof SocketInfo>;
 
@@ -113,6 +147,10 @@ export const TrafficInfo = z.object({
   paused: z.boolean(),
   ratePps: count,
   frameSize: count,
+  /** The peer queues it sends from: on veth a frame sent on queue i arrives on queue i of the other end. */
+  queueIds: z.array(u32),
+  /** UDP destination ports it cycles through, frame by frame. */
+  destinationPorts: z.array(udpPort),
 });
 export type TrafficInfo = z.infer<typeof TrafficInfo>;
 
@@ -134,6 +172,19 @@ export const XdpStatistics = z.object({
   txRingEmptyDescs: count,
 });
 export type XdpStatistics = z.infer<typeof XdpStatistics>;
+
+/** Where an XDP program sent the frames it saw (bpf/ringside.h). */
+export const XdpActionCounters = z.object({
+  ifname: z.string(),
+  redirected: count,
+  passed: count,
+  dropped: count,
+  /** The chosen XSKMAP index held no socket (also counted as passed or dropped). */
+  noSocket: count,
+  /** Redirected to a socket bound to another queue: the kernel refused it and the frame was lost. */
+  wrongQueue: count,
+});
+export type XdpActionCounters = z.infer<typeof XdpActionCounters>;
 
 export const SocketSample = z.object({
   socketId: z.string(),
@@ -212,6 +263,8 @@ export const SnapshotMessage = z.object({
   sampledAt: z.number(),
   sockets: z.array(SocketSample),
   traffic: z.object({ sentFrames: count, pps: rate }).nullable(),
+  /** The action counters of Ringside's XDP program on each interface that has one. */
+  programs: z.array(XdpActionCounters),
 });
 export type SnapshotMessage = z.infer<typeof SnapshotMessage>;
 
@@ -230,6 +283,8 @@ export const EventMessage = z.object({
     'stages-resumed',
     'stepped',
     'socket-error',
+    'xdp-program-set',
+    'same-frame-fed',
   ]),
   socketId: z.string().optional(),
   message: z.string(),
@@ -273,6 +328,22 @@ export const SocketDetailMessage = z.object({
 });
 export type SocketDetailMessage = z.infer<typeof SocketDetailMessage>;
 
+/** One frame's bytes, on request (the packet inspector). */
+export const FrameBytesMessage = z.object({
+  type: z.literal('frameBytes'),
+  requestId,
+  socketId: z.string(),
+  frame: count,
+  /** Where the frame starts in the UMEM. */
+  address: count,
+  owner: FrameOwner,
+  /** Length of the last descriptor seen for this frame in RX or TX, if any ring holds one now. */
+  length: count.nullable(),
+  /** Base64 of the frame's whole chunk. */
+  bytes: z.string(),
+});
+export type FrameBytesMessage = z.infer<typeof FrameBytesMessage>;
+
 export const ErrorCode = z.enum([
   'bad-request',
   'unsupported-version',
@@ -302,6 +373,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   AckMessage,
   LaggingMessage,
   SocketDetailMessage,
+  FrameBytesMessage,
   ErrorMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
@@ -315,6 +387,9 @@ export const SetTraffic = z.object({
   requestId,
   paused: z.boolean().optional(),
   ratePps: z.number().int().min(1).max(10_000_000).optional(),
+  /** Lab queues to send on (the source moves its sockets): shows multi-queue steering and the wrong-queue pitfall. */
+  queueIds: z.array(u32).min(1).max(XSKMAP_ENTRIES).optional(),
+  destinationPorts: z.array(udpPort).min(1).max(16).optional(),
 });
 
 export const SetSnapshotRate = z.object({
@@ -362,6 +437,31 @@ export const SetSocketTraffic = z.object({
 });
 export const InjectInvalidTx = z.object({ type: z.literal('injectInvalidTx'), requestId, socketId });
 /**
+ * Puts one frame in FILL and TX at once, the FAQ's corruption. Without
+ * `deliberately` the agent refuses and says why; with it, the frame goes and
+ * the ledger shows it in two rings while a received frame may overwrite it.
+ */
+export const FeedSameFrame = z.object({
+  type: z.literal('feedSameFrame'),
+  requestId,
+  socketId,
+  deliberately: z.boolean(),
+});
+/** Loads one of Ringside's XDP programs on an interface; its sockets move into the new XSKMAP. */
+export const SetXdpProgram = z.object({
+  type: z.literal('setXdpProgram'),
+  requestId,
+  ifname: z.string().min(1).max(15),
+  program: XdpProgramKind,
+  /** steer-by-port: which XSKMAP index each UDP destination port goes to. */
+  ports: z
+    .array(z.object({ port: udpPort, index: xskmapIndex }))
+    .max(64)
+    .optional(),
+});
+/** Asks for one frame's bytes: only reads, so a view client may ask too. */
+export const ReadFrame = z.object({ type: z.literal('readFrame'), requestId, socketId, frame: count });
+/**
  * Asks for one socket's SocketDetailMessage with the snapshots (every
  * descriptor in its rings), at most DETAIL_PER_SECOND; null stops it. Only
  * reads, so a view client may subscribe too.
@@ -387,6 +487,9 @@ export const ClientMessage = z.discriminatedUnion('type', [
   InjectInvalidTx,
   InspectSocket,
   Subscribe,
+  FeedSameFrame,
+  SetXdpProgram,
+  ReadFrame,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -401,6 +504,8 @@ export const CONTROL_COMMANDS: ReadonlySet<ClientMessage['type']> = new Set([
   'step',
   'setSocketTraffic',
   'injectInvalidTx',
+  'feedSameFrame',
+  'setXdpProgram',
 ]);
 
 // ---------------------------------------------------------------- parsing

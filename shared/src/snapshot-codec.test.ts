@@ -65,7 +65,17 @@ function sample(socketId: string, n: number, rings: SocketSample['rings']): Sock
     },
     rates: { rxPps: 1_234_567.891, rxBps: 9.87e8, txPps: 0, txBps: 0.5 },
     ledger: {
-      counts: { free: 1000, fill: 2048, 'kernel-rx': 64, rx: 512, app: 32, tx: 0, 'kernel-tx': 0, completion: 440 + n },
+      counts: {
+        free: 1000,
+        fill: 2048,
+        'kernel-rx': 64,
+        rx: 512,
+        app: 32,
+        tx: 0,
+        'kernel-tx': 0,
+        completion: 440 + n,
+        'other-socket': 0,
+      },
       consumerLag: { fill: 3, tx: 2 ** 35 },
       violations: [],
       consistent: true,
@@ -90,6 +100,7 @@ function realisticSnapshot(seq: number): SnapshotMessage {
     seq,
     sampledAt: 1_760_000_000_123.25 + seq,
     traffic: { sentFrames: 2 ** 36 + seq, pps: 999_999.5 },
+    programs: [{ ifname: 'rs-app', redirected: 2 ** 40 + seq, passed: 3, dropped: 0, noSocket: 3, wrongQueue: seq }],
     sockets: [
       sample('rxdrop', seq, {
         fill: ring(2048, 1 + seq, seq, true),
@@ -260,23 +271,25 @@ describe('the binary snapshot codec', () => {
     const snapshot: SnapshotMessage = {
       ...realisticSnapshot(6),
       sockets: [realisticSnapshot(6).sockets[1] as SocketSample],
+      programs: [],
     };
-    expect(() => encodeSnapshot(snapshot, new Map([['txonly', new Uint8Array([0, 8])]]), null)).toThrow(
-      /frame 1 has no such owner code 8/,
+    const beyond = FRAME_OWNERS.length;
+    expect(() => encodeSnapshot(snapshot, new Map([['txonly', new Uint8Array([0, beyond])]]), null)).toThrow(
+      new RegExp(`frame 1 has no such owner code ${beyond}`),
     );
     expect(() => encodeSnapshot(snapshot, new Map(), null)).toThrow(/no owners given for socket txonly/);
 
-    // Owners of 3 frames in one run are the frame's last 5 bytes: mode 0, frame count 3, 1 run, length 3, owner 2.
+    // Owners of 3 frames in one run, then no programs: mode 0, frame count 3, 1 run, length 3, owner 2; 0 programs.
     const whole = encodeSnapshot(snapshot, new Map([['txonly', new Uint8Array([2, 2, 2])]]), null);
-    expect(Array.from(whole.subarray(-5))).toEqual([0, 3, 1, 3, 2]);
+    expect(Array.from(whole.subarray(-6))).toEqual([0, 3, 1, 3, 2, 0]);
     const badOwner = whole.slice();
-    badOwner[badOwner.length - 1] = FRAME_OWNERS.length;
-    expect(() => decodeSnapshot(badOwner, null)).toThrow(/run 0 has no such owner code 8/);
+    badOwner[badOwner.length - 2] = beyond;
+    expect(() => decodeSnapshot(badOwner, null)).toThrow(new RegExp(`run 0 has no such owner code ${beyond}`));
     const short = whole.slice();
-    short[short.length - 2] = 2;
+    short[short.length - 3] = 2;
     expect(() => decodeSnapshot(short, null)).toThrow(/runs cover 2 of 3 frames/);
     const long = whole.slice();
-    long[long.length - 2] = 4;
+    long[long.length - 3] = 4;
     expect(() => decodeSnapshot(long, null)).toThrow(/run 0 ends at frame 4, past 3/);
   });
 

@@ -1,5 +1,14 @@
 import { FRAME_OWNERS } from './ledger.ts';
-import { type SnapshotMessage, type SocketSample, Stage, type XdpStatistics } from './protocol.ts';
+import {
+  type SnapshotMessage,
+  type SocketSample,
+  Stage,
+  type XdpActionCounters,
+  type XdpStatistics,
+} from './protocol.ts';
+
+const ACTION_KEYS = ['redirected', 'passed', 'dropped', 'noSocket', 'wrongQueue'] as const;
+
 import { RING_KINDS, type RingState } from './rings.ts';
 
 /**
@@ -25,11 +34,13 @@ import { RING_KINDS, type RingState } from './rings.ts';
  *     owners: u8 0 full / 1 delta, varint frame count, varint run count, runs:
  *       full:  varint length, u8 owner               (the runs cover every frame)
  *       delta: varint skip, varint length, u8 owner  (skip = unchanged frames before the run)
+ *   varint program count, then per program: string ifname, varint x 5 action counters
+ *     (redirected, passed, dropped, noSocket, wrongQueue)
  *
  * Owner and stage codes are indices into FRAME_OWNERS and Stage: reordering
  * either, or changing this layout, needs a new SNAPSHOT_CODEC_VERSION.
  */
-export const SNAPSHOT_CODEC_VERSION = 1;
+export const SNAPSHOT_CODEC_VERSION = 2;
 
 /** Bytes 0xF5 to 0xFF never occur in UTF-8, so a binary snapshot cannot pass for JSON text. */
 export const SNAPSHOT_MAGIC = 0xfb;
@@ -461,6 +472,11 @@ export function encodeSnapshot(
     writeSample(w, sample);
     writeOwners(w, owners.get(sample.socketId) as Uint8Array, bases[i] ?? null, sample.socketId);
   });
+  w.varint(snapshot.programs.length, 'program count');
+  for (const program of snapshot.programs) {
+    w.string(program.ifname);
+    for (const key of ACTION_KEYS) w.varint(program[key], `${program.ifname} ${key}`);
+  }
   return w.finish();
 }
 
@@ -507,6 +523,13 @@ export function decodeSnapshot(
     owners.set(sample.socketId, readOwners(r, base?.get(sample.socketId), isDeltaFrame, sample.socketId));
     sockets.push(sample);
   }
+  const programs: XdpActionCounters[] = [];
+  const programCount = r.count('program', 1);
+  for (let k = 0; k < programCount; k++) {
+    const ifname = r.string('program ifname');
+    const counters = readFields(ACTION_KEYS, (key) => r.varint(`${ifname} ${key}`));
+    programs.push({ ifname, ...counters });
+  }
   r.end();
-  return { snapshot: { type: 'snapshot', seq, sampledAt, sockets, traffic }, owners };
+  return { snapshot: { type: 'snapshot', seq, sampledAt, sockets, traffic, programs }, owners };
 }

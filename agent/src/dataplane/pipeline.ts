@@ -281,7 +281,11 @@ export class FramePipeline {
     if (!tx) return 0;
     if (Atomics.load(control, Control.INJECT_INVALID_TX) > 0) return this.injectInvalid(lane, tx);
     if (Atomics.load(control, Control.FEED_SAME_FRAME) > 0) return this.feedSameFrame(lane, tx);
-    return workload === 'l2fwd' ? this.forwardBacklog(lane, tx) : workload === 'txonly' ? this.sendFromPool(lane, tx) : 0;
+    return workload === 'l2fwd'
+      ? this.forwardBacklog(lane, tx)
+      : workload === 'txonly'
+        ? this.sendFromPool(lane, tx)
+        : 0;
   }
 
   private forwardBacklog(lane: Lane, tx: TxRing): number {
@@ -402,7 +406,12 @@ export class FramePipeline {
     const { ledger, frameSize } = this.s;
     const { fill } = pair;
     const batchSize = pair.lanes[0]?.batchSize ?? 0;
-    const count = Math.min(batchSize, this.free.length, pair.fillTarget - pair.givenToFill, fill.freeEntries(batchSize));
+    const count = Math.min(
+      batchSize,
+      this.free.length,
+      pair.fillTarget - pair.givenToFill,
+      fill.freeEntries(batchSize),
+    );
     if (count <= 0) return 0;
     const given = ledgerByte(AppState.GIVEN_TO_FILL, pair.slot);
     fill.reserve(count);
@@ -454,7 +463,8 @@ export class FramePipeline {
         Atomics.load(lane.control, Control.SEND_REMAINING) !== 0;
       receiving ||= lane.rx !== null && !(lane.paused & Stage.RX_DRAIN);
     }
-    for (const lane of this.lanes) lane.counters[Counter.IDLE_WAITS] = (lane.counters[Counter.IDLE_WAITS] as number) + 1;
+    for (const lane of this.lanes)
+      lane.counters[Counter.IDLE_WAITS] = (lane.counters[Counter.IDLE_WAITS] as number) + 1;
     const wake = Atomics.load(control, UmemControl.WAKE);
     if (sending)
       Atomics.wait(control, UmemControl.WAKE, wake, 1); // tokens accrue by the millisecond

@@ -2,17 +2,20 @@ import {
   describeProblems,
   type InterfaceInfo,
   type Problem,
-  type SocketConfig,
   type SocketRequest,
+  type UmemConfig,
   type UmemLimits,
   validateSocket,
   validateUmem,
+  type XdpProgramKind,
 } from '@ringside/shared';
 import { Control, type StageName } from '../dataplane/control.ts';
 import type { UdpFrameSpec } from '../dataplane/frames.ts';
 import type { Logger } from '../logger.ts';
 import { Umem, XskConfigError } from '../xsk/umem.ts';
 import { ManagedSocket } from './managed-socket.ts';
+import type { UmemGroup } from './umem-group.ts';
+import { InterfaceSteering, type PortRoute } from './xdp-steering.ts';
 
 /** What a user asks for (a UMEM, a socket on it and the work it does) is the protocol's SocketRequest. */
 export type { SocketRequest };
@@ -45,14 +48,23 @@ export interface EngineSetup {
 
 export const DEFAULT_TRAFFIC = { ratePps: 10_000, frameLength: 128 };
 
+/** The (netdev, queue) a socket binds to. */
+const queueOf = (request: SocketRequest) => `${request.socket.ifname}/${request.socket.queueId}`;
+
+const sameUmemConfig = (a: UmemConfig, b: UmemConfig) =>
+  (Object.keys(a) as (keyof UmemConfig)[]).every((key) => a[key] === b[key]);
+
 /**
  * Ringside's sockets: many UMEMs and many sockets, created, reconfigured and
- * destroyed on request. Every request is checked against the running
- * kernel's rules first, so a refusal leaves the running sockets as they were.
+ * destroyed on request. A socket has a UMEM of its own or shares another's
+ * (XDP_SHARED_UMEM). Every request is checked against the running kernel's
+ * rules first, so a refusal leaves the running sockets as they were.
  */
 export class Engine {
   private readonly sockets = new Map<string, ManagedSocket>();
   private readonly requests = new Map<string, SocketRequest>();
+  private readonly groups = new Map<string, UmemGroup>();
+  private readonly steering = new Map<string, InterfaceSteering>();
   private nextId = 0;
 
   constructor(private readonly setup: EngineSetup) {}
@@ -77,6 +89,16 @@ export class Engine {
     return request;
   }
 
+  /** Every UMEM and the sockets on it. */
+  umems(): UmemGroup[] {
+    return [...this.groups.values()];
+  }
+
+  /** The program steering each interface that has had a socket. */
+  interfaces(): InterfaceSteering[] {
+    return [...this.steering.values()];
+  }
+
   /** Problems with a request, as the running kernel would see them. */
   check(request: SocketRequest): Problem[] {
     return [
@@ -85,11 +107,10 @@ export class Engine {
     ];
   }
 
-  async create(request: SocketRequest, id = `xsk${this.nextId++}`): Promise<ManagedSocket> {
+  async create(request: SocketRequest, id = this.freshId()): Promise<ManagedSocket> {
     if (this.sockets.has(id)) throw new ConfigurationError([{ field: 'id', message: `socket ${id} already exists` }]);
     this.refuseIfInvalid(request, null);
     const socket = await this.start(id, request, undefined);
-    this.sockets.set(id, socket);
     this.requests.set(id, request);
     return socket;
   }
@@ -107,30 +128,26 @@ export class Engine {
     const previous = this.request(id);
     this.refuseIfInvalid(next, id);
     const paused = current.pausedStages();
-    const sameQueue = previous.socket.ifname === next.socket.ifname && previous.socket.queueId === next.socket.queueId;
-    if (!sameQueue) {
-      const built = await this.start(id, next, undefined);
+    const sameQueue = queueOf(previous) === queueOf(next);
+    const sharing = next.umemId !== undefined;
+    if (!sameQueue && !sharing) {
+      const built = await this.start(`${id}`, next, undefined, { replacing: current });
       built.pause(paused);
-      this.sockets.set(id, built);
       this.requests.set(id, next);
-      await current.destroy();
       return built;
     }
-    const umem = Umem.create(next.umem, this.setup.namespacePath);
-    // Out of the registry first: nothing may sample a socket while its memory goes away.
-    this.sockets.delete(id);
-    await current.destroy();
+    // Registered before the old socket goes, so the kernel's verdict on the UMEM comes while nothing is lost.
+    const umem = sharing ? undefined : Umem.create(next.umem, this.setup.namespacePath);
+    await this.stop(id);
     try {
       const built = await this.start(id, next, umem);
       built.pause(paused);
-      this.sockets.set(id, built);
       this.requests.set(id, next);
       return built;
     } catch (error) {
-      umem.destroy();
+      umem?.destroy();
       const restored = await this.start(id, previous, undefined);
       restored.pause(paused);
-      this.sockets.set(id, restored);
       this.setup.log.warn(
         { socket: id, err: error },
         'kernel refused a reconfiguration; previous configuration restored',
@@ -140,14 +157,31 @@ export class Engine {
   }
 
   async destroy(id: string): Promise<void> {
-    const socket = this.get(id);
-    this.sockets.delete(id);
+    this.get(id);
+    await this.stop(id);
     this.requests.delete(id);
-    await socket.destroy();
   }
 
   async destroyAll(): Promise<void> {
     for (const id of [...this.sockets.keys()]) await this.destroy(id);
+    for (const steering of this.steering.values()) steering.detach();
+  }
+
+  /**
+   * Loads one of Ringside's XDP programs on an interface (or goes back to
+   * libxdp's); the sockets there move into the new program's XSKMAP.
+   */
+  setXdpProgram(ifname: string, kind: XdpProgramKind, ports: readonly PortRoute[]): void {
+    if (!this.setup.describeInterface(ifname)) {
+      throw new ConfigurationError([{ field: 'ifname', message: `there is no interface ${ifname}` }]);
+    }
+    const steering = this.steeringOf(ifname);
+    const onInterface = [...this.requests]
+      .filter(([, request]) => request.socket.ifname === ifname && request.socket.rxSize > 0)
+      .map(([id]) => id);
+    const problems = steering.checkSwitch(kind, ports, onInterface);
+    if (problems.length > 0) throw new ConfigurationError(problems);
+    steering.switchTo(kind, ports);
   }
 
   pause(id: string, stages: readonly StageName[]): void {
@@ -193,50 +227,181 @@ export class Engine {
     if (socket.socket.config.txSize === 0) {
       throw new ConfigurationError([{ field: 'txSize', message: `socket ${id} has no TX ring` }]);
     }
-    Atomics.add(socket.worker.control, Control.INJECT_INVALID_TX, 1);
+    socket.worker.add(Control.INJECT_INVALID_TX, 1);
   }
 
-  /** `replacing` is the socket being reconfigured: it may keep its own queue. */
+  /**
+   * The FAQ's pitfall: one frame in FILL and TX at once. Refused unless the
+   * user asks for it deliberately, because the kernel may then receive into
+   * a frame that is being sent.
+   */
+  feedSameFrame(id: string, deliberately: boolean): void {
+    const socket = this.get(id);
+    const { txSize, rxSize } = socket.socket.config;
+    if (txSize === 0 || rxSize === 0) {
+      throw new ConfigurationError([
+        { field: txSize === 0 ? 'txSize' : 'rxSize', message: `socket ${id} needs both an RX and a TX ring for this` },
+      ]);
+    }
+    if (!deliberately) {
+      throw new ConfigurationError([
+        {
+          field: 'deliberately',
+          message:
+            'corruption risk: a frame in FILL and TX at once may be overwritten by a received frame while the kernel sends it, and comes back twice. Ringside never does this by itself; ask deliberately to watch it happen',
+        },
+      ]);
+    }
+    socket.worker.add(Control.FEED_SAME_FRAME, 1);
+  }
+
+  private freshId(): string {
+    while (this.sockets.has(`xsk${this.nextId}`)) this.nextId++;
+    return `xsk${this.nextId++}`;
+  }
+
+  private steeringOf(ifname: string): InterfaceSteering {
+    let steering = this.steering.get(ifname);
+    if (!steering) {
+      steering = new InterfaceSteering(ifname, this.setup.namespacePath);
+      this.steering.set(ifname, steering);
+    }
+    return steering;
+  }
+
+  /** `replacing` is the socket being reconfigured: it may keep its own queue, index and UMEM. */
   private refuseIfInvalid(request: SocketRequest, replacing: string | null): void {
     const problems = request.checks === 'kernel' ? [] : this.check(request);
-    // Even when the kernel judges, two of Ringside's sockets never fight over one queue.
-    const holder = this.holderOf(request.socket, replacing);
-    if (holder) {
-      problems.push({
-        field: 'queueId',
-        message: `queue ${request.socket.queueId} of ${request.socket.ifname} already has socket ${holder} with its own UMEM (the kernel allows one): destroy or reconfigure ${holder}`,
-      });
+    problems.push(...this.sharingProblems(request, replacing));
+    if (request.socket.rxSize > 0) {
+      const leaving = replacing ? [replacing] : [];
+      problems.push(
+        ...this.steeringOf(request.socket.ifname).check(
+          {
+            socketId: replacing ?? '(new)',
+            fd: -1,
+            queueId: request.socket.queueId,
+            requestedIndex: request.xskmapIndex,
+          },
+          request.socket.xdpMode,
+          leaving,
+        ),
+      );
     }
     if (problems.length > 0) throw new ConfigurationError(problems);
   }
 
-  private holderOf(socket: SocketConfig, except: string | null): string | null {
-    for (const [id, request] of this.requests) {
-      if (id !== except && request.socket.ifname === socket.ifname && request.socket.queueId === socket.queueId)
-        return id;
+  /** The kernel binds one UMEM per (netdev, queue); a socket joining a UMEM takes its configuration. */
+  private sharingProblems(request: SocketRequest, replacing: string | null): Problem[] {
+    const problems: Problem[] = [];
+    const own = replacing ? this.sockets.get(replacing)?.group : undefined;
+    const target = request.umemId !== undefined ? this.groups.get(request.umemId) : undefined;
+    if (request.umemId !== undefined) {
+      const alone = target && own === target && target.socketIds.length === 1;
+      if (!target || alone) {
+        problems.push({
+          field: 'umemId',
+          message: target
+            ? `${replacing} is the only socket on ${request.umemId}: reconfigure it without umemId`
+            : `there is no UMEM ${request.umemId}: choose one of ${[...this.groups.keys()].join(', ') || '(none yet)'}`,
+        });
+      } else if (!sameUmemConfig(request.umem, target.config)) {
+        problems.push({
+          field: 'umem',
+          message: `a socket sharing ${request.umemId} uses its configuration (${target.config.frameCount} frames of ${target.config.frameSize} bytes, headroom ${target.config.headroom}): send that configuration, or leave umemId out for a UMEM of its own`,
+        });
+      }
+    } else if (own && own.socketIds.length > 1 && !sameUmemConfig(request.umem, own.config)) {
+      problems.push({
+        field: 'umem',
+        message: `${own.id} is shared by ${own.socketIds.join(', ')}: its configuration can change only once it has one socket`,
+      });
+    }
+    const umemOnQueue = this.umemOnQueue(request, replacing);
+    if (umemOnQueue && umemOnQueue.group !== (request.umemId !== undefined ? target : undefined)) {
+      problems.push({
+        field: 'queueId',
+        message: `queue ${request.socket.queueId} of ${request.socket.ifname} already has socket ${umemOnQueue.socketId} on ${umemOnQueue.group.id} (the kernel binds one UMEM per queue): share it with umemId ${umemOnQueue.group.id}, or choose another queue`,
+      });
+    }
+    return problems;
+  }
+
+  private umemOnQueue(request: SocketRequest, except: string | null): { socketId: string; group: UmemGroup } | null {
+    for (const [id, other] of this.requests) {
+      if (id === except || queueOf(other) !== queueOf(request)) continue;
+      const socket = this.sockets.get(id);
+      if (socket) return { socketId: id, group: socket.group };
     }
     return null;
   }
 
-  private start(id: string, request: SocketRequest, registeredUmem: Umem | undefined): Promise<ManagedSocket> {
+  /** Takes a socket out of the XSKMAP, off its UMEM and out of the registry. */
+  private async stop(id: string): Promise<void> {
+    const socket = this.get(id);
+    // Out of the registry first: nothing may sample a socket while its memory goes away.
+    this.sockets.delete(id);
+    this.steering.get(socket.socket.config.ifname)?.remove(id);
+    await socket.destroy();
+    if (socket.group.isEmpty) this.groups.delete(socket.group.id);
+  }
+
+  private async start(
+    id: string,
+    request: SocketRequest,
+    registeredUmem: Umem | undefined,
+    options: { replacing?: ManagedSocket } = {},
+  ): Promise<ManagedSocket> {
     const traffic = request.traffic ?? DEFAULT_TRAFFIC;
-    return ManagedSocket.start(
-      {
-        id,
-        umem: request.umem,
-        socket: request.socket,
-        // A socket without an RX ring receives nothing and needs no XDP program.
-        placement: { namespacePath: this.setup.namespacePath, inhibitProgramLoad: request.socket.rxSize === 0 },
-        workload: request.workload,
-        frame: this.setup.frame,
-        setup: (control) => {
-          control[Control.RATE_PPS] = traffic.ratePps;
-          control[Control.FRAME_LENGTH] = traffic.frameLength;
-          control[Control.SEND_REMAINING] = -1;
-        },
+    const steering = this.steeringOf(request.socket.ifname);
+    const receives = request.socket.rxSize > 0;
+    const spec = {
+      id,
+      socket: request.socket,
+      // A socket without an RX ring receives nothing and needs no XDP program; Ringside's programs are its own.
+      placement: { namespacePath: this.setup.namespacePath, inhibitProgramLoad: !receives || steering.ownsProgram },
+      workload: request.workload,
+      frame: this.setup.frame,
+      setup: (control: Int32Array) => {
+        control[Control.RATE_PPS] = traffic.ratePps;
+        control[Control.FRAME_LENGTH] = traffic.frameLength;
+        control[Control.SEND_REMAINING] = -1;
       },
-      (error) => this.setup.log.error({ socket: id, err: error }, 'data-plane worker failed'),
-      registeredUmem ? { registeredUmem } : {},
-    );
+    };
+    const onWorkerError = (error: Error) =>
+      this.setup.log.error({ socket: id, err: error }, 'data-plane worker failed');
+    const group = request.umemId !== undefined ? this.groups.get(request.umemId) : undefined;
+    const socket = group
+      ? await ManagedSocket.join(group, spec)
+      : await ManagedSocket.start({ ...spec, umem: request.umem }, onWorkerError, {
+          umemId: this.freshUmemId(id),
+          ...(registeredUmem ? { registeredUmem } : {}),
+        });
+    try {
+      if (options.replacing) {
+        this.sockets.delete(id);
+        this.steering.get(options.replacing.socket.config.ifname)?.remove(id);
+        await options.replacing.destroy();
+        if (options.replacing.group.isEmpty) this.groups.delete(options.replacing.group.id);
+      }
+      if (receives) {
+        steering.place(
+          { socketId: id, fd: socket.socket.fd, queueId: request.socket.queueId, requestedIndex: request.xskmapIndex },
+          request.socket.xdpMode,
+        );
+      }
+    } catch (error) {
+      await socket.destroy();
+      throw error;
+    }
+    this.groups.set(socket.group.id, socket.group);
+    this.sockets.set(id, socket);
+    return socket;
+  }
+
+  private freshUmemId(socketId: string): string {
+    let id = `${socketId}-umem`;
+    for (let n = 2; this.groups.has(id); n++) id = `${socketId}-umem-${n}`;
+    return id;
   }
 }

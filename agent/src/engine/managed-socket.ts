@@ -1,6 +1,13 @@
 import { inspect } from 'node:util';
 import type { RingState, UmemConfig } from '@ringside/shared';
-import { Control, type ControlWord, Counter, type LaneBlocks, STAGE_BITS, type StageName } from '../dataplane/control.ts';
+import {
+  Control,
+  type ControlWord,
+  Counter,
+  type LaneBlocks,
+  STAGE_BITS,
+  type StageName,
+} from '../dataplane/control.ts';
 import type { Workload } from '../dataplane/pipeline.ts';
 import type { XdpStatisticsWords } from '../native/libc.ts';
 import { observeRing, type RingEntries } from '../sampler/ring-observer.ts';

@@ -164,7 +164,14 @@ export class TrafficSource {
   }
 
   info(): TrafficInfo {
-    return { ifname: this.ifname, paused: this.paused, ratePps: this.ratePps, frameSize: this.frameLength };
+    return {
+      ifname: this.ifname,
+      paused: this.paused,
+      ratePps: this.ratePps,
+      frameSize: this.frameLength,
+      queueIds: [this.managed.socket.config.queueId],
+      destinationPorts: [DESTINATION_PORT],
+    };
   }
 
   stop(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { SnapshotMessage, SocketSample } from '@ringside/shared';
+import type { SnapshotMessage, SocketSample, XdpActionCounters } from '@ringside/shared';
 import type { ManagedSocket, SocketTotals } from '../engine/managed-socket.ts';
 import type { TrafficSource } from '../lab/traffic-source.ts';
 
@@ -21,6 +21,7 @@ export class Sampler {
   constructor(
     private readonly sockets: () => readonly ManagedSocket[],
     private readonly traffic: () => TrafficSource | null,
+    private readonly programs: () => XdpActionCounters[] = () => [],
   ) {}
 
   /** One reading of every socket: the snapshot, and each socket's per-frame owners for the UMEM map. */
@@ -64,6 +65,7 @@ export class Sampler {
       traffic: source
         ? { sentFrames, pps: perSecond(sentFrames - (this.previous?.sentFrames ?? sentFrames), seconds) }
         : null,
+      programs: this.programs(),
     };
     this.previous = { at, totals, sentFrames };
     return { snapshot, owners };

@@ -8,6 +8,7 @@ import {
   type ErrorCode,
   type ErrorMessage,
   encodeSnapshot,
+  type FrameBytesMessage,
   type HelloMessage,
   PROTOCOL_VERSION,
   parseClientMessage,
@@ -36,7 +37,7 @@ export class CommandError extends Error {
 
 export type AgentCommand = Exclude<
   ClientMessage,
-  { type: 'hello' | 'setSnapshotRate' | 'resync' | 'inspectSocket' | 'subscribe' }
+  { type: 'hello' | 'setSnapshotRate' | 'resync' | 'inspectSocket' | 'subscribe' | 'readFrame' }
 >;
 
 /** What the server needs from the rest of the agent. */
@@ -47,6 +48,8 @@ export interface AgentFacade {
   execute(command: AgentCommand): Promise<void>;
   /** Throws a CommandError when there is no such socket. */
   inspect(socketId: string, requestId: string): SocketDetailMessage;
+  /** One frame's bytes; throws a CommandError when there is no such socket or frame. */
+  readFrame(socketId: string, frame: number, requestId: string): FrameBytesMessage;
   /** Every socket's rings and counts now, for a metrics scrape. */
   observeSockets(): ObservedSocket[];
 }
@@ -336,8 +339,15 @@ export class AgentServer {
         client.lastDetailAt = 0;
         break;
       case 'inspectSocket':
+      case 'readFrame':
         try {
-          this.send(client, this.options.agent.inspect(message.socketId, message.requestId));
+          const agent = this.options.agent;
+          this.send(
+            client,
+            message.type === 'inspectSocket'
+              ? agent.inspect(message.socketId, message.requestId)
+              : agent.readFrame(message.socketId, message.frame, message.requestId),
+          );
           return null;
         } catch (error) {
           if (!(error instanceof CommandError)) throw error;

@@ -88,7 +88,10 @@ describe('the UMEM ownership ledger', () => {
 
   describe('on a UMEM shared by several sockets', () => {
     // Lanes 0 and 1 share pair 0 (one queue); lane 2 has pair 1 (another queue).
-    const shared = (appStates: Uint8Array, rings: { fill0?: number[]; fill1?: number[]; rx0?: number[]; rx1?: number[]; rx2?: number[]; tx1?: number[] }) =>
+    const shared = (
+      appStates: Uint8Array,
+      rings: { fill0?: number[]; fill1?: number[]; rx0?: number[]; rx1?: number[]; rx2?: number[]; tx1?: number[] },
+    ) =>
       deriveOwners({
         appStates,
         pairs: [

@@ -111,7 +111,12 @@ export function deriveOwners(input: LedgerInput): LedgerView {
   const pairOfLane = new Map(input.lanes.map((lane) => [lane.slot, lane.pair]));
 
   /** `holder` is the ring's own pair or lane; `expectedHolder` what the ledger byte should name. */
-  const place = (ring: RingName, contents: RingContents | null, holder: number, accepts: (named: number) => boolean) => {
+  const place = (
+    ring: RingName,
+    contents: RingContents | null,
+    holder: number,
+    accepts: (named: number) => boolean,
+  ) => {
     if (!contents) return;
     for (let i = 0; i < contents.frames.length; i++) {
       const frame = contents.frames[i] as number;
@@ -138,7 +143,12 @@ export function deriveOwners(input: LedgerInput): LedgerView {
   // Downstream rings first: a frame listed both there and upstream has moved on.
   for (const lane of input.lanes) place('rx', lane.rx, lane.slot, (pair) => pair === lane.pair);
   for (const pair of input.pairs)
-    place('completion', pair.completion, pair.slot, (lane) => pairOfLane.get(lane) === pair.slot || !pairOfLane.has(lane));
+    place(
+      'completion',
+      pair.completion,
+      pair.slot,
+      (lane) => pairOfLane.get(lane) === pair.slot || !pairOfLane.has(lane),
+    );
   for (const pair of input.pairs) place('fill', pair.fill, pair.slot, (named) => named === pair.slot);
   for (const lane of input.lanes) place('tx', lane.tx, lane.slot, (named) => named === lane.slot);
 

@@ -1,6 +1,6 @@
 import type { UmemConfig } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
-import { mapAnonymous, pointerAt, unmap } from '../native/libc.ts';
+import { mapAnonymous, pointerAt, unmap, viewAt } from '../native/libc.ts';
 import { createUmem, deleteUmem, type NativeUmem, type RingLayout } from '../native/libxdp.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import { XDP_UMEM_UNALIGNED_CHUNK_FLAG } from '../native/uapi.ts';
@@ -85,6 +85,13 @@ export class Umem {
 
   get completionLayout(): RingLayout {
     return this.handle.completion.layout();
+  }
+
+  /** A copy of frame `frame`'s chunk, as it is now. */
+  frameBytes(frame: number): Uint8Array {
+    if (!this.native) throw new Error('UMEM already destroyed');
+    const { frameSize } = this.config;
+    return new Uint8Array(viewAt(this.address + frame * frameSize, frameSize)).slice();
   }
 
   /** Frees the UMEM once no socket uses it. */

@@ -1,0 +1,218 @@
+import type { Problem, XdpActionCounters, XdpMode, XdpProgramKind } from '@ringside/shared';
+import { XSKMAP_ENTRIES } from '@ringside/shared';
+import { RingsideProgram } from '../xdp/ringside-program.ts';
+
+/** A receiving socket as the XSKMAP sees it. */
+export interface SteeredSocket {
+  socketId: string;
+  fd: number;
+  queueId: number;
+  /** The index the user asked for, if any. */
+  requestedIndex: number | undefined;
+}
+
+export interface PortRoute {
+  port: number;
+  index: number;
+}
+
+/**
+ * Which XDP program steers one interface's frames to sockets, and where each
+ * socket sits in its XSKMAP. Ringside's own programs (by-queue,
+ * round-robin, steer-by-port) are attached on the first receiving socket, in
+ * that socket's XDP mode, and counted; with `libxdp-default`, libxdp loads its
+ * own program as each socket is created and Ringside stays out of the map.
+ */
+export class InterfaceSteering {
+  private program: RingsideProgram | null = null;
+  private readonly placed = new Map<string, SteeredSocket & { index: number }>();
+  private routes: PortRoute[] = [];
+  private mode: XdpMode | null = null;
+
+  constructor(
+    readonly ifname: string,
+    private readonly namespacePath: string | null,
+    private kindChosen: XdpProgramKind = 'by-queue',
+  ) {}
+
+  get kind(): XdpProgramKind {
+    return this.kindChosen;
+  }
+
+  /** Sockets are created with XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD unless libxdp's own program steers. */
+  get ownsProgram(): boolean {
+    return this.kindChosen !== 'libxdp-default';
+  }
+
+  get ports(): PortRoute[] {
+    return [...this.routes];
+  }
+
+  get programId(): number | null {
+    return this.program?.id ?? null;
+  }
+
+  get xskmap(): { id: number; maxEntries: number } | null {
+    return this.program?.xskmap ?? null;
+  }
+
+  entries(): { index: number; socketId: string }[] {
+    return [...this.placed.values()]
+      .map(({ index, socketId }) => ({ index, socketId }))
+      .sort((a, b) => a.index - b.index);
+  }
+
+  indexOf(socketId: string): number | null {
+    return this.placed.get(socketId)?.index ?? null;
+  }
+
+  counters(): XdpActionCounters | null {
+    return this.program ? { ifname: this.ifname, ...this.program.counters() } : null;
+  }
+
+  /**
+   * What stands in the way of placing `socket` (in `mode`) while the
+   * sockets named in `leaving` make way: nothing is touched here.
+   */
+  check(socket: SteeredSocket, mode: XdpMode, leaving: readonly string[]): Problem[] {
+    if (!this.ownsProgram) return [];
+    const others = [...this.placed.values()].filter((entry) => !leaving.includes(entry.socketId));
+    const problems: Problem[] = [];
+    if (this.mode !== null && this.mode !== mode && others.length > 0) {
+      problems.push({
+        field: 'xdpMode',
+        message: `${this.ifname}'s XDP program runs in ${this.mode} mode for ${others.map((o) => o.socketId).join(', ')}: an interface has one mode; choose ${this.mode}`,
+      });
+    }
+    const index = this.indexFor(socket, others);
+    const holder = others.find((entry) => entry.index === index);
+    if (holder) {
+      problems.push({
+        field: 'xskmapIndex',
+        message:
+          this.kindChosen === 'by-queue'
+            ? `the by-queue program sends queue ${socket.queueId} to XSKMAP index ${index}, which holds ${holder.socketId}: sockets sharing a queue need the round-robin or steer-by-port program (set the interface's program first)`
+            : `XSKMAP index ${index} already holds ${holder.socketId}: choose another index`,
+      });
+    }
+    if (index >= XSKMAP_ENTRIES) {
+      problems.push({ field: 'xskmapIndex', message: `the XSKMAP has ${XSKMAP_ENTRIES} entries: no index is free` });
+    }
+    return problems;
+  }
+
+  /** Puts a bound socket in the map (attaching the program first if this is its first socket). */
+  place(socket: SteeredSocket, mode: XdpMode): number | null {
+    if (!this.ownsProgram) return null;
+    const others = [...this.placed.values()].filter((entry) => entry.socketId !== socket.socketId);
+    if (!this.program || (this.mode !== mode && others.length === 0)) this.attach(mode);
+    const index = this.indexFor(socket, others);
+    (this.program as RingsideProgram).setSocket(index, socket.fd);
+    this.placed.set(socket.socketId, { ...socket, index });
+    this.afterChange();
+    return index;
+  }
+
+  /** Takes a socket out of the map (before it closes, so no frame is redirected to a closing socket). */
+  remove(socketId: string): void {
+    const entry = this.placed.get(socketId);
+    if (!entry) return;
+    this.placed.delete(socketId);
+    if (this.program?.attached) {
+      // Another socket may have been put at this index meanwhile; only clear what is this socket's.
+      if (![...this.placed.values()].some((other) => other.index === entry.index)) this.program.clearIndex(entry.index);
+      this.afterChange();
+    }
+  }
+
+  /**
+   * Problems with switching to `kind` (and `ports`), or none. Switching to or
+   * from libxdp's program needs the interface free of sockets: libxdp's
+   * program and map are libxdp's, created with the sockets.
+   */
+  checkSwitch(kind: XdpProgramKind, ports: readonly PortRoute[], socketsOnInterface: readonly string[]): Problem[] {
+    const problems: Problem[] = [];
+    if ((kind === 'libxdp-default') !== !this.ownsProgram && socketsOnInterface.length > 0) {
+      problems.push({
+        field: 'program',
+        message: `${socketsOnInterface.join(', ')} ${socketsOnInterface.length === 1 ? 'is' : 'are'} on ${this.ifname} with ${this.ownsProgram ? "Ringside's" : "libxdp's"} program: destroy ${socketsOnInterface.length === 1 ? 'it' : 'them'} before switching to ${kind === 'libxdp-default' ? "libxdp's" : "Ringside's"}`,
+      });
+    }
+    if (kind === 'steer-by-port' && ports.length === 0) {
+      problems.push({ field: 'ports', message: 'steer-by-port needs at least one port → XSKMAP index route' });
+    }
+    if (kind !== 'steer-by-port' && ports.length > 0) {
+      problems.push({ field: 'ports', message: `only steer-by-port routes ports; ${kind} does not` });
+    }
+    if (new Set(ports.map((route) => route.port)).size !== ports.length) {
+      problems.push({ field: 'ports', message: 'each port may be routed once' });
+    }
+    if (kind !== 'libxdp-default') {
+      const seen = new Map<number, string>();
+      for (const entry of this.placed.values()) {
+        const index = kind === 'by-queue' ? (entry.requestedIndex ?? entry.queueId) : (entry.requestedIndex ?? -1);
+        if (index < 0) continue;
+        const holder = seen.get(index);
+        if (holder) {
+          problems.push({
+            field: 'program',
+            message: `${holder} and ${entry.socketId} would both sit at XSKMAP index ${index} under ${kind}: give one of them another xskmapIndex first`,
+          });
+        }
+        seen.set(index, entry.socketId);
+      }
+    }
+    return problems;
+  }
+
+  /** Replaces the program; every socket in the map moves into the new program's map. */
+  switchTo(kind: XdpProgramKind, ports: readonly PortRoute[]): void {
+    this.program?.detach();
+    this.program = null;
+    this.kindChosen = kind;
+    this.routes = [...ports];
+    if (kind === 'libxdp-default' || this.placed.size === 0) {
+      if (kind === 'libxdp-default') this.placed.clear();
+      return;
+    }
+    const sockets = [...this.placed.values()];
+    this.placed.clear();
+    const mode = this.mode ?? 'drv';
+    this.attach(mode);
+    for (const socket of sockets) this.place(socket, mode);
+  }
+
+  detach(): void {
+    this.program?.detach();
+    this.program = null;
+  }
+
+  private attach(mode: XdpMode): void {
+    this.program?.detach();
+    this.program = null;
+    if (this.kindChosen === 'libxdp-default') return;
+    const program = RingsideProgram.attach(this.kindChosen, this.ifname, mode, this.namespacePath);
+    this.program = program;
+    this.mode = mode;
+    for (const route of this.routes) program.routePort(route.port, route.index);
+    for (const entry of this.placed.values()) program.setSocket(entry.index, entry.fd);
+    this.afterChange();
+  }
+
+  /** by-queue: the frame's queue; otherwise the index asked for, or the lowest free one. */
+  private indexFor(socket: SteeredSocket, others: readonly { index: number }[]): number {
+    if (socket.requestedIndex !== undefined) return socket.requestedIndex;
+    if (this.kindChosen === 'by-queue') return socket.queueId;
+    const used = new Set(others.map((entry) => entry.index));
+    let index = 0;
+    while (used.has(index)) index++;
+    return index;
+  }
+
+  /** round-robin takes turns over indices 0..count-1: a hole in them is a visible no_socket. */
+  private afterChange(): void {
+    if (this.kindChosen !== 'round-robin' || !this.program?.attached) return;
+    const highest = Math.max(-1, ...[...this.placed.values()].map((entry) => entry.index));
+    this.program.setSocketCount(highest + 1);
+  }
+}
