@@ -98,16 +98,21 @@ function RingCanvas({ socketId, kind, ring }: { socketId: string; kind: RingKind
     dirty.current = true;
     let paletteVersion = -1;
     let shownOccupied = -1;
+    // The reading last drawn, and whether it was drawn where its movement ends.
+    let drawnReadings = -1;
+    let drewFinal = false;
     return animate((now) => {
       const palette = usePalette.getState();
       if (palette.version !== paletteVersion) {
         paletteVersion = palette.version;
         dirty.current = true;
       }
-      if (!dirty.current && motion.settled(now, durationRef.current)) return;
+      if (!dirty.current && drewFinal && drawnReadings === motion.readings) return;
       const pose = motion.at(now, durationRef.current);
       if (!pose) return;
       dirty.current = false;
+      drawnReadings = motion.readings;
+      drewFinal = motion.settled(now, durationRef.current);
       ctx.clearRect(0, 0, side, side);
       paintRing(ctx, layoutRef.current, pose, palette.ring, hoveredRef.current);
       // What the canvas shows, readable by tests without decoding pixels.

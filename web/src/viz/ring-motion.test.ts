@@ -59,3 +59,15 @@ describe('interpolating a ring between snapshots', () => {
     expect(motion.at(150, 100)?.producer).toBe(4);
   });
 });
+
+describe('telling a painter there is something new', () => {
+  it('counts readings, ignoring a repeated one', () => {
+    const motion = new RingMotion();
+    const first = ring(0, 0);
+    motion.push(first, 0);
+    motion.push(first, 10);
+    expect(motion.readings).toBe(1);
+    motion.push(ring(1, 0), 20);
+    expect(motion.readings).toBe(2);
+  });
+});

@@ -33,6 +33,7 @@ export class RingMotion {
   #from: RingState | null = null;
   #to: RingState | null = null;
   #arrivedAt = 0;
+  #readings = 0;
   readonly #pose: RingPose = {
     size: 1,
     producer: 0,
@@ -53,6 +54,12 @@ export class RingMotion {
     this.#from = jump ? ring : this.#to;
     this.#to = ring;
     this.#arrivedAt = at;
+    this.#readings++;
+  }
+
+  /** How many readings were pushed: a painter compares it to know whether anything new arrived. */
+  get readings(): number {
+    return this.#readings;
   }
 
   /** True once the pose at `now` equals the latest reading: nothing more to animate. */

@@ -16,7 +16,7 @@ describe('a time series', () => {
   it('calls a counter rising only if it went up within the window', () => {
     const series = new TimeSeries(['drops'] as const, 100);
     const values = [0, 0, 5, 5, 5, 5, 5, 5];
-    values.forEach((value, i) => series.push(i * 1000, () => value));
+    for (const [i, value] of values.entries()) series.push(i * 1000, () => value);
     // Last rise was at t=2000; the series ends at t=7000.
     expect(rose(series, 'drops', 3000)).toBe(false);
     expect(rose(series, 'drops', 6000)).toBe(true);
