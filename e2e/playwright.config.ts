@@ -10,6 +10,11 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [['list'], ['json', { outputFile: './artifacts/report.json' }]],
+  // The screenshots of every view come last, once the specs that prove the views have run.
+  projects: [
+    { name: 'explorer', testIgnore: /screenshots\.spec\.ts/ },
+    { name: 'screenshots', testMatch: /screenshots\.spec\.ts/, dependencies: ['explorer'] },
+  ],
   use: {
     viewport: { width: 1280, height: 720 },
     launchOptions: {

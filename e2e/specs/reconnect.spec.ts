@@ -25,7 +25,7 @@ test.afterAll(async () => {
 test('when the agent restarts, the open page reconnects and streams again without a reload', async ({ page }) => {
   const args = ['--port', String(await freePort()), '--token-file', testTokenFile(), '--rate', '2000'];
   agent = await startAgent(args);
-  await page.goto(agent.controlUrl.href);
+  await page.goto(`${agent.controlUrl.href}&view=rings,umem`);
   await expect(page.getByTestId('connection-status')).toHaveText('connected');
   const marker = await page.evaluate(() => {
     (window as unknown as { ringsideMarker: number }).ringsideMarker = Math.random();
@@ -40,6 +40,9 @@ test('when the agent restarts, the open page reconnects and streams again withou
   const rxProducer = page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer');
   const first = await numberIn(rxProducer);
   await expect.poll(() => numberIn(rxProducer)).toBeGreaterThan(first);
+  // Resynced: the new agent's frames are all accounted for again, and the view is the one the URL kept.
+  await expect(page.getByTestId('umem-count-total')).toHaveText('4096');
+  expect(new URL(page.url()).searchParams.get('view')).toBe('rings,umem');
   // The same page, never reloaded.
   expect(await page.evaluate(() => (window as unknown as { ringsideMarker: number }).ringsideMarker)).toBe(marker);
 });

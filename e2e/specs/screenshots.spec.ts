@@ -1,0 +1,38 @@
+import { expect, test } from '@playwright/test';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { numberIn, openExplorer } from './explorer.ts';
+
+/**
+ * Runs after every other spec (see playwright.config.ts) and keeps a picture
+ * of each view under artifacts/screenshots/, at the 1280×720 the page is made for.
+ */
+let agent: RunningAgent;
+
+test.beforeAll(async () => {
+  agent = await startAgent(['--rate', '5000']);
+});
+
+test.afterAll(async () => {
+  await agent?.stop();
+});
+
+for (const view of ['rings', 'umem', 'counters', 'controls']) {
+  for (const theme of ['dark', 'light']) {
+    test(`the ${view} view in the ${theme} theme`, async ({ page }) => {
+      await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view, theme });
+      await expect(page.getByTestId(`view-${view}-panels`)).toBeVisible();
+      const producer = page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer');
+      if (view === 'rings') await expect.poll(() => numberIn(producer)).toBeGreaterThan(0);
+      // Counters need a few seconds of history to draw anything worth keeping.
+      await page.waitForTimeout(view === 'counters' ? 4000 : 1000);
+      await page.screenshot({ path: `artifacts/screenshots/${view}-${theme}.png`, fullPage: true });
+    });
+  }
+}
+
+test('presenter mode', async ({ page }) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings', presenter: '1', theme: 'dark' });
+  await expect(page.locator('html')).toHaveClass(/presenter/);
+  await page.waitForTimeout(1000);
+  await page.screenshot({ path: 'artifacts/screenshots/presenter.png', fullPage: true });
+});

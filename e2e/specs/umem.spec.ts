@@ -1,0 +1,55 @@
+import { expect, test } from '@playwright/test';
+import { FRAME_OWNERS } from '@ringside/shared';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { agentSnapshot, legendCounts, numberIn, openExplorer } from './explorer.ts';
+
+let agent: RunningAgent;
+
+test.beforeAll(async () => {
+  agent = await startAgent(['--rate', '5000']);
+});
+
+test.afterAll(async () => {
+  await agent?.stop();
+});
+
+test('the UMEM map counts per owner equal the agent’s ledger', async ({ page }) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings,umem' });
+  const rings = page.getByTestId('socket-xsk0');
+  // RX left full and traffic stopped: frames spread over several owners, and nothing moves while we compare.
+  await rings.getByTestId('stage-rxDrain').click();
+  await expect(rings.getByTestId('ring-rx-used')).toHaveText(await rings.getByTestId('ring-rx-size').innerText());
+  await page.getByTestId('traffic-toggle').click();
+  await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
+  await page.waitForTimeout(1000);
+
+  const shown = await legendCounts(page, 'xsk0');
+  const { snapshot, owners } = await agentSnapshot(agent);
+  const sample = snapshot.sockets.find((candidate) => candidate.socketId === 'xsk0');
+  expect(sample).toBeDefined();
+  expect(shown).toEqual(sample?.ledger.counts);
+  // The same counts again, tallied from the owner of every frame the agent sent a separate client.
+  const tallied = Object.fromEntries(FRAME_OWNERS.map((owner) => [owner, 0]));
+  for (const code of owners.get('xsk0') ?? []) {
+    const owner = FRAME_OWNERS[code] as string;
+    tallied[owner] = (tallied[owner] ?? 0) + 1;
+  }
+  expect(shown).toEqual(tallied);
+  expect(shown.rx).toBeGreaterThan(0);
+  expect(shown.fill).toBeGreaterThan(0);
+  expect(await numberIn(page.getByTestId('umem-count-total'))).toBe(4096);
+
+  await page.getByTestId('traffic-toggle').click();
+  await rings.getByTestId('stage-rxDrain').click();
+});
+
+test('hovering a frame tells its address, owner and how the kernel masks addresses into it', async ({ page }) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'umem' });
+  await expect(page.getByTestId('umem-count-total')).toHaveText('4096');
+  const canvas = page.getByTestId('umem-xsk0').locator('canvas.umem-overlay');
+  await canvas.hover({ position: { x: 2, y: 2 } });
+  const tooltip = page.getByTestId('frame-tooltip');
+  await expect(tooltip).toContainText('frame 0');
+  await expect(tooltip).toContainText('0–4095');
+  await expect(tooltip).toContainText('masks the low 12 bits');
+});
