@@ -5,7 +5,12 @@
 #define RINGSIDE_H
 
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/in.h>
+#include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 /* The kernel caps nothing here; 64 covers every queue of the NICs Ringside targets. */
 #define RINGSIDE_MAX_SOCKETS 64
@@ -78,6 +83,27 @@ static __always_inline int ringside_redirect(struct xdp_md *ctx, __u32 index, in
 	ringside_count(xsk->queue_id == ctx->rx_queue_index ? RINGSIDE_REDIRECTED : RINGSIDE_WRONG_QUEUE);
 	/* The fallback action only applies if the entry vanished since the lookup (its socket just closed). */
 	return bpf_redirect_map(&xsks_map, index, when_empty);
+}
+
+/* The UDP destination port (host order) of an IPv4/UDP frame, or -1 for
+ * anything else (ARP, ICMP, IPv6...). */
+static __always_inline int ringside_udp_destination(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip;
+	struct udphdr *udp;
+
+	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return -1;
+	ip = (void *)(eth + 1);
+	if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_UDP || ip->ihl < 5)
+		return -1;
+	udp = (void *)ip + ip->ihl * 4;
+	if ((void *)(udp + 1) > data_end)
+		return -1;
+	return bpf_ntohs(udp->dest);
 }
 
 #endif

@@ -5,11 +5,6 @@
  * an empty index is dropped and counted as NO_SOCKET: the spec's "empty
  * XSKMAP index" pitfall, shown rather than hidden by handing the frames to
  * the stack. */
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/in.h>
-#include <linux/udp.h>
-#include <bpf/bpf_endian.h>
 #include "ringside.h"
 
 /* UDP destination port (host order) to XSKMAP index. */
@@ -23,27 +18,16 @@ struct {
 SEC("xdp")
 int ringside_steer_by_port(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	struct iphdr *ip;
-	struct udphdr *udp;
-	__u32 *index;
+	int destination = ringside_udp_destination(ctx);
 	__u16 port;
+	__u32 *index;
 
-	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
-		goto pass;
-	ip = (void *)(eth + 1);
-	if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_UDP || ip->ihl < 5)
-		goto pass;
-	udp = (void *)ip + ip->ihl * 4;
-	if ((void *)(udp + 1) > data_end)
-		goto pass;
-	port = bpf_ntohs(udp->dest);
+	if (destination < 0)
+		return ringside_pass();
+	port = destination;
 	index = bpf_map_lookup_elem(&port_to_socket, &port);
 	if (index)
 		return ringside_redirect(ctx, *index, XDP_DROP);
-pass:
 	return ringside_pass();
 }
 

@@ -363,6 +363,8 @@ export class Agent implements AgentFacade {
             'there is no traffic source: the agent runs on a real interface, not the lab',
           );
         if (command.ratePps !== undefined) traffic.setRate(command.ratePps);
+        if (command.destinationPorts !== undefined) traffic.setDestinationPorts(command.destinationPorts);
+        if (command.queueIds !== undefined) await traffic.setQueues(command.queueIds);
         if (command.paused === true) traffic.pause();
         if (command.paused === false) traffic.resume();
         const kind =
@@ -484,5 +486,8 @@ function describeRequest(request: SocketRequest): string {
 }
 
 function describeTraffic(traffic: TrafficSource): string {
-  return traffic.paused ? 'traffic source paused' : `traffic source sending ${traffic.ratePps} frames/s`;
+  if (traffic.paused) return 'traffic source paused';
+  const queues =
+    traffic.queueIds.length === 1 ? `queue ${traffic.queueIds[0]}` : `queues ${traffic.queueIds.join(', ')}`;
+  return `traffic source sending ${traffic.ratePps} frames/s on ${queues} to UDP port ${traffic.destinationPorts.join(', ')}`;
 }

@@ -45,8 +45,13 @@ export const Control = {
    * one being sent.
    */
   FEED_SAME_FRAME: 11,
+  /** How many UDP destination ports a txonly workload cycles through, frame by frame (0: the template's). */
+  DESTINATION_PORT_COUNT: 12,
+  /** The first of MAX_DESTINATION_PORTS words holding those ports. */
+  DESTINATION_PORTS: 16,
 } as const;
-export const CONTROL_WORDS = 16;
+export const MAX_DESTINATION_PORTS = 16;
+export const CONTROL_WORDS = Control.DESTINATION_PORTS + MAX_DESTINATION_PORTS;
 export type ControlWord = (typeof Control)[keyof typeof Control];
 
 /** The pipeline's stages, as bits of Control.PAUSED_STAGES. */

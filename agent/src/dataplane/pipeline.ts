@@ -2,7 +2,14 @@ import { pollAnyReadable, pollReadable, wakeupTx } from '../native/libc.ts';
 import { AppState, appStateOf, holderOf, ledgerByte, MAX_HOLDERS } from '../xsk/ledger.ts';
 import type { CompletionRing, FillRing, RxRing, TxRing } from '../xsk/ring.ts';
 import { CAPTURE_BYTES, Control, Counter, captureSlot, Stage, UmemControl } from './control.ts';
-import { checkTestFrame, type UdpFrameSpec, writeSequence, writeUdpFrame } from './frames.ts';
+import {
+  checkTestFrame,
+  ETHERNET_HEADER,
+  IPV4_HEADER,
+  type UdpFrameSpec,
+  writeSequence,
+  writeUdpFrame,
+} from './frames.ts';
 
 export type Workload = 'rxdrop' | 'txonly' | 'l2fwd';
 
@@ -47,6 +54,7 @@ const BURST_BATCHES = 4;
 const IDLE_POLL_MS = 20;
 const ETH_ADDRESS = 6;
 const SAME_FRAME_MARK = 0xee;
+const UDP_DESTINATION_PORT = ETHERNET_HEADER + IPV4_HEADER + 2;
 
 interface Pair extends PairSetup {
   lanes: Lane[];
@@ -337,6 +345,7 @@ export class FramePipeline {
     );
     if (count <= 0) return 0;
     const length = Atomics.load(control, Control.FRAME_LENGTH);
+    const ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
     const given = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
     tx.reserve(count);
     const first = tx.claimIndex;
@@ -347,6 +356,10 @@ export class FramePipeline {
       if (this.templateLength[index] !== length) {
         writeUdpFrame(umem, address, { ...frame, length });
         this.templateLength[index] = length;
+      }
+      if (ports > 0) {
+        const port = control[Control.DESTINATION_PORTS + (lane.sequence % ports)] as number;
+        this.view.setUint16(address + UDP_DESTINATION_PORT, port);
       }
       writeSequence(this.view, address, lane.sequence++);
       ledger[index] = given;
@@ -382,7 +395,8 @@ export class FramePipeline {
     if (this.free.length === 0 || tx.freeEntries(1) === 0 || fill.freeEntries(1) === 0) return 0;
     const address = this.free.pop() as number;
     const frame = address / this.s.frameSize;
-    const length = Math.min(this.s.frameSize, 128);
+    // Long enough to reach past XDP_PACKET_HEADROOM, where a copy-mode receive writes: the overwrite shows.
+    const length = Math.min(this.s.frameSize, 1024);
     if (lane.frame) writeUdpFrame(this.s.umem, address, { ...lane.frame, length });
     this.s.umem.fill(SAME_FRAME_MARK, address + 42, address + length);
     this.templateLength[frame] = 0;

@@ -98,6 +98,33 @@ export class Lab {
     ip('-n', peer, 'link', 'set', PEER_IFNAME, 'address', mac(PEER_MAC));
     ip('-n', app, 'addr', 'add', `${APP_IP.join('.')}/30`, 'dev', APP_IFNAME);
     ip('-n', peer, 'addr', 'add', `${PEER_IP.join('.')}/30`, 'dev', PEER_IFNAME);
+    // Each end knows the other's MAC: no ARP frame ever lands on a socket as traffic nobody sent.
+    ip(
+      '-n',
+      app,
+      'neigh',
+      'replace',
+      PEER_IP.join('.'),
+      'lladdr',
+      mac(PEER_MAC),
+      'dev',
+      APP_IFNAME,
+      'nud',
+      'permanent',
+    );
+    ip(
+      '-n',
+      peer,
+      'neigh',
+      'replace',
+      APP_IP.join('.'),
+      'lladdr',
+      mac(APP_MAC),
+      'dev',
+      PEER_IFNAME,
+      'nud',
+      'permanent',
+    );
     ip('-n', app, 'link', 'set', APP_IFNAME, 'up');
     ip('-n', peer, 'link', 'set', PEER_IFNAME, 'up');
   }

@@ -194,7 +194,8 @@ export class RingsideProgram {
     return {
       xskmap: findMap(object, 'xsks_map'),
       counters: findMap(object, 'action_counts'),
-      config: kind === 'round-robin' ? findMap(object, 'config') : null,
+      config:
+        kind === 'round-robin' ? findMap(object, 'config') : kind === 'by-queue' ? findMap(object, 'udp_only') : null,
       ports: kind === 'steer-by-port' ? findMap(object, 'port_to_socket') : null,
     };
   }
@@ -243,6 +244,16 @@ export class RingsideProgram {
       throw new RangeError(`socket count must be a whole number from 0 to ${max} (the XSKMAP's size)`);
     }
     this.update(config, u32(0), u32(count), `setting the socket count to ${count}`);
+  }
+
+  /**
+   * by-queue: steer only UDP frames and pass everything else (ARP, ICMP) to
+   * the stack. The lab's source takes its frames this way, so ping between
+   * the lab's ends still works.
+   */
+  steerOnlyUdp(only: boolean): void {
+    const config = this.mapOf('config', 'by-queue', 'a UDP-only switch');
+    this.update(config, u32(0), u32(only ? 1 : 0), 'setting the UDP-only switch');
   }
 
   /** steer-by-port: UDP frames to `port` go to the socket at `index` (dropped while it is empty). */
@@ -321,7 +332,7 @@ export class RingsideProgram {
 
   private mapOf(which: 'config' | 'ports', kind: RingsideProgramKind, what: string): BpfMapHandle {
     const map = this.maps[which];
-    if (!map)
+    if (!map || this.kind !== kind)
       throw new RingsideProgramError(`only the ${kind} program has ${what}; this one is ${this.kind}`, 'EINVAL');
     return map;
   }
