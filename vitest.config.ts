@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure logic that runs anywhere; `kernel` opens real
-// AF_XDP sockets in lab namespaces and needs root (see agent/test/kernel.ts).
+// Three projects: `unit` is pure logic that runs anywhere; `kernel` opens real
+// AF_XDP sockets in lab namespaces and needs root (see agent/test/kernel.ts);
+// `bench` is the benchmark's pure helpers (statistics, report shape).
 export default defineConfig({
   test: {
     projects: [
@@ -9,6 +10,13 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{agent,shared,web}/src/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'bench',
+          include: ['bench/src/**/*.test.ts'],
           environment: 'node',
         },
       },

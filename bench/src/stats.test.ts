@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { median, percentile, relativeSpread, round } from './stats.ts';
+
+describe('percentile', () => {
+  it('interpolates between the closest ranks', () => {
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
+    expect(percentile([10, 20, 30, 40, 50], 25)).toBe(20);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99)).toBeCloseTo(9.91);
+  });
+
+  it('does not depend on the order samples arrived in', () => {
+    expect(percentile([5, 1, 4, 2, 3], 50)).toBe(3);
+    expect(median([9, 1, 5])).toBe(5);
+  });
+
+  it('leaves the samples as they were', () => {
+    const samples = [3, 1, 2];
+    median(samples);
+    expect(samples).toEqual([3, 1, 2]);
+  });
+
+  it('is NaN for no samples and the sample itself for one', () => {
+    expect(median([])).toBeNaN();
+    expect(percentile([7], 99)).toBe(7);
+  });
+
+  it('refuses a percentile outside 0..100', () => {
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+  });
+});
+
+describe('relativeSpread', () => {
+  it('is the range over the median', () => {
+    expect(relativeSpread([90, 100, 110])).toBeCloseTo(0.2);
+    expect(relativeSpread([0, 0])).toBe(0);
+  });
+});
+
+describe('round', () => {
+  it('keeps the digits asked for and passes non-finite values through', () => {
+    expect(round(0.123456, 3)).toBe(0.123);
+    expect(round(Number.NaN, 2)).toBeNaN();
+  });
+});
