@@ -1,0 +1,98 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { parseArgs } from 'node:util';
+import { removeStaleLabs } from '../agent/src/lab/lab.ts';
+import { routeLibraryMessages } from '../agent/src/native/libxdp.ts';
+import { benchAgent } from './src/agent-bench.ts';
+import { benchDataplane } from './src/dataplane.ts';
+import { destroyLiveLabs } from './src/lab-session.ts';
+import { PROFILES } from './src/profiles.ts';
+import { type BenchReport, formatReport, missingKeys, rounded } from './src/report.ts';
+import { benchSnapshotBuild } from './src/snapshot-build.ts';
+import { benchUi, type UiResult } from './src/ui-frames.ts';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, help: { type: 'boolean' } } });
+if (values.help) {
+  process.stdout.write('Usage: npm run bench [-- --quick]\nPrints a table and writes bench/results/latest.json.\n');
+  process.exit(0);
+}
+if (process.getuid?.() !== 0) {
+  process.stderr.write('bench: needs root (namespaces, XDP programs, AF_XDP sockets)\n');
+  process.exit(1);
+}
+const mode = values.quick ? 'quick' : 'full';
+const profile = PROFILES[mode];
+const started = performance.now();
+const log = (line: string) =>
+  process.stdout.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+
+// libbpf and libxdp narrate every program load; RINGSIDE_BENCH_LIBRARY_LOG=1 shows them.
+routeLibraryMessages((level, source, text) => {
+  if (process.env.RINGSIDE_BENCH_LIBRARY_LOG === '1') process.stderr.write(`[${source} ${level}] ${text}\n`);
+});
+removeStaleLabs();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    destroyLiveLabs();
+    process.exit(130);
+  });
+}
+
+try {
+  log(`data plane: JS against C, ${profile.dataplane.rounds} rounds of ${profile.dataplane.windowMs} ms`);
+  const dataplane = await benchDataplane(profile.dataplane, (run) =>
+    log(
+      `  ${run.workload} ${run.implementation.padEnd(6)} ${run.load.padEnd(10)} ${run.mpps.toFixed(3)} Mpps, ${run.drops} drops, offered ${(run.offeredPps / 1e6).toFixed(3)} Mpps`,
+    ),
+  );
+  log('snapshot build cost: 1, 16 and 64 sockets');
+  const build = await benchSnapshotBuild(profile.snapshotBuild);
+  log(`  ${JSON.stringify(rounded(build.medianUs, 0))} us`);
+  log('the real agent: observers, bytes, latency, soak, then the page in Chromium');
+  let ui: UiResult | null = null;
+  const agent = await benchAgent(
+    profile.agent,
+    (line) => log(`  ${line}`),
+    async (running, control) => {
+      ui = await benchUi(running, control, profile.ui);
+      log(`  UI frames p50 ${ui.p50.toFixed(1)} ms, p95 ${ui.p95.toFixed(1)} ms over ${ui.frames} frames`);
+    },
+  );
+  if (!ui) throw new Error('the UI benchmark did not run');
+  const report: BenchReport = rounded({
+    schema: 1,
+    mode,
+    finished_at: new Date().toISOString(),
+    machine: { kernel: release(), cpus: cpus().length, node: process.version },
+    method: {
+      dataplane_mpps:
+        'capacity: the lab source (JS TrafficSource) sends as fast as it can, 64 B frames; the socket is measured (txonly: the socket itself sends as fast as it can). rxdrop counts frames received, txonly and l2fwd frames completed.',
+      dataplane_drops: `kernel drops at the socket (rx_dropped + rx_ring_full + invalid descs) at a fixed offered load of ${profile.dataplane.fixedLoadPps} frames/s, median of ${profile.dataplane.fixedRounds} runs`,
+      alternation: 'JS and C alternate (JS C C JS ...), each run after its own warm-up; medians of the runs',
+    },
+    dataplane,
+    observer_overhead_pct: agent.observer_overhead_pct,
+    observer_rxdrop_mpps: agent.observer_rxdrop_mpps,
+    ws_bytes_per_s_per_client: agent.ws_bytes_per_s_per_client,
+    ws_bytes_per_s_per_client_at_10kpps: agent.ws_bytes_per_s_per_client_at_10kpps,
+    snapshot_latency_ms: agent.snapshot_latency_ms,
+    snapshot_latency_10x60_ms: agent.snapshot_latency_10x60_ms,
+    ui_frame_ms: ui,
+    agent_rss_mb: agent.agent_rss_mb,
+    snapshot_build_us: build.medianUs,
+    snapshot_build_p99_us: build.p99Us,
+    snapshot_build_frames_per_umem: build.frameCount,
+    snapshot_build_distinct_sockets: build.distinctSockets,
+    duration_s: (performance.now() - started) / 1000,
+  } satisfies BenchReport);
+  const missing = missingKeys(report);
+  if (missing.length > 0) throw new Error(`the report lacks ${missing.join(', ')}`);
+  const results = new URL('./results/', import.meta.url);
+  mkdirSync(results, { recursive: true });
+  // A quick run writes the same file, marked "mode": "quick": the committed one is a full run's.
+  const file = new URL('latest.json', results);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\n${formatReport(report)}\n\nwritten to ${file.pathname}\n`);
+} finally {
+  destroyLiveLabs();
+}

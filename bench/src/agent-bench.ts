@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { median, percentile } from './stats.ts';
+import { type Receipt, Watcher } from './ws-watcher.ts';
+
+/**
+ * What watching costs, measured on the real agent process (its own lab,
+ * source and sampler), with clients on loopback:
+ * - observer overhead: rxdrop throughput with 10 clients at 60 snapshots/s
+ *   against none, the source saturating, rounds alternating none/watched;
+ * - bytes per client and latency: 4 sockets of 4096-frame UMEMs, one client at
+ *   30 snapshots/s, traffic running;
+ * - RSS over a soak with 20 clients.
+ */
+export interface AgentProfile {
+  overheadRounds: number;
+  overheadWindowMs: number;
+  bytesWindowMs: number;
+  soakMs: number;
+}
+
+export interface AgentResult {
+  observer_overhead_pct: number;
+  observer_rxdrop_mpps: { unwatched: number; watched: number; unwatched_runs: number[]; watched_runs: number[] };
+  ws_bytes_per_s_per_client: number;
+  ws_bytes_per_s_per_client_at_10kpps: number;
+  snapshot_latency_ms: { p50: number; p99: number; samples: number };
+  snapshot_latency_10x60_ms: { p50: number; p99: number };
+  agent_rss_mb: { start: number; end: number; peak: number; growth_pct: number; soak_s: number; clients: number };
+}
+
+/** The agent's source sends as fast as it can (its ceiling): throughput lost to watching then shows. */
+const SATURATING_PPS = 10_000_000;
+const FRAME_LENGTH = 64;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A socket like the agent's first one (4096 frames of 4096 B), on another queue of the lab's veth. */
+export function labSocketRequest(queueId: number, umemFrames = 4096, ringSize = 2048) {
+  return {
+    umem: {
+      frameCount: umemFrames,
+      frameSize: umemFrames > 4096 ? 2048 : 4096,
+      headroom: 0,
+      fillSize: ringSize,
+      completionSize: ringSize,
+      unaligned: false,
+    },
+    socket: {
+      ifname: 'rs-app',
+      queueId,
+      rxSize: ringSize,
+      txSize: ringSize,
+      xdpMode: 'drv',
+      copy: true,
+      zeroCopy: false,
+      needWakeup: true,
+      batchSize: 64,
+    },
+    workload: 'rxdrop',
+  };
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+/** Frames xsk0 has received, from the agent's Prometheus endpoint: reading it costs the data plane nothing. */
+async function rxPackets(agent: RunningAgent): Promise<{ at: number; frames: number }> {
+  const token = agent.controlUrl.searchParams.get('token') ?? '';
+  const response = await fetch(new URL('/metrics', agent.controlUrl), {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const text = await response.text();
+  const match = /^ringside_rx_packets_total\{[^}]*socket="xsk0"[^}]*\} (\S+)$/m.exec(text);
+  if (!match) throw new Error('no ringside_rx_packets_total for xsk0 in /metrics');
+  return { at: performance.now(), frames: Number(match[1]) };
+}
+
+async function rxdropMpps(agent: RunningAgent, windowMs: number): Promise<number> {
+  const a = await rxPackets(agent);
+  await sleep(windowMs);
+  const b = await rxPackets(agent);
+  return (b.frames - a.frames) / (b.at - a.at) / 1000;
+}
+
+async function watchers(agent: RunningAgent, count: number, perSecond: number): Promise<Watcher[]> {
+  const all = await Promise.all(Array.from({ length: count }, () => Watcher.connect(agent.viewUrl)));
+  await Promise.all(all.map((watcher) => watcher.setRate(perSecond)));
+  return all;
+}
+
+const latencies = (receipts: Receipt[]) => receipts.map((r) => r.receivedAt - r.sampledAt);
+
+export async function benchAgent(
+  profile: AgentProfile,
+  log: (line: string) => void,
+  ui: (agent: RunningAgent, control: Watcher) => Promise<void>,
+): Promise<AgentResult> {
+  const agent = await startAgent([
+    ...['--rate', String(SATURATING_PPS), '--frame-length', String(FRAME_LENGTH)],
+    ...['--lab-queues', '4', '--log-level', 'warn'],
+  ]);
+  const open: Watcher[] = [];
+  const track = (list: Watcher[]) => {
+    open.push(...list);
+    return list;
+  };
+  try {
+    const [control] = track([await Watcher.connect(agent.controlUrl)]);
+    if (!control) throw new Error('no control client');
+    // The agent just started: its JIT, and the source's, warm up before anything is compared.
+    await rxdropMpps(agent, profile.overheadWindowMs);
+
+    // Observer overhead: none and watched alternate (none first in even rounds), medians compared.
+    const unwatched: number[] = [];
+    const watched: number[] = [];
+    const underLoad: Receipt[] = [];
+    for (let round = 0; round < profile.overheadRounds; round++) {
+      for (const phase of round % 2 === 0 ? ['none', 'watched'] : ['watched', 'none']) {
+        if (phase === 'none') {
+          await sleep(300);
+          unwatched.push(await rxdropMpps(agent, profile.overheadWindowMs));
+        } else {
+          const ten = await watchers(agent, 10, 60);
+          await sleep(300);
+          const since = performance.timeOrigin + performance.now();
+          watched.push(await rxdropMpps(agent, profile.overheadWindowMs));
+          for (const watcher of ten) underLoad.push(...watcher.receiptsSince(since));
+          for (const watcher of ten) watcher.close();
+        }
+        log(`observer ${phase}: ${(phase === 'none' ? unwatched : watched).at(-1)?.toFixed(3)} Mpps`);
+      }
+    }
+    const unwatchedMpps = median(unwatched);
+    const watchedMpps = median(watched);
+
+    // Four sockets of 4096-frame UMEMs, one client at 30 snapshots/s.
+    for (const queueId of [1, 2, 3]) {
+      await control.command({ type: 'createSocket', socketId: `q${queueId}`, request: labSocketRequest(queueId) });
+    }
+    const bytesPerSecond = async () => {
+      const [one] = track(await watchers(agent, 1, 30));
+      if (!one) throw new Error('no watcher');
+      await sleep(1000);
+      const since = performance.timeOrigin + performance.now();
+      await sleep(profile.bytesWindowMs);
+      const receipts = one.receiptsSince(since);
+      one.close();
+      const bytes = receipts.reduce((sum, r) => sum + r.bytes, 0);
+      return { rate: (bytes / profile.bytesWindowMs) * 1000, receipts };
+    };
+    const saturated = await bytesPerSecond();
+    log(`ws bytes at 30/s, 4 sockets, source saturating: ${Math.round(saturated.rate)} B/s`);
+    await control.command({ type: 'setTraffic', ratePps: 10_000 });
+    const gentle = await bytesPerSecond();
+    log(`ws bytes at 30/s, 4 sockets, source at 10 kpps: ${Math.round(gentle.rate)} B/s`);
+    await control.command({ type: 'setTraffic', ratePps: SATURATING_PPS });
+    const oneClient = latencies([...saturated.receipts, ...gentle.receipts]);
+
+    // Soak: 20 clients at 30 snapshots/s; RSS read every second.
+    const twenty = track(await watchers(agent, 20, 30));
+    await sleep(1000);
+    const rss: number[] = [rssMb(agent.pid)];
+    const soakStart = performance.now();
+    while (performance.now() - soakStart < profile.soakMs) {
+      await sleep(1000);
+      rss.push(rssMb(agent.pid));
+    }
+    for (const watcher of twenty) watcher.close();
+    const start = rss[0] as number;
+    const end = rss.at(-1) as number;
+    log(`soak: RSS ${start.toFixed(1)} MB -> ${end.toFixed(1)} MB over ${rss.length - 1} s`);
+
+    await ui(agent, control);
+
+    return {
+      observer_overhead_pct: ((unwatchedMpps - watchedMpps) / unwatchedMpps) * 100,
+      observer_rxdrop_mpps: {
+        unwatched: unwatchedMpps,
+        watched: watchedMpps,
+        unwatched_runs: unwatched,
+        watched_runs: watched,
+      },
+      ws_bytes_per_s_per_client: saturated.rate,
+      ws_bytes_per_s_per_client_at_10kpps: gentle.rate,
+      snapshot_latency_ms: { p50: median(oneClient), p99: percentile(oneClient, 99), samples: oneClient.length },
+      snapshot_latency_10x60_ms: { p50: median(latencies(underLoad)), p99: percentile(latencies(underLoad), 99) },
+      agent_rss_mb: {
+        start,
+        end,
+        peak: Math.max(...rss),
+        growth_pct: ((end - start) / start) * 100,
+        soak_s: (rss.length - 1) * 1,
+        clients: 20,
+      },
+    };
+  } finally {
+    for (const watcher of open) watcher.close();
+    await agent.stop();
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { missingKeys, REQUIRED_KEYS, rounded } from './report.ts';
+
+/** A report with every required path set to `value`, built from the paths themselves. */
+function reportWith(value: unknown): Record<string, unknown> {
+  const report: Record<string, unknown> = {};
+  for (const path of REQUIRED_KEYS) {
+    const parts = path.split('.');
+    let node = report;
+    for (const part of parts.slice(0, -1)) {
+      node[part] ??= {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[parts.at(-1) as string] = value;
+  }
+  return report;
+}
+
+describe('the report shape', () => {
+  it('names every key the issue requires, nested as dotted paths', () => {
+    expect(REQUIRED_KEYS).toContain('dataplane.l2fwd.js_drops');
+    expect(REQUIRED_KEYS).toContain('snapshot_build_us.sockets_64');
+    expect(REQUIRED_KEYS).toHaveLength(12 + 11);
+  });
+
+  it('accepts a report whose required keys are all finite numbers', () => {
+    expect(missingKeys(reportWith(1.5))).toEqual([]);
+  });
+
+  it('lists the keys that are missing, not numbers or not finite', () => {
+    const report = reportWith(1);
+    (report.dataplane as Record<string, Record<string, unknown>>).txonly = { js_mpps: Number.NaN };
+    (report.ui_frame_ms as Record<string, unknown>).p95 = '16';
+    expect(missingKeys(report)).toEqual([
+      'dataplane.txonly.js_mpps',
+      'dataplane.txonly.native_mpps',
+      'dataplane.txonly.ratio',
+      'dataplane.txonly.js_drops',
+      'ui_frame_ms.p95',
+    ]);
+  });
+});
+
+describe('rounded', () => {
+  it('rounds numbers at any depth and leaves the rest', () => {
+    expect(rounded({ a: 1.23456, b: [2.34567], c: 'x', d: { e: 3.000001 } })).toEqual({
+      a: 1.235,
+      b: [2.346],
+      c: 'x',
+      d: { e: 3 },
+    });
+  });
+});

@@ -1,0 +1,184 @@
+import type { Workload } from '../../agent/src/dataplane/pipeline.ts';
+import type { AgentResult } from './agent-bench.ts';
+import type { WorkloadResult } from './dataplane.ts';
+import type { SnapshotBuildResult } from './snapshot-build.ts';
+import { round } from './stats.ts';
+import type { UiResult } from './ui-frames.ts';
+
+/** What bench/results/latest.json holds. Every key the issue names is a number at the path it names. */
+export interface BenchReport {
+  schema: 1;
+  mode: 'full' | 'quick';
+  finished_at: string;
+  machine: { kernel: string; cpus: number; node: string };
+  /** How to read the data-plane numbers: which offered load each one was measured at. */
+  method: {
+    dataplane_mpps: string;
+    dataplane_drops: string;
+    alternation: string;
+  };
+  dataplane: Record<Workload, WorkloadResult>;
+  observer_overhead_pct: number;
+  observer_rxdrop_mpps: AgentResult['observer_rxdrop_mpps'];
+  ws_bytes_per_s_per_client: number;
+  ws_bytes_per_s_per_client_at_10kpps: number;
+  snapshot_latency_ms: AgentResult['snapshot_latency_ms'];
+  snapshot_latency_10x60_ms: AgentResult['snapshot_latency_10x60_ms'];
+  ui_frame_ms: UiResult;
+  agent_rss_mb: AgentResult['agent_rss_mb'];
+  snapshot_build_us: SnapshotBuildResult['medianUs'];
+  snapshot_build_p99_us: SnapshotBuildResult['p99Us'];
+  snapshot_build_frames_per_umem: number;
+  /** Sockets really created for it: fewer than 64 (quick) means some were sampled more than once. */
+  snapshot_build_distinct_sockets: number;
+  duration_s: number;
+}
+
+/** The paths the issue requires, each a finite number in a report. */
+export const REQUIRED_KEYS: readonly string[] = [
+  ...(['rxdrop', 'txonly', 'l2fwd'] as const).flatMap((w) =>
+    ['js_mpps', 'native_mpps', 'ratio', 'js_drops'].map((k) => `dataplane.${w}.${k}`),
+  ),
+  'observer_overhead_pct',
+  'ws_bytes_per_s_per_client',
+  'snapshot_latency_ms.p50',
+  'snapshot_latency_ms.p99',
+  'ui_frame_ms.p50',
+  'ui_frame_ms.p95',
+  'agent_rss_mb.start',
+  'agent_rss_mb.end',
+  'snapshot_build_us.sockets_1',
+  'snapshot_build_us.sockets_16',
+  'snapshot_build_us.sockets_64',
+];
+
+/** The required paths that are missing or not finite numbers. */
+export function missingKeys(report: unknown): string[] {
+  return REQUIRED_KEYS.filter((path) => {
+    let value: unknown = report;
+    for (const part of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
+    return typeof value !== 'number' || !Number.isFinite(value);
+  });
+}
+
+/** Rounds every number in a JSON value: three decimals say all these measurements can. */
+export function rounded<T>(value: T, digits = 3): T {
+  if (typeof value === 'number') return round(value, digits) as T;
+  if (Array.isArray(value)) return value.map((v) => rounded(v, digits)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rounded(v, digits)])) as T;
+  }
+  return value;
+}
+
+type Verdict = 'met' | 'MISSED';
+const verdict = (ok: boolean): Verdict => (ok ? 'met' : 'MISSED');
+
+/** Each target of the issue, with the measured value and whether it is met. */
+export function targets(report: BenchReport): { target: string; value: string; verdict: Verdict }[] {
+  const rows: { target: string; value: string; verdict: Verdict }[] = [];
+  for (const [workload, r] of Object.entries(report.dataplane)) {
+    rows.push({
+      target: `${workload}: JS >= 0.95x native`,
+      value: `${r.ratio.toFixed(3)}x`,
+      verdict: verdict(r.ratio >= 0.95),
+    });
+    rows.push({
+      target: `${workload}: 0 drops at ${r.fixed_load_pps / 1000} kpps`,
+      value: String(r.js_drops),
+      verdict: verdict(r.js_drops === 0),
+    });
+  }
+  const s = report.snapshot_build_us;
+  const perSocket1 = s.sockets_1;
+  const perSocket64 = s.sockets_64 / 64;
+  rows.push(
+    {
+      target: 'watching costs < 3% of rxdrop',
+      value: `${report.observer_overhead_pct.toFixed(1)}%`,
+      verdict: verdict(report.observer_overhead_pct < 3),
+    },
+    {
+      target: '< 100 KB/s per client',
+      value: `${(report.ws_bytes_per_s_per_client / 1000).toFixed(1)} KB/s`,
+      verdict: verdict(report.ws_bytes_per_s_per_client < 100_000),
+    },
+    {
+      target: 'snapshot latency p99 < 50 ms',
+      value: `${report.snapshot_latency_ms.p99.toFixed(1)} ms`,
+      verdict: verdict(report.snapshot_latency_ms.p99 < 50),
+    },
+    {
+      target: 'UI frame p95 < 16.7 ms',
+      value: `${report.ui_frame_ms.p95.toFixed(1)} ms`,
+      verdict: verdict(report.ui_frame_ms.p95 < 16.7),
+    },
+    {
+      target: 'RSS growth < 10% over the soak',
+      value: `${report.agent_rss_mb.growth_pct.toFixed(1)}%`,
+      verdict: verdict(report.agent_rss_mb.growth_pct < 10),
+    },
+    {
+      target: 'sampling linear or better in sockets',
+      value: `${perSocket1.toFixed(0)} us/socket at 1, ${perSocket64.toFixed(0)} at 64`,
+      verdict: verdict(perSocket64 <= perSocket1 * 1.1),
+    },
+  );
+  return rows;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')).join('\n');
+}
+
+export function formatReport(report: BenchReport): string {
+  const dp = report.dataplane;
+  const dataplane = table([
+    ['workload', 'JS Mpps', 'C Mpps', 'JS/C', 'offered Mpps', 'JS drops', 'C drops', 'at fixed load'],
+    ...Object.entries(dp).map(([workload, r]) => [
+      workload,
+      r.js_mpps.toFixed(3),
+      r.native_mpps.toFixed(3),
+      r.ratio.toFixed(3),
+      workload === 'txonly' ? '(socket sends)' : r.offered_mpps.toFixed(3),
+      String(r.js_drops),
+      String(r.native_drops),
+      `${r.fixed_load_pps / 1000} kpps`,
+    ]),
+  ]);
+  const s = report.snapshot_build_us;
+  const other = table([
+    ['measure', 'value'],
+    ['observer overhead (10 clients at 60/s)', `${report.observer_overhead_pct.toFixed(1)}%`],
+    ['WebSocket bytes per client (30/s, 4 sockets)', `${(report.ws_bytes_per_s_per_client / 1000).toFixed(1)} KB/s`],
+    [
+      'snapshot latency p50 / p99',
+      `${report.snapshot_latency_ms.p50.toFixed(1)} / ${report.snapshot_latency_ms.p99.toFixed(1)} ms`,
+    ],
+    ['UI frame p50 / p95', `${report.ui_frame_ms.p50.toFixed(1)} / ${report.ui_frame_ms.p95.toFixed(1)} ms`],
+    [
+      `agent RSS start / end (${report.agent_rss_mb.clients} clients, ${report.agent_rss_mb.soak_s} s)`,
+      `${report.agent_rss_mb.start.toFixed(0)} / ${report.agent_rss_mb.end.toFixed(0)} MB`,
+    ],
+    [
+      'snapshot build, 1 / 16 / 64 sockets',
+      `${s.sockets_1.toFixed(0)} / ${s.sockets_16.toFixed(0)} / ${s.sockets_64.toFixed(0)} us`,
+    ],
+  ]);
+  const goals = table([
+    ['target', 'measured', ''],
+    ...targets(report).map((row) => [row.target, row.value, row.verdict]),
+  ]);
+  return [
+    `Ringside bench (${report.mode}), ${report.finished_at}, kernel ${report.machine.kernel}, ${report.machine.cpus} CPUs`,
+    '',
+    `Data plane. Mpps: ${report.method.dataplane_mpps}`,
+    `Drops: ${report.method.dataplane_drops}`,
+    dataplane,
+    '',
+    other,
+    '',
+    goals,
+  ].join('\n');
+}
