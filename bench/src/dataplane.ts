@@ -275,6 +275,9 @@ export async function benchDataplane(
   return withLab(
     { queues: 1, ratePps: SATURATING_PPS, frameLength: SHAPE.frameLength, sourcePaused: true },
     async (session) => {
+      // xskbench lets libxdp load its default program; the engine would attach Ringside's own (which counts
+      // every frame). The kernel's work per frame must be the same for both, so the engine uses libxdp's too.
+      session.engine.setXdpProgram(session.lab.appIfname, 'libxdp-default', []);
       const recorder = new SourceRecorder(session.source);
       try {
         const results = {} as Record<Workload, WorkloadResult>;
