@@ -29,7 +29,8 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
       {
         ifname: 'rs-app',
         mode: 'drv',
-        name: 'xsk_def_prog',
+        kind: 'by-queue',
+        name: expect.stringMatching(/^ringside_by_qu/),
         xskmap: { name: 'xsks_map', entries: [{ index: 0, socketId: 'xsk0' }] },
       },
     ]);
@@ -213,6 +214,72 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     client.send({ type: 'destroySocket', requestId: 'v2', socketId: 'xsk0' });
     expect(await client.next('error')).toMatchObject({ requestId: 'v2', code: 'forbidden' });
     await client.next('snapshot');
+    client.close();
+  });
+
+  it('shares a UMEM on request, steers with the program asked for, counts its actions in snapshots and reads frames', async () => {
+    const client = await TestClient.connect(agent.controlUrl);
+    const base = (await client.next('state')).sockets[0]?.request;
+    if (!base) throw new Error('no first socket');
+    client.send({ type: 'setXdpProgram', requestId: 'rr', ifname: 'rs-app', program: 'round-robin' });
+    expect(await client.next('ack', 10_000)).toEqual({ type: 'ack', requestId: 'rr' });
+    client.send({
+      type: 'createSocket',
+      requestId: 'share',
+      socketId: 'twin',
+      request: { ...base, umemId: 'xsk0-umem' },
+    });
+    expect(await client.next('ack', 10_000)).toEqual({ type: 'ack', requestId: 'share' });
+    // The agent announces the new state before it acknowledges.
+    const state = client.of('state').at(-1);
+    if (!state) throw new Error('no state');
+    expect(state.umems).toEqual([
+      expect.objectContaining({
+        id: 'xsk0-umem',
+        socketIds: ['xsk0', 'twin'],
+        pairs: [{ ifname: 'rs-app', queueId: 0, socketIds: ['xsk0', 'twin'] }],
+      }),
+    ]);
+    expect(state.xdpPrograms[0]).toMatchObject({
+      kind: 'round-robin',
+      xskmap: { entries: [{ index: 0 }, { index: 1 }] },
+    });
+
+    const first = await client.fresh('snapshot');
+    await sleep(500);
+    const later = await client.fresh('snapshot');
+    const redirected = (snapshot: typeof first) =>
+      snapshot.programs.find((p) => p.ifname === 'rs-app')?.redirected ?? 0;
+    expect(redirected(later)).toBeGreaterThan(redirected(first));
+    for (const id of ['xsk0', 'twin']) {
+      expect(later.sockets.find((socket) => socket.socketId === id)?.totals.rxPackets).toBeGreaterThan(0);
+    }
+    // With twin's RX left undrained its ring fills from the shared FILL: xsk0 sees those frames as another socket's.
+    client.send({ type: 'pauseStages', requestId: 'hold', socketId: 'twin', stages: ['rxDrain'] });
+    await client.next('ack');
+    await sleep(500);
+    const held = await client.fresh('snapshot');
+    const twin = held.sockets.find((socket) => socket.socketId === 'twin');
+    const xsk0 = held.sockets.find((socket) => socket.socketId === 'xsk0');
+    expect(twin?.ledger.counts.rx).toBe(twin?.rings.rx?.size);
+    expect(xsk0?.ledger.counts['other-socket']).toBeGreaterThanOrEqual(twin?.ledger.counts.rx ?? 1);
+
+    client.send({ type: 'readFrame', requestId: 'frame', socketId: 'xsk0', frame: 3 });
+    const frame = await client.next('frameBytes');
+    expect(frame).toMatchObject({ socketId: 'xsk0', frame: 3, address: 3 * base.umem.frameSize });
+    expect(Buffer.from(frame.bytes, 'base64').length).toBe(base.umem.frameSize);
+
+    client.send({ type: 'feedSameFrame', requestId: 'twice', socketId: 'xsk0', deliberately: false });
+    const refusal = await client.next('error');
+    expect(refusal.problems?.[0]).toMatchObject({
+      field: 'deliberately',
+      message: expect.stringMatching(/^corruption risk/),
+    });
+
+    client.send({ type: 'destroySocket', requestId: 'unshare', socketId: 'twin' });
+    await client.next('ack', 10_000);
+    client.send({ type: 'setXdpProgram', requestId: 'bq', ifname: 'rs-app', program: 'by-queue' });
+    await client.next('ack', 10_000);
     client.close();
   });
 });

@@ -6,15 +6,33 @@ import { describeKernel } from './kernel.ts';
 
 const namespacesOf = (pid: number) => listNamespaces().filter((name) => name.startsWith(`ringside-${pid}-`));
 
-/** XDP programs loaded anywhere on the host that Ringside's lab would have attached. */
-function ringsideXdpPrograms(): string[] {
-  const programs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as {
-    type: string;
-    name?: string;
-  }[];
-  return programs
-    .filter((program) => program.type === 'xdp' && program.name === 'xsk_def_prog')
-    .map((p) => p.name ?? '');
+/** The XDP programs attached to the lab interfaces of the run `pid` (other runs may be going on beside it). */
+function labPrograms(pid: number): number[] {
+  return namespacesOf(pid).flatMap((namespace) => {
+    const links = JSON.parse(execFileSync('ip', ['-n', namespace, '-j', 'link', 'show'], { encoding: 'utf8' })) as {
+      xdp?: { prog?: { id: number } };
+    }[];
+    return links.flatMap((link) => (link.xdp?.prog ? [link.xdp.prog.id] : []));
+  });
+}
+
+/** Whether the kernel still has program `id` loaded. */
+function loaded(id: number): boolean {
+  try {
+    execFileSync('bpftool', ['prog', 'show', 'id', String(id)], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describeKernel('what the agent leaves behind', () => {
@@ -22,10 +40,13 @@ describeKernel('what the agent leaves behind', () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const agent = await startAgent();
       expect(namespacesOf(agent.pid)).toHaveLength(2);
+      // One program on each end of the lab's veth: Ringside's sockets' and the traffic source's.
+      const programs = labPrograms(agent.pid);
+      expect(programs).toHaveLength(2);
       expect(await agent.stop(signal)).toBe(0);
       expect(namespacesOf(agent.pid)).toEqual([]);
+      expect(programs.filter(loaded)).toEqual([]);
     }
-    expect(ringsideXdpPrograms()).toEqual([]);
   });
 
   it("routes libbpf's and libxdp's messages into its own structured log", async () => {
@@ -49,19 +70,21 @@ describeKernel('what the agent leaves behind', () => {
 
   it('after a SIGKILL, the next start removes what the killed run left', async () => {
     const killed = await startAgent();
-    // One program on each end of the lab's veth: Ringside's socket and the traffic source's.
-    expect(ringsideXdpPrograms()).toHaveLength(2);
+    const programs = labPrograms(killed.pid);
+    expect(programs).toHaveLength(2);
     await killed.stop('SIGKILL');
-    // Nothing ran on the way out: the lab and its program are still there.
+    // Nothing ran on the way out: the lab and its programs are still there.
     expect(namespacesOf(killed.pid)).toHaveLength(2);
-    expect(ringsideXdpPrograms()).toHaveLength(2);
+    expect(programs.filter(loaded)).toEqual(programs);
 
     const next = await startAgent();
     expect(namespacesOf(killed.pid)).toEqual([]);
     expect(next.log()).toContain(`ringside-${killed.pid}-`);
-    expect(ringsideXdpPrograms()).toHaveLength(2); // the new run's own
+    expect(programs.filter(loaded)).toEqual([]);
+    const own = labPrograms(next.pid);
+    expect(own).toHaveLength(2);
     expect(await next.stop()).toBe(0);
-    expect(ringsideXdpPrograms()).toEqual([]);
+    expect(own.filter(loaded)).toEqual([]);
   });
 });
 
@@ -103,6 +126,10 @@ describeKernel('refusing to start, with one line that names the fix', () => {
   });
 
   it('leaves no namespace behind after refusing', () => {
-    expect(listNamespaces().filter((name) => name.startsWith('ringside-'))).toEqual([]);
+    const orphans = listNamespaces().filter((name) => {
+      const pid = /^ringside-(\d+)-/.exec(name)?.[1];
+      return pid !== undefined && !alive(Number(pid));
+    });
+    expect(orphans).toEqual([]);
   });
 });
