@@ -183,7 +183,7 @@ export class TrafficSource {
     }
     this.settings.ratePps = ratePps;
     const shares = split(ratePps, this.senders.length);
-    this.senders.forEach((sender, i) => sender.worker.set(Control.RATE_PPS, shares[i] as number));
+    for (const [i, sender] of this.senders.entries()) sender.worker.set(Control.RATE_PPS, shares[i] as number);
   }
 
   get frameLength(): number {
@@ -307,7 +307,7 @@ function split(total: number, parts: number): number[] {
 }
 
 function writePorts(control: Int32Array, ports: readonly number[]): void {
-  ports.forEach((port, i) => Atomics.store(control, Control.DESTINATION_PORTS + i, port));
+  for (const [i, port] of ports.entries()) Atomics.store(control, Control.DESTINATION_PORTS + i, port);
   Atomics.store(control, Control.DESTINATION_PORT_COUNT, ports.length);
 }
 
