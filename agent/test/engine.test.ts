@@ -1,13 +1,13 @@
 import type { SocketConfig, UmemConfig } from '@ringside/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, Engine, RestoredAfterRefusal, type SocketRequest } from '../src/engine/engine.ts';
+import { ConfigurationError, type Engine, RestoredAfterRefusal, type SocketRequest } from '../src/engine/engine.ts';
 import { describeInterface } from '../src/host/interfaces.ts';
 import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { FRAME_TO_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
 import { createLogger } from '../src/logger.ts';
 import { describeKernel, waitFor } from './kernel.ts';
-import { fillIsFull, TEST_UMEM, testSocket } from './lab-sockets.ts';
+import { fillIsFull, labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const noop = () => {};
@@ -21,13 +21,7 @@ describeKernel('configuring sockets through the engine', () => {
     lab = Lab.create(2);
     // 5k frames/s: these tests prove knobs, not throughput; a 64-entry FILL ring must not run dry here.
     source = await TrafficSource.start(lab, { ratePps: 5000, frameLength: 200, paused: true, queueId: 0 }, noop);
-    engine = new Engine({
-      namespacePath: lab.appNamespacePath,
-      limits: probeKernelLimits(),
-      describeInterface: (ifname) => describeInterface(lab.appNamespace, ifname),
-      frame: FRAME_TO_PEER,
-      log: createLogger('fatal'),
-    });
+    engine = labEngine(lab);
   });
 
   afterEach(async () => {

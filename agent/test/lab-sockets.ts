@@ -1,8 +1,12 @@
 import type { SocketConfig, UmemConfig } from '@ringside/shared';
 import type { Workload } from '../src/dataplane/pipeline.ts';
+import { Engine } from '../src/engine/engine.ts';
 import { ManagedSocket } from '../src/engine/managed-socket.ts';
+import { describeInterface } from '../src/host/interfaces.ts';
+import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import type { Lab } from '../src/lab/lab.ts';
 import { FRAME_TO_PEER } from '../src/lab/traffic-source.ts';
+import { createLogger } from '../src/logger.ts';
 import { waitFor } from './kernel.ts';
 
 export const TEST_UMEM: UmemConfig = {
@@ -65,4 +69,15 @@ export function startLabSocket(
 /** The pipeline fills FILL a batch at a time; scenarios that count frames start from a full FILL ring. */
 export async function fillIsFull(socket: ManagedSocket, frames: number): Promise<void> {
   await waitFor(() => socket.observeInDetail().ledger.counts.fill === frames, 5000, `FILL to hold ${frames} frames`);
+}
+
+/** An engine on the lab's app end, as the agent builds it, logging only what is fatal. */
+export function labEngine(lab: Lab): Engine {
+  return new Engine({
+    namespacePath: lab.appNamespacePath,
+    limits: probeKernelLimits(),
+    describeInterface: (ifname) => describeInterface(lab.appNamespace, ifname),
+    frame: FRAME_TO_PEER,
+    log: createLogger('fatal'),
+  });
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { SocketConfig, Workload } from '@ringside/shared';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { type ConfigurationError, Engine, type SocketRequest } from '../src/engine/engine.ts';
+import type { ConfigurationError, Engine, SocketRequest } from '../src/engine/engine.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { describeInterface } from '../src/host/interfaces.ts';
 import { probeKernelLimits } from '../src/host/kernel-limits.ts';
@@ -9,7 +9,7 @@ import { Lab, PEER_IP } from '../src/lab/lab.ts';
 import { DESTINATION_PORT, FRAME_TO_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
 import { createLogger } from '../src/logger.ts';
 import { describeKernel, waitFor } from './kernel.ts';
-import { TEST_UMEM, testSocket } from './lab-sockets.ts';
+import { labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
 const noop = () => {};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,13 +22,7 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
   beforeEach(async () => {
     lab = Lab.create(2);
     source = await TrafficSource.start(lab, { ratePps: 20_000, frameLength: 128, paused: true, queueId: 0 }, noop);
-    engine = new Engine({
-      namespacePath: lab.appNamespacePath,
-      limits: probeKernelLimits(),
-      describeInterface: (ifname) => describeInterface(lab.appNamespace, ifname),
-      frame: FRAME_TO_PEER,
-      log: createLogger('fatal'),
-    });
+    engine = labEngine(lab);
   });
 
   afterEach(async () => {
