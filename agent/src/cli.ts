@@ -21,7 +21,8 @@ Options:
   --allow-remote      required to serve on an address other than loopback
   --iface NAME        bind to this real interface instead of the lab (opt-in)
   --queue N           queue of --iface to bind to (default 0)
-  --lab-queues N      queues of the lab's veth pair (default 1)
+  --lab-queues N      queues of the lab's veth pair (default 2: enough to show
+                      sharing a UMEM across queues and the wrong-queue pitfall)
   --rate PPS          lab traffic rate in frames per second (default 10000)
   --frame-length N    lab frame length in bytes, 60 to 2048 (default 128)
   --token-file PATH   where the access tokens are kept across restarts (default ${DEFAULT_TOKEN_FILE})
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     port: integer('port', values.port, 7420, 0, 65535),
     iface: values.iface ?? null,
     queue: integer('queue', values.queue, 0, 0, 4095),
-    labQueues: integer('lab-queues', values['lab-queues'], 1, 1, 64),
+    labQueues: integer('lab-queues', values['lab-queues'], 2, 1, 64),
     ratePps: integer('rate', values.rate, 10_000, 1, 10_000_000),
     frameLength: integer('frame-length', values['frame-length'], 128, 60, 2048),
     commandsPerSecond: integer(
