@@ -194,6 +194,8 @@ export class UmemGroup {
       await this.restart();
     } catch (error) {
       await this.removeLane(lane);
+      // The sockets already here keep running without the one that could not join.
+      if (this.lanes.size > 0) await this.restart();
       throw error;
     }
     return lane;
