@@ -12,6 +12,7 @@ import {
   type SocketRequest,
   type StateMessage,
   type UmemConfig,
+  type XdpActionCounters,
   type XdpProgramInfo,
 } from '@ringside/shared';
 import { ConfigurationError, Engine, RestoredAfterRefusal } from './engine/engine.ts';
@@ -170,7 +171,7 @@ export class Agent implements AgentFacade {
     const sampler = new Sampler(
       () => this.engine?.list() ?? [],
       () => this.traffic,
-      () => (this.engine?.interfaces() ?? []).flatMap((steering) => steering.counters() ?? []),
+      () => this.programCounters(),
     );
     const tick = () => {
       if (!this.server) return;
@@ -231,6 +232,10 @@ export class Agent implements AgentFacade {
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
     };
+  }
+
+  programCounters(): XdpActionCounters[] {
+    return (this.engine?.interfaces() ?? []).flatMap((steering) => steering.counters() ?? []);
   }
 
   observeSockets(): ObservedSocket[] {

@@ -17,6 +17,7 @@ import {
   type SnapshotMessage,
   type SocketDetailMessage,
   type StateMessage,
+  type XdpActionCounters,
 } from '@ringside/shared';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -52,6 +53,8 @@ export interface AgentFacade {
   readFrame(socketId: string, frame: number, requestId: string): FrameBytesMessage;
   /** Every socket's rings and counts now, for a metrics scrape. */
   observeSockets(): ObservedSocket[];
+  /** The action counters of Ringside's XDP programs, for a metrics scrape. */
+  programCounters(): XdpActionCounters[];
 }
 
 export interface ServerOptions {
@@ -104,6 +107,7 @@ export class AgentServer {
   private readonly clients = new Set<Client>();
   private readonly metrics = new AgentMetrics({
     sockets: () => this.options.agent.observeSockets(),
+    programs: () => this.options.agent.programCounters(),
     clients: () => this.clients.size,
   });
   private readonly sockets = new WebSocketServer({

@@ -1,4 +1,4 @@
-import type { RingState } from '@ringside/shared';
+import type { RingState, XdpActionCounters } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import type { SocketObservation } from '../engine/managed-socket.ts';
 import { AgentMetrics, type ObservedSocket, scrapeToken } from './metrics.ts';
@@ -38,8 +38,12 @@ function observation(overrides: Partial<SocketObservation> = {}): SocketObservat
 
 /** Metrics over sockets and a client count the test changes between scrapes. */
 function metricsOver(initial: ObservedSocket[]) {
-  const world = { sockets: initial, clients: 2 };
-  const metrics = new AgentMetrics({ sockets: () => world.sockets, clients: () => world.clients });
+  const world = { sockets: initial, clients: 2, programs: [] as XdpActionCounters[] };
+  const metrics = new AgentMetrics({
+    sockets: () => world.sockets,
+    clients: () => world.clients,
+    programs: () => world.programs,
+  });
   const scrape = async () => (await metrics.render()).body;
   return { world, metrics, scrape };
 }
@@ -47,6 +51,24 @@ function metricsOver(initial: ObservedSocket[]) {
 const lines = (body: string) => body.split('\n');
 
 describe('the agent metrics', () => {
+  it("expose what each interface's XDP program did with its frames, by action", async () => {
+    const { world, scrape } = metricsOver([]);
+    world.programs = [{ ifname: 'rs-app', redirected: 90, passed: 7, dropped: 3, noSocket: 5, wrongQueue: 1 }];
+    const body = lines(await scrape());
+    expect(body).toContain('# TYPE ringside_xdp_program_frames_total counter');
+    for (const [action, value] of [
+      ['redirected', 90],
+      ['passed', 7],
+      ['dropped', 3],
+      ['no_socket', 5],
+      ['wrong_queue', 1],
+    ] as const) {
+      expect(body).toContain(`ringside_xdp_program_frames_total{ifname="rs-app",action="${action}"} ${value}`);
+    }
+    world.programs = [];
+    expect((await scrape()).includes('ifname="rs-app"')).toBe(false);
+  });
+
   it('expose every count of every socket as a counter with its value', async () => {
     const { scrape } = metricsOver([{ id: 'xsk0', observation: observation() }]);
     const body = lines(await scrape());

@@ -1,3 +1,4 @@
+import type { XdpActionCounters } from '@ringside/shared';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { RingsObserved, SocketObservation } from '../engine/managed-socket.ts';
 
@@ -11,7 +12,18 @@ export interface ObservedSocket {
 export interface MetricsSources {
   sockets: () => readonly ObservedSocket[];
   clients: () => number;
+  /** The action counters of Ringside's XDP program on each interface that has one. */
+  programs: () => readonly XdpActionCounters[];
 }
+
+const PROGRAM_ACTIONS = ['redirected', 'passed', 'dropped', 'noSocket', 'wrongQueue'] as const;
+const ACTION_LABELS: Record<(typeof PROGRAM_ACTIONS)[number], string> = {
+  redirected: 'redirected',
+  passed: 'passed',
+  dropped: 'dropped',
+  noSocket: 'no_socket',
+  wrongQueue: 'wrong_queue',
+};
 
 interface SocketCounter {
   name: string;
@@ -107,6 +119,7 @@ export class AgentMetrics {
   private readonly ringEntries: Gauge<'socket' | 'ring'>;
   private readonly ringSize: Gauge<'socket' | 'ring'>;
   private readonly clientsConnected: Gauge;
+  private readonly programActions: Counter<'ifname' | 'action'>;
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
@@ -129,6 +142,12 @@ export class AgentMetrics {
     this.clientsConnected = new Gauge({
       name: 'ringside_clients_connected',
       help: 'WebSocket clients connected to the agent.',
+      registers,
+    });
+    this.programActions = new Counter({
+      name: 'ringside_xdp_program_frames_total',
+      help: "Frames Ringside's XDP program handled, by what it did: redirected to a socket, passed to the stack, dropped; no_socket (the XSKMAP index was empty, also passed or dropped) and wrong_queue (sent to a socket of another queue: lost).",
+      labelNames: ['ifname', 'action'] as const,
       registers,
     });
   }
@@ -157,6 +176,12 @@ export class AgentMetrics {
       }
     }
     this.clientsConnected.set(this.sources.clients());
+    this.programActions.reset();
+    for (const program of this.sources.programs()) {
+      for (const action of PROGRAM_ACTIONS) {
+        this.programActions.inc({ ifname: program.ifname, action: ACTION_LABELS[action] }, program[action]);
+      }
+    }
   }
 }
 
