@@ -1,0 +1,212 @@
+import type { InterfaceInfo, SocketInfo, UmemInfo, XdpProgramInfo } from '@ringside/shared';
+import { describe, expect, it } from 'vitest';
+import { buildTopology, layoutTopology, nodeIds, type TopologyInput } from './topology.ts';
+
+const umemConfig = {
+  frameCount: 4096,
+  frameSize: 4096,
+  headroom: 0,
+  fillSize: 2048,
+  completionSize: 2048,
+  unaligned: false,
+};
+
+function socket(id: string, queueId: number, xskmapIndex: number | null): SocketInfo {
+  const config = {
+    ifname: 'rs-app',
+    queueId,
+    rxSize: 2048,
+    txSize: 2048,
+    xdpMode: 'drv' as const,
+    copy: true,
+    zeroCopy: false,
+    needWakeup: true,
+    batchSize: 64,
+  };
+  return {
+    id,
+    umemId: 'xsk0-umem',
+    config,
+    workload: 'rxdrop',
+    request: { umem: umemConfig, socket: config, workload: 'rxdrop' },
+    pausedStages: [],
+    zeroCopyActive: false,
+    xskmapIndex,
+  };
+}
+
+const device: InterfaceInfo = {
+  name: 'rs-app',
+  ifindex: 2,
+  driver: 'veth',
+  rxQueues: 2,
+  txQueues: 2,
+  mtu: 1500,
+  xdpFeatures: null,
+  attachedXdp: { mode: 'drv', programId: 42 },
+};
+
+function program(kind: XdpProgramInfo['kind'], entries: { index: number; socketId: string }[]): XdpProgramInfo {
+  return {
+    ifname: 'rs-app',
+    mode: 'drv',
+    programId: 42,
+    name: 'ringside',
+    kind,
+    ports: [],
+    xskmap: { id: 7, name: 'xsks_map', maxEntries: 64, entries },
+  };
+}
+
+function input(overrides: Partial<TopologyInput>): TopologyInput {
+  return {
+    interfaces: [device],
+    programs: [],
+    sockets: [],
+    umems: [],
+    lab: { appNamespace: 'a', peerNamespace: 'p', appIfname: 'rs-app', peerIfname: 'rs-peer', queues: 2 },
+    traffic: {
+      ifname: 'rs-peer',
+      paused: false,
+      ratePps: 5000,
+      frameSize: 128,
+      queueIds: [0],
+      destinationPorts: [4242],
+    },
+    trafficPps: 5000,
+    rxPps: {},
+    actionRates: {},
+    ...overrides,
+  };
+}
+
+const quiet = { redirected: 0, passed: 0, dropped: 0, noSocket: 0, wrongQueue: 0 };
+
+describe('buildTopology', () => {
+  it('draws two sockets sharing one UMEM through one FILL/COMPLETION pair on one queue', () => {
+    const umem: UmemInfo = {
+      id: 'xsk0-umem',
+      config: umemConfig,
+      socketIds: ['xsk0', 'twin'],
+      pairs: [{ ifname: 'rs-app', queueId: 0, socketIds: ['xsk0', 'twin'] }],
+    };
+    const model = buildTopology(
+      input({
+        programs: [
+          program('round-robin', [
+            { index: 0, socketId: 'xsk0' },
+            { index: 1, socketId: 'twin' },
+          ]),
+        ],
+        sockets: [socket('xsk0', 0, 0), socket('twin', 0, 1)],
+        umems: [umem],
+        rxPps: { xsk0: 2500, twin: 2500 },
+        actionRates: { 'rs-app': { ...quiet, redirected: 5000 } },
+      }),
+    );
+    const pairs = model.nodes.filter((node) => node.layer === 'pair');
+    expect(pairs.map((node) => node.id)).toEqual([nodeIds.pair('xsk0-umem', 'rs-app', 0)]);
+    expect(model.nodes.find((node) => node.id === 'umem:xsk0-umem')?.lines).toContain('shared by xsk0, twin');
+    const into = (id: string) => model.edges.filter((e) => e.to === id);
+    expect(into(pairs[0]?.id ?? '').map((e) => e.from)).toEqual(['socket:xsk0', 'socket:twin']);
+    // Round-robin sends queue 0's frames to both entries, and both reach their socket.
+    expect(model.edges.find((e) => e.id === 'xskmap:rs-app:1>socket:twin')?.status).toBe('active');
+    expect(model.edges.find((e) => e.id === 'source>queue:rs-app:0')?.status).toBe('active');
+    expect(model.edges.some((e) => e.to === 'queue:rs-app:1' && e.from === 'source')).toBe(false);
+  });
+
+  it('draws the empty index that queue 0’s frames are sent to when the only socket sits on queue 1', () => {
+    const model = buildTopology(
+      input({
+        programs: [program('by-queue', [{ index: 1, socketId: 'xsk0' }])],
+        sockets: [socket('xsk0', 1, 1)],
+        actionRates: { 'rs-app': { ...quiet, passed: 5000, noSocket: 5000 } },
+      }),
+    );
+    const empty = model.nodes.find((node) => node.id === 'xskmap:rs-app:0');
+    expect(empty?.status).toBe('warn');
+    expect(empty?.lines).toEqual(['index 0', 'empty', 'frames passed to stack']);
+    expect(model.edges.find((e) => e.id === 'program:rs-app>xskmap:rs-app:0')?.status).toBe('broken');
+    expect(model.edges.find((e) => e.id === 'xskmap:rs-app:1>socket:xsk0')?.status).toBe('idle');
+    expect(model.nodes.find((node) => node.id === 'program:rs-app')?.status).toBe('warn');
+  });
+
+  it('marks the entry round-robin fills with a socket of another queue as losing frames', () => {
+    const model = buildTopology(
+      input({
+        programs: [
+          program('round-robin', [
+            { index: 0, socketId: 'xsk0' },
+            { index: 1, socketId: 'far' },
+          ]),
+        ],
+        sockets: [socket('xsk0', 0, 0), socket('far', 1, 1)],
+      }),
+    );
+    expect(model.nodes.find((node) => node.id === 'xskmap:rs-app:1')?.lines[2]).toBe('wrong queue: dropped');
+    expect(model.edges.find((e) => e.id === 'xskmap:rs-app:1>socket:far')?.status).toBe('broken');
+  });
+});
+
+describe('layoutTopology', () => {
+  it('puts layers top to bottom in the frames’ order and keeps every node inside the width', () => {
+    const model = buildTopology(
+      input({
+        programs: [program('by-queue', [{ index: 0, socketId: 'xsk0' }])],
+        sockets: [socket('xsk0', 0, 0)],
+        umems: [
+          {
+            id: 'xsk0-umem',
+            config: umemConfig,
+            socketIds: ['xsk0'],
+            pairs: [{ ifname: 'rs-app', queueId: 0, socketIds: ['xsk0'] }],
+          },
+        ],
+      }),
+    );
+    const layout = layoutTopology(model, {
+      width: 600,
+      gutter: 80,
+      lineHeight: 10,
+      padding: 2,
+      layerGap: 20,
+      nodeGap: 10,
+      maxNodeWidth: 200,
+    });
+    expect(layout.layers.map((layer) => layer.layer)).toEqual([
+      'source',
+      'queue',
+      'program',
+      'xskmap',
+      'socket',
+      'pair',
+      'umem',
+    ]);
+    const ys = layout.layers.map((layer) => layer.y);
+    expect([...ys].sort((a, b) => a - b)).toEqual(ys);
+    for (const node of layout.nodes) {
+      expect(node.x).toBeGreaterThanOrEqual(80);
+      expect(node.x + node.width).toBeLessThanOrEqual(600);
+    }
+    expect(layout.edges).toHaveLength(model.edges.length);
+    expect(layout.edges[0]?.path).toMatch(/^M/);
+  });
+
+  it('orders a row by its parents so that edges from the row above do not cross', () => {
+    const model = {
+      nodes: [
+        { id: 'a', layer: 'queue' as const, lines: ['a'], status: 'ok' as const },
+        { id: 'b', layer: 'queue' as const, lines: ['b'], status: 'ok' as const },
+        { id: 'under-b', layer: 'program' as const, lines: ['x'], status: 'ok' as const },
+        { id: 'under-a', layer: 'program' as const, lines: ['y'], status: 'ok' as const },
+      ],
+      edges: [
+        { id: '1', from: 'a', to: 'under-a', status: 'idle' as const },
+        { id: '2', from: 'b', to: 'under-b', status: 'idle' as const },
+      ],
+    };
+    const layout = layoutTopology(model);
+    const x = (id: string) => layout.nodes.find((node) => node.id === id)?.x ?? Number.NaN;
+    expect(x('under-a')).toBeLessThan(x('under-b'));
+  });
+});
