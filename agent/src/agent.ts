@@ -15,6 +15,7 @@ import {
   type XdpActionCounters,
   type XdpProgramInfo,
 } from '@ringside/shared';
+import { OBSERVER_NICE } from './dataplane/control.ts';
 import { ConfigurationError, Engine, RestoredAfterRefusal } from './engine/engine.ts';
 import { describeInterface, listInterfaces } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
@@ -22,6 +23,7 @@ import { describeXdpProgram } from './host/xdp-programs.ts';
 import { Lab, removeStaleLabs } from './lab/lab.ts';
 import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
 import type { Logger } from './logger.ts';
+import { setThreadNice } from './native/libc.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
 import { Sampler } from './sampler/sampler.ts';
 import { type AgentCommand, type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
@@ -105,6 +107,8 @@ export class Agent implements AgentFacade {
 
   private async build(): Promise<void> {
     const { options, log } = this;
+    // Sampling and serving yield to the data plane when the cores are busy (control.ts says why).
+    setThreadNice(OBSERVER_NICE);
     routeLibraryMessages((level, source, text) => {
       // libbpf warns while libxdp probes features this kernel lacks (the dispatcher needs
       // freplace); real failures come back as errors, so its warnings are debug detail.

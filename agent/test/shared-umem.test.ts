@@ -179,7 +179,7 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
     const deadline = Date.now() + 1500;
     let readings = 0;
     while (Date.now() < deadline) {
-      const reading = a.group.read();
+      const reading = a.group.read({ entries: true });
       if (!reading.consistent) continue;
       readings++;
       expect(reading.ledger.violations).toEqual([]);
@@ -187,7 +187,7 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
       expect(total).toBe(TEST_UMEM.frameCount);
       // Every frame a ring lists is owned by that ring (or counted once downstream as consumer lag).
       for (const pair of reading.pairs) {
-        const inFill = pair.fill.addresses.length;
+        const inFill = pair.frames.fill.length;
         const fillOwned = [...reading.ledger.holders].filter(
           (holder, frame) => holder === pair.slot && reading.ledger.owners[frame] === 1,
         ).length;

@@ -20,6 +20,16 @@ export const UmemControl = {
 } as const;
 export const UMEM_CONTROL_WORDS = 4;
 
+/**
+ * Scheduling: when the cores are saturated, watching must cost the data plane
+ * as little as possible, so the agent's main thread (sampling, serving) runs
+ * at OBSERVER_NICE and data-plane threads at DATAPLANE_NICE, the default.
+ * Measured with 10 clients at 60 snapshots/s on two busy cores: the main
+ * thread at equal priority cost rxdrop 8% of its throughput.
+ */
+export const OBSERVER_NICE = 5;
+export const DATAPLANE_NICE = 0;
+
 /** Int32 words of one socket's control block. */
 export const Control = {
   /** Stages (bits of Stage) the worker leaves alone until resumed. */

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { setThreadNice } from '../native/libc.ts';
 import { ringMemoryAt, umemBytesAt } from '../native/ring-memory.ts';
 import { CompletionRing, FillRing, RxRing, TxRing } from '../xsk/ring.ts';
-import { ringCache } from './control.ts';
+import { DATAPLANE_NICE, ringCache } from './control.ts';
 import { FramePipeline } from './pipeline.ts';
 import type { DataplanePlan } from './plan.ts';
 
@@ -11,6 +12,8 @@ import type { DataplanePlan } from './plan.ts';
  * single-producer/single-consumer, so no other thread writes to them.
  */
 const plan = workerData as DataplanePlan;
+// The agent's main thread yields to the data plane (agent.ts) and this thread was started by it: take back normal priority.
+setThreadNice(DATAPLANE_NICE);
 const { umem, blocks } = plan;
 const descriptors = (layout: DataplanePlan['lanes'][number]['rx'], caches: SharedArrayBuffer, ring: 'rx' | 'tx') =>
   layout ? ringMemoryAt(layout, 'descriptor', ringCache(caches, ring)) : null;

@@ -14,7 +14,7 @@ import { observeRing, type RingEntries } from '../sampler/ring-observer.ts';
 import { type LedgerView, laneView } from '../xsk/ledger.ts';
 import type { XskSocket } from '../xsk/socket.ts';
 import type { Umem } from '../xsk/umem.ts';
-import { type LaneRecord, type MemberSpec, UmemGroup } from './umem-group.ts';
+import { type GroupReading, type LaneRecord, type MemberSpec, UmemGroup } from './umem-group.ts';
 
 export interface SocketTotals {
   rxPackets: number;
@@ -39,15 +39,19 @@ export interface SocketObservation {
   totals: SocketTotals;
 }
 
-/** A consistent picture of the rings, their contents and every frame's owner. */
-export interface DetailedObservation extends SocketObservation {
-  entries: { fill: RingEntries; rx: RingEntries | null; tx: RingEntries | null; completion: RingEntries };
+/** A consistent picture of the rings and every frame's owner. */
+export interface OwnersObservation extends SocketObservation {
   /** This socket's view: frames another socket of a shared UMEM holds are `other-socket`. */
   ledger: LedgerView;
   /** The whole UMEM's ledger: every frame's owner and which pair or socket lane holds it. */
   umemLedger: LedgerView;
   /** False when the worker kept moving frames through every retry; the counts may then be off by a batch. */
   consistent: boolean;
+}
+
+/** The same, with every entry of the socket's rings. */
+export interface DetailedObservation extends OwnersObservation {
+  entries: { fill: RingEntries; rx: RingEntries | null; tx: RingEntries | null; completion: RingEntries };
 }
 
 export interface ManagedSocketSpec extends MemberSpec {
@@ -90,6 +94,8 @@ export class LaneHandle {
  */
 export class ManagedSocket {
   readonly worker: LaneHandle;
+  /** This socket's view of the last UMEM reading it was asked about. */
+  private lastView: { reading: GroupReading; ledger: LedgerView } | null = null;
   /** Set before teardown starts: the views below point into memory that is about to be unmapped. */
   private destroyed = false;
 
@@ -201,23 +207,48 @@ export class ManagedSocket {
   }
 
   /**
-   * Rings, ring contents and every frame's owner at one instant, without
-   * stopping the data plane (UmemGroup.read). On a shared UMEM the owners are
-   * this socket's view: frames another socket holds show as `other-socket`.
+   * Rings and every frame's owner at one instant, without stopping the data
+   * plane (UmemGroup.read): what a snapshot needs. On a shared UMEM the
+   * owners are this socket's view: frames another socket holds show as
+   * `other-socket`. Reused while nothing moved.
    */
+  observeOwners(): OwnersObservation {
+    this.assertAlive();
+    return this.ownersFrom(this.group.read());
+  }
+
+  /** observeOwners, and every entry of the socket's rings as well (inspection). */
   observeInDetail(): DetailedObservation {
     this.assertAlive();
-    const reading = this.group.read();
+    const reading = this.group.read({ entries: true });
+    const observation = this.ownersFrom(reading);
+    const lane = reading.lanes.find((entry) => entry.socketId === this.id);
+    const pair = reading.pairs.find((entry) => entry.slot === this.lane.pair.slot);
+    if (!lane?.entries || !pair?.entries) throw new Error(`socket ${this.id} is not on UMEM ${this.group.id}`);
+    return {
+      ...observation,
+      entries: {
+        fill: pair.entries.fill,
+        rx: lane.entries.rx,
+        tx: lane.entries.tx,
+        completion: pair.entries.completion,
+      },
+    };
+  }
+
+  private ownersFrom(reading: GroupReading): OwnersObservation {
     const lane = reading.lanes.find((entry) => entry.socketId === this.id);
     const pair = reading.pairs.find((entry) => entry.slot === this.lane.pair.slot);
     if (!lane || !pair) throw new Error(`socket ${this.id} is not on UMEM ${this.group.id}`);
-    const view = laneView(reading.ledger, { slot: lane.slot, pair: pair.slot });
+    if (this.lastView?.reading !== reading) {
+      const view = laneView(reading.ledger, { slot: lane.slot, pair: pair.slot });
+      this.lastView = { reading, ledger: { ...reading.ledger, owners: view.owners, counts: view.counts } };
+    }
     return {
       rings: { fill: pair.states.fill, completion: pair.states.completion, rx: lane.states.rx, tx: lane.states.tx },
       stats: this.socket.statistics(),
       totals: this.totals(),
-      entries: { fill: pair.fill, rx: lane.rx, tx: lane.tx, completion: pair.completion },
-      ledger: { ...reading.ledger, owners: view.owners, counts: view.counts },
+      ledger: this.lastView.ledger,
       umemLedger: reading.ledger,
       consistent: reading.consistent,
     };

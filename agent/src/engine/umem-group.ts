@@ -14,7 +14,7 @@ import type { Workload } from '../dataplane/pipeline.ts';
 import type { DataplanePlan } from '../dataplane/plan.ts';
 import type { RingLayout } from '../native/libxdp.ts';
 import { ringMemoryAt } from '../native/ring-memory.ts';
-import { observeRing, type RingEntries, readRingEntries } from '../sampler/ring-observer.ts';
+import { observeRing, type RingEntries, readRingEntries, readRingFrames } from '../sampler/ring-observer.ts';
 import { AppState, appStateOf, deriveOwners, holderOf, type LedgerView, MAX_HOLDERS } from '../xsk/ledger.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
@@ -54,26 +54,28 @@ export interface LaneRecord {
   tx: RingMemory | null;
 }
 
-export interface PairEntries {
+export interface PairReading {
   slot: number;
   states: { fill: RingState; completion: RingState };
-  fill: RingEntries;
-  completion: RingEntries;
+  /** The frame of each entry, oldest first. */
+  frames: { fill: Int32Array; completion: Int32Array };
+  /** The entries themselves, when asked for (inspection). */
+  entries: { fill: RingEntries; completion: RingEntries } | null;
 }
 
-export interface LaneEntries {
+export interface LaneReading {
   socketId: string;
   slot: number;
   pair: number;
   states: { rx: RingState | null; tx: RingState | null };
-  rx: RingEntries | null;
-  tx: RingEntries | null;
+  frames: { rx: Int32Array | null; tx: Int32Array | null };
+  entries: { rx: RingEntries | null; tx: RingEntries | null } | null;
 }
 
 /** Every ring of the UMEM and the ledger at one instant (or as near as the budget allowed). */
 export interface GroupReading {
-  pairs: PairEntries[];
-  lanes: LaneEntries[];
+  pairs: PairReading[];
+  lanes: LaneReading[];
   ledger: LedgerView;
   consistent: boolean;
 }
@@ -108,6 +110,8 @@ export class UmemGroup {
   private readonly pairs = new Map<string, PairRecord>();
   private readonly lanes = new Map<string, LaneRecord>();
   private worker: DataplaneWorker | null = null;
+  /** The last consistent reading without entries, and what it was read at. */
+  private lastReading: { key: number[]; reading: GroupReading } | null = null;
   /** libxdp hands the UMEM's own pair to its first socket only; later pairs come with their socket. */
   private ownPairTaken = false;
   private destroyed = false;
@@ -169,6 +173,7 @@ export class UmemGroup {
   async join(spec: MemberSpec): Promise<LaneRecord> {
     if (this.destroyed) throw new Error(`UMEM ${this.id} was destroyed`);
     if (this.lanes.has(spec.id)) throw new Error(`socket ${spec.id} is already on UMEM ${this.id}`);
+    this.lastReading = null;
     const slot = this.freeSlot();
     const key = pairKey(spec.socket.ifname, spec.socket.queueId);
     const existing = this.pairs.get(key);
@@ -225,11 +230,15 @@ export class UmemGroup {
    * Kernel-written producers (RX, COMPLETION) are read before kernel-written
    * consumers (FILL, TX): a frame moving meanwhile is then missed in a ring,
    * never counted in two.
+   *
+   * Without `entries`, a reading is reused while nothing moved: the worker's
+   * generation and every word the kernel writes are as they were.
    */
-  read(): GroupReading {
+  read(options: { entries: boolean } = { entries: false }): GroupReading {
     if (this.destroyed) throw new Error(`UMEM ${this.id} was destroyed`);
-    const frameSize = this.umem.config.frameSize;
-    const frames = (entries: RingEntries) => ({ frames: entries.addresses.map((a) => chunkOf(a, frameSize)) });
+    if (!options.entries && this.lastReading && this.unchangedSince(this.lastReading.key)) {
+      return this.lastReading.reading;
+    }
     const deadline = performance.now() + CONSISTENT_READ_BUDGET_MS;
     for (;;) {
       const before = Atomics.load(this.control, UmemControl.GENERATION);
@@ -238,56 +247,91 @@ export class UmemGroup {
         Atomics.wait(this.control, UmemControl.GENERATION, before, MID_BATCH_WAIT_MS);
         continue;
       }
-      const reading = this.readRings();
+      const key = this.changeKey(before);
+      const rings = this.readRings(options.entries);
       const appStates = this.ledger.slice();
       const consistent = !(before & 1) && Atomics.load(this.control, UmemControl.GENERATION) === before;
       if (!consistent && !outOfTime) continue;
       const ledger = deriveOwners({
         appStates,
-        pairs: reading.pairs.map((pair) => ({
+        pairs: rings.pairs.map((pair) => ({
           slot: pair.slot,
-          fill: frames(pair.fill),
-          completion: frames(pair.completion),
+          fill: { frames: pair.frames.fill },
+          completion: { frames: pair.frames.completion },
         })),
-        lanes: reading.lanes.map((lane) => ({
+        lanes: rings.lanes.map((lane) => ({
           slot: lane.slot,
           pair: lane.pair,
-          rx: lane.rx ? frames(lane.rx) : null,
-          tx: lane.tx ? frames(lane.tx) : null,
+          rx: lane.frames.rx ? { frames: lane.frames.rx } : null,
+          tx: lane.frames.tx ? { frames: lane.frames.tx } : null,
         })),
       });
-      return { ...reading, ledger, consistent };
+      const reading = { ...rings, ledger, consistent };
+      this.lastReading = consistent ? { key, reading } : null;
+      return reading;
     }
   }
 
-  private readRings(): { pairs: PairEntries[]; lanes: LaneEntries[] } {
+  /** The worker's generation and the words the kernel writes: while all are the same, so is every owner. */
+  private changeKey(generation: number): number[] {
+    const key = [generation];
+    for (const pair of this.pairs.values()) {
+      key.push(Atomics.load(pair.fill.consumer, 0), Atomics.load(pair.completion.producer, 0));
+    }
+    for (const lane of this.lanes.values()) {
+      key.push(lane.rx ? Atomics.load(lane.rx.producer, 0) : -1, lane.tx ? Atomics.load(lane.tx.consumer, 0) : -1);
+    }
+    return key;
+  }
+
+  private unchangedSince(key: readonly number[]): boolean {
+    const now = this.changeKey(Atomics.load(this.control, UmemControl.GENERATION));
+    return now.length === key.length && now.every((word, i) => word === key[i]);
+  }
+
+  private readRings(withEntries: boolean): { pairs: PairReading[]; lanes: LaneReading[] } {
+    const frameSize = this.umem.config.frameSize;
     const lanes = [...this.lanes.values()];
     const pairs = [...this.pairs.values()];
     const rx = lanes.map((lane) => (lane.rx ? observeRing(lane.rx, 'consumer') : null));
     const completion = pairs.map((pair) => observeRing(pair.completion, 'consumer'));
     const fill = pairs.map((pair) => observeRing(pair.fill, 'producer'));
     const tx = lanes.map((lane) => (lane.tx ? observeRing(lane.tx, 'producer') : null));
+    const framesOf = (memory: RingMemory, state: RingState, kind: 'address' | 'descriptor') =>
+      readRingFrames(memory, state.consumer, state.producer, kind, frameSize);
+    const entriesOf = (memory: RingMemory, state: RingState, kind: 'address' | 'descriptor') =>
+      readRingEntries(memory, state.consumer, state.producer, kind);
     return {
       pairs: pairs.map((pair, i) => {
-        const f = fill[i] as (typeof fill)[number];
-        const c = completion[i] as (typeof completion)[number];
+        const f = fill[i] as RingState;
+        const c = completion[i] as RingState;
         return {
           slot: pair.slot,
           states: { fill: f, completion: c },
-          fill: readRingEntries(pair.fill, f.consumer, f.producer, 'address'),
-          completion: readRingEntries(pair.completion, c.consumer, c.producer, 'address'),
+          frames: { fill: framesOf(pair.fill, f, 'address'), completion: framesOf(pair.completion, c, 'address') },
+          entries: withEntries
+            ? { fill: entriesOf(pair.fill, f, 'address'), completion: entriesOf(pair.completion, c, 'address') }
+            : null,
         };
       }),
       lanes: lanes.map((lane, i) => {
-        const r = rx[i];
-        const t = tx[i];
+        const r = rx[i] ?? null;
+        const t = tx[i] ?? null;
         return {
           socketId: lane.spec.id,
           slot: lane.slot,
           pair: lane.pair.slot,
-          states: { rx: r ?? null, tx: t ?? null },
-          rx: lane.rx && r ? readRingEntries(lane.rx, r.consumer, r.producer, 'descriptor') : null,
-          tx: lane.tx && t ? readRingEntries(lane.tx, t.consumer, t.producer, 'descriptor') : null,
+          states: { rx: r, tx: t },
+          frames: {
+            rx: lane.rx && r ? framesOf(lane.rx, r, 'descriptor') : null,
+            tx: lane.tx && t ? framesOf(lane.tx, t, 'descriptor') : null,
+          },
+          entries: withEntries
+            ? {
+                rx: lane.rx && r ? entriesOf(lane.rx, r, 'descriptor') : null,
+                tx: lane.tx && t ? entriesOf(lane.tx, t, 'descriptor') : null,
+              }
+            : null,
         };
       }),
     };
@@ -349,6 +393,7 @@ export class UmemGroup {
    * last socket (its FILL, and what the kernel held for its RX and TX).
    */
   private async removeLane(lane: LaneRecord): Promise<void> {
+    this.lastReading = null;
     const frameSize = this.umem.config.frameSize;
     const freeFrame = (address: number) => {
       this.ledger[chunkOf(address, frameSize)] = AppState.FREE;

@@ -34,6 +34,10 @@ const setsockoptRaw = libc.func('int setsockopt(int fd, int level, int name, voi
 const recvRaw = libc.func('long recv(int fd, void *buf, size_t len, int flags)');
 // The kernel's PAGE_SIZE, which bounds chunk sizes and sets the UMEM's alignment.
 const getpagesizeRaw = libc.func('int getpagesize(void)');
+// man 2 gettid, man 2 setpriority: with PRIO_PROCESS and a thread id, the nice value of that one thread.
+const gettid = libc.func('int gettid(void)');
+const setpriority = libc.func('int setpriority(int which, unsigned int who, int prio)');
+const PRIO_PROCESS = 0;
 // man 3 if_nametoindex: 0 when the interface does not exist in this namespace.
 const ifNametoindex = libc.func('unsigned int if_nametoindex(const char *name)');
 // memmove(p, p, 0) returns p: the one portable way to turn a numeric address
@@ -159,6 +163,14 @@ export function readZeroCopy(fd: number): boolean {
 /** Moves the calling thread into the network namespace behind `fd`. */
 export function enterNetworkNamespace(fd: number): void {
   if (setnsRaw(fd, CLONE_NEWNET) !== 0) fail('setns(CLONE_NEWNET)');
+}
+
+/**
+ * Sets the calling thread's nice value (Linux schedules threads, not
+ * processes). Threads a thread creates start with its nice value.
+ */
+export function setThreadNice(nice: number): void {
+  if (setpriority(PRIO_PROCESS, gettid(), nice) < 0) fail('setpriority');
 }
 
 export function ifNameToIndex(name: string): number {
