@@ -256,6 +256,7 @@ export class Agent implements AgentFacade {
       sampledAt: Date.now(),
       entries: detail.entries,
       owners: Buffer.from(detail.ledger.owners).toString('base64'),
+      rings: detail.rings,
       consistent: detail.consistent,
     };
   }
@@ -412,8 +413,12 @@ export class Agent implements AgentFacade {
         announce('stages-resumed', `${command.socketId}: resumed ${command.stages.join(', ')}`);
         return;
       case 'step':
-        await engine.step(command.socketId);
-        announce('stepped', `${command.socketId}: one batch of every stage`, false);
+        await engine.step(command.socketId, command.stages);
+        announce(
+          'stepped',
+          `${command.socketId}: one batch of ${command.stages ? command.stages.join(', ') : 'every stage'}`,
+          false,
+        );
         return;
       case 'setSocketTraffic':
         engine.setTraffic(command.socketId, {

@@ -210,6 +210,15 @@ describeKernel('workloads on the lab veth', () => {
     // Step runs every stage once: the 16 frames went straight back to FILL.
     expect(after.rings.fill.producer).toBe(TEST_UMEM.fillSize + 16);
     expectLedgerHolds(after, TEST_UMEM.frameCount);
+
+    // A step of one stage runs that stage alone: RX gives 16 more, FILL stays where it was.
+    await socket.step(['rxDrain']);
+    const drained = socket.observeInDetail();
+    expect(drained.rings.rx?.consumer).toBe(32);
+    expect(drained.rings.fill.producer).toBe(TEST_UMEM.fillSize + 16);
+    expect(drained.ledger.counts.free).toBe(after.ledger.counts.free + 16);
+    await socket.step(['fillRefill']);
+    expect(socket.observe().rings.fill.producer).toBe(TEST_UMEM.fillSize + 32);
   });
 
   it('a TX descriptor outside the UMEM raises tx_invalid_descs and the socket keeps sending', async () => {

@@ -182,6 +182,7 @@ const serverMessages: ServerMessage[] = [
       completion: { addresses: [], lengths: [], options: [] },
     },
     owners: 'AQID',
+    rings: { fill: ring, rx: ring, tx: null, completion: ring },
     consistent: true,
   },
   {
@@ -218,7 +219,7 @@ const clientMessages: ClientMessage[] = [
   { type: 'destroySocket', requestId: 'f', socketId: 'xsk0' },
   { type: 'pauseStages', requestId: 'g', socketId: 'xsk0', stages: ['fillRefill', 'rxDrain'] },
   { type: 'resumeStages', requestId: 'h', socketId: 'xsk0', stages: ['completionReap'] },
-  { type: 'step', requestId: 'i', socketId: 'xsk0' },
+  { type: 'step', requestId: 'i', socketId: 'xsk0', stages: ['rxDrain'] },
   { type: 'setSocketTraffic', requestId: 'j', socketId: 'xsk0', ratePps: 100, frameLength: 200 },
   { type: 'injectInvalidTx', requestId: 'k', socketId: 'xsk0' },
   { type: 'inspectSocket', requestId: 'l', socketId: 'xsk0' },

@@ -324,6 +324,13 @@ export const SocketDetailMessage = z.object({
   }),
   /** Base64 of one byte per frame: the owner's index in FRAME_OWNERS. */
   owners: z.string(),
+  /** The rings' indices at the same instant: entry i of a ring sits at slot (consumer + i) mod size. */
+  rings: z.object({
+    fill: RingState,
+    rx: RingState.nullable(),
+    tx: RingState.nullable(),
+    completion: RingState,
+  }),
   consistent: z.boolean(),
 });
 export type SocketDetailMessage = z.infer<typeof SocketDetailMessage>;
@@ -427,7 +434,13 @@ export const ResumeStages = z.object({
   socketId,
   stages: z.array(Stage).min(1),
 });
-export const Step = z.object({ type: z.literal('step'), requestId, socketId });
+/** One batch of the stages named (all four when none are), paused or not. */
+export const Step = z.object({
+  type: z.literal('step'),
+  requestId,
+  socketId,
+  stages: z.array(Stage).min(1).optional(),
+});
 export const SetSocketTraffic = z.object({
   type: z.literal('setSocketTraffic'),
   requestId,

@@ -55,6 +55,8 @@ export const Control = {
    * one being sent.
    */
   FEED_SAME_FRAME: 11,
+  /** Stages (bits of Stage) a step runs; 0: every stage. */
+  STEP_STAGES: 13,
   /** How many UDP destination ports a txonly workload cycles through, frame by frame (0: the template's). */
   DESTINATION_PORT_COUNT: 12,
   /** The first of MAX_DESTINATION_PORTS words holding those ports. */

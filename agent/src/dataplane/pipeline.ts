@@ -54,6 +54,7 @@ const BURST_BATCHES = 4;
 const IDLE_POLL_MS = 20;
 const ETH_ADDRESS = 6;
 const SAME_FRAME_MARK = 0xee;
+const ALL_STAGES = Stage.FILL_REFILL | Stage.RX_DRAIN | Stage.TX_SUBMIT | Stage.COMPLETION_REAP;
 const UDP_DESTINATION_PORT = ETHERNET_HEADER + IPV4_HEADER + 2;
 
 interface Pair extends PairSetup {
@@ -195,7 +196,9 @@ export class FramePipeline {
       const requested = Atomics.load(lane.control, Control.STEP_REQUESTS);
       lane.stepping = requested !== Atomics.load(lane.control, Control.STEPS_DONE);
       lane.stepTarget = requested;
-      lane.paused = lane.stepping ? 0 : Atomics.load(lane.control, Control.PAUSED_STAGES);
+      const paused = Atomics.load(lane.control, Control.PAUSED_STAGES);
+      const stepped = Atomics.load(lane.control, Control.STEP_STAGES) || ALL_STAGES;
+      lane.paused = lane.stepping ? paused & ~stepped : paused;
       lane.pairState.paused |= lane.paused & (Stage.FILL_REFILL | Stage.COMPLETION_REAP);
     }
   }

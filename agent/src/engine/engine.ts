@@ -192,8 +192,8 @@ export class Engine {
     this.get(id).resume(stages);
   }
 
-  step(id: string): Promise<void> {
-    return this.get(id).step();
+  step(id: string, stages?: readonly StageName[]): Promise<void> {
+    return this.get(id).step(stages);
   }
 
   /** txonly: frames per second and bytes per frame. */

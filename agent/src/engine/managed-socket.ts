@@ -173,9 +173,10 @@ export class ManagedSocket {
     return (Object.keys(STAGE_BITS) as StageName[]).filter((stage) => (paused & STAGE_BITS[stage]) !== 0);
   }
 
-  /** Runs one batch of every stage, paused or not; resolves once the worker has done it. */
-  async step(): Promise<void> {
+  /** Runs one batch of the stages named (every stage when none are), paused or not; resolves once done. */
+  async step(stages?: readonly StageName[]): Promise<void> {
     const control = this.worker.control;
+    Atomics.store(control, Control.STEP_STAGES, stages ? stages.reduce((mask, s) => mask | STAGE_BITS[s], 0) : 0);
     const target = Atomics.add(control, Control.STEP_REQUESTS, 1) + 1;
     this.group.wake();
     while (Atomics.load(control, Control.STEPS_DONE) !== target) {
