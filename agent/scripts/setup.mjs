@@ -1,10 +1,11 @@
 #!/usr/bin/env node
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 // Brings a fresh Debian 12 machine (Node 20, npm, root) to where Ringside runs:
 // Debian packages, pnpm, node packages, bpffs, the bpf objects and the web
 // build. Plain Node with no dependencies, because it runs before any exist.
 // Idempotent: each step checks first and does only what is missing.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -111,6 +112,31 @@ function newest(paths) {
   return latest;
 }
 
+/**
+ * The data-plane worker as one JavaScript file: a worker that loads it starts
+ * in about 70 ms, against about 450 ms compiling the TypeScript sources
+ * through tsx, and every socket created, and every socket joining or leaving
+ * a shared UMEM, starts one. The agent falls back to the sources when this
+ * file is older than them (dataplane-worker.ts).
+ */
+async function dataplaneWorker() {
+  const bundle = join(root, 'agent/build/dataplane-worker.mjs');
+  const sources = newest(['agent/src', 'shared/src', 'pnpm-lock.yaml']);
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return;
+  const esbuild = createRequire(createRequire(join(root, 'package.json')).resolve('tsx/package.json'))('esbuild');
+  await esbuild.build({
+    entryPoints: [join(root, 'agent/src/dataplane/worker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // koffi is a native addon: loaded from agent/node_modules, beside the bundle.
+    external: ['koffi'],
+    outfile: bundle,
+    logLevel: 'error',
+  });
+}
+
 function webBuild(pnpm) {
   const built = join(root, 'web/dist/index.html');
   const sources = newest(['web/src', 'web/index.html', 'web/vite.config.ts', 'shared/src', 'pnpm-lock.yaml']);
@@ -125,4 +151,5 @@ nodePackages(pnpm);
 bpffs();
 bpfObjects();
 benchNative();
+await dataplaneWorker();
 webBuild(pnpm);
