@@ -1,11 +1,9 @@
 import type { SocketConfig, UmemConfig } from '@ringside/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, type Engine, RestoredAfterRefusal, type SocketRequest } from '../src/engine/engine.ts';
-import { describeInterface } from '../src/host/interfaces.ts';
 import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import { Lab } from '../src/lab/lab.ts';
-import { FRAME_TO_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
-import { createLogger } from '../src/logger.ts';
+import { TrafficSource } from '../src/lab/traffic-source.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { fillIsFull, labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
 

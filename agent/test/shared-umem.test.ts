@@ -3,11 +3,8 @@ import type { SocketConfig, Workload } from '@ringside/shared';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ConfigurationError, Engine, SocketRequest } from '../src/engine/engine.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
-import { describeInterface } from '../src/host/interfaces.ts';
-import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import { Lab, PEER_IP } from '../src/lab/lab.ts';
-import { DESTINATION_PORT, FRAME_TO_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
-import { createLogger } from '../src/logger.ts';
+import { DESTINATION_PORT, TrafficSource } from '../src/lab/traffic-source.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
