@@ -7,6 +7,12 @@ interface SelectionActions {
   toggleView(view: View): void;
   setTheme(theme: Selection['theme']): void;
   togglePresenter(): void;
+  /**
+   * Shows `frame` of `socketId` in the packet inspector, opening the
+   * inspector if it is closed. Whatever lets a user pick a frame (the UMEM
+   * map, a ring slot, a violation) calls this.
+   */
+  selectFrame(socketId: string, frame: number): void;
   /** The explanation shown in the side panel. */
   explain(topic: string | null): void;
 }
@@ -29,6 +35,11 @@ export const useSelection = create<Selection & { topic: string | null } & Select
     }),
   setTheme: (theme) => set({ theme }),
   togglePresenter: () => set((s) => ({ presenter: !s.presenter })),
+  selectFrame: (socketId, frame) =>
+    set((s) => ({
+      frames: { ...s.frames, [socketId]: frame },
+      views: s.views.includes('inspector') ? s.views : [...s.views, 'inspector'],
+    })),
   explain: (topic) => set({ topic }),
 }));
 

@@ -3,6 +3,7 @@ import type {
   ErrorCode,
   ErrorMessage,
   EventMessage,
+  FrameBytesMessage,
   ServerMessage,
   SnapshotMessage,
   SocketDetailMessage,
@@ -14,10 +15,12 @@ import type {
 import { create } from 'zustand';
 import type { ConnectionStatus } from './connection.ts';
 import { recordSnapshot } from './history.ts';
+import { recordPrograms } from './program-counters.ts';
+import { recordViolations } from './violations.ts';
 
 export type HelloMessage = Extract<ServerMessage, { type: 'hello' }>;
 export type Send = (message: ClientMessage) => boolean;
-export type TrafficChange = { paused?: boolean; ratePps?: number };
+export type TrafficChange = { paused?: boolean; ratePps?: number; queueIds?: number[]; destinationPorts?: number[] };
 
 /** Numbered locally so the log has stable keys. */
 export type LoggedEvent = EventMessage & { id: number };
@@ -52,6 +55,8 @@ export interface State {
   /** The socket whose descriptors we asked the agent to stream, and the latest it sent. */
   detailOf: string | null;
   detail: SocketDetailMessage | null;
+  /** The latest bytes the agent sent of each socket's inspected frame. */
+  frames: Record<string, FrameBytesMessage>;
   /** Newest first. */
   events: LoggedEvent[];
   errors: Notice[];
@@ -70,6 +75,8 @@ export interface Actions {
   /** Sends a command; its ack or error is kept under `origin`. */
   command(body: CommandBody, origin: string): void;
   setTraffic(change: TrafficChange): void;
+  /** Asks for one frame's bytes (a view client may too); the answer lands in `frames`. */
+  readFrame(socketId: string, frame: number): void;
   setSnapshotRate(perSecond: number): void;
   resync(): void;
   createSocket(request: SocketRequest, socketId: string | null, origin: string): void;
@@ -127,6 +134,7 @@ export const useRingside = create<State & Actions>()((set, get) => {
     lagging: null,
     detailOf: null,
     detail: null,
+    frames: {},
     events: [],
     errors: [],
     outcomes: {},
@@ -160,6 +168,8 @@ export const useRingside = create<State & Actions>()((set, get) => {
           return;
         case 'snapshot': {
           recordSnapshot(message);
+          recordPrograms(message);
+          recordViolations(message);
           const lagging = get().lagging;
           set({ snapshot: message, ...(lagging && message.seq > lagging.fromSeq ? { lagging: null } : {}) });
           return;
@@ -170,6 +180,13 @@ export const useRingside = create<State & Actions>()((set, get) => {
         case 'socketDetail':
           if (message.socketId === get().detailOf) set({ detail: message });
           return;
+        case 'frameBytes': {
+          const origin = origins.get(message.requestId);
+          origins.delete(message.requestId);
+          if (origin) setOutcome(origin, { state: 'done' });
+          set((s) => ({ frames: { ...s.frames, [message.socketId]: message } }));
+          return;
+        }
         case 'event':
           set((s) => ({ events: [{ ...message, id: ++eventCount }, ...s.events].slice(0, MAX_EVENTS) }));
           return;
@@ -209,6 +226,8 @@ export const useRingside = create<State & Actions>()((set, get) => {
     command: (body, origin) => command(body, origin),
 
     setTraffic: (change) => command({ type: 'setTraffic', ...change }, 'traffic'),
+
+    readFrame: (socketId, frame) => command({ type: 'readFrame', socketId, frame }, `inspector:${socketId}`),
 
     // The rate is this client's own: the agent sends no new state for it.
     setSnapshotRate: (perSecond) =>

@@ -6,6 +6,7 @@ describe('the selection in the URL', () => {
     expect(readSelection('?token=t&socket=xsk0,xsk1&view=umem,rings&theme=light&presenter=1')).toEqual({
       sockets: ['xsk0', 'xsk1'],
       views: ['rings', 'umem'],
+      frames: {},
       theme: 'light',
       presenter: true,
     });
@@ -19,6 +20,7 @@ describe('the selection in the URL', () => {
     const search = writeSelection('?token=abc', {
       sockets: ['xsk1'],
       views: ['counters', 'rings'],
+      frames: { xsk1: 12 },
       theme: 'dark',
       presenter: true,
     });
@@ -27,9 +29,18 @@ describe('the selection in the URL', () => {
     expect(readSelection(search)).toEqual({
       sockets: ['xsk1'],
       views: ['rings', 'counters'],
+      frames: { xsk1: 12 },
       theme: 'dark',
       presenter: true,
     });
+  });
+
+  it('reads the inspected frame of each socket and ignores what is not a frame number', () => {
+    expect(readSelection('?view=inspector,topology&frame=xsk0:12,twin:0,bad:-1,worse:x,alone').frames).toEqual({
+      xsk0: 12,
+      twin: 0,
+    });
+    expect(readSelection('?view=inspector,topology').views).toEqual(['topology', 'inspector']);
   });
 
   it('leaves defaults out of the URL', () => {

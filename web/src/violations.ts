@@ -1,0 +1,75 @@
+import type { SnapshotMessage } from '@ringside/shared';
+import { create } from 'zustand';
+
+/**
+ * Ownership violations the agent's ledger reported, kept after they pass.
+ * A frame fed to FILL and TX at once is back to one owner within a fraction
+ * of a second under traffic: a page that showed only the latest snapshot
+ * would let a reader miss it. Each violation is kept with when it was first
+ * and last seen, for a while after it stopped.
+ */
+export interface SeenViolation {
+  socketId: string;
+  text: string;
+  firstSeen: number;
+  lastSeen: number;
+  /** Whether the latest snapshot still reports it. */
+  current: boolean;
+}
+
+/** How long a violation stays on the page after the ledger stopped reporting it. */
+export const KEEP_MS = 120_000;
+const MAX_KEPT = 12;
+
+/** The kept violations after one more snapshot, newest first; `at` is the snapshot's time. */
+export function mergeViolations(
+  kept: readonly SeenViolation[],
+  reported: readonly { socketId: string; violations: readonly string[] }[],
+  at: number,
+): SeenViolation[] {
+  const key = (socketId: string, text: string) => `${socketId}\u0000${text}`;
+  const byKey = new Map(kept.map((seen) => [key(seen.socketId, seen.text), { ...seen, current: false }]));
+  for (const { socketId, violations } of reported) {
+    for (const text of violations) {
+      const previous = byKey.get(key(socketId, text));
+      byKey.set(key(socketId, text), {
+        socketId,
+        text,
+        firstSeen: previous?.firstSeen ?? at,
+        lastSeen: at,
+        current: true,
+      });
+    }
+  }
+  return [...byKey.values()]
+    .filter((seen) => at - seen.lastSeen <= KEEP_MS)
+    .sort((a, b) => b.lastSeen - a.lastSeen || b.firstSeen - a.firstSeen)
+    .slice(0, MAX_KEPT);
+}
+
+/** The frame a violation names ("frame 17 is in fill but…"), for the inspector. */
+export function frameNamed(text: string): number | null {
+  const match = /\bframe (\d+)\b/.exec(text);
+  return match ? Number(match[1]) : null;
+}
+
+export const useViolations = create<{ seen: SeenViolation[]; dismiss(): void }>()((set) => ({
+  seen: [],
+  dismiss: () => set((s) => ({ seen: s.seen.filter((seen) => seen.current) })),
+}));
+
+export function recordViolations(snapshot: SnapshotMessage): void {
+  const { seen } = useViolations.getState();
+  const reported = snapshot.sockets
+    .filter((sample) => sample.ledger.violations.length > 0)
+    .map((sample) => ({ socketId: sample.socketId, violations: sample.ledger.violations }));
+  // Nothing to report and nothing kept: no new state, so nothing re-renders.
+  if (reported.length === 0 && seen.length === 0) return;
+  const next = mergeViolations(seen, reported, snapshot.sampledAt);
+  const same =
+    next.length === seen.length &&
+    next.every(
+      (v, i) => v.lastSeen === seen[i]?.lastSeen && v.current === seen[i]?.current && v.text === seen[i]?.text,
+    );
+  if (!same) useViolations.setState({ seen: next });
+}
