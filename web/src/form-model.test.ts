@@ -1,6 +1,6 @@
 import { type InterfaceInfo, type SocketRequest, type UmemLimits, validateSocket } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { checkDraft, draftFrom, problemsFor } from './form-model.ts';
+import { checkDraft, draftFrom, problemsFor, shareUmem } from './form-model.ts';
 
 const limits: UmemLimits = {
   pageSize: 4096,
@@ -98,5 +98,29 @@ describe('checking the socket form', () => {
   it('asks a new socket’s id to be one the agent accepts', () => {
     const checked = checkDraft({ ...draftFrom(request), socketId: 'Bad id' }, limits, [veth], true);
     expect(problemsFor(checked.problems, 'socketId')).toHaveLength(1);
+  });
+
+  it('shares a UMEM by taking its configuration, and asks for it by id', () => {
+    const shared = { id: 'xsk0-umem', config: { ...request.umem, frameCount: 2048, headroom: 256 } };
+    const draft = shareUmem({ ...draftFrom(request), socketId: 'twin' }, shared);
+    expect(draft).toMatchObject({ umemId: 'xsk0-umem', frameCount: '2048', headroom: '256' });
+    const checked = checkDraft(draft, limits, [veth], true);
+    expect(checked.request?.umemId).toBe('xsk0-umem');
+    expect(checked.request?.umem).toEqual(shared.config);
+    // Leaving the UMEM again drops the id: the request then registers a UMEM of its own.
+    expect(checkDraft(shareUmem(draft, null), limits, [veth], true).request).not.toHaveProperty('umemId');
+  });
+
+  it('sends an XSKMAP index only when one is typed, and only one the map has', () => {
+    expect(checkDraft(draftFrom(request), limits, [veth], false).request).not.toHaveProperty('xskmapIndex');
+    expect(checkDraft({ ...draftFrom(request), xskmapIndex: '3' }, limits, [veth], false).request?.xskmapIndex).toBe(3);
+    const refused = checkDraft({ ...draftFrom(request), xskmapIndex: '64' }, limits, [veth], false);
+    expect(refused.request).toBeNull();
+    expect(problemsFor(refused.problems, 'xskmapIndex')[0]).toMatch(/from 0 to 63/);
+  });
+
+  it('reads a shared socket’s request back into the same draft', () => {
+    const sharing: SocketRequest = { ...request, umemId: 'xsk0-umem', xskmapIndex: 1 };
+    expect(checkDraft(draftFrom(sharing), limits, [veth], false).request).toEqual({ ...sharing, checks: 'ringside' });
   });
 });

@@ -3,11 +3,13 @@ import {
   type Problem,
   type SocketRequest,
   TxTraffic,
+  type UmemConfig,
   type UmemLimits,
   validateSocket,
   validateUmem,
   type Workload,
   type XdpMode,
+  XSKMAP_ENTRIES,
 } from '@ringside/shared';
 
 /**
@@ -37,6 +39,10 @@ export interface SocketDraft {
   ratePps: string;
   frameLength: string;
   checks: 'ringside' | 'kernel';
+  /** The UMEM to share (XDP_SHARED_UMEM); empty for a UMEM of its own. */
+  umemId: string;
+  /** The XSKMAP index asked for; empty to let the program choose. */
+  xskmapIndex: string;
 }
 
 export type DraftField = keyof SocketDraft;
@@ -68,6 +74,34 @@ export function draftFrom(request: SocketRequest, socketId = ''): SocketDraft {
     ratePps: String(traffic.ratePps),
     frameLength: String(traffic.frameLength),
     checks: request.checks ?? 'ringside',
+    umemId: request.umemId ?? '',
+    xskmapIndex: request.xskmapIndex === undefined ? '' : String(request.xskmapIndex),
+  };
+}
+
+/** The draft's UMEM fields: locked to the shared UMEM's configuration while sharing, since the kernel takes it. */
+export const UMEM_FIELDS = [
+  'frameCount',
+  'frameSize',
+  'headroom',
+  'fillSize',
+  'completionSize',
+  'unaligned',
+] as const satisfies readonly DraftField[];
+
+/** The draft sharing `umemId` (its configuration copied in), or with a UMEM of its own again (null). */
+export function shareUmem(draft: SocketDraft, umem: { id: string; config: UmemConfig } | null): SocketDraft {
+  if (!umem) return { ...draft, umemId: '' };
+  const { config } = umem;
+  return {
+    ...draft,
+    umemId: umem.id,
+    frameCount: String(config.frameCount),
+    frameSize: String(config.frameSize),
+    headroom: String(config.headroom),
+    fillSize: String(config.fillSize),
+    completionSize: String(config.completionSize),
+    unaligned: config.unaligned,
   };
 }
 
@@ -127,6 +161,17 @@ export function checkDraft(
     });
   }
   if (draft.socketId.length > 32) problems.push({ field: 'socketId', message: 'at most 32 characters' });
+  const indexText = draft.xskmapIndex.trim();
+  const xskmapIndex = indexText === '' ? undefined : Number(indexText);
+  if (
+    xskmapIndex !== undefined &&
+    (!Number.isInteger(xskmapIndex) || xskmapIndex < 0 || xskmapIndex >= XSKMAP_ENTRIES)
+  ) {
+    problems.push({
+      field: 'xskmapIndex',
+      message: `an XSKMAP index is a whole number from 0 to ${XSKMAP_ENTRIES - 1} (or empty to let the program choose)`,
+    });
+  }
   if (problems.length > 0) return { request: null, problems };
 
   const request: SocketRequest = {
@@ -151,6 +196,8 @@ export function checkDraft(
     },
     workload: draft.workload,
     checks: draft.checks,
+    ...(draft.umemId ? { umemId: draft.umemId } : {}),
+    ...(xskmapIndex !== undefined ? { xskmapIndex } : {}),
   };
   if (sends(draft.workload)) {
     const traffic = { ratePps: numbers.ratePps, frameLength: numbers.frameLength };

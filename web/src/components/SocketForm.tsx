@@ -1,6 +1,15 @@
 import type { SocketRequest } from '@ringside/shared';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
-import { checkDraft, type DraftField, draftFrom, problemsFor, type SocketDraft, sends } from '../form-model.ts';
+import {
+  checkDraft,
+  type DraftField,
+  draftFrom,
+  problemsFor,
+  type SocketDraft,
+  sends,
+  shareUmem,
+  UMEM_FIELDS,
+} from '../form-model.ts';
 import { selectCanControl, useRingside } from '../store.ts';
 
 /** A socket like the agent's first one, for the create form to start from. */
@@ -32,6 +41,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
   );
   const limits = useRingside((s) => s.agentState?.umemLimits ?? null);
   const interfaces = useRingside((s) => s.agentState?.interfaces ?? null);
+  const umems = useRingside((s) => s.agentState?.umems ?? null);
   const canControl = useRingside(selectCanControl);
   const outcome = useRingside((s) => s.outcomes[origin]);
   const createSocket = useRingside((s) => s.createSocket);
@@ -51,11 +61,18 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: only a new request from the agent resets the form.
   useEffect(() => setDraft(initial()), [requestKey, firstInterface]);
 
-  if (!limits || !interfaces) return null;
+  if (!limits || !interfaces || !umems) return null;
   const creating = socketId === null;
   const { request: checked, problems } = checkDraft(draft, limits, interfaces, creating);
   const agentProblems = outcome?.state === 'refused' ? (outcome.problems ?? []) : [];
   const disabled = !canControl;
+  // A socket sharing a UMEM takes its configuration (the kernel's rule): those fields follow the UMEM.
+  const sharing = draft.umemId !== '';
+  const lockedField = (name: DraftField) => disabled || (sharing && (UMEM_FIELDS as readonly string[]).includes(name));
+  const chooseUmem = (umemId: string) => {
+    setDraft((d) => shareUmem(d, umems.find((umem) => umem.id === umemId) ?? null));
+    if (outcome?.state !== 'pending') clearOutcome(origin);
+  };
 
   const change = <K extends DraftField>(field: K, value: SocketDraft[K]) => {
     setDraft((d) => ({ ...d, [field]: value }));
@@ -69,7 +86,12 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
   };
 
   const field = (name: DraftField, label: string, input: ReactNode) => {
-    const messages = [...problemsFor(problems, name), ...problemsFor(agentProblems, name)];
+    // The agent names the whole `umem` when a shared UMEM's configuration differs: that is the sharing choice's business.
+    const agentFields = name === 'umemId' ? [name, 'umem'] : [name];
+    const messages = [
+      ...problemsFor(problems, name),
+      ...agentFields.flatMap((agentField) => problemsFor(agentProblems, agentField)),
+    ];
     return (
       <div className={messages.length > 0 ? 'field invalid' : 'field'}>
         <label className="field-label" htmlFor={idOf(name)}>
@@ -92,7 +114,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         id={idOf(name)}
         data-testid={`form-${name}`}
         value={String(draft[name])}
-        disabled={disabled}
+        disabled={lockedField(name)}
         onChange={(event) => change(name, event.target.value as never)}
       />,
     );
@@ -105,7 +127,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         id={idOf(name)}
         data-testid={`form-${name}`}
         checked={Boolean(draft[name])}
-        disabled={disabled}
+        disabled={lockedField(name)}
         onChange={(event) => change(name, event.target.checked as never)}
       />,
     );
@@ -114,6 +136,24 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
     <form className="socket-form" data-testid={`socket-form-${socketId ?? 'new'}`} onSubmit={submit} noValidate>
       <fieldset>
         <legend>UMEM</legend>
+        {field(
+          'umemId',
+          'share UMEM of',
+          <select
+            id={idOf('umemId')}
+            data-testid="form-umemId"
+            value={draft.umemId}
+            disabled={disabled}
+            onChange={(event) => chooseUmem(event.target.value)}
+          >
+            <option value="">none: a UMEM of its own</option>
+            {umems.map((umem) => (
+              <option key={umem.id} value={umem.id}>
+                {umem.id} ({umem.socketIds.join(', ')})
+              </option>
+            ))}
+          </select>,
+        )}
         {number('frameCount', 'frames')}
         {field(
           'frameSize',
@@ -126,7 +166,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
               id={idOf('frameSize')}
               data-testid="form-frameSize"
               value={draft.frameSize}
-              disabled={disabled}
+              disabled={lockedField('frameSize')}
               onChange={(event) => change('frameSize', event.target.value)}
             />
             <datalist id="chunk-sizes">
@@ -175,6 +215,20 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
           </select>,
         )}
         {number('queueId', 'queue')}
+        {field(
+          'xskmapIndex',
+          'XSKMAP index',
+          <input
+            type="text"
+            inputMode="numeric"
+            id={idOf('xskmapIndex')}
+            data-testid="form-xskmapIndex"
+            placeholder="program chooses"
+            value={draft.xskmapIndex}
+            disabled={disabled}
+            onChange={(event) => change('xskmapIndex', event.target.value)}
+          />,
+        )}
         {number('rxSize', 'RX size (0: none)')}
         {number('txSize', 'TX size (0: none)')}
         {field(
