@@ -73,6 +73,26 @@ export const VIEW_EXPLANATIONS = {
     title: 'Aligned addresses',
     text: 'In aligned mode the kernel masks the low log2(chunk size) bits of an address, so every address inside a chunk names that chunk. In unaligned mode it uses the address as given.',
   },
+  topology: {
+    title: 'Topology',
+    text: 'A frame arrives on one queue of a netdev. The XDP program running for that queue picks an XSKMAP index and redirects the frame to the socket there, or passes it to the kernel stack, or drops it. The socket receives into a chunk of its UMEM that it took from the FILL ring serving its (netdev, queue); sent chunks come back on that pair’s COMPLETION ring.',
+  },
+  xskmap: {
+    title: 'XSKMAP',
+    text: 'A BPF map of sockets that an XDP program redirects frames to with bpf_redirect_map(). An entry only receives frames of the queue its socket is bound to: redirecting a frame of queue 0 to a socket of queue 1 makes the kernel drop it (FAQ). User space cannot read a socket back out of the map, so Ringside shows where it put each one.',
+  },
+  'shared-umem': {
+    title: 'XDP_SHARED_UMEM',
+    text: 'Several sockets may share one UMEM. On the same netdev and queue they share a single FILL and a single COMPLETION ring, and the XDP program decides which socket gets each frame; on another queue or netdev each (netdev, queue) needs its own FILL/COMPLETION pair. These rings are single producer, single consumer: one thread must drive each pair.',
+  },
+  inspector: {
+    title: 'Packet inspector',
+    text: 'The bytes of one UMEM chunk, read by the agent on request. A received frame starts where its RX descriptor says; in copy mode the kernel writes it after the headroom and XDP_PACKET_HEADROOM (256 bytes). Bytes that changed since the previous read are marked.',
+  },
+  'same-frame': {
+    title: 'The same frame in FILL and TX',
+    text: 'The FAQ’s "my packets are sometimes corrupted": a chunk fed to the FILL ring and the TX ring at once may be received into while it is being sent. The agent’s ledger sees the chunk in two places and reports it; the packet inspector shows the received bytes overwriting the sent ones.',
+  },
   counters: {
     title: 'XDP_STATISTICS',
     text: 'The kernel’s per-socket drop counters, read with getsockopt. They only rise: a rising counter means frames are being lost right now.',

@@ -1,0 +1,174 @@
+import { SetXdpProgram, XdpProgramKind } from '@ringside/shared';
+import { type FormEvent, useEffect, useState } from 'react';
+import { problemsFor } from '../form-model.ts';
+import { selectCanControl, useRingside } from '../store.ts';
+
+const KIND_LABELS: Record<XdpProgramKind, string> = {
+  'by-queue': 'by-queue: each queue to its own index',
+  'round-robin': 'round-robin: take turns over the sockets',
+  'steer-by-port': 'steer-by-port: UDP port → index',
+  'libxdp-default': "libxdp's default program",
+};
+
+interface RouteDraft {
+  port: string;
+  index: string;
+}
+
+/** Routes as typed; each must read as a port and an index the protocol accepts. */
+function readRoutes(drafts: readonly RouteDraft[]): { ports: { port: number; index: number }[]; problem: string } {
+  const ports = drafts.map((draft) => ({ port: Number(draft.port), index: Number(draft.index) }));
+  const parsed = SetXdpProgram.shape.ports.safeParse(ports);
+  if (parsed.success) return { ports, problem: '' };
+  const issue = parsed.error.issues[0];
+  const row = typeof issue?.path[0] === 'number' ? issue.path[0] + 1 : null;
+  const what =
+    issue?.path[1] === 'index' ? 'index must be a whole number from 0 to 63' : 'port must be from 1 to 65535';
+  return { ports, problem: row === null ? (issue?.message ?? 'invalid routes') : `route ${row}: ${what}` };
+}
+
+/**
+ * Chooses the XDP program on one interface. The agent checks what only it
+ * can (sockets in the way, two sockets on one index) and its answer shows
+ * beside the field it names.
+ */
+export function XdpProgramForm({ ifname }: { ifname: string }) {
+  const current = useRingside((s) => s.agentState?.xdpPrograms.find((program) => program.ifname === ifname) ?? null);
+  const canControl = useRingside(selectCanControl);
+  const origin = `program:${ifname}`;
+  const outcome = useRingside((s) => s.outcomes[origin]);
+  const command = useRingside((s) => s.command);
+  const clearOutcome = useRingside((s) => s.clearOutcome);
+  const currentKind = current && current.kind !== 'other' ? current.kind : 'by-queue';
+  const currentRoutes = JSON.stringify(current?.ports ?? []);
+  const [kind, setKind] = useState<XdpProgramKind>(currentKind);
+  const [routes, setRoutes] = useState<RouteDraft[]>([]);
+  // A program the agent loaded (from here or another client) becomes the form's starting point.
+  useEffect(() => {
+    setKind(currentKind);
+    setRoutes((JSON.parse(currentRoutes) as { port: number; index: number }[]).map(toDraft));
+  }, [currentKind, currentRoutes]);
+
+  const steering = kind === 'steer-by-port';
+  const { ports, problem } = steering ? readRoutes(routes) : { ports: [], problem: '' };
+  const agentProblems = outcome?.state === 'refused' ? (outcome.problems ?? []) : [];
+  const disabled = !canControl;
+  const edit = (change: () => void) => {
+    change();
+    if (outcome?.state !== 'pending') clearOutcome(origin);
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (problem) return;
+    command({ type: 'setXdpProgram', ifname, program: kind, ...(steering ? { ports } : {}) }, origin);
+  };
+
+  return (
+    <form className="program-form" data-testid={`program-form-${ifname}`} onSubmit={submit} noValidate>
+      <label>
+        <span className="field-label">XDP program on {ifname}</span>
+        <select
+          data-testid="program-kind-select"
+          value={kind}
+          disabled={disabled}
+          onChange={(event) => edit(() => setKind(event.target.value as XdpProgramKind))}
+        >
+          {XdpProgramKind.options.map((option) => (
+            <option key={option} value={option}>
+              {KIND_LABELS[option]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <span className="problem" data-testid="program-problem">
+        {problemsFor(agentProblems, 'program').join(' · ')}
+      </span>
+      {steering && (
+        <fieldset className="routes" data-testid="program-routes">
+          <legend>port routes</legend>
+          {routes.map((route, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: routes are edited in place, by position.
+            <div key={i} className="row">
+              <label>
+                UDP port
+                <input
+                  type="text"
+                  inputMode="numeric"
+                  data-testid={`route-${i}-port`}
+                  value={route.port}
+                  disabled={disabled}
+                  onChange={(event) =>
+                    edit(() => setRoutes(replace(routes, i, { ...route, port: event.target.value })))
+                  }
+                />
+              </label>
+              <label>
+                → index
+                <input
+                  type="text"
+                  inputMode="numeric"
+                  data-testid={`route-${i}-index`}
+                  value={route.index}
+                  disabled={disabled}
+                  onChange={(event) =>
+                    edit(() => setRoutes(replace(routes, i, { ...route, index: event.target.value })))
+                  }
+                />
+              </label>
+              <button
+                type="button"
+                disabled={disabled}
+                onClick={() => edit(() => setRoutes(routes.filter((_, j) => j !== i)))}
+              >
+                remove
+              </button>
+            </div>
+          ))}
+          <button
+            type="button"
+            data-testid="route-add"
+            disabled={disabled}
+            onClick={() => edit(() => setRoutes([...routes, { port: '', index: '' }]))}
+          >
+            add a route
+          </button>
+          <span className="problem" data-testid="program-ports-problem">
+            {[problem, ...problemsFor(agentProblems, 'ports')].filter(Boolean).join(' · ')}
+          </span>
+        </fieldset>
+      )}
+      <div className="form-actions">
+        <button
+          type="submit"
+          data-testid="program-apply"
+          disabled={disabled || problem !== '' || outcome?.state === 'pending'}
+        >
+          Load program
+        </button>
+        <span
+          className={outcome?.state === 'refused' ? 'outcome refused' : 'outcome'}
+          data-testid="program-outcome"
+          data-state={outcome?.state ?? 'none'}
+          role="status"
+        >
+          {outcome?.state === 'pending'
+            ? 'loading…'
+            : outcome?.state === 'done'
+              ? 'loaded'
+              : outcome?.state === 'refused'
+                ? outcome.message
+                : ''}
+        </span>
+      </div>
+    </form>
+  );
+}
+
+const toDraft = (route: { port: number; index: number }): RouteDraft => ({
+  port: String(route.port),
+  index: String(route.index),
+});
+
+function replace<T>(items: readonly T[], at: number, item: T): T[] {
+  return items.map((existing, i) => (i === at ? item : existing));
+}
