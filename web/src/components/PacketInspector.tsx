@@ -1,0 +1,308 @@
+import {
+  chunkOf,
+  FRAME_OWNERS,
+  type FrameBytesMessage,
+  type FrameOwner,
+  OWNER_EXPLANATIONS,
+  type SocketDetailMessage,
+} from '@ringside/shared';
+import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useOwners } from '../owners.ts';
+import {
+  bytesFromBase64,
+  type DecodedPacket,
+  decodePacket,
+  guessFrameOffset,
+  hexRows,
+  layerAt,
+  XDP_PACKET_HEADROOM,
+} from '../packet.ts';
+import { useSelection } from '../selection.ts';
+import { useRingside } from '../store.ts';
+import { frameNamed, useViolations } from '../violations.ts';
+import { ExplainButton } from './Explain.tsx';
+import './inspector.css';
+
+/** Auto-refresh period: often enough to watch a frame change hands, well inside the agent's command budget. */
+const REFRESH_MS = 1000;
+/** Bytes shown around a frame whose length is unknown, before the user asks for the whole chunk. */
+const DEFAULT_SPAN = 256;
+const JUMP_OWNERS = ['rx', 'fill', 'tx', 'completion'] as const satisfies readonly FrameOwner[];
+
+/** One socket's inspected frame: its bytes, decoded headers and owner, read again while the user watches. */
+export function PacketInspectorPanel({ socketId }: { socketId: string }) {
+  const umem = useRingside((s) => {
+    const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
+    return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId) ?? null;
+  });
+  const frame = useSelection((s) => s.frames[socketId] ?? null);
+  const selectFrame = useSelection((s) => s.selectFrame);
+  const connected = useRingside((s) => s.status === 'connected');
+  const readFrame = useRingside((s) => s.readFrame);
+  const watchDetail = useRingside((s) => s.watchDetail);
+  const outcome = useRingside((s) => s.outcomes[`inspector:${socketId}`]);
+  const [auto, setAuto] = useState(true);
+  const [typed, setTyped] = useState<string | null>(null);
+
+  // The descriptors (offset and length of the frame in its chunk) come from the socket's detail stream.
+  useEffect(() => {
+    watchDetail(socketId);
+  }, [socketId, watchDetail]);
+  useEffect(() => {
+    if (frame === null || !connected) return;
+    readFrame(socketId, frame);
+    if (!auto) return;
+    const timer = setInterval(() => readFrame(socketId, frame), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [socketId, frame, auto, connected, readFrame]);
+
+  if (!umem) return null;
+  const frameCount = umem.config.frameCount;
+  const text = typed ?? (frame === null ? '' : String(frame));
+  const wanted = Number(text);
+  const valid = text.trim() !== '' && Number.isInteger(wanted) && wanted >= 0 && wanted < frameCount;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!valid) return;
+    setTyped(null);
+    if (wanted === frame) readFrame(socketId, wanted);
+    else selectFrame(socketId, wanted);
+  };
+  const jumpTo = (owner: FrameOwner) => {
+    const owners = useOwners.getState().owners.get(socketId);
+    const code = FRAME_OWNERS.indexOf(owner);
+    const found = owners ? owners.indexOf(code) : -1;
+    setTyped(null);
+    if (found >= 0) selectFrame(socketId, found);
+  };
+
+  return (
+    <section className="panel inspector" data-testid={`inspector-${socketId}`}>
+      <header className="panel-head">
+        <h2>Packet inspector · {socketId}</h2>
+        <span className="muted">
+          UMEM {umem.id}: {frameCount} frames of {umem.config.frameSize} B <ExplainButton topic="view:inspector" />
+        </span>
+      </header>
+      <form className="row inspector-controls" onSubmit={submit}>
+        <label>
+          frame
+          <input
+            type="text"
+            inputMode="numeric"
+            data-testid="inspector-frame"
+            value={text}
+            placeholder={`0–${frameCount - 1}`}
+            onChange={(event) => setTyped(event.target.value)}
+          />
+        </label>
+        <button type="submit" data-testid="inspector-read" disabled={!connected || !valid}>
+          Read
+        </button>
+        <label>
+          <input
+            type="checkbox"
+            data-testid="inspector-auto"
+            checked={auto}
+            onChange={(event) => setAuto(event.target.checked)}
+          />
+          refresh every second
+        </label>
+        <span className="muted">first frame in:</span>
+        {JUMP_OWNERS.map((owner) => (
+          <button key={owner} type="button" data-testid={`inspector-first-${owner}`} onClick={() => jumpTo(owner)}>
+            {owner}
+          </button>
+        ))}
+      </form>
+      <span className="problem" data-testid="inspector-problem">
+        {text !== '' && !valid ? `a frame number from 0 to ${frameCount - 1}` : ''}
+        {outcome?.state === 'refused' ? outcome.message : ''}
+      </span>
+      {frame === null ? (
+        <p className="muted">
+          Choose a frame: type its number, take the first one a ring holds, or pick one named by a ledger violation.
+        </p>
+      ) : (
+        <FrameView socketId={socketId} frame={frame} headroom={umem.config.headroom} />
+      )}
+    </section>
+  );
+}
+
+interface Located {
+  offset: number | null;
+  length: number | null;
+  /** How the frame's place in the chunk was found. */
+  how: string;
+}
+
+/** Where the frame sits in its chunk: a descriptor that names it says exactly; otherwise a reasoned guess. */
+function locate(
+  message: FrameBytesMessage,
+  bytes: Uint8Array,
+  frameSize: number,
+  headroom: number,
+  detail: SocketDetailMessage | null,
+): Located {
+  if (detail) {
+    for (const ring of ['rx', 'tx'] as const) {
+      const entries = detail.entries[ring];
+      const at = entries?.addresses.findIndex((address) => chunkOf(address, frameSize) === message.frame) ?? -1;
+      if (entries && at >= 0) {
+        return {
+          offset: (entries.addresses[at] as number) - message.frame * frameSize,
+          length: entries.lengths[at] ?? message.length,
+          how: `from its descriptor on ${ring.toUpperCase()}`,
+        };
+      }
+    }
+  }
+  const offset = guessFrameOffset(bytes, headroom);
+  return {
+    offset,
+    length: message.length,
+    how:
+      offset === null
+        ? 'no Ethernet frame found where one would be'
+        : offset === headroom + XDP_PACKET_HEADROOM
+          ? `guessed: a copy-mode receive writes after headroom + XDP_PACKET_HEADROOM (${XDP_PACKET_HEADROOM} B)`
+          : 'guessed: where the application writes what it sends',
+  };
+}
+
+function FrameView({ socketId, frame, headroom }: { socketId: string; frame: number; headroom: number }) {
+  const message = useRingside((s) => {
+    const latest = s.frames[socketId];
+    return latest?.frame === frame ? latest : null;
+  });
+  const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
+  const named = useViolations(
+    useShallow((s) => s.seen.filter((seen) => seen.socketId === socketId && frameNamed(seen.text) === frame)),
+  );
+  const [whole, setWhole] = useState(false);
+  const bytes = useMemo(() => (message ? bytesFromBase64(message.bytes) : null), [message]);
+  // Bytes that differ from the previous read of this frame: a receive overwriting a sent frame shows here.
+  const previous = useRef<{ frame: number; bytes: Uint8Array } | null>(null);
+  const changed = useMemo(() => {
+    const before = previous.current;
+    const result = new Set<number>();
+    if (bytes && before && before.frame === frame && before.bytes !== bytes) {
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] !== before.bytes[i]) result.add(i);
+    }
+    return result;
+  }, [bytes, frame]);
+  useEffect(() => {
+    if (bytes) previous.current = { frame, bytes };
+  }, [bytes, frame]);
+
+  if (!message || !bytes) return <p className="muted">Reading frame {frame}…</p>;
+  const located = locate(message, bytes, bytes.length, headroom, detail);
+  const decoded: DecodedPacket =
+    located.offset === null ? { layers: [], notes: [] } : decodePacket(bytes, located.offset, located.length);
+  const packetEnd = located.offset === null ? 0 : located.offset + (located.length ?? DEFAULT_SPAN);
+  const start = whole || located.offset === null ? 0 : located.offset;
+  const end = whole ? bytes.length : Math.max(packetEnd, start + DEFAULT_SPAN);
+
+  return (
+    <div className="frame-view">
+      {named.length > 0 && (
+        <p className="violation-note" data-testid="inspector-violation">
+          The ledger reports this frame: {named.map((seen) => seen.text).join('; ')}
+        </p>
+      )}
+      <dl className="readings frame-facts">
+        <dt>owner</dt>
+        <dd data-testid="inspector-owner" title={OWNER_EXPLANATIONS[message.owner]}>
+          {message.owner}
+        </dd>
+        <dt>chunk address</dt>
+        <dd data-testid="inspector-address">{message.address}</dd>
+        <dt>descriptor length</dt>
+        <dd data-testid="inspector-length">{message.length ?? 'no descriptor in RX or TX now'}</dd>
+        <dt>frame starts at</dt>
+        <dd data-testid="inspector-offset" data-offset={located.offset ?? ''}>
+          {located.offset === null ? '?' : `byte ${located.offset}`} <span className="muted">({located.how})</span>
+        </dd>
+      </dl>
+      <p className="muted owner-text">{OWNER_EXPLANATIONS[message.owner]}</p>
+      <div className="decoded">
+        {decoded.layers.map((layer) => (
+          <section key={`${layer.protocol}-${layer.start}`} className={`layer layer-${layer.protocol}`}>
+            <h3>{layer.title}</h3>
+            <dl className="readings">
+              {layer.fields.map((f) => (
+                <div key={f.name} className="field-pair">
+                  <dt>{f.label}</dt>
+                  <dd data-testid={`packet-${layer.protocol}-${f.name}`}>{f.value}</dd>
+                </div>
+              ))}
+            </dl>
+          </section>
+        ))}
+      </div>
+      {decoded.notes.length > 0 && (
+        <ul className="packet-notes" data-testid="packet-notes">
+          {decoded.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      )}
+      <label className="row">
+        <input type="checkbox" checked={whole} onChange={(event) => setWhole(event.target.checked)} />
+        the whole chunk ({bytes.length} bytes)
+      </label>
+      <HexDump
+        bytes={bytes}
+        start={start}
+        end={end}
+        decoded={decoded}
+        frameRange={located.offset === null ? null : [located.offset, packetEnd]}
+        changed={changed}
+      />
+    </div>
+  );
+}
+
+interface HexDumpProps {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  decoded: DecodedPacket;
+  /** The frame's bytes per its descriptor (or guess): drawn apart from the rest of the chunk. */
+  frameRange: [number, number] | null;
+  changed: ReadonlySet<number>;
+}
+
+function HexDump({ bytes, start, end, decoded, frameRange, changed }: HexDumpProps) {
+  const rows = hexRows(bytes, start, end);
+  const classFor = (at: number) => {
+    const names: string[] = [];
+    const layer = layerAt(decoded.layers, at);
+    if (layer) names.push(`in-${layer}`);
+    else if (frameRange && at >= frameRange[0] && at < frameRange[1]) names.push('in-frame');
+    if (changed.has(at)) names.push('changed');
+    return names.join(' ') || undefined;
+  };
+  return (
+    <div className="hexdump" data-testid="hexdump" data-changed={changed.size}>
+      {rows.map((row) => (
+        <div key={row.offset} className="hex-row" data-testid={`hex-row-${row.offset}`}>
+          <span className="hex-offset">{row.offset.toString(16).padStart(4, '0')}</span>
+          <span className="hex-bytes">
+            {row.bytes.map((byte, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a byte's place in the chunk is what identifies it.
+              <span key={row.offset + i} className={classFor(row.offset + i)}>
+                {byte.toString(16).padStart(2, '0')}
+              </span>
+            ))}
+          </span>
+          <span className="hex-ascii">
+            {row.bytes.map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '.')).join('')}
+          </span>
+        </div>
+      ))}
+    </div>
+  );
+}
