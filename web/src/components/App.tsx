@@ -9,26 +9,32 @@ import { NewSocketPanel, SocketControlsPanel } from './ControlsView.tsx';
 import { CountersPanel } from './CountersView.tsx';
 import { EventLog } from './EventLog.tsx';
 import { ExplanationPanel } from './Explain.tsx';
+import { LedgerViolations } from './LedgerViolations.tsx';
 import { Notices } from './Notices.tsx';
+import { PacketInspectorPanel } from './PacketInspector.tsx';
 import { SnapshotControls } from './SnapshotControls.tsx';
 import { SocketPanel } from './SocketPanel.tsx';
+import { TopologyPanel } from './TopologyView.tsx';
 import { TrafficControls } from './TrafficControls.tsx';
 import { UmemPanel } from './UmemMap.tsx';
 
 /**
- * The views, each drawn once per shown socket. A view added later (the
- * topology, the packet inspector) is one more entry here and in VIEWS.
+ * The views: `panel` is drawn once per shown socket, `after` once below them.
+ * The topology is one picture of every socket, so it has only `after`.
  */
-const VIEW_PANELS: Record<View, { label: string; panel: (socketId: string) => ReactNode; after?: ReactNode }> = {
-  rings: { label: 'Rings', panel: (id) => <SocketPanel key={id} socketId={id} /> },
-  umem: { label: 'UMEM map', panel: (id) => <UmemPanel key={id} socketId={id} /> },
-  counters: { label: 'Counters', panel: (id) => <CountersPanel key={id} socketId={id} /> },
-  controls: {
-    label: 'Controls',
-    panel: (id) => <SocketControlsPanel key={id} socketId={id} />,
-    after: <NewSocketPanel />,
-  },
-};
+const VIEW_PANELS: Record<View, { label: string; panel: ((socketId: string) => ReactNode) | null; after?: ReactNode }> =
+  {
+    rings: { label: 'Rings', panel: (id) => <SocketPanel key={id} socketId={id} /> },
+    umem: { label: 'UMEM map', panel: (id) => <UmemPanel key={id} socketId={id} /> },
+    counters: { label: 'Counters', panel: (id) => <CountersPanel key={id} socketId={id} /> },
+    topology: { label: 'Topology', panel: null, after: <TopologyPanel /> },
+    inspector: { label: 'Packet inspector', panel: (id) => <PacketInspectorPanel key={id} socketId={id} /> },
+    controls: {
+      label: 'Controls',
+      panel: (id) => <SocketControlsPanel key={id} socketId={id} />,
+      after: <NewSocketPanel />,
+    },
+  };
 
 export function App() {
   return (
@@ -45,6 +51,7 @@ export function App() {
         <Appearance />
       </nav>
       <Notices />
+      <LedgerViolations />
       <div className="layout">
         <main className="views">
           <Views />
@@ -158,19 +165,22 @@ function Views() {
   const views = useSelection(useShallow((s) => s.views));
   if (!hasState) return <p className="muted">Waiting for the agent…</p>;
   const shown = shownSockets(selected, all);
-  return VIEWS.filter((view) => views.includes(view)).map((view) => (
-    <section key={view} className="view" data-testid={`view-${view}-panels`}>
-      {shown.length === 0 && (
-        <p className="muted">
-          {all.length === 0
-            ? 'The agent has no sockets open.'
-            : `None of the sockets in the URL (${selected.join(', ')}) exist.`}
-        </p>
-      )}
-      {shown.map((id) => VIEW_PANELS[view].panel(id))}
-      {VIEW_PANELS[view].after}
-    </section>
-  ));
+  return VIEWS.filter((view) => views.includes(view)).map((view) => {
+    const { panel, after } = VIEW_PANELS[view];
+    return (
+      <section key={view} className="view" data-testid={`view-${view}-panels`}>
+        {panel && shown.length === 0 && (
+          <p className="muted">
+            {all.length === 0
+              ? 'The agent has no sockets open.'
+              : `None of the sockets in the URL (${selected.join(', ')}) exist.`}
+          </p>
+        )}
+        {panel && shown.map((id) => panel(id))}
+        {after}
+      </section>
+    );
+  });
 }
 
 function Shortcuts() {

@@ -1,6 +1,8 @@
 import { TxTraffic } from '@ringside/shared';
 import { type FormEvent, useState } from 'react';
 import { selectCanControl, useRingside } from '../store.ts';
+import { ExplainButton } from './Explain.tsx';
+import './teaching.css';
 import { SocketForm } from './SocketForm.tsx';
 import { SocketHead } from './SocketPanel.tsx';
 
@@ -16,6 +18,7 @@ export function SocketControlsPanel({ socketId }: { socketId: string }) {
         <InjectInvalidTx socketId={socketId} />
         <DestroySocket socketId={socketId} />
       </div>
+      <FeedSameFrame socketId={socketId} />
     </section>
   );
 }
@@ -122,5 +125,57 @@ function DestroySocket({ socketId }: { socketId: string }) {
       </button>
       <Outcome origin={origin} />
     </span>
+  );
+}
+
+/**
+ * The FAQ's corrupted packets, on demand. The agent refuses until asked
+ * deliberately, and says why; that refusal is the lesson's first half.
+ */
+function FeedSameFrame({ socketId }: { socketId: string }) {
+  const canControl = useRingside(selectCanControl);
+  const command = useRingside((s) => s.command);
+  const origin = `same-frame:${socketId}`;
+  const outcome = useRingside((s) => s.outcomes[origin]);
+  const [deliberately, setDeliberately] = useState(false);
+  const problems = outcome?.state === 'refused' ? (outcome.problems ?? []) : [];
+  return (
+    <fieldset className="teaching" data-testid="feed-same-frame">
+      <legend>
+        Teaching: one frame in FILL and TX at once <ExplainButton topic="view:same-frame" />
+      </legend>
+      <div className="row">
+        <button
+          type="button"
+          data-testid="feed-same-frame-button"
+          disabled={!canControl || outcome?.state === 'pending'}
+          onClick={() => command({ type: 'feedSameFrame', socketId, deliberately }, origin)}
+        >
+          Feed one frame to FILL and TX
+        </button>
+        <label>
+          <input
+            type="checkbox"
+            data-testid="feed-same-frame-deliberately"
+            checked={deliberately}
+            disabled={!canControl}
+            onChange={(event) => setDeliberately(event.target.checked)}
+          />
+          do it deliberately
+        </label>
+      </div>
+      <p className="problem" data-testid="feed-same-frame-refusal">
+        {problems.length > 0
+          ? problems.map((problem) => problem.message).join(' · ')
+          : outcome?.state === 'refused'
+            ? outcome.message
+            : ''}
+      </p>
+      <p className="outcome" data-testid="feed-same-frame-outcome" data-state={outcome?.state ?? 'none'}>
+        {outcome?.state === 'done'
+          ? 'Fed. The ledger’s violations (top of the page) name the frame; inspect it to watch a received frame overwrite it.'
+          : ''}
+      </p>
+    </fieldset>
   );
 }

@@ -25,8 +25,9 @@ export function TrafficControls() {
   return (
     <section className="panel controls">
       <h2>Traffic</h2>
-      <p className="muted">
-        {traffic.frameSize}-byte frames from {traffic.ifname}
+      <p className="muted" data-testid="traffic-summary">
+        {traffic.frameSize}-byte frames from {traffic.ifname} on queue {traffic.queueIds.join(', ')} to UDP{' '}
+        {traffic.destinationPorts.join(', ')}
         {viewOnly ? ' · view only' : ''}
       </p>
       <button
@@ -55,8 +56,91 @@ export function TrafficControls() {
           Apply
         </button>
       </form>
+      <TrafficPath />
       <SentFrames />
     </section>
+  );
+}
+
+/** Reads a list of ports as typed ("4242, 5000"); null when any item is not a port. */
+function readPorts(text: string): number[] | null {
+  const items = text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((item) => Number(item));
+  return SetTraffic.shape.destinationPorts.safeParse(items).success ? items : null;
+}
+
+/**
+ * Which lab queues the source sends on (on veth, a frame sent on queue i
+ * arrives on queue i) and which UDP ports it sends to: the two things that
+ * decide where the XDP program sends each frame.
+ */
+function TrafficPath() {
+  const traffic = useRingside((s) => s.agentState?.traffic ?? null);
+  const queues = useRingside((s) => s.agentState?.lab?.queues ?? 0);
+  const canControl = useRingside((s) => s.hello?.role === 'control' && s.status === 'connected');
+  const setTraffic = useRingside((s) => s.setTraffic);
+  const outcome = useRingside((s) => s.outcomes.traffic);
+  const [chosen, setChosen] = useState<number[] | null>(null);
+  const [portsText, setPortsText] = useState<string | null>(null);
+  if (!traffic) return null;
+  const queueIds = chosen ?? traffic.queueIds;
+  const portsShown = portsText ?? traffic.destinationPorts.join(', ');
+  const ports = readPorts(portsShown);
+  const queuesValid = SetTraffic.shape.queueIds.safeParse(queueIds).success;
+  const toggle = (queue: number) =>
+    setChosen(
+      queueIds.includes(queue) ? queueIds.filter((q) => q !== queue) : [...queueIds, queue].sort((a, b) => a - b),
+    );
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    if (!ports || !queuesValid) return;
+    setTraffic({ queueIds, destinationPorts: ports });
+    setChosen(null);
+    setPortsText(null);
+  };
+  return (
+    <form className="traffic-path" data-testid="traffic-path" onSubmit={apply}>
+      <fieldset className="row">
+        <legend>sends on queue</legend>
+        {queueNumbers(queues).map((queue) => (
+          <label key={queue}>
+            <input
+              type="checkbox"
+              data-testid={`traffic-queue-${queue}`}
+              checked={queueIds.includes(queue)}
+              disabled={!canControl}
+              onChange={() => toggle(queue)}
+            />
+            {queue}
+          </label>
+        ))}
+      </fieldset>
+      <label className="row">
+        <span>UDP ports</span>
+        <input
+          type="text"
+          data-testid="traffic-ports"
+          value={portsShown}
+          disabled={!canControl}
+          onChange={(event) => setPortsText(event.target.value)}
+        />
+      </label>
+      <span className="problem" data-testid="traffic-path-problem">
+        {!queuesValid ? 'choose at least one queue' : ports === null ? 'ports: 1 to 16 numbers from 1 to 65535' : ''}
+      </span>
+      <button type="submit" data-testid="traffic-path-apply" disabled={!canControl || !ports || !queuesValid}>
+        Apply
+      </button>
+      <span
+        className={outcome?.state === 'refused' ? 'outcome refused' : 'outcome'}
+        data-testid="traffic-outcome"
+        data-state={outcome?.state ?? 'none'}
+      >
+        {outcome?.state === 'refused' ? outcome.message : ''}
+      </span>
+    </form>
   );
 }
 
@@ -73,3 +157,5 @@ function SentFrames() {
     </dl>
   );
 }
+
+const queueNumbers = (count: number) => Array.from({ length: count }, (_, queue) => queue);
