@@ -48,3 +48,30 @@ export async function legendCounts(page: Page, socketId: string): Promise<Record
   for (const owner of FRAME_OWNERS) counts[owner] = await numberIn(panel.getByTestId(`umem-count-${owner}`));
   return counts;
 }
+
+/** One frame's bytes as a second client of the agent reads them, independent of the page under test. */
+export async function agentFrame(agent: RunningAgent, socketId: string, frame: number): Promise<Uint8Array> {
+  const token = agent.viewUrl.searchParams.get('token') ?? '';
+  const socket = new WebSocket(`ws://127.0.0.1:${agent.port}/ws?token=${encodeURIComponent(token)}`);
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no bytes of frame ${frame} within 10 s`)), 10_000);
+      socket.on('open', () => {
+        socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
+        socket.send(JSON.stringify({ type: 'readFrame', requestId: 'e2e-frame', socketId, frame }));
+      });
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        const message = JSON.parse(String(data)) as { type: string; requestId?: string; bytes?: string };
+        if (message.requestId !== 'e2e-frame') return;
+        clearTimeout(timer);
+        if (message.type === 'frameBytes' && message.bytes !== undefined) {
+          resolve(new Uint8Array(Buffer.from(message.bytes, 'base64')));
+        } else reject(new Error(`the agent answered readFrame with ${String(data)}`));
+      });
+      socket.on('error', reject);
+    });
+  } finally {
+    socket.close();
+  }
+}
