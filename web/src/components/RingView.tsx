@@ -1,13 +1,13 @@
 import { chunkOf, FRAME_OWNERS, type RingKind, type RingState, ringOccupancy } from '@ringside/shared';
-import { type PointerEvent, useEffect, useRef, useState } from 'react';
+import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas } from '../animation.ts';
 import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { selectSample, useRingside } from '../store.ts';
-import { paintRing, type RingLayout, slotAtPoint } from '../viz/ring-canvas.ts';
+import { type State, selectSample, useRingside } from '../store.ts';
+import { occupancy, paintRing, type RingLayout, slotAtPoint } from '../viz/ring-canvas.ts';
 import { RingMotion } from '../viz/ring-motion.ts';
 import { ExplainButton } from './Explain.tsx';
 
@@ -20,56 +20,88 @@ const FLOW: Record<RingKind, string> = {
 };
 
 /** Presenter mode draws the same movement over three snapshot intervals instead of one. */
-const PRESENTER_SLOWDOWN = 3;
+export const PRESENTER_SLOWDOWN = 3;
 
+/** The ring as the latest snapshot has it; the same object until a new snapshot arrives. */
+export function selectRing(state: State, socketId: string, kind: RingKind): RingState | null {
+  return selectSample(state, socketId)?.rings[kind] ?? null;
+}
+
+// Memoised: the explain buttons have static props, so a snapshot never needs to touch them.
+const Explain = memo(ExplainButton);
+
+/**
+ * The figure itself depends only on the ring's size: the readings, the badge
+ * and the canvas each follow the snapshots on their own, so a snapshot
+ * re-renders a few numbers and never the figure, its captions or its canvas.
+ */
 export function RingView({ socketId, kind }: { socketId: string; kind: RingKind }) {
-  // A ring is a flat record, so a shallow compare skips re-rendering rings that did not move.
-  const ring = useRingside(useShallow((s) => selectSample(s, socketId)?.rings[kind] ?? null));
-  if (!ring) return <p className="ring ring-absent">no {kind} ring</p>;
-  const used = Math.min(ringOccupancy(ring), ring.size);
+  const size = useRingside((s) => selectRing(s, socketId, kind)?.size ?? 0);
+  if (size === 0) return <p className="ring ring-absent">no {kind} ring</p>;
   return (
     <figure className="ring" data-testid={`ring-${kind}`}>
       <figcaption>
         <span className="ring-name">
           {RING_EXPLANATIONS[kind].title}
-          <ExplainButton topic={`ring:${kind}`} />
+          <Explain topic={`ring:${kind}`} />
         </span>
         <span className="muted">{FLOW[kind]}</span>
       </figcaption>
-      <RingCanvas socketId={socketId} kind={kind} ring={ring} />
-      <dl className="readings">
-        <dt>in ring</dt>
-        <dd data-testid={`ring-${kind}-used`}>{used}</dd>
-        <dt className="key-producer">
-          producer <ExplainButton topic="part:producer" />
-        </dt>
-        <dd data-testid={`ring-${kind}-producer`}>{ring.producer}</dd>
-        <dt className="key-consumer">
-          consumer <ExplainButton topic="part:consumer" />
-        </dt>
-        <dd data-testid={`ring-${kind}-consumer`}>{ring.consumer}</dd>
-        <dt className="key-cached">
-          cached prod/cons <ExplainButton topic="part:cached" />
-        </dt>
-        <dd data-testid={`ring-${kind}-cached`}>
-          {ring.cachedProducer}/{ring.cachedConsumer}
-        </dd>
-        <dt>size</dt>
-        <dd data-testid={`ring-${kind}-size`}>{ring.size}</dd>
-      </dl>
-      <span
-        className={ring.needWakeup ? 'badge badge-on' : 'badge'}
-        data-testid={`ring-${kind}-need-wakeup`}
-        data-on={ring.needWakeup}
-        title={RING_PARTS.needWakeup.text}
-      >
-        need_wakeup {ring.needWakeup ? 'set' : 'clear'}
-      </span>
+      <RingCanvas socketId={socketId} kind={kind} size={size} />
+      <RingReadings socketId={socketId} kind={kind} />
+      <NeedWakeupBadge socketId={socketId} kind={kind} />
     </figure>
   );
 }
 
-function RingCanvas({ socketId, kind, ring }: { socketId: string; kind: RingKind; ring: RingState }) {
+function RingReadings({ socketId, kind }: { socketId: string; kind: RingKind }) {
+  // A ring is a flat record, so a shallow compare skips rings that did not move.
+  const ring = useRingside(useShallow((s) => selectRing(s, socketId, kind)));
+  if (!ring) return null;
+  return (
+    <dl className="readings">
+      <dt>in ring</dt>
+      <dd data-testid={`ring-${kind}-used`}>{Math.min(ringOccupancy(ring), ring.size)}</dd>
+      <dt className="key-producer">
+        producer <Explain topic="part:producer" />
+      </dt>
+      <dd data-testid={`ring-${kind}-producer`}>{ring.producer}</dd>
+      <dt className="key-consumer">
+        consumer <Explain topic="part:consumer" />
+      </dt>
+      <dd data-testid={`ring-${kind}-consumer`}>{ring.consumer}</dd>
+      <dt className="key-cached">
+        cached prod/cons <Explain topic="part:cached" />
+      </dt>
+      <dd data-testid={`ring-${kind}-cached`}>
+        {ring.cachedProducer}/{ring.cachedConsumer}
+      </dd>
+      <dt>size</dt>
+      <dd data-testid={`ring-${kind}-size`}>{ring.size}</dd>
+    </dl>
+  );
+}
+
+function NeedWakeupBadge({ socketId, kind }: { socketId: string; kind: RingKind }) {
+  const on = useRingside((s) => selectRing(s, socketId, kind)?.needWakeup ?? false);
+  return (
+    <span
+      className={on ? 'badge badge-on' : 'badge'}
+      data-testid={`ring-${kind}-need-wakeup`}
+      data-on={on}
+      title={RING_PARTS.needWakeup.text}
+    >
+      need_wakeup {on ? 'set' : 'clear'}
+    </span>
+  );
+}
+
+/**
+ * The canvas takes its readings from the store directly (a subscription, not
+ * a render): React renders it again only when the ring's size, the presenter
+ * mode or the snapshot rate changes.
+ */
+function RingCanvas({ socketId, kind, size }: { socketId: string; kind: RingKind; size: number }) {
   const presenter = useSelection((s) => s.presenter);
   const perSecond = useRingside((s) => s.agentState?.snapshotsPerSecond ?? 10);
   const watchDetail = useRingside((s) => s.watchDetail);
@@ -79,16 +111,22 @@ function RingCanvas({ socketId, kind, ring }: { socketId: string; kind: RingKind
   const dirty = useRef(true);
   const [hovered, setHovered] = useState<{ slot: number; x: number; y: number } | null>(null);
   const side = presenter ? 220 : 150;
-  const layout: RingLayout = { cx: side / 2, cy: side / 2, inner: side / 2 - 24, outer: side / 2 - 10 };
-  const layoutRef = useRef(layout);
-  layoutRef.current = layout;
+  const layout = useMemo<RingLayout>(
+    () => ({ cx: side / 2, cy: side / 2, inner: side / 2 - 24, outer: side / 2 - 10 }),
+    [side],
+  );
   const duration = ((presenter ? PRESENTER_SLOWDOWN : 1) * 1000) / Math.max(1, perSecond);
   const durationRef = useRef(duration);
   durationRef.current = duration;
 
   useEffect(() => {
-    motion.push(ring, performance.now());
-  }, [motion, ring]);
+    const push = (state: State) => {
+      const ring = selectRing(state, socketId, kind);
+      if (ring) motion.push(ring, performance.now());
+    };
+    push(useRingside.getState());
+    return useRingside.subscribe(push);
+  }, [motion, socketId, kind]);
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -114,21 +152,21 @@ function RingCanvas({ socketId, kind, ring }: { socketId: string; kind: RingKind
       drawnReadings = motion.readings;
       drewFinal = motion.settled(now, durationRef.current);
       ctx.clearRect(0, 0, side, side);
-      paintRing(ctx, layoutRef.current, pose, palette.ring, hoveredRef.current);
+      paintRing(ctx, layout, pose, palette.ring, hoveredRef.current);
       // What the canvas shows, readable by tests without decoding pixels.
-      const occupied = Math.round(Math.min(pose.size, Math.max(0, pose.producer - pose.consumer)));
+      const occupied = Math.round(occupancy(pose));
       if (occupied !== shownOccupied) {
         shownOccupied = occupied;
         canvas.dataset.occupied = String(occupied);
       }
     });
-  }, [motion, side]);
+  }, [motion, side, layout]);
 
   const onPointerMove = (event: PointerEvent<HTMLCanvasElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
     const x = event.clientX - box.left;
     const y = event.clientY - box.top;
-    const slot = slotAtPoint(layoutRef.current, ring.size, x, y);
+    const slot = slotAtPoint(layout, size, x, y);
     if (slot !== hoveredRef.current) {
       hoveredRef.current = slot;
       dirty.current = true;
@@ -146,14 +184,12 @@ function RingCanvas({ socketId, kind, ring }: { socketId: string; kind: RingKind
       <canvas
         ref={canvasRef}
         data-testid={`ring-${kind}-canvas`}
-        aria-label={`${kind} ring of ${ring.size} slots`}
+        aria-label={`${kind} ring of ${size} slots`}
         onPointerEnter={() => watchDetail(socketId)}
         onPointerMove={onPointerMove}
         onPointerLeave={onPointerLeave}
       />
-      {hovered && (
-        <SlotTooltip socketId={socketId} kind={kind} ring={ring} slot={hovered.slot} x={hovered.x} y={hovered.y} />
-      )}
+      {hovered && <SlotTooltip socketId={socketId} kind={kind} slot={hovered.slot} x={hovered.x} y={hovered.y} />}
     </div>
   );
 }
@@ -161,7 +197,6 @@ function RingCanvas({ socketId, kind, ring }: { socketId: string; kind: RingKind
 interface SlotTooltipProps {
   socketId: string;
   kind: RingKind;
-  ring: RingState;
   slot: number;
   x: number;
   y: number;
@@ -173,13 +208,15 @@ interface SlotTooltipProps {
  * its own, so the entry is found from the consumer of the snapshot the detail
  * accompanies, and may be a batch off while the ring moves fast.
  */
-function SlotTooltip({ socketId, kind, ring, slot, x, y }: SlotTooltipProps) {
+function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
+  const ring = useRingside(useShallow((s) => selectRing(s, socketId, kind)));
   const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
   const umem = useRingside((s) => {
     const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
     return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId)?.config ?? null;
   });
   const owners = useOwners((s) => s.owners.get(socketId));
+  if (!ring) return null;
   const index = (slot - (ring.consumer % ring.size) + ring.size) % ring.size;
   const used = Math.min(ringOccupancy(ring), ring.size);
   const occupied = index < used;

@@ -6,11 +6,32 @@ import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
 import { useRingside } from '../store.ts';
 import { cellOrigin, frameAtPoint, layoutGrid, reconcileOwners, type UmemGrid } from '../viz/umem-grid.ts';
+import { packRgba, UmemRaster } from '../viz/umem-raster.ts';
 import { ExplainButton } from './Explain.tsx';
 import { SocketHead } from './SocketPanel.tsx';
 
 /** Nothing an owner code can be: forces the first paint of every cell. */
 const UNDRAWN = 255;
+
+/** The theme's owner colours as packed pixels: the browser parses each CSS colour once per theme. */
+function packColors(css: readonly string[]): Uint32Array {
+  const scratch = document.createElement('canvas').getContext('2d', { willReadFrequently: true });
+  const packed = new Uint32Array(css.length);
+  if (!scratch) return packed;
+  css.forEach((color, i) => {
+    scratch.clearRect(0, 0, 1, 1);
+    scratch.fillStyle = color;
+    scratch.fillRect(0, 0, 1, 1);
+    const [r = 0, g = 0, b = 0, a = 0] = scratch.getImageData(0, 0, 1, 1).data;
+    packed[i] = packRgba(r, g, b, a);
+  });
+  return packed;
+}
+
+function sameCounts(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export function UmemPanel({ socketId }: { socketId: string }) {
   const umem = useRingside((s) => {
@@ -60,29 +81,29 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas || width === 0) return;
-    const { width: w, height: h, cell, gap } = grid;
-    const ctx = fitCanvas(canvas, w, h);
+    const ctx = canvas.getContext('2d');
     if (!ctx) return;
+    const raster = new UmemRaster(grid, window.devicePixelRatio || 1);
+    canvas.width = raster.width;
+    canvas.height = raster.height;
+    canvas.style.width = `${grid.width}px`;
+    canvas.style.height = `${grid.height}px`;
+    const image = new ImageData(raster.bytes, raster.width, raster.height);
     const drawn = new Uint8Array(config.frameCount).fill(UNDRAWN);
     const tally = new Uint32Array(FRAME_OWNERS.length);
+    const shown = new Uint32Array(FRAME_OWNERS.length);
     let ownersVersion = -1;
     let paletteVersion = -1;
-    let lastCounts = '';
-    let colors: string[] = [];
-    const paint = (frame: number, owner: number) => {
-      const x = (frame % grid.columns) * cell;
-      const y = Math.floor(frame / grid.columns) * cell;
-      ctx.fillStyle = colors[owner] ?? '#888';
-      ctx.fillRect(x, y, cell - gap, cell - gap);
-    };
+    let colors: Uint32Array = new Uint32Array(FRAME_OWNERS.length);
+    const paint = (frame: number, owner: number) => raster.paint(frame, colors[owner] ?? 0);
     return animate(() => {
       const { owners, version } = useOwners.getState();
       const palette = usePalette.getState();
       if (palette.version !== paletteVersion) {
         paletteVersion = palette.version;
-        colors = palette.owners;
+        colors = packColors(palette.owners);
         drawn.fill(UNDRAWN);
-        ctx.clearRect(0, 0, w, h);
+        raster.clear();
         ownersVersion = -1;
       }
       if (version === ownersVersion) return;
@@ -90,9 +111,10 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
       const frames = owners.get(socketId);
       if (!frames || frames.length !== config.frameCount) return;
       reconcileOwners(frames, drawn, tally, paint);
-      const key = tally.join(',');
-      if (key !== lastCounts) {
-        lastCounts = key;
+      const dirty = raster.takeDirty();
+      if (dirty) ctx.putImageData(image, 0, 0, 0, dirty.top, raster.width, dirty.bottom - dirty.top);
+      if (!sameCounts(tally, shown)) {
+        shown.set(tally);
         setCounts(Array.from(tally));
       }
     });
