@@ -69,10 +69,12 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
     if (wanted === frame) readFrame(socketId, wanted);
     else selectFrame(socketId, wanted);
   };
+  // The next frame after the shown one that `owner` holds: pressing again walks through them.
   const jumpTo = (owner: FrameOwner) => {
     const owners = useOwners.getState().owners.get(socketId);
     const code = FRAME_OWNERS.indexOf(owner);
-    const found = owners ? owners.indexOf(code) : -1;
+    const after = owners && frame !== null ? owners.indexOf(code, frame + 1) : -1;
+    const found = after >= 0 ? after : owners ? owners.indexOf(code) : -1;
     setTyped(null);
     if (found >= 0) selectFrame(socketId, found);
   };
@@ -109,9 +111,9 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
           />
           refresh every second
         </label>
-        <span className="muted">first frame in:</span>
+        <span className="muted">next frame in:</span>
         {JUMP_OWNERS.map((owner) => (
-          <button key={owner} type="button" data-testid={`inspector-first-${owner}`} onClick={() => jumpTo(owner)}>
+          <button key={owner} type="button" data-testid={`inspector-next-${owner}`} onClick={() => jumpTo(owner)}>
             {owner}
           </button>
         ))}
@@ -122,7 +124,7 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
       </span>
       {frame === null ? (
         <p className="muted">
-          Choose a frame: type its number, take the first one a ring holds, or pick one named by a ledger violation.
+          Choose a frame: type its number, take the next one a ring holds, or pick one named by a ledger violation.
         </p>
       ) : (
         <FrameView socketId={socketId} frame={frame} headroom={umem.config.headroom} />
@@ -212,7 +214,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
           The ledger reports this frame: {named.map((seen) => seen.text).join('; ')}
         </p>
       )}
-      <dl className="readings frame-facts">
+      <dl className="frame-facts">
         <dt>owner</dt>
         <dd data-testid="inspector-owner" title={OWNER_EXPLANATIONS[message.owner]}>
           {message.owner}
@@ -231,14 +233,16 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
         {decoded.layers.map((layer) => (
           <section key={`${layer.protocol}-${layer.start}`} className={`layer layer-${layer.protocol}`}>
             <h3>{layer.title}</h3>
-            <dl className="readings">
-              {layer.fields.map((f) => (
-                <div key={f.name} className="field-pair">
-                  <dt>{f.label}</dt>
-                  <dd data-testid={`packet-${layer.protocol}-${f.name}`}>{f.value}</dd>
-                </div>
-              ))}
-            </dl>
+            <table>
+              <tbody>
+                {layer.fields.map((f) => (
+                  <tr key={f.name}>
+                    <th scope="row">{f.label}</th>
+                    <td data-testid={`packet-${layer.protocol}-${f.name}`}>{f.value}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </section>
         ))}
       </div>
@@ -250,7 +254,12 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
         </ul>
       )}
       <label className="row">
-        <input type="checkbox" checked={whole} onChange={(event) => setWhole(event.target.checked)} />
+        <input
+          type="checkbox"
+          data-testid="inspector-whole"
+          checked={whole}
+          onChange={(event) => setWhole(event.target.checked)}
+        />
         the whole chunk ({bytes.length} bytes)
       </label>
       <HexDump
