@@ -48,6 +48,31 @@ test('the view role sees every control disabled, and its keys change nothing', a
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Pause traffic');
 });
 
+test('the view role sees the program, traffic path and teaching controls disabled, and may still read frames', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.viewUrl, { socket: 'xsk0', view: 'topology,controls,inspector' });
+  await expect(page.getByTestId('role')).toHaveText('view only');
+  const programForm = page.getByTestId('program-form-rs-app');
+  await expect(programForm.getByTestId('program-kind-select')).toBeDisabled();
+  await expect(programForm.getByTestId('program-apply')).toBeDisabled();
+  for (const id of ['traffic-queue-0', 'traffic-queue-1', 'traffic-ports', 'traffic-path-apply']) {
+    await expect(page.getByTestId(id)).toBeDisabled();
+  }
+  const teaching = page.getByTestId('controls-xsk0').getByTestId('feed-same-frame');
+  await expect(teaching.getByTestId('feed-same-frame-button')).toBeDisabled();
+  await expect(teaching.getByTestId('feed-same-frame-deliberately')).toBeDisabled();
+  await expect(page.getByTestId('socket-form-new').getByTestId('form-umemId')).toBeDisabled();
+  await expect(page.getByTestId('socket-form-new').getByTestId('form-xskmapIndex')).toBeDisabled();
+
+  // Reading a frame changes nothing, so the agent lets a view client do it.
+  const inspector = page.getByTestId('inspector-xsk0');
+  await inspector.getByTestId('inspector-frame').fill('0');
+  await inspector.getByTestId('inspector-read').click();
+  await expect(inspector.getByTestId('inspector-address')).toHaveText('0');
+  await expect(inspector.getByTestId('inspector-problem')).toHaveText('');
+});
+
 test('the same controls are enabled on the control URL', async ({ page }) => {
   await openExplorer(page, agent.controlUrl, { view: 'rings,controls' });
   await expect(page.getByTestId('role')).toHaveText('control');
