@@ -164,6 +164,10 @@ function FeedSameFrame({ socketId }: { socketId: string }) {
           do it deliberately
         </label>
       </div>
+      <p className="muted">
+        The frame needs a free FILL entry: pause Refill FILL for a moment (Rings view) or the feed waits for one. Pause
+        the traffic too, and the double ownership stays on screen until you resume it.
+      </p>
       <p className="problem" data-testid="feed-same-frame-refusal">
         {problems.length > 0
           ? problems.map((problem) => problem.message).join(' · ')
