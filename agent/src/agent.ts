@@ -307,10 +307,14 @@ export class Agent implements AgentFacade {
     const detail = managed.observeInDetail();
     const address = frame * frameSize;
     const owner = FRAME_OWNERS[detail.ledger.owners[frame] as number] ?? 'free';
-    const lengthIn = (entries: { addresses: number[]; lengths: number[] } | null) => {
+    // The descriptor (RX first, then TX) that points into this frame, if a ring holds one now.
+    const descriptorIn = (entries: { addresses: number[]; lengths: number[] } | null) => {
       const at = entries?.addresses.findIndex((data) => chunkOf(data, frameSize) === frame) ?? -1;
-      return at >= 0 ? (entries?.lengths[at] ?? null) : null;
+      return entries && at >= 0
+        ? { offset: (entries.addresses[at] as number) - address, length: entries.lengths[at] as number }
+        : null;
     };
+    const descriptor = descriptorIn(detail.entries.rx) ?? descriptorIn(detail.entries.tx);
     return {
       type: 'frameBytes',
       requestId,
@@ -318,7 +322,8 @@ export class Agent implements AgentFacade {
       frame,
       address,
       owner,
-      length: lengthIn(detail.entries.rx) ?? lengthIn(detail.entries.tx),
+      length: descriptor?.length ?? null,
+      offset: descriptor?.offset ?? null,
       bytes: Buffer.from(managed.umem.frameBytes(frame)).toString('base64'),
     };
   }

@@ -264,10 +264,25 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     expect(twin?.ledger.counts.rx).toBe(twin?.rings.rx?.size);
     expect(xsk0?.ledger.counts['other-socket']).toBeGreaterThanOrEqual(twin?.ledger.counts.rx ?? 1);
 
-    client.send({ type: 'readFrame', requestId: 'frame', socketId: 'xsk0', frame: 3 });
+    // A frame held in twin's RX: its bytes, and where the kernel put the packet in the chunk.
+    client.send({ type: 'inspectSocket', requestId: 'twin-rx', socketId: 'twin' });
+    const detail = await client.next('socketDetail');
+    const data = detail.entries.rx?.addresses[0] ?? -1;
+    const chunk = Math.floor(data / base.umem.frameSize);
+    client.send({ type: 'readFrame', requestId: 'frame', socketId: 'twin', frame: chunk });
     const frame = await client.next('frameBytes');
-    expect(frame).toMatchObject({ socketId: 'xsk0', frame: 3, address: 3 * base.umem.frameSize });
-    expect(Buffer.from(frame.bytes, 'base64').length).toBe(base.umem.frameSize);
+    expect(frame).toMatchObject({
+      socketId: 'twin',
+      frame: chunk,
+      address: chunk * base.umem.frameSize,
+      owner: 'rx',
+      offset: data - chunk * base.umem.frameSize,
+      length: detail.entries.rx?.lengths[0],
+    });
+    const bytes = Buffer.from(frame.bytes, 'base64');
+    expect(bytes.length).toBe(base.umem.frameSize);
+    // The lab's frame: IPv4 (EtherType 0x0800) at the offset the descriptor gives.
+    expect(bytes.readUInt16BE((frame.offset ?? 0) + 12)).toBe(0x0800);
 
     client.send({ type: 'feedSameFrame', requestId: 'twice', socketId: 'xsk0', deliberately: false });
     const refusal = await client.next('error');

@@ -193,6 +193,7 @@ const serverMessages: ServerMessage[] = [
     address: 4096,
     owner: 'rx',
     length: 60,
+    offset: 256,
     bytes: 'AAECAw==',
   },
   {

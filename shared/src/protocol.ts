@@ -344,8 +344,10 @@ export const FrameBytesMessage = z.object({
   /** Where the frame starts in the UMEM. */
   address: count,
   owner: FrameOwner,
-  /** Length of the last descriptor seen for this frame in RX or TX, if any ring holds one now. */
+  /** Length of the descriptor for this frame in RX or TX, if either ring holds one now. */
   length: count.nullable(),
+  /** Where that descriptor's data starts in the chunk (headroom, XDP_PACKET_HEADROOM in copy mode, unaligned offset). */
+  offset: count.nullable(),
   /** Base64 of the frame's whole chunk. */
   bytes: z.string(),
 });
