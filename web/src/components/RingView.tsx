@@ -1,4 +1,12 @@
-import { chunkOf, FRAME_OWNERS, type RingKind, type RingState, ringOccupancy } from '@ringside/shared';
+import {
+  chunkOf,
+  FRAME_OWNERS,
+  RING_KINDS,
+  type RingKind,
+  type RingState,
+  ringOccupancy,
+  type SocketSample,
+} from '@ringside/shared';
 import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas } from '../animation.ts';
@@ -7,9 +15,10 @@ import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
 import { type State, selectSample, useRingside } from '../store.ts';
-import { occupancy, paintRing, type RingLayout, slotAtPoint } from '../viz/ring-canvas.ts';
-import { RingMotion } from '../viz/ring-motion.ts';
+import { occupancy, paintRing, ringLayout, slotAtPoint } from '../viz/ring-canvas.ts';
+import { PRESENTER_SLOWDOWN, RingMotion } from '../viz/ring-motion.ts';
 import { ExplainButton } from './Explain.tsx';
+import { RingFlow } from './RingFlow.tsx';
 
 /** Who produces into each ring and who consumes from it. */
 const FLOW: Record<RingKind, string> = {
@@ -19,12 +28,17 @@ const FLOW: Record<RingKind, string> = {
   completion: 'kernel → app',
 };
 
-/** Presenter mode draws the same movement over three snapshot intervals instead of one. */
-export const PRESENTER_SLOWDOWN = 3;
-
 /** The ring as the latest snapshot has it; the same object until a new snapshot arrives. */
 export function selectRing(state: State, socketId: string, kind: RingKind): RingState | null {
   return selectSample(state, socketId)?.rings[kind] ?? null;
+}
+
+/**
+ * The socket's first ring carries the flow overlay, which spans the whole row
+ * of rings: the row itself belongs to the socket panel.
+ */
+function firstRing(sample: SocketSample | undefined): RingKind | undefined {
+  return sample ? RING_KINDS.find((kind) => sample.rings[kind]) : undefined;
 }
 
 // Memoised: the explain buttons have static props, so a snapshot never needs to touch them.
@@ -37,9 +51,11 @@ const Explain = memo(ExplainButton);
  */
 export function RingView({ socketId, kind }: { socketId: string; kind: RingKind }) {
   const size = useRingside((s) => selectRing(s, socketId, kind)?.size ?? 0);
+  const hostsFlow = useRingside((s) => firstRing(selectSample(s, socketId)) === kind);
   if (size === 0) return <p className="ring ring-absent">no {kind} ring</p>;
   return (
-    <figure className="ring" data-testid={`ring-${kind}`}>
+    <figure className="ring" data-testid={`ring-${kind}`} style={hostsFlow ? { position: 'relative' } : undefined}>
+      {hostsFlow && <RingFlow socketId={socketId} />}
       <figcaption>
         <span className="ring-name">
           {RING_EXPLANATIONS[kind].title}
@@ -111,10 +127,7 @@ function RingCanvas({ socketId, kind, size }: { socketId: string; kind: RingKind
   const dirty = useRef(true);
   const [hovered, setHovered] = useState<{ slot: number; x: number; y: number } | null>(null);
   const side = presenter ? 220 : 150;
-  const layout = useMemo<RingLayout>(
-    () => ({ cx: side / 2, cy: side / 2, inner: side / 2 - 24, outer: side / 2 - 10 }),
-    [side],
-  );
+  const layout = useMemo(() => ringLayout(side), [side]);
   const duration = ((presenter ? PRESENTER_SLOWDOWN : 1) * 1000) / Math.max(1, perSecond);
   const durationRef = useRef(duration);
   durationRef.current = duration;
@@ -180,7 +193,7 @@ function RingCanvas({ socketId, kind, size }: { socketId: string; kind: RingKind
   };
 
   return (
-    <div className="ring-canvas" style={{ width: side, height: side }}>
+    <div className="ring-canvas" data-ring={kind} style={{ width: side, height: side }}>
       <canvas
         ref={canvasRef}
         data-testid={`ring-${kind}-canvas`}

@@ -21,6 +21,11 @@ export interface RingLayout {
   outer: number;
 }
 
+/** A ring drawn in a square of `side` CSS pixels: the band sits inside, leaving room for the ticks. */
+export function ringLayout(side: number): RingLayout {
+  return { cx: side / 2, cy: side / 2, inner: side / 2 - 24, outer: side / 2 - 10 };
+}
+
 export interface RingColors {
   track: string;
   used: string;

@@ -21,6 +21,9 @@ export function advanceCounter(from: number, to: number, t: number): number {
   return (from >>> 0) + ((to - from) >>> 0) * t;
 }
 
+/** Presenter mode draws the same movement three times slower, so an audience can follow it. */
+export const PRESENTER_SLOWDOWN = 3;
+
 /** A step beyond this many turns of a ring is a restart (a new socket), not movement: jump instead of sweeping. */
 const MAX_SWEEP_TURNS = 8;
 
