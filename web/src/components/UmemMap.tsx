@@ -55,6 +55,7 @@ export function UmemPanel({ socketId }: { socketId: string }) {
 function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig }) {
   const presenter = useSelection((s) => s.presenter);
   const watchDetail = useRingside((s) => s.watchDetail);
+  const selectFrame = useSelection((s) => s.selectFrame);
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
@@ -151,6 +152,13 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
           onPointerEnter={() => watchDetail(socketId)}
           onPointerMove={onPointerMove}
           onPointerLeave={() => setHovered(null)}
+          onClick={(event) => {
+            const box = event.currentTarget.getBoundingClientRect();
+            const frame = frameAtPoint(gridRef.current, event.clientX - box.left, event.clientY - box.top);
+            // The packet inspector opens on the frame clicked.
+            if (frame !== null) selectFrame(socketId, frame);
+          }}
+          style={{ cursor: 'pointer' }}
         />
         {hovered && <FrameTooltip socketId={socketId} config={config} {...hovered} />}
       </div>
