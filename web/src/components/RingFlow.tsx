@@ -149,22 +149,22 @@ export function RingFlow({ socketId }: { socketId: string }) {
     let publishedAt = 0;
     const legCounts = new Uint32Array(4);
 
-    const placeLegs = (now: number, duration: number): void => {
-      flow.legs.forEach((leg, k) => {
-        const from = anchors.get(leg.from);
-        const to = anchors.get(leg.to);
-        const start = motions.get(leg.from)?.at(now, duration);
-        if (!from || !to || !start) return;
-        bandPoint(from, start.consumer, start.size, point);
-        ends[5 * k] = point.x;
-        ends[5 * k + 1] = point.y;
-        const end = motions.get(leg.to)?.at(now, duration);
-        if (!end) return;
-        bandPoint(to, end.producer, end.size, point);
-        ends[5 * k + 2] = point.x;
-        ends[5 * k + 3] = point.y;
-        ends[5 * k + 4] = leg.via === 'kernel' ? LANE_INSET : height - LANE_INSET;
-      });
+    /** Writes leg k's ends into `ends`; false when either ring is not on screen (a socket sharing another's FILL). */
+    const placeLeg = (leg: Leg, k: number, now: number, duration: number): boolean => {
+      const from = anchors.get(leg.from);
+      const to = anchors.get(leg.to);
+      const start = motions.get(leg.from)?.at(now, duration);
+      if (!from || !to || !start) return false;
+      bandPoint(from, start.consumer, start.size, point);
+      ends[5 * k] = point.x;
+      ends[5 * k + 1] = point.y;
+      const end = motions.get(leg.to)?.at(now, duration);
+      if (!end) return false;
+      bandPoint(to, end.producer, end.size, point);
+      ends[5 * k + 2] = point.x;
+      ends[5 * k + 3] = point.y;
+      ends[5 * k + 4] = leg.via === 'kernel' ? LANE_INSET : height - LANE_INSET;
+      return true;
     };
 
     const stop = animate((now) => {
@@ -187,28 +187,27 @@ export function RingFlow({ socketId }: { socketId: string }) {
         const palette = usePalette.getState();
         // The rings interpolate over one snapshot interval (three in presenter mode); the ends follow them.
         const perSecond = useRingside.getState().agentState?.snapshotsPerSecond ?? 10;
-        placeLegs(now, (slowdown * 1000) / Math.max(1, perSecond));
-        flow.legs.forEach((leg, k) => {
-          ctx?.beginPath();
+        const duration = (slowdown * 1000) / Math.max(1, perSecond);
+        for (let k = 0; k < flow.legs.length; k++) {
+          const leg = flow.legs[k] as Leg;
+          if (!placeLeg(leg, k, now, duration)) continue;
+          const x0 = ends[5 * k] as number;
+          const y0 = ends[5 * k + 1] as number;
+          const x1 = ends[5 * k + 2] as number;
+          const y1 = ends[5 * k + 3] as number;
+          const lane = ends[5 * k + 4] as number;
+          ctx.beginPath();
           for (let i = 0; i < dots.count; i++) {
             if (dots.legOf(i) !== k) continue;
             const t = (now - dots.bornAt(i)) / travel;
             if (t < 0) continue;
-            legPoint(
-              ends[5 * k] as number,
-              ends[5 * k + 1] as number,
-              ends[5 * k + 2] as number,
-              ends[5 * k + 3] as number,
-              ends[5 * k + 4] as number,
-              t,
-              point,
-            );
-            ctx?.rect(point.x - DOT / 2, point.y - DOT / 2, DOT, DOT);
+            legPoint(x0, y0, x1, y1, lane, t, point);
+            ctx.rect(point.x - DOT / 2, point.y - DOT / 2, DOT, DOT);
             legCounts[k] = (legCounts[k] as number) + 1;
           }
-          if (ctx) ctx.fillStyle = palette.owners[FRAME_OWNERS.indexOf(leg.owner)] ?? palette.text;
-          ctx?.fill();
-        });
+          ctx.fillStyle = palette.owners[FRAME_OWNERS.indexOf(leg.owner)] ?? palette.text;
+          ctx.fill();
+        }
         ctx.fillStyle = palette.muted;
         ctx.font = '10px system-ui, sans-serif';
         ctx.textBaseline = 'middle';

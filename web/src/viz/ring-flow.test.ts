@@ -39,14 +39,20 @@ describe('the rate of each leg', () => {
   });
 
   it('steps forward across the 32-bit wrap of a counter', () => {
-    const rates = legRates(legs, { rx: ring(0xffff_fff0), fill: null }, { rx: ring(0x10), fill: null }, 1);
+    const rates = legRates(legs, { rx: ring(0xffff_fff0), fill: ring(0) }, { rx: ring(0x10), fill: ring(0) }, 1);
     expect(rates).toEqual([0x20, 0]);
   });
 
   it('is zero for a stopped ring, a missing ring, or a socket rebuilt with new counters', () => {
-    expect(legRates(legs, { rx: ring(7) }, { rx: ring(7) }, 0.1)).toEqual([0, 0]);
-    expect(legRates(legs, { rx: ring(0) }, { rx: ring(100_000_000) }, 0.1)).toEqual([0, 0]);
-    expect(legRates(legs, { rx: ring(0, 2048) }, { rx: ring(10, 4096) }, 0.1)).toEqual([0, 0]);
+    const fill = ring(0);
+    expect(legRates(legs, { rx: ring(7), fill }, { rx: ring(7), fill }, 0.1)).toEqual([0, 0]);
+    expect(legRates(legs, { rx: ring(7), fill }, { rx: ring(7), fill: null }, 0.1)).toEqual([0, 0]);
+    expect(legRates(legs, { rx: ring(0), fill }, { rx: ring(100_000_000), fill }, 0.1)).toEqual([0, 0]);
+    expect(legRates(legs, { rx: ring(0, 2048), fill }, { rx: ring(10, 4096), fill }, 0.1)).toEqual([0, 0]);
+  });
+
+  it('is zero for a leg whose source ring the socket does not have', () => {
+    expect(legRates(legs, { rx: ring(0), fill: null }, { rx: ring(100), fill: null }, 1)).toEqual([0, 0]);
   });
 });
 

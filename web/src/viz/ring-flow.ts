@@ -55,7 +55,9 @@ const MAX_STEP_TURNS = 8;
 /**
  * Descriptors per second through each leg between two readings: how far the
  * destination ring's producer moved (modulo 2^32, as the counters wrap), over
- * the time between them. A missing ring or a restart counts as no movement.
+ * the time between them. A missing ring or a restart counts as no movement;
+ * so does a leg whose source ring this socket lacks (a socket sharing another
+ * socket's FILL and COMPLETION draws only the legs it has).
  */
 export function legRates(
   legs: readonly Leg[],
@@ -66,7 +68,7 @@ export function legRates(
   return legs.map((leg) => {
     const a = before[leg.to];
     const b = after[leg.to];
-    if (!a || !b || a.size !== b.size || seconds <= 0) return 0;
+    if (!a || !b || !after[leg.from] || a.size !== b.size || seconds <= 0) return 0;
     const step = (b.producer - a.producer) >>> 0;
     return step > MAX_STEP_TURNS * b.size ? 0 : step / seconds;
   });
