@@ -81,33 +81,39 @@ export function RingFlow({ socketId }: { socketId: string }) {
     let ctx: CanvasRenderingContext2D | null = null;
     let width = 0;
     let height = 0;
+    // Per leg: where dots leave, where they arrive, and the lane between.
+    const ends = new Float64Array(5 * 4);
+    const point = { x: 0, y: 0 };
+    let lastFrame = performance.now();
+    let drawnEmpty = false;
+    let publishedAt = 0;
+    const legCounts = new Uint32Array(4);
 
-    // Geometry comes from the DOM only when the row changes size, never per frame.
+    // Geometry comes from the DOM only when the row or the workload changes, never per frame.
+    // The overlay spans only the rings the workload's legs join: every pixel of
+    // it is composited in software each frame a dot moves.
     const measure = () => {
-      const box = row.getBoundingClientRect();
       const own = figure.getBoundingClientRect();
-      let top = Number.POSITIVE_INFINITY;
-      let bottom = Number.NEGATIVE_INFINITY;
+      const used = new Set(flow.legs.flatMap((leg) => [leg.from, leg.to]));
       const squares: [RingKind, DOMRect][] = [];
       for (const square of row.querySelectorAll<HTMLElement>('[data-ring]')) {
-        const rect = square.getBoundingClientRect();
-        squares.push([square.dataset.ring as RingKind, rect]);
-        top = Math.min(top, rect.top);
-        bottom = Math.max(bottom, rect.bottom);
+        const kind = square.dataset.ring as RingKind;
+        if (used.size === 0 || used.has(kind)) squares.push([kind, square.getBoundingClientRect()]);
       }
       if (squares.length === 0) return;
-      const originY = top - LANE_MARGIN;
-      width = box.width;
-      height = bottom - top + 2 * LANE_MARGIN;
-      canvas.style.left = `${box.left - own.left}px`;
-      canvas.style.top = `${originY - own.top}px`;
+      const left = Math.min(...squares.map(([, rect]) => rect.left)) - LANE_MARGIN;
+      const top = Math.min(...squares.map(([, rect]) => rect.top)) - LANE_MARGIN;
+      width = Math.max(...squares.map(([, rect]) => rect.right)) + LANE_MARGIN - left;
+      height = Math.max(...squares.map(([, rect]) => rect.bottom)) + LANE_MARGIN - top;
+      canvas.style.left = `${left - own.left}px`;
+      canvas.style.top = `${top - own.top}px`;
       ctx = fitCanvas(canvas, width, height);
       anchors.clear();
       for (const [kind, rect] of squares) {
         const layout = ringLayout(rect.width);
         anchors.set(kind, {
-          cx: rect.left - box.left + layout.cx,
-          cy: rect.top - originY + layout.cy,
+          cx: rect.left - left + layout.cx,
+          cy: rect.top - top + layout.cy,
           radius: (layout.inner + layout.outer) / 2,
         });
       }
@@ -123,6 +129,7 @@ export function RingFlow({ socketId }: { socketId: string }) {
         flow.legs = legs;
         flow.rates = legs.map(() => 0);
         dots.clear();
+        measure();
       }
       const sample = selectSample(state, socketId);
       if (!sample || sample === flow.last) return;
@@ -140,14 +147,6 @@ export function RingFlow({ socketId }: { socketId: string }) {
     };
     onState(useRingside.getState());
     const unsubscribe = useRingside.subscribe(onState);
-
-    // Per leg: where dots leave, where they arrive, and the lane between.
-    const ends = new Float64Array(5 * 4);
-    const point = { x: 0, y: 0 };
-    let lastFrame = performance.now();
-    let drawnEmpty = false;
-    let publishedAt = 0;
-    const legCounts = new Uint32Array(4);
 
     /** Writes leg k's ends into `ends`; false when either ring is not on screen (a socket sharing another's FILL). */
     const placeLeg = (leg: Leg, k: number, now: number, duration: number): boolean => {
