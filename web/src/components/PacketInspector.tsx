@@ -148,6 +148,15 @@ function locate(
   headroom: number,
   detail: SocketDetailMessage | null,
 ): Located {
+  // The agent read the descriptor with the bytes: exact, and of the same instant.
+  if (message.offset !== null) {
+    const ring = message.owner === 'tx' ? 'TX' : 'RX';
+    return {
+      offset: message.offset,
+      length: message.length,
+      how: `from its descriptor on ${ring}, read with the bytes`,
+    };
+  }
   if (detail) {
     for (const ring of ['rx', 'tx'] as const) {
       const entries = detail.entries[ring];
