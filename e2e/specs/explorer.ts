@@ -13,6 +13,8 @@ export async function openExplorer(page: Page, url: URL, selection: Record<strin
   for (const [name, value] of Object.entries(selection)) target.searchParams.set(name, value);
   await page.goto(target.href);
   await expect(page.getByTestId('connection-status')).toHaveText('connected');
+  // The socket opens before the agent's hello says what this page may do: controls and keys wait for it.
+  await expect(page.getByTestId('role')).toBeVisible();
 }
 
 /**
