@@ -1,5 +1,14 @@
 import { expect, type Locator, type Page } from '@playwright/test';
-import { decodeSnapshot, FRAME_OWNERS, PROTOCOL_VERSION, type SnapshotMessage } from '@ringside/shared';
+import {
+  type ClientMessage,
+  decodeSnapshot,
+  FRAME_OWNERS,
+  PROTOCOL_VERSION,
+  parseServerMessage,
+  type ServerMessage,
+  type SnapshotMessage,
+  type SocketDetailMessage,
+} from '@ringside/shared';
 import WebSocket from 'ws';
 import type { RunningAgent } from '../../agent/test/agent-process.ts';
 
@@ -51,29 +60,43 @@ export async function legendCounts(page: Page, socketId: string): Promise<Record
   return counts;
 }
 
-/** One frame's bytes as a second client of the agent reads them, independent of the page under test. */
-export async function agentFrame(agent: RunningAgent, socketId: string, frame: number): Promise<Uint8Array> {
+/** Sends one request as a second client of the agent and resolves with the answer to it. */
+async function askAgent(agent: RunningAgent, request: ClientMessage & { requestId: string }): Promise<ServerMessage> {
   const token = agent.viewUrl.searchParams.get('token') ?? '';
   const socket = new WebSocket(`ws://127.0.0.1:${agent.port}/ws?token=${encodeURIComponent(token)}`);
   try {
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no bytes of frame ${frame} within 10 s`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`no answer to ${request.type} within 10 s`)), 10_000);
       socket.on('open', () => {
         socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
-        socket.send(JSON.stringify({ type: 'readFrame', requestId: 'e2e-frame', socketId, frame }));
+        socket.send(JSON.stringify(request));
       });
       socket.on('message', (data, isBinary) => {
         if (isBinary) return;
-        const message = JSON.parse(String(data)) as { type: string; requestId?: string; bytes?: string };
-        if (message.requestId !== 'e2e-frame') return;
+        const parsed = parseServerMessage(String(data));
+        if (!parsed.ok) return reject(new Error(`the agent sent an invalid message: ${parsed.error}`));
+        if (!('requestId' in parsed.value) || parsed.value.requestId !== request.requestId) return;
         clearTimeout(timer);
-        if (message.type === 'frameBytes' && message.bytes !== undefined) {
-          resolve(new Uint8Array(Buffer.from(message.bytes, 'base64')));
-        } else reject(new Error(`the agent answered readFrame with ${String(data)}`));
+        resolve(parsed.value);
       });
       socket.on('error', reject);
     });
   } finally {
     socket.close();
   }
+}
+
+/** One frame's bytes as a second client of the agent reads them, independent of the page under test. */
+export async function agentFrame(agent: RunningAgent, socketId: string, frame: number): Promise<Uint8Array> {
+  const answer = await askAgent(agent, { type: 'readFrame', requestId: 'e2e-frame', socketId, frame });
+  if (answer.type !== 'frameBytes') throw new Error(`the agent answered readFrame with ${JSON.stringify(answer)}`);
+  return new Uint8Array(Buffer.from(answer.bytes, 'base64'));
+}
+
+/** Every descriptor of a socket's rings, with the rings' indices, as a second client sees them. */
+export async function agentDetail(agent: RunningAgent, socketId: string): Promise<SocketDetailMessage> {
+  const answer = await askAgent(agent, { type: 'inspectSocket', requestId: 'e2e-detail', socketId });
+  if (answer.type !== 'socketDetail')
+    throw new Error(`the agent answered inspectSocket with ${JSON.stringify(answer)}`);
+  return answer;
 }

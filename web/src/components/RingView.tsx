@@ -217,9 +217,9 @@ interface SlotTooltipProps {
 
 /**
  * The descriptor in a slot, from the socket's streamed detail. The detail lists
- * each ring's entries oldest first from its consumer; it carries no indices of
- * its own, so the entry is found from the consumer of the snapshot the detail
- * accompanies, and may be a batch off while the ring moves fast.
+ * each ring's entries oldest first from its consumer, and carries the ring's
+ * indices of that same reading: the entry is found from those, so it is the
+ * slot's own descriptor even while the ring moves fast.
  */
 function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
   const ring = useRingside(useShallow((s) => selectRing(s, socketId, kind)));
@@ -230,8 +230,10 @@ function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
   });
   const owners = useOwners((s) => s.owners.get(socketId));
   if (!ring) return null;
-  const index = (slot - (ring.consumer % ring.size) + ring.size) % ring.size;
-  const used = Math.min(ringOccupancy(ring), ring.size);
+  // The detail's own indices when it has them: its entries were read at that instant, not at the snapshot's.
+  const read = detail?.rings[kind] ?? ring;
+  const index = (slot - (read.consumer % read.size) + read.size) % read.size;
+  const used = Math.min(ringOccupancy(read), read.size);
   const occupied = index < used;
   const entries = detail?.entries[kind] ?? null;
   const address = occupied && entries ? entries.addresses[index] : undefined;
