@@ -9,7 +9,7 @@ import { destroyLiveLabs } from './src/lab-session.ts';
 import { PROFILES } from './src/profiles.ts';
 import { type BenchReport, formatReport, missingKeys, rounded } from './src/report.ts';
 import { benchSnapshotBuild } from './src/snapshot-build.ts';
-import { benchUi, type UiResult } from './src/ui-frames.ts';
+import { benchUi, UI_TRAFFIC_PPS, type UiResult } from './src/ui-frames.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, help: { type: 'boolean' } } });
 if (values.help) {
@@ -69,6 +69,7 @@ try {
         'capacity: the lab source (JS TrafficSource) sends as fast as it can, 64 B frames; the socket is measured (txonly: the socket itself sends as fast as it can). rxdrop counts frames received, txonly and l2fwd frames completed.',
       dataplane_drops: `kernel drops at the socket (rx_dropped + rx_ring_full + invalid descs) at a fixed offered load of ${profile.dataplane.fixedLoadPps} frames/s, median of ${profile.dataplane.fixedRounds} runs`,
       alternation: 'JS and C alternate (JS C C JS ...), each run after its own warm-up; medians of the runs',
+      ui_frames: `requestAnimationFrame intervals in headless Chromium on one socket's rings and UMEM map (4096-slot rings, 16384 frames), lab traffic at ${UI_TRAFFIC_PPS} frames/s`,
     },
     dataplane,
     observer_overhead_pct: agent.observer_overhead_pct,

@@ -16,6 +16,7 @@ export interface BenchReport {
     dataplane_mpps: string;
     dataplane_drops: string;
     alternation: string;
+    ui_frames: string;
   };
   dataplane: Record<Workload, WorkloadResult>;
   observer_overhead_pct: number;
