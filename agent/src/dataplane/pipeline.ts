@@ -52,6 +52,8 @@ export interface PipelineSetup {
 /** At most this many batches may be sent in one burst after an idle spell, whatever the rate. */
 const BURST_BATCHES = 4;
 const IDLE_POLL_MS = 20;
+const MAX_TOKEN_WAIT_MS = 1;
+const SENDER_RECHECK_MS = 0.02;
 const ETH_ADDRESS = 6;
 const SAME_FRAME_MARK = 0xee;
 const ALL_STAGES = Stage.FILL_REFILL | Stage.RX_DRAIN | Stage.TX_SUBMIT | Stage.COMPLETION_REAP;
@@ -468,27 +470,46 @@ export class FramePipeline {
   /** Nothing moved: sleep until the kernel has something for us, or briefly, so an idle loop costs no CPU. */
   private idle(): void {
     const control = this.s.control;
-    let sending = false;
+    /** A txonly lane's wait for its next token; 0 while none is sending. */
+    let sendWaitMs = Number.POSITIVE_INFINITY;
     let receiving = false;
     for (const lane of this.lanes) {
       // The kernel still has frames to send: go round again and kick it.
       if (lane.tx && lane.tx.sharedProducer() !== lane.tx.sharedConsumer()) return;
-      sending ||=
+      const sending =
         lane.workload === 'txonly' &&
         lane.tx !== null &&
         !(lane.paused & Stage.TX_SUBMIT) &&
-        Atomics.load(lane.control, Control.SEND_REMAINING) !== 0;
+        Atomics.load(lane.control, Control.SEND_REMAINING) !== 0 &&
+        // No frame can come back while COMPLETION is not reaped: nothing to wake for until it resumes.
+        !(this.free.length === 0 && lane.pairState.paused & Stage.COMPLETION_REAP);
+      if (sending) sendWaitMs = Math.min(sendWaitMs, this.untilNextToken(lane));
       receiving ||= lane.rx !== null && !(lane.paused & Stage.RX_DRAIN);
     }
     for (const lane of this.lanes)
       lane.counters[Counter.IDLE_WAITS] = (lane.counters[Counter.IDLE_WAITS] as number) + 1;
     const wake = Atomics.load(control, UmemControl.WAKE);
-    if (sending)
-      Atomics.wait(control, UmemControl.WAKE, wake, 1); // tokens accrue by the millisecond
+    if (sendWaitMs !== Number.POSITIVE_INFINITY) Atomics.wait(control, UmemControl.WAKE, wake, sendWaitMs);
     else if (receiving && this.rxFds.length === 1) pollReadable(this.rxFds[0] as number, IDLE_POLL_MS);
     // Several receivers: a short poll over all, so a command (WAKE) is never kept waiting long.
     else if (receiving) pollAnyReadable(this.rxFds, 2);
     else Atomics.wait(control, UmemControl.WAKE, wake, IDLE_POLL_MS);
+  }
+
+  /**
+   * How long a txonly lane that sent nothing should sleep: until it has the
+   * tokens for a batch (or a millisecond's worth at low rates), at most a
+   * millisecond. With those tokens and still nothing sent, its frames are all
+   * on their way through the kernel and come back on COMPLETION within
+   * microseconds: sleeping a millisecond there cost a saturating sender a
+   * fifth of its rate against the C baseline.
+   */
+  private untilNextToken(lane: Lane): number {
+    const rate = Atomics.load(lane.control, Control.RATE_PPS);
+    if (rate <= 0) return SENDER_RECHECK_MS;
+    const wanted = Math.min(lane.batchSize, Math.max(1, rate / 1000));
+    if (lane.tokens >= wanted) return SENDER_RECHECK_MS;
+    return Math.min(MAX_TOKEN_WAIT_MS, Math.max(SENDER_RECHECK_MS, ((wanted - lane.tokens) * 1000) / rate));
   }
 
   private capture(lane: Lane, address: number, length: number): void {
