@@ -30,6 +30,8 @@ Options:
   --max-commands-per-second N
                       messages a client may send per second (default ${DEFAULT_COMMANDS_PER_SECOND})
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default info)
+  --stop-with-pid PID stop (cleaning up) when process PID ends: for harnesses that start
+                      Ringside and may be killed before they can stop it
   --help              show this help
 `;
 
@@ -72,6 +74,8 @@ async function main(): Promise<void> {
     iface: values.iface ?? null,
     queue: integer('queue', values.queue, 0, 0, 4095),
     labQueues: integer('lab-queues', values['lab-queues'], 2, 1, 64),
+    stopWithPid:
+      values['stop-with-pid'] === undefined ? null : integer('stop-with-pid', values['stop-with-pid'], 0, 1, 4_194_304),
     ratePps: integer('rate', values.rate, 10_000, 1, 10_000_000),
     frameLength: integer('frame-length', values['frame-length'], 128, 60, 2048),
     commandsPerSecond: integer(
@@ -138,6 +142,20 @@ async function main(): Promise<void> {
   process.stdout.write(
     `Ringside is running: ${agent.url('control')}\nView-only (for an audience): ${agent.url('view')}\n`,
   );
+  if (options.stopWithPid !== null) stopWithProcess(options.stopWithPid);
+}
+
+/** A harness killed before it stops Ringside would leave a root agent, its lab and its traffic running. */
+function stopWithProcess(pid: number): void {
+  const timer = setInterval(() => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      clearInterval(timer);
+      process.kill(process.pid, 'SIGTERM');
+    }
+  }, 1000);
+  timer.unref();
 }
 
 function parseOptions() {
@@ -154,6 +172,7 @@ function parseOptions() {
       'log-level': { type: 'string' },
       'token-file': { type: 'string' },
       'new-tokens': { type: 'boolean' },
+      'stop-with-pid': { type: 'string' },
       'max-commands-per-second': { type: 'string' },
       help: { type: 'boolean' },
     },

@@ -36,7 +36,9 @@ export function testTokenFile(): string {
 export async function startAgent(args: string[] = [], timeoutMs = 30_000): Promise<RunningAgent> {
   const tokenFile = args.includes('--token-file') ? [] : ['--token-file', testTokenFile()];
   const port = args.includes('--port') ? [] : ['--port', '0'];
-  const child = spawn(process.execPath, [...NODE_ARGS, ...port, ...tokenFile, ...args], {
+  // The agent stops by itself if this process dies first (a killed test run must not leave a lab running).
+  const parent = ['--stop-with-pid', String(process.pid)];
+  const child = spawn(process.execPath, [...NODE_ARGS, ...port, ...tokenFile, ...parent, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { listNamespaces } from '../src/lab/ip.ts';
 import { runAgentToExit, startAgent } from './agent-process.ts';
-import { describeKernel } from './kernel.ts';
+import { describeKernel, waitFor } from './kernel.ts';
 
 const namespacesOf = (pid: number) => listNamespaces().filter((name) => name.startsWith(`ringside-${pid}-`));
 
@@ -47,6 +47,16 @@ describeKernel('what the agent leaves behind', () => {
       expect(namespacesOf(agent.pid)).toEqual([]);
       expect(programs.filter(loaded)).toEqual([]);
     }
+  });
+
+  it('stops by itself, removing its lab, when the process it follows (--stop-with-pid) ends', async () => {
+    const harness = spawn('sleep', ['60']);
+    const agent = await startAgent(['--stop-with-pid', String(harness.pid)]);
+    expect(namespacesOf(agent.pid)).toHaveLength(2);
+    harness.kill('SIGKILL');
+    await waitFor(() => agent.child.exitCode !== null, 10_000, 'the agent to stop after its harness');
+    expect(agent.child.exitCode).toBe(0);
+    expect(namespacesOf(agent.pid)).toEqual([]);
   });
 
   it("routes libbpf's and libxdp's messages into its own structured log", async () => {
