@@ -63,7 +63,16 @@ test('keys pause every stage, step one batch and resume', async ({ page }) => {
   // With every stage paused and traffic arriving, RX fills and its consumer stands still.
   const rxConsumer = socket.getByTestId('ring-rx-consumer');
   await expect(socket.getByTestId('ring-rx-used')).not.toHaveText('0');
-  const held = await numberIn(rxConsumer);
+  // A snapshot sampled before the pause took effect may still arrive: wait until the consumer settles.
+  let held = await numberIn(rxConsumer);
+  await expect
+    .poll(async () => {
+      const before = held;
+      await page.waitForTimeout(300);
+      held = await numberIn(rxConsumer);
+      return held === before;
+    })
+    .toBe(true);
   await page.waitForTimeout(500);
   expect(await numberIn(rxConsumer)).toBe(held);
 

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { selectCanControl, useRingside } from '../store.ts';
 import { ExplainButton } from './Explain.tsx';
 import './teaching.css';
+import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 import { SocketForm } from './SocketForm.tsx';
 import { SocketHead } from './SocketPanel.tsx';
 
@@ -36,11 +37,7 @@ export function NewSocketPanel() {
 
 function Outcome({ origin }: { origin: string }) {
   const outcome = useRingside((s) => s.outcomes[origin]);
-  return (
-    <span className={outcome?.state === 'refused' ? 'outcome refused' : 'outcome'} data-testid={`outcome-${origin}`}>
-      {outcome?.state === 'refused' ? outcome.message : outcome?.state === 'done' ? 'done' : ''}
-    </span>
-  );
+  return <RequestOutcomeText outcome={outcome} testId={`outcome-${origin}`} done="done" />;
 }
 
 /** A txonly socket's own send rate and frame length, changed without rebuilding it. */

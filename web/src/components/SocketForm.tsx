@@ -11,6 +11,7 @@ import {
   UMEM_FIELDS,
 } from '../form-model.ts';
 import { selectCanControl, useRingside } from '../store.ts';
+import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 
 /** A socket like the agent's first one, for the create form to start from. */
 const NEW_SOCKET: SocketRequest = {
@@ -288,20 +289,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         <button type="submit" data-testid="form-submit" disabled={disabled || !checked || outcome?.state === 'pending'}>
           {creating ? 'Create socket' : 'Apply'}
         </button>
-        <span
-          className={outcome?.state === 'refused' ? 'outcome refused' : 'outcome'}
-          data-testid="form-outcome"
-          data-state={outcome?.state ?? 'none'}
-          role="status"
-        >
-          {outcome?.state === 'pending'
-            ? 'applying…'
-            : outcome?.state === 'done'
-              ? 'applied'
-              : outcome?.state === 'refused'
-                ? outcome.message
-                : ''}
-        </span>
+        <RequestOutcomeText outcome={outcome} testId="form-outcome" pending="applying…" done="applied" />
       </div>
     </form>
   );

@@ -1,6 +1,7 @@
 import { SetTraffic } from '@ringside/shared';
 import { type FormEvent, useState } from 'react';
 import { useRingside } from '../store.ts';
+import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 
 export function TrafficControls() {
   const traffic = useRingside((s) => s.agentState?.traffic ?? null);
@@ -133,13 +134,7 @@ function TrafficPath() {
       <button type="submit" data-testid="traffic-path-apply" disabled={!canControl || !ports || !queuesValid}>
         Apply
       </button>
-      <span
-        className={outcome?.state === 'refused' ? 'outcome refused' : 'outcome'}
-        data-testid="traffic-outcome"
-        data-state={outcome?.state ?? 'none'}
-      >
-        {outcome?.state === 'refused' ? outcome.message : ''}
-      </span>
+      <RequestOutcomeText outcome={outcome} testId="traffic-outcome" />
     </form>
   );
 }

@@ -2,6 +2,7 @@ import { SetXdpProgram, XdpProgramKind } from '@ringside/shared';
 import { type FormEvent, useEffect, useState } from 'react';
 import { problemsFor } from '../form-model.ts';
 import { selectCanControl, useRingside } from '../store.ts';
+import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 
 const KIND_LABELS: Record<XdpProgramKind, string> = {
   'by-queue': 'by-queue: each queue to its own index',
@@ -145,20 +146,7 @@ export function XdpProgramForm({ ifname }: { ifname: string }) {
         >
           Load program
         </button>
-        <span
-          className={outcome?.state === 'refused' ? 'outcome refused' : 'outcome'}
-          data-testid="program-outcome"
-          data-state={outcome?.state ?? 'none'}
-          role="status"
-        >
-          {outcome?.state === 'pending'
-            ? 'loading…'
-            : outcome?.state === 'done'
-              ? 'loaded'
-              : outcome?.state === 'refused'
-                ? outcome.message
-                : ''}
-        </span>
+        <RequestOutcomeText outcome={outcome} testId="program-outcome" pending="loading…" done="loaded" />
       </div>
     </form>
   );
