@@ -159,7 +159,21 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
       /umem: a socket sharing a-umem uses its configuration/,
     );
     expect(await refusal(request({}, { umemId: 'nope' }))).toMatch(/umemId: there is no UMEM nope/);
+    // The kernel takes a sharing socket's bind flags from the UMEM's first socket.
+    expect(await refusal(request({ queueId: 1, needWakeup: false }, { umemId: a.group.id }))).toMatch(
+      /needWakeup: a socket sharing a-umem binds as its owner a did/,
+    );
     expect(engine.list().map((socket) => socket.id)).toEqual(['a']);
+
+    // libxdp keeps the owner's socket bound until its UMEM goes: the owner may not go before those sharing it.
+    await engine.create(request({ queueId: 1 }, { umemId: a.group.id }), 'b');
+    await expect(engine.destroy('a')).rejects.toThrow(
+      /a owns a-umem, which b shares: .*destroy b before you destroy a/,
+    );
+    await expect(engine.reconfigure('a', request({ rxSize: 512 }))).rejects.toThrow(/before you reconfigure a/);
+    expect(engine.list().map((socket) => socket.id)).toEqual(['a', 'b']);
+    await engine.destroy('b');
+    await engine.destroy('a');
   });
 
   it.each<[string, Workload, Workload]>([

@@ -50,6 +50,8 @@ export class DataplaneWorker {
   static async start(plan: DataplanePlan, onError: (error: Error) => void): Promise<DataplaneWorker> {
     const control = new Int32Array(plan.blocks.control);
     Atomics.store(control, UmemControl.STOP, 0);
+    // A worker terminated mid-batch leaves the seqlock odd; the next must start from even or readers invert.
+    if (Atomics.load(control, UmemControl.GENERATION) & 1) Atomics.add(control, UmemControl.GENERATION, 1);
     const worker = new Worker(workerScript(), { workerData: plan });
     const handle = new DataplaneWorker(worker, control);
     await new Promise<void>((resolve, reject) => {

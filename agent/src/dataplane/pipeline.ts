@@ -216,6 +216,8 @@ export class FramePipeline {
   /** A frame is back from the kernel. Returns false when it must stay out (its other copy is still in a ring). */
   private release(frame: number): boolean {
     if (this.fedTwice.delete(frame)) return false;
+    // Already free (its other copy came back first, before a worker restart forgot it was fed twice): never pool it twice.
+    if (appStateOf(this.s.ledger[frame] as number) === AppState.FREE) return false;
     this.s.ledger[frame] = AppState.FREE;
     this.free.push(frame * this.s.frameSize);
     return true;
@@ -273,6 +275,7 @@ export class FramePipeline {
         counters[slot] = (counters[slot] as number) + 1;
       }
       if (this.fedTwice.delete(frame)) continue;
+      if (appStateOf(ledger[frame] as number) === AppState.FREE) continue;
       if (forward) {
         ledger[frame] = processing;
         lane.backlog.push(data, length);

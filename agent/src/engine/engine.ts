@@ -126,6 +126,7 @@ export class Engine {
   async reconfigure(id: string, next: SocketRequest): Promise<ManagedSocket> {
     const current = this.get(id);
     const previous = this.request(id);
+    this.refuseIfOwnerOfShared(current, 'reconfigure');
     this.refuseIfInvalid(next, id);
     const paused = current.pausedStages();
     const sameQueue = queueOf(previous) === queueOf(next);
@@ -146,7 +147,15 @@ export class Engine {
       return built;
     } catch (error) {
       umem?.destroy();
-      const restored = await this.start(id, previous, undefined);
+      let restored: ManagedSocket;
+      try {
+        restored = await this.start(id, previous, undefined);
+      } catch (restoring) {
+        // Neither configuration could be built: the socket is gone, and so is its request.
+        this.requests.delete(id);
+        this.setup.log.error({ socket: id, err: restoring }, 'the previous configuration could not be restored');
+        throw error;
+      }
       restored.pause(paused);
       this.setup.log.warn(
         { socket: id, err: error },
@@ -157,13 +166,17 @@ export class Engine {
   }
 
   async destroy(id: string): Promise<void> {
-    this.get(id);
-    await this.stop(id);
-    this.requests.delete(id);
+    this.refuseIfOwnerOfShared(this.get(id), null);
+    try {
+      await this.stop(id);
+    } finally {
+      this.requests.delete(id);
+    }
   }
 
   async destroyAll(): Promise<void> {
-    for (const id of [...this.sockets.keys()]) await this.destroy(id);
+    // Newest first: sockets sharing a UMEM go before the socket that owns it.
+    for (const id of [...this.sockets.keys()].reverse()) await this.destroy(id);
     for (const steering of this.steering.values()) steering.detach();
   }
 
@@ -291,6 +304,23 @@ export class Engine {
     if (problems.length > 0) throw new ConfigurationError(problems);
   }
 
+  /**
+   * libxdp keeps a UMEM's first socket open (its fd is the UMEM's) until the
+   * UMEM goes, so that socket stays bound to its queue however it is
+   * deleted: while others share the UMEM, it may not go or move.
+   */
+  private refuseIfOwnerOfShared(socket: ManagedSocket, action: 'reconfigure' | null): void {
+    const group = socket.group;
+    if (group.ownerId !== socket.id || group.socketIds.length === 1) return;
+    const others = group.socketIds.filter((other) => other !== socket.id).join(', ');
+    throw new ConfigurationError([
+      {
+        field: 'socketId',
+        message: `${socket.id} owns ${group.id}, which ${others} share${others.includes(',') ? '' : 's'}: libxdp keeps the owner's socket bound until the UMEM goes, so destroy ${others} before you ${action ?? 'destroy'} ${socket.id}`,
+      },
+    ]);
+  }
+
   /** The kernel binds one UMEM per (netdev, queue); a socket joining a UMEM takes its configuration. */
   private sharingProblems(request: SocketRequest, replacing: string | null): Problem[] {
     const problems: Problem[] = [];
@@ -310,6 +340,16 @@ export class Engine {
           field: 'umem',
           message: `a socket sharing ${request.umemId} uses its configuration (${target.config.frameCount} frames of ${target.config.frameSize} bytes, headroom ${target.config.headroom}): send that configuration, or leave umemId out for a UMEM of its own`,
         });
+      }
+      const owner = target && target.ownerId !== null ? this.requests.get(target.ownerId) : undefined;
+      // The kernel takes a sharing socket's bind flags from the UMEM's owner (XDP_SHARED_UMEM carries no others).
+      for (const field of ['copy', 'zeroCopy', 'needWakeup'] as const) {
+        if (owner && request.socket[field] !== owner.socket[field]) {
+          problems.push({
+            field,
+            message: `a socket sharing ${request.umemId} binds as its owner ${target?.ownerId} did (${field} ${owner.socket[field]}): the kernel takes these flags from the UMEM's first socket`,
+          });
+        }
       }
     } else if (own && own.socketIds.length > 1 && !sameUmemConfig(request.umem, own.config)) {
       problems.push({

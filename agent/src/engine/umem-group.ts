@@ -114,6 +114,8 @@ export class UmemGroup {
   private lastReading: { key: number[]; reading: GroupReading } | null = null;
   /** libxdp hands the UMEM's own pair to its first socket only; later pairs come with their socket. */
   private ownPairTaken = false;
+  /** The UMEM's first socket: libxdp keeps it (its fd is the UMEM's) until the UMEM goes. */
+  ownerId: string | null = null;
   private destroyed = false;
 
   private constructor(
@@ -195,6 +197,7 @@ export class UmemGroup {
     };
     this.lanes.set(spec.id, lane);
     pair.lanes.add(spec.id);
+    this.ownerId ??= spec.id;
     try {
       await this.restart();
     } catch (error) {

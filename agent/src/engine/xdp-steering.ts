@@ -165,18 +165,32 @@ export class InterfaceSteering {
     return problems;
   }
 
-  /** Replaces the program; every socket in the map moves into the new program's map. */
+  /**
+   * Replaces the program; every socket in the map moves into the new
+   * program's map. If the new program cannot be attached, the old one is
+   * attached again with every socket where it was, and the refusal thrown.
+   */
   switchTo(kind: XdpProgramKind, ports: readonly PortRoute[]): void {
+    const before = { kind: this.kindChosen, routes: this.routes, placed: [...this.placed.values()] };
+    try {
+      this.install(kind, ports, before.placed);
+    } catch (error) {
+      this.install(before.kind, before.routes, before.placed);
+      throw error;
+    }
+  }
+
+  private install(
+    kind: XdpProgramKind,
+    ports: readonly PortRoute[],
+    sockets: readonly (SteeredSocket & { index: number })[],
+  ): void {
     this.program?.detach();
     this.program = null;
     this.kindChosen = kind;
     this.routes = [...ports];
-    if (kind === 'libxdp-default' || this.placed.size === 0) {
-      if (kind === 'libxdp-default') this.placed.clear();
-      return;
-    }
-    const sockets = [...this.placed.values()];
     this.placed.clear();
+    if (kind === 'libxdp-default' || sockets.length === 0) return;
     const mode = this.mode ?? 'drv';
     this.attach(mode);
     for (const socket of sockets) this.place(socket, mode);
