@@ -167,6 +167,10 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
 
     // libxdp keeps the owner's socket bound until its UMEM goes: the owner may not go before those sharing it.
     await engine.create(request({ queueId: 1 }, { umemId: a.group.id }), 'b');
+    // libxdp binds every sharing socket against the owner's, which the kernel takes for the owner's queue only.
+    expect(await refusal(request({ queueId: 1 }, { umemId: a.group.id, xskmapIndex: 5 }))).toMatch(
+      /queueId: .*only on the queue of its owner a \(queue 0\)/,
+    );
     await expect(engine.destroy('a')).rejects.toThrow(
       /a owns a-umem, which b shares: .*destroy b before you destroy a/,
     );

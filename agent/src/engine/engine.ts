@@ -342,6 +342,22 @@ export class Engine {
         });
       }
       const owner = target && target.ownerId !== null ? this.requests.get(target.ownerId) : undefined;
+      // libxdp 1.3 binds every sharing socket with the owner's fd as XDP_SHARED_UMEM: on the owner's queue the
+      // kernel shares its pair; elsewhere it wants a new pair, and refuses a second socket on a queue that has one.
+      const onQueue = target
+        ?.describePairs()
+        .find((pair) => pair.ifname === request.socket.ifname && pair.queueId === request.socket.queueId);
+      if (
+        owner &&
+        onQueue &&
+        !onQueue.socketIds.includes(target?.ownerId ?? '') &&
+        !onQueue.socketIds.includes(replacing ?? '')
+      ) {
+        problems.push({
+          field: 'queueId',
+          message: `${request.umemId} can have several sockets only on the queue of its owner ${target?.ownerId} (queue ${owner.socket.queueId}): libxdp binds each sharing socket against the owner's, and the kernel then shares a FILL/COMPLETION pair on that queue alone. Choose queue ${owner.socket.queueId}, or give queue ${request.socket.queueId} a UMEM of its own`,
+        });
+      }
       // The kernel takes a sharing socket's bind flags from the UMEM's owner (XDP_SHARED_UMEM carries no others).
       for (const field of ['copy', 'zeroCopy', 'needWakeup'] as const) {
         if (owner && request.socket[field] !== owner.socket[field]) {
