@@ -1,55 +1,10 @@
-import type { SocketInfo, XdpProgramInfo } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { actionRates, type CounterSample } from './program-counters.ts';
 import { diagnose, indicesReached, type SteeringFacts, starvedSockets } from './program-diagnosis.ts';
+import { labProgram, labSocket } from './test-fixtures.ts';
 
-function socket(id: string, queueId: number, rxSize = 2048): SocketInfo {
-  const umem = {
-    frameCount: 4096,
-    frameSize: 4096,
-    headroom: 0,
-    fillSize: 2048,
-    completionSize: 2048,
-    unaligned: false,
-  };
-  const config = {
-    ifname: 'rs-app',
-    queueId,
-    rxSize,
-    txSize: 2048,
-    xdpMode: 'drv' as const,
-    copy: true,
-    zeroCopy: false,
-    needWakeup: true,
-    batchSize: 64,
-  };
-  return {
-    id,
-    umemId: 'xsk0-umem',
-    config,
-    workload: 'rxdrop',
-    request: { umem, socket: config, workload: 'rxdrop' },
-    pausedStages: [],
-    zeroCopyActive: false,
-    xskmapIndex: null,
-  };
-}
-
-function program(
-  kind: XdpProgramInfo['kind'],
-  entries: { index: number; socketId: string }[],
-  ports: XdpProgramInfo['ports'] = [],
-): XdpProgramInfo {
-  return {
-    ifname: 'rs-app',
-    mode: 'drv',
-    programId: 42,
-    name: 'ringside',
-    kind,
-    ports,
-    xskmap: { id: 7, name: 'xsks_map', maxEntries: 64, entries },
-  };
-}
+const socket = (id: string, queueId: number, rxSize = 2048) => labSocket(id, queueId, { rxSize });
+const program = labProgram;
 
 const quiet = { redirected: 0, passed: 0, dropped: 0, noSocket: 0, wrongQueue: 0 };
 

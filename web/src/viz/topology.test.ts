@@ -1,39 +1,10 @@
-import type { InterfaceInfo, SocketInfo, UmemInfo, XdpProgramInfo } from '@ringside/shared';
+import type { InterfaceInfo, UmemInfo, XdpProgramInfo } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
+import { LAB_UMEM, labProgram, labSocket } from '../test-fixtures.ts';
 import { buildTopology, layoutTopology, nodeIds, type TopologyInput } from './topology.ts';
 
-const umemConfig = {
-  frameCount: 4096,
-  frameSize: 4096,
-  headroom: 0,
-  fillSize: 2048,
-  completionSize: 2048,
-  unaligned: false,
-};
-
-function socket(id: string, queueId: number, xskmapIndex: number | null): SocketInfo {
-  const config = {
-    ifname: 'rs-app',
-    queueId,
-    rxSize: 2048,
-    txSize: 2048,
-    xdpMode: 'drv' as const,
-    copy: true,
-    zeroCopy: false,
-    needWakeup: true,
-    batchSize: 64,
-  };
-  return {
-    id,
-    umemId: 'xsk0-umem',
-    config,
-    workload: 'rxdrop',
-    request: { umem: umemConfig, socket: config, workload: 'rxdrop' },
-    pausedStages: [],
-    zeroCopyActive: false,
-    xskmapIndex,
-  };
-}
+const umemConfig = LAB_UMEM;
+const socket = (id: string, queueId: number, xskmapIndex: number | null) => labSocket(id, queueId, { xskmapIndex });
 
 const device: InterfaceInfo = {
   name: 'rs-app',
@@ -46,17 +17,8 @@ const device: InterfaceInfo = {
   attachedXdp: { mode: 'drv', programId: 42 },
 };
 
-function program(kind: XdpProgramInfo['kind'], entries: { index: number; socketId: string }[]): XdpProgramInfo {
-  return {
-    ifname: 'rs-app',
-    mode: 'drv',
-    programId: 42,
-    name: 'ringside',
-    kind,
-    ports: [],
-    xskmap: { id: 7, name: 'xsks_map', maxEntries: 64, entries },
-  };
-}
+const program = (kind: XdpProgramInfo['kind'], entries: { index: number; socketId: string }[]) =>
+  labProgram(kind, entries);
 
 function input(overrides: Partial<TopologyInput>): TopologyInput {
   return {
