@@ -1,6 +1,7 @@
 import { hostname, release } from 'node:os';
 import {
   chunkOf,
+  defaultSocketRequest,
   type EventMessage,
   FRAME_OWNERS,
   type FrameBytesMessage,
@@ -11,7 +12,6 @@ import {
   type SocketDetailMessage,
   type SocketRequest,
   type StateMessage,
-  type UmemConfig,
   type XdpActionCounters,
   type XdpProgramInfo,
 } from '@ringside/shared';
@@ -59,15 +59,6 @@ const CAPABILITIES = [
   'xdp-programs',
   'read-frame',
 ] as const;
-
-export const DEFAULT_UMEM: UmemConfig = {
-  frameCount: 4096,
-  frameSize: 4096,
-  headroom: 0,
-  fillSize: 2048,
-  completionSize: 2048,
-  unaligned: false,
-};
 
 /**
  * The agent: the lab (or a real interface), the engine and its sockets, the
@@ -134,21 +125,9 @@ export class Agent implements AgentFacade {
       frame: FRAME_TO_PEER,
       log,
     });
-    const first = await this.engine.create({
-      umem: DEFAULT_UMEM,
-      socket: {
-        ifname: this.lab?.appIfname ?? (options.iface as string),
-        queueId: this.lab ? 0 : options.queue,
-        rxSize: 2048,
-        txSize: 2048,
-        xdpMode: 'drv',
-        copy: this.lab !== null,
-        zeroCopy: false,
-        needWakeup: true,
-        batchSize: 64,
-      },
-      workload: 'rxdrop',
-    });
+    const start = defaultSocketRequest(this.lab?.appIfname ?? (options.iface as string), this.lab ? 0 : options.queue);
+    // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
+    const first = await this.engine.create({ ...start, socket: { ...start.socket, copy: this.lab !== null } });
     log.info(
       { socket: first.id, ifname: first.socket.config.ifname, queue: first.socket.config.queueId },
       'socket bound, rxdrop running',

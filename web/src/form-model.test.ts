@@ -1,4 +1,10 @@
-import { type InterfaceInfo, type SocketRequest, type UmemLimits, validateSocket } from '@ringside/shared';
+import {
+  defaultSocketRequest,
+  type InterfaceInfo,
+  type SocketRequest,
+  type UmemLimits,
+  validateSocket,
+} from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { checkDraft, draftFrom, problemsFor, shareUmem } from './form-model.ts';
 
@@ -29,21 +35,7 @@ const veth: InterfaceInfo = {
   attachedXdp: null,
 };
 
-const request: SocketRequest = {
-  umem: { frameCount: 4096, frameSize: 4096, headroom: 0, fillSize: 2048, completionSize: 2048, unaligned: false },
-  socket: {
-    ifname: 'rs-app',
-    queueId: 0,
-    rxSize: 2048,
-    txSize: 2048,
-    xdpMode: 'drv',
-    copy: true,
-    zeroCopy: false,
-    needWakeup: true,
-    batchSize: 64,
-  },
-  workload: 'rxdrop',
-};
+const request: SocketRequest = defaultSocketRequest('rs-app');
 
 describe('checking the socket form', () => {
   it('turns a valid draft back into the request it came from', () => {

@@ -1,15 +1,8 @@
-import type { SocketInfo, UmemConfig, XdpProgramInfo } from '@ringside/shared';
+import { defaultSocketRequest, type SocketInfo, type UmemConfig, type XdpProgramInfo } from '@ringside/shared';
 
 /** State messages as the agent sends them for the lab, for unit tests of what the page derives from them. */
 
-export const LAB_UMEM: UmemConfig = {
-  frameCount: 4096,
-  frameSize: 4096,
-  headroom: 0,
-  fillSize: 2048,
-  completionSize: 2048,
-  unaligned: false,
-};
+export const LAB_UMEM: UmemConfig = defaultSocketRequest('rs-app').umem;
 
 /** An rxdrop socket on rs-app, on the UMEM xsk0-umem. */
 export function labSocket(
@@ -17,17 +10,8 @@ export function labSocket(
   queueId: number,
   options: { rxSize?: number; xskmapIndex?: number | null } = {},
 ): SocketInfo {
-  const config = {
-    ifname: 'rs-app',
-    queueId,
-    rxSize: options.rxSize ?? 2048,
-    txSize: 2048,
-    xdpMode: 'drv' as const,
-    copy: true,
-    zeroCopy: false,
-    needWakeup: true,
-    batchSize: 64,
-  };
+  const config = { ...defaultSocketRequest('rs-app', queueId).socket, rxSize: options.rxSize ?? 2048 };
+
   return {
     id,
     umemId: 'xsk0-umem',

@@ -1,4 +1,4 @@
-import type { SocketRequest } from '@ringside/shared';
+import { defaultSocketRequest } from '@ringside/shared';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import {
   checkDraft,
@@ -13,22 +13,8 @@ import {
 import { selectCanControl, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 
-/** A socket like the agent's first one, for the create form to start from. */
-const NEW_SOCKET: SocketRequest = {
-  umem: { frameCount: 4096, frameSize: 4096, headroom: 0, fillSize: 2048, completionSize: 2048, unaligned: false },
-  socket: {
-    ifname: '',
-    queueId: 0,
-    rxSize: 2048,
-    txSize: 2048,
-    xdpMode: 'drv',
-    copy: true,
-    zeroCopy: false,
-    needWakeup: true,
-    batchSize: 64,
-  },
-  workload: 'rxdrop',
-};
+/** The create form starts from the socket the agent starts with. */
+const NEW_SOCKET = defaultSocketRequest('');
 
 /**
  * Creates a socket (no `socketId`) or reconfigures one. Every knob of

@@ -1,0 +1,24 @@
+import type { SocketRequest } from './protocol.ts';
+
+/**
+ * The socket Ringside starts with: a 16 MiB UMEM of 4 KiB frames, 2048-entry
+ * rings, copy mode in native XDP, need_wakeup on, rxdrop. The agent's first
+ * socket and the page's create form both start from it.
+ */
+export function defaultSocketRequest(ifname: string, queueId = 0): SocketRequest {
+  return {
+    umem: { frameCount: 4096, frameSize: 4096, headroom: 0, fillSize: 2048, completionSize: 2048, unaligned: false },
+    socket: {
+      ifname,
+      queueId,
+      rxSize: 2048,
+      txSize: 2048,
+      xdpMode: 'drv',
+      copy: true,
+      zeroCopy: false,
+      needWakeup: true,
+      batchSize: 64,
+    },
+    workload: 'rxdrop',
+  };
+}
