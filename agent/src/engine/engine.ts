@@ -132,7 +132,7 @@ export class Engine {
     const sameQueue = queueOf(previous) === queueOf(next);
     const sharing = next.umemId !== undefined;
     if (!sameQueue && !sharing) {
-      const built = await this.start(`${id}`, next, undefined, { replacing: current });
+      const built = await this.start(id, next, undefined, { replacesRunning: true });
       built.pause(paused);
       this.requests.set(id, next);
       return built;
@@ -406,7 +406,7 @@ export class Engine {
     id: string,
     request: SocketRequest,
     registeredUmem: Umem | undefined,
-    options: { replacing?: ManagedSocket } = {},
+    options: { replacesRunning?: boolean } = {},
   ): Promise<ManagedSocket> {
     const traffic = request.traffic ?? DEFAULT_TRAFFIC;
     const steering = this.steeringOf(request.socket.ifname);
@@ -434,12 +434,8 @@ export class Engine {
           ...(registeredUmem ? { registeredUmem } : {}),
         });
     try {
-      if (options.replacing) {
-        this.sockets.delete(id);
-        this.steering.get(options.replacing.socket.config.ifname)?.remove(id);
-        await options.replacing.destroy();
-        if (options.replacing.group.isEmpty) this.groups.delete(options.replacing.group.id);
-      }
+      // Built on a free queue while the old one ran: now the old one goes, as a destroy would take it.
+      if (options.replacesRunning) await this.stop(id);
       if (receives) {
         steering.place(
           { socketId: id, fd: socket.socket.fd, queueId: request.socket.queueId, requestedIndex: request.xskmapIndex },
