@@ -213,9 +213,9 @@ export class ManagedSocket {
    * owners are this socket's view: frames another socket holds show as
    * `other-socket`. Reused while nothing moved.
    */
-  observeOwners(): OwnersObservation {
+  observeOwners(tick?: number): OwnersObservation {
     this.assertAlive();
-    return this.ownersFrom(this.group.read());
+    return this.ownersFrom(this.group.read({ entries: false, ...(tick === undefined ? {} : { tick }) }));
   }
 
   /** observeOwners, and every entry of the socket's rings as well (inspection). */

@@ -111,7 +111,7 @@ export class UmemGroup {
   private readonly lanes = new Map<string, LaneRecord>();
   private worker: DataplaneWorker | null = null;
   /** The last consistent reading without entries, and what it was read at. */
-  private lastReading: { key: number[]; reading: GroupReading } | null = null;
+  private lastReading: { key: number[]; reading: GroupReading; tick: number | undefined } | null = null;
   /** libxdp hands the UMEM's own pair to its first socket only; later pairs come with their socket. */
   private ownPairTaken = false;
   /** The UMEM's first socket: libxdp keeps it (its fd is the UMEM's) until the UMEM goes. */
@@ -234,13 +234,16 @@ export class UmemGroup {
    * consumers (FILL, TX): a frame moving meanwhile is then missed in a ring,
    * never counted in two.
    *
-   * Without `entries`, a reading is reused while nothing moved: the worker's
-   * generation and every word the kernel writes are as they were.
+   * Without `entries`, a reading is reused while nothing moved (the worker's
+   * generation and every word the kernel writes are as they were), and within
+   * one sampler `tick`, so the sockets of a shared UMEM are read once a tick.
    */
-  read(options: { entries: boolean } = { entries: false }): GroupReading {
+  read(options: { entries: boolean; tick?: number } = { entries: false }): GroupReading {
     if (this.destroyed) throw new Error(`UMEM ${this.id} was destroyed`);
-    if (!options.entries && this.lastReading && this.unchangedSince(this.lastReading.key)) {
-      return this.lastReading.reading;
+    const last = this.lastReading;
+    // One reading per sampler tick serves every socket of the UMEM, and all of them see the same instant.
+    if (!options.entries && last && (last.tick === options.tick || this.unchangedSince(last.key))) {
+      return last.reading;
     }
     const deadline = performance.now() + CONSISTENT_READ_BUDGET_MS;
     for (;;) {
@@ -270,7 +273,7 @@ export class UmemGroup {
         })),
       });
       const reading = { ...rings, ledger, consistent };
-      this.lastReading = consistent ? { key, reading } : null;
+      this.lastReading = consistent ? { key, reading, tick: options.tick } : null;
       return reading;
     }
   }

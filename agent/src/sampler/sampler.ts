@@ -31,7 +31,7 @@ export class Sampler {
     const seconds = this.previous ? (at - this.previous.at) / 1000 : 0;
     const totals = new Map<string, SocketTotals>();
     const samples: SocketSample[] = this.sockets().map((managed) => {
-      const observation = managed.observeOwners();
+      const observation = managed.observeOwners(this.seq);
       totals.set(managed.id, observation.totals);
       owners.set(managed.id, observation.ledger.owners);
       const before = this.previous?.totals.get(managed.id) ?? observation.totals;
