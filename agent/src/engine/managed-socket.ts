@@ -43,8 +43,6 @@ export interface SocketObservation {
 export interface OwnersObservation extends SocketObservation {
   /** This socket's view: frames another socket of a shared UMEM holds are `other-socket`. */
   ledger: LedgerView;
-  /** The whole UMEM's ledger: every frame's owner and which pair or socket lane holds it. */
-  umemLedger: LedgerView;
   /** False when the worker kept moving frames through every retry; the counts may then be off by a batch. */
   consistent: boolean;
 }
@@ -151,11 +149,6 @@ export class ManagedSocket {
     return this.lane.socket;
   }
 
-  /** The (netdev, queue) pair slot and lane slot of this socket in its UMEM's ledger. */
-  get slots(): { pair: number; lane: number } {
-    return { pair: this.lane.pair.slot, lane: this.lane.slot };
-  }
-
   /** Stops the stages named (the data plane's own consequences follow: FILL runs dry, RX fills...). */
   pause(stages: readonly StageName[]): void {
     const bits = stages.reduce((mask, stage) => mask | STAGE_BITS[stage], 0);
@@ -250,7 +243,6 @@ export class ManagedSocket {
       stats: this.socket.statistics(),
       totals: this.totals(),
       ledger: this.lastView.ledger,
-      umemLedger: reading.ledger,
       consistent: reading.consistent,
     };
   }
