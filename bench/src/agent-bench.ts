@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { median, percentile } from './stats.ts';
+import { driftWithinNoise, linearTrend, median, percentile } from './stats.ts';
 import { type Receipt, Watcher } from './ws-watcher.ts';
 
 /**
@@ -10,7 +10,7 @@ import { type Receipt, Watcher } from './ws-watcher.ts';
  *   against none, the source saturating, rounds alternating none/watched;
  * - bytes per client and latency: 4 sockets of 4096-frame UMEMs, one client at
  *   30 snapshots/s, traffic running;
- * - RSS over a soak with 20 clients.
+ * - RSS over a soak with 20 clients at 30 snapshots/s (ten minutes in a full run): its slope against the noise.
  */
 export interface AgentProfile {
   overheadRounds: number;
@@ -26,7 +26,19 @@ export interface AgentResult {
   ws_bytes_per_s_per_client_at_10kpps: number;
   snapshot_latency_ms: { p50: number; p99: number; samples: number };
   snapshot_latency_10x60_ms: { p50: number; p99: number };
-  agent_rss_mb: { start: number; end: number; peak: number; growth_pct: number; soak_s: number; clients: number };
+  agent_rss_mb: {
+    start: number;
+    end: number;
+    peak: number;
+    growth_pct: number;
+    /** Least-squares slope of RSS over the soak, and the scatter of single readings around that line. */
+    slope_mb_per_min: number;
+    residual_sd_mb: number;
+    drift_within_noise: boolean;
+    soak_s: number;
+    clients: number;
+    snapshots_per_s: number;
+  };
 }
 
 /** The agent's source sends as fast as it can (its ceiling): throughput lost to watching then shows. */
@@ -162,16 +174,23 @@ export async function benchAgent(
     // Soak: 20 clients at 30 snapshots/s; RSS read every second.
     const twenty = track(await watchers(agent, 20, 30));
     await sleep(1000);
-    const rss: number[] = [rssMb(agent.pid)];
     const soakStart = performance.now();
+    const rss: number[] = [rssMb(agent.pid)];
+    const atS: number[] = [0];
     while (performance.now() - soakStart < profile.soakMs) {
       await sleep(1000);
       rss.push(rssMb(agent.pid));
+      atS.push((performance.now() - soakStart) / 1000);
     }
     for (const watcher of twenty) watcher.close();
     const start = rss[0] as number;
     const end = rss.at(-1) as number;
-    log(`soak: RSS ${start.toFixed(1)} MB -> ${end.toFixed(1)} MB over ${rss.length - 1} s`);
+    const soakS = atS.at(-1) as number;
+    const trend = linearTrend(atS, rss);
+    log(
+      `soak: RSS ${start.toFixed(1)} MB -> ${end.toFixed(1)} MB over ${soakS.toFixed(0)} s, ` +
+        `slope ${(trend.slope * 60).toFixed(2)} MB/min, readings scatter ${trend.residualSd.toFixed(2)} MB`,
+    );
 
     await ui(agent, control);
 
@@ -192,8 +211,12 @@ export async function benchAgent(
         end,
         peak: Math.max(...rss),
         growth_pct: ((end - start) / start) * 100,
-        soak_s: (rss.length - 1) * 1,
+        slope_mb_per_min: trend.slope * 60,
+        residual_sd_mb: trend.residualSd,
+        drift_within_noise: driftWithinNoise(trend, soakS),
+        soak_s: soakS,
         clients: 20,
+        snapshots_per_s: 30,
       },
     };
   } finally {

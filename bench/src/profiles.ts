@@ -21,7 +21,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
   full: {
     dataplane: { rounds: 6, fixedRounds: 2, warmupMs: 750, windowMs: 2000, fixedLoadPps: FIXED_LOAD_PPS },
     snapshotBuild: { samples: 120, frameCount: 4096, distinctSockets: 64 },
-    agent: { overheadRounds: 6, overheadWindowMs: 2500, bytesWindowMs: 3000, soakMs: 60_000 },
+    agent: { overheadRounds: 6, overheadWindowMs: 2500, bytesWindowMs: 3000, soakMs: 600_000 },
     ui: { measureMs: 5000 },
   },
   // Under 90 s in all, setup included: fewer and shorter rounds, the same measurements.

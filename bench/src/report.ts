@@ -48,6 +48,7 @@ export const REQUIRED_KEYS: readonly string[] = [
   'ui_frame_ms.p95',
   'agent_rss_mb.start',
   'agent_rss_mb.end',
+  'agent_rss_mb.slope_mb_per_min',
   'snapshot_build_us.sockets_1',
   'snapshot_build_us.sockets_16',
   'snapshot_build_us.sockets_64',
@@ -123,6 +124,11 @@ export function targets(report: BenchReport): { target: string; value: string; v
       target: 'RSS growth < 10% over the soak',
       value: `${report.agent_rss_mb.growth_pct.toFixed(1)}%`,
       verdict: verdict(report.agent_rss_mb.growth_pct < 10),
+    },
+    {
+      target: 'RSS slope within noise over the soak',
+      value: `${report.agent_rss_mb.slope_mb_per_min.toFixed(2)} MB/min, scatter ${report.agent_rss_mb.residual_sd_mb.toFixed(1)} MB`,
+      verdict: verdict(report.agent_rss_mb.drift_within_noise),
     },
     {
       target: 'sampling linear or better in sockets',

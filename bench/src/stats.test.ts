@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile, relativeSpread, round } from './stats.ts';
+import { driftWithinNoise, linearTrend, median, percentile, relativeSpread, round } from './stats.ts';
 
 describe('percentile', () => {
   it('interpolates between the closest ranks', () => {
@@ -40,5 +40,34 @@ describe('round', () => {
   it('keeps the digits asked for and passes non-finite values through', () => {
     expect(round(0.123456, 3)).toBe(0.123);
     expect(round(Number.NaN, 2)).toBeNaN();
+  });
+});
+
+describe('linearTrend and driftWithinNoise', () => {
+  const seconds = Array.from({ length: 600 }, (_, i) => i);
+  // A collector's sawtooth: +2 MB a minute, dropped back each minute, around 300 MB.
+  const sawtooth = seconds.map((t) => 300 + ((t % 60) / 60) * 2);
+
+  it('fits a straight line exactly', () => {
+    const trend = linearTrend([0, 1, 2, 3], [1, 3, 5, 7]);
+    expect(trend.slope).toBeCloseTo(2);
+    expect(trend.intercept).toBeCloseTo(1);
+    expect(trend.residualSd).toBeCloseTo(0);
+  });
+
+  it('calls a flat sawtooth noise', () => {
+    const trend = linearTrend(seconds, sawtooth);
+    expect(driftWithinNoise(trend, 600)).toBe(true);
+  });
+
+  it('calls the same sawtooth on a leak of 5 MB a minute a drift', () => {
+    const leaking = sawtooth.map((mb, t) => mb + (t / 60) * 5);
+    const trend = linearTrend(seconds, leaking);
+    expect(trend.slope * 60).toBeCloseTo(5, 0);
+    expect(driftWithinNoise(trend, 600)).toBe(false);
+  });
+
+  it('has no trend for fewer than three points', () => {
+    expect(linearTrend([0, 1], [1, 2]).slope).toBeNaN();
   });
 });

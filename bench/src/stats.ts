@@ -30,3 +30,44 @@ export function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+/** A least-squares line through (x, y) points, with what says how far the points scatter around it. */
+export interface Trend {
+  slope: number;
+  intercept: number;
+  /** Standard deviation of the points around the line. */
+  residualSd: number;
+  /** Standard error of the slope. */
+  slopeStderr: number;
+}
+
+export function linearTrend(xs: readonly number[], ys: readonly number[]): Trend {
+  if (xs.length !== ys.length) throw new RangeError(`${xs.length} x values for ${ys.length} y values`);
+  const n = xs.length;
+  if (n < 3) return { slope: Number.NaN, intercept: Number.NaN, residualSd: Number.NaN, slopeStderr: Number.NaN };
+  const meanX = xs.reduce((a, b) => a + b, 0) / n;
+  const meanY = ys.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (xs[i] as number) - meanX;
+    sxx += dx * dx;
+    sxy += dx * ((ys[i] as number) - meanY);
+  }
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  const intercept = meanY - slope * meanX;
+  let sse = 0;
+  for (let i = 0; i < n; i++) sse += ((ys[i] as number) - (intercept + slope * (xs[i] as number))) ** 2;
+  const residualSd = Math.sqrt(sse / (n - 2));
+  return { slope, intercept, residualSd, slopeStderr: sxx === 0 ? Number.NaN : residualSd / Math.sqrt(sxx) };
+}
+
+/**
+ * Whether a soak's drift is noise: the line's rise over the whole soak is no larger than the scatter of single
+ * readings around it (two standard deviations; a collector's sawtooth makes that scatter), or the slope is not
+ * distinguishable from zero at 95 %. A leak shows as a rise that outgrows both.
+ */
+export function driftWithinNoise(trend: Trend, span: number): boolean {
+  const rise = Math.abs(trend.slope * span);
+  return rise <= 2 * trend.residualSd || Math.abs(trend.slope) <= 1.96 * trend.slopeStderr;
+}
