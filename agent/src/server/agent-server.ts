@@ -24,8 +24,8 @@ import {
 } from '@ringside/shared';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type AccessDecision, type AccessPolicy, accessPolicy, decideAccess, type Refusal } from './access.ts';
-import { serveHttp } from './http-routes.ts';
+import { type AccessDecision, type AccessPolicy, accessPolicy, decideAccess } from './access.ts';
+import { MAX_HEADERS, serveHttp, tooManyHeaders } from './http-routes.ts';
 import { AgentMetrics, type ObservedSocket } from './metrics.ts';
 
 /** A command the agent refused, with the protocol's error code. */
@@ -140,6 +140,7 @@ export class AgentServer {
       // How often Node looks for a request past its timeouts (the default, 30 s, would let one idle that long).
       connectionsCheckingInterval: Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, 1000),
     });
+    http.maxHeadersCount = MAX_HEADERS + 1;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(options.port, options.host, () => resolve());
@@ -246,8 +247,9 @@ export class AgentServer {
     socket.on('error', (error) => this.options.logger.debug({ err: error }, 'upgrading socket error'));
     const target = request.url ?? '/';
     const url = target.startsWith('/') ? new URL(`http://agent${target}`) : null;
-    const decision: AccessDecision =
-      url?.pathname !== '/ws'
+    const decision: AccessDecision | { ok: false; status: 431; reason: string } = tooManyHeaders(request)
+      ? { ok: false, status: 431, reason: `at most ${MAX_HEADERS} headers` }
+      : url?.pathname !== '/ws'
         ? { ok: false, status: 403, reason: 'no WebSocket at this path' }
         : this.clients.size >= MAX_CLIENTS
           ? { ok: false, status: 403, reason: `at most ${MAX_CLIENTS} clients may connect` }
@@ -409,9 +411,9 @@ export class AgentServer {
   }
 }
 
-const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden' } as const;
+const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 431: 'Request Header Fields Too Large' } as const;
 
-function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
+function refuseUpgrade(socket: Duplex, refusal: { status: keyof typeof STATUS_TEXT; reason: string }): void {
   const body = Buffer.from(refusal.reason);
   socket.end(
     `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status]}\r\nConnection: close\r\n` +

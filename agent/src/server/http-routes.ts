@@ -14,6 +14,13 @@ export interface HttpContext {
 /** Where the page asks, without the WebSocket, whether its token is good: 200 with the role or 401 with why. */
 export const SESSION_PATH = '/api/session';
 
+/** A browser sends about twenty; Node keeps MAX_HEADERS + 1 of them (`maxHeadersCount`), so more shows as one too many. */
+export const MAX_HEADERS = 100;
+
+export function tooManyHeaders(request: IncomingMessage): boolean {
+  return request.rawHeaders.length / 2 > MAX_HEADERS;
+}
+
 function answer(
   response: ServerResponse,
   status: number,
@@ -59,6 +66,7 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
   const target = request.url ?? '/';
   // Origin-form only (RFC 9112 3.2.1): an absolute target would let the request name another host.
   if (!target.startsWith('/')) return answer(response, 400, 'the request target must be a path');
+  if (tooManyHeaders(request)) return answer(response, 431, `at most ${MAX_HEADERS} headers`);
   const url = new URL(`http://agent${target}`);
   const token = () => requestToken(request.headers.authorization, url);
   if (url.pathname === SESSION_PATH) {
@@ -81,7 +89,8 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
     const { contentType, body } = await context.metrics.render();
     return answer(response, 200, body, { 'content-type': contentType, 'cache-control': 'no-store' });
   }
-  const file = await readStatic(context.webRoot, url.pathname);
+  // The path as sent: URL would resolve `%2e%2e` and backslashes away, and a path that tries them is refused whole.
+  const file = await readStatic(context.webRoot, target.split(/[?#]/, 1)[0] ?? '/');
   if (file.status !== 200) return answer(response, file.status, file.reason);
   answer(response, 200, file.body, file.headers);
 }
