@@ -1,4 +1,4 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page, test } from '@playwright/test';
 import {
   type ClientMessage,
   decodeSnapshot,
@@ -16,8 +16,35 @@ import type { RunningAgent } from '../../agent/test/agent-process.ts';
 
 export const numberIn = async (locator: Locator) => Number(await locator.textContent());
 
-/** Opens the page at `url` with the selection parameters the page keeps in its URL. */
+const watched = new WeakSet<Page>();
+
+/**
+ * Fails the running test on any uncaught error or console error of `page`,
+ * except those a test expects and names in `allowed` (a deliberately refused
+ * WebSocket, for one): a page that throws while its tests pass is broken.
+ */
+export function failOnPageErrors(page: Page, allowed: readonly RegExp[] = []): void {
+  if (watched.has(page)) return;
+  watched.add(page);
+  const fail = (what: string, text: string) => {
+    if (allowed.some((pattern) => pattern.test(text))) return;
+    try {
+      test.info();
+    } catch {
+      // An error after the test ended has no test left to fail.
+      return;
+    }
+    expect.soft(text, what).toBe('');
+  };
+  page.on('pageerror', (error) => fail('an uncaught error on the page', `${error.name}: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') fail('a console error on the page', message.text());
+  });
+}
+
+/** Opens the page at `url` with the selection parameters the page keeps in its URL; any page error fails the test. */
 export async function openExplorer(page: Page, url: URL, selection: Record<string, string> = {}): Promise<void> {
+  failOnPageErrors(page);
   const target = new URL(url);
   for (const [name, value] of Object.entries(selection)) target.searchParams.set(name, value);
   await page.goto(target.href);

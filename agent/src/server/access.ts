@@ -56,7 +56,7 @@ export interface RequestSource {
 
 /** Headers are the client's to choose: a refusal quotes at most this much of one. */
 const QUOTED_CHARS = 80;
-const quote = (text: string) => JSON.stringify(text.slice(0, QUOTED_CHARS));
+const quote = (text: string) => (text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}…` : text);
 
 /**
  * Compared as whole strings, never parsed: `0177.0.0.1`, `2130706433` or
