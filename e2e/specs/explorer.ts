@@ -8,6 +8,7 @@ import {
   type ServerMessage,
   type SnapshotMessage,
   type SocketDetailMessage,
+  type StateMessage,
 } from '@ringside/shared';
 import WebSocket from 'ws';
 import type { RunningAgent } from '../../agent/test/agent-process.ts';
@@ -71,6 +72,28 @@ export async function agentSnapshot(
         clearTimeout(timer);
         // The first snapshot a client receives carries every frame's owner whole.
         resolve(decodeSnapshot(new Uint8Array(data as Buffer), null));
+      });
+      socket.on('error', reject);
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+/** The agent's state as a second client receives it on connecting, independent of the page under test. */
+export async function agentState(agent: RunningAgent): Promise<StateMessage> {
+  const token = agent.viewUrl.searchParams.get('token') ?? '';
+  const socket = new WebSocket(`ws://127.0.0.1:${agent.port}/ws?token=${encodeURIComponent(token)}`);
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no state from the agent within 10 s')), 10_000);
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION })));
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        const parsed = parseServerMessage(String(data));
+        if (!parsed.ok || parsed.value.type !== 'state') return;
+        clearTimeout(timer);
+        resolve(parsed.value);
       });
       socket.on('error', reject);
     });
