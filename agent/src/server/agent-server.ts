@@ -128,8 +128,17 @@ export class AgentServer {
   ) {
     const context = { policy, webRoot: options.webRoot, metrics: this.metrics, logger: options.logger };
     http.on('request', (request, response) => void serveHttp(context, request, response));
-    http.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+    http.on('upgrade', (request, socket, head) => {
+      try {
+        this.upgrade(request, socket, head);
+      } catch (error) {
+        options.logger.error({ err: error }, 'WebSocket upgrade failed');
+        socket.destroy();
+      }
+    });
     http.on('clientError', (error, socket) => this.refuseMalformed(error, socket));
+    // Once listening, the server's own errors (out of file descriptors, say) are logged, never the process's end.
+    http.on('error', (error) => options.logger.error({ err: error }, 'HTTP server error'));
     this.sockets.on('wsClientError', (error, socket) => this.refuseMalformed(error, socket));
   }
 
