@@ -1,5 +1,6 @@
 import { hostname, release } from 'node:os';
 import {
+  type ControlCommand,
   chunkOf,
   defaultSocketRequest,
   type EventMessage,
@@ -26,7 +27,7 @@ import type { Logger } from './logger.ts';
 import { setThreadNice } from './native/libc.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
 import { Sampler } from './sampler/sampler.ts';
-import { type AgentCommand, type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
+import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
 import { XskConfigError } from './xsk/umem.ts';
@@ -323,7 +324,7 @@ export class Agent implements AgentFacade {
     return this.facts;
   }
 
-  execute(command: AgentCommand): Promise<void> {
+  execute(command: ControlCommand): Promise<void> {
     const run = this.commands.then(() => this.carryOut(command));
     this.commands = run.catch(() => {});
     return run.catch((error: unknown) => {
@@ -331,7 +332,7 @@ export class Agent implements AgentFacade {
     });
   }
 
-  private async carryOut(command: AgentCommand): Promise<void> {
+  private async carryOut(command: ControlCommand): Promise<void> {
     // Creating, reconfiguring or destroying sockets attaches and detaches programs: the facts
     // go stale before (a hello may read them meanwhile) and after, when the change is announced.
     const changesSockets =

@@ -1,11 +1,47 @@
 import {
+  type ClientMessage,
+  type CommandOf,
+  type CommandType,
   decodeSnapshot,
+  defaultSocketRequest,
   PROTOCOL_VERSION,
   parseServerMessage,
   type ServerMessage,
   SnapshotMessage,
 } from '@ringside/shared';
 import WebSocket from 'ws';
+
+export function requestIdOf(message: ClientMessage): string | null {
+  return 'requestId' in message ? message.requestId : null;
+}
+
+/**
+ * One well-formed message of every type in the command table, aimed at the
+ * lab's first socket: a type added to the table does not compile here until
+ * it has one, so the role tests cover it.
+ */
+export function exampleMessages(ifname: string, socketId = 'xsk0'): { [Type in CommandType]: CommandOf<Type> } {
+  const request = defaultSocketRequest(ifname);
+  return {
+    hello: { type: 'hello', protocol: PROTOCOL_VERSION },
+    setSnapshotRate: { type: 'setSnapshotRate', requestId: 'rate', perSecond: 5 },
+    resync: { type: 'resync', requestId: 'resync' },
+    subscribe: { type: 'subscribe', requestId: 'subscribe', detailOf: null },
+    inspectSocket: { type: 'inspectSocket', requestId: 'inspect', socketId },
+    readFrame: { type: 'readFrame', requestId: 'read', socketId, frame: 0 },
+    setTraffic: { type: 'setTraffic', requestId: 'traffic', paused: true },
+    createSocket: { type: 'createSocket', requestId: 'create', socketId: 'intruder', request },
+    reconfigureSocket: { type: 'reconfigureSocket', requestId: 'reconfigure', socketId, request },
+    destroySocket: { type: 'destroySocket', requestId: 'destroy', socketId },
+    pauseStages: { type: 'pauseStages', requestId: 'pause', socketId, stages: ['rxDrain'] },
+    resumeStages: { type: 'resumeStages', requestId: 'resume', socketId, stages: ['rxDrain'] },
+    step: { type: 'step', requestId: 'step', socketId },
+    setSocketTraffic: { type: 'setSocketTraffic', requestId: 'socket-traffic', socketId, ratePps: 1 },
+    injectInvalidTx: { type: 'injectInvalidTx', requestId: 'invalid-tx', socketId },
+    feedSameFrame: { type: 'feedSameFrame', requestId: 'same-frame', socketId, deliberately: true },
+    setXdpProgram: { type: 'setXdpProgram', requestId: 'program', ifname, program: 'round-robin' },
+  };
+}
 
 /** A protocol client for tests: validates every message it receives, as the page does. */
 export class TestClient {

@@ -1,4 +1,4 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page, test } from '@playwright/test';
 import {
   type ClientMessage,
   decodeSnapshot,
@@ -8,6 +8,7 @@ import {
   type ServerMessage,
   type SnapshotMessage,
   type SocketDetailMessage,
+  type StateMessage,
 } from '@ringside/shared';
 import WebSocket from 'ws';
 import type { RunningAgent } from '../../agent/test/agent-process.ts';
@@ -16,8 +17,38 @@ import type { RunningAgent } from '../../agent/test/agent-process.ts';
 
 export const numberIn = async (locator: Locator) => Number(await locator.textContent());
 
-/** Opens the page at `url` with the selection parameters the page keeps in its URL. */
+const watched = new WeakSet<Page>();
+
+/**
+ * Fails the running test on any uncaught error or console error of `page`,
+ * except those a test expects and names in `allowed` (a deliberately refused
+ * WebSocket, for one): a page that throws while its tests pass is broken.
+ */
+export function failOnPageErrors(page: Page, allowed: readonly RegExp[] = [], agentHost?: string): void {
+  if (watched.has(page)) return;
+  watched.add(page);
+  const fail = (what: string, text: string, url = '') => {
+    if (allowed.some((pattern) => pattern.test(text))) return;
+    // A spec stops its agent before the page closes, and the page, retrying, logs each refused
+    // connection; an agent that died under a test shows as 'disconnected', which the test sees.
+    if (agentHost && /ERR_CONNECTION_REFUSED/.test(text) && `${text} ${url}`.includes(agentHost)) return;
+    try {
+      test.info();
+    } catch {
+      // An error after the test ended has no test left to fail.
+      return;
+    }
+    expect.soft(text, what).toBe('');
+  };
+  page.on('pageerror', (error) => fail('an uncaught error on the page', `${error.name}: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') fail('a console error on the page', message.text(), message.location().url);
+  });
+}
+
+/** Opens the page at `url` with the selection parameters the page keeps in its URL; any page error fails the test. */
 export async function openExplorer(page: Page, url: URL, selection: Record<string, string> = {}): Promise<void> {
+  failOnPageErrors(page, [], url.host);
   const target = new URL(url);
   for (const [name, value] of Object.entries(selection)) target.searchParams.set(name, value);
   await page.goto(target.href);
@@ -44,6 +75,28 @@ export async function agentSnapshot(
         clearTimeout(timer);
         // The first snapshot a client receives carries every frame's owner whole.
         resolve(decodeSnapshot(new Uint8Array(data as Buffer), null));
+      });
+      socket.on('error', reject);
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+/** The agent's state as a second client receives it on connecting, independent of the page under test. */
+export async function agentState(agent: RunningAgent): Promise<StateMessage> {
+  const token = agent.viewUrl.searchParams.get('token') ?? '';
+  const socket = new WebSocket(`ws://127.0.0.1:${agent.port}/ws?token=${encodeURIComponent(token)}`);
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no state from the agent within 10 s')), 10_000);
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION })));
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        const parsed = parseServerMessage(String(data));
+        if (!parsed.ok || parsed.value.type !== 'state') return;
+        clearTimeout(timer);
+        resolve(parsed.value);
       });
       socket.on('error', reject);
     });

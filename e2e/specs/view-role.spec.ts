@@ -1,6 +1,8 @@
 import { expect, test } from '@playwright/test';
+import { COMMAND_TYPES, COMMANDS, PROTOCOL_VERSION } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { numberIn, openExplorer } from './explorer.ts';
+import { exampleMessages, requestIdOf } from '../../agent/test/ws-client.ts';
+import { agentState, numberIn, openExplorer } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -79,4 +81,47 @@ test('the same controls are enabled on the control URL', async ({ page }) => {
   await expect(page.getByTestId('socket-xsk0').getByTestId('stage-rxDrain')).toBeEnabled();
   await expect(page.getByTestId('traffic-toggle')).toBeEnabled();
   await expect(page.getByTestId('socket-form-xsk0').getByTestId('form-rxSize')).toBeEnabled();
+});
+
+test('a page opened with the view URL is refused every control command of the command table, and nothing changes', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.viewUrl, { view: 'rings' });
+  const before = await agentState(agent);
+  const examples = exampleMessages(before.lab?.appIfname ?? '');
+  const commands = COMMAND_TYPES.filter((type) => COMMANDS[type].role === 'control').map((type) => examples[type]);
+  // Sent from the page itself, with its own origin and token: what a script on a view page could do.
+  const answers = await page.evaluate(
+    async ({ commands, protocol }) => {
+      const token = new URLSearchParams(window.location.search).get('token') ?? '';
+      const socket = new WebSocket(`ws://${window.location.host}/ws?token=${encodeURIComponent(token)}`);
+      const answers: Record<string, string> = {};
+      await new Promise<void>((resolve) => {
+        socket.onopen = () => {
+          socket.send(JSON.stringify({ type: 'hello', protocol }));
+          for (const command of commands) socket.send(JSON.stringify(command));
+        };
+        socket.onmessage = (event) => {
+          if (typeof event.data !== 'string') return;
+          const message = JSON.parse(event.data) as { type: string; requestId?: string; code?: string };
+          if (message.requestId === undefined || message.requestId === null) return;
+          answers[message.requestId] = message.type === 'error' ? (message.code ?? 'error') : message.type;
+          if (Object.keys(answers).length === commands.length) resolve();
+        };
+      });
+      socket.close();
+      return answers;
+    },
+    { commands, protocol: PROTOCOL_VERSION },
+  );
+  expect(answers).toEqual(Object.fromEntries(commands.map((command) => [requestIdOf(command), 'forbidden'])));
+  const after = await agentState(agent);
+  expect(after.sockets).toEqual(before.sockets);
+  expect(after.umems).toEqual(before.umems);
+  expect(after.traffic).toEqual(before.traffic);
+  expect(after.xdpPrograms).toEqual(before.xdpPrograms);
+  await expect(page.getByTestId('role')).toHaveText('view only');
+  const rxProducer = page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer');
+  const flowing = await numberIn(rxProducer);
+  await expect.poll(() => numberIn(rxProducer)).toBeGreaterThan(flowing);
 });

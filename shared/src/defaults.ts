@@ -1,4 +1,7 @@
-import type { SocketRequest } from './protocol.ts';
+import type { SocketRequest, TxTraffic } from './protocol.ts';
+
+/** What a sending socket and the lab's source send unless told otherwise: 10 kpps of 128-byte frames. */
+export const DEFAULT_TRAFFIC: Readonly<TxTraffic> = { ratePps: 10_000, frameLength: 128 };
 
 /**
  * The socket Ringside starts with: a 16 MiB UMEM of 4 KiB frames, 2048-entry

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type ClientMessage,
-  ClientMessage as ClientSchema,
-  PROTOCOL_VERSION,
-  parseClientMessage,
-  parseServerMessage,
-  type ServerMessage,
-  ServerMessage as ServerSchema,
-} from './protocol.ts';
+import { type ClientMessage, ClientMessage as ClientSchema, parseClientMessage } from './commands.ts';
+import { PROTOCOL_VERSION, parseServerMessage, type ServerMessage, ServerMessage as ServerSchema } from './protocol.ts';
 
 const ring = {
   size: 8,

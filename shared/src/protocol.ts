@@ -64,10 +64,17 @@ export type UmemInfo = z.infer<typeof UmemInfo>;
 export const Stage = z.enum(['fillRefill', 'rxDrain', 'txSubmit', 'completionReap']);
 export type Stage = z.infer<typeof Stage>;
 
+/** The most a sender may be asked to send, in frames per second. */
+export const MAX_RATE_PPS = 10_000_000;
+/** Ethernet's minimum frame, without the FCS: a shorter one is padded by the sender. */
+export const MIN_FRAME_LENGTH = 60;
+const ratePps = z.number().int().min(1).max(MAX_RATE_PPS);
+
 export const TxTraffic = z.object({
-  ratePps: z.number().int().min(1).max(10_000_000),
-  frameLength: z.number().int().min(60).max(65535),
+  ratePps,
+  frameLength: z.number().int().min(MIN_FRAME_LENGTH).max(65535),
 });
+export type TxTraffic = z.infer<typeof TxTraffic>;
 
 /** The XDP programs Ringside loads on an interface; `libxdp-default` is the one libxdp itself loads. */
 export const XdpProgramKind = z.enum(['by-queue', 'round-robin', 'steer-by-port', 'libxdp-default']);
@@ -173,9 +180,11 @@ export const XdpStatistics = z.object({
 });
 export type XdpStatistics = z.infer<typeof XdpStatistics>;
 
-/** Where an XDP program sent the frames it saw (bpf/ringside.h). */
-export const XdpActionCounters = z.object({
-  ifname: z.string(),
+/** XDP_STATISTICS' fields, in the schema's order: every list of them is this one. */
+export const XDP_STATISTICS_FIELDS = XdpStatistics.keyof().options;
+
+/** What an XDP program did with the frames it saw, one counter per action (bpf/ringside.h). */
+export const XdpActions = z.object({
   redirected: count,
   passed: count,
   dropped: count,
@@ -184,6 +193,12 @@ export const XdpActionCounters = z.object({
   /** Redirected to a socket bound to another queue: the kernel refused it and the frame was lost. */
   wrongQueue: count,
 });
+export type XdpActions = z.infer<typeof XdpActions>;
+/** The program's actions, in the schema's order: every list of them is this one. */
+export const XDP_ACTIONS = XdpActions.keyof().options;
+
+/** The action counters of the program on one interface. */
+export const XdpActionCounters = XdpActions.extend({ ifname: z.string() });
 export type XdpActionCounters = z.infer<typeof XdpActionCounters>;
 
 export const SocketSample = z.object({
@@ -356,6 +371,8 @@ export type FrameBytesMessage = z.infer<typeof FrameBytesMessage>;
 export const ErrorCode = z.enum([
   'bad-request',
   'unsupported-version',
+  /** Something the agent did not expect went wrong answering the message; the agent logged it and goes on. */
+  'agent-failed',
   'forbidden',
   'not-found',
   'kernel-refused',
@@ -395,7 +412,7 @@ export const SetTraffic = z.object({
   type: z.literal('setTraffic'),
   requestId,
   paused: z.boolean().optional(),
-  ratePps: z.number().int().min(1).max(10_000_000).optional(),
+  ratePps: ratePps.optional(),
   /** Lab queues to send on (the source moves its sockets): shows multi-queue steering and the wrong-queue pitfall. */
   queueIds: z.array(u32).min(1).max(XSKMAP_ENTRIES).optional(),
   destinationPorts: z.array(udpPort).min(1).max(16).optional(),
@@ -487,42 +504,6 @@ export const DETAIL_PER_SECOND = 5;
 /** Asks for a SocketDetailMessage: only reads, so a view client may ask too. */
 export const InspectSocket = z.object({ type: z.literal('inspectSocket'), requestId, socketId });
 
-export const ClientMessage = z.discriminatedUnion('type', [
-  ClientHello,
-  SetTraffic,
-  SetSnapshotRate,
-  Resync,
-  CreateSocket,
-  ReconfigureSocket,
-  DestroySocket,
-  PauseStages,
-  ResumeStages,
-  Step,
-  SetSocketTraffic,
-  InjectInvalidTx,
-  InspectSocket,
-  Subscribe,
-  FeedSameFrame,
-  SetXdpProgram,
-  ReadFrame,
-]);
-export type ClientMessage = z.infer<typeof ClientMessage>;
-
-/** Commands that change what the agent does; a `view` client may not send them. */
-export const CONTROL_COMMANDS: ReadonlySet<ClientMessage['type']> = new Set([
-  'setTraffic',
-  'createSocket',
-  'reconfigureSocket',
-  'destroySocket',
-  'pauseStages',
-  'resumeStages',
-  'step',
-  'setSocketTraffic',
-  'injectInvalidTx',
-  'feedSameFrame',
-  'setXdpProgram',
-]);
-
 // ---------------------------------------------------------------- parsing
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -535,7 +516,8 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-function parseWith<T>(schema: z.ZodType<T>, text: string): Parsed<T> {
+/** Parses JSON text with `schema`, saying what is wrong rather than throwing. */
+export function parseJson<T>(schema: z.ZodType<T>, text: string): Parsed<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -547,9 +529,5 @@ function parseWith<T>(schema: z.ZodType<T>, text: string): Parsed<T> {
 }
 
 export function parseServerMessage(text: string): Parsed<ServerMessage> {
-  return parseWith(ServerMessage, text);
-}
-
-export function parseClientMessage(text: string): Parsed<ClientMessage> {
-  return parseWith(ClientMessage, text);
+  return parseJson(ServerMessage, text);
 }

@@ -3,12 +3,10 @@ import {
   type SnapshotMessage,
   type SocketSample,
   Stage,
+  XDP_ACTIONS,
+  XDP_STATISTICS_FIELDS,
   type XdpActionCounters,
-  type XdpStatistics,
 } from './protocol.ts';
-
-const ACTION_KEYS = ['redirected', 'passed', 'dropped', 'noSocket', 'wrongQueue'] as const;
-
 import { RING_KINDS, type RingState } from './rings.ts';
 
 /**
@@ -27,15 +25,14 @@ import { RING_KINDS, type RingState } from './rings.ts';
  *     string socketId
  *     u8 rings: bit i = RING_KINDS[i] present, bit 4 + i = its needWakeup
  *     per present ring: varint size, u32 producer, consumer, cachedProducer, cachedConsumer
- *     varint x 6 stats, varint x 7 totals, f64 x 4 rates (field lists below)
+ *     varint x 6 stats (XDP_STATISTICS_FIELDS), varint x 7 totals, f64 x 4 rates (field lists below)
  *     varint x 8 ledger counts (FRAME_OWNERS order), varint fill lag, varint tx lag
  *     varint violation count, strings; u8 consistent
  *     varint paused stage count, u8 stage index each
  *     owners: u8 0 full / 1 delta, varint frame count, varint run count, runs:
  *       full:  varint length, u8 owner               (the runs cover every frame)
  *       delta: varint skip, varint length, u8 owner  (skip = unchanged frames before the run)
- *   varint program count, then per program: string ifname, varint x 5 action counters
- *     (redirected, passed, dropped, noSocket, wrongQueue)
+ *   varint program count, then per program: string ifname, varint x 5 action counters (XDP_ACTIONS)
  *
  * Owner and stage codes are indices into FRAME_OWNERS and Stage: reordering
  * either, or changing this layout, needs a new SNAPSHOT_CODEC_VERSION.
@@ -77,14 +74,8 @@ const STAGES = Stage.options;
 
 // The decoder builds each object from its list and returns it as a SocketSample,
 // so a field added to the schema and missed here fails to compile.
-const STAT_FIELDS = [
-  'rxDropped',
-  'rxInvalidDescs',
-  'txInvalidDescs',
-  'rxRingFull',
-  'rxFillRingEmptyDescs',
-  'txRingEmptyDescs',
-] as const satisfies readonly (keyof XdpStatistics)[];
+// The statistics and program actions go in their schemas' order: reordering
+// either schema changes the layout.
 const TOTAL_FIELDS = [
   'rxPackets',
   'rxBytes',
@@ -361,7 +352,7 @@ function writeSample(w: Writer, sample: SocketSample): void {
     w.u32(ring.cachedProducer, `${kind} cached producer`);
     w.u32(ring.cachedConsumer, `${kind} cached consumer`);
   }
-  for (const field of STAT_FIELDS) w.varint(sample.stats[field], field);
+  for (const field of XDP_STATISTICS_FIELDS) w.varint(sample.stats[field], field);
   for (const field of TOTAL_FIELDS) w.varint(sample.totals[field], field);
   for (const field of RATE_FIELDS) w.rate(sample.rates[field], field);
   for (const owner of FRAME_OWNERS) w.varint(sample.ledger.counts[owner], `${owner} count`);
@@ -407,7 +398,7 @@ function readSample(r: Reader): SocketSample {
     return mask & (1 << i) ? readRing(r, `${where} ${kind} ring`, (mask & (1 << (4 + i))) !== 0) : null;
   };
   const rings = { fill: ring(0), rx: ring(1), tx: ring(2), completion: ring(3) };
-  const stats = readFields(STAT_FIELDS, (field) => r.varint(`${where} ${field}`));
+  const stats = readFields(XDP_STATISTICS_FIELDS, (field) => r.varint(`${where} ${field}`));
   const totals = readFields(TOTAL_FIELDS, (field) => r.varint(`${where} ${field}`));
   const rates = readFields(RATE_FIELDS, (field) => r.rate(`${where} ${field}`));
   const counts = readFields(FRAME_OWNERS, (owner) => r.varint(`${where} ${owner} count`));
@@ -475,7 +466,7 @@ export function encodeSnapshot(
   w.varint(snapshot.programs.length, 'program count');
   for (const program of snapshot.programs) {
     w.string(program.ifname);
-    for (const key of ACTION_KEYS) w.varint(program[key], `${program.ifname} ${key}`);
+    for (const key of XDP_ACTIONS) w.varint(program[key], `${program.ifname} ${key}`);
   }
   return w.finish();
 }
@@ -527,7 +518,7 @@ export function decodeSnapshot(
   const programCount = r.count('program', 1);
   for (let k = 0; k < programCount; k++) {
     const ifname = r.string('program ifname');
-    const counters = readFields(ACTION_KEYS, (key) => r.varint(`${ifname} ${key}`));
+    const counters = readFields(XDP_ACTIONS, (key) => r.varint(`${ifname} ${key}`));
     programs.push({ ifname, ...counters });
   }
   r.end();

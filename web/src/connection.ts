@@ -7,7 +7,8 @@ import {
   SnapshotMessage,
 } from '@ringside/shared';
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
+/** `refused`: the agent said this page's token is not good; retrying would not change that. */
+export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'refused';
 
 export interface ConnectionHandlers {
   /** `retryInMs` is the wait before the next attempt while disconnected, otherwise null. */
@@ -27,7 +28,21 @@ export function socketUrl(page: Pick<Location, 'protocol' | 'host' | 'search'>):
   return `${scheme}//${page.host}/ws?token=${encodeURIComponent(token)}`;
 }
 
-/** One logical connection to the agent: reconnects with exponential backoff for as long as the page lives. */
+/**
+ * Where the agent says, over plain HTTP, whether a token is good: a browser
+ * shows a page nothing of why an upgrade was refused.
+ */
+export function sessionUrl(socket: string): string {
+  const url = new URL(socket);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.pathname = '/api/session';
+  return url.href;
+}
+
+/**
+ * One logical connection to the agent: reconnects with exponential backoff
+ * for as long as the page lives, unless the agent refuses the page's token.
+ */
 export class Connection {
   readonly #url: string;
   readonly #handlers: ConnectionHandlers;
@@ -59,13 +74,33 @@ export class Connection {
     this.#socket = socket;
     // A new connection starts from a whole snapshot.
     this.#owners = null;
+    let opened = false;
     socket.onopen = () => {
+      opened = true;
       this.#handlers.onStatus('connected', null);
       this.send({ type: 'hello', protocol: PROTOCOL_VERSION });
     };
     socket.onmessage = (event) => this.#receive(event.data);
     // A failed attempt fires `error` and then `close`; handling `close` alone retries exactly once.
-    socket.onclose = () => this.#retryLater();
+    socket.onclose = () => {
+      this.#socket = null;
+      if (opened) this.#retryLater();
+      else void this.#askWhyRefused();
+    };
+  }
+
+  /** The upgrade failed: a token the agent refuses ends the connection with its reason; anything else is retried. */
+  async #askWhyRefused(): Promise<void> {
+    let reason: string | null = null;
+    try {
+      const answer = await fetch(sessionUrl(this.#url), { cache: 'no-store' });
+      if (answer.status === 401) reason = ((await answer.json()) as { error?: unknown }).error as string;
+    } catch {
+      // The agent is not there (restarting, stopped): the socket's own retry covers that.
+    }
+    if (typeof reason !== 'string') return this.#retryLater();
+    this.#handlers.onMessage({ type: 'error', requestId: null, code: 'forbidden', message: reason });
+    this.#handlers.onStatus('refused', null);
   }
 
   #receive(data: unknown): void {
@@ -102,7 +137,6 @@ export class Connection {
   #retryLater(): void {
     const delay = this.#retryMs;
     this.#retryMs = Math.min(delay * 2, MAX_RETRY_MS);
-    this.#socket = null;
     this.#handlers.onStatus('disconnected', delay);
     setTimeout(() => this.#open(), delay);
   }

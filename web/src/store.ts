@@ -1,5 +1,6 @@
 import type {
   ClientMessage,
+  ClientRequest,
   ErrorCode,
   ErrorMessage,
   EventMessage,
@@ -64,7 +65,8 @@ export interface State {
   send: Send;
 }
 
-type Command = Exclude<ClientMessage, { type: 'hello' | 'subscribe' | 'inspectSocket' }>;
+/** Every message that carries a request id, from the command table: its answer or error comes back under that id. */
+type Command = ClientRequest;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type CommandBody = DistributiveOmit<Command, 'requestId'>;
 

@@ -1,29 +1,32 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
-  type ClientMessage,
-  CONTROL_COMMANDS,
+  type CommandOf,
+  type ControlCommand,
   DETAIL_PER_SECOND,
   type ErrorCode,
   type ErrorMessage,
   encodeSnapshot,
   type FrameBytesMessage,
   type HelloMessage,
+  isControlCommand,
   PROTOCOL_VERSION,
   parseClientMessage,
   type Role,
+  roleMaySend,
   type ServerMessage,
   type SnapshotMessage,
   type SocketDetailMessage,
   type StateMessage,
+  type ViewCommand,
   type XdpActionCounters,
 } from '@ringside/shared';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type AccessDecision, type AccessPolicy, accessPolicy, decideAccess } from './access.ts';
-import { AgentMetrics, type ObservedSocket, scrapeToken } from './metrics.ts';
-import { serveStatic } from './static-files.ts';
+import { MAX_HEADERS, serveHttp, tooManyHeaders } from './http-routes.ts';
+import { AgentMetrics, type ObservedSocket } from './metrics.ts';
 
 /** A command the agent refused, with the protocol's error code. */
 export class CommandError extends Error {
@@ -36,17 +39,12 @@ export class CommandError extends Error {
   }
 }
 
-export type AgentCommand = Exclude<
-  ClientMessage,
-  { type: 'hello' | 'setSnapshotRate' | 'resync' | 'inspectSocket' | 'subscribe' | 'readFrame' }
->;
-
 /** What the server needs from the rest of the agent. */
 export interface AgentFacade {
   hello(role: Role): HelloMessage;
   state(): StateMessage;
   /** Resolves when the command has taken effect; rejects with a CommandError the client is told. */
-  execute(command: AgentCommand): Promise<void>;
+  execute(command: ControlCommand): Promise<void>;
   /** Throws a CommandError when there is no such socket. */
   inspect(socketId: string, requestId: string): SocketDetailMessage;
   /** One frame's bytes; throws a CommandError when there is no such socket or frame. */
@@ -67,9 +65,15 @@ export interface ServerOptions {
   tokens?: { control: string; view: string };
   /** Messages a client may send per second before it gets rate-limited errors. */
   commandsPerSecond?: number;
+  /** How long a client may take to send a request's headers (a slowloris trickles them). */
+  headersTimeoutMs?: number;
 }
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Past this, a client still sending its headers is cut off: a browser sends them at once. */
+const HEADERS_TIMEOUT_MS = 10_000;
+/** The page's largest asset takes milliseconds on loopback; this only bounds a client that never finishes. */
+const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_CLIENTS = 64;
 const DEFAULT_SNAPSHOTS_PER_SECOND = 10;
 export const DEFAULT_COMMANDS_PER_SECOND = 50;
@@ -122,17 +126,30 @@ export class AgentServer {
     readonly policy: AccessPolicy,
     readonly port: number,
   ) {
-    http.on('request', (request, response) => {
-      const url = new URL(request.url ?? '/', 'http://agent');
-      if (request.method !== 'GET') return void response.writeHead(405).end();
-      if (url.pathname === '/metrics') return void this.serveMetrics(request, url, response);
-      void serveStatic(options.webRoot, url.pathname, response);
+    const context = { policy, webRoot: options.webRoot, metrics: this.metrics, logger: options.logger };
+    http.on('request', (request, response) => void serveHttp(context, request, response));
+    http.on('upgrade', (request, socket, head) => {
+      try {
+        this.upgrade(request, socket, head);
+      } catch (error) {
+        options.logger.error({ err: error }, 'WebSocket upgrade failed');
+        socket.destroy();
+      }
     });
-    http.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+    http.on('clientError', (error, socket) => this.refuseMalformed(error, socket));
+    // Once listening, the server's own errors (out of file descriptors, say) are logged, never the process's end.
+    http.on('error', (error) => options.logger.error({ err: error }, 'HTTP server error'));
+    this.sockets.on('wsClientError', (error, socket) => this.refuseMalformed(error, socket));
   }
 
   static async listen(options: ServerOptions): Promise<AgentServer> {
-    const http = createServer();
+    const http = createServer({
+      headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+      requestTimeout: Math.max(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS),
+      // How often Node looks for a request past its timeouts (the default, 30 s, would let one idle that long).
+      connectionsCheckingInterval: Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, 1000),
+    });
+    http.maxHeadersCount = MAX_HEADERS + 1;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(options.port, options.host, () => resolve());
@@ -199,9 +216,8 @@ export class AgentServer {
     try {
       this.send(client, this.options.agent.inspect(socketId, 'subscription'));
     } catch (error) {
-      if (!(error instanceof CommandError)) throw error;
       client.detailOf = null;
-      this.send(client, { type: 'error', requestId: 'subscription', code: error.code, message: error.message });
+      this.send(client, { type: 'error', requestId: 'subscription', ...this.refusalFor(error, 'subscription') });
     }
   }
 
@@ -216,35 +232,33 @@ export class AgentServer {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
-  /** A scrape may read what the page shows, so it passes the same checks as the WebSocket. */
-  private async serveMetrics(request: IncomingMessage, url: URL, response: ServerResponse): Promise<void> {
-    const decision = decideAccess(this.policy, {
-      host: request.headers.host,
-      origin: request.headers.origin,
-      token: scrapeToken(request.headers.authorization, url),
-    });
-    if (!decision.ok) {
-      this.options.logger.warn(
-        { status: decision.status, reason: decision.reason, remote: request.socket.remoteAddress },
-        'metrics scrape refused',
-      );
-      const challenge = decision.status === 401 ? { 'www-authenticate': 'Bearer realm="ringside"' } : {};
-      response.writeHead(decision.status, { 'content-type': 'text/plain; charset=utf-8', ...challenge });
-      return void response.end(decision.reason);
-    }
-    try {
-      const { contentType, body } = await this.metrics.render();
-      response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
-    } catch (error) {
-      this.options.logger.error({ err: error }, 'metrics scrape failed');
-      response.writeHead(500).end();
-    }
+  /**
+   * What HTTP cannot parse (a malformed request line, headers past 16 KiB or
+   * past the headers timeout, a bad WebSocket key) ends with a status and a
+   * close; the socket may already be gone.
+   */
+  private refuseMalformed(error: Error & { code?: string }, socket: Duplex): void {
+    this.options.logger.debug({ err: error }, 'malformed request refused');
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
+    if (socket.writable && !(socket as Socket).destroyed) {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    } else socket.destroy();
   }
 
+  /** Every refusal is an HTTP answer before any 101, so a refused client never holds an open WebSocket. */
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(request.url ?? '/', 'http://agent');
-    const decision: AccessDecision =
-      url.pathname !== '/ws'
+    // After 'upgrade' the socket is ours alone: without a listener, a reset by the client would end the process.
+    socket.on('error', (error) => this.options.logger.debug({ err: error }, 'upgrading socket error'));
+    const target = request.url ?? '/';
+    const url = target.startsWith('/') ? new URL(`http://agent${target}`) : null;
+    const decision: AccessDecision | { ok: false; status: 431; reason: string } = tooManyHeaders(request)
+      ? { ok: false, status: 431, reason: `at most ${MAX_HEADERS} headers` }
+      : url?.pathname !== '/ws'
         ? { ok: false, status: 403, reason: 'no WebSocket at this path' }
         : this.clients.size >= MAX_CLIENTS
           ? { ok: false, status: 403, reason: `at most ${MAX_CLIENTS} clients may connect` }
@@ -261,8 +275,7 @@ export class AgentServer {
       { status: decision.status, reason: decision.reason, remote: request.socket.remoteAddress },
       'WebSocket refused',
     );
-    const statusText = decision.status === 401 ? 'Unauthorized' : 'Forbidden';
-    socket.end(`HTTP/1.1 ${decision.status} ${statusText}\r\nConnection: close\r\n\r\n${decision.reason}`);
+    refuseUpgrade(socket, decision);
   }
 
   private accept(socket: WebSocket, role: Role): void {
@@ -300,82 +313,86 @@ export class AgentServer {
     client.socket.send(JSON.stringify(message));
   }
 
+  /** Every message gets its answer or a typed error; nothing a client sends escapes as a rejection. */
   private async receive(client: Client, text: string | null): Promise<void> {
-    const refusal = await this.handle(client, text);
-    if (refusal) this.send(client, { type: 'error', ...refusal });
+    let answer: ServerMessage | null;
+    try {
+      answer = await this.handle(client, text);
+    } catch (error) {
+      answer = { type: 'error', requestId: null, ...this.refusalFor(error, 'message') };
+    }
+    if (answer) this.send(client, answer);
   }
 
-  /** Carries out one message; returns the refusal to send back, if any. */
-  private async handle(client: Client, text: string | null): Promise<Omit<ErrorMessage, 'type'> | null> {
+  /** A CommandError is the agent's answer; anything else is a fault of ours, logged and reported as one. */
+  private refusalFor(error: unknown, what: string): Omit<ErrorMessage, 'type' | 'requestId'> {
+    if (error instanceof CommandError) {
+      return { code: error.code, message: error.message, ...(error.problems ? { problems: error.problems } : {}) };
+    }
+    this.options.logger.error({ err: error }, `handling a client ${what} failed`);
+    return { code: 'agent-failed', message: `the agent failed: ${(error as Error).message}` };
+  }
+
+  /** Carries out one message; returns what answers it, if anything. */
+  private async handle(client: Client, text: string | null): Promise<ServerMessage | null> {
+    const refuse = (code: ErrorCode, message: string, requestId: string | null = null): ErrorMessage => ({
+      type: 'error',
+      requestId,
+      code,
+      message,
+    });
     if (!this.takeCommandToken(client)) {
-      return {
-        requestId: null,
-        code: 'rate-limited',
-        message: `at most ${this.commandsPerSecond} messages per second`,
-      };
+      return refuse('rate-limited', `at most ${this.commandsPerSecond} messages per second`);
     }
-    if (text === null) return { requestId: null, code: 'bad-request', message: 'binary messages are not accepted' };
+    if (text === null) return refuse('bad-request', 'binary messages are not accepted');
     const parsed = parseClientMessage(text);
-    if (!parsed.ok) return { requestId: null, code: 'bad-request', message: parsed.error };
+    if (!parsed.ok) return refuse('bad-request', parsed.error);
     const message = parsed.value;
-    if (message.type === 'hello') {
-      this.greet(client, message.protocol.major);
-      return null;
+    if (message.type === 'hello') return this.greet(client, message.protocol.major);
+    if (!client.greeted) return refuse('bad-request', 'send hello first', message.requestId);
+    if (!roleMaySend(client.role, message.type)) {
+      return refuse(
+        'forbidden',
+        'this connection may only watch: use the control URL to change sockets',
+        message.requestId,
+      );
     }
-    if (!client.greeted) return { requestId: null, code: 'bad-request', message: 'send hello first' };
-    if (CONTROL_COMMANDS.has(message.type) && client.role !== 'control') {
-      return {
-        requestId: message.requestId,
-        code: 'forbidden',
-        message: 'this connection may only watch: use the control URL to change sockets',
-      };
+    try {
+      if (isControlCommand(message)) {
+        await this.options.agent.execute(message);
+        return { type: 'ack', requestId: message.requestId };
+      }
+      const handler = this.viewHandlers[message.type] as (client: Client, message: ViewCommand) => ServerMessage;
+      return handler(client, message);
+    } catch (error) {
+      return { type: 'error', requestId: message.requestId, ...this.refusalFor(error, message.type) };
     }
-    switch (message.type) {
-      case 'setSnapshotRate':
-        client.snapshotsPerSecond = message.perSecond;
-        break;
-      case 'resync':
-        client.ownersBase = null;
-        this.send(client, this.options.agent.state());
-        break;
-      case 'subscribe':
-        client.detailOf = message.detailOf;
-        client.lastDetailAt = 0;
-        break;
-      case 'inspectSocket':
-      case 'readFrame':
-        try {
-          const agent = this.options.agent;
-          this.send(
-            client,
-            message.type === 'inspectSocket'
-              ? agent.inspect(message.socketId, message.requestId)
-              : agent.readFrame(message.socketId, message.frame, message.requestId),
-          );
-          return null;
-        } catch (error) {
-          if (!(error instanceof CommandError)) throw error;
-          return { requestId: message.requestId, code: error.code, message: error.message };
-        }
-      default:
-        try {
-          await this.options.agent.execute(message);
-        } catch (error) {
-          if (!(error instanceof CommandError)) throw error;
-          return {
-            requestId: message.requestId,
-            code: error.code,
-            message: error.message,
-            ...(error.problems ? { problems: error.problems } : {}),
-          };
-        }
-    }
-    if (client.socket.readyState === client.socket.OPEN)
-      this.send(client, { type: 'ack', requestId: message.requestId });
-    return null;
   }
 
-  private greet(client: Client, major: number): void {
+  /** The server's own answers to what a view client may send too: one per view entry of the command table. */
+  private readonly viewHandlers: {
+    [Type in Exclude<ViewCommand['type'], 'hello'>]: (client: Client, message: CommandOf<Type>) => ServerMessage;
+  } = {
+    setSnapshotRate: (client, message) => {
+      client.snapshotsPerSecond = message.perSecond;
+      return { type: 'ack', requestId: message.requestId };
+    },
+    resync: (client, message) => {
+      client.ownersBase = null;
+      this.send(client, this.options.agent.state());
+      return { type: 'ack', requestId: message.requestId };
+    },
+    subscribe: (client, message) => {
+      client.detailOf = message.detailOf;
+      client.lastDetailAt = 0;
+      return { type: 'ack', requestId: message.requestId };
+    },
+    inspectSocket: (_client, message) => this.options.agent.inspect(message.socketId, message.requestId),
+    readFrame: (_client, message) => this.options.agent.readFrame(message.socketId, message.frame, message.requestId),
+  };
+
+  /** Answered with the agent's hello, then its state; a client of another major version is closed. */
+  private greet(client: Client, major: number): null {
     if (major !== PROTOCOL_VERSION.major) {
       this.send(client, {
         type: 'error',
@@ -384,11 +401,12 @@ export class AgentServer {
         message: `this agent speaks protocol ${PROTOCOL_VERSION.major}.x, the client ${major}.x: reload the page served by this agent`,
       });
       client.socket.close(1008, 'unsupported protocol version');
-      return;
+      return null;
     }
     client.greeted = true;
     this.send(client, this.options.agent.hello(client.role));
     this.send(client, this.options.agent.state());
+    return null;
   }
 
   private takeCommandToken(client: Client): boolean {
@@ -400,4 +418,14 @@ export class AgentServer {
     client.commandTokens -= 1;
     return true;
   }
+}
+
+const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 431: 'Request Header Fields Too Large' } as const;
+
+function refuseUpgrade(socket: Duplex, refusal: { status: keyof typeof STATUS_TEXT; reason: string }): void {
+  const body = Buffer.from(refusal.reason);
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status]}\r\nConnection: close\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  );
 }

@@ -1,7 +1,7 @@
 import type { RingState, XdpActionCounters } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import type { SocketObservation } from '../engine/managed-socket.ts';
-import { AgentMetrics, type ObservedSocket, scrapeToken } from './metrics.ts';
+import { AgentMetrics, type ObservedSocket } from './metrics.ts';
 
 function ring(size: number, producer: number, consumer: number): RingState {
   return { size, producer, consumer, cachedProducer: producer, cachedConsumer: consumer, needWakeup: false };
@@ -145,20 +145,5 @@ describe('the agent metrics', () => {
   it('render as Prometheus text exposition', async () => {
     const { metrics } = metricsOver([]);
     expect((await metrics.render()).contentType).toMatch(/^text\/plain; version=0\.0\.4/);
-  });
-});
-
-describe('the token a scrape carries', () => {
-  const url = (query = '') => new URL(`http://127.0.0.1:7420/metrics${query}`);
-
-  it('is the bearer token when there is one, else the query token', () => {
-    expect(scrapeToken('Bearer abc', url('?token=xyz'))).toBe('abc');
-    expect(scrapeToken('bearer abc', url())).toBe('abc');
-    expect(scrapeToken(undefined, url('?token=xyz'))).toBe('xyz');
-  });
-
-  it('is absent when neither carries one', () => {
-    expect(scrapeToken(undefined, url())).toBeNull();
-    expect(scrapeToken('Basic dXNlcjpwYXNz', url())).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { XdpActionCounters } from '@ringside/shared';
+import { XDP_ACTIONS, type XdpActionCounters, type XdpActions } from '@ringside/shared';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { RingsObserved, SocketObservation } from '../engine/managed-socket.ts';
 
@@ -16,8 +16,7 @@ export interface MetricsSources {
   programs: () => readonly XdpActionCounters[];
 }
 
-const PROGRAM_ACTIONS = ['redirected', 'passed', 'dropped', 'noSocket', 'wrongQueue'] as const;
-const ACTION_LABELS: Record<(typeof PROGRAM_ACTIONS)[number], string> = {
+const ACTION_LABELS: Record<keyof XdpActions, string> = {
   redirected: 'redirected',
   passed: 'passed',
   dropped: 'dropped',
@@ -178,18 +177,9 @@ export class AgentMetrics {
     this.clientsConnected.set(this.sources.clients());
     this.programActions.reset();
     for (const program of this.sources.programs()) {
-      for (const action of PROGRAM_ACTIONS) {
+      for (const action of XDP_ACTIONS) {
         this.programActions.inc({ ifname: program.ifname, action: ACTION_LABELS[action] }, program[action]);
       }
     }
   }
-}
-
-/**
- * The token a scrape carries: `Authorization: Bearer <token>` (what
- * Prometheus' `authorization` setting sends), else `?token=` as the page uses.
- */
-export function scrapeToken(authorization: string | undefined, url: URL): string | null {
-  const bearer = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  return bearer?.[1] ?? url.searchParams.get('token');
 }

@@ -1,0 +1,472 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  COMMAND_TYPES,
+  COMMANDS,
+  type ControlCommand,
+  type FrameBytesMessage,
+  type HelloMessage,
+  PROTOCOL_VERSION,
+  type Role,
+  type SocketDetailMessage,
+  type StateMessage,
+} from '@ringside/shared';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { exampleMessages, requestIdOf, TestClient } from '../../test/ws-client.ts';
+import { type AgentFacade, AgentServer, CommandError } from './agent-server.ts';
+
+/**
+ * The agent as the server sees it, in a few lines: the server, HTTP and the
+ * WebSocket are the real ones, on 127.0.0.1, and need no root.
+ */
+class FakeAgent implements AgentFacade {
+  readonly executed: ControlCommand[] = [];
+
+  hello(role: Role): HelloMessage {
+    const host = { kernel: 'test', hostname: 'test', interfaces: [] };
+    return { type: 'hello', protocol: PROTOCOL_VERSION, role, host, mode: 'lab', capabilities: [] };
+  }
+
+  state(): StateMessage {
+    return {
+      type: 'state',
+      umems: [],
+      sockets: [],
+      traffic: null,
+      lab: null,
+      interfaces: [],
+      xdpPrograms: [],
+      umemLimits: {
+        pageSize: 4096,
+        alignedChunkSizes: [4096],
+        unalignedChunkRange: { min: 2048, max: 4096 },
+        maxHeadroom: {},
+      },
+      snapshotsPerSecond: 10,
+    };
+  }
+
+  async execute(command: ControlCommand): Promise<void> {
+    this.executed.push(command);
+    if (command.type === 'destroySocket' && command.socketId === 'crash') throw new TypeError('a bug in the agent');
+  }
+
+  inspect(socketId: string, requestId: string): SocketDetailMessage {
+    if (socketId !== 'xsk0') throw new CommandError('not-found', `there is no socket ${socketId}`);
+    const entries = { addresses: [], lengths: [], options: [] };
+    const ring = { size: 8, producer: 0, consumer: 0, cachedProducer: 0, cachedConsumer: 0, needWakeup: false };
+    return {
+      type: 'socketDetail',
+      requestId,
+      socketId,
+      sampledAt: 1,
+      entries: { fill: entries, rx: entries, tx: null, completion: entries },
+      owners: '',
+      rings: { fill: ring, rx: ring, tx: null, completion: ring },
+      consistent: true,
+    };
+  }
+
+  readFrame(socketId: string, frame: number, requestId: string): FrameBytesMessage {
+    if (socketId === 'crash') throw new RangeError('a bug in the agent');
+    return {
+      type: 'frameBytes',
+      requestId,
+      socketId,
+      frame,
+      address: 0,
+      owner: 'free',
+      length: null,
+      offset: null,
+      bytes: '',
+    };
+  }
+
+  observeSockets() {
+    return [];
+  }
+
+  programCounters() {
+    return [];
+  }
+}
+
+const HEADERS_TIMEOUT_MS = 1500;
+let webRoot: string;
+let agent: FakeAgent;
+let server: AgentServer;
+let base: string;
+let hostHeader: string;
+
+const tokenOf = (role: Role) => (role === 'control' ? server.policy.controlToken : server.policy.viewToken);
+
+interface RawAnswer {
+  status: number | null;
+  text: string;
+  /** Milliseconds from the first byte sent to the server's close. */
+  closedAfterMs: number;
+}
+
+/** Sends bytes exactly as given (what fetch would refuse or fix) and reads until the server closes. */
+function raw(request: string | Buffer, { endWrite = false } = {}): Promise<RawAnswer> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(server.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+    });
+    // The server may close while we still write (a refused 64 KiB URL): a reset is an answer too.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      resolve({ status: status ? Number(status[1]) : null, text, closedAfterMs: Date.now() - started });
+    });
+    socket.write(request);
+    if (endWrite) socket.end();
+  });
+}
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  raw(
+    `GET ${path} HTTP/1.1\r\n${Object.entries({ host: hostHeader, connection: 'close', ...headers })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')}\r\n`,
+  );
+
+/** The page is still served: what a refused request must never stop. */
+async function expectServing(): Promise<void> {
+  const page = await fetch(`${base}/`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<title>Ringside</title>');
+}
+
+function upgradeRequest(path: string, headers: Record<string, string> = {}): string {
+  const all = {
+    host: hostHeader,
+    upgrade: 'websocket',
+    connection: 'Upgrade',
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    'sec-websocket-version': '13',
+    ...headers,
+  };
+  return `GET ${path} HTTP/1.1\r\n${Object.entries(all)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
+}
+
+beforeAll(async () => {
+  webRoot = mkdtempSync(join(tmpdir(), 'ringside-web-'));
+  mkdirSync(join(webRoot, 'assets'));
+  writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>Ringside</title>');
+  writeFileSync(join(webRoot, 'assets', 'app.js'), 'console.log(1);');
+  agent = new FakeAgent();
+  server = await AgentServer.listen({
+    host: '127.0.0.1',
+    port: 0,
+    webRoot,
+    agent,
+    logger: pino({ level: 'silent' }),
+    commandsPerSecond: 100_000,
+    headersTimeoutMs: HEADERS_TIMEOUT_MS,
+  });
+  hostHeader = `127.0.0.1:${server.port}`;
+  base = `http://${hostHeader}`;
+});
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(webRoot, { recursive: true, force: true });
+});
+
+describe('the page and its assets', () => {
+  it('are served with the headers Ringside sets', async () => {
+    const page = await fetch(`${base}/`);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const asset = await fetch(`${base}/assets/app.js`);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('answer HEAD as GET, without the body', async () => {
+    const head = await raw(`HEAD / HTTP/1.1\r\nhost: ${hostHeader}\r\nconnection: close\r\n\r\n`);
+    expect(head.status).toBe(200);
+    const [headers, body] = head.text.split('\r\n\r\n');
+    expect(headers).toMatch(/content-length: 38/i);
+    expect(headers).toMatch(/x-content-type-options: nosniff/i);
+    expect(body).toBe('');
+  });
+
+  it('refuse other methods', async () => {
+    const post = await fetch(`${base}/`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('no request takes the server down', () => {
+  it.each([
+    ['malformed percent-encoding', '/%E0', 400],
+    ['a lone percent sign', '/%', 400],
+    ['an encoded NUL', '/index.html%00.js', 400],
+    ['an encoded ..', '/%2e%2e/%2e%2e/etc/passwd', 400],
+    ['an encoded slash between ..', '/assets/..%2f..%2fetc/passwd', 400],
+    ['an encoded backslash', '/..%5c..%5cetc%5cpasswd', 400],
+    ['a doubly encoded ..', '/%252e%252e/%252e%252e/etc/passwd', 404],
+    ['a literal backslash', '/..\\..\\etc\\passwd', 400],
+    ['a literal ..', '/assets/../../etc/passwd', 400],
+    ['an absolute target naming another host', 'http://evil.example/', 400],
+    ['a missing file', '/nothing-here.js', 404],
+  ])('%s gets a 4xx', async (_what, path, status) => {
+    const answer = await get(path);
+    expect(answer.status).toBe(status);
+    expect(answer.text).not.toContain('root:');
+    await expectServing();
+  });
+
+  it('a NUL byte in the request line is closed with a 400', async () => {
+    expect((await raw(`GET /a\0b HTTP/1.1\r\nhost: ${hostHeader}\r\n\r\n`)).status).toBe(400);
+    await expectServing();
+  });
+
+  it('a 64 KiB URL is refused with 431', async () => {
+    expect((await get(`/${'a'.repeat(64 * 1024)}`)).status).toBe(431);
+    await expectServing();
+  });
+
+  it('2000 headers are refused with 431, at a request and at an upgrade', async () => {
+    const headers = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`x-h${i}`, 'v']));
+    expect((await get('/', headers)).status).toBe(431);
+    expect((await raw(upgradeRequest(`/ws?token=${tokenOf('control')}`, headers))).status).toBe(431);
+    await expectServing();
+  });
+
+  it('a client trickling its headers (slowloris) is cut off, and others are served meanwhile', async () => {
+    const started = Date.now();
+    const socket = connect(server.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(`GET / HTTP/1.1\r\nhost: ${hostHeader}\r\n`);
+    const trickle = setInterval(() => socket.write('x-slow: y\r\n'), 200);
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    await expectServing();
+    await new Promise((resolve) => socket.once('close', resolve));
+    clearInterval(trickle);
+    const lasted = Date.now() - started;
+    expect(lasted).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS);
+    expect(lasted).toBeLessThan(HEADERS_TIMEOUT_MS + 3000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    await expectServing();
+  });
+
+  it('a half-open upgrade (headers cut short, write side closed) is closed', async () => {
+    const partial = `GET /ws?token=${tokenOf('control')} HTTP/1.1\r\nhost: ${hostHeader}\r\nupgrade: websocket\r\n`;
+    const answer = await raw(partial, { endWrite: true });
+    expect(answer.status === null || answer.status >= 400).toBe(true);
+    expect(answer.text).not.toContain(' 101 ');
+    await expectServing();
+  });
+
+  it('an upgrade that stops before its headers end is closed at the headers timeout', async () => {
+    const partial = `GET /ws?token=${tokenOf('control')} HTTP/1.1\r\nhost: ${hostHeader}\r\nupgrade: websocket\r\n`;
+    const answer = await raw(partial);
+    expect(answer.closedAfterMs).toBeLessThan(HEADERS_TIMEOUT_MS + 3000);
+    expect(answer.text).not.toContain(' 101 ');
+    await expectServing();
+  });
+
+  it('an upgrade with a broken WebSocket key is refused with 400', async () => {
+    const answer = await raw(upgradeRequest(`/ws?token=${tokenOf('control')}`, { 'sec-websocket-key': 'short' }));
+    expect(answer.status).toBe(400);
+    await expectServing();
+  });
+
+  it('a refused upgrade whose client resets at once does not end the server', async () => {
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(upgradeRequest('/ws?token=wrong'));
+      socket.resetAndDestroy();
+    }
+    await expectServing();
+  });
+});
+
+describe('one access policy for every request', () => {
+  const foreignHosts = ['evil.example', 'localhost6', '10.0.2.555', '0177.0.0.1', '2130706433', '127.0.0.1.nip.io'];
+  const paths = () => ['/', '/assets/app.js', '/metrics', `/api/session?token=${tokenOf('control')}`];
+
+  it.each(foreignHosts)(
+    'refuses Host %s on the page, assets, /metrics and /api/session with a reason',
+    async (name) => {
+      for (const host of [name, `${name}:${server.port}`]) {
+        for (const path of paths()) {
+          const answer = await get(path, { host, authorization: `Bearer ${tokenOf('control')}` });
+          expect(answer.status).toBe(403);
+          expect(answer.text).toMatch(/content-type: text\/plain/i);
+          expect(answer.text).toContain('is not this agent');
+        }
+      }
+    },
+  );
+
+  it.each(foreignHosts)('refuses Host %s at the upgrade, before any 101', async (name) => {
+    const answer = await raw(upgradeRequest(`/ws?token=${tokenOf('control')}`, { host: `${name}:${server.port}` }));
+    expect(answer.status).toBe(403);
+    expect(answer.text).toContain('is not this agent');
+  });
+
+  it('compares Origin as scheme, host and port, at the upgrade and on the page', async () => {
+    const path = `/ws?token=${tokenOf('control')}`;
+    for (const origin of [
+      `https://${hostHeader}`,
+      'http://evil.example',
+      `http://127.0.0.1:${server.port + 1}`,
+      'null',
+    ]) {
+      const answer = await raw(upgradeRequest(path, { origin }));
+      expect(answer.status).toBe(403);
+      expect(answer.text).not.toContain(' 101 ');
+      expect((await get('/', { origin })).status).toBe(403);
+    }
+    const own = new WebSocket(`ws://${hostHeader}${path}`, { origin: base });
+    await new Promise((resolve, reject) => {
+      own.once('open', resolve);
+      own.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+    });
+    own.close();
+  });
+
+  it('tells a page whether its token is good, without the WebSocket', async () => {
+    const session = (token?: string) =>
+      fetch(`${base}/api/session${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`);
+    for (const role of ['control', 'view'] as const) {
+      const answer = await session(tokenOf(role));
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ role });
+    }
+    const wrong = await session('nope');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toEqual({
+      error: 'this link has no valid token: open the URL printed by `npm start`',
+    });
+    const none = await session();
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { error: string }).error).toContain('no token');
+  });
+
+  it('lets /metrics be scraped with either token, and refuses a wrong one', async () => {
+    const scrape = (token: string) => fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await scrape(tokenOf('control'))).status).toBe(200);
+    const withView = await scrape(tokenOf('view'));
+    expect(withView.status).toBe(200);
+    expect(await withView.text()).toContain('ringside_clients_connected');
+    const wrong = await scrape(`${tokenOf('control')}x`);
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="ringside"');
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+  });
+});
+
+describe('the command table at the WebSocket', () => {
+  const controlUrl = () => new URL(`${base}/?token=${tokenOf('control')}`);
+  const viewUrl = () => new URL(`${base}/?token=${tokenOf('view')}`);
+
+  it('refuses every control command to a view client, and the agent is never asked', async () => {
+    const client = await TestClient.connect(viewUrl());
+    await client.next('state');
+    const before = agent.executed.length;
+    const messages = exampleMessages('rs-app');
+    for (const type of COMMAND_TYPES.filter((type) => COMMANDS[type].role === 'control')) {
+      client.send(messages[type]);
+      const refusal = await client.next('error');
+      expect(refusal).toMatchObject({ requestId: requestIdOf(messages[type]), code: 'forbidden' });
+    }
+    expect(agent.executed.length).toBe(before);
+    client.close();
+  });
+
+  it('answers every view command to a view client as the table says', async () => {
+    const client = await TestClient.connect(viewUrl());
+    await client.next('state');
+    const messages = exampleMessages('rs-app');
+    for (const type of COMMAND_TYPES.filter((type) => COMMANDS[type].role === 'view' && type !== 'hello')) {
+      const message = messages[type];
+      client.send(message);
+      const answer = await client.next(COMMANDS[type].answers);
+      expect(answer).toMatchObject({ requestId: requestIdOf(message) });
+    }
+    expect(client.of('error')).toEqual([]);
+    client.close();
+  });
+
+  it('hands every control command of a control client to the agent and acks it', async () => {
+    const client = await TestClient.connect(controlUrl());
+    await client.next('state');
+    const messages = exampleMessages('rs-app');
+    const control = COMMAND_TYPES.filter((type) => COMMANDS[type].role === 'control');
+    for (const type of control) {
+      client.send(messages[type]);
+      expect(await client.next('ack')).toEqual({ type: 'ack', requestId: requestIdOf(messages[type]) });
+    }
+    expect(agent.executed.slice(-control.length).map((command) => command.type)).toEqual(control);
+    client.close();
+  });
+
+  it('answers a fault of the agent with a typed error and goes on serving', async () => {
+    const client = await TestClient.connect(controlUrl());
+    await client.next('state');
+    client.send({ type: 'destroySocket', requestId: 'd', socketId: 'crash' });
+    expect(await client.next('error')).toMatchObject({ requestId: 'd', code: 'agent-failed' });
+    client.send({ type: 'readFrame', requestId: 'f', socketId: 'crash', frame: 0 });
+    expect(await client.next('error')).toMatchObject({ requestId: 'f', code: 'agent-failed' });
+    client.send({ type: 'inspectSocket', requestId: 'i', socketId: 'gone' });
+    expect(await client.next('error')).toMatchObject({ requestId: 'i', code: 'not-found' });
+    client.send({ type: 'resync', requestId: 'r' });
+    expect(await client.next('ack')).toEqual({ type: 'ack', requestId: 'r' });
+    client.close();
+  });
+
+  it('answers each hostile message with a typed error, and closes on one over 64 KiB with 1009', async () => {
+    const client = await TestClient.connect(controlUrl());
+    await client.next('state');
+    const hostile: (string | Buffer)[] = [
+      Buffer.from([0, 1, 2]),
+      '{"type":',
+      '[1,2,{"type":"hello"}]',
+      JSON.stringify({ type: 'reboot', requestId: 'x' }),
+      JSON.stringify({ type: 'createSocket', requestId: 'c', request: { umem: 7 } }),
+      JSON.stringify({ type: 'setSnapshotRate', requestId: 'r', perSecond: 1e9 }),
+      JSON.stringify({ type: '__proto__', requestId: 'p' }),
+      'x'.repeat(60_000),
+    ];
+    for (const message of hostile) client.socket.send(message);
+    await expect.poll(() => client.of('error').length).toBe(hostile.length);
+    expect(client.of('error').every((error) => error.code === 'bad-request')).toBe(true);
+    const closed = new Promise<number>((resolve) => client.socket.once('close', resolve));
+    client.socket.send('x'.repeat(64 * 1024 + 1));
+    expect(await closed).toBe(1009);
+    await expectServing();
+  });
+
+  it('refuses a bad or missing token before any 101', async () => {
+    for (const query of ['', '?token=nope']) {
+      const answer = await raw(upgradeRequest(`/ws${query}`));
+      expect(answer.status).toBe(401);
+      expect(answer.text).toContain('open the URL printed by `npm start`');
+    }
+    const refused = new WebSocket(`ws://${hostHeader}/ws?token=nope`);
+    const status = await new Promise((resolve) =>
+      refused.once('unexpected-response', (_r, res) => resolve(res.statusCode)),
+    );
+    expect(status).toBe(401);
+  });
+});
