@@ -16,6 +16,9 @@ export interface UdpFrameSpec {
   length: number;
 }
 
+/** What a txonly workload sends: a frame whose length comes from its control block. */
+export type UdpFrameTemplate = Omit<UdpFrameSpec, 'length'>;
+
 export const ETHERNET_HEADER = 14;
 export const IPV4_HEADER = 20;
 export const UDP_HEADER = 8;
