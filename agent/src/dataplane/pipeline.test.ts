@@ -113,7 +113,7 @@ describe('pause, resume and step, per stage', () => {
 
   it('a pair stage paused by any socket on the pair is paused for all of them', () => {
     const { kernel, pipeline } = played({ lanes: [{ workload: 'rxdrop' }, { workload: 'rxdrop' }] });
-    (kernel.lanes[1]?.control as Int32Array)[Control.PAUSED_STAGES] = Stage.FILL_REFILL;
+    (kernel.lanes[0]?.control as Int32Array)[Control.PAUSED_STAGES] = Stage.FILL_REFILL;
     expect(pipeline.round()).toBe(0);
   });
 });
