@@ -32,6 +32,22 @@ describe('txonly', () => {
     expect(counters[Counter.TX_BYTES]).toBe(400);
   });
 
+  it('writes the template again at a new frame length', () => {
+    const { kernel, pipeline, control } = sender(1_000_000);
+    kernel.now = 1;
+    for (let round = 0; round < 8; round++) {
+      pipeline.round();
+      kernel.transmit(0);
+    }
+    control[Control.FRAME_LENGTH] = 120;
+    kernel.now = 2;
+    pipeline.round();
+    const sent = kernel.takeTx(0);
+    expect(sent).toHaveLength(4);
+    for (const frame of sent) expect(checkTestFrame(kernel.setup.umem, frame.address, frame.length).defect).toBeNull();
+    expect(sent.map((frame) => frame.length)).toEqual([120, 120, 120, 120]);
+  });
+
   it('sends at the rate asked: a token per frame, refilled with time', () => {
     const { kernel, pipeline } = sender(2000);
     expect(pipeline.round()).toBe(0);

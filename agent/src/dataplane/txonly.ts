@@ -1,5 +1,12 @@
 import { Control, Stage } from './control.ts';
-import { ETHERNET_HEADER, IPV4_HEADER, type UdpFrameTemplate, writeSequence, writeUdpFrame } from './frames.ts';
+import {
+  ETHERNET_HEADER,
+  IPV4_HEADER,
+  type UdpFrameSpec,
+  type UdpFrameTemplate,
+  writeSequence,
+  writeUdpFrame,
+} from './frames.ts';
 import { BURST_BATCHES, type Handovers, type Lane } from './handovers.ts';
 import type { LaneWorkload } from './workload.ts';
 
@@ -23,6 +30,8 @@ export class TxOnly implements LaneWorkload {
   private sequence = 0;
   private tokens = 0;
   private lastRefill: number;
+  /** The template at the length last sent, made once per length rather than once per frame written. */
+  private spec: UdpFrameSpec | null = null;
   /** This round's frames as [address, length] pairs, reused. */
   private readonly outbox: number[];
   private readonly view: DataView;
@@ -58,11 +67,13 @@ export class TxOnly implements LaneWorkload {
     if (count <= 0) return 0;
     const length = Atomics.load(control, Control.FRAME_LENGTH);
     const ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
+    if (this.spec?.length !== length) this.spec = { ...template, length };
+    const spec = this.spec;
     for (let i = 0; i < count; i++) {
       const address = free.pop() as number;
       const index = address / frameSize;
       if (templateLength[index] !== length) {
-        writeUdpFrame(umem, address, { ...template, length });
+        writeUdpFrame(umem, address, spec);
         templateLength[index] = length;
       }
       if (ports > 0) {
