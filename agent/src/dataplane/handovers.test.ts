@@ -142,6 +142,36 @@ describe('the hand-overs of one UMEM, each a ledger transition', () => {
   });
 });
 
+describe('a UMEM shared by several sockets', () => {
+  it('credits each completion to the socket that sent the frame, on their shared COMPLETION ring', () => {
+    const { kernel, handovers, pair } = played({ lanes: [{ workload: 'txonly' }, { workload: 'txonly' }] });
+    const [first, second] = handovers.lanes as [Lane, Lane];
+    handovers.submitTx(first, [0, 64, 2048, 64], 2);
+    handovers.submitTx(second, [4096, 64], 1);
+    kernel.complete(
+      0,
+      [...kernel.takeTx(1), ...kernel.takeTx(0)].map((frame) => frame.address),
+    );
+    expect(handovers.reapCompletion(pair)).toBe(3);
+    expect(first.counters[Counter.COMPLETED]).toBe(2);
+    expect(second.counters[Counter.COMPLETED]).toBe(1);
+  });
+
+  it('gives each receiving pair an equal share of the frames, marked with the pair that holds them', () => {
+    const { kernel, handovers } = played({
+      ringSize: 32,
+      pairs: 2,
+      lanes: [{ workload: 'rxdrop' }, { workload: 'rxdrop', pair: 1 }],
+    });
+    const [zero, one] = handovers.pairs as [Pair, Pair];
+    while (handovers.refillFill(zero) + handovers.refillFill(one) > 0);
+    expect(kernel.counts()).toEqual({ fill: 32 });
+    const holders = kernel.owners().holders;
+    expect(holders.filter((holder) => holder === 0)).toHaveLength(16);
+    expect(holders.filter((holder) => holder === 1)).toHaveLength(16);
+  });
+});
+
 describe('the doorbells', () => {
   it('kicks TX while it holds frames, whatever its flag, when need_wakeup is off', () => {
     const { kernel, handovers, lane } = played({ lanes: [{ workload: 'txonly' }] });
