@@ -1,7 +1,7 @@
+import type { Workload } from '@ringside/shared';
 import type { RingLayout } from '../native/libxdp.ts';
 import type { LaneBlocks, UmemBlocks } from './control.ts';
 import type { UdpFrameTemplate } from './frames.ts';
-import type { Workload } from './pipeline.ts';
 
 /** A FILL/COMPLETION pair, with the SharedArrayBuffer that holds its cached ring words. */
 export interface PairPlan {
