@@ -16,12 +16,15 @@ export interface UdpFrameSpec {
   length: number;
 }
 
+/** What a txonly workload sends: a frame whose length comes from its control block. */
+export type UdpFrameTemplate = Omit<UdpFrameSpec, 'length'>;
+
 export const ETHERNET_HEADER = 14;
 export const IPV4_HEADER = 20;
-export const UDP_HEADER = 8;
+const UDP_HEADER = 8;
 export const PAYLOAD_OFFSET = ETHERNET_HEADER + IPV4_HEADER + UDP_HEADER;
 export const MIN_FRAME_LENGTH = 60;
-export const PAYLOAD_MAGIC = 0x5253_4431; // "RSD1"
+const PAYLOAD_MAGIC = 0x5253_4431; // "RSD1"
 const SEQUENCE_OFFSET = PAYLOAD_OFFSET + 4;
 const PATTERN_START = 8;
 

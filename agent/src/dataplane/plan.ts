@@ -1,7 +1,7 @@
+import type { Workload } from '@ringside/shared';
 import type { RingLayout } from '../native/libxdp.ts';
 import type { LaneBlocks, UmemBlocks } from './control.ts';
-import type { UdpFrameSpec } from './frames.ts';
-import type { Workload } from './pipeline.ts';
+import type { UdpFrameTemplate } from './frames.ts';
 
 /** A FILL/COMPLETION pair, with the SharedArrayBuffer that holds its cached ring words. */
 export interface PairPlan {
@@ -23,7 +23,7 @@ export interface LanePlan {
   batchSize: number;
   blocks: LaneBlocks;
   /** The frame a txonly workload sends (its length comes from the control block). */
-  frame: Omit<UdpFrameSpec, 'length'> | null;
+  frame: UdpFrameTemplate | null;
 }
 
 /**

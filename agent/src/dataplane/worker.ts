@@ -3,7 +3,8 @@ import { setThreadNice } from '../native/libc.ts';
 import { ringMemoryAt, umemBytesAt } from '../native/ring-memory.ts';
 import { CompletionRing, FillRing, RxRing, TxRing } from '../xsk/ring.ts';
 import { DATAPLANE_NICE, ringCache } from './control.ts';
-import { FramePipeline } from './pipeline.ts';
+import { KernelDoorbells } from './kernel-doorbells.ts';
+import { FramePipeline, type PipelineSetup } from './pipeline.ts';
 import type { DataplanePlan } from './plan.ts';
 
 /**
@@ -17,7 +18,7 @@ setThreadNice(DATAPLANE_NICE);
 const { umem, blocks } = plan;
 const descriptors = (layout: DataplanePlan['lanes'][number]['rx'], caches: SharedArrayBuffer, ring: 'rx' | 'tx') =>
   layout ? ringMemoryAt(layout, 'descriptor', ringCache(caches, ring)) : null;
-const pipeline = new FramePipeline({
+const setup: PipelineSetup = {
   frameSize: umem.frameSize,
   frameCount: umem.frameCount,
   umem: umemBytesAt(umem.address, umem.length),
@@ -46,6 +47,7 @@ const pipeline = new FramePipeline({
       capture: lane.blocks.capture,
     };
   }),
-});
+};
+const pipeline = new FramePipeline(setup, new KernelDoorbells(setup.control));
 parentPort?.postMessage({ type: 'running' });
 pipeline.run();

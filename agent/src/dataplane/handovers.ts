@@ -1,0 +1,353 @@
+import { AppState, appStateOf, holderOf, ledgerByte, MAX_HOLDERS } from '../xsk/ledger.ts';
+import type { CompletionRing, FillRing, RxRing, TxRing } from '../xsk/ring.ts';
+import { Counter, UmemControl } from './control.ts';
+import type { ReceivedFrameInspection } from './inspection.ts';
+
+/**
+ * The syscalls that move frames the rings alone cannot: injected, so the
+ * hand-overs run over in-memory rings in tests and over the kernel's in the worker.
+ */
+export interface Doorbells {
+  /** Copy-mode TX sends only inside a syscall (sendto). */
+  kickTx(fd: number): void;
+  /** Lets the kernel's receive path look at FILL again (poll). */
+  wakeRx(fd: number): void;
+}
+
+/**
+ * Frames the kernel may hand back twice (the double feed, faults.ts): the
+ * first return of such a frame must not free it while its other copy is out.
+ */
+export interface SecondCopies {
+  /** True when this return is the first of a frame out twice; it forgets the frame then. */
+  firstOfTwo(frame: number): boolean;
+}
+
+/** At most this many batches are reaped from COMPLETION, or sent after an idle spell, in one go. */
+export const BURST_BATCHES = 4;
+
+/** One FILL/COMPLETION pair: the UMEM's own, or one per extra (netdev, queue) of a shared UMEM. */
+export interface PairSetup {
+  slot: number;
+  fill: FillRing;
+  completion: CompletionRing;
+}
+
+export class Pair {
+  readonly slot: number;
+  readonly fill: FillRing;
+  readonly completion: CompletionRing;
+  readonly lanes: Lane[] = [];
+  /** Frames given to this FILL and not yet back from an RX ring of its sockets. */
+  givenToFill = 0;
+  /** How many frames this pair keeps given to FILL at most. */
+  fillTarget = 0;
+  /** Stage bits paused this round: a pair's stage paused by any of its sockets is paused. */
+  paused = 0;
+
+  constructor(setup: PairSetup) {
+    this.slot = setup.slot;
+    this.fill = setup.fill;
+    this.completion = setup.completion;
+  }
+}
+
+/** One socket on the UMEM (a lane of its worker): its RX and TX rings. */
+export interface LaneRings {
+  slot: number;
+  rx: RxRing | null;
+  tx: TxRing | null;
+  fd: number;
+  needWakeup: boolean;
+  batchSize: number;
+  control: Int32Array;
+  counters: Float64Array;
+}
+
+export class Lane {
+  readonly slot: number;
+  readonly rx: RxRing | null;
+  readonly tx: TxRing | null;
+  readonly fd: number;
+  readonly needWakeup: boolean;
+  readonly batchSize: number;
+  readonly control: Int32Array;
+  readonly counters: Float64Array;
+  /** Received frames the application holds to send on, as [address, length] pairs, oldest first. */
+  readonly held: number[] = [];
+  /** Stage bits paused this round. */
+  paused = 0;
+  stepping = false;
+  stepTarget = 0;
+
+  constructor(
+    rings: LaneRings,
+    readonly pair: Pair,
+    /** The workload uses what it receives: the lane's pair keeps its full share of frames on FILL. */
+    readonly wantsReceived: boolean,
+    /** Received frames stay with the application (PROCESSING) rather than go back to the free pool. */
+    readonly keepsReceived: boolean,
+    readonly inspection: ReceivedFrameInspection,
+  ) {
+    this.slot = rings.slot;
+    this.rx = rings.rx;
+    this.tx = rings.tx;
+    this.fd = rings.fd;
+    this.needWakeup = rings.needWakeup;
+    this.batchSize = rings.batchSize;
+    this.control = rings.control;
+    this.counters = rings.counters;
+  }
+}
+
+export interface UmemSetup {
+  frameSize: number;
+  frameCount: number;
+  umem: Uint8Array;
+  /** The UMEM's control words (UmemControl). */
+  control: Int32Array;
+  ledger: Uint8Array;
+}
+
+/**
+ * The four hand-overs of one UMEM's frames, each a ledger transition made
+ * inside a seqlock window (GENERATION odd), so the sampler never sees a ring
+ * and the ledger disagree:
+ *
+ *   free → FILL (refillFill)   RX → free, or RX → application (drainRx)
+ *   free or application → TX (submitTx)   COMPLETION → free (reapCompletion)
+ *
+ * Where a frame goes next is the workload's choice, not this class's.
+ */
+export class Handovers {
+  readonly frameSize: number;
+  readonly frameCount: number;
+  readonly umem: Uint8Array;
+  readonly ledger: Uint8Array;
+  /** The application's free frames, as UMEM addresses (a stack). */
+  readonly free: number[] = [];
+  /** Bytes of a txonly template written in each frame; 0 once the kernel may have received into it. */
+  readonly templateLength: Uint16Array;
+  private readonly control: Int32Array;
+  private readonly laneBySlot: (Lane | undefined)[] = new Array(MAX_HOLDERS);
+
+  constructor(
+    setup: UmemSetup,
+    readonly pairs: readonly Pair[],
+    readonly lanes: readonly Lane[],
+    private readonly doorbells: Doorbells,
+    private readonly secondCopies: SecondCopies,
+  ) {
+    this.frameSize = setup.frameSize;
+    this.frameCount = setup.frameCount;
+    this.umem = setup.umem;
+    this.ledger = setup.ledger;
+    this.control = setup.control;
+    this.templateLength = new Uint16Array(setup.frameCount);
+    for (const lane of lanes) {
+      lane.pair.lanes.push(lane);
+      this.laneBySlot[lane.slot] = lane;
+    }
+    this.adoptLedger();
+    this.setFillTargets();
+  }
+
+  /**
+   * A worker may take over a UMEM from an earlier one (a socket joined or
+   * left): the ledger says which frames are free and which FILL holds which.
+   * Frames an earlier worker was still processing are free again.
+   */
+  private adoptLedger(): void {
+    const { ledger, frameCount, frameSize } = this;
+    const pairBySlot = new Map(this.pairs.map((pair) => [pair.slot, pair]));
+    for (let frame = frameCount - 1; frame >= 0; frame--) {
+      const byte = ledger[frame] as number;
+      const state = appStateOf(byte);
+      if (state === AppState.PROCESSING) ledger[frame] = AppState.FREE;
+      if (state === AppState.FREE || state === AppState.PROCESSING) this.free.push(frame * frameSize);
+      else if (state === AppState.GIVEN_TO_FILL) {
+        const pair = pairBySlot.get(holderOf(byte));
+        if (pair) pair.givenToFill++;
+      }
+    }
+  }
+
+  /**
+   * The spec advises a tx-only socket to put nothing on FILL; pairs whose
+   * sockets receive share the frames, and a pair whose receivers only send
+   * keeps half its share there.
+   */
+  private setFillTargets(): void {
+    const receiving = this.pairs.filter((pair) => pair.lanes.some((lane) => lane.rx));
+    const share = receiving.length > 0 ? Math.floor(this.frameCount / receiving.length) : 0;
+    for (const pair of receiving) {
+      const onlySends = pair.lanes.every((lane) => !lane.rx || !lane.wantsReceived);
+      pair.fillTarget = onlySends ? Math.floor(share / 2) : share;
+    }
+  }
+
+  /** Opens a seqlock window: the rings and the ledger may disagree until `end`. */
+  begin(): void {
+    Atomics.add(this.control, UmemControl.GENERATION, 1);
+  }
+
+  end(): void {
+    Atomics.add(this.control, UmemControl.GENERATION, 1);
+  }
+
+  /**
+   * A frame is back from the kernel. False when it must stay out: its other
+   * copy is still in a ring, or it is already free (its other copy came back
+   * first, before a worker restart forgot it was fed twice: never pool it twice).
+   */
+  private backForGood(frame: number): boolean {
+    if (this.secondCopies.firstOfTwo(frame)) return false;
+    return appStateOf(this.ledger[frame] as number) !== AppState.FREE;
+  }
+
+  /** COMPLETION → free. */
+  reapCompletion(pair: Pair): number {
+    const { ledger, frameSize, frameCount } = this;
+    const { completion } = pair;
+    const first = pair.lanes[0];
+    if (!first) return 0;
+    const count = completion.peek(first.batchSize * BURST_BATCHES);
+    if (count === 0) return 0;
+    this.begin();
+    const start = completion.claimIndex;
+    for (let i = 0; i < count; i++) {
+      const address = completion.address((start + i) >>> 0);
+      const frame = Math.floor(address / frameSize);
+      if (frame >= frameCount) {
+        // This kernel hands back the addresses of invalid TX descriptors too: they own no frame.
+        first.counters[Counter.FOREIGN_COMPLETIONS] = (first.counters[Counter.FOREIGN_COMPLETIONS] as number) + 1;
+        first.counters[Counter.COMPLETED] = (first.counters[Counter.COMPLETED] as number) + 1;
+        continue;
+      }
+      const sender = this.laneBySlot[holderOf(ledger[frame] as number)] ?? first;
+      sender.counters[Counter.COMPLETED] = (sender.counters[Counter.COMPLETED] as number) + 1;
+      if (this.backForGood(frame)) {
+        ledger[frame] = AppState.FREE;
+        this.free.push(frame * frameSize);
+      }
+    }
+    completion.release(count);
+    this.end();
+    return count;
+  }
+
+  /** RX → free, or RX → application (held) when the lane keeps what it receives. */
+  drainRx(lane: Lane): number {
+    const { rx, batchSize, counters, inspection } = lane;
+    if (!rx) return 0;
+    const count = rx.peek(batchSize);
+    if (count === 0) return 0;
+    const { ledger, frameSize } = this;
+    const inspecting = inspection.refresh();
+    const keep = lane.keepsReceived;
+    const processing = ledgerByte(AppState.PROCESSING, lane.slot);
+    let bytes = 0;
+    this.begin();
+    const first = rx.claimIndex;
+    for (let i = 0; i < count; i++) {
+      const index = (first + i) >>> 0;
+      const length = rx.length(index);
+      const data = rx.dataAddress(index);
+      const frame = Math.floor(data / frameSize);
+      bytes += length;
+      if (inspecting) inspection.inspect(data, length);
+      if (!this.backForGood(frame)) continue;
+      if (keep) {
+        ledger[frame] = processing;
+        lane.held.push(data, length);
+      } else {
+        ledger[frame] = AppState.FREE;
+        this.free.push(frame * frameSize);
+      }
+    }
+    rx.release(count);
+    lane.pair.givenToFill -= count;
+    this.end();
+    counters[Counter.RX_PACKETS] = (counters[Counter.RX_PACKETS] as number) + count;
+    counters[Counter.RX_BYTES] = (counters[Counter.RX_BYTES] as number) + bytes;
+    return count;
+  }
+
+  /** How many frames the lane's TX takes now, at most `wanted`. */
+  txRoom(lane: Lane, wanted: number): number {
+    return lane.tx ? Math.min(wanted, lane.tx.freeEntries(wanted)) : 0;
+  }
+
+  /**
+   * Free or held frames → TX: the first `count` [address, length] pairs of
+   * `frames`, which the caller has checked fit (txRoom).
+   */
+  submitTx(lane: Lane, frames: readonly number[], count: number): number {
+    const { tx, counters } = lane;
+    if (!tx || count <= 0) return 0;
+    const { ledger, frameSize } = this;
+    tx.reserve(count);
+    const first = tx.claimIndex;
+    const given = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
+    let bytes = 0;
+    this.begin();
+    for (let i = 0; i < count; i++) {
+      const address = frames[2 * i] as number;
+      const length = frames[2 * i + 1] as number;
+      ledger[Math.floor(address / frameSize)] = given;
+      tx.setDescriptor((first + i) >>> 0, address, length);
+      bytes += length;
+    }
+    tx.submit(count);
+    this.end();
+    counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + count;
+    counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + bytes;
+    return count;
+  }
+
+  /** free → FILL, up to the pair's share. */
+  refillFill(pair: Pair): number {
+    const { ledger, frameSize } = this;
+    const { fill } = pair;
+    const batchSize = pair.lanes[0]?.batchSize ?? 0;
+    const count = Math.min(
+      batchSize,
+      this.free.length,
+      pair.fillTarget - pair.givenToFill,
+      fill.freeEntries(batchSize),
+    );
+    if (count <= 0) return 0;
+    const given = ledgerByte(AppState.GIVEN_TO_FILL, pair.slot);
+    fill.reserve(count);
+    const first = fill.claimIndex;
+    this.begin();
+    for (let i = 0; i < count; i++) {
+      const address = this.free.pop() as number;
+      const index = address / frameSize;
+      ledger[index] = given;
+      this.templateLength[index] = 0;
+      fill.setAddress((first + i) >>> 0, address);
+    }
+    fill.submit(count);
+    pair.givenToFill += count;
+    this.end();
+    return count;
+  }
+
+  /**
+   * Copy-mode TX moves frames only inside a syscall, so the ring is kicked
+   * while it holds anything; with need_wakeup on, only when the kernel sets
+   * the ring's flag. RX needs a kick only when FILL's flag asks for one.
+   */
+  kick(lane: Lane): void {
+    const { tx, rx, fd, needWakeup, counters } = lane;
+    if (tx && tx.sharedProducer() !== tx.sharedConsumer() && (!needWakeup || tx.needsWakeup())) {
+      this.doorbells.kickTx(fd);
+      counters[Counter.WAKEUPS] = (counters[Counter.WAKEUPS] as number) + 1;
+    }
+    if (rx && needWakeup && lane.pair.fill.needsWakeup()) {
+      this.doorbells.wakeRx(fd);
+      counters[Counter.WAKEUPS] = (counters[Counter.WAKEUPS] as number) + 1;
+    }
+  }
+}

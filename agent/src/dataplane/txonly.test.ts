@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { AppState, ledgerByte } from '../xsk/ledger.ts';
+import { Control, Counter, Stage } from './control.ts';
+import { checkTestFrame, ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
+import { FramePipeline } from './pipeline.ts';
+import { PlayedKernel } from './test-kernel.ts';
+
+function sender(rate: number, remaining = -1) {
+  const kernel = new PlayedKernel({ ringSize: 64, batchSize: 4, lanes: [{ workload: 'txonly' }] });
+  const pipeline = new FramePipeline(kernel.setup, kernel, kernel.clock);
+  const control = kernel.lanes[0]?.control as Int32Array;
+  control[Control.RATE_PPS] = rate;
+  control[Control.FRAME_LENGTH] = 100;
+  control[Control.SEND_REMAINING] = remaining;
+  return { kernel, pipeline, control, counters: kernel.lanes[0]?.counters as Float64Array };
+}
+
+describe('txonly', () => {
+  it('free → TX: sends numbered test frames from the pool, each marked as given to the sending lane', () => {
+    const { kernel, pipeline, counters } = sender(1_000_000);
+    kernel.now = 1;
+    expect(pipeline.round()).toBe(4);
+    expect(kernel.counts()).toEqual({ free: 28, tx: 4 });
+    const sent = kernel.takeTx(0);
+    expect(sent.map((frame) => frame.length)).toEqual([100, 100, 100, 100]);
+    const { umem, ledger } = kernel.setup;
+    expect(sent.map((frame) => checkTestFrame(umem, frame.address, frame.length))).toEqual(
+      [0, 1, 2, 3].map((sequence) => ({ sequence, length: 100, defect: null })),
+    );
+    for (const frame of sent) expect(ledger[kernel.frameOf(frame.address)]).toBe(ledgerByte(AppState.GIVEN_TO_TX, 0));
+    expect(counters[Counter.TX_PACKETS]).toBe(4);
+    expect(counters[Counter.TX_BYTES]).toBe(400);
+  });
+
+  it('writes the template again at a new frame length', () => {
+    const { kernel, pipeline, control } = sender(1_000_000);
+    kernel.now = 1;
+    for (let round = 0; round < 8; round++) {
+      pipeline.round();
+      kernel.transmit(0);
+    }
+    control[Control.FRAME_LENGTH] = 120;
+    kernel.now = 2;
+    pipeline.round();
+    const sent = kernel.takeTx(0);
+    expect(sent).toHaveLength(4);
+    for (const frame of sent) expect(checkTestFrame(kernel.setup.umem, frame.address, frame.length).defect).toBeNull();
+    expect(sent.map((frame) => frame.length)).toEqual([120, 120, 120, 120]);
+  });
+
+  it('sends at the rate asked: a token per frame, refilled with time', () => {
+    const { kernel, pipeline } = sender(2000);
+    expect(pipeline.round()).toBe(0);
+    kernel.now = 1.5;
+    expect(pipeline.round()).toBe(3);
+    kernel.now = 2;
+    expect(pipeline.round()).toBe(1);
+  });
+
+  it('after an idle spell sends at most four batches in a burst, whatever the rate', () => {
+    const { kernel, pipeline } = sender(1_000_000);
+    kernel.now = 1000;
+    let sent = 0;
+    for (let round = 0; round < 8; round++) sent += pipeline.round();
+    expect(sent).toBe(16);
+  });
+
+  it('sends exactly the frames asked for, then stops', () => {
+    const { kernel, pipeline, control } = sender(1_000_000, 6);
+    kernel.now = 1;
+    expect(pipeline.round()).toBe(4);
+    expect(pipeline.round()).toBe(2);
+    expect(pipeline.round()).toBe(0);
+    expect(control[Control.SEND_REMAINING]).toBe(0);
+  });
+
+  it('cycles the UDP destination port through the ports asked for, frame by frame', () => {
+    const { kernel, pipeline, control } = sender(1_000_000);
+    control[Control.DESTINATION_PORT_COUNT] = 3;
+    control.set([7001, 7002, 7003], Control.DESTINATION_PORTS);
+    kernel.now = 1;
+    pipeline.round();
+    const view = new DataView(kernel.setup.umem.buffer);
+    const ports = kernel.takeTx(0).map((frame) => view.getUint16(frame.address + ETHERNET_HEADER + IPV4_HEADER + 2));
+    expect(ports).toEqual([7001, 7002, 7003, 7001]);
+  });
+
+  it('runs out of frames when COMPLETION is not reaped, and sends again once frames come back', () => {
+    const { kernel, pipeline } = sender(1_000_000);
+    for (let round = 0; round < 12; round++) {
+      kernel.now += 1;
+      pipeline.round();
+      kernel.transmit(0);
+    }
+    expect(kernel.lanes[0]?.counters[Counter.COMPLETED]).toBeGreaterThanOrEqual(32);
+    expect(kernel.owners().violations).toEqual([]);
+  });
+
+  it('rewrites the template in a frame that went through FILL: the kernel may have received into it', () => {
+    const kernel = new PlayedKernel({ frameCount: 4, ringSize: 4, lanes: [{ workload: 'txonly', rx: true }] });
+    const pipeline = new FramePipeline(kernel.setup, kernel, kernel.clock);
+    const control = kernel.lanes[0]?.control as Int32Array;
+    control[Control.RATE_PPS] = 1_000_000;
+    control[Control.FRAME_LENGTH] = 80;
+    control[Control.SEND_REMAINING] = 4;
+    kernel.now = 1;
+    pipeline.round();
+    kernel.transmit(0);
+    // Every frame is back: half the UMEM goes to FILL, and the kernel receives foreign bytes into it.
+    pipeline.round();
+    const received = kernel.receive(0, 2, 64);
+    for (const address of received) kernel.setup.umem.fill(0xab, address, address + 2048);
+    control[Control.PAUSED_STAGES] = Stage.FILL_REFILL;
+    pipeline.round();
+    control[Control.SEND_REMAINING] = 4;
+    pipeline.round();
+    const sent = kernel.takeTx(0);
+    expect(sent.map((frame) => frame.address)).toEqual(expect.arrayContaining(received));
+    for (const frame of sent) expect(checkTestFrame(kernel.setup.umem, frame.address, 80).defect).toBeNull();
+  });
+});

@@ -1,0 +1,118 @@
+import { Control, Stage } from './control.ts';
+import {
+  ETHERNET_HEADER,
+  IPV4_HEADER,
+  type UdpFrameSpec,
+  type UdpFrameTemplate,
+  writeSequence,
+  writeUdpFrame,
+} from './frames.ts';
+import { BURST_BATCHES, type Handovers, type Lane } from './handovers.ts';
+import type { LaneWorkload } from './workload.ts';
+
+export interface Clock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+}
+
+const MAX_TOKEN_WAIT_MS = 1;
+const SENDER_RECHECK_MS = 0.02;
+const UDP_DESTINATION_PORT = ETHERNET_HEADER + IPV4_HEADER + 2;
+
+/**
+ * txonly: sends the template from the free pool at the control block's rate
+ * (a token bucket holding at most BURST_BATCHES batches), numbering each frame
+ * and cycling its UDP destination port through the ports asked for.
+ */
+export class TxOnly implements LaneWorkload {
+  readonly wantsReceived = false;
+  readonly keepsReceived = false;
+  private sequence = 0;
+  private tokens = 0;
+  private lastRefill: number;
+  /** The template at the length last sent, made once per length rather than once per frame written. */
+  private spec: UdpFrameSpec | null = null;
+  /** This round's frames as [address, length] pairs, reused. */
+  private readonly outbox: number[];
+  private readonly view: DataView;
+
+  constructor(
+    private readonly template: UdpFrameTemplate | null,
+    batchSize: number,
+    umem: Uint8Array,
+    private readonly clock: Clock,
+  ) {
+    this.lastRefill = clock.now();
+    this.outbox = new Array<number>(2 * batchSize).fill(0);
+    this.view = new DataView(umem.buffer, umem.byteOffset, umem.byteLength);
+  }
+
+  send(handovers: Handovers, lane: Lane): number {
+    const { template, outbox } = this;
+    const { control, batchSize } = lane;
+    if (!template) return 0;
+    const now = this.clock.now();
+    const rate = Atomics.load(control, Control.RATE_PPS);
+    this.tokens = Math.min(this.tokens + ((now - this.lastRefill) * rate) / 1000, batchSize * BURST_BATCHES);
+    this.lastRefill = now;
+    const remaining = Atomics.load(control, Control.SEND_REMAINING);
+    const { free, frameSize, umem, templateLength } = handovers;
+    const count = Math.min(
+      batchSize,
+      Math.floor(this.tokens),
+      free.length,
+      remaining < 0 ? batchSize : remaining,
+      handovers.txRoom(lane, batchSize),
+    );
+    if (count <= 0) return 0;
+    const length = Atomics.load(control, Control.FRAME_LENGTH);
+    const ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
+    if (this.spec?.length !== length) this.spec = { ...template, length };
+    const spec = this.spec;
+    for (let i = 0; i < count; i++) {
+      const address = free.pop() as number;
+      const index = address / frameSize;
+      if (templateLength[index] !== length) {
+        writeUdpFrame(umem, address, spec);
+        templateLength[index] = length;
+      }
+      if (ports > 0) {
+        const port = control[Control.DESTINATION_PORTS + (this.sequence % ports)] as number;
+        this.view.setUint16(address + UDP_DESTINATION_PORT, port);
+      }
+      writeSequence(this.view, address, this.sequence++);
+      outbox[2 * i] = address;
+      outbox[2 * i + 1] = length;
+    }
+    handovers.submitTx(lane, outbox, count);
+    this.tokens -= count;
+    if (remaining > 0) Atomics.sub(control, Control.SEND_REMAINING, count);
+    return count;
+  }
+
+  sendWaitMs(handovers: Handovers, lane: Lane): number {
+    const sending =
+      lane.tx !== null &&
+      !(lane.paused & Stage.TX_SUBMIT) &&
+      Atomics.load(lane.control, Control.SEND_REMAINING) !== 0 &&
+      // No frame can come back while COMPLETION is not reaped: nothing to wake for until it resumes.
+      !(handovers.free.length === 0 && lane.pair.paused & Stage.COMPLETION_REAP);
+    return sending ? this.untilNextToken(lane) : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * How long a txonly lane that sent nothing should sleep: until it has the
+   * tokens for a batch (or a millisecond's worth at low rates), at most a
+   * millisecond. With those tokens and still nothing sent, its frames are all
+   * on their way through the kernel and come back on COMPLETION within
+   * microseconds: sleeping a millisecond there cost a saturating sender a
+   * fifth of its rate against the C baseline.
+   */
+  private untilNextToken(lane: Lane): number {
+    const rate = Atomics.load(lane.control, Control.RATE_PPS);
+    if (rate <= 0) return SENDER_RECHECK_MS;
+    const wanted = Math.min(lane.batchSize, Math.max(1, rate / 1000));
+    if (this.tokens >= wanted) return SENDER_RECHECK_MS;
+    return Math.min(MAX_TOKEN_WAIT_MS, Math.max(SENDER_RECHECK_MS, ((wanted - this.tokens) * 1000) / rate));
+  }
+}
