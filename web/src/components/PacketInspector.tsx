@@ -19,7 +19,7 @@ import {
   XDP_PACKET_HEADROOM,
 } from '../packet.ts';
 import { useSelection } from '../selection.ts';
-import { useRingside } from '../store.ts';
+import { selectUmemOf, useRingside } from '../store.ts';
 import { frameNamed, useViolations } from '../violations.ts';
 import { ExplainButton } from './Explain.tsx';
 import './inspector.css';
@@ -32,10 +32,7 @@ const JUMP_OWNERS = ['rx', 'fill', 'tx', 'completion'] as const satisfies readon
 
 /** One socket's inspected frame: its bytes, decoded headers and owner, read again while the user watches. */
 export function PacketInspectorPanel({ socketId }: { socketId: string }) {
-  const umem = useRingside((s) => {
-    const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
-    return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId) ?? null;
-  });
+  const umem = useRingside((s) => selectUmemOf(s, socketId));
   const frame = useSelection((s) => s.frames[socketId] ?? null);
   const selectFrame = useSelection((s) => s.selectFrame);
   const connected = useRingside((s) => s.status === 'connected');

@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'react';
 import { animate, fitCanvas } from '../animation.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { type State, selectSample, useRingside } from '../store.ts';
+import { type State, selectSample, selectSocket, useRingside } from '../store.ts';
 import { ringLayout } from '../viz/ring-canvas.ts';
 import {
   bandPoint,
@@ -126,7 +126,7 @@ export function RingFlow({ socketId }: { socketId: string }) {
     observer.observe(row);
 
     const onState = (state: State) => {
-      const workload = state.agentState?.sockets.find((socket) => socket.id === socketId)?.workload;
+      const workload = selectSocket(state, socketId)?.workload;
       const legs = workload ? workloadLegs(workload) : NO_LEGS;
       if (legs !== flow.legs) {
         flow.legs = legs;

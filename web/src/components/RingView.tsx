@@ -1,12 +1,4 @@
-import {
-  chunkOf,
-  FRAME_OWNERS,
-  RING_KINDS,
-  type RingKind,
-  type RingState,
-  ringOccupancy,
-  type SocketSample,
-} from '@ringside/shared';
+import { chunkOf, FRAME_OWNERS, RING_KINDS, type RingKind, ringOccupancy, type SocketSample } from '@ringside/shared';
 import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas } from '../animation.ts';
@@ -14,7 +6,7 @@ import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { type State, selectSample, useRingside } from '../store.ts';
+import { type State, selectRing, selectSample, selectUmemOf, useRingside } from '../store.ts';
 import { occupancy, paintRing, ringLayout, slotAtPoint } from '../viz/ring-canvas.ts';
 import { PRESENTER_SLOWDOWN, RingMotion } from '../viz/ring-motion.ts';
 import { ExplainButton } from './Explain.tsx';
@@ -27,11 +19,6 @@ const FLOW: Record<RingKind, string> = {
   tx: 'app → kernel',
   completion: 'kernel → app',
 };
-
-/** The ring as the latest snapshot has it; the same object until a new snapshot arrives. */
-export function selectRing(state: State, socketId: string, kind: RingKind): RingState | null {
-  return selectSample(state, socketId)?.rings[kind] ?? null;
-}
 
 /**
  * The socket's first ring carries the flow overlay, which spans the whole row
@@ -224,10 +211,7 @@ interface SlotTooltipProps {
 function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
   const ring = useRingside(useShallow((s) => selectRing(s, socketId, kind)));
   const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
-  const umem = useRingside((s) => {
-    const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
-    return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId)?.config ?? null;
-  });
+  const umem = useRingside((s) => selectUmemOf(s, socketId)?.config ?? null);
   const owners = useOwners((s) => s.owners.get(socketId));
   if (!ring) return null;
   // The detail's own indices when it has them: its entries were read at that instant, not at the snapshot's.

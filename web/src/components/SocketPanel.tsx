@@ -2,7 +2,7 @@ import { RING_KINDS, Stage } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
 import { STAGE_LABELS, STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
 import { historyOf, STAT_FIELDS, useHistory } from '../history.ts';
-import { selectCanControl, selectSample, useRingside } from '../store.ts';
+import { selectCanControl, selectSample, selectSocket, useRingside } from '../store.ts';
 import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
 import { RingView } from './RingView.tsx';
@@ -11,7 +11,7 @@ import { RingView } from './RingView.tsx';
 export const RISING_WINDOW_MS = 3000;
 
 export function SocketPanel({ socketId }: { socketId: string }) {
-  const info = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId));
+  const info = useRingside((s) => selectSocket(s, socketId));
   const sampled = useRingside((s) => selectSample(s, socketId) !== undefined);
   if (!info) return null;
   return (
@@ -35,7 +35,7 @@ export function SocketPanel({ socketId }: { socketId: string }) {
 }
 
 export function SocketHead({ socketId }: { socketId: string }) {
-  const info = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId));
+  const info = useRingside((s) => selectSocket(s, socketId));
   if (!info) return null;
   const { config } = info;
   return (

@@ -4,7 +4,7 @@ import { animate, fitCanvas } from '../animation.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { useRingside } from '../store.ts';
+import { selectUmemOf, useRingside } from '../store.ts';
 import { cellOrigin, frameAtPoint, layoutGrid, reconcileOwners, type UmemGrid } from '../viz/umem-grid.ts';
 import { packRgba, UmemRaster } from '../viz/umem-raster.ts';
 import { ExplainButton } from './Explain.tsx';
@@ -34,10 +34,7 @@ function sameCounts(a: Uint32Array, b: Uint32Array): boolean {
 }
 
 export function UmemPanel({ socketId }: { socketId: string }) {
-  const umem = useRingside((s) => {
-    const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
-    return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId) ?? null;
-  });
+  const umem = useRingside((s) => selectUmemOf(s, socketId));
   if (!umem) return null;
   return (
     <section className="panel" data-testid={`umem-${socketId}`}>
