@@ -1,4 +1,4 @@
-import { chunkOf, FRAME_OWNERS, RING_KINDS, type RingKind, ringOccupancy, type SocketSample } from '@ringside/shared';
+import { chunkOf, FRAME_OWNERS, type RingKind, ringOccupancy } from '@ringside/shared';
 import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas } from '../animation.ts';
@@ -6,11 +6,10 @@ import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { type State, selectRing, selectSample, selectUmemOf, useRingside } from '../store.ts';
+import { type State, selectRing, selectUmemOf, useRingside } from '../store.ts';
 import { occupancy, paintRing, ringLayout, slotAtPoint } from '../viz/ring-canvas.ts';
 import { PRESENTER_SLOWDOWN, RingMotion } from '../viz/ring-motion.ts';
 import { ExplainButton } from './Explain.tsx';
-import { RingFlow } from './RingFlow.tsx';
 
 /** Who produces into each ring and who consumes from it. */
 const FLOW: Record<RingKind, string> = {
@@ -20,29 +19,22 @@ const FLOW: Record<RingKind, string> = {
   completion: 'kernel → app',
 };
 
-/**
- * The socket's first ring carries the flow overlay, which spans the whole row
- * of rings: the row itself belongs to the socket panel.
- */
-function firstRing(sample: SocketSample | undefined): RingKind | undefined {
-  return sample ? RING_KINDS.find((kind) => sample.rings[kind]) : undefined;
-}
-
 // Memoised: the explain buttons have static props, so a snapshot never needs to touch them.
 const Explain = memo(ExplainButton);
+
+/** Given the square the ring is drawn in, so that the row can measure where the ring is. */
+type SquareRef = (element: HTMLElement | null) => void;
 
 /**
  * The figure itself depends only on the ring's size: the readings, the badge
  * and the canvas each follow the snapshots on their own, so a snapshot
  * re-renders a few numbers and never the figure, its captions or its canvas.
  */
-export function RingView({ socketId, kind }: { socketId: string; kind: RingKind }) {
+export function RingView({ socketId, kind, squareRef }: { socketId: string; kind: RingKind; squareRef: SquareRef }) {
   const size = useRingside((s) => selectRing(s, socketId, kind)?.size ?? 0);
-  const hostsFlow = useRingside((s) => firstRing(selectSample(s, socketId)) === kind);
   if (size === 0) return <p className="ring ring-absent">no {kind} ring</p>;
   return (
-    <figure className="ring" data-testid={`ring-${kind}`} style={hostsFlow ? { position: 'relative' } : undefined}>
-      {hostsFlow && <RingFlow socketId={socketId} />}
+    <figure className="ring" data-testid={`ring-${kind}`}>
       <figcaption>
         <span className="ring-name">
           {RING_EXPLANATIONS[kind].title}
@@ -50,7 +42,7 @@ export function RingView({ socketId, kind }: { socketId: string; kind: RingKind 
         </span>
         <span className="muted">{FLOW[kind]}</span>
       </figcaption>
-      <RingCanvas socketId={socketId} kind={kind} size={size} />
+      <RingCanvas socketId={socketId} kind={kind} size={size} squareRef={squareRef} />
       <RingReadings socketId={socketId} kind={kind} />
       <NeedWakeupBadge socketId={socketId} kind={kind} />
     </figure>
@@ -104,7 +96,17 @@ function NeedWakeupBadge({ socketId, kind }: { socketId: string; kind: RingKind 
  * a render): React renders it again only when the ring's size, the presenter
  * mode or the snapshot rate changes.
  */
-function RingCanvas({ socketId, kind, size }: { socketId: string; kind: RingKind; size: number }) {
+function RingCanvas({
+  socketId,
+  kind,
+  size,
+  squareRef,
+}: {
+  socketId: string;
+  kind: RingKind;
+  size: number;
+  squareRef: SquareRef;
+}) {
   const presenter = useSelection((s) => s.presenter);
   const perSecond = useRingside((s) => s.agentState?.snapshotsPerSecond ?? 10);
   const watchDetail = useRingside((s) => s.watchDetail);
@@ -180,7 +182,7 @@ function RingCanvas({ socketId, kind, size }: { socketId: string; kind: RingKind
   };
 
   return (
-    <div className="ring-canvas" data-ring={kind} style={{ width: side, height: side }}>
+    <div ref={squareRef} className="ring-canvas" style={{ width: side, height: side }}>
       <canvas
         ref={canvasRef}
         data-testid={`ring-${kind}-canvas`}

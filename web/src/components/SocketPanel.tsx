@@ -1,11 +1,11 @@
-import { RING_KINDS, Stage } from '@ringside/shared';
+import { Stage } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
 import { STAGE_LABELS, STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
 import { historyOf, STAT_FIELDS, useHistory } from '../history.ts';
 import { selectCanControl, selectSample, selectSocket, useRingside } from '../store.ts';
 import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
-import { RingView } from './RingView.tsx';
+import { RingRow } from './RingRow.tsx';
 
 /** A counter counts as rising while it went up within this window. */
 export const RISING_WINDOW_MS = 3000;
@@ -20,11 +20,7 @@ export function SocketPanel({ socketId }: { socketId: string }) {
       <StageControls socketId={socketId} />
       {sampled ? (
         <div className="socket-body">
-          <div className="rings">
-            {RING_KINDS.map((kind) => (
-              <RingView key={kind} socketId={socketId} kind={kind} />
-            ))}
-          </div>
+          <RingRow socketId={socketId} />
           <SocketStats socketId={socketId} />
         </div>
       ) : (
