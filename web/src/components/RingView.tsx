@@ -2,6 +2,7 @@ import { chunkOf, FRAME_OWNERS, type RingKind, ringOccupancy } from '@ringside/s
 import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas } from '../animation.ts';
+import { slotEntry } from '../descriptors.ts';
 import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
@@ -218,9 +219,7 @@ function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
   if (!ring) return null;
   // The detail's own indices when it has them: its entries were read at that instant, not at the snapshot's.
   const read = detail?.rings[kind] ?? ring;
-  const index = (slot - (read.consumer % read.size) + read.size) % read.size;
-  const used = Math.min(ringOccupancy(read), read.size);
-  const occupied = index < used;
+  const { index, used, occupied } = slotEntry(read, slot);
   const entries = detail?.entries[kind] ?? null;
   const address = occupied && entries ? entries.addresses[index] : undefined;
   const chunk = address !== undefined && umem ? chunkOf(address, umem.frameSize) : null;

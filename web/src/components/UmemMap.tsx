@@ -1,6 +1,7 @@
 import { describeAddress, FRAME_OWNERS, OWNER_EXPLANATIONS, type UmemConfig } from '@ringside/shared';
 import { type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { animate, fitCanvas } from '../animation.ts';
+import { descriptorNaming } from '../descriptors.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
@@ -201,16 +202,7 @@ function FrameTooltip({ socketId, config, frame, x, y }: FrameTooltipProps) {
   const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
   const start = frame * config.frameSize;
   // A descriptor that names this chunk right now, if any: its address shows what the kernel masks.
-  let seen: { ring: string; address: number } | null = null;
-  if (detail) {
-    for (const [ring, entries] of Object.entries(detail.entries)) {
-      const address = entries?.addresses.find((a) => Math.floor(a / config.frameSize) === frame);
-      if (address !== undefined) {
-        seen = { ring, address };
-        break;
-      }
-    }
-  }
+  const seen = detail ? descriptorNaming(detail.entries, frame, config.frameSize) : null;
   const example = seen?.address ?? start + config.headroom;
   const meaning = describeAddress(example, config.frameSize, config.unaligned);
   const ownerName = owner === undefined ? 'unknown' : (FRAME_OWNERS[owner] ?? 'unknown');

@@ -82,6 +82,20 @@ const rate = (value: number) =>
       ? `${(value / 1000).toFixed(1)}k`
       : `${Math.round(value)}`;
 
+/** Rates shown to two significant figures: a snapshot that changes only noise re-renders nothing. */
+export function coarseRate(value: number): number {
+  return value < 10 ? Math.round(value) : Number(value.toPrecision(2));
+}
+
+/** The width of one character of a node's 11 px text, on average. */
+const CHAR_WIDTH = 6.3;
+
+/** SVG text does not wrap: a node's line cut to what fits in `width` pixels (the full text goes in its title). */
+export function clipLine(text: string, width: number): string {
+  const fits = Math.floor(width / CHAR_WIDTH);
+  return text.length <= fits ? text : `${text.slice(0, Math.max(1, fits - 1))}…`;
+}
+
 /** The queues of `ifname` that the lab's traffic arrives on (veth: sent on peer queue i, it arrives on queue i). */
 export function trafficQueuesOf(input: Pick<TopologyInput, 'lab' | 'traffic'>, ifname: string): number[] | null {
   if (!input.lab || !input.traffic) return null;
