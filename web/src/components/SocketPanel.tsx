@@ -71,7 +71,7 @@ function SocketRates({ socketId }: { socketId: string }) {
 }
 
 /** Pause, resume and step each hand-over of the data plane. */
-export function StageControls({ socketId }: { socketId: string }) {
+function StageControls({ socketId }: { socketId: string }) {
   const paused = useRingside(useShallow((s) => selectSample(s, socketId)?.pausedStages ?? []));
   const canControl = useRingside(selectCanControl);
   const setStages = useRingside((s) => s.setStages);

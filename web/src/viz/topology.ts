@@ -10,7 +10,7 @@ import { indicesReached, type SteeringFacts } from '../program-diagnosis.ts';
  * there and whether frames flow along each edge; the layout places it; React
  * draws it.
  */
-export const LAYERS = ['source', 'queue', 'program', 'xskmap', 'socket', 'pair', 'umem'] as const;
+const LAYERS = ['source', 'queue', 'program', 'xskmap', 'socket', 'pair', 'umem'] as const;
 export type LayerName = (typeof LAYERS)[number];
 
 export const LAYER_LABELS: Record<LayerName, string> = {
@@ -63,7 +63,7 @@ export interface TopologyInput {
 }
 
 /** Queues drawn per interface: a real NIC may have dozens; beyond this they are summarised. */
-export const MAX_QUEUES_DRAWN = 8;
+const MAX_QUEUES_DRAWN = 8;
 
 export const nodeIds = {
   source: 'source',
