@@ -1,6 +1,6 @@
 import type { FrameBytesMessage, RingEntries, SocketDetailMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { descriptorNaming, locateFrame, nextFrameHeldBy, slotEntry } from './descriptors.ts';
+import { descriptorNaming, locateFrame, nextFrameHeldBy, shownBytes, slotEntry } from './descriptors.ts';
 
 const CHUNK = 4096;
 const listed = (addresses: number[], lengths: number[] = []): RingEntries => ({
@@ -107,5 +107,38 @@ describe('the next frame an owner holds', () => {
 
   it('is null when the owner holds no frame', () => {
     expect(nextFrameHeldBy(owners, 4, 0)).toBeNull();
+  });
+});
+
+describe('the bytes the hex dump shows', () => {
+  it('start at the frame and run to its end, or 256 bytes on, whichever is further', () => {
+    expect(shownBytes({ offset: 256, length: 60, how: '' }, CHUNK, false)).toEqual({
+      start: 256,
+      end: 512,
+      frameEnd: 316,
+    });
+    expect(shownBytes({ offset: 256, length: 1500, how: '' }, CHUNK, false)).toEqual({
+      start: 256,
+      end: 1756,
+      frameEnd: 1756,
+    });
+    expect(shownBytes({ offset: 0, length: null, how: '' }, CHUNK, false)).toEqual({
+      start: 0,
+      end: 256,
+      frameEnd: 256,
+    });
+  });
+
+  it('are the whole chunk when asked, or from its start when the frame was not found', () => {
+    expect(shownBytes({ offset: 256, length: 60, how: '' }, CHUNK, true)).toEqual({
+      start: 0,
+      end: CHUNK,
+      frameEnd: 316,
+    });
+    expect(shownBytes({ offset: null, length: null, how: '' }, CHUNK, false)).toEqual({
+      start: 0,
+      end: 256,
+      frameEnd: 0,
+    });
   });
 });

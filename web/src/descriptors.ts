@@ -26,9 +26,14 @@ export interface SlotEntry {
   occupied: boolean;
 }
 
+/** Entries in a ring, clamped to one full ring: the agent reads its two words at different moments. */
+export function entriesInRing(ring: Pick<RingState, 'producer' | 'consumer' | 'size'>): number {
+  return Math.min(ringOccupancy(ring), ring.size);
+}
+
 export function slotEntry(ring: Pick<RingState, 'producer' | 'consumer' | 'size'>, slot: number): SlotEntry {
   const index = (slot - (ring.consumer % ring.size) + ring.size) % ring.size;
-  const used = Math.min(ringOccupancy(ring), ring.size);
+  const used = entriesInRing(ring);
   return { index, used, occupied: index < used };
 }
 
@@ -103,6 +108,25 @@ export function locateFrame(
           ? `guessed: a copy-mode receive writes after headroom + XDP_PACKET_HEADROOM (${XDP_PACKET_HEADROOM} B)`
           : 'guessed: where the application writes what it sends',
   };
+}
+
+/** Bytes shown around a frame whose length is unknown, before the user asks for the whole chunk. */
+const DEFAULT_SPAN = 256;
+
+/** The bytes of a chunk the hex dump shows, and where the frame in it ends. */
+export interface ShownBytes {
+  start: number;
+  end: number;
+  /** The frame's end by its descriptor (or DEFAULT_SPAN bytes on, with no length); 0 when it was not found. */
+  frameEnd: number;
+}
+
+/** From the frame's start, at least DEFAULT_SPAN bytes and the whole frame; or the whole chunk when asked. */
+export function shownBytes(located: LocatedFrame, chunkLength: number, whole: boolean): ShownBytes {
+  const frameEnd = located.offset === null ? 0 : located.offset + (located.length ?? DEFAULT_SPAN);
+  const start = whole || located.offset === null ? 0 : located.offset;
+  const end = whole ? chunkLength : Math.max(frameEnd, start + DEFAULT_SPAN);
+  return { start, end, frameEnd };
 }
 
 /** The next frame after `after` whose owner code is `owner`, wrapping round to the first; null if none. */

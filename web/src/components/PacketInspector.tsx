@@ -1,7 +1,7 @@
 import { FRAME_OWNERS, type FrameOwner, OWNER_EXPLANATIONS } from '@ringside/shared';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { locateFrame, nextFrameHeldBy } from '../descriptors.ts';
+import { locateFrame, nextFrameHeldBy, shownBytes } from '../descriptors.ts';
 import { useOwners } from '../owners.ts';
 import { bytesFromBase64, type DecodedPacket, decodePacket, hexRows, layerAt } from '../packet.ts';
 import { useSelection } from '../selection.ts';
@@ -12,8 +12,6 @@ import './inspector.css';
 
 /** Auto-refresh period: often enough to watch a frame change hands, well inside the agent's command budget. */
 const REFRESH_MS = 1000;
-/** Bytes shown around a frame whose length is unknown, before the user asks for the whole chunk. */
-const DEFAULT_SPAN = 256;
 const JUMP_OWNERS = ['rx', 'fill', 'tx', 'completion'] as const satisfies readonly FrameOwner[];
 
 /** One socket's inspected frame: its bytes, decoded headers and owner, read again while the user watches. */
@@ -143,9 +141,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
   const located = locateFrame(message, bytes, headroom, detail?.entries ?? null);
   const decoded: DecodedPacket =
     located.offset === null ? { layers: [], notes: [] } : decodePacket(bytes, located.offset, located.length);
-  const packetEnd = located.offset === null ? 0 : located.offset + (located.length ?? DEFAULT_SPAN);
-  const start = whole || located.offset === null ? 0 : located.offset;
-  const end = whole ? bytes.length : Math.max(packetEnd, start + DEFAULT_SPAN);
+  const { start, end, frameEnd } = shownBytes(located, bytes.length, whole);
 
   return (
     <div className="frame-view">
@@ -207,7 +203,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
         start={start}
         end={end}
         decoded={decoded}
-        frameRange={located.offset === null ? null : [located.offset, packetEnd]}
+        frameRange={located.offset === null ? null : [located.offset, frameEnd]}
         changed={changed}
       />
     </div>

@@ -1,8 +1,8 @@
-import { chunkOf, FRAME_OWNERS, type RingKind, ringOccupancy } from '@ringside/shared';
+import { chunkOf, FRAME_OWNERS, type RingKind } from '@ringside/shared';
 import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas } from '../animation.ts';
-import { slotEntry } from '../descriptors.ts';
+import { entriesInRing, slotEntry } from '../descriptors.ts';
 import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
@@ -57,7 +57,7 @@ function RingReadings({ socketId, kind }: { socketId: string; kind: RingKind }) 
   return (
     <dl className="readings">
       <dt>in ring</dt>
-      <dd data-testid={`ring-${kind}-used`}>{Math.min(ringOccupancy(ring), ring.size)}</dd>
+      <dd data-testid={`ring-${kind}-used`}>{entriesInRing(ring)}</dd>
       <dt className="key-producer">
         producer <Explain topic="part:producer" />
       </dt>
