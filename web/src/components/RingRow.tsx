@@ -25,8 +25,8 @@ export function RingRow({ socketId }: { socketId: string }) {
   const layerRef = useRef<HTMLDivElement>(null);
   const overlayRef = useRef<FlowOverlay | null>(null);
   const squares = useRef(new Map<RingKind, HTMLElement>()).current;
-  /** Set while the overlay lives: measures again after a ring's square came or went. */
-  const remeasure = useRef<(() => void) | null>(null);
+  /** Set while the overlay lives: observes the squares again after one came or went (observing measures). */
+  const reobserve = useRef<(() => void) | null>(null);
   const presenter = useSelection((s) => s.presenter);
 
   const squareRefs = useMemo(
@@ -37,7 +37,7 @@ export function RingRow({ socketId }: { socketId: string }) {
           (element: HTMLElement | null) => {
             if (element) squares.set(kind, element);
             else squares.delete(kind);
-            remeasure.current?.();
+            reobserve.current?.();
           },
         ]),
       ) as Record<RingKind, (element: HTMLElement | null) => void>,
@@ -79,7 +79,7 @@ export function RingRow({ socketId }: { socketId: string }) {
       for (const square of squares.values()) observer.observe(square);
     };
     observe();
-    remeasure.current = observe;
+    reobserve.current = observe;
 
     const onState = (state: State) => {
       overlay.update({ legs: legsOf(state, socketId), snapshotsPerSecond: state.agentState?.snapshotsPerSecond ?? 10 });
@@ -92,7 +92,7 @@ export function RingRow({ socketId }: { socketId: string }) {
     return () => {
       unsubscribe();
       unsubscribePalette();
-      remeasure.current = null;
+      reobserve.current = null;
       observer.disconnect();
       overlay.destroy();
       overlayRef.current = null;
