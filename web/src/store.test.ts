@@ -1,6 +1,6 @@
-import type { StateMessage } from '@ringside/shared';
+import type { RingState, SocketDetailMessage, StateMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { selectSocket, selectUmemOf, useRingside } from './store.ts';
+import { selectDetail, selectSocket, selectUmemOf, useRingside } from './store.ts';
 import { LAB_UMEM, labSocket } from './test-fixtures.ts';
 
 const state: StateMessage = {
@@ -36,5 +36,35 @@ describe('selectors over the agent’s state', () => {
     expect(selectUmemOf(now, 'xsk1')?.id).toBe('xsk0-umem');
     expect(selectUmemOf(now, 'lone')?.id).toBe('other-umem');
     expect(selectUmemOf(now, 'gone')).toBeNull();
+  });
+});
+
+describe('the streamed detail', () => {
+  const ring: RingState = {
+    size: 8,
+    producer: 0,
+    consumer: 0,
+    cachedProducer: 0,
+    cachedConsumer: 0,
+    needWakeup: false,
+  };
+  const none = { addresses: [], lengths: [], options: [] };
+  const detail: SocketDetailMessage = {
+    type: 'socketDetail',
+    requestId: 'subscription',
+    socketId: 'xsk1',
+    sampledAt: 0,
+    entries: { fill: none, rx: none, tx: null, completion: none },
+    owners: '',
+    rings: { fill: ring, rx: ring, tx: null, completion: ring },
+    consistent: true,
+  };
+
+  it('is the socket’s own only: a stream of another socket is nothing to it', () => {
+    useRingside.getState().watchDetail('xsk1');
+    useRingside.getState().receive(detail);
+    const now = useRingside.getState();
+    expect(selectDetail(now, 'xsk1')).toBe(detail);
+    expect(selectDetail(now, 'xsk0')).toBeNull();
   });
 });

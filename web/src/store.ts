@@ -291,6 +291,11 @@ export function selectRing(state: State, socketId: string, kind: RingKind): Ring
   return selectSample(state, socketId)?.rings[kind] ?? null;
 }
 
+/** The socket's descriptors as last streamed, if the stream is of this socket. */
+export function selectDetail(state: State, socketId: string): SocketDetailMessage | null {
+  return state.detail?.socketId === socketId ? state.detail : null;
+}
+
 /** Commands are offered only to a control connection that is up. */
 export function selectCanControl(state: State): boolean {
   return state.hello?.role === 'control' && state.status === 'connected';

@@ -5,7 +5,7 @@ import { locateFrame, nextFrameHeldBy, shownBytes } from '../descriptors.ts';
 import { useOwners } from '../owners.ts';
 import { bytesFromBase64, type DecodedPacket, decodePacket, hexRows, layerAt } from '../packet.ts';
 import { useSelection } from '../selection.ts';
-import { selectUmemOf, useRingside } from '../store.ts';
+import { selectDetail, selectUmemOf, useRingside } from '../store.ts';
 import { frameNamed, useViolations } from '../violations.ts';
 import { ExplainButton } from './Explain.tsx';
 import './inspector.css';
@@ -117,7 +117,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
     const latest = s.frames[socketId];
     return latest?.frame === frame ? latest : null;
   });
-  const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
+  const detail = useRingside((s) => selectDetail(s, socketId));
   const named = useViolations(
     useShallow((s) => s.seen.filter((seen) => seen.socketId === socketId && frameNamed(seen.text) === frame)),
   );

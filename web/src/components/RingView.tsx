@@ -7,7 +7,7 @@ import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { type State, selectRing, selectUmemOf, useRingside } from '../store.ts';
+import { type State, selectDetail, selectRing, selectUmemOf, useRingside } from '../store.ts';
 import { occupancy, paintRing, ringLayout, slotAtPoint } from '../viz/ring-canvas.ts';
 import { PRESENTER_SLOWDOWN, RingMotion } from '../viz/ring-motion.ts';
 import { ExplainButton } from './Explain.tsx';
@@ -213,7 +213,7 @@ interface SlotTooltipProps {
  */
 function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
   const ring = useRingside(useShallow((s) => selectRing(s, socketId, kind)));
-  const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
+  const detail = useRingside((s) => selectDetail(s, socketId));
   const umem = useRingside((s) => selectUmemOf(s, socketId)?.config ?? null);
   const owners = useOwners((s) => s.owners.get(socketId));
   if (!ring) return null;

@@ -5,7 +5,7 @@ import { descriptorNaming } from '../descriptors.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { selectUmemOf, useRingside } from '../store.ts';
+import { selectDetail, selectUmemOf, useRingside } from '../store.ts';
 import { cellOrigin, frameAtPoint, layoutGrid, reconcileOwners, type UmemGrid } from '../viz/umem-grid.ts';
 import { packRgba, UmemRaster } from '../viz/umem-raster.ts';
 import { ExplainButton } from './Explain.tsx';
@@ -199,7 +199,7 @@ interface FrameTooltipProps {
 /** A frame's address range, owner, and how the kernel reads an address in it. */
 function FrameTooltip({ socketId, config, frame, x, y }: FrameTooltipProps) {
   const owner = useOwners((s) => s.owners.get(socketId)?.[frame]);
-  const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
+  const detail = useRingside((s) => selectDetail(s, socketId));
   const start = frame * config.frameSize;
   // A descriptor that names this chunk right now, if any: its address shows what the kernel masks.
   const seen = detail ? descriptorNaming(detail.entries, frame, config.frameSize) : null;
