@@ -156,7 +156,6 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
             // The packet inspector opens on the frame clicked.
             if (frame !== null) selectFrame(socketId, frame);
           }}
-          style={{ cursor: 'pointer' }}
         />
         {hovered && <FrameTooltip socketId={socketId} config={config} {...hovered} />}
       </div>
