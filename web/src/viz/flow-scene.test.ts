@@ -1,6 +1,6 @@
 import type { RingState, SocketSample } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { FLOW_CAPACITY, FlowScene } from './flow-scene.ts';
+import { FlowScene } from './flow-scene.ts';
 import { flowGeometry, type RingBox, workloadLegs } from './ring-flow.ts';
 
 const SIZE = 2048;
@@ -71,8 +71,8 @@ describe('descriptors moving over a socket’s rings', () => {
     run(scene, 100, 900);
     // 40960 descriptors a second over 700 ms of travel: 28672 in flight, 128 to a dot.
     expect(scene.perDot).toBe(128);
-    expect(scene.dots.count).toBeLessThanOrEqual(FLOW_CAPACITY);
-    expect(scene.dots.count).toBeGreaterThan(FLOW_CAPACITY / 2);
+    expect(scene.dots.count).toBeLessThanOrEqual(scene.dots.capacity);
+    expect(scene.dots.count).toBeGreaterThan(scene.dots.capacity / 2);
   });
 
   it('stop coming a second after the last reading, and the ones in flight arrive', () => {

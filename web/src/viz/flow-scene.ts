@@ -18,7 +18,7 @@ import { RingMotion } from './ring-motion.ts';
  * overlay's canvas about 0.4 ms more of commit; more dots would not read
  * any better.
  */
-export const FLOW_CAPACITY = 240;
+const FLOW_CAPACITY = 240;
 const TRAVEL_MS = 700;
 /** Without a reading for this long the rates are stale (agent gone, page hidden): no new dots. */
 const STALE_MS = 1000;
