@@ -65,3 +65,29 @@ test('pausing RX drain stops the application’s leg while the kernel still fill
   await expect(socket.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
   await expect.poll(async () => (await legs(flow))['rx-app-fill']).toBeGreaterThan(0);
 });
+
+test('the overlay spans the rings the workload joins, and follows them when presenter mode enlarges them', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
+  const socket = page.getByTestId('socket-xsk0');
+  const flow = socket.getByTestId('ring-flow');
+  const square = (kind: string) => socket.getByTestId(`ring-${kind}-canvas`).boundingBox();
+  // rxdrop joins FILL and RX: the overlay covers both squares and stops short of TX.
+  const spans = async (side: number) => {
+    const [overlay, fill, rx, tx] = await Promise.all([flow.boundingBox(), square('fill'), square('rx'), square('tx')]);
+    if (!overlay || !fill || !rx || !tx || Math.round(fill.width) !== side) return false;
+    return (
+      overlay.x <= fill.x &&
+      overlay.y <= fill.y &&
+      overlay.x + overlay.width >= rx.x + rx.width &&
+      overlay.y + overlay.height >= rx.y + rx.height &&
+      overlay.x + overlay.width < tx.x
+    );
+  };
+  await expect.poll(() => spans(150)).toBe(true);
+
+  await page.getByTestId('presenter').click();
+  await expect(page.getByTestId('presenter')).toHaveAttribute('aria-pressed', 'true');
+  await expect.poll(() => spans(220)).toBe(true);
+});

@@ -64,7 +64,7 @@ export const STAGE_LABELS: Record<Stage, { label: string; text: string }> = {
   completionReap: { label: 'Reap COMPLETION', text: 'the application takes sent chunks back from COMPLETION' },
 };
 
-export const VIEW_EXPLANATIONS = {
+const VIEW_EXPLANATIONS = {
   umem: {
     title: 'UMEM',
     text: 'One registered area of memory split into equal chunks (frames). Every frame belongs to exactly one party at a time; the rings only pass addresses, so ownership moves without copying the data.',

@@ -133,7 +133,7 @@ export function sends(workload: Workload): boolean {
 }
 
 /**
- * Reads and checks a draft with the agent's own rules (shared/validation.ts)
+ * Reads and checks a draft with the agent's own rules (shared/src/validation.ts)
  * and limits (the state's umemLimits and interface facts). With checks set to
  * 'kernel', Ringside's rules are skipped here as they are in the agent: only
  * what the protocol itself cannot carry is refused.

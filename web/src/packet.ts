@@ -37,7 +37,7 @@ const IPV4_MIN_HEADER = 20;
 const IPV6_HEADER = 40;
 const UDP_HEADER = 8;
 
-export const ETHER_TYPES: Record<number, string> = {
+const ETHER_TYPES: Record<number, string> = {
   2048: 'IPv4',
   2054: 'ARP',
   33024: '802.1Q VLAN',
@@ -49,11 +49,11 @@ const IP_PROTOCOLS: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 5
 
 const hex = (value: number, digits: number) => `0x${value.toString(16).padStart(digits, '0')}`;
 
-export function formatMac(bytes: Uint8Array, at: number): string {
+function formatMac(bytes: Uint8Array, at: number): string {
   return Array.from(bytes.subarray(at, at + 6), (b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-export function formatIpv4(bytes: Uint8Array, at: number): string {
+function formatIpv4(bytes: Uint8Array, at: number): string {
   return Array.from(bytes.subarray(at, at + 4)).join('.');
 }
 

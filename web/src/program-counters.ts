@@ -17,7 +17,7 @@ export interface CounterSample {
 }
 
 /** Rates over this window: long enough to smooth a 10 Hz snapshot stream, short enough to fall quickly to 0. */
-export const RATE_WINDOW_MS = 3000;
+const RATE_WINDOW_MS = 3000;
 const PUBLISH_EVERY_MS = 500;
 
 /**

@@ -44,7 +44,7 @@ function entriesOf(facts: SteeringFacts): Map<number, Entry> {
 }
 
 /** Indices round-robin takes turns over: 0 up to the highest index in use (bpf/round_robin.c). */
-export function roundRobinTurn(program: XdpProgramInfo): number[] {
+function roundRobinTurn(program: XdpProgramInfo): number[] {
   const highest = Math.max(-1, ...(program.xskmap?.entries ?? []).map((entry) => entry.index));
   return Array.from({ length: highest + 1 }, (_, index) => index);
 }

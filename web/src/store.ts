@@ -5,13 +5,17 @@ import type {
   ErrorMessage,
   EventMessage,
   FrameBytesMessage,
+  RingKind,
+  RingState,
   ServerMessage,
   SnapshotMessage,
   SocketDetailMessage,
+  SocketInfo,
   SocketRequest,
   SocketSample,
   Stage,
   StateMessage,
+  UmemInfo,
 } from '@ringside/shared';
 import { create } from 'zustand';
 import type { ConnectionStatus } from './connection.ts';
@@ -268,9 +272,30 @@ export const useRingside = create<State & Actions>()((set, get) => {
   };
 });
 
+/** What the agent says of one socket: its configuration, workload and UMEM. */
+export function selectSocket(state: State, socketId: string): SocketInfo | undefined {
+  return state.agentState?.sockets.find((socket) => socket.id === socketId);
+}
+
+/** The UMEM a socket's frames live in (its own, or the one it shares). */
+export function selectUmemOf(state: State, socketId: string): UmemInfo | null {
+  const umemId = selectSocket(state, socketId)?.umemId;
+  return state.agentState?.umems.find((umem) => umem.id === umemId) ?? null;
+}
+
 /** The latest sample for one socket, if the last snapshot had it. */
 export function selectSample(state: State, socketId: string): SocketSample | undefined {
   return state.snapshot?.sockets.find((sample) => sample.socketId === socketId);
+}
+
+/** The ring as the latest snapshot has it; the same object until a new snapshot arrives. */
+export function selectRing(state: State, socketId: string, kind: RingKind): RingState | null {
+  return selectSample(state, socketId)?.rings[kind] ?? null;
+}
+
+/** The socket's descriptors as last streamed, if the stream is of this socket. */
+export function selectDetail(state: State, socketId: string): SocketDetailMessage | null {
+  return state.detail?.socketId === socketId ? state.detail : null;
 }
 
 /** Commands are offered only to a control connection that is up. */

@@ -1,6 +1,6 @@
 import { TxTraffic } from '@ringside/shared';
 import { type FormEvent, useState } from 'react';
-import { selectCanControl, useRingside } from '../store.ts';
+import { selectCanControl, selectSocket, useRingside } from '../store.ts';
 import { ExplainButton } from './Explain.tsx';
 import './teaching.css';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
@@ -8,7 +8,7 @@ import { SocketForm } from './SocketForm.tsx';
 import { SocketHead } from './SocketPanel.tsx';
 
 export function SocketControlsPanel({ socketId }: { socketId: string }) {
-  const workload = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId)?.workload);
+  const workload = useRingside((s) => selectSocket(s, socketId)?.workload);
   if (!workload) return null;
   return (
     <section className="panel" data-testid={`controls-${socketId}`}>
@@ -42,7 +42,7 @@ function Outcome({ origin }: { origin: string }) {
 
 /** A txonly socket's own send rate and frame length, changed without rebuilding it. */
 function SocketTraffic({ socketId }: { socketId: string }) {
-  const traffic = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId)?.request.traffic);
+  const traffic = useRingside((s) => selectSocket(s, socketId)?.request.traffic);
   const canControl = useRingside(selectCanControl);
   const command = useRingside((s) => s.command);
   const [rate, setRate] = useState<string | null>(null);

@@ -1,41 +1,22 @@
-import {
-  chunkOf,
-  FRAME_OWNERS,
-  type FrameBytesMessage,
-  type FrameOwner,
-  OWNER_EXPLANATIONS,
-  type SocketDetailMessage,
-} from '@ringside/shared';
+import { FRAME_OWNERS, type FrameOwner, OWNER_EXPLANATIONS } from '@ringside/shared';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { locateFrame, nextFrameHeldBy, shownBytes } from '../descriptors.ts';
 import { useOwners } from '../owners.ts';
-import {
-  bytesFromBase64,
-  type DecodedPacket,
-  decodePacket,
-  guessFrameOffset,
-  hexRows,
-  layerAt,
-  XDP_PACKET_HEADROOM,
-} from '../packet.ts';
+import { bytesFromBase64, type DecodedPacket, decodePacket, hexRows, layerAt } from '../packet.ts';
 import { useSelection } from '../selection.ts';
-import { useRingside } from '../store.ts';
+import { selectDetail, selectUmemOf, useRingside } from '../store.ts';
 import { frameNamed, useViolations } from '../violations.ts';
 import { ExplainButton } from './Explain.tsx';
 import './inspector.css';
 
 /** Auto-refresh period: often enough to watch a frame change hands, well inside the agent's command budget. */
 const REFRESH_MS = 1000;
-/** Bytes shown around a frame whose length is unknown, before the user asks for the whole chunk. */
-const DEFAULT_SPAN = 256;
 const JUMP_OWNERS = ['rx', 'fill', 'tx', 'completion'] as const satisfies readonly FrameOwner[];
 
 /** One socket's inspected frame: its bytes, decoded headers and owner, read again while the user watches. */
 export function PacketInspectorPanel({ socketId }: { socketId: string }) {
-  const umem = useRingside((s) => {
-    const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
-    return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId) ?? null;
-  });
+  const umem = useRingside((s) => selectUmemOf(s, socketId));
   const frame = useSelection((s) => s.frames[socketId] ?? null);
   const selectFrame = useSelection((s) => s.selectFrame);
   const connected = useRingside((s) => s.status === 'connected');
@@ -72,11 +53,9 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
   // The next frame after the shown one that `owner` holds: pressing again walks through them.
   const jumpTo = (owner: FrameOwner) => {
     const owners = useOwners.getState().owners.get(socketId);
-    const code = FRAME_OWNERS.indexOf(owner);
-    const after = owners && frame !== null ? owners.indexOf(code, frame + 1) : -1;
-    const found = after >= 0 ? after : owners ? owners.indexOf(code) : -1;
+    const found = owners ? nextFrameHeldBy(owners, FRAME_OWNERS.indexOf(owner), frame) : null;
     setTyped(null);
-    if (found >= 0) selectFrame(socketId, found);
+    if (found !== null) selectFrame(socketId, found);
   };
 
   return (
@@ -133,62 +112,12 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
   );
 }
 
-interface Located {
-  offset: number | null;
-  length: number | null;
-  /** How the frame's place in the chunk was found. */
-  how: string;
-}
-
-/** Where the frame sits in its chunk: a descriptor that names it says exactly; otherwise a reasoned guess. */
-function locate(
-  message: FrameBytesMessage,
-  bytes: Uint8Array,
-  frameSize: number,
-  headroom: number,
-  detail: SocketDetailMessage | null,
-): Located {
-  // The agent read the descriptor with the bytes: exact, and of the same instant.
-  if (message.offset !== null) {
-    const ring = message.owner === 'tx' ? 'TX' : 'RX';
-    return {
-      offset: message.offset,
-      length: message.length,
-      how: `from its descriptor on ${ring}, read with the bytes`,
-    };
-  }
-  if (detail) {
-    for (const ring of ['rx', 'tx'] as const) {
-      const entries = detail.entries[ring];
-      const at = entries?.addresses.findIndex((address) => chunkOf(address, frameSize) === message.frame) ?? -1;
-      if (entries && at >= 0) {
-        return {
-          offset: (entries.addresses[at] as number) - message.frame * frameSize,
-          length: entries.lengths[at] ?? message.length,
-          how: `from its descriptor on ${ring.toUpperCase()}`,
-        };
-      }
-    }
-  }
-  const offset = guessFrameOffset(bytes, headroom);
-  return {
-    offset,
-    length: message.length,
-    how:
-      offset === null
-        ? 'no Ethernet frame found where one would be'
-        : offset === headroom + XDP_PACKET_HEADROOM
-          ? `guessed: a copy-mode receive writes after headroom + XDP_PACKET_HEADROOM (${XDP_PACKET_HEADROOM} B)`
-          : 'guessed: where the application writes what it sends',
-  };
-}
-
 function FrameView({ socketId, frame, headroom }: { socketId: string; frame: number; headroom: number }) {
   const message = useRingside((s) => {
     const latest = s.frames[socketId];
     return latest?.frame === frame ? latest : null;
   });
-  const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
+  const detail = useRingside((s) => selectDetail(s, socketId));
   const named = useViolations(
     useShallow((s) => s.seen.filter((seen) => seen.socketId === socketId && frameNamed(seen.text) === frame)),
   );
@@ -209,12 +138,10 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
   }, [bytes, frame]);
 
   if (!message || !bytes) return <p className="muted">Reading frame {frame}…</p>;
-  const located = locate(message, bytes, bytes.length, headroom, detail);
+  const located = locateFrame(message, bytes, headroom, detail?.entries ?? null);
   const decoded: DecodedPacket =
     located.offset === null ? { layers: [], notes: [] } : decodePacket(bytes, located.offset, located.length);
-  const packetEnd = located.offset === null ? 0 : located.offset + (located.length ?? DEFAULT_SPAN);
-  const start = whole || located.offset === null ? 0 : located.offset;
-  const end = whole ? bytes.length : Math.max(packetEnd, start + DEFAULT_SPAN);
+  const { start, end, frameEnd } = shownBytes(located, bytes.length, whole);
 
   return (
     <div className="frame-view">
@@ -276,7 +203,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
         start={start}
         end={end}
         decoded={decoded}
-        frameRange={located.offset === null ? null : [located.offset, packetEnd]}
+        frameRange={located.offset === null ? null : [located.offset, frameEnd]}
         changed={changed}
       />
     </div>

@@ -1,24 +1,16 @@
-import {
-  chunkOf,
-  FRAME_OWNERS,
-  RING_KINDS,
-  type RingKind,
-  type RingState,
-  ringOccupancy,
-  type SocketSample,
-} from '@ringside/shared';
+import { chunkOf, FRAME_OWNERS, type RingKind } from '@ringside/shared';
 import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas } from '../animation.ts';
+import { entriesInRing, slotEntry } from '../descriptors.ts';
 import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { type State, selectSample, useRingside } from '../store.ts';
+import { type State, selectDetail, selectRing, selectUmemOf, useRingside } from '../store.ts';
 import { occupancy, paintRing, ringLayout, slotAtPoint } from '../viz/ring-canvas.ts';
 import { PRESENTER_SLOWDOWN, RingMotion } from '../viz/ring-motion.ts';
 import { ExplainButton } from './Explain.tsx';
-import { RingFlow } from './RingFlow.tsx';
 
 /** Who produces into each ring and who consumes from it. */
 const FLOW: Record<RingKind, string> = {
@@ -28,34 +20,22 @@ const FLOW: Record<RingKind, string> = {
   completion: 'kernel → app',
 };
 
-/** The ring as the latest snapshot has it; the same object until a new snapshot arrives. */
-export function selectRing(state: State, socketId: string, kind: RingKind): RingState | null {
-  return selectSample(state, socketId)?.rings[kind] ?? null;
-}
-
-/**
- * The socket's first ring carries the flow overlay, which spans the whole row
- * of rings: the row itself belongs to the socket panel.
- */
-function firstRing(sample: SocketSample | undefined): RingKind | undefined {
-  return sample ? RING_KINDS.find((kind) => sample.rings[kind]) : undefined;
-}
-
 // Memoised: the explain buttons have static props, so a snapshot never needs to touch them.
 const Explain = memo(ExplainButton);
+
+/** Given the square the ring is drawn in, so that the row can measure where the ring is. */
+type SquareRef = (element: HTMLElement | null) => void;
 
 /**
  * The figure itself depends only on the ring's size: the readings, the badge
  * and the canvas each follow the snapshots on their own, so a snapshot
  * re-renders a few numbers and never the figure, its captions or its canvas.
  */
-export function RingView({ socketId, kind }: { socketId: string; kind: RingKind }) {
+export function RingView({ socketId, kind, squareRef }: { socketId: string; kind: RingKind; squareRef: SquareRef }) {
   const size = useRingside((s) => selectRing(s, socketId, kind)?.size ?? 0);
-  const hostsFlow = useRingside((s) => firstRing(selectSample(s, socketId)) === kind);
   if (size === 0) return <p className="ring ring-absent">no {kind} ring</p>;
   return (
-    <figure className="ring" data-testid={`ring-${kind}`} style={hostsFlow ? { position: 'relative' } : undefined}>
-      {hostsFlow && <RingFlow socketId={socketId} />}
+    <figure className="ring" data-testid={`ring-${kind}`}>
       <figcaption>
         <span className="ring-name">
           {RING_EXPLANATIONS[kind].title}
@@ -63,7 +43,7 @@ export function RingView({ socketId, kind }: { socketId: string; kind: RingKind 
         </span>
         <span className="muted">{FLOW[kind]}</span>
       </figcaption>
-      <RingCanvas socketId={socketId} kind={kind} size={size} />
+      <RingCanvas socketId={socketId} kind={kind} size={size} squareRef={squareRef} />
       <RingReadings socketId={socketId} kind={kind} />
       <NeedWakeupBadge socketId={socketId} kind={kind} />
     </figure>
@@ -77,7 +57,7 @@ function RingReadings({ socketId, kind }: { socketId: string; kind: RingKind }) 
   return (
     <dl className="readings">
       <dt>in ring</dt>
-      <dd data-testid={`ring-${kind}-used`}>{Math.min(ringOccupancy(ring), ring.size)}</dd>
+      <dd data-testid={`ring-${kind}-used`}>{entriesInRing(ring)}</dd>
       <dt className="key-producer">
         producer <Explain topic="part:producer" />
       </dt>
@@ -117,7 +97,17 @@ function NeedWakeupBadge({ socketId, kind }: { socketId: string; kind: RingKind 
  * a render): React renders it again only when the ring's size, the presenter
  * mode or the snapshot rate changes.
  */
-function RingCanvas({ socketId, kind, size }: { socketId: string; kind: RingKind; size: number }) {
+function RingCanvas({
+  socketId,
+  kind,
+  size,
+  squareRef,
+}: {
+  socketId: string;
+  kind: RingKind;
+  size: number;
+  squareRef: SquareRef;
+}) {
   const presenter = useSelection((s) => s.presenter);
   const perSecond = useRingside((s) => s.agentState?.snapshotsPerSecond ?? 10);
   const watchDetail = useRingside((s) => s.watchDetail);
@@ -193,7 +183,7 @@ function RingCanvas({ socketId, kind, size }: { socketId: string; kind: RingKind
   };
 
   return (
-    <div className="ring-canvas" data-ring={kind} style={{ width: side, height: side }}>
+    <div ref={squareRef} className="ring-canvas" style={{ width: side, height: side }}>
       <canvas
         ref={canvasRef}
         data-testid={`ring-${kind}-canvas`}
@@ -223,18 +213,13 @@ interface SlotTooltipProps {
  */
 function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
   const ring = useRingside(useShallow((s) => selectRing(s, socketId, kind)));
-  const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
-  const umem = useRingside((s) => {
-    const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
-    return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId)?.config ?? null;
-  });
+  const detail = useRingside((s) => selectDetail(s, socketId));
+  const umem = useRingside((s) => selectUmemOf(s, socketId)?.config ?? null);
   const owners = useOwners((s) => s.owners.get(socketId));
   if (!ring) return null;
   // The detail's own indices when it has them: its entries were read at that instant, not at the snapshot's.
   const read = detail?.rings[kind] ?? ring;
-  const index = (slot - (read.consumer % read.size) + read.size) % read.size;
-  const used = Math.min(ringOccupancy(read), read.size);
-  const occupied = index < used;
+  const { index, used, occupied } = slotEntry(read, slot);
   const entries = detail?.entries[kind] ?? null;
   const address = occupied && entries ? entries.addresses[index] : undefined;
   const chunk = address !== undefined && umem ? chunkOf(address, umem.frameSize) : null;

@@ -10,7 +10,7 @@ import {
   shareUmem,
   UMEM_FIELDS,
 } from '../form-model.ts';
-import { selectCanControl, useRingside } from '../store.ts';
+import { selectCanControl, selectSocket, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 
 /** The create form starts from the socket the agent starts with. */
@@ -23,9 +23,7 @@ const NEW_SOCKET = defaultSocketRequest('');
  */
 export function SocketForm({ socketId }: { socketId: string | null }) {
   const origin = `form:${socketId ?? 'new'}`;
-  const request = useRingside((s) =>
-    socketId === null ? null : (s.agentState?.sockets.find((socket) => socket.id === socketId)?.request ?? null),
-  );
+  const request = useRingside((s) => (socketId === null ? null : (selectSocket(s, socketId)?.request ?? null)));
   const limits = useRingside((s) => s.agentState?.umemLimits ?? null);
   const interfaces = useRingside((s) => s.agentState?.interfaces ?? null);
   const umems = useRingside((s) => s.agentState?.umems ?? null);

@@ -1,17 +1,17 @@
-import { RING_KINDS, Stage } from '@ringside/shared';
+import { Stage } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
 import { STAGE_LABELS, STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
 import { historyOf, STAT_FIELDS, useHistory } from '../history.ts';
-import { selectCanControl, selectSample, useRingside } from '../store.ts';
+import { selectCanControl, selectSample, selectSocket, useRingside } from '../store.ts';
 import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
-import { RingView } from './RingView.tsx';
+import { RingRow } from './RingRow.tsx';
 
 /** A counter counts as rising while it went up within this window. */
 export const RISING_WINDOW_MS = 3000;
 
 export function SocketPanel({ socketId }: { socketId: string }) {
-  const info = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId));
+  const info = useRingside((s) => selectSocket(s, socketId));
   const sampled = useRingside((s) => selectSample(s, socketId) !== undefined);
   if (!info) return null;
   return (
@@ -20,11 +20,7 @@ export function SocketPanel({ socketId }: { socketId: string }) {
       <StageControls socketId={socketId} />
       {sampled ? (
         <div className="socket-body">
-          <div className="rings">
-            {RING_KINDS.map((kind) => (
-              <RingView key={kind} socketId={socketId} kind={kind} />
-            ))}
-          </div>
+          <RingRow socketId={socketId} />
           <SocketStats socketId={socketId} />
         </div>
       ) : (
@@ -35,7 +31,7 @@ export function SocketPanel({ socketId }: { socketId: string }) {
 }
 
 export function SocketHead({ socketId }: { socketId: string }) {
-  const info = useRingside((s) => s.agentState?.sockets.find((socket) => socket.id === socketId));
+  const info = useRingside((s) => selectSocket(s, socketId));
   if (!info) return null;
   const { config } = info;
   return (
@@ -75,7 +71,7 @@ function SocketRates({ socketId }: { socketId: string }) {
 }
 
 /** Pause, resume and step each hand-over of the data plane. */
-export function StageControls({ socketId }: { socketId: string }) {
+function StageControls({ socketId }: { socketId: string }) {
   const paused = useRingside(useShallow((s) => selectSample(s, socketId)?.pausedStages ?? []));
   const canControl = useRingside(selectCanControl);
   const setStages = useRingside((s) => s.setStages);

@@ -6,6 +6,8 @@ import { diagnose, starvedSockets } from '../program-diagnosis.ts';
 import { useRingside } from '../store.ts';
 import {
   buildTopology,
+  clipLine,
+  coarseRate,
   DEFAULT_LAYOUT,
   LAYER_LABELS,
   layoutTopology,
@@ -17,7 +19,7 @@ import { ExplainButton } from './Explain.tsx';
 import { XdpProgramForm } from './XdpProgramForm.tsx';
 import './topology.css';
 
-export const ACTION_LABELS: Record<Action, string> = {
+const ACTION_LABELS: Record<Action, string> = {
   redirected: 'redirected to a socket',
   passed: 'passed to the kernel stack',
   dropped: 'dropped by the program',
@@ -25,16 +27,15 @@ export const ACTION_LABELS: Record<Action, string> = {
   wrongQueue: 'redirected to a socket of another queue (kernel drops)',
 };
 
-/** Rates shown to two significant figures: a snapshot that changes only noise re-renders nothing. */
-const coarse = (value: number) => (value < 10 ? Math.round(value) : Number(value.toPrecision(2)));
-
 /** Everything the topology is drawn from, read with narrow selectors. */
 function useTopologyInput(): TopologyInput | null {
   const state = useRingside((s) => s.agentState);
-  const trafficPps = useRingside((s) => (s.snapshot?.traffic ? coarse(s.snapshot.traffic.pps) : null));
+  const trafficPps = useRingside((s) => (s.snapshot?.traffic ? coarseRate(s.snapshot.traffic.pps) : null));
   const rxPps = useRingside(
     useShallow((s) =>
-      Object.fromEntries((s.snapshot?.sockets ?? []).map((sample) => [sample.socketId, coarse(sample.rates.rxPps)])),
+      Object.fromEntries(
+        (s.snapshot?.sockets ?? []).map((sample) => [sample.socketId, coarseRate(sample.rates.rxPps)]),
+      ),
     ),
   );
   const byInterface = useProgramCounters((s) => s.byInterface);
@@ -157,7 +158,7 @@ function TopologyDiagram({ input }: { input: TopologyInput }) {
                 x={padding + 2}
                 y={padding + lineHeight * (i + 1) - 3}
               >
-                {clip(line, node.width - 2 * padding)}
+                {clipLine(line, node.width - 2 * padding)}
               </text>
             ))}
           </g>
@@ -165,12 +166,6 @@ function TopologyDiagram({ input }: { input: TopologyInput }) {
       </svg>
     </div>
   );
-}
-
-/** SVG text does not wrap: cut what would overflow the node, keeping the full text in its <title>. */
-function clip(text: string, width: number): string {
-  const fits = Math.floor(width / 6.3);
-  return text.length <= fits ? text : `${text.slice(0, Math.max(1, fits - 1))}…`;
 }
 
 function ProgramCounters({ input, program }: { input: TopologyInput; program: XdpProgramInfo }) {

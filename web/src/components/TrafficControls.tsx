@@ -1,11 +1,11 @@
 import { SetTraffic } from '@ringside/shared';
 import { type FormEvent, useState } from 'react';
-import { useRingside } from '../store.ts';
+import { selectCanControl, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 
 export function TrafficControls() {
   const traffic = useRingside((s) => s.agentState?.traffic ?? null);
-  const canControl = useRingside((s) => s.hello?.role === 'control' && s.status === 'connected');
+  const canControl = useRingside(selectCanControl);
   const viewOnly = useRingside((s) => s.hello?.role === 'view');
   const setTraffic = useRingside((s) => s.setTraffic);
   // What the user is typing; null shows the agent's current rate.
@@ -80,7 +80,7 @@ function readPorts(text: string): number[] | null {
 function TrafficPath() {
   const traffic = useRingside((s) => s.agentState?.traffic ?? null);
   const queues = useRingside((s) => s.agentState?.lab?.queues ?? 0);
-  const canControl = useRingside((s) => s.hello?.role === 'control' && s.status === 'connected');
+  const canControl = useRingside(selectCanControl);
   const setTraffic = useRingside((s) => s.setTraffic);
   const outcome = useRingside((s) => s.outcomes.traffic);
   const [chosen, setChosen] = useState<number[] | null>(null);

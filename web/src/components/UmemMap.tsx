@@ -1,10 +1,11 @@
 import { describeAddress, FRAME_OWNERS, OWNER_EXPLANATIONS, type UmemConfig } from '@ringside/shared';
 import { type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { animate, fitCanvas } from '../animation.ts';
+import { descriptorNaming } from '../descriptors.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { useRingside } from '../store.ts';
+import { selectDetail, selectUmemOf, useRingside } from '../store.ts';
 import { cellOrigin, frameAtPoint, layoutGrid, reconcileOwners, type UmemGrid } from '../viz/umem-grid.ts';
 import { packRgba, UmemRaster } from '../viz/umem-raster.ts';
 import { ExplainButton } from './Explain.tsx';
@@ -34,10 +35,7 @@ function sameCounts(a: Uint32Array, b: Uint32Array): boolean {
 }
 
 export function UmemPanel({ socketId }: { socketId: string }) {
-  const umem = useRingside((s) => {
-    const info = s.agentState?.sockets.find((socket) => socket.id === socketId);
-    return s.agentState?.umems.find((candidate) => candidate.id === info?.umemId) ?? null;
-  });
+  const umem = useRingside((s) => selectUmemOf(s, socketId));
   if (!umem) return null;
   return (
     <section className="panel" data-testid={`umem-${socketId}`}>
@@ -158,7 +156,6 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
             // The packet inspector opens on the frame clicked.
             if (frame !== null) selectFrame(socketId, frame);
           }}
-          style={{ cursor: 'pointer' }}
         />
         {hovered && <FrameTooltip socketId={socketId} config={config} {...hovered} />}
       </div>
@@ -201,19 +198,10 @@ interface FrameTooltipProps {
 /** A frame's address range, owner, and how the kernel reads an address in it. */
 function FrameTooltip({ socketId, config, frame, x, y }: FrameTooltipProps) {
   const owner = useOwners((s) => s.owners.get(socketId)?.[frame]);
-  const detail = useRingside((s) => (s.detail?.socketId === socketId ? s.detail : null));
+  const detail = useRingside((s) => selectDetail(s, socketId));
   const start = frame * config.frameSize;
   // A descriptor that names this chunk right now, if any: its address shows what the kernel masks.
-  let seen: { ring: string; address: number } | null = null;
-  if (detail) {
-    for (const [ring, entries] of Object.entries(detail.entries)) {
-      const address = entries?.addresses.find((a) => Math.floor(a / config.frameSize) === frame);
-      if (address !== undefined) {
-        seen = { ring, address };
-        break;
-      }
-    }
-  }
+  const seen = detail ? descriptorNaming(detail.entries, frame, config.frameSize) : null;
   const example = seen?.address ?? start + config.headroom;
   const meaning = describeAddress(example, config.frameSize, config.unaligned);
   const ownerName = owner === undefined ? 'unknown' : (FRAME_OWNERS[owner] ?? 'unknown');

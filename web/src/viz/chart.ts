@@ -25,7 +25,7 @@ export interface ChartFrame {
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 
-export function formatCompact(value: number): string {
+function formatCompact(value: number): string {
   return compact.format(value);
 }
 

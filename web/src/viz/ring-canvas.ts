@@ -2,7 +2,7 @@ import type { RingPose } from './ring-motion.ts';
 
 /**
  * Drawing one ring on a canvas, and finding the slot under the pointer. Slot 0
- * sits at twelve o'clock and indices grow clockwise, as in ring-geometry.ts.
+ * sits at twelve o'clock and indices grow clockwise.
  * Counters here may be fractional (interpolated), and are reduced modulo the
  * ring size as reals.
  */
@@ -60,13 +60,6 @@ export function slotAtPoint(layout: RingLayout, size: number, x: number, y: numb
 /** Entries between consumer and producer, clamped to one full ring (the two words are read at different moments). */
 export function occupancy(pose: Pick<RingPose, 'producer' | 'consumer' | 'size'>): number {
   return Math.min(pose.size, Math.max(0, pose.producer - pose.consumer));
-}
-
-/** Whether `slot` holds an entry: it lies between the consumer (inclusive) and the producer. */
-export function slotOccupied(pose: Pick<RingPose, 'producer' | 'consumer' | 'size'>, slot: number): boolean {
-  const used = occupancy(pose);
-  const fromConsumer = dialPosition(slot - Math.floor(pose.consumer), pose.size);
-  return fromConsumer < Math.floor(used + 1e-9);
 }
 
 function tick(ctx: CanvasRenderingContext2D, layout: RingLayout, angle: number, r0: number, r1: number): void {

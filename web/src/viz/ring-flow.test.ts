@@ -1,6 +1,15 @@
 import type { RingState } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { bandPoint, descriptorsPerDot, FlowParticles, legName, legPoint, legRates, workloadLegs } from './ring-flow.ts';
+import {
+  bandPoint,
+  descriptorsPerDot,
+  FlowParticles,
+  flowGeometry,
+  legName,
+  legPoint,
+  legRates,
+  workloadLegs,
+} from './ring-flow.ts';
 
 const ring = (producer: number, size = 4096): RingState => ({
   size,
@@ -127,5 +136,32 @@ describe('where a dot is', () => {
 describe('a workload’s legs', () => {
   it('are the same list each time, so a page can tell a change of workload by identity', () => {
     expect(workloadLegs('l2fwd')).toBe(workloadLegs('l2fwd'));
+  });
+});
+
+describe('where the overlay goes', () => {
+  const square = (left: number, top = 40) => ({ left, top, width: 150, height: 150 });
+  const rings = new Map([
+    ['fill', square(0)],
+    ['rx', square(200)],
+    ['tx', square(400)],
+    ['completion', square(600)],
+  ] as const);
+
+  it('spans only the rings the workload joins, with a margin for the lanes', () => {
+    const geometry = flowGeometry(rings, workloadLegs('txonly'));
+    expect(geometry?.box).toEqual({ left: 398, top: 38, width: 354, height: 154 });
+    expect([...(geometry?.anchors.keys() ?? [])]).toEqual(['tx', 'completion']);
+  });
+
+  it('centres each ring on its square, on the middle of its band, and runs the lanes along the edges', () => {
+    const geometry = flowGeometry(rings, workloadLegs('rxdrop'));
+    expect(geometry?.anchors.get('rx')).toEqual({ cx: 277, cy: 77, radius: 58 });
+    expect(geometry?.lanes).toEqual({ kernel: 6, app: 148 });
+  });
+
+  it('spans every ring shown before the workload is known, and is nothing with no ring shown', () => {
+    expect(flowGeometry(rings, [])?.box.width).toBe(754);
+    expect(flowGeometry(new Map(), workloadLegs('rxdrop'))).toBeNull();
   });
 });

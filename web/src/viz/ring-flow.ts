@@ -1,4 +1,5 @@
 import type { FrameOwner, RingKind, RingState, Workload } from '@ringside/shared';
+import { ringLayout } from './ring-canvas.ts';
 
 /**
  * Descriptors travelling between a socket's rings, as dots on one canvas. A
@@ -163,6 +164,58 @@ export interface RingAnchor {
   cx: number;
   cy: number;
   radius: number;
+}
+
+/** A ring's square as measured on the page, in the coordinates of whatever holds the overlay. */
+export interface RingBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The overlay's place among the rings, and the rings' and lanes' places on it. */
+export interface FlowGeometry {
+  /** Where the overlay sits, in the coordinates the rings' squares were measured in. */
+  box: RingBox;
+  /** The rings the legs join, in the overlay's own coordinates. */
+  anchors: ReadonlyMap<RingKind, RingAnchor>;
+  /** The height of each side's lane on the overlay. */
+  lanes: Record<Side, number>;
+}
+
+/**
+ * The overlay reaches this far beyond the rings' squares. The kernel's lane
+ * runs along the top of the squares and the application's along the bottom,
+ * in the strips the ring bands leave free (see ringLayout), where the labels
+ * also go, clear of the captions and readings around the squares.
+ */
+const LANE_MARGIN = 2;
+export const LANE_INSET = 6;
+
+/**
+ * The overlay spans only the rings the legs join (all the rings shown, before
+ * a workload is known): every pixel of it is composited in software each
+ * frame a dot moves. Null when none of those rings is on the page.
+ */
+export function flowGeometry(rings: ReadonlyMap<RingKind, RingBox>, legs: readonly Leg[]): FlowGeometry | null {
+  const used = new Set(legs.flatMap((leg) => [leg.from, leg.to]));
+  const shown = [...rings].filter(([kind]) => used.size === 0 || used.has(kind));
+  if (shown.length === 0) return null;
+  const left = Math.min(...shown.map(([, ring]) => ring.left)) - LANE_MARGIN;
+  const top = Math.min(...shown.map(([, ring]) => ring.top)) - LANE_MARGIN;
+  const width = Math.max(...shown.map(([, ring]) => ring.left + ring.width)) + LANE_MARGIN - left;
+  const height = Math.max(...shown.map(([, ring]) => ring.top + ring.height)) + LANE_MARGIN - top;
+  const anchors = new Map<RingKind, RingAnchor>();
+  for (const [kind, ring] of shown) {
+    const layout = ringLayout(ring.width);
+    anchors.set(kind, {
+      cx: ring.left - left + layout.cx,
+      cy: ring.top - top + layout.cy,
+      radius: (layout.inner + layout.outer) / 2,
+    });
+  }
+  return { box: { left, top, width, height }, anchors, lanes: { kernel: LANE_INSET, app: height - LANE_INSET } };
 }
 
 /** The point on a ring's band at a (real) counter, slot 0 at twelve o'clock, clockwise. */

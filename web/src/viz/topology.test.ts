@@ -1,7 +1,7 @@
 import type { InterfaceInfo, UmemInfo, XdpProgramInfo } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { LAB_UMEM, labProgram, labSocket } from '../test-fixtures.ts';
-import { buildTopology, layoutTopology, nodeIds, type TopologyInput } from './topology.ts';
+import { buildTopology, clipLine, coarseRate, layoutTopology, nodeIds, type TopologyInput } from './topology.ts';
 
 const umemConfig = LAB_UMEM;
 const socket = (id: string, queueId: number, xskmapIndex: number | null) => labSocket(id, queueId, { xskmapIndex });
@@ -170,5 +170,17 @@ describe('layoutTopology', () => {
     const layout = layoutTopology(model);
     const x = (id: string) => layout.nodes.find((node) => node.id === id)?.x ?? Number.NaN;
     expect(x('under-a')).toBeLessThan(x('under-b'));
+  });
+});
+
+describe('text in the diagram', () => {
+  it('shows rates to two significant figures, so noise changes nothing', () => {
+    expect([3.4, 1234, 4987.6, 20_049].map(coarseRate)).toEqual([3, 1200, 5000, 20_000]);
+  });
+
+  it('cuts a line that would overflow its node and marks the cut', () => {
+    expect(clipLine('xsk0 queue 0', 100)).toBe('xsk0 queue 0');
+    expect(clipLine('rs-app queue 0 · drv · copy', 63)).toBe('rs-app qu…');
+    expect(clipLine('rs-app', 1)).toBe('r…');
   });
 });

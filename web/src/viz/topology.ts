@@ -10,7 +10,7 @@ import { indicesReached, type SteeringFacts } from '../program-diagnosis.ts';
  * there and whether frames flow along each edge; the layout places it; React
  * draws it.
  */
-export const LAYERS = ['source', 'queue', 'program', 'xskmap', 'socket', 'pair', 'umem'] as const;
+const LAYERS = ['source', 'queue', 'program', 'xskmap', 'socket', 'pair', 'umem'] as const;
 export type LayerName = (typeof LAYERS)[number];
 
 export const LAYER_LABELS: Record<LayerName, string> = {
@@ -63,7 +63,7 @@ export interface TopologyInput {
 }
 
 /** Queues drawn per interface: a real NIC may have dozens; beyond this they are summarised. */
-export const MAX_QUEUES_DRAWN = 8;
+const MAX_QUEUES_DRAWN = 8;
 
 export const nodeIds = {
   source: 'source',
@@ -81,6 +81,20 @@ const rate = (value: number) =>
     : value >= 1000
       ? `${(value / 1000).toFixed(1)}k`
       : `${Math.round(value)}`;
+
+/** Rates shown to two significant figures: a snapshot that changes only noise re-renders nothing. */
+export function coarseRate(value: number): number {
+  return value < 10 ? Math.round(value) : Number(value.toPrecision(2));
+}
+
+/** The width of one character of a node's 11 px text, on average. */
+const CHAR_WIDTH = 6.3;
+
+/** SVG text does not wrap: a node's line cut to what fits in `width` pixels (the full text goes in its title). */
+export function clipLine(text: string, width: number): string {
+  const fits = Math.floor(width / CHAR_WIDTH);
+  return text.length <= fits ? text : `${text.slice(0, Math.max(1, fits - 1))}…`;
+}
 
 /** The queues of `ifname` that the lab's traffic arrives on (veth: sent on peer queue i, it arrives on queue i). */
 export function trafficQueuesOf(input: Pick<TopologyInput, 'lab' | 'traffic'>, ifname: string): number[] | null {

@@ -1,0 +1,144 @@
+import type { FrameBytesMessage, RingEntries, SocketDetailMessage } from '@ringside/shared';
+import { describe, expect, it } from 'vitest';
+import { descriptorNaming, locateFrame, nextFrameHeldBy, shownBytes, slotEntry } from './descriptors.ts';
+
+const CHUNK = 4096;
+const listed = (addresses: number[], lengths: number[] = []): RingEntries => ({
+  addresses,
+  lengths,
+  options: lengths.map(() => 0),
+});
+const entries = (parts: Partial<SocketDetailMessage['entries']>): SocketDetailMessage['entries'] => ({
+  fill: listed([]),
+  rx: null,
+  tx: null,
+  completion: listed([]),
+  ...parts,
+});
+
+describe('the entry in a ring slot', () => {
+  it('counts from the consumer: entry i sits at slot (consumer + i) mod size', () => {
+    const ring = { size: 8, consumer: 6, producer: 9 };
+    expect([6, 7, 0, 1].map((slot) => slotEntry(ring, slot))).toEqual([
+      { index: 0, used: 3, occupied: true },
+      { index: 1, used: 3, occupied: true },
+      { index: 2, used: 3, occupied: true },
+      { index: 3, used: 3, occupied: false },
+    ]);
+  });
+
+  it('stays in step across the 32-bit wrap of the counters', () => {
+    const ring = { size: 2048, consumer: 0xffff_fffe, producer: 1 };
+    expect(slotEntry(ring, 2046)).toEqual({ index: 0, used: 3, occupied: true });
+    expect(slotEntry(ring, 0)).toEqual({ index: 2, used: 3, occupied: true });
+    expect(slotEntry(ring, 1).occupied).toBe(false);
+  });
+
+  it('shows a ring read fuller than it can be as full, not as more than one turn', () => {
+    expect(slotEntry({ size: 8, consumer: 0, producer: 12 }, 7)).toEqual({ index: 7, used: 8, occupied: true });
+  });
+});
+
+describe('the descriptor that names a frame', () => {
+  const detail = entries({
+    fill: listed([5 * CHUNK]),
+    rx: listed([3 * CHUNK + 256, 7 * CHUNK + 256], [60, 128]),
+    tx: listed([7 * CHUNK], [64]),
+  });
+
+  it('is found by the chunk its address falls in, in the rings’ order', () => {
+    expect(descriptorNaming(detail, 7, CHUNK)).toEqual({ ring: 'rx', index: 1, address: 7 * CHUNK + 256, length: 128 });
+    expect(descriptorNaming(detail, 5, CHUNK)).toEqual({
+      ring: 'fill',
+      index: 0,
+      address: 5 * CHUNK,
+      length: undefined,
+    });
+  });
+
+  it('is looked for only on the rings asked, and is null when none names the frame', () => {
+    expect(descriptorNaming(detail, 7, CHUNK, ['tx'])?.ring).toBe('tx');
+    expect(descriptorNaming(detail, 5, CHUNK, ['rx', 'tx'])).toBeNull();
+    expect(descriptorNaming(detail, 9, CHUNK)).toBeNull();
+  });
+});
+
+describe('where a frame starts in its chunk', () => {
+  const message = (parts: Partial<FrameBytesMessage>): FrameBytesMessage => ({
+    type: 'frameBytes',
+    requestId: 'r1',
+    socketId: 'xsk0',
+    frame: 3,
+    address: 3 * CHUNK,
+    owner: 'app',
+    length: null,
+    offset: null,
+    bytes: '',
+    ...parts,
+  });
+  const chunk = new Uint8Array(CHUNK);
+
+  it('is the descriptor the agent read with the bytes, when there was one', () => {
+    const located = locateFrame(message({ owner: 'tx', offset: 0, length: 64 }), chunk, 0, null);
+    expect(located).toEqual({ offset: 0, length: 64, how: 'from its descriptor on TX, read with the bytes' });
+  });
+
+  it('is a descriptor on RX or TX from the detail stream, else', () => {
+    const detail = entries({ fill: listed([3 * CHUNK]), rx: listed([3 * CHUNK + 256], [60]) });
+    const located = locateFrame(message({}), chunk, 0, detail);
+    expect(located).toEqual({ offset: 256, length: 60, how: 'from its descriptor on RX' });
+  });
+
+  it('is a guess with no descriptor, and says so', () => {
+    const located = locateFrame(message({}), chunk, 0, entries({ fill: listed([3 * CHUNK]) }));
+    expect(located.offset).toBeNull();
+    expect(located.how).toBe('no Ethernet frame found where one would be');
+  });
+});
+
+describe('the next frame an owner holds', () => {
+  const owners = Uint8Array.from([0, 2, 1, 2, 0, 2]);
+
+  it('is the first after the one shown, wrapping round to the start', () => {
+    expect(nextFrameHeldBy(owners, 2, 1)).toBe(3);
+    expect(nextFrameHeldBy(owners, 2, 5)).toBe(1);
+    expect(nextFrameHeldBy(owners, 2, null)).toBe(1);
+  });
+
+  it('is null when the owner holds no frame', () => {
+    expect(nextFrameHeldBy(owners, 4, 0)).toBeNull();
+  });
+});
+
+describe('the bytes the hex dump shows', () => {
+  it('start at the frame and run to its end, or 256 bytes on, whichever is further', () => {
+    expect(shownBytes({ offset: 256, length: 60, how: '' }, CHUNK, false)).toEqual({
+      start: 256,
+      end: 512,
+      frameEnd: 316,
+    });
+    expect(shownBytes({ offset: 256, length: 1500, how: '' }, CHUNK, false)).toEqual({
+      start: 256,
+      end: 1756,
+      frameEnd: 1756,
+    });
+    expect(shownBytes({ offset: 0, length: null, how: '' }, CHUNK, false)).toEqual({
+      start: 0,
+      end: 256,
+      frameEnd: 256,
+    });
+  });
+
+  it('are the whole chunk when asked, or from its start when the frame was not found', () => {
+    expect(shownBytes({ offset: 256, length: 60, how: '' }, CHUNK, true)).toEqual({
+      start: 0,
+      end: CHUNK,
+      frameEnd: 316,
+    });
+    expect(shownBytes({ offset: null, length: null, how: '' }, CHUNK, false)).toEqual({
+      start: 0,
+      end: 256,
+      frameEnd: 0,
+    });
+  });
+});

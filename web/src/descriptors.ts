@@ -1,0 +1,137 @@
+import {
+  chunkOf,
+  type FrameBytesMessage,
+  RING_KINDS,
+  type RingKind,
+  type RingState,
+  ringOccupancy,
+  type SocketDetailMessage,
+} from '@ringside/shared';
+import { guessFrameOffset, XDP_PACKET_HEADROOM } from './packet.ts';
+
+/**
+ * Where descriptors are: which entry a ring's slot holds, which descriptor
+ * names a frame, where a frame starts in its chunk, and which frame an owner
+ * holds next. Pure: the page's tooltips and inspector only show the answers.
+ */
+
+type Entries = SocketDetailMessage['entries'];
+
+/** A ring slot's place among the entries in flight. */
+export interface SlotEntry {
+  /** Entries from the consumer up to this slot: entry `index` sits at slot (consumer + index) mod size. */
+  index: number;
+  /** Entries in the ring, clamped to one full ring (the two words are read at different moments). */
+  used: number;
+  occupied: boolean;
+}
+
+/** Entries in a ring, clamped to one full ring: the agent reads its two words at different moments. */
+export function entriesInRing(ring: Pick<RingState, 'producer' | 'consumer' | 'size'>): number {
+  return Math.min(ringOccupancy(ring), ring.size);
+}
+
+export function slotEntry(ring: Pick<RingState, 'producer' | 'consumer' | 'size'>, slot: number): SlotEntry {
+  const index = (slot - (ring.consumer % ring.size) + ring.size) % ring.size;
+  const used = entriesInRing(ring);
+  return { index, used, occupied: index < used };
+}
+
+/** A descriptor the detail stream listed. */
+export interface FoundDescriptor {
+  ring: RingKind;
+  index: number;
+  address: number;
+  /** RX and TX descriptors carry a length; FILL and COMPLETION entries are addresses alone. */
+  length: number | undefined;
+}
+
+/** The first descriptor on `rings`, searched in that order, whose address falls in chunk `frame`; null if none. */
+export function descriptorNaming(
+  entries: Entries,
+  frame: number,
+  frameSize: number,
+  rings: readonly RingKind[] = RING_KINDS,
+): FoundDescriptor | null {
+  for (const ring of rings) {
+    const listed = entries[ring];
+    const index = listed?.addresses.findIndex((address) => chunkOf(address, frameSize) === frame) ?? -1;
+    if (listed && index >= 0) {
+      return { ring, index, address: listed.addresses[index] as number, length: listed.lengths[index] };
+    }
+  }
+  return null;
+}
+
+/** Where a frame's bytes start in its chunk and how long it is, and how that was found. */
+export interface LocatedFrame {
+  offset: number | null;
+  length: number | null;
+  how: string;
+}
+
+/**
+ * A descriptor that names the frame says exactly where it starts; otherwise a
+ * reasoned guess from where the kernel and the application write frames.
+ */
+export function locateFrame(
+  message: FrameBytesMessage,
+  bytes: Uint8Array,
+  headroom: number,
+  entries: Entries | null,
+): LocatedFrame {
+  // The agent read the descriptor with the bytes: exact, and of the same instant.
+  if (message.offset !== null) {
+    const ring = message.owner === 'tx' ? 'TX' : 'RX';
+    return {
+      offset: message.offset,
+      length: message.length,
+      how: `from its descriptor on ${ring}, read with the bytes`,
+    };
+  }
+  const found = entries ? descriptorNaming(entries, message.frame, bytes.length, ['rx', 'tx']) : null;
+  if (found) {
+    return {
+      offset: found.address - message.frame * bytes.length,
+      length: found.length ?? message.length,
+      how: `from its descriptor on ${found.ring.toUpperCase()}`,
+    };
+  }
+  const offset = guessFrameOffset(bytes, headroom);
+  return {
+    offset,
+    length: message.length,
+    how:
+      offset === null
+        ? 'no Ethernet frame found where one would be'
+        : offset === headroom + XDP_PACKET_HEADROOM
+          ? `guessed: a copy-mode receive writes after headroom + XDP_PACKET_HEADROOM (${XDP_PACKET_HEADROOM} B)`
+          : 'guessed: where the application writes what it sends',
+  };
+}
+
+/** Bytes shown around a frame whose length is unknown, before the user asks for the whole chunk. */
+const DEFAULT_SPAN = 256;
+
+/** The bytes of a chunk the hex dump shows, and where the frame in it ends. */
+export interface ShownBytes {
+  start: number;
+  end: number;
+  /** The frame's end by its descriptor (or DEFAULT_SPAN bytes on, with no length); 0 when it was not found. */
+  frameEnd: number;
+}
+
+/** From the frame's start, at least DEFAULT_SPAN bytes and the whole frame; or the whole chunk when asked. */
+export function shownBytes(located: LocatedFrame, chunkLength: number, whole: boolean): ShownBytes {
+  const frameEnd = located.offset === null ? 0 : located.offset + (located.length ?? DEFAULT_SPAN);
+  const start = whole || located.offset === null ? 0 : located.offset;
+  const end = whole ? chunkLength : Math.max(frameEnd, start + DEFAULT_SPAN);
+  return { start, end, frameEnd };
+}
+
+/** The next frame after `after` whose owner code is `owner`, wrapping round to the first; null if none. */
+export function nextFrameHeldBy(owners: Uint8Array, owner: number, after: number | null): number | null {
+  const next = after === null ? -1 : owners.indexOf(owner, after + 1);
+  const found = next >= 0 ? next : owners.indexOf(owner);
+  return found >= 0 ? found : null;
+}

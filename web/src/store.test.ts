@@ -1,0 +1,70 @@
+import type { RingState, SocketDetailMessage, StateMessage } from '@ringside/shared';
+import { describe, expect, it } from 'vitest';
+import { selectDetail, selectSocket, selectUmemOf, useRingside } from './store.ts';
+import { LAB_UMEM, labSocket } from './test-fixtures.ts';
+
+const state: StateMessage = {
+  type: 'state',
+  umems: [
+    { id: 'other-umem', config: LAB_UMEM, socketIds: ['lone'], pairs: [] },
+    { id: 'xsk0-umem', config: LAB_UMEM, socketIds: ['xsk0', 'xsk1'], pairs: [] },
+  ],
+  sockets: [labSocket('xsk0', 0), labSocket('xsk1', 1), { ...labSocket('lone', 0), umemId: 'other-umem' }],
+  traffic: null,
+  lab: null,
+  interfaces: [],
+  xdpPrograms: [],
+  umemLimits: {
+    pageSize: 4096,
+    alignedChunkSizes: [2048, 4096],
+    unalignedChunkRange: { min: 0, max: 0 },
+    maxHeadroom: {},
+  },
+  snapshotsPerSecond: 10,
+};
+
+describe('selectors over the agent’s state', () => {
+  useRingside.getState().receive(state);
+  const now = useRingside.getState();
+
+  it('find a socket by its id, and nothing for an id the agent does not have', () => {
+    expect(selectSocket(now, 'xsk1')?.config.queueId).toBe(1);
+    expect(selectSocket(now, 'gone')).toBeUndefined();
+  });
+
+  it('find the UMEM a socket’s frames live in, shared or its own', () => {
+    expect(selectUmemOf(now, 'xsk1')?.id).toBe('xsk0-umem');
+    expect(selectUmemOf(now, 'lone')?.id).toBe('other-umem');
+    expect(selectUmemOf(now, 'gone')).toBeNull();
+  });
+});
+
+describe('the streamed detail', () => {
+  const ring: RingState = {
+    size: 8,
+    producer: 0,
+    consumer: 0,
+    cachedProducer: 0,
+    cachedConsumer: 0,
+    needWakeup: false,
+  };
+  const none = { addresses: [], lengths: [], options: [] };
+  const detail: SocketDetailMessage = {
+    type: 'socketDetail',
+    requestId: 'subscription',
+    socketId: 'xsk1',
+    sampledAt: 0,
+    entries: { fill: none, rx: none, tx: null, completion: none },
+    owners: '',
+    rings: { fill: ring, rx: ring, tx: null, completion: ring },
+    consistent: true,
+  };
+
+  it('is the socket’s own only: a stream of another socket is nothing to it', () => {
+    useRingside.getState().watchDetail('xsk1');
+    useRingside.getState().receive(detail);
+    const now = useRingside.getState();
+    expect(selectDetail(now, 'xsk1')).toBe(detail);
+    expect(selectDetail(now, 'xsk0')).toBeNull();
+  });
+});

@@ -1,0 +1,141 @@
+import { FRAME_OWNERS, type RingKind, type SocketSample } from '@ringside/shared';
+import { animate, fitCanvas } from '../animation.ts';
+import { FlowScene } from './flow-scene.ts';
+import { flowGeometry, LANE_INSET, type Leg, legName, type RingBox } from './ring-flow.ts';
+import { PRESENTER_SLOWDOWN } from './ring-motion.ts';
+
+const DOT = 3;
+/** The test-facing counts change every frame; the DOM hears of them a few times a second. */
+const PUBLISH_EVERY_MS = 250;
+
+/** The theme's colours the overlay paints with; owners in FRAME_OWNERS order. */
+export interface FlowColors {
+  owners: readonly string[];
+  text: string;
+  muted: string;
+}
+
+export interface FlowOverlayProps {
+  /** The rings' squares, measured by whoever lays them out, in the host's coordinates. */
+  rings: ReadonlyMap<RingKind, RingBox>;
+  /** The workload's hand-overs; a new list is a new workload. */
+  legs: readonly Leg[];
+  presenter: boolean;
+  /** The rings sweep to each new reading over one snapshot interval; the dots' ends follow them. */
+  snapshotsPerSecond: number;
+  colors: FlowColors;
+}
+
+export interface FlowOverlay {
+  update(props: Partial<FlowOverlayProps>): void;
+  /** A new reading of the socket (the same sample again changes nothing), taken by the agent at `sampledAt`. */
+  push(sample: SocketSample, sampledAt: number): void;
+  destroy(): void;
+}
+
+/**
+ * One canvas over a socket's row of rings on which descriptors travel from
+ * ring to ring along the workload's legs. The overlay adds its own canvas to
+ * `host` (an element given to it empty) and touches nothing else on the page:
+ * where the rings are comes in through `update`, measured by the caller. It
+ * draws from the shared animation loop; while nothing flows it clears once
+ * and then costs nothing per frame.
+ */
+export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps): FlowOverlay {
+  const props = { ...initial };
+  const scene = new FlowScene();
+  const canvas = document.createElement('canvas');
+  canvas.className = 'ring-flow';
+  canvas.dataset.testid = 'ring-flow';
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', 'descriptors moving between the rings');
+  canvas.style.position = 'absolute';
+  host.append(canvas);
+
+  let ctx: CanvasRenderingContext2D | null = null;
+  let width = 0;
+  let height = 0;
+  let drawnEmpty = false;
+  let publishedAt = 0;
+
+  // Geometry changes only when the rings move or the workload changes, never per frame.
+  const place = () => {
+    const geometry = flowGeometry(props.rings, props.legs);
+    scene.setGeometry(geometry);
+    if (!geometry) return;
+    ({ width, height } = geometry.box);
+    canvas.style.left = `${geometry.box.left}px`;
+    canvas.style.top = `${geometry.box.top}px`;
+    ctx = fitCanvas(canvas, width, height);
+    drawnEmpty = false;
+  };
+  scene.setLegs(props.legs);
+  place();
+
+  const draw = (now: number, context: CanvasRenderingContext2D) => {
+    context.clearRect(0, 0, width, height);
+    drawnEmpty = scene.dots.count === 0;
+    if (scene.placed > 0) {
+      const { colors } = props;
+      for (let k = 0; k < scene.legs.length; k++) {
+        const leg = scene.legs[k] as Leg;
+        context.beginPath();
+        for (let i = 0; i < scene.placed; i++) {
+          if (scene.legOf[i] !== k) continue;
+          context.rect((scene.xs[i] as number) - DOT / 2, (scene.ys[i] as number) - DOT / 2, DOT, DOT);
+        }
+        context.fillStyle = colors.owners[FRAME_OWNERS.indexOf(leg.owner)] ?? colors.text;
+        context.fill();
+      }
+    }
+    if (scene.dots.count > 0) {
+      const per = scene.perDot;
+      context.fillStyle = props.colors.muted;
+      context.font = '10px system-ui, sans-serif';
+      context.textBaseline = 'middle';
+      context.textAlign = 'left';
+      context.fillText('kernel', 2, LANE_INSET);
+      context.fillText('application', 2, height - LANE_INSET);
+      context.textAlign = 'right';
+      context.fillText(`one dot = ${per} descriptor${per === 1 ? '' : 's'}`, width - 2, height - LANE_INSET);
+    }
+    if (now - publishedAt >= PUBLISH_EVERY_MS || scene.dots.count === 0) {
+      publishedAt = now;
+      publish(canvas, scene);
+    }
+  };
+
+  const stop = animate((now) => {
+    if (!ctx) return;
+    const slowdown = props.presenter ? PRESENTER_SLOWDOWN : 1;
+    scene.step(now, { slowdown, ringSweepMs: (slowdown * 1000) / Math.max(1, props.snapshotsPerSecond) });
+    if (scene.dots.count === 0 && drawnEmpty) return;
+    draw(now, ctx);
+  });
+
+  return {
+    update(change) {
+      const moved =
+        (change.legs !== undefined && change.legs !== props.legs) ||
+        (change.rings !== undefined && change.rings !== props.rings);
+      Object.assign(props, change);
+      scene.setLegs(props.legs);
+      if (moved) place();
+    },
+    push(sample, sampledAt) {
+      scene.push(sample, sampledAt, performance.now());
+    },
+    destroy() {
+      stop();
+      canvas.remove();
+    },
+  };
+}
+
+/** What the overlay shows, for tests that cannot read pixels: dots in flight, in total and per leg. */
+function publish(canvas: HTMLCanvasElement, scene: FlowScene): void {
+  const particles = String(scene.dots.count);
+  if (canvas.dataset.particles !== particles) canvas.dataset.particles = particles;
+  const perLeg = scene.legs.map((leg, k) => `${legName(leg)}:${scene.legCounts[k]}`).join(' ');
+  if (canvas.dataset.legs !== perLeg) canvas.dataset.legs = perLeg;
+}
