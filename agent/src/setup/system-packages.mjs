@@ -53,7 +53,7 @@ const XDP_LIBRARIES = ['libxdp1', 'libbpf1', 'xdp-tools', 'libxdp-dev', 'libbpf-
  * @param {Distribution} distribution
  * @returns {'debian' | 'ubuntu' | null}
  */
-function family(distribution) {
+export function packageFamily(distribution) {
   const ids = [distribution.id, ...distribution.idLike];
   if (ids.includes('ubuntu')) return 'ubuntu';
   if (ids.includes('debian')) return 'debian';
@@ -72,7 +72,7 @@ function family(distribution) {
  * @returns {PackagePlan | null}
  */
 export function systemPackages(distribution, { forTests, kernelRelease, kernelToolsPackaged }) {
-  switch (family(distribution)) {
+  switch (packageFamily(distribution)) {
     case 'debian':
       return {
         family: 'debian',
