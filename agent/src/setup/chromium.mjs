@@ -2,7 +2,8 @@
 // Which Chromium drives the end-to-end tests and the UI benchmark. Debian
 // installs /usr/bin/chromium; Ubuntu's is a snap (/snap/bin/chromium, no
 // /usr/bin/chromium), and any other can be named with RINGSIDE_CHROMIUM.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { packageFamily, parseOsRelease } from './system-packages.mjs';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -49,5 +50,6 @@ export function chromiumAdvice(family) {
 export function requireChromium() {
   const found = chromiumPath(process.env, existsSync);
   if (found) return found;
-  throw new Error(chromiumAdvice(null));
+  const osRelease = existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '';
+  throw new Error(chromiumAdvice(packageFamily(parseOsRelease(osRelease))));
 }
