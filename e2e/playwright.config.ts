@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { requireChromium } from '../agent/src/setup/chromium.mjs';
 
-// Debian's Chromium: Playwright must never download a browser of its own here.
+// The system's Chromium (Debian's package, Ubuntu's snap, or RINGSIDE_CHROMIUM): Playwright must never download a browser of its own here.
 export default defineConfig({
   testDir: './specs',
   outputDir: './artifacts/results',
@@ -18,7 +19,7 @@ export default defineConfig({
   use: {
     viewport: { width: 1280, height: 720 },
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
+      executablePath: requireChromium(),
       args: [
         '--headless',
         '--no-sandbox',

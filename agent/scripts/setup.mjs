@@ -1,65 +1,187 @@
 #!/usr/bin/env node
+// Brings a fresh Debian 12/13 or Ubuntu 22.04/24.04 machine (x86_64 or arm64;
+// Node and npm; root) to where Ringside runs: system packages, pnpm, node
+// packages, bpffs, the bpf objects and the web build. Plain Node with no
+// dependencies, because it runs before any exist; its decisions live in pure
+// modules under agent/src/setup/. Idempotent: each step checks first and does
+// only what is missing. On a terminal each step is named and apt and pnpm
+// show their progress; piped, only the steps that do something speak.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-// Brings a fresh Debian 12 machine (Node 20, npm, root) to where Ringside runs:
-// Debian packages, pnpm, node packages, bpffs, the bpf objects and the web
-// build. Plain Node with no dependencies, because it runs before any exist.
-// Idempotent: each step checks first and does only what is missing.
 import { createRequire } from 'node:module';
+import { release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { multiarchIncludeDir } from '../src/setup/bpf-include.mjs';
+import { chromiumAdvice, chromiumPath } from '../src/setup/chromium.mjs';
+import { APT_LOCK_FILES, deviceNumbers, lockHolders } from '../src/setup/dpkg-lock.mjs';
+import { packageFamily, parseOsRelease, systemPackages } from '../src/setup/system-packages.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const forTests = process.argv.includes('--for-tests');
-
-const RUNTIME_PACKAGES = [
-  'libxdp1',
-  'libbpf1',
-  'xdp-tools',
-  'bpftool',
-  'clang',
-  'llvm',
-  'libxdp-dev',
-  'libbpf-dev',
-  'iproute2',
-  'ethtool',
-  'iputils-ping',
-];
-// Chromium drives the end-to-end tests and the UI benchmark; the agent itself does not need it.
-const TEST_PACKAGES = ['chromium'];
+const skipSystemPackages =
+  process.argv.includes('--skip-system-packages') ||
+  ['1', 'true', 'yes'].includes(process.env.RINGSIDE_SKIP_SYSTEM_PACKAGES ?? '');
+const terminal = process.stdout.isTTY === true;
+// Unattended upgrades on a first boot hold apt's locks for a few minutes; ten is generous and still ends.
+const APT_LOCK_WAIT_S = 600;
 
 function say(message) {
   process.stdout.write(`setup: ${message}\n`);
 }
 
+function die(message) {
+  process.stderr.write(`setup: ${message}\n`);
+  process.exit(1);
+}
+
+/** Runs a command: its output on the terminal, or (piped) kept and shown only if it fails. */
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: terminal ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    ...options,
+  });
   if (result.status !== 0) {
-    process.stderr.write(`setup: '${command} ${args.join(' ')}' failed (exit ${result.status ?? result.signal}).\n`);
-    process.exit(1);
-  }
-}
-
-function installed(pkg) {
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: this is dpkg-query's format syntax, not JavaScript's.
-  const result = spawnSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', pkg], { encoding: 'utf8' });
-  return result.status === 0 && result.stdout.startsWith('ii');
-}
-
-function debianPackages() {
-  const wanted = forTests ? [...RUNTIME_PACKAGES, ...TEST_PACKAGES] : RUNTIME_PACKAGES;
-  const missing = wanted.filter((pkg) => !installed(pkg));
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    process.stderr.write(
-      `setup: Debian packages missing (${missing.join(' ')}): run as root, or 'apt-get install ${missing.join(' ')}'.\n`,
+    if (!terminal) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
+    die(
+      `'${command} ${args.join(' ')}' failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}).`,
     );
-    process.exit(1);
   }
-  say(`installing Debian packages: ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+}
+
+function commandExists(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function checkNode() {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if ((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 24) return;
+  die(`Node ${process.versions.node} is not supported (Vite needs 20.19 or later): use Node 20.19+, 22.12+ or 24.`);
+}
+
+/** The installed packages among `names` (one dpkg-query for all). */
+function installedPackages(names) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: this is dpkg-query's format syntax, not JavaScript's.
+  const result = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...names], { encoding: 'utf8' });
+  return new Set(
+    (result.stdout ?? '')
+      .split('\n')
+      .filter((line) => line.split(' ')[1]?.startsWith('ii'))
+      .map((line) => line.split(' ')[0]),
+  );
+}
+
+function aptKnows(name) {
+  const result = spawnSync('apt-cache', ['show', '--no-all-versions', name], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return result.status === 0 && result.stdout.length > 0;
+}
+
+function processName(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return 'a process that has just ended';
+  }
+}
+
+/** Waits, saying for whom, until no process holds apt's or dpkg's locks; gives up after APT_LOCK_WAIT_S. */
+async function waitForAptLocks() {
+  const deadline = Date.now() + APT_LOCK_WAIT_S * 1000;
+  let announced = '';
+  for (;;) {
+    const files = APT_LOCK_FILES.filter((path) => existsSync(path)).map((path) => {
+      const { dev, ino } = statSync(path);
+      return { ...deviceNumbers(dev), inode: ino };
+    });
+    const holders = lockHolders(readFileSync('/proc/locks', 'utf8'), files).filter((pid) => pid !== process.pid);
+    if (holders.length === 0) return;
+    const names = holders.map((pid) => `${processName(pid)} (pid ${pid})`).join(', ');
+    if (Date.now() > deadline)
+      die(`${names} still holds apt's lock after ${APT_LOCK_WAIT_S} s: run again once it ends.`);
+    if (names !== announced) {
+      say(
+        `waiting for ${names} to release apt's lock (unattended upgrades on a new machine take minutes; up to ${APT_LOCK_WAIT_S / 60} min)`,
+      );
+      announced = names;
+    }
+    await sleep(2000);
+  }
+}
+
+function readOsRelease() {
+  return existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '';
+}
+
+async function systemPackagesStep() {
+  const distribution = parseOsRelease(readOsRelease());
+  const apt = commandExists('apt-get') && commandExists('dpkg-query');
+  const kernelRelease = release();
+  const decide = () => {
+    const ubuntu = packageFamily(distribution) === 'ubuntu';
+    const kernelToolsPackaged = ubuntu && apt && aptKnows(`linux-tools-${kernelRelease}`);
+    return systemPackages(distribution, { forTests, kernelRelease, kernelToolsPackaged });
+  };
+  let plan = decide();
+  if (skipSystemPackages || !apt || plan === null) {
+    // Debian's names stand for what a system Ringside does not know must provide.
+    const reference =
+      plan ?? systemPackages(parseOsRelease('ID=debian'), { forTests, kernelRelease, kernelToolsPackaged: false });
+    const needs = [
+      `${reference?.packages.join(' ')} (${reference?.release}'s names)`,
+      ...(reference?.unpackaged ?? []),
+    ];
+    if (skipSystemPackages) {
+      say(`installing no system packages, as asked. Ringside needs: ${needs.join('; ')}`);
+      return;
+    }
+    die(
+      `${apt ? `Ringside does not know the package names of ${distribution.prettyName}` : 'there is no apt-get here'}: install ${needs.join('; ')}; then run again with --skip-system-packages (or RINGSIDE_SKIP_SYSTEM_PACKAGES=1).`,
+    );
+  }
+  const missingOf = ({ packages }) => {
+    const installed = installedPackages(packages);
+    return packages.filter((name) => !installed.has(name));
+  };
+  let missing = missingOf(plan);
+  if (missing.length > 0) {
+    if (process.getuid?.() !== 0) {
+      die(
+        `${plan.release} packages missing (${missing.join(' ')}): run as root, or 'apt-get install ${missing.join(' ')}' and pass --skip-system-packages.`,
+      );
+    }
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const quiet = terminal ? [] : ['-qq'];
+    await waitForAptLocks();
+    say(`updating apt's package lists (${plan.release})`);
+    run('apt-get', ['update', ...quiet], { env });
+    // Only now does a fresh machine's apt know whether the running kernel has its own linux-tools.
+    plan = decide() ?? plan;
+    missing = missingOf(plan);
+    say(`installing ${missing.join(' ')}`);
+    await waitForAptLocks();
+    // A lock taken between our look and apt's own: apt waits for it too, as long, and says for whom.
+    const lockTimeout = `DPkg::Lock::Timeout=${APT_LOCK_WAIT_S}`;
+    run('apt-get', ['install', '-y', ...quiet, '-o', lockTimeout, '--no-install-recommends', ...missing], { env });
+  }
+  if (plan.unpackaged.length > 0) {
+    const libraries = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '';
+    if (!libraries.includes('libxdp.so.1') || !libraries.includes('libbpf.so.1'))
+      die(`Ringside needs ${plan.unpackaged.join('; ')}.`);
+  }
+}
+
+function chromiumStep(family) {
+  let found;
+  try {
+    found = chromiumPath(process.env, existsSync);
+  } catch (error) {
+    die(error.message);
+  }
+  if (found === null) die(chromiumAdvice(family));
+  return found;
 }
 
 function pnpmPath() {
@@ -74,9 +196,10 @@ function pnpmPath() {
 }
 
 function nodePackages(pnpm) {
-  // Browsers come from Debian; no package may download one.
+  // Browsers come from the system; no package may download one.
   const env = { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
-  run(pnpm, ['install', '--frozen-lockfile', '--prefer-offline', '--reporter=silent'], { env });
+  const reporter = terminal ? [] : ['--reporter=silent'];
+  run(pnpm, ['install', '--frozen-lockfile', '--prefer-offline', ...reporter], { env });
 }
 
 function bpffs() {
@@ -88,10 +211,24 @@ function bpffs() {
   run('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf']);
 }
 
+function requireTools(...commands) {
+  const absent = commands.filter((command) => !commandExists(command));
+  if (absent.length > 0) die(`${absent.join(' and ')} not found: install them (see above), then run again.`);
+}
+
 function bpfObjects() {
-  if (readdirSync(join(root, 'bpf')).some((name) => name.endsWith('.c'))) {
-    run('make', ['-s', '-C', join(root, 'bpf')]);
-  }
+  if (!readdirSync(join(root, 'bpf')).some((name) => name.endsWith('.c'))) return;
+  requireTools('make', 'clang');
+  const compilerVerbose = spawnSync('clang', ['-v', '-E', '-x', 'c', '/dev/null', '-o', '/dev/null'], {
+    encoding: 'utf8',
+  }).stderr;
+  const dpkgMultiarch = commandExists('dpkg-architecture')
+    ? execFileSync('dpkg-architecture', ['-qDEB_HOST_MULTIARCH'], { encoding: 'utf8' })
+    : '';
+  const include = multiarchIncludeDir({ compilerVerbose: compilerVerbose ?? '', dpkgMultiarch });
+  if (include === null)
+    die("cannot tell where this machine's <asm/types.h> is: clang lists no /usr/include/<multiarch>.");
+  run('make', ['-s', '-C', join(root, 'bpf'), `ARCH_INCLUDE=${include}`]);
 }
 
 /** The benchmark's C baseline (bench/native), against the same libxdp; make rebuilds it only when its source is newer. */
@@ -145,11 +282,26 @@ function webBuild(pnpm) {
   run(pnpm, ['--filter', '@ringside/web', 'build', '--logLevel', 'warn']);
 }
 
-debianPackages();
-const pnpm = pnpmPath();
-nodePackages(pnpm);
-bpffs();
-bpfObjects();
-benchNative();
-await dataplaneWorker();
-webBuild(pnpm);
+checkNode();
+let pnpm = 'pnpm';
+const steps = [
+  ['system packages', systemPackagesStep],
+  ...(forTests ? [['Chromium', () => `using ${chromiumStep(packageFamily(parseOsRelease(readOsRelease())))}`]] : []),
+  [
+    'pnpm',
+    () => {
+      pnpm = pnpmPath();
+    },
+  ],
+  ['node packages', () => nodePackages(pnpm)],
+  ['BPF filesystem', bpffs],
+  ['XDP programs (bpf/)', bpfObjects],
+  ['benchmark baseline (bench/native/)', benchNative],
+  ['data-plane worker bundle', dataplaneWorker],
+  ['web app', () => webBuild(pnpm)],
+];
+for (const [index, [name, action]] of steps.entries()) {
+  if (terminal) say(`[${index + 1}/${steps.length}] ${name}`);
+  const outcome = await action();
+  if (terminal && outcome) say(`      ${outcome}`);
+}

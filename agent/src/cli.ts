@@ -3,37 +3,11 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { HELP } from './cli-help.mjs';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
 import { preflight } from './preflight.ts';
 import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
 import { DEFAULT_TOKEN_FILE, loadTokens, type Tokens } from './server/token-store.ts';
-
-const HELP = `Ringside: watch and steer Linux AF_XDP sockets from a browser.
-
-Usage: npm start -- [options]
-
-With no --iface, Ringside builds its own lab: two network namespaces joined by
-a veth pair, a traffic source on one end and Ringside's socket on the other.
-
-Options:
-  --port N            port to serve on (default 7420; 0 picks a free one)
-  --host ADDR         address to serve on (default 127.0.0.1)
-  --allow-remote      required to serve on an address other than loopback
-  --iface NAME        bind to this real interface instead of the lab (opt-in)
-  --queue N           queue of --iface to bind to (default 0)
-  --lab-queues N      queues of the lab's veth pair (default 2: enough to show
-                      sharing a UMEM across queues and the wrong-queue pitfall)
-  --rate PPS          lab traffic rate in frames per second (default 10000)
-  --frame-length N    lab frame length in bytes, 60 to 2048 (default 128)
-  --token-file PATH   where the access tokens are kept across restarts (default ${DEFAULT_TOKEN_FILE})
-  --new-tokens        replace the kept tokens: URLs given out before stop working
-  --max-commands-per-second N
-                      messages a client may send per second (default ${DEFAULT_COMMANDS_PER_SECOND})
-  --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default info)
-  --stop-with-pid PID stop (cleaning up) when process PID ends: for harnesses that start
-                      Ringside and may be killed before they can stop it
-  --help              show this help
-`;
 
 /** Ends the process with one line that names the cause and the fix. */
 function die(message: string): never {

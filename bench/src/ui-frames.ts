@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as PlaywrightTest from '@playwright/test';
+import { requireChromium } from '../../agent/src/setup/chromium.mjs';
 import type { RunningAgent } from '../../agent/test/agent-process.ts';
 import { labSocketRequest } from './agent-bench.ts';
 import { median, percentile } from './stats.ts';
@@ -10,7 +11,6 @@ const { chromium } = createRequire(new URL('../../e2e/package.json', import.meta
   '@playwright/test',
 ) as typeof PlaywrightTest;
 
-export const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 export interface UiProfile {
@@ -64,7 +64,7 @@ export async function benchUi(agent: RunningAgent, control: Watcher, profile: Ui
   // The lab's default rate: a source sending flat out takes both cores of a 2-core machine and starves the
   // browser, which measures the machine, not the page. The data-plane figures are measured flat out above.
   await control.command({ type: 'setTraffic', ratePps: UI_TRAFFIC_PPS });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath: requireChromium(), args: CHROMIUM_ARGS, headless: true });
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     let snapshots = 0;

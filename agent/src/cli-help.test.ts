@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { AGENT_OPTIONS, HELP, SETUP_OPTIONS } from './cli-help.mjs';
+import { LOG_LEVELS } from './logger.ts';
+import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
+import { DEFAULT_TOKEN_FILE } from './server/token-store.ts';
+
+describe('the help text', () => {
+  it("states the defaults the agent really uses, though it is read before the agent's modules can load", () => {
+    const line = (name: string) => AGENT_OPTIONS.find((option) => option.name === name)?.lines.join(' ');
+    expect(line('token-file')).toContain(`(default ${DEFAULT_TOKEN_FILE})`);
+    expect(line('max-commands-per-second')).toContain(`(default ${DEFAULT_COMMANDS_PER_SECOND})`);
+    expect(line('log-level')).toBe(`${LOG_LEVELS.join(', ')} (default info)`);
+  });
+
+  it('lists every option once, each in a column of its own', () => {
+    const names = [...AGENT_OPTIONS, ...SETUP_OPTIONS].map((option) => option.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(HELP).toMatch(new RegExp(`^ {2}--${name}\\b`, 'm'));
+    expect(HELP).toContain('\n  --port N            port to serve on');
+    expect(HELP).toContain('\n  --max-commands-per-second N\n                      messages a client may send');
+  });
+});
