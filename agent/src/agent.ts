@@ -156,18 +156,18 @@ export class Agent implements AgentFacade {
       () => this.traffic,
       () => this.programCounters(),
     );
-    const tick = () => {
-      if (!this.server) return;
+    const tick = async () => {
       try {
-        const { snapshot, owners } = sampler.sample();
-        this.server.publishSnapshot(snapshot, owners);
+        const { snapshot, owners } = await sampler.sample();
+        // The server may have stopped while the rings were being read.
+        this.server?.publishSnapshot(snapshot, owners);
       } catch (error) {
         // A fault in sampling or serving must not take the data plane and every other client down with it.
         log.error({ err: error }, 'snapshot tick failed');
       }
-      this.sampleTimer = setTimeout(tick, 1000 / this.server.fastestSnapshotRate);
+      if (this.server) this.sampleTimer = setTimeout(() => void tick(), 1000 / this.server.fastestSnapshotRate);
     };
-    tick();
+    void tick();
   }
 
   url(role: Role): string {
@@ -221,8 +221,11 @@ export class Agent implements AgentFacade {
     return (this.engine?.interfaces() ?? []).flatMap((steering) => steering.counters() ?? []);
   }
 
-  observeSockets(): ObservedSocket[] {
-    return (this.engine?.list() ?? []).map((managed) => ({ id: managed.id, observation: managed.observe() }));
+  async observeSockets(): Promise<ObservedSocket[]> {
+    const sockets = this.engine?.list() ?? [];
+    return Promise.all(
+      sockets.map(async (managed) => ({ id: managed.id, observation: await managed.observer.observe() })),
+    );
   }
 
   inspect(socketId: string, requestId: string): SocketDetailMessage {

@@ -85,7 +85,7 @@ export async function benchSnapshotBuild(profile: SnapshotBuildProfile): Promise
         // The first samples warm the JIT up; the agent samples at most 60 times a second, so do we.
         for (let i = 0; i < profile.samples + 10; i++) {
           const start = performance.now();
-          sampler.sample();
+          await sampler.sample();
           const elapsed = (performance.now() - start) * 1000;
           if (i >= 10) times.push(elapsed);
           await new Promise((resolve) => setTimeout(resolve, 1000 / 60));

@@ -17,6 +17,8 @@ export const UmemControl = {
   GENERATION: 1,
   /** Bumped (and notified) by the main thread whenever an idle worker should look at its control words. */
   WAKE: 2,
+  /** Readers waiting for GENERATION to turn even: while non-zero, the worker notifies GENERATION as it does. */
+  READERS_WAITING: 3,
 } as const;
 export const UMEM_CONTROL_WORDS = 4;
 

@@ -211,6 +211,9 @@ export class FramePipeline {
 
   private end(): void {
     Atomics.add(this.s.control, UmemControl.GENERATION, 1);
+    if (Atomics.load(this.s.control, UmemControl.READERS_WAITING) !== 0) {
+      Atomics.notify(this.s.control, UmemControl.GENERATION);
+    }
   }
 
   /** A frame is back from the kernel. Returns false when it must stay out (its other copy is still in a ring). */

@@ -1,6 +1,15 @@
-import type { SnapshotMessage, SocketSample, XdpActionCounters } from '@ringside/shared';
-import type { ManagedSocket, SocketTotals } from '../engine/managed-socket.ts';
+import type { SnapshotMessage, SocketSample, Stage, XdpActionCounters } from '@ringside/shared';
 import type { TrafficSource } from '../lab/traffic-source.ts';
+import type { SocketObservation, SocketObserver, SocketTotals } from '../observe/socket-observer.ts';
+import type { UmemReading } from '../observe/umem-observer.ts';
+import type { LedgerView } from '../xsk/ledger.ts';
+
+/** What the sampler needs of a socket (engine's ManagedSocket). */
+export interface SampledSocket {
+  id: string;
+  observer: SocketObserver;
+  pausedStages(): Stage[];
+}
 
 interface Previous {
   at: number;
@@ -19,24 +28,28 @@ export class Sampler {
   private previous: Previous | null = null;
 
   constructor(
-    private readonly sockets: () => readonly ManagedSocket[],
+    private readonly sockets: () => readonly SampledSocket[],
     private readonly traffic: () => TrafficSource | null,
     private readonly programs: () => XdpActionCounters[] = () => [],
   ) {}
 
-  /** One reading of every socket: the snapshot, and each socket's per-frame owners for the UMEM map. */
-  sample(): { snapshot: SnapshotMessage; owners: Map<string, Uint8Array> } {
+  /**
+   * One reading of every socket: the snapshot, and each socket's per-frame
+   * owners for the UMEM map. Resolves once every UMEM was read at a quiet
+   * moment of its data plane; the thread is free meanwhile.
+   */
+  async sample(): Promise<{ snapshot: SnapshotMessage; owners: Map<string, Uint8Array> }> {
+    const observed = await this.observeAll();
     const owners = new Map<string, Uint8Array>();
     const at = Date.now();
     const seconds = this.previous ? (at - this.previous.at) / 1000 : 0;
     const totals = new Map<string, SocketTotals>();
-    const samples: SocketSample[] = this.sockets().map((managed) => {
-      const observation = managed.observeOwners(this.seq);
-      totals.set(managed.id, observation.totals);
-      owners.set(managed.id, observation.ledger.owners);
-      const before = this.previous?.totals.get(managed.id) ?? observation.totals;
+    const samples: SocketSample[] = observed.map(({ socket, observation }) => {
+      totals.set(socket.id, observation.totals);
+      owners.set(socket.id, observation.ledger.owners);
+      const before = this.previous?.totals.get(socket.id) ?? observation.totals;
       return {
-        socketId: managed.id,
+        socketId: socket.id,
         rings: observation.rings,
         stats: observation.stats,
         totals: observation.totals,
@@ -52,7 +65,7 @@ export class Sampler {
           violations: observation.ledger.violations,
           consistent: observation.consistent,
         },
-        pausedStages: managed.pausedStages(),
+        pausedStages: socket.pausedStages(),
       };
     });
     const source = this.traffic();
@@ -69,5 +82,33 @@ export class Sampler {
     };
     this.previous = { at, totals, sentFrames };
     return { snapshot, owners };
+  }
+
+  /**
+   * Every socket's observation. A UMEM is read once, and every socket on it
+   * sees that one instant. A socket destroyed while its UMEM was being read
+   * is left out: the snapshot lists the sockets that are there.
+   */
+  private async observeAll(): Promise<{ socket: SampledSocket; observation: SocketObservation }[]> {
+    const sockets = this.sockets();
+    const readings = new Map<SocketObserver['umem'], Promise<UmemReading<LedgerView> | Error>>();
+    for (const { observer } of sockets) {
+      if (!readings.has(observer.umem)) {
+        readings.set(
+          observer.umem,
+          observer.umem.read({ entries: false }).catch((error: Error) => error),
+        );
+      }
+    }
+    await Promise.all(readings.values());
+    const present = new Set(this.sockets());
+    const observed: { socket: SampledSocket; observation: SocketObservation }[] = [];
+    for (const socket of sockets) {
+      if (!present.has(socket)) continue;
+      const reading = await readings.get(socket.observer.umem);
+      if (reading instanceof Error) throw reading;
+      if (reading) observed.push({ socket, observation: socket.observer.from(reading) });
+    }
+    return observed;
   }
 }
