@@ -33,10 +33,6 @@ export class LaneHandle {
     Atomics.add(this.control, word, value);
     this.group.wake();
   }
-
-  get(word: ControlWord): number {
-    return Atomics.load(this.control, word);
-  }
 }
 
 /**

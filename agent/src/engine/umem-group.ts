@@ -129,12 +129,6 @@ export class UmemGroup {
     }));
   }
 
-  lane(socketId: string): LaneRecord {
-    const lane = this.lanes.get(socketId);
-    if (!lane) throw new Error(`socket ${socketId} is not on UMEM ${this.id}`);
-    return lane;
-  }
-
   /** Wakes an idle worker so it reads its control words now. */
   wake(): void {
     Atomics.add(this.control, UmemControl.WAKE, 1);

@@ -2,7 +2,7 @@ import { viewAt } from './libc.ts';
 import type { RingLayout } from './libxdp.ts';
 import { XDP_ADDR_SIZE, XDP_DESC_SIZE } from './structs.ts';
 
-export type RingEntryKind = 'address' | 'descriptor';
+type RingEntryKind = 'address' | 'descriptor';
 
 /**
  * One ring as mapped memory: the words and entries libxdp mapped, and the
