@@ -25,6 +25,7 @@ import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
 import type { Logger } from './logger.ts';
 import { setThreadNice } from './native/libc.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
+import { observeAll } from './observe/socket-observer.ts';
 import { Sampler } from './sampler/sampler.ts';
 import { type AgentCommand, type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
@@ -222,10 +223,8 @@ export class Agent implements AgentFacade {
   }
 
   async observeSockets(): Promise<ObservedSocket[]> {
-    const sockets = this.engine?.list() ?? [];
-    return Promise.all(
-      sockets.map(async (managed) => ({ id: managed.id, observation: await managed.observer.observe() })),
-    );
+    const observed = await observeAll(() => this.engine?.list() ?? []);
+    return observed.map(({ socket, observation }) => ({ id: socket.id, observation }));
   }
 
   inspect(socketId: string, requestId: string): SocketDetailMessage {

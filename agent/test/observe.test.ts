@@ -5,7 +5,7 @@ import type { Workload } from '../src/dataplane/pipeline.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
-import type { DetailedObservation } from '../src/observe/socket-observer.ts';
+import { type DetailedObservation, observeAll } from '../src/observe/socket-observer.ts';
 import { Sampler } from '../src/sampler/sampler.ts';
 import { AgentMetrics } from '../src/server/metrics.ts';
 import { describeKernel, waitFor } from './kernel.ts';
@@ -88,7 +88,9 @@ describeKernel('observations while the data plane is saturated and a core is tak
       () => source,
     );
     const metrics = new AgentMetrics({
-      sockets: async () => [{ id: still.id, observation: await still.observer.observe() }],
+      // As the agent answers a scrape.
+      sockets: async () =>
+        (await observeAll(() => [still])).map(({ socket, observation }) => ({ id: socket.id, observation })),
       clients: () => 0,
       programs: () => [],
     });

@@ -124,3 +124,33 @@ export class SocketObserver {
     return { socket, pair };
   }
 }
+
+/**
+ * Many sockets at once, as snapshots and scrapes take them: each UMEM is read
+ * once, and every socket on it sees that one instant. A socket `list` no
+ * longer names once the readings are in (destroyed meanwhile) is left out.
+ */
+export async function observeAll<T extends { observer: SocketObserver }>(
+  list: () => readonly T[],
+): Promise<{ socket: T; observation: SocketObservation }[]> {
+  const sockets = list();
+  const readings = new Map<SocketObserver['umem'], Promise<UmemReading<LedgerView> | Error>>();
+  for (const { observer } of sockets) {
+    if (!readings.has(observer.umem)) {
+      readings.set(
+        observer.umem,
+        observer.umem.read({ entries: false }).catch((error: Error) => error),
+      );
+    }
+  }
+  await Promise.all(readings.values());
+  const present = new Set(list());
+  const observed: { socket: T; observation: SocketObservation }[] = [];
+  for (const socket of sockets) {
+    if (!present.has(socket)) continue;
+    const reading = await readings.get(socket.observer.umem);
+    if (reading instanceof Error) throw reading;
+    if (reading) observed.push({ socket, observation: socket.observer.from(reading) });
+  }
+  return observed;
+}

@@ -1,8 +1,6 @@
 import type { SnapshotMessage, SocketSample, Stage, XdpActionCounters } from '@ringside/shared';
 import type { TrafficSource } from '../lab/traffic-source.ts';
-import type { SocketObservation, SocketObserver, SocketTotals } from '../observe/socket-observer.ts';
-import type { UmemReading } from '../observe/umem-observer.ts';
-import type { LedgerView } from '../xsk/ledger.ts';
+import { observeAll, type SocketObserver, type SocketTotals } from '../observe/socket-observer.ts';
 
 /** What the sampler needs of a socket (engine's ManagedSocket). */
 export interface SampledSocket {
@@ -39,7 +37,7 @@ export class Sampler {
    * moment of its data plane; the thread is free meanwhile.
    */
   async sample(): Promise<{ snapshot: SnapshotMessage; owners: Map<string, Uint8Array> }> {
-    const observed = await this.observeAll();
+    const observed = await observeAll(this.sockets);
     const owners = new Map<string, Uint8Array>();
     const at = Date.now();
     const seconds = this.previous ? (at - this.previous.at) / 1000 : 0;
@@ -82,33 +80,5 @@ export class Sampler {
     };
     this.previous = { at, totals, sentFrames };
     return { snapshot, owners };
-  }
-
-  /**
-   * Every socket's observation. A UMEM is read once, and every socket on it
-   * sees that one instant. A socket destroyed while its UMEM was being read
-   * is left out: the snapshot lists the sockets that are there.
-   */
-  private async observeAll(): Promise<{ socket: SampledSocket; observation: SocketObservation }[]> {
-    const sockets = this.sockets();
-    const readings = new Map<SocketObserver['umem'], Promise<UmemReading<LedgerView> | Error>>();
-    for (const { observer } of sockets) {
-      if (!readings.has(observer.umem)) {
-        readings.set(
-          observer.umem,
-          observer.umem.read({ entries: false }).catch((error: Error) => error),
-        );
-      }
-    }
-    await Promise.all(readings.values());
-    const present = new Set(this.sockets());
-    const observed: { socket: SampledSocket; observation: SocketObservation }[] = [];
-    for (const socket of sockets) {
-      if (!present.has(socket)) continue;
-      const reading = await readings.get(socket.observer.umem);
-      if (reading instanceof Error) throw reading;
-      if (reading) observed.push({ socket, observation: socket.observer.from(reading) });
-    }
-    return observed;
   }
 }
