@@ -95,7 +95,7 @@ describeKernel('workloads on the lab veth', () => {
       if (workload !== 'txonly') source.resume();
       let inconsistent = 0;
       for (let sample = 0; sample < 300; sample++) {
-        const observation = await socket.observeInDetailWhenQuiet();
+        const observation = await socket.observer.observeInDetail();
         if (!observation.consistent) inconsistent++;
         else expectLedgerHolds(observation, TEST_UMEM.frameCount);
         await sleep(3);

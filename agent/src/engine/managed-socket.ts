@@ -133,7 +133,8 @@ export class ManagedSocket {
   /**
    * Rings, owners and counters now, blocking for at most a short budget while
    * the data plane is mid-batch (UmemObserver.readNow): for callers that
-   * cannot wait. Snapshots and metrics use `observer.observe()`, which waits.
+   * cannot wait. Snapshots and metrics read through `observer`, which waits
+   * without blocking the thread.
    */
   observe(): SocketObservation {
     this.assertAlive();
@@ -144,12 +145,6 @@ export class ManagedSocket {
   observeInDetail(): DetailedObservation {
     this.assertAlive();
     return this.observer.observeInDetailNow();
-  }
-
-  /** observeInDetail() at a quiet moment of the data plane, however long the wait (without blocking). */
-  async observeInDetailWhenQuiet(): Promise<DetailedObservation> {
-    this.assertAlive();
-    return this.observer.observeInDetail();
   }
 
   /** Reading a destroyed socket's rings would read unmapped memory: a crash, not an error. */

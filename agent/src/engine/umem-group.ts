@@ -72,8 +72,8 @@ const pairKey = (ifname: string, queueId: number) => `${ifname}/${queueId}`;
  * worker with the new set of rings; the ledger carries every frame across.
  */
 export class UmemGroup {
-  readonly blocks: UmemBlocks;
-  readonly control: Int32Array;
+  private readonly blocks: UmemBlocks;
+  private readonly control: Int32Array;
   private readonly ledger: Uint8Array;
   private readonly pairs = new Map<string, PairRecord>();
   private readonly lanes = new Map<string, LaneRecord>();
