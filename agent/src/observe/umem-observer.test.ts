@@ -3,6 +3,7 @@ import { allocateUmemBlocks, UmemControl } from '../dataplane/control.ts';
 import { AppState, ledgerByte } from '../xsk/ledger.ts';
 import { FillRing, type RingMemory } from '../xsk/ring.ts';
 import { OwnUmemSource } from './own-umem.ts';
+import type { ObservationSource } from './source.ts';
 import { UmemObserver } from './umem-observer.ts';
 
 const FRAME_SIZE = 2048;
@@ -99,5 +100,25 @@ describe('the UMEM reader', () => {
     const second = await observer.read({ entries: false });
     expect(second).not.toBe(first);
     expect(second.ledger.counts.fill).toBe(1);
+  });
+
+  it("reads a source without an application side (another process's socket) as rings alone", async () => {
+    const pair = { slot: 0, fill: ring(8, 2), completion: ring(8, 2) };
+    const fill = new FillRing(pair.fill);
+    fill.reserve(2);
+    fill.setAddress(fill.claimIndex, 0);
+    fill.setAddress(fill.claimIndex + 1, FRAME_SIZE);
+    fill.submit(2);
+    const foreign: ObservationSource = {
+      id: 'pid 4242, fd 7',
+      frameSize: FRAME_SIZE,
+      frameCount: FRAMES,
+      application: null,
+      rings: () => ({ pairs: [pair], sockets: [] }),
+    };
+    const reading = await new UmemObserver(foreign).read({ entries: false });
+    expect(reading.ledger).toBeNull();
+    expect(reading.consistent).toBe(true);
+    expect([...(reading.pairs[0]?.frames.fill ?? [])]).toEqual([0, 1]);
   });
 });
