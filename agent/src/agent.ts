@@ -26,6 +26,7 @@ import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
 import type { Logger } from './logger.ts';
 import { setThreadNice } from './native/libc.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
+import { observeAll } from './observe/socket-observer.ts';
 import { Sampler } from './sampler/sampler.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
@@ -157,18 +158,18 @@ export class Agent implements AgentFacade {
       () => this.traffic,
       () => this.programCounters(),
     );
-    const tick = () => {
-      if (!this.server) return;
+    const tick = async () => {
       try {
-        const { snapshot, owners } = sampler.sample();
-        this.server.publishSnapshot(snapshot, owners);
+        const { snapshot, owners } = await sampler.sample();
+        // The server may have stopped while the rings were being read.
+        this.server?.publishSnapshot(snapshot, owners);
       } catch (error) {
         // A fault in sampling or serving must not take the data plane and every other client down with it.
         log.error({ err: error }, 'snapshot tick failed');
       }
-      this.sampleTimer = setTimeout(tick, 1000 / this.server.fastestSnapshotRate);
+      if (this.server) this.sampleTimer = setTimeout(() => void tick(), 1000 / this.server.fastestSnapshotRate);
     };
-    tick();
+    void tick();
   }
 
   url(role: Role): string {
@@ -222,8 +223,9 @@ export class Agent implements AgentFacade {
     return (this.engine?.interfaces() ?? []).flatMap((steering) => steering.counters() ?? []);
   }
 
-  observeSockets(): ObservedSocket[] {
-    return (this.engine?.list() ?? []).map((managed) => ({ id: managed.id, observation: managed.observe() }));
+  async observeSockets(): Promise<ObservedSocket[]> {
+    const observed = await observeAll(() => this.engine?.list() ?? []);
+    return observed.map(({ socket, observation }) => ({ id: socket.id, observation }));
   }
 
   inspect(socketId: string, requestId: string): SocketDetailMessage {

@@ -194,7 +194,7 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
     const deadline = Date.now() + 1500;
     let readings = 0;
     while (Date.now() < deadline) {
-      const reading = a.group.read({ entries: true });
+      const reading = await a.group.observer.read({ entries: true });
       if (!reading.consistent) continue;
       readings++;
       expect(reading.ledger.violations).toEqual([]);

@@ -2,9 +2,10 @@ import { ringOccupancy } from '@ringside/shared';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Control, Counter } from '../src/dataplane/control.ts';
 import type { Workload } from '../src/dataplane/pipeline.ts';
-import type { DetailedObservation, ManagedSocket } from '../src/engine/managed-socket.ts';
+import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { APP_MAC, Lab, PEER_MAC } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
+import type { DetailedObservation } from '../src/observe/socket-observer.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { fillIsFull, startLabSocket, TEST_UMEM } from './lab-sockets.ts';
 
@@ -94,7 +95,7 @@ describeKernel('workloads on the lab veth', () => {
       if (workload !== 'txonly') source.resume();
       let inconsistent = 0;
       for (let sample = 0; sample < 300; sample++) {
-        const observation = socket.observeInDetail();
+        const observation = await socket.observer.observeInDetail();
         if (!observation.consistent) inconsistent++;
         else expectLedgerHolds(observation, TEST_UMEM.frameCount);
         await sleep(3);

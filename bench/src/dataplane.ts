@@ -173,10 +173,10 @@ async function runJs(
   try {
     await sleep(profile.warmupMs);
     const t0 = nowNs();
-    const a = socket.observe();
+    const a = await socket.observer.observe();
     await sleep(profile.windowMs);
     const t1 = nowNs();
-    const b = socket.observe();
+    const b = await socket.observer.observe();
     const seconds = (t1 - t0) / 1e9;
     const frames =
       workload === 'rxdrop' ? b.totals.rxPackets - a.totals.rxPackets : b.totals.completed - a.totals.completed;

@@ -7,7 +7,10 @@ import { median, percentile } from './stats.ts';
 /**
  * What one sampler tick costs the agent's main thread for 1, 16 and 64
  * sockets: the sampler reads every socket's rings, ring contents and ledger
- * (Sampler.sample, the agent's own tick, minus encoding and sending).
+ * (Sampler.sample, the agent's own tick, minus encoding and sending), through
+ * the same reader as snapshots and scrapes. The time is until the snapshot is
+ * built, so it includes any wait for a data plane to finish its batch (the
+ * thread is free during that wait).
  *
  * The lab's veth gets one queue per socket (the kernel allows one UMEM per
  * queue): 64 queues, 64 sockets, each on a UMEM of its own. The source sends
@@ -85,7 +88,7 @@ export async function benchSnapshotBuild(profile: SnapshotBuildProfile): Promise
         // The first samples warm the JIT up; the agent samples at most 60 times a second, so do we.
         for (let i = 0; i < profile.samples + 10; i++) {
           const start = performance.now();
-          sampler.sample();
+          await sampler.sample();
           const elapsed = (performance.now() - start) * 1000;
           if (i >= 10) times.push(elapsed);
           await new Promise((resolve) => setTimeout(resolve, 1000 / 60));

@@ -17,8 +17,10 @@ export const UmemControl = {
   GENERATION: 1,
   /** Bumped (and notified) by the main thread whenever an idle worker should look at its control words. */
   WAKE: 2,
+  /** Readers waiting for GENERATION to turn even: while non-zero, the worker notifies GENERATION as it does. */
+  READERS_WAITING: 3,
 } as const;
-export const UMEM_CONTROL_WORDS = 4;
+const UMEM_CONTROL_WORDS = Object.keys(UmemControl).length;
 
 /**
  * Scheduling: when the cores are saturated, watching must cost the data plane
@@ -36,10 +38,12 @@ export const DATAPLANE_NICE = 0;
 /** Int32 words of one socket's control block. */
 export const Control = {
   /** Stages (bits of Stage) the worker leaves alone until resumed. */
-  PAUSED_STAGES: 1,
+  PAUSED_STAGES: 0,
   /** The main thread adds one to run one batch of every stage, paused or not. */
-  STEP_REQUESTS: 2,
-  STEPS_DONE: 3,
+  STEP_REQUESTS: 1,
+  STEPS_DONE: 2,
+  /** Stages (bits of Stage) a step runs; 0: every stage. */
+  STEP_STAGES: 3,
   /** Frames per second a txonly workload sends. */
   RATE_PPS: 4,
   /** Frames still to send; -1 sends without end. */
@@ -47,26 +51,24 @@ export const Control = {
   /** Bytes per frame a txonly workload sends. */
   FRAME_LENGTH: 6,
   /** 1: copy the first bytes of each received frame into the capture buffer. */
-  CAPTURE: 8,
+  CAPTURE: 7,
   /** 1: check every received frame against what the lab's source sends (frames.ts). */
-  VERIFY: 9,
+  VERIFY: 8,
   /** TX descriptors pointing outside the UMEM still to submit: shows the kernel's tx_invalid_descs. */
-  INJECT_INVALID_TX: 10,
+  INJECT_INVALID_TX: 9,
   /**
    * Frames still to put in FILL and TX at once (the spec FAQ's corruption):
    * only on a user's deliberate request, to watch a received frame overwrite
    * one being sent.
    */
-  FEED_SAME_FRAME: 11,
-  /** Stages (bits of Stage) a step runs; 0: every stage. */
-  STEP_STAGES: 13,
+  FEED_SAME_FRAME: 10,
   /** How many UDP destination ports a txonly workload cycles through, frame by frame (0: the template's). */
-  DESTINATION_PORT_COUNT: 12,
+  DESTINATION_PORT_COUNT: 11,
   /** The first of MAX_DESTINATION_PORTS words holding those ports. */
-  DESTINATION_PORTS: 16,
+  DESTINATION_PORTS: 12,
 } as const;
 export const MAX_DESTINATION_PORTS = 16;
-export const CONTROL_WORDS = Control.DESTINATION_PORTS + MAX_DESTINATION_PORTS;
+const CONTROL_WORDS = Control.DESTINATION_PORTS + MAX_DESTINATION_PORTS;
 export type ControlWord = (typeof Control)[keyof typeof Control];
 
 /** The pipeline's stages, as bits of Control.PAUSED_STAGES. */
@@ -84,7 +86,7 @@ export const STAGE_BITS: Record<StageName, number> = {
   completionReap: Stage.COMPLETION_REAP,
 };
 
-/** Float64 counters a worker writes and the sampler reads. */
+/** Float64 counters a worker writes and observe/ reads. */
 export const Counter = {
   RX_PACKETS: 0,
   RX_BYTES: 1,
@@ -103,14 +105,14 @@ export const Counter = {
   /** Frames handed to FILL and TX at once on request (FEED_SAME_FRAME). */
   FED_TWICE: 10,
 } as const;
-export const COUNTER_SLOTS = 16;
+const COUNTER_SLOTS = Object.keys(Counter).length;
 
 /** The application's cached producer/consumer of each ring: two Uint32 words a ring, in this order. */
-export const RingCacheSlot = { fill: 0, completion: 1, rx: 2, tx: 3 } as const;
-export const RING_CACHE_WORDS = 8;
+const RingCacheSlot = { fill: 0, completion: 1, rx: 2, tx: 3 } as const;
+export const RING_CACHE_WORDS = 2 * Object.keys(RingCacheSlot).length;
 
 /** Received frames the capture buffer keeps, and the bytes kept of each. */
-export const CAPTURE_SLOTS = 64;
+const CAPTURE_SLOTS = 64;
 export const CAPTURE_BYTES = 128;
 const CAPTURE_SLOT_SIZE = 4 + CAPTURE_BYTES;
 

@@ -193,6 +193,10 @@ export class Handovers {
 
   end(): void {
     Atomics.add(this.control, UmemControl.GENERATION, 1);
+    // A reader that found the window open waits on GENERATION (observe/umem-observer.ts); nobody waiting, no syscall.
+    if (Atomics.load(this.control, UmemControl.READERS_WAITING) !== 0) {
+      Atomics.notify(this.control, UmemControl.GENERATION);
+    }
   }
 
   /**

@@ -1,56 +1,11 @@
 import { inspect } from 'node:util';
-import type { RingState, UmemConfig } from '@ringside/shared';
-import {
-  Control,
-  type ControlWord,
-  Counter,
-  type LaneBlocks,
-  STAGE_BITS,
-  type StageName,
-} from '../dataplane/control.ts';
+import type { UmemConfig } from '@ringside/shared';
+import { Control, type ControlWord, type LaneBlocks, STAGE_BITS, type StageName } from '../dataplane/control.ts';
 import type { Workload } from '../dataplane/pipeline.ts';
-import type { XdpStatisticsWords } from '../native/libc.ts';
-import { observeRing, type RingEntries } from '../sampler/ring-observer.ts';
-import { type LedgerView, laneView } from '../xsk/ledger.ts';
+import { type DetailedObservation, type SocketObservation, SocketObserver } from '../observe/socket-observer.ts';
 import type { XskSocket } from '../xsk/socket.ts';
 import type { Umem } from '../xsk/umem.ts';
-import { type GroupReading, type LaneRecord, type MemberSpec, UmemGroup } from './umem-group.ts';
-
-export interface SocketTotals {
-  rxPackets: number;
-  rxBytes: number;
-  txPackets: number;
-  txBytes: number;
-  completed: number;
-  wakeups: number;
-  idleWaits: number;
-}
-
-export interface RingsObserved {
-  fill: RingState;
-  rx: RingState | null;
-  tx: RingState | null;
-  completion: RingState;
-}
-
-export interface SocketObservation {
-  rings: RingsObserved;
-  stats: XdpStatisticsWords;
-  totals: SocketTotals;
-}
-
-/** A consistent picture of the rings and every frame's owner. */
-export interface OwnersObservation extends SocketObservation {
-  /** This socket's view: frames another socket of a shared UMEM holds are `other-socket`. */
-  ledger: LedgerView;
-  /** False when the worker kept moving frames through every retry; the counts may then be off by a batch. */
-  consistent: boolean;
-}
-
-/** The same, with every entry of the socket's rings. */
-export interface DetailedObservation extends OwnersObservation {
-  entries: { fill: RingEntries; rx: RingEntries | null; tx: RingEntries | null; completion: RingEntries };
-}
+import { type LaneRecord, type MemberSpec, UmemGroup } from './umem-group.ts';
 
 export interface ManagedSocketSpec extends MemberSpec {
   umem: UmemConfig;
@@ -78,10 +33,6 @@ export class LaneHandle {
     Atomics.add(this.control, word, value);
     this.group.wake();
   }
-
-  get(word: ControlWord): number {
-    return Atomics.load(this.control, word);
-  }
 }
 
 /**
@@ -92,8 +43,8 @@ export class LaneHandle {
  */
 export class ManagedSocket {
   readonly worker: LaneHandle;
-  /** This socket's view of the last UMEM reading it was asked about. */
-  private lastView: { reading: GroupReading; ledger: LedgerView } | null = null;
+  /** Its rings, owners and counters, read through its UMEM's one reader. */
+  readonly observer: SocketObserver;
   /** Set before teardown starts: the views below point into memory that is about to be unmapped. */
   private destroyed = false;
 
@@ -103,6 +54,7 @@ export class ManagedSocket {
     private readonly lane: LaneRecord,
   ) {
     this.worker = new LaneHandle(lane.blocks, group);
+    this.observer = new SocketObserver(spec.id, group.observer, this.worker.counters, () => lane.socket.statistics());
   }
 
   /** A socket on a new UMEM of its own (the usual case), or on a UMEM registered beforehand. */
@@ -178,86 +130,21 @@ export class ManagedSocket {
     }
   }
 
+  /**
+   * Rings, owners and counters now, blocking for at most a short budget while
+   * the data plane is mid-batch (UmemObserver.readNow): for callers that
+   * cannot wait. Snapshots and metrics read through `observer`, which waits
+   * without blocking the thread.
+   */
   observe(): SocketObservation {
     this.assertAlive();
-    return { rings: this.readRings(), stats: this.socket.statistics(), totals: this.totals() };
+    return this.observer.observeNow();
   }
 
-  /**
-   * Kernel-written producers (RX, COMPLETION) are read before kernel-written
-   * consumers (FILL, TX): a frame moving meanwhile is then missed in a ring,
-   * never counted in two.
-   */
-  private readRings(): RingsObserved {
-    const { pair, rx, tx } = this.lane;
-    const rxState = rx ? observeRing(rx, 'consumer') : null;
-    const completionState = observeRing(pair.completion, 'consumer');
-    return {
-      rx: rxState,
-      completion: completionState,
-      fill: observeRing(pair.fill, 'producer'),
-      tx: tx ? observeRing(tx, 'producer') : null,
-    };
-  }
-
-  /**
-   * Rings and every frame's owner at one instant, without stopping the data
-   * plane (UmemGroup.read): what a snapshot needs. On a shared UMEM the
-   * owners are this socket's view: frames another socket holds show as
-   * `other-socket`. Reused while nothing moved.
-   */
-  observeOwners(tick?: number): OwnersObservation {
-    this.assertAlive();
-    return this.ownersFrom(this.group.read({ entries: false, ...(tick === undefined ? {} : { tick }) }));
-  }
-
-  /** observeOwners, and every entry of the socket's rings as well (inspection). */
+  /** observe(), and every entry of the socket's rings as well (inspection). */
   observeInDetail(): DetailedObservation {
     this.assertAlive();
-    const reading = this.group.read({ entries: true });
-    const observation = this.ownersFrom(reading);
-    const lane = reading.lanes.find((entry) => entry.socketId === this.id);
-    const pair = reading.pairs.find((entry) => entry.slot === this.lane.pair.slot);
-    if (!lane?.entries || !pair?.entries) throw new Error(`socket ${this.id} is not on UMEM ${this.group.id}`);
-    return {
-      ...observation,
-      entries: {
-        fill: pair.entries.fill,
-        rx: lane.entries.rx,
-        tx: lane.entries.tx,
-        completion: pair.entries.completion,
-      },
-    };
-  }
-
-  private ownersFrom(reading: GroupReading): OwnersObservation {
-    const lane = reading.lanes.find((entry) => entry.socketId === this.id);
-    const pair = reading.pairs.find((entry) => entry.slot === this.lane.pair.slot);
-    if (!lane || !pair) throw new Error(`socket ${this.id} is not on UMEM ${this.group.id}`);
-    if (this.lastView?.reading !== reading) {
-      const view = laneView(reading.ledger, { slot: lane.slot, pair: pair.slot });
-      this.lastView = { reading, ledger: { ...reading.ledger, owners: view.owners, counts: view.counts } };
-    }
-    return {
-      rings: { fill: pair.states.fill, completion: pair.states.completion, rx: lane.states.rx, tx: lane.states.tx },
-      stats: this.socket.statistics(),
-      totals: this.totals(),
-      ledger: this.lastView.ledger,
-      consistent: reading.consistent,
-    };
-  }
-
-  private totals(): SocketTotals {
-    const counters = this.worker.counters;
-    return {
-      rxPackets: counters[Counter.RX_PACKETS] as number,
-      rxBytes: counters[Counter.RX_BYTES] as number,
-      txPackets: counters[Counter.TX_PACKETS] as number,
-      txBytes: counters[Counter.TX_BYTES] as number,
-      completed: counters[Counter.COMPLETED] as number,
-      wakeups: counters[Counter.WAKEUPS] as number,
-      idleWaits: counters[Counter.IDLE_WAITS] as number,
-    };
+    return this.observer.observeInDetailNow();
   }
 
   /** Reading a destroyed socket's rings would read unmapped memory: a crash, not an error. */

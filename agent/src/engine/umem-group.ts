@@ -1,4 +1,4 @@
-import { chunkOf, type RingState, type SocketConfig, type UmemConfig } from '@ringside/shared';
+import { chunkOf, type SocketConfig, type UmemConfig } from '@ringside/shared';
 import {
   allocateLaneBlocks,
   allocateUmemBlocks,
@@ -14,8 +14,11 @@ import type { Workload } from '../dataplane/pipeline.ts';
 import type { DataplanePlan } from '../dataplane/plan.ts';
 import type { RingLayout } from '../native/libxdp.ts';
 import { ringMemoryAt } from '../native/ring-memory.ts';
-import { observeRing, type RingEntries, readRingEntries, readRingFrames } from '../sampler/ring-observer.ts';
-import { AppState, appStateOf, deriveOwners, holderOf, type LedgerView, MAX_HOLDERS } from '../xsk/ledger.ts';
+import { OwnUmemSource } from '../observe/own-umem.ts';
+import { observeRing, readRingEntries } from '../observe/ring-observer.ts';
+import type { SourceRings } from '../observe/source.ts';
+import { UmemObserver } from '../observe/umem-observer.ts';
+import { AppState, appStateOf, holderOf, MAX_HOLDERS } from '../xsk/ledger.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
 import { Umem, XskConfigError } from '../xsk/umem.ts';
@@ -54,46 +57,11 @@ export interface LaneRecord {
   tx: RingMemory | null;
 }
 
-export interface PairReading {
-  slot: number;
-  states: { fill: RingState; completion: RingState };
-  /** The frame of each entry, oldest first. */
-  frames: { fill: Int32Array; completion: Int32Array };
-  /** The entries themselves, when asked for (inspection). */
-  entries: { fill: RingEntries; completion: RingEntries } | null;
-}
-
-export interface LaneReading {
-  socketId: string;
-  slot: number;
-  pair: number;
-  states: { rx: RingState | null; tx: RingState | null };
-  frames: { rx: Int32Array | null; tx: Int32Array | null };
-  entries: { rx: RingEntries | null; tx: RingEntries | null } | null;
-}
-
-/** Every ring of the UMEM and the ledger at one instant (or as near as the budget allowed). */
-export interface GroupReading {
-  pairs: PairReading[];
-  lanes: LaneReading[];
-  ledger: LedgerView;
-  consistent: boolean;
-}
-
 /**
  * The kernel frees a queue after its socket closes from a workqueue, not at
  * close: a socket rebinding the queue it just left may see EBUSY for a moment.
  */
 const QUEUE_RELEASE_WAIT_MS = 1000;
-/**
- * A worker batch takes microseconds, but on two cores the worker can be
- * preempted mid-batch for a scheduler tick or more: a read waits that long for
- * a quiet moment, then reports itself inconsistent.
- */
-const CONSISTENT_READ_BUDGET_MS = 20;
-/** How long to sleep while the worker is mid-batch, rather than spin against it for the core. */
-const MID_BATCH_WAIT_MS = 0.05;
-
 const pairKey = (ifname: string, queueId: number) => `${ifname}/${queueId}`;
 
 /**
@@ -104,14 +72,14 @@ const pairKey = (ifname: string, queueId: number) => `${ifname}/${queueId}`;
  * worker with the new set of rings; the ledger carries every frame across.
  */
 export class UmemGroup {
-  readonly blocks: UmemBlocks;
-  readonly control: Int32Array;
+  private readonly blocks: UmemBlocks;
+  private readonly control: Int32Array;
   private readonly ledger: Uint8Array;
   private readonly pairs = new Map<string, PairRecord>();
   private readonly lanes = new Map<string, LaneRecord>();
   private worker: DataplaneWorker | null = null;
-  /** The last consistent reading without entries, and what it was read at. */
-  private lastReading: { key: number[]; reading: GroupReading; tick: number | undefined } | null = null;
+  /** The one reader of this UMEM's rings and ledger. */
+  readonly observer: UmemObserver<OwnUmemSource>;
   /** libxdp hands the UMEM's own pair to its first socket only; later pairs come with their socket. */
   private ownPairTaken = false;
   /** The UMEM's first socket: libxdp keeps it (its fd is the UMEM's) until the UMEM goes. */
@@ -126,6 +94,8 @@ export class UmemGroup {
     this.blocks = allocateUmemBlocks(umem.config.frameCount);
     this.control = new Int32Array(this.blocks.control);
     this.ledger = new Uint8Array(this.blocks.ledger);
+    const { frameSize, frameCount } = umem.config;
+    this.observer = new UmemObserver(new OwnUmemSource(id, frameSize, frameCount, this.blocks, () => this.rings()));
   }
 
   static create(
@@ -159,12 +129,6 @@ export class UmemGroup {
     }));
   }
 
-  lane(socketId: string): LaneRecord {
-    const lane = this.lanes.get(socketId);
-    if (!lane) throw new Error(`socket ${socketId} is not on UMEM ${this.id}`);
-    return lane;
-  }
-
   /** Wakes an idle worker so it reads its control words now. */
   wake(): void {
     Atomics.add(this.control, UmemControl.WAKE, 1);
@@ -175,7 +139,7 @@ export class UmemGroup {
   async join(spec: MemberSpec): Promise<LaneRecord> {
     if (this.destroyed) throw new Error(`UMEM ${this.id} was destroyed`);
     if (this.lanes.has(spec.id)) throw new Error(`socket ${spec.id} is already on UMEM ${this.id}`);
-    this.lastReading = null;
+    this.observer.forget();
     const slot = this.freeSlot();
     const key = pairKey(spec.socket.ifname, spec.socket.queueId);
     const existing = this.pairs.get(key);
@@ -226,120 +190,18 @@ export class UmemGroup {
     this.destroyUmem();
   }
 
-  /**
-   * Rings, ring contents and ledger at one instant, without stopping the data
-   * plane: a seqlock read against the worker's generation counter, retried
-   * while the worker is mid-batch, for at most CONSISTENT_READ_BUDGET_MS.
-   * Kernel-written producers (RX, COMPLETION) are read before kernel-written
-   * consumers (FILL, TX): a frame moving meanwhile is then missed in a ring,
-   * never counted in two.
-   *
-   * Without `entries`, a reading is reused while nothing moved (the worker's
-   * generation and every word the kernel writes are as they were), and within
-   * one sampler `tick`, so the sockets of a shared UMEM are read once a tick.
-   */
-  read(options: { entries: boolean; tick?: number } = { entries: false }): GroupReading {
+  /** The rings of every pair and socket now. Their memory is unmapped with the UMEM: none after. */
+  private rings(): SourceRings {
     if (this.destroyed) throw new Error(`UMEM ${this.id} was destroyed`);
-    const last = this.lastReading;
-    // One reading per sampler tick serves every socket of the UMEM, and all of them see the same instant.
-    if (!options.entries && last && (last.tick === options.tick || this.unchangedSince(last.key))) {
-      return last.reading;
-    }
-    const deadline = performance.now() + CONSISTENT_READ_BUDGET_MS;
-    for (;;) {
-      const before = Atomics.load(this.control, UmemControl.GENERATION);
-      const outOfTime = performance.now() > deadline;
-      if (before & 1 && !outOfTime) {
-        Atomics.wait(this.control, UmemControl.GENERATION, before, MID_BATCH_WAIT_MS);
-        continue;
-      }
-      const key = this.changeKey(before);
-      const rings = this.readRings(options.entries);
-      const appStates = this.ledger.slice();
-      const consistent = !(before & 1) && Atomics.load(this.control, UmemControl.GENERATION) === before;
-      if (!consistent && !outOfTime) continue;
-      const ledger = deriveOwners({
-        appStates,
-        pairs: rings.pairs.map((pair) => ({
-          slot: pair.slot,
-          fill: { frames: pair.frames.fill },
-          completion: { frames: pair.frames.completion },
-        })),
-        lanes: rings.lanes.map((lane) => ({
-          slot: lane.slot,
-          pair: lane.pair,
-          rx: lane.frames.rx ? { frames: lane.frames.rx } : null,
-          tx: lane.frames.tx ? { frames: lane.frames.tx } : null,
-        })),
-      });
-      const reading = { ...rings, ledger, consistent };
-      this.lastReading = consistent ? { key, reading, tick: options.tick } : null;
-      return reading;
-    }
-  }
-
-  /** The worker's generation and the words the kernel writes: while all are the same, so is every owner. */
-  private changeKey(generation: number): number[] {
-    const key = [generation];
-    for (const pair of this.pairs.values()) {
-      key.push(Atomics.load(pair.fill.consumer, 0), Atomics.load(pair.completion.producer, 0));
-    }
-    for (const lane of this.lanes.values()) {
-      key.push(lane.rx ? Atomics.load(lane.rx.producer, 0) : -1, lane.tx ? Atomics.load(lane.tx.consumer, 0) : -1);
-    }
-    return key;
-  }
-
-  private unchangedSince(key: readonly number[]): boolean {
-    const now = this.changeKey(Atomics.load(this.control, UmemControl.GENERATION));
-    return now.length === key.length && now.every((word, i) => word === key[i]);
-  }
-
-  private readRings(withEntries: boolean): { pairs: PairReading[]; lanes: LaneReading[] } {
-    const frameSize = this.umem.config.frameSize;
-    const lanes = [...this.lanes.values()];
-    const pairs = [...this.pairs.values()];
-    const rx = lanes.map((lane) => (lane.rx ? observeRing(lane.rx, 'consumer') : null));
-    const completion = pairs.map((pair) => observeRing(pair.completion, 'consumer'));
-    const fill = pairs.map((pair) => observeRing(pair.fill, 'producer'));
-    const tx = lanes.map((lane) => (lane.tx ? observeRing(lane.tx, 'producer') : null));
-    const framesOf = (memory: RingMemory, state: RingState, kind: 'address' | 'descriptor') =>
-      readRingFrames(memory, state.consumer, state.producer, kind, frameSize);
-    const entriesOf = (memory: RingMemory, state: RingState, kind: 'address' | 'descriptor') =>
-      readRingEntries(memory, state.consumer, state.producer, kind);
     return {
-      pairs: pairs.map((pair, i) => {
-        const f = fill[i] as RingState;
-        const c = completion[i] as RingState;
-        return {
-          slot: pair.slot,
-          states: { fill: f, completion: c },
-          frames: { fill: framesOf(pair.fill, f, 'address'), completion: framesOf(pair.completion, c, 'address') },
-          entries: withEntries
-            ? { fill: entriesOf(pair.fill, f, 'address'), completion: entriesOf(pair.completion, c, 'address') }
-            : null,
-        };
-      }),
-      lanes: lanes.map((lane, i) => {
-        const r = rx[i] ?? null;
-        const t = tx[i] ?? null;
-        return {
-          socketId: lane.spec.id,
-          slot: lane.slot,
-          pair: lane.pair.slot,
-          states: { rx: r, tx: t },
-          frames: {
-            rx: lane.rx && r ? framesOf(lane.rx, r, 'descriptor') : null,
-            tx: lane.tx && t ? framesOf(lane.tx, t, 'descriptor') : null,
-          },
-          entries: withEntries
-            ? {
-                rx: lane.rx && r ? entriesOf(lane.rx, r, 'descriptor') : null,
-                tx: lane.tx && t ? entriesOf(lane.tx, t, 'descriptor') : null,
-              }
-            : null,
-        };
-      }),
+      pairs: [...this.pairs.values()],
+      sockets: [...this.lanes.values()].map((lane) => ({
+        socketId: lane.spec.id,
+        slot: lane.slot,
+        pair: lane.pair.slot,
+        rx: lane.rx,
+        tx: lane.tx,
+      })),
     };
   }
 
@@ -399,7 +261,7 @@ export class UmemGroup {
    * last socket (its FILL, and what the kernel held for its RX and TX).
    */
   private async removeLane(lane: LaneRecord): Promise<void> {
-    this.lastReading = null;
+    this.observer.forget();
     const frameSize = this.umem.config.frameSize;
     const freeFrame = (address: number) => {
       this.ledger[chunkOf(address, frameSize)] = AppState.FREE;

@@ -1,15 +1,29 @@
-import type { RingMemory } from '../xsk/ring.ts';
 import { viewAt } from './libc.ts';
 import type { RingLayout } from './libxdp.ts';
 import { XDP_ADDR_SIZE, XDP_DESC_SIZE } from './structs.ts';
 
-export type RingEntryKind = 'address' | 'descriptor';
+type RingEntryKind = 'address' | 'descriptor';
+
+/**
+ * One ring as mapped memory: the words and entries libxdp mapped, and the
+ * application's cached producer/consumer pair, which lives in a
+ * SharedArrayBuffer of the caller's so that any thread can read it. The
+ * rings of `xsk/` are built over exactly this shape.
+ */
+export interface MappedRing {
+  size: number;
+  producer: Uint32Array;
+  consumer: Uint32Array;
+  flags: Uint32Array;
+  entries: Uint32Array;
+  cache: Uint32Array;
+}
 
 /**
  * Typed-array views over a ring that libxdp mapped. Works in any thread of the
  * process: the mapping is process-wide and the layout is plain numbers.
  */
-export function ringMemoryAt(layout: RingLayout, entry: RingEntryKind, cache: Uint32Array): RingMemory {
+export function ringMemoryAt(layout: RingLayout, entry: RingEntryKind, cache: Uint32Array): MappedRing {
   const entryBytes = entry === 'address' ? XDP_ADDR_SIZE : XDP_DESC_SIZE;
   return {
     size: layout.size,

@@ -1,6 +1,13 @@
-import type { SnapshotMessage, SocketSample, XdpActionCounters } from '@ringside/shared';
-import type { ManagedSocket, SocketTotals } from '../engine/managed-socket.ts';
+import type { SnapshotMessage, SocketSample, Stage, XdpActionCounters } from '@ringside/shared';
 import type { TrafficSource } from '../lab/traffic-source.ts';
+import { observeAll, type SocketObserver, type SocketTotals } from '../observe/socket-observer.ts';
+
+/** What the sampler needs of a socket (engine's ManagedSocket). */
+export interface SampledSocket {
+  id: string;
+  observer: SocketObserver;
+  pausedStages(): Stage[];
+}
 
 interface Previous {
   at: number;
@@ -19,24 +26,28 @@ export class Sampler {
   private previous: Previous | null = null;
 
   constructor(
-    private readonly sockets: () => readonly ManagedSocket[],
+    private readonly sockets: () => readonly SampledSocket[],
     private readonly traffic: () => TrafficSource | null,
     private readonly programs: () => XdpActionCounters[] = () => [],
   ) {}
 
-  /** One reading of every socket: the snapshot, and each socket's per-frame owners for the UMEM map. */
-  sample(): { snapshot: SnapshotMessage; owners: Map<string, Uint8Array> } {
+  /**
+   * One reading of every socket: the snapshot, and each socket's per-frame
+   * owners for the UMEM map. Resolves once every UMEM was read at a quiet
+   * moment of its data plane; the thread is free meanwhile.
+   */
+  async sample(): Promise<{ snapshot: SnapshotMessage; owners: Map<string, Uint8Array> }> {
+    const observed = await observeAll(this.sockets);
     const owners = new Map<string, Uint8Array>();
     const at = Date.now();
     const seconds = this.previous ? (at - this.previous.at) / 1000 : 0;
     const totals = new Map<string, SocketTotals>();
-    const samples: SocketSample[] = this.sockets().map((managed) => {
-      const observation = managed.observeOwners(this.seq);
-      totals.set(managed.id, observation.totals);
-      owners.set(managed.id, observation.ledger.owners);
-      const before = this.previous?.totals.get(managed.id) ?? observation.totals;
+    const samples: SocketSample[] = observed.map(({ socket, observation }) => {
+      totals.set(socket.id, observation.totals);
+      owners.set(socket.id, observation.ledger.owners);
+      const before = this.previous?.totals.get(socket.id) ?? observation.totals;
       return {
-        socketId: managed.id,
+        socketId: socket.id,
         rings: observation.rings,
         stats: observation.stats,
         totals: observation.totals,
@@ -52,7 +63,7 @@ export class Sampler {
           violations: observation.ledger.violations,
           consistent: observation.consistent,
         },
-        pausedStages: managed.pausedStages(),
+        pausedStages: socket.pausedStages(),
       };
     });
     const source = this.traffic();

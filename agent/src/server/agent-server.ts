@@ -50,7 +50,7 @@ export interface AgentFacade {
   /** One frame's bytes; throws a CommandError when there is no such socket or frame. */
   readFrame(socketId: string, frame: number, requestId: string): FrameBytesMessage;
   /** Every socket's rings and counts now, for a metrics scrape. */
-  observeSockets(): ObservedSocket[];
+  observeSockets(): Promise<ObservedSocket[]>;
   /** The action counters of Ringside's XDP programs, for a metrics scrape. */
   programCounters(): XdpActionCounters[];
 }

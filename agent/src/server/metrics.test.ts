@@ -1,7 +1,8 @@
 import type { RingState, XdpActionCounters } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import type { SocketObservation } from '../engine/managed-socket.ts';
 import { AgentMetrics, type ObservedSocket } from './metrics.ts';
+
+type SocketObservation = ObservedSocket['observation'];
 
 function ring(size: number, producer: number, consumer: number): RingState {
   return { size, producer, consumer, cachedProducer: producer, cachedConsumer: consumer, needWakeup: false };
@@ -40,7 +41,7 @@ function observation(overrides: Partial<SocketObservation> = {}): SocketObservat
 function metricsOver(initial: ObservedSocket[]) {
   const world = { sockets: initial, clients: 2, programs: [] as XdpActionCounters[] };
   const metrics = new AgentMetrics({
-    sockets: () => world.sockets,
+    sockets: async () => world.sockets,
     clients: () => world.clients,
     programs: () => world.programs,
   });

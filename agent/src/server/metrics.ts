@@ -1,16 +1,16 @@
 import { XDP_ACTIONS, type XdpActionCounters, type XdpActions } from '@ringside/shared';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { RingsObserved, SocketObservation } from '../engine/managed-socket.ts';
+import type { RingsObserved, SocketObservation } from '../observe/socket-observer.ts';
 
-/** One socket as a scrape sees it. */
+/** One socket as a scrape sees it: what a snapshot shows of it, from the same reader. */
 export interface ObservedSocket {
   id: string;
-  observation: SocketObservation;
+  observation: Pick<SocketObservation, 'rings' | 'stats' | 'totals'>;
 }
 
 /** Where the numbers come from: asked at each scrape, never cached between scrapes. */
 export interface MetricsSources {
-  sockets: () => readonly ObservedSocket[];
+  sockets: () => Promise<readonly ObservedSocket[]>;
   clients: () => number;
   /** The action counters of Ringside's XDP program on each interface that has one. */
   programs: () => readonly XdpActionCounters[];
@@ -27,7 +27,7 @@ const ACTION_LABELS: Record<keyof XdpActions, string> = {
 interface SocketCounter {
   name: string;
   help: string;
-  read: (observation: SocketObservation) => number;
+  read: (observation: ObservedSocket['observation']) => number;
 }
 
 const SOCKET_COUNTERS: readonly SocketCounter[] = [
@@ -152,13 +152,12 @@ export class AgentMetrics {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
-    this.refresh();
+    this.refresh(await this.sources.sockets());
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
   /** Observes each socket once, so every series in one scrape comes from the same reading. */
-  private refresh(): void {
-    const sockets = this.sources.sockets();
+  private refresh(sockets: readonly ObservedSocket[]): void {
     for (const { counter, read } of this.socketCounters) {
       counter.reset();
       for (const { id, observation } of sockets) counter.inc({ socket: id }, read(observation));

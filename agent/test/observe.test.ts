@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { ringOccupancy } from '@ringside/shared';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { Workload } from '../src/dataplane/pipeline.ts';
+import type { ManagedSocket } from '../src/engine/managed-socket.ts';
+import { Lab } from '../src/lab/lab.ts';
+import { TrafficSource } from '../src/lab/traffic-source.ts';
+import { type DetailedObservation, observeAll } from '../src/observe/socket-observer.ts';
+import { Sampler } from '../src/sampler/sampler.ts';
+import { AgentMetrics } from '../src/server/metrics.ts';
+import { describeKernel, waitFor } from './kernel.ts';
+import { fillIsFull, startLabSocket, TEST_UMEM } from './lab-sockets.ts';
+
+const noop = () => {};
+/** Far beyond what the source reaches on this machine: it sends as fast as it can. */
+const FLAT_OUT_PPS = 5_000_000;
+const READINGS = 300;
+
+/** One owner per frame, and the owners in each ring match that ring's occupancy. */
+function expectEveryFrameOnce(observation: DetailedObservation): void {
+  const { ledger, rings } = observation;
+  expect(ledger.violations).toEqual([]);
+  expect(Object.values(ledger.counts).reduce((a, b) => a + b)).toBe(TEST_UMEM.frameCount);
+  // The kernel publishes FILL's and TX's consumer after the batch: frames it already passed on count downstream.
+  expect(ledger.counts.fill + ledger.consumerLag.fill).toBe(ringOccupancy(rings.fill));
+  expect(ledger.counts.completion).toBe(ringOccupancy(rings.completion));
+  expect(ledger.counts.rx).toBe(rings.rx ? ringOccupancy(rings.rx) : 0);
+  expect(ledger.counts.tx + ledger.consumerLag.tx).toBe(rings.tx ? ringOccupancy(rings.tx) : 0);
+}
+
+describeKernel('observations while the data plane is saturated and a core is taken', () => {
+  let hog: ChildProcess;
+  let lab: Lab;
+  let source: TrafficSource;
+  let socket: ManagedSocket | null = null;
+
+  beforeAll(() => {
+    // Another process keeps a core busy: the data-plane worker gets preempted, mid-batch too.
+    hog = spawn('taskset', ['-c', '0', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
+  });
+
+  afterAll(() => {
+    hog.kill('SIGKILL');
+  });
+
+  beforeEach(async () => {
+    lab = Lab.create(1);
+    source = await TrafficSource.start(lab, { ratePps: FLAT_OUT_PPS, frameLength: 64, paused: true, queueId: 0 }, noop);
+  });
+
+  afterEach(async () => {
+    await socket?.destroy();
+    socket = null;
+    await source?.stop();
+    lab?.destroy();
+  });
+
+  it.each<Workload>(['l2fwd', 'rxdrop'])(
+    `every one of ${READINGS} readings is consistent and counts every frame once while %s runs flat out`,
+    async (workload) => {
+      socket = await startLabSocket(lab, workload);
+      source.resume();
+      const running = socket;
+      await waitFor(() => running.observe().totals.rxPackets > 10_000, 10_000, 'the data plane under load');
+      const before = running.observe().totals.rxPackets;
+      const inconsistent: number[] = [];
+      for (let reading = 0; reading < READINGS; reading++) {
+        const observation = await running.observer.observeInDetail();
+        if (observation.consistent) expectEveryFrameOnce(observation);
+        else inconsistent.push(reading);
+        // Spread the readings over the run, so that they meet the worker at every point of its loop.
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(inconsistent).toEqual([]);
+      expect(running.observe().totals.rxPackets - before).toBeGreaterThan(READINGS);
+    },
+  );
+
+  it('a metrics scrape and a snapshot of a still socket show the same rings and counters', async () => {
+    socket = await startLabSocket(lab, 'rxdrop');
+    await fillIsFull(socket, TEST_UMEM.fillSize);
+    source.setRate(20_000);
+    source.sendExactly(5000);
+    const still = socket;
+    await waitFor(() => still.observe().totals.rxPackets === 5000, 10_000, '5000 frames received');
+    const sampler = new Sampler(
+      () => [still],
+      () => source,
+    );
+    const metrics = new AgentMetrics({
+      // As the agent answers a scrape.
+      sockets: async () =>
+        (await observeAll(() => [still])).map(({ socket, observation }) => ({ id: socket.id, observation })),
+      clients: () => 0,
+      programs: () => [],
+    });
+    const { snapshot } = await sampler.sample();
+    const scrape = (await metrics.render()).body;
+    const sample = snapshot.sockets[0];
+    expect(sample?.totals.rxPackets).toBe(5000);
+    expect(scrape).toContain(`ringside_rx_packets_total{socket="${still.id}"} ${sample?.totals.rxPackets}`);
+    for (const ring of ['fill', 'rx', 'completion'] as const) {
+      const state = sample?.rings[ring];
+      expect(scrape).toContain(
+        `ringside_ring_entries{socket="${still.id}",ring="${ring}"} ${state ? ringOccupancy(state) : -1}`,
+      );
+    }
+  });
+});
