@@ -86,7 +86,7 @@ class FakeAgent implements AgentFacade {
     };
   }
 
-  observeSockets() {
+  async observeSockets() {
     return [];
   }
 
