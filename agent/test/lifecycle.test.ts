@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
-import { listNamespaces } from '../src/lab/ip.ts';
+import { listNamespaces } from '../src/host/ip.ts';
 import { runAgentToExit, startAgent } from './agent-process.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 

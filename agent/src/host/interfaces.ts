@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { inNamespace, ip } from '../lab/ip.ts';
+import { inNamespace, ip } from './ip.ts';
 import { NativeError } from '../native/errors.ts';
 import { readXdpFeatures, type XdpFeatures } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';

@@ -1,5 +1,5 @@
 import type { LabInfo } from '@ringside/shared';
-import { inNamespace, ip, listNamespaces } from './ip.ts';
+import { inNamespace, ip, listNamespaces } from '../host/ip.ts';
 
 /**
  * The lab: two network namespaces joined by a veth pair with `queues` queues
