@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { inNamespace, ip } from './ip.ts';
 import { NativeError } from '../native/errors.ts';
 import { readXdpFeatures, type XdpFeatures } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
+import { inNamespace, ip } from './ip.ts';
 
 export type { XdpFeatures } from '../native/netdev-features.ts';
 
