@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { listNamespaces } from '../src/host/ip.ts';
-import { runAgentToExit, startAgent } from './agent-process.ts';
+import { runAgentAsNobody, runAgentToExit, startAgent } from './agent-process.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 
 const namespacesOf = (pid: number) => listNamespaces().filter((name) => name.startsWith(`ringside-${pid}-`));
@@ -110,7 +110,7 @@ describeKernel('refusing to start, with one line that names the fix', () => {
   });
 
   it('names the package to install when libxdp cannot be loaded', async () => {
-    const result = await runAgentToExit([], { env: { RINGSIDE_LIBXDP: 'libxdp-absent.so.1' } });
+    const result = await runAgentToExit([], { RINGSIDE_LIBXDP: 'libxdp-absent.so.1' });
     expect(result.code).toBe(1);
     const lines = oneLine(result.stderr);
     expect(lines).toHaveLength(1);
@@ -120,9 +120,7 @@ describeKernel('refusing to start, with one line that names the fix', () => {
   });
 
   it('asks for root when started as an unprivileged user', async () => {
-    const result = await runAgentToExit([], {
-      wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'],
-    });
+    const result = await runAgentAsNobody([]);
     expect(result.code).toBe(1);
     expect(oneLine(result.stderr)).toEqual([
       "ringside: Ringside must run as root: it creates network namespaces, XDP programs and AF_XDP sockets. Run it with 'sudo npm start'.",
