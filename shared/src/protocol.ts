@@ -359,6 +359,7 @@ export const ErrorCode = z.enum([
   'forbidden',
   'not-found',
   'kernel-refused',
+  'ringside-limit',
   'rate-limited',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
