@@ -7,7 +7,6 @@ import {
   type FrameBytesMessage,
   type HelloMessage,
   type InterfaceInfo,
-  PROTOCOL_VERSION,
   type Role,
   type SocketDetailMessage,
   type SocketRequest,
@@ -15,11 +14,12 @@ import {
   type XdpActionCounters,
   type XdpProgramInfo,
 } from '@ringside/shared';
+import { CommandRunner } from './commands.ts';
 import { OBSERVER_NICE } from './dataplane/control.ts';
-import { ConfigurationError, Engine, RestoredAfterRefusal } from './engine/engine.ts';
+import { Engine } from './engine/engine.ts';
 import { describeInterface, listInterfaces } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
-import { describeXdpProgram } from './host/xdp-programs.ts';
+import { describeXdpProgram, type XdpProgramFacts } from './host/xdp-programs.ts';
 import { Lab, removeStaleLabs } from './lab/lab.ts';
 import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
 import type { Logger } from './logger.ts';
@@ -29,7 +29,7 @@ import { Sampler } from './sampler/sampler.ts';
 import { type AgentCommand, type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
-import { XskConfigError } from './xsk/umem.ts';
+import { helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
 
 export interface AgentOptions {
   host: string;
@@ -49,17 +49,6 @@ export interface AgentOptions {
 /** How long interface facts are trusted when nothing Ringside did changed them. */
 const FACTS_TTL_MS = 2000;
 
-/** Beyond protocol 1.0's messages: binary snapshots with owner deltas, inspection, Prometheus metrics. */
-const CAPABILITIES = [
-  'binary-snapshots',
-  'inspect-socket',
-  'metrics',
-  'kernel-checks',
-  'shared-umem',
-  'xdp-programs',
-  'read-frame',
-] as const;
-
 /**
  * The agent: the lab (or a real interface), the engine and its sockets, the
  * sampler and the server, started in that order and stopped in reverse.
@@ -73,13 +62,25 @@ export class Agent implements AgentFacade {
   private stopping: Promise<void> | null = null;
   /** Interfaces and XDP programs as last read; null when a change to the sockets made them stale. */
   private facts: { readAt: number; interfaces: InterfaceInfo[]; programs: XdpProgramInfo[] } | null = null;
-  /** Commands run one at a time: two reconfigurations of one socket must not interleave. */
-  private commands: Promise<unknown> = Promise.resolve();
+  private readonly commands: CommandRunner;
 
   private constructor(
     private readonly options: AgentOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.commands = new CommandRunner({
+      engine: () => this.engine,
+      traffic: () => this.traffic,
+      inLab: options.iface === null,
+      factsChanged: () => {
+        this.facts = null;
+      },
+      announce: (kind, message, socketId, changed) => {
+        this.event(kind, message, socketId);
+        if (changed) this.server?.broadcast(this.state());
+      },
+    });
+  }
 
   static async start(options: AgentOptions): Promise<Agent> {
     const agent = new Agent(options, options.logger);
@@ -176,45 +177,51 @@ export class Agent implements AgentFacade {
   }
 
   hello(role: Role): HelloMessage {
-    return {
-      type: 'hello',
-      protocol: PROTOCOL_VERSION,
+    return helloMessage(
       role,
-      host: { kernel: release(), hostname: hostname(), interfaces: this.hostFacts().interfaces },
-      mode: this.lab ? 'lab' : 'nic',
-      capabilities: [...CAPABILITIES],
-    };
+      { kernel: release(), hostname: hostname(), interfaces: this.hostFacts().interfaces },
+      this.lab !== null,
+    );
   }
 
   state(): StateMessage {
-    const sockets = this.engine?.list() ?? [];
+    const engine = this.engine;
     const { interfaces, programs } = this.hostFacts();
-    const steering = new Map((this.engine?.interfaces() ?? []).map((entry) => [entry.ifname, entry]));
-    return {
-      type: 'state',
-      umems: (this.engine?.umems() ?? []).map((group) => ({
+    return stateMessage({
+      umems: (engine?.umems() ?? []).map((group) => ({
         id: group.id,
         config: group.config,
         socketIds: group.socketIds,
         pairs: group.describePairs(),
       })),
-      sockets: sockets.map((managed) => ({
+      sockets: (engine?.list() ?? []).map((managed) => ({
         id: managed.id,
         umemId: managed.group.id,
         config: managed.socket.config,
         workload: managed.workload,
-        request: this.engine?.request(managed.id) as SocketRequest,
+        request: engine?.request(managed.id) as SocketRequest,
         pausedStages: managed.pausedStages(),
         zeroCopyActive: managed.socket.zeroCopyActive,
-        xskmapIndex: steering.get(managed.socket.config.ifname)?.indexOf(managed.id) ?? null,
       })),
+      steering: this.steeringFacts(),
       traffic: this.traffic?.info() ?? null,
       lab: this.lab?.info() ?? null,
       interfaces,
       xdpPrograms: programs,
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
-    };
+    });
+  }
+
+  private steeringFacts(): SteeringFacts[] {
+    return (this.engine?.interfaces() ?? []).map((steering) => ({
+      ifname: steering.ifname,
+      kind: steering.kind,
+      ports: steering.ports,
+      programId: steering.programId,
+      ownsProgram: steering.ownsProgram,
+      entries: steering.entries(),
+    }));
   }
 
   programCounters(): XdpActionCounters[] {
@@ -238,41 +245,6 @@ export class Agent implements AgentFacade {
       rings: detail.rings,
       consistent: detail.consistent,
     };
-  }
-
-  /**
-   * The program on each interface, as the kernel lists it. The XSKMAP's
-   * values cannot be read back, so its entries are where Ringside put its
-   * sockets (libxdp's program: each at its queue id).
-   */
-  private xdpPrograms(interfaces: InterfaceInfo[]): XdpProgramInfo[] {
-    const sockets = this.engine?.list() ?? [];
-    const steering = new Map((this.engine?.interfaces() ?? []).map((entry) => [entry.ifname, entry]));
-    return interfaces.flatMap((device) => {
-      const attached = device.attachedXdp;
-      const program = attached ? describeXdpProgram(attached.programId) : null;
-      if (!attached || !program) return [];
-      const ours = steering.get(device.name);
-      const isOurs = ours !== undefined && ours.programId === program.id;
-      const entries =
-        isOurs && ours.ownsProgram
-          ? ours.entries()
-          : sockets
-              .filter((managed) => managed.socket.config.ifname === device.name && managed.socket.config.rxSize > 0)
-              .map((managed) => ({ index: managed.socket.config.queueId, socketId: managed.id }));
-      const libxdps = ours !== undefined && !ours.ownsProgram;
-      return [
-        {
-          ifname: device.name,
-          mode: attached.mode,
-          programId: program.id,
-          name: program.name,
-          kind: isOurs ? ours.kind : libxdps ? 'libxdp-default' : 'other',
-          ports: isOurs ? ours.ports : [],
-          xskmap: program.xskmap ? { ...program.xskmap, entries } : null,
-        },
-      ];
-    });
   }
 
   /** One frame of a socket's UMEM: its bytes and owner, for the packet inspector. */
@@ -318,128 +290,23 @@ export class Agent implements AgentFacade {
       const interfaces = this.lab
         ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo')
         : listInterfaces(null);
-      this.facts = { readAt: Date.now(), interfaces, programs: this.xdpPrograms(interfaces) };
+      const attached = new Map<number, XdpProgramFacts>();
+      for (const device of interfaces) {
+        const program = device.attachedXdp ? describeXdpProgram(device.attachedXdp.programId) : null;
+        if (program) attached.set(program.id, program);
+      }
+      const sockets = (this.engine?.list() ?? []).map((managed) => ({ id: managed.id, config: managed.socket.config }));
+      this.facts = {
+        readAt: Date.now(),
+        interfaces,
+        programs: xdpProgramsOf(interfaces, attached, sockets, this.steeringFacts()),
+      };
     }
     return this.facts;
   }
 
   execute(command: AgentCommand): Promise<void> {
-    const run = this.commands.then(() => this.carryOut(command));
-    this.commands = run.catch(() => {});
-    return run.catch((error: unknown) => {
-      throw toCommandError(error);
-    });
-  }
-
-  private async carryOut(command: AgentCommand): Promise<void> {
-    // Creating, reconfiguring or destroying sockets attaches and detaches programs: the facts
-    // go stale before (a hello may read them meanwhile) and after, when the change is announced.
-    const changesSockets =
-      command.type === 'createSocket' || command.type === 'reconfigureSocket' || command.type === 'destroySocket';
-    if (changesSockets) this.facts = null;
-    const engine = this.engine;
-    if (!engine) throw new CommandError('not-found', 'the agent is stopping');
-    const socketId = 'socketId' in command ? command.socketId : undefined;
-    if (socketId !== undefined && command.type !== 'createSocket' && !engine.has(socketId)) {
-      throw new CommandError('not-found', `there is no socket ${socketId}: see the state for the sockets there are`);
-    }
-    const announce = (kind: EventMessage['kind'], message: string, changed = true) => {
-      if (changesSockets) this.facts = null;
-      this.event(kind, message, socketId);
-      if (changed) this.server?.broadcast(this.state());
-    };
-    switch (command.type) {
-      case 'setTraffic': {
-        const traffic = this.traffic;
-        if (!traffic)
-          throw new CommandError(
-            'not-found',
-            'there is no traffic source: the agent runs on a real interface, not the lab',
-          );
-        if (command.ratePps !== undefined) traffic.setRate(command.ratePps);
-        if (command.destinationPorts !== undefined) traffic.setDestinationPorts(command.destinationPorts);
-        if (command.queueIds !== undefined) await traffic.setQueues(command.queueIds);
-        if (command.paused === true) traffic.pause();
-        if (command.paused === false) traffic.resume();
-        const kind =
-          command.paused === undefined ? 'traffic-rate' : command.paused ? 'traffic-paused' : 'traffic-resumed';
-        announce(kind, describeTraffic(traffic));
-        return;
-      }
-      case 'createSocket': {
-        this.refuseSendingOnRealInterface(command.request);
-        const created = await engine.create(command.request, command.socketId);
-        this.facts = null;
-        this.event('socket-created', `socket ${created.id} created: ${describeRequest(command.request)}`, created.id);
-        this.server?.broadcast(this.state());
-        return;
-      }
-      case 'reconfigureSocket':
-        this.refuseSendingOnRealInterface(command.request);
-        try {
-          await engine.reconfigure(command.socketId, command.request);
-        } catch (error) {
-          if (error instanceof RestoredAfterRefusal) announce('socket-restored', error.message);
-          throw error;
-        }
-        announce('socket-reconfigured', `socket ${command.socketId} reconfigured: ${describeRequest(command.request)}`);
-        return;
-      case 'destroySocket':
-        await engine.destroy(command.socketId);
-        announce('socket-destroyed', `socket ${command.socketId} destroyed`);
-        return;
-      case 'pauseStages':
-        engine.pause(command.socketId, command.stages);
-        announce('stages-paused', `${command.socketId}: paused ${command.stages.join(', ')}`);
-        return;
-      case 'resumeStages':
-        engine.resume(command.socketId, command.stages);
-        announce('stages-resumed', `${command.socketId}: resumed ${command.stages.join(', ')}`);
-        return;
-      case 'step':
-        await engine.step(command.socketId, command.stages);
-        announce(
-          'stepped',
-          `${command.socketId}: one batch of ${command.stages ? command.stages.join(', ') : 'every stage'}`,
-          false,
-        );
-        return;
-      case 'setSocketTraffic':
-        engine.setTraffic(command.socketId, {
-          ...(command.ratePps !== undefined ? { ratePps: command.ratePps } : {}),
-          ...(command.frameLength !== undefined ? { frameLength: command.frameLength } : {}),
-        });
-        announce('traffic-rate', `${command.socketId}: txonly rate and frame length set`);
-        return;
-      case 'injectInvalidTx':
-        engine.injectInvalidTx(command.socketId);
-        announce('socket-error', `${command.socketId}: a TX descriptor outside the UMEM was submitted`, false);
-        return;
-      case 'feedSameFrame':
-        engine.feedSameFrame(command.socketId, command.deliberately);
-        announce(
-          'same-frame-fed',
-          `${command.socketId}: one frame put in FILL and TX at once, deliberately; watch the ledger's violations and the frame's bytes`,
-          false,
-        );
-        return;
-      case 'setXdpProgram':
-        this.facts = null;
-        engine.setXdpProgram(command.ifname, command.program, command.ports ?? []);
-        this.facts = null;
-        announce('xdp-program-set', `${command.ifname}: ${command.program} program loaded`);
-        return;
-    }
-  }
-
-  /** Ringside sends only inside its lab: nothing of its own reaches a real network. */
-  private refuseSendingOnRealInterface(request: SocketRequest): void {
-    if (!this.lab && request.workload !== 'rxdrop') {
-      throw new CommandError(
-        'bad-request',
-        `${request.workload} sends frames, and Ringside sends only inside its lab: on a real interface use rxdrop`,
-      );
-    }
+    return this.commands.execute(command);
   }
 
   private event(kind: EventMessage['kind'], message: string, socketId?: string): void {
@@ -466,26 +333,4 @@ export class Agent implements AgentFacade {
   teardownNow(): void {
     this.lab?.destroy();
   }
-}
-
-function toCommandError(error: unknown): CommandError {
-  if (error instanceof CommandError) return error;
-  if (error instanceof ConfigurationError) return new CommandError('bad-request', error.message, error.problems);
-  if (error instanceof XskConfigError || error instanceof RestoredAfterRefusal)
-    return new CommandError('kernel-refused', error.message);
-  if (error instanceof RangeError) return new CommandError('bad-request', error.message);
-  return new CommandError('bad-request', (error as Error).message);
-}
-
-function describeRequest(request: SocketRequest): string {
-  const { socket, umem } = request;
-  const rings = `rx ${socket.rxSize} tx ${socket.txSize} fill ${umem.fillSize} completion ${umem.completionSize}`;
-  return `${request.workload} on ${socket.ifname} queue ${socket.queueId}, ${umem.frameCount}×${umem.frameSize} B frames, ${rings}`;
-}
-
-function describeTraffic(traffic: TrafficSource): string {
-  if (traffic.paused) return 'traffic source paused';
-  const queues =
-    traffic.queueIds.length === 1 ? `queue ${traffic.queueIds[0]}` : `queues ${traffic.queueIds.join(', ')}`;
-  return `traffic source sending ${traffic.ratePps} frames/s on ${queues} to UDP port ${traffic.destinationPorts.join(', ')}`;
 }
