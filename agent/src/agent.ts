@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import {
   chunkOf,
@@ -17,7 +18,8 @@ import {
 import { CommandRunner } from './commands.ts';
 import { OBSERVER_NICE } from './dataplane/control.ts';
 import { Engine } from './engine/engine.ts';
-import { describeInterface, listInterfaces } from './host/interfaces.ts';
+import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from './faults.ts';
+import { describeInterface, listInterfaces, listLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
 import { describeXdpProgram, type XdpProgramFacts } from './host/xdp-programs.ts';
 import { Lab, removeStaleLabs } from './lab/lab.ts';
@@ -48,6 +50,9 @@ export interface AgentOptions {
 
 /** How long interface facts are trusted when nothing Ringside did changed them. */
 const FACTS_TTL_MS = 2000;
+/** How often the agent looks for what was changed under it from outside (each look is one or two `ip` calls). */
+const WATCH_MS = 2000;
+const NETNS_DIR = '/run/netns';
 
 /**
  * The agent: the lab (or a real interface), the engine and its sockets, the
@@ -59,6 +64,9 @@ export class Agent implements AgentFacade {
   private engine: Engine | null = null;
   private server: AgentServer | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
+  /** Faults from outside told already, by faultKey: each is told once while it lasts. */
+  private faultsTold = new Set<string>();
   private stopping: Promise<void> | null = null;
   /** Interfaces and XDP programs as last read; null when a change to the sockets made them stale. */
   private facts: { readAt: number; interfaces: InterfaceInfo[]; programs: XdpProgramInfo[] } | null = null;
@@ -125,6 +133,7 @@ export class Agent implements AgentFacade {
       describeInterface: (ifname) => describeInterface(this.namespace, ifname),
       frame: FRAME_TO_PEER,
       log,
+      onFault: (message, socketId) => this.fault(message, socketId),
     });
     const start = defaultSocketRequest(this.lab?.appIfname ?? (options.iface as string), this.lab ? 0 : options.queue);
     // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
@@ -138,7 +147,7 @@ export class Agent implements AgentFacade {
       this.traffic = await TrafficSource.start(
         this.lab,
         { ratePps: options.ratePps, frameLength: options.frameLength, paused: false, queueId: 0 },
-        (error) => log.error({ err: error }, 'traffic source failed'),
+        (error) => this.fault(`traffic source: ${error.message}`),
       );
       log.info({ ratePps: options.ratePps, frameLength: options.frameLength }, 'traffic source sending');
     }
@@ -169,6 +178,61 @@ export class Agent implements AgentFacade {
       this.sampleTimer = setTimeout(tick, 1000 / this.server.fastestSnapshotRate);
     };
     tick();
+    this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
+  }
+
+  /** Tells every client of a fault the agent met and survived, and the state after it. */
+  private fault(message: string, socketId?: string): void {
+    this.log.warn({ socket: socketId }, message);
+    this.facts = null;
+    this.event('fault', message, socketId);
+    this.server?.broadcast(this.state());
+  }
+
+  private expectations(): Expectations {
+    const engine = this.engine;
+    return {
+      namespaces: this.lab ? [this.lab.appNamespace, this.lab.peerNamespace] : [],
+      interfaces: [...new Set((engine?.list() ?? []).map((managed) => managed.socket.config.ifname))],
+      programs: (engine?.interfaces() ?? []).flatMap((steering) =>
+        steering.programId !== null && steering.ownsProgram && steering.entries().length > 0
+          ? [{ ifname: steering.ifname, programId: steering.programId }]
+          : [],
+      ),
+    };
+  }
+
+  /** Looks for lab namespaces, interfaces and programs removed from outside, and makes the best of it. */
+  private async watch(): Promise<void> {
+    try {
+      // /run/netns is what `ip netns list` reads: no subprocess for it.
+      const namespaces = this.lab && existsSync(NETNS_DIR) ? readdirSync(NETNS_DIR) : [];
+      const visible = this.namespace === null || namespaces.includes(this.namespace);
+      const faults = faultsIn(this.expectations(), {
+        namespaces,
+        links: visible ? listLinks(this.namespace) : null,
+      });
+      const fresh = faults.filter((fault) => !this.faultsTold.has(faultKey(fault)));
+      this.faultsTold = new Set(faults.map(faultKey));
+      for (const fault of fresh) await this.survive(fault);
+    } catch (error) {
+      this.log.error({ err: error }, 'looking for faults from outside failed');
+    }
+  }
+
+  private async survive(fault: Fault): Promise<void> {
+    if (fault.kind === 'interface-gone') {
+      await this.commands.between(async () => {
+        // The kernel unbound the sockets (NETDEV_UNREGISTER): nothing reaches them again, so they go.
+        await this.engine?.destroyOn(fault.ifname);
+        if (this.lab && fault.ifname === this.lab.appIfname) {
+          // The peer end went with the pair: the source's sockets are unbound too.
+          await this.traffic?.stop();
+          this.traffic = null;
+        }
+      });
+    }
+    this.fault(describeFault(fault));
   }
 
   url(role: Role): string {
@@ -287,9 +351,7 @@ export class Agent implements AgentFacade {
    */
   private hostFacts(): { interfaces: InterfaceInfo[]; programs: XdpProgramInfo[] } {
     if (this.facts === null || Date.now() - this.facts.readAt > FACTS_TTL_MS) {
-      const interfaces = this.lab
-        ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo')
-        : listInterfaces(null);
+      const interfaces = this.readInterfaces();
       const attached = new Map<number, XdpProgramFacts>();
       for (const device of interfaces) {
         const program = device.attachedXdp ? describeXdpProgram(device.attachedXdp.programId) : null;
@@ -303,6 +365,16 @@ export class Agent implements AgentFacade {
       };
     }
     return this.facts;
+  }
+
+  /** The interfaces sockets may go to; none when the lab's namespace was removed from outside. */
+  private readInterfaces(): InterfaceInfo[] {
+    try {
+      return this.lab ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo') : listInterfaces(null);
+    } catch (error) {
+      this.log.warn({ err: error }, 'the interfaces cannot be listed');
+      return [];
+    }
   }
 
   execute(command: AgentCommand): Promise<void> {
@@ -321,6 +393,7 @@ export class Agent implements AgentFacade {
 
   private async stop(): Promise<void> {
     if (this.sampleTimer) clearTimeout(this.sampleTimer);
+    if (this.watchTimer) clearInterval(this.watchTimer);
     await this.server?.close();
     this.server = null;
     await this.traffic?.stop();

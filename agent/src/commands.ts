@@ -27,6 +27,13 @@ export class CommandRunner {
 
   constructor(private readonly context: CommandContext) {}
 
+  /** Runs `work` between commands, never during one: for changes the agent makes on its own. */
+  between<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
   execute(command: AgentCommand): Promise<void> {
     const run = this.queue.then(() => this.carryOut(command));
     this.queue = run.catch(() => {});

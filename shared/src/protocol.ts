@@ -285,6 +285,7 @@ export const EventMessage = z.object({
     'socket-error',
     'xdp-program-set',
     'same-frame-fed',
+    'fault',
   ]),
   socketId: z.string().optional(),
   message: z.string(),

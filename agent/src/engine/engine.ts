@@ -59,6 +59,8 @@ export interface EngineSetup {
   /** Addresses for frames a txonly socket sends. */
   frame: Omit<UdpFrameSpec, 'length'>;
   log: Logger;
+  /** A fault the engine met on its own (a data-plane worker crashed), told to whoever watches. */
+  onFault?: (message: string, socketId: string) => void;
 }
 
 export const DEFAULT_TRAFFIC = { ratePps: 10_000, frameLength: 128 };
@@ -182,6 +184,18 @@ export class Engine {
     } finally {
       this.requests.delete(id);
     }
+  }
+
+  /** Takes down every socket on `ifname`, newest first (sharers before owners): for an interface that is gone. */
+  async destroyOn(ifname: string): Promise<string[]> {
+    const ids = this.list()
+      .filter((socket) => socket.socket.config.ifname === ifname)
+      .map((socket) => socket.id)
+      .reverse();
+    for (const id of ids) await this.destroy(id);
+    this.steering.get(ifname)?.detach();
+    this.steering.delete(ifname);
+    return ids;
   }
 
   async destroyAll(): Promise<void> {
@@ -369,13 +383,17 @@ export class Engine {
         control[Control.SEND_REMAINING] = -1;
       },
     };
-    const onWorkerError = (error: Error) =>
-      this.setup.log.error({ socket: id, err: error }, 'data-plane worker failed');
     const group = request.umemId !== undefined ? this.groups.get(request.umemId) : undefined;
+    const umemId = group?.id ?? this.freshUmemId(id);
+    const onWorkerError = (error: Error) => {
+      this.setup.log.error({ socket: id, umem: umemId, err: error }, 'data-plane worker failed');
+      const sockets = this.groups.get(umemId)?.socketIds.join(', ') ?? id;
+      this.setup.onFault?.(`UMEM ${umemId} (socket ${sockets}): ${error.message}`, id);
+    };
     const socket = group
       ? await ManagedSocket.join(group, spec)
       : await ManagedSocket.start({ ...spec, umem: request.umem }, onWorkerError, {
-          umemId: this.freshUmemId(id),
+          umemId,
           ...(registeredUmem ? { registeredUmem } : {}),
         });
     try {

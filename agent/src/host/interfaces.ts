@@ -115,6 +115,11 @@ function describe(namespace: string | null, selected: IpLink[]): InterfaceFacts[
   });
 }
 
+/** Each interface of `namespace` (null: the agent's own) and the id of the XDP program on it, if any: one `ip` call. */
+export function listLinks(namespace: string | null): Map<string, number | null> {
+  return new Map(links(namespace).map((link) => [link.ifname, attachedXdpOf(link.xdp)?.programId ?? null]));
+}
+
 /** Every interface of `namespace` (a name under /run/netns), or of the agent's own namespace when null. */
 export function listInterfaces(namespace: string | null): InterfaceFacts[] {
   return describe(namespace, links(namespace));
