@@ -34,13 +34,18 @@ export function testTokenFile(): string {
 }
 
 /** Starts the real agent CLI and resolves once it prints its URLs. */
-export async function startAgent(args: string[] = [], timeoutMs = 30_000): Promise<RunningAgent> {
+export async function startAgent(
+  args: string[] = [],
+  timeoutMs = 30_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningAgent> {
   const tokenFile = args.includes('--token-file') ? [] : ['--token-file', testTokenFile()];
   const port = args.includes('--port') ? [] : ['--port', '0'];
   // The agent stops by itself if this process dies first (a killed test run must not leave a lab running).
   const parent = ['--stop-with-pid', String(process.pid)];
   const child = spawn(process.execPath, [...NODE_ARGS, ...port, ...tokenFile, ...parent, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stdout = '';
   let stderr = '';

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -80,7 +79,10 @@ function launch(plan: DataplanePlan, control: Int32Array): Launched {
   worker.on('error', (thrown) => {
     error = thrown;
   });
-  const ended = once(worker, 'exit').then(([code]) => ({ code: code as number, error }));
+  // Not events.once: it rejects on 'error', and a crash emits 'error' before 'exit'.
+  const ended = new Promise<{ code: number; error: Error | null }>((resolve) =>
+    worker.once('exit', (code) => resolve({ code, error })),
+  );
   const running = new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     void ended.then(({ code, error: thrown }) =>
