@@ -159,7 +159,7 @@ export class CommandRunner {
 }
 
 /** Who refused: the request itself (bad-request), Ringside's own limits, or the kernel. */
-export function toCommandError(error: unknown): CommandError {
+function toCommandError(error: unknown): CommandError {
   if (error instanceof CommandError) return error;
   if (error instanceof RingsideLimitError) return new CommandError('ringside-limit', error.message, error.problems);
   if (error instanceof ConfigurationError) return new CommandError('bad-request', error.message, error.problems);

@@ -9,7 +9,7 @@ import { inNamespace, ip, listNamespaces } from '../host/ip.ts';
  * arrives on queue i of the other.
  */
 
-export const LAB_PREFIX = 'ringside-';
+const LAB_PREFIX = 'ringside-';
 const APP_IFNAME = 'rs-app';
 const PEER_IFNAME = 'rs-peer';
 /** Locally administered MACs (bit 1 of the first byte set). */
