@@ -37,6 +37,9 @@ Options:
   --stop-with-pid PID stop (cleaning up) when process PID ends: for harnesses that start
                       Ringside and may be killed before they can stop it
   --help              show this help
+
+For tests only: with RINGSIDE_TEST_FAULTS=1 in the environment, SIGUSR2 ends
+every data-plane thread as a crash would, to prove the agent restarts them.
 `;
 
 /** Ends the process with one line that names the cause and the fix. */
