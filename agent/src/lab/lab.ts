@@ -167,6 +167,14 @@ export function removeStaleLabs(): string[] {
     const match = /^ringside-(\d+)-/.exec(name);
     return match !== null && Number(match[1]) !== process.pid && !isAlive(Number(match[1]));
   });
-  for (const name of stale) ip('netns', 'del', name);
-  return stale;
+  return stale.filter((name) => {
+    try {
+      ip('netns', 'del', name);
+      return true;
+    } catch (error) {
+      // Another agent starting at the same moment may have removed it first: gone is what was wanted.
+      if (listNamespaces().includes(name)) throw error;
+      return false;
+    }
+  });
 }
