@@ -65,6 +65,9 @@ export class Agent implements AgentFacade {
   private server: AgentServer | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
   private watchTimer: NodeJS.Timeout | null = null;
+  /** Counts changes Ringside made to sockets and programs: a look from outside that spans one is void. */
+  private changes = 0;
+  private watching = false;
   /** Faults from outside told already, by faultKey: each is told once while it lasts. */
   private faultsTold = new Set<string>();
   private stopping: Promise<void> | null = null;
@@ -82,6 +85,7 @@ export class Agent implements AgentFacade {
       inLab: options.iface === null,
       factsChanged: () => {
         this.facts = null;
+        this.changes++;
       },
       announce: (kind, message, socketId, changed) => {
         this.event(kind, message, socketId);
@@ -185,8 +189,14 @@ export class Agent implements AgentFacade {
   private fault(message: string, socketId?: string): void {
     this.log.warn({ socket: socketId }, message);
     this.facts = null;
+    this.changes++;
     this.event('fault', message, socketId);
-    this.server?.broadcast(this.state());
+    try {
+      this.server?.broadcast(this.state());
+    } catch (error) {
+      // Called from a worker's or the watch's callback: a throw here would be uncaught and end the agent.
+      this.log.error({ err: error }, 'the state after a fault could not be sent');
+    }
   }
 
   private expectations(): Expectations {
@@ -204,19 +214,24 @@ export class Agent implements AgentFacade {
 
   /** Looks for lab namespaces, interfaces and programs removed from outside, and makes the best of it. */
   private async watch(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    const changes = this.changes;
     try {
       // /run/netns is what `ip netns list` reads: no subprocess for it.
       const namespaces = this.lab && existsSync(NETNS_DIR) ? readdirSync(NETNS_DIR) : [];
       const visible = this.namespace === null || namespaces.includes(this.namespace);
-      const faults = faultsIn(this.expectations(), {
-        namespaces,
-        links: visible ? listLinks(this.namespace) : null,
-      });
+      const links = visible ? await listLinks(this.namespace) : null;
+      // A command that ran meanwhile changed what is expected: look again next time.
+      if (this.changes !== changes) return;
+      const faults = faultsIn(this.expectations(), { namespaces, links });
       const fresh = faults.filter((fault) => !this.faultsTold.has(faultKey(fault)));
       this.faultsTold = new Set(faults.map(faultKey));
       for (const fault of fresh) await this.survive(fault);
     } catch (error) {
       this.log.error({ err: error }, 'looking for faults from outside failed');
+    } finally {
+      this.watching = false;
     }
   }
 
