@@ -80,8 +80,9 @@ describeKernel('faults the agent survives, telling the page', () => {
     await withAgent(async (_agent, client, state) => {
       const appNamespace = state.lab?.appNamespace as string;
       execFileSync('ip', ['-n', appNamespace, 'link', 'del', 'rs-app']);
-      await waitFor(() => faults(client).length >= 1, 20_000, 'a fault event');
-      expect(faults(client)[0]?.message).toMatch(/^interface rs-app was deleted from outside/);
+      // The source's worker may meet the unbound socket first (ENXIO) and be told of as well.
+      const gone = /^interface rs-app was deleted from outside/;
+      await waitFor(() => faults(client).some((event) => gone.test(event.message)), 20_000, 'the fault event');
       await waitFor(
         () => client.of('state').some((state) => state.sockets.length === 0 && state.traffic === null),
         10_000,
@@ -96,8 +97,8 @@ describeKernel('faults the agent survives, telling the page', () => {
     await withAgent(async (_agent, client, state) => {
       const appNamespace = state.lab?.appNamespace as string;
       execFileSync('ip', ['netns', 'del', appNamespace]);
-      await waitFor(() => faults(client).length >= 1, 20_000, 'a fault event');
-      expect(faults(client)[0]?.message).toMatch(new RegExp(`^lab namespace ${appNamespace} was removed from outside`));
+      const removed = new RegExp(`^lab namespace ${appNamespace} was removed from outside`);
+      await waitFor(() => faults(client).some((event) => removed.test(event.message)), 20_000, 'the fault event');
       // The sockets hold the namespace: traffic still arrives.
       const rx = rxProducer(client);
       await risesAbove(rx, await rx(), 10_000, 'RX to rise');
@@ -108,8 +109,8 @@ describeKernel('faults the agent survives, telling the page', () => {
     await withAgent(async (_agent, client, state) => {
       const appNamespace = state.lab?.appNamespace as string;
       execFileSync('ip', ['-n', appNamespace, 'link', 'set', 'dev', 'rs-app', 'xdp', 'off']);
-      await waitFor(() => faults(client).length >= 1, 20_000, 'a fault event');
-      expect(faults(client)[0]?.message).toMatch(/^the XDP program on rs-app \(id \d+\) was detached from outside/);
+      const detached = /^the XDP program on rs-app \(id \d+\) was detached from outside/;
+      await waitFor(() => faults(client).some((event) => detached.test(event.message)), 20_000, 'the fault event');
       // Frames go to the stack now: RX stands still.
       const rx = rxProducer(client);
       const stopped = await rx();
