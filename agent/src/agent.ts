@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import {
   type ControlCommand,
@@ -8,7 +9,6 @@ import {
   type FrameBytesMessage,
   type HelloMessage,
   type InterfaceInfo,
-  PROTOCOL_VERSION,
   type Role,
   type SocketDetailMessage,
   type SocketRequest,
@@ -16,11 +16,13 @@ import {
   type XdpActionCounters,
   type XdpProgramInfo,
 } from '@ringside/shared';
+import { CommandRunner } from './commands.ts';
 import { OBSERVER_NICE } from './dataplane/control.ts';
-import { ConfigurationError, Engine, RestoredAfterRefusal } from './engine/engine.ts';
-import { describeInterface, listInterfaces } from './host/interfaces.ts';
+import { Engine } from './engine/engine.ts';
+import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from './faults.ts';
+import { describeInterface, listInterfaces, listLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
-import { describeXdpProgram } from './host/xdp-programs.ts';
+import { describeXdpProgram, type XdpProgramFacts } from './host/xdp-programs.ts';
 import { Lab, removeStaleLabs } from './lab/lab.ts';
 import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
 import type { Logger } from './logger.ts';
@@ -31,7 +33,7 @@ import { Sampler } from './sampler/sampler.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
-import { XskConfigError } from './xsk/umem.ts';
+import { helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
 
 export interface AgentOptions {
   host: string;
@@ -50,17 +52,9 @@ export interface AgentOptions {
 
 /** How long interface facts are trusted when nothing Ringside did changed them. */
 const FACTS_TTL_MS = 2000;
-
-/** Beyond protocol 1.0's messages: binary snapshots with owner deltas, inspection, Prometheus metrics. */
-const CAPABILITIES = [
-  'binary-snapshots',
-  'inspect-socket',
-  'metrics',
-  'kernel-checks',
-  'shared-umem',
-  'xdp-programs',
-  'read-frame',
-] as const;
+/** How often the agent looks for what was changed under it from outside (each look is one or two `ip` calls). */
+const WATCH_MS = 2000;
+const NETNS_DIR = '/run/netns';
 
 /**
  * The agent: the lab (or a real interface), the engine and its sockets, the
@@ -72,16 +66,35 @@ export class Agent implements AgentFacade {
   private engine: Engine | null = null;
   private server: AgentServer | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
+  /** Counts changes Ringside made to sockets and programs: a look from outside that spans one is void. */
+  private changes = 0;
+  private watching = false;
+  /** Faults from outside told already, by faultKey: each is told once while it lasts. */
+  private faultsTold = new Set<string>();
   private stopping: Promise<void> | null = null;
   /** Interfaces and XDP programs as last read; null when a change to the sockets made them stale. */
   private facts: { readAt: number; interfaces: InterfaceInfo[]; programs: XdpProgramInfo[] } | null = null;
-  /** Commands run one at a time: two reconfigurations of one socket must not interleave. */
-  private commands: Promise<unknown> = Promise.resolve();
+  private readonly commands: CommandRunner;
 
   private constructor(
     private readonly options: AgentOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.commands = new CommandRunner({
+      engine: () => this.engine,
+      traffic: () => this.traffic,
+      inLab: options.iface === null,
+      factsChanged: () => {
+        this.facts = null;
+        this.changes++;
+      },
+      announce: (kind, message, socketId, changed) => {
+        this.event(kind, message, socketId);
+        if (changed) this.server?.broadcast(this.state());
+      },
+    });
+  }
 
   static async start(options: AgentOptions): Promise<Agent> {
     const agent = new Agent(options, options.logger);
@@ -126,6 +139,7 @@ export class Agent implements AgentFacade {
       describeInterface: (ifname) => describeInterface(this.namespace, ifname),
       frame: FRAME_TO_PEER,
       log,
+      onFault: (message, socketId) => this.fault(message, socketId),
     });
     const start = defaultSocketRequest(this.lab?.appIfname ?? (options.iface as string), this.lab ? 0 : options.queue);
     // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
@@ -139,7 +153,7 @@ export class Agent implements AgentFacade {
       this.traffic = await TrafficSource.start(
         this.lab,
         { ratePps: options.ratePps, frameLength: options.frameLength, paused: false, queueId: 0 },
-        (error) => log.error({ err: error }, 'traffic source failed'),
+        (error) => this.fault(`traffic source: ${error.message}`),
       );
       log.info({ ratePps: options.ratePps, frameLength: options.frameLength }, 'traffic source sending');
     }
@@ -170,6 +184,72 @@ export class Agent implements AgentFacade {
       if (this.server) this.sampleTimer = setTimeout(() => void tick(), 1000 / this.server.fastestSnapshotRate);
     };
     void tick();
+    this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
+  }
+
+  /** Tells every client of a fault the agent met and survived, and the state after it. */
+  private fault(message: string, socketId?: string): void {
+    this.log.warn({ socket: socketId }, message);
+    this.facts = null;
+    this.changes++;
+    this.event('fault', message, socketId);
+    try {
+      this.server?.broadcast(this.state());
+    } catch (error) {
+      // Called from a worker's or the watch's callback: a throw here would be uncaught and end the agent.
+      this.log.error({ err: error }, 'the state after a fault could not be sent');
+    }
+  }
+
+  private expectations(): Expectations {
+    const engine = this.engine;
+    return {
+      namespaces: this.lab ? [this.lab.appNamespace, this.lab.peerNamespace] : [],
+      interfaces: [...new Set((engine?.list() ?? []).map((managed) => managed.socket.config.ifname))],
+      programs: (engine?.interfaces() ?? []).flatMap((steering) =>
+        steering.programId !== null && steering.ownsProgram && steering.entries().length > 0
+          ? [{ ifname: steering.ifname, programId: steering.programId }]
+          : [],
+      ),
+    };
+  }
+
+  /** Looks for lab namespaces, interfaces and programs removed from outside, and makes the best of it. */
+  private async watch(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    const changes = this.changes;
+    try {
+      // /run/netns is what `ip netns list` reads: no subprocess for it.
+      const namespaces = this.lab && existsSync(NETNS_DIR) ? readdirSync(NETNS_DIR) : [];
+      const visible = this.namespace === null || namespaces.includes(this.namespace);
+      const links = visible ? await listLinks(this.namespace) : null;
+      // A command that ran meanwhile changed what is expected: look again next time.
+      if (this.changes !== changes) return;
+      const faults = faultsIn(this.expectations(), { namespaces, links });
+      const fresh = faults.filter((fault) => !this.faultsTold.has(faultKey(fault)));
+      this.faultsTold = new Set(faults.map(faultKey));
+      for (const fault of fresh) await this.survive(fault);
+    } catch (error) {
+      this.log.error({ err: error }, 'looking for faults from outside failed');
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  private async survive(fault: Fault): Promise<void> {
+    if (fault.kind === 'interface-gone') {
+      await this.commands.between(async () => {
+        // The kernel unbound the sockets (NETDEV_UNREGISTER): nothing reaches them again, so they go.
+        await this.engine?.destroyOn(fault.ifname);
+        if (this.lab && fault.ifname === this.lab.appIfname) {
+          // The peer end went with the pair: the source's sockets are unbound too.
+          await this.traffic?.stop();
+          this.traffic = null;
+        }
+      });
+    }
+    this.fault(describeFault(fault));
   }
 
   url(role: Role): string {
@@ -178,45 +258,51 @@ export class Agent implements AgentFacade {
   }
 
   hello(role: Role): HelloMessage {
-    return {
-      type: 'hello',
-      protocol: PROTOCOL_VERSION,
+    return helloMessage(
       role,
-      host: { kernel: release(), hostname: hostname(), interfaces: this.hostFacts().interfaces },
-      mode: this.lab ? 'lab' : 'nic',
-      capabilities: [...CAPABILITIES],
-    };
+      { kernel: release(), hostname: hostname(), interfaces: this.hostFacts().interfaces },
+      this.lab !== null,
+    );
   }
 
   state(): StateMessage {
-    const sockets = this.engine?.list() ?? [];
+    const engine = this.engine;
     const { interfaces, programs } = this.hostFacts();
-    const steering = new Map((this.engine?.interfaces() ?? []).map((entry) => [entry.ifname, entry]));
-    return {
-      type: 'state',
-      umems: (this.engine?.umems() ?? []).map((group) => ({
+    return stateMessage({
+      umems: (engine?.umems() ?? []).map((group) => ({
         id: group.id,
         config: group.config,
         socketIds: group.socketIds,
         pairs: group.describePairs(),
       })),
-      sockets: sockets.map((managed) => ({
+      sockets: (engine?.list() ?? []).map((managed) => ({
         id: managed.id,
         umemId: managed.group.id,
         config: managed.socket.config,
         workload: managed.workload,
-        request: this.engine?.request(managed.id) as SocketRequest,
+        request: engine?.request(managed.id) as SocketRequest,
         pausedStages: managed.pausedStages(),
         zeroCopyActive: managed.socket.zeroCopyActive,
-        xskmapIndex: steering.get(managed.socket.config.ifname)?.indexOf(managed.id) ?? null,
       })),
+      steering: this.steeringFacts(),
       traffic: this.traffic?.info() ?? null,
       lab: this.lab?.info() ?? null,
       interfaces,
       xdpPrograms: programs,
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
-    };
+    });
+  }
+
+  private steeringFacts(): SteeringFacts[] {
+    return (this.engine?.interfaces() ?? []).map((steering) => ({
+      ifname: steering.ifname,
+      kind: steering.kind,
+      ports: steering.ports,
+      programId: steering.programId,
+      ownsProgram: steering.ownsProgram,
+      entries: steering.entries(),
+    }));
   }
 
   programCounters(): XdpActionCounters[] {
@@ -241,41 +327,6 @@ export class Agent implements AgentFacade {
       rings: detail.rings,
       consistent: detail.consistent,
     };
-  }
-
-  /**
-   * The program on each interface, as the kernel lists it. The XSKMAP's
-   * values cannot be read back, so its entries are where Ringside put its
-   * sockets (libxdp's program: each at its queue id).
-   */
-  private xdpPrograms(interfaces: InterfaceInfo[]): XdpProgramInfo[] {
-    const sockets = this.engine?.list() ?? [];
-    const steering = new Map((this.engine?.interfaces() ?? []).map((entry) => [entry.ifname, entry]));
-    return interfaces.flatMap((device) => {
-      const attached = device.attachedXdp;
-      const program = attached ? describeXdpProgram(attached.programId) : null;
-      if (!attached || !program) return [];
-      const ours = steering.get(device.name);
-      const isOurs = ours !== undefined && ours.programId === program.id;
-      const entries =
-        isOurs && ours.ownsProgram
-          ? ours.entries()
-          : sockets
-              .filter((managed) => managed.socket.config.ifname === device.name && managed.socket.config.rxSize > 0)
-              .map((managed) => ({ index: managed.socket.config.queueId, socketId: managed.id }));
-      const libxdps = ours !== undefined && !ours.ownsProgram;
-      return [
-        {
-          ifname: device.name,
-          mode: attached.mode,
-          programId: program.id,
-          name: program.name,
-          kind: isOurs ? ours.kind : libxdps ? 'libxdp-default' : 'other',
-          ports: isOurs ? ours.ports : [],
-          xskmap: program.xskmap ? { ...program.xskmap, entries } : null,
-        },
-      ];
-    });
   }
 
   /** One frame of a socket's UMEM: its bytes and owner, for the packet inspector. */
@@ -318,131 +369,34 @@ export class Agent implements AgentFacade {
    */
   private hostFacts(): { interfaces: InterfaceInfo[]; programs: XdpProgramInfo[] } {
     if (this.facts === null || Date.now() - this.facts.readAt > FACTS_TTL_MS) {
-      const interfaces = this.lab
-        ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo')
-        : listInterfaces(null);
-      this.facts = { readAt: Date.now(), interfaces, programs: this.xdpPrograms(interfaces) };
+      const interfaces = this.readInterfaces();
+      const attached = new Map<number, XdpProgramFacts>();
+      for (const device of interfaces) {
+        const program = device.attachedXdp ? describeXdpProgram(device.attachedXdp.programId) : null;
+        if (program) attached.set(program.id, program);
+      }
+      const sockets = (this.engine?.list() ?? []).map((managed) => ({ id: managed.id, config: managed.socket.config }));
+      this.facts = {
+        readAt: Date.now(),
+        interfaces,
+        programs: xdpProgramsOf(interfaces, attached, sockets, this.steeringFacts()),
+      };
     }
     return this.facts;
   }
 
+  /** The interfaces sockets may go to; none when the lab's namespace was removed from outside. */
+  private readInterfaces(): InterfaceInfo[] {
+    try {
+      return this.lab ? listInterfaces(this.namespace).filter((device) => device.name !== 'lo') : listInterfaces(null);
+    } catch (error) {
+      this.log.warn({ err: error }, 'the interfaces cannot be listed');
+      return [];
+    }
+  }
+
   execute(command: ControlCommand): Promise<void> {
-    const run = this.commands.then(() => this.carryOut(command));
-    this.commands = run.catch(() => {});
-    return run.catch((error: unknown) => {
-      throw toCommandError(error);
-    });
-  }
-
-  private async carryOut(command: ControlCommand): Promise<void> {
-    // Creating, reconfiguring or destroying sockets attaches and detaches programs: the facts
-    // go stale before (a hello may read them meanwhile) and after, when the change is announced.
-    const changesSockets =
-      command.type === 'createSocket' || command.type === 'reconfigureSocket' || command.type === 'destroySocket';
-    if (changesSockets) this.facts = null;
-    const engine = this.engine;
-    if (!engine) throw new CommandError('not-found', 'the agent is stopping');
-    const socketId = 'socketId' in command ? command.socketId : undefined;
-    if (socketId !== undefined && command.type !== 'createSocket' && !engine.has(socketId)) {
-      throw new CommandError('not-found', `there is no socket ${socketId}: see the state for the sockets there are`);
-    }
-    const announce = (kind: EventMessage['kind'], message: string, changed = true) => {
-      if (changesSockets) this.facts = null;
-      this.event(kind, message, socketId);
-      if (changed) this.server?.broadcast(this.state());
-    };
-    switch (command.type) {
-      case 'setTraffic': {
-        const traffic = this.traffic;
-        if (!traffic)
-          throw new CommandError(
-            'not-found',
-            'there is no traffic source: the agent runs on a real interface, not the lab',
-          );
-        if (command.ratePps !== undefined) traffic.setRate(command.ratePps);
-        if (command.destinationPorts !== undefined) traffic.setDestinationPorts(command.destinationPorts);
-        if (command.queueIds !== undefined) await traffic.setQueues(command.queueIds);
-        if (command.paused === true) traffic.pause();
-        if (command.paused === false) traffic.resume();
-        const kind =
-          command.paused === undefined ? 'traffic-rate' : command.paused ? 'traffic-paused' : 'traffic-resumed';
-        announce(kind, describeTraffic(traffic));
-        return;
-      }
-      case 'createSocket': {
-        this.refuseSendingOnRealInterface(command.request);
-        const created = await engine.create(command.request, command.socketId);
-        this.facts = null;
-        this.event('socket-created', `socket ${created.id} created: ${describeRequest(command.request)}`, created.id);
-        this.server?.broadcast(this.state());
-        return;
-      }
-      case 'reconfigureSocket':
-        this.refuseSendingOnRealInterface(command.request);
-        try {
-          await engine.reconfigure(command.socketId, command.request);
-        } catch (error) {
-          if (error instanceof RestoredAfterRefusal) announce('socket-restored', error.message);
-          throw error;
-        }
-        announce('socket-reconfigured', `socket ${command.socketId} reconfigured: ${describeRequest(command.request)}`);
-        return;
-      case 'destroySocket':
-        await engine.destroy(command.socketId);
-        announce('socket-destroyed', `socket ${command.socketId} destroyed`);
-        return;
-      case 'pauseStages':
-        engine.pause(command.socketId, command.stages);
-        announce('stages-paused', `${command.socketId}: paused ${command.stages.join(', ')}`);
-        return;
-      case 'resumeStages':
-        engine.resume(command.socketId, command.stages);
-        announce('stages-resumed', `${command.socketId}: resumed ${command.stages.join(', ')}`);
-        return;
-      case 'step':
-        await engine.step(command.socketId, command.stages);
-        announce(
-          'stepped',
-          `${command.socketId}: one batch of ${command.stages ? command.stages.join(', ') : 'every stage'}`,
-          false,
-        );
-        return;
-      case 'setSocketTraffic':
-        engine.setTraffic(command.socketId, {
-          ...(command.ratePps !== undefined ? { ratePps: command.ratePps } : {}),
-          ...(command.frameLength !== undefined ? { frameLength: command.frameLength } : {}),
-        });
-        announce('traffic-rate', `${command.socketId}: txonly rate and frame length set`);
-        return;
-      case 'injectInvalidTx':
-        engine.injectInvalidTx(command.socketId);
-        announce('socket-error', `${command.socketId}: a TX descriptor outside the UMEM was submitted`, false);
-        return;
-      case 'feedSameFrame':
-        engine.feedSameFrame(command.socketId, command.deliberately);
-        announce(
-          'same-frame-fed',
-          `${command.socketId}: one frame put in FILL and TX at once, deliberately; watch the ledger's violations and the frame's bytes`,
-          false,
-        );
-        return;
-      case 'setXdpProgram':
-        this.facts = null;
-        engine.setXdpProgram(command.ifname, command.program, command.ports ?? []);
-        this.facts = null;
-        announce('xdp-program-set', `${command.ifname}: ${command.program} program loaded`);
-        return;
-    }
-  }
-
-  /** Ringside sends only inside its lab: nothing of its own reaches a real network. */
-  private refuseSendingOnRealInterface(request: SocketRequest): void {
-    if (!this.lab && request.workload !== 'rxdrop') {
-      throw new CommandError(
-        'bad-request',
-        `${request.workload} sends frames, and Ringside sends only inside its lab: on a real interface use rxdrop`,
-      );
-    }
+    return this.commands.execute(command);
   }
 
   private event(kind: EventMessage['kind'], message: string, socketId?: string): void {
@@ -457,6 +411,7 @@ export class Agent implements AgentFacade {
 
   private async stop(): Promise<void> {
     if (this.sampleTimer) clearTimeout(this.sampleTimer);
+    if (this.watchTimer) clearInterval(this.watchTimer);
     await this.server?.close();
     this.server = null;
     await this.traffic?.stop();
@@ -469,26 +424,4 @@ export class Agent implements AgentFacade {
   teardownNow(): void {
     this.lab?.destroy();
   }
-}
-
-function toCommandError(error: unknown): CommandError {
-  if (error instanceof CommandError) return error;
-  if (error instanceof ConfigurationError) return new CommandError('bad-request', error.message, error.problems);
-  if (error instanceof XskConfigError || error instanceof RestoredAfterRefusal)
-    return new CommandError('kernel-refused', error.message);
-  if (error instanceof RangeError) return new CommandError('bad-request', error.message);
-  return new CommandError('bad-request', (error as Error).message);
-}
-
-function describeRequest(request: SocketRequest): string {
-  const { socket, umem } = request;
-  const rings = `rx ${socket.rxSize} tx ${socket.txSize} fill ${umem.fillSize} completion ${umem.completionSize}`;
-  return `${request.workload} on ${socket.ifname} queue ${socket.queueId}, ${umem.frameCount}×${umem.frameSize} B frames, ${rings}`;
-}
-
-function describeTraffic(traffic: TrafficSource): string {
-  if (traffic.paused) return 'traffic source paused';
-  const queues =
-    traffic.queueIds.length === 1 ? `queue ${traffic.queueIds[0]}` : `queues ${traffic.queueIds.join(', ')}`;
-  return `traffic source sending ${traffic.ratePps} frames/s on ${queues} to UDP port ${traffic.destinationPorts.join(', ')}`;
 }

@@ -103,4 +103,7 @@ ${table(AGENT_OPTIONS)}
 
 Set-up options (npm start installs what is missing before it starts Ringside):
 ${table(SETUP_OPTIONS)}
+
+For tests only: with RINGSIDE_TEST_FAULTS=1 in the environment, SIGUSR2 ends
+every data-plane thread as a crash would, to prove the agent restarts them.
 `;

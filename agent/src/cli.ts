@@ -6,8 +6,12 @@ import { parseArgs } from 'node:util';
 import { HELP } from './cli-help.mjs';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
 import { preflight } from './preflight.ts';
+import { newToken } from './server/access.ts';
 import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
 import { DEFAULT_TOKEN_FILE, loadTokens, type Tokens } from './server/token-store.ts';
+
+/** Errors that say the token file's disk takes no writes, rather than that the path is wrong. */
+const UNWRITABLE = ['EROFS', 'ENOSPC', 'EDQUOT'];
 
 /** Ends the process with one line that names the cause and the fix. */
 function die(message: string): never {
@@ -69,13 +73,22 @@ async function main(): Promise<void> {
     die(`the web app is not built (${webRoot} is empty): run 'npm start', which builds it.`);
 
   const logger = createLogger(logLevel);
+  const tokenFile = values['token-file'] ?? DEFAULT_TOKEN_FILE;
   let tokens: Tokens;
+  let tokenNotice: string | null = null;
   try {
-    tokens = loadTokens(values['token-file'] ?? DEFAULT_TOKEN_FILE, values['new-tokens'] === true);
+    tokens = loadTokens(tokenFile, values['new-tokens'] === true);
   } catch (error) {
-    die(
-      `the token file cannot be read or written (${(error as Error).message}): pass --token-file with a path root can write, or --new-tokens.`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined || !UNWRITABLE.includes(code)) {
+      die(
+        `the token file cannot be read or written (${(error as Error).message}): pass --token-file with a path root can write, or --new-tokens.`,
+      );
+    }
+    // A read-only or full disk must not keep Ringside from starting: these tokens live as long as this run.
+    tokens = { control: newToken(), view: newToken() };
+    tokenNotice = `the token file ${tokenFile} cannot be written (${code}): Ringside runs with fresh tokens that last until it stops, so pages opened before need the new URL; pass --token-file with a writable path to keep them across restarts`;
+    logger.warn({ tokenFile, code }, tokenNotice);
   }
   if (!loopback)
     logger.warn(
@@ -116,6 +129,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `Ringside is running: ${agent.url('control')}\nView-only (for an audience): ${agent.url('view')}\n`,
   );
+  if (tokenNotice) process.stdout.write(`Note: ${tokenNotice}\n`);
   if (options.stopWithPid !== null) stopWithProcess(options.stopWithPid);
 }
 

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 export interface RunningAgent {
@@ -33,13 +34,18 @@ export function testTokenFile(): string {
 }
 
 /** Starts the real agent CLI and resolves once it prints its URLs. */
-export async function startAgent(args: string[] = [], timeoutMs = 30_000): Promise<RunningAgent> {
+export async function startAgent(
+  args: string[] = [],
+  timeoutMs = 30_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningAgent> {
   const tokenFile = args.includes('--token-file') ? [] : ['--token-file', testTokenFile()];
   const port = args.includes('--port') ? [] : ['--port', '0'];
   // The agent stops by itself if this process dies first (a killed test run must not leave a lab running).
   const parent = ['--stop-with-pid', String(process.pid)];
   const child = spawn(process.execPath, [...NODE_ARGS, ...port, ...tokenFile, ...parent, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -79,21 +85,43 @@ export async function startAgent(args: string[] = [], timeoutMs = 30_000): Promi
 }
 
 /** Runs the agent CLI to its end, for the cases where it must refuse to start. */
-export async function runAgentToExit(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; wrapper?: string[] } = {},
-): Promise<AgentExit> {
-  const command = options.wrapper
-    ? [...options.wrapper, process.execPath, ...NODE_ARGS]
-    : [process.execPath, ...NODE_ARGS];
-  const child = spawn(
-    command[0] as string,
-    [...command.slice(1), '--port', '0', '--token-file', testTokenFile(), ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
-    },
-  );
+export async function runAgentToExit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentExit> {
+  return runToExit([process.execPath, ...NODE_ARGS, ...refusalArgs(args)], env);
+}
+
+/**
+ * Runs the agent CLI as `nobody`, to its end. A checkout under a directory
+ * other users cannot enter (any clone in /root or in a `mktemp -d`) is out of
+ * nobody's reach, tsx and the CLI with it: the child sees the checkout
+ * through a bind mount at a path anyone can walk, made in a mount namespace
+ * of its own, so the mount goes with the child and nothing is copied.
+ */
+export async function runAgentAsNobody(args: string[]): Promise<AgentExit> {
+  const view = mkdtempSync(join(tmpdir(), 'ringside-checkout-'));
+  chmodSync(view, 0o755);
+  const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
+  // $1 is the checkout and $2 the mount point; node resolves `--import tsx` from its working directory.
+  const script = 'mount --bind "$1" "$2" && cd "$2" && shift 2 && exec "$@"';
+  try {
+    return await runToExit(
+      [
+        ...['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', CHECKOUT, view, ...nobody],
+        ...[process.execPath, '--import', 'tsx', join(view, 'agent/src/cli.ts'), ...refusalArgs(args)],
+      ],
+      {},
+    );
+  } finally {
+    rmdirSync(view);
+  }
+}
+
+const refusalArgs = (args: string[]) => ['--port', '0', '--token-file', testTokenFile(), ...args];
+
+async function runToExit(command: string[], env: NodeJS.ProcessEnv): Promise<AgentExit> {
+  const child = spawn(command[0] as string, command.slice(1), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk) => {

@@ -126,6 +126,26 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     client.close();
   });
 
+  it("answers Ringside's own limits with their own code, apart from the kernel's rules", async () => {
+    const client = await TestClient.connect(agent.controlUrl);
+    const base = (await client.next('state')).sockets[0]?.request;
+    if (!base) throw new Error('no first socket');
+    // A second UMEM on xsk0's queue, at xsk0's XSKMAP index: Ringside refuses both before the kernel sees them.
+    client.send({ type: 'createSocket', requestId: 'taken-1', request: base });
+    const taken = await client.next('error', 10_000);
+    expect(taken).toMatchObject({ requestId: 'taken-1', code: 'ringside-limit' });
+    expect(taken.problems?.map((problem) => problem.field)).toEqual(['queueId', 'xskmapIndex']);
+    // Over 1 GiB: a ceiling of Ringside's, which the kernel would take.
+    const huge = { ...base, socket: { ...base.socket, queueId: 1 }, umem: { ...base.umem, frameCount: 1 << 19 } };
+    client.send({ type: 'createSocket', requestId: 'huge-1', request: huge });
+    expect(await client.next('error', 10_000)).toMatchObject({ requestId: 'huge-1', code: 'ringside-limit' });
+    // With a rule of the kernel's beside it, the request is a bad one.
+    const odd = { ...huge, umem: { ...huge.umem, fillSize: 1000 } };
+    client.send({ type: 'createSocket', requestId: 'odd-1', request: odd });
+    expect(await client.next('error', 10_000)).toMatchObject({ requestId: 'odd-1', code: 'bad-request' });
+    client.close();
+  });
+
   it('pauses a stage on request: with FILL refill paused the kernel counts empty FILL descriptors', async () => {
     const client = await TestClient.connect(agent.controlUrl);
     await client.next('state');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInterface, listInterfaces } from '../src/host/interfaces.ts';
-import { inNamespace, ip, listNamespaces } from '../src/lab/ip.ts';
+import { inNamespace, ip, listNamespaces } from '../src/host/ip.ts';
 import { NativeError } from '../src/native/errors.ts';
 import { ifNameToIndex } from '../src/native/libc.ts';
 import { readXdpFeatures } from '../src/native/netdev-features.ts';

@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { listNamespaces } from '../src/lab/ip.ts';
-import { runAgentToExit, startAgent } from './agent-process.ts';
+import { listNamespaces } from '../src/host/ip.ts';
+import { runAgentAsNobody, runAgentToExit, startAgent } from './agent-process.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 
 const namespacesOf = (pid: number) => listNamespaces().filter((name) => name.startsWith(`ringside-${pid}-`));
@@ -98,6 +99,44 @@ describeKernel('what the agent leaves behind', () => {
   });
 });
 
+/** Everything pinned under bpffs, as paths: libxdp pins its dispatcher state there. */
+function bpffsPins(dir = '/sys/fs/bpf'): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? bpffsPins(`${dir}/${entry.name}`) : [`${dir}/${entry.name}`],
+  );
+}
+
+describeKernel('killed and started again, over and over', () => {
+  const RUNS = 50;
+
+  it(`after ${RUNS} kill -9s in a row, every start succeeds and nothing of an old run is left`, async () => {
+    const pinsBefore = bpffsPins();
+    const killed: { pid: number; programs: number[] }[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      // One queue and a slow source: what is left behind is the same, and each start quicker.
+      const agent = await startAgent(['--lab-queues', '1', '--rate', '100']);
+      // Each start removed the run killed before it, its programs with it.
+      const previous = killed.at(-1);
+      if (previous) {
+        expect(namespacesOf(previous.pid)).toEqual([]);
+        expect(previous.programs.filter(loaded)).toEqual([]);
+      }
+      killed.push({ pid: agent.pid, programs: labPrograms(agent.pid) });
+      expect(killed.at(-1)?.programs).toHaveLength(2);
+      await agent.stop('SIGKILL');
+    }
+    const last = await startAgent(['--lab-queues', '1', '--rate', '100']);
+    expect(await last.stop()).toBe(0);
+    expect(killed.flatMap((run) => namespacesOf(run.pid))).toEqual([]);
+    expect(killed.flatMap((run) => run.programs).filter(loaded)).toEqual([]);
+    expect(namespacesOf(last.pid)).toEqual([]);
+    // No link of a lab is left in the root namespace, and no pin in bpffs.
+    const links = JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[];
+    expect(links.filter((link) => link.ifname.startsWith('rs-'))).toEqual([]);
+    expect(bpffsPins()).toEqual(pinsBefore);
+  }, 900_000);
+});
+
 describeKernel('refusing to start, with one line that names the fix', () => {
   const oneLine = (stderr: string) => stderr.trim().split('\n');
 
@@ -110,7 +149,7 @@ describeKernel('refusing to start, with one line that names the fix', () => {
   });
 
   it('names the package to install when libxdp cannot be loaded', async () => {
-    const result = await runAgentToExit([], { env: { RINGSIDE_LIBXDP: 'libxdp-absent.so.1' } });
+    const result = await runAgentToExit([], { RINGSIDE_LIBXDP: 'libxdp-absent.so.1' });
     expect(result.code).toBe(1);
     const lines = oneLine(result.stderr);
     expect(lines).toHaveLength(1);
@@ -120,9 +159,7 @@ describeKernel('refusing to start, with one line that names the fix', () => {
   });
 
   it('asks for root when started as an unprivileged user', async () => {
-    const result = await runAgentToExit([], {
-      wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'],
-    });
+    const result = await runAgentAsNobody([]);
     expect(result.code).toBe(1);
     expect(oneLine(result.stderr)).toEqual([
       "ringside: Ringside must run as root: it creates network namespaces, XDP programs and AF_XDP sockets. Run it with 'sudo npm start'.",

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { SocketConfig, Workload } from '@ringside/shared';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { ConfigurationError, Engine, SocketRequest } from '../src/engine/engine.ts';
+import { type Engine, RingsideLimitError, type SocketRequest } from '../src/engine/engine.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { Lab, PEER_IP } from '../src/lab/lab.ts';
 import { DESTINATION_PORT, TrafficSource } from '../src/lab/traffic-source.ts';
@@ -148,7 +148,11 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
     const refusal = (r: SocketRequest) =>
       engine.create(r).then(
         () => null,
-        (error: unknown) => (error as ConfigurationError).problems.map((p) => `${p.field}: ${p.message}`).join('\n'),
+        (error: unknown) => {
+          // Each is a rule of sharing that Ringside checks before the kernel sees the request.
+          expect(error).toBeInstanceOf(RingsideLimitError);
+          return (error as RingsideLimitError).problems.map((p) => `${p.field}: ${p.message}`).join('\n');
+        },
       );
     // A second UMEM on a bound queue.
     expect(await refusal(request())).toMatch(/queueId: .*share it with umemId a-umem/);
@@ -174,6 +178,7 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
     await expect(engine.destroy('a')).rejects.toThrow(
       /a owns a-umem, which b shares: .*destroy b before you destroy a/,
     );
+    await expect(engine.destroy('a')).rejects.toBeInstanceOf(RingsideLimitError);
     await expect(engine.reconfigure('a', request({ rxSize: 512 }))).rejects.toThrow(/before you reconfigure a/);
     expect(engine.list().map((socket) => socket.id)).toEqual(['a', 'b']);
     await engine.destroy('b');

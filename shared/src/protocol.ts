@@ -300,6 +300,7 @@ export const EventMessage = z.object({
     'socket-error',
     'xdp-program-set',
     'same-frame-fed',
+    'fault',
   ]),
   socketId: z.string().optional(),
   message: z.string(),
@@ -376,6 +377,7 @@ export const ErrorCode = z.enum([
   'forbidden',
   'not-found',
   'kernel-refused',
+  'ringside-limit',
   'rate-limited',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

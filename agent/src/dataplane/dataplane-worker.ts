@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -33,45 +32,137 @@ function workerScript(): URL {
   return script;
 }
 
-/** The main thread's handle on one data-plane worker (one UMEM's): start it, stop it. */
+/** A worker restarted this often within CRASH_WINDOW_MS is left down: something makes it fail at once. */
+const MAX_RESTARTS = 3;
+const CRASH_WINDOW_MS = 10_000;
+
+/** A data-plane worker ended on its own: restarted on the same rings, or left down when it kept failing. */
+class DataplaneCrash extends Error {
+  override readonly name = 'DataplaneCrash';
+  constructor(
+    readonly reason: Error,
+    readonly restarted: boolean,
+  ) {
+    super(
+      restarted
+        ? `the data-plane worker crashed (${reason.message}) and was restarted on the same rings: the frames it was processing are free again`
+        : `the data-plane worker crashed (${reason.message}) ${MAX_RESTARTS} times in ${CRASH_WINDOW_MS / 1000} s and was left down: its sockets' rings are no longer driven`,
+    );
+  }
+}
+
+const running = new Set<DataplaneWorker>();
+
+// Test-only (RINGSIDE_TEST_FAULTS=1, set by agent/test/faults.test.ts): SIGUSR2 ends every data-plane thread
+// at whatever point it has reached, as a crash would, so tests can prove the agent survives one.
+if (process.env.RINGSIDE_TEST_FAULTS === '1') {
+  process.on('SIGUSR2', () => {
+    for (const handle of running) void handle.worker.terminate();
+  });
+}
+
+interface Launched {
+  worker: Worker;
+  /** Resolves once the pipeline runs; rejects if the thread ends first. */
+  running: Promise<void>;
+  /** The thread's end, with the error that ended it, if one did. */
+  ended: Promise<{ code: number; error: Error | null }>;
+}
+
+function launch(plan: DataplanePlan, control: Int32Array): Launched {
+  Atomics.store(control, UmemControl.STOP, 0);
+  // A worker terminated mid-batch leaves the seqlock odd; the next must start from even or readers invert.
+  if (Atomics.load(control, UmemControl.GENERATION) & 1) Atomics.add(control, UmemControl.GENERATION, 1);
+  const worker = new Worker(workerScript(), { workerData: plan });
+  let error: Error | null = null;
+  // Listened to for the thread's whole life: an 'error' nobody listens to would be thrown on the main thread.
+  worker.on('error', (thrown) => {
+    error = thrown;
+  });
+  // Not events.once: it rejects on 'error', and a crash emits 'error' before 'exit'.
+  const ended = new Promise<{ code: number; error: Error | null }>((resolve) =>
+    worker.once('exit', (code) => resolve({ code, error })),
+  );
+  const running = new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    void ended.then(({ code, error: thrown }) =>
+      reject(thrown ?? new Error(`data-plane worker exited with code ${code} before it ran`)),
+    );
+  });
+  return { worker, running, ended };
+}
+
+/**
+ * The main thread's handle on one data-plane worker (one UMEM's): start it,
+ * stop it, and restart it when it ends on its own. A new worker adopts the
+ * ledger (pipeline.ts), so every frame stays accounted for across a crash.
+ */
 export class DataplaneWorker {
-  private exited = false;
+  private stopping = false;
+  private readonly supervised: Promise<void>;
+  private readonly crashes: number[] = [];
 
   private constructor(
-    private readonly worker: Worker,
+    private current: Launched,
+    private readonly plan: DataplanePlan,
     private readonly control: Int32Array,
+    private readonly onError: (error: Error) => void,
   ) {
-    worker.once('exit', () => {
-      this.exited = true;
-    });
+    this.supervised = this.supervise();
   }
 
   /** Starts a worker on `plan`. Resolves once the worker runs; rejects if it dies first. */
   static async start(plan: DataplanePlan, onError: (error: Error) => void): Promise<DataplaneWorker> {
     const control = new Int32Array(plan.blocks.control);
-    Atomics.store(control, UmemControl.STOP, 0);
-    // A worker terminated mid-batch leaves the seqlock odd; the next must start from even or readers invert.
-    if (Atomics.load(control, UmemControl.GENERATION) & 1) Atomics.add(control, UmemControl.GENERATION, 1);
-    const worker = new Worker(workerScript(), { workerData: plan });
-    const handle = new DataplaneWorker(worker, control);
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`data-plane worker exited with code ${code} before it ran`)));
-    });
-    worker.on('error', onError);
+    const launched = launch(plan, control);
+    await launched.running;
+    const handle = new DataplaneWorker(launched, plan, control, onError);
+    running.add(handle);
     return handle;
+  }
+
+  get worker(): Worker {
+    return this.current.worker;
+  }
+
+  /** Waits for the thread to end; unless it was asked to, starts another on the same plan. */
+  private async supervise(): Promise<void> {
+    for (;;) {
+      const { code, error } = await this.current.ended;
+      if (this.stopping) return;
+      const cause = error ?? new Error(`the thread ended with exit code ${code}`);
+      const now = Date.now();
+      this.crashes.push(now);
+      while ((this.crashes[0] as number) < now - CRASH_WINDOW_MS) this.crashes.shift();
+      if (this.crashes.length > MAX_RESTARTS) {
+        running.delete(this);
+        this.onError(new DataplaneCrash(cause, false));
+        return;
+      }
+      this.current = launch(this.plan, this.control);
+      const started = await this.current.running.then(
+        () => true,
+        () => false,
+      );
+      if (this.stopping) continue;
+      this.onError(new DataplaneCrash(cause, started));
+      if (!started) {
+        running.delete(this);
+        return;
+      }
+    }
   }
 
   /** Asks the loop to stop and waits for the thread to end; the rings are free for deletion after. */
   async stop(): Promise<void> {
-    if (this.exited) return;
+    this.stopping = true;
+    running.delete(this);
     Atomics.store(this.control, UmemControl.STOP, 1);
     // An idle worker sleeps on WAKE: wake it to see STOP.
     Atomics.add(this.control, UmemControl.WAKE, 1);
     Atomics.notify(this.control, UmemControl.WAKE);
-    const timer = setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
-    await once(this.worker, 'exit');
+    const timer = setTimeout(() => void this.current.worker.terminate(), STOP_GRACE_MS);
+    await this.supervised;
     clearTimeout(timer);
   }
 }

@@ -3,7 +3,6 @@ import {
   type InterfaceInfo,
   type Problem,
   type SocketRequest,
-  type UmemConfig,
   type UmemLimits,
   validateSocket,
   validateUmem,
@@ -14,6 +13,14 @@ import type { UdpFrameSpec } from '../dataplane/frames.ts';
 import type { Logger } from '../logger.ts';
 import { Umem, XskConfigError } from '../xsk/umem.ts';
 import { ManagedSocket } from './managed-socket.ts';
+import {
+  isRingsideCeiling,
+  ownerLeavingProblem,
+  queueOf,
+  type RunningSockets,
+  sharingProblems,
+  type UmemRecord,
+} from './sharing-rules.ts';
 import type { UmemGroup } from './umem-group.ts';
 import { InterfaceSteering, type PortRoute } from './xdp-steering.ts';
 
@@ -22,10 +29,18 @@ export type { SocketRequest };
 
 /** A configuration refused before anything was touched; the running sockets are as they were. */
 export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
+  override readonly name: string = 'ConfigurationError';
   constructor(readonly problems: Problem[]) {
     super(describeProblems(problems));
   }
+}
+
+/**
+ * Refused by Ringside's own limits, not by a rule of the kernel: its ceilings
+ * and the rules of sharing a UMEM that libxdp and Ringside add to the kernel's.
+ */
+export class RingsideLimitError extends ConfigurationError {
+  override readonly name = 'RingsideLimitError';
 }
 
 /** The kernel refused a reconfiguration after the old socket had made way; the old one was rebuilt. */
@@ -44,15 +59,11 @@ export interface EngineSetup {
   /** Addresses for frames a txonly socket sends. */
   frame: Omit<UdpFrameSpec, 'length'>;
   log: Logger;
+  /** A fault the engine met on its own (a data-plane worker crashed), told to whoever watches. */
+  onFault?: (message: string, socketId: string) => void;
 }
 
 export const DEFAULT_TRAFFIC = { ratePps: 10_000, frameLength: 128 };
-
-/** The (netdev, queue) a socket binds to. */
-const queueOf = (request: SocketRequest) => `${request.socket.ifname}/${request.socket.queueId}`;
-
-const sameUmemConfig = (a: UmemConfig, b: UmemConfig) =>
-  (Object.keys(a) as (keyof UmemConfig)[]).every((key) => a[key] === b[key]);
 
 /**
  * Ringside's sockets: many UMEMs and many sockets, created, reconfigured and
@@ -126,7 +137,7 @@ export class Engine {
   async reconfigure(id: string, next: SocketRequest): Promise<ManagedSocket> {
     const current = this.get(id);
     const previous = this.request(id);
-    this.refuseIfOwnerOfShared(current, 'reconfigure');
+    this.refuseIfOwnerOfShared(id, 'reconfigure');
     this.refuseIfInvalid(next, id);
     const paused = current.pausedStages();
     const sameQueue = queueOf(previous) === queueOf(next);
@@ -166,12 +177,25 @@ export class Engine {
   }
 
   async destroy(id: string): Promise<void> {
-    this.refuseIfOwnerOfShared(this.get(id), null);
+    this.get(id);
+    this.refuseIfOwnerOfShared(id, 'destroy');
     try {
       await this.stop(id);
     } finally {
       this.requests.delete(id);
     }
+  }
+
+  /** Takes down every socket on `ifname`, newest first (sharers before owners): for an interface that is gone. */
+  async destroyOn(ifname: string): Promise<string[]> {
+    const ids = this.list()
+      .filter((socket) => socket.socket.config.ifname === ifname)
+      .map((socket) => socket.id)
+      .reverse();
+    for (const id of ids) await this.destroy(id);
+    this.steering.get(ifname)?.detach();
+    this.steering.delete(ifname);
+    return ids;
   }
 
   async destroyAll(): Promise<void> {
@@ -284,112 +308,47 @@ export class Engine {
 
   /** `replacing` is the socket being reconfigured: it may keep its own queue, index and UMEM. */
   private refuseIfInvalid(request: SocketRequest, replacing: string | null): void {
-    const problems = request.checks === 'kernel' ? [] : this.check(request);
-    problems.push(...this.sharingProblems(request, replacing));
+    const checked = request.checks === 'kernel' ? [] : this.check(request);
+    const limits = checked.filter((problem) => isRingsideCeiling(problem, request));
+    const rules = checked.filter((problem) => !limits.includes(problem));
+    limits.push(...sharingProblems(request, replacing, this.running()));
     if (request.socket.rxSize > 0) {
       const leaving = replacing ? [replacing] : [];
-      problems.push(
-        ...this.steeringOf(request.socket.ifname).check(
-          {
-            socketId: replacing ?? '(new)',
-            fd: -1,
-            queueId: request.socket.queueId,
-            requestedIndex: request.xskmapIndex,
-          },
-          request.socket.xdpMode,
-          leaving,
-        ),
+      const steering = this.steeringOf(request.socket.ifname).check(
+        {
+          socketId: replacing ?? '(new)',
+          fd: -1,
+          queueId: request.socket.queueId,
+          requestedIndex: request.xskmapIndex,
+        },
+        request.socket.xdpMode,
+        leaving,
       );
+      // An interface has one XDP mode (the kernel's rule); where a socket sits in the XSKMAP is Ringside's program's.
+      for (const problem of steering) (problem.field === 'xdpMode' ? rules : limits).push(problem);
     }
-    if (problems.length > 0) throw new ConfigurationError(problems);
+    if (rules.length > 0) throw new ConfigurationError([...rules, ...limits]);
+    if (limits.length > 0) throw new RingsideLimitError(limits);
   }
 
-  /**
-   * libxdp keeps a UMEM's first socket open (its fd is the UMEM's) until the
-   * UMEM goes, so that socket stays bound to its queue however it is
-   * deleted: while others share the UMEM, it may not go or move.
-   */
-  private refuseIfOwnerOfShared(socket: ManagedSocket, action: 'reconfigure' | null): void {
-    const group = socket.group;
-    if (group.ownerId !== socket.id || group.socketIds.length === 1) return;
-    const others = group.socketIds.filter((other) => other !== socket.id).join(', ');
-    throw new ConfigurationError([
-      {
-        field: 'socketId',
-        message: `${socket.id} owns ${group.id}, which ${others} share${others.includes(',') ? '' : 's'}: libxdp keeps the owner's socket bound until the UMEM goes, so destroy ${others} before you ${action ?? 'destroy'} ${socket.id}`,
-      },
-    ]);
+  private refuseIfOwnerOfShared(id: string, action: 'destroy' | 'reconfigure'): void {
+    const problem = ownerLeavingProblem(id, action, this.running());
+    if (problem) throw new RingsideLimitError([problem]);
   }
 
-  /** The kernel binds one UMEM per (netdev, queue); a socket joining a UMEM takes its configuration. */
-  private sharingProblems(request: SocketRequest, replacing: string | null): Problem[] {
-    const problems: Problem[] = [];
-    const own = replacing ? this.sockets.get(replacing)?.group : undefined;
-    const target = request.umemId !== undefined ? this.groups.get(request.umemId) : undefined;
-    if (request.umemId !== undefined) {
-      const alone = target && own === target && target.socketIds.length === 1;
-      if (!target || alone) {
-        problems.push({
-          field: 'umemId',
-          message: target
-            ? `${replacing} is the only socket on ${request.umemId}: reconfigure it without umemId`
-            : `there is no UMEM ${request.umemId}: choose one of ${[...this.groups.keys()].join(', ') || '(none yet)'}`,
-        });
-      } else if (!sameUmemConfig(request.umem, target.config)) {
-        problems.push({
-          field: 'umem',
-          message: `a socket sharing ${request.umemId} uses its configuration (${target.config.frameCount} frames of ${target.config.frameSize} bytes, headroom ${target.config.headroom}): send that configuration, or leave umemId out for a UMEM of its own`,
-        });
-      }
-      const owner = target && target.ownerId !== null ? this.requests.get(target.ownerId) : undefined;
-      // libxdp 1.3 binds every sharing socket with the owner's fd as XDP_SHARED_UMEM: on the owner's queue the
-      // kernel shares its pair; elsewhere it wants a new pair, and refuses a second socket on a queue that has one.
-      const onQueue = target
-        ?.describePairs()
-        .find((pair) => pair.ifname === request.socket.ifname && pair.queueId === request.socket.queueId);
-      if (
-        owner &&
-        onQueue &&
-        !onQueue.socketIds.includes(target?.ownerId ?? '') &&
-        !onQueue.socketIds.includes(replacing ?? '')
-      ) {
-        problems.push({
-          field: 'queueId',
-          message: `${request.umemId} can have several sockets only on the queue of its owner ${target?.ownerId} (queue ${owner.socket.queueId}): libxdp binds each sharing socket against the owner's, and the kernel then shares a FILL/COMPLETION pair on that queue alone. Choose queue ${owner.socket.queueId}, or give queue ${request.socket.queueId} a UMEM of its own`,
-        });
-      }
-      // The kernel takes a sharing socket's bind flags from the UMEM's owner (XDP_SHARED_UMEM carries no others).
-      for (const field of ['copy', 'zeroCopy', 'needWakeup'] as const) {
-        if (owner && request.socket[field] !== owner.socket[field]) {
-          problems.push({
-            field,
-            message: `a socket sharing ${request.umemId} binds as its owner ${target?.ownerId} did (${field} ${owner.socket[field]}): the kernel takes these flags from the UMEM's first socket`,
-          });
-        }
-      }
-    } else if (own && own.socketIds.length > 1 && !sameUmemConfig(request.umem, own.config)) {
-      problems.push({
-        field: 'umem',
-        message: `${own.id} is shared by ${own.socketIds.join(', ')}: its configuration can change only once it has one socket`,
-      });
+  /** The running sockets as the sharing rules see them. */
+  private running(): RunningSockets {
+    const umems = new Map<string, UmemRecord>();
+    for (const group of this.groups.values()) {
+      const { id, config, ownerId, socketIds } = group;
+      umems.set(id, { id, config, ownerId, socketIds, pairs: group.describePairs() });
     }
-    const umemOnQueue = this.umemOnQueue(request, replacing);
-    if (umemOnQueue && umemOnQueue.group !== (request.umemId !== undefined ? target : undefined)) {
-      problems.push({
-        field: 'queueId',
-        message: `queue ${request.socket.queueId} of ${request.socket.ifname} already has socket ${umemOnQueue.socketId} on ${umemOnQueue.group.id} (the kernel binds one UMEM per queue): share it with umemId ${umemOnQueue.group.id}, or choose another queue`,
-      });
-    }
-    return problems;
-  }
-
-  private umemOnQueue(request: SocketRequest, except: string | null): { socketId: string; group: UmemGroup } | null {
-    for (const [id, other] of this.requests) {
-      if (id === except || queueOf(other) !== queueOf(request)) continue;
+    const sockets = new Map<string, { request: SocketRequest; umemId: string }>();
+    for (const [id, request] of this.requests) {
       const socket = this.sockets.get(id);
-      if (socket) return { socketId: id, group: socket.group };
+      if (socket) sockets.set(id, { request, umemId: socket.group.id });
     }
-    return null;
+    return { umems, sockets };
   }
 
   /** Takes a socket out of the XSKMAP, off its UMEM and out of the registry. */
@@ -424,13 +383,17 @@ export class Engine {
         control[Control.SEND_REMAINING] = -1;
       },
     };
-    const onWorkerError = (error: Error) =>
-      this.setup.log.error({ socket: id, err: error }, 'data-plane worker failed');
     const group = request.umemId !== undefined ? this.groups.get(request.umemId) : undefined;
+    const umemId = group?.id ?? this.freshUmemId(id);
+    const onWorkerError = (error: Error) => {
+      this.setup.log.error({ socket: id, umem: umemId, err: error }, 'data-plane worker failed');
+      const sockets = this.groups.get(umemId)?.socketIds.join(', ') ?? id;
+      this.setup.onFault?.(`UMEM ${umemId} (socket ${sockets}): ${error.message}`, id);
+    };
     const socket = group
       ? await ManagedSocket.join(group, spec)
       : await ManagedSocket.start({ ...spec, umem: request.umem }, onWorkerError, {
-          umemId: this.freshUmemId(id),
+          umemId,
           ...(registeredUmem ? { registeredUmem } : {}),
         });
     try {

@@ -1,15 +1,6 @@
 import type { Problem, XdpActionCounters, XdpMode, XdpProgramKind } from '@ringside/shared';
-import { XSKMAP_ENTRIES } from '@ringside/shared';
 import { RingsideProgram } from '../xdp/ringside-program.ts';
-
-/** A receiving socket as the XSKMAP sees it. */
-export interface SteeredSocket {
-  socketId: string;
-  fd: number;
-  queueId: number;
-  /** The index the user asked for, if any. */
-  requestedIndex: number | undefined;
-}
+import { indexFor, placementProblems, type SteeredSocket } from './steering-rules.ts';
 
 export interface PortRoute {
   port: number;
@@ -75,30 +66,13 @@ export class InterfaceSteering {
    * sockets named in `leaving` make way: nothing is touched here.
    */
   check(socket: SteeredSocket, mode: XdpMode, leaving: readonly string[]): Problem[] {
-    if (!this.ownsProgram) return [];
-    const others = [...this.placed.values()].filter((entry) => !leaving.includes(entry.socketId));
-    const problems: Problem[] = [];
-    if (this.mode !== null && this.mode !== mode && others.length > 0) {
-      problems.push({
-        field: 'xdpMode',
-        message: `${this.ifname}'s XDP program runs in ${this.mode} mode for ${others.map((o) => o.socketId).join(', ')}: an interface has one mode; choose ${this.mode}`,
-      });
-    }
-    const index = this.indexFor(socket, others);
-    const holder = others.find((entry) => entry.index === index);
-    if (holder) {
-      problems.push({
-        field: 'xskmapIndex',
-        message:
-          this.kindChosen === 'by-queue'
-            ? `the by-queue program sends queue ${socket.queueId} to XSKMAP index ${index}, which holds ${holder.socketId}: sockets sharing a queue need the round-robin or steer-by-port program (set the interface's program first)`
-            : `XSKMAP index ${index} already holds ${holder.socketId}: choose another index`,
-      });
-    }
-    if (index >= XSKMAP_ENTRIES) {
-      problems.push({ field: 'xskmapIndex', message: `the XSKMAP has ${XSKMAP_ENTRIES} entries: no index is free` });
-    }
-    return problems;
+    const placement = {
+      ifname: this.ifname,
+      kind: this.kindChosen,
+      mode: this.mode,
+      placed: [...this.placed.values()],
+    };
+    return placementProblems(placement, socket, mode, leaving);
   }
 
   /** Puts a bound socket in the map (attaching the program first if this is its first socket). */
@@ -106,7 +80,7 @@ export class InterfaceSteering {
     if (!this.ownsProgram) return null;
     const others = [...this.placed.values()].filter((entry) => entry.socketId !== socket.socketId);
     if (!this.program || (this.mode !== mode && others.length === 0)) this.attach(mode);
-    const index = this.indexFor(socket, others);
+    const index = indexFor(this.kindChosen, socket, others);
     (this.program as RingsideProgram).setSocket(index, socket.fd);
     this.placed.set(socket.socketId, { ...socket, index });
     this.afterChange();
@@ -211,16 +185,6 @@ export class InterfaceSteering {
     for (const route of this.routes) program.routePort(route.port, route.index);
     for (const entry of this.placed.values()) program.setSocket(entry.index, entry.fd);
     this.afterChange();
-  }
-
-  /** by-queue: the frame's queue; otherwise the index asked for, or the lowest free one. */
-  private indexFor(socket: SteeredSocket, others: readonly { index: number }[]): number {
-    if (socket.requestedIndex !== undefined) return socket.requestedIndex;
-    if (this.kindChosen === 'by-queue') return socket.queueId;
-    const used = new Set(others.map((entry) => entry.index));
-    let index = 0;
-    while (used.has(index)) index++;
-    return index;
   }
 
   /** round-robin takes turns over indices 0..count-1: a hole in them is a visible no_socket. */

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { inNamespace, ip } from '../lab/ip.ts';
 import { NativeError } from '../native/errors.ts';
 import { readXdpFeatures, type XdpFeatures } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
+import { inNamespace, ip, ipAsync } from './ip.ts';
 
 export type { XdpFeatures } from '../native/netdev-features.ts';
 
@@ -113,6 +113,13 @@ function describe(namespace: string | null, selected: IpLink[]): InterfaceFacts[
       },
     ];
   });
+}
+
+/** Each interface of `namespace` (null: the agent's own) and the id of the XDP program on it, if any: one `ip` call. */
+export async function listLinks(namespace: string | null): Promise<Map<string, number | null>> {
+  const where = namespace === null ? [] : ['-n', namespace];
+  const found = JSON.parse(await ipAsync('-j', ...where, 'link', 'show')) as IpLink[];
+  return new Map(found.map((link) => [link.ifname, attachedXdpOf(link.xdp)?.programId ?? null]));
 }
 
 /** Every interface of `namespace` (a name under /run/netns), or of the agent's own namespace when null. */

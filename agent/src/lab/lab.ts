@@ -1,5 +1,5 @@
 import type { LabInfo } from '@ringside/shared';
-import { inNamespace, ip, listNamespaces } from './ip.ts';
+import { inNamespace, ip, listNamespaces } from '../host/ip.ts';
 
 /**
  * The lab: two network namespaces joined by a veth pair with `queues` queues
@@ -9,7 +9,7 @@ import { inNamespace, ip, listNamespaces } from './ip.ts';
  * arrives on queue i of the other.
  */
 
-export const LAB_PREFIX = 'ringside-';
+const LAB_PREFIX = 'ringside-';
 const APP_IFNAME = 'rs-app';
 const PEER_IFNAME = 'rs-peer';
 /** Locally administered MACs (bit 1 of the first byte set). */
@@ -167,6 +167,14 @@ export function removeStaleLabs(): string[] {
     const match = /^ringside-(\d+)-/.exec(name);
     return match !== null && Number(match[1]) !== process.pid && !isAlive(Number(match[1]));
   });
-  for (const name of stale) ip('netns', 'del', name);
-  return stale;
+  return stale.filter((name) => {
+    try {
+      ip('netns', 'del', name);
+      return true;
+    } catch (error) {
+      // Another agent starting at the same moment may have removed it first: gone is what was wanted.
+      if (listNamespaces().includes(name)) throw error;
+      return false;
+    }
+  });
 }

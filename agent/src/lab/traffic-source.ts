@@ -26,9 +26,9 @@ export interface TrafficSettings {
 const SOURCE_FRAME_SIZE = 2048;
 const SOURCE_FRAMES = 2048;
 const SOURCE_RING = 1024;
-export const MAX_RATE_PPS = 10_000_000;
+const MAX_RATE_PPS = 10_000_000;
 /** UDP ports the source sends from and to (4242 is the spec's example port). */
-export const SOURCE_PORT = 9000;
+const SOURCE_PORT = 9000;
 export const DESTINATION_PORT = 4242;
 
 /** What Ringside's own txonly sockets send in the lab: from the app end back to the source. */

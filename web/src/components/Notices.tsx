@@ -1,4 +1,17 @@
-import { useRingside } from '../store.ts';
+import { type Notice, useRingside } from '../store.ts';
+
+/** Who refused, in words: the kernel, Ringside's own limits, or the request itself. */
+const CODE_LABELS: Record<Notice['code'], string> = {
+  'bad-request': 'refused',
+  'unsupported-version': 'unsupported version',
+  forbidden: 'forbidden',
+  'not-found': 'not found',
+  'kernel-refused': 'the kernel refused',
+  'ringside-limit': "Ringside's own limit",
+  'rate-limited': 'rate limited',
+  'agent-failed': 'the agent failed',
+  'not-connected': 'not connected',
+};
 
 export function Notices() {
   const errors = useRingside((s) => s.errors);
@@ -8,7 +21,9 @@ export function Notices() {
     <ul className="notices" aria-live="polite">
       {errors.map((notice) => (
         <li key={notice.id} className="notice">
-          <span className="notice-code">{notice.code}</span>
+          <span className="notice-code" data-code={notice.code}>
+            {CODE_LABELS[notice.code]}
+          </span>
           <span className="notice-message">{notice.message}</span>
           <button type="button" className="link" onClick={() => dismissError(notice.id)} aria-label="Dismiss">
             ×

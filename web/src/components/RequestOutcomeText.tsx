@@ -12,7 +12,9 @@ interface Props {
 export function RequestOutcomeText({ outcome, testId, pending = '', done = '' }: Props) {
   const text =
     outcome?.state === 'refused'
-      ? outcome.message
+      ? outcome.code === 'ringside-limit'
+        ? `Ringside's own limit, not the kernel's: ${outcome.message}`
+        : outcome.message
       : outcome?.state === 'pending'
         ? pending
         : outcome?.state === 'done'
@@ -23,6 +25,7 @@ export function RequestOutcomeText({ outcome, testId, pending = '', done = '' }:
       className={outcome?.state === 'refused' ? 'outcome refused' : 'outcome'}
       data-testid={testId}
       data-state={outcome?.state ?? 'none'}
+      data-code={outcome?.code}
       role="status"
     >
       {text}

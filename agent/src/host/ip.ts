@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 
 /**
  * iproute2, synchronously: the lab is built once at start and must be torn
@@ -11,6 +11,16 @@ export function ip(...args: string[]): string {
     const stderr = (error as { stderr?: string }).stderr?.trim();
     throw new Error(`ip ${args.join(' ')} failed${stderr ? `: ${stderr}` : ''}`);
   }
+}
+
+/** iproute2 off the event loop, for reads made while clients are being served. */
+export function ipAsync(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ip', args, { encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`ip ${args.join(' ')} failed${stderr ? `: ${stderr.trim()}` : ''}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 export function inNamespace(namespace: string, command: string, ...args: string[]): string {

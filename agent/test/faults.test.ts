@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FRAME_OWNERS, type StateMessage } from '@ringside/shared';
+import { expect, it } from 'vitest';
+import { listNamespaces } from '../src/host/ip.ts';
+import { type RunningAgent, startAgent } from './agent-process.ts';
+import { describeKernel, waitFor } from './kernel.ts';
+import { TestClient } from './ws-client.ts';
+
+const namespacesOf = (pid: number) => listNamespaces().filter((name) => name.startsWith(`ringside-${pid}-`));
+
+/** Resolves once `read` gives more than `than`, reading as often as snapshots come. */
+async function risesAbove(read: () => Promise<number>, than: number, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await read()) <= than) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  }
+}
+
+const faults = (client: TestClient) => client.of('event').filter((event) => event.kind === 'fault');
+
+/** Starts an agent in the lab with one client watching; stops it, and checks it exits cleanly, whatever happens. */
+async function withAgent(
+  test: (agent: RunningAgent, client: TestClient, state: StateMessage) => Promise<void>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<void> {
+  const agent = await startAgent(['--rate', '20000'], 30_000, env);
+  const client = await TestClient.connect(agent.controlUrl);
+  try {
+    const state = await client.next('state');
+    await test(agent, client, state);
+    // Whatever happened, a client that comes now is greeted and served.
+    const late = await TestClient.connect(agent.controlUrl);
+    await late.next('hello');
+    await late.next('state');
+    await late.next('snapshot');
+    late.close();
+    expect(client.invalid).toEqual([]);
+  } finally {
+    client.close();
+    expect(await agent.stop()).toBe(0);
+    expect(namespacesOf(agent.pid)).toEqual([]);
+  }
+}
+
+const rxProducer = (client: TestClient) => async () =>
+  (await client.fresh('snapshot', 10_000)).sockets[0]?.rings.rx?.producer ?? -1;
+
+describeKernel('faults the agent survives, telling the page', () => {
+  it("restarts crashed data-plane workers, its socket's and the traffic source's, with every frame accounted for", async () => {
+    await withAgent(
+      async (agent, client, state) => {
+        const frameCount = state.sockets[0]?.request.umem.frameCount;
+        const rx = rxProducer(client);
+        const before = await rx();
+        agent.child.kill('SIGUSR2');
+        await waitFor(() => faults(client).length >= 2, 20_000, 'a fault event for each worker');
+        const messages = faults(client).map((event) => event.message);
+        expect(messages.find((message) => message.startsWith('traffic source:'))).toMatch(/crashed .* was restarted/);
+        expect(messages.find((message) => message.includes('socket xsk0'))).toMatch(/crashed .* was restarted/);
+        // Both sides run again: the source sends and the socket receives.
+        await risesAbove(rx, before, 20_000, 'RX to rise after the restart');
+        const after = await rx();
+        await risesAbove(rx, after, 20_000, 'RX to keep rising');
+        // Every frame has exactly one owner, as before the crash.
+        const snapshot = await client.fresh('snapshot', 10_000);
+        const owners = client.ownersAt(snapshot.seq, 'xsk0');
+        const counts = snapshot.sockets[0]?.ledger.counts;
+        expect(owners?.length).toBe(frameCount);
+        expect(FRAME_OWNERS.reduce((sum, owner) => sum + (counts?.[owner] ?? 0), 0)).toBe(owners?.length);
+        expect(agent.child.exitCode).toBeNull();
+      },
+      { RINGSIDE_TEST_FAULTS: '1' },
+    );
+  });
+
+  it('removes the sockets of an interface deleted from outside, says so, and goes on serving', async () => {
+    await withAgent(async (_agent, client, state) => {
+      const appNamespace = state.lab?.appNamespace as string;
+      execFileSync('ip', ['-n', appNamespace, 'link', 'del', 'rs-app']);
+      // The source's worker may meet the unbound socket first (ENXIO) and be told of as well.
+      const gone = /^interface rs-app was deleted from outside/;
+      await waitFor(() => faults(client).some((event) => gone.test(event.message)), 20_000, 'the fault event');
+      await waitFor(
+        () => client.of('state').some((state) => state.sockets.length === 0 && state.traffic === null),
+        10_000,
+        'a state without the sockets of rs-app and without the traffic source',
+      );
+      const snapshot = await client.fresh('snapshot', 10_000);
+      expect(snapshot.sockets).toEqual([]);
+    });
+  });
+
+  it('goes on receiving when the lab namespace is removed from outside, and says what no longer works', async () => {
+    await withAgent(async (_agent, client, state) => {
+      const appNamespace = state.lab?.appNamespace as string;
+      execFileSync('ip', ['netns', 'del', appNamespace]);
+      const removed = new RegExp(`^lab namespace ${appNamespace} was removed from outside`);
+      await waitFor(() => faults(client).some((event) => removed.test(event.message)), 20_000, 'the fault event');
+      // The sockets hold the namespace: traffic still arrives.
+      const rx = rxProducer(client);
+      await risesAbove(rx, await rx(), 10_000, 'RX to rise');
+    });
+  });
+
+  it('tells an XDP program detached from outside, and attaches it again on request', async () => {
+    await withAgent(async (_agent, client, state) => {
+      const appNamespace = state.lab?.appNamespace as string;
+      execFileSync('ip', ['-n', appNamespace, 'link', 'set', 'dev', 'rs-app', 'xdp', 'off']);
+      const detached = /^the XDP program on rs-app \(id \d+\) was detached from outside/;
+      await waitFor(() => faults(client).some((event) => detached.test(event.message)), 20_000, 'the fault event');
+      // Frames go to the stack now: RX stands still.
+      const rx = rxProducer(client);
+      const stopped = await rx();
+      await client.fresh('snapshot');
+      client.send({ type: 'setXdpProgram', requestId: 'again', ifname: 'rs-app', program: 'by-queue' });
+      expect(await client.next('ack', 10_000)).toEqual({ type: 'ack', requestId: 'again' });
+      await risesAbove(rx, stopped, 10_000, 'RX to rise once the program is back');
+    });
+  });
+
+  it("starts with fresh tokens, and says so, when the token file's disk is read-only", async () => {
+    const disk = mkdtempSync(join(tmpdir(), 'ringside-ro-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', disk]);
+    try {
+      const agent = await startAgent(['--token-file', join(disk, 'tokens.json')]);
+      try {
+        expect(agent.log()).toContain(`the token file ${join(disk, 'tokens.json')} cannot be written (EROFS)`);
+        const client = await TestClient.connect(agent.controlUrl);
+        expect((await client.next('hello')).role).toBe('control');
+        client.close();
+      } finally {
+        expect(await agent.stop()).toBe(0);
+      }
+    } finally {
+      execFileSync('umount', [disk]);
+      rmdirSync(disk);
+    }
+  });
+});
