@@ -19,6 +19,7 @@ import {
 import { CommandRunner } from './commands.ts';
 import { OBSERVER_NICE } from './dataplane/control.ts';
 import { Engine } from './engine/engine.ts';
+import type { ManagedSocket } from './engine/managed-socket.ts';
 import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from './faults.ts';
 import { describeInterface, listInterfaces, listLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
@@ -28,7 +29,7 @@ import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
 import type { Logger } from './logger.ts';
 import { setThreadNice } from './native/libc.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
-import { observeAll } from './observe/socket-observer.ts';
+import { type DetailedObservation, observeAll } from './observe/socket-observer.ts';
 import { Sampler } from './sampler/sampler.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
@@ -48,6 +49,8 @@ export interface AgentOptions {
   logger: Logger;
   tokens: Tokens;
   commandsPerSecond: number;
+  /** Faults met before the agent was started (the token file's disk is read-only): every page is told of them. */
+  startupFaults: string[];
 }
 
 /** How long interface facts are trusted when nothing Ringside did changed them. */
@@ -76,6 +79,8 @@ export class Agent implements AgentFacade {
   /** Interfaces and XDP programs as last read; null when a change to the sockets made them stale. */
   private facts: { readAt: number; interfaces: InterfaceInfo[]; programs: XdpProgramInfo[] } | null = null;
   private readonly commands: CommandRunner;
+  /** Events met before the server listened, when no client could be told: each client is told as it arrives. */
+  private readonly startup: EventMessage[] = [];
 
   private constructor(
     private readonly options: AgentOptions,
@@ -113,6 +118,7 @@ export class Agent implements AgentFacade {
 
   private async build(): Promise<void> {
     const { options, log } = this;
+    for (const message of options.startupFaults) this.event('fault', message);
     // Sampling and serving yield to the data plane when the cores are busy (control.ts says why).
     setThreadNice(OBSERVER_NICE);
     routeLibraryMessages((level, source, text) => {
@@ -314,9 +320,8 @@ export class Agent implements AgentFacade {
     return observed.map(({ socket, observation }) => ({ id: socket.id, observation }));
   }
 
-  inspect(socketId: string, requestId: string): SocketDetailMessage {
-    if (!this.engine?.has(socketId)) throw new CommandError('not-found', `there is no socket ${socketId}`);
-    const detail = this.engine.get(socketId).observeInDetail();
+  async inspect(socketId: string, requestId: string): Promise<SocketDetailMessage> {
+    const { detail } = await this.observeInDetail(socketId);
     return {
       type: 'socketDetail',
       requestId,
@@ -330,14 +335,13 @@ export class Agent implements AgentFacade {
   }
 
   /** One frame of a socket's UMEM: its bytes and owner, for the packet inspector. */
-  readFrame(socketId: string, frame: number, requestId: string): FrameBytesMessage {
-    if (!this.engine?.has(socketId)) throw new CommandError('not-found', `there is no socket ${socketId}`);
-    const managed = this.engine.get(socketId);
-    const { frameCount, frameSize } = managed.umem.config;
+  async readFrame(socketId: string, frame: number, requestId: string): Promise<FrameBytesMessage> {
+    const frameCount = this.socketNamed(socketId).umem.config.frameCount;
     if (frame >= frameCount) {
       throw new CommandError('bad-request', `frame must be from 0 to ${frameCount - 1} (the UMEM has ${frameCount})`);
     }
-    const detail = managed.observeInDetail();
+    const { managed, detail } = await this.observeInDetail(socketId);
+    const { frameSize } = managed.umem.config;
     const address = frame * frameSize;
     const owner = FRAME_OWNERS[detail.ledger.owners[frame] as number] ?? 'free';
     // The descriptor (RX first, then TX) that points into this frame, if a ring holds one now.
@@ -359,6 +363,31 @@ export class Agent implements AgentFacade {
       offset: descriptor?.offset ?? null,
       bytes: Buffer.from(managed.umem.frameBytes(frame)).toString('base64'),
     };
+  }
+
+  private socketNamed(socketId: string): ManagedSocket {
+    if (!this.engine?.has(socketId)) throw new CommandError('not-found', `there is no socket ${socketId}`);
+    return this.engine.get(socketId);
+  }
+
+  /**
+   * A consistent reading of one socket with every ring entry, awaited without
+   * blocking the thread. The socket may be destroyed or rebuilt (on another
+   * UMEM) while the reader waits: only the socket still registered under the
+   * id may answer, and its UMEM's memory is mapped while it is.
+   */
+  private async observeInDetail(socketId: string): Promise<{ managed: ManagedSocket; detail: DetailedObservation }> {
+    const managed = this.socketNamed(socketId);
+    const current = () => this.engine?.has(socketId) === true && this.engine.get(socketId) === managed;
+    const gone = new CommandError('not-found', `socket ${socketId} was destroyed or rebuilt while it was being read`);
+    let detail: DetailedObservation;
+    try {
+      detail = await managed.observer.observeInDetail();
+    } catch (error) {
+      throw current() ? error : gone;
+    }
+    if (!current()) throw gone;
+    return { managed, detail };
   }
 
   /**
@@ -400,7 +429,13 @@ export class Agent implements AgentFacade {
   }
 
   private event(kind: EventMessage['kind'], message: string, socketId?: string): void {
-    this.server?.broadcast({ type: 'event', at: Date.now(), kind, message, ...(socketId ? { socketId } : {}) });
+    const event: EventMessage = { type: 'event', at: Date.now(), kind, message, ...(socketId ? { socketId } : {}) };
+    if (this.server) this.server.broadcast(event);
+    else if (this.stopping === null) this.startup.push(event);
+  }
+
+  startupEvents(): readonly EventMessage[] {
+    return this.startup;
   }
 
   /** Stops everything this run started, in reverse order. Safe to call more than once. */

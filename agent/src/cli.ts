@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_TRAFFIC, MAX_RATE_PPS, MIN_FRAME_LENGTH } from '@ringside/shared';
 import { HELP } from './cli-help.mjs';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
 import { preflight } from './preflight.ts';
@@ -54,8 +55,8 @@ async function main(): Promise<void> {
     labQueues: integer('lab-queues', values['lab-queues'], 2, 1, 64),
     stopWithPid:
       values['stop-with-pid'] === undefined ? null : integer('stop-with-pid', values['stop-with-pid'], 0, 1, 4_194_304),
-    ratePps: integer('rate', values.rate, 10_000, 1, 10_000_000),
-    frameLength: integer('frame-length', values['frame-length'], 128, 60, 2048),
+    ratePps: integer('rate', values.rate, DEFAULT_TRAFFIC.ratePps, 1, MAX_RATE_PPS),
+    frameLength: integer('frame-length', values['frame-length'], DEFAULT_TRAFFIC.frameLength, MIN_FRAME_LENGTH, 2048),
     commandsPerSecond: integer(
       'max-commands-per-second',
       values['max-commands-per-second'],
@@ -105,14 +106,22 @@ async function main(): Promise<void> {
   }
 
   let agent: import('./agent.ts').Agent | null = null;
-  const emergency = (error: unknown) => {
-    logger.fatal({ err: error }, 'unexpected error; removing the lab');
+  // The last resort: every path should handle its own errors, so one that reaches here names the path that did not.
+  const lastResort = (kind: 'uncaught exception' | 'unhandled rejection') => (error: unknown) => {
+    const stack = error instanceof Error ? error.stack : undefined;
+    // The stack's first frame is where the error began; a rejection with no Error behind it has no path to name.
+    const where =
+      stack
+        ?.split('\n')
+        .find((line) => line.trimStart().startsWith('at '))
+        ?.trim() ?? 'at an unknown place';
+    logger.fatal({ err: error, kind, where }, `${kind} reached the process-wide handler (${where}); removing the lab`);
     agent?.teardownNow();
-    process.stderr.write(`ringside: ${(error as Error)?.message ?? String(error)}\n`);
+    process.stderr.write(`ringside: ${kind}: ${error instanceof Error ? error.message : String(error)} (${where})\n`);
     process.exit(1);
   };
-  process.on('uncaughtException', emergency);
-  process.on('unhandledRejection', emergency);
+  process.on('uncaughtException', lastResort('uncaught exception'));
+  process.on('unhandledRejection', lastResort('unhandled rejection'));
   process.on('exit', () => agent?.teardownNow());
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
@@ -122,7 +131,7 @@ async function main(): Promise<void> {
   }
 
   try {
-    agent = await Agent.start({ ...options, webRoot, logger, tokens });
+    agent = await Agent.start({ ...options, webRoot, logger, tokens, startupFaults: tokenNotice ? [tokenNotice] : [] });
   } catch (error) {
     die((error as Error).message);
   }

@@ -6,6 +6,7 @@ import {
   COMMAND_TYPES,
   COMMANDS,
   type ControlCommand,
+  type EventMessage,
   type FrameBytesMessage,
   type HelloMessage,
   PROTOCOL_VERSION,
@@ -18,6 +19,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { exampleMessages, requestIdOf, TestClient } from '../../test/ws-client.ts';
 import { type AgentFacade, AgentServer, CommandError } from './agent-server.ts';
+
+const STARTUP_FAULT: EventMessage = {
+  type: 'event',
+  at: 1,
+  kind: 'fault',
+  message: 'the token file cannot be written',
+};
 
 /**
  * The agent as the server sees it, in a few lines: the server, HTTP and the
@@ -55,7 +63,9 @@ class FakeAgent implements AgentFacade {
     if (command.type === 'destroySocket' && command.socketId === 'crash') throw new TypeError('a bug in the agent');
   }
 
-  inspect(socketId: string, requestId: string): SocketDetailMessage {
+  /** Read while the test looks on, as the agent's waiting reader does. */
+  async inspect(socketId: string, requestId: string): Promise<SocketDetailMessage> {
+    await new Promise((resolve) => setImmediate(resolve));
     if (socketId !== 'xsk0') throw new CommandError('not-found', `there is no socket ${socketId}`);
     const entries = { addresses: [], lengths: [], options: [] };
     const ring = { size: 8, producer: 0, consumer: 0, cachedProducer: 0, cachedConsumer: 0, needWakeup: false };
@@ -71,7 +81,8 @@ class FakeAgent implements AgentFacade {
     };
   }
 
-  readFrame(socketId: string, frame: number, requestId: string): FrameBytesMessage {
+  async readFrame(socketId: string, frame: number, requestId: string): Promise<FrameBytesMessage> {
+    await new Promise((resolve) => setImmediate(resolve));
     if (socketId === 'crash') throw new RangeError('a bug in the agent');
     return {
       type: 'frameBytes',
@@ -84,6 +95,10 @@ class FakeAgent implements AgentFacade {
       offset: null,
       bytes: '',
     };
+  }
+
+  startupEvents(): EventMessage[] {
+    return [STARTUP_FAULT];
   }
 
   async observeSockets() {
@@ -406,6 +421,15 @@ describe('the command table at the WebSocket', () => {
     }
     expect(client.of('error')).toEqual([]);
     client.close();
+  });
+
+  it('tells every client, right after its hello and state, what the agent met while starting', async () => {
+    for (const url of [controlUrl(), viewUrl()]) {
+      const client = await TestClient.connect(url);
+      expect(await client.next('event')).toEqual(STARTUP_FAULT);
+      expect(client.received.slice(0, 3).map((message) => message.type)).toEqual(['hello', 'state', 'event']);
+      client.close();
+    }
   });
 
   it('hands every control command of a control client to the agent and acks it', async () => {

@@ -7,6 +7,7 @@ import {
   DETAIL_PER_SECOND,
   type ErrorCode,
   type ErrorMessage,
+  type EventMessage,
   encodeSnapshot,
   type FrameBytesMessage,
   type HelloMessage,
@@ -45,10 +46,12 @@ export interface AgentFacade {
   state(): StateMessage;
   /** Resolves when the command has taken effect; rejects with a CommandError the client is told. */
   execute(command: ControlCommand): Promise<void>;
-  /** Throws a CommandError when there is no such socket. */
-  inspect(socketId: string, requestId: string): SocketDetailMessage;
-  /** One frame's bytes; throws a CommandError when there is no such socket or frame. */
-  readFrame(socketId: string, frame: number, requestId: string): FrameBytesMessage;
+  /** Every descriptor of a socket's rings, read consistently; rejects with a CommandError when there is no such socket. */
+  inspect(socketId: string, requestId: string): Promise<SocketDetailMessage>;
+  /** One frame's bytes; rejects with a CommandError when there is no such socket or frame. */
+  readFrame(socketId: string, frame: number, requestId: string): Promise<FrameBytesMessage>;
+  /** What the agent met while starting, before any client could be told: each new client is told. */
+  startupEvents(): readonly EventMessage[];
   /** Every socket's rings and counts now, for a metrics scrape. */
   observeSockets(): Promise<ObservedSocket[]>;
   /** The action counters of Ringside's XDP programs, for a metrics scrape. */
@@ -82,6 +85,9 @@ const LAGGING_BUFFERED_BYTES = 1024 * 1024;
 /** Past this, a client that still does not read is disconnected: the agent's memory stays bounded. */
 const UNREAD_LIMIT_BYTES = 16 * 1024 * 1024;
 
+/** A view command's answer: the agent's readings are awaited, the server's own answers are at hand. */
+type Answer = ServerMessage | Promise<ServerMessage>;
+
 interface Client {
   socket: WebSocket;
   role: Role;
@@ -99,6 +105,8 @@ interface Client {
   /** The socket whose every descriptor this client asked to receive with its snapshots. */
   detailOf: string | null;
   lastDetailAt: number;
+  /** Set while a detail for this client is being read: a slow reading is not joined by another. */
+  detailPending: boolean;
   commandTokens: number;
   tokensAt: number;
 }
@@ -204,20 +212,33 @@ export class AgentServer {
       }
       client.socket.send(encoded);
       client.ownersBase = owners;
-      if (client.detailOf !== null && snapshot.sampledAt - client.lastDetailAt >= 1000 / DETAIL_PER_SECOND) {
+      if (
+        client.detailOf !== null &&
+        !client.detailPending &&
+        snapshot.sampledAt - client.lastDetailAt >= 1000 / DETAIL_PER_SECOND
+      ) {
         client.lastDetailAt = snapshot.sampledAt;
-        this.sendDetail(client, client.detailOf);
+        void this.sendDetail(client, client.detailOf);
       }
     }
   }
 
-  /** A subscription to a socket that is gone ends with one not-found error. */
-  private sendDetail(client: Client, socketId: string): void {
+  /**
+   * A subscription to a socket that is gone ends with one not-found error. A
+   * reading that comes back after the client subscribed to another socket, or
+   * to none, is dropped.
+   */
+  private async sendDetail(client: Client, socketId: string): Promise<void> {
+    client.detailPending = true;
     try {
-      this.send(client, this.options.agent.inspect(socketId, 'subscription'));
+      const detail = await this.options.agent.inspect(socketId, 'subscription');
+      if (client.detailOf === socketId) this.send(client, detail);
     } catch (error) {
+      if (client.detailOf !== socketId) return;
       client.detailOf = null;
       this.send(client, { type: 'error', requestId: 'subscription', ...this.refusalFor(error, 'subscription') });
+    } finally {
+      client.detailPending = false;
     }
   }
 
@@ -289,6 +310,7 @@ export class AgentServer {
       ownersBase: null,
       detailOf: null,
       lastDetailAt: 0,
+      detailPending: false,
       commandTokens: this.commandsPerSecond,
       tokensAt: Date.now(),
     };
@@ -362,8 +384,8 @@ export class AgentServer {
         await this.options.agent.execute(message);
         return { type: 'ack', requestId: message.requestId };
       }
-      const handler = this.viewHandlers[message.type] as (client: Client, message: ViewCommand) => ServerMessage;
-      return handler(client, message);
+      const handler = this.viewHandlers[message.type] as (client: Client, message: ViewCommand) => Answer;
+      return await handler(client, message);
     } catch (error) {
       return { type: 'error', requestId: message.requestId, ...this.refusalFor(error, message.type) };
     }
@@ -371,7 +393,7 @@ export class AgentServer {
 
   /** The server's own answers to what a view client may send too: one per view entry of the command table. */
   private readonly viewHandlers: {
-    [Type in Exclude<ViewCommand['type'], 'hello'>]: (client: Client, message: CommandOf<Type>) => ServerMessage;
+    [Type in Exclude<ViewCommand['type'], 'hello'>]: (client: Client, message: CommandOf<Type>) => Answer;
   } = {
     setSnapshotRate: (client, message) => {
       client.snapshotsPerSecond = message.perSecond;
@@ -406,6 +428,8 @@ export class AgentServer {
     client.greeted = true;
     this.send(client, this.options.agent.hello(client.role));
     this.send(client, this.options.agent.state());
+    // A fault met while starting (a read-only token disk) was told to no page: every page learns it on arrival.
+    for (const event of this.options.agent.startupEvents()) this.send(client, event);
     return null;
   }
 
