@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,16 +122,54 @@ describeKernel('faults the agent survives, telling the page', () => {
     });
   });
 
+  // Planted through NODE_OPTIONS in the agent's main thread: a path with no error handling of its own, on a signal.
+  // NODE_OPTIONS splits on spaces: the module goes percent-encoded.
+  const planted = (throwing: string) =>
+    `data:text/javascript,${encodeURIComponent(
+      `import { isMainThread } from 'node:worker_threads'; if (isMainThread) process.on('SIGURG', () => { ${throwing} });`,
+    )}`;
+
+  it.each([
+    ['uncaught exception', "throw new Error('planted')"],
+    ['unhandled rejection', "Promise.reject(new Error('planted'))"],
+  ])(
+    'logs an %s that reaches the process-wide handler with the path that let it through, removes the lab and exits',
+    async (kind, throwing) => {
+      const agent = await startAgent([], 30_000, { NODE_OPTIONS: `--import=${planted(throwing)}` });
+      try {
+        expect(namespacesOf(agent.pid)).toHaveLength(2);
+        const exited = once(agent.child, 'exit');
+        agent.child.kill('SIGURG');
+        const [code] = (await exited) as [number | null];
+        expect(code).toBe(1);
+        expect(agent.log()).toMatch(
+          new RegExp(`${kind} reached the process-wide handler \\(at .*data:text/javascript`),
+        );
+        expect(agent.log()).toContain('planted');
+        expect(namespacesOf(agent.pid)).toEqual([]);
+      } finally {
+        await agent.stop();
+      }
+    },
+  );
+
   it("starts with fresh tokens, and says so, when the token file's disk is read-only", async () => {
     const disk = mkdtempSync(join(tmpdir(), 'ringside-ro-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', disk]);
     try {
       const agent = await startAgent(['--token-file', join(disk, 'tokens.json')]);
       try {
-        expect(agent.log()).toContain(`the token file ${join(disk, 'tokens.json')} cannot be written (EROFS)`);
-        const client = await TestClient.connect(agent.controlUrl);
-        expect((await client.next('hello')).role).toBe('control');
-        client.close();
+        const notice = `the token file ${join(disk, 'tokens.json')} cannot be written (EROFS)`;
+        expect(agent.log()).toContain(notice);
+        // It happened before any page connected: every page that connects is told, control and view alike.
+        for (const url of [agent.controlUrl, agent.viewUrl]) {
+          const client = await TestClient.connect(url);
+          await client.next('state');
+          const event = await client.next('event');
+          expect(event).toMatchObject({ kind: 'fault' });
+          expect(event.message).toContain(notice);
+          client.close();
+        }
       } finally {
         expect(await agent.stop()).toBe(0);
       }
