@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { MAX_RATE_PPS } from '../../shared/src/index.ts';
 import { driftWithinNoise, linearTrend, median, percentile } from './stats.ts';
 import { type Receipt, Watcher } from './ws-watcher.ts';
 
@@ -42,7 +43,7 @@ export interface AgentResult {
 }
 
 /** The agent's source sends as fast as it can (its ceiling): throughput lost to watching then shows. */
-const SATURATING_PPS = 10_000_000;
+const SATURATING_PPS = MAX_RATE_PPS;
 const FRAME_LENGTH = 64;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,11 @@
-import type { Workload } from '../../agent/src/dataplane/pipeline.ts';
 import type { TrafficSource } from '../../agent/src/lab/traffic-source.ts';
-import type { XdpStatisticsWords } from '../../agent/src/native/libc.ts';
-import type { SocketRequest } from '../../shared/src/index.ts';
+import {
+  MAX_RATE_PPS,
+  type SocketRequest,
+  Workload,
+  XDP_STATISTICS_FIELDS,
+  type XdpStatistics,
+} from '../../shared/src/index.ts';
 import { type LabSession, withLab } from './lab-session.ts';
 import { runNative } from './native.ts';
 import { median } from './stats.ts';
@@ -17,8 +21,6 @@ import { median } from './stats.ts';
  * lands on both alike; each number is a median over rounds.
  */
 
-export const WORKLOADS: readonly Workload[] = ['rxdrop', 'txonly', 'l2fwd'];
-
 /** The socket both implementations run: Ringside's default shape, 64 B frames (the worst case per byte). */
 export const SHAPE = {
   frameCount: 4096,
@@ -31,8 +33,8 @@ export const SHAPE = {
   frameLength: 64,
 } as const;
 
-/** The traffic source's ceiling (agent/src/lab/traffic-source.ts): "as fast as it can". */
-const SATURATING_PPS = 10_000_000;
+/** The traffic source's ceiling: "as fast as it can". */
+const SATURATING_PPS = MAX_RATE_PPS;
 
 export interface DataplaneProfile {
   rounds: number;
@@ -148,17 +150,14 @@ function socketRequest(session: LabSession, workload: Workload, ratePps: number)
   };
 }
 
-const drops = (s: { rxDropped: number; rxRingFull: number; rxInvalidDescs: number; txInvalidDescs: number }) =>
+const drops = (s: Pick<XdpStatistics, 'rxDropped' | 'rxRingFull' | 'rxInvalidDescs' | 'txInvalidDescs'>) =>
   s.rxDropped + s.rxRingFull + s.rxInvalidDescs + s.txInvalidDescs;
 
-const statsDelta = (a: XdpStatisticsWords, b: XdpStatisticsWords): XdpStatisticsWords => ({
-  rxDropped: b.rxDropped - a.rxDropped,
-  rxInvalidDescs: b.rxInvalidDescs - a.rxInvalidDescs,
-  txInvalidDescs: b.txInvalidDescs - a.txInvalidDescs,
-  rxRingFull: b.rxRingFull - a.rxRingFull,
-  rxFillRingEmptyDescs: b.rxFillRingEmptyDescs - a.rxFillRingEmptyDescs,
-  txRingEmptyDescs: b.txRingEmptyDescs - a.txRingEmptyDescs,
-});
+function statsDelta(a: XdpStatistics, b: XdpStatistics): XdpStatistics {
+  const delta = { ...b };
+  for (const field of XDP_STATISTICS_FIELDS) delta[field] -= a[field];
+  return delta;
+}
 
 async function runJs(
   session: LabSession,
@@ -281,7 +280,7 @@ export async function benchDataplane(
       const recorder = new SourceRecorder(session.source);
       try {
         const results = {} as Record<Workload, WorkloadResult>;
-        for (const workload of WORKLOADS)
+        for (const workload of Workload.options)
           results[workload] = await benchWorkload(session, recorder, workload, profile, onRun);
         return results;
       } finally {

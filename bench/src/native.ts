@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Workload } from '../../agent/src/dataplane/pipeline.ts';
+import type { Workload } from '../../shared/src/index.ts';
 
 /** The C baseline (bench/native/xskbench.c), built by the setup step. */
 export const NATIVE_BINARY = fileURLToPath(new URL('../native/build/xskbench', import.meta.url));

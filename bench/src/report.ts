@@ -1,4 +1,4 @@
-import type { Workload } from '../../agent/src/dataplane/pipeline.ts';
+import { Workload } from '../../shared/src/index.ts';
 import type { AgentResult } from './agent-bench.ts';
 import type { WorkloadResult } from './dataplane.ts';
 import type { SnapshotBuildResult } from './snapshot-build.ts';
@@ -37,9 +37,7 @@ export interface BenchReport {
 
 /** The paths the issue requires, each a finite number in a report. */
 export const REQUIRED_KEYS: readonly string[] = [
-  ...(['rxdrop', 'txonly', 'l2fwd'] as const).flatMap((w) =>
-    ['js_mpps', 'native_mpps', 'ratio', 'js_drops'].map((k) => `dataplane.${w}.${k}`),
-  ),
+  ...Workload.options.flatMap((w) => ['js_mpps', 'native_mpps', 'ratio', 'js_drops'].map((k) => `dataplane.${w}.${k}`)),
   'observer_overhead_pct',
   'ws_bytes_per_s_per_client',
   'snapshot_latency_ms.p50',

@@ -1,4 +1,4 @@
-import type { SnapshotMessage, SocketSample, XdpStatistics } from '@ringside/shared';
+import { type SnapshotMessage, type SocketSample, XDP_STATISTICS_FIELDS, type XdpStatistics } from '@ringside/shared';
 import { create } from 'zustand';
 import { TimeSeries } from './viz/time-series.ts';
 
@@ -8,22 +8,14 @@ import { TimeSeries } from './viz/time-series.ts';
  * only carries a version that moves at most a few times a second, which is
  * what charts subscribe to.
  */
-export const STAT_FIELDS = [
-  'rxDropped',
-  'rxInvalidDescs',
-  'txInvalidDescs',
-  'rxRingFull',
-  'rxFillRingEmptyDescs',
-  'txRingEmptyDescs',
-] as const satisfies readonly (keyof XdpStatistics)[];
 export const RATE_FIELDS = [
   'rxPps',
   'txPps',
   'rxBps',
   'txBps',
 ] as const satisfies readonly (keyof SocketSample['rates'])[];
-export type SeriesField = (typeof STAT_FIELDS)[number] | (typeof RATE_FIELDS)[number];
-const FIELDS: readonly SeriesField[] = [...STAT_FIELDS, ...RATE_FIELDS];
+export type SeriesField = keyof XdpStatistics | (typeof RATE_FIELDS)[number];
+const FIELDS: readonly SeriesField[] = [...XDP_STATISTICS_FIELDS, ...RATE_FIELDS];
 
 /** Three minutes at one point per 200 ms: charts stay cheap at any snapshot rate. */
 export const HISTORY_MS = 3 * 60_000;
@@ -52,7 +44,10 @@ export function recordSnapshot(snapshot: SnapshotMessage): void {
     }
     const last = history.lastTime();
     // A socket rebuilt under the same id starts its counters again: a fall is a new history.
-    if (history.length > 0 && STAT_FIELDS.some((field) => read(sample, field) < (history.last(field) as number))) {
+    if (
+      history.length > 0 &&
+      XDP_STATISTICS_FIELDS.some((field) => read(sample, field) < (history.last(field) as number))
+    ) {
       history.clear();
     }
     if (last === null || at - last >= POINT_EVERY_MS || at < last) history.push(at, (field) => read(sample, field));

@@ -1,3 +1,4 @@
+import type { XdpStatistics } from '@ringside/shared';
 import koffi from 'koffi';
 import { NativeError } from './errors.ts';
 import {
@@ -123,33 +124,30 @@ export function wakeupTx(fd: number): void {
   fail('sendto (TX wakeup)');
 }
 
-export interface XdpStatisticsWords {
-  rxDropped: number;
-  rxInvalidDescs: number;
-  txInvalidDescs: number;
-  rxRingFull: number;
-  rxFillRingEmptyDescs: number;
-  txRingEmptyDescs: number;
-}
-
 // struct xdp_statistics { __u64 rx_dropped, rx_invalid_descs, tx_invalid_descs,
-//   rx_ring_full, rx_fill_ring_empty_descs, tx_ring_empty_descs; };
-const XDP_STATISTICS_SIZE = 48;
+//   rx_ring_full, rx_fill_ring_empty_descs, tx_ring_empty_descs; }: the protocol's
+// names in the kernel's order. The result is typed as the whole schema, so a
+// field added there and missed here does not compile.
+const XDP_STATISTICS_WORDS = [
+  'rxDropped',
+  'rxInvalidDescs',
+  'txInvalidDescs',
+  'rxRingFull',
+  'rxFillRingEmptyDescs',
+  'txRingEmptyDescs',
+] as const satisfies readonly (keyof XdpStatistics)[];
+const XDP_STATISTICS_SIZE = XDP_STATISTICS_WORDS.length * 8;
 
 /** getsockopt(XDP_STATISTICS). Older kernels return only the first three fields; the rest read as 0. */
-export function readXdpStatistics(fd: number): XdpStatisticsWords {
+export function readXdpStatistics(fd: number): XdpStatistics {
   const buffer = Buffer.alloc(XDP_STATISTICS_SIZE);
   const length = [XDP_STATISTICS_SIZE];
   if (getsockopt(fd, SOL_XDP, XDP_STATISTICS, buffer, length) !== 0) fail('getsockopt(XDP_STATISTICS)');
-  const field = (index: number) => Number(buffer.readBigUInt64LE(index * 8));
-  return {
-    rxDropped: field(0),
-    rxInvalidDescs: field(1),
-    txInvalidDescs: field(2),
-    rxRingFull: field(3),
-    rxFillRingEmptyDescs: field(4),
-    txRingEmptyDescs: field(5),
-  };
+  const statistics = {} as Record<(typeof XDP_STATISTICS_WORDS)[number], number>;
+  XDP_STATISTICS_WORDS.forEach((name, index) => {
+    statistics[name] = Number(buffer.readBigUInt64LE(index * 8));
+  });
+  return statistics;
 }
 
 /** getsockopt(XDP_OPTIONS): whether the socket runs in zero-copy mode. */

@@ -1,6 +1,5 @@
-import type { RingState } from '@ringside/shared';
+import type { RingState, XdpStatistics } from '@ringside/shared';
 import { Counter } from '../dataplane/control.ts';
-import type { XdpStatisticsWords } from '../native/libc.ts';
 import { type LedgerView, laneView } from '../xsk/ledger.ts';
 import type { OwnUmemSource } from './own-umem.ts';
 import type { RingEntries } from './ring-observer.ts';
@@ -27,7 +26,7 @@ export interface RingsObserved {
 /** A socket's rings and every frame's owner, with its counters, from one reading of its UMEM. */
 export interface SocketObservation {
   rings: RingsObserved;
-  stats: XdpStatisticsWords;
+  stats: XdpStatistics;
   totals: SocketTotals;
   /** This socket's view: frames another socket of a shared UMEM holds are `other-socket`. */
   ledger: LedgerView;
@@ -66,7 +65,7 @@ export class SocketObserver {
     readonly socketId: string,
     readonly umem: UmemObserver<OwnUmemSource>,
     private readonly counters: Float64Array,
-    private readonly statistics: () => XdpStatisticsWords,
+    private readonly statistics: () => XdpStatistics,
   ) {}
 
   /** A consistent observation, waiting (without blocking the thread) for the data plane to be between batches. */

@@ -1,6 +1,6 @@
-import type { SocketConfig } from '@ringside/shared';
+import type { SocketConfig, XdpStatistics } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
-import { ifNameToIndex, readXdpStatistics, readZeroCopy, type XdpStatisticsWords } from '../native/libc.ts';
+import { ifNameToIndex, readXdpStatistics, readZeroCopy } from '../native/libc.ts';
 import {
   createSocket,
   deleteSocket,
@@ -128,7 +128,7 @@ export class XskSocket {
     insertIntoXskmap(this.handle, mapFd);
   }
 
-  statistics(): XdpStatisticsWords {
+  statistics(): XdpStatistics {
     return readXdpStatistics(this.fd);
   }
 

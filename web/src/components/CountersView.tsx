@@ -1,5 +1,6 @@
+import { XDP_STATISTICS_FIELDS } from '@ringside/shared';
 import { STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
-import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, STAT_FIELDS, useHistory } from '../history.ts';
+import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from '../history.ts';
 import { useSelection } from '../selection.ts';
 import { type ChartFrame, chartModel } from '../viz/chart.ts';
 import { rose } from '../viz/time-series.ts';
@@ -21,7 +22,7 @@ export function CountersPanel({ socketId }: { socketId: string }) {
         {RATE_FIELDS.map((field) => (
           <Chart key={field} socketId={socketId} field={field} label={RATE_LABELS[field]} />
         ))}
-        {STAT_FIELDS.map((field) => (
+        {XDP_STATISTICS_FIELDS.map((field) => (
           <Chart key={field} socketId={socketId} field={field} label={STAT_NAMES[field]} statistic />
         ))}
       </div>

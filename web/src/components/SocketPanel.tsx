@@ -1,7 +1,7 @@
-import { Stage } from '@ringside/shared';
+import { Stage, XDP_STATISTICS_FIELDS } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
 import { STAGE_LABELS, STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
-import { historyOf, STAT_FIELDS, useHistory } from '../history.ts';
+import { historyOf, useHistory } from '../history.ts';
 import { selectCanControl, selectSample, selectSocket, useRingside } from '../store.ts';
 import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
@@ -112,7 +112,7 @@ function SocketStats({ socketId }: { socketId: string }) {
   const rising = useHistory(
     useShallow(() => {
       const series = historyOf(socketId);
-      return STAT_FIELDS.filter((field) => series !== undefined && rose(series, field, RISING_WINDOW_MS));
+      return XDP_STATISTICS_FIELDS.filter((field) => series !== undefined && rose(series, field, RISING_WINDOW_MS));
     }),
   );
   if (!stats) return null;
@@ -122,7 +122,7 @@ function SocketStats({ socketId }: { socketId: string }) {
         XDP_STATISTICS <ExplainButton topic="view:counters" />
       </caption>
       <tbody>
-        {STAT_FIELDS.map((field) => {
+        {XDP_STATISTICS_FIELDS.map((field) => {
           const isRising = rising.includes(field);
           return (
             <tr
