@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import type { XdpActions } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
 import { writeUdpFrame } from '../src/dataplane/frames.ts';
 import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
 import { possibleCpuCount } from '../src/native/bpf-map.ts';
 import { wakeupTx } from '../src/native/libc.ts';
 import { ringMemoryAt, umemBytesAt } from '../src/native/ring-memory.ts';
-import { type ActionCounters, RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
+import { RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
 import { CompletionRing, FillRing, RxRing, TxRing } from '../src/xsk/ring.ts';
 import { XskSocket } from '../src/xsk/socket.ts';
 import { Umem } from '../src/xsk/umem.ts';
@@ -193,7 +194,7 @@ function attachedProgram(lab: Lab): { mode?: number; prog?: { id?: number } } | 
   return link?.xdp;
 }
 
-const NONE: ActionCounters = { redirected: 0, passed: 0, dropped: 0, noSocket: 0, wrongQueue: 0 };
+const NONE: XdpActions = { redirected: 0, passed: 0, dropped: 0, noSocket: 0, wrongQueue: 0 };
 
 describeKernel("Ringside's XDP programs, attached and driven by the agent", () => {
   let lab: Lab | null = null;
@@ -236,7 +237,7 @@ describeKernel("Ringside's XDP programs, attached and driven by the agent", () =
   }
 
   /** Waits until the program has counted `frames` frames in all (its outcomes add up to the frames seen). */
-  async function seen(frames: number): Promise<ActionCounters> {
+  async function seen(frames: number): Promise<XdpActions> {
     const total = () => {
       const c = program?.counters() ?? NONE;
       return c.redirected + c.wrongQueue + c.passed + c.dropped;

@@ -185,8 +185,11 @@ export const XDP_STATISTICS_FIELDS = XdpStatistics.keyof().options;
 
 /** What an XDP program did with the frames it saw, one counter per action (bpf/ringside.h). */
 export const XdpActions = z.object({
+  /** Handed to a socket bound to the frame's own queue. */
   redirected: count,
+  /** Left to the kernel stack. */
   passed: count,
+  /** Dropped by the program. */
   dropped: count,
   /** The chosen XSKMAP index held no socket (also counted as passed or dropped). */
   noSocket: count,

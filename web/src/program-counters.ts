@@ -1,4 +1,4 @@
-import type { SnapshotMessage, XdpActionCounters } from '@ringside/shared';
+import { type SnapshotMessage, XDP_ACTIONS, type XdpActionCounters, type XdpActions } from '@ringside/shared';
 import { create } from 'zustand';
 
 /**
@@ -7,13 +7,12 @@ import { create } from 'zustand';
  * user needs "how many per second, now", and whether a pitfall's counter is
  * moving. Samples stay outside React; the store publishes a few times a second.
  */
-export const ACTIONS = ['redirected', 'passed', 'dropped', 'noSocket', 'wrongQueue'] as const;
-export type Action = (typeof ACTIONS)[number];
+export type Action = keyof XdpActions;
 export type ActionRates = Record<Action, number>;
 
 export interface CounterSample {
   at: number;
-  counters: Record<Action, number>;
+  counters: XdpActions;
 }
 
 /** Rates over this window: long enough to smooth a 10 Hz snapshot stream, short enough to fall quickly to 0. */
@@ -32,7 +31,7 @@ export function actionRates(samples: readonly CounterSample[], windowMs: number)
   for (let i = samples.length - 2; i >= 0; i--) {
     const sample = samples[i] as CounterSample;
     const next = samples[i + 1] as CounterSample;
-    if (ACTIONS.some((action) => next.counters[action] < sample.counters[action])) break;
+    if (XDP_ACTIONS.some((action) => next.counters[action] < sample.counters[action])) break;
     if (newest.at - sample.at > windowMs) break;
     oldest = sample;
   }
@@ -40,7 +39,7 @@ export function actionRates(samples: readonly CounterSample[], windowMs: number)
   const seconds = (newest.at - oldest.at) / 1000;
   const first = oldest;
   return Object.fromEntries(
-    ACTIONS.map((action) => [action, (newest.counters[action] - first.counters[action]) / seconds]),
+    XDP_ACTIONS.map((action) => [action, (newest.counters[action] - first.counters[action]) / seconds]),
   ) as ActionRates;
 }
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { XdpActions } from '@ringside/shared';
 import { describeXdpProgram } from '../host/xdp-programs.ts';
 import {
   type BpfMapHandle,
@@ -37,25 +38,17 @@ const OBJECT_FILES: Record<RingsideProgramKind, string> = {
 const BPF_BUILD = fileURLToPath(new URL('../../../bpf/build/', import.meta.url));
 
 /**
- * Where the program sent the frames it saw (bpf/ringside.h). redirected +
- * wrongQueue + passed + dropped = frames seen; noSocket counts the passed or
- * dropped frames whose XSKMAP index was empty.
+ * enum ringside_action of bpf/ringside.h, in its order: the counters map's
+ * keys. counters() is typed as the whole schema, so an action added there and
+ * missed here does not compile.
  */
-export interface ActionCounters {
-  /** Handed to a socket bound to the frame's own queue. */
-  redirected: number;
-  /** Left to the kernel stack. */
-  passed: number;
-  /** Dropped by the program. */
-  dropped: number;
-  /** The chosen XSKMAP index held no socket (also counted in passed or dropped). */
-  noSocket: number;
-  /** Redirected to a socket bound to another queue: the kernel refused the frame and it was lost. */
-  wrongQueue: number;
-}
-
-/** enum ringside_action of bpf/ringside.h, in its order. */
-const ACTION_KEYS: readonly (keyof ActionCounters)[] = ['redirected', 'passed', 'dropped', 'noSocket', 'wrongQueue'];
+const ACTION_KEYS = [
+  'redirected',
+  'passed',
+  'dropped',
+  'noSocket',
+  'wrongQueue',
+] as const satisfies readonly (keyof XdpActions)[];
 
 /** A refusal that says what to do; `code` is the errno name when the kernel or libxdp refused. */
 export class RingsideProgramError extends Error {
@@ -274,14 +267,19 @@ export class RingsideProgram {
     deleteMapElement(ports, u16(port));
   }
 
-  /** The per-action counters, summed over CPUs (each CPU counts its own frames). */
-  counters(): ActionCounters {
+  /**
+   * The per-action counters, summed over CPUs (each CPU counts its own
+   * frames). redirected + wrongQueue + passed + dropped = frames seen;
+   * noSocket counts the passed or dropped frames whose XSKMAP index was empty.
+   */
+  counters(): XdpActions {
     this.assertAttached();
     const cpus = possibleCpuCount();
     const stride = perCpuValueStride(this.maps.counters.valueSize);
     const values = Buffer.alloc(cpus * stride);
-    const counters = { redirected: 0, passed: 0, dropped: 0, noSocket: 0, wrongQueue: 0 };
+    const counters = {} as Record<(typeof ACTION_KEYS)[number], number>;
     ACTION_KEYS.forEach((key, action) => {
+      counters[key] = 0;
       if (!lookupMapElement(this.maps.counters, u32(action), values)) return;
       let sum = 0n;
       for (let cpu = 0; cpu < cpus; cpu++) sum += values.readBigUInt64LE(cpu * stride);

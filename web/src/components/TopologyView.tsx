@@ -1,7 +1,7 @@
-import type { XdpProgramInfo } from '@ringside/shared';
+import { XDP_ACTIONS, type XdpProgramInfo } from '@ringside/shared';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { ACTIONS, type Action, useProgramCounters } from '../program-counters.ts';
+import { type Action, useProgramCounters } from '../program-counters.ts';
 import { diagnose, starvedSockets } from '../program-diagnosis.ts';
 import { useRingside } from '../store.ts';
 import {
@@ -198,7 +198,7 @@ function ProgramCounters({ input, program }: { input: TopologyInput; program: Xd
             </tr>
           </thead>
           <tbody>
-            {ACTIONS.map((action) => (
+            {XDP_ACTIONS.map((action) => (
               <tr
                 key={action}
                 data-testid={`program-${action}-row`}
