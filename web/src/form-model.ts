@@ -1,4 +1,5 @@
 import {
+  DEFAULT_TRAFFIC,
   type InterfaceInfo,
   type Problem,
   type SocketRequest,
@@ -46,9 +47,6 @@ export interface SocketDraft {
 }
 
 export type DraftField = keyof SocketDraft;
-
-/** The traffic a txonly socket gets when the form leaves it as it was (the agent's own default). */
-const DEFAULT_TRAFFIC = { ratePps: 10_000, frameLength: 128 };
 
 export function draftFrom(request: SocketRequest, socketId = ''): SocketDraft {
   const { umem, socket } = request;

@@ -1,3 +1,5 @@
+import { MIN_FRAME_LENGTH } from '@ringside/shared';
+
 /**
  * The lab's test frames: Ethernet II / IPv4 / UDP with a payload that names
  * itself. The payload starts with a magic word and a sequence number; the
@@ -12,7 +14,7 @@ export interface UdpFrameSpec {
   destinationIp: readonly number[];
   sourcePort: number;
   destinationPort: number;
-  /** Whole frame, without the FCS: at least 60 bytes (Ethernet's minimum). */
+  /** Whole frame, without the FCS: at least MIN_FRAME_LENGTH (Ethernet's minimum). */
   length: number;
 }
 
@@ -23,7 +25,6 @@ export const ETHERNET_HEADER = 14;
 export const IPV4_HEADER = 20;
 const UDP_HEADER = 8;
 export const PAYLOAD_OFFSET = ETHERNET_HEADER + IPV4_HEADER + UDP_HEADER;
-export const MIN_FRAME_LENGTH = 60;
 const PAYLOAD_MAGIC = 0x5253_4431; // "RSD1"
 const SEQUENCE_OFFSET = PAYLOAD_OFFSET + 4;
 const PATTERN_START = 8;

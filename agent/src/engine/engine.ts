@@ -1,4 +1,5 @@
 import {
+  DEFAULT_TRAFFIC,
   describeProblems,
   type InterfaceInfo,
   type Problem,
@@ -9,7 +10,7 @@ import {
   type XdpProgramKind,
 } from '@ringside/shared';
 import { Control, type StageName } from '../dataplane/control.ts';
-import type { UdpFrameSpec } from '../dataplane/frames.ts';
+import { type UdpFrameSpec, validateFrameLength } from '../dataplane/frames.ts';
 import type { Logger } from '../logger.ts';
 import { Umem, XskConfigError } from '../xsk/umem.ts';
 import { ManagedSocket } from './managed-socket.ts';
@@ -62,8 +63,6 @@ export interface EngineSetup {
   /** A fault the engine met on its own (a data-plane worker crashed), told to whoever watches. */
   onFault?: (message: string, socketId: string) => void;
 }
-
-export const DEFAULT_TRAFFIC = { ratePps: 10_000, frameLength: 128 };
 
 /**
  * Ringside's sockets: many UMEMs and many sockets, created, reconfigured and
@@ -244,14 +243,8 @@ export class Engine {
     }
     const current = request.traffic ?? DEFAULT_TRAFFIC;
     const frameLength = traffic.frameLength ?? current.frameLength;
-    if (frameLength < 60 || frameLength > request.umem.frameSize) {
-      throw new ConfigurationError([
-        {
-          field: 'frameLength',
-          message: `frame length must be from 60 to ${request.umem.frameSize} bytes (the UMEM frame size)`,
-        },
-      ]);
-    }
+    const lengthError = validateFrameLength(frameLength, request.umem.frameSize);
+    if (lengthError) throw new ConfigurationError([{ field: 'frameLength', message: lengthError }]);
     const updated = { ratePps: traffic.ratePps ?? current.ratePps, frameLength };
     this.requests.set(id, { ...request, traffic: updated });
     socket.worker.set(Control.RATE_PPS, updated.ratePps);

@@ -1,4 +1,4 @@
-import type { TrafficInfo } from '@ringside/shared';
+import { MAX_RATE_PPS, MIN_FRAME_LENGTH, type TrafficInfo } from '@ringside/shared';
 import {
   type CapturedFrame,
   Control,
@@ -7,7 +7,7 @@ import {
   readCaptures,
   Stage,
 } from '../dataplane/control.ts';
-import { MIN_FRAME_LENGTH, validateFrameLength } from '../dataplane/frames.ts';
+import { validateFrameLength } from '../dataplane/frames.ts';
 import { ManagedSocket } from '../engine/managed-socket.ts';
 import { RingsideProgram } from '../xdp/ringside-program.ts';
 import { APP_IP, APP_MAC, type Lab, PEER_IP, PEER_MAC } from './lab.ts';
@@ -26,7 +26,6 @@ export interface TrafficSettings {
 const SOURCE_FRAME_SIZE = 2048;
 const SOURCE_FRAMES = 2048;
 const SOURCE_RING = 1024;
-const MAX_RATE_PPS = 10_000_000;
 /** UDP ports the source sends from and to (4242 is the spec's example port). */
 const SOURCE_PORT = 9000;
 export const DESTINATION_PORT = 4242;

@@ -1,4 +1,4 @@
-import { TxTraffic } from '@ringside/shared';
+import { DEFAULT_TRAFFIC, MAX_RATE_PPS, TxTraffic } from '@ringside/shared';
 import { type FormEvent, useState } from 'react';
 import { selectCanControl, selectSocket, useRingside } from '../store.ts';
 import { ExplainButton } from './Explain.tsx';
@@ -46,7 +46,7 @@ function SocketTraffic({ socketId }: { socketId: string }) {
   const canControl = useRingside(selectCanControl);
   const command = useRingside((s) => s.command);
   const [rate, setRate] = useState<string | null>(null);
-  const rateText = rate ?? String(traffic?.ratePps ?? 10_000);
+  const rateText = rate ?? String(traffic?.ratePps ?? DEFAULT_TRAFFIC.ratePps);
   const valid = TxTraffic.shape.ratePps.safeParse(Number(rateText)).success;
   const origin = `socket-traffic:${socketId}`;
   const submit = (event: FormEvent) => {
@@ -72,7 +72,7 @@ function SocketTraffic({ socketId }: { socketId: string }) {
       <button type="submit" disabled={!canControl || !valid}>
         Set rate
       </button>
-      <span className="problem">{valid ? '' : 'rate must be from 1 to 10000000'}</span>
+      <span className="problem">{valid ? '' : `rate must be from 1 to ${MAX_RATE_PPS}`}</span>
       <Outcome origin={origin} />
     </form>
   );

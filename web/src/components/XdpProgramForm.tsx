@@ -1,4 +1,4 @@
-import { SetXdpProgram, XdpProgramKind } from '@ringside/shared';
+import { SetXdpProgram, XdpProgramKind, XSKMAP_ENTRIES } from '@ringside/shared';
 import { type FormEvent, useEffect, useState } from 'react';
 import { problemsFor } from '../form-model.ts';
 import { selectCanControl, useRingside } from '../store.ts';
@@ -24,7 +24,9 @@ function readRoutes(drafts: readonly RouteDraft[]): { ports: { port: number; ind
   const issue = parsed.error.issues[0];
   const row = typeof issue?.path[0] === 'number' ? issue.path[0] + 1 : null;
   const what =
-    issue?.path[1] === 'index' ? 'index must be a whole number from 0 to 63' : 'port must be from 1 to 65535';
+    issue?.path[1] === 'index'
+      ? `index must be a whole number from 0 to ${XSKMAP_ENTRIES - 1}`
+      : 'port must be from 1 to 65535';
   return { ports, problem: row === null ? (issue?.message ?? 'invalid routes') : `route ${row}: ${what}` };
 }
 
