@@ -1,5 +1,4 @@
-import type { SocketConfig, UmemConfig } from '@ringside/shared';
-import type { Workload } from '../src/dataplane/pipeline.ts';
+import type { SocketConfig, UmemConfig, Workload } from '@ringside/shared';
 import { Engine } from '../src/engine/engine.ts';
 import { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { describeInterface } from '../src/host/interfaces.ts';

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { ringOccupancy } from '@ringside/shared';
+import { ringOccupancy, type Workload } from '@ringside/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import type { Workload } from '../src/dataplane/pipeline.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';

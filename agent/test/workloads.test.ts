@@ -1,7 +1,6 @@
-import { ringOccupancy } from '@ringside/shared';
+import { ringOccupancy, Workload } from '@ringside/shared';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Control, Counter } from '../src/dataplane/control.ts';
-import type { Workload } from '../src/dataplane/pipeline.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { APP_MAC, Lab, PEER_MAC } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
@@ -82,29 +81,26 @@ describeKernel('workloads on the lab veth', () => {
     expect(socket.observe().totals).toMatchObject({ rxPackets: 3000, txPackets: 3000, completed: 3000 });
   });
 
-  it.each<Workload>(['rxdrop', 'txonly', 'l2fwd'])(
-    'the ledger holds on every snapshot while %s runs',
-    async (workload) => {
-      socket = await startLabSocket(lab, workload, {
-        setup: (control) => {
-          control[Control.RATE_PPS] = 30_000;
-          control[Control.FRAME_LENGTH] = 200;
-          control[Control.SEND_REMAINING] = -1;
-        },
-      });
-      if (workload !== 'txonly') source.resume();
-      let inconsistent = 0;
-      for (let sample = 0; sample < 300; sample++) {
-        const observation = await socket.observer.observeInDetail();
-        if (!observation.consistent) inconsistent++;
-        else expectLedgerHolds(observation, TEST_UMEM.frameCount);
-        await sleep(3);
-      }
-      expect(inconsistent).toBe(0);
-      const moved = socket.observe().totals;
-      expect(moved.rxPackets + moved.txPackets).toBeGreaterThan(1000);
-    },
-  );
+  it.each<Workload>(Workload.options)('the ledger holds on every snapshot while %s runs', async (workload) => {
+    socket = await startLabSocket(lab, workload, {
+      setup: (control) => {
+        control[Control.RATE_PPS] = 30_000;
+        control[Control.FRAME_LENGTH] = 200;
+        control[Control.SEND_REMAINING] = -1;
+      },
+    });
+    if (workload !== 'txonly') source.resume();
+    let inconsistent = 0;
+    for (let sample = 0; sample < 300; sample++) {
+      const observation = await socket.observer.observeInDetail();
+      if (!observation.consistent) inconsistent++;
+      else expectLedgerHolds(observation, TEST_UMEM.frameCount);
+      await sleep(3);
+    }
+    expect(inconsistent).toBe(0);
+    const moved = socket.observe().totals;
+    expect(moved.rxPackets + moved.txPackets).toBeGreaterThan(1000);
+  });
 
   it('pausing FILL refill runs FILL dry: the kernel counts rx_fill_ring_empty_descs', async () => {
     socket = await startLabSocket(lab, 'rxdrop');

@@ -9,8 +9,6 @@ import { RxDrop } from './rxdrop.ts';
 import { type Clock, TxOnly } from './txonly.ts';
 import type { LaneWorkload } from './workload.ts';
 
-export type { Workload };
-
 /** One socket on the UMEM: its RX and TX rings and the work it does. */
 export interface LaneSetup extends LaneRings {
   /** The slot of the pair serving this socket's (netdev, queue). */

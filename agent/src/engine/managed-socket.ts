@@ -1,7 +1,6 @@
 import { inspect } from 'node:util';
-import type { UmemConfig } from '@ringside/shared';
+import type { UmemConfig, Workload } from '@ringside/shared';
 import { Control, type ControlWord, type LaneBlocks, STAGE_BITS, type StageName } from '../dataplane/control.ts';
-import type { Workload } from '../dataplane/pipeline.ts';
 import { type DetailedObservation, type SocketObservation, SocketObserver } from '../observe/socket-observer.ts';
 import type { XskSocket } from '../xsk/socket.ts';
 import type { Umem } from '../xsk/umem.ts';

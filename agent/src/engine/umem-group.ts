@@ -1,4 +1,4 @@
-import { chunkOf, type SocketConfig, type UmemConfig } from '@ringside/shared';
+import { chunkOf, type SocketConfig, type UmemConfig, type Workload } from '@ringside/shared';
 import {
   allocateLaneBlocks,
   allocateUmemBlocks,
@@ -10,7 +10,6 @@ import {
 } from '../dataplane/control.ts';
 import { DataplaneWorker } from '../dataplane/dataplane-worker.ts';
 import type { UdpFrameSpec } from '../dataplane/frames.ts';
-import type { Workload } from '../dataplane/pipeline.ts';
 import type { DataplanePlan } from '../dataplane/plan.ts';
 import type { RingLayout } from '../native/libxdp.ts';
 import { ringMemoryAt } from '../native/ring-memory.ts';
