@@ -27,6 +27,7 @@ if (!step('setup', process.execPath, [join(root, 'agent/scripts/setup.mjs'), '--
 }
 const bin = (name) => join(root, 'node_modules/.bin', name);
 step('format and lint', bin('biome'), ['check', '.']);
+step('package boundaries', process.execPath, ['--import', 'tsx', join(root, 'agent/scripts/check-boundaries.ts')]);
 for (const project of ['shared', 'agent', 'web', 'e2e', 'bench'])
   step(`types: ${project}`, bin('tsc'), ['-p', project]);
 step('unit and kernel tests', bin('vitest'), [
