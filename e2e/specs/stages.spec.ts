@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { numberIn, openExplorer } from './explorer.ts';
+import { numberIn, openExplorer, settled } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -63,18 +63,8 @@ test('keys pause every stage, step one batch and resume', async ({ page }) => {
   // With every stage paused and traffic arriving, RX fills and its consumer stands still.
   const rxConsumer = socket.getByTestId('ring-rx-consumer');
   await expect(socket.getByTestId('ring-rx-used')).not.toHaveText('0');
-  // A snapshot sampled before the pause took effect may still arrive: wait until the consumer settles.
-  let held = await numberIn(rxConsumer);
-  await expect
-    .poll(async () => {
-      const before = held;
-      await page.waitForTimeout(300);
-      held = await numberIn(rxConsumer);
-      return held === before;
-    })
-    .toBe(true);
-  await page.waitForTimeout(500);
-  expect(await numberIn(rxConsumer)).toBe(held);
+  // A snapshot sampled before the pause took effect may still arrive: the consumer must then hold still.
+  const held = await settled(() => numberIn(rxConsumer));
 
   await page.keyboard.press('s');
   await expect.poll(() => numberIn(rxConsumer)).toBeGreaterThan(held);
