@@ -56,6 +56,11 @@ test('keys pause every stage, step one batch and resume', async ({ page }) => {
   const socket = page.getByTestId('socket-xsk0');
   const stages = ['fillRefill', 'rxDrain', 'txSubmit', 'completionReap'];
 
+  // A key acts on the sockets the page knows, as its last snapshot shows them: before the first one it does
+  // nothing, and with any stage paused `p` resumes. On a busy machine that snapshot comes late.
+  for (const stage of stages) {
+    await expect(socket.getByTestId(`stage-${stage}`)).toHaveAttribute('aria-pressed', 'false');
+  }
   await page.keyboard.press('p');
   for (const stage of stages) {
     await expect(socket.getByTestId(`stage-${stage}`)).toHaveAttribute('aria-pressed', 'true');
