@@ -98,8 +98,6 @@ export class Agent implements AgentFacade {
 
   private async build(): Promise<void> {
     const { options, log } = this;
-    // Sampling and serving yield to the data plane when the cores are busy (control.ts says why).
-    setThreadNice(OBSERVER_NICE);
     routeLibraryMessages((level, source, text) => {
       // libbpf warns while libxdp probes features this kernel lacks (the dispatcher needs
       // freplace); real failures come back as errors, so its warnings are debug detail.
@@ -168,6 +166,9 @@ export class Agent implements AgentFacade {
       this.sampleTimer = setTimeout(tick, 1000 / this.server.fastestSnapshotRate);
     };
     tick();
+    // Sampling and serving yield to the data plane when the cores are busy (control.ts says why). Only from
+    // here: starting at nice 19 on a loaded machine took the agent over 40 s, all of it waiting for a core.
+    setThreadNice(OBSERVER_NICE);
   }
 
   url(role: Role): string {
