@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{agent,shared,web}/src/**/*.test.ts'],
+          include: ['{agent,shared,web}/src/**/*.test.ts', 'agent/scripts/*.test.ts'],
           environment: 'node',
         },
       },

@@ -119,8 +119,6 @@ export class Agent implements AgentFacade {
   private async build(): Promise<void> {
     const { options, log } = this;
     for (const message of options.startupFaults) this.event('fault', message);
-    // Sampling and serving yield to the data plane when the cores are busy (control.ts says why).
-    setThreadNice(OBSERVER_NICE);
     routeLibraryMessages((level, source, text) => {
       // libbpf warns while libxdp probes features this kernel lacks (the dispatcher needs
       // freplace); real failures come back as errors, so its warnings are debug detail.
@@ -191,6 +189,9 @@ export class Agent implements AgentFacade {
     };
     void tick();
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
+    // Sampling and serving yield to the data plane when the cores are busy (control.ts says why). Only from
+    // here: starting at nice 19 on a loaded machine took the agent over 40 s, all of it waiting for a core.
+    setThreadNice(OBSERVER_NICE);
   }
 
   /** Tells every client of a fault the agent met and survived, and the state after it. */

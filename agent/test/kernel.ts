@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe } from 'vitest';
-import { removeStaleLabs } from '../src/lab/lab.ts';
+import { type Lab, removeStaleLabs } from '../src/lab/lab.ts';
 import { routeLibraryMessages } from '../src/native/libxdp.ts';
 
 /**
@@ -43,5 +44,39 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, what:
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A counter of `ethtool -S` on the lab's app end (veth keeps per-queue XDP counters). */
+export function vethStatistic(lab: Lab, name: string): number {
+  const text = execFileSync('ip', ['netns', 'exec', lab.appNamespace, 'ethtool', '-S', lab.appIfname], {
+    encoding: 'utf8',
+  });
+  const match = new RegExp(`^\\s*${name}: (\\d+)$`, 'm').exec(text);
+  if (!match) throw new Error(`ethtool -S ${lab.appIfname} has no ${name}`);
+  return Number(match[1]);
+}
+
+/**
+ * Sends `total` frames `round` at a time, each round once the last one has
+ * arrived. A receiver drops what finds its FILL ring empty (the kernel counts
+ * rx_fill_ring_empty_descs), and a receiving thread descheduled for 20 ms on
+ * a busy machine misses 1000 frames at 50 kpps: a round no larger than half
+ * the receiver's FILL ring always finds room there, however late its thread
+ * runs. `send(count)` asks for `count` more frames; `arrived()` counts them.
+ */
+export async function sendInRounds(
+  total: number,
+  round: number,
+  send: (count: number) => void,
+  arrived: () => number,
+  what: string,
+): Promise<void> {
+  const start = arrived();
+  for (let sent = 0; sent < total; ) {
+    const count = Math.min(round, total - sent);
+    send(count);
+    sent += count;
+    await waitFor(() => arrived() - start >= sent, 10_000, `${sent} of ${total} ${what}`);
   }
 }

@@ -5,11 +5,13 @@ import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { APP_MAC, Lab, PEER_MAC } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
 import type { DetailedObservation } from '../src/observe/socket-observer.ts';
-import { describeKernel, waitFor } from './kernel.ts';
+import { describeKernel, sendInRounds, waitFor } from './kernel.ts';
 import { fillIsFull, startLabSocket, TEST_UMEM } from './lab-sockets.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const noop = () => {};
+/** Half the traffic source's FILL ring (1024): a round it can always take in (see sendInRounds). */
+const SOURCE_ROUND = 512;
 
 /** The ledger's promise: one owner per frame, and owners in a ring match that ring's occupancy. */
 function expectLedgerHolds(observation: DetailedObservation, frameCount: number): void {
@@ -47,11 +49,19 @@ describeKernel('workloads on the lab veth', () => {
       setup: (control) => {
         control[Control.RATE_PPS] = 50_000;
         control[Control.FRAME_LENGTH] = 300;
-        control[Control.SEND_REMAINING] = 5000;
+        control[Control.SEND_REMAINING] = 0;
       },
     });
-    await waitFor(() => source.receivedFrames >= 5000, 10_000, '5000 frames at the peer');
-    await sleep(200);
+    const sender = socket;
+    await sendInRounds(
+      5000,
+      SOURCE_ROUND,
+      (count) => sender.worker.set(Control.SEND_REMAINING, count),
+      () => source.receivedFrames,
+      'frames at the peer',
+    );
+    // The sender stops at exactly 5000 and every one of them has arrived: nothing more is on its way.
+    expect(socket.observe().totals.txPackets).toBe(5000);
     expect(source.receivedFrames).toBe(5000);
     expect(source.verification()).toEqual({ verified: 5000, defective: 0 });
     const observation = socket.observeInDetail();
@@ -64,12 +74,19 @@ describeKernel('workloads on the lab veth', () => {
 
   it('l2fwd: every frame comes back to the peer with its MAC addresses swapped', async () => {
     socket = await startLabSocket(lab, 'l2fwd');
+    await fillIsFull(socket, TEST_UMEM.fillSize);
     source.verify(true);
     source.capture(true);
     source.setFrameLength(128);
-    source.sendExactly(3000);
-    await waitFor(() => source.receivedFrames >= 3000, 10_000, '3000 frames back at the peer');
-    await sleep(200);
+    await sendInRounds(
+      3000,
+      SOURCE_ROUND,
+      (count) => source.sendExactly(count),
+      () => source.receivedFrames,
+      'back',
+    );
+    // The source stops at exactly 3000 and every one of them came back: nothing more is on its way.
+    expect(source.sentFrames).toBe(3000);
     expect(source.receivedFrames).toBe(3000);
     expect(source.verification()).toEqual({ verified: 3000, defective: 0 });
     const captured = source.captured();
@@ -106,9 +123,13 @@ describeKernel('workloads on the lab veth', () => {
     socket = await startLabSocket(lab, 'rxdrop');
     await fillIsFull(socket, TEST_UMEM.fillSize);
     socket.pause(['fillRefill']);
-    source.sendExactly(TEST_UMEM.fillSize + 500);
-    await waitFor(() => (socket?.observe().stats.rxFillRingEmptyDescs ?? 0) > 0, 5000, 'rx_fill_ring_empty_descs');
-    await sleep(200);
+    // In rounds RX can always take: every frame then either finds FILL or counts as rx_fill_ring_empty_descs.
+    const receiver = socket;
+    const accounted = () => {
+      const { totals, stats } = receiver.observe();
+      return totals.rxPackets + stats.rxFillRingEmptyDescs;
+    };
+    await sendInRounds(TEST_UMEM.fillSize + 500, 512, (count) => source.sendExactly(count), accounted, 'frames');
     const starved = socket.observeInDetail();
     expect(starved.rings.fill.producer - starved.rings.fill.consumer).toBe(0);
     expect(starved.ledger.counts.fill).toBe(0);
@@ -126,8 +147,12 @@ describeKernel('workloads on the lab veth', () => {
     await fillIsFull(socket, TEST_UMEM.fillSize);
     socket.pause(['rxDrain']);
     source.sendExactly(1500);
-    await waitFor(() => (socket?.observe().stats.rxRingFull ?? 0) > 0, 5000, 'rx_ring_full');
-    await sleep(200);
+    const receiver = socket;
+    const accounted = () => {
+      const { rings, stats } = receiver.observe();
+      return ringOccupancy(rings.rx ?? { producer: 0, consumer: 0 }) + stats.rxRingFull;
+    };
+    await waitFor(() => accounted() >= 1500, 5000, 'every frame in RX or counted as rx_ring_full');
     const full = socket.observeInDetail();
     expect(ringOccupancy(full.rings.rx ?? { producer: 0, consumer: 0 })).toBe(1024);
     expect(full.ledger.counts.rx).toBe(1024);
@@ -148,7 +173,9 @@ describeKernel('workloads on the lab veth', () => {
     socket.pause(['completionReap']);
     await waitFor(() => socket?.observeInDetail().ledger.counts.completion === 512, 5000, 'all frames on COMPLETION');
     const stalled = socket.observe().totals.txPackets;
-    await sleep(300);
+    // The worker goes round its loop a few more times, each time finding nothing to send with.
+    const idle = socket.observe().totals.idleWaits;
+    await waitFor(() => (socket?.observe().totals.idleWaits ?? 0) >= idle + 3, 5000, 'the worker to go round idle');
     const after = socket.observeInDetail();
     expect(after.totals.txPackets).toBe(stalled);
     expect(after.ledger.counts).toMatchObject({ completion: 512, free: 0 });
@@ -230,8 +257,7 @@ describeKernel('workloads on the lab veth', () => {
     });
     await waitFor(() => (socket?.observe().stats.txInvalidDescs ?? 0) === 1, 5000, 'tx_invalid_descs');
     const before = source.receivedFrames;
-    await sleep(300);
-    expect(source.receivedFrames).toBeGreaterThan(before);
+    await waitFor(() => source.receivedFrames > before, 5000, 'frames after the invalid one');
     // Stop sending and let the kernel finish: then every descriptor submitted has come back or never will.
     socket.pause(['txSubmit']);
     await waitFor(

@@ -4,10 +4,8 @@ import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
 import { XskSocket } from '../src/xsk/socket.ts';
-import { describeKernel, waitFor } from './kernel.ts';
+import { describeKernel, vethStatistic, waitFor } from './kernel.ts';
 import { fillIsFull, startLabSocket, TEST_UMEM } from './lab-sockets.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeKernel('an XDP program loaded apart from the socket, and its XSKMAP', () => {
   let lab: Lab;
@@ -33,8 +31,10 @@ describeKernel('an XDP program loaded apart from the socket, and its XSKMAP', ()
     const mapFd = XskSocket.loadDefaultProgram(lab.appIfname, lab.appNamespacePath);
     try {
       source.sendExactly(200);
-      await sleep(500);
-      // The default program passes frames to the stack when the queue's entry is empty.
+      // The default program passes frames to the stack when the queue's entry is empty: once XDP has
+      // seen all 200, the kernel has redirected none of them.
+      await waitFor(() => vethStatistic(lab, 'rx_queue_0_xdp_packets') >= 200, 5000, 'XDP to see 200 frames');
+      expect(vethStatistic(lab, 'rx_queue_0_xdp_redirect')).toBe(0);
       expect(socket.observe().totals.rxPackets).toBe(0);
 
       socket.socket.insertIntoXskmap(mapFd);

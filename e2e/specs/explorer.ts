@@ -153,3 +153,24 @@ export async function agentDetail(agent: RunningAgent, socketId: string): Promis
     throw new Error(`the agent answered inspectSocket with ${JSON.stringify(answer)}`);
   return answer;
 }
+
+/**
+ * Resolves with what `read` shows once it has held still for `quietMs`, across
+ * several snapshots: frames already on their way when traffic or a stage stopped
+ * have landed by then, however busy the machine. Fails if it never holds still.
+ */
+export async function settled<T>(read: () => Promise<T>, quietMs = 1000): Promise<T> {
+  let last = await read();
+  let since = Date.now();
+  await expect
+    .poll(
+      async () => {
+        const now = await read();
+        if (JSON.stringify(now) !== JSON.stringify(last)) [last, since] = [now, Date.now()];
+        return Date.now() - since >= quietMs;
+      },
+      { timeout: 20_000, intervals: [100] },
+    )
+    .toBe(true);
+  return last;
+}

@@ -1,5 +1,6 @@
-import { expect, type Locator, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { numberIn, settled } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -10,8 +11,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await agent?.stop();
 });
-
-const numberIn = async (locator: Locator) => Number(await locator.textContent());
 
 test('the RX producer rises under traffic and stops rising while the source is paused', async ({ page }) => {
   await page.goto(agent.controlUrl.href);
@@ -26,10 +25,7 @@ test('the RX producer rises under traffic and stops rising while the source is p
   await page.getByTestId('traffic-toggle').click();
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
   // Frames already sent still land; then the producer must hold still.
-  await page.waitForTimeout(500);
-  const paused = await numberIn(rxProducer);
-  await page.waitForTimeout(1000);
-  expect(await numberIn(rxProducer)).toBe(paused);
+  const paused = await settled(() => numberIn(rxProducer));
 
   await page.getByTestId('traffic-toggle').click();
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Pause traffic');

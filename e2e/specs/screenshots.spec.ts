@@ -3,7 +3,7 @@ import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts
 import { numberIn, openExplorer } from './explorer.ts';
 
 /**
- * Runs after every other spec (see playwright.config.ts) and keeps a picture
+ * Listed after every other spec (see playwright.config.ts), keeps a picture
  * of each view under artifacts/screenshots/, at the 1280×720 the page is made for.
  */
 let agent: RunningAgent;

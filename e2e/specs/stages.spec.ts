@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { numberIn, openExplorer } from './explorer.ts';
+import { numberIn, openExplorer, settled } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -56,6 +56,11 @@ test('keys pause every stage, step one batch and resume', async ({ page }) => {
   const socket = page.getByTestId('socket-xsk0');
   const stages = ['fillRefill', 'rxDrain', 'txSubmit', 'completionReap'];
 
+  // A key acts on the sockets the page knows, as its last snapshot shows them: before the first one it does
+  // nothing, and with any stage paused `p` resumes. On a busy machine that snapshot comes late.
+  for (const stage of stages) {
+    await expect(socket.getByTestId(`stage-${stage}`)).toHaveAttribute('aria-pressed', 'false');
+  }
   await page.keyboard.press('p');
   for (const stage of stages) {
     await expect(socket.getByTestId(`stage-${stage}`)).toHaveAttribute('aria-pressed', 'true');
@@ -63,18 +68,8 @@ test('keys pause every stage, step one batch and resume', async ({ page }) => {
   // With every stage paused and traffic arriving, RX fills and its consumer stands still.
   const rxConsumer = socket.getByTestId('ring-rx-consumer');
   await expect(socket.getByTestId('ring-rx-used')).not.toHaveText('0');
-  // A snapshot sampled before the pause took effect may still arrive: wait until the consumer settles.
-  let held = await numberIn(rxConsumer);
-  await expect
-    .poll(async () => {
-      const before = held;
-      await page.waitForTimeout(300);
-      held = await numberIn(rxConsumer);
-      return held === before;
-    })
-    .toBe(true);
-  await page.waitForTimeout(500);
-  expect(await numberIn(rxConsumer)).toBe(held);
+  // A snapshot sampled before the pause took effect may still arrive: the consumer must then hold still.
+  const held = await settled(() => numberIn(rxConsumer));
 
   await page.keyboard.press('s');
   await expect.poll(() => numberIn(rxConsumer)).toBeGreaterThan(held);

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { FRAME_OWNERS } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { agentSnapshot, legendCounts, numberIn, openExplorer } from './explorer.ts';
+import { agentSnapshot, legendCounts, numberIn, openExplorer, settled } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -18,12 +18,12 @@ test('the UMEM map counts per owner equal the agent’s ledger', async ({ page }
   const rings = page.getByTestId('socket-xsk0');
   // RX left full and traffic stopped: frames spread over several owners, and nothing moves while we compare.
   await rings.getByTestId('stage-rxDrain').click();
-  await expect(rings.getByTestId('ring-rx-used')).toHaveText(await rings.getByTestId('ring-rx-size').innerText());
+  await expect(rings.getByTestId('ring-rx-used')).toHaveText((await rings.getByTestId('ring-rx-size').textContent()) ?? '');
   await page.getByTestId('traffic-toggle').click();
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
-  await page.waitForTimeout(1000);
 
-  const shown = await legendCounts(page, 'xsk0');
+  // Frames already sent land (dropped, as RX is full); then nothing moves.
+  const shown = await settled(() => legendCounts(page, 'xsk0'));
   const { snapshot, owners } = await agentSnapshot(agent);
   const sample = snapshot.sockets.find((candidate) => candidate.socketId === 'xsk0');
   expect(sample).toBeDefined();
