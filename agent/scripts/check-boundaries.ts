@@ -5,22 +5,19 @@
 // - no folder cycles in agent/src or web/src: if folder A imports folder B,
 //   directly or through others, B never imports A. A file at the top of the
 //   tree counts as a folder of its own.
-// Known violations may be listed, one a line, in agent/scripts/boundaries-allowed.txt:
-// a listed violation that no longer occurs fails the check too, so the list
-// only ever shrinks. Usage: node --import tsx check-boundaries.ts [repository root]
+// Usage: node --import tsx check-boundaries.ts [repository root]
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-export const ALLOW_LIST = 'agent/scripts/boundaries-allowed.txt';
 const SOURCE_ROOTS = ['shared', 'agent', 'web', 'e2e', 'bench'];
 const SKIPPED_DIRS = new Set(['node_modules', 'build', 'dist', 'artifacts', 'results']);
 const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 const CYCLE_FREE_TREES = ['agent/src', 'web/src'];
 
 export interface Violation {
-  /** The rule and what broke it, as a line of the allow-list names it. */
+  /** The rule and what broke it, in one line. */
   key: string;
   /** The files and imports behind it. */
   details: string[];
@@ -152,42 +149,24 @@ function cycleViolations(tree: string, imports: FileImports[]): Violation[] {
     );
 }
 
-function allowed(root: string): string[] {
-  let text = '';
-  try {
-    text = readFileSync(join(root, ALLOW_LIST), 'utf8');
-  } catch {}
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-}
-
-/** What breaks the boundaries under `root` and is not allowed, and what is allowed but no longer occurs. */
-export function checkBoundaries(root: string): { violations: Violation[]; stale: string[] } {
+/** What breaks the boundaries under `root`. */
+export function checkBoundaries(root: string): Violation[] {
   const imports = SOURCE_ROOTS.flatMap((dir) => sourceFiles(root, dir)).map((file) => ({
     file,
     specifiers: importsOf(root, file),
   }));
-  const violations = [
+  return [
     ...imports.flatMap(({ file, specifiers }) =>
       specifiers.flatMap((specifier) => [...sharedViolations(file, specifier), ...koffiViolations(file, specifier)]),
     ),
     ...CYCLE_FREE_TREES.flatMap((tree) => cycleViolations(tree, imports)),
   ];
-  const allowList = allowed(root);
-  const found = new Set(violations.map((violation) => violation.key));
-  return {
-    violations: violations.filter((violation) => !allowList.includes(violation.key)),
-    stale: allowList.filter((key) => !found.has(key)),
-  };
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '../..'));
-  const { violations, stale } = checkBoundaries(root);
+  const violations = checkBoundaries(root);
   for (const { key, details } of violations)
     process.stderr.write(`boundary broken: ${key}\n${details.map((line) => `    ${line}\n`).join('')}`);
-  for (const key of stale) process.stderr.write(`no longer occurs, remove it from ${ALLOW_LIST}: ${key}\n`);
-  process.exit(violations.length + stale.length > 0 ? 1 : 0);
+  process.exit(violations.length > 0 ? 1 : 0);
 }

@@ -36,6 +36,7 @@ step('unit and kernel tests', bin('vitest'), [
   '--reporter=json',
   `--outputFile.json=${join(reports, 'vitest.json')}`,
 ]);
+step('unit tests on the other Node lines', process.execPath, [join(root, 'agent/scripts/other-node-lines.mjs')]);
 step('end-to-end tests', 'pnpm', ['--filter', '@ringside/e2e', 'test']);
 
 const totals = { passed: 0, failed: 0, skipped: 0 };

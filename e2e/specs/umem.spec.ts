@@ -18,7 +18,9 @@ test('the UMEM map counts per owner equal the agent’s ledger', async ({ page }
   const rings = page.getByTestId('socket-xsk0');
   // RX left full and traffic stopped: frames spread over several owners, and nothing moves while we compare.
   await rings.getByTestId('stage-rxDrain').click();
-  await expect(rings.getByTestId('ring-rx-used')).toHaveText((await rings.getByTestId('ring-rx-size').textContent()) ?? '');
+  await expect(rings.getByTestId('ring-rx-used')).toHaveText(
+    (await rings.getByTestId('ring-rx-size').textContent()) ?? '',
+  );
   await page.getByTestId('traffic-toggle').click();
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
 

@@ -1,4 +1,10 @@
-import { XDP_ACTIONS, type XdpActionCounters, type XdpActions } from '@ringside/shared';
+import {
+  XDP_ACTIONS,
+  XDP_STATISTICS_FIELDS,
+  type XdpActionCounters,
+  type XdpActions,
+  type XdpStatistics,
+} from '@ringside/shared';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { RingsObserved, SocketObservation } from '../observe/socket-observer.ts';
 
@@ -22,6 +28,16 @@ const ACTION_LABELS: Record<keyof XdpActions, string> = {
   dropped: 'dropped',
   noSocket: 'no_socket',
   wrongQueue: 'wrong_queue',
+};
+
+/** What each XDP_STATISTICS counter counts: a Record, so a field added to the schema must be described here. */
+const STATISTICS_HELP: Record<keyof XdpStatistics, string> = {
+  rxDropped: 'frames the kernel dropped for reasons other than invalid descriptors.',
+  rxInvalidDescs: 'frames dropped for an invalid descriptor.',
+  txInvalidDescs: 'TX descriptors the kernel rejected as invalid.',
+  rxRingFull: 'frames dropped because the RX ring was full.',
+  rxFillRingEmptyDescs: 'times the kernel found the FILL ring empty.',
+  txRingEmptyDescs: 'times the kernel found the TX ring empty.',
 };
 
 interface SocketCounter {
@@ -56,36 +72,15 @@ const SOCKET_COUNTERS: readonly SocketCounter[] = [
     help: 'Syscalls made to wake the kernel (a need_wakeup flag asked, or need_wakeup is off).',
     read: (o) => o.totals.wakeups,
   },
-  {
-    name: 'ringside_xdp_rx_dropped_total',
-    help: 'XDP_STATISTICS rx_dropped: frames the kernel dropped for reasons other than invalid descriptors.',
-    read: (o) => o.stats.rxDropped,
-  },
-  {
-    name: 'ringside_xdp_rx_invalid_descs_total',
-    help: 'XDP_STATISTICS rx_invalid_descs: frames dropped for an invalid descriptor.',
-    read: (o) => o.stats.rxInvalidDescs,
-  },
-  {
-    name: 'ringside_xdp_tx_invalid_descs_total',
-    help: 'XDP_STATISTICS tx_invalid_descs: TX descriptors the kernel rejected as invalid.',
-    read: (o) => o.stats.txInvalidDescs,
-  },
-  {
-    name: 'ringside_xdp_rx_ring_full_total',
-    help: 'XDP_STATISTICS rx_ring_full: frames dropped because the RX ring was full.',
-    read: (o) => o.stats.rxRingFull,
-  },
-  {
-    name: 'ringside_xdp_rx_fill_ring_empty_descs_total',
-    help: 'XDP_STATISTICS rx_fill_ring_empty_descs: times the kernel found the FILL ring empty.',
-    read: (o) => o.stats.rxFillRingEmptyDescs,
-  },
-  {
-    name: 'ringside_xdp_tx_ring_empty_descs_total',
-    help: 'XDP_STATISTICS tx_ring_empty_descs: times the kernel found the TX ring empty.',
-    read: (o) => o.stats.txRingEmptyDescs,
-  },
+  // XDP_STATISTICS, one counter per field of the schema, named as the kernel's struct names it.
+  ...XDP_STATISTICS_FIELDS.map((field): SocketCounter => {
+    const kernelName = field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+    return {
+      name: `ringside_xdp_${kernelName}_total`,
+      help: `XDP_STATISTICS ${kernelName}: ${STATISTICS_HELP[field]}`,
+      read: (o) => o.stats[field],
+    };
+  }),
 ];
 
 const RING_NAMES = ['fill', 'rx', 'tx', 'completion'] as const satisfies readonly (keyof RingsObserved)[];
