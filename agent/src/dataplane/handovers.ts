@@ -15,7 +15,7 @@ export interface Doorbells {
 }
 
 /**
- * Frames the kernel may hand back twice (the double feed, faults.ts): the
+ * Frames the kernel may hand back twice (the double feed, teaching-faults.ts): the
  * first return of such a frame must not free it while its other copy is out.
  */
 export interface SecondCopies {

@@ -1,11 +1,11 @@
 import type { Workload } from '@ringside/shared';
 import { Control, Counter, Stage, UmemControl } from './control.ts';
-import { TeachingFaults } from './faults.ts';
 import type { UdpFrameTemplate } from './frames.ts';
 import { type Doorbells, Handovers, Lane, type LaneRings, Pair, type PairSetup, type UmemSetup } from './handovers.ts';
 import { ReceivedFrameInspection } from './inspection.ts';
 import { L2Fwd } from './l2fwd.ts';
 import { RxDrop } from './rxdrop.ts';
+import { TeachingFaults } from './teaching-faults.ts';
 import { type Clock, TxOnly } from './txonly.ts';
 import type { LaneWorkload } from './workload.ts';
 
