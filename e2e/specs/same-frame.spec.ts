@@ -12,7 +12,7 @@ test.afterAll(async () => {
   await agent?.stop();
 });
 
-/** What Ringside writes over the payload of the frame it feeds twice (agent/src/dataplane/faults.ts). */
+/** What Ringside writes over the payload of the frame it feeds twice (agent/src/dataplane/teaching-faults.ts). */
 const MARK = 'ee';
 /** A copy-mode receive writes from XDP_PACKET_HEADROOM (256) on; this byte lies past the received headers. */
 const WATCHED = 256 + 60;
