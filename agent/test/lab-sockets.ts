@@ -1,4 +1,5 @@
-import type { SocketConfig, UmemConfig, Workload } from '@ringside/shared';
+import { ringOccupancy, type SocketConfig, type UmemConfig, type Workload } from '@ringside/shared';
+import { expect } from 'vitest';
 import { Engine } from '../src/engine/engine.ts';
 import { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { describeInterface } from '../src/host/interfaces.ts';
@@ -6,6 +7,7 @@ import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import type { Lab } from '../src/lab/lab.ts';
 import { FRAME_TO_PEER } from '../src/lab/traffic-source.ts';
 import { createLogger } from '../src/logger.ts';
+import type { DetailedObservation } from '../src/observe/socket-observer.ts';
 import { waitFor } from './kernel.ts';
 
 export const TEST_UMEM: UmemConfig = {
@@ -79,4 +81,16 @@ export function labEngine(lab: Lab): Engine {
     frame: FRAME_TO_PEER,
     log: createLogger('fatal'),
   });
+}
+
+/** The ledger's promise: one owner per frame, and owners in a ring match that ring's occupancy. */
+export function expectLedgerHolds(observation: DetailedObservation, frameCount: number): void {
+  const { ledger, rings } = observation;
+  expect(ledger.violations).toEqual([]);
+  expect(Object.values(ledger.counts).reduce((a, b) => a + b)).toBe(frameCount);
+  // The kernel publishes FILL's and TX's consumer after the batch: frames it already passed on count downstream.
+  expect(ledger.counts.fill + ledger.consumerLag.fill).toBe(ringOccupancy(rings.fill));
+  expect(ledger.counts.completion).toBe(ringOccupancy(rings.completion));
+  expect(ledger.counts.rx).toBe(rings.rx ? ringOccupancy(rings.rx) : 0);
+  expect(ledger.counts.tx + ledger.consumerLag.tx).toBe(rings.tx ? ringOccupancy(rings.tx) : 0);
 }

@@ -4,26 +4,13 @@ import { Control, Counter } from '../src/dataplane/control.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { APP_MAC, Lab, PEER_MAC } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
-import type { DetailedObservation } from '../src/observe/socket-observer.ts';
 import { describeKernel, sendInRounds, waitFor } from './kernel.ts';
-import { fillIsFull, startLabSocket, TEST_UMEM } from './lab-sockets.ts';
+import { expectLedgerHolds, fillIsFull, startLabSocket, TEST_UMEM } from './lab-sockets.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const noop = () => {};
 /** Half the traffic source's FILL ring (1024): a round it can always take in (see sendInRounds). */
 const SOURCE_ROUND = 512;
-
-/** The ledger's promise: one owner per frame, and owners in a ring match that ring's occupancy. */
-function expectLedgerHolds(observation: DetailedObservation, frameCount: number): void {
-  const { ledger, rings } = observation;
-  expect(ledger.violations).toEqual([]);
-  expect(Object.values(ledger.counts).reduce((a, b) => a + b)).toBe(frameCount);
-  // The kernel publishes FILL's and TX's consumer after the batch: frames it already passed on count downstream.
-  expect(ledger.counts.fill + ledger.consumerLag.fill).toBe(ringOccupancy(rings.fill));
-  expect(ledger.counts.completion).toBe(ringOccupancy(rings.completion));
-  expect(ledger.counts.rx).toBe(rings.rx ? ringOccupancy(rings.rx) : 0);
-  expect(ledger.counts.tx + ledger.consumerLag.tx).toBe(rings.tx ? ringOccupancy(rings.tx) : 0);
-}
 
 describeKernel('workloads on the lab veth', () => {
   let lab: Lab;

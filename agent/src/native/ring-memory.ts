@@ -5,17 +5,22 @@ import { XDP_ADDR_SIZE, XDP_DESC_SIZE } from './structs.ts';
 type RingEntryKind = 'address' | 'descriptor';
 
 /**
- * One ring as mapped memory: the words and entries libxdp mapped, and the
- * application's cached producer/consumer pair, which lives in a
- * SharedArrayBuffer of the caller's so that any thread can read it. The
- * rings of `xsk/` are built over exactly this shape.
+ * One ring as mapped memory, the shape every ring of `xsk/` is built over
+ * (where it is called `RingMemory`; tests build it over plain arrays).
  */
 export interface MappedRing {
   size: number;
+  /** One-element views over the kernel-shared words. */
   producer: Uint32Array;
   consumer: Uint32Array;
   flags: Uint32Array;
+  /** The entries: 2 words per FILL/COMPLETION address, 4 per RX/TX descriptor. */
   entries: Uint32Array;
+  /**
+   * The application's cached producer and consumer ([0] and [1]), in a
+   * SharedArrayBuffer of the caller's, so the sampler shows them without
+   * asking the thread that drives the ring.
+   */
   cache: Uint32Array;
 }
 

@@ -9,20 +9,10 @@
  * smp_load_acquire/smp_store_release on the other side pairs with.
  */
 
-export interface RingMemory {
-  size: number;
-  /** One-element views over the kernel-shared words. */
-  producer: Uint32Array;
-  consumer: Uint32Array;
-  flags: Uint32Array;
-  /** The entries: 2 words per FILL/COMPLETION address, 4 per RX/TX descriptor. */
-  entries: Uint32Array;
-  /**
-   * The application's cached producer and consumer ([0] and [1]). A
-   * SharedArrayBuffer here lets the sampler show them without asking the owner.
-   */
-  cache: Uint32Array;
-}
+import type { MappedRing } from '../native/ring-memory.ts';
+
+/** A ring's words and entries: mapped by native/ring-memory.ts, or plain arrays of the same shape in tests. */
+export type RingMemory = MappedRing;
 
 const NEED_WAKEUP = 1;
 const TWO_32 = 2 ** 32;
