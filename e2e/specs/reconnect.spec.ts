@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { expect, type Locator, test } from '@playwright/test';
 import { type RunningAgent, startAgent, testTokenFile } from '../../agent/test/agent-process.ts';
+import { failOnPageErrors } from './explorer.ts';
 
 /** A port free right now, so a restarted agent can come back on the one the page knows. */
 async function freePort(): Promise<number> {
@@ -25,6 +26,9 @@ test.afterAll(async () => {
 test('when the agent restarts, the open page reconnects and streams again without a reload', async ({ page }) => {
   const args = ['--port', String(await freePort()), '--token-file', testTokenFile(), '--rate', '2000'];
   agent = await startAgent(args);
+  // While the agent is down the page's retries are refused: expected here, and only for this agent.
+  const host = agent.controlUrl.host.replaceAll('.', '\\.');
+  failOnPageErrors(page, [new RegExp(`WebSocket connection to 'ws://${host}/.* failed`)], agent.controlUrl.host);
   await page.goto(`${agent.controlUrl.href}&view=rings,umem`);
   await expect(page.getByTestId('connection-status')).toHaveText('connected');
   const marker = await page.evaluate(() => {
