@@ -92,6 +92,8 @@ describeKernel('configuring sockets through the engine', () => {
       const offsetWith = async (headroom: number, id: string) => {
         await engine.create(request({}, { headroom }), id);
         engine.pause(id, ['rxDrain']);
+        // A frame that comes before the worker's first refill finds FILL empty and is dropped: wait for it.
+        await fillIsFull(engine.get(id), TEST_UMEM.fillSize);
         source.sendExactly(1);
         await waitFor(
           () => (engine.get(id).observeInDetail().entries.rx?.addresses.length ?? 0) === 1,
