@@ -58,23 +58,34 @@ export async function openExplorer(page: Page, url: URL, selection: Record<strin
 }
 
 /**
- * One snapshot as a second client of the agent receives it: the agent's own
- * ledger counts and every frame's owner, independent of the page under test.
+ * Connects to the agent as a second client (view role), says hello, sends
+ * `requests`, and resolves with the first message `pick` returns a value for.
+ * `pick` answers `undefined` to pass a message by, or throws to fail.
  */
-export async function agentSnapshot(
+async function fromAgent<T>(
   agent: RunningAgent,
-): Promise<{ snapshot: SnapshotMessage; owners: Map<string, Uint8Array> }> {
+  what: string,
+  pick: (data: Buffer, isBinary: boolean) => T | undefined,
+  requests: readonly object[] = [],
+): Promise<T> {
   const token = agent.viewUrl.searchParams.get('token') ?? '';
   const socket = new WebSocket(`ws://127.0.0.1:${agent.port}/ws?token=${encodeURIComponent(token)}`);
   try {
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no snapshot from the agent within 10 s')), 10_000);
-      socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION })));
+    return await new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} from the agent within 10 s`)), 10_000);
+      socket.on('open', () => {
+        for (const message of [{ type: 'hello', protocol: PROTOCOL_VERSION }, ...requests])
+          socket.send(JSON.stringify(message));
+      });
       socket.on('message', (data, isBinary) => {
-        if (!isBinary) return;
-        clearTimeout(timer);
-        // The first snapshot a client receives carries every frame's owner whole.
-        resolve(decodeSnapshot(new Uint8Array(data as Buffer), null));
+        try {
+          const value = pick(data as Buffer, isBinary);
+          if (value === undefined) return;
+          clearTimeout(timer);
+          resolve(value);
+        } catch (error) {
+          reject(error);
+        }
       });
       socket.on('error', reject);
     });
@@ -83,26 +94,26 @@ export async function agentSnapshot(
   }
 }
 
+/**
+ * One snapshot as a second client of the agent receives it: the agent's own
+ * ledger counts and every frame's owner, independent of the page under test.
+ */
+export function agentSnapshot(
+  agent: RunningAgent,
+): Promise<{ snapshot: SnapshotMessage; owners: Map<string, Uint8Array> }> {
+  // The first snapshot a client receives carries every frame's owner whole.
+  return fromAgent(agent, 'snapshot', (data, isBinary) =>
+    isBinary ? decodeSnapshot(new Uint8Array(data), null) : undefined,
+  );
+}
+
 /** The agent's state as a second client receives it on connecting, independent of the page under test. */
-export async function agentState(agent: RunningAgent): Promise<StateMessage> {
-  const token = agent.viewUrl.searchParams.get('token') ?? '';
-  const socket = new WebSocket(`ws://127.0.0.1:${agent.port}/ws?token=${encodeURIComponent(token)}`);
-  try {
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no state from the agent within 10 s')), 10_000);
-      socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION })));
-      socket.on('message', (data, isBinary) => {
-        if (isBinary) return;
-        const parsed = parseServerMessage(String(data));
-        if (!parsed.ok || parsed.value.type !== 'state') return;
-        clearTimeout(timer);
-        resolve(parsed.value);
-      });
-      socket.on('error', reject);
-    });
-  } finally {
-    socket.close();
-  }
+export function agentState(agent: RunningAgent): Promise<StateMessage> {
+  return fromAgent(agent, 'state', (data, isBinary) => {
+    if (isBinary) return undefined;
+    const parsed = parseServerMessage(String(data));
+    return parsed.ok && parsed.value.type === 'state' ? parsed.value : undefined;
+  });
 }
 
 /** Frames per owner, as the page's UMEM legend shows them. */
@@ -114,29 +125,18 @@ export async function legendCounts(page: Page, socketId: string): Promise<Record
 }
 
 /** Sends one request as a second client of the agent and resolves with the answer to it. */
-async function askAgent(agent: RunningAgent, request: ClientMessage & { requestId: string }): Promise<ServerMessage> {
-  const token = agent.viewUrl.searchParams.get('token') ?? '';
-  const socket = new WebSocket(`ws://127.0.0.1:${agent.port}/ws?token=${encodeURIComponent(token)}`);
-  try {
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer to ${request.type} within 10 s`)), 10_000);
-      socket.on('open', () => {
-        socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
-        socket.send(JSON.stringify(request));
-      });
-      socket.on('message', (data, isBinary) => {
-        if (isBinary) return;
-        const parsed = parseServerMessage(String(data));
-        if (!parsed.ok) return reject(new Error(`the agent sent an invalid message: ${parsed.error}`));
-        if (!('requestId' in parsed.value) || parsed.value.requestId !== request.requestId) return;
-        clearTimeout(timer);
-        resolve(parsed.value);
-      });
-      socket.on('error', reject);
-    });
-  } finally {
-    socket.close();
-  }
+function askAgent(agent: RunningAgent, request: ClientMessage & { requestId: string }): Promise<ServerMessage> {
+  return fromAgent(
+    agent,
+    `answer to ${request.type}`,
+    (data, isBinary) => {
+      if (isBinary) return undefined;
+      const parsed = parseServerMessage(String(data));
+      if (!parsed.ok) throw new Error(`the agent sent an invalid message: ${parsed.error}`);
+      return 'requestId' in parsed.value && parsed.value.requestId === request.requestId ? parsed.value : undefined;
+    },
+    [request],
+  );
 }
 
 /** One frame's bytes as a second client of the agent reads them, independent of the page under test. */
