@@ -31,6 +31,12 @@ export const XDP_STATISTICS = 7;
 export const XDP_OPTIONS = 8;
 export const XDP_OPTIONS_ZEROCOPY = 1 << 0;
 
+/** include/uapi/linux/if_xdp.h: the mmap offsets (bytes) that select a socket's ring. */
+export const XDP_PGOFF_RX_RING = 0;
+export const XDP_PGOFF_TX_RING = 0x8000_0000;
+export const XDP_UMEM_PGOFF_FILL_RING = 0x1_0000_0000;
+export const XDP_UMEM_PGOFF_COMPLETION_RING = 0x1_8000_0000;
+
 /** include/uapi/linux/if_xdp.h: in unaligned mode the top 16 bits of an address carry an offset. */
 export const XSK_UNALIGNED_BUF_OFFSET_SHIFT = 48;
 
@@ -53,6 +59,7 @@ export const POLLOUT = 0x004;
 /** include/uapi/asm-generic/mman-common.h and mman.h (x86_64) */
 export const PROT_READ = 0x1;
 export const PROT_WRITE = 0x2;
+export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_POPULATE = 0x8000;

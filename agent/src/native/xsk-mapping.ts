@@ -1,0 +1,132 @@
+import koffi from 'koffi';
+import { NativeError } from './errors.ts';
+import { pointerAt, rawSyscalls } from './libc.ts';
+import {
+  MAP_SHARED,
+  PROT_READ,
+  SOL_XDP,
+  XDP_MMAP_OFFSETS,
+  XDP_PGOFF_RX_RING,
+  XDP_PGOFF_TX_RING,
+  XDP_UMEM_PGOFF_COMPLETION_RING,
+  XDP_UMEM_PGOFF_FILL_RING,
+} from './uapi.ts';
+
+/**
+ * An XSK's rings as any holder of its file descriptor can see them: the
+ * offsets the kernel reports, the extent of each ring's allocation, and
+ * read-only mappings of the very pages the socket's owner uses. Nothing here
+ * writes to a ring or changes the socket: getsockopt and mmap(PROT_READ) only.
+ */
+
+const libc = koffi.load('libc.so.6');
+const getsockopt = libc.func('int getsockopt(int fd, int level, int name, void *value, _Inout_ uint32_t *length)');
+const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
+const munmap = libc.func('int munmap(void *addr, size_t length)');
+
+export type RingName = 'rx' | 'tx' | 'fill' | 'completion';
+
+/** struct xdp_ring_offset: byte offsets within a ring's mapping. */
+export interface RingOffsets {
+  producer: number;
+  consumer: number;
+  desc: number;
+  flags: number;
+}
+
+export type MmapOffsets = Record<RingName, RingOffsets>;
+
+// struct xdp_mmap_offsets { struct xdp_ring_offset rx, tx, fr, cr; }, each four __u64.
+const OFFSET_ORDER = ['rx', 'tx', 'fill', 'completion'] as const satisfies readonly RingName[];
+const RING_OFFSET_FIELDS = ['producer', 'consumer', 'desc', 'flags'] as const satisfies readonly (keyof RingOffsets)[];
+const MMAP_OFFSETS_SIZE = OFFSET_ORDER.length * RING_OFFSET_FIELDS.length * 8;
+
+export const RING_PAGE_OFFSET: Record<RingName, number> = {
+  rx: XDP_PGOFF_RX_RING,
+  tx: XDP_PGOFF_TX_RING,
+  fill: XDP_UMEM_PGOFF_FILL_RING,
+  completion: XDP_UMEM_PGOFF_COMPLETION_RING,
+};
+
+/** Bytes per entry: a descriptor (addr, len, options) on RX/TX, an address on FILL/COMPLETION. */
+export const RING_ENTRY_BYTES: Record<RingName, number> = { rx: 16, tx: 16, fill: 8, completion: 8 };
+
+/**
+ * getsockopt(XDP_MMAP_OFFSETS). Only an XSK answers it, so null (ENOPROTOOPT
+ * on another socket, ENOTSOCK on a file) is how an fd is told not to be one.
+ */
+export function readMmapOffsets(fd: number): MmapOffsets | null {
+  const buffer = Buffer.alloc(MMAP_OFFSETS_SIZE);
+  const length = [MMAP_OFFSETS_SIZE];
+  if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, buffer, length) !== 0) {
+    const errno = koffi.errno();
+    // ENOTSOCK, ENOPROTOOPT, EOPNOTSUPP, EBADF: not an XSK (or no longer open).
+    if (errno === 88 || errno === 92 || errno === 95 || errno === 9) return null;
+    throw new NativeError('getsockopt(XDP_MMAP_OFFSETS)', errno);
+  }
+  const offsets = {} as MmapOffsets;
+  OFFSET_ORDER.forEach((ring, ringIndex) => {
+    const fields = {} as RingOffsets;
+    RING_OFFSET_FIELDS.forEach((field, fieldIndex) => {
+      fields[field] = Number(buffer.readBigUInt64LE((ringIndex * RING_OFFSET_FIELDS.length + fieldIndex) * 8));
+    });
+    offsets[ring] = fields;
+  });
+  return offsets;
+}
+
+function tryMap(fd: number, ring: RingName, length: number): { address: number } | { errno: number } {
+  const pointer = mmap(null, length, PROT_READ, MAP_SHARED, fd, RING_PAGE_OFFSET[ring]);
+  const address = Number(koffi.address(pointer));
+  if (pointer === null || address === 2 ** 64 - 1 || address === -1) return { errno: koffi.errno() };
+  return { address };
+}
+
+/** Far beyond any ring: 2^24 descriptors of 16 bytes. */
+const MAX_RING_PAGES = 2 ** 16;
+
+/** Whether the kernel accepts a read-only mapping of `pages` pages of the ring; nothing stays mapped. */
+function accepts(fd: number, ring: RingName, pages: number, page: number): boolean {
+  const attempt = tryMap(fd, ring, pages * page);
+  if ('address' in attempt) {
+    unmapRing(attempt.address, pages * page);
+    return true;
+  }
+  if (attempt.errno === 22 /* EINVAL: no such ring, or longer than it */) return false;
+  throw new NativeError(`mmap of the ${ring} ring (probe)`, attempt.errno);
+}
+
+/**
+ * The longest read-only mapping the kernel accepts at a ring's offset, in
+ * bytes (a whole number of pages), or 0 when the socket has no such ring
+ * (made without it, or a shared UMEM's socket on another socket's queue,
+ * which uses that socket's FILL and COMPLETION). Doubling, then bisecting:
+ * about 2·log2(pages) map/unmap pairs.
+ */
+export function ringMappingExtent(fd: number, ring: RingName): number {
+  const page = rawSyscalls.getpagesize();
+  if (!accepts(fd, ring, 1, page)) return 0;
+  let accepted = 1;
+  let refused = 2;
+  while (refused <= MAX_RING_PAGES && accepts(fd, ring, refused, page)) {
+    accepted = refused;
+    refused *= 2;
+  }
+  while (refused - accepted > 1) {
+    const middle = Math.floor((accepted + refused) / 2);
+    if (accepts(fd, ring, middle, page)) accepted = middle;
+    else refused = middle;
+  }
+  return accepted * page;
+}
+
+/** A read-only, shared mapping of one ring: the owner's live words. Unmap it with `unmapRing`. */
+export function mapRingReadOnly(fd: number, ring: RingName, length: number): number {
+  const attempt = tryMap(fd, ring, length);
+  if ('errno' in attempt) throw new NativeError(`mmap of the ${ring} ring (read-only)`, attempt.errno);
+  return attempt.address;
+}
+
+export function unmapRing(address: number, length: number): void {
+  if (munmap(pointerAt(address), length) !== 0) throw new NativeError('munmap of a ring', koffi.errno());
+}
