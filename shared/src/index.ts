@@ -2,6 +2,7 @@ export * from './addresses.ts';
 export * from './commands.ts';
 export * from './defaults.ts';
 export * from './facts.ts';
+export * from './kernel-view.ts';
 export * from './ledger.ts';
 export * from './protocol.ts';
 export * from './rings.ts';
