@@ -60,9 +60,12 @@ describe('an invalid FILL address, on request', () => {
     settle(pipeline);
     expect(control[Control.INJECT_INVALID_FILL]).toBe(1);
     expect(kernel.owners().violations).toEqual([]);
+    const generation = kernel.generation;
     control[Control.PAUSED_STAGES] = 0;
     settle(pipeline);
     expect(control[Control.INJECT_INVALID_FILL]).toBe(0);
+    // Readers reuse a reading while the generation stands still: posting the address must move it.
+    expect(kernel.generation).toBeGreaterThan(generation);
     expect(kernel.owners().violations).toEqual(['fill holds an address outside the UMEM (frame 33)']);
     expect(kernel.counts()).toEqual({ free: 25, fill: 7 });
   });

@@ -56,8 +56,12 @@ export class TeachingFaults implements SecondCopies {
     let posted = 0;
     for (const lane of pair.lanes) {
       while (Atomics.load(lane.control, Control.INJECT_INVALID_FILL) > 0 && pair.fill.reserve(1) === 1) {
+        // No frame changes hands, but the generation still moves: a reader reuses its last reading of
+        // the rings while the generation and the kernel's words stay put, and FILL's producer is ours.
+        handovers.begin();
         pair.fill.setAddress(pair.fill.claimIndex, handovers.umem.byteLength + handovers.frameSize);
         pair.fill.submit(1);
+        handovers.end();
         Atomics.sub(lane.control, Control.INJECT_INVALID_FILL, 1);
         posted++;
       }
