@@ -123,6 +123,16 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     counters.onlyMoved({ txRingEmptyDescs: 2 + kicks });
   });
 
+  /*
+   * What would make rx_invalid_descs move, read in the kernel (net/xdp, 6.18): xsk_getsockopt fills it
+   * with xskq_nb_invalid_descs(xs->rx), the invalid count of the socket's RX ring. A ring counts invalid
+   * entries as its consumer, and the kernel only produces RX, so nothing in copy or zero-copy mode adds
+   * to it. An invalid FILL address is found by __xp_alloc (xsk_buff_pool.c): xp_check_aligned or
+   * xp_check_unaligned refuses it, `pool->fq->invalid_descs++`, and the next entry is taken; that count
+   * belongs to the FILL queue, which neither XDP_STATISTICS nor the socket diag reports. In aligned mode
+   * a misaligned address is not invalid at all: xp_aligned_extract_addr rounds it down to its chunk.
+   * Tried here: an address one chunk past the UMEM's end, behind other entries and alone on FILL.
+   */
   it('rx_invalid_descs stays 0 for a FILL address outside the UMEM: the kernel skips it and takes the next entry', async () => {
     // 64 frames and a 64-entry FILL; asked for before the worker starts, the invalid address goes first, then 63 frames.
     socket = await startLabSocket(lab, 'rxdrop', {
