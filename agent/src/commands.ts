@@ -134,7 +134,7 @@ export class CommandRunner {
         engine.injectInvalidFill(command.socketId);
         announce(
           'socket-error',
-          `${command.socketId}: a FILL address outside the UMEM was posted; the kernel skips it and counts it in no XDP_STATISTICS counter`,
+          `${command.socketId}: a FILL address outside the UMEM goes on FILL at its next free entry; the kernel skips it there and counts it in no XDP_STATISTICS counter`,
           false,
         );
         return;
