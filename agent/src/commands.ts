@@ -130,6 +130,14 @@ export class CommandRunner {
         engine.injectInvalidTx(command.socketId);
         announce('socket-error', `${command.socketId}: a TX descriptor outside the UMEM was submitted`, false);
         return;
+      case 'injectInvalidFill':
+        engine.injectInvalidFill(command.socketId);
+        announce(
+          'socket-error',
+          `${command.socketId}: a FILL address outside the UMEM goes on FILL at its next free entry; the kernel skips it there and counts it in no XDP_STATISTICS counter`,
+          false,
+        );
+        return;
       case 'feedSameFrame':
         engine.feedSameFrame(command.socketId, command.deliberately);
         announce(

@@ -38,6 +38,7 @@ export function exampleMessages(ifname: string, socketId = 'xsk0'): { [Type in C
     step: { type: 'step', requestId: 'step', socketId },
     setSocketTraffic: { type: 'setSocketTraffic', requestId: 'socket-traffic', socketId, ratePps: 1 },
     injectInvalidTx: { type: 'injectInvalidTx', requestId: 'invalid-tx', socketId },
+    injectInvalidFill: { type: 'injectInvalidFill', requestId: 'invalid-fill', socketId },
     feedSameFrame: { type: 'feedSameFrame', requestId: 'same-frame', socketId, deliberately: true },
     setXdpProgram: { type: 'setXdpProgram', requestId: 'program', ifname, program: 'round-robin' },
   };

@@ -25,6 +25,7 @@ test('the view role sees every control disabled, and its keys change nothing', a
     page.getByTestId('traffic-rate'),
     socket.getByTestId('step'),
     page.getByTestId('inject-invalid-tx'),
+    page.getByTestId('inject-invalid-fill'),
     page.getByTestId('destroy-socket'),
   ];
   for (const stage of ['fillRefill', 'rxDrain', 'txSubmit', 'completionReap']) {

@@ -42,6 +42,7 @@ describe('the command table', () => {
       | 'step'
       | 'setSocketTraffic'
       | 'injectInvalidTx'
+      | 'injectInvalidFill'
       | 'feedSameFrame'
       | 'setXdpProgram'
     >();

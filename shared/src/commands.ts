@@ -4,6 +4,7 @@ import {
   CreateSocket,
   DestroySocket,
   FeedSameFrame,
+  InjectInvalidFill,
   InjectInvalidTx,
   InspectSocket,
   type Parsed,
@@ -61,6 +62,7 @@ export const COMMANDS = commandTable({
   step: { schema: Step, role: 'control', answers: 'ack' },
   setSocketTraffic: { schema: SetSocketTraffic, role: 'control', answers: 'ack' },
   injectInvalidTx: { schema: InjectInvalidTx, role: 'control', answers: 'ack' },
+  injectInvalidFill: { schema: InjectInvalidFill, role: 'control', answers: 'ack' },
   feedSameFrame: { schema: FeedSameFrame, role: 'control', answers: 'ack' },
   setXdpProgram: { schema: SetXdpProgram, role: 'control', answers: 'ack' },
 });

@@ -227,6 +227,7 @@ const clientMessages: ClientMessage[] = [
     ports: [{ port: 9000, index: 1 }],
   },
   { type: 'readFrame', requestId: 'p', socketId: 'xsk0', frame: 7 },
+  { type: 'injectInvalidFill', requestId: 'q', socketId: 'xsk0' },
 ];
 
 describe('every protocol message survives the wire', () => {

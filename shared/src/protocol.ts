@@ -473,6 +473,8 @@ export const SetSocketTraffic = z.object({
   frameLength: TxTraffic.shape.frameLength.optional(),
 });
 export const InjectInvalidTx = z.object({ type: z.literal('injectInvalidTx'), requestId, socketId });
+/** Posts one address outside the UMEM on the socket's FILL ring: the kernel skips it, and no XDP_STATISTICS counter moves. */
+export const InjectInvalidFill = z.object({ type: z.literal('injectInvalidFill'), requestId, socketId });
 /**
  * Puts one frame in FILL and TX at once, the FAQ's corruption. Without
  * `deliberately` the agent refuses and says why; with it, the frame goes and

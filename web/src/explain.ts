@@ -49,12 +49,15 @@ export const RING_PARTS: Record<'producer' | 'consumer' | 'cached' | 'needWakeup
 };
 
 export const STAT_EXPLANATIONS: Record<keyof XdpStatistics, string> = {
-  rxDropped: 'frames dropped for a reason other than a bad descriptor: here, usually no FILL buffer to receive into',
-  rxInvalidDescs: 'frames dropped because a FILL address was invalid (outside the UMEM, or misaligned)',
+  rxDropped:
+    'frames dropped for a reason other than a bad descriptor: no FILL buffer to receive into (counted in rx_fill_ring_empty_descs too), or a frame longer than its chunk holds after the headroom',
+  rxInvalidDescs:
+    'invalid descriptors on the RX ring, which the kernel itself writes: on this kernel it never moves. An invalid FILL address is skipped and counted in no counter here ("Post invalid FILL address" shows it)',
   txInvalidDescs: 'TX descriptors the kernel refused: an address or length outside the UMEM',
   rxRingFull: 'frames dropped because the RX ring was full: the application is not consuming fast enough',
   rxFillRingEmptyDescs: 'the kernel had no FILL buffers when a frame arrived, so it dropped the frame',
-  txRingEmptyDescs: 'the kernel was woken to send and found the TX ring empty',
+  txRingEmptyDescs:
+    'the kernel was woken to send and found the TX ring empty: in copy mode every sendto that empties TX counts one, and so does every poll of a socket with a TX ring',
 };
 
 export const STAGE_LABELS: Record<Stage, { label: string; text: string }> = {

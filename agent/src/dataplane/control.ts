@@ -62,10 +62,12 @@ export const Control = {
    * one being sent.
    */
   FEED_SAME_FRAME: 10,
+  /** FILL addresses outside the UMEM still to post: shows what the kernel does with one (teaching-faults.ts). */
+  INJECT_INVALID_FILL: 11,
   /** How many UDP destination ports a txonly workload cycles through, frame by frame (0: the template's). */
-  DESTINATION_PORT_COUNT: 11,
+  DESTINATION_PORT_COUNT: 12,
   /** The first of MAX_DESTINATION_PORTS words holding those ports. */
-  DESTINATION_PORTS: 12,
+  DESTINATION_PORTS: 13,
 } as const;
 export const MAX_DESTINATION_PORTS = 16;
 const CONTROL_WORDS = Control.DESTINATION_PORTS + MAX_DESTINATION_PORTS;

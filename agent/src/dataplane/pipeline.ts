@@ -104,7 +104,10 @@ export class FramePipeline {
       if (!(lane.paused & Stage.RX_DRAIN)) work += handovers.drainRx(lane);
       if (!(lane.paused & Stage.TX_SUBMIT)) work += this.submitTx(lane, i);
     }
-    for (const pair of pairs) if (!(pair.paused & Stage.FILL_REFILL)) work += handovers.refillFill(pair);
+    for (const pair of pairs) {
+      if (!(pair.paused & Stage.FILL_REFILL))
+        work += this.faults.postInvalidFill(handovers, pair) + handovers.refillFill(pair);
+    }
     for (const lane of lanes) {
       handovers.kick(lane);
       if (lane.stepping) Atomics.store(lane.control, Control.STEPS_DONE, lane.stepTarget);

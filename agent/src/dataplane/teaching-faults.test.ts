@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Control, Counter } from './control.ts';
+import { Control, Counter, Stage } from './control.ts';
 import { PAYLOAD_OFFSET } from './frames.ts';
 import { FramePipeline } from './pipeline.ts';
 import { PlayedKernel } from './test-kernel.ts';
@@ -25,6 +25,49 @@ describe('an invalid TX descriptor, on request', () => {
     expect(kernel.owners().violations).toEqual([]);
     expect(kernel.lanes[0]?.counters[Counter.FOREIGN_COMPLETIONS]).toBe(1);
     expect(pipeline.round()).toBe(0);
+  });
+});
+
+describe('an invalid FILL address, on request', () => {
+  /** Rounds until one moves nothing. */
+  const settle = (pipeline: FramePipeline) => {
+    while (pipeline.round() > 0);
+  };
+
+  it('goes on FILL ahead of the refill, owns no frame, and is gone once the kernel has passed it', () => {
+    const { kernel, pipeline, control } = played();
+    control[Control.INJECT_INVALID_FILL] = 1;
+    settle(pipeline);
+    expect(control[Control.INJECT_INVALID_FILL]).toBe(0);
+    // 32 frames of 2048 bytes: one chunk past the UMEM's end is frame 33; the refill took FILL's other 7 places.
+    expect(kernel.owners().violations).toEqual(['fill holds an address outside the UMEM (frame 33)']);
+    expect(kernel.counts()).toEqual({ free: 25, fill: 7 });
+    const [invalid, ...valid] = kernel.takeFill(0);
+    expect(invalid).toBe(kernel.setup.umem.byteLength + 2048);
+    kernel.deliver(0, valid);
+    settle(pipeline);
+    expect(kernel.owners().violations).toEqual([]);
+    expect(kernel.counts()).toEqual({ free: 24, fill: 8 });
+  });
+
+  it('waits for a place on a full FILL, and for a paused refill to resume', () => {
+    const { kernel, pipeline, control } = played();
+    settle(pipeline);
+    control[Control.INJECT_INVALID_FILL] = 1;
+    expect(pipeline.round()).toBe(0);
+    control[Control.PAUSED_STAGES] = Stage.FILL_REFILL;
+    kernel.receive(0, 1);
+    settle(pipeline);
+    expect(control[Control.INJECT_INVALID_FILL]).toBe(1);
+    expect(kernel.owners().violations).toEqual([]);
+    const generation = kernel.generation;
+    control[Control.PAUSED_STAGES] = 0;
+    settle(pipeline);
+    expect(control[Control.INJECT_INVALID_FILL]).toBe(0);
+    // Readers reuse a reading while the generation stands still: posting the address must move it.
+    expect(kernel.generation).toBeGreaterThan(generation);
+    expect(kernel.owners().violations).toEqual(['fill holds an address outside the UMEM (frame 33)']);
+    expect(kernel.counts()).toEqual({ free: 25, fill: 7 });
   });
 });
 

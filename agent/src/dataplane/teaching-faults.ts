@@ -1,14 +1,14 @@
 import { AppState, ledgerByte } from '../xsk/ledger.ts';
 import { Control, Counter } from './control.ts';
 import { PAYLOAD_OFFSET, type UdpFrameTemplate, writeUdpFrame } from './frames.ts';
-import type { Handovers, Lane, SecondCopies } from './handovers.ts';
+import type { Handovers, Lane, Pair, SecondCopies } from './handovers.ts';
 
 const SAME_FRAME_MARK = 0xee;
 
 /**
  * Mistakes the spec warns about, made only when a user asks for them, so
  * that the kernel's answer and the ledger's can be watched: a TX descriptor
- * outside the UMEM, and one frame put in FILL and TX at once.
+ * or a FILL address outside the UMEM, and one frame put in FILL and TX at once.
  */
 export class TeachingFaults implements SecondCopies {
   /** Frames in FILL and TX at once: the first of their two returns must not free them. */
@@ -40,6 +40,33 @@ export class TeachingFaults implements SecondCopies {
     tx.submit(1);
     Atomics.sub(lane.control, Control.INJECT_INVALID_TX, 1);
     return 1;
+  }
+
+  /**
+   * One FILL address past the end of the UMEM for each request of the pair's
+   * sockets, made in the FILL refill stage (so a pause holds it too) and
+   * before the refill, which would otherwise take the one free entry of a
+   * full FILL. When the kernel reaches the address it skips it and receives
+   * into the next entry, or drops the frame as if FILL were empty when none
+   * follows. It counts the skip on the FILL queue itself (fq->invalid_descs
+   * in net/xdp/xsk_buff_pool.c), which XDP_STATISTICS does not report:
+   * rx_invalid_descs is the RX ring's count, and RX is produced by the kernel.
+   */
+  postInvalidFill(handovers: Handovers, pair: Pair): number {
+    let posted = 0;
+    for (const lane of pair.lanes) {
+      while (Atomics.load(lane.control, Control.INJECT_INVALID_FILL) > 0 && pair.fill.reserve(1) === 1) {
+        // No frame changes hands, but the generation still moves: a reader reuses its last reading of
+        // the rings while the generation and the kernel's words stay put, and FILL's producer is ours.
+        handovers.begin();
+        pair.fill.setAddress(pair.fill.claimIndex, handovers.umem.byteLength + handovers.frameSize);
+        pair.fill.submit(1);
+        handovers.end();
+        Atomics.sub(lane.control, Control.INJECT_INVALID_FILL, 1);
+        posted++;
+      }
+    }
+    return posted;
   }
 
   /**

@@ -260,6 +260,16 @@ export class Engine {
     socket.worker.add(Control.INJECT_INVALID_TX, 1);
   }
 
+  /** Posts one FILL address outside the UMEM, to show what the kernel does with it (teaching-faults.ts). */
+  injectInvalidFill(id: string): void {
+    const socket = this.get(id);
+    if (socket.socket.config.rxSize === 0) {
+      // Without an RX ring nothing is received on the socket's queue: the kernel would never reach the address.
+      throw new ConfigurationError([{ field: 'rxSize', message: `socket ${id} has no RX ring` }]);
+    }
+    socket.worker.add(Control.INJECT_INVALID_FILL, 1);
+  }
+
   /**
    * The FAQ's pitfall: one frame in FILL and TX at once. Refused unless the
    * user asks for it deliberately, because the kernel may then receive into

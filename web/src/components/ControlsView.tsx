@@ -16,7 +16,8 @@ export function SocketControlsPanel({ socketId }: { socketId: string }) {
       <SocketForm socketId={socketId} />
       <div className="row actions">
         {workload === 'txonly' && <SocketTraffic socketId={socketId} />}
-        <InjectInvalidTx socketId={socketId} />
+        <InjectInvalid socketId={socketId} ring="tx" />
+        <InjectInvalid socketId={socketId} ring="fill" />
         <DestroySocket socketId={socketId} />
       </div>
       <FeedSameFrame socketId={socketId} />
@@ -78,20 +79,36 @@ function SocketTraffic({ socketId }: { socketId: string }) {
   );
 }
 
-function InjectInvalidTx({ socketId }: { socketId: string }) {
+const INVALID_ENTRIES = {
+  tx: {
+    type: 'injectInvalidTx',
+    label: 'Inject invalid TX',
+    title: 'Put one TX descriptor outside the UMEM on the ring: tx_invalid_descs rises',
+  },
+  fill: {
+    type: 'injectInvalidFill',
+    label: 'Post invalid FILL address',
+    title:
+      'Post one address outside the UMEM on FILL: the kernel skips it and receives into the next entry; no XDP_STATISTICS counter moves (rx_invalid_descs counts RX, which the kernel writes)',
+  },
+} as const;
+
+/** A ring entry outside the UMEM, on purpose, to watch what the kernel does with it. */
+function InjectInvalid({ socketId, ring }: { socketId: string; ring: keyof typeof INVALID_ENTRIES }) {
   const canControl = useRingside(selectCanControl);
   const command = useRingside((s) => s.command);
-  const origin = `inject:${socketId}`;
+  const { type, label, title } = INVALID_ENTRIES[ring];
+  const origin = `inject-${ring}:${socketId}`;
   return (
     <span className="row">
       <button
         type="button"
-        data-testid="inject-invalid-tx"
+        data-testid={`inject-invalid-${ring}`}
         disabled={!canControl}
-        title="Put one TX descriptor outside the UMEM on the ring: tx_invalid_descs rises"
-        onClick={() => command({ type: 'injectInvalidTx', socketId }, origin)}
+        title={title}
+        onClick={() => command({ type, socketId }, origin)}
       >
-        Inject invalid TX
+        {label}
       </button>
       <Outcome origin={origin} />
     </span>
