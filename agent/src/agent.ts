@@ -13,6 +13,7 @@ import {
   type SocketDetailMessage,
   type SocketRequest,
   type StateMessage,
+  type Workload,
   type XdpActionCounters,
   type XdpProgramInfo,
 } from '@ringside/shared';
@@ -42,6 +43,8 @@ export interface AgentOptions {
   /** A real interface and queue (opt-in); null builds the lab. */
   iface: string | null;
   queue: number;
+  /** What the first socket runs: on a real interface, only what the user named (first-socket.ts). */
+  workload: Workload;
   labQueues: number;
   ratePps: number;
   frameLength: number;
@@ -147,10 +150,14 @@ export class Agent implements AgentFacade {
     });
     const start = defaultSocketRequest(this.lab?.appIfname ?? (options.iface as string), this.lab ? 0 : options.queue);
     // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
-    const first = await this.engine.create({ ...start, socket: { ...start.socket, copy: this.lab !== null } });
+    const first = await this.engine.create({
+      ...start,
+      socket: { ...start.socket, copy: this.lab !== null },
+      workload: options.workload,
+    });
     log.info(
       { socket: first.id, ifname: first.socket.config.ifname, queue: first.socket.config.queueId },
-      'socket bound, rxdrop running',
+      `socket bound, ${options.workload} running`,
     );
 
     if (this.lab) {
