@@ -21,6 +21,8 @@ import { CommandRunner } from './commands.ts';
 import { OBSERVER_NICE } from './dataplane/control.ts';
 import { Engine } from './engine/engine.ts';
 import type { ManagedSocket } from './engine/managed-socket.ts';
+import { captureReceived } from './export/capture.ts';
+import type { PcapPacket } from './export/pcap.ts';
 import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from './faults.ts';
 import { describeInterface, listInterfaces, listLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
@@ -340,6 +342,15 @@ export class Agent implements AgentFacade {
       rings: detail.rings,
       consistent: detail.consistent,
     };
+  }
+
+  /** The next frames a socket receives, for a pcap. */
+  capture(socketId: string, frames: number): Promise<PcapPacket[]> {
+    const managed = this.socketNamed(socketId);
+    if (!managed.socket.config.rxSize) {
+      return Promise.reject(new CommandError('bad-request', `socket ${socketId} has no RX ring: it receives nothing`));
+    }
+    return captureReceived(managed.worker, frames);
   }
 
   /** One frame of a socket's UMEM: its bytes and owner, for the packet inspector. */
