@@ -81,10 +81,11 @@ async function main(): Promise<void> {
     ),
   };
 
-  const socket = firstSocket({ iface: options.iface, queue: options.queue, workload: values.workload });
-  if (!socket.ok) die(socket.problem);
   const problem = preflight({ iface: options.iface, queue: options.queue });
   if (problem) die(problem);
+  // After preflight: an interface that does not exist is told as such, before any question of what to run on it.
+  const socket = firstSocket({ iface: options.iface, queue: options.queue, workload: values.workload });
+  if (!socket.ok) die(socket.problem);
   // Before the lab is built: a busy port found after it would cost a minute of building and tearing down.
   const portBusy = await portProblem(options.host, options.port);
   if (portBusy) die(portBusy);
