@@ -3,7 +3,7 @@
 // `ringside urls` can print them again from another terminal. Plain
 // JavaScript with no imports but Node's, like cli-help.mjs: the launcher
 // answers `urls` before anything is installed or built.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -28,6 +28,8 @@ export function runFileFor(tokenFile) {
 /** @param {string} path @param {RunRecord} record */
 export function writeRunFile(path, record) {
   writeFileSync(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  // `mode` applies only to a new file: one left by a killed run keeps whatever it had.
+  chmodSync(path, 0o600);
 }
 
 /**

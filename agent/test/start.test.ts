@@ -45,7 +45,7 @@ describeKernel('starting Ringside', () => {
 
   it("prints a running agent's URLs again from its run file, and says so once it has stopped", async () => {
     const tokenFile = testTokenFile();
-    const agent = await startAgent(['--token-file', tokenFile, '--rate', '1000']);
+    const agent = await startAgent(['--token-file', tokenFile, '--rate', '1000', '--log-format', 'pretty']);
     let stopped = false;
     try {
       const again = await urls(tokenFile);
@@ -55,6 +55,9 @@ describeKernel('starting Ringside', () => {
       );
       // --port 0 was asked: the URLs carry the port the kernel chose.
       expect(agent.port).toBeGreaterThan(0);
+      // Lines to read, though stderr is a pipe, because they were asked for; uncoloured, as it is not a terminal.
+      expect(agent.log()).toMatch(/^\[[\d:.]+\] INFO: lab created \{"appNamespace":/m);
+      expect(agent.log()).not.toContain('\x1b[');
       expect(await agent.stop()).toBe(0);
       stopped = true;
       const after = await urls(tokenFile);
@@ -90,6 +93,8 @@ describeKernel('starting Ringside', () => {
       const agent = await startAgent(['--iface', ifname, '--workload', 'l2fwd']);
       try {
         const log = agent.log();
+        // Piped, with no format asked for: JSON, one object a line.
+        for (const line of log.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
         expect(log).toContain(
           `l2fwd on queue 0 of ${ifname}: every frame that queue receives goes to Ringside's socket`,
         );
