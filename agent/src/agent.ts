@@ -350,6 +350,12 @@ export class Agent implements AgentFacade {
     if (!managed.socket.config.rxSize) {
       return Promise.reject(new CommandError('bad-request', `socket ${socketId} has no RX ring: it receives nothing`));
     }
+    if (managed.workload === 'txonly') {
+      // Its data plane never drains RX, where frames are captured: waiting would only yield an empty file.
+      return Promise.reject(
+        new CommandError('bad-request', `socket ${socketId} runs txonly, which reads no frame off RX to capture`),
+      );
+    }
     return captureReceived(managed.worker, frames);
   }
 

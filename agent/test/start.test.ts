@@ -90,15 +90,20 @@ describeKernel('starting Ringside', () => {
     });
 
     it('runs the workload named, warning that the queue is taken from the kernel stack', async () => {
-      const agent = await startAgent(['--iface', ifname, '--workload', 'l2fwd']);
+      const agent = await startAgent(['--iface', ifname, '--workload', 'txonly']);
       try {
         const log = agent.log();
         // Piped, with no format asked for: JSON, one object a line.
         for (const line of log.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
         expect(log).toContain(
-          `l2fwd on queue 0 of ${ifname}: every frame that queue receives goes to Ringside's socket`,
+          `txonly on queue 0 of ${ifname}: every frame that queue receives goes to Ringside's socket`,
         );
-        expect(log).toContain('socket bound, l2fwd running');
+        expect(log).toContain('socket bound, txonly running');
+        // A txonly socket reads nothing off RX: a capture is refused at once rather than left to come back empty.
+        const token = agent.viewUrl.searchParams.get('token') as string;
+        const capture = await fetch(new URL(`/api/capture.pcap?socket=xsk0&token=${token}`, agent.viewUrl));
+        expect(capture.status).toBe(400);
+        expect(await capture.text()).toContain('runs txonly');
       } finally {
         expect(await agent.stop()).toBe(0);
       }
