@@ -29,9 +29,9 @@ export const AGENT_OPTIONS = [
     type: 'string',
     value: 'NAME',
     lines: [
-      "what Ringside's socket runs: rxdrop, txonly or l2fwd (default rxdrop",
-      'in the lab; required with --iface, where rxdrop takes every frame',
-      'of the queue away from the kernel stack)',
+      "what Ringside's socket runs: rxdrop, txonly or l2fwd",
+      '(default rxdrop in the lab; required with --iface: any of',
+      'them takes the frames of its queue from the kernel stack)',
     ],
   },
   {
@@ -68,7 +68,7 @@ export const AGENT_OPTIONS = [
     name: 'log-format',
     type: 'string',
     value: 'FORMAT',
-    lines: ['json or pretty (default: pretty on a terminal, json otherwise)'],
+    lines: ['json or pretty (default: pretty on a terminal, json', 'otherwise)'],
   },
   {
     name: 'stop-with-pid',
