@@ -46,8 +46,7 @@ async function main(): Promise<void> {
   }
   const tokenFile = values['token-file'] ?? DEFAULT_TOKEN_FILE;
   if (positionals.length > 0) {
-    if (positionals.join(' ') !== 'urls')
-      die(`'${positionals.join(' ')}' is not a command: the one there is is 'urls'.`);
+    if (positionals.join(' ') !== 'urls') die(`'${positionals.join(' ')}' is not a command: 'urls' is the only one.`);
     const urls = runningUrls(tokenFile);
     if (!urls.ok) die(urls.problem);
     process.stdout.write(urls.text);
@@ -86,7 +85,7 @@ async function main(): Promise<void> {
   // After preflight: an interface that does not exist is told as such, before any question of what to run on it.
   const socket = firstSocket({ iface: options.iface, queue: options.queue, workload: values.workload });
   if (!socket.ok) die(socket.problem);
-  // Before the lab is built: a busy port found after it would cost a minute of building and tearing down.
+  // Before the lab is built: a busy port found only at listen would build the lab and tear it down for nothing.
   const portBusy = await portProblem(options.host, options.port);
   if (portBusy) die(portBusy);
 
