@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// `npm start` and the `ringside` command. --help and --version are answered at
-// once, in plain Node, so they work on a machine where nothing is installed
-// yet; anything else brings the machine up to date (setup.mjs) and then runs
+// `npm start` and the `ringside` command. --help, --version and `urls` are
+// answered at once, in plain Node, so they work on a machine where nothing is
+// installed yet (and `urls` does not wait for a set-up); anything else brings the machine up to date (setup.mjs) and then runs
 // the agent's CLI in this process, so a signal reaches the agent directly.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { HELP, SETUP_OPTIONS } from '../src/cli-help.mjs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_TOKEN_FILE, HELP, SETUP_OPTIONS } from '../src/cli-help.mjs';
+import { runningUrls } from '../src/run-file.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
@@ -16,6 +18,18 @@ if (args.includes('--help')) {
 if (args.includes('--version')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`ringside ${version}\n`);
+  process.exit(0);
+}
+
+if (args[0] === 'urls') {
+  const { values } = parseArgs({ args: args.slice(1), options: { 'token-file': { type: 'string' } }, strict: false });
+  const tokenFile = typeof values['token-file'] === 'string' ? values['token-file'] : DEFAULT_TOKEN_FILE;
+  const urls = runningUrls(tokenFile);
+  if (!urls.ok) {
+    process.stderr.write(`ringside: ${urls.problem}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(urls.text);
   process.exit(0);
 }
 

@@ -13,6 +13,7 @@ import {
   type SocketDetailMessage,
   type SocketRequest,
   type StateMessage,
+  type Workload,
   type XdpActionCounters,
   type XdpProgramInfo,
 } from '@ringside/shared';
@@ -20,6 +21,8 @@ import { CommandRunner } from './commands.ts';
 import { OBSERVER_NICE } from './dataplane/control.ts';
 import { Engine } from './engine/engine.ts';
 import type { ManagedSocket } from './engine/managed-socket.ts';
+import { captureReceived } from './export/capture.ts';
+import type { PcapPacket } from './export/pcap.ts';
 import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from './faults.ts';
 import { describeInterface, listInterfaces, listLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
@@ -42,6 +45,8 @@ export interface AgentOptions {
   /** A real interface and queue (opt-in); null builds the lab. */
   iface: string | null;
   queue: number;
+  /** What the first socket runs: on a real interface, only what the user named (first-socket.ts). */
+  workload: Workload;
   labQueues: number;
   ratePps: number;
   frameLength: number;
@@ -147,10 +152,14 @@ export class Agent implements AgentFacade {
     });
     const start = defaultSocketRequest(this.lab?.appIfname ?? (options.iface as string), this.lab ? 0 : options.queue);
     // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
-    const first = await this.engine.create({ ...start, socket: { ...start.socket, copy: this.lab !== null } });
+    const first = await this.engine.create({
+      ...start,
+      socket: { ...start.socket, copy: this.lab !== null },
+      workload: options.workload,
+    });
     log.info(
       { socket: first.id, ifname: first.socket.config.ifname, queue: first.socket.config.queueId },
-      'socket bound, rxdrop running',
+      `socket bound, ${options.workload} running`,
     );
 
     if (this.lab) {
@@ -333,6 +342,21 @@ export class Agent implements AgentFacade {
       rings: detail.rings,
       consistent: detail.consistent,
     };
+  }
+
+  /** The next frames a socket receives, for a pcap. */
+  capture(socketId: string, frames: number): Promise<PcapPacket[]> {
+    const managed = this.socketNamed(socketId);
+    if (!managed.socket.config.rxSize) {
+      return Promise.reject(new CommandError('bad-request', `socket ${socketId} has no RX ring: it receives nothing`));
+    }
+    if (managed.workload === 'txonly') {
+      // Its data plane never drains RX, where frames are captured: waiting would only yield an empty file.
+      return Promise.reject(
+        new CommandError('bad-request', `socket ${socketId} runs txonly, which reads no frame off RX to capture`),
+      );
+    }
+    return captureReceived(managed.worker, frames);
   }
 
   /** One frame of a socket's UMEM: its bytes and owner, for the packet inspector. */

@@ -14,6 +14,9 @@
  * @property {string[]} lines what it does, one help line each
  */
 
+/** token-store.ts's default, for the launcher's `urls`, which runs before the agent's modules can load. */
+export const DEFAULT_TOKEN_FILE = '/var/lib/ringside/tokens.json';
+
 /** @type {Option[]} */
 export const AGENT_OPTIONS = [
   { name: 'port', type: 'string', value: 'N', lines: ['port to serve on (default 7420; 0 picks a free one)'] },
@@ -21,6 +24,16 @@ export const AGENT_OPTIONS = [
   { name: 'allow-remote', type: 'boolean', lines: ['required to serve on an address other than loopback'] },
   { name: 'iface', type: 'string', value: 'NAME', lines: ['bind to this real interface instead of the lab (opt-in)'] },
   { name: 'queue', type: 'string', value: 'N', lines: ['queue of --iface to bind to (default 0)'] },
+  {
+    name: 'workload',
+    type: 'string',
+    value: 'NAME',
+    lines: [
+      "what Ringside's socket runs: rxdrop, txonly or l2fwd",
+      '(default rxdrop in the lab; required with --iface: any of',
+      'them takes the frames of its queue from the kernel stack)',
+    ],
+  },
   {
     name: 'lab-queues',
     type: 'string',
@@ -36,7 +49,7 @@ export const AGENT_OPTIONS = [
     name: 'token-file',
     type: 'string',
     value: 'PATH',
-    lines: ['where the access tokens are kept across restarts (default /var/lib/ringside/tokens.json)'],
+    lines: [`where the access tokens are kept across restarts (default ${DEFAULT_TOKEN_FILE})`],
   },
   { name: 'new-tokens', type: 'boolean', lines: ['replace the kept tokens: URLs given out before stop working'] },
   {
@@ -50,6 +63,12 @@ export const AGENT_OPTIONS = [
     type: 'string',
     value: 'LEVEL',
     lines: ['fatal, error, warn, info, debug, trace (default info)'],
+  },
+  {
+    name: 'log-format',
+    type: 'string',
+    value: 'FORMAT',
+    lines: ['json or pretty (default: pretty on a terminal, json', 'otherwise)'],
   },
   {
     name: 'stop-with-pid',
@@ -93,7 +112,9 @@ function table(options) {
 
 export const HELP = `Ringside: watch and steer Linux AF_XDP sockets from a browser.
 
-Usage: npm start -- [options]
+Usage: npm start -- [options]      start Ringside (or: ringside [options])
+       npm start -- urls [--token-file PATH]
+                                   print the URLs of the Ringside running now
 
 With no --iface, Ringside builds its own lab: two network namespaces joined by
 a veth pair, a traffic source on one end and Ringside's socket on the other.

@@ -4,9 +4,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TRAFFIC, MAX_RATE_PPS, MIN_FRAME_LENGTH } from '@ringside/shared';
+import { banner } from './banner.ts';
 import { HELP } from './cli-help.mjs';
-import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
+import { firstSocket } from './first-socket.ts';
+import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.ts';
+import { portProblem } from './port-check.ts';
 import { preflight } from './preflight.ts';
+import { removeRunFile, runFileFor, runningUrls, urlLines, writeRunFile } from './run-file.mjs';
 import { newToken } from './server/access.ts';
 import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
 import { DEFAULT_TOKEN_FILE, loadTokens, type Tokens } from './server/token-store.ts';
@@ -35,13 +39,23 @@ async function main(): Promise<void> {
   } catch (error) {
     die(`${(error as Error).message}. See --help.`);
   }
-  const { values } = parsed;
+  const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);
     return;
   }
+  const tokenFile = values['token-file'] ?? DEFAULT_TOKEN_FILE;
+  if (positionals.length > 0) {
+    if (positionals.join(' ') !== 'urls') die(`'${positionals.join(' ')}' is not a command: 'urls' is the only one.`);
+    const urls = runningUrls(tokenFile);
+    if (!urls.ok) die(urls.problem);
+    process.stdout.write(urls.text);
+    return;
+  }
   const logLevel = (values['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) die(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
+  const logFormat = (values['log-format'] ?? defaultLogFormat(process.stderr.isTTY === true)) as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) die(`--log-format must be one of ${LOG_FORMATS.join(', ')}.`);
   const host = values.host ?? '127.0.0.1';
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
   if (!loopback && !values['allow-remote']) {
@@ -68,13 +82,18 @@ async function main(): Promise<void> {
 
   const problem = preflight({ iface: options.iface, queue: options.queue });
   if (problem) die(problem);
+  // After preflight: an interface that does not exist is told as such, before any question of what to run on it.
+  const socket = firstSocket({ iface: options.iface, queue: options.queue, workload: values.workload });
+  if (!socket.ok) die(socket.problem);
+  // Before the lab is built: a busy port found only at listen would build the lab and tear it down for nothing.
+  const portBusy = await portProblem(options.host, options.port);
+  if (portBusy) die(portBusy);
 
   const webRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
   if (!existsSync(resolve(webRoot, 'index.html')))
     die(`the web app is not built (${webRoot} is empty): run 'npm start', which builds it.`);
 
-  const logger = createLogger(logLevel);
-  const tokenFile = values['token-file'] ?? DEFAULT_TOKEN_FILE;
+  const logger = createLogger(logLevel, logFormat);
   let tokens: Tokens;
   let tokenNotice: string | null = null;
   try {
@@ -91,6 +110,7 @@ async function main(): Promise<void> {
     tokenNotice = `the token file ${tokenFile} cannot be written (${code}): Ringside runs with fresh tokens that last until it stops, so pages opened before need the new URL; pass --token-file with a writable path to keep them across restarts`;
     logger.warn({ tokenFile, code }, tokenNotice);
   }
+  if (socket.warning) logger.warn({ iface: options.iface, queue: options.queue }, socket.warning);
   if (!loopback)
     logger.warn(
       { host },
@@ -122,7 +142,11 @@ async function main(): Promise<void> {
   };
   process.on('uncaughtException', lastResort('uncaught exception'));
   process.on('unhandledRejection', lastResort('unhandled rejection'));
-  process.on('exit', () => agent?.teardownNow());
+  const runFile = runFileFor(tokenFile);
+  process.on('exit', () => {
+    agent?.teardownNow();
+    removeRunFile(runFile, process.pid);
+  });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'stopping');
@@ -131,12 +155,29 @@ async function main(): Promise<void> {
   }
 
   try {
-    agent = await Agent.start({ ...options, webRoot, logger, tokens, startupFaults: tokenNotice ? [tokenNotice] : [] });
+    agent = await Agent.start({
+      ...options,
+      workload: socket.workload,
+      webRoot,
+      logger,
+      tokens,
+      startupFaults: tokenNotice ? [tokenNotice] : [],
+    });
   } catch (error) {
     die((error as Error).message);
   }
+  const controlUrl = agent.url('control');
+  const viewUrl = agent.url('view');
+  try {
+    writeRunFile(runFile, { pid: process.pid, port: Number(new URL(controlUrl).port), controlUrl, viewUrl });
+  } catch (error) {
+    // The token file's disk may take no writes (see above): Ringside runs on, only `ringside urls` cannot help.
+    logger.warn({ err: error, runFile }, "the run file cannot be written: 'ringside urls' will not find this run");
+  }
   process.stdout.write(
-    `Ringside is running: ${agent.url('control')}\nView-only (for an audience): ${agent.url('view')}\n`,
+    process.stdout.isTTY
+      ? banner({ controlUrl, viewUrl, state: agent.state(), warnings: socket.warning ? [socket.warning] : [] })
+      : urlLines(controlUrl, viewUrl),
   );
   if (tokenNotice) process.stdout.write(`Note: ${tokenNotice}\n`);
   if (options.stopWithPid !== null) stopWithProcess(options.stopWithPid);
@@ -166,7 +207,9 @@ function parseOptions() {
       'lab-queues': { type: 'string' },
       rate: { type: 'string' },
       'frame-length': { type: 'string' },
+      workload: { type: 'string' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       'token-file': { type: 'string' },
       'new-tokens': { type: 'boolean' },
       'stop-with-pid': { type: 'string' },
@@ -174,7 +217,7 @@ function parseOptions() {
       help: { type: 'boolean' },
     },
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
   });
 }
 

@@ -7,4 +7,5 @@ export * from './ledger.ts';
 export * from './protocol.ts';
 export * from './rings.ts';
 export * from './snapshot-codec.ts';
+export * from './state-schema.ts';
 export * from './validation.ts';

@@ -114,7 +114,7 @@ const RingCacheSlot = { fill: 0, completion: 1, rx: 2, tx: 3 } as const;
 export const RING_CACHE_WORDS = 2 * Object.keys(RingCacheSlot).length;
 
 /** Received frames the capture buffer keeps, and the bytes kept of each. */
-const CAPTURE_SLOTS = 64;
+export const CAPTURE_SLOTS = 64;
 export const CAPTURE_BYTES = 128;
 const CAPTURE_SLOT_SIZE = 4 + CAPTURE_BYTES;
 

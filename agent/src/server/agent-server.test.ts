@@ -18,6 +18,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { exampleMessages, requestIdOf, TestClient } from '../../test/ws-client.ts';
+import type { PcapPacket } from '../export/pcap.ts';
 import { type AgentFacade, AgentServer, CommandError } from './agent-server.ts';
 
 const STARTUP_FAULT: EventMessage = {
@@ -107,6 +108,11 @@ class FakeAgent implements AgentFacade {
 
   programCounters() {
     return [];
+  }
+
+  async capture(socketId: string, frames: number): Promise<PcapPacket[]> {
+    if (socketId !== 'xsk0') throw new CommandError('not-found', `there is no socket ${socketId}`);
+    return Array.from({ length: frames }, (_, i) => ({ timestampMs: 1000 + i, length: 60, bytes: new Uint8Array(60) }));
   }
 }
 
@@ -388,6 +394,35 @@ describe('one access policy for every request', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="ringside"');
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
+  });
+
+  it('serves the state as JSON and its schema to either token, and neither without one', async () => {
+    for (const path of ['/api/state', '/api/state.schema.json']) {
+      const answer = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${tokenOf('view')}` } });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/(schema\+)?json$/);
+      expect((await fetch(`${base}${path}`)).status).toBe(401);
+    }
+    const state = await fetch(`${base}/api/state?token=${tokenOf('control')}`);
+    expect(await state.json()).toEqual(agent.state());
+    const schema = (await (await fetch(`${base}/api/state.schema.json?token=${tokenOf('view')}`)).json()) as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(schema.properties)).toEqual(Object.keys(agent.state()));
+  });
+
+  it("serves a socket's captured frames as a pcap download, refusing what it cannot capture", async () => {
+    const capture = (query: string) => fetch(`${base}/api/capture.pcap?${query}&token=${tokenOf('view')}`);
+    const pcap = await capture('socket=xsk0&frames=3');
+    expect(pcap.status).toBe(200);
+    expect(pcap.headers.get('content-type')).toBe('application/vnd.tcpdump.pcap');
+    expect(pcap.headers.get('content-disposition')).toMatch(/^attachment; filename="ringside-xsk0-.*\.pcap"$/);
+    expect((await pcap.arrayBuffer()).byteLength).toBe(24 + 3 * (16 + 60));
+    expect((await capture('socket=nope&frames=3')).status).toBe(404);
+    for (const query of ['frames=3', 'socket=xsk0&frames=0', 'socket=xsk0&frames=33', 'socket=xsk0&frames=1e1']) {
+      expect((await capture(query)).status).toBe(400);
+    }
+    expect((await fetch(`${base}/api/capture.pcap?socket=xsk0`)).status).toBe(401);
   });
 });
 

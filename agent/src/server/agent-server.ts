@@ -25,6 +25,7 @@ import {
 } from '@ringside/shared';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { PcapPacket } from '../export/pcap.ts';
 import { type AccessDecision, type AccessPolicy, accessPolicy, decideAccess } from './access.ts';
 import { MAX_HEADERS, serveHttp, tooManyHeaders } from './http-routes.ts';
 import { AgentMetrics, type ObservedSocket } from './metrics.ts';
@@ -56,6 +57,8 @@ export interface AgentFacade {
   observeSockets(): Promise<ObservedSocket[]>;
   /** The action counters of Ringside's XDP programs, for a metrics scrape. */
   programCounters(): XdpActionCounters[];
+  /** The next frames a socket receives, for a pcap; rejects with a CommandError when there is no such socket. */
+  capture(socketId: string, frames: number): Promise<PcapPacket[]>;
 }
 
 export interface ServerOptions {
@@ -134,7 +137,13 @@ export class AgentServer {
     readonly policy: AccessPolicy,
     readonly port: number,
   ) {
-    const context = { policy, webRoot: options.webRoot, metrics: this.metrics, logger: options.logger };
+    const context = {
+      policy,
+      webRoot: options.webRoot,
+      metrics: this.metrics,
+      exports: options.agent,
+      logger: options.logger,
+    };
     http.on('request', (request, response) => void serveHttp(context, request, response));
     http.on('upgrade', (request, socket, head) => {
       try {

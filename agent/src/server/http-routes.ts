@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ErrorCode, StateMessage, stateJsonSchema } from '@ringside/shared';
 import type { Logger } from 'pino';
+import { CAPTURE_SNAP_LENGTH, MAX_CAPTURE_FRAMES } from '../export/capture.ts';
+import { type PcapPacket, pcapFile } from '../export/pcap.ts';
 import { type AccessPolicy, decideAccess, refuseSource, requestToken } from './access.ts';
 import { COMMON_HEADERS, readStatic } from './static-files.ts';
 
@@ -8,8 +11,26 @@ export interface HttpContext {
   policy: AccessPolicy;
   webRoot: string;
   metrics: { render(): Promise<{ contentType: string; body: string }> };
+  /** What scripts and other tools read: the state as JSON, a socket's frames as pcap. */
+  exports: {
+    state(): StateMessage;
+    /** Rejects with an error whose `code` is the protocol's (no such socket...). */
+    capture(socketId: string, frames: number): Promise<PcapPacket[]>;
+  };
   logger: Logger;
 }
+
+/** The agent's state as a script reads it, and the JSON Schema it validates against. */
+export const STATE_PATH = '/api/state';
+export const STATE_SCHEMA_PATH = '/api/state.schema.json';
+/** `?socket=ID&frames=N`: the next N frames the socket receives, as classic pcap. */
+export const CAPTURE_PATH = '/api/capture.pcap';
+
+/** Generated once: the protocol does not change while the agent runs. */
+let stateSchema: string | null = null;
+
+/** A refusal of the agent's, told with the HTTP status that means the same. */
+const STATUS_OF: Partial<Record<ErrorCode, number>> = { 'not-found': 404, 'bad-request': 400 };
 
 /** Where the page asks, without the WebSocket, whether its token is good: 200 with the role or 401 with why. */
 export const SESSION_PATH = '/api/session';
@@ -40,7 +61,7 @@ function answer(
 
 /**
  * Answers one HTTP request. Every request passes the same Host and Origin
- * checks first; `/metrics` and `/api/session` then need a token. Never
+ * checks first; `/metrics`, `/api/session` and the exports then need a token. Never
  * rejects: what fails is answered here.
  */
 export async function serveHttp(context: HttpContext, request: IncomingMessage, response: ServerResponse) {
@@ -77,20 +98,64 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
       'cache-control': 'no-store',
     });
   }
-  if (url.pathname === '/metrics') {
-    // The view token may scrape: the metrics show what a view page shows, and Prometheus needs no control.
+  if (TOKEN_PATHS.includes(url.pathname)) {
+    // The view token is enough for each: they show what a view page shows, and a scraper or script needs no control.
     const decision = decideAccess(context.policy, { ...source, token: token() });
     if (!decision.ok) {
-      context.logger.warn({ status: decision.status, reason: decision.reason }, 'metrics scrape refused');
+      context.logger.warn({ path: url.pathname, status: decision.status, reason: decision.reason }, 'request refused');
       const challenge: Record<string, string> =
         decision.status === 401 ? { 'www-authenticate': 'Bearer realm="ringside"' } : {};
       return answer(response, decision.status, decision.reason, challenge);
     }
-    const { contentType, body } = await context.metrics.render();
-    return answer(response, 200, body, { 'content-type': contentType, 'cache-control': 'no-store' });
+    return serveWithToken(context, url, response);
   }
   // The path as sent: URL would resolve `%2e%2e` and backslashes away, and a path that tries them is refused whole.
   const file = await readStatic(context.webRoot, target.split(/[?#]/, 1)[0] ?? '/');
   if (file.status !== 200) return answer(response, file.status, file.reason);
   answer(response, 200, file.body, file.headers);
+}
+
+const TOKEN_PATHS = ['/metrics', STATE_PATH, STATE_SCHEMA_PATH, CAPTURE_PATH];
+
+/** The routes behind a token, once it was found good. */
+async function serveWithToken(context: HttpContext, url: URL, response: ServerResponse): Promise<void> {
+  const json = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  switch (url.pathname) {
+    case '/metrics': {
+      const { contentType, body } = await context.metrics.render();
+      return answer(response, 200, body, { 'content-type': contentType, 'cache-control': 'no-store' });
+    }
+    case STATE_PATH:
+      // Parsed, as a page parses it: a script gets the protocol's fields, not whatever else the agent's objects carry.
+      return answer(response, 200, JSON.stringify(StateMessage.parse(context.exports.state())), json);
+    case STATE_SCHEMA_PATH:
+      stateSchema ??= JSON.stringify(stateJsonSchema());
+      return answer(response, 200, stateSchema, { ...json, 'content-type': 'application/schema+json' });
+    default:
+      return serveCapture(context, url, response);
+  }
+}
+
+async function serveCapture(context: HttpContext, url: URL, response: ServerResponse): Promise<void> {
+  const socketId = url.searchParams.get('socket');
+  if (!socketId) return answer(response, 400, 'name the socket: ?socket=ID');
+  const asked = url.searchParams.get('frames') ?? String(MAX_CAPTURE_FRAMES);
+  const frames = /^\d+$/.test(asked) ? Number(asked) : Number.NaN;
+  if (!(frames >= 1 && frames <= MAX_CAPTURE_FRAMES)) {
+    return answer(response, 400, `frames must be a whole number from 1 to ${MAX_CAPTURE_FRAMES}, not '${asked}'`);
+  }
+  let packets: PcapPacket[];
+  try {
+    packets = await context.exports.capture(socketId, frames);
+  } catch (error) {
+    const status = STATUS_OF[(error as { code?: ErrorCode }).code as ErrorCode];
+    if (status === undefined) throw error;
+    return answer(response, status, (error as Error).message);
+  }
+  const name = `ringside-${socketId.replace(/[^\w.-]/g, '_')}-${new Date().toISOString().replace(/[:.]/g, '-')}.pcap`;
+  return answer(response, 200, pcapFile(packets, CAPTURE_SNAP_LENGTH), {
+    'content-type': 'application/vnd.tcpdump.pcap',
+    'content-disposition': `attachment; filename="${name}"`,
+    'cache-control': 'no-store',
+  });
 }

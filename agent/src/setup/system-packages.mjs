@@ -45,6 +45,8 @@ const UBUNTU_BY_CODENAME = /** @type {Record<string, string>} */ ({ jammy: '22.0
 const COMMON = ['iproute2', 'ethtool', 'iputils-ping', 'make', 'clang', 'llvm', 'libc6-dev'];
 /** libxdp ≥ 1.3 and libbpf ≥ 1.0: the agent loads libxdp.so.1 and libbpf.so.1. */
 const XDP_LIBRARIES = ['libxdp1', 'libbpf1', 'xdp-tools', 'libxdp-dev', 'libbpf-dev'];
+/** What the export tests read Ringside's output with: its pcap (tcpdump) and its metrics (a real Prometheus). */
+const TEST_READERS = ['tcpdump', 'prometheus'];
 
 /**
  * Whose package names a distribution uses: its own, or those of the one it
@@ -78,7 +80,7 @@ export function systemPackages(distribution, { forTests, kernelRelease, kernelTo
         family: 'debian',
         release:
           distribution.id === 'debian' ? `Debian ${distribution.versionId || 'testing'}` : distribution.prettyName,
-        packages: [...COMMON, ...XDP_LIBRARIES, 'bpftool', ...(forTests ? ['chromium'] : [])],
+        packages: [...COMMON, ...XDP_LIBRARIES, 'bpftool', ...(forTests ? ['chromium', ...TEST_READERS] : [])],
         unpackaged: [],
         chromiumFromApt: true,
       };
@@ -96,6 +98,7 @@ export function systemPackages(distribution, { forTests, kernelRelease, kernelTo
           // Ubuntu's bpftool is a wrapper (linux-tools-common) running the one built for the running kernel.
           'linux-tools-common',
           kernelToolsPackaged ? `linux-tools-${kernelRelease}` : 'linux-tools-generic',
+          ...(forTests ? TEST_READERS : []),
         ],
         unpackaged: librariesPackaged
           ? []

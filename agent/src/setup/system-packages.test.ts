@@ -37,6 +37,14 @@ describe('the system packages the set-up step installs', () => {
     expect(plan(release)?.unpackaged).toEqual([]);
   });
 
+  it.each(['debian12', 'ubuntu2404'] as const)(
+    'installs for tests only what reads the exports back on %s: tcpdump and Prometheus',
+    (release) => {
+      expect(plan(release, { forTests: true })?.packages).toEqual(expect.arrayContaining(['tcpdump', 'prometheus']));
+      expect(plan(release)?.packages).not.toContain('prometheus');
+    },
+  );
+
   it("takes Ubuntu 24.04's bpftool from the running kernel's linux-tools, or the generic one without an Ubuntu kernel", () => {
     const ubuntu = plan('ubuntu2404');
     expect(ubuntu?.packages).toEqual(

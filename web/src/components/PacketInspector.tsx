@@ -2,6 +2,7 @@ import { FRAME_OWNERS, type FrameOwner, OWNER_EXPLANATIONS } from '@ringside/sha
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { locateFrame, nextFrameHeldBy, shownBytes } from '../descriptors.ts';
+import { captureUrl } from '../exports.ts';
 import { useOwners } from '../owners.ts';
 import { bytesFromBase64, type DecodedPacket, decodePacket, hexRows, layerAt } from '../packet.ts';
 import { useSelection } from '../selection.ts';
@@ -65,6 +66,14 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
         <span className="muted">
           UMEM {umem.id}: {frameCount} frames of {umem.config.frameSize} B <ExplainButton topic="view:inspector" />
         </span>
+        <a
+          href={captureUrl(window.location.search, socketId)}
+          download
+          data-testid="inspector-pcap"
+          title="The next frames this socket receives, as a pcap file for tcpdump or Wireshark"
+        >
+          Download pcap
+        </a>
       </header>
       <form className="row inspector-controls" onSubmit={submit}>
         <label>

@@ -1,0 +1,104 @@
+// @ts-check
+// The running agent's record: where it serves and the URLs it printed, so
+// `ringside urls` can print them again from another terminal. Plain
+// JavaScript with no imports but Node's, like cli-help.mjs: the launcher
+// answers `urls` before anything is installed or built.
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * @typedef {object} RunRecord
+ * @property {number} pid the agent's process
+ * @property {number} port the port it listens on (the real one when --port 0 was asked)
+ * @property {string} controlUrl
+ * @property {string} viewUrl
+ */
+
+/**
+ * Beside the token file, and readable by root only like it (it holds the same
+ * tokens): an agent started with another token file (a test's) has another
+ * record and never replaces the record of the one a user runs.
+ *
+ * @param {string} tokenFile
+ */
+export function runFileFor(tokenFile) {
+  return join(dirname(tokenFile), 'running.json');
+}
+
+/** @param {string} path @param {RunRecord} record */
+export function writeRunFile(path, record) {
+  writeFileSync(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  // `mode` applies only to a new file: one left by a killed run keeps whatever it had.
+  chmodSync(path, 0o600);
+}
+
+/**
+ * Removes the record if it is still this process's: a second agent started
+ * with the same token file has replaced it, and its record must stay.
+ *
+ * @param {string} path @param {number} pid
+ */
+export function removeRunFile(path, pid) {
+  if (readRunFile(path)?.pid === pid) rmSync(path, { force: true });
+}
+
+/** @param {string} path @returns {RunRecord | null} */
+function readRunFile(path) {
+  try {
+    const record = JSON.parse(readFileSync(path, 'utf8'));
+    const valid =
+      Number.isInteger(record?.pid) &&
+      Number.isInteger(record?.port) &&
+      typeof record?.controlUrl === 'string' &&
+      typeof record?.viewUrl === 'string';
+    return valid ? record : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {number} pid */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but is another user's; only ESRCH says it is gone.
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
+  }
+}
+
+/**
+ * What `ringside urls` prints: the running agent's URLs in the lines the
+ * agent printed at start, or why there are none and what to do.
+ *
+ * @param {string} tokenFile
+ * @returns {{ ok: true, text: string } | { ok: false, problem: string }}
+ */
+export function runningUrls(tokenFile) {
+  const path = runFileFor(tokenFile);
+  const record = readRunFile(path);
+  if (record === null) {
+    return {
+      ok: false,
+      problem: `no Ringside is running with the token file ${tokenFile} (${path} does not say where one serves): start one with 'npm start'.`,
+    };
+  }
+  if (!alive(record.pid)) {
+    return {
+      ok: false,
+      problem: `the Ringside that served on port ${record.port} (pid ${record.pid}) is no longer running: start one with 'npm start'.`,
+    };
+  }
+  return { ok: true, text: urlLines(record.controlUrl, record.viewUrl) };
+}
+
+/**
+ * The two lines every start prints. Harnesses find the URLs in them
+ * (agent/test/agent-process.ts): their words stay as they are.
+ *
+ * @param {string} controlUrl @param {string} viewUrl
+ */
+export function urlLines(controlUrl, viewUrl) {
+  return `Ringside is running: ${controlUrl}\nView-only (for an audience): ${viewUrl}\n`;
+}
