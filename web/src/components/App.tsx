@@ -183,7 +183,8 @@ function Views() {
             // Clicking or tabbing into it makes the socket the one the keys act on (see installShortcuts).
             <div
               key={id}
-              className={id === target ? 'socket-slot selected' : 'socket-slot'}
+              // Marked only when there is a choice: with one socket shown, the keys can mean no other.
+              className={id === target && shown.length > 1 ? 'socket-slot selected' : 'socket-slot'}
               data-socket-slot={id}
               data-testid={`slot-${view}-${id}`}
               data-selected={id === target}

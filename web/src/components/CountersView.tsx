@@ -90,6 +90,7 @@ function Chart({ socketId, field, label, statistic = false }: ChartProps) {
       data-testid={`chart-${field}`}
       data-rising={rising}
       data-latest={model?.latest ?? ''}
+      data-points={model?.points.length ?? 0}
     >
       <figcaption>
         <span className="chart-label">
