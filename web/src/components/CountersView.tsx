@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
 import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from '../history.ts';
 import { useSelection } from '../selection.ts';
-import { type ChartFrame, chartModel, formatCompact, pointNear } from '../viz/chart.ts';
+import { type ChartFrame, chartModel, chartWindow, formatCompact, pointNear } from '../viz/chart.ts';
 import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
 import { RISING_WINDOW_MS, SocketHead } from './SocketPanel.tsx';
@@ -78,7 +78,10 @@ function Chart({ socketId, field, label, statistic = false }: ChartProps) {
     : { width: Math.max(160, measured), height: 110, left: 42, right: 14, bottom: 18 };
   const series = historyOf(socketId);
   const now = series?.lastTime() ?? 0;
-  const model = series ? chartModel(series, field, frame, now, HISTORY_MS, statistic ? 'rate' : 'value') : null;
+  const span = series && series.length > 0 ? now - series.time(0) : 0;
+  const model = series
+    ? chartModel(series, field, frame, now, chartWindow(span, HISTORY_MS), statistic ? 'rate' : 'value')
+    : null;
   const total = statistic ? (series?.last(field) ?? null) : null;
   const rising = statistic && series !== undefined && rose(series, field, RISING_WINDOW_MS);
   const readout = model && pointerX !== null ? pointNear(model, pointerX) : null;

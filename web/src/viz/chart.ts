@@ -109,6 +109,21 @@ export function chartModel<F extends string>(
   };
 }
 
+/** The narrowest window a chart shows, and the step its width grows by as history accumulates. */
+const MIN_WINDOW_MS = 30_000;
+const WINDOW_STEP_MS = 30_000;
+
+/**
+ * How much time a chart spans: the history there is, in whole steps so the
+ * axis does not rescale at every redraw, between half a minute and all that is
+ * kept. A page opened a moment ago shows its first seconds across the chart
+ * rather than as a sliver at the right edge of three minutes.
+ */
+export function chartWindow(historyMs: number, keptMs: number): number {
+  const stepped = Math.ceil(Math.max(0, historyMs) / WINDOW_STEP_MS) * WINDOW_STEP_MS;
+  return Math.min(keptMs, Math.max(MIN_WINDOW_MS, stepped));
+}
+
 /** The point nearest to horizontal position `x` (the pointer's), or null for an empty chart. */
 export function pointNear(model: ChartModel, x: number): ChartModel['points'][number] | null {
   const { points } = model;

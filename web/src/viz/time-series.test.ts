@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartModel, pointNear } from './chart.ts';
+import { chartModel, chartWindow, pointNear } from './chart.ts';
 import { rose, TimeSeries } from './time-series.ts';
 
 describe('a time series', () => {
@@ -70,5 +70,14 @@ describe('chart model', () => {
     expect(pointNear(model, 170)).toMatchObject({ x: 190, value: 60, secondsAgo: 0 });
     expect(pointNear(model, 0)).toMatchObject({ x: 40, value: 0 });
     expect(pointNear({ ...model, points: [] }, 100)).toBeNull();
+  });
+
+  it('spans the history there is, in half minutes, from half a minute up to all that is kept', () => {
+    expect(chartWindow(0, 180_000)).toBe(30_000);
+    expect(chartWindow(12_000, 180_000)).toBe(30_000);
+    expect(chartWindow(31_000, 180_000)).toBe(60_000);
+    expect(chartWindow(61_000, 180_000)).toBe(90_000);
+    expect(chartWindow(90_000, 180_000)).toBe(90_000);
+    expect(chartWindow(500_000, 180_000)).toBe(180_000);
   });
 });
