@@ -18,8 +18,8 @@ async function drawing(flow: Locator): Promise<{ paints: number; readings: numbe
   return { paints: Number(paints), readings: Number(readings) };
 }
 
-/** Draws made while ten more readings arrived. */
-async function paintsOverTenReadings(flow: Locator): Promise<{ paints: number; readings: number }> {
+/** Draws made while four more readings arrived. */
+async function paintsOverFourReadings(flow: Locator): Promise<{ paints: number; readings: number }> {
   const start = await drawing(flow);
   let now = start;
   await expect
@@ -27,25 +27,29 @@ async function paintsOverTenReadings(flow: Locator): Promise<{ paints: number; r
       now = await drawing(flow);
       return now.readings - start.readings;
     })
-    .toBeGreaterThanOrEqual(10);
+    .toBeGreaterThanOrEqual(4);
   return { paints: now.paints - start.paints, readings: now.readings - start.readings };
 }
 
 test('with reduced motion the flow stops: descriptors stand at rest, redrawn once per reading', async ({ page }) => {
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
+  // Two readings a second: a page that animates draws many frames between two readings, even on a machine
+  // too busy for sixty frames a second, so a draw per frame and a draw per reading cannot be mistaken.
+  await page.locator('section.controls', { hasText: 'Snapshots' }).locator('select').selectOption('2');
   const flow = page.getByTestId('socket-xsk0').getByTestId('ring-flow');
   await expect(flow).toHaveAttribute('data-motion', 'still');
   // Traffic flows, so the descriptors are there to see, standing on the legs FILL → RX → FILL.
   await expect.poll(async () => Number(await flow.getAttribute('data-particles'))).toBeGreaterThan(0);
   await expect(flow).toHaveAttribute('data-legs', /fill-kernel-rx:[1-9]/);
-  const still = await paintsOverTenReadings(flow);
+  const still = await paintsOverFourReadings(flow);
   // One draw per reading at most (and one when the readings go stale), never one per frame.
   expect(still.paints).toBeLessThanOrEqual(still.readings + 1);
 
   // The same page once the reader no longer asks for less motion: dots travel, drawn every frame.
   await page.emulateMedia({ reducedMotion: 'no-preference' });
   await expect(flow).toHaveAttribute('data-motion', 'moving');
-  const moving = await paintsOverTenReadings(flow);
-  expect(moving.paints).toBeGreaterThan(moving.readings * 2);
+  // The measurement that held still above fails here: more draws than readings.
+  const moving = await paintsOverFourReadings(flow);
+  expect(moving.paints).toBeGreaterThan(moving.readings + 1);
 });
