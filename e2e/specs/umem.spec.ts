@@ -68,6 +68,8 @@ test('the map works by keyboard: arrows move a cell that says its frame and owne
 
   const map = page.getByTestId('umem-xsk0').getByTestId('umem-map');
   const said = page.getByTestId('umem-xsk0').getByTestId('umem-cursor');
+  // In the tab order, so Tab reaches it.
+  await expect(map).toHaveAttribute('tabindex', '0');
   await map.focus();
   await expect(said).toHaveText(/^frame 0 · [a-z-]+ · chunk 0–4095$/);
   await page.keyboard.press('ArrowRight');

@@ -11,8 +11,12 @@ export function ShortcutsOverlay() {
   const canControl = useRingside(selectCanControl);
   const target = useSelectedSocket();
   const closeRef = useRef<HTMLButtonElement>(null);
+  // Focus goes into the list while it is open and back where it was when it closes.
   useEffect(() => {
-    if (open) closeRef.current?.focus();
+    if (!open) return;
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    closeRef.current?.focus();
+    return () => before?.focus();
   }, [open]);
   if (!open) return null;
   return (
