@@ -183,7 +183,12 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
                 {layer.fields.map((f) => (
                   <tr key={f.name}>
                     <th scope="row">{f.label}</th>
-                    <td data-testid={`packet-${layer.protocol}-${f.name}`}>{f.value}</td>
+                    <td
+                      data-testid={`packet-${layer.protocol}-${f.name}`}
+                      className={f.value.endsWith('(wrong)') ? 'wrong' : undefined}
+                    >
+                      {f.value}
+                    </td>
                   </tr>
                 ))}
               </tbody>
