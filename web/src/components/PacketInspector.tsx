@@ -185,7 +185,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
                     <th scope="row">{f.label}</th>
                     <td
                       data-testid={`packet-${layer.protocol}-${f.name}`}
-                      className={f.value.endsWith('(wrong)') ? 'wrong' : undefined}
+                      className={f.value.includes('(wrong') ? 'wrong' : undefined}
                     >
                       {f.value}
                     </td>
