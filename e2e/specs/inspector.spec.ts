@@ -73,3 +73,41 @@ test('a frame is read again every second: bytes a new receive wrote are marked, 
   await expect(page).toHaveURL(new RegExp(`[?&]frame=xsk0(%3A|:)${frame}(&|$)`));
   expect(await numberIn(inspector.getByTestId('inspector-address'))).toBe(frame * 4096);
 });
+
+test('copy as hex puts the frame’s bytes on the clipboard, from its first byte to its descriptor’s length', async ({
+  page,
+  context,
+}) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings,inspector' });
+  const rings = page.getByTestId('socket-xsk0');
+  // RX left undrained: the frame stays where it is while the page and a second client read it.
+  await rings.getByTestId('stage-rxDrain').click();
+  await expect(rings.getByTestId('ring-rx-used')).toHaveText(
+    (await rings.getByTestId('ring-rx-size').textContent()) ?? '',
+  );
+  const inspector = page.getByTestId('inspector-xsk0');
+  await inspector.getByTestId('inspector-next-rx').click();
+  await expect(inspector.getByTestId('inspector-length')).toHaveText('128');
+  // The lab's frames carry no UDP checksum, which IPv4 allows.
+  await expect(inspector.getByTestId('packet-udp-checksum')).toHaveText('0x0000 (none)');
+  await inspector.getByTestId('inspector-copy').click();
+  await expect(inspector.getByTestId('inspector-copied')).toHaveText('copied 128 bytes');
+
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  const frame = Number(await inspector.getByTestId('inspector-frame').inputValue());
+  const offset = Number(await inspector.getByTestId('inspector-offset').getAttribute('data-offset'));
+  const bytes = await agentFrame(agent, 'xsk0', frame);
+  const lines = copied.trimEnd().split('\n');
+  expect(lines).toHaveLength(8);
+  expect(lines[0]?.startsWith('000000  ')).toBe(true);
+  const fromClipboard = lines.flatMap((line) =>
+    line
+      .slice(8)
+      .split(' ')
+      .map((pair) => Number.parseInt(pair, 16)),
+  );
+  expect(fromClipboard).toEqual(Array.from(bytes.subarray(offset, offset + 128)));
+
+  await rings.getByTestId('stage-rxDrain').click();
+});

@@ -1,11 +1,17 @@
-import { expect, test } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { numberIn, openExplorer } from './explorer.ts';
 
 /**
  * Listed after every other spec (see playwright.config.ts), keeps a picture
- * of each view under artifacts/screenshots/, at the 1280×720 the page is made for.
+ * of each view under docs/screenshots/, at the 1280×720 the page is made
+ * for: the README shows them. Each picture is taken once the view shows
+ * what it is for (frames moving, a chart with history, a decoded frame),
+ * never after a fixed wait.
  */
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
 let agent: RunningAgent;
 
 test.beforeAll(async () => {
@@ -16,20 +22,62 @@ test.afterAll(async () => {
   await agent?.stop();
 });
 
-for (const view of ['rings', 'umem', 'counters', 'topology', 'inspector', 'controls']) {
+const VIEWS = ['rings', 'umem', 'counters', 'topology', 'inspector', 'controls'] as const;
+
+/** Resolves once the flow overlay of xsk0 draws descriptors. */
+async function flowing(page: Page): Promise<void> {
+  const flow = page.getByTestId('socket-xsk0').getByTestId('ring-flow');
+  await expect.poll(async () => Number(await flow.getAttribute('data-particles'))).toBeGreaterThan(0);
+}
+
+/** What each view must show before its picture is worth keeping. */
+const READY: Record<(typeof VIEWS)[number], (page: Page) => Promise<void>> = {
+  rings: async (page) => {
+    const producer = page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer');
+    await expect.poll(() => numberIn(producer)).toBeGreaterThan(0);
+    await flowing(page);
+  },
+  umem: async (page) => {
+    await expect(page.getByTestId('umem-count-total')).toHaveText('4096');
+  },
+  counters: async (page) => {
+    // Ten seconds of history at a point per 200 ms: a line, not a dot.
+    const chart = page.getByTestId('chart-rxPps');
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(50);
+    const svg = chart.locator('svg');
+    const box = await svg.boundingBox();
+    if (box) await svg.hover({ position: { x: box.width - 40, y: box.height / 2 } });
+    await expect(chart.getByTestId('chart-rxPps-readout')).toBeVisible();
+  },
+  topology: async (page) => {
+    await expect(page.getByTestId('program-redirected-rate')).not.toHaveText('');
+  },
+  inspector: async (page) => {
+    // RX left undrained (key 2) holds received frames still while the page reads one; the test resumes it.
+    await page.keyboard.press('2');
+    const inspector = page.getByTestId('inspector-xsk0');
+    await expect(async () => {
+      await inspector.getByTestId('inspector-next-rx').click();
+      await expect(inspector.getByTestId('inspector-owner')).toHaveText('rx', { timeout: 2000 });
+    }).toPass({ timeout: 20_000 });
+    await expect(inspector.getByTestId('inspector-owner')).toHaveText('rx');
+    await expect(inspector.getByTestId('packet-udp-destinationPort')).toHaveText('4242');
+  },
+  controls: async (page) => {
+    await expect(page.getByTestId('socket-form-new')).toBeVisible();
+  },
+};
+
+for (const view of VIEWS) {
   for (const theme of ['dark', 'light']) {
     test(`the ${view} view in the ${theme} theme`, async ({ page }) => {
-      // The inspector shows a frame the URL names, as a shared link would.
-      const frame = view === 'inspector' ? { frame: 'xsk0:0' } : {};
-      await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view, theme, ...frame });
+      await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view, theme });
       await expect(page.getByTestId(`view-${view}-panels`)).toBeVisible();
-      const producer = page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer');
-      if (view === 'rings') await expect.poll(() => numberIn(producer)).toBeGreaterThan(0);
-      if (view === 'topology') await expect(page.getByTestId('program-redirected-rate')).not.toHaveText('');
-      if (view === 'inspector') await expect(page.getByTestId('inspector-owner')).toBeVisible();
-      // Counters need a few seconds of history to draw anything worth keeping.
-      await page.waitForTimeout(view === 'counters' ? 4000 : 1000);
-      await page.screenshot({ path: `artifacts/screenshots/${view}-${theme}.png`, fullPage: true });
+      await READY[view](page);
+      await page.screenshot({ path: `${SCREENSHOTS}${view}-${theme}.png`, fullPage: true });
+      if (view === 'inspector') await page.keyboard.press('2');
     });
   }
 }
@@ -37,8 +85,16 @@ for (const view of ['rings', 'umem', 'counters', 'topology', 'inspector', 'contr
 test('presenter mode', async ({ page }) => {
   await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings', presenter: '1', theme: 'dark' });
   await expect(page.locator('html')).toHaveClass(/presenter/);
-  await page.waitForTimeout(1000);
-  await page.screenshot({ path: 'artifacts/screenshots/presenter.png', fullPage: true });
+  await flowing(page);
+  await page.screenshot({ path: `${SCREENSHOTS}presenter.png`, fullPage: true });
+});
+
+test('the keys, listed by ?', async ({ page }) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings', theme: 'dark' });
+  await flowing(page);
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('shortcuts-overlay')).toBeVisible();
+  await page.screenshot({ path: `${SCREENSHOTS}keys.png` });
 });
 
 test('sharing a UMEM across two queues, in the topology', async ({ page }) => {
@@ -50,6 +106,6 @@ test('sharing a UMEM across two queues, in the topology', async ({ page }) => {
   await form.getByTestId('form-submit').click();
   await expect(form.getByTestId('form-outcome')).toHaveText('applied', { timeout: 20_000 });
   await expect(page.getByTestId('sharing-xsk0-umem')).toHaveAttribute('data-pairs', '2');
-  await page.waitForTimeout(2000);
-  await page.getByTestId('topology').screenshot({ path: 'artifacts/screenshots/topology-shared.png' });
+  await expect(page.getByTestId('program-redirected-rate')).not.toHaveText('');
+  await page.getByTestId('topology').screenshot({ path: `${SCREENSHOTS}topology-shared.png` });
 });

@@ -55,3 +55,40 @@ test('hovering a frame tells its address, owner and how the kernel masks address
   await expect(tooltip).toContainText('0–4095');
   await expect(tooltip).toContainText('masks the low 12 bits');
 });
+
+test('the map works by keyboard: arrows move a cell that says its frame and owner, Enter opens it in the inspector', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'umem' });
+  await expect(page.getByTestId('umem-count-total')).toHaveText('4096');
+  // Traffic stopped, so the owner said for a frame is still its owner when the inspector reads it.
+  await page.keyboard.press('t');
+  await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
+  await settled(() => legendCounts(page, 'xsk0'));
+
+  const map = page.getByTestId('umem-xsk0').getByTestId('umem-map');
+  const said = page.getByTestId('umem-xsk0').getByTestId('umem-cursor');
+  // In the tab order, so Tab reaches it.
+  await expect(map).toHaveAttribute('tabindex', '0');
+  await map.focus();
+  await expect(said).toHaveText(/^frame 0 · [a-z-]+ · chunk 0–4095$/);
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(said).toHaveText(/^frame 2 · [a-z-]+ · chunk 8192–12287$/);
+  await expect(page.getByTestId('frame-tooltip')).toContainText('frame 2');
+  await page.keyboard.press('End');
+  await expect(said).toContainText('frame 4095 ·');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowDown');
+  const text = (await said.textContent()) ?? '';
+  const [, frame, owner] = /^frame (\d+) · ([a-z-]+) ·/.exec(text) ?? [];
+  expect(Number(frame)).toBeGreaterThan(0);
+
+  await page.keyboard.press('Enter');
+  const inspector = page.getByTestId('inspector-xsk0');
+  await expect(inspector).toBeVisible();
+  await expect(inspector.getByTestId('inspector-frame')).toHaveValue(String(frame));
+  await expect(inspector.getByTestId('inspector-owner')).toHaveText(owner ?? '');
+  await page.keyboard.press('t');
+  await expect(page.getByTestId('traffic-toggle')).toHaveText('Pause traffic');
+});

@@ -1,3 +1,5 @@
+import { create } from 'zustand';
+
 /**
  * One requestAnimationFrame loop for the whole page. Each painter decides per
  * frame whether it has anything new to draw; one that has not returns at once,
@@ -39,4 +41,17 @@ export function fitCanvas(canvas: HTMLCanvasElement, width: number, height: numb
   const ctx = canvas.getContext('2d');
   ctx?.setTransform(ratio, 0, 0, ratio, 0, 0);
   return ctx;
+}
+
+/**
+ * The reader's `prefers-reduced-motion`, followed live: with it, nothing on
+ * the page travels or sweeps; every picture jumps to each new reading.
+ */
+export const useReducedMotion = create<{ reduced: boolean }>()(() => ({ reduced: false }));
+
+export function followReducedMotion(): void {
+  const query = window.matchMedia('(prefers-reduced-motion: reduce)');
+  const apply = () => useReducedMotion.setState({ reduced: query.matches });
+  apply();
+  query.addEventListener('change', apply);
 }

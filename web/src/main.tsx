@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { followReducedMotion } from './animation.ts';
 import { App } from './components/App.tsx';
 import { Connection, socketUrl } from './connection.ts';
 import { receiveOwners } from './owners.ts';
@@ -25,6 +26,7 @@ useSelection.subscribe((s, before) => {
 });
 window.matchMedia('(prefers-color-scheme: light)').addEventListener('change', refreshPalette);
 installShortcuts();
+followReducedMotion();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -3,6 +3,7 @@ import {
   type DecodedPacket,
   decodePacket,
   formatIpv6,
+  frameAsHex,
   guessFrameOffset,
   hexRows,
   ipv4ChecksumValid,
@@ -108,19 +109,159 @@ describe('decodePacket', () => {
     expect(value(packet, 'ipv6', 'nextHeader')).toBe('17 UDP');
     expect(value(packet, 'udp', 'sourcePort')).toBe('53');
     expect(value(packet, 'udp', 'destinationPort')).toBe('12345');
-    expect(value(packet, 'udp', 'checksum')).toBe('0xabcd');
+    expect(value(packet, 'udp', 'checksum')).toBe('0xabcd (wrong)');
   });
 
   it('names an EtherType it does not decode and decodes nothing further', () => {
     const frame = new Uint8Array(60);
-    frame.set([0x08, 0x06], 12);
+    frame.set([0x88, 0xcc], 12);
     const packet = decodePacket(frame, 0, null);
     expect(packet.layers.map((layer) => layer.protocol)).toEqual(['ethernet']);
-    expect(packet.notes).toEqual(['EtherType 0x0806 ARP: not decoded here']);
+    expect(packet.notes).toEqual(['EtherType 0x88cc: not decoded here']);
   });
 
   it('refuses an offset outside the bytes', () => {
     expect(decodePacket(new Uint8Array(16), 64, null).notes[0]).toMatch(/outside/);
+  });
+});
+
+/**
+ * Frames recorded with `tcpdump -xx` on one end of a veth pair between two
+ * namespaces (10.77.0.1, fd00:77::1 → 10.77.0.2, fd00:77::2), checksum
+ * offload off on both ends so that every checksum is the one on the wire:
+ * ping, ping -6, a TCP connection sending "hi", and a UDP datagram "ringside"
+ * over each IP version to a closed port, with the ICMP error it drew.
+ */
+const RECORDED = {
+  arpRequest: 'ffffffffffff020000000a0108060001080006040001020000000a010a4d00010000000000000a4d0002',
+  icmpEcho: '020000000b01020000000a010800450000248d6b4000400198d10a4d00010a4d00020800d47e177000010001020304050607',
+  icmpv6Echo:
+    '020000000b01020000000a0186dd6007a25b00103a40fd000077000000000000000000000001fd00007700000000000000000000000280006140177100010001020304050607',
+  icmpv6NeighborSolicitation:
+    '3333ff000002020000000a0186dd6000000000203afffd000077000000000000000000000001ff0200000000000000000001ff000002870072a900000000fd0000770000000000000000000000020101020000000a01',
+  tcpSyn:
+    '020000000b01020000000a0108004500003c790640004006ad190a4d00010a4d0002d34c1f90afe6939a00000000a002faf044300000020405b40402080a525c6b85000000000103030a',
+  tcpPush:
+    '020000000b01020000000a01080045000036790840004006ad1d0a4d00010a4d0002d34c1f90afe6939b483ea7028018003f45fe00000101080a525c6b86f162de8a6869',
+  udp4: '020000000b01020000000a01080045000024630240004011c32a0a4d00010a4d0002946d109200108d9272696e6773696465',
+  udp6: '020000000b01020000000a0186dd600f38cf00101140fd000077000000000000000000000001fd000077000000000000000000000002e68510920010552472696e6773696465',
+  portUnreachable:
+    '020000000a01020000000b01080045c00040d0940000400194cc0a4d00020a4d0001030311bb0000000045000024630240004011c32a0a4d00010a4d0002946d109200108d9272696e6773696465',
+};
+
+const recorded = (name: keyof typeof RECORDED) =>
+  Uint8Array.from(RECORDED[name].match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+
+const decoded = (name: keyof typeof RECORDED) => {
+  const frame = recorded(name);
+  return decodePacket(frame, 0, frame.length);
+};
+
+describe('decoding recorded frames', () => {
+  it('reads an ARP request: who has 10.77.0.2, tell 10.77.0.1', () => {
+    const packet = decoded('arpRequest');
+    expect(packet.notes).toEqual([]);
+    expect(packet.layers.map((layer) => layer.protocol)).toEqual(['ethernet', 'arp']);
+    expect(value(packet, 'arp', 'operation')).toBe('1 request');
+    expect(value(packet, 'arp', 'protocolType')).toBe('0x0800 IPv4');
+    expect(value(packet, 'arp', 'senderMac')).toBe('02:00:00:00:0a:01');
+    expect(value(packet, 'arp', 'senderIp')).toBe('10.77.0.1');
+    expect(value(packet, 'arp', 'targetMac')).toBe('00:00:00:00:00:00');
+    expect(value(packet, 'arp', 'targetIp')).toBe('10.77.0.2');
+  });
+
+  it('reads an ICMP echo request and checks its checksum', () => {
+    const packet = decoded('icmpEcho');
+    expect(packet.notes).toEqual([]);
+    expect(packet.layers.map((layer) => layer.protocol)).toEqual(['ethernet', 'ipv4', 'icmp', 'payload']);
+    expect(value(packet, 'icmp', 'type')).toBe('8 echo request');
+    expect(value(packet, 'icmp', 'code')).toBe('0');
+    expect(value(packet, 'icmp', 'checksum')).toBe('0xd47e (correct)');
+    expect(value(packet, 'icmp', 'identifier')).toBe('6000');
+    expect(value(packet, 'icmp', 'sequence')).toBe('1');
+    expect(value(packet, 'payload', 'length')).toBe('8 bytes');
+  });
+
+  it('reads an ICMP port unreachable, with the datagram that caused it as its payload', () => {
+    const packet = decoded('portUnreachable');
+    expect(value(packet, 'icmp', 'type')).toBe('3 destination unreachable');
+    expect(value(packet, 'icmp', 'code')).toBe('3 port unreachable');
+    expect(value(packet, 'icmp', 'checksum')).toMatch(/correct/);
+    expect(value(packet, 'payload', 'length')).toBe('36 bytes');
+  });
+
+  it('reads an ICMPv6 echo request, its checksum taken over the pseudo-header', () => {
+    const packet = decoded('icmpv6Echo');
+    expect(packet.notes).toEqual([]);
+    expect(value(packet, 'ipv6', 'nextHeader')).toBe('58 ICMPv6');
+    expect(value(packet, 'icmpv6', 'type')).toBe('128 echo request');
+    expect(value(packet, 'icmpv6', 'checksum')).toBe('0x6140 (correct)');
+    expect(value(packet, 'icmpv6', 'identifier')).toBe('6001');
+  });
+
+  it('reads the target of an ICMPv6 neighbor solicitation', () => {
+    const packet = decoded('icmpv6NeighborSolicitation');
+    expect(value(packet, 'icmpv6', 'type')).toBe('135 neighbor solicitation');
+    expect(value(packet, 'icmpv6', 'checksum')).toMatch(/correct/);
+    expect(value(packet, 'icmpv6', 'target')).toBe('fd00:77::2');
+    // The source link-layer address option follows.
+    expect(value(packet, 'payload', 'length')).toBe('8 bytes');
+  });
+
+  it('reads a TCP SYN with its options, and a segment carrying data', () => {
+    const syn = decoded('tcpSyn');
+    expect(syn.notes).toEqual([]);
+    expect(syn.layers.map((layer) => layer.protocol)).toEqual(['ethernet', 'ipv4', 'tcp']);
+    expect(value(syn, 'tcp', 'sourcePort')).toBe('54092');
+    expect(value(syn, 'tcp', 'destinationPort')).toBe('8080');
+    expect(value(syn, 'tcp', 'sequence')).toBe('2951123866');
+    expect(value(syn, 'tcp', 'flags')).toBe('SYN');
+    expect(value(syn, 'tcp', 'window')).toBe('64240');
+    expect(value(syn, 'tcp', 'headerLength')).toBe('40 bytes');
+    expect(value(syn, 'tcp', 'options')).toBe('20 bytes');
+    expect(value(syn, 'tcp', 'checksum')).toBe('0x4430 (correct)');
+
+    const push = decoded('tcpPush');
+    expect(value(push, 'tcp', 'flags')).toBe('PSH ACK');
+    expect(value(push, 'tcp', 'acknowledgment')).toBe('1212065538');
+    expect(value(push, 'tcp', 'checksum')).toMatch(/correct/);
+    expect(value(push, 'payload', 'length')).toBe('2 bytes');
+  });
+
+  it('checks the UDP checksum over the IPv4 and the IPv6 pseudo-header', () => {
+    expect(value(decoded('udp4'), 'udp', 'checksum')).toBe('0x8d92 (correct)');
+    expect(value(decoded('udp6'), 'udp', 'checksum')).toBe('0x5524 (correct)');
+  });
+
+  it('says a checksum is wrong when one byte it covers changed', () => {
+    for (const name of ['udp4', 'udp6', 'tcpPush', 'icmpEcho', 'icmpv6Echo'] as const) {
+      const frame = recorded(name);
+      frame[frame.length - 1] = (frame[frame.length - 1] as number) ^ 0x01;
+      const packet = decodePacket(frame, 0, frame.length);
+      const transport = packet.layers.find((layer) => ['udp', 'tcp', 'icmp', 'icmpv6'].includes(layer.protocol));
+      expect(transport?.fields.find((f) => f.name === 'checksum')?.value, name).toMatch(/\(wrong\)$/);
+    }
+  });
+
+  it('does not check a checksum over a frame cut short, nor a UDP checksum of zero over IPv4', () => {
+    const cut = recorded('tcpPush');
+    expect(value(decodePacket(cut, 0, cut.length - 1), 'tcp', 'checksum')).toMatch(/not checked: the frame is cut/);
+    const none = recorded('udp4');
+    none.set([0, 0], 40);
+    expect(value(decodePacket(none, 0, none.length), 'udp', 'checksum')).toBe('0x0000 (none)');
+  });
+});
+
+describe('frameAsHex', () => {
+  it('writes offsets from the frame’s first byte and 16 bytes a line, as text2pcap reads them', () => {
+    const chunk = new Uint8Array(64);
+    chunk.set(recorded('udp4'), 10);
+    const text = frameAsHex(chunk, 10, 10 + 50);
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe('000000  02 00 00 00 0b 01 02 00 00 00 0a 01 08 00 45 00');
+    expect(lines[3]).toBe('000030  64 65');
+    expect(frameAsHex(chunk, 10, 10)).toBe('');
   });
 });
 

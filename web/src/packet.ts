@@ -1,11 +1,12 @@
 /**
  * Decodes the headers of one frame's bytes for the packet inspector:
- * Ethernet II (with 802.1Q tags), IPv4, IPv6 and UDP. Every field keeps the
+ * Ethernet II (with 802.1Q tags), ARP, IPv4, IPv6, UDP, TCP, ICMP and
+ * ICMPv6, checking every checksum they carry. Every field keeps the
  * byte range it came from, so the hex dump can show where each value lives.
  * Pure: bytes in, fields out; nothing here trusts the bytes to be well formed.
  */
 
-export type Protocol = 'ethernet' | 'vlan' | 'ipv4' | 'ipv6' | 'udp' | 'payload';
+export type Protocol = 'ethernet' | 'vlan' | 'arp' | 'ipv4' | 'ipv6' | 'udp' | 'tcp' | 'icmp' | 'icmpv6' | 'payload';
 
 export interface Field {
   /** Stable key, used by the page and its tests: `source`, `destinationPort`… */
@@ -36,6 +37,9 @@ const VLAN_TAG = 4;
 const IPV4_MIN_HEADER = 20;
 const IPV6_HEADER = 40;
 const UDP_HEADER = 8;
+const TCP_MIN_HEADER = 20;
+const ICMP_HEADER = 8;
+const ARP_ETHERNET_IPV4 = 28;
 
 const ETHER_TYPES: Record<number, string> = {
   2048: 'IPv4',
@@ -81,12 +85,21 @@ export function formatIpv6(bytes: Uint8Array, at: number): string {
   return `${text(groups.slice(0, bestStart))}::${text(groups.slice(bestStart + bestLength))}`;
 }
 
+/**
+ * The 16-bit one's complement sum (RFC 1071) of `length` bytes from `at`,
+ * added to `initial`; an odd last byte counts as if followed by a zero.
+ */
+export function onesSum(bytes: Uint8Array, at: number, length: number, initial = 0): number {
+  let sum = initial;
+  for (let i = 0; i + 1 < length; i += 2) sum += ((bytes[at + i] as number) << 8) | (bytes[at + i + 1] as number);
+  if (length % 2 === 1) sum += (bytes[at + length - 1] as number) << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}
+
 /** RFC 791: the one's complement sum over a correct header, checksum included, is 0xffff. */
 export function ipv4ChecksumValid(bytes: Uint8Array, at: number, headerLength: number): boolean {
-  let sum = 0;
-  for (let i = 0; i < headerLength; i += 2) sum += ((bytes[at + i] as number) << 8) | (bytes[at + i + 1] as number);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return sum === 0xffff;
+  return onesSum(bytes, at, headerLength) === 0xffff;
 }
 
 class Reader {
@@ -169,15 +182,20 @@ export function decodePacket(bytes: Uint8Array, offset: number, length: number |
     });
     at += VLAN_TAG;
   }
-  let transport: { protocol: number; at: number; end: number } | null = null;
+  let transport: Transport | null = null;
   if (etherType === 0x0800) transport = decodeIpv4(r, at);
   else if (etherType === 0x86dd) transport = decodeIpv6(r, at);
+  else if (etherType === 0x0806) decodeArp(r, at);
   else r.notes.push(`EtherType ${describeEtherType(etherType)}: not decoded here`);
 
   let payloadStart = transport?.at ?? null;
-  if (transport?.protocol === 17) payloadStart = decodeUdp(r, transport.at, transport.end);
-  else if (transport) r.notes.push(`IP protocol ${describeIpProtocol(transport.protocol)}: not decoded here`);
-  const end = transport?.end ?? limit;
+  if (transport) {
+    const decode = TRANSPORTS[transport.protocol];
+    if (decode) payloadStart = decode(r, transport);
+    else if (transport.protocol >= 0)
+      r.notes.push(`IP protocol ${describeIpProtocol(transport.protocol)}: not decoded here`);
+  }
+  const end = transport?.end ?? (etherType === 0x0806 ? at : limit);
   if (payloadStart !== null && payloadStart < end) {
     r.layers.push({
       protocol: 'payload',
@@ -200,8 +218,27 @@ function describeIpProtocol(value: number): string {
   return name ? `${value} ${name}` : String(value);
 }
 
+/** What an IP layer hands the layer inside it. */
+interface Transport {
+  protocol: number;
+  /** Where the transport header starts and where the IP packet ends. */
+  at: number;
+  end: number;
+  /**
+   * The one's complement sum of the IP source and destination addresses: the
+   * part of the pseudo-header (RFC 768, RFC 8200 section 8.1) that TCP, UDP
+   * and ICMPv6 checksums cover besides their own bytes.
+   */
+  addressSum: number;
+  version: 4 | 6;
+  /** A first fragment (MF set) holds only part of what the transport checksum covers. */
+  fragmented: boolean;
+  /** The IP length runs past the frame: what a checksum covers is not all here. */
+  cut: boolean;
+}
+
 /** Returns where the transport header starts and where the IP packet ends, or null if the header is unreadable. */
-function decodeIpv4(r: Reader, at: number): { protocol: number; at: number; end: number } | null {
+function decodeIpv4(r: Reader, at: number): Transport | null {
   if (!r.fits(at, IPV4_MIN_HEADER, 'IPv4 header')) return null;
   const version = r.u8(at) >> 4;
   const headerLength = (r.u8(at) & 0x0f) * 4;
@@ -240,6 +277,7 @@ function decodeIpv4(r: Reader, at: number): { protocol: number; at: number; end:
   layer.end = at + headerLength;
   checksum.value = `${hex(r.u16(at + 10), 4)} (${ipv4ChecksumValid(r.bytes, at, headerLength) ? 'correct' : 'wrong'})`;
   let end = at + totalLength;
+  const cut = end > r.limit;
   if (totalLength < headerLength) {
     r.notes.push(`IPv4 total length ${totalLength} is shorter than its header`);
     end = r.limit;
@@ -247,14 +285,16 @@ function decodeIpv4(r: Reader, at: number): { protocol: number; at: number; end:
     r.notes.push(`IPv4 total length ${totalLength} runs past the frame's end (${r.limit - at} bytes left)`);
     end = r.limit;
   }
+  const addressSum = onesSum(r.bytes, at + 12, 8);
   if ((flagsAndOffset & 0x1fff) !== 0) {
     r.notes.push('a later fragment: its transport header is in the first fragment');
-    return { protocol: -1, at: at + headerLength, end };
+    return { protocol: -1, at: at + headerLength, end, addressSum, version: 4, fragmented: true, cut };
   }
-  return { protocol, at: at + headerLength, end };
+  const fragmented = (flagsAndOffset & 0x2000) !== 0;
+  return { protocol, at: at + headerLength, end, addressSum, version: 4, fragmented, cut };
 }
 
-function decodeIpv6(r: Reader, at: number): { protocol: number; at: number; end: number } | null {
+function decodeIpv6(r: Reader, at: number): Transport | null {
   if (!r.fits(at, IPV6_HEADER, 'IPv6 header')) return null;
   const first = r.u32(at);
   const payloadLength = r.u16(at + 4);
@@ -276,18 +316,59 @@ function decodeIpv6(r: Reader, at: number): { protocol: number; at: number; end:
     ],
   });
   let end = at + IPV6_HEADER + payloadLength;
-  if (end > r.limit) {
+  const cut = end > r.limit;
+  if (cut) {
     r.notes.push(`IPv6 payload length ${payloadLength} runs past the frame's end`);
     end = r.limit;
   }
-  return { protocol: nextHeader, at: at + IPV6_HEADER, end };
+  return {
+    protocol: nextHeader,
+    at: at + IPV6_HEADER,
+    end,
+    addressSum: onesSum(r.bytes, at + 8, 32),
+    version: 6,
+    fragmented: false,
+    cut,
+  };
+}
+
+/**
+ * A checksum's field value: the checksum and whether it is right. `covered`
+ * bytes from `at` are summed onto `initial` (a pseudo-header's sum, or 0); a
+ * segment cut short by the frame cannot be checked.
+ */
+function checksumValue(
+  r: Reader,
+  ip: Transport,
+  checksumAt: number,
+  at: number,
+  covered: number,
+  initial: number,
+): string {
+  const text = hex(r.u16(checksumAt), 4);
+  if (ip.fragmented) return `${text} (not checked: the rest of the datagram is in later fragments)`;
+  if (ip.cut || at + covered > r.limit) return `${text} (not checked: the frame is cut short)`;
+  return `${text} (${onesSum(r.bytes, at, covered, initial) === 0xffff ? 'correct' : 'wrong'})`;
+}
+
+/** The pseudo-header's sum for `protocol` carrying `length` bytes, over the addresses the IP layer summed. */
+function pseudoHeader(ip: Transport, protocol: number, length: number): number {
+  // IPv6 writes the length in 32 bits and the next header in the last of four bytes; the sums come out the same.
+  return onesSum(new Uint8Array([0, protocol, length >> 8, length & 0xff]), 0, 4, ip.addressSum);
 }
 
 /** Returns where the UDP payload starts, or null if the header is unreadable. */
-function decodeUdp(r: Reader, at: number, end: number): number | null {
+function decodeUdp(r: Reader, ip: Transport): number | null {
+  const { at, end } = ip;
   if (!r.fits(at, UDP_HEADER, 'UDP header')) return null;
   const length = r.u16(at + 4);
   const checksum = r.u16(at + 6);
+  const fits = length >= UDP_HEADER && at + length <= end;
+  let checked: string;
+  // Zero is "no checksum", which RFC 768 allows over IPv4 and RFC 8200 forbids over IPv6.
+  if (checksum === 0) checked = ip.version === 4 ? '0x0000 (none)' : '0x0000 (wrong: IPv6 requires a UDP checksum)';
+  else if (!fits) checked = `${hex(checksum, 4)} (not checked: the length is wrong)`;
+  else checked = checksumValue(r, ip, at + 6, at, length, pseudoHeader(ip, 17, length));
   r.layers.push({
     protocol: 'udp',
     title: 'UDP',
@@ -297,12 +378,184 @@ function decodeUdp(r: Reader, at: number, end: number): number | null {
       field('sourcePort', 'source port', String(r.u16(at)), at, 2),
       field('destinationPort', 'destination port', String(r.u16(at + 2)), at + 2, 2),
       field('length', 'length', String(length), at + 4, 2),
-      // Zero is "no checksum", which RFC 768 allows over IPv4.
-      field('checksum', 'checksum', checksum === 0 ? '0x0000 (none)' : hex(checksum, 4), at + 6, 2),
+      field('checksum', 'checksum', checked, at + 6, 2),
     ],
   });
-  if (length < UDP_HEADER || at + length > end) r.notes.push(`UDP length ${length} disagrees with the IP packet`);
+  if (!fits) r.notes.push(`UDP length ${length} disagrees with the IP packet`);
   return at + UDP_HEADER;
+}
+
+const TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
+
+/** RFC 9293. Returns where the segment's data starts, or null if the header is unreadable. */
+function decodeTcp(r: Reader, ip: Transport): number | null {
+  const { at, end } = ip;
+  if (!r.fits(at, TCP_MIN_HEADER, 'TCP header')) return null;
+  const headerLength = (r.u8(at + 12) >> 4) * 4;
+  const flags = r.u8(at + 13);
+  const layer: Layer = {
+    protocol: 'tcp',
+    title: 'TCP',
+    start: at,
+    end: at + TCP_MIN_HEADER,
+    fields: [
+      field('sourcePort', 'source port', String(r.u16(at)), at, 2),
+      field('destinationPort', 'destination port', String(r.u16(at + 2)), at + 2, 2),
+      field('sequence', 'sequence number', String(r.u32(at + 4)), at + 4, 4),
+      field('acknowledgment', 'acknowledgment number', String(r.u32(at + 8)), at + 8, 4),
+      field('headerLength', 'header length', `${headerLength} bytes`, at + 12, 1),
+      field('flags', 'flags', TCP_FLAGS.filter((_, bit) => flags & (1 << bit)).join(' ') || 'none', at + 13, 1),
+      field('window', 'window', String(r.u16(at + 14)), at + 14, 2),
+      field(
+        'checksum',
+        'checksum',
+        checksumValue(r, ip, at + 16, at, end - at, pseudoHeader(ip, 6, end - at)),
+        at + 16,
+        2,
+      ),
+      field('urgentPointer', 'urgent pointer', String(r.u16(at + 18)), at + 18, 2),
+    ],
+  };
+  r.layers.push(layer);
+  if (headerLength < TCP_MIN_HEADER) {
+    r.notes.push(`TCP header length ${headerLength} is below the minimum of 20 bytes`);
+    return null;
+  }
+  if (!r.fits(at, headerLength, 'TCP header with options')) return null;
+  layer.end = at + headerLength;
+  if (headerLength > TCP_MIN_HEADER)
+    layer.fields.push(
+      field('options', 'options', `${headerLength - TCP_MIN_HEADER} bytes`, at + 20, headerLength - TCP_MIN_HEADER),
+    );
+  return at + headerLength;
+}
+
+/** Message types and, where the code matters, their codes' names (RFC 792, RFC 4443, RFC 4861). */
+const ICMP_TYPES: Record<number, string> = {
+  0: 'echo reply',
+  3: 'destination unreachable',
+  5: 'redirect',
+  8: 'echo request',
+  11: 'time exceeded',
+};
+const ICMP_UNREACHABLE: Record<number, string> = {
+  0: 'network unreachable',
+  1: 'host unreachable',
+  2: 'protocol unreachable',
+  3: 'port unreachable',
+  4: 'fragmentation needed',
+};
+const ICMPV6_TYPES: Record<number, string> = {
+  1: 'destination unreachable',
+  2: 'packet too big',
+  3: 'time exceeded',
+  128: 'echo request',
+  129: 'echo reply',
+  133: 'router solicitation',
+  134: 'router advertisement',
+  135: 'neighbor solicitation',
+  136: 'neighbor advertisement',
+};
+const ICMPV6_UNREACHABLE: Record<number, string> = {
+  0: 'no route',
+  1: 'administratively prohibited',
+  3: 'address unreachable',
+  4: 'port unreachable',
+};
+
+/**
+ * ICMP (IPv4) and ICMPv6 share a layout: type, code, checksum, then four
+ * bytes whose meaning depends on the type. ICMPv6's checksum also covers the
+ * pseudo-header; ICMP's covers the message alone.
+ */
+function decodeIcmp(r: Reader, ip: Transport): number | null {
+  const { at, end } = ip;
+  const v6 = ip.version === 6;
+  const title = v6 ? 'ICMPv6' : 'ICMP';
+  if (!r.fits(at, ICMP_HEADER - 4, `${title} header`)) return null;
+  const type = r.u8(at);
+  const code = r.u8(at + 1);
+  const typeName = (v6 ? ICMPV6_TYPES : ICMP_TYPES)[type];
+  const unreachable = type === (v6 ? 1 : 3) ? (v6 ? ICMPV6_UNREACHABLE : ICMP_UNREACHABLE)[code] : undefined;
+  const layer: Layer = {
+    protocol: v6 ? 'icmpv6' : 'icmp',
+    title,
+    start: at,
+    end: at + 4,
+    fields: [
+      field('type', 'type', typeName ? `${type} ${typeName}` : String(type), at, 1),
+      field('code', 'code', unreachable ? `${code} ${unreachable}` : String(code), at + 1, 1),
+      field(
+        'checksum',
+        'checksum',
+        checksumValue(r, ip, at + 2, at, end - at, v6 ? pseudoHeader(ip, 58, end - at) : 0),
+        at + 2,
+        2,
+      ),
+    ],
+  };
+  r.layers.push(layer);
+  if (!r.fits(at, ICMP_HEADER, `${title} header`)) return null;
+  layer.end = at + ICMP_HEADER;
+  const echo = v6 ? type === 128 || type === 129 : type === 0 || type === 8;
+  if (echo) {
+    layer.fields.push(
+      field('identifier', 'identifier', String(r.u16(at + 4)), at + 4, 2),
+      field('sequence', 'sequence number', String(r.u16(at + 6)), at + 6, 2),
+    );
+  } else if (v6 && (type === 135 || type === 136) && r.fits(at + 8, 16, 'neighbor discovery target')) {
+    layer.end = at + 24;
+    layer.fields.push(field('target', 'target address', formatIpv6(r.bytes, at + 8), at + 8, 16));
+    return at + 24;
+  } else if (v6 && type === 2) {
+    layer.fields.push(field('mtu', 'MTU', String(r.u32(at + 4)), at + 4, 4));
+  } else if (!v6 && type === 3 && code === 4) {
+    layer.fields.push(field('mtu', 'next-hop MTU', String(r.u16(at + 6)), at + 6, 2));
+  }
+  // An error message carries the start of the packet that caused it: its bytes follow as the payload.
+  return at + ICMP_HEADER;
+}
+
+const TRANSPORTS: Record<number, (r: Reader, ip: Transport) => number | null> = {
+  1: decodeIcmp,
+  6: decodeTcp,
+  17: decodeUdp,
+  58: decodeIcmp,
+};
+
+/** RFC 826, for Ethernet and IPv4 (the only pairing in use): who has an address, and who answers. */
+function decodeArp(r: Reader, at: number): void {
+  if (!r.fits(at, 8, 'ARP header')) return;
+  const hardwareLength = r.u8(at + 4);
+  const protocolLength = r.u8(at + 5);
+  const operation = r.u16(at + 6);
+  const fields = [
+    field('hardwareType', 'hardware type', r.u16(at) === 1 ? '1 Ethernet' : String(r.u16(at)), at, 2),
+    field('protocolType', 'protocol type', describeEtherType(r.u16(at + 2)), at + 2, 2),
+    field(
+      'operation',
+      'operation',
+      operation === 1 ? '1 request' : operation === 2 ? '2 reply' : String(operation),
+      at + 6,
+      2,
+    ),
+  ];
+  const layer: Layer = { protocol: 'arp', title: 'ARP', start: at, end: at + 8, fields };
+  r.layers.push(layer);
+  if (hardwareLength !== 6 || protocolLength !== 4) {
+    r.notes.push(
+      `ARP for ${hardwareLength}-byte hardware and ${protocolLength}-byte protocol addresses: not decoded here`,
+    );
+    return;
+  }
+  if (!r.fits(at, ARP_ETHERNET_IPV4, 'ARP addresses')) return;
+  layer.end = at + ARP_ETHERNET_IPV4;
+  fields.push(
+    field('senderMac', 'sender MAC', formatMac(r.bytes, at + 8), at + 8, 6),
+    field('senderIp', 'sender IP', formatIpv4(r.bytes, at + 14), at + 14, 4),
+    field('targetMac', 'target MAC', formatMac(r.bytes, at + 18), at + 18, 6),
+    field('targetIp', 'target IP', formatIpv4(r.bytes, at + 24), at + 24, 4),
+  );
 }
 
 /**
@@ -355,4 +608,19 @@ export function bytesFromBase64(text: string): Uint8Array {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/**
+ * The frame's bytes [start, end) as a hex dump that text2pcap and
+ * Wireshark's "Import from Hex Dump" read back: a six-digit offset from the
+ * frame's first byte, then up to 16 bytes a line.
+ */
+export function frameAsHex(bytes: Uint8Array, start: number, end: number): string {
+  const lines: string[] = [];
+  const to = Math.min(bytes.length, end);
+  for (let offset = start; offset < to; offset += 16) {
+    const row = Array.from(bytes.subarray(offset, Math.min(offset + 16, to)), (b) => b.toString(16).padStart(2, '0'));
+    lines.push(`${(offset - start).toString(16).padStart(6, '0')}  ${row.join(' ')}`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

@@ -15,11 +15,27 @@ interface SelectionActions {
   selectFrame(socketId: string, frame: number): void;
   /** The explanation shown in the side panel. */
   explain(topic: string | null): void;
+  /** The socket the keys act on: the one last clicked, focused or chosen with a key. */
+  focusSocket(socketId: string): void;
+  /** Shows `view` alone, as a key that switches views does. */
+  showOnly(view: View): void;
+  /** Opens or closes the overlay that lists the keys. */
+  toggleHelp(open?: boolean): void;
 }
 
-export const useSelection = create<Selection & { topic: string | null } & SelectionActions>()((set) => ({
+/** What the page keeps besides the URL's selection: none of it is worth sharing in a link. */
+interface PageFocus {
+  topic: string | null;
+  /** See `focusSocket`; null until the user picks one (then the first socket shown is meant). */
+  focus: string | null;
+  help: boolean;
+}
+
+export const useSelection = create<Selection & PageFocus & SelectionActions>()((set) => ({
   ...(typeof window === 'undefined' ? DEFAULT_SELECTION : readSelection(window.location.search)),
   topic: null,
+  focus: null,
+  help: false,
   toggleSocket: (socketId, all) =>
     set((s) => {
       const shown = s.sockets.length === 0 ? [...all] : s.sockets;
@@ -41,6 +57,9 @@ export const useSelection = create<Selection & { topic: string | null } & Select
       views: s.views.includes('inspector') ? s.views : [...s.views, 'inspector'],
     })),
   explain: (topic) => set({ topic }),
+  focusSocket: (socketId) => set((s) => (s.focus === socketId ? s : { focus: socketId })),
+  showOnly: (view) => set({ views: [view] }),
+  toggleHelp: (open) => set((s) => ({ help: open ?? !s.help })),
 }));
 
 /** Keeps the URL and the document's theme in step with the selection. */
@@ -63,4 +82,21 @@ export function mirrorSelection(): void {
 export function shownSockets(selected: readonly string[], all: readonly string[]): string[] {
   if (selected.length === 0) return [...all];
   return all.filter((id) => selected.includes(id));
+}
+
+/**
+ * The socket the keys act on: the one the user chose while it is shown,
+ * otherwise the first socket shown; null when none is.
+ */
+export function selectedSocket(focus: string | null, shown: readonly string[]): string | null {
+  if (focus !== null && shown.includes(focus)) return focus;
+  return shown[0] ?? null;
+}
+
+/** The socket `step` places after (1) or before (-1) the selected one among those shown, wrapping round. */
+export function neighbourSocket(focus: string | null, shown: readonly string[], step: 1 | -1): string | null {
+  const current = selectedSocket(focus, shown);
+  if (current === null) return null;
+  const at = shown.indexOf(current);
+  return shown[(at + step + shown.length) % shown.length] ?? null;
 }

@@ -1,7 +1,6 @@
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { shownSockets, useSelection } from '../selection.ts';
-import { SHORTCUTS } from '../shortcuts.ts';
 import { useRingside } from '../store.ts';
 import { VIEWS, type View } from '../url-state.ts';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
@@ -12,6 +11,7 @@ import { ExplanationPanel } from './Explain.tsx';
 import { LedgerViolations } from './LedgerViolations.tsx';
 import { Notices } from './Notices.tsx';
 import { PacketInspectorPanel } from './PacketInspector.tsx';
+import { ShortcutsOverlay, useSelectedSocket } from './ShortcutsOverlay.tsx';
 import { SnapshotControls } from './SnapshotControls.tsx';
 import { SocketPanel } from './SocketPanel.tsx';
 import { TopologyPanel } from './TopologyView.tsx';
@@ -64,6 +64,7 @@ export function App() {
           <EventLog />
         </aside>
       </div>
+      <ShortcutsOverlay />
     </div>
   );
 }
@@ -163,6 +164,7 @@ function Views() {
   const all = useRingside(useShallow((s) => s.agentState?.sockets.map((socket) => socket.id) ?? []));
   const selected = useSelection(useShallow((s) => s.sockets));
   const views = useSelection(useShallow((s) => s.views));
+  const target = useSelectedSocket();
   if (!hasState) return <p className="muted">Waiting for the agent…</p>;
   const shown = shownSockets(selected, all);
   return VIEWS.filter((view) => views.includes(view)).map((view) => {
@@ -176,7 +178,20 @@ function Views() {
               : `None of the sockets in the URL (${selected.join(', ')}) exist.`}
           </p>
         )}
-        {panel && shown.map((id) => panel(id))}
+        {panel &&
+          shown.map((id) => (
+            // Clicking or tabbing into it makes the socket the one the keys act on (see installShortcuts).
+            <div
+              key={id}
+              // Marked only when there is a choice: with one socket shown, the keys can mean no other.
+              className={id === target && shown.length > 1 ? 'socket-slot selected' : 'socket-slot'}
+              data-socket-slot={id}
+              data-testid={`slot-${view}-${id}`}
+              data-selected={id === target}
+            >
+              {panel(id)}
+            </div>
+          ))}
         {after}
       </section>
     );
@@ -184,19 +199,18 @@ function Views() {
 }
 
 function Shortcuts() {
+  const toggleHelp = useSelection((s) => s.toggleHelp);
+  const target = useSelectedSocket();
   return (
     <section className="panel shortcuts">
       <h2>Keys</h2>
-      <dl>
-        {SHORTCUTS.map((shortcut) => (
-          <div key={shortcut.key}>
-            <dt>
-              <kbd>{shortcut.key}</kbd>
-            </dt>
-            <dd>{shortcut.action}</dd>
-          </div>
-        ))}
-      </dl>
+      <p className="muted">
+        Keys act on the selected socket{target === null ? '' : ` (${target})`}: click its panel, or press <kbd>[</kbd>{' '}
+        <kbd>]</kbd>.
+      </p>
+      <button type="button" data-testid="shortcuts-open" onClick={() => toggleHelp(true)}>
+        Every key <kbd>?</kbd>
+      </button>
     </section>
   );
 }

@@ -1,8 +1,9 @@
 import { XDP_STATISTICS_FIELDS } from '@ringside/shared';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
 import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from '../history.ts';
 import { useSelection } from '../selection.ts';
-import { type ChartFrame, chartModel } from '../viz/chart.ts';
+import { type ChartFrame, chartModel, chartWindow, formatCompact, pointNear } from '../viz/chart.ts';
 import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
 import { RISING_WINDOW_MS, SocketHead } from './SocketPanel.tsx';
@@ -34,34 +35,89 @@ interface ChartProps {
   socketId: string;
   field: SeriesField;
   label: string;
-  /** XDP_STATISTICS counters only rise: one that does is highlighted and explained. */
+  /**
+   * XDP_STATISTICS counters only rise: one that does is highlighted and
+   * explained, and the chart plots how fast it rises (what a debugging
+   * engineer watches: drops per second now, not since the socket opened),
+   * with the total beside it.
+   */
   statistic?: boolean;
+}
+
+/** The width a chart's container gives it, followed as the window or the layout changes. */
+function useWidth(): [(element: HTMLElement | null) => void, number] {
+  const [width, setWidth] = useState(0);
+  const observer = useMemo(
+    () =>
+      typeof ResizeObserver === 'undefined'
+        ? null
+        : new ResizeObserver(([entry]) => {
+            if (entry) setWidth(Math.floor(entry.contentRect.width));
+          }),
+    [],
+  );
+  useEffect(() => () => observer?.disconnect(), [observer]);
+  const ref = useCallback(
+    (element: HTMLElement | null) => {
+      observer?.disconnect();
+      if (element) observer?.observe(element);
+    },
+    [observer],
+  );
+  return [ref, width];
 }
 
 function Chart({ socketId, field, label, statistic = false }: ChartProps) {
   const presenter = useSelection((s) => s.presenter);
   // The history publishes a new version a few times a second; charts follow it, not every snapshot.
   useHistory((s) => s.version);
+  const [boxRef, measured] = useWidth();
+  const [pointerX, setPointerX] = useState<number | null>(null);
   const frame: ChartFrame = presenter
-    ? { width: 380, height: 150, left: 48, right: 16, bottom: 20 }
-    : { width: 290, height: 110, left: 42, right: 14, bottom: 18 };
+    ? { width: Math.max(200, measured), height: 150, left: 48, right: 16, bottom: 20 }
+    : { width: Math.max(160, measured), height: 110, left: 42, right: 14, bottom: 18 };
   const series = historyOf(socketId);
   const now = series?.lastTime() ?? 0;
-  const model = series ? chartModel(series, field, frame, now, HISTORY_MS) : null;
+  const span = series && series.length > 0 ? now - series.time(0) : 0;
+  const model = series
+    ? chartModel(series, field, frame, now, chartWindow(span, HISTORY_MS), statistic ? 'rate' : 'value')
+    : null;
+  const total = statistic ? (series?.last(field) ?? null) : null;
   const rising = statistic && series !== undefined && rose(series, field, RISING_WINDOW_MS);
+  const readout = model && pointerX !== null ? pointNear(model, pointerX) : null;
+  const unit = statistic ? '/s' : '';
   return (
     <figure
+      ref={boxRef}
       className={rising ? 'chart rising' : 'chart'}
       data-testid={`chart-${field}`}
       data-rising={rising}
       data-latest={model?.latest ?? ''}
+      data-points={model?.points.length ?? 0}
     >
       <figcaption>
-        <span className="chart-label">{label}</span>
+        <span className="chart-label">
+          {label}
+          {unit}
+        </span>
         {statistic && <ExplainButton topic={`stat:${field}`} />}
-        <span className="num chart-latest">{model?.latest === null || !model ? '' : Math.round(model.latest)}</span>
+        <span className="num chart-latest">
+          {model?.latest === null || !model ? '' : `${formatCompact(model.latest)}${unit}`}
+        </span>
+        {total !== null && (
+          <span className="num muted chart-total" data-testid={`chart-${field}-total`}>
+            total {total}
+          </span>
+        )}
       </figcaption>
-      <svg width={frame.width} height={frame.height} role="img" aria-label={`${label} over the last minutes`}>
+      <svg
+        width={frame.width}
+        height={frame.height}
+        role="img"
+        aria-label={`${label}${statistic ? ' per second' : ''} over the last minutes`}
+        onPointerMove={(event) => setPointerX(event.clientX - event.currentTarget.getBoundingClientRect().left)}
+        onPointerLeave={() => setPointerX(null)}
+      >
         {model?.yTicks.map((tick) => (
           <g key={`y${tick.label}`}>
             <line className="grid" x1={frame.left} x2={frame.width - frame.right} y1={tick.y} y2={tick.y} />
@@ -76,6 +132,22 @@ function Chart({ socketId, field, label, statistic = false }: ChartProps) {
           </text>
         ))}
         {model && <path className="series" d={model.path} />}
+        {readout && (
+          <g className="readout">
+            <line x1={readout.x} x2={readout.x} y1={2} y2={frame.height - frame.bottom} />
+            <circle cx={readout.x} cy={readout.y} r={3} />
+            <text
+              data-testid={`chart-${field}-readout`}
+              data-value={readout.value}
+              x={readout.x < frame.width / 2 ? readout.x + 6 : readout.x - 6}
+              y={12}
+              textAnchor={readout.x < frame.width / 2 ? 'start' : 'end'}
+            >
+              {formatCompact(readout.value)}
+              {unit} · {readout.secondsAgo === 0 ? 'now' : `${readout.secondsAgo.toFixed(1)} s ago`}
+            </text>
+          </g>
+        )}
       </svg>
       {statistic && (
         <div className="why" data-testid={`chart-${field}-why`}>

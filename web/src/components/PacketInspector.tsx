@@ -4,7 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { locateFrame, nextFrameHeldBy, shownBytes } from '../descriptors.ts';
 import { captureUrl } from '../exports.ts';
 import { useOwners } from '../owners.ts';
-import { bytesFromBase64, type DecodedPacket, decodePacket, hexRows, layerAt } from '../packet.ts';
+import { bytesFromBase64, type DecodedPacket, decodePacket, frameAsHex, hexRows, layerAt } from '../packet.ts';
 import { useSelection } from '../selection.ts';
 import { selectDetail, selectUmemOf, useRingside } from '../store.ts';
 import { frameNamed, useViolations } from '../violations.ts';
@@ -151,6 +151,15 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
   const decoded: DecodedPacket =
     located.offset === null ? { layers: [], notes: [] } : decodePacket(bytes, located.offset, located.length);
   const { start, end, frameEnd } = shownBytes(located, bytes.length, whole);
+  // What "copy" takes: the frame as its descriptor bounds it, else as far as its headers say, else the whole chunk.
+  const copyStart = located.offset ?? 0;
+  const decodedEnd = Math.max(copyStart, ...decoded.layers.map((layer) => layer.end));
+  const copyEnd =
+    located.offset === null
+      ? bytes.length
+      : located.length !== null
+        ? Math.min(bytes.length, copyStart + located.length)
+        : decodedEnd;
 
   return (
     <div className="frame-view">
@@ -183,7 +192,12 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
                 {layer.fields.map((f) => (
                   <tr key={f.name}>
                     <th scope="row">{f.label}</th>
-                    <td data-testid={`packet-${layer.protocol}-${f.name}`}>{f.value}</td>
+                    <td
+                      data-testid={`packet-${layer.protocol}-${f.name}`}
+                      className={f.value.includes('(wrong') ? 'wrong' : undefined}
+                    >
+                      {f.value}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -207,6 +221,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
         />
         the whole chunk ({bytes.length} bytes)
       </label>
+      <CopyAsHex bytes={bytes} start={copyStart} end={copyEnd} />
       <HexDump
         bytes={bytes}
         start={start}
@@ -216,6 +231,30 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
         changed={changed}
       />
     </div>
+  );
+}
+
+/** Puts the frame on the clipboard as a hex dump that text2pcap or Wireshark turn back into a packet. */
+function CopyAsHex({ bytes, start, end }: { bytes: Uint8Array; start: number; end: number }) {
+  const [said, setSaid] = useState('');
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(frameAsHex(bytes, start, end));
+      setSaid(`copied ${end - start} bytes`);
+    } catch (error) {
+      // A page served over plain HTTP to another host has no clipboard: say so rather than fail quietly.
+      setSaid(`the browser refused the clipboard: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  return (
+    <span className="row copy-hex">
+      <button type="button" data-testid="inspector-copy" disabled={end <= start} onClick={copy}>
+        Copy frame as hex ({end - start} bytes)
+      </button>
+      <span className="muted" data-testid="inspector-copied" aria-live="polite">
+        {said}
+      </span>
+    </span>
   );
 }
 

@@ -1,5 +1,6 @@
 import { RING_KINDS, type RingKind } from '@ringside/shared';
 import { useEffect, useMemo, useRef } from 'react';
+import { useReducedMotion } from '../animation.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
 import { type State, selectSample, selectSocket, useRingside } from '../store.ts';
@@ -28,6 +29,7 @@ export function RingRow({ socketId }: { socketId: string }) {
   /** Set while the overlay lives: observes the squares again after one came or went (observing measures). */
   const reobserve = useRef<(() => void) | null>(null);
   const presenter = useSelection((s) => s.presenter);
+  const still = useReducedMotion((s) => s.reduced);
 
   const squareRefs = useMemo(
     () =>
@@ -54,6 +56,7 @@ export function RingRow({ socketId }: { socketId: string }) {
       presenter: useSelection.getState().presenter,
       snapshotsPerSecond: initial.agentState?.snapshotsPerSecond ?? 10,
       colors: usePalette.getState(),
+      still: useReducedMotion.getState().reduced,
     });
     overlayRef.current = overlay;
 
@@ -100,8 +103,8 @@ export function RingRow({ socketId }: { socketId: string }) {
   }, [socketId, squares]);
 
   useEffect(() => {
-    overlayRef.current?.update({ presenter });
-  }, [presenter]);
+    overlayRef.current?.update({ presenter, still });
+  }, [presenter, still]);
 
   return (
     <div className="rings">

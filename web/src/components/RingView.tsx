@@ -1,7 +1,7 @@
 import { chunkOf, FRAME_OWNERS, type RingKind } from '@ringside/shared';
 import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { animate, fitCanvas } from '../animation.ts';
+import { animate, fitCanvas, useReducedMotion } from '../animation.ts';
 import { entriesInRing, slotEntry } from '../descriptors.ts';
 import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
@@ -118,7 +118,9 @@ function RingCanvas({
   const [hovered, setHovered] = useState<{ slot: number; x: number; y: number } | null>(null);
   const side = presenter ? 220 : 150;
   const layout = useMemo(() => ringLayout(side), [side]);
-  const duration = ((presenter ? PRESENTER_SLOWDOWN : 1) * 1000) / Math.max(1, perSecond);
+  // With reduced motion the ring jumps to each reading instead of sweeping to it.
+  const reduced = useReducedMotion((s) => s.reduced);
+  const duration = reduced ? 0 : ((presenter ? PRESENTER_SLOWDOWN : 1) * 1000) / Math.max(1, perSecond);
   const durationRef = useRef(duration);
   durationRef.current = duration;
 

@@ -1,12 +1,13 @@
 import { describeAddress, FRAME_OWNERS, OWNER_EXPLANATIONS, type UmemConfig } from '@ringside/shared';
-import { type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { animate, fitCanvas } from '../animation.ts';
 import { descriptorNaming } from '../descriptors.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
 import { selectDetail, selectUmemOf, useRingside } from '../store.ts';
-import { cellOrigin, frameAtPoint, layoutGrid, reconcileOwners, type UmemGrid } from '../viz/umem-grid.ts';
+import { inkOver, OWNER_PATTERNS, patternMask } from '../viz/owner-patterns.ts';
+import { cellOrigin, frameAtPoint, layoutGrid, moveCursor, reconcileOwners, type UmemGrid } from '../viz/umem-grid.ts';
 import { packRgba, UmemRaster } from '../viz/umem-raster.ts';
 import { ExplainButton } from './Explain.tsx';
 import { SocketHead } from './SocketPanel.tsx';
@@ -14,20 +15,28 @@ import { SocketHead } from './SocketPanel.tsx';
 /** Nothing an owner code can be: forces the first paint of every cell. */
 const UNDRAWN = 255;
 
-/** The theme's owner colours as packed pixels: the browser parses each CSS colour once per theme. */
-function packColors(css: readonly string[]): Uint32Array {
+/**
+ * The theme's owner colours as packed pixels, and the ink of each owner's
+ * pattern over it: the browser parses each CSS colour once per theme.
+ */
+function packColors(css: readonly string[]): { fills: Uint32Array; inks: Uint32Array } {
   const scratch = document.createElement('canvas').getContext('2d', { willReadFrequently: true });
-  const packed = new Uint32Array(css.length);
-  if (!scratch) return packed;
+  const fills = new Uint32Array(css.length);
+  const inks = new Uint32Array(css.length);
+  if (!scratch) return { fills, inks };
   css.forEach((color, i) => {
     scratch.clearRect(0, 0, 1, 1);
     scratch.fillStyle = color;
     scratch.fillRect(0, 0, 1, 1);
     const [r = 0, g = 0, b = 0, a = 0] = scratch.getImageData(0, 0, 1, 1).data;
-    packed[i] = packRgba(r, g, b, a);
+    fills[i] = packRgba(r, g, b, a);
+    inks[i] = packRgba(...inkOver(r, g, b), a);
   });
-  return packed;
+  return { fills, inks };
 }
+
+/** Each owner's pattern mask for cells of `side` device pixels, in FRAME_OWNERS order. */
+const masksFor = (side: number) => FRAME_OWNERS.map((owner) => patternMask(OWNER_PATTERNS[owner], side));
 
 function sameCounts(a: Uint32Array, b: Uint32Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -60,6 +69,10 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
   const [width, setWidth] = useState(0);
   const [counts, setCounts] = useState<number[] | null>(null);
   const [hovered, setHovered] = useState<{ frame: number; x: number; y: number } | null>(null);
+  /** The keyboard's cell, shown while the map has focus. */
+  const [cursor, setCursor] = useState<number | null>(null);
+  const [focused, setFocused] = useState(false);
+  const [said, setSaid] = useState('');
   const grid = useMemo(
     () => layoutGrid(config.frameCount, Math.max(1, width), presenter ? 520 : 380),
     [config.frameCount, width, presenter],
@@ -93,8 +106,13 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
     const shown = new Uint32Array(FRAME_OWNERS.length);
     let ownersVersion = -1;
     let paletteVersion = -1;
-    let colors: Uint32Array = new Uint32Array(FRAME_OWNERS.length);
-    const paint = (frame: number, owner: number) => raster.paint(frame, colors[owner] ?? 0);
+    let colors: ReturnType<typeof packColors> = {
+      fills: new Uint32Array(FRAME_OWNERS.length),
+      inks: new Uint32Array(FRAME_OWNERS.length),
+    };
+    const masks = masksFor(raster.side);
+    const paint = (frame: number, owner: number) =>
+      raster.paint(frame, colors.fills[owner] ?? 0, colors.inks[owner] ?? 0, masks[owner] ?? null);
     return animate(() => {
       const { owners, version } = useOwners.getState();
       const palette = usePalette.getState();
@@ -125,12 +143,19 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
     const ctx = fitCanvas(overlay, grid.width, grid.height);
     if (!ctx) return;
     ctx.clearRect(0, 0, grid.width, grid.height);
-    if (!hovered) return;
-    const { x, y } = cellOrigin(grid, hovered.frame);
     ctx.strokeStyle = usePalette.getState().text;
     ctx.lineWidth = 2;
-    ctx.strokeRect(x - 1, y - 1, grid.cell + 1, grid.cell + 1);
-  }, [hovered, grid, width]);
+    if (hovered) {
+      const { x, y } = cellOrigin(grid, hovered.frame);
+      ctx.strokeRect(x - 1, y - 1, grid.cell + 1, grid.cell + 1);
+    }
+    if (focused && cursor !== null && cursor < grid.frames) {
+      // The keyboard's cell: a thicker ring a cell wider, so it shows beside the pointer's.
+      const { x, y } = cellOrigin(grid, cursor);
+      ctx.lineWidth = 3;
+      ctx.strokeRect(x - 2, y - 2, grid.cell + 3, grid.cell + 3);
+    }
+  }, [hovered, cursor, focused, grid, width]);
 
   const onPointerMove = (event: PointerEvent<HTMLCanvasElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
@@ -140,6 +165,29 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
     setHovered(frame === null ? null : { frame, x, y });
   };
 
+  /** Moves the keyboard's cell and says where it is: the frame, its owner at that moment and its chunk. */
+  const placeCursor = (frame: number) => {
+    setCursor(frame);
+    const owner = useOwners.getState().owners.get(socketId)?.[frame];
+    const start = frame * config.frameSize;
+    setSaid(
+      `frame ${frame} · ${owner === undefined ? 'owner unknown' : FRAME_OWNERS[owner]} · chunk ${start}–${start + config.frameSize - 1}`,
+    );
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLCanvasElement>) => {
+    const at = cursor ?? 0;
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      selectFrame(socketId, at);
+      return;
+    }
+    const next = moveCursor(gridRef.current, at, event.key);
+    if (next === null) return;
+    event.preventDefault();
+    placeCursor(next);
+  };
+  const cursorAt = focused && cursor !== null && !hovered ? cellOrigin(grid, cursor) : null;
+
   return (
     <div className="umem">
       <div ref={boxRef} className="umem-box" style={{ height: grid.height }}>
@@ -147,6 +195,17 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
         <canvas
           ref={overlayRef}
           className="umem-overlay"
+          data-testid="umem-map"
+          tabIndex={0}
+          aria-label={`UMEM map of ${config.frameCount} frames: arrow keys, Page Up/Down, Home and End move; Enter opens the frame in the packet inspector`}
+          aria-describedby={`umem-cursor-${socketId}`}
+          onFocus={() => {
+            setFocused(true);
+            watchDetail(socketId);
+            placeCursor(cursor ?? useSelection.getState().frames[socketId] ?? 0);
+          }}
+          onBlur={() => setFocused(false)}
+          onKeyDown={onKeyDown}
           onPointerEnter={() => watchDetail(socketId)}
           onPointerMove={onPointerMove}
           onPointerLeave={() => setHovered(null)}
@@ -158,7 +217,19 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
           }}
         />
         {hovered && <FrameTooltip socketId={socketId} config={config} {...hovered} />}
+        {cursorAt && cursor !== null && (
+          <FrameTooltip
+            socketId={socketId}
+            config={config}
+            frame={cursor}
+            x={cursorAt.x + grid.cell}
+            y={cursorAt.y + grid.cell}
+          />
+        )}
       </div>
+      <p className="umem-cursor muted" id={`umem-cursor-${socketId}`} data-testid="umem-cursor" aria-live="polite">
+        {focused ? said : 'Tab to the map to move over it by keyboard.'}
+      </p>
       <UmemLegend counts={counts} total={config.frameCount} />
     </div>
   );
@@ -169,7 +240,7 @@ function UmemLegend({ counts, total }: { counts: number[] | null; total: number 
     <ul className="legend" data-testid="umem-legend">
       {FRAME_OWNERS.map((owner, code) => (
         <li key={owner} title={OWNER_EXPLANATIONS[owner]}>
-          <span className="swatch" style={{ background: `var(--owner-${owner})` }} />
+          <Swatch code={code} />
           <span className="legend-name">{owner}</span>
           <span className="num" data-testid={`umem-count-${owner}`}>
             {counts ? counts[code] : ''}
@@ -185,6 +256,26 @@ function UmemLegend({ counts, total }: { counts: number[] | null; total: number 
       </li>
     </ul>
   );
+}
+
+const SWATCH_SIDE = 14;
+
+/** An owner's colour and pattern, painted as the map paints its cells. */
+function Swatch({ code }: { code: number }) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const palette = usePalette((s) => s.version);
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx || palette < 0) return;
+    const raster = new UmemRaster(layoutGrid(1, SWATCH_SIDE, SWATCH_SIDE), window.devicePixelRatio || 1);
+    canvas.width = raster.width;
+    canvas.height = raster.height;
+    const { fills, inks } = packColors([usePalette.getState().owners[code] ?? '#888']);
+    raster.paint(0, fills[0] ?? 0, inks[0] ?? 0, masksFor(raster.side)[code] ?? null);
+    ctx.putImageData(new ImageData(raster.bytes, raster.width, raster.height), 0, 0);
+  }, [code, palette]);
+  return <canvas ref={canvasRef} className="swatch" />;
 }
 
 interface FrameTooltipProps {

@@ -24,6 +24,8 @@ export interface FlowOverlayProps {
   /** The rings sweep to each new reading over one snapshot interval; the dots' ends follow them. */
   snapshotsPerSecond: number;
   colors: FlowColors;
+  /** prefers-reduced-motion: descriptors are drawn at rest, once per reading, and never travel. */
+  still: boolean;
 }
 
 export interface FlowOverlay {
@@ -57,6 +59,10 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
   let height = 0;
   let drawnEmpty = false;
   let publishedAt = 0;
+  /** Draws so far, published for tests: at rest there is one per reading, not one per frame. */
+  let paints = 0;
+  /** What the still picture was drawn from (readings, and whether they were live); -1 forces a draw. */
+  let stillFrom = -1;
 
   // Geometry changes only when the rings move or the workload changes, never per frame.
   const place = () => {
@@ -68,13 +74,16 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
     canvas.style.top = `${geometry.box.top}px`;
     ctx = fitCanvas(canvas, width, height);
     drawnEmpty = false;
+    stillFrom = -1;
   };
   scene.setLegs(props.legs);
   place();
 
   const draw = (now: number, context: CanvasRenderingContext2D) => {
     context.clearRect(0, 0, width, height);
-    drawnEmpty = scene.dots.count === 0;
+    paints++;
+    const shown = props.still ? scene.placed : scene.dots.count;
+    drawnEmpty = shown === 0;
     if (scene.placed > 0) {
       const { colors } = props;
       for (let k = 0; k < scene.legs.length; k++) {
@@ -88,7 +97,7 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
         context.fill();
       }
     }
-    if (scene.dots.count > 0) {
+    if (shown > 0) {
       const per = scene.perDot;
       context.fillStyle = props.colors.muted;
       context.font = '10px system-ui, sans-serif';
@@ -99,15 +108,23 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
       context.textAlign = 'right';
       context.fillText(`one dot = ${per} descriptor${per === 1 ? '' : 's'}`, width - 2, height - LANE_INSET);
     }
-    if (now - publishedAt >= PUBLISH_EVERY_MS || scene.dots.count === 0) {
+    if (now - publishedAt >= PUBLISH_EVERY_MS || shown === 0 || props.still) {
       publishedAt = now;
-      publish(canvas, scene);
+      publish(canvas, scene, shown, props.still, paints);
     }
   };
 
   const stop = animate((now) => {
     if (!ctx) return;
     const slowdown = props.presenter ? PRESENTER_SLOWDOWN : 1;
+    if (props.still) {
+      const from = 2 * scene.readings + (scene.live(now) ? 1 : 0);
+      if (from === stillFrom) return;
+      stillFrom = from;
+      scene.rest(now, slowdown);
+      draw(now, ctx);
+      return;
+    }
     scene.step(now, { slowdown, ringSweepMs: (slowdown * 1000) / Math.max(1, props.snapshotsPerSecond) });
     if (scene.dots.count === 0 && drawnEmpty) return;
     draw(now, ctx);
@@ -120,6 +137,7 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
         (change.rings !== undefined && change.rings !== props.rings);
       Object.assign(props, change);
       scene.setLegs(props.legs);
+      stillFrom = -1;
       if (moved) place();
     },
     push(sample, sampledAt) {
@@ -132,9 +150,15 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
   };
 }
 
-/** What the overlay shows, for tests that cannot read pixels: dots in flight, in total and per leg. */
-function publish(canvas: HTMLCanvasElement, scene: FlowScene): void {
-  const particles = String(scene.dots.count);
+/**
+ * What the overlay shows, for tests that cannot read pixels: dots drawn, in
+ * total and per leg, whether they move, and how many times it drew.
+ */
+function publish(canvas: HTMLCanvasElement, scene: FlowScene, shown: number, still: boolean, paints: number): void {
+  canvas.dataset.motion = still ? 'still' : 'moving';
+  canvas.dataset.paints = String(paints);
+  canvas.dataset.readings = String(scene.readings);
+  const particles = String(shown);
   if (canvas.dataset.particles !== particles) canvas.dataset.particles = particles;
   const perLeg = scene.legs.map((leg, k) => `${legName(leg)}:${scene.legCounts[k]}`).join(' ');
   if (canvas.dataset.legs !== perLeg) canvas.dataset.legs = perLeg;

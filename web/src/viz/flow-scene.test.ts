@@ -117,3 +117,22 @@ describe('descriptors moving over a socket’s rings', () => {
     expect(scene.dots.count).toBe(0);
   });
 });
+
+describe('descriptors at rest, for a reader who asked for less motion', () => {
+  it('stand still, as many per leg as would be in flight, spaced evenly between the rings', () => {
+    const scene = flowing();
+    scene.rest(116, 1);
+    // 20480 a second on each leg for 700 ms at 128 to a dot: 112 dots on each.
+    expect([...scene.legCounts.slice(0, 2)]).toEqual([112, 112]);
+    const before = placedOn(scene, 0);
+    scene.rest(500, 1);
+    expect(placedOn(scene, 0)).toEqual(before);
+    expect(scene.dots.count).toBe(0);
+  });
+
+  it('are gone once the readings are stale', () => {
+    const scene = flowing();
+    scene.rest(1200, 1);
+    expect(scene.placed).toBe(0);
+  });
+});

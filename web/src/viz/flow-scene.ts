@@ -56,6 +56,7 @@ export class FlowScene {
   #geometry: FlowGeometry | null = null;
   readonly #motions = new Map<RingKind, RingMotion>(RING_KINDS.map((kind) => [kind, new RingMotion()]));
   #last: SocketSample | null = null;
+  #readings = 0;
   #sampledAt = 0;
   #receivedAt = Number.NEGATIVE_INFINITY;
   #lastFrame: number | null = null;
@@ -89,8 +90,41 @@ export class FlowScene {
     if (this.#last)
       this.#rates = legRates(this.#legs, this.#last.rings, sample.rings, (sampledAt - this.#sampledAt) / 1000);
     this.#last = sample;
+    this.#readings++;
     this.#sampledAt = sampledAt;
     this.#receivedAt = now;
+  }
+
+  /** How many readings were pushed: a still scene changes only when this does (or goes stale). */
+  get readings(): number {
+    return this.#readings;
+  }
+
+  /** Whether the last reading is recent enough to draw flow from. */
+  live(now: number): boolean {
+    return now - this.#receivedAt < STALE_MS;
+  }
+
+  /**
+   * The scene for a reader who asked for less motion: no dot travels; each
+   * leg shows, evenly spaced and at rest, as many dots as would be in flight
+   * on it at the same rates, between where the rings' counters stand now.
+   */
+  rest(now: number, slowdown: number): void {
+    const travel = TRAVEL_MS * slowdown;
+    this.dots.clear();
+    this.#lastFrame = now;
+    let total = 0;
+    for (const rate of this.#rates) total += rate;
+    this.perDot = descriptorsPerDot(total, travel, FLOW_CAPACITY);
+    this.placed = 0;
+    this.legCounts.fill(0);
+    if (!this.live(now)) return;
+    for (let k = 0; k < this.#legs.length; k++) {
+      const n = Math.round(((this.#rates[k] ?? 0) * travel) / 1000 / this.perDot);
+      if (n === 0 || !this.#placeLeg(k, now, 0)) continue;
+      for (let i = 0; i < n && this.placed < FLOW_CAPACITY; i++) this.#put(k, (i + 0.5) / n);
+    }
   }
 
   /** Moves the scene to `now`: dots that arrived leave, the ones owed are born, and every dot is placed. */
@@ -109,28 +143,32 @@ export class FlowScene {
     if (dots.count === 0) return;
     for (let k = 0; k < this.#legs.length; k++) {
       if (!this.#placeLeg(k, now, pace.ringSweepMs)) continue;
-      const ends = this.#ends;
       for (let i = 0; i < dots.count; i++) {
         if (dots.legOf(i) !== k) continue;
         const t = (now - dots.bornAt(i)) / travel;
-        if (t < 0) continue;
-        const base = 5 * k;
-        legPoint(
-          ends[base] as number,
-          ends[base + 1] as number,
-          ends[base + 2] as number,
-          ends[base + 3] as number,
-          ends[base + 4] as number,
-          t,
-          this.#point,
-        );
-        this.xs[this.placed] = this.#point.x;
-        this.ys[this.placed] = this.#point.y;
-        this.legOf[this.placed] = k;
-        this.placed++;
-        this.legCounts[k] = (this.legCounts[k] as number) + 1;
+        if (t >= 0) this.#put(k, t);
       }
     }
+  }
+
+  /** Places the next dot at fraction `t` of leg k, whose ends #placeLeg wrote. */
+  #put(k: number, t: number): void {
+    const ends = this.#ends;
+    const base = 5 * k;
+    legPoint(
+      ends[base] as number,
+      ends[base + 1] as number,
+      ends[base + 2] as number,
+      ends[base + 3] as number,
+      ends[base + 4] as number,
+      t,
+      this.#point,
+    );
+    this.xs[this.placed] = this.#point.x;
+    this.ys[this.placed] = this.#point.y;
+    this.legOf[this.placed] = k;
+    this.placed++;
+    this.legCounts[k] = (this.legCounts[k] as number) + 1;
   }
 
   /**

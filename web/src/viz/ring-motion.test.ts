@@ -33,6 +33,14 @@ describe('interpolating a ring between snapshots', () => {
     expect(motion.settled(1200, 100)).toBe(true);
   });
 
+  it('jumps to each reading at once when given no time to sweep (prefers-reduced-motion)', () => {
+    const motion = new RingMotion();
+    motion.push(ring(0, 0), 0);
+    motion.push(ring(8, 4), 1000);
+    expect(motion.at(1000, 0)).toMatchObject({ producer: 8, consumer: 4 });
+    expect(motion.settled(1000, 0)).toBe(true);
+  });
+
   it('reuses one pose object, so animating allocates nothing per frame', () => {
     const motion = new RingMotion();
     motion.push(ring(0, 0), 0);

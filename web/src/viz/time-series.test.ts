@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartModel } from './chart.ts';
+import { chartModel, chartWindow, pointNear } from './chart.ts';
 import { rose, TimeSeries } from './time-series.ts';
 
 describe('a time series', () => {
@@ -45,5 +45,39 @@ describe('chart model', () => {
     const model = chartModel(series, 'v', frame, 0, 60_000);
     expect(model.yTicks.length).toBeGreaterThan(1);
     expect(model.path).not.toContain('NaN');
+  });
+
+  it('plots a counter as its rise per second, over a one-second span', () => {
+    const series = new TimeSeries(['drops'] as const, 100);
+    // 50 a second for 3 s, then still.
+    for (let t = 0; t <= 3000; t += 200) series.push(t, () => t / 20);
+    for (let t = 3200; t <= 5000; t += 200) series.push(t, () => 150);
+    const model = chartModel(series, 'drops', frame, 5000, 60_000, 'rate');
+    // No rate for the first point, which has nothing before it.
+    expect(model.points.length).toBe(series.length - 1);
+    expect(model.points[5]?.value).toBeCloseTo(50);
+    expect(model.latest).toBe(0);
+    // At 3.6 s the span reaches back to 2.6 s: 0.4 s of rising at 50/s.
+    expect(model.points.find((point) => point.secondsAgo === 1.4)?.value).toBeCloseTo(20);
+  });
+
+  it('finds the point under the pointer for the hover readout', () => {
+    const series = new TimeSeries(['v'] as const, 10);
+    for (let t = 0; t <= 60_000; t += 20_000) series.push(t, () => t / 1000);
+    const model = chartModel(series, 'v', frame, 60_000, 60_000);
+    // x runs from 40 (60 s ago) to 190 (now): points at 40, 90, 140, 190.
+    expect(pointNear(model, 100)).toMatchObject({ x: 90, value: 20, secondsAgo: 40 });
+    expect(pointNear(model, 170)).toMatchObject({ x: 190, value: 60, secondsAgo: 0 });
+    expect(pointNear(model, 0)).toMatchObject({ x: 40, value: 0 });
+    expect(pointNear({ ...model, points: [] }, 100)).toBeNull();
+  });
+
+  it('spans the history there is, in half minutes, from half a minute up to all that is kept', () => {
+    expect(chartWindow(0, 180_000)).toBe(30_000);
+    expect(chartWindow(12_000, 180_000)).toBe(30_000);
+    expect(chartWindow(31_000, 180_000)).toBe(60_000);
+    expect(chartWindow(61_000, 180_000)).toBe(90_000);
+    expect(chartWindow(90_000, 180_000)).toBe(90_000);
+    expect(chartWindow(500_000, 180_000)).toBe(180_000);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellOrigin, frameAtPoint, layoutGrid, reconcileOwners } from './umem-grid.ts';
+import { cellOrigin, frameAtPoint, layoutGrid, moveCursor, reconcileOwners } from './umem-grid.ts';
 
 describe('laying out the UMEM map', () => {
   it('fits 16k frames into the area with the largest whole cells', () => {
@@ -53,5 +53,29 @@ describe('repainting only what changed', () => {
     expect(counts[1]).toBe(1);
     expect(counts[4]).toBe(1);
     expect(reconcileOwners(Uint8Array.from([0, 1, 4, 3]), drawn, counts, () => {})).toBe(0);
+  });
+});
+
+describe('the keyboard cursor on the map', () => {
+  // 10 frames in rows of 4: 0-3, 4-7, 8-9.
+  const grid = { frames: 10, columns: 4, rows: 3, cell: 10, gap: 1, width: 40, height: 30 };
+
+  it('moves one cell with the arrows and stops at the edges', () => {
+    expect(moveCursor(grid, 5, 'ArrowRight')).toBe(6);
+    expect(moveCursor(grid, 7, 'ArrowRight')).toBe(7);
+    expect(moveCursor(grid, 4, 'ArrowLeft')).toBe(4);
+    expect(moveCursor(grid, 5, 'ArrowUp')).toBe(1);
+    expect(moveCursor(grid, 1, 'ArrowUp')).toBe(1);
+    expect(moveCursor(grid, 5, 'ArrowDown')).toBe(9);
+    expect(moveCursor(grid, 6, 'ArrowDown')).toBe(6);
+    expect(moveCursor(grid, 9, 'ArrowRight')).toBe(9);
+  });
+
+  it('jumps to the ends and ignores other keys', () => {
+    expect(moveCursor(grid, 5, 'Home')).toBe(0);
+    expect(moveCursor(grid, 5, 'End')).toBe(9);
+    expect(moveCursor(grid, 5, 'PageDown')).toBe(9);
+    expect(moveCursor(grid, 5, 'PageUp')).toBe(1);
+    expect(moveCursor(grid, 5, 'x')).toBeNull();
   });
 });

@@ -74,3 +74,34 @@ export function reconcileOwners(
   }
   return painted;
 }
+
+/**
+ * Where a keyboard cursor on the map goes for `key`: arrows by one cell,
+ * Page Up/Down by ten rows, Home/End to the first and last frame. Stops at
+ * the map's edges. Null for a key that does not move it.
+ */
+export function moveCursor(grid: UmemGrid, frame: number, key: string): number | null {
+  const last = grid.frames - 1;
+  const column = frame % grid.columns;
+  const clamp = (to: number) => Math.max(0, Math.min(last, to));
+  switch (key) {
+    case 'ArrowLeft':
+      return column === 0 ? frame : frame - 1;
+    case 'ArrowRight':
+      return column === grid.columns - 1 ? frame : clamp(frame + 1);
+    case 'ArrowUp':
+      return frame - grid.columns >= 0 ? frame - grid.columns : frame;
+    case 'ArrowDown':
+      return frame + grid.columns <= last ? frame + grid.columns : frame;
+    case 'PageUp':
+      return frame - 10 * grid.columns >= 0 ? frame - 10 * grid.columns : column;
+    case 'PageDown':
+      return clamp(frame + 10 * grid.columns);
+    case 'Home':
+      return 0;
+    case 'End':
+      return last;
+    default:
+      return null;
+  }
+}

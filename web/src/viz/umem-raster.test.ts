@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { patternMask } from './owner-patterns.ts';
 import { layoutGrid } from './umem-grid.ts';
 import { packRgba, UmemRaster } from './umem-raster.ts';
 
@@ -43,5 +44,15 @@ describe('the UMEM map raster', () => {
     expect(raster.takeDirty()).toBeNull();
     raster.clear();
     expect(raster.takeDirty()).toEqual({ top: 0, bottom: raster.height });
+  });
+
+  it('draws an owner’s pattern mark in its ink over the cell’s colour', () => {
+    const grid = layoutGrid(64, 80, 80);
+    const raster = new UmemRaster(grid, 1);
+    const mask = patternMask('horizontal', raster.side);
+    raster.paint(0, packRgba(200, 0, 0), packRgba(90, 0, 0), mask);
+    expect(pixel(raster, 2, 0)).toEqual([200, 0, 0, 255]);
+    expect(pixel(raster, 2, 1)).toEqual([90, 0, 0, 255]);
+    expect(pixel(raster, 2, 2)).toEqual([200, 0, 0, 255]);
   });
 });

@@ -45,14 +45,24 @@ export class UmemRaster {
     this.#words = new Uint32Array(this.bytes.buffer);
   }
 
-  /** Colours one frame's cell; the gap around it stays transparent. */
-  paint(frame: number, rgba: number): void {
+  /** A cell's side in device pixels, gap excluded: the size a pattern mask must have. */
+  get side(): number {
+    return this.#side;
+  }
+
+  /**
+   * Colours one frame's cell, and over it in `ink` the pixels `mask` marks
+   * (see patternMask; null: none); the gap around it stays transparent.
+   */
+  paint(frame: number, rgba: number, ink = rgba, mask: Uint8Array | null = null): void {
     const x0 = (frame % this.#columns) * this.#pitch;
     const y0 = Math.floor(frame / this.#columns) * this.#pitch;
     const words = this.#words;
-    for (let y = y0; y < y0 + this.#side; y++) {
-      const row = y * this.width;
-      words.fill(rgba, row + x0, row + x0 + this.#side);
+    const side = this.#side;
+    for (let y = 0; y < side; y++) {
+      const row = (y0 + y) * this.width + x0;
+      words.fill(rgba, row, row + side);
+      if (mask) for (let x = 0; x < side; x++) if (mask[y * side + x]) words[row + x] = ink;
     }
     if (y0 < this.#top) this.#top = y0;
     if (y0 + this.#side > this.#bottom) this.#bottom = y0 + this.#side;

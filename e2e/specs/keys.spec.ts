@@ -1,0 +1,85 @@
+import { expect, type Page, test } from '@playwright/test';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { openExplorer } from './explorer.ts';
+
+let agent: RunningAgent;
+
+test.beforeAll(async () => {
+  agent = await startAgent(['--rate', '5000']);
+});
+
+test.afterAll(async () => {
+  await agent?.stop();
+});
+
+/** Opens a second socket, on queue 1 with a UMEM of its own, through the page's form. */
+async function openSecondSocket(page: Page, socketId: string): Promise<void> {
+  await openExplorer(page, agent.controlUrl, { view: 'controls' });
+  const form = page.getByTestId('socket-form-new');
+  await form.getByTestId('form-socketId').fill(socketId);
+  await form.getByTestId('form-queueId').fill('1');
+  await form.getByTestId('form-submit').click();
+  await expect(form.getByTestId('form-outcome')).toHaveText('applied', { timeout: 20_000 });
+}
+
+test('? lists every key, says which socket they act on, and Escape closes the list', async ({ page }) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
+  const overlay = page.getByTestId('shortcuts-overlay');
+  await expect(overlay).toHaveCount(0);
+  await page.keyboard.press('?');
+  await expect(overlay).toBeVisible();
+  await expect(overlay.getByRole('heading', { name: 'Keys' })).toBeVisible();
+  await expect(overlay.getByTestId('shortcuts-target')).toHaveText('acting on xsk0');
+  for (const key of ['p', 's', '1–4', 't', '[', ']', 'r', 'u', 'c', 'o', 'i', 'e', '?', 'Esc']) {
+    await expect(overlay.getByTestId(`shortcut-${key}`)).toBeVisible();
+  }
+  await expect(overlay.getByTestId('shortcut-p')).toContainText('pause every stage');
+  await page.keyboard.press('Escape');
+  await expect(overlay).toHaveCount(0);
+  // The sidebar's button opens the same list.
+  await page.getByTestId('shortcuts-open').click();
+  await expect(overlay).toBeVisible();
+  await overlay.getByTestId('shortcuts-close').click();
+  await expect(overlay).toHaveCount(0);
+});
+
+test('keys switch views: a letter shows its view alone, with Shift beside the others', async ({ page }) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
+  await page.keyboard.press('u');
+  await expect(page.getByTestId('view-umem-panels')).toBeVisible();
+  await expect(page.getByTestId('view-rings-panels')).toHaveCount(0);
+  await page.keyboard.press('Shift+C');
+  await expect(page.getByTestId('view-counters-panels')).toBeVisible();
+  await expect(page.getByTestId('view-umem-panels')).toBeVisible();
+  await expect(page.getByTestId('view-umem')).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('r');
+  await expect(page.getByTestId('view-rings-panels')).toBeVisible();
+  await expect(page.getByTestId('view-counters-panels')).toHaveCount(0);
+});
+
+test('keys act on the socket selected by a click or by [ and ], not on the first one shown', async ({ page }) => {
+  await openSecondSocket(page, 'second');
+  await openExplorer(page, agent.controlUrl, { view: 'rings' });
+  const first = page.getByTestId('socket-xsk0');
+  const second = page.getByTestId('socket-second');
+  await expect(page.getByTestId('slot-rings-xsk0')).toHaveAttribute('data-selected', 'true');
+
+  await second.getByRole('heading', { name: 'second' }).click();
+  await expect(page.getByTestId('slot-rings-second')).toHaveAttribute('data-selected', 'true');
+  await expect(page.getByTestId('slot-rings-xsk0')).toHaveAttribute('data-selected', 'false');
+  await page.keyboard.press('2');
+  await expect(second.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'true');
+  await expect(first.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
+
+  await page.keyboard.press('[');
+  await expect(page.getByTestId('slot-rings-xsk0')).toHaveAttribute('data-selected', 'true');
+  await page.keyboard.press('2');
+  await expect(first.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'true');
+  await expect(second.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'true');
+
+  await page.keyboard.press('2');
+  await page.keyboard.press(']');
+  await page.keyboard.press('2');
+  await expect(first.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
+  await expect(second.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
+});

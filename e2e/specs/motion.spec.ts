@@ -1,0 +1,55 @@
+import { expect, type Locator, test } from '@playwright/test';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { openExplorer } from './explorer.ts';
+
+let agent: RunningAgent;
+
+test.beforeAll(async () => {
+  agent = await startAgent(['--rate', '5000']);
+});
+
+test.afterAll(async () => {
+  await agent?.stop();
+});
+
+/** How many times the flow overlay drew, and how many readings it had, as it last published them. */
+async function drawing(flow: Locator): Promise<{ paints: number; readings: number }> {
+  const [paints, readings] = await Promise.all([flow.getAttribute('data-paints'), flow.getAttribute('data-readings')]);
+  return { paints: Number(paints), readings: Number(readings) };
+}
+
+/** Draws made while four more readings arrived. */
+async function paintsOverFourReadings(flow: Locator): Promise<{ paints: number; readings: number }> {
+  const start = await drawing(flow);
+  let now = start;
+  await expect
+    .poll(async () => {
+      now = await drawing(flow);
+      return now.readings - start.readings;
+    })
+    .toBeGreaterThanOrEqual(4);
+  return { paints: now.paints - start.paints, readings: now.readings - start.readings };
+}
+
+test('with reduced motion the flow stops: descriptors stand at rest, redrawn once per reading', async ({ page }) => {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
+  // Two readings a second: a page that animates draws many frames between two readings, even on a machine
+  // too busy for sixty frames a second, so a draw per frame and a draw per reading cannot be mistaken.
+  await page.locator('section.controls', { hasText: 'Snapshots' }).locator('select').selectOption('2');
+  const flow = page.getByTestId('socket-xsk0').getByTestId('ring-flow');
+  await expect(flow).toHaveAttribute('data-motion', 'still');
+  // Traffic flows, so the descriptors are there to see, standing on the legs FILL → RX → FILL.
+  await expect.poll(async () => Number(await flow.getAttribute('data-particles'))).toBeGreaterThan(0);
+  await expect(flow).toHaveAttribute('data-legs', /fill-kernel-rx:[1-9]/);
+  const still = await paintsOverFourReadings(flow);
+  // One draw per reading at most (and one when the readings go stale), never one per frame.
+  expect(still.paints).toBeLessThanOrEqual(still.readings + 1);
+
+  // The same page once the reader no longer asks for less motion: dots travel, drawn every frame.
+  await page.emulateMedia({ reducedMotion: 'no-preference' });
+  await expect(flow).toHaveAttribute('data-motion', 'moving');
+  // The measurement that held still above fails here: more draws than readings.
+  const moving = await paintsOverFourReadings(flow);
+  expect(moving.paints).toBeGreaterThan(moving.readings + 1);
+});
