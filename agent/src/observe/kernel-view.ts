@@ -82,7 +82,8 @@ export function rxLayoutOf(addresses: readonly RxAddress[]): Pick<KernelView, 'c
   const chunkSize: Fact<number> = {
     value: stride,
     source: 'ring-contents',
-    note: `the greatest common divisor of the distances between ${count}: the chunk size once neighbouring chunks have been received into, a multiple of it before`,
+    // Measured: a UMEM registered with 2048-byte chunks whose application posts FILL addresses 4096 apart shows 4096.
+    note: `the greatest common divisor of the distances between ${count}: the stride frames are posted at, a multiple of it until neighbouring chunks have been received into; a registered chunk smaller than that stride does not show here (only the socket diag has it)`,
   };
   const inChunk = (data[0] as number) % stride;
   const headroom: Fact<number> =
