@@ -99,6 +99,24 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
     expect(await flagsAndWakeups(false)).toEqual(expected);
   });
 
+  it('a program detached from outside is a mismatch, told as an event, the next time the kernel is asked', async () => {
+    const told: { socketId: string; facts: string[] }[] = [];
+    const watched = labEngine(lab, {
+      onKernelMismatch: (socketId, mismatches) => told.push({ socketId, facts: mismatches.map((entry) => entry.fact) }),
+    });
+    try {
+      const socket = await watched.create(request({ xdpMode: 'skb' }), 'detached');
+      expect(socket.kernel.mismatches).toEqual([]);
+      execFileSync('ip', ['-n', lab.appNamespace, 'link', 'set', 'dev', lab.appIfname, 'xdpgeneric', 'off']);
+      expect(watched.readKernelView('detached')).toMatchObject([
+        { fact: 'xdpMode', requested: 'skb', inEffect: 'no program' },
+      ]);
+      expect(told).toEqual([{ socketId: 'detached', facts: ['xdpMode'] }]);
+    } finally {
+      await watched.destroyAll();
+    }
+  });
+
   it('finds the bound queue among the netdev family’s queue objects, and no XSK on the others', async () => {
     const socket = await engine.create(request({ queueId: 1 }), 'second-queue');
     const queues = inNetworkNamespace(lab.appNamespacePath, () => readNetdevQueues(ifNameToIndex(lab.appIfname)));
