@@ -29,9 +29,9 @@ export function KernelViewTable({ socketId }: { socketId: string }) {
   const outcome = useRingside((s) => s.outcomes[origin]);
   if (!info) return null;
   return (
-    <table className="stats kernel-view" data-testid="kernel-view" data-read-at={info.kernel.readAt}>
+    <table className="stats kernel-view" data-testid="kernel-view">
       <caption>
-        Kernel’s view{' '}
+        Kernel’s view <span className="muted">read {new Date(info.kernel.readAt).toLocaleTimeString()}</span>{' '}
         <button
           type="button"
           data-testid="kernel-view-refresh"
