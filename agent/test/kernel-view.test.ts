@@ -117,6 +117,22 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
     }
   });
 
+  it('a socket sharing a UMEM shows the FILL and COMPLETION rings it uses: its queue’s pair, its own on another queue', async () => {
+    engine.setXdpProgram(lab.appIfname, 'round-robin', []);
+    const owner = await engine.create(request({ queueId: 0 }), 'owner');
+    const umemId = owner.group.id;
+    const sharers = [
+      await engine.create({ ...request({ queueId: 0 }), umemId }, 'same-queue'),
+      await engine.create({ ...request({ queueId: 1 }), umemId }, 'other-queue'),
+    ];
+    // Each is read through its own fd: bound, a socket's FILL offset maps the pair it uses, shared or its own.
+    for (const socket of [owner, ...sharers]) {
+      expect(socket.kernel.mismatches, socket.id).toEqual([]);
+      expect(socket.kernel.view.rings.fill.candidates, socket.id).toEqual([TEST_UMEM.fillSize]);
+    }
+    expect(sharers[1]?.kernel.view.queueId.value).toBe(1);
+  });
+
   it('finds the bound queue among the netdev family’s queue objects, and no XSK on the others', async () => {
     const socket = await engine.create(request({ queueId: 1 }), 'second-queue');
     const queues = inNetworkNamespace(lab.appNamespacePath, () => readNetdevQueues(ifNameToIndex(lab.appIfname)));

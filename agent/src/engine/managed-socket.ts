@@ -158,7 +158,6 @@ export class ManagedSocket {
     this.assertAlive();
     const view = readKernelView({
       fd: this.socket.fd,
-      pairFd: this.group.pairFdOf(this.id),
       ifname: this.socket.config.ifname,
       queueId: this.socket.config.queueId,
       namespacePath: this.spec.placement.namespacePath,

@@ -128,14 +128,6 @@ export class UmemGroup {
     }));
   }
 
-  /** The fd whose FILL and COMPLETION rings a socket uses: that of the first socket on its pair, which brought it. */
-  pairFdOf(socketId: string): number {
-    const lane = this.lanes.get(socketId);
-    const first = lane && this.lanes.get([...lane.pair.lanes][0] as string);
-    if (!first) throw new Error(`socket ${socketId} is not on UMEM ${this.id}`);
-    return first.socket.fd;
-  }
-
   /** Wakes an idle worker so it reads its control words now. */
   wake(): void {
     Atomics.add(this.control, UmemControl.WAKE, 1);

@@ -17,10 +17,12 @@ import { type KernelReadings, kernelViewOf, type RxAddress } from './kernel-view
 
 /** Where to ask the kernel about one socket. Nothing of what was requested: only where to look. */
 export interface KernelViewTarget {
-  /** The socket's fd: its RX and TX rings, XDP_OPTIONS. */
+  /**
+   * The socket's fd: its rings and XDP_OPTIONS. Once bound, its FILL and
+   * COMPLETION offsets map the pair it uses (the pool's, xsk_mmap), also for a
+   * socket sharing its queue's pair: measured in agent/test/kernel-view.test.ts.
+   */
   fd: number;
-  /** The fd whose FILL and COMPLETION rings the socket uses (the socket that brought its pair). */
-  pairFd: number;
   ifname: string;
   queueId: number;
   /** /run/netns/NAME of the interface's namespace; null for the agent's own. */
@@ -71,15 +73,14 @@ function rxAddresses(fd: number, offsets: MmapOffsets, mappedBytes: number): RxA
  * read at creation, reconfiguration and on request, never per snapshot.
  */
 export function readKernelView(target: KernelViewTarget): KernelView {
-  const { fd, pairFd } = target;
+  const { fd } = target;
   const offsets = readMmapOffsets(fd);
-  const pairOffsets = pairFd === fd ? offsets : readMmapOffsets(pairFd);
-  if (!offsets || !pairOffsets) throw new Error(`fd ${offsets ? pairFd : fd} is not an XSK`);
+  if (!offsets) throw new Error(`fd ${fd} is not an XSK`);
   const extent = {
     rx: ringMappingExtent(fd, 'rx'),
     tx: ringMappingExtent(fd, 'tx'),
-    fill: ringMappingExtent(pairFd, 'fill'),
-    completion: ringMappingExtent(pairFd, 'completion'),
+    fill: ringMappingExtent(fd, 'fill'),
+    completion: ringMappingExtent(fd, 'completion'),
   };
   const namespace = target.namespacePath === null ? null : basename(target.namespacePath);
   const device = describeInterface(namespace, target.ifname);
@@ -90,8 +91,8 @@ export function readKernelView(target: KernelViewTarget): KernelView {
     rings: {
       rx: { mappedBytes: extent.rx, descOffset: offsets.rx.desc },
       tx: { mappedBytes: extent.tx, descOffset: offsets.tx.desc },
-      fill: { mappedBytes: extent.fill, descOffset: pairOffsets.fill.desc },
-      completion: { mappedBytes: extent.completion, descOffset: pairOffsets.completion.desc },
+      fill: { mappedBytes: extent.fill, descOffset: offsets.fill.desc },
+      completion: { mappedBytes: extent.completion, descOffset: offsets.completion.desc },
     },
     zeroCopy: readZeroCopy(fd),
     ifname: target.ifname,
@@ -99,7 +100,7 @@ export function readKernelView(target: KernelViewTarget): KernelView {
     queues,
     queueId: target.queueId,
     flags: {
-      fill: flagsWord(pairFd, 'fill', pairOffsets, extent.fill),
+      fill: flagsWord(fd, 'fill', offsets, extent.fill),
       tx: flagsWord(fd, 'tx', offsets, extent.tx),
     },
     rxAddresses: rxAddresses(fd, offsets, extent.rx),
