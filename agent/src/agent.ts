@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import {
+  type AckMessage,
   type ControlCommand,
   chunkOf,
   defaultSocketRequest,
@@ -37,7 +38,7 @@ import { Sampler } from './sampler/sampler.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
-import { helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
+import { describeMismatches, helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
 
 export interface AgentOptions {
   host: string;
@@ -149,6 +150,8 @@ export class Agent implements AgentFacade {
       frame: FRAME_TO_PEER,
       log,
       onFault: (message, socketId) => this.fault(message, socketId),
+      onKernelMismatch: (socketId, mismatches) =>
+        this.event('kernel-mismatch', describeMismatches(socketId, mismatches), socketId),
     });
     const start = defaultSocketRequest(this.lab?.appIfname ?? (options.iface as string), this.lab ? 0 : options.queue);
     // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
@@ -299,6 +302,8 @@ export class Agent implements AgentFacade {
         request: engine?.request(managed.id) as SocketRequest,
         pausedStages: managed.pausedStages(),
         zeroCopyActive: managed.socket.zeroCopyActive,
+        kernel: managed.kernel.view,
+        mismatches: managed.kernel.mismatches,
       })),
       steering: this.steeringFacts(),
       traffic: this.traffic?.info() ?? null,
@@ -357,6 +362,16 @@ export class Agent implements AgentFacade {
       );
     }
     return captureReceived(managed.worker, frames);
+  }
+
+  /** Asks the kernel about a socket again, between commands (never of a socket being rebuilt); every client gets the new state. */
+  async refreshKernelView(socketId: string, requestId: string): Promise<AckMessage> {
+    await this.commands.between(async () => {
+      this.socketNamed(socketId);
+      this.engine?.readKernelView(socketId);
+    });
+    this.server?.broadcast(this.state());
+    return { type: 'ack', requestId };
   }
 
   /** One frame of a socket's UMEM: its bytes and owner, for the packet inspector. */

@@ -1,6 +1,8 @@
 import { defaultSocketRequest, type SocketInfo } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { banner } from './banner.ts';
+import { kernelViewOf } from './observe/kernel-view.ts';
+import { readings } from './observe/test-readings.ts';
 
 const controlUrl = 'http://127.0.0.1:41234/?token=c';
 const viewUrl = 'http://127.0.0.1:41234/?token=v';
@@ -16,6 +18,8 @@ function socketOn(ifname: string, queueId: number, workload: SocketInfo['workloa
     pausedStages: [],
     zeroCopyActive: false,
     xskmapIndex: queueId,
+    kernel: kernelViewOf(readings()),
+    mismatches: [],
   };
 }
 

@@ -1,6 +1,8 @@
 import { defaultSocketRequest, HelloMessage, type InterfaceInfo, StateMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
+import { kernelViewOf } from './observe/kernel-view.ts';
+import { readings } from './observe/test-readings.ts';
+import { describeMismatches, helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
 
 const device = (name: string, programId: number | null): InterfaceInfo => ({
   name,
@@ -61,6 +63,8 @@ describe('the state and hello messages', () => {
         request,
         pausedStages: [],
         zeroCopyActive: false,
+        kernel: kernelViewOf(readings()),
+        mismatches: [],
       })),
       steering: [ours(7, true)],
       traffic: null,
@@ -86,5 +90,17 @@ describe('the state and hello messages', () => {
     expect(hello).toMatchObject({ role: 'view', mode: 'lab' });
     expect(hello.capabilities).toContain('shared-umem');
     expect(helloMessage('control', host, false).mode).toBe('nic');
+  });
+});
+
+describe('a kernel-mismatch event', () => {
+  it('names each fact, what was asked and what the kernel shows', () => {
+    const message = describeMismatches('xsk0', [
+      { fact: 'xdpMode', requested: 'skb', inEffect: 'drv', explanation: 'the program on rs-app runs in drv mode' },
+      { fact: 'rings.rx', requested: '512 entries', inEffect: '2048 entries', explanation: 'another size' },
+    ]);
+    expect(message).toBe(
+      "socket xsk0: the kernel's view differs from the request: xdpMode: requested skb, the kernel shows drv (the program on rs-app runs in drv mode); rings.rx: requested 512 entries, the kernel shows 2048 entries (another size)",
+    );
   });
 });

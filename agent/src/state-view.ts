@@ -1,6 +1,7 @@
 import {
   type HelloMessage,
   type InterfaceInfo,
+  type KernelMismatch,
   type LabInfo,
   PROTOCOL_VERSION,
   type Role,
@@ -117,4 +118,13 @@ export function stateMessage(inputs: StateInputs): StateMessage {
         byInterface.get(socket.config.ifname)?.entries.find((entry) => entry.socketId === socket.id)?.index ?? null,
     })),
   };
+}
+
+/** A kernel-mismatch event's words: each fact, what was asked and what the kernel shows. */
+export function describeMismatches(socketId: string, mismatches: readonly KernelMismatch[]): string {
+  const each = mismatches.map(
+    (mismatch) =>
+      `${mismatch.fact}: requested ${mismatch.requested}, the kernel shows ${mismatch.inEffect} (${mismatch.explanation})`,
+  );
+  return `socket ${socketId}: the kernel's view differs from the request: ${each.join('; ')}`;
 }

@@ -1,4 +1,4 @@
-import type { SocketConfig, UmemConfig } from '@ringside/shared';
+import type { KernelView, SocketConfig, UmemConfig } from '@ringside/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, type Engine, RestoredAfterRefusal, type SocketRequest } from '../src/engine/engine.ts';
 import { probeKernelLimits } from '../src/host/kernel-limits.ts';
@@ -71,21 +71,62 @@ describeKernel('configuring sockets through the engine', () => {
   }
 
   describe('each knob works on the kernel, or is refused with what to change', () => {
-    it.each([
-      ['2048-byte frames', {}, { frameSize: 2048 }],
-      ['4096-byte frames', {}, { frameSize: 4096 }],
-      ['unaligned chunks of 3000 bytes', {}, { frameSize: 3000, unaligned: true }],
-      ['small rings', { rxSize: 64 }, { fillSize: 64, completionSize: 64 }],
-      ['an rx-only socket', { txSize: 0 }, {}],
-      ['SKB (generic) mode', { xdpMode: 'skb' as const }, {}],
-      ['need_wakeup off', { needWakeup: false }, {}],
-      ['a batch of one', { batchSize: 1 }, {}],
-    ])('receives with %s', async (_name, socket, umem) => {
+    /** The rings of a one-page mapping: what a 64-entry ring's size is known as (page-granular). */
+    const onePage = (view: KernelView, ring: 'rx' | 'fill' | 'completion') => {
+      expect(view.rings[ring].candidates).toContain(64);
+      expect(view.rings[ring].exact).toBe(false);
+      // The default 1024 or 2048 would need more than a page.
+      expect(Math.max(...view.rings[ring].candidates)).toBeLessThan(512);
+    };
+    it.each<[string, Partial<SocketConfig>, Partial<UmemConfig>, (view: KernelView) => void]>([
+      ['2048-byte frames', {}, { frameSize: 2048 }, (view) => expect(view.chunkSize.value).toBe(2048)],
+      ['4096-byte frames', {}, { frameSize: 4096 }, (view) => expect(view.chunkSize.value).toBe(4096)],
+      [
+        'unaligned chunks of 3000 bytes',
+        {},
+        { frameSize: 3000, unaligned: true },
+        (view) => expect([view.chunkSize.value, view.unaligned.value]).toEqual([3000, true]),
+      ],
+      [
+        'small rings',
+        { rxSize: 64 },
+        { fillSize: 64, completionSize: 64 },
+        (view) => {
+          for (const ring of ['rx', 'fill', 'completion'] as const) onePage(view, ring);
+        },
+      ],
+      [
+        'an rx-only socket',
+        { txSize: 0 },
+        {},
+        (view) => expect([view.rings.tx.present, view.txNeedWakeup.value]).toEqual([false, null]),
+      ],
+      ['SKB (generic) mode', { xdpMode: 'skb' }, {}, (view) => expect(view.xdpMode.value).toBe('skb')],
+      // Copy mode: the kernel's flags do not follow the request (kernel-view.test.ts compares on and off).
+      [
+        'need_wakeup off',
+        { needWakeup: false },
+        {},
+        (view) => expect([view.fillNeedWakeup.value, view.txNeedWakeup.value]).toEqual([false, true]),
+      ],
+      // The batch is Ringside's own: nothing of it reaches the kernel, so its view has no such fact.
+      ['a batch of one', { batchSize: 1 }, {}, (view) => expect(Object.keys(view)).not.toContain('batchSize')],
+    ])('receives with %s, and the kernel shows it', async (_name, socket, umem, kernelShows) => {
       await engine.create(request(socket, umem), 'knob');
       const { received, dropped } = await accountsFor('knob', 500);
       expect(received).toBeGreaterThan(0);
       expect(received + dropped).toBe(500);
       expect(engine.get('knob').observeInDetail().ledger.violations).toEqual([]);
+      // Asked again once frames came in: the received data's layout is known now.
+      expect(engine.readKernelView('knob')).toEqual([]);
+      const { view } = engine.get('knob').kernel;
+      expect(view.chunkSize.source).toBe('ring-contents');
+      expect([view.chunkSize.value, view.headroom.value, view.unaligned.value]).toEqual([
+        request(socket, umem).umem.frameSize,
+        0,
+        request(socket, umem).umem.unaligned,
+      ]);
+      kernelShows(view);
     });
 
     it('headroom moves where the kernel writes a received frame by exactly that much', async () => {

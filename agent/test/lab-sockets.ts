@@ -1,6 +1,6 @@
 import { ringOccupancy, type SocketConfig, type UmemConfig, type Workload } from '@ringside/shared';
 import { expect } from 'vitest';
-import { Engine } from '../src/engine/engine.ts';
+import { Engine, type EngineSetup } from '../src/engine/engine.ts';
 import { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { describeInterface } from '../src/host/interfaces.ts';
 import { probeKernelLimits } from '../src/host/kernel-limits.ts';
@@ -73,8 +73,9 @@ export async function fillIsFull(socket: ManagedSocket, frames: number): Promise
 }
 
 /** An engine on the lab's app end, as the agent builds it, logging only what is fatal. */
-export function labEngine(lab: Lab): Engine {
+export function labEngine(lab: Lab, watch: Pick<EngineSetup, 'onKernelMismatch'> = {}): Engine {
   return new Engine({
+    ...watch,
     namespacePath: lab.appNamespacePath,
     limits: probeKernelLimits(),
     describeInterface: (ifname) => describeInterface(lab.appNamespace, ifname),

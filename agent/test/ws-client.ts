@@ -29,6 +29,7 @@ export function exampleMessages(ifname: string, socketId = 'xsk0'): { [Type in C
     subscribe: { type: 'subscribe', requestId: 'subscribe', detailOf: null },
     inspectSocket: { type: 'inspectSocket', requestId: 'inspect', socketId },
     readFrame: { type: 'readFrame', requestId: 'read', socketId, frame: 0 },
+    refreshKernelView: { type: 'refreshKernelView', requestId: 'refresh-kernel-view', socketId },
     setTraffic: { type: 'setTraffic', requestId: 'traffic', paused: true },
     createSocket: { type: 'createSocket', requestId: 'create', socketId: 'intruder', request },
     reconfigureSocket: { type: 'reconfigureSocket', requestId: 'reconfigure', socketId, request },

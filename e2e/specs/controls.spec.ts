@@ -1,6 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { numberIn, openExplorer } from './explorer.ts';
+import { agentState, numberIn, openExplorer } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -74,6 +74,33 @@ test('ring size, chunk size and need_wakeup set in the form are applied and show
   const rxProducer = rings.getByTestId('ring-rx-producer');
   const first = await numberIn(rxProducer);
   await expect.poll(() => numberIn(rxProducer)).toBeGreaterThan(first + 100);
+
+  // The kernel's view, asked again now that frames came in: what the page shows is what the agent read.
+  const controls = page.getByTestId('controls-xsk0');
+  await controls.getByTestId('kernel-view-refresh').click();
+  await expect(controls.getByTestId('kernel-view-outcome')).toHaveAttribute('data-state', 'done');
+  const socket = (await agentState(agent)).sockets.find((entry) => entry.id === 'xsk0');
+  if (!socket) throw new Error('the agent has no socket xsk0');
+  const { kernel } = socket;
+  const onOff = (value: boolean | null) => (value === null ? 'unknown' : value ? 'on' : 'off');
+  const shown = {
+    'rings.rx': kernel.rings.rx.candidates.join(' or '),
+    chunkSize: String(kernel.chunkSize.value),
+    fillNeedWakeup: onOff(kernel.fillNeedWakeup.value),
+    txNeedWakeup: onOff(kernel.txNeedWakeup.value),
+  };
+  for (const [fact, value] of Object.entries(shown)) {
+    await expect(controls.getByTestId(`kernel-${fact}`), fact).toHaveText(value);
+  }
+  // And what the agent read is what was asked: a 512-entry RX ring (three pages: exact) and 2048-byte chunks.
+  expect([shown['rings.rx'], shown.chunkSize]).toEqual(['512', '2048']);
+  await expect(controls.getByTestId('kernel-rings.rx-source')).toHaveText('mmap-probe');
+  await expect(controls.getByTestId('kernel-chunkSize-source')).toHaveText('ring-contents');
+  // need_wakeup off: copy mode on veth sets TX's flag at bind either way and never FILL's (agent/test/kernel-view.test.ts).
+  await expect(controls.getByTestId('kernel-fillNeedWakeup-requested')).toHaveText('off');
+  expect([shown.fillNeedWakeup, shown.txNeedWakeup]).toEqual(['off', 'on']);
+  expect(socket.mismatches).toEqual([]);
+  await expect(page.getByTestId('kernel-mismatches')).toHaveCount(0);
 });
 
 test('switching the workload to txonly from the form makes the socket send', async ({ page }) => {

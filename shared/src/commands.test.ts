@@ -25,7 +25,7 @@ describe('the command table', () => {
       expect(roleMaySend('view', type)).toBe(COMMANDS[type].role === 'view');
     }
     expect(COMMAND_TYPES.filter((type) => roleMaySend('view', type)).sort()).toEqual(
-      ['hello', 'inspectSocket', 'readFrame', 'resync', 'setSnapshotRate', 'subscribe'].sort(),
+      ['hello', 'inspectSocket', 'readFrame', 'refreshKernelView', 'resync', 'setSnapshotRate', 'subscribe'].sort(),
     );
   });
 

@@ -12,6 +12,7 @@ import {
   parseJson,
   ReadFrame,
   ReconfigureSocket,
+  RefreshKernelView,
   ResumeStages,
   Resync,
   type Role,
@@ -53,6 +54,8 @@ export const COMMANDS = commandTable({
   subscribe: { schema: Subscribe, role: 'view', answers: 'ack' },
   inspectSocket: { schema: InspectSocket, role: 'view', answers: 'socketDetail' },
   readFrame: { schema: ReadFrame, role: 'view', answers: 'frameBytes' },
+  /** Acked once read; the new state (with the socket's kernel view) goes to every client. */
+  refreshKernelView: { schema: RefreshKernelView, role: 'view', answers: 'ack' },
   setTraffic: { schema: SetTraffic, role: 'control', answers: 'ack' },
   createSocket: { schema: CreateSocket, role: 'control', answers: 'ack' },
   reconfigureSocket: { schema: ReconfigureSocket, role: 'control', answers: 'ack' },

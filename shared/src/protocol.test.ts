@@ -72,6 +72,26 @@ const serverMessages: ServerMessage[] = [
         pausedStages: ['rxDrain'],
         zeroCopyActive: false,
         xskmapIndex: 0,
+        kernel: {
+          readAt: 1,
+          rings: {
+            fill: { candidates: [2048], exact: true, present: true, source: 'mmap-probe' },
+            rx: { candidates: [32, 64], exact: false, present: true, source: 'mmap-probe' },
+            tx: { candidates: [], exact: true, present: false, source: 'mmap-probe' },
+            completion: { candidates: [2048], exact: true, present: true, source: 'mmap-probe' },
+          },
+          zeroCopy: { value: false, source: 'getsockopt', note: 'XDP_OPTIONS' },
+          xdpMode: { value: 'skb', source: 'netlink' },
+          xdpProgramId: { value: 12, source: 'netlink' },
+          ifname: { value: 'rs-app', source: 'netlink' },
+          queueId: { value: 0, source: 'netlink' },
+          chunkSize: { value: null, source: 'unknown', note: 'no frame received yet' },
+          headroom: { value: null, source: 'unknown' },
+          unaligned: { value: null, source: 'unknown' },
+          fillNeedWakeup: { value: false, source: 'ring-flags' },
+          txNeedWakeup: { value: null, source: 'ring-flags' },
+        },
+        mismatches: [{ fact: 'rings.rx', requested: '128 entries', inEffect: '32 or 64 entries', explanation: 'x' }],
       },
     ],
     traffic: {
@@ -228,6 +248,7 @@ const clientMessages: ClientMessage[] = [
   },
   { type: 'readFrame', requestId: 'p', socketId: 'xsk0', frame: 7 },
   { type: 'injectInvalidFill', requestId: 'q', socketId: 'xsk0' },
+  { type: 'refreshKernelView', requestId: 'r', socketId: 'xsk0' },
 ];
 
 describe('every protocol message survives the wire', () => {

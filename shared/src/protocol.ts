@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InterfaceInfo, UmemLimits } from './facts.ts';
+import { KernelMismatch, KernelView } from './kernel-view.ts';
 import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
 
@@ -145,6 +146,10 @@ export const SocketInfo = z.object({
   zeroCopyActive: z.boolean(),
   /** The socket's index in its interface's XSKMAP; null when it receives nothing (no RX ring). */
   xskmapIndex: count.nullable(),
+  /** What the kernel shows of the socket, read at creation, reconfiguration and on request (refreshKernelView). */
+  kernel: KernelView,
+  /** Where `request` and `kernel` differ: shown at the top of the socket's view, and told as a kernel-mismatch event. */
+  mismatches: z.array(KernelMismatch),
 });
 export type SocketInfo = z.infer<typeof SocketInfo>;
 
@@ -304,6 +309,7 @@ export const EventMessage = z.object({
     'xdp-program-set',
     'same-frame-fed',
     'fault',
+    'kernel-mismatch',
   ]),
   socketId: z.string().optional(),
   message: z.string(),
@@ -311,6 +317,7 @@ export const EventMessage = z.object({
 export type EventMessage = z.infer<typeof EventMessage>;
 
 export const AckMessage = z.object({ type: z.literal('ack'), requestId });
+export type AckMessage = z.infer<typeof AckMessage>;
 
 /**
  * The client reads more slowly than snapshots come: the agent skips snapshots
@@ -507,6 +514,9 @@ export const ReadFrame = z.object({ type: z.literal('readFrame'), requestId, soc
  */
 export const Subscribe = z.object({ type: z.literal('subscribe'), requestId, detailOf: socketId.nullable() });
 export const DETAIL_PER_SECOND = 5;
+
+/** Asks the kernel again about one socket (its KernelView); the new state follows the ack. Only reads: a view client may ask. */
+export const RefreshKernelView = z.object({ type: z.literal('refreshKernelView'), requestId, socketId });
 
 /** Asks for a SocketDetailMessage: only reads, so a view client may ask too. */
 export const InspectSocket = z.object({ type: z.literal('inspectSocket'), requestId, socketId });

@@ -1,4 +1,10 @@
-import { defaultSocketRequest, type SocketInfo, type UmemConfig, type XdpProgramInfo } from '@ringside/shared';
+import {
+  defaultSocketRequest,
+  type KernelView,
+  type SocketInfo,
+  type UmemConfig,
+  type XdpProgramInfo,
+} from '@ringside/shared';
 
 /** State messages as the agent sends them for the lab, for unit tests of what the page derives from them. */
 
@@ -21,6 +27,38 @@ export function labSocket(
     pausedStages: [],
     zeroCopyActive: false,
     xskmapIndex: options.xskmapIndex ?? null,
+    kernel: labKernelView(config.queueId),
+    mismatches: [],
+  };
+}
+
+/** What the kernel shows of a lab socket just created: rings, mode and queue, nothing received yet. */
+export function labKernelView(queueId: number): KernelView {
+  const unknown = { value: null, source: 'unknown' as const, note: 'no frame received yet' };
+  const ring = (entries: number) => ({
+    candidates: [entries],
+    exact: true,
+    present: true,
+    source: 'mmap-probe' as const,
+  });
+  return {
+    readAt: 1,
+    rings: {
+      fill: ring(2048),
+      rx: ring(2048),
+      tx: { candidates: [], exact: true, present: false, source: 'mmap-probe' },
+      completion: ring(2048),
+    },
+    zeroCopy: { value: false, source: 'getsockopt' },
+    xdpMode: { value: 'drv', source: 'netlink' },
+    xdpProgramId: { value: 42, source: 'netlink' },
+    ifname: { value: 'rs-app', source: 'netlink' },
+    queueId: { value: queueId, source: 'netlink' },
+    chunkSize: unknown,
+    headroom: unknown,
+    unaligned: unknown,
+    fillNeedWakeup: { value: false, source: 'ring-flags' },
+    txNeedWakeup: { value: true, source: 'ring-flags' },
   };
 }
 

@@ -2,6 +2,7 @@ import {
   DEFAULT_TRAFFIC,
   describeProblems,
   type InterfaceInfo,
+  type KernelMismatch,
   type Problem,
   type SocketRequest,
   type UmemLimits,
@@ -62,6 +63,8 @@ export interface EngineSetup {
   log: Logger;
   /** A fault the engine met on its own (a data-plane worker crashed), told to whoever watches. */
   onFault?: (message: string, socketId: string) => void;
+  /** The kernel's view of a socket contradicts its request (read at creation, reconfiguration and on request). */
+  onKernelMismatch?: (socketId: string, mismatches: KernelMismatch[]) => void;
 }
 
 /**
@@ -354,6 +357,13 @@ export class Engine {
     return { umems, sockets };
   }
 
+  /** Asks the kernel about a socket again (its rings, mode, queue, where it wrote received data). */
+  readKernelView(id: string): KernelMismatch[] {
+    const { mismatches } = this.get(id).readKernelView(this.request(id));
+    if (mismatches.length > 0) this.setup.onKernelMismatch?.(id, mismatches);
+    return mismatches;
+  }
+
   /** Takes a socket out of the XSKMAP, off its UMEM and out of the registry. */
   private async stop(id: string): Promise<void> {
     const socket = this.get(id);
@@ -399,6 +409,7 @@ export class Engine {
           umemId,
           ...(registeredUmem ? { registeredUmem } : {}),
         });
+    let mismatches: KernelMismatch[];
     try {
       // Built on a free queue while the old one ran: now the old one goes, as a destroy would take it.
       if (options.replacesRunning) await this.stop(id);
@@ -408,12 +419,15 @@ export class Engine {
           request.socket.xdpMode,
         );
       }
+      // Once placed in the XSKMAP, as a client will find it: what the kernel shows of the new socket.
+      ({ mismatches } = socket.readKernelView(request));
     } catch (error) {
       await socket.destroy();
       throw error;
     }
     this.groups.set(socket.group.id, socket.group);
     this.sockets.set(id, socket);
+    if (mismatches.length > 0) this.setup.onKernelMismatch?.(id, mismatches);
     return socket;
   }
 

@@ -1,6 +1,8 @@
 import { inspect } from 'node:util';
-import type { UmemConfig, Workload } from '@ringside/shared';
+import type { KernelMismatch, KernelView, SocketRequest, UmemConfig, Workload } from '@ringside/shared';
 import { Control, type ControlWord, type LaneBlocks, STAGE_BITS, type StageName } from '../dataplane/control.ts';
+import { kernelMismatches } from '../observe/kernel-mismatches.ts';
+import { readKernelView } from '../observe/read-kernel-view.ts';
 import { type DetailedObservation, type SocketObservation, SocketObserver } from '../observe/socket-observer.ts';
 import type { XskSocket } from '../xsk/socket.ts';
 import type { Umem } from '../xsk/umem.ts';
@@ -46,6 +48,8 @@ export class ManagedSocket {
   readonly observer: SocketObserver;
   /** Set before teardown starts: the views below point into memory that is about to be unmapped. */
   private destroyed = false;
+  /** What the kernel showed when last asked (readKernelView), and where that differs from the request. */
+  private kernelReading: { view: KernelView; mismatches: KernelMismatch[] } | null = null;
 
   private constructor(
     readonly spec: MemberSpec,
@@ -144,6 +148,28 @@ export class ManagedSocket {
   observeInDetail(): DetailedObservation {
     this.assertAlive();
     return this.observer.observeInDetailNow();
+  }
+
+  /**
+   * Asks the kernel about this socket now (see readKernelView: not per
+   * snapshot) and holds its answer to `request`.
+   */
+  readKernelView(request: Pick<SocketRequest, 'socket' | 'umem'>): { view: KernelView; mismatches: KernelMismatch[] } {
+    this.assertAlive();
+    const view = readKernelView({
+      fd: this.socket.fd,
+      ifname: this.socket.config.ifname,
+      queueId: this.socket.config.queueId,
+      namespacePath: this.spec.placement.namespacePath,
+    });
+    this.kernelReading = { view, mismatches: kernelMismatches(request, view) };
+    return this.kernelReading;
+  }
+
+  /** The kernel's view as last read: the engine reads it before a socket is registered. */
+  get kernel(): { view: KernelView; mismatches: KernelMismatch[] } {
+    if (!this.kernelReading) throw new Error(`socket ${this.id}: the kernel's view was not read yet`);
+    return this.kernelReading;
   }
 
   /** Reading a destroyed socket's rings would read unmapped memory: a crash, not an error. */

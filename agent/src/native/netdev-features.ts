@@ -11,12 +11,17 @@ import {
   familyIdOf,
   GENL_ID_CTRL,
   NETDEV_A_DEV_IFINDEX,
+  NETDEV_A_QUEUE_IFINDEX,
   NETDEV_CMD_DEV_GET,
+  NETDEV_CMD_QUEUE_GET,
   NETDEV_FAMILY_NAME,
   NETDEV_FAMILY_VERSION,
   NETLINK_GENERIC,
+  type NetdevQueue,
   type NetlinkMessage,
   NLM_F_ACK,
+  NLM_F_DUMP,
+  netdevQueueOf,
   type ReplyProgress,
   splitMessages,
   stringAttribute,
@@ -26,7 +31,7 @@ import {
 } from './netlink-messages.ts';
 import { SOCK_RAW } from './uapi.ts';
 
-export type { XdpFeatures } from './netlink-messages.ts';
+export type { NetdevQueue, XdpFeatures } from './netlink-messages.ts';
 
 const { socket: socketRaw, close: closeRaw, setsockopt, sendto, recv } = rawSyscalls;
 
@@ -142,5 +147,33 @@ export function readXdpFeatures(ifindex: number): XdpFeatures | null {
     const features = reply ? xdpFeaturesOf(reply) : null;
     if (features === null) throw new Error(`${what}: the reply carries no NETDEV_A_DEV_XDP_FEATURES`);
     return features;
+  });
+}
+
+/**
+ * The RX and TX queues of interface `ifindex` and whether an XSK is bound to
+ * each, from the netdev family's queue objects; null when the kernel has no
+ * netdev family or no queue objects (before 6.8). Like readXdpFeatures, it
+ * asks in the calling thread's network namespace.
+ */
+export function readNetdevQueues(ifindex: number): NetdevQueue[] | null {
+  return withGenericNetlink((fd) => {
+    const familyId = resolveFamily(fd, NETDEV_FAMILY_NAME);
+    if (familyId === null) return null;
+    const what = `NETDEV_CMD_QUEUE_GET dump ifindex ${ifindex}`;
+    const { replies, errno } = transact(fd, what, (seq) =>
+      encodeGenlRequest({
+        familyId,
+        command: NETDEV_CMD_QUEUE_GET,
+        version: NETDEV_FAMILY_VERSION,
+        seq,
+        flags: NLM_F_DUMP,
+        attributes: [u32Attribute(NETDEV_A_QUEUE_IFINDEX, ifindex)],
+      }),
+    );
+    // EOPNOTSUPP: a kernel whose netdev family has no queue command.
+    if (errno === constants.errno.EOPNOTSUPP) return null;
+    if (errno !== 0) fail(what, errno, errno === ENODEV ? 'no such interface in this network namespace' : undefined);
+    return replies.flatMap((reply) => netdevQueueOf(reply) ?? []);
   });
 }

@@ -13,6 +13,7 @@ import {
   NLM_F_MULTI,
   NLMSG_DONE,
   NLMSG_ERROR,
+  netdevQueueOf,
   parseAttributes,
   type ReplyProgress,
   splitMessages,
@@ -187,5 +188,15 @@ describe('netlink replies', () => {
     expect(message && xdpFeaturesOf(message)).toMatchObject({ ndoXmit: true, ndoXmitSg: true, zeroCopyMaxSegments: 1 });
     const [bare] = splitMessages(kernelMessage(0x1c, 0, 1, hex('01 01 0000 0800 0100 02000000')));
     expect(bare && xdpFeaturesOf(bare)).toBeNull();
+  });
+
+  it('decode NETDEV_CMD_QUEUE_GET replies: an XSK is an empty nest on its queue', () => {
+    const queue = (body: string) => splitMessages(kernelMessage(0x1c, 2, 1, hex(`0a 01 0000 ${body}`)))[0];
+    const rx1 = queue('0800 0100 01000000 0800 0200 05000000 0800 0300 00000000 0400 0780'); // id 1, ifindex 5, rx, xsk
+    const tx0 = queue('0800 0100 00000000 0800 0200 05000000 0800 0300 01000000'); // id 0, tx, no xsk
+    expect(rx1 && netdevQueueOf(rx1)).toEqual({ id: 1, type: 'rx', xsk: true });
+    expect(tx0 && netdevQueueOf(tx0)).toEqual({ id: 0, type: 'tx', xsk: false });
+    const typeless = queue('0800 0100 00000000');
+    expect(typeless && netdevQueueOf(typeless)).toBeNull();
   });
 });

@@ -17,6 +17,8 @@ export const NLMSG_DONE = 0x3;
 export const NLM_F_REQUEST = 0x01;
 export const NLM_F_MULTI = 0x02;
 export const NLM_F_ACK = 0x04;
+/** NLM_F_ROOT | NLM_F_MATCH: every object the request's attributes select, ended by NLMSG_DONE. */
+export const NLM_F_DUMP = 0x300;
 export const NLMSG_HDRLEN = 16;
 export const NLA_HDRLEN = 4;
 const NLA_F_NESTED = 1 << 15;
@@ -41,6 +43,14 @@ export const NETDEV_A_DEV_IFINDEX = 1;
 export const NETDEV_A_DEV_PAD = 2;
 export const NETDEV_A_DEV_XDP_FEATURES = 3;
 export const NETDEV_A_DEV_XDP_ZC_MAX_SEGS = 4;
+/** The queue objects (Linux 6.8+; NETDEV_A_QUEUE_XSK, an empty nest on a queue an XSK is bound to, since 6.12). */
+export const NETDEV_CMD_QUEUE_GET = 10;
+export const NETDEV_A_QUEUE_ID = 1;
+export const NETDEV_A_QUEUE_IFINDEX = 2;
+export const NETDEV_A_QUEUE_TYPE = 3;
+export const NETDEV_A_QUEUE_XSK = 7;
+export const NETDEV_QUEUE_TYPE_RX = 0;
+export const NETDEV_QUEUE_TYPE_TX = 1;
 export const NETDEV_XDP_ACT_BASIC = 1;
 export const NETDEV_XDP_ACT_REDIRECT = 2;
 export const NETDEV_XDP_ACT_NDO_XMIT = 4;
@@ -245,4 +255,21 @@ export function xdpFeaturesOf(reply: NetlinkMessage): XdpFeatures | null {
     ndoXmitSg: has(NETDEV_XDP_ACT_NDO_XMIT_SG),
     zeroCopyMaxSegments: u32Of(attributes.get(NETDEV_A_DEV_XDP_ZC_MAX_SEGS)) ?? 1,
   };
+}
+
+/** One queue of a device, from a NETDEV_CMD_QUEUE_GET reply. */
+export interface NetdevQueue {
+  id: number;
+  type: 'rx' | 'tx';
+  /** An XSK's buffer pool is registered at this queue (xsk_reg_pool_at_qid, in copy mode too). */
+  xsk: boolean;
+}
+
+/** Decodes a NETDEV_CMD_QUEUE_GET reply; null when it lacks the queue's id or type. */
+export function netdevQueueOf(reply: NetlinkMessage): NetdevQueue | null {
+  const attributes = genlAttributes(reply);
+  const id = u32Of(attributes.get(NETDEV_A_QUEUE_ID));
+  const type = u32Of(attributes.get(NETDEV_A_QUEUE_TYPE));
+  if (id === null || (type !== NETDEV_QUEUE_TYPE_RX && type !== NETDEV_QUEUE_TYPE_TX)) return null;
+  return { id, type: type === NETDEV_QUEUE_TYPE_RX ? 'rx' : 'tx', xsk: attributes.has(NETDEV_A_QUEUE_XSK) };
 }

@@ -98,6 +98,11 @@ class FakeAgent implements AgentFacade {
     };
   }
 
+  async refreshKernelView(socketId: string, requestId: string) {
+    if (socketId !== 'xsk0') throw new CommandError('not-found', `there is no socket ${socketId}`);
+    return { type: 'ack' as const, requestId };
+  }
+
   startupEvents(): EventMessage[] {
     return [STARTUP_FAULT];
   }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
+  type AckMessage,
   type CommandOf,
   type ControlCommand,
   DETAIL_PER_SECOND,
@@ -51,6 +52,8 @@ export interface AgentFacade {
   inspect(socketId: string, requestId: string): Promise<SocketDetailMessage>;
   /** One frame's bytes; rejects with a CommandError when there is no such socket or frame. */
   readFrame(socketId: string, frame: number, requestId: string): Promise<FrameBytesMessage>;
+  /** Asks the kernel about a socket again and sends every client the new state; rejects with a CommandError when there is no such socket. */
+  refreshKernelView(socketId: string, requestId: string): Promise<AckMessage>;
   /** What the agent met while starting, before any client could be told: each new client is told. */
   startupEvents(): readonly EventMessage[];
   /** Every socket's rings and counts now, for a metrics scrape. */
@@ -420,6 +423,7 @@ export class AgentServer {
     },
     inspectSocket: (_client, message) => this.options.agent.inspect(message.socketId, message.requestId),
     readFrame: (_client, message) => this.options.agent.readFrame(message.socketId, message.frame, message.requestId),
+    refreshKernelView: (_client, message) => this.options.agent.refreshKernelView(message.socketId, message.requestId),
   };
 
   /** Answered with the agent's hello, then its state; a client of another major version is closed. */

@@ -2,6 +2,7 @@ import { DEFAULT_TRAFFIC, MAX_RATE_PPS, TxTraffic } from '@ringside/shared';
 import { type FormEvent, useState } from 'react';
 import { selectCanControl, selectSocket, useRingside } from '../store.ts';
 import { ExplainButton } from './Explain.tsx';
+import { KernelMismatches, KernelViewTable } from './KernelView.tsx';
 import './teaching.css';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 import { SocketForm } from './SocketForm.tsx';
@@ -13,7 +14,9 @@ export function SocketControlsPanel({ socketId }: { socketId: string }) {
   return (
     <section className="panel" data-testid={`controls-${socketId}`}>
       <SocketHead socketId={socketId} />
+      <KernelMismatches socketId={socketId} />
       <SocketForm socketId={socketId} />
+      <KernelViewTable socketId={socketId} />
       <div className="row actions">
         {workload === 'txonly' && <SocketTraffic socketId={socketId} />}
         <InjectInvalid socketId={socketId} ring="tx" />

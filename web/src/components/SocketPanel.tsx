@@ -5,6 +5,7 @@ import { historyOf, useHistory } from '../history.ts';
 import { selectCanControl, selectSample, selectSocket, useRingside } from '../store.ts';
 import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
+import { KernelMismatches } from './KernelView.tsx';
 import { RingRow } from './RingRow.tsx';
 
 /** A counter counts as rising while it went up within this window. */
@@ -17,6 +18,7 @@ export function SocketPanel({ socketId }: { socketId: string }) {
   return (
     <section className="panel" data-testid={`socket-${socketId}`}>
       <SocketHead socketId={socketId} />
+      <KernelMismatches socketId={socketId} />
       <StageControls socketId={socketId} />
       {sampled ? (
         <div className="socket-body">

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { kernelViewOf, type RxAddress, rxLayoutOf } from './kernel-view.ts';
+import { PAGE, readings } from './test-readings.ts';
+
+/** Aligned data: chunk start, then the headroom, then XDP_PACKET_HEADROOM. */
+const aligned = (chunk: number, frames: number[], headroom: number): RxAddress[] =>
+  frames.map((frame) => ({ base: frame * chunk + headroom + 256, offset: 0 }));
+
+describe('the kernel’s view of a socket, from raw readings', () => {
+  it('sizes each ring from its longest mapping, and has none where the kernel mapped none', () => {
+    const view = kernelViewOf(readings({ rings: { ...readings().rings, tx: { mappedBytes: 0, descOffset: 256 } } }));
+    expect(view.rings.rx).toEqual({ candidates: [2048], exact: true, present: true, source: 'mmap-probe' });
+    expect(view.rings.fill.candidates).toEqual([2048]);
+    expect(view.rings.tx).toEqual({ candidates: [], exact: true, present: false, source: 'mmap-probe' });
+    expect(view.txNeedWakeup).toMatchObject({ value: null, source: 'ring-flags' });
+  });
+
+  it('says every count a one-page ring could hold', () => {
+    const view = kernelViewOf(readings({ rings: { ...readings().rings, rx: { mappedBytes: PAGE, descOffset: 256 } } }));
+    expect(view.rings.rx.exact).toBe(false);
+    expect(view.rings.rx.candidates).toContain(64);
+    expect(view.rings.rx.candidates).not.toContain(256);
+  });
+
+  it('reports the attach mode and program netlink lists, and none when there is none', () => {
+    expect(kernelViewOf(readings()).xdpMode).toMatchObject({ value: 'skb', source: 'netlink' });
+    expect(kernelViewOf(readings()).xdpProgramId.value).toBe(42);
+    expect(kernelViewOf(readings({ attachedXdp: null })).xdpMode).toMatchObject({ value: null, source: 'netlink' });
+  });
+
+  it('reads need_wakeup from the flags words, not from anything asked', () => {
+    const view = kernelViewOf(readings({ flags: { fill: 0, tx: 1 } }));
+    expect(view.fillNeedWakeup.value).toBe(false);
+    expect(view.txNeedWakeup.value).toBe(true);
+    expect(view.txNeedWakeup.note).toContain('copy mode');
+  });
+
+  it('places the socket on the queue whose netdev queue object has an XSK', () => {
+    const view = kernelViewOf(readings({ queueId: 1, queues: [{ id: 3, type: 'rx', xsk: true }] }));
+    expect(view.queueId).toMatchObject({ value: 3, source: 'netlink' });
+    expect(view.ifname.value).toBe('rs-app');
+    const none = kernelViewOf(readings({ queueId: 1, queues: [{ id: 1, type: 'rx', xsk: false }] }));
+    expect(none.queueId).toMatchObject({ value: null, source: 'netlink' });
+    expect(none.queueId.note).toContain('no queue of rs-app has an XSK');
+    expect(kernelViewOf(readings({ queues: null })).queueId.source).toBe('unknown');
+  });
+});
+
+describe('the UMEM layout, from where the kernel wrote received data', () => {
+  it('leaves chunk size, headroom and alignment unknown before anything was received', () => {
+    const layout = rxLayoutOf([]);
+    expect(layout.chunkSize).toMatchObject({ value: null, source: 'unknown' });
+    expect(layout.chunkSize.note).toContain('no frame received yet');
+  });
+
+  it('finds 2048-byte aligned chunks and the headroom before XDP_PACKET_HEADROOM', () => {
+    const layout = rxLayoutOf(aligned(2048, [5, 6, 8, 11], 128));
+    expect(layout.chunkSize).toMatchObject({ value: 2048, source: 'ring-contents' });
+    expect(layout.headroom.value).toBe(128);
+    expect(layout.unaligned.value).toBe(false);
+  });
+
+  it('tells unaligned chunks by the offset the kernel puts in the top bits', () => {
+    // Unaligned: the low bits are the FILL address plus the headroom, the top 16 bits XDP_PACKET_HEADROOM.
+    const addresses = [4, 5, 7].map((frame) => ({ base: frame * 3000 + 64, offset: 256 }));
+    const layout = rxLayoutOf(addresses);
+    expect(layout.unaligned.value).toBe(true);
+    expect(layout.chunkSize.value).toBe(3000);
+    expect(layout.headroom.value).toBe(64);
+  });
+
+  it('names only a multiple of the chunk size while frames of neighbouring chunks are missing, and nothing from one chunk', () => {
+    expect(rxLayoutOf(aligned(2048, [2, 4, 8], 0)).chunkSize.value).toBe(4096);
+    expect(rxLayoutOf(aligned(2048, [3, 3], 0)).chunkSize).toMatchObject({ value: null, source: 'unknown' });
+  });
+});

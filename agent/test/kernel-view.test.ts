@@ -1,0 +1,156 @@
+import { execFileSync } from 'node:child_process';
+import type { SocketConfig, UmemConfig } from '@ringside/shared';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { Engine, SocketRequest } from '../src/engine/engine.ts';
+import { Lab } from '../src/lab/lab.ts';
+import { TrafficSource } from '../src/lab/traffic-source.ts';
+import { ifNameToIndex } from '../src/native/libc.ts';
+import { readNetdevQueues } from '../src/native/netdev-features.ts';
+import { inNetworkNamespace } from '../src/native/netns.ts';
+import { XDP_PACKET_HEADROOM } from '../src/observe/kernel-view.ts';
+import { describeKernel, waitFor } from './kernel.ts';
+import { fillIsFull, labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
+
+const noop = () => {};
+
+describeKernel('the kernel’s view of a socket, checked against the kernel’s own tools', () => {
+  let lab: Lab;
+  let source: TrafficSource;
+  let engine: Engine;
+
+  beforeEach(async () => {
+    lab = Lab.create(2);
+    source = await TrafficSource.start(lab, { ratePps: 5000, frameLength: 200, paused: true, queueId: 0 }, noop);
+    engine = labEngine(lab);
+  });
+
+  afterEach(async () => {
+    await engine?.destroyAll();
+    await source?.stop();
+    lab?.destroy();
+  });
+
+  const request = (socket: Partial<SocketConfig> = {}, umem: Partial<UmemConfig> = {}): SocketRequest => ({
+    umem: { ...TEST_UMEM, ...umem },
+    socket: testSocket(lab, socket),
+    workload: 'rxdrop',
+  });
+
+  /** The app end as `ip -d -j link` lists it, run in the lab's namespace. */
+  const ipLink = () => {
+    const output = execFileSync('ip', ['-n', lab.appNamespace, '-d', '-j', 'link', 'show', 'dev', lab.appIfname], {
+      encoding: 'utf8',
+    });
+    return (JSON.parse(output) as { xdp?: { mode: number; prog?: { id: number } } }[])[0];
+  };
+
+  it.each([
+    // include/uapi/linux/if_link.h: XDP_ATTACHED_DRV 1, XDP_ATTACHED_SKB 2 (iproute2's xdp and xdpgeneric).
+    ['skb', 2, 'xdpgeneric'],
+    ['drv', 1, 'xdp'],
+  ] as const)('%s mode is what ip -d link lists for the interface, program and all', async (mode, attached, word) => {
+    const socket = await engine.create(request({ xdpMode: mode }), 'moded');
+    const listed = ipLink();
+    expect(listed?.xdp?.mode).toBe(attached);
+    expect(socket.kernel.view.xdpMode).toMatchObject({ value: mode, source: 'netlink' });
+    expect(socket.kernel.view.xdpProgramId.value).toBe(listed?.xdp?.prog?.id);
+    const text = execFileSync('ip', ['-n', lab.appNamespace, '-d', 'link', 'show', 'dev', lab.appIfname], {
+      encoding: 'utf8',
+    });
+    expect(text).toMatch(new RegExp(`\\b${word}\\b`));
+    expect(socket.kernel.mismatches).toEqual([]);
+  });
+
+  it('unaligned 3000-byte chunks: the kernel writes RX data at a multiple of 3000, plus the headroom, plus XDP_PACKET_HEADROOM', async () => {
+    const headroom = 128;
+    const socket = await engine.create(request({}, { frameSize: 3000, unaligned: true, headroom }), 'unaligned');
+    expect(socket.kernel.view.unaligned).toMatchObject({ value: null, source: 'unknown' });
+    engine.pause('unaligned', ['rxDrain']);
+    await fillIsFull(socket, TEST_UMEM.fillSize);
+    source.sendExactly(8);
+    await waitFor(() => (socket.observeInDetail().entries.rx?.addresses.length ?? 0) === 8, 5000, '8 frames in RX');
+    // Measured here (copy mode, veth): every frame's data starts 384 B into its 3000-byte chunk, 128 + 256.
+    for (const address of socket.observeInDetail().entries.rx?.addresses ?? []) {
+      expect(address % 3000).toBe(headroom + XDP_PACKET_HEADROOM);
+    }
+    expect(engine.readKernelView('unaligned')).toEqual([]);
+    const { view } = engine.get('unaligned').kernel;
+    expect([view.chunkSize.value, view.headroom.value, view.unaligned.value]).toEqual([3000, headroom, true]);
+  });
+
+  it('need_wakeup on and off look the same to the kernel in copy mode: the same flags, and no receive wakeup either way', async () => {
+    const flagsAndWakeups = async (needWakeup: boolean) => {
+      const id = needWakeup ? 'on' : 'off';
+      await engine.create(request({ needWakeup }), id);
+      const before = engine.get(id).observe().totals;
+      source.sendExactly(300);
+      await waitFor(() => engine.get(id).observe().totals.rxPackets >= before.rxPackets + 300, 5000, '300 frames');
+      engine.readKernelView(id);
+      const { view } = engine.get(id).kernel;
+      const wakeups = engine.get(id).observe().totals.wakeups - before.wakeups;
+      await engine.destroy(id);
+      return { fill: view.fillNeedWakeup.value, tx: view.txNeedWakeup.value, wakeups };
+    };
+    // Measured on veth: TX's flag is set at bind with XDP_USE_NEED_WAKEUP or without it, FILL's never
+    // (only a zero-copy driver sets it, xsk_set_rx_need_wakeup). So an rxdrop socket, which wakes RX only
+    // when FILL's flag asks, makes no wakeup call in either case: the kernel shows no difference here.
+    const expected = { fill: false, tx: true, wakeups: 0 };
+    expect(await flagsAndWakeups(true)).toEqual(expected);
+    expect(await flagsAndWakeups(false)).toEqual(expected);
+  });
+
+  it('a program detached from outside is a mismatch, told as an event, the next time the kernel is asked', async () => {
+    const told: { socketId: string; facts: string[] }[] = [];
+    const watched = labEngine(lab, {
+      onKernelMismatch: (socketId, mismatches) => told.push({ socketId, facts: mismatches.map((entry) => entry.fact) }),
+    });
+    try {
+      const socket = await watched.create(request({ xdpMode: 'skb' }), 'detached');
+      expect(socket.kernel.mismatches).toEqual([]);
+      execFileSync('ip', ['-n', lab.appNamespace, 'link', 'set', 'dev', lab.appIfname, 'xdpgeneric', 'off']);
+      expect(watched.readKernelView('detached')).toMatchObject([
+        { fact: 'xdpMode', requested: 'skb', inEffect: 'no program' },
+      ]);
+      expect(told).toEqual([{ socketId: 'detached', facts: ['xdpMode'] }]);
+    } finally {
+      await watched.destroyAll();
+    }
+  });
+
+  it('a socket sharing a UMEM shows the FILL and COMPLETION rings it uses: its queue’s pair, its own on another queue', async () => {
+    engine.setXdpProgram(lab.appIfname, 'round-robin', []);
+    const owner = await engine.create(request({ queueId: 0 }), 'owner');
+    const umemId = owner.group.id;
+    const sharers = [
+      await engine.create({ ...request({ queueId: 0 }), umemId }, 'same-queue'),
+      await engine.create({ ...request({ queueId: 1 }), umemId }, 'other-queue'),
+    ];
+    // Each is read through its own fd: bound, a socket's FILL offset maps the pair it uses, shared or its own.
+    for (const socket of [owner, ...sharers]) {
+      expect(socket.kernel.mismatches, socket.id).toEqual([]);
+      expect(socket.kernel.view.rings.fill.candidates, socket.id).toEqual([TEST_UMEM.fillSize]);
+    }
+    expect(sharers[1]?.kernel.view.queueId.value).toBe(1);
+  });
+
+  it('finds the bound queue among the netdev family’s queue objects, and no XSK on the others', async () => {
+    const socket = await engine.create(request({ queueId: 1 }), 'second-queue');
+    const queues = inNetworkNamespace(lab.appNamespacePath, () => readNetdevQueues(ifNameToIndex(lab.appIfname)));
+    expect(queues?.filter((queue) => queue.xsk)).toEqual([
+      { id: 1, type: 'rx', xsk: true },
+      { id: 1, type: 'tx', xsk: true },
+    ]);
+    expect(socket.kernel.view.queueId).toMatchObject({ value: 1, source: 'netlink' });
+    expect(socket.kernel.view.ifname.value).toBe(lab.appIfname);
+    await engine.destroy('second-queue');
+    // The kernel unregisters the pool from its queue when the socket goes (possibly from a workqueue).
+    await waitFor(
+      () =>
+        inNetworkNamespace(lab.appNamespacePath, () => readNetdevQueues(ifNameToIndex(lab.appIfname)))?.every(
+          (queue) => !queue.xsk,
+        ) === true,
+      5000,
+      'no queue to have an XSK',
+    );
+  });
+});
