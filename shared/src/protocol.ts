@@ -274,6 +274,19 @@ export const StateMessage = z.object({
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 
+/**
+ * An interface as the receive path needs it: whether its link is up, and what
+ * its driver counted on each receive queue (`ethtool -S`), read at most once a
+ * second. `queues` is null when the driver names no per-queue counters; veth
+ * counts only frames that went through its XDP path (a program is attached).
+ */
+export const LinkReading = z.object({
+  ifname: z.string(),
+  up: z.boolean(),
+  queues: z.array(z.object({ frames: count, drops: count })).nullable(),
+});
+export type LinkReading = z.infer<typeof LinkReading>;
+
 export const SnapshotMessage = z.object({
   type: z.literal('snapshot'),
   seq: count,
@@ -283,6 +296,8 @@ export const SnapshotMessage = z.object({
   traffic: z.object({ sentFrames: count, pps: rate }).nullable(),
   /** The action counters of Ringside's XDP program on each interface that has one. */
   programs: z.array(XdpActionCounters),
+  /** The interfaces the sockets are bound to (protocol 2.1). */
+  links: z.array(LinkReading).optional(),
 });
 export type SnapshotMessage = z.infer<typeof SnapshotMessage>;
 
