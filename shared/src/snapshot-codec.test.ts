@@ -177,7 +177,14 @@ describe('the binary snapshot codec', () => {
     const withLinks: SnapshotMessage = {
       ...realisticSnapshot(7),
       links: [
-        { ifname: 'rs-app', up: true, queues: [{ frames: 2 ** 40, drops: 0 }, { frames: 0, drops: 12 }] },
+        {
+          ifname: 'rs-app',
+          up: true,
+          queues: [
+            { frames: 2 ** 40, drops: 0 },
+            { frames: 0, drops: 12 },
+          ],
+        },
         { ifname: 'eth1', up: false, queues: null },
       ],
     };

@@ -533,7 +533,8 @@ export function decodeSnapshot(
     );
   }
   const flags = r.u8('flags');
-  if (flags & ~(FLAG_DELTA | FLAG_LINKS)) throw new SnapshotDecodeError(`unknown snapshot flags 0x${flags.toString(16)}`);
+  if (flags & ~(FLAG_DELTA | FLAG_LINKS))
+    throw new SnapshotDecodeError(`unknown snapshot flags 0x${flags.toString(16)}`);
   const isDeltaFrame = (flags & FLAG_DELTA) !== 0;
   if (isDeltaFrame && base === null) {
     throw new SnapshotDecodeError('snapshot owners are a delta, but this client holds no base: ask for a resync');
