@@ -9,6 +9,7 @@ import {
   type FrameBytesMessage,
   type HelloMessage,
   type InterfaceInfo,
+  type LinkReading,
   type Role,
   type SocketDetailMessage,
   type SocketRequest,
@@ -23,6 +24,7 @@ import type { ManagedSocket } from './engine/managed-socket.ts';
 import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from './faults.ts';
 import { describeInterface, listInterfaces, listLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
+import { LinkCounters } from './host/link-counters.ts';
 import { describeXdpProgram, type XdpProgramFacts } from './host/xdp-programs.ts';
 import { Lab, removeStaleLabs } from './lab/lab.ts';
 import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
@@ -175,6 +177,7 @@ export class Agent implements AgentFacade {
       () => this.engine?.list() ?? [],
       () => this.traffic,
       () => this.programCounters(),
+      this.linkReader(),
     );
     const tick = async () => {
       try {
@@ -310,6 +313,23 @@ export class Agent implements AgentFacade {
       ownsProgram: steering.ownsProgram,
       entries: steering.entries(),
     }));
+  }
+
+  /** The link state and queue counters of every interface a socket is bound to, for the diagnosis. */
+  private linkReader(): () => LinkReading[] {
+    const counters = new LinkCounters(this.lab?.appNamespacePath ?? null);
+    let warned = false;
+    return () => {
+      const ifnames = new Set((this.engine?.list() ?? []).map((socket) => socket.spec.socket.ifname));
+      try {
+        return counters.read([...ifnames].sort());
+      } catch (error) {
+        // Snapshots matter more than this evidence: they go on without it, and the log says so once.
+        if (!warned) this.log.warn({ err: error }, 'reading link counters failed; snapshots go on without them');
+        warned = true;
+        return [];
+      }
+    };
   }
 
   programCounters(): XdpActionCounters[] {
