@@ -1,11 +1,11 @@
-import { XDP_STATISTICS_FIELDS } from '@ringside/shared';
-import { STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
+import { XDP_STATISTICS_FIELDS, type XdpStatistics } from '@ringside/shared';
+import { useCounterLooks } from '../counter-looks.ts';
+import { STAT_NAMES } from '../explain.ts';
 import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from '../history.ts';
 import { useSelection } from '../selection.ts';
 import { type ChartFrame, chartModel } from '../viz/chart.ts';
-import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
-import { RISING_WINDOW_MS, SocketHead } from './SocketPanel.tsx';
+import { SocketHead } from './SocketPanel.tsx';
 
 const RATE_LABELS: Record<(typeof RATE_FIELDS)[number], string> = {
   rxPps: 'RX packets/s',
@@ -34,7 +34,7 @@ interface ChartProps {
   socketId: string;
   field: SeriesField;
   label: string;
-  /** XDP_STATISTICS counters only rise: one that does is highlighted and explained. */
+  /** XDP_STATISTICS counters only rise: one that does is explained, and highlighted unless the workload raises it. */
   statistic?: boolean;
 }
 
@@ -48,12 +48,14 @@ function Chart({ socketId, field, label, statistic = false }: ChartProps) {
   const series = historyOf(socketId);
   const now = series?.lastTime() ?? 0;
   const model = series ? chartModel(series, field, frame, now, HISTORY_MS) : null;
-  const rising = statistic && series !== undefined && rose(series, field, RISING_WINDOW_MS);
+  const looks = useCounterLooks(socketId);
+  const look = statistic ? looks[field as keyof XdpStatistics] : null;
   return (
     <figure
-      className={rising ? 'chart rising' : 'chart'}
+      className={look?.highlighted ? 'chart rising' : look?.rising ? 'chart expected' : 'chart'}
       data-testid={`chart-${field}`}
-      data-rising={rising}
+      data-rising={look?.rising ?? false}
+      data-highlighted={look?.highlighted ?? false}
       data-latest={model?.latest ?? ''}
     >
       <figcaption>
@@ -79,7 +81,7 @@ function Chart({ socketId, field, label, statistic = false }: ChartProps) {
       </svg>
       {statistic && (
         <div className="why" data-testid={`chart-${field}-why`}>
-          {rising ? STAT_EXPLANATIONS[field as keyof typeof STAT_EXPLANATIONS] : ''}
+          {look?.text}
         </div>
       )}
     </figure>
