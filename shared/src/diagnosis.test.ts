@@ -200,6 +200,16 @@ describe('why a socket receives nothing', () => {
     });
   });
 
+  it('shows the driver’s drops on the socket’s queue as what can be read of a foreign program', () => {
+    const foreign = { ...byQueue([], 'other'), name: 'xdp_sock_prog' };
+    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [foreign], traffic: null };
+    const before = snapshot(HEALTHY, 0, { withProgram: false });
+    const now = snapshot(HEALTHY, 1, { withProgram: false });
+    now.links = [{ ifname: 'rs-app', up: true, queues: [{ frames: 2000, drops: 600 }] }];
+    const actions = diagnose(state, 'xsk0', before, now)?.stages.find((stage) => stage.stage === 'actions');
+    expect(actions?.evidence).toMatch(/the driver drops 300 frames\/s of queue 0/);
+  });
+
   it('blames the program when it passes frames without choosing an index', () => {
     const steer = { ...byQueue([{ index: 0, socketId: 'xsk0' }], 'steer-by-port'), ports: [{ port: 9, index: 0 }] };
     const result = world([healthySocket], steer, { ...HEALTHY, received: 0, actions: { passed: 2000 } });

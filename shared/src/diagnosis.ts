@@ -91,12 +91,12 @@ const checkLink: Check = ({ socket, link }) => {
       );
 };
 
-/** Frames per second on each receive queue between the two readings; null when the driver counts none per queue. */
-function queueRates(facts: Facts): number[] | null {
+/** Frames (or drops) per second on each receive queue between the two readings; null when the driver counts none per queue. */
+function queueRates(facts: Facts, counter: 'frames' | 'drops' = 'frames'): number[] | null {
   const { link, linkBefore, seconds } = facts;
   if (!link?.queues || !linkBefore?.queues) return null;
   const before = linkBefore.queues;
-  return link.queues.map((queue, i) => perSecond(queue.frames - (before[i]?.frames ?? queue.frames), seconds));
+  return link.queues.map((queue, i) => perSecond(queue[counter] - (before[i]?.[counter] ?? queue[counter]), seconds));
 }
 
 const checkQueue: Check = (facts) => {
@@ -142,9 +142,12 @@ const checkActions: Check = (facts) => {
   const title = 'the program redirects frames to the XSKMAP';
   if (!program) return unknown(title, 'no program');
   if (!actions || !actionsBefore) {
+    // What the driver counts is all there is: veth counts a frame redirected to a socket of another queue as a drop.
+    const queue = facts.socket.config.queueId;
+    const drops = queueRates(facts, 'drops')?.[queue] ?? 0;
     return unknown(
       title,
-      `${program.name} is not Ringside's: its actions are not counted; what it does is up to its code (id ${program.programId})`,
+      `${program.name} is not Ringside's: its actions are not counted; what it does is up to its code (id ${program.programId})${drops > 0 ? `; the driver drops ${drops} frames/s of queue ${queue}, as it does for a frame redirected to a socket of another queue` : ''}`,
     );
   }
   const rate = (action: keyof XdpActions) => perSecond(actions[action] - actionsBefore[action], seconds);
