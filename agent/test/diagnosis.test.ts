@@ -8,6 +8,7 @@ import {
   type StateMessage,
 } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LinkCounters } from '../src/host/link-counters.ts';
 import { type RunningAgent, startAgent } from './agent-process.ts';
 import { describeKernel } from './kernel.ts';
 import { TestClient } from './ws-client.ts';
@@ -94,6 +95,26 @@ describeKernel('why a socket receives nothing, diagnosed on the lab', () => {
     expect(xsk0 && expectedRises(xsk0).txRingEmptyDescs).toMatch(/expected here/);
   });
 
+  it('reads the per-queue counters `ethtool -S` shows, and the link state', () => {
+    const lab = latestState().lab;
+    if (!lab) throw new Error('no lab');
+    const read = () => new LinkCounters(`/run/netns/${lab.appNamespace}`).read([lab.appIfname]);
+    const ethtool = () => {
+      const text = execFileSync('ip', ['netns', 'exec', lab.appNamespace, 'ethtool', '-S', lab.appIfname], {
+        encoding: 'utf8',
+      });
+      return Number(/^\s*rx_queue_0_xdp_packets: (\d+)$/m.exec(text)?.[1]);
+    };
+    const [first] = read();
+    const shown = ethtool();
+    const [then] = read();
+    expect(first).toMatchObject({ ifname: lab.appIfname, up: true, queues: [expect.anything(), expect.anything()] });
+    // The counter rises under traffic: ethtool's reading falls between ours.
+    expect(first?.queues?.[0]?.frames).toBeLessThanOrEqual(shown);
+    expect(then?.queues?.[0]?.frames).toBeGreaterThanOrEqual(shown);
+    expect(shown).toBeGreaterThan(0);
+  });
+
   it('blames FILL when its refill is paused, and its counters', async () => {
     await command({ type: 'pauseStages', socketId: 'xsk0', stages: ['fillRefill'] });
     const result = await settlesOn('xsk0', 'fill');
@@ -143,5 +164,13 @@ describeKernel('why a socket receives nothing, diagnosed on the lab', () => {
     execFileSync('ip', ['-n', appNamespace, 'link', 'set', 'dev', appIfname, 'xdp', 'off']);
     const result = await settlesOn('xsk0', 'program');
     expect(result.line).toMatch(/no XDP program is attached to rs-app/);
+  });
+
+  it('blames the link when the veth’s peer goes down, taking the carrier with it', async () => {
+    const lab = latestState().lab;
+    if (!lab) throw new Error('no lab');
+    execFileSync('ip', ['-n', lab.peerNamespace, 'link', 'set', 'dev', lab.peerIfname, 'down']);
+    const result = await settlesOn('xsk0', 'link');
+    expect(result.line).toMatch(/rs-app is down or has no carrier/);
   });
 });
