@@ -30,7 +30,7 @@ test('a healthy socket says "receiving", every stage holds, and its rising tx_ri
   const emptyDescs = socket.getByTestId('stat-txRingEmptyDescs-row');
   await expect(emptyDescs).toHaveAttribute('data-rising', 'true');
   await expect(emptyDescs).toHaveAttribute('data-highlighted', 'false');
-  await expect(socket.getByTestId('stat-txRingEmptyDescs-why')).toContainText('expected here');
+  await expect(socket.getByTestId('stat-txRingEmptyDescs-why')).toContainText('expected: each poll');
   await expect(socket.locator('tr.rising')).toHaveCount(0);
 });
 

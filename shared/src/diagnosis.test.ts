@@ -93,6 +93,7 @@ function snapshot(
   const action = (name: keyof XdpActions) => (moved.actions[name] ?? 0) * at;
   const link: LinkReading = {
     ifname: 'rs-app',
+    readAt: 1_000_000 + 2000 * at,
     up: options.up ?? true,
     queues: options.perQueue === false ? null : moved.queueFrames.map((frames) => ({ frames: frames * at, drops: 0 })),
   };
@@ -205,7 +206,7 @@ describe('why a socket receives nothing', () => {
     const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [foreign], traffic: null };
     const before = snapshot(HEALTHY, 0, { withProgram: false });
     const now = snapshot(HEALTHY, 1, { withProgram: false });
-    now.links = [{ ifname: 'rs-app', up: true, queues: [{ frames: 2000, drops: 600 }] }];
+    now.links = [{ ifname: 'rs-app', readAt: 1_002_000, up: true, queues: [{ frames: 2000, drops: 600 }] }];
     const actions = diagnose(state, 'xsk0', before, now)?.stages.find((stage) => stage.stage === 'actions');
     expect(actions?.evidence).toMatch(/the driver drops 300 frames\/s of queue 0/);
   });
@@ -280,6 +281,13 @@ describe('why a socket receives nothing', () => {
     expect(result.verdict).toBe('quiet');
   });
 
+  it('judges no queue rate from one link reading seen in two snapshots', () => {
+    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [healthyProgram], traffic: null };
+    const before = snapshot(HEALTHY, 0);
+    const now = { ...snapshot(HEALTHY, 1), links: before.links };
+    expect(diagnose(state, 'xsk0', before, now)?.stages[1]?.status).toBe('unknown');
+  });
+
   it('judges no rate from two readings of the same instant', () => {
     const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [healthyProgram], traffic: null };
     const now = snapshot(HEALTHY, 1);
@@ -295,7 +303,7 @@ describe('why a socket receives nothing', () => {
 
 describe('counters that rise in a healthy socket', () => {
   it('expects tx_ring_empty_descs of any socket with a TX ring, saying why for its workload', () => {
-    expect(expectedRises(healthySocket).txRingEmptyDescs).toMatch(/rxdrop socket has a TX ring/);
+    expect(expectedRises(healthySocket).txRingEmptyDescs).toMatch(/poll of this rxdrop socket wakes its TX path/);
     expect(expectedRises({ ...healthySocket, workload: 'txonly' }).txRingEmptyDescs).toMatch(/sendto/);
     expect(expectedRises({ ...healthySocket, config: { ...healthySocket.config, txSize: 0 } })).toEqual({});
   });

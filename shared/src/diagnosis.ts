@@ -93,8 +93,10 @@ const checkLink: Check = ({ socket, link }) => {
 
 /** Frames (or drops) per second on each receive queue between the two readings; null when the driver counts none per queue. */
 function queueRates(facts: Facts, counter: 'frames' | 'drops' = 'frames'): number[] | null {
-  const { link, linkBefore, seconds } = facts;
-  if (!link?.queues || !linkBefore?.queues) return null;
+  const { link, linkBefore } = facts;
+  // Links are read less often than snapshots: the same reading twice measures nothing.
+  const seconds = link && linkBefore ? (link.readAt - linkBefore.readAt) / 1000 : 0;
+  if (!link?.queues || !linkBefore?.queues || seconds <= 0) return null;
   const before = linkBefore.queues;
   return link.queues.map((queue, i) => perSecond(queue[counter] - (before[i]?.[counter] ?? queue[counter]), seconds));
 }
@@ -367,7 +369,7 @@ export function expectedRises(socket: SocketInfo): Partial<Record<keyof XdpStati
   if (socket.config.txSize === 0) return {};
   const why =
     socket.workload === 'rxdrop'
-      ? 'expected here: this rxdrop socket has a TX ring, and each poll while it waits wakes the TX path, which finds TX empty'
-      : `expected here: each sendto that ${socket.workload} makes to kick TX ends by finding TX empty`;
+      ? 'expected: each poll of this rxdrop socket wakes its TX path, which finds TX empty'
+      : `expected: each sendto ${socket.workload} makes to kick TX ends by finding TX empty`;
   return { txRingEmptyDescs: why };
 }

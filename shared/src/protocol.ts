@@ -282,6 +282,8 @@ export type StateMessage = z.infer<typeof StateMessage>;
  */
 export const LinkReading = z.object({
   ifname: z.string(),
+  /** Agent clock (ms since the epoch) of the reading: rates divide by the time between readings, not snapshots. */
+  readAt: z.number(),
   up: z.boolean(),
   queues: z.array(z.object({ frames: count, drops: count })).nullable(),
 });

@@ -179,13 +179,14 @@ describe('the binary snapshot codec', () => {
       links: [
         {
           ifname: 'rs-app',
+          readAt: 1_760_000_000_001.5,
           up: true,
           queues: [
             { frames: 2 ** 40, drops: 0 },
             { frames: 0, drops: 12 },
           ],
         },
-        { ifname: 'eth1', up: false, queues: null },
+        { ifname: 'eth1', readAt: 1_760_000_000_000, up: false, queues: null },
       ],
     };
     const owners = ownersOf(withLinks, 3);

@@ -34,7 +34,7 @@ import { RING_KINDS, type RingState } from './rings.ts';
  *       full:  varint length, u8 owner               (the runs cover every frame)
  *       delta: varint skip, varint length, u8 owner  (skip = unchanged frames before the run)
  *   varint program count, then per program: string ifname, varint x 5 action counters (XDP_ACTIONS)
- *   if flag bit 1: varint link count, then per link: string ifname, u8 up, u8 queues present;
+ *   if flag bit 1: varint link count, then per link: string ifname, f64 readAt, u8 up, u8 queues present;
  *     if present: varint queue count, then per queue: varint frames, varint drops
  *
  * Owner and stage codes are indices into FRAME_OWNERS and Stage: reordering
@@ -480,6 +480,7 @@ function writeLinks(w: Writer, links: readonly LinkReading[]): void {
   w.varint(links.length, 'link count');
   for (const link of links) {
     w.string(link.ifname);
+    w.f64(link.readAt, `${link.ifname} readAt`);
     w.u8(link.up ? 1 : 0);
     w.u8(link.queues ? 1 : 0);
     if (!link.queues) continue;
@@ -493,9 +494,10 @@ function writeLinks(w: Writer, links: readonly LinkReading[]): void {
 
 function readLinks(r: Reader): LinkReading[] {
   const links: LinkReading[] = [];
-  const linkCount = r.count('link', 3);
+  const linkCount = r.count('link', 11);
   for (let k = 0; k < linkCount; k++) {
     const ifname = r.string('link ifname');
+    const readAt = r.f64(`${ifname} readAt`);
     const up = r.bool(`${ifname} up`);
     let queues: LinkReading['queues'] = null;
     if (r.bool(`${ifname} queues present`)) {
@@ -505,7 +507,7 @@ function readLinks(r: Reader): LinkReading[] {
         queues.push({ frames: r.varint(`${ifname} queue ${i} frames`), drops: r.varint(`${ifname} queue ${i} drops`) });
       }
     }
-    links.push({ ifname, up, queues });
+    links.push({ ifname, readAt, up, queues });
   }
   return links;
 }

@@ -8,7 +8,7 @@ describe('which rising counters the page highlights', () => {
   it('explains tx_ring_empty_descs of a healthy rxdrop socket with a TX ring instead of highlighting it', () => {
     expect(counterLook('txRingEmptyDescs', true, rxdrop, [])).toEqual({
       highlighted: false,
-      text: expect.stringMatching(/^expected here: .*poll/),
+      text: expect.stringMatching(/^expected: .*poll/),
     });
   });
 

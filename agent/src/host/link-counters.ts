@@ -42,22 +42,24 @@ export class LinkCounters {
   read(ifnames: readonly string[], now = Date.now()): LinkReading[] {
     const key = ifnames.join(' ');
     if (this.last && this.last.ifnames === key && now - this.last.at < READ_EVERY_MS) return this.last.readings;
-    const readings = inNetworkNamespace(this.namespacePath, () => ifnames.flatMap((ifname) => this.readOne(ifname)));
+    const readings = inNetworkNamespace(this.namespacePath, () =>
+      ifnames.flatMap((ifname) => this.readOne(ifname, now)),
+    );
     this.last = { at: now, ifnames: key, readings };
     return readings;
   }
 
-  private readOne(ifname: string): LinkReading[] {
+  private readOne(ifname: string, readAt: number): LinkReading[] {
     try {
       const { names, values } = readDriverStatistics(ifname, this.names.get(ifname) ?? null);
       this.names.set(ifname, names);
-      return [{ ifname, up: readLinkUp(ifname), queues: queueCounters(names, values) }];
+      return [{ ifname, readAt, up: readLinkUp(ifname), queues: queueCounters(names, values) }];
     } catch (error) {
       // Deleted under its sockets: the fault watcher reports it; the snapshot goes on without it.
       if (error instanceof NativeError && error.code === 'ENODEV') return [];
       // A driver without ethtool statistics still has a link state.
       if (error instanceof NativeError && error.code === 'EOPNOTSUPP') {
-        return [{ ifname, up: readLinkUp(ifname), queues: null }];
+        return [{ ifname, readAt, up: readLinkUp(ifname), queues: null }];
       }
       throw error;
     }
