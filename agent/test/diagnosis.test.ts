@@ -4,6 +4,7 @@ import {
   type DiagnosisStage,
   diagnose,
   expectedRises,
+  type SnapshotMessage,
   type SocketRequest,
   type StateMessage,
 } from '@ringside/shared';
@@ -93,6 +94,30 @@ describeKernel('why a socket receives nothing, diagnosed on the lab', () => {
     expect(stat(now)).toBeGreaterThan(stat(before));
     const xsk0 = latestState().sockets.find((socket) => socket.id === 'xsk0');
     expect(xsk0 && expectedRises(xsk0).txRingEmptyDescs).toMatch(/^expected: each poll/);
+  });
+
+  it('sees tx_ring_empty_descs rise on a healthy txonly socket too, as expected there', async () => {
+    const request = requestOf('xsk0');
+    await command({
+      type: 'createSocket',
+      socketId: 'tx0',
+      request: {
+        ...request,
+        workload: 'txonly',
+        traffic: { ratePps: 2000, frameLength: 128 },
+        socket: { ...request.socket, queueId: 1, rxSize: 0 },
+      },
+    });
+    const sent = (snapshot: SnapshotMessage) => snapshot.sockets.find((sample) => sample.socketId === 'tx0');
+    const before = await client.fresh('snapshot');
+    let now = await client.fresh('snapshot');
+    while (now.sampledAt - before.sampledAt < WINDOW_MS) now = await client.fresh('snapshot');
+    expect(sent(now)?.totals.txPackets).toBeGreaterThan(sent(before)?.totals.txPackets ?? 0);
+    expect(sent(now)?.stats.txRingEmptyDescs).toBeGreaterThan(sent(before)?.stats.txRingEmptyDescs ?? 0);
+    expect(sent(now)?.stats.txInvalidDescs).toBe(0);
+    const tx0 = latestState().sockets.find((socket) => socket.id === 'tx0');
+    expect(tx0 && expectedRises(tx0).txRingEmptyDescs).toMatch(/^expected: each sendto of txonly/);
+    await command({ type: 'destroySocket', socketId: 'tx0' });
   });
 
   it('reads the per-queue counters `ethtool -S` shows, and the link state', () => {

@@ -360,16 +360,17 @@ export function diagnose(
 
 /**
  * XDP_STATISTICS counters that rise in a healthy socket of this kind, and
- * why: shown as context, never as a problem. In copy mode every wakeup of the
- * TX path (a poll or a sendto) ends by finding TX empty, which counts once
- * (xskq_cons_read_desc); rxdrop polls while it waits, senders kick after
- * every batch. Seen on this project's kernel (agent/test/diagnosis.test.ts).
+ * why: shown as context, never as a problem. In copy mode a wakeup of the TX
+ * path (a poll or a sendto) that finds TX empty, or empties it, counts once
+ * (xskq_cons_read_desc): rxdrop polls while it waits, and a sender's sendto,
+ * which sends at most 32 frames, counts when it sent all of TX. Seen on this
+ * project's kernel for both (agent/test/diagnosis.test.ts).
  */
 export function expectedRises(socket: SocketInfo): Partial<Record<keyof XdpStatistics, string>> {
   if (socket.config.txSize === 0) return {};
   const why =
     socket.workload === 'rxdrop'
       ? 'expected: each poll of this rxdrop socket wakes its TX path, which finds TX empty'
-      : `expected: each sendto ${socket.workload} makes to kick TX ends by finding TX empty`;
+      : `expected: each sendto of ${socket.workload} that empties TX ends by finding it empty`;
   return { txRingEmptyDescs: why };
 }
