@@ -199,6 +199,16 @@ describe('why a socket receives nothing', () => {
       status: 'unknown',
       evidence: expect.stringMatching(/xdp_sock_prog is not Ringside's/),
     });
+    const withMap = {
+      ...foreign,
+      xskmap: { id: 9, name: 'xsks_map', maxEntries: 4, entries: [] },
+    } satisfies XdpProgramInfo;
+    expect(world([healthySocket], withMap, HEALTHY).stages.find((stage) => stage.stage === 'xskmap')).toMatchObject({
+      status: 'unknown',
+      evidence: expect.stringMatching(
+        /xsks_map \(id 9, 4 entries\) is not Ringside's: the kernel does not let user space read/,
+      ),
+    });
   });
 
   it('shows the driver’s drops on the socket’s queue as what can be read of a foreign program', () => {

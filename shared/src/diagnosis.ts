@@ -199,7 +199,14 @@ const checkXskmap: Check = (facts) => {
   const title = `the XSKMAP index holds a socket of queue ${queue}`;
   if (socket.config.rxSize === 0) return unknown(title, `${socket.id} has no RX ring, so no XSKMAP index`);
   const indices = indicesFor(facts);
-  if (!program?.xskmap || indices === null) return unknown(title, 'the program’s XSKMAP is not known');
+  if (program?.xskmap && indices === null) {
+    const map = program.xskmap;
+    return unknown(
+      title,
+      `${map.name} (id ${map.id}, ${map.maxEntries} entries) is not Ringside's: the kernel does not let user space read which socket sits at an index`,
+    );
+  }
+  if (!program?.xskmap || indices === null) return unknown(title, 'the program has no XSKMAP Ringside can find');
   if (socket.xskmapIndex !== null && indices.includes(socket.xskmapIndex)) {
     return ok(title, `frames of queue ${queue} go to index ${socket.xskmapIndex}, which holds ${socket.id}`);
   }
