@@ -261,14 +261,21 @@ describe('why a socket receives nothing', () => {
     expect(world(sockets, program, HEALTHY).verdict).toBe('receiving');
   });
 
-  it('fails the binding of a socket without an RX ring', () => {
-    const result = world([socketOn('xsk0', 0, null, 0)], byQueue([]), {
+  it('judges no receive path for a socket without an RX ring: it only sends', () => {
+    const result = world([socketOn('xsk0', 1, null, 0)], byQueue([]), {
       ...HEALTHY,
       received: 0,
       actions: { passed: 2000, noSocket: 2000 },
     });
+    expect(result).toMatchObject({ verdict: 'quiet', failing: null, line: 'no RX ring: xsk0 only sends', stages: [] });
+  });
+
+  it('fails the binding when the kernel refuses frames sent only to the socket’s own index', () => {
+    const result = world([healthySocket], healthyProgram, { ...HEALTHY, received: 0, actions: { wrongQueue: 2000 } });
     expect(result.failing).toBe('binding');
-    expect(result.stages.find((stage) => stage.stage === 'xskmap')?.status).toBe('unknown');
+    expect(result.line).toMatch(
+      /finds xsk0 at index 0 bound to another queue than 0: the kernel refuses 1000 frames\/s/,
+    );
   });
 
   it('blames FILL when the kernel finds it empty, and its counters', () => {

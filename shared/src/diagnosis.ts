@@ -197,7 +197,6 @@ const checkXskmap: Check = (facts) => {
   const { socket, sockets, program } = facts;
   const queue = socket.config.queueId;
   const title = `the XSKMAP index holds a socket of queue ${queue}`;
-  if (socket.config.rxSize === 0) return unknown(title, `${socket.id} has no RX ring, so no XSKMAP index`);
   const indices = indicesFor(facts);
   if (program?.xskmap && indices === null) {
     const map = program.xskmap;
@@ -235,19 +234,25 @@ const checkXskmap: Check = (facts) => {
   return failing(title, `frames of queue ${queue} go to index ${index}, which holds ${entry.socketId} (${where})`, fix);
 };
 
-const checkBinding: Check = ({ socket }) => {
+/**
+ * Ringside's programs read the queue a socket is bound to from the XSKMAP
+ * entry itself, the kernel's own record: frames of queue q sent only to this
+ * socket's index and counted as "wrong queue" mean the kernel has it bound
+ * elsewhere.
+ */
+const checkBinding: Check = (facts) => {
+  const { socket, actions, actionsBefore, seconds } = facts;
   const { ifname, queueId, rxSize } = socket.config;
-  const title = `${socket.id} is bound to ${ifname} queue ${queueId} with an RX ring`;
-  if (rxSize === 0) {
-    return failing(
-      title,
-      `${socket.id} has no RX ring: it can only send`,
-      'a socket receives only into an RX ring: create it with one (rx size above 0)',
-    );
-  }
-  return ok(
+  const title = `${socket.id} is bound to ${ifname} queue ${queueId}`;
+  const bound = `bound to ${ifname} queue ${queueId} in ${socket.zeroCopyActive ? 'zero-copy' : 'copy'} mode, RX ring of ${rxSize}`;
+  const indices = indicesFor(facts);
+  const onlyOwnIndex = indices?.length === 1 && indices[0] === socket.xskmapIndex;
+  const refused = actions && actionsBefore ? perSecond(actions.wrongQueue - actionsBefore.wrongQueue, seconds) : 0;
+  if (!onlyOwnIndex || refused === 0) return ok(title, bound);
+  return failing(
     title,
-    `bound to ${ifname} queue ${queueId} in ${socket.zeroCopyActive ? 'zero-copy' : 'copy'} mode, RX ring of ${rxSize}`,
+    `the program finds ${socket.id} at index ${socket.xskmapIndex} bound to another queue than ${queueId}: the kernel refuses ${refused} frames/s (“wrong queue”)`,
+    `bind ${socket.id} to ${ifname} queue ${queueId}: a socket only receives the frames of the queue it is bound to`,
   );
 };
 
@@ -347,6 +352,9 @@ export function diagnose(
   const socket = state.sockets.find((candidate) => candidate.id === socketId);
   const facts = socket ? factsOf(state, socket, before, now) : null;
   if (!facts) return null;
+  if (facts.socket.config.rxSize === 0) {
+    return { verdict: 'quiet', failing: null, line: `no RX ring: ${socketId} only sends`, stages: [], blames: [] };
+  }
   const stages = DIAGNOSIS_STAGES.map((stage) => ({ stage, ...CHECKS[stage](facts) }));
   const first = stages.find((finding) => finding.status === 'failing');
   if (first) {
