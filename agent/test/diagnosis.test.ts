@@ -117,6 +117,8 @@ describeKernel('why a socket receives nothing, diagnosed on the lab', () => {
     expect(sent(now)?.stats.txInvalidDescs).toBe(0);
     const tx0 = latestState().sockets.find((socket) => socket.id === 'tx0');
     expect(tx0 && expectedRises(tx0).txRingEmptyDescs).toMatch(/^expected: each sendto of txonly/);
+    // Nothing to receive, so no verdict against it.
+    expect(diagnose(latestState(), 'tx0', before, now)).toMatchObject({ verdict: 'quiet', failing: null });
     await command({ type: 'destroySocket', socketId: 'tx0' });
   });
 
