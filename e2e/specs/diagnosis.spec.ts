@@ -32,6 +32,13 @@ test('a healthy socket says "receiving", every stage holds, and its rising tx_ri
   await expect(emptyDescs).toHaveAttribute('data-highlighted', 'false');
   await expect(socket.getByTestId('stat-txRingEmptyDescs-why')).toContainText('expected: each poll');
   await expect(socket.locator('tr.rising')).toHaveCount(0);
+
+  // The counters view follows the same rule.
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'counters' });
+  const chart = page.getByTestId('counters-xsk0').getByTestId('chart-txRingEmptyDescs');
+  await expect(chart).toHaveAttribute('data-rising', 'true');
+  await expect(chart).toHaveAttribute('data-highlighted', 'false');
+  await expect(chart.getByTestId('chart-txRingEmptyDescs-why')).toContainText('expected: each poll');
 });
 
 test('traffic moved to the other queue: the verdict names the queue stage and the fix', async ({ page }) => {
