@@ -116,7 +116,8 @@ const checkQueue: Check = (facts) => {
       `a socket only gets the traffic towards the queue it is bound to: bind to queue ${list(busy)}, or steer the traffic to queue ${queueId} (ethtool -N ${ifname} flow-type … action ${queueId}), or force one queue (ethtool -L ${ifname} combined 1) and bind to queue 0`,
     );
   }
-  // veth counts per queue only on its XDP path: with no program attached, zero says nothing.
+  // veth counts per queue only on its XDP path (seen: frames across a veth pair with no program leave
+  // rx_queue_0_xdp_packets at 0), so without a program zero says nothing.
   if (!facts.program) return unknown(title, `no frame counted on any queue of ${ifname}`);
   return failing(
     title,
