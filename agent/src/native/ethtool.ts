@@ -125,7 +125,8 @@ export function readDriverStatistics(
     stats.writeUInt32LE(ETHTOOL_GSTATS, 0);
     stats.writeUInt32LE(count, 4);
     const answered = ethtool(fd, ifname, stats, 'ETHTOOL_GSTATS');
-    if (answered.readUInt32LE(4) !== count) return readDriverStatistics(ifname, null);
+    // The set changed between the two calls: no values this time, and the names are read again next time.
+    if (answered.readUInt32LE(4) !== count) return { names: [], values: [] };
     return { names, values: Array.from({ length: count }, (_, i) => answered.readBigUInt64LE(8 + i * 8)) };
   });
 }
