@@ -10,6 +10,7 @@ import {
   type FrameBytesMessage,
   type HelloMessage,
   type InterfaceInfo,
+  type LinkReading,
   type Role,
   type SocketDetailMessage,
   type SocketRequest,
@@ -27,6 +28,7 @@ import type { PcapPacket } from './export/pcap.ts';
 import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from './faults.ts';
 import { describeInterface, listInterfaces, listLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
+import { LinkCounters } from './host/link-counters.ts';
 import { describeXdpProgram, type XdpProgramFacts } from './host/xdp-programs.ts';
 import { Lab, removeStaleLabs } from './lab/lab.ts';
 import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
@@ -187,6 +189,7 @@ export class Agent implements AgentFacade {
       () => this.engine?.list() ?? [],
       () => this.traffic,
       () => this.programCounters(),
+      this.linkReader(),
     );
     const tick = async () => {
       try {
@@ -324,6 +327,23 @@ export class Agent implements AgentFacade {
       ownsProgram: steering.ownsProgram,
       entries: steering.entries(),
     }));
+  }
+
+  /** The link state and queue counters of every interface a socket is bound to, for the diagnosis. */
+  private linkReader(): () => LinkReading[] {
+    const counters = new LinkCounters(this.lab?.appNamespacePath ?? null);
+    let warned = false;
+    return () => {
+      const ifnames = new Set((this.engine?.list() ?? []).map((socket) => socket.spec.socket.ifname));
+      try {
+        return counters.read([...ifnames].sort());
+      } catch (error) {
+        // Snapshots matter more than this evidence: they go on without it, and the log says so once.
+        if (!warned) this.log.warn({ err: error }, 'reading link counters failed; snapshots go on without them');
+        warned = true;
+        return [];
+      }
+    };
   }
 
   programCounters(): XdpActionCounters[] {

@@ -1,6 +1,7 @@
 export * from './addresses.ts';
 export * from './commands.ts';
 export * from './defaults.ts';
+export * from './diagnosis.ts';
 export * from './facts.ts';
 export * from './kernel-view.ts';
 export * from './ledger.ts';

@@ -12,7 +12,7 @@ import { RingState } from './rings.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-export const PROTOCOL_VERSION = { major: 2, minor: 0 } as const;
+export const PROTOCOL_VERSION = { major: 2, minor: 1 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -279,6 +279,21 @@ export const StateMessage = z.object({
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 
+/**
+ * An interface as the receive path needs it: whether its link is up, and what
+ * its driver counted on each receive queue (`ethtool -S`), read at most once a
+ * second. `queues` is null when the driver names no per-queue counters; veth
+ * counts only frames that went through its XDP path (a program is attached).
+ */
+export const LinkReading = z.object({
+  ifname: z.string(),
+  /** Agent clock (ms since the epoch) of the reading: rates divide by the time between readings, not snapshots. */
+  readAt: z.number(),
+  up: z.boolean(),
+  queues: z.array(z.object({ frames: count, drops: count })).nullable(),
+});
+export type LinkReading = z.infer<typeof LinkReading>;
+
 export const SnapshotMessage = z.object({
   type: z.literal('snapshot'),
   seq: count,
@@ -288,6 +303,8 @@ export const SnapshotMessage = z.object({
   traffic: z.object({ sentFrames: count, pps: rate }).nullable(),
   /** The action counters of Ringside's XDP program on each interface that has one. */
   programs: z.array(XdpActionCounters),
+  /** The interfaces the sockets are bound to (protocol 2.1). */
+  links: z.array(LinkReading).optional(),
 });
 export type SnapshotMessage = z.infer<typeof SnapshotMessage>;
 

@@ -173,6 +173,33 @@ describe('the binary snapshot codec', () => {
     expect(decoded.owners).toEqual(base);
   });
 
+  it('carries the links with their queue counters when the snapshot has them, and leaves them out when it has none', () => {
+    const withLinks: SnapshotMessage = {
+      ...realisticSnapshot(7),
+      links: [
+        {
+          ifname: 'rs-app',
+          readAt: 1_760_000_000_001.5,
+          up: true,
+          queues: [
+            { frames: 2 ** 40, drops: 0 },
+            { frames: 0, drops: 12 },
+          ],
+        },
+        { ifname: 'eth1', readAt: 1_760_000_000_000, up: false, queues: null },
+      ],
+    };
+    const owners = ownersOf(withLinks, 3);
+    const decoded = decodeSnapshot(encodeSnapshot(withLinks, owners, null), null).snapshot;
+    expect(decoded).toEqual(withLinks);
+    expect(SnapshotMessage.parse(decoded)).toEqual(withLinks);
+
+    const without = realisticSnapshot(7);
+    const bytes = encodeSnapshot(without, owners, null);
+    expect(decodeSnapshot(bytes, null).snapshot).not.toHaveProperty('links');
+    expect(bytes.length).toBeLessThan(encodeSnapshot(withLinks, owners, null).length);
+  });
+
   it('sends whole the owners of a socket the base lacks or whose UMEM changed size, inside a delta frame', () => {
     const snapshot = realisticSnapshot(1);
     const owners = ownersOf(snapshot, 5);

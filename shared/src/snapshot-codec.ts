@@ -1,5 +1,6 @@
 import { FRAME_OWNERS } from './ledger.ts';
 import {
+  type LinkReading,
   type SnapshotMessage,
   type SocketSample,
   Stage,
@@ -18,7 +19,7 @@ import { RING_KINDS, type RingState } from './rings.ts';
  * Layout (varint = unsigned LEB128, at most 2^53 - 1; u32 and f64 little-endian;
  * string = varint byte length + UTF-8):
  *
- *   u8 magic 0xFB, u8 codec version, u8 flags (bit 0: some owners are a delta)
+ *   u8 magic 0xFB, u8 codec version, u8 flags (bit 0: some owners are a delta, bit 1: links follow the programs)
  *   varint seq, f64 sampledAt
  *   u8 traffic present; if 1: varint sentFrames, f64 pps
  *   varint socket count, then per socket:
@@ -33,6 +34,8 @@ import { RING_KINDS, type RingState } from './rings.ts';
  *       full:  varint length, u8 owner               (the runs cover every frame)
  *       delta: varint skip, varint length, u8 owner  (skip = unchanged frames before the run)
  *   varint program count, then per program: string ifname, varint x 5 action counters (XDP_ACTIONS)
+ *   if flag bit 1: varint link count, then per link: string ifname, f64 readAt, u8 up, u8 queues present;
+ *     if present: varint queue count, then per queue: varint frames, varint drops
  *
  * Owner and stage codes are indices into FRAME_OWNERS and Stage: reordering
  * either, or changing this layout, needs a new SNAPSHOT_CODEC_VERSION.
@@ -66,6 +69,7 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 const FLAG_DELTA = 1;
+const FLAG_LINKS = 2;
 const OWNERS_FULL = 0;
 const OWNERS_DELTA = 1;
 /** Far above Ringside's largest UMEM (1 GiB of 2 KiB frames is 2^19), low enough that a hostile length cannot make the page allocate gigabytes. */
@@ -450,7 +454,7 @@ export function encodeSnapshot(
   const w = new Writer();
   w.u8(SNAPSHOT_MAGIC);
   w.u8(SNAPSHOT_CODEC_VERSION);
-  w.u8(bases.some((b) => b !== null) ? FLAG_DELTA : 0);
+  w.u8((bases.some((b) => b !== null) ? FLAG_DELTA : 0) | (snapshot.links ? FLAG_LINKS : 0));
   w.varint(snapshot.seq, 'seq');
   w.f64(snapshot.sampledAt, 'sampledAt');
   w.u8(snapshot.traffic ? 1 : 0);
@@ -468,7 +472,44 @@ export function encodeSnapshot(
     w.string(program.ifname);
     for (const key of XDP_ACTIONS) w.varint(program[key], `${program.ifname} ${key}`);
   }
+  if (snapshot.links) writeLinks(w, snapshot.links);
   return w.finish();
+}
+
+function writeLinks(w: Writer, links: readonly LinkReading[]): void {
+  w.varint(links.length, 'link count');
+  for (const link of links) {
+    w.string(link.ifname);
+    w.f64(link.readAt, `${link.ifname} readAt`);
+    w.u8(link.up ? 1 : 0);
+    w.u8(link.queues ? 1 : 0);
+    if (!link.queues) continue;
+    w.varint(link.queues.length, `${link.ifname} queue count`);
+    link.queues.forEach((queue, i) => {
+      w.varint(queue.frames, `${link.ifname} queue ${i} frames`);
+      w.varint(queue.drops, `${link.ifname} queue ${i} drops`);
+    });
+  }
+}
+
+function readLinks(r: Reader): LinkReading[] {
+  const links: LinkReading[] = [];
+  const linkCount = r.count('link', 11);
+  for (let k = 0; k < linkCount; k++) {
+    const ifname = r.string('link ifname');
+    const readAt = r.f64(`${ifname} readAt`);
+    const up = r.bool(`${ifname} up`);
+    let queues: LinkReading['queues'] = null;
+    if (r.bool(`${ifname} queues present`)) {
+      queues = [];
+      const queueCount = r.count(`${ifname} queue`, 2);
+      for (let i = 0; i < queueCount; i++) {
+        queues.push({ frames: r.varint(`${ifname} queue ${i} frames`), drops: r.varint(`${ifname} queue ${i} drops`) });
+      }
+    }
+    links.push({ ifname, readAt, up, queues });
+  }
+  return links;
 }
 
 /**
@@ -494,7 +535,8 @@ export function decodeSnapshot(
     );
   }
   const flags = r.u8('flags');
-  if (flags & ~FLAG_DELTA) throw new SnapshotDecodeError(`unknown snapshot flags 0x${flags.toString(16)}`);
+  if (flags & ~(FLAG_DELTA | FLAG_LINKS))
+    throw new SnapshotDecodeError(`unknown snapshot flags 0x${flags.toString(16)}`);
   const isDeltaFrame = (flags & FLAG_DELTA) !== 0;
   if (isDeltaFrame && base === null) {
     throw new SnapshotDecodeError('snapshot owners are a delta, but this client holds no base: ask for a resync');
@@ -521,6 +563,8 @@ export function decodeSnapshot(
     const counters = readFields(XDP_ACTIONS, (key) => r.varint(`${ifname} ${key}`));
     programs.push({ ifname, ...counters });
   }
+  const snapshot: SnapshotMessage = { type: 'snapshot', seq, sampledAt, sockets, traffic, programs };
+  if (flags & FLAG_LINKS) snapshot.links = readLinks(r);
   r.end();
-  return { snapshot: { type: 'snapshot', seq, sampledAt, sockets, traffic, programs }, owners };
+  return { snapshot, owners };
 }

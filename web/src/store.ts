@@ -19,6 +19,7 @@ import type {
 } from '@ringside/shared';
 import { create } from 'zustand';
 import type { ConnectionStatus } from './connection.ts';
+import { recordDiagnoses } from './diagnoses.ts';
 import { recordSnapshot } from './history.ts';
 import { recordPrograms } from './program-counters.ts';
 import { recordViolations } from './violations.ts';
@@ -176,6 +177,7 @@ export const useRingside = create<State & Actions>()((set, get) => {
           recordSnapshot(message);
           recordPrograms(message);
           recordViolations(message);
+          recordDiagnoses(message, get().agentState);
           const lagging = get().lagging;
           set({ snapshot: message, ...(lagging && message.seq > lagging.fromSeq ? { lagging: null } : {}) });
           return;

@@ -1,4 +1,4 @@
-import type { SnapshotMessage, SocketSample, Stage, XdpActionCounters } from '@ringside/shared';
+import type { LinkReading, SnapshotMessage, SocketSample, Stage, XdpActionCounters } from '@ringside/shared';
 import type { TrafficSource } from '../lab/traffic-source.ts';
 import { observeAll, type SocketObserver, type SocketTotals } from '../observe/socket-observer.ts';
 
@@ -29,6 +29,7 @@ export class Sampler {
     private readonly sockets: () => readonly SampledSocket[],
     private readonly traffic: () => TrafficSource | null,
     private readonly programs: () => XdpActionCounters[] = () => [],
+    private readonly links: (() => LinkReading[]) | null = null,
   ) {}
 
   /**
@@ -78,6 +79,7 @@ export class Sampler {
         : null,
       programs: this.programs(),
     };
+    if (this.links) snapshot.links = this.links();
     this.previous = { at, totals, sentFrames };
     return { snapshot, owners };
   }

@@ -1,12 +1,12 @@
-import { XDP_STATISTICS_FIELDS } from '@ringside/shared';
+import { XDP_STATISTICS_FIELDS, type XdpStatistics } from '@ringside/shared';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
+import { useCounterLooks } from '../counter-looks.ts';
+import { STAT_NAMES } from '../explain.ts';
 import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from '../history.ts';
 import { useSelection } from '../selection.ts';
 import { type ChartFrame, chartModel, chartWindow, formatCompact, pointNear } from '../viz/chart.ts';
-import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
-import { RISING_WINDOW_MS, SocketHead } from './SocketPanel.tsx';
+import { SocketHead } from './SocketPanel.tsx';
 
 const RATE_LABELS: Record<(typeof RATE_FIELDS)[number], string> = {
   rxPps: 'RX packets/s',
@@ -36,10 +36,10 @@ interface ChartProps {
   field: SeriesField;
   label: string;
   /**
-   * XDP_STATISTICS counters only rise: one that does is highlighted and
-   * explained, and the chart plots how fast it rises (what a debugging
-   * engineer watches: drops per second now, not since the socket opened),
-   * with the total beside it.
+   * XDP_STATISTICS counters only rise: one that does is explained, and
+   * highlighted unless the workload raises it. The chart plots how fast it
+   * rises (what a debugging engineer watches: drops per second now, not since
+   * the socket opened), with the total beside it.
    */
   statistic?: boolean;
 }
@@ -83,15 +83,17 @@ function Chart({ socketId, field, label, statistic = false }: ChartProps) {
     ? chartModel(series, field, frame, now, chartWindow(span, HISTORY_MS), statistic ? 'rate' : 'value')
     : null;
   const total = statistic ? (series?.last(field) ?? null) : null;
-  const rising = statistic && series !== undefined && rose(series, field, RISING_WINDOW_MS);
+  const looks = useCounterLooks(socketId);
+  const look = statistic ? looks[field as keyof XdpStatistics] : null;
   const readout = model && pointerX !== null ? pointNear(model, pointerX) : null;
   const unit = statistic ? '/s' : '';
   return (
     <figure
       ref={boxRef}
-      className={rising ? 'chart rising' : 'chart'}
+      className={look?.highlighted ? 'chart rising' : look?.rising ? 'chart expected' : 'chart'}
       data-testid={`chart-${field}`}
-      data-rising={rising}
+      data-rising={look?.rising ?? false}
+      data-highlighted={look?.highlighted ?? false}
       data-latest={model?.latest ?? ''}
       data-points={model?.points.length ?? 0}
     >
@@ -151,7 +153,7 @@ function Chart({ socketId, field, label, statistic = false }: ChartProps) {
       </svg>
       {statistic && (
         <div className="why" data-testid={`chart-${field}-why`}>
-          {rising ? STAT_EXPLANATIONS[field as keyof typeof STAT_EXPLANATIONS] : ''}
+          {look?.text}
         </div>
       )}
     </figure>

@@ -1,15 +1,14 @@
 import { Stage, XDP_STATISTICS_FIELDS } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
-import { STAGE_LABELS, STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
-import { historyOf, useHistory } from '../history.ts';
+import { useCounterLooks } from '../counter-looks.ts';
+import { STAGE_LABELS, STAT_NAMES } from '../explain.ts';
 import { selectCanControl, selectSample, selectSocket, useRingside } from '../store.ts';
-import { rose } from '../viz/time-series.ts';
+import { DiagnosisVerdict } from './DiagnosisVerdict.tsx';
 import { ExplainButton } from './Explain.tsx';
 import { KernelMismatches } from './KernelView.tsx';
 import { RingRow } from './RingRow.tsx';
 
-/** A counter counts as rising while it went up within this window. */
-export const RISING_WINDOW_MS = 3000;
+export { RISING_WINDOW_MS } from '../counter-looks.ts';
 
 export function SocketPanel({ socketId }: { socketId: string }) {
   const info = useRingside((s) => selectSocket(s, socketId));
@@ -19,6 +18,7 @@ export function SocketPanel({ socketId }: { socketId: string }) {
     <section className="panel" data-testid={`socket-${socketId}`}>
       <SocketHead socketId={socketId} />
       <KernelMismatches socketId={socketId} />
+      <DiagnosisVerdict socketId={socketId} />
       <StageControls socketId={socketId} />
       {sampled ? (
         <div className="socket-body">
@@ -110,13 +110,7 @@ function StageControls({ socketId }: { socketId: string }) {
 
 function SocketStats({ socketId }: { socketId: string }) {
   const stats = useRingside(useShallow((s) => selectSample(s, socketId)?.stats ?? null));
-  // Re-evaluated when the history publishes, a few times a second.
-  const rising = useHistory(
-    useShallow(() => {
-      const series = historyOf(socketId);
-      return XDP_STATISTICS_FIELDS.filter((field) => series !== undefined && rose(series, field, RISING_WINDOW_MS));
-    }),
-  );
+  const looks = useCounterLooks(socketId);
   if (!stats) return null;
   return (
     <table className="stats">
@@ -125,18 +119,19 @@ function SocketStats({ socketId }: { socketId: string }) {
       </caption>
       <tbody>
         {XDP_STATISTICS_FIELDS.map((field) => {
-          const isRising = rising.includes(field);
+          const look = looks[field];
           return (
             <tr
               key={field}
               data-testid={`stat-${field}-row`}
-              data-rising={isRising}
-              className={isRising ? 'rising' : ''}
+              data-rising={look.rising}
+              data-highlighted={look.highlighted}
+              className={look.highlighted ? 'rising' : look.rising ? 'expected' : ''}
             >
               <th scope="row">
                 {STAT_NAMES[field]} <ExplainButton topic={`stat:${field}`} />
                 <div className="why" data-testid={`stat-${field}-why`}>
-                  {isRising ? STAT_EXPLANATIONS[field] : ''}
+                  {look.text}
                 </div>
               </th>
               <td data-testid={`stat-${field}`}>{stats[field]}</td>

@@ -1,0 +1,66 @@
+import { expect, test } from '@playwright/test';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { openExplorer } from './explorer.ts';
+
+let agent: RunningAgent;
+
+test.beforeAll(async () => {
+  agent = await startAgent(['--rate', '5000', '--lab-queues', '2']);
+});
+
+test.afterAll(async () => {
+  await agent?.stop();
+});
+
+test('a healthy socket says "receiving", every stage holds, and its rising tx_ring_empty_descs is explained, not highlighted', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
+  const socket = page.getByTestId('socket-xsk0');
+  const diagnosis = socket.getByTestId('diagnosis');
+  await expect(diagnosis).toHaveAttribute('data-verdict', 'receiving');
+  await expect(socket.getByTestId('diagnosis-line')).toHaveText(/receiving: \d+ frames\/s/);
+
+  await socket.getByTestId('diagnosis-line').click();
+  const stages = socket.getByTestId('diagnosis-stages').locator('li');
+  await expect(stages).toHaveCount(8);
+  await expect(socket.locator('[data-testid^="diagnosis-"][data-status="ok"]')).toHaveCount(8);
+  await expect(socket.getByTestId('diagnosis-queue')).toContainText('arrive on queue 0');
+
+  const emptyDescs = socket.getByTestId('stat-txRingEmptyDescs-row');
+  await expect(emptyDescs).toHaveAttribute('data-rising', 'true');
+  await expect(emptyDescs).toHaveAttribute('data-highlighted', 'false');
+  await expect(socket.getByTestId('stat-txRingEmptyDescs-why')).toContainText('expected: each poll');
+  await expect(socket.locator('tr.rising')).toHaveCount(0);
+
+  // The counters view follows the same rule.
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'counters' });
+  const chart = page.getByTestId('counters-xsk0').getByTestId('chart-txRingEmptyDescs');
+  await expect(chart).toHaveAttribute('data-rising', 'true');
+  await expect(chart).toHaveAttribute('data-highlighted', 'false');
+  await expect(chart.getByTestId('chart-txRingEmptyDescs-why')).toContainText('expected: each poll');
+});
+
+test('traffic moved to the other queue: the verdict names the queue stage and the fix', async ({ page }) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
+  const socket = page.getByTestId('socket-xsk0');
+  await expect(socket.getByTestId('diagnosis')).toHaveAttribute('data-verdict', 'receiving');
+
+  await page.getByTestId('traffic-queue-1').check();
+  await page.getByTestId('traffic-queue-0').uncheck();
+  await page.getByTestId('traffic-path-apply').click();
+  await expect(page.getByTestId('traffic-summary')).toContainText('on queue 1 to UDP');
+
+  const diagnosis = socket.getByTestId('diagnosis');
+  await expect(diagnosis).toHaveAttribute('data-failing', 'queue');
+  await expect(socket.getByTestId('diagnosis-line')).toContainText('frames arrive on queue 1');
+  await expect(socket.getByTestId('diagnosis-line')).toContainText('none on queue 0, the one xsk0 is bound to');
+  await socket.getByTestId('diagnosis-line').click();
+  await expect(socket.getByTestId('diagnosis-queue')).toHaveAttribute('data-status', 'failing');
+  await expect(socket.getByTestId('diagnosis-queue')).toContainText('ethtool -L rs-app combined 1');
+
+  await page.getByTestId('traffic-queue-0').check();
+  await page.getByTestId('traffic-queue-1').uncheck();
+  await page.getByTestId('traffic-path-apply').click();
+  await expect(diagnosis).toHaveAttribute('data-verdict', 'receiving');
+});

@@ -1,0 +1,348 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSocketRequest } from './defaults.ts';
+import { type DiagnosisState, diagnose, expectedRises } from './diagnosis.ts';
+import type { KernelView } from './kernel-view.ts';
+import { emptyOwnerCounts } from './ledger.ts';
+import type { LinkReading, SnapshotMessage, SocketInfo, SocketSample, XdpActions, XdpProgramInfo } from './protocol.ts';
+import type { RingState } from './rings.ts';
+
+const unknown = { value: null, source: 'unknown' } as const;
+const NO_RING: KernelView['rings']['rx'] = { candidates: [], exact: false, present: false, source: 'unknown' };
+/** The diagnosis reads the program and ring words, not the kernel's view: a view with nothing known. */
+const KERNEL_VIEW: KernelView = {
+  readAt: 0,
+  rings: { fill: NO_RING, rx: NO_RING, tx: NO_RING, completion: NO_RING },
+  zeroCopy: unknown,
+  xdpMode: unknown,
+  xdpProgramId: unknown,
+  ifname: unknown,
+  queueId: unknown,
+  chunkSize: unknown,
+  headroom: unknown,
+  unaligned: unknown,
+  fillNeedWakeup: unknown,
+  txNeedWakeup: unknown,
+};
+
+function socketOn(id: string, queueId: number, xskmapIndex: number | null, rxSize = 2048): SocketInfo {
+  const request = defaultSocketRequest('rs-app', queueId);
+  const config = { ...request.socket, rxSize };
+  return {
+    id,
+    umemId: `${id}-umem`,
+    config,
+    workload: 'rxdrop',
+    request: { ...request, socket: config },
+    pausedStages: [],
+    zeroCopyActive: false,
+    xskmapIndex,
+    kernel: KERNEL_VIEW,
+    mismatches: [],
+  };
+}
+
+function byQueue(entries: { index: number; socketId: string }[], kind: XdpProgramInfo['kind'] = 'by-queue') {
+  return {
+    ifname: 'rs-app',
+    mode: 'drv',
+    programId: 42,
+    name: 'ringside_by_queue',
+    kind,
+    ports: [],
+    xskmap: kind === 'other' ? null : { id: 7, name: 'xsks_map', maxEntries: 64, entries },
+  } satisfies XdpProgramInfo;
+}
+
+const ring = (producer: number, consumer: number, size = 2048): RingState => ({
+  size,
+  producer,
+  consumer,
+  cachedProducer: producer,
+  cachedConsumer: consumer,
+  needWakeup: false,
+});
+
+/** What moves in 2 s between the readings. */
+interface Movement {
+  queueFrames: number[];
+  received: number;
+  actions: Partial<XdpActions>;
+  fillEmpty: number;
+  rxFull: number;
+}
+
+const HEALTHY: Movement = {
+  queueFrames: [2000, 0],
+  received: 2000,
+  actions: { redirected: 2000 },
+  fillEmpty: 0,
+  rxFull: 0,
+};
+
+function sample(socketId: string, moved: Movement, at: 0 | 1, rings: Partial<SocketSample['rings']> = {}) {
+  return {
+    socketId,
+    rings: { fill: ring(2048, 0), rx: ring(10, 0), tx: ring(0, 0), completion: ring(0, 0), ...rings },
+    stats: {
+      rxDropped: moved.fillEmpty * at,
+      rxInvalidDescs: 0,
+      txInvalidDescs: 0,
+      rxRingFull: moved.rxFull * at,
+      rxFillRingEmptyDescs: moved.fillEmpty * at,
+      txRingEmptyDescs: 500 * at,
+    },
+    totals: {
+      rxPackets: moved.received * at,
+      rxBytes: 0,
+      txPackets: 0,
+      txBytes: 0,
+      completed: 0,
+      wakeups: 0,
+      idleWaits: 0,
+    },
+    rates: { rxPps: 0, rxBps: 0, txPps: 0, txBps: 0 },
+    ledger: { counts: emptyOwnerCounts(), consumerLag: { fill: 0, tx: 0 }, violations: [], consistent: true },
+    pausedStages: [],
+  } satisfies SocketSample;
+}
+
+function snapshot(
+  moved: Movement,
+  at: 0 | 1,
+  options: { up?: boolean; withProgram?: boolean; perQueue?: boolean } = {},
+) {
+  const action = (name: keyof XdpActions) => (moved.actions[name] ?? 0) * at;
+  const link: LinkReading = {
+    ifname: 'rs-app',
+    readAt: 1_000_000 + 2000 * at,
+    up: options.up ?? true,
+    queues: options.perQueue === false ? null : moved.queueFrames.map((frames) => ({ frames: frames * at, drops: 0 })),
+  };
+  return {
+    type: 'snapshot',
+    seq: at,
+    sampledAt: 1_000_000 + 2000 * at,
+    sockets: [sample('xsk0', moved, at)],
+    traffic: null,
+    programs:
+      options.withProgram === false
+        ? []
+        : [
+            {
+              ifname: 'rs-app',
+              redirected: action('redirected'),
+              passed: action('passed'),
+              dropped: action('dropped'),
+              noSocket: action('noSocket'),
+              wrongQueue: action('wrongQueue'),
+            },
+          ],
+    links: [link],
+  } satisfies SnapshotMessage;
+}
+
+function world(
+  sockets: SocketInfo[],
+  program: XdpProgramInfo | null,
+  moved: Movement,
+  options: { up?: boolean; perQueue?: boolean } = {},
+) {
+  const state: DiagnosisState = { sockets, xdpPrograms: program ? [program] : [], traffic: null };
+  const withProgram = program !== null && program.kind !== 'other';
+  const result = diagnose(
+    state,
+    'xsk0',
+    snapshot(moved, 0, { ...options, withProgram }),
+    snapshot(moved, 1, { ...options, withProgram }),
+  );
+  if (!result) throw new Error('no diagnosis');
+  return result;
+}
+
+const healthySocket = socketOn('xsk0', 0, 0);
+const healthyProgram = byQueue([{ index: 0, socketId: 'xsk0' }]);
+
+describe('why a socket receives nothing', () => {
+  it('says "receiving" with the rate when every stage holds', () => {
+    const result = world([healthySocket], healthyProgram, HEALTHY);
+    expect(result.verdict).toBe('receiving');
+    expect(result.line).toBe('receiving: 1000 frames/s');
+    expect(result.stages.map((stage) => stage.status)).toEqual(Array(8).fill('ok'));
+    expect(result.blames).toEqual([]);
+  });
+
+  it('blames the link first when the interface is down', () => {
+    const result = world(
+      [healthySocket],
+      healthyProgram,
+      { ...HEALTHY, queueFrames: [0, 0], received: 0 },
+      { up: false },
+    );
+    expect(result.failing).toBe('link');
+    expect(result.stages[0]?.fix).toMatch(/ip link set rs-app up/);
+  });
+
+  it('names the busy queue when the socket is bound to another (the FAQ’s first pitfall)', () => {
+    const result = world([socketOn('xsk0', 1, 1)], byQueue([{ index: 1, socketId: 'xsk0' }]), {
+      ...HEALTHY,
+      queueFrames: [2000, 0],
+      received: 0,
+      actions: { passed: 2000, noSocket: 2000 },
+    });
+    expect(result.failing).toBe('queue');
+    expect(result.line).toMatch(/frames reach queue 1: no — frames arrive on queue 0 \(1000\/s\), none on queue 1/);
+    expect(result.stages.find((stage) => stage.stage === 'queue')?.fix).toMatch(/ethtool -L rs-app combined 1/);
+  });
+
+  it('says nothing arrives when a program runs but no queue counts a frame', () => {
+    const result = world([healthySocket], healthyProgram, {
+      ...HEALTHY,
+      queueFrames: [0, 0],
+      received: 0,
+      actions: {},
+    });
+    expect(result.failing).toBe('queue');
+    expect(result.line).toMatch(/no frame arrives on any queue of rs-app/);
+  });
+
+  it('blames the missing program, leaving the silent queue counters unjudged', () => {
+    const result = world([healthySocket], null, { ...HEALTHY, queueFrames: [0, 0], received: 0, actions: {} });
+    expect(result.failing).toBe('program');
+    expect(result.stages[1]?.status).toBe('unknown');
+    expect(result.line).toMatch(/no XDP program is attached to rs-app/);
+  });
+
+  it('reads what it can of a program that is not Ringside’s and judges on', () => {
+    const foreign = { ...byQueue([], 'other'), name: 'xdp_sock_prog' };
+    const result = world([healthySocket], foreign, HEALTHY);
+    expect(result.verdict).toBe('receiving');
+    expect(result.stages.find((stage) => stage.stage === 'actions')).toMatchObject({
+      status: 'unknown',
+      evidence: expect.stringMatching(/xdp_sock_prog is not Ringside's/),
+    });
+    const withMap = {
+      ...foreign,
+      xskmap: { id: 9, name: 'xsks_map', maxEntries: 4, entries: [] },
+    } satisfies XdpProgramInfo;
+    expect(world([healthySocket], withMap, HEALTHY).stages.find((stage) => stage.stage === 'xskmap')).toMatchObject({
+      status: 'unknown',
+      evidence: expect.stringMatching(
+        /xsks_map \(id 9, 4 entries\) is not Ringside's: the kernel does not let user space read/,
+      ),
+    });
+  });
+
+  it('shows the driver’s drops on the socket’s queue as what can be read of a foreign program', () => {
+    const foreign = { ...byQueue([], 'other'), name: 'xdp_sock_prog' };
+    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [foreign], traffic: null };
+    const before = snapshot(HEALTHY, 0, { withProgram: false });
+    const now = snapshot(HEALTHY, 1, { withProgram: false });
+    now.links = [{ ifname: 'rs-app', readAt: 1_002_000, up: true, queues: [{ frames: 2000, drops: 600 }] }];
+    const actions = diagnose(state, 'xsk0', before, now)?.stages.find((stage) => stage.stage === 'actions');
+    expect(actions?.evidence).toMatch(/the driver drops 300 frames\/s of queue 0/);
+  });
+
+  it('blames the program when it passes frames without choosing an index', () => {
+    const steer = { ...byQueue([{ index: 0, socketId: 'xsk0' }], 'steer-by-port'), ports: [{ port: 9, index: 0 }] };
+    const result = world([healthySocket], steer, { ...HEALTHY, received: 0, actions: { passed: 2000 } });
+    expect(result.failing).toBe('actions');
+    expect(result.stages[3]?.fix).toMatch(/UDP destination port/);
+  });
+
+  it('names an empty XSKMAP index at the socket’s queue', () => {
+    const result = world([socketOn('xsk0', 0, 3)], byQueue([{ index: 3, socketId: 'xsk0' }]), {
+      ...HEALTHY,
+      received: 0,
+      actions: { passed: 2000, noSocket: 2000 },
+    });
+    expect(result.failing).toBe('xskmap');
+    expect(result.line).toMatch(/index 0, which is empty \(xsk0 sits at index 3\)/);
+  });
+
+  it('names the socket of another queue that sits at the index', () => {
+    const sockets = [socketOn('xsk0', 0, 3), socketOn('other', 1, 0)];
+    const program = byQueue([
+      { index: 0, socketId: 'other' },
+      { index: 3, socketId: 'xsk0' },
+    ]);
+    const result = world(sockets, program, { ...HEALTHY, received: 0, actions: { wrongQueue: 2000 } });
+    expect(result.failing).toBe('xskmap');
+    expect(result.line).toMatch(/index 0 holds other, bound to queue 1: the kernel drops frames of queue 0/);
+  });
+
+  it('accepts round-robin when the socket’s index is in the turn', () => {
+    const sockets = [socketOn('xsk0', 0, 1), socketOn('twin', 0, 0)];
+    const program = byQueue(
+      [
+        { index: 0, socketId: 'twin' },
+        { index: 1, socketId: 'xsk0' },
+      ],
+      'round-robin',
+    );
+    expect(world(sockets, program, HEALTHY).verdict).toBe('receiving');
+  });
+
+  it('judges no receive path for a socket without an RX ring: it only sends', () => {
+    const result = world([socketOn('xsk0', 1, null, 0)], byQueue([]), {
+      ...HEALTHY,
+      received: 0,
+      actions: { passed: 2000, noSocket: 2000 },
+    });
+    expect(result).toMatchObject({ verdict: 'quiet', failing: null, line: 'no RX ring: xsk0 only sends', stages: [] });
+  });
+
+  it('fails the binding when the kernel refuses frames sent only to the socket’s own index', () => {
+    const result = world([healthySocket], healthyProgram, { ...HEALTHY, received: 0, actions: { wrongQueue: 2000 } });
+    expect(result.failing).toBe('binding');
+    expect(result.line).toMatch(
+      /finds xsk0 at index 0 bound to another queue than 0: the kernel refuses 1000 frames\/s/,
+    );
+  });
+
+  it('blames FILL when the kernel finds it empty, and its counters', () => {
+    const result = world([healthySocket], healthyProgram, { ...HEALTHY, received: 0, fillEmpty: 2000 });
+    expect(result.failing).toBe('fill');
+    expect(result.blames).toEqual(['rxFillRingEmptyDescs', 'rxDropped']);
+    expect(result.line).toMatch(/FILL has buffers: no — .*1000 times\/s/);
+  });
+
+  it('blames RX when it is full, and rx_ring_full', () => {
+    const result = world([healthySocket], healthyProgram, { ...HEALTHY, received: 0, rxFull: 2000 });
+    expect(result.failing).toBe('rx');
+    expect(result.blames).toEqual(['rxRingFull']);
+  });
+
+  it('says quiet, not failing, when no stage is at fault and nothing arrived', () => {
+    const foreign = { ...byQueue([], 'other'), name: 'foreign' };
+    const silent = { ...HEALTHY, received: 0, actions: {} };
+    const result = world([healthySocket], foreign, silent, { perQueue: false });
+    expect(result.verdict).toBe('quiet');
+  });
+
+  it('judges no queue rate from one link reading seen in two snapshots', () => {
+    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [healthyProgram], traffic: null };
+    const before = snapshot(HEALTHY, 0);
+    const now = { ...snapshot(HEALTHY, 1), links: before.links };
+    expect(diagnose(state, 'xsk0', before, now)?.stages[1]?.status).toBe('unknown');
+  });
+
+  it('judges no rate from two readings of the same instant', () => {
+    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [healthyProgram], traffic: null };
+    const now = snapshot(HEALTHY, 1);
+    const result = diagnose(state, 'xsk0', now, now);
+    expect(result?.stages.filter((stage) => stage.status === 'unknown').map((stage) => stage.stage)).toEqual([
+      'queue',
+      'actions',
+      'fill',
+      'rx',
+    ]);
+  });
+});
+
+describe('counters that rise in a healthy socket', () => {
+  it('expects tx_ring_empty_descs of any socket with a TX ring, saying why for its workload', () => {
+    expect(expectedRises(healthySocket).txRingEmptyDescs).toMatch(/poll of this rxdrop socket wakes its TX path/);
+    expect(expectedRises({ ...healthySocket, workload: 'txonly' }).txRingEmptyDescs).toMatch(/sendto/);
+    expect(expectedRises({ ...healthySocket, config: { ...healthySocket.config, txSize: 0 } })).toEqual({});
+  });
+});
