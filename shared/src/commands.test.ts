@@ -44,6 +44,8 @@ describe('the command table', () => {
       | 'injectInvalidTx'
       | 'feedSameFrame'
       | 'setXdpProgram'
+      | 'attach'
+      | 'detach'
     >();
     expectTypeOf<ClientRequest['type']>().toEqualTypeOf<Exclude<ClientMessage['type'], 'hello'>>();
   });
