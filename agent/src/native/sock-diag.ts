@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import koffi from 'koffi';
 import { NativeError } from './errors.ts';
 import { transact, withNetlinkSocket } from './netdev-features.ts';
 import { inNetworkNamespace } from './netns.ts';
@@ -8,7 +9,24 @@ export type { XskDiagSocket } from './sock-diag-messages.ts';
 
 const { ENOENT, EINVAL, EOPNOTSUPP } = constants.errno;
 
-export type XskDiagAnswer = { available: true; sockets: XskDiagSocket[] } | { available: false; reason: string };
+// man 3 if_indextoname: ifindexes are per namespace, so it runs inside the dumped one.
+const ifIndextoname = koffi
+  .load('libc.so.6')
+  .func('const char *if_indextoname(unsigned int ifindex, _Out_ uint8_t *name)') as (
+  ifindex: number,
+  name: Buffer,
+) => string | null;
+const IF_NAMESIZE = 16;
+
+/** A dumped socket, with its interface's name as its namespace calls it. */
+export type DumpedXsk = XskDiagSocket & { ifname: string | null };
+
+export type XskDiagAnswer = { available: true; sockets: DumpedXsk[] } | { available: false; reason: string };
+
+function interfaceName(ifindex: number | null): string | null {
+  if (ifindex === null) return null;
+  return ifIndextoname(ifindex, Buffer.alloc(IF_NAMESIZE));
+}
 
 /**
  * Why the kernel has no xsk_diag, once it said so. Asking again is not free:
@@ -29,10 +47,10 @@ export function dumpXsks(namespacePath: string | null): XskDiagAnswer {
       withNetlinkSocket(NETLINK_SOCK_DIAG, (fd) => {
         const { replies, errno } = transact(fd, 'SOCK_DIAG_BY_FAMILY AF_XDP', encodeXskDiagDump);
         if (errno !== 0) throw new NativeError('SOCK_DIAG_BY_FAMILY AF_XDP', errno);
-        const sockets: XskDiagSocket[] = [];
+        const sockets: DumpedXsk[] = [];
         for (const reply of replies) {
           const socket = parseXskDiagMessage(reply);
-          if (socket) sockets.push(socket);
+          if (socket) sockets.push({ ...socket, ifname: interfaceName(socket.ifindex) });
         }
         return { available: true as const, sockets };
       }),
