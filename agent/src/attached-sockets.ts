@@ -1,0 +1,131 @@
+import type { AttachedSocketInfo, DiscoveredXsk as SharedDiscoveredXsk } from '@ringside/shared';
+import type { AttachedXsk } from './attach/attached-xsk.ts';
+import type { DiscoveredXsk } from './attach/discovery.ts';
+import type { AttachedReading, UmemFrames } from './sampler/attached-sample.ts';
+import type { SampledAttached } from './sampler/sampler.ts';
+
+/**
+ * The observed socket an attached XSK becomes. Own ids match
+ * /^[a-z][a-z0-9-]*$/, so the dot keeps the two kinds from ever colliding.
+ */
+export function attachedSocketId(pid: number, fd: number): string {
+  return `pid${pid}.fd${fd}`;
+}
+
+export function attachedSocketInfo(id: string, info: DiscoveredXsk): AttachedSocketInfo {
+  return {
+    id,
+    origin: { kind: 'attached', pid: info.pid, command: info.command, fd: info.fd, netns: info.netns },
+    discoveredId: info.id,
+    kernel: info.kernel,
+    umem: info.umem,
+  };
+}
+
+/**
+ * Every XSK discovery found, for the page: Ringside's own process is
+ * marked (its sockets are observed as own ones, never attached), and each
+ * attached one names the observed socket it became.
+ */
+export function discoveredForState(
+  discovered: readonly DiscoveredXsk[],
+  ownPid: number,
+  attachedIds: ReadonlyMap<string, string>,
+): SharedDiscoveredXsk[] {
+  return discovered.map((info) => ({
+    ...info,
+    own: info.pid === ownPid,
+    attachedAs: attachedIds.get(info.id) ?? null,
+  }));
+}
+
+/** The frames of the UMEM, where socket diag said its size and chunk size. */
+export function umemFrames(umem: DiscoveredXsk['umem']): UmemFrames | null {
+  const { size, chunkSize } = umem;
+  return size !== null && chunkSize !== null && chunkSize > 0
+    ? { count: Math.floor(size / chunkSize), chunkSize }
+    : null;
+}
+
+/** An attached XSK as the sampler and the metrics read it. */
+export class AttachedSocket implements SampledAttached {
+  readonly frames: UmemFrames | null;
+
+  constructor(
+    readonly id: string,
+    readonly xsk: AttachedXsk,
+  ) {
+    this.frames = umemFrames(xsk.info.umem);
+  }
+
+  get info(): AttachedSocketInfo {
+    return attachedSocketInfo(this.id, this.xsk.info);
+  }
+
+  read(): AttachedReading {
+    return {
+      rings: this.xsk.rings(),
+      stats: this.xsk.statistics(),
+      // Entries name frames only where the UMEM's chunks are known: otherwise they are not read at all.
+      entries: this.frames ? this.xsk.entries() : null,
+    };
+  }
+}
+
+/**
+ * Other processes' sockets Ringside watches, by observed-socket id. Each is
+ * let go on `detach`, at stop, or by itself when its owner closes it or
+ * exits (AttachedXsk's onGone): `gone` is told then.
+ */
+export class AttachedSockets {
+  private readonly byId = new Map<string, AttachedSocket>();
+
+  constructor(
+    private readonly open: (target: { pid: number; fd: number; inode?: number }) => AttachedXsk,
+    private readonly gone: (socket: AttachedSocketInfo, reason: string) => void,
+  ) {}
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  list(): AttachedSocket[] {
+    return [...this.byId.values()];
+  }
+
+  /** discoveredId → observed socket id, for the discovered list. */
+  ids(): Map<string, string> {
+    return new Map(this.list().map((socket) => [socket.xsk.info.id, socket.id]));
+  }
+
+  /** Attaches to fd `fd` of `pid` (throws AttachError, holding nothing); the same socket twice is the one already attached. */
+  attach(target: { pid: number; fd: number; inode?: number }): AttachedSocket {
+    const id = attachedSocketId(target.pid, target.fd);
+    const existing = this.byId.get(id);
+    if (existing && (target.inode === undefined || existing.xsk.info.inode === target.inode)) return existing;
+    // The owner closed that fd and opened another socket on its number: the old one is about to go anyway.
+    if (existing) this.detach(id);
+    const xsk = this.open(target);
+    const socket = new AttachedSocket(id, xsk);
+    this.byId.set(id, socket);
+    xsk.onGone((reason) => {
+      if (this.byId.get(id) !== socket) return;
+      this.byId.delete(id);
+      this.gone(socket.info, reason);
+    });
+    return socket;
+  }
+
+  /** Lets one go; false when no such socket is attached. */
+  detach(id: string): boolean {
+    const socket = this.byId.get(id);
+    if (!socket) return false;
+    this.byId.delete(id);
+    socket.xsk.close();
+    return true;
+  }
+
+  closeAll(): void {
+    for (const id of [...this.byId.keys()]) this.detach(id);
+  }
+}
