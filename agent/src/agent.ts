@@ -16,6 +16,10 @@ import {
   type XdpActionCounters,
   type XdpProgramInfo,
 } from '@ringside/shared';
+import { AttachWatch } from './attach/attach-watch.ts';
+import { AttachedXsk } from './attach/attached-xsk.ts';
+import type { DiscoveredXsk } from './attach/discovery.ts';
+import { AttachedSockets, discoveredForState } from './attached-sockets.ts';
 import { CommandRunner } from './commands.ts';
 import { OBSERVER_NICE } from './dataplane/control.ts';
 import { Engine } from './engine/engine.ts';
@@ -32,7 +36,7 @@ import { routeLibraryMessages } from './native/libxdp.ts';
 import { type DetailedObservation, observeAll } from './observe/socket-observer.ts';
 import { Sampler } from './sampler/sampler.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
-import type { ObservedSocket } from './server/metrics.ts';
+import type { ObservedSocket, SocketLabels } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
 import { helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
 
@@ -51,6 +55,12 @@ export interface AgentOptions {
   commandsPerSecond: number;
   /** Faults met before the agent was started (the token file's disk is read-only): every page is told of them. */
   startupFaults: string[];
+  /**
+   * `--attach`: no lab and no socket of Ringside's own; every XSK discovered
+   * (of process `pid` only, when given) is attached as it appears. null: the
+   * lab (or --iface), with discovery listing the host's XSKs for the page.
+   */
+  attach: { pid: number | null } | null;
 }
 
 /** How long interface facts are trusted when nothing Ringside did changed them. */
@@ -68,6 +78,8 @@ export class Agent implements AgentFacade {
   private traffic: TrafficSource | null = null;
   private engine: Engine | null = null;
   private server: AgentServer | null = null;
+  private discovery: AttachWatch | null = null;
+  private readonly attached: AttachedSockets;
   private sampleTimer: NodeJS.Timeout | null = null;
   private watchTimer: NodeJS.Timeout | null = null;
   /** Counts changes Ringside made to sockets and programs: a look from outside that spans one is void. */
@@ -98,6 +110,13 @@ export class Agent implements AgentFacade {
         this.event(kind, message, socketId);
         if (changed) this.server?.broadcast(this.state());
       },
+      attached: () => this.attached,
+      discovered: () => this.discovery?.list() ?? [],
+    });
+    this.attached = new AttachedSockets(AttachedXsk.open, (socket, reason) => {
+      this.log.info({ socket: socket.id, reason }, 'attached socket let go');
+      this.event('socket-detached', `${socket.id} let go: ${reason}`, socket.id);
+      this.broadcastState();
     });
   }
 
@@ -133,7 +152,7 @@ export class Agent implements AgentFacade {
     const limits = probeKernelLimits();
     log.debug({ limits }, 'kernel limits probed');
 
-    if (options.iface === null) {
+    if (options.iface === null && options.attach === null) {
       this.lab = Lab.create(options.labQueues);
       log.info(this.lab.info(), 'lab created');
     }
@@ -145,13 +164,16 @@ export class Agent implements AgentFacade {
       log,
       onFault: (message, socketId) => this.fault(message, socketId),
     });
-    const start = defaultSocketRequest(this.lab?.appIfname ?? (options.iface as string), this.lab ? 0 : options.queue);
-    // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
-    const first = await this.engine.create({ ...start, socket: { ...start.socket, copy: this.lab !== null } });
-    log.info(
-      { socket: first.id, ifname: first.socket.config.ifname, queue: first.socket.config.queueId },
-      'socket bound, rxdrop running',
-    );
+    const ifname = this.lab?.appIfname ?? options.iface;
+    if (ifname) {
+      const start = defaultSocketRequest(ifname, this.lab ? 0 : options.queue);
+      // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
+      const first = await this.engine.create({ ...start, socket: { ...start.socket, copy: this.lab !== null } });
+      log.info(
+        { socket: first.id, ifname: first.socket.config.ifname, queue: first.socket.config.queueId },
+        'socket bound, rxdrop running',
+      );
+    }
 
     if (this.lab) {
       this.traffic = await TrafficSource.start(
@@ -175,6 +197,7 @@ export class Agent implements AgentFacade {
       () => this.engine?.list() ?? [],
       () => this.traffic,
       () => this.programCounters(),
+      () => this.attached.list(),
     );
     const tick = async () => {
       try {
@@ -189,9 +212,51 @@ export class Agent implements AgentFacade {
     };
     void tick();
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
+    await this.discover(options.attach);
     // Sampling and serving yield to the data plane when the cores are busy (control.ts says why). Only from
     // here: starting at nice 19 on a loaded machine took the agent over 40 s, all of it waiting for a core.
     setThreadNice(OBSERVER_NICE);
+  }
+
+  /**
+   * Lists every XSK on the host for the page, from the first scan on; in
+   * attach mode, attaches each (of one process, if given) as it appears.
+   * Ringside's own sockets are listed as its own and never attached: they are
+   * observed already, with everything an own socket has.
+   */
+  private async discover(attach: AgentOptions['attach']): Promise<void> {
+    const discovery = new AttachWatch(attach?.pid ? { pid: attach.pid } : {});
+    this.discovery = discovery;
+    discovery.on('added', (xsk) => {
+      if (attach !== null && xsk.pid !== process.pid) this.attachFound(xsk);
+      this.broadcastState();
+    });
+    discovery.on('removed', () => this.broadcastState());
+    discovery.on('error', (error) => this.log.warn({ err: error }, 'discovering XSKs failed'));
+    await discovery.start();
+  }
+
+  private attachFound(xsk: DiscoveredXsk): void {
+    try {
+      const socket = this.attached.attach({ pid: xsk.pid, fd: xsk.fd, inode: xsk.inode });
+      this.log.info({ socket: socket.id, pid: xsk.pid, command: xsk.command }, 'attached');
+      this.event(
+        'socket-attached',
+        `attached ${socket.id}: pid ${xsk.pid} ${xsk.command} fd ${xsk.fd}, read-only`,
+        socket.id,
+      );
+    } catch (error) {
+      this.fault(`attaching fd ${xsk.fd} of pid ${xsk.pid} (${xsk.command}) failed: ${(error as Error).message}`);
+    }
+  }
+
+  private broadcastState(): void {
+    try {
+      this.server?.broadcast(this.state());
+    } catch (error) {
+      // Called from discovery's and the watchers' callbacks: a throw here would be uncaught and end the agent.
+      this.log.error({ err: error }, 'the state could not be sent');
+    }
   }
 
   /** Tells every client of a fault the agent met and survived, and the state after it. */
@@ -298,6 +363,8 @@ export class Agent implements AgentFacade {
       xdpPrograms: programs,
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
+      discovered: discoveredForState(this.discovery?.list() ?? [], process.pid, this.attached.ids()),
+      attached: this.attached.list().map((socket) => socket.info),
     });
   }
 
@@ -316,9 +383,21 @@ export class Agent implements AgentFacade {
     return (this.engine?.interfaces() ?? []).flatMap((steering) => steering.counters() ?? []);
   }
 
+  /** Every observed socket, own and attached, with the labels a scrape gives its series. */
   async observeSockets(): Promise<ObservedSocket[]> {
     const observed = await observeAll(() => this.engine?.list() ?? []);
-    return observed.map(({ socket, observation }) => ({ id: socket.id, observation }));
+    const own = observed.map(({ socket, observation }): ObservedSocket => {
+      const { ifname, queueId } = socket.socket.config;
+      const labels: SocketLabels = {
+        pid: process.pid,
+        command: 'ringside',
+        interface: ifname,
+        queue: queueId,
+        umem: socket.group.id,
+      };
+      return { id: socket.id, labels, observation };
+    });
+    return [...own, ...this.attached.list().map((socket) => socket.observe())];
   }
 
   async inspect(socketId: string, requestId: string): Promise<SocketDetailMessage> {

@@ -1,8 +1,9 @@
 import type { AttachedSocketInfo, DiscoveredXsk as SharedDiscoveredXsk } from '@ringside/shared';
 import type { AttachedXsk } from './attach/attached-xsk.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
-import type { AttachedReading, UmemFrames } from './sampler/attached-sample.ts';
+import { type AttachedReading, foreignRingState, type UmemFrames } from './sampler/attached-sample.ts';
 import type { SampledAttached } from './sampler/sampler.ts';
+import type { ObservedSocket } from './server/metrics.ts';
 
 /**
  * The observed socket an attached XSK becomes. Own ids match
@@ -60,6 +61,32 @@ export class AttachedSocket implements SampledAttached {
 
   get info(): AttachedSocketInfo {
     return attachedSocketInfo(this.id, this.xsk.info);
+  }
+
+  /** As a scrape sees it: the kernel's words and counters, labelled with its process and what the kernel said of it. */
+  observe(): ObservedSocket {
+    const { pid, command, kernel, umem } = this.xsk.info;
+    const rings = this.xsk.rings();
+    return {
+      id: this.id,
+      labels: {
+        pid,
+        command,
+        interface: kernel.ifname.value,
+        queue: kernel.queueId.value,
+        umem: umem.id === null ? null : String(umem.id),
+      },
+      observation: {
+        rings: {
+          fill: foreignRingState(rings.fill),
+          rx: foreignRingState(rings.rx),
+          tx: foreignRingState(rings.tx),
+          completion: foreignRingState(rings.completion),
+        },
+        stats: this.xsk.statistics(),
+        totals: null,
+      },
+    };
   }
 
   read(): AttachedReading {

@@ -74,6 +74,8 @@ describe('the state and hello messages', () => {
         maxHeadroom: {},
       },
       snapshotsPerSecond: 10,
+      discovered: [],
+      attached: [],
     });
     expect(StateMessage.parse(state)).toEqual(state);
     expect(state.sockets.map((entry) => entry.xskmapIndex)).toEqual([3, null]);

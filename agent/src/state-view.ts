@@ -1,4 +1,6 @@
 import {
+  type AttachedSocketInfo,
+  type DiscoveredXsk,
   type HelloMessage,
   type InterfaceInfo,
   type LabInfo,
@@ -23,6 +25,7 @@ const CAPABILITIES = [
   'shared-umem',
   'xdp-programs',
   'read-frame',
+  'attach',
 ] as const;
 
 /** How Ringside steers one interface (engine/xdp-steering.ts), as plain data. */
@@ -103,6 +106,8 @@ export interface StateInputs {
   xdpPrograms: XdpProgramInfo[];
   umemLimits: UmemLimits;
   snapshotsPerSecond: number;
+  discovered: DiscoveredXsk[];
+  attached: AttachedSocketInfo[];
 }
 
 export function stateMessage(inputs: StateInputs): StateMessage {

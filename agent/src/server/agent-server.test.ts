@@ -55,6 +55,8 @@ class FakeAgent implements AgentFacade {
         maxHeadroom: {},
       },
       snapshotsPerSecond: 10,
+      discovered: [],
+      attached: [],
     };
   }
 
