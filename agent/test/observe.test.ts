@@ -90,9 +90,7 @@ describeKernel('observations while the data plane is saturated and a core is tak
     expect(scrape).toContain(`ringside_rx_packets_total{${series}} ${sample?.totals?.rxPackets}`);
     for (const ring of ['fill', 'rx', 'completion'] as const) {
       const state = sample?.rings[ring];
-      expect(scrape).toContain(
-        `ringside_ring_entries{${series},ring="${ring}"} ${state ? ringOccupancy(state) : -1}`,
-      );
+      expect(scrape).toContain(`ringside_ring_entries{${series},ring="${ring}"} ${state ? ringOccupancy(state) : -1}`);
     }
   });
 });
