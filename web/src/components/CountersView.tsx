@@ -2,6 +2,7 @@ import { XDP_STATISTICS_FIELDS } from '@ringside/shared';
 import { STAT_EXPLANATIONS, STAT_NAMES } from '../explain.ts';
 import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from '../history.ts';
 import { useSelection } from '../selection.ts';
+import { selectAttached, useRingside } from '../store.ts';
 import { type ChartFrame, chartModel } from '../viz/chart.ts';
 import { rose } from '../viz/time-series.ts';
 import { ExplainButton } from './Explain.tsx';
@@ -15,11 +16,14 @@ const RATE_LABELS: Record<(typeof RATE_FIELDS)[number], string> = {
 };
 
 export function CountersPanel({ socketId }: { socketId: string }) {
+  // An attached socket's bytes are in its application's descriptors: no byte rates to chart.
+  const attached = useRingside((s) => selectAttached(s, socketId) !== undefined);
+  const rates = attached ? RATE_FIELDS.filter((field) => field === 'rxPps' || field === 'txPps') : RATE_FIELDS;
   return (
     <section className="panel" data-testid={`counters-${socketId}`}>
       <SocketHead socketId={socketId} />
       <div className="charts">
-        {RATE_FIELDS.map((field) => (
+        {rates.map((field) => (
           <Chart key={field} socketId={socketId} field={field} label={RATE_LABELS[field]} />
         ))}
         {XDP_STATISTICS_FIELDS.map((field) => (
