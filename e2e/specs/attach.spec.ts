@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { expect, type Page, test } from '@playwright/test';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { agentState, numberIn, openExplorer } from './explorer.ts';
+
+/**
+ * Another process's XSK, watched from the page: the foreign process is a
+ * second Ringside agent with a lab of its own (its xsk0 receives the lab's
+ * traffic); the agent under test runs its own lab beside it and finds the
+ * other's sockets by discovery.
+ */
+let owner: RunningAgent;
+let agent: RunningAgent;
+
+test.beforeAll(async () => {
+  owner = await startAgent(['--rate', '5000', '--lab-queues', '1']);
+  agent = await startAgent(['--rate', '1000', '--lab-queues', '1']);
+});
+
+test.afterAll(async () => {
+  await agent?.stop();
+  await owner?.stop();
+  if (owner) removeLabOf(owner.pid);
+});
+
+/** A SIGKILLed agent leaves its lab behind: its namespaces go, and with them its veth and program. */
+function removeLabOf(pid: number): void {
+  const names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith(`ringside-${pid}-`));
+  for (const name of names) execFileSync('ip', ['netns', 'del', name]);
+}
+
+/** The owner's receiving socket as discovery lists it: the one with an RX ring (the other is its traffic source). */
+async function ownersReceiver(): Promise<{ fd: number; id: string }> {
+  let found: { fd: number; id: string } | undefined;
+  await expect
+    .poll(
+      async () => {
+        const state = await agentState(agent);
+        const xsk = state.discovered.find((entry) => entry.pid === owner.pid && entry.kernel.rings.rx.present);
+        found = xsk && { fd: xsk.fd, id: `pid${owner.pid}.fd${xsk.fd}` };
+        return found !== undefined;
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+  return found as { fd: number; id: string };
+}
+
+async function expectReadOnlyAttachedSocket(page: Page, id: string): Promise<void> {
+  const panel = page.getByTestId(`socket-${id}`);
+  await expect(panel).toHaveAttribute('data-origin', 'attached');
+  await expect(panel.getByTestId('attached-mark')).toHaveText(
+    new RegExp(`^attached: pid ${owner.pid} \\S+, read-only$`),
+  );
+  // The rings move: the owner's lab sends 5000 frames a second into its xsk0.
+  const rxProducer = panel.getByTestId('ring-rx-producer');
+  const before = await numberIn(rxProducer);
+  await expect.poll(() => numberIn(rxProducer)).toBeGreaterThan(before + 500);
+  await expect(panel.getByTestId('ring-rx-cached')).toHaveText('unknown');
+  await expect(panel.getByTestId('ring-fill-cached')).toHaveText('unknown');
+  // No control that could change another process's socket.
+  await expect(panel.getByTestId('stage-controls')).toHaveCount(0);
+  await expect(panel.locator('button:not(.explain)')).toHaveCount(0);
+  await expect(page.getByTestId(`controls-${id}`)).toHaveCount(0);
+  await expect(page.getByTestId(`socket-form-${id}`)).toHaveCount(0);
+  await expect(panel.getByTestId('kernel-view').getByTestId('kernel-ring-rx')).toContainText('2048');
+  await expect(panel.getByTestId('attached-count-application-held')).toHaveText('unknown');
+}
+
+test('a control page attaches to another process’s socket from the host list: its rings move, read-only', async ({
+  page,
+}) => {
+  const { fd, id } = await ownersReceiver();
+  await openExplorer(page, agent.controlUrl, { view: 'rings,controls' });
+  const row = page.getByTestId(`host-socket-${owner.pid}-${fd}`);
+  await expect(row.getByTestId('host-socket-rx-size')).toHaveText('2048');
+  await expect(row.getByTestId('host-socket-rx-size')).toHaveAttribute('data-exact', 'true');
+  // Ringside's own sockets are listed too, as its own: nothing to attach.
+  const own = page.locator(`[data-testid^="host-socket-${agent.pid}-"]`);
+  await expect(own.first()).toHaveAttribute('data-own', 'true');
+  await expect(own.getByTestId('host-socket-attach')).toHaveCount(0);
+
+  await row.getByTestId('host-socket-attach').click();
+  await expect(row.getByTestId('host-socket-attached-as')).toHaveText(`attached as ${id}`);
+  await expectReadOnlyAttachedSocket(page, id);
+  // The own socket keeps its controls beside it.
+  await expect(page.getByTestId('socket-xsk0').getByTestId('stage-rxDrain')).toBeEnabled();
+});
+
+test('the view role sees the attached socket the same way, and can neither attach nor detach', async ({ page }) => {
+  const { fd, id } = await ownersReceiver();
+  await openExplorer(page, agent.viewUrl, { view: 'rings' });
+  await expect(page.getByTestId('role')).toHaveText('view only');
+  await expectReadOnlyAttachedSocket(page, id);
+  const row = page.getByTestId(`host-socket-${owner.pid}-${fd}`);
+  await expect(row.getByTestId('host-socket-detach')).toBeDisabled();
+  const others = page.getByTestId('host-socket-attach');
+  for (const button of await others.all()) await expect(button).toBeDisabled();
+});
+
+test('/metrics labels the attached socket with its process, and drops it within a second of the owner’s SIGKILL', async ({
+  page,
+}) => {
+  const { id } = await ownersReceiver();
+  const token = agent.viewUrl.searchParams.get('token') ?? '';
+  const scrape = async () => {
+    const response = await fetch(`http://127.0.0.1:${agent.port}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+  const series = new RegExp(
+    `^ringside_ring_producer\\{socket="${id.replace('.', '\\.')}",pid="${owner.pid}",command="[^"]+"(,\\w+="[^"]*")*,ring="rx"\\} (\\d+)$`,
+    'm',
+  );
+  const first = Number(series.exec(await scrape())?.[2]);
+  await expect.poll(async () => Number(series.exec(await scrape())?.[2])).toBeGreaterThan(first);
+  expect(await scrape()).toMatch(
+    new RegExp(`^ringside_xdp_rx_dropped_total\\{socket="${id.replace('.', '\\.')}",pid="${owner.pid}"`, 'm'),
+  );
+
+  await openExplorer(page, agent.controlUrl, { view: 'rings' });
+  await expect(page.getByTestId(`socket-${id}`)).toBeVisible();
+  owner.child.kill('SIGKILL');
+  const killedAt = Date.now();
+  await expect
+    .poll(async () => (await scrape()).includes(`socket="${id}"`), { timeout: 5000, intervals: [50] })
+    .toBe(false);
+  // AttachedXsk checks every 250 ms: the series go with the socket, within a second.
+  expect(Date.now() - killedAt).toBeLessThan(1500);
+  await expect(page.getByTestId(`socket-${id}`)).toHaveCount(0);
+  await expect(page.locator('section.events')).toContainText(`${id} let go: process ${owner.pid}`);
+  const state = await agentState(agent);
+  expect(state.attached).toEqual([]);
+  expect(state.discovered.filter((xsk) => xsk.pid === owner.pid)).toEqual([]);
+});
