@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { TestClient } from '../../agent/test/ws-client.ts';
 import { agentState, numberIn, openExplorer } from './explorer.ts';
 
 /**
@@ -99,6 +100,53 @@ test('the view role sees the attached socket the same way, and can neither attac
   await expect(row.getByTestId('host-socket-detach')).toBeDisabled();
   const others = page.getByTestId('host-socket-attach');
   for (const button of await others.all()) await expect(button).toBeDisabled();
+});
+
+test('refusals name the fix, and an attached socket refuses every command that would change it', async () => {
+  const { id } = await ownersReceiver();
+  const client = await TestClient.connect(agent.controlUrl);
+  try {
+    const refusal = async (message: Parameters<TestClient['send']>[0]) => {
+      client.send(message);
+      return client.next('error', 10_000);
+    };
+    expect(await refusal({ type: 'attach', requestId: 'self', pid: agent.pid, fd: 3 })).toMatchObject({
+      code: 'attach-refused',
+      message: expect.stringMatching(/is Ringside itself: its sockets are shown as its own/),
+    });
+    // A pid past the kernel's pid_max cannot be alive.
+    expect(await refusal({ type: 'attach', requestId: 'stale', pid: 4_194_305, fd: 3 })).toMatchObject({
+      code: 'attach-refused',
+      message: expect.stringMatching(/^process 4194305 .*: choose one the discovery list shows now$/),
+    });
+    expect(await refusal({ type: 'attach', requestId: 'not-xsk', pid: owner.pid, fd: 0 })).toMatchObject({
+      code: 'attach-refused',
+      message: expect.stringMatching(/is not an AF_XDP socket/),
+    });
+    expect(await refusal({ type: 'pauseStages', requestId: 'pause', socketId: id, stages: ['rxDrain'] })).toMatchObject(
+      { code: 'forbidden', message: expect.stringMatching(/attached read-only: Ringside changes nothing of it/) },
+    );
+  } finally {
+    client.close();
+  }
+});
+
+test('--attach PID starts without a lab and attaches every socket of that process as it is found', async () => {
+  const watcher = await startAgent(['--attach', String(owner.pid)]);
+  try {
+    const state = await agentState(watcher);
+    expect(state.lab).toBeNull();
+    expect(state.sockets).toEqual([]);
+    const found = state.discovered.filter((xsk) => xsk.pid === owner.pid);
+    expect(found.length).toBeGreaterThanOrEqual(2);
+    expect(state.attached.map((socket) => socket.id).sort()).toEqual(
+      found.map((xsk) => `pid${owner.pid}.fd${xsk.fd}`).sort(),
+    );
+    expect(found.map((xsk) => xsk.attachedAs).sort()).toEqual(state.attached.map((socket) => socket.id).sort());
+    expect(state.discovered.every((xsk) => xsk.pid === owner.pid)).toBe(true);
+  } finally {
+    await watcher.stop();
+  }
 });
 
 test('/metrics labels the attached socket with its process, and drops it within a second of the owner’s SIGKILL', async ({
