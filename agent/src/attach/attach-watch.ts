@@ -12,6 +12,8 @@ const SCAN_MS = 500;
 interface AttachWatchEvents {
   added: [xsk: DiscoveredXsk];
   removed: [xsk: DiscoveredXsk];
+  /** What is known of a listed XSK grew (e.g. its interface, inferred after it was added). */
+  updated: [xsk: DiscoveredXsk];
   /** A discovery call failed; the next one is tried on time. */
   error: [error: Error];
 }
@@ -70,6 +72,7 @@ export class AttachWatch extends EventEmitter<AttachWatchEvents> {
       const before = this.known.get(id);
       this.known.set(id, xsk);
       if (!before) this.emit('added', xsk);
+      else if (before.kernel !== xsk.kernel || before.umem !== xsk.umem) this.emit('updated', xsk);
     }
   }
 }

@@ -3,6 +3,7 @@ import { NativeError } from '../native/errors.ts';
 import { closeFd, pidfdGetfd, pidfdOpen } from '../native/pidfd.ts';
 import { type DumpedXsk, dumpXsks } from '../native/sock-diag.ts';
 import { readMmapOffsets } from '../native/xsk-mapping.ts';
+import { bindingCandidates, type InferredBinding, inferBinding } from './binding.ts';
 import {
   listPids,
   namedNamespaces,
@@ -56,6 +57,16 @@ interface Learned {
   /** null: not an XSK. */
   facts: XskFacts | null;
   firstSeen: number;
+  /** Whether the binding was inferred for these facts (inferBinding), whether or not it could be. */
+  bindingTried: boolean;
+}
+
+/** The same rings, sizes and options: a re-probe that found nothing new keeps what was learned before. */
+function sameFacts(a: XskFacts | null, b: XskFacts | null): boolean {
+  if (a === null || b === null) return a === b;
+  const shape = (facts: XskFacts) =>
+    JSON.stringify([facts.mappable, facts.kernel.rings, facts.kernel.zeroCopy, facts.umem]);
+  return shape(a) === shape(b);
 }
 
 const learned = new Map<string, Learned>();
@@ -138,7 +149,9 @@ function xsksOf(pid: number, sockets: readonly SocketFd[], now: number, dumps: D
         const facts = learn(pidfd, socket, pid, dumps);
         if (facts === 'gone') continue;
         const id = xskId(pid, socket.fd, socket.inode);
-        learned.set(id, { facts, firstSeen: learned.get(id)?.firstSeen ?? now });
+        const before = learned.get(id);
+        if (before && sameFacts(before.facts, facts)) continue;
+        learned.set(id, { facts, firstSeen: before?.firstSeen ?? now, bindingTried: false });
       }
     } finally {
       closeFd(pidfd);
@@ -187,7 +200,44 @@ export function describeHeld(
   if (offsets === null || identity === null || netns === null) return null;
   const dumps = new DiagDumps();
   const facts = xskFacts(duplicate, offsets, dumps.lookup(pid, socket.inode), dumps.why());
+  const known = learned.get(xskId(pid, socket.fd, socket.inode))?.facts;
+  if (known && facts.kernel.ifname.source === 'unknown') {
+    const { ifname, queueId, xdpMode, xdpProgramId } = known.kernel;
+    facts.kernel = { ...facts.kernel, ifname, queueId, xdpMode, xdpProgramId };
+  }
   return { info: describe(pid, socket, facts, identity, netns, namedNamespaces()), facts };
+}
+
+/**
+ * Where xsk_diag did not say, the interface (and queue) each new XSK receives
+ * on, inferred from its owner's namespace (binding.ts), once per socket. It
+ * runs `ip` and bpftool, so discovery does not wait for it: the facts, with
+ * the binding, replace the learned ones when it is in, and a later call
+ * returns them.
+ */
+function inferBindings(discovered: readonly DiscoveredXsk[]): void {
+  const byNamespace = new Map<string, Promise<InferredBinding | null>>();
+  for (const xsk of discovered) {
+    const entry = learned.get(xsk.id);
+    const namespace = xsk.netns.name;
+    if (!entry?.facts || entry.bindingTried || xsk.kernel.ifname.source !== 'unknown' || namespace === null) continue;
+    entry.bindingTried = true;
+    let inferring = byNamespace.get(namespace);
+    if (!inferring) {
+      inferring = bindingCandidates(namespace).then(
+        (candidates) => inferBinding(candidates, namespace),
+        // The namespace went away meanwhile: nothing to infer from.
+        () => null,
+      );
+      byNamespace.set(namespace, inferring);
+    }
+    const facts = entry.facts;
+    void inferring.then((binding) => {
+      const now = learned.get(xsk.id);
+      if (!binding || now?.facts !== facts) return;
+      learned.set(xsk.id, { ...now, facts: { ...facts, kernel: { ...facts.kernel, ...binding } } });
+    });
+  }
 }
 
 /** Every XSK on the host (every process, every namespace), or one process's. Never holds anything after returning. */
@@ -198,7 +248,7 @@ export async function discoverXsks(filter: { pid?: number } = {}): Promise<Disco
   const seen = new Set<string>();
   const discovered: DiscoveredXsk[] = [];
   for (let i = 0; i < pids.length; i++) {
-    if (i > 0 && i % PIDS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (i % PIDS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
     const pid = pids[i] as number;
     const sockets = socketFds(pid);
     for (const socket of sockets) seen.add(xskId(pid, socket.fd, socket.inode));
@@ -209,6 +259,7 @@ export async function discoverXsks(filter: { pid?: number } = {}): Promise<Disco
     if (identity === null || netns === null) continue;
     for (const [socket, facts] of xsks) discovered.push(describe(pid, socket, facts, identity, netns, names));
   }
+  inferBindings(discovered);
   // What was learned of sockets no longer there goes; a filtered call keeps other processes' entries.
   for (const id of learned.keys()) {
     const pid = Number(id.split('-')[0]);

@@ -30,7 +30,13 @@ export interface XskFacts {
 }
 
 /** What the diag dump says of a ring, or what the longest accepted mapping bounds it to. */
-function ringFact(offsets: MmapOffsets, ring: RingName, bytes: number, diag: DumpedXsk | null): RingSizeFact {
+function ringFact(
+  offsets: MmapOffsets,
+  ring: RingName,
+  bytes: number,
+  diag: DumpedXsk | null,
+  pageSize: number,
+): RingSizeFact {
   const entries = diag?.rings[ring];
   if (diag && entries !== undefined) {
     return entries === null
@@ -38,11 +44,21 @@ function ringFact(offsets: MmapOffsets, ring: RingName, bytes: number, diag: Dum
       : { candidates: [entries], exact: true, present: true, source: 'socket-diag' };
   }
   if (bytes === 0) return { candidates: [], exact: true, present: false, source: 'mmap-probe' };
-  const extent = ringExtent(bytes, offsets[ring].desc, RING_ENTRY_BYTES[ring], rawSyscalls.getpagesize());
+  const extent = ringExtent(bytes, offsets[ring].desc, RING_ENTRY_BYTES[ring], pageSize);
   return { ...extent, present: true, source: 'mmap-probe' };
 }
 
 const unknown = (note: string) => ({ value: null, source: 'unknown' as const, note });
+
+/** What was read of a socket through a duplicate of its fd. */
+export interface XskReadings {
+  offsets: MmapOffsets;
+  /** The longest read-only mapping the kernel accepts at each ring's offset, in bytes; 0 for no ring. */
+  mappable: Record<RingName, number>;
+  zeroCopy: boolean;
+  pageSize: number;
+  readAt: number;
+}
 
 /**
  * The kernel's view of the socket behind `fd` (a duplicate). `diag` is the
@@ -53,14 +69,27 @@ const unknown = (note: string) => ({ value: null, source: 'unknown' as const, no
 export function xskFacts(fd: number, offsets: MmapOffsets, diag: DumpedXsk | null, diagMissing: string): XskFacts {
   const mappable = {} as Record<RingName, number>;
   for (const ring of RING_NAMES) mappable[ring] = ringMappingExtent(fd, ring);
+  const readings = {
+    offsets,
+    mappable,
+    zeroCopy: readZeroCopy(fd),
+    pageSize: rawSyscalls.getpagesize(),
+    readAt: Date.now(),
+  };
+  return factsOf(readings, diag, diagMissing);
+}
+
+/** The facts, each with its source, from what was read and what xsk_diag said (null: it said nothing, for `diagMissing`). */
+export function factsOf(readings: XskReadings, diag: DumpedXsk | null, diagMissing: string): XskFacts {
+  const { offsets, mappable, pageSize } = readings;
   const rings = {} as KernelView['rings'];
-  for (const ring of RING_NAMES) rings[ring] = ringFact(offsets, ring, mappable[ring], diag);
+  for (const ring of RING_NAMES) rings[ring] = ringFact(offsets, ring, mappable[ring], diag, pageSize);
   const noDiag = `${diagMissing}; a duplicate of the fd shows only rings, counters and options`;
   const bound = diag !== null && diag.ifindex !== null;
   const kernel: KernelView = {
-    readAt: Date.now(),
+    readAt: readings.readAt,
     rings,
-    zeroCopy: { value: readZeroCopy(fd), source: 'getsockopt' },
+    zeroCopy: { value: readings.zeroCopy, source: 'getsockopt' },
     xdpMode: unknown('the XDP program on the interface says it; the socket does not'),
     xdpProgramId: unknown('the XDP program on the interface says it; the socket does not'),
     ifname: bound
