@@ -232,6 +232,10 @@ export class Agent implements AgentFacade {
       this.broadcastState();
     });
     discovery.on('removed', () => this.broadcastState());
+    discovery.on('updated', (xsk) => {
+      this.attached.learn(xsk);
+      this.broadcastState();
+    });
     discovery.on('error', (error) => this.log.warn({ err: error }, 'discovering XSKs failed'));
     await discovery.start();
   }

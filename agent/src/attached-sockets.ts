@@ -50,22 +50,34 @@ export function umemFrames(umem: DiscoveredXsk['umem']): UmemFrames | null {
 
 /** An attached XSK as the sampler and the metrics read it. */
 export class AttachedSocket implements SampledAttached {
-  readonly frames: UmemFrames | null;
+  frames: UmemFrames | null;
+  /** What discovery knows of it: at first what attaching read, then each update (facts inferred later). */
+  private facts: DiscoveredXsk;
 
   constructor(
     readonly id: string,
     readonly xsk: AttachedXsk,
   ) {
+    this.facts = xsk.info;
     this.frames = umemFrames(xsk.info.umem);
   }
 
+  get discoveredId(): string {
+    return this.facts.id;
+  }
+
   get info(): AttachedSocketInfo {
-    return attachedSocketInfo(this.id, this.xsk.info);
+    return attachedSocketInfo(this.id, this.facts);
+  }
+
+  learn(facts: DiscoveredXsk): void {
+    this.facts = facts;
+    this.frames = umemFrames(facts.umem);
   }
 
   /** As a scrape sees it: the kernel's words and counters, labelled with its process and what the kernel said of it. */
   observe(): ObservedSocket {
-    const { pid, command, kernel, umem } = this.xsk.info;
+    const { pid, command, kernel, umem } = this.facts;
     const rings = this.xsk.rings();
     return {
       id: this.id,
@@ -122,7 +134,14 @@ export class AttachedSockets {
 
   /** discoveredId → observed socket id, for the discovered list. */
   ids(): Map<string, string> {
-    return new Map(this.list().map((socket) => [socket.xsk.info.id, socket.id]));
+    return new Map(this.list().map((socket) => [socket.discoveredId, socket.id]));
+  }
+
+  /** Discovery learned more of a socket (its interface, inferred after it was first listed). */
+  learn(facts: DiscoveredXsk): boolean {
+    const socket = this.list().find((entry) => entry.discoveredId === facts.id);
+    socket?.learn(facts);
+    return socket !== undefined;
   }
 
   /** Attaches to fd `fd` of `pid` (throws AttachError, holding nothing); the same socket twice is the one already attached. */
