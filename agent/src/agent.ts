@@ -405,6 +405,8 @@ export class Agent implements AgentFacade {
   }
 
   async inspect(socketId: string, requestId: string): Promise<SocketDetailMessage> {
+    const attached = this.attached.get(socketId);
+    if (attached) return attached.detail(requestId);
     const { detail } = await this.observeInDetail(socketId);
     return {
       type: 'socketDetail',
@@ -420,6 +422,12 @@ export class Agent implements AgentFacade {
 
   /** One frame of a socket's UMEM: its bytes and owner, for the packet inspector. */
   async readFrame(socketId: string, frame: number, requestId: string): Promise<FrameBytesMessage> {
+    if (this.attached.has(socketId)) {
+      throw new CommandError(
+        'bad-request',
+        `${socketId} is another process's socket: its frames are in that process's UMEM, which Ringside does not map`,
+      );
+    }
     const frameCount = this.socketNamed(socketId).umem.config.frameCount;
     if (frame >= frameCount) {
       throw new CommandError('bad-request', `frame must be from 0 to ${frameCount - 1} (the UMEM has ${frameCount})`);

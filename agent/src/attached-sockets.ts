@@ -1,8 +1,14 @@
-import type { AttachedSocketInfo, DiscoveredXsk as SharedDiscoveredXsk } from '@ringside/shared';
+import type {
+  AttachedSocketInfo,
+  RingEntries,
+  DiscoveredXsk as SharedDiscoveredXsk,
+  SocketDetailMessage,
+} from '@ringside/shared';
 import type { AttachedXsk } from './attach/attached-xsk.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
-import { type AttachedReading, foreignRingState, type UmemFrames } from './sampler/attached-sample.ts';
+import { type AttachedReading, attachedLedger, foreignRingState, type UmemFrames } from './sampler/attached-sample.ts';
 import type { SampledAttached } from './sampler/sampler.ts';
+import { CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
 
 /**
@@ -101,6 +107,46 @@ export class AttachedSocket implements SampledAttached {
     };
   }
 
+  /**
+   * Every descriptor in its rings, for the page's slot tooltips. Each ring's
+   * entries are read from its own consumer and producer, a moment after the
+   * indices given beside them: on a busy ring they may be off by a batch.
+   * A ring whose size is ambiguous lists none (its slots cannot be named).
+   */
+  detail(requestId: string): SocketDetailMessage {
+    const rings = this.xsk.rings();
+    const entries = this.xsk.entries();
+    const { fill, completion } = rings;
+    if (!fill || !completion) {
+      throw new CommandError(
+        'not-found',
+        `${this.id} has no FILL/COMPLETION pair of its own to read: it shares another socket's`,
+      );
+    }
+    const listed = (ring: RingEntries | null): RingEntries => ring ?? { addresses: [], lengths: [], options: [] };
+    const reading: AttachedReading = { rings, stats: this.xsk.statistics(), entries };
+    return {
+      type: 'socketDetail',
+      requestId,
+      socketId: this.id,
+      sampledAt: Date.now(),
+      entries: {
+        fill: listed(entries.fill),
+        rx: rings.rx ? listed(entries.rx) : null,
+        tx: rings.tx ? listed(entries.tx) : null,
+        completion: listed(entries.completion),
+      },
+      owners: Buffer.from(attachedLedger(reading, this.frames).owners).toString('base64'),
+      rings: {
+        fill: foreignRingState(fill),
+        rx: foreignRingState(rings.rx),
+        tx: foreignRingState(rings.tx),
+        completion: foreignRingState(completion),
+      },
+      consistent: true,
+    };
+  }
+
   read(): AttachedReading {
     return {
       rings: this.xsk.rings(),
@@ -126,6 +172,10 @@ export class AttachedSockets {
 
   has(id: string): boolean {
     return this.byId.has(id);
+  }
+
+  get(id: string): AttachedSocket | undefined {
+    return this.byId.get(id);
   }
 
   list(): AttachedSocket[] {

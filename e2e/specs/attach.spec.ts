@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { TestClient } from '../../agent/test/ws-client.ts';
-import { agentState, numberIn, openExplorer } from './explorer.ts';
+import { agentDetail, agentState, numberIn, openExplorer } from './explorer.ts';
 
 /**
  * Another process's XSK, watched from the page: the foreign process is a
@@ -50,6 +50,20 @@ async function ownersReceiver(): Promise<{ fd: number; id: string }> {
   return found as { fd: number; id: string };
 }
 
+/** The owner's receiver attached, as the first test leaves it: so each test also runs alone. */
+async function attachedReceiver(): Promise<{ fd: number; id: string }> {
+  const receiver = await ownersReceiver();
+  if ((await agentState(agent)).attached.some((socket) => socket.id === receiver.id)) return receiver;
+  const client = await TestClient.connect(agent.controlUrl);
+  try {
+    client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: receiver.fd });
+    await client.next('ack', 10_000);
+  } finally {
+    client.close();
+  }
+  return receiver;
+}
+
 async function expectReadOnlyAttachedSocket(page: Page, id: string): Promise<void> {
   const panel = page.getByTestId(`socket-${id}`);
   await expect(panel).toHaveAttribute('data-origin', 'attached');
@@ -89,10 +103,16 @@ test('a control page attaches to another process’s socket from the host list: 
   await expectReadOnlyAttachedSocket(page, id);
   // The own socket keeps its controls beside it.
   await expect(page.getByTestId('socket-xsk0').getByTestId('stage-rxDrain')).toBeEnabled();
+
+  // Its descriptors, read from the foreign rings' contents: FILL holds frame addresses, with no cached index known.
+  const detail = await agentDetail(agent, id);
+  expect(detail.rings.fill).toMatchObject({ size: 2048, cachedProducer: null, cachedConsumer: null });
+  expect(detail.entries.fill.addresses.length).toBeGreaterThan(0);
+  expect(detail.entries.rx?.lengths.every((length) => length === 128)).toBe(true);
 });
 
 test('the view role sees the attached socket the same way, and can neither attach nor detach', async ({ page }) => {
-  const { fd, id } = await ownersReceiver();
+  const { fd, id } = await attachedReceiver();
   await openExplorer(page, agent.viewUrl, { view: 'rings' });
   await expect(page.getByTestId('role')).toHaveText('view only');
   await expectReadOnlyAttachedSocket(page, id);
@@ -103,7 +123,7 @@ test('the view role sees the attached socket the same way, and can neither attac
 });
 
 test('refusals name the fix, and an attached socket refuses every command that would change it', async () => {
-  const { id } = await ownersReceiver();
+  const { id } = await attachedReceiver();
   const client = await TestClient.connect(agent.controlUrl);
   try {
     const refusal = async (message: Parameters<TestClient['send']>[0]) => {
@@ -152,7 +172,7 @@ test('--attach PID starts without a lab and attaches every socket of that proces
 test('/metrics labels the attached socket with its process, and drops it within a second of the owner’s SIGKILL', async ({
   page,
 }) => {
-  const { id } = await ownersReceiver();
+  const { id } = await attachedReceiver();
   const token = agent.viewUrl.searchParams.get('token') ?? '';
   const scrape = async () => {
     const response = await fetch(`http://127.0.0.1:${agent.port}/metrics`, {
@@ -182,7 +202,9 @@ test('/metrics labels the attached socket with its process, and drops it within 
   expect(Date.now() - killedAt).toBeLessThan(1500);
   await expect(page.getByTestId(`socket-${id}`)).toHaveCount(0);
   await expect(page.locator('section.events')).toContainText(`${id} let go: process ${owner.pid}`);
-  const state = await agentState(agent);
-  expect(state.attached).toEqual([]);
-  expect(state.discovered.filter((xsk) => xsk.pid === owner.pid)).toEqual([]);
+  expect((await agentState(agent)).attached).toEqual([]);
+  // Discovery's next scan (every 500 ms) finds the process gone too.
+  await expect
+    .poll(async () => (await agentState(agent)).discovered.filter((xsk) => xsk.pid === owner.pid))
+    .toEqual([]);
 });

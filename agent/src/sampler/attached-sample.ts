@@ -37,6 +37,8 @@ export interface UmemFrames {
 const CODE = Object.fromEntries(FRAME_OWNERS.map((owner, code) => [owner, code])) as Record<FrameOwner, number>;
 
 /** The shared words as a RingState: the cached indices are the owner's private memory, unknown here. */
+export function foreignRingState(ring: ForeignRingWords): RingState;
+export function foreignRingState(ring: ForeignRingWords | null): RingState | null;
 export function foreignRingState(ring: ForeignRingWords | null): RingState | null {
   return ring && { ...ring, cachedProducer: null, cachedConsumer: null };
 }
