@@ -337,7 +337,7 @@ export class Agent implements AgentFacade {
     return helloMessage(
       role,
       { kernel: release(), hostname: hostname(), interfaces: this.hostFacts().interfaces },
-      this.lab !== null,
+      this.lab ? 'lab' : this.options.attach ? 'attach' : 'nic',
     );
   }
 

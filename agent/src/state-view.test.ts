@@ -83,10 +83,10 @@ describe('the state and hello messages', () => {
 
   it('greets in lab or NIC mode with what this agent can do', () => {
     const host = { kernel: '6.18', hostname: 'here', interfaces: [device('rs-app', null)] };
-    const hello = helloMessage('view', host, true);
+    const hello = helloMessage('view', host, 'lab');
     expect(HelloMessage.parse(hello)).toEqual(hello);
     expect(hello).toMatchObject({ role: 'view', mode: 'lab' });
     expect(hello.capabilities).toContain('shared-umem');
-    expect(helloMessage('control', host, false).mode).toBe('nic');
+    expect(helloMessage('control', host, 'nic').mode).toBe('nic');
   });
 });

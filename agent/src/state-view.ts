@@ -45,13 +45,13 @@ export interface HostFacts {
   interfaces: InterfaceInfo[];
 }
 
-export function helloMessage(role: Role, host: HostFacts, inLab: boolean): HelloMessage {
+export function helloMessage(role: Role, host: HostFacts, mode: HelloMessage['mode']): HelloMessage {
   return {
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     role,
     host,
-    mode: inLab ? 'lab' : 'nic',
+    mode,
     capabilities: [...CAPABILITIES],
   };
 }

@@ -315,7 +315,8 @@ export const HelloMessage = z.object({
     /** The interfaces sockets may bind to, with their queues and driver. */
     interfaces: z.array(InterfaceInfo),
   }),
-  mode: z.enum(['lab', 'nic']),
+  /** `attach`: no lab and no socket of Ringside's own, only other processes' sockets (`--attach`). */
+  mode: z.enum(['lab', 'nic', 'attach']),
   /** What this agent can do beyond protocol 1.0, so a page can offer only what works. */
   capabilities: z.array(z.string()),
 });
