@@ -539,8 +539,11 @@ export class Agent implements AgentFacade {
   private async stop(): Promise<void> {
     if (this.sampleTimer) clearTimeout(this.sampleTimer);
     if (this.watchTimer) clearInterval(this.watchTimer);
+    this.discovery?.stop();
     await this.server?.close();
     this.server = null;
+    // Held duplicates keep other processes' sockets, and their queues, alive: they go first.
+    this.attached.closeAll();
     await this.traffic?.stop();
     await this.engine?.destroyAll();
     this.engine = null;
