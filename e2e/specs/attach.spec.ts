@@ -113,9 +113,13 @@ test('a control page attaches to another process’s socket from the host list: 
 
 test('the view role sees the attached socket the same way, and can neither attach nor detach', async ({ page }) => {
   const { fd, id } = await attachedReceiver();
-  await openExplorer(page, agent.viewUrl, { view: 'rings' });
+  await openExplorer(page, agent.viewUrl, { view: 'rings,umem' });
   await expect(page.getByTestId('role')).toHaveText('view only');
   await expectReadOnlyAttachedSocket(page, id);
+  // The UMEM view has the kernel's side of its frames: FILL is kept stocked by its owner.
+  await expect
+    .poll(() => numberIn(page.getByTestId(`umem-${id}`).getByTestId('attached-count-fill')))
+    .toBeGreaterThan(0);
   const row = page.getByTestId(`host-socket-${owner.pid}-${fd}`);
   await expect(row.getByTestId('host-socket-detach')).toBeDisabled();
   const others = page.getByTestId('host-socket-attach');
