@@ -227,20 +227,22 @@ export class Agent implements AgentFacade {
   private async discover(attach: AgentOptions['attach']): Promise<void> {
     const discovery = new AttachWatch(attach?.pid ? { pid: attach.pid } : {});
     this.discovery = discovery;
+    // The list alone goes out as the host's sockets come and go; the state only when an attached socket changed.
     discovery.on('added', (xsk) => {
-      if (attach !== null && xsk.pid !== process.pid) this.attachFound(xsk);
-      this.broadcastState();
+      if (attach !== null && xsk.pid !== process.pid && this.attachFound(xsk)) this.broadcastState();
+      else this.broadcastDiscovered();
     });
-    discovery.on('removed', () => this.broadcastState());
+    discovery.on('removed', () => this.broadcastDiscovered());
     discovery.on('updated', (xsk) => {
-      this.attached.learn(xsk);
-      this.broadcastState();
+      if (this.attached.learn(xsk)) this.broadcastState();
+      else this.broadcastDiscovered();
     });
     discovery.on('error', (error) => this.log.warn({ err: error }, 'discovering XSKs failed'));
     await discovery.start();
   }
 
-  private attachFound(xsk: DiscoveredXsk): void {
+  /** Attaches to a socket discovery found; false, with a fault told, when it cannot. */
+  private attachFound(xsk: DiscoveredXsk): boolean {
     try {
       const socket = this.attached.attach({ pid: xsk.pid, fd: xsk.fd, inode: xsk.inode });
       this.log.info({ socket: socket.id, pid: xsk.pid, command: xsk.command }, 'attached');
@@ -249,9 +251,19 @@ export class Agent implements AgentFacade {
         `attached ${socket.id}: pid ${xsk.pid} ${xsk.command} fd ${xsk.fd}, read-only`,
         socket.id,
       );
+      return true;
     } catch (error) {
       this.fault(`attaching fd ${xsk.fd} of pid ${xsk.pid} (${xsk.command}) failed: ${(error as Error).message}`);
+      return false;
     }
+  }
+
+  private discovered() {
+    return discoveredForState(this.discovery?.list() ?? [], process.pid, this.attached.ids());
+  }
+
+  private broadcastDiscovered(): void {
+    this.server?.broadcast({ type: 'discovered', xsks: this.discovered() });
   }
 
   private broadcastState(): void {
@@ -367,7 +379,7 @@ export class Agent implements AgentFacade {
       xdpPrograms: programs,
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
-      discovered: discoveredForState(this.discovery?.list() ?? [], process.pid, this.attached.ids()),
+      discovered: this.discovered(),
       attached: this.attached.list().map((socket) => socket.info),
     });
   }

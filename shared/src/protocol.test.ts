@@ -219,6 +219,7 @@ const serverMessages: ServerMessage[] = [
   },
   { type: 'event', at: 1, kind: 'socket-restored', message: 'restored', socketId: 'xsk0' },
   { type: 'ack', requestId: 'r1' },
+  { type: 'discovered', xsks: [] },
   { type: 'lagging', fromSeq: 40 },
   {
     type: 'socketDetail',

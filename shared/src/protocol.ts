@@ -384,6 +384,13 @@ export type EventMessage = z.infer<typeof EventMessage>;
 export const AckMessage = z.object({ type: z.literal('ack'), requestId });
 
 /**
+ * The host's XSKs changed (another process opened or closed one): the new
+ * list, which replaces the state's `discovered`. Apart from `state`, so a
+ * host busy with sockets does not resend everything else each time.
+ */
+export const DiscoveredMessage = z.object({ type: z.literal('discovered'), xsks: z.array(DiscoveredXsk) });
+
+/**
  * The client reads more slowly than snapshots come: the agent skips snapshots
  * for it from `fromSeq` on (never buffering without bound) and resumes, whole,
  * once the client has caught up.
@@ -475,6 +482,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SnapshotMessage,
   EventMessage,
   AckMessage,
+  DiscoveredMessage,
   LaggingMessage,
   SocketDetailMessage,
   FrameBytesMessage,

@@ -1,4 +1,4 @@
-import type { RingState, SocketDetailMessage, StateMessage } from '@ringside/shared';
+import type { DiscoveredXsk, RingState, SocketDetailMessage, StateMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { selectAttached, selectDetail, selectObservedIds, selectSocket, selectUmemOf, useRingside } from './store.ts';
 import { attachedSocket, LAB_UMEM, labSocket } from './test-fixtures.ts';
@@ -39,6 +39,27 @@ describe('selectors over the agent’s state', () => {
     expect(selectAttached(now, 'pid4242.fd7')?.origin).toMatchObject({ pid: 4242, command: 'xdpsock' });
     expect(selectSocket(now, 'pid4242.fd7')).toBeUndefined();
     expect(selectAttached(now, 'xsk0')).toBeUndefined();
+  });
+
+  it('take a new list of the host’s sockets without a new state', () => {
+    const attached = attachedSocket(9, 4, 'xdpsock');
+    const listed: DiscoveredXsk = {
+      id: attached.discoveredId,
+      pid: 9,
+      command: 'xdpsock',
+      cmdline: ['xdpsock'],
+      fd: 4,
+      inode: 77,
+      netns: attached.origin.netns,
+      kernel: attached.kernel,
+      umem: attached.umem,
+      own: false,
+      attachedAs: null,
+    };
+    useRingside.getState().receive({ type: 'discovered', xsks: [listed] });
+    const after = useRingside.getState().agentState;
+    expect(after?.discovered).toEqual([listed]);
+    expect(after?.sockets).toEqual(state.sockets);
   });
 
   it('find the UMEM a socket’s frames live in, shared or its own', () => {

@@ -176,6 +176,11 @@ export const useRingside = create<State & Actions>()((set, get) => {
         case 'state':
           set({ agentState: message });
           return;
+        case 'discovered': {
+          const agentState = get().agentState;
+          if (agentState) set({ agentState: { ...agentState, discovered: message.xsks } });
+          return;
+        }
         case 'snapshot': {
           recordSnapshot(message);
           recordPrograms(message);
