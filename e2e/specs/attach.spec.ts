@@ -176,7 +176,7 @@ test('--attach PID starts without a lab and attaches every socket of that proces
 test('/metrics labels the attached socket with its process, and drops it within a second of the owner’s SIGKILL', async ({
   page,
 }) => {
-  const { id } = await attachedReceiver();
+  const { fd, id } = await attachedReceiver();
   const token = agent.viewUrl.searchParams.get('token') ?? '';
   const scrape = async () => {
     const response = await fetch(`http://127.0.0.1:${agent.port}/metrics`, {
@@ -205,6 +205,8 @@ test('/metrics labels the attached socket with its process, and drops it within 
   // AttachedXsk checks every 250 ms: the series go with the socket, within a second.
   expect(Date.now() - killedAt).toBeLessThan(1500);
   await expect(page.getByTestId(`socket-${id}`)).toHaveCount(0);
+  // The host list follows discovery live, with no reload: the owner's sockets leave it.
+  await expect(page.getByTestId(`host-socket-${owner.pid}-${fd}`)).toHaveCount(0);
   await expect(page.locator('section.events')).toContainText(`${id} let go: process ${owner.pid}`);
   expect((await agentState(agent)).attached).toEqual([]);
   // Discovery's next scan (every 500 ms) finds the process gone too.
