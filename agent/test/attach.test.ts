@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { XDP_STATISTICS_FIELDS, type XdpStatistics } from '@ringside/shared';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -73,6 +73,23 @@ function between(before: XdpStatistics, inside: XdpStatistics, after: XdpStatist
   }
 }
 
+/** What AttachedXsk.open says to a process without root: run in a child as user nobody. */
+async function openAsNobody(pid: number, fd: number): Promise<{ code: string; fix: string }> {
+  const module = new URL('../src/attach/attached-xsk.ts', import.meta.url).href;
+  const script = `const { AttachedXsk } = await import(${JSON.stringify(module)});
+try { AttachedXsk.open({ pid: ${pid}, fd: ${fd} }); console.log('{}'); }
+catch (error) { console.log(JSON.stringify({ code: error.code, fix: error.fix })); }`;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { uid: 65534, gid: 65534, cwd: new URL('../..', import.meta.url).pathname },
+      (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
+    );
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
+}
+
 describeKernel('attaching to another process’s XSK', () => {
   let lab: Lab;
   let source: TrafficSource;
@@ -105,6 +122,8 @@ describeKernel('attaching to another process’s XSK', () => {
     const [xsk] = await discoveredOwner(owner, 1);
     if (!xsk) throw new Error('one XSK');
     expect(xsk.command).toBe('xsk-owner');
+    // Discovery duplicated the socket to learn it, and let go before returning.
+    expect(holds(xsk.inode)).toBe(false);
     expect(xsk.netns.name).toBe(lab.appNamespace);
     // xsk-owner's rings are 2048 entries; no TX ring. Without xsk_diag every size is the mapping's.
     expect(xsk.kernel.rings.rx).toMatchObject({ candidates: [2048], exact: true, present: true });
@@ -255,6 +274,13 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(attachError(() => AttachedXsk.open({ pid: owner?.pid as number, fd: 0 })).code).toBe('not-xsk');
     expect(attachError(() => AttachedXsk.open({ pid: owner?.pid as number, fd: 999 })).code).toBe('fd-gone');
     expect(ownFds().length).toBe(fdsBefore);
+  });
+
+  it('refuses a process that may not read another’s fds, naming root or CAP_SYS_PTRACE', async () => {
+    owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+    const refusal = await openAsNobody(owner.pid, owner.fds[0] as number);
+    expect(refusal.code).toBe('not-permitted');
+    expect(refusal.fix).toMatch(/root|CAP_SYS_PTRACE/);
   });
 
   it('discovers Ringside’s own lab sockets too, under its own pid', async () => {
