@@ -145,6 +145,8 @@ describeKernel('attaching to another process’s XSK', () => {
     attached = AttachedXsk.open({ pid: xsk.pid, fd: xsk.fd, inode: xsk.inode });
     const watched = attached;
     expect(watched.rings().tx).toBeNull();
+    // Without xsk_diag the UMEM shows in its rings: xsk-owner's 4096 chunks of 2048 bytes, the top ones in FILL.
+    expect(watched.umemFromRings()).toMatchObject({ chunkSize: 2048, framesAtLeast: 4096 });
     source.resume();
     const rxProducer = () => watched.rings().rx?.producer ?? 0;
     const started = Date.now();
