@@ -293,6 +293,22 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(mine?.kernel.rings.tx.candidates).toEqual([512]);
   });
 
+  it('keeps Ringside’s own XSKs out of the programs it starts, so none shows as their owner', async () => {
+    ownSocket = await startLabSocket(lab, 'rxdrop');
+    const ours = new Set(ownXskFds().map((fd) => readlinkSync(`/proc/self/fd/${fd}`)));
+    expect(ours.size).toBeGreaterThan(0);
+    const child = spawn('sleep', ['30']);
+    try {
+      const pid = child.pid as number;
+      await waitFor(() => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep', 10_000, 'sleep to start');
+      const inherited = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
+      expect(inherited.filter((link) => ours.has(link))).toEqual([]);
+      expect(await discoverXsks({ pid })).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('reports a new XSK within a second of its bind, and its going', async () => {
     const watch = new AttachWatch();
     const added: { xsk: DiscoveredXsk; at: number }[] = [];
