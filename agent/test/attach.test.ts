@@ -315,6 +315,8 @@ describeKernel('attaching to another process’s XSK', () => {
     const removed: DiscoveredXsk[] = [];
     watch.on('added', (xsk) => added.push({ xsk, at: Date.now() }));
     watch.on('removed', (xsk) => removed.push(xsk));
+    const updated: DiscoveredXsk[] = [];
+    watch.on('updated', (xsk) => updated.push(xsk));
     await watch.start();
     try {
       owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
@@ -323,6 +325,12 @@ describeKernel('attaching to another process’s XSK', () => {
       await waitFor(() => added.some(({ xsk }) => xsk.pid === pid), 2000, 'the watch to report the new XSK');
       const seen = added.find(({ xsk }) => xsk.pid === pid);
       expect((seen?.at ?? Infinity) - boundAt).toBeLessThanOrEqual(1000);
+      // First listed without its interface; the inference from its namespace follows as an update.
+      await waitFor(
+        () => updated.some((xsk) => xsk.pid === pid && xsk.kernel.ifname.value === lab.appIfname),
+        5000,
+        'the watch to report the inferred interface',
+      );
       await owner.stop();
       await waitFor(() => removed.some((xsk) => xsk.pid === pid), 2000, 'the watch to report it gone');
       expect(watch.list().some((xsk) => xsk.pid === pid)).toBe(false);
