@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { XDP_STATISTICS_FIELDS, type XdpStatistics } from '@ringside/shared';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -73,6 +73,23 @@ function between(before: XdpStatistics, inside: XdpStatistics, after: XdpStatist
   }
 }
 
+/** What AttachedXsk.open says to a process without root: run in a child as user nobody. */
+async function openAsNobody(pid: number, fd: number): Promise<{ code: string; fix: string }> {
+  const module = new URL('../src/attach/attached-xsk.ts', import.meta.url).href;
+  const script = `const { AttachedXsk } = await import(${JSON.stringify(module)});
+try { AttachedXsk.open({ pid: ${pid}, fd: ${fd} }); console.log('{}'); }
+catch (error) { console.log(JSON.stringify({ code: error.code, fix: error.fix })); }`;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { uid: 65534, gid: 65534, cwd: new URL('../..', import.meta.url).pathname },
+      (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
+    );
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
+}
+
 describeKernel('attaching to another process’s XSK', () => {
   let lab: Lab;
   let source: TrafficSource;
@@ -105,6 +122,8 @@ describeKernel('attaching to another process’s XSK', () => {
     const [xsk] = await discoveredOwner(owner, 1);
     if (!xsk) throw new Error('one XSK');
     expect(xsk.command).toBe('xsk-owner');
+    // Discovery duplicated the socket to learn it, and let go before returning.
+    expect(holds(xsk.inode)).toBe(false);
     expect(xsk.netns.name).toBe(lab.appNamespace);
     // xsk-owner's rings are 2048 entries; no TX ring. Without xsk_diag every size is the mapping's.
     expect(xsk.kernel.rings.rx).toMatchObject({ candidates: [2048], exact: true, present: true });
@@ -126,6 +145,8 @@ describeKernel('attaching to another process’s XSK', () => {
     attached = AttachedXsk.open({ pid: xsk.pid, fd: xsk.fd, inode: xsk.inode });
     const watched = attached;
     expect(watched.rings().tx).toBeNull();
+    // Without xsk_diag the UMEM shows in its rings: xsk-owner's 4096 chunks of 2048 bytes, the top ones in FILL.
+    expect(watched.umemFromRings()).toMatchObject({ chunkSize: 2048, framesAtLeast: 4096 });
     source.resume();
     const rxProducer = () => watched.rings().rx?.producer ?? 0;
     const started = Date.now();
@@ -257,6 +278,13 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(ownFds().length).toBe(fdsBefore);
   });
 
+  it('refuses a process that may not read another’s fds, naming root or CAP_SYS_PTRACE', async () => {
+    owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+    const refusal = await openAsNobody(owner.pid, owner.fds[0] as number);
+    expect(refusal.code).toBe('not-permitted');
+    expect(refusal.fix).toMatch(/root|CAP_SYS_PTRACE/);
+  });
+
   it('discovers Ringside’s own lab sockets too, under its own pid', async () => {
     ownSocket = await startLabSocket(lab, 'rxdrop', { socket: { queueId: 1, rxSize: 1024, txSize: 512 } });
     const fd = ownSocket.socket.fd;
@@ -265,12 +293,30 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(mine?.kernel.rings.tx.candidates).toEqual([512]);
   });
 
+  it('keeps Ringside’s own XSKs out of the programs it starts, so none shows as their owner', async () => {
+    ownSocket = await startLabSocket(lab, 'rxdrop');
+    const ours = new Set(ownXskFds().map((fd) => readlinkSync(`/proc/self/fd/${fd}`)));
+    expect(ours.size).toBeGreaterThan(0);
+    const child = spawn('sleep', ['30']);
+    try {
+      const pid = child.pid as number;
+      await waitFor(() => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep', 10_000, 'sleep to start');
+      const inherited = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
+      expect(inherited.filter((link) => ours.has(link))).toEqual([]);
+      expect(await discoverXsks({ pid })).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('reports a new XSK within a second of its bind, and its going', async () => {
     const watch = new AttachWatch();
     const added: { xsk: DiscoveredXsk; at: number }[] = [];
     const removed: DiscoveredXsk[] = [];
     watch.on('added', (xsk) => added.push({ xsk, at: Date.now() }));
     watch.on('removed', (xsk) => removed.push(xsk));
+    const updated: DiscoveredXsk[] = [];
+    watch.on('updated', (xsk) => updated.push(xsk));
     await watch.start();
     try {
       owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
@@ -279,6 +325,12 @@ describeKernel('attaching to another process’s XSK', () => {
       await waitFor(() => added.some(({ xsk }) => xsk.pid === pid), 2000, 'the watch to report the new XSK');
       const seen = added.find(({ xsk }) => xsk.pid === pid);
       expect((seen?.at ?? Infinity) - boundAt).toBeLessThanOrEqual(1000);
+      // First listed without its interface; the inference from its namespace follows as an update.
+      await waitFor(
+        () => updated.some((xsk) => xsk.pid === pid && xsk.kernel.ifname.value === lab.appIfname),
+        5000,
+        'the watch to report the inferred interface',
+      );
       await owner.stop();
       await waitFor(() => removed.some((xsk) => xsk.pid === pid), 2000, 'the watch to report it gone');
       expect(watch.list().some((xsk) => xsk.pid === pid)).toBe(false);

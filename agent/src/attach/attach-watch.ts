@@ -18,6 +18,29 @@ interface AttachWatchEvents {
   error: [error: Error];
 }
 
+export interface DiscoveryChanges {
+  added: DiscoveredXsk[];
+  removed: DiscoveredXsk[];
+  /** Listed before and now, with facts that changed (discovery replaces, never mutates, what it learned). */
+  updated: DiscoveredXsk[];
+}
+
+/** What one discovery changed against the XSKs known before it, by id. */
+export function discoveryChanges(
+  known: ReadonlyMap<string, DiscoveredXsk>,
+  found: readonly DiscoveredXsk[],
+): DiscoveryChanges {
+  const now = new Map(found.map((xsk) => [xsk.id, xsk]));
+  const changes: DiscoveryChanges = { added: [], removed: [], updated: [] };
+  for (const [id, xsk] of known) if (!now.has(id)) changes.removed.push(xsk);
+  for (const [id, xsk] of now) {
+    const before = known.get(id);
+    if (!before) changes.added.push(xsk);
+    else if (before.kernel !== xsk.kernel || before.umem !== xsk.umem) changes.updated.push(xsk);
+  }
+  return changes;
+}
+
 export class AttachWatch extends EventEmitter<AttachWatchEvents> {
   private readonly known = new Map<string, DiscoveredXsk>();
   private timer: NodeJS.Timeout | null = null;
@@ -61,18 +84,13 @@ export class AttachWatch extends EventEmitter<AttachWatchEvents> {
       return;
     }
     if (!this.timer) return;
-    const now = new Map(found.map((xsk) => [xsk.id, xsk]));
-    for (const [id, xsk] of this.known) {
-      if (!now.has(id)) {
-        this.known.delete(id);
-        this.emit('removed', xsk);
-      }
+    const { added, removed, updated } = discoveryChanges(this.known, found);
+    for (const xsk of removed) {
+      this.known.delete(xsk.id);
+      this.emit('removed', xsk);
     }
-    for (const [id, xsk] of now) {
-      const before = this.known.get(id);
-      this.known.set(id, xsk);
-      if (!before) this.emit('added', xsk);
-      else if (before.kernel !== xsk.kernel || before.umem !== xsk.umem) this.emit('updated', xsk);
-    }
+    for (const xsk of [...added, ...updated]) this.known.set(xsk.id, xsk);
+    for (const xsk of added) this.emit('added', xsk);
+    for (const xsk of updated) this.emit('updated', xsk);
   }
 }

@@ -13,8 +13,10 @@ import {
   unmapRing,
 } from '../native/xsk-mapping.ts';
 import { readRingEntries } from '../observe/ring-observer.ts';
+import { dataAddress } from '../xsk/ring.ts';
 import { type DiscoveredXsk, describeHeld } from './discovery.ts';
 import { socketInode, yamaPtraceScope } from './procfs.ts';
+import { inferUmem, type UmemInference } from './umem-inference.ts';
 import { RING_NAMES } from './xsk-facts.ts';
 
 /**
@@ -223,6 +225,29 @@ export class AttachedXsk {
       tx: read(m.tx, 'descriptor'),
       completion: read(m.completion, 'address'),
     };
+  }
+
+  /**
+   * The UMEM's chunk size and least number of chunks, from every slot of the
+   * rings (umem-inference.ts): what there is when xsk_diag cannot say. null
+   * once released.
+   */
+  umemFromRings(): UmemInference | null {
+    if (this.released) return null;
+    const fill = new Set<number>();
+    let highest = -1;
+    for (const ring of RING_NAMES) {
+      const mapping = this.mappings[ring];
+      if (!mapping) continue;
+      const { entries } = mapping.memory;
+      const words = RING_ENTRY_BYTES[ring] / 4;
+      for (let word = 0; word + 1 < entries.length; word += words) {
+        const address = dataAddress(entries[word] as number, entries[word + 1] as number);
+        if (ring === 'fill') fill.add(address);
+        if (address > highest) highest = address;
+      }
+    }
+    return inferUmem(fill, highest);
   }
 
   /** Called once, within 1 s of the owner closing the fd or exiting, after everything is released. */

@@ -134,7 +134,10 @@ function xsksOf(pid: number, sockets: readonly SocketFd[], now: number, dumps: D
   const found = new Map<SocketFd, XskFacts>();
   const fresh = sockets.filter((socket) => {
     const known = learned.get(xskId(pid, socket.fd, socket.inode));
-    return !known || (known.facts !== null && now - known.firstSeen < SETTLE_MS);
+    if (!known) return true;
+    if (known.facts === null) return false;
+    // A socket with no ring at all is not set up yet, however old: look again until it is.
+    return now - known.firstSeen < SETTLE_MS || Object.values(known.facts.mappable).every((bytes) => bytes === 0);
   });
   if (fresh.length > 0) {
     let pidfd: number;
