@@ -1,7 +1,7 @@
 import { type KernelView, StateMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import type { DiscoveredXsk } from './attach/discovery.ts';
-import { attachedSocketId, attachedSocketInfo, discoveredForState, umemFrames } from './attached-sockets.ts';
+import { attachedSocketId, attachedSocketInfo, discoveredForState, umemFrames, umemOf } from './attached-sockets.ts';
 import { stateMessage } from './state-view.ts';
 
 const ring = (candidates: number[]) => ({
@@ -95,5 +95,17 @@ describe('attached sockets in the state', () => {
       count: 4096,
       chunkSize: 2048,
     });
+  });
+
+  it("takes the UMEM from the rings' contents where socket diag is silent, as a floor on its frames", () => {
+    const seen = { chunkSize: 2048, framesAtLeast: 4000, note: 'FILL holds odd multiples of 2048' };
+    expect(umemOf(noUmem, seen)).toEqual({
+      umem: { ...noUmem, chunkSize: 2048, source: 'ring-contents' },
+      frames: { count: 4000, chunkSize: 2048 },
+    });
+    expect(umemOf(noUmem, { ...seen, chunkSize: null })).toEqual({ umem: noUmem, frames: null });
+    expect(umemOf(noUmem, null).frames).toBeNull();
+    const told = { ...noUmem, size: 4096 * 4096, chunkSize: 4096, source: 'socket-diag' as const };
+    expect(umemOf(told, seen)).toEqual({ umem: told, frames: { count: 4096, chunkSize: 4096 } });
   });
 });

@@ -6,6 +6,7 @@ import type {
 } from '@ringside/shared';
 import type { AttachedXsk } from './attach/attached-xsk.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
+import type { UmemInference } from './attach/umem-inference.ts';
 import { type AttachedReading, attachedLedger, foreignRingState, type UmemFrames } from './sampler/attached-sample.ts';
 import type { SampledAttached } from './sampler/sampler.ts';
 import { CommandError } from './server/agent-server.ts';
@@ -54,31 +55,66 @@ export function umemFrames(umem: DiscoveredXsk['umem']): UmemFrames | null {
     : null;
 }
 
+/**
+ * The UMEM's frames from what socket diag said, else from what the rings'
+ * contents show (attach/umem-inference.ts): its chunk size, and at least as
+ * many chunks as the highest address seen, so the frame count is a floor.
+ */
+export function umemOf(
+  umem: DiscoveredXsk['umem'],
+  inference: UmemInference | null,
+): { umem: DiscoveredXsk['umem']; frames: UmemFrames | null } {
+  if (umem.chunkSize !== null || inference?.chunkSize == null || inference.framesAtLeast === 0) {
+    return { umem, frames: umemFrames(umem) };
+  }
+  const { chunkSize, framesAtLeast } = inference;
+  return { umem: { ...umem, chunkSize, source: 'ring-contents' }, frames: { count: framesAtLeast, chunkSize } };
+}
+
+/** How often the rings' contents are read again for the UMEM while socket diag cannot say: one pass over every slot. */
+const INFER_EVERY_MS = 1000;
+
 /** An attached XSK as the sampler and the metrics read it. */
 export class AttachedSocket implements SampledAttached {
-  frames: UmemFrames | null;
   /** What discovery knows of it: at first what attaching read, then each update (facts inferred later). */
   private facts: DiscoveredXsk;
+  private inference: UmemInference | null = null;
+  private inferredAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly id: string,
     readonly xsk: AttachedXsk,
   ) {
     this.facts = xsk.info;
-    this.frames = umemFrames(xsk.info.umem);
   }
 
   get discoveredId(): string {
     return this.facts.id;
   }
 
+  get frames(): UmemFrames | null {
+    return this.umem().frames;
+  }
+
   get info(): AttachedSocketInfo {
-    return attachedSocketInfo(this.id, this.facts);
+    return attachedSocketInfo(this.id, { ...this.facts, umem: this.umem().umem });
   }
 
   learn(facts: DiscoveredXsk): void {
     this.facts = facts;
-    this.frames = umemFrames(facts.umem);
+  }
+
+  /** More of the rings' slots were written since the last look: the floor on the frame count only rises. */
+  private umem() {
+    const now = Date.now();
+    if (this.facts.umem.chunkSize === null && now - this.inferredAt >= INFER_EVERY_MS) {
+      this.inferredAt = now;
+      const fresh = this.xsk.umemFromRings();
+      if (fresh && (this.inference === null || fresh.framesAtLeast >= this.inference.framesAtLeast)) {
+        this.inference = fresh;
+      }
+    }
+    return umemOf(this.facts.umem, this.inference);
   }
 
   /** As a scrape sees it: the kernel's words and counters, labelled with its process and what the kernel said of it. */

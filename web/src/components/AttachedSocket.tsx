@@ -66,7 +66,11 @@ export function AttachedKernelView({ socketId }: { socketId: string }) {
  */
 export function AttachedOwnership({ socketId }: { socketId: string }) {
   const counts = useRingside(useShallow((s) => selectSample(s, socketId)?.ledger.counts ?? null));
-  const sizeKnown = useRingside((s) => selectAttached(s, socketId)?.umem.size != null);
+  // Frames are counted once the chunk size is known; without the UMEM's size, from the highest address seen: a floor.
+  const frames = useRingside((s) => {
+    const umem = selectAttached(s, socketId)?.umem;
+    return umem?.size != null ? 'exact' : umem?.chunkSize != null ? 'floor' : 'unknown';
+  });
   if (!counts) return null;
   return (
     <table className="stats" data-testid="attached-ownership">
@@ -80,7 +84,9 @@ export function AttachedOwnership({ socketId }: { socketId: string }) {
         ))}
         <tr title={OWNER_EXPLANATIONS['application-held']}>
           <th scope="row">held by the application</th>
-          <td data-testid="attached-count-application-held">{sizeKnown ? counts['application-held'] : 'unknown'}</td>
+          <td data-testid="attached-count-application-held">
+            {frames === 'unknown' ? 'unknown' : `${frames === 'floor' ? 'at least ' : ''}${counts['application-held']}`}
+          </td>
         </tr>
       </tbody>
     </table>
