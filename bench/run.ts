@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { removeStaleLabs } from '../agent/src/lab/lab.ts';
 import { routeLibraryMessages } from '../agent/src/native/libxdp.ts';
 import { benchAgent } from './src/agent-bench.ts';
+import { ATTACH_PROFILES, benchAttach } from './src/attach-bench.ts';
 import { benchDataplane } from './src/dataplane.ts';
 import { destroyLiveLabs } from './src/lab-session.ts';
 import { PROFILES } from './src/profiles.ts';
@@ -45,6 +46,8 @@ try {
       `  ${run.workload} ${run.implementation.padEnd(6)} ${run.load.padEnd(10)} ${run.mpps.toFixed(3)} Mpps, ${run.drops} drops, offered ${(run.offeredPps / 1e6).toFixed(3)} Mpps`,
     ),
   );
+  log('attaching to a foreign receiver (bench/native/xsk-owner.c): its rate watched and not, discovery');
+  const attach = await benchAttach(ATTACH_PROFILES[mode], (line) => log(`  ${line}`));
   log('snapshot build cost: 1, 16 and 64 sockets');
   const build = await benchSnapshotBuild(profile.snapshotBuild);
   log(`  ${JSON.stringify(rounded(build.medianUs, 0))} us`);
@@ -69,6 +72,7 @@ try {
         'capacity: the lab source (JS TrafficSource) sends as fast as it can, 64 B frames; the socket is measured (txonly: the socket itself sends as fast as it can). rxdrop counts frames received, txonly and l2fwd frames completed.',
       dataplane_drops: `kernel drops at the socket (rx_dropped + rx_ring_full + invalid descs) at a fixed offered load of ${profile.dataplane.fixedLoadPps} frames/s, median of ${profile.dataplane.fixedRounds} runs`,
       alternation: 'JS and C alternate (JS C C JS ...), each run after its own warm-up; medians of the runs',
+      attach: `a foreign rxdrop receiver fed flat out, its own frame count per window, unattached and attached (Ringside reading its rings, XDP_STATISTICS and ring entries at 60 Hz in the bench process) alternating; discovery from the receiver's bind to an AttachWatch's 'added'`,
       ui_frames: `requestAnimationFrame intervals in headless Chromium on one socket's rings and UMEM map (4096-slot rings, 16384 frames), lab traffic at ${UI_TRAFFIC_PPS} frames/s`,
     },
     dataplane,
@@ -80,6 +84,7 @@ try {
     snapshot_latency_10x60_ms: agent.snapshot_latency_10x60_ms,
     ui_frame_ms: ui,
     agent_rss_mb: agent.agent_rss_mb,
+    ...attach,
     snapshot_build_us: build.medianUs,
     snapshot_build_p99_us: build.p99Us,
     snapshot_build_frames_per_umem: build.frameCount,

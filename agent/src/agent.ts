@@ -19,6 +19,10 @@ import {
   type XdpActionCounters,
   type XdpProgramInfo,
 } from '@ringside/shared';
+import { AttachWatch } from './attach/attach-watch.ts';
+import { AttachedXsk } from './attach/attached-xsk.ts';
+import type { DiscoveredXsk } from './attach/discovery.ts';
+import { AttachedSockets, discoveredForState } from './attached-sockets.ts';
 import { CommandRunner } from './commands.ts';
 import { OBSERVER_NICE } from './dataplane/control.ts';
 import { Engine } from './engine/engine.ts';
@@ -38,7 +42,7 @@ import { routeLibraryMessages } from './native/libxdp.ts';
 import { type DetailedObservation, observeAll } from './observe/socket-observer.ts';
 import { Sampler } from './sampler/sampler.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
-import type { ObservedSocket } from './server/metrics.ts';
+import type { ObservedSocket, SocketLabels } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
 import { describeMismatches, helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
 
@@ -59,6 +63,12 @@ export interface AgentOptions {
   commandsPerSecond: number;
   /** Faults met before the agent was started (the token file's disk is read-only): every page is told of them. */
   startupFaults: string[];
+  /**
+   * `--attach`: no lab and no socket of Ringside's own; every XSK discovered
+   * (of process `pid` only, when given) is attached as it appears. null: the
+   * lab (or --iface), with discovery listing the host's XSKs for the page.
+   */
+  attach: { pid: number | null } | null;
 }
 
 /** How long interface facts are trusted when nothing Ringside did changed them. */
@@ -76,6 +86,8 @@ export class Agent implements AgentFacade {
   private traffic: TrafficSource | null = null;
   private engine: Engine | null = null;
   private server: AgentServer | null = null;
+  private discovery: AttachWatch | null = null;
+  private readonly attached: AttachedSockets;
   private sampleTimer: NodeJS.Timeout | null = null;
   private watchTimer: NodeJS.Timeout | null = null;
   /** Counts changes Ringside made to sockets and programs: a look from outside that spans one is void. */
@@ -106,6 +118,13 @@ export class Agent implements AgentFacade {
         this.event(kind, message, socketId);
         if (changed) this.server?.broadcast(this.state());
       },
+      attached: () => this.attached,
+      discovered: () => this.discovery?.list() ?? [],
+    });
+    this.attached = new AttachedSockets(AttachedXsk.open, (socket, reason) => {
+      this.log.info({ socket: socket.id, reason }, 'attached socket let go');
+      this.event('socket-detached', `${socket.id} let go: ${reason}`, socket.id);
+      this.broadcastState();
     });
   }
 
@@ -141,7 +160,7 @@ export class Agent implements AgentFacade {
     const limits = probeKernelLimits();
     log.debug({ limits }, 'kernel limits probed');
 
-    if (options.iface === null) {
+    if (options.iface === null && options.attach === null) {
       this.lab = Lab.create(options.labQueues);
       log.info(this.lab.info(), 'lab created');
     }
@@ -155,17 +174,20 @@ export class Agent implements AgentFacade {
       onKernelMismatch: (socketId, mismatches) =>
         this.event('kernel-mismatch', describeMismatches(socketId, mismatches), socketId),
     });
-    const start = defaultSocketRequest(this.lab?.appIfname ?? (options.iface as string), this.lab ? 0 : options.queue);
-    // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
-    const first = await this.engine.create({
-      ...start,
-      socket: { ...start.socket, copy: this.lab !== null },
-      workload: options.workload,
-    });
-    log.info(
-      { socket: first.id, ifname: first.socket.config.ifname, queue: first.socket.config.queueId },
-      `socket bound, ${options.workload} running`,
-    );
+    const ifname = this.lab?.appIfname ?? options.iface;
+    if (ifname) {
+      const start = defaultSocketRequest(ifname, this.lab ? 0 : options.queue);
+      // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
+      const first = await this.engine.create({
+        ...start,
+        socket: { ...start.socket, copy: this.lab !== null },
+        workload: options.workload,
+      });
+      log.info(
+        { socket: first.id, ifname: first.socket.config.ifname, queue: first.socket.config.queueId },
+        `socket bound, ${options.workload} running`,
+      );
+    }
 
     if (this.lab) {
       this.traffic = await TrafficSource.start(
@@ -190,6 +212,7 @@ export class Agent implements AgentFacade {
       () => this.traffic,
       () => this.programCounters(),
       this.linkReader(),
+      () => this.attached.list(),
     );
     const tick = async () => {
       try {
@@ -204,9 +227,67 @@ export class Agent implements AgentFacade {
     };
     void tick();
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
+    await this.discover(options.attach);
     // Sampling and serving yield to the data plane when the cores are busy (control.ts says why). Only from
     // here: starting at nice 19 on a loaded machine took the agent over 40 s, all of it waiting for a core.
     setThreadNice(OBSERVER_NICE);
+  }
+
+  /**
+   * Lists every XSK on the host for the page, from the first scan on; in
+   * attach mode, attaches each (of one process, if given) as it appears.
+   * Ringside's own sockets are listed as its own and never attached: they are
+   * observed already, with everything an own socket has.
+   */
+  private async discover(attach: AgentOptions['attach']): Promise<void> {
+    const discovery = new AttachWatch(attach?.pid ? { pid: attach.pid } : {});
+    this.discovery = discovery;
+    // The list alone goes out as the host's sockets come and go; the state only when an attached socket changed.
+    discovery.on('added', (xsk) => {
+      if (attach !== null && xsk.pid !== process.pid && this.attachFound(xsk)) this.broadcastState();
+      else this.broadcastDiscovered();
+    });
+    discovery.on('removed', () => this.broadcastDiscovered());
+    discovery.on('updated', (xsk) => {
+      if (this.attached.learn(xsk)) this.broadcastState();
+      else this.broadcastDiscovered();
+    });
+    discovery.on('error', (error) => this.log.warn({ err: error }, 'discovering XSKs failed'));
+    await discovery.start();
+  }
+
+  /** Attaches to a socket discovery found; false, with a fault told, when it cannot. */
+  private attachFound(xsk: DiscoveredXsk): boolean {
+    try {
+      const socket = this.attached.attach({ pid: xsk.pid, fd: xsk.fd, inode: xsk.inode });
+      this.log.info({ socket: socket.id, pid: xsk.pid, command: xsk.command }, 'attached');
+      this.event(
+        'socket-attached',
+        `attached ${socket.id}: pid ${xsk.pid} ${xsk.command} fd ${xsk.fd}, read-only`,
+        socket.id,
+      );
+      return true;
+    } catch (error) {
+      this.fault(`attaching fd ${xsk.fd} of pid ${xsk.pid} (${xsk.command}) failed: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  private discovered() {
+    return discoveredForState(this.discovery?.list() ?? [], process.pid, this.attached.ids());
+  }
+
+  private broadcastDiscovered(): void {
+    this.server?.broadcast({ type: 'discovered', xsks: this.discovered() });
+  }
+
+  private broadcastState(): void {
+    try {
+      this.server?.broadcast(this.state());
+    } catch (error) {
+      // Called from discovery's and the watchers' callbacks: a throw here would be uncaught and end the agent.
+      this.log.error({ err: error }, 'the state could not be sent');
+    }
   }
 
   /** Tells every client of a fault the agent met and survived, and the state after it. */
@@ -283,7 +364,7 @@ export class Agent implements AgentFacade {
     return helloMessage(
       role,
       { kernel: release(), hostname: hostname(), interfaces: this.hostFacts().interfaces },
-      this.lab !== null,
+      this.lab ? 'lab' : this.options.attach ? 'attach' : 'nic',
     );
   }
 
@@ -315,6 +396,8 @@ export class Agent implements AgentFacade {
       xdpPrograms: programs,
       umemLimits: probeKernelLimits(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
+      discovered: this.discovered(),
+      attached: this.attached.list().map((socket) => socket.info),
     });
   }
 
@@ -350,12 +433,26 @@ export class Agent implements AgentFacade {
     return (this.engine?.interfaces() ?? []).flatMap((steering) => steering.counters() ?? []);
   }
 
+  /** Every observed socket, own and attached, with the labels a scrape gives its series. */
   async observeSockets(): Promise<ObservedSocket[]> {
     const observed = await observeAll(() => this.engine?.list() ?? []);
-    return observed.map(({ socket, observation }) => ({ id: socket.id, observation }));
+    const own = observed.map(({ socket, observation }): ObservedSocket => {
+      const { ifname, queueId } = socket.socket.config;
+      const labels: SocketLabels = {
+        pid: process.pid,
+        command: 'ringside',
+        interface: ifname,
+        queue: queueId,
+        umem: socket.group.id,
+      };
+      return { id: socket.id, labels, observation };
+    });
+    return [...own, ...this.attached.list().map((socket) => socket.observe())];
   }
 
   async inspect(socketId: string, requestId: string): Promise<SocketDetailMessage> {
+    const attached = this.attached.get(socketId);
+    if (attached) return attached.detail(requestId);
     const { detail } = await this.observeInDetail(socketId);
     return {
       type: 'socketDetail',
@@ -396,6 +493,12 @@ export class Agent implements AgentFacade {
 
   /** One frame of a socket's UMEM: its bytes and owner, for the packet inspector. */
   async readFrame(socketId: string, frame: number, requestId: string): Promise<FrameBytesMessage> {
+    if (this.attached.has(socketId)) {
+      throw new CommandError(
+        'bad-request',
+        `${socketId} is another process's socket: its frames are in that process's UMEM, which Ringside does not map`,
+      );
+    }
     const frameCount = this.socketNamed(socketId).umem.config.frameCount;
     if (frame >= frameCount) {
       throw new CommandError('bad-request', `frame must be from 0 to ${frameCount - 1} (the UMEM has ${frameCount})`);
@@ -507,8 +610,11 @@ export class Agent implements AgentFacade {
   private async stop(): Promise<void> {
     if (this.sampleTimer) clearTimeout(this.sampleTimer);
     if (this.watchTimer) clearInterval(this.watchTimer);
+    this.discovery?.stop();
     await this.server?.close();
     this.server = null;
+    // Held duplicates keep other processes' sockets, and their queues, alive: they go first.
+    this.attached.closeAll();
     await this.traffic?.stop();
     await this.engine?.destroyAll();
     this.engine = null;

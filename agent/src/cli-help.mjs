@@ -43,6 +43,15 @@ export const AGENT_OPTIONS = [
       'sharing a UMEM across queues and the wrong-queue pitfall)',
     ],
   },
+  {
+    name: 'attach',
+    type: 'string',
+    value: '[PID]',
+    lines: [
+      'no lab: list every AF_XDP socket on the host and watch them all,',
+      "read-only, as they appear (or only process PID's)",
+    ],
+  },
   { name: 'rate', type: 'string', value: 'PPS', lines: ['lab traffic rate in frames per second (default 10000)'] },
   { name: 'frame-length', type: 'string', value: 'N', lines: ['lab frame length in bytes, 60 to 2048 (default 128)'] },
   {

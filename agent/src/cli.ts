@@ -80,6 +80,9 @@ async function main(): Promise<void> {
     ),
   };
 
+  const attach = attachOption(values.attach);
+  if (attach !== null && options.iface !== null) die('--attach watches the host as it is: it takes no --iface.');
+
   const problem = preflight({ iface: options.iface, queue: options.queue });
   if (problem) die(problem);
   // After preflight: an interface that does not exist is told as such, before any question of what to run on it.
@@ -158,6 +161,7 @@ async function main(): Promise<void> {
     agent = await Agent.start({
       ...options,
       workload: socket.workload,
+      attach,
       webRoot,
       logger,
       tokens,
@@ -196,8 +200,23 @@ function stopWithProcess(pid: number): void {
   timer.unref();
 }
 
+/** `--attach` alone (every XSK on the host) or `--attach PID` (that process's). */
+function attachOption(value: string | undefined): { pid: number | null } | null {
+  if (value === undefined) return null;
+  return { pid: value === '' ? null : integer('attach', value, 0, 1, 4_194_304) };
+}
+
+/** parseArgs wants a value after a string option: `--attach` followed by no PID gets an empty one. */
+function withAttachValue(args: readonly string[]): string[] {
+  return args.flatMap((arg, i) => {
+    const next = args[i + 1];
+    return arg === '--attach' && (next === undefined || next.startsWith('-')) ? ['--attach='] : [arg];
+  });
+}
+
 function parseOptions() {
   return parseArgs({
+    args: withAttachValue(process.argv.slice(2)),
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -214,6 +233,7 @@ function parseOptions() {
       'new-tokens': { type: 'boolean' },
       'stop-with-pid': { type: 'string' },
       'max-commands-per-second': { type: 'string' },
+      attach: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,

@@ -1,4 +1,7 @@
 import type { ControlCommand, EventMessage, SocketRequest } from '@ringside/shared';
+import { AttachError } from './attach/attached-xsk.ts';
+import type { DiscoveredXsk } from './attach/discovery.ts';
+import type { AttachedSockets } from './attached-sockets.ts';
 import { ConfigurationError, type Engine, RestoredAfterRefusal, RingsideLimitError } from './engine/engine.ts';
 import type { TrafficSource } from './lab/traffic-source.ts';
 import { CommandError } from './server/agent-server.ts';
@@ -15,6 +18,10 @@ export interface CommandContext {
   factsChanged(): void;
   /** Tells every client what happened, and the new state when something changed. */
   announce(kind: EventMessage['kind'], message: string, socketId: string | undefined, changed: boolean): void;
+  /** Other processes' sockets, watched read-only. */
+  attached(): AttachedSockets;
+  /** Every XSK the last discovery found. */
+  discovered(): readonly DiscoveredXsk[];
 }
 
 /**
@@ -51,7 +58,14 @@ export class CommandRunner {
     if (changesSockets) context.factsChanged();
     const engine = context.engine();
     if (!engine) throw new CommandError('not-found', 'the agent is stopping');
+    if (command.type === 'attach' || command.type === 'detach') return this.attachOrDetach(command);
     const socketId = 'socketId' in command ? command.socketId : undefined;
+    if (socketId !== undefined && context.attached().has(socketId)) {
+      throw new CommandError(
+        'forbidden',
+        `${socketId} is another process's socket, attached read-only: Ringside changes nothing of it (detach lets it go)`,
+      );
+    }
     if (socketId !== undefined && command.type !== 'createSocket' && !engine.has(socketId)) {
       throw new CommandError('not-found', `there is no socket ${socketId}: see the state for the sockets there are`);
     }
@@ -155,6 +169,37 @@ export class CommandRunner {
     }
   }
 
+  private attachOrDetach(command: Extract<ControlCommand, { type: 'attach' | 'detach' }>): void {
+    const context = this.context;
+    const attached = context.attached();
+    if (command.type === 'detach') {
+      if (!attached.detach(command.socketId))
+        throw new CommandError(
+          'not-found',
+          `no socket ${command.socketId} is attached: see the state's attached sockets`,
+        );
+      context.announce('socket-detached', `${command.socketId} detached`, command.socketId, true);
+      return;
+    }
+    const { pid, fd } = command;
+    if (pid === process.pid) {
+      // Its sockets are observed already, with their data plane, ledger and controls: attaching would show less.
+      throw new CommandError(
+        'attach-refused',
+        `process ${pid} is Ringside itself: its sockets are shown as its own, with everything Ringside knows of them`,
+      );
+    }
+    const found = context.discovered().find((xsk) => xsk.pid === pid && xsk.fd === fd);
+    const socket = attached.attach({ pid, fd, ...(found ? { inode: found.inode } : {}) });
+    const { command: name } = socket.xsk.info;
+    context.announce(
+      'socket-attached',
+      `attached ${socket.id}: pid ${pid} ${name} fd ${fd}, read-only`,
+      socket.id,
+      true,
+    );
+  }
+
   /** Ringside sends only inside its lab: nothing of its own reaches a real network. */
   private refuseSendingOnRealInterface(request: SocketRequest): void {
     if (!this.context.inLab && request.workload !== 'rxdrop') {
@@ -169,6 +214,8 @@ export class CommandRunner {
 /** Who refused: the request itself (bad-request), Ringside's own limits, or the kernel. */
 function toCommandError(error: unknown): CommandError {
   if (error instanceof CommandError) return error;
+  // Its message says what went wrong and names the fix.
+  if (error instanceof AttachError) return new CommandError('attach-refused', error.message);
   if (error instanceof RingsideLimitError) return new CommandError('ringside-limit', error.message, error.problems);
   if (error instanceof ConfigurationError) return new CommandError('bad-request', error.message, error.problems);
   if (error instanceof XskConfigError || error instanceof RestoredAfterRefusal)

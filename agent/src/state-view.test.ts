@@ -78,6 +78,8 @@ describe('the state and hello messages', () => {
         maxHeadroom: {},
       },
       snapshotsPerSecond: 10,
+      discovered: [],
+      attached: [],
     });
     expect(StateMessage.parse(state)).toEqual(state);
     expect(state.sockets.map((entry) => entry.xskmapIndex)).toEqual([3, null]);
@@ -85,11 +87,11 @@ describe('the state and hello messages', () => {
 
   it('greets in lab or NIC mode with what this agent can do', () => {
     const host = { kernel: '6.18', hostname: 'here', interfaces: [device('rs-app', null)] };
-    const hello = helloMessage('view', host, true);
+    const hello = helloMessage('view', host, 'lab');
     expect(HelloMessage.parse(hello)).toEqual(hello);
     expect(hello).toMatchObject({ role: 'view', mode: 'lab' });
     expect(hello.capabilities).toContain('shared-umem');
-    expect(helloMessage('control', host, false).mode).toBe('nic');
+    expect(helloMessage('control', host, 'nic').mode).toBe('nic');
   });
 });
 

@@ -1,4 +1,6 @@
 import {
+  type AttachedSocketInfo,
+  type DiscoveredXsk,
   type HelloMessage,
   type InterfaceInfo,
   type KernelMismatch,
@@ -24,6 +26,7 @@ const CAPABILITIES = [
   'shared-umem',
   'xdp-programs',
   'read-frame',
+  'attach',
 ] as const;
 
 /** How Ringside steers one interface (engine/xdp-steering.ts), as plain data. */
@@ -43,13 +46,13 @@ export interface HostFacts {
   interfaces: InterfaceInfo[];
 }
 
-export function helloMessage(role: Role, host: HostFacts, inLab: boolean): HelloMessage {
+export function helloMessage(role: Role, host: HostFacts, mode: HelloMessage['mode']): HelloMessage {
   return {
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     role,
     host,
-    mode: inLab ? 'lab' : 'nic',
+    mode,
     capabilities: [...CAPABILITIES],
   };
 }
@@ -104,6 +107,8 @@ export interface StateInputs {
   xdpPrograms: XdpProgramInfo[];
   umemLimits: UmemLimits;
   snapshotsPerSecond: number;
+  discovered: DiscoveredXsk[];
+  attached: AttachedSocketInfo[];
 }
 
 export function stateMessage(inputs: StateInputs): StateMessage {

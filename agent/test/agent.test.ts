@@ -109,7 +109,7 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
     const client = await TestClient.connect(agent.controlUrl);
     const base = (await client.next('state')).sockets[0]?.request;
     if (!base) throw new Error('no first socket');
-    const before = (await client.fresh('snapshot')).sockets[0]?.totals.rxPackets ?? 0;
+    const before = (await client.fresh('snapshot')).sockets[0]?.totals?.rxPackets ?? 0;
     client.send({
       type: 'reconfigureSocket',
       requestId: 'zc-1',
@@ -122,7 +122,7 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
       { field: 'zeroCopy', message: 'the veth driver of rs-app does not support zero-copy AF_XDP: use copy mode' },
     ]);
     await sleep(300);
-    expect((await client.fresh('snapshot')).sockets[0]?.totals.rxPackets).toBeGreaterThan(before);
+    expect((await client.fresh('snapshot')).sockets[0]?.totals?.rxPackets).toBeGreaterThan(before);
     client.close();
   });
 
@@ -272,7 +272,7 @@ describeKernel('the agent in lab mode, over its WebSocket', () => {
       snapshot.programs.find((p) => p.ifname === 'rs-app')?.redirected ?? 0;
     expect(redirected(later)).toBeGreaterThan(redirected(first));
     for (const id of ['xsk0', 'twin']) {
-      expect(later.sockets.find((socket) => socket.socketId === id)?.totals.rxPackets).toBeGreaterThan(0);
+      expect(later.sockets.find((socket) => socket.socketId === id)?.totals?.rxPackets).toBeGreaterThan(0);
     }
     // With twin's RX left undrained its ring fills from the shared FILL: xsk0 sees those frames as another socket's.
     client.send({ type: 'pauseStages', requestId: 'hold', socketId: 'twin', stages: ['rxDrain'] });

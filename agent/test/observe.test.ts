@@ -74,23 +74,23 @@ describeKernel('observations while the data plane is saturated and a core is tak
       () => [still],
       () => source,
     );
+    const labels = { pid: 1, command: 'ringside', interface: null, queue: null, umem: null };
     const metrics = new AgentMetrics({
       // As the agent answers a scrape.
       sockets: async () =>
-        (await observeAll(() => [still])).map(({ socket, observation }) => ({ id: socket.id, observation })),
+        (await observeAll(() => [still])).map(({ socket, observation }) => ({ id: socket.id, labels, observation })),
       clients: () => 0,
       programs: () => [],
     });
     const { snapshot } = await sampler.sample();
     const scrape = (await metrics.render()).body;
     const sample = snapshot.sockets[0];
-    expect(sample?.totals.rxPackets).toBe(5000);
-    expect(scrape).toContain(`ringside_rx_packets_total{socket="${still.id}"} ${sample?.totals.rxPackets}`);
+    expect(sample?.totals?.rxPackets).toBe(5000);
+    const series = `socket="${still.id}",pid="1",command="ringside"`;
+    expect(scrape).toContain(`ringside_rx_packets_total{${series}} ${sample?.totals?.rxPackets}`);
     for (const ring of ['fill', 'rx', 'completion'] as const) {
       const state = sample?.rings[ring];
-      expect(scrape).toContain(
-        `ringside_ring_entries{socket="${still.id}",ring="${ring}"} ${state ? ringOccupancy(state) : -1}`,
-      );
+      expect(scrape).toContain(`ringside_ring_entries{${series},ring="${ring}"} ${state ? ringOccupancy(state) : -1}`);
     }
   });
 });

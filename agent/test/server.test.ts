@@ -221,8 +221,9 @@ describeKernel('the server as a security and resource boundary', () => {
     const control = agent.controlUrl.searchParams.get('token');
     const scraped = await scrape(view);
     expect(scraped.status).toBe(200);
-    expect(scraped.body).toMatch(/^ringside_rx_packets_total\{socket="xsk0"\} [1-9]\d*$/m);
-    expect(scraped.body).toContain('ringside_xdp_rx_fill_ring_empty_descs_total{socket="xsk0"}');
+    const xsk0 = `socket="xsk0",pid="${agent.pid}",command="ringside",interface="rs-app",queue="0",umem="[^"]+"`;
+    expect(scraped.body).toMatch(new RegExp(`^ringside_rx_packets_total\\{${xsk0}\\} [1-9]\\d*$`, 'm'));
+    expect(scraped.body).toMatch(new RegExp(`^ringside_xdp_rx_fill_ring_empty_descs_total\\{${xsk0}\\} \\d+$`, 'm'));
     expect((await scrape(control)).status).toBe(200);
     expect((await scrape(null)).status).toBe(401);
     expect((await scrape(`${control}x`)).status).toBe(401);

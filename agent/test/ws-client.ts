@@ -42,6 +42,8 @@ export function exampleMessages(ifname: string, socketId = 'xsk0'): { [Type in C
     injectInvalidFill: { type: 'injectInvalidFill', requestId: 'invalid-fill', socketId },
     feedSameFrame: { type: 'feedSameFrame', requestId: 'same-frame', socketId, deliberately: true },
     setXdpProgram: { type: 'setXdpProgram', requestId: 'program', ifname, program: 'round-robin' },
+    attach: { type: 'attach', requestId: 'attach', pid: 1, fd: 0 },
+    detach: { type: 'detach', requestId: 'detach', socketId },
   };
 }
 

@@ -1,5 +1,6 @@
 import { Workload } from '../../shared/src/index.ts';
 import type { AgentResult } from './agent-bench.ts';
+import type { AttachResult } from './attach-bench.ts';
 import type { WorkloadResult } from './dataplane.ts';
 import type { SnapshotBuildResult } from './snapshot-build.ts';
 import { round } from './stats.ts';
@@ -16,6 +17,7 @@ export interface BenchReport {
     dataplane_mpps: string;
     dataplane_drops: string;
     alternation: string;
+    attach: string;
     ui_frames: string;
   };
   dataplane: Record<Workload, WorkloadResult>;
@@ -27,6 +29,10 @@ export interface BenchReport {
   snapshot_latency_10x60_ms: AgentResult['snapshot_latency_10x60_ms'];
   ui_frame_ms: UiResult;
   agent_rss_mb: AgentResult['agent_rss_mb'];
+  attach_overhead_pct: AttachResult['attach_overhead_pct'];
+  attach_rxdrop_mpps: AttachResult['attach_rxdrop_mpps'];
+  attach_discovery_ms: AttachResult['attach_discovery_ms'];
+  attach_scan_ms: AttachResult['attach_scan_ms'];
   snapshot_build_us: SnapshotBuildResult['medianUs'];
   snapshot_build_p99_us: SnapshotBuildResult['p99Us'];
   snapshot_build_frames_per_umem: number;
@@ -50,6 +56,8 @@ export const REQUIRED_KEYS: readonly string[] = [
   'snapshot_build_us.sockets_1',
   'snapshot_build_us.sockets_16',
   'snapshot_build_us.sockets_64',
+  'attach_overhead_pct',
+  'attach_discovery_ms.p99',
 ];
 
 /** The required paths that are missing or not finite numbers. */
@@ -129,6 +137,16 @@ export function targets(report: BenchReport): { target: string; value: string; v
       verdict: verdict(report.agent_rss_mb.drift_within_noise),
     },
     {
+      target: 'attaching costs < 1% of the foreign receiver',
+      value: `${report.attach_overhead_pct.toFixed(1)}%`,
+      verdict: verdict(report.attach_overhead_pct < 1),
+    },
+    {
+      target: 'a new XSK discovered p99 < 1000 ms',
+      value: `${report.attach_discovery_ms.p99.toFixed(0)} ms`,
+      verdict: verdict(report.attach_discovery_ms.p99 < 1000),
+    },
+    {
       target: 'sampling linear or better in sockets',
       value: `${perSocket1.toFixed(0)} us/socket at 1, ${perSocket64.toFixed(0)} at 64`,
       verdict: verdict(perSocket64 <= perSocket1 * 1.1),
@@ -170,6 +188,14 @@ export function formatReport(report: BenchReport): string {
     [
       `agent RSS start / end (${report.agent_rss_mb.clients} clients, ${report.agent_rss_mb.soak_s} s)`,
       `${report.agent_rss_mb.start.toFixed(0)} / ${report.agent_rss_mb.end.toFixed(0)} MB`,
+    ],
+    [
+      'foreign receiver unattached / attached at 60 Hz',
+      `${report.attach_rxdrop_mpps.unattached.toFixed(3)} / ${report.attach_rxdrop_mpps.attached.toFixed(3)} Mpps`,
+    ],
+    [
+      `one host-wide discovery p50 / p99 (${report.attach_scan_ms.processes} processes, ${report.attach_scan_ms.fds} fds)`,
+      `${report.attach_scan_ms.p50.toFixed(1)} / ${report.attach_scan_ms.p99.toFixed(1)} ms`,
     ],
     [
       'snapshot build, 1 / 16 / 64 sockets',

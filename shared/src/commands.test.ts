@@ -45,6 +45,8 @@ describe('the command table', () => {
       | 'injectInvalidFill'
       | 'feedSameFrame'
       | 'setXdpProgram'
+      | 'attach'
+      | 'detach'
     >();
     expectTypeOf<ClientRequest['type']>().toEqualTypeOf<Exclude<ClientMessage['type'], 'hello'>>();
   });

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
+  Attach,
   ClientHello,
   CreateSocket,
   DestroySocket,
+  Detach,
   FeedSameFrame,
   InjectInvalidFill,
   InjectInvalidTx,
@@ -68,6 +70,8 @@ export const COMMANDS = commandTable({
   injectInvalidFill: { schema: InjectInvalidFill, role: 'control', answers: 'ack' },
   feedSameFrame: { schema: FeedSameFrame, role: 'control', answers: 'ack' },
   setXdpProgram: { schema: SetXdpProgram, role: 'control', answers: 'ack' },
+  attach: { schema: Attach, role: 'control', answers: 'ack' },
+  detach: { schema: Detach, role: 'control', answers: 'ack' },
 });
 
 type Commands = typeof COMMANDS;

@@ -8,7 +8,7 @@ import type {
   XdpProgramInfo,
   XdpStatistics,
 } from './protocol.ts';
-import { ringOccupancy } from './rings.ts';
+import { counterDelta, ringOccupancy } from './rings.ts';
 
 /**
  * "I am not seeing any traffic on the socket" (the spec's first FAQ),
@@ -367,8 +367,7 @@ export function diagnose(
       blames: BLAMES[first.stage] ?? [],
     };
   }
-  const received =
-    facts.before === null ? 0 : perSecond(facts.now.totals.rxPackets - facts.before.totals.rxPackets, facts.seconds);
+  const received = facts.before === null ? 0 : perSecond(framesReceived(facts.before, facts.now), facts.seconds);
   return received > 0
     ? { verdict: 'receiving', failing: null, line: `receiving: ${received} frames/s`, stages, blames: [] }
     : { verdict: 'quiet', failing: null, line: 'nothing received, and no stage is at fault', stages, blames: [] };
@@ -389,4 +388,15 @@ export function expectedRises(socket: SocketInfo): Partial<Record<keyof XdpStati
       ? 'expected: each poll of this rxdrop socket wakes its TX path, which finds TX empty'
       : `expected: each sendto of ${socket.workload} that empties TX ends by finding it empty`;
   return { txRingEmptyDescs: why };
+}
+
+/**
+ * Frames received between two samples: the data plane's count for Ringside's
+ * own sockets; for an attached one, whose counters are the owner's private
+ * memory, how far the kernel moved RX's producer.
+ */
+function framesReceived(before: SocketSample, now: SocketSample): number {
+  if (before.totals && now.totals) return now.totals.rxPackets - before.totals.rxPackets;
+  if (before.rings.rx && now.rings.rx) return counterDelta(before.rings.rx.producer, now.rings.rx.producer);
+  return 0;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ClientMessage, ClientMessage as ClientSchema, parseClientMessage } from './commands.ts';
+import type { KernelView } from './kernel-view.ts';
 import { PROTOCOL_VERSION, parseServerMessage, type ServerMessage, ServerMessage as ServerSchema } from './protocol.ts';
 
 const ring = {
@@ -41,7 +42,30 @@ const counts = {
   'kernel-tx': 7,
   completion: 8,
   'other-socket': 9,
+  'application-held': 0,
 };
+const unknownRing = { candidates: [], exact: false, present: false, source: 'unknown' as const };
+const kernel: KernelView = {
+  readAt: 1_760_000_000_000,
+  rings: {
+    fill: { candidates: [2048], exact: true, present: true, source: 'mmap-probe' },
+    rx: { candidates: [64, 128], exact: false, present: true, source: 'mmap-probe' },
+    tx: unknownRing,
+    completion: { candidates: [2048], exact: true, present: true, source: 'mmap-probe' },
+  },
+  zeroCopy: { value: false, source: 'getsockopt' },
+  xdpMode: { value: null, source: 'unknown' },
+  xdpProgramId: { value: null, source: 'unknown' },
+  ifname: { value: null, source: 'unknown', note: 'no socket diag in this kernel' },
+  queueId: { value: null, source: 'unknown' },
+  chunkSize: { value: null, source: 'unknown' },
+  headroom: { value: null, source: 'unknown' },
+  unaligned: { value: null, source: 'unknown' },
+  fillNeedWakeup: { value: false, source: 'ring-flags' },
+  txNeedWakeup: { value: null, source: 'unknown' },
+};
+const umemFacts = { id: null, size: null, chunkSize: null, headroom: null, refs: null, source: 'unknown' as const };
+const netns = { inode: 4026532999, name: 'ringside-9-app' };
 
 const serverMessages: ServerMessage[] = [
   {
@@ -109,6 +133,30 @@ const serverMessages: ServerMessage[] = [
       peerIfname: 'rs-peer',
       queues: 1,
     },
+    discovered: [
+      {
+        id: '4242-7-880011',
+        pid: 4242,
+        command: 'xdpsock',
+        cmdline: ['xdpsock', '-i', 'rs-app', '-r'],
+        fd: 7,
+        inode: 880011,
+        netns,
+        kernel,
+        umem: umemFacts,
+        own: false,
+        attachedAs: 'pid4242.fd7',
+      },
+    ],
+    attached: [
+      {
+        id: 'pid4242.fd7',
+        origin: { kind: 'attached', pid: 4242, command: 'xdpsock', fd: 7, netns },
+        discoveredId: '4242-7-880011',
+        kernel,
+        umem: umemFacts,
+      },
+    ],
     interfaces: [
       {
         name: 'rs-app',
@@ -176,12 +224,22 @@ const serverMessages: ServerMessage[] = [
         },
         pausedStages: [],
       },
+      {
+        socketId: 'pid4242.fd7',
+        rings: { fill: { ...ring, cachedProducer: null, cachedConsumer: null }, rx: null, tx: null, completion: null },
+        stats,
+        totals: null,
+        rates: { rxPps: 10, rxBps: null, txPps: 0, txBps: null },
+        ledger: { counts, consumerLag: { fill: 0, tx: 0 }, violations: [], consistent: true },
+        pausedStages: [],
+      },
     ],
     traffic: { sentFrames: 99, pps: 10 },
     programs: [{ ifname: 'rs-app', redirected: 90, passed: 9, dropped: 0, noSocket: 9, wrongQueue: 1 }],
   },
   { type: 'event', at: 1, kind: 'socket-restored', message: 'restored', socketId: 'xsk0' },
   { type: 'ack', requestId: 'r1' },
+  { type: 'discovered', xsks: [] },
   { type: 'lagging', fromSeq: 40 },
   {
     type: 'socketDetail',
@@ -249,6 +307,8 @@ const clientMessages: ClientMessage[] = [
   { type: 'readFrame', requestId: 'p', socketId: 'xsk0', frame: 7 },
   { type: 'injectInvalidFill', requestId: 'q', socketId: 'xsk0' },
   { type: 'refreshKernelView', requestId: 'r', socketId: 'xsk0' },
+  { type: 'attach', requestId: 's', pid: 4242, fd: 7 },
+  { type: 'detach', requestId: 't', socketId: 'pid4242.fd7' },
 ];
 
 describe('every protocol message survives the wire', () => {
@@ -272,6 +332,18 @@ describe('every protocol message survives the wire', () => {
       expect(parseClientMessage(JSON.stringify(message))).toEqual({ ok: true, value: message });
     },
   );
+});
+
+describe('protocol 2.1 against 2.0', () => {
+  it('reads the state of an agent that discovers nothing as having no discovered or attached sockets', () => {
+    const state = serverMessages.find((message) => message.type === 'state');
+    const { discovered: _d, attached: _a, ...older } = state as Extract<ServerMessage, { type: 'state' }>;
+    const parsed = parseServerMessage(JSON.stringify(older));
+    expect(parsed.ok && parsed.value.type === 'state' && [parsed.value.discovered, parsed.value.attached]).toEqual([
+      [],
+      [],
+    ]);
+  });
 });
 
 describe('malformed messages are refused with the field at fault', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InterfaceInfo, UmemLimits } from './facts.ts';
-import { KernelMismatch, KernelView } from './kernel-view.ts';
+import { FactSource, KernelMismatch, KernelView } from './kernel-view.ts';
 import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
 
@@ -153,6 +153,64 @@ export const SocketInfo = z.object({
 });
 export type SocketInfo = z.infer<typeof SocketInfo>;
 
+/**
+ * Every XSK found on the host, in every process and network namespace: what
+ * discovery learned of it (agent/src/attach/), each kernel fact with its source.
+ */
+export const DiscoveredXsk = z.object({
+  /** Stable while the socket lives: pid, fd and the socket's inode. */
+  id: z.string(),
+  pid: count,
+  command: z.string(),
+  cmdline: z.array(z.string()),
+  fd: count,
+  inode: count,
+  netns: z.object({ inode: count, name: z.string().nullable() }),
+  kernel: KernelView,
+  umem: z.object({
+    id: count.nullable(),
+    size: count.nullable(),
+    chunkSize: count.nullable(),
+    headroom: count.nullable(),
+    refs: count.nullable(),
+    source: FactSource,
+  }),
+  /** The process is Ringside itself: the socket is one of its own, shown as such, never attached. */
+  own: z.boolean(),
+  /** The observed socket it is attached as, or null. */
+  attachedAs: z.string().nullable(),
+});
+export type DiscoveredXsk = z.infer<typeof DiscoveredXsk>;
+
+/** Whose an observed socket is: Ringside's own, or another process's watched read-only. */
+export const SocketOrigin = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('own') }),
+  z.object({
+    kind: z.literal('attached'),
+    pid: count,
+    command: z.string(),
+    fd: count,
+    netns: DiscoveredXsk.shape.netns,
+  }),
+]);
+export type SocketOrigin = z.infer<typeof SocketOrigin>;
+
+/**
+ * Another process's socket, attached read-only: its rings' shared words,
+ * XDP_STATISTICS and the kernel's side of frame ownership come with the
+ * snapshots like an own socket's; what only its application knows (cached
+ * indices, what it counted, which frames it holds for what) does not.
+ */
+export const AttachedSocketInfo = z.object({
+  id: z.string(),
+  origin: SocketOrigin.options[1],
+  /** The DiscoveredXsk it was attached from. */
+  discoveredId: z.string(),
+  kernel: KernelView,
+  umem: DiscoveredXsk.shape.umem,
+});
+export type AttachedSocketInfo = z.infer<typeof AttachedSocketInfo>;
+
 /** The lab's own traffic source: an XSK sending UDP frames from the peer namespace. */
 export const TrafficInfo = z.object({
   ifname: z.string(),
@@ -218,18 +276,22 @@ export const SocketSample = z.object({
     completion: RingState.nullable(),
   }),
   stats: XdpStatistics,
-  totals: z.object({
-    rxPackets: count,
-    rxBytes: count,
-    txPackets: count,
-    txBytes: count,
-    completed: count,
-    /** Syscalls made because a ring's need_wakeup flag asked (or need_wakeup is off). */
-    wakeups: count,
-    /** poll() calls made only to sleep while there was nothing to do. */
-    idleWaits: count,
-  }),
-  rates: z.object({ rxPps: rate, rxBps: rate, txPps: rate, txBps: rate }),
+  /** What Ringside's data plane counted; null for an attached socket, whose application counts for itself. */
+  totals: z
+    .object({
+      rxPackets: count,
+      rxBytes: count,
+      txPackets: count,
+      txBytes: count,
+      completed: count,
+      /** Syscalls made because a ring's need_wakeup flag asked (or need_wakeup is off). */
+      wakeups: count,
+      /** poll() calls made only to sleep while there was nothing to do. */
+      idleWaits: count,
+    })
+    .nullable(),
+  /** Of an attached socket: frames from RX's and COMPLETION's producers; bytes unknown (null). */
+  rates: z.object({ rxPps: rate, rxBps: rate.nullable(), txPps: rate, txBps: rate.nullable() }),
   ledger: z.object({
     counts: z.record(FrameOwner, count),
     /** Frames the kernel passed on while its FILL or TX consumer word still lists them. */
@@ -257,7 +319,8 @@ export const HelloMessage = z.object({
     /** The interfaces sockets may bind to, with their queues and driver. */
     interfaces: z.array(InterfaceInfo),
   }),
-  mode: z.enum(['lab', 'nic']),
+  /** `attach`: no lab and no socket of Ringside's own, only other processes' sockets (`--attach`). */
+  mode: z.enum(['lab', 'nic', 'attach']),
   /** What this agent can do beyond protocol 1.0, so a page can offer only what works. */
   capabilities: z.array(z.string()),
 });
@@ -276,6 +339,10 @@ export const StateMessage = z.object({
   /** What the running kernel accepts for a UMEM: the page validates against it too. */
   umemLimits: UmemLimits,
   snapshotsPerSecond: count,
+  /** Every XSK on the host (an agent before protocol 2.1 sends none). */
+  discovered: z.array(DiscoveredXsk).default([]),
+  /** Sockets of other processes, observed beside `sockets` with the same snapshots. */
+  attached: z.array(AttachedSocketInfo).default([]),
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 
@@ -327,6 +394,9 @@ export const EventMessage = z.object({
     'same-frame-fed',
     'fault',
     'kernel-mismatch',
+    'socket-attached',
+    /** An attached socket was let go: detached, or its owner closed it or exited. */
+    'socket-detached',
   ]),
   socketId: z.string().optional(),
   message: z.string(),
@@ -335,6 +405,13 @@ export type EventMessage = z.infer<typeof EventMessage>;
 
 export const AckMessage = z.object({ type: z.literal('ack'), requestId });
 export type AckMessage = z.infer<typeof AckMessage>;
+
+/**
+ * The host's XSKs changed (another process opened or closed one): the new
+ * list, which replaces the state's `discovered`. Apart from `state`, so a
+ * host busy with sockets does not resend everything else each time.
+ */
+export const DiscoveredMessage = z.object({ type: z.literal('discovered'), xsks: z.array(DiscoveredXsk) });
 
 /**
  * The client reads more slowly than snapshots come: the agent skips snapshots
@@ -406,6 +483,8 @@ export const ErrorCode = z.enum([
   'kernel-refused',
   'ringside-limit',
   'rate-limited',
+  /** Watching another process's socket was refused; the message names the fix. */
+  'attach-refused',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -426,6 +505,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SnapshotMessage,
   EventMessage,
   AckMessage,
+  DiscoveredMessage,
   LaggingMessage,
   SocketDetailMessage,
   FrameBytesMessage,
@@ -537,6 +617,11 @@ export const RefreshKernelView = z.object({ type: z.literal('refreshKernelView')
 
 /** Asks for a SocketDetailMessage: only reads, so a view client may ask too. */
 export const InspectSocket = z.object({ type: z.literal('inspectSocket'), requestId, socketId });
+
+/** Watches another process's XSK read-only (a DiscoveredXsk's pid and fd): it becomes an observed socket. */
+export const Attach = z.object({ type: z.literal('attach'), requestId, pid: count.min(1), fd: count });
+/** Lets an attached socket go: its duplicate and mappings are released; the owner sees nothing. */
+export const Detach = z.object({ type: z.literal('detach'), requestId, socketId });
 
 // ---------------------------------------------------------------- parsing
 

@@ -75,6 +75,7 @@ function sample(socketId: string, n: number, rings: SocketSample['rings']): Sock
         'kernel-tx': 0,
         completion: 440 + n,
         'other-socket': 0,
+        'application-held': 0,
       },
       consumerLag: { fill: 3, tx: 2 ** 35 },
       violations: [],
@@ -84,7 +85,35 @@ function sample(socketId: string, n: number, rings: SocketSample['rings']): Sock
   };
 }
 
-/** Four sockets: rxdrop, txonly, l2fwd with a violation and paused stages, and one with wrapped indices. */
+/**
+ * Another process's socket as attaching sees it: the shared words only
+ * (cached indices unknown), no data-plane totals, no byte rates, and every
+ * frame outside its rings held by the application.
+ */
+function attachedSample(seq: number): SocketSample {
+  const unknownCache = (size: number, producer: number, consumer: number, needWakeup: boolean): RingState => ({
+    ...ring(size, producer, consumer, needWakeup),
+    cachedProducer: null,
+    cachedConsumer: null,
+  });
+  const attached = sample('pid4242.fd7', seq, {
+    fill: unknownCache(4096, (0xffff_fff0 + seq) >>> 0, 0xffff_ff00, false),
+    rx: unknownCache(2048, 9_000 + seq, 8_990, false),
+    tx: null,
+    completion: unknownCache(2048, 0, 0, false),
+  });
+  return {
+    ...attached,
+    totals: null,
+    rates: { rxPps: 812_000.25, rxBps: null, txPps: 0, txBps: null },
+    ledger: {
+      ...attached.ledger,
+      counts: { ...attached.ledger.counts, free: 0, 'kernel-rx': 0, app: 0, 'application-held': 3000 },
+    },
+  };
+}
+
+/** Five sockets: rxdrop, txonly, l2fwd with a violation and paused stages, one with wrapped indices, one attached. */
 function realisticSnapshot(seq: number): SnapshotMessage {
   const l2fwd = sample('l2fwd', seq, {
     fill: ring(2048, 100, 36, true),
@@ -116,6 +145,7 @@ function realisticSnapshot(seq: number): SnapshotMessage {
         tx: null,
         completion: null,
       }),
+      attachedSample(seq),
     ],
   };
 }
@@ -200,6 +230,47 @@ describe('the binary snapshot codec', () => {
     expect(bytes.length).toBeLessThan(encodeSnapshot(withLinks, owners, null).length);
   });
 
+  it("carries an attached socket's unknowns as unknown: cached indices, totals and byte rates, beside an own socket's values", () => {
+    const snapshot = realisticSnapshot(5);
+    const decoded = decodeSnapshot(encodeSnapshot(snapshot, ownersOf(snapshot, 2), null), null).snapshot;
+    const attached = decoded.sockets.find((s) => s.socketId === 'pid4242.fd7');
+    expect(attached?.rings.rx).toEqual({
+      size: 2048,
+      producer: 9_005,
+      consumer: 8_990,
+      cachedProducer: null,
+      cachedConsumer: null,
+      needWakeup: false,
+    });
+    expect(attached?.rings.tx).toBeNull();
+    expect(attached?.totals).toBeNull();
+    expect(attached?.rates).toEqual({ rxPps: 812_000.25, rxBps: null, txPps: 0, txBps: null });
+    expect(attached?.ledger.counts['application-held']).toBe(3000);
+    const own = decoded.sockets.find((s) => s.socketId === 'rxdrop');
+    expect(own?.rings.fill?.cachedProducer).toBe(6);
+    expect(own?.totals?.completed).toBe(123_456_789);
+  });
+
+  it('refuses to encode a ring that knows one cached index and not the other, and to decode an unknowns bit it does not know', () => {
+    const snapshot = realisticSnapshot(6);
+    const [first] = snapshot.sockets as [SocketSample];
+    const fill = first.rings.fill as RingState;
+    const half = {
+      ...snapshot,
+      sockets: [{ ...first, rings: { ...first.rings, fill: { ...fill, cachedConsumer: null } } }],
+    };
+    expect(() => encodeSnapshot(half, ownersOf(half, 1), null)).toThrow(/one cached index and not the other/);
+
+    const one = { ...snapshot, sockets: [attachedSample(6)] };
+    const bytes = encodeSnapshot(one, ownersOf(one, 1), null);
+    // The unknowns byte follows the socket id and the ring mask.
+    const id = [...'pid4242.fd7'].map((c) => c.charCodeAt(0));
+    const at = bytes.findIndex((_, i) => id.every((c, k) => bytes[i + k] === c)) + id.length + 1;
+    expect(bytes[at]).toBe(0b0111_1011);
+    bytes[at] = 0b1111_1011;
+    expect(() => decodeSnapshot(bytes, null)).toThrow(/socket pid4242\.fd7: unknown unknowns 0xfb/);
+  });
+
   it('sends whole the owners of a socket the base lacks or whose UMEM changed size, inside a delta frame', () => {
     const snapshot = realisticSnapshot(1);
     const owners = ownersOf(snapshot, 5);
@@ -242,7 +313,7 @@ describe('the binary snapshot codec', () => {
       null,
     );
     // Per socket: mode, frame count (2 bytes for 4096) and a run count of 0, against mode, 0, 0.
-    expect(unchanged.length - noOwnersAtAll.length).toBe(4 * 1);
+    expect(unchanged.length - noOwnersAtAll.length).toBe(snapshot.sockets.length * 1);
     expect(decodeSnapshot(unchanged, owners).owners).toEqual(owners);
   });
 

@@ -25,9 +25,11 @@ import { RING_KINDS, type RingState } from './rings.ts';
  *   varint socket count, then per socket:
  *     string socketId
  *     u8 rings: bit i = RING_KINDS[i] present, bit 4 + i = its needWakeup
- *     per present ring: varint size, u32 producer, consumer, cachedProducer, cachedConsumer
- *     varint x 6 stats (XDP_STATISTICS_FIELDS), varint x 7 totals, f64 x 4 rates (field lists below)
- *     varint x 8 ledger counts (FRAME_OWNERS order), varint fill lag, varint tx lag
+ *     u8 unknowns: bit i = RING_KINDS[i]'s cached indices unknown, bit 4 = no totals,
+ *        bit 5 = rxBps unknown, bit 6 = txBps unknown (an attached socket's)
+ *     per present ring: varint size, u32 producer, consumer, then unless unknown u32 cachedProducer, cachedConsumer
+ *     varint x 6 stats (XDP_STATISTICS_FIELDS), varint x 7 totals unless absent, f64 x 4 rates less the unknown
+ *     varint x 10 ledger counts (FRAME_OWNERS order), varint fill lag, varint tx lag
  *     varint violation count, strings; u8 consistent
  *     varint paused stage count, u8 stage index each
  *     owners: u8 0 full / 1 delta, varint frame count, varint run count, runs:
@@ -40,7 +42,7 @@ import { RING_KINDS, type RingState } from './rings.ts';
  * Owner and stage codes are indices into FRAME_OWNERS and Stage: reordering
  * either, or changing this layout, needs a new SNAPSHOT_CODEC_VERSION.
  */
-export const SNAPSHOT_CODEC_VERSION = 2;
+export const SNAPSHOT_CODEC_VERSION = 3;
 
 /** Bytes 0xF5 to 0xFF never occur in UTF-8, so a binary snapshot cannot pass for JSON text. */
 export const SNAPSHOT_MAGIC = 0xfb;
@@ -88,8 +90,14 @@ const TOTAL_FIELDS = [
   'completed',
   'wakeups',
   'idleWaits',
-] as const satisfies readonly (keyof SocketSample['totals'])[];
+] as const satisfies readonly (keyof NonNullable<SocketSample['totals']>)[];
 const RATE_FIELDS = ['rxPps', 'rxBps', 'txPps', 'txBps'] as const satisfies readonly (keyof SocketSample['rates'])[];
+const UNKNOWN_TOTALS = 1 << 4;
+/** The rates an attached socket cannot know (its frames' lengths are its application's), each with its unknowns bit. */
+const UNKNOWN_RATES = { rxBps: 1 << 5, txBps: 1 << 6 } as const satisfies Partial<
+  Record<(typeof RATE_FIELDS)[number], number>
+>;
+const UNKNOWNS_USED = 0x7f;
 
 // ---------------------------------------------------------------- writer and reader
 
@@ -347,18 +355,34 @@ function writeSample(w: Writer, sample: SocketSample): void {
     if (ring) mask |= (1 << i) | (ring.needWakeup ? 1 << (4 + i) : 0);
   });
   w.u8(mask);
+  let unknowns = sample.totals === null ? UNKNOWN_TOTALS : 0;
+  RING_KINDS.forEach((kind, i) => {
+    const ring = sample.rings[kind];
+    if (!ring || (ring.cachedProducer !== null && ring.cachedConsumer !== null)) return;
+    if (ring.cachedProducer !== ring.cachedConsumer)
+      throw new Error(`socket ${sample.socketId}: ${kind} knows one cached index and not the other`);
+    unknowns |= 1 << i;
+  });
+  for (const [field, bit] of Object.entries(UNKNOWN_RATES)) {
+    if (sample.rates[field as keyof typeof UNKNOWN_RATES] === null) unknowns |= bit;
+  }
+  w.u8(unknowns);
   for (const kind of RING_KINDS) {
     const ring = sample.rings[kind];
     if (!ring) continue;
     w.varint(ring.size, `${kind} ring size`);
     w.u32(ring.producer, `${kind} producer`);
     w.u32(ring.consumer, `${kind} consumer`);
+    if (ring.cachedProducer === null || ring.cachedConsumer === null) continue;
     w.u32(ring.cachedProducer, `${kind} cached producer`);
     w.u32(ring.cachedConsumer, `${kind} cached consumer`);
   }
   for (const field of XDP_STATISTICS_FIELDS) w.varint(sample.stats[field], field);
-  for (const field of TOTAL_FIELDS) w.varint(sample.totals[field], field);
-  for (const field of RATE_FIELDS) w.rate(sample.rates[field], field);
+  if (sample.totals) for (const field of TOTAL_FIELDS) w.varint(sample.totals[field], field);
+  for (const field of RATE_FIELDS) {
+    const value = sample.rates[field];
+    if (value !== null) w.rate(value, field);
+  }
   for (const owner of FRAME_OWNERS) w.varint(sample.ledger.counts[owner], `${owner} count`);
   w.varint(sample.ledger.consumerLag.fill, 'fill lag');
   w.varint(sample.ledger.consumerLag.tx, 'tx lag');
@@ -373,15 +397,15 @@ function writeSample(w: Writer, sample: SocketSample): void {
   }
 }
 
-function readRing(r: Reader, what: string, needWakeup: boolean): RingState {
+function readRing(r: Reader, what: string, needWakeup: boolean, cachedKnown: boolean): RingState {
   const size = r.varint(`${what} size`);
   if (size === 0) throw new SnapshotDecodeError(`${what} has size 0`);
   return {
     size,
     producer: r.u32(`${what} producer`),
     consumer: r.u32(`${what} consumer`),
-    cachedProducer: r.u32(`${what} cached producer`),
-    cachedConsumer: r.u32(`${what} cached consumer`),
+    cachedProducer: cachedKnown ? r.u32(`${what} cached producer`) : null,
+    cachedConsumer: cachedKnown ? r.u32(`${what} cached consumer`) : null,
     needWakeup,
   };
 }
@@ -397,14 +421,22 @@ function readSample(r: Reader): SocketSample {
   const where = `socket ${socketId}`;
   const mask = r.u8(`${where} ring mask`);
   if ((mask >> 4) & ~mask) throw new SnapshotDecodeError(`${where}: need_wakeup set for a ring that is absent`);
+  const unknowns = r.u8(`${where} unknowns`);
+  if (unknowns & ~UNKNOWNS_USED) throw new SnapshotDecodeError(`${where}: unknown unknowns 0x${unknowns.toString(16)}`);
+  if (unknowns & 0xf & ~mask)
+    throw new SnapshotDecodeError(`${where}: cached indices unknown for a ring that is absent`);
   const ring = (i: number) => {
     const kind = RING_KINDS[i] as string;
-    return mask & (1 << i) ? readRing(r, `${where} ${kind} ring`, (mask & (1 << (4 + i))) !== 0) : null;
+    if (!(mask & (1 << i))) return null;
+    return readRing(r, `${where} ${kind} ring`, (mask & (1 << (4 + i))) !== 0, !(unknowns & (1 << i)));
   };
   const rings = { fill: ring(0), rx: ring(1), tx: ring(2), completion: ring(3) };
   const stats = readFields(XDP_STATISTICS_FIELDS, (field) => r.varint(`${where} ${field}`));
-  const totals = readFields(TOTAL_FIELDS, (field) => r.varint(`${where} ${field}`));
-  const rates = readFields(RATE_FIELDS, (field) => r.rate(`${where} ${field}`));
+  const totals = unknowns & UNKNOWN_TOTALS ? null : readFields(TOTAL_FIELDS, (field) => r.varint(`${where} ${field}`));
+  const rate = (field: (typeof RATE_FIELDS)[number]) => r.rate(`${where} ${field}`);
+  const maybe = (field: keyof typeof UNKNOWN_RATES) => (unknowns & UNKNOWN_RATES[field] ? null : rate(field));
+  // In RATE_FIELDS' order: an object literal's values are evaluated in the order written.
+  const rates = { rxPps: rate('rxPps'), rxBps: maybe('rxBps'), txPps: rate('txPps'), txBps: maybe('txBps') };
   const counts = readFields(FRAME_OWNERS, (owner) => r.varint(`${where} ${owner} count`));
   const consumerLag = { fill: r.varint(`${where} fill lag`), tx: r.varint(`${where} tx lag`) };
   const violations: string[] = [];

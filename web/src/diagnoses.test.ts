@@ -70,6 +70,7 @@ describe('the window of snapshots a diagnosis compares', () => {
               'kernel-tx': 0,
               completion: 0,
               'other-socket': 0,
+              'application-held': 0,
             },
             consumerLag: { fill: 0, tx: 0 },
             violations: [],

@@ -28,10 +28,11 @@ const series = new Map<string, TimeSeries<SeriesField>>();
 
 export const useHistory = create<{ version: number; publishedAt: number }>()(() => ({ version: 0, publishedAt: 0 }));
 
+/** An unknown rate (an attached socket's bytes) is NaN: a chart leaves a gap rather than draw a zero. */
 function read(sample: SocketSample, field: SeriesField): number {
   return field in sample.stats
     ? sample.stats[field as keyof XdpStatistics]
-    : sample.rates[field as keyof SocketSample['rates']];
+    : (sample.rates[field as keyof SocketSample['rates']] ?? Number.NaN);
 }
 
 export function recordSnapshot(snapshot: SnapshotMessage): void {

@@ -1,7 +1,7 @@
-import type { RingState, SocketDetailMessage, StateMessage } from '@ringside/shared';
+import type { DiscoveredXsk, RingState, SocketDetailMessage, StateMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { selectDetail, selectSocket, selectUmemOf, useRingside } from './store.ts';
-import { LAB_UMEM, labSocket } from './test-fixtures.ts';
+import { selectAttached, selectDetail, selectObservedIds, selectSocket, selectUmemOf, useRingside } from './store.ts';
+import { attachedSocket, LAB_UMEM, labSocket } from './test-fixtures.ts';
 
 const state: StateMessage = {
   type: 'state',
@@ -21,6 +21,8 @@ const state: StateMessage = {
     maxHeadroom: {},
   },
   snapshotsPerSecond: 10,
+  discovered: [],
+  attached: [attachedSocket(4242, 7, 'xdpsock')],
 };
 
 describe('selectors over the agent’s state', () => {
@@ -30,6 +32,34 @@ describe('selectors over the agent’s state', () => {
   it('find a socket by its id, and nothing for an id the agent does not have', () => {
     expect(selectSocket(now, 'xsk1')?.config.queueId).toBe(1);
     expect(selectSocket(now, 'gone')).toBeUndefined();
+  });
+
+  it('list every observed socket, own then attached, and tell an attached one apart', () => {
+    expect(selectObservedIds(now)).toEqual(['xsk0', 'xsk1', 'lone', 'pid4242.fd7']);
+    expect(selectAttached(now, 'pid4242.fd7')?.origin).toMatchObject({ pid: 4242, command: 'xdpsock' });
+    expect(selectSocket(now, 'pid4242.fd7')).toBeUndefined();
+    expect(selectAttached(now, 'xsk0')).toBeUndefined();
+  });
+
+  it('take a new list of the host’s sockets without a new state', () => {
+    const attached = attachedSocket(9, 4, 'xdpsock');
+    const listed: DiscoveredXsk = {
+      id: attached.discoveredId,
+      pid: 9,
+      command: 'xdpsock',
+      cmdline: ['xdpsock'],
+      fd: 4,
+      inode: 77,
+      netns: attached.origin.netns,
+      kernel: attached.kernel,
+      umem: attached.umem,
+      own: false,
+      attachedAs: null,
+    };
+    useRingside.getState().receive({ type: 'discovered', xsks: [listed] });
+    const after = useRingside.getState().agentState;
+    expect(after?.discovered).toEqual([listed]);
+    expect(after?.sockets).toEqual(state.sockets);
   });
 
   it('find the UMEM a socket’s frames live in, shared or its own', () => {

@@ -1,4 +1,5 @@
 import type {
+  AttachedSocketInfo,
   ClientMessage,
   ClientRequest,
   ErrorCode,
@@ -89,6 +90,9 @@ export interface Actions {
   createSocket(request: SocketRequest, socketId: string | null, origin: string): void;
   reconfigureSocket(socketId: string, request: SocketRequest, origin: string): void;
   destroySocket(socketId: string, origin: string): void;
+  /** Watches another process's XSK read-only; the answer is kept under `attach:PID-FD`. */
+  attach(pid: number, fd: number): void;
+  detach(socketId: string): void;
   setStages(socketId: string, stages: Stage[], paused: boolean): void;
   step(socketId: string): void;
   /** Streams one socket's descriptors (DETAIL_PER_SECOND at most); null stops it. */
@@ -173,6 +177,11 @@ export const useRingside = create<State & Actions>()((set, get) => {
         case 'state':
           set({ agentState: message });
           return;
+        case 'discovered': {
+          const agentState = get().agentState;
+          if (agentState) set({ agentState: { ...agentState, discovered: message.xsks } });
+          return;
+        }
         case 'snapshot': {
           recordSnapshot(message);
           recordPrograms(message);
@@ -253,6 +262,10 @@ export const useRingside = create<State & Actions>()((set, get) => {
 
     destroySocket: (socketId, origin) => command({ type: 'destroySocket', socketId }, origin),
 
+    attach: (pid, fd) => command({ type: 'attach', pid, fd }, `attach:${pid}-${fd}`),
+
+    detach: (socketId) => command({ type: 'detach', socketId }, `detach:${socketId}`),
+
     setStages: (socketId, stages, paused) =>
       command({ type: paused ? 'pauseStages' : 'resumeStages', socketId, stages }, `stages:${socketId}`),
 
@@ -277,6 +290,17 @@ export const useRingside = create<State & Actions>()((set, get) => {
 /** What the agent says of one socket: its configuration, workload and UMEM. */
 export function selectSocket(state: State, socketId: string): SocketInfo | undefined {
   return state.agentState?.sockets.find((socket) => socket.id === socketId);
+}
+
+/** Another process's socket, if `socketId` is one Ringside is attached to. */
+export function selectAttached(state: State, socketId: string): AttachedSocketInfo | undefined {
+  return state.agentState?.attached.find((socket) => socket.id === socketId);
+}
+
+/** Every observed socket's id: Ringside's own first, then the attached ones; views draw each the same way. */
+export function selectObservedIds(state: State): string[] {
+  const agent = state.agentState;
+  return agent ? [...agent.sockets.map((socket) => socket.id), ...agent.attached.map((socket) => socket.id)] : [];
 }
 
 /** The UMEM a socket's frames live in (its own, or the one it shares). */

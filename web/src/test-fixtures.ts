@@ -1,4 +1,5 @@
 import {
+  type AttachedSocketInfo,
   defaultSocketRequest,
   type KernelView,
   type SocketInfo,
@@ -76,5 +77,37 @@ export function labProgram(
     kind,
     ports,
     xskmap: { id: 7, name: 'xsks_map', maxEntries: 64, entries },
+  };
+}
+
+const unknownFact = { value: null, source: 'unknown' as const };
+const probed = (size: number) => ({ candidates: [size], exact: true, present: true, source: 'mmap-probe' as const });
+
+/** Another process's socket as the agent lists it once attached: only what the kernel says of it. */
+export function attachedSocket(pid: number, fd: number, command: string): AttachedSocketInfo {
+  return {
+    id: `pid${pid}.fd${fd}`,
+    origin: { kind: 'attached', pid, command, fd, netns: { inode: 4026532000, name: 'ringside-1-app' } },
+    discoveredId: `${pid}-${fd}-77`,
+    kernel: {
+      readAt: 0,
+      rings: {
+        fill: probed(2048),
+        rx: probed(2048),
+        tx: { candidates: [], exact: false, present: false, source: 'mmap-probe' },
+        completion: probed(2048),
+      },
+      zeroCopy: { value: false, source: 'getsockopt' },
+      xdpMode: unknownFact,
+      xdpProgramId: unknownFact,
+      ifname: unknownFact,
+      queueId: unknownFact,
+      chunkSize: unknownFact,
+      headroom: unknownFact,
+      unaligned: unknownFact,
+      fillNeedWakeup: { value: false, source: 'ring-flags' },
+      txNeedWakeup: unknownFact,
+    },
+    umem: { id: null, size: null, chunkSize: null, headroom: null, refs: null, source: 'unknown' },
   };
 }

@@ -47,6 +47,12 @@ const memmoveAddress = libc.func('void *memmove(uintptr_t dst, uintptr_t src, si
 // man 3 vsnprintf: formats the va_list that libbpf and libxdp hand their print callbacks.
 const vsnprintf = libc.func('int vsnprintf(_Out_ uint8_t *buf, size_t size, const char *format, void *args)');
 
+// man 2 fcntl: variadic in C, so koffi takes the third argument's type at each call.
+const fcntlRaw = libc.func('int fcntl(int fd, int cmd, ...)');
+const F_GETFD = 1;
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
 function fail(operation: string, hint?: string): never {
   throw new NativeError(operation, koffi.errno(), hint);
 }
@@ -156,6 +162,16 @@ export function readZeroCopy(fd: number): boolean {
   const length = [4];
   if (getsockopt(fd, SOL_XDP, XDP_OPTIONS, buffer, length) !== 0) fail('getsockopt(XDP_OPTIONS)');
   return (buffer.readUInt32LE(0) & XDP_OPTIONS_ZEROCOPY) !== 0;
+}
+
+/**
+ * Marks `fd` close-on-exec. libxdp 1.3 opens its sockets without it, and a
+ * child holding an XSK keeps it alive (its queue busy) and shows in discovery
+ * as one more owner: every `ip` and `ethtool` the agent runs would.
+ */
+export function closeOnExec(fd: number): void {
+  const flags = fcntlRaw(fd, F_GETFD);
+  if (flags < 0 || fcntlRaw(fd, F_SETFD, 'int', flags | FD_CLOEXEC) < 0) fail('fcntl(F_SETFD, FD_CLOEXEC)');
 }
 
 /** Moves the calling thread into the network namespace behind `fd`. */

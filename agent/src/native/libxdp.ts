@@ -1,6 +1,6 @@
 import koffi from 'koffi';
 import { NativeError } from './errors.ts';
-import { formatVaList } from './libc.ts';
+import { closeOnExec, formatVaList } from './libc.ts';
 // Importing structs.ts registers the C type names (xsk_umem, xsk_socket_config...) the signatures below use.
 import { XskRing, type XskRingFields } from './structs.ts';
 
@@ -211,7 +211,10 @@ export function createSocket(umem: NativeUmem, request: SocketRequest, ownFillCo
     for (const ring of [rx, tx, fill, completion]) ring?.free();
     throw new NativeError('xsk_socket__create', -result);
   }
-  return { handle: out[0], fd: socketFd(out[0]), rx, tx, fill, completion };
+  const fd = socketFd(out[0]);
+  // The first socket of a UMEM has the UMEM's fd: this covers both.
+  closeOnExec(fd);
+  return { handle: out[0], fd, rx, tx, fill, completion };
 }
 
 export function deleteSocket(socket: NativeSocket): void {

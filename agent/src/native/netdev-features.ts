@@ -54,10 +54,10 @@ function fail(operation: string, errno: number, hint?: string): never {
   throw new NativeError(operation, errno, hint);
 }
 
-/** A generic netlink socket in the calling thread's network namespace, closed after `work`. */
-function withGenericNetlink<T>(work: (fd: number) => T): T {
-  const fd = socketRaw(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-  if (fd < 0) fail('socket(AF_NETLINK, NETLINK_GENERIC)', koffi.errno());
+/** A netlink socket of `protocol` in the calling thread's network namespace, closed after `work`. */
+export function withNetlinkSocket<T>(protocol: number, work: (fd: number) => T): T {
+  const fd = socketRaw(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+  if (fd < 0) fail(`socket(AF_NETLINK, ${protocol})`, koffi.errno());
   try {
     const timeout = Buffer.alloc(16);
     timeout.writeBigInt64LE(BigInt(Math.floor(REPLY_TIMEOUT_MS / 1000)), 0);
@@ -71,8 +71,8 @@ function withGenericNetlink<T>(work: (fd: number) => T): T {
   }
 }
 
-/** Sends one request and gathers its reply up to the ACK. Returns the errno the kernel answered with, or 0. */
-function transact(
+/** Sends one request and gathers its reply up to the ACK (or a dump's NLMSG_DONE). Returns the errno the kernel answered with, or 0. */
+export function transact(
   fd: number,
   what: string,
   build: (seq: number) => Buffer,
@@ -128,7 +128,7 @@ function resolveFamily(fd: number, name: string): number | null {
  * call this inside `inNetworkNamespace('/run/netns/NAME', () => ...)`.
  */
 export function readXdpFeatures(ifindex: number): XdpFeatures | null {
-  return withGenericNetlink((fd) => {
+  return withNetlinkSocket(NETLINK_GENERIC, (fd) => {
     const familyId = resolveFamily(fd, NETDEV_FAMILY_NAME);
     if (familyId === null) return null;
     const what = `NETDEV_CMD_DEV_GET ifindex ${ifindex}`;
@@ -157,7 +157,7 @@ export function readXdpFeatures(ifindex: number): XdpFeatures | null {
  * asks in the calling thread's network namespace.
  */
 export function readNetdevQueues(ifindex: number): NetdevQueue[] | null {
-  return withGenericNetlink((fd) => {
+  return withNetlinkSocket(NETLINK_GENERIC, (fd) => {
     const familyId = resolveFamily(fd, NETDEV_FAMILY_NAME);
     if (familyId === null) return null;
     const what = `NETDEV_CMD_QUEUE_GET dump ifindex ${ifindex}`;

@@ -1,6 +1,14 @@
 import type { LinkReading, SnapshotMessage, SocketSample, Stage, XdpActionCounters } from '@ringside/shared';
 import type { TrafficSource } from '../lab/traffic-source.ts';
 import { observeAll, type SocketObserver, type SocketTotals } from '../observe/socket-observer.ts';
+import {
+  type AttachedProducers,
+  type AttachedReading,
+  attachedLedger,
+  attachedSample,
+  producersOf,
+  type UmemFrames,
+} from './attached-sample.ts';
 
 /** What the sampler needs of a socket (engine's ManagedSocket). */
 export interface SampledSocket {
@@ -9,9 +17,18 @@ export interface SampledSocket {
   pausedStages(): Stage[];
 }
 
+/** What the sampler needs of another process's socket, attached read-only. */
+export interface SampledAttached {
+  id: string;
+  /** Throws once the socket was let go. */
+  read(): AttachedReading;
+  frames: UmemFrames | null;
+}
+
 interface Previous {
   at: number;
   totals: Map<string, SocketTotals>;
+  producers: Map<string, AttachedProducers>;
   sentFrames: number;
 }
 
@@ -30,6 +47,7 @@ export class Sampler {
     private readonly traffic: () => TrafficSource | null,
     private readonly programs: () => XdpActionCounters[] = () => [],
     private readonly links: (() => LinkReading[]) | null = null,
+    private readonly attached: () => readonly SampledAttached[] = () => [],
   ) {}
 
   /**
@@ -67,6 +85,17 @@ export class Sampler {
         pausedStages: socket.pausedStages(),
       };
     });
+    const producers = new Map<string, AttachedProducers>();
+    // Read after the own sockets' await, in one synchronous pass: a socket let go meanwhile is not listed.
+    for (const socket of this.attached()) {
+      const reading = socket.read();
+      const { owners: attachedOwners, counts } = attachedLedger(reading, socket.frames);
+      owners.set(socket.id, attachedOwners);
+      producers.set(socket.id, producersOf(reading));
+      samples.push(
+        attachedSample(socket.id, reading, counts, this.previous?.producers.get(socket.id) ?? null, seconds),
+      );
+    }
     const source = this.traffic();
     const sentFrames = source?.sentFrames ?? 0;
     const snapshot: SnapshotMessage = {
@@ -80,7 +109,7 @@ export class Sampler {
       programs: this.programs(),
     };
     if (this.links) snapshot.links = this.links();
-    this.previous = { at, totals, sentFrames };
+    this.previous = { at, totals, producers, sentFrames };
     return { snapshot, owners };
   }
 }

@@ -56,6 +56,8 @@ class FakeAgent implements AgentFacade {
         maxHeadroom: {},
       },
       snapshotsPerSecond: 10,
+      discovered: [],
+      attached: [],
     };
   }
 

@@ -38,7 +38,11 @@ async function servedNames(): Promise<Set<string>> {
   };
   const metrics = new AgentMetrics({
     sockets: async () => [
-      { id: 'xsk0', observation: { rings: { fill: ring, rx: ring, tx: ring, completion: ring }, stats, totals } },
+      {
+        id: 'xsk0',
+        labels: { pid: 4000, command: 'ringside', interface: 'rs-app', queue: 0, umem: 'xsk0-umem' },
+        observation: { rings: { fill: ring, rx: ring, tx: ring, completion: ring }, stats, totals },
+      },
     ],
     clients: () => 1,
     programs: () => [{ ifname: 'rs-app', redirected: 1, passed: 1, dropped: 1, noSocket: 1, wrongQueue: 1 }],

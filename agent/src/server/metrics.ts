@@ -1,17 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import {
+  RING_KINDS,
+  type RingKind,
+  type RingState,
   XDP_ACTIONS,
   XDP_STATISTICS_FIELDS,
   type XdpActionCounters,
   type XdpActions,
   type XdpStatistics,
 } from '@ringside/shared';
-import { Counter, Gauge, Registry } from 'prom-client';
-import type { RingsObserved, SocketObservation } from '../observe/socket-observer.ts';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { SocketTotals } from '../observe/socket-observer.ts';
+
+/**
+ * Whose a socket is and where it is bound, on every series of it: Prometheus
+ * then watches any AF_XDP application on a host, Ringside's own sockets and
+ * attached ones alike. A label whose value is unknown is left out.
+ */
+export interface SocketLabels {
+  pid: number;
+  command: string;
+  interface: string | null;
+  queue: number | null;
+  /** Ringside's own UMEM id; an attached socket's UMEM is named by the kernel only where socket diag says. */
+  umem: string | null;
+}
 
 /** One socket as a scrape sees it: what a snapshot shows of it, from the same reader. */
 export interface ObservedSocket {
   id: string;
-  observation: Pick<SocketObservation, 'rings' | 'stats' | 'totals'>;
+  labels: SocketLabels;
+  observation: {
+    rings: Record<RingKind, RingState | null>;
+    stats: XdpStatistics;
+    /** What Ringside's data plane counted; null for an attached socket. */
+    totals: SocketTotals | null;
+  };
+}
+
+/** What `ringside_build_info` says of the running agent. */
+export interface BuildFacts {
+  version: string;
+  /** The git commit it runs from, where it runs from a checkout. */
+  commit: string | null;
+  node: string;
+}
+
+/** Read once per agent: the package's version, the checkout's commit (one git call, none where git is absent). */
+export function readBuildFacts(): BuildFacts {
+  const here = new URL('.', import.meta.url);
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', here), 'utf8')) as { version: string };
+  let commit: string | null = null;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      cwd: here,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 2000,
+    })
+      .toString()
+      .trim();
+  } catch {
+    // Not a checkout (an installed copy), or no git: the build info goes without a commit.
+  }
+  return { version, commit: commit || null, node: process.version };
 }
 
 /** Where the numbers come from: asked at each scrape, never cached between scrapes. */
@@ -20,6 +72,7 @@ export interface MetricsSources {
   clients: () => number;
   /** The action counters of Ringside's XDP program on each interface that has one. */
   programs: () => readonly XdpActionCounters[];
+  build?: BuildFacts;
 }
 
 const ACTION_LABELS: Record<keyof XdpActions, string> = {
@@ -43,34 +96,35 @@ const STATISTICS_HELP: Record<keyof XdpStatistics, string> = {
 interface SocketCounter {
   name: string;
   help: string;
-  read: (observation: ObservedSocket['observation']) => number;
+  /** null: the socket has no such count (an attached socket's application counts for itself). */
+  read: (observation: ObservedSocket['observation']) => number | null;
 }
 
 const SOCKET_COUNTERS: readonly SocketCounter[] = [
   {
     name: 'ringside_rx_packets_total',
     help: 'Frames the data plane took off the RX ring.',
-    read: (o) => o.totals.rxPackets,
+    read: (o) => o.totals?.rxPackets ?? null,
   },
   {
     name: 'ringside_rx_bytes_total',
     help: 'Bytes in the frames taken off the RX ring.',
-    read: (o) => o.totals.rxBytes,
+    read: (o) => o.totals?.rxBytes ?? null,
   },
   {
     name: 'ringside_tx_packets_total',
     help: 'Frames the data plane put on the TX ring.',
-    read: (o) => o.totals.txPackets,
+    read: (o) => o.totals?.txPackets ?? null,
   },
   {
     name: 'ringside_tx_bytes_total',
     help: 'Bytes in the frames put on the TX ring.',
-    read: (o) => o.totals.txBytes,
+    read: (o) => o.totals?.txBytes ?? null,
   },
   {
     name: 'ringside_wakeup_syscalls_total',
     help: 'Syscalls made to wake the kernel (a need_wakeup flag asked, or need_wakeup is off).',
-    read: (o) => o.totals.wakeups,
+    read: (o) => o.totals?.wakeups ?? null,
   },
   // XDP_STATISTICS, one counter per field of the schema, named as the kernel's struct names it.
   ...XDP_STATISTICS_FIELDS.map((field): SocketCounter => {
@@ -83,7 +137,21 @@ const SOCKET_COUNTERS: readonly SocketCounter[] = [
   }),
 ];
 
-const RING_NAMES = ['fill', 'rx', 'tx', 'completion'] as const satisfies readonly (keyof RingsObserved)[];
+const SOCKET_LABELS = ['socket', 'pid', 'command', 'interface', 'queue', 'umem'] as const;
+type SocketLabel = (typeof SOCKET_LABELS)[number];
+const RING_LABELS = [...SOCKET_LABELS, 'ring'] as const;
+type RingLabel = (typeof RING_LABELS)[number];
+
+function labelsOf({ id, labels }: ObservedSocket): Partial<Record<SocketLabel, string | number>> {
+  return {
+    socket: id,
+    pid: labels.pid,
+    command: labels.command,
+    ...(labels.interface !== null ? { interface: labels.interface } : {}),
+    ...(labels.queue !== null ? { queue: labels.queue } : {}),
+    ...(labels.umem !== null ? { umem: labels.umem } : {}),
+  };
+}
 
 /** Entries between consumer and producer; the indices are free-running u32s that wrap. */
 function occupancy(producer: number, consumer: number): number {
@@ -105,34 +173,55 @@ function occupancy(producer: number, consumer: number): number {
  * socket destroyed since the last scrape.
  *
  * Its own Registry, not prom-client's global one: two agents in one process
- * (tests) must not share or clash over series.
+ * (tests) must not share or clash over series. The Node process's own
+ * metrics (prom-client's defaults) are collected into it at scrape.
  */
 export class AgentMetrics {
   private readonly registry = new Registry();
-  private readonly socketCounters: { counter: Counter<'socket'>; read: SocketCounter['read'] }[];
-  private readonly ringEntries: Gauge<'socket' | 'ring'>;
-  private readonly ringSize: Gauge<'socket' | 'ring'>;
+  private readonly socketCounters: { counter: Counter<SocketLabel>; read: SocketCounter['read'] }[];
+  private readonly ringGauges: { gauge: Gauge<RingLabel>; read: (ring: RingState) => number }[];
   private readonly clientsConnected: Gauge;
   private readonly programActions: Counter<'ifname' | 'action'>;
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
     this.socketCounters = SOCKET_COUNTERS.map(({ name, help, read }) => ({
-      counter: new Counter({ name, help, labelNames: ['socket'] as const, registers }),
+      counter: new Counter({ name, help, labelNames: SOCKET_LABELS, registers }),
       read,
     }));
-    this.ringEntries = new Gauge({
-      name: 'ringside_ring_entries',
-      help: 'Entries in the ring now: producer minus consumer, modulo 2^32.',
-      labelNames: ['socket', 'ring'] as const,
+    const ringGauge = (name: string, help: string, read: (ring: RingState) => number) => ({
+      gauge: new Gauge({ name, help, labelNames: RING_LABELS, registers }),
+      read,
+    });
+    this.ringGauges = [
+      ringGauge('ringside_ring_entries', 'Entries in the ring now: producer minus consumer, modulo 2^32.', (ring) =>
+        occupancy(ring.producer, ring.consumer),
+      ),
+      ringGauge('ringside_ring_size_entries', 'Entries the ring can hold.', (ring) => ring.size),
+      // Free-running u32 words: a gauge, since they wrap to 0 after 2^32 (rate() would read a reset).
+      ringGauge(
+        'ringside_ring_producer',
+        "The ring's shared producer index (free-running, wraps at 2^32).",
+        (ring) => ring.producer,
+      ),
+      ringGauge(
+        'ringside_ring_consumer',
+        "The ring's shared consumer index (free-running, wraps at 2^32).",
+        (ring) => ring.consumer,
+      ),
+    ];
+    const build = sources.build ?? readBuildFacts();
+    const buildInfo = new Gauge({
+      name: 'ringside_build_info',
+      help: 'The running agent: its version, commit (where it runs from a checkout) and Node version; always 1.',
+      labelNames: ['version', 'commit', 'node'] as const,
       registers,
     });
-    this.ringSize = new Gauge({
-      name: 'ringside_ring_size_entries',
-      help: 'Entries the ring can hold.',
-      labelNames: ['socket', 'ring'] as const,
-      registers,
-    });
+    buildInfo.set(
+      { version: build.version, node: build.node, ...(build.commit !== null ? { commit: build.commit } : {}) },
+      1,
+    );
+    collectDefaultMetrics({ register: this.registry });
     this.clientsConnected = new Gauge({
       name: 'ringside_clients_connected',
       help: 'WebSocket clients connected to the agent.',
@@ -153,19 +242,22 @@ export class AgentMetrics {
 
   /** Observes each socket once, so every series in one scrape comes from the same reading. */
   private refresh(sockets: readonly ObservedSocket[]): void {
+    const labelled = sockets.map((socket) => ({ labels: labelsOf(socket), observation: socket.observation }));
     for (const { counter, read } of this.socketCounters) {
       counter.reset();
-      for (const { id, observation } of sockets) counter.inc({ socket: id }, read(observation));
+      for (const { labels, observation } of labelled) {
+        const value = read(observation);
+        if (value !== null) counter.inc(labels, value);
+      }
     }
-    this.ringEntries.reset();
-    this.ringSize.reset();
-    for (const { id, observation } of sockets) {
-      for (const ring of RING_NAMES) {
-        // A socket without an RX or TX ring has no such series, rather than a zero that looks like an idle ring.
-        const state = observation.rings[ring];
-        if (!state) continue;
-        this.ringEntries.set({ socket: id, ring }, occupancy(state.producer, state.consumer));
-        this.ringSize.set({ socket: id, ring }, state.size);
+    for (const { gauge, read } of this.ringGauges) {
+      gauge.reset();
+      for (const { labels, observation } of labelled) {
+        for (const ring of RING_KINDS) {
+          // A socket without an RX or TX ring has no such series, rather than a zero that looks like an idle ring.
+          const state = observation.rings[ring];
+          if (state) gauge.set({ ...labels, ring }, read(state));
+        }
       }
     }
     this.clientsConnected.set(this.sources.clients());

@@ -1,13 +1,14 @@
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { shownSockets, useSelection } from '../selection.ts';
-import { useRingside } from '../store.ts';
+import { selectObservedIds, useRingside } from '../store.ts';
 import { VIEWS, type View } from '../url-state.ts';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { NewSocketPanel, SocketControlsPanel } from './ControlsView.tsx';
 import { CountersPanel } from './CountersView.tsx';
 import { EventLog } from './EventLog.tsx';
 import { ExplanationPanel } from './Explain.tsx';
+import { HostSockets } from './HostSockets.tsx';
 import { LedgerViolations } from './LedgerViolations.tsx';
 import { Notices } from './Notices.tsx';
 import { PacketInspectorPanel } from './PacketInspector.tsx';
@@ -55,6 +56,7 @@ export function App() {
       <div className="layout">
         <main className="views">
           <Views />
+          <HostSockets />
         </main>
         <aside className="sidebar">
           <ExplanationPanel />
@@ -112,7 +114,7 @@ function ViewTabs() {
 }
 
 function SocketPicker() {
-  const all = useRingside(useShallow((s) => s.agentState?.sockets.map((socket) => socket.id) ?? []));
+  const all = useRingside(useShallow(selectObservedIds));
   const selected = useSelection(useShallow((s) => s.sockets));
   const toggleSocket = useSelection((s) => s.toggleSocket);
   const shown = shownSockets(selected, all);
@@ -161,7 +163,7 @@ function Appearance() {
 function Views() {
   const hasState = useRingside((s) => s.agentState !== null);
   // Only the ids: a new snapshot or state with the same sockets leaves the views alone.
-  const all = useRingside(useShallow((s) => s.agentState?.sockets.map((socket) => socket.id) ?? []));
+  const all = useRingside(useShallow(selectObservedIds));
   const selected = useSelection(useShallow((s) => s.sockets));
   const views = useSelection(useShallow((s) => s.views));
   const target = useSelectedSocket();

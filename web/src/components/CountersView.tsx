@@ -4,6 +4,7 @@ import { useCounterLooks } from '../counter-looks.ts';
 import { STAT_NAMES } from '../explain.ts';
 import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from '../history.ts';
 import { useSelection } from '../selection.ts';
+import { selectAttached, useRingside } from '../store.ts';
 import { type ChartFrame, chartModel, chartWindow, formatCompact, pointNear } from '../viz/chart.ts';
 import { ExplainButton } from './Explain.tsx';
 import { SocketHead } from './SocketPanel.tsx';
@@ -16,11 +17,14 @@ const RATE_LABELS: Record<(typeof RATE_FIELDS)[number], string> = {
 };
 
 export function CountersPanel({ socketId }: { socketId: string }) {
+  // An attached socket's bytes are in its application's descriptors: no byte rates to chart.
+  const attached = useRingside((s) => selectAttached(s, socketId) !== undefined);
+  const rates = attached ? RATE_FIELDS.filter((field) => field === 'rxPps' || field === 'txPps') : RATE_FIELDS;
   return (
     <section className="panel" data-testid={`counters-${socketId}`}>
       <SocketHead socketId={socketId} />
       <div className="charts">
-        {RATE_FIELDS.map((field) => (
+        {rates.map((field) => (
           <Chart key={field} socketId={socketId} field={field} label={RATE_LABELS[field]} />
         ))}
         {XDP_STATISTICS_FIELDS.map((field) => (

@@ -10,6 +10,7 @@ const CODE_LABELS: Record<Notice['code'], string> = {
   'ringside-limit': "Ringside's own limit",
   'rate-limited': 'rate limited',
   'agent-failed': 'the agent failed',
+  'attach-refused': 'attaching was refused',
   'not-connected': 'not connected',
 };
 

@@ -70,7 +70,11 @@ function RingReadings({ socketId, kind }: { socketId: string; kind: RingKind }) 
         cached prod/cons <Explain topic="part:cached" />
       </dt>
       <dd data-testid={`ring-${kind}-cached`}>
-        {ring.cachedProducer}/{ring.cachedConsumer}
+        {ring.cachedProducer === null ? (
+          <span title="another process's private memory: Ringside sees only the shared words">unknown</span>
+        ) : (
+          `${ring.cachedProducer}/${ring.cachedConsumer}`
+        )}
       </dd>
       <dt>size</dt>
       <dd data-testid={`ring-${kind}-size`}>{ring.size}</dd>

@@ -2,7 +2,8 @@ import { Stage, XDP_STATISTICS_FIELDS } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
 import { useCounterLooks } from '../counter-looks.ts';
 import { STAGE_LABELS, STAT_NAMES } from '../explain.ts';
-import { selectCanControl, selectSample, selectSocket, useRingside } from '../store.ts';
+import { selectAttached, selectCanControl, selectSample, selectSocket, useRingside } from '../store.ts';
+import { AttachedKernelView, AttachedMark, AttachedOwnership } from './AttachedSocket.tsx';
 import { DiagnosisVerdict } from './DiagnosisVerdict.tsx';
 import { ExplainButton } from './Explain.tsx';
 import { KernelMismatches } from './KernelView.tsx';
@@ -10,20 +11,28 @@ import { RingRow } from './RingRow.tsx';
 
 export { RISING_WINDOW_MS } from '../counter-looks.ts';
 
+/**
+ * One observed socket: an own one with its stage controls, or another
+ * process's, attached read-only, with no control at all and the kernel's
+ * view of it in their place.
+ */
 export function SocketPanel({ socketId }: { socketId: string }) {
-  const info = useRingside((s) => selectSocket(s, socketId));
+  const own = useRingside((s) => selectSocket(s, socketId) !== undefined);
+  const attached = useRingside((s) => selectAttached(s, socketId) !== undefined);
   const sampled = useRingside((s) => selectSample(s, socketId) !== undefined);
-  if (!info) return null;
+  if (!own && !attached) return null;
   return (
-    <section className="panel" data-testid={`socket-${socketId}`}>
+    <section className="panel" data-testid={`socket-${socketId}`} data-origin={own ? 'own' : 'attached'}>
       <SocketHead socketId={socketId} />
       <KernelMismatches socketId={socketId} />
       <DiagnosisVerdict socketId={socketId} />
-      <StageControls socketId={socketId} />
+      {own && <StageControls socketId={socketId} />}
       {sampled ? (
         <div className="socket-body">
           <RingRow socketId={socketId} />
           <SocketStats socketId={socketId} />
+          {attached && <AttachedOwnership socketId={socketId} />}
+          {attached && <AttachedKernelView socketId={socketId} />}
         </div>
       ) : (
         <p className="muted">Waiting for the first snapshot…</p>
@@ -34,6 +43,15 @@ export function SocketPanel({ socketId }: { socketId: string }) {
 
 export function SocketHead({ socketId }: { socketId: string }) {
   const info = useRingside((s) => selectSocket(s, socketId));
+  const attached = useRingside((s) => selectAttached(s, socketId) !== undefined);
+  if (attached)
+    return (
+      <header className="panel-head">
+        <h2>{socketId}</h2>
+        <AttachedMark socketId={socketId} />
+        <SocketRates socketId={socketId} />
+      </header>
+    );
   if (!info) return null;
   const { config } = info;
   return (
@@ -65,9 +83,11 @@ function SocketRates({ socketId }: { socketId: string }) {
         </span>{' '}
         tx pps
       </span>
-      <span>
-        <span className="num">{((rates.rxBps + rates.txBps) / 1e6).toFixed(1)}</span> MB/s
-      </span>
+      {rates.rxBps !== null && rates.txBps !== null && (
+        <span>
+          <span className="num">{((rates.rxBps + rates.txBps) / 1e6).toFixed(1)}</span> MB/s
+        </span>
+      )}
     </span>
   );
 }

@@ -5,10 +5,11 @@ import { descriptorNaming } from '../descriptors.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { selectDetail, selectUmemOf, useRingside } from '../store.ts';
+import { selectAttached, selectDetail, selectUmemOf, useRingside } from '../store.ts';
 import { inkOver, OWNER_PATTERNS, patternMask } from '../viz/owner-patterns.ts';
 import { cellOrigin, frameAtPoint, layoutGrid, moveCursor, reconcileOwners, type UmemGrid } from '../viz/umem-grid.ts';
 import { packRgba, UmemRaster } from '../viz/umem-raster.ts';
+import { AttachedOwnership } from './AttachedSocket.tsx';
 import { ExplainButton } from './Explain.tsx';
 import { SocketHead } from './SocketPanel.tsx';
 
@@ -45,6 +46,16 @@ function sameCounts(a: Uint32Array, b: Uint32Array): boolean {
 
 export function UmemPanel({ socketId }: { socketId: string }) {
   const umem = useRingside((s) => selectUmemOf(s, socketId));
+  const attached = useRingside((s) => selectAttached(s, socketId) !== undefined);
+  if (attached) {
+    // Another process's UMEM is its own memory: only the kernel's side of its frames can be told.
+    return (
+      <section className="panel" data-testid={`umem-${socketId}`}>
+        <SocketHead socketId={socketId} />
+        <AttachedOwnership socketId={socketId} />
+      </section>
+    );
+  }
   if (!umem) return null;
   return (
     <section className="panel" data-testid={`umem-${socketId}`}>

@@ -16,7 +16,8 @@ export type Pattern =
   | 'dots'
   | 'grid'
   | 'checker'
-  | 'frame';
+  | 'frame'
+  | 'cross';
 
 export const OWNER_PATTERNS = {
   free: 'plain',
@@ -28,6 +29,7 @@ export const OWNER_PATTERNS = {
   'kernel-tx': 'grid',
   completion: 'checker',
   'other-socket': 'frame',
+  'application-held': 'cross',
 } as const satisfies Record<FrameOwner, Pattern>;
 
 /** Below this many device pixels a side, a cell is too small for a mark to read: colour alone. */
@@ -56,6 +58,8 @@ function marked(pattern: Pattern, x: number, y: number, side: number): boolean {
       return ((x >> 1) + (y >> 1)) % 2 === 0;
     case 'frame':
       return x === 0 || y === 0 || x === side - 1 || y === side - 1;
+    case 'cross':
+      return x === y || x + y === side - 1;
   }
 }
 

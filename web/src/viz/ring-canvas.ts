@@ -133,8 +133,11 @@ export function paintRing(
   ctx.lineWidth = 2;
   ctx.strokeStyle = colors.cached;
   ctx.beginPath();
-  tick(ctx, layout, angleOf(dialPosition(pose.cachedProducer, size), size), layout.inner - 10, layout.inner - 2);
-  tick(ctx, layout, angleOf(dialPosition(pose.cachedConsumer, size), size), layout.inner - 10, layout.inner - 2);
+  // Unknown cached indices (an attached socket's) get no tick rather than one at a made-up place.
+  for (const cached of [pose.cachedProducer, pose.cachedConsumer]) {
+    if (cached !== null)
+      tick(ctx, layout, angleOf(dialPosition(cached, size), size), layout.inner - 10, layout.inner - 2);
+  }
   ctx.stroke();
 
   ctx.lineWidth = 3;

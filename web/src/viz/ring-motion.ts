@@ -11,14 +11,19 @@ export interface RingPose {
   size: number;
   producer: number;
   consumer: number;
-  cachedProducer: number;
-  cachedConsumer: number;
+  /** null: unknown (another process's socket keeps them in its private memory). */
+  cachedProducer: number | null;
+  cachedConsumer: number | null;
   needWakeup: boolean;
 }
 
 /** `from` advanced by fraction `t` of the way to `to`, as a real number (not wrapped). */
 export function advanceCounter(from: number, to: number, t: number): number {
   return (from >>> 0) + ((to - from) >>> 0) * t;
+}
+
+function advanceCached(from: number | null, to: number | null, t: number): number | null {
+  return to === null ? null : advanceCounter(from ?? to, to, t);
 }
 
 /** Presenter mode draws the same movement three times slower, so an audience can follow it. */
@@ -41,8 +46,8 @@ export class RingMotion {
     size: 1,
     producer: 0,
     consumer: 0,
-    cachedProducer: 0,
-    cachedConsumer: 0,
+    cachedProducer: 0 as number | null,
+    cachedConsumer: 0 as number | null,
     needWakeup: false,
   };
 
@@ -83,8 +88,8 @@ export class RingMotion {
     pose.size = to.size;
     pose.producer = advanceCounter(from.producer, to.producer, t);
     pose.consumer = advanceCounter(from.consumer, to.consumer, t);
-    pose.cachedProducer = advanceCounter(from.cachedProducer, to.cachedProducer, t);
-    pose.cachedConsumer = advanceCounter(from.cachedConsumer, to.cachedConsumer, t);
+    pose.cachedProducer = advanceCached(from.cachedProducer, to.cachedProducer, t);
+    pose.cachedConsumer = advanceCached(from.cachedConsumer, to.cachedConsumer, t);
     pose.needWakeup = to.needWakeup;
     return pose;
   }

@@ -1,0 +1,58 @@
+import type { KernelView } from '@ringside/shared';
+import { describeInterface, listLinks } from '../host/interfaces.ts';
+import { describeXdpProgram } from '../host/xdp-programs.ts';
+
+/**
+ * Where an XSK is bound, when nothing reports it. Without xsk_diag the socket
+ * does not say (the interface and queue are in the kernel's xdp_sock, which
+ * only bind() and the diag module touch), and an XSKMAP's values cannot be
+ * read back. What can be read is the namespace's interfaces and their XDP
+ * programs: when exactly one interface of the owner's namespace runs a program
+ * that redirects to an XSKMAP, that is where its sockets receive; when that
+ * interface has one queue, it is their queue too.
+ */
+
+export interface BindingCandidate {
+  ifname: string;
+  programId: number;
+  xdpMode: 'skb' | 'drv' | 'hw';
+  hasXskmap: boolean;
+  rxQueues: number;
+}
+
+export type InferredBinding = Pick<KernelView, 'ifname' | 'queueId' | 'xdpMode' | 'xdpProgramId'>;
+
+export function inferBinding(candidates: readonly BindingCandidate[], namespace: string): InferredBinding | null {
+  const redirecting = candidates.filter((candidate) => candidate.hasXskmap);
+  const [only] = redirecting;
+  if (!only || redirecting.length > 1) return null;
+  const note = `inferred: ${only.ifname} is the only interface of ${namespace} whose XDP program redirects to an XSKMAP`;
+  return {
+    ifname: { value: only.ifname, source: 'netlink', note },
+    xdpMode: { value: only.xdpMode, source: 'netlink', note },
+    xdpProgramId: { value: only.programId, source: 'netlink', note },
+    queueId:
+      only.rxQueues === 1
+        ? { value: 0, source: 'netlink', note: `inferred: ${only.ifname} has one receive queue` }
+        : { value: null, source: 'unknown', note: `${only.ifname} has ${only.rxQueues} receive queues` },
+  };
+}
+
+/** The interfaces of named namespace `namespace` running an XDP program, and whether each program has an XSKMAP. */
+export async function bindingCandidates(namespace: string): Promise<BindingCandidate[]> {
+  const candidates: BindingCandidate[] = [];
+  for (const [ifname, programId] of await listLinks(namespace)) {
+    if (programId === null) continue;
+    const program = describeXdpProgram(programId);
+    const link = describeInterface(namespace, ifname);
+    if (!program || !link?.attachedXdp) continue;
+    candidates.push({
+      ifname,
+      programId,
+      xdpMode: link.attachedXdp.mode,
+      hasXskmap: program.xskmap !== null,
+      rxQueues: link.rxQueues,
+    });
+  }
+  return candidates;
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { DumpedXsk } from '../native/sock-diag.ts';
+import type { MmapOffsets } from '../native/xsk-mapping.ts';
+import { factsOf, type XskReadings } from './xsk-facts.ts';
+
+const PAGE = 4096;
+/** The offsets this kernel reports: producer, consumer, desc, flags; the entries start at byte 0x140. */
+const ring = { producer: 0, consumer: 0x40, desc: 0x140, flags: 0x80 };
+const offsets: MmapOffsets = { rx: ring, tx: ring, fill: ring, completion: ring };
+
+/** An rxdrop socket of 2048-entry rings, without TX, as the mapping probe measures it. */
+const readings: XskReadings = {
+  offsets,
+  mappable: {
+    rx: Math.ceil((0x140 + 2048 * 16) / PAGE) * PAGE,
+    tx: 0,
+    fill: Math.ceil((0x140 + 2048 * 8) / PAGE) * PAGE,
+    completion: Math.ceil((0x140 + 64 * 8) / PAGE) * PAGE,
+  },
+  zeroCopy: false,
+  pageSize: PAGE,
+  readAt: 1234,
+};
+
+const diag: DumpedXsk = {
+  inode: 99,
+  cookie: 1n,
+  ifindex: 3,
+  queueId: 1,
+  uid: 0,
+  rings: { rx: 2048, tx: null, fill: 2048, completion: 64 },
+  umem: {
+    id: 7,
+    size: 8 << 20,
+    pages: 2048,
+    chunkSize: 2048,
+    headroom: 128,
+    ifindex: 3,
+    queueId: 1,
+    zeroCopy: false,
+    refs: 1,
+  },
+  memory: null,
+  stats: null,
+  ifname: 'eth1',
+};
+
+describe('the facts of a foreign XSK', () => {
+  it('bounds each ring by its mapping where xsk_diag is missing, and says the rest is unknown', () => {
+    const { kernel, umem } = factsOf(readings, null, 'the kernel has no xsk_diag');
+    expect(kernel.rings.rx).toEqual({ candidates: [2048], exact: true, present: true, source: 'mmap-probe' });
+    expect(kernel.rings.tx).toEqual({ candidates: [], exact: true, present: false, source: 'mmap-probe' });
+    // 64 addresses share their page with every smaller power of two that still needs that page.
+    expect(kernel.rings.completion.exact).toBe(false);
+    expect(kernel.rings.completion.candidates).toContain(64);
+    expect(kernel.zeroCopy).toEqual({ value: false, source: 'getsockopt' });
+    expect(kernel.ifname).toMatchObject({ value: null, source: 'unknown' });
+    expect(kernel.ifname.note).toContain('the kernel has no xsk_diag');
+    expect(kernel.chunkSize.source).toBe('unknown');
+    expect(kernel.readAt).toBe(1234);
+    expect(umem).toEqual({ id: null, size: null, chunkSize: null, headroom: null, refs: null, source: 'unknown' });
+  });
+
+  it('takes sizes, interface, queue and UMEM from xsk_diag where the kernel has it', () => {
+    const { kernel, umem } = factsOf(readings, diag, '');
+    expect(kernel.rings.completion).toEqual({ candidates: [64], exact: true, present: true, source: 'socket-diag' });
+    expect(kernel.rings.tx).toEqual({ candidates: [], exact: true, present: false, source: 'socket-diag' });
+    expect(kernel.ifname).toEqual({ value: 'eth1', source: 'socket-diag' });
+    expect(kernel.queueId).toEqual({ value: 1, source: 'socket-diag' });
+    expect(kernel.chunkSize).toEqual({ value: 2048, source: 'socket-diag' });
+    expect(kernel.headroom).toEqual({ value: 128, source: 'socket-diag' });
+    expect(umem).toEqual({ id: 7, size: 8 << 20, chunkSize: 2048, headroom: 128, refs: 1, source: 'socket-diag' });
+  });
+
+  it('reads an unbound socket in the dump as bound nowhere', () => {
+    const { kernel } = factsOf(readings, { ...diag, ifindex: null, queueId: null, ifname: null }, '');
+    expect(kernel.ifname).toMatchObject({ value: null, source: 'unknown', note: 'not bound to an interface' });
+    expect(kernel.queueId).toMatchObject({ value: null, source: 'unknown' });
+  });
+});

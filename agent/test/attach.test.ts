@@ -1,0 +1,341 @@
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { XDP_STATISTICS_FIELDS, type XdpStatistics } from '@ringside/shared';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { AttachWatch } from '../src/attach/attach-watch.ts';
+import { AttachError, AttachedXsk } from '../src/attach/attached-xsk.ts';
+import { type DiscoveredXsk, discoverXsks } from '../src/attach/discovery.ts';
+import type { ManagedSocket } from '../src/engine/managed-socket.ts';
+import { Lab } from '../src/lab/lab.ts';
+import { TrafficSource } from '../src/lab/traffic-source.ts';
+import { readMmapOffsets } from '../src/native/xsk-mapping.ts';
+import { describeKernel, waitFor } from './kernel.ts';
+import { startLabSocket } from './lab-sockets.ts';
+import { XskOwner } from './xsk-owner.ts';
+
+const noop = () => {};
+/** xsk-owner's batch: the kernel and the owner move the RX words by up to this many at a time. */
+const OWNER_BATCH = 64;
+
+/** This process's fds, as /proc lists them. */
+function ownFds(): number[] {
+  return readdirSync('/proc/self/fd').map(Number);
+}
+
+/** The fds of this process that are XSKs (only an XSK answers XDP_MMAP_OFFSETS). */
+function ownXskFds(): number[] {
+  return ownFds().filter((fd) => {
+    try {
+      return readMmapOffsets(fd) !== null;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Whether this process holds `inode` in any way: an fd naming it, or a mapping of it. */
+function holds(inode: number): boolean {
+  const link = `socket:[${inode}]`;
+  const fds = ownFds().some((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === link;
+    } catch {
+      return false;
+    }
+  });
+  return fds || readFileSync('/proc/self/maps', 'utf8').includes(link);
+}
+
+function attachError(work: () => unknown): AttachError {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof AttachError) return error;
+    throw error;
+  }
+  throw new Error('expected an AttachError');
+}
+
+/** The owner's XSKs, once discovery lists all `count` of them (a bind is not instant). */
+async function discoveredOwner(owner: XskOwner, count: number): Promise<DiscoveredXsk[]> {
+  const deadline = Date.now() + 5000;
+  let found = await discoverXsks({ pid: owner.pid });
+  while (found.length !== count && Date.now() < deadline) found = await discoverXsks({ pid: owner.pid });
+  expect(found.map((xsk) => xsk.fd).sort()).toEqual([...owner.fds].sort());
+  return found;
+}
+
+/** Every counter of `inside` lies between the same counter of `before` and `after`. */
+function between(before: XdpStatistics, inside: XdpStatistics, after: XdpStatistics): void {
+  for (const field of XDP_STATISTICS_FIELDS) {
+    expect(inside[field], field).toBeGreaterThanOrEqual(before[field]);
+    expect(inside[field], field).toBeLessThanOrEqual(after[field]);
+  }
+}
+
+/** What AttachedXsk.open says to a process without root: run in a child as user nobody. */
+async function openAsNobody(pid: number, fd: number): Promise<{ code: string; fix: string }> {
+  const module = new URL('../src/attach/attached-xsk.ts', import.meta.url).href;
+  const script = `const { AttachedXsk } = await import(${JSON.stringify(module)});
+try { AttachedXsk.open({ pid: ${pid}, fd: ${fd} }); console.log('{}'); }
+catch (error) { console.log(JSON.stringify({ code: error.code, fix: error.fix })); }`;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { uid: 65534, gid: 65534, cwd: new URL('../..', import.meta.url).pathname },
+      (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
+    );
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
+}
+
+describeKernel('attaching to another process’s XSK', () => {
+  let lab: Lab;
+  let source: TrafficSource;
+  let owner: XskOwner | null = null;
+  let attached: AttachedXsk | null = null;
+  let ownSocket: ManagedSocket | null = null;
+
+  beforeAll(async () => {
+    lab = Lab.create(2);
+    source = await TrafficSource.start(lab, { ratePps: 5000, frameLength: 64, paused: true, queueId: 0 }, noop);
+  });
+
+  afterEach(async () => {
+    source.pause();
+    attached?.close();
+    attached = null;
+    await owner?.stop();
+    owner = null;
+    await ownSocket?.destroy();
+    ownSocket = null;
+  });
+
+  afterAll(async () => {
+    await source?.stop();
+    lab?.destroy();
+  });
+
+  it('discovers a foreign rxdrop socket with its rings, and reads the RX producer its owner reads', async () => {
+    owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+    const [xsk] = await discoveredOwner(owner, 1);
+    if (!xsk) throw new Error('one XSK');
+    expect(xsk.command).toBe('xsk-owner');
+    // Discovery duplicated the socket to learn it, and let go before returning.
+    expect(holds(xsk.inode)).toBe(false);
+    expect(xsk.netns.name).toBe(lab.appNamespace);
+    // xsk-owner's rings are 2048 entries; no TX ring. Without xsk_diag every size is the mapping's.
+    expect(xsk.kernel.rings.rx).toMatchObject({ candidates: [2048], exact: true, present: true });
+    expect(xsk.kernel.rings.fill).toMatchObject({ candidates: [2048], exact: true, present: true });
+    expect(xsk.kernel.rings.completion).toMatchObject({ candidates: [2048], exact: true, present: true });
+    expect(xsk.kernel.rings.tx).toMatchObject({ candidates: [], present: false });
+    expect(xsk.kernel.zeroCopy).toEqual({ value: false, source: 'getsockopt' });
+    // The lab's app namespace has one interface, running libxdp's program with its XSKMAP; two queues.
+    // Discovery infers that off its own path, so a later call has it.
+    let inferred = xsk;
+    const deadline = Date.now() + 5000;
+    while (inferred.kernel.ifname.source === 'unknown' && Date.now() < deadline) {
+      inferred = (await discoverXsks({ pid: owner.pid }))[0] ?? inferred;
+    }
+    expect(inferred.kernel.ifname).toMatchObject({ value: lab.appIfname, source: 'netlink' });
+    expect(inferred.kernel.xdpMode).toMatchObject({ value: 'drv', source: 'netlink' });
+    expect(inferred.kernel.queueId).toMatchObject({ value: null, source: 'unknown' });
+
+    attached = AttachedXsk.open({ pid: xsk.pid, fd: xsk.fd, inode: xsk.inode });
+    const watched = attached;
+    expect(watched.rings().tx).toBeNull();
+    // Without xsk_diag the UMEM shows in its rings: xsk-owner's 4096 chunks of 2048 bytes, the top ones in FILL.
+    expect(watched.umemFromRings()).toMatchObject({ chunkSize: 2048, framesAtLeast: 4096 });
+    source.resume();
+    const rxProducer = () => watched.rings().rx?.producer ?? 0;
+    const started = Date.now();
+    let rounds = 0;
+    // Ten seconds of traffic, the owner alternately draining and stalled, so both the RX
+    // producer and the drop counters move; each round waits on the counters, not a clock.
+    while (Date.now() - started < 10_000 || rounds < 4) {
+      const paused = rounds % 2 === 1;
+      await owner.pause(paused);
+      const from = rxProducer();
+      const dropsFrom = watched.statistics().rxDropped;
+      await waitFor(
+        () => (paused ? watched.statistics().rxDropped - dropsFrom >= 500 : rxProducer() - from >= 500),
+        10_000,
+        paused ? 'the kernel to drop frames the stalled owner left' : 'the RX producer to move',
+      );
+      const before = { producer: rxProducer(), stats: watched.statistics() };
+      const [report] = await owner.report();
+      const after = { producer: rxProducer(), stats: watched.statistics() };
+      if (!report) throw new Error('the owner reports its socket');
+      expect(report.rx_producer).toBeGreaterThanOrEqual(before.producer);
+      expect(report.rx_producer).toBeLessThanOrEqual(after.producer);
+      // The owner read its word between our two readings; the nearer of them is within a batch of it.
+      const nearer = Math.min(report.rx_producer - before.producer, after.producer - report.rx_producer);
+      expect(nearer).toBeLessThanOrEqual(OWNER_BATCH);
+      between(before.stats, report.stats, after.stats);
+      rounds++;
+    }
+    // Quiet: both read the same words and counters.
+    source.pause();
+    await owner.pause(false);
+    let last = -1;
+    await waitFor(
+      () => {
+        const now = rxProducer();
+        const settled = now === last;
+        last = now;
+        return settled;
+      },
+      5000,
+      'the RX producer to settle once traffic stopped',
+    );
+    const [quiet] = await owner.report();
+    expect(quiet?.rx_producer).toBe(rxProducer());
+    expect(quiet?.stats).toEqual(watched.statistics());
+  });
+
+  it('discovers two sockets sharing one UMEM on two queues, each with its own FILL and COMPLETION', async () => {
+    owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0, 1]);
+    const found = await discoveredOwner(owner, 2);
+    for (const xsk of found) {
+      expect(xsk.kernel.rings.rx.present).toBe(true);
+      expect(xsk.kernel.rings.fill.present).toBe(true);
+      expect(xsk.kernel.rings.completion.present).toBe(true);
+      expect(xsk.kernel.rings.tx.present).toBe(false);
+    }
+    const [first, second] = found;
+    if (!first || !second) throw new Error('two XSKs');
+    expect(first.inode).not.toBe(second.inode);
+    expect(first.id).not.toBe(second.id);
+  });
+
+  it('lets go when the owner closes its socket, so the owner binds the same queue again', async () => {
+    owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+    const [xsk] = await discoveredOwner(owner, 1);
+    if (!xsk) throw new Error('one XSK');
+    attached = AttachedXsk.open({ pid: xsk.pid, fd: xsk.fd, inode: xsk.inode });
+    const reasons: string[] = [];
+    attached.onGone((reason) => reasons.push(reason));
+    const rebound = await owner.rebind();
+    expect(rebound).toMatchObject({ rebound: true, errno: 0 });
+    expect(reasons).toEqual([`process ${owner.pid} (xsk-owner) closed fd ${xsk.fd}`]);
+    expect(holds(xsk.inode)).toBe(false);
+    // The new socket is another XSK of the same process.
+    const [again] = await discoverXsks({ pid: owner.pid });
+    expect(again?.inode).not.toBe(xsk.inode);
+  });
+
+  it('lets go within a second of the owner being killed, holding no XSK afterwards', async () => {
+    const xsksBefore = ownXskFds();
+    owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+    const [xsk] = await discoveredOwner(owner, 1);
+    if (!xsk) throw new Error('one XSK');
+    attached = AttachedXsk.open({ pid: xsk.pid, fd: xsk.fd, inode: xsk.inode });
+    expect(holds(xsk.inode)).toBe(true);
+    let goneAt = 0;
+    let why = '';
+    attached.onGone((reason) => {
+      goneAt = Date.now();
+      why = reason;
+    });
+    const killedAt = Date.now();
+    owner.kill();
+    await waitFor(() => goneAt > 0, 1000, 'onGone after SIGKILL');
+    expect(goneAt - killedAt).toBeLessThanOrEqual(1000);
+    expect(why).toMatch(/exited|closed/);
+    expect(holds(xsk.inode)).toBe(false);
+    expect(ownXskFds()).toEqual(xsksBefore);
+    attached.close();
+  });
+
+  it('does not list a process that has sockets but no XSK', async () => {
+    owner = await XskOwner.start(lab.appNamespace, lab.appIfname, []);
+    const pid = owner.pid;
+    expect(
+      readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')),
+    ).toBe(true);
+    expect(await discoverXsks({ pid })).toEqual([]);
+    expect((await discoverXsks()).some((xsk) => xsk.pid === pid)).toBe(false);
+  });
+
+  it('refuses a pid that is gone, holding nothing', async () => {
+    const child = spawn('true');
+    const pid = child.pid as number;
+    await new Promise((resolve) => child.once('exit', resolve));
+    const fdsBefore = ownFds().length;
+    const error = attachError(() => AttachedXsk.open({ pid, fd: 3 }));
+    expect(error.code).toBe('pid-gone');
+    expect(error.fix).not.toBe('');
+    expect(ownFds().length).toBe(fdsBefore);
+  });
+
+  it('refuses an fd that is not an XSK, holding nothing', async () => {
+    owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+    const fdsBefore = ownFds().length;
+    // fd 0 is the owner's stdin: a pipe.
+    expect(attachError(() => AttachedXsk.open({ pid: owner?.pid as number, fd: 0 })).code).toBe('not-xsk');
+    expect(attachError(() => AttachedXsk.open({ pid: owner?.pid as number, fd: 999 })).code).toBe('fd-gone');
+    expect(ownFds().length).toBe(fdsBefore);
+  });
+
+  it('refuses a process that may not read another’s fds, naming root or CAP_SYS_PTRACE', async () => {
+    owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+    const refusal = await openAsNobody(owner.pid, owner.fds[0] as number);
+    expect(refusal.code).toBe('not-permitted');
+    expect(refusal.fix).toMatch(/root|CAP_SYS_PTRACE/);
+  });
+
+  it('discovers Ringside’s own lab sockets too, under its own pid', async () => {
+    ownSocket = await startLabSocket(lab, 'rxdrop', { socket: { queueId: 1, rxSize: 1024, txSize: 512 } });
+    const fd = ownSocket.socket.fd;
+    const mine = (await discoverXsks({ pid: process.pid })).find((xsk) => xsk.fd === fd);
+    expect(mine?.kernel.rings.rx.candidates).toEqual([1024]);
+    expect(mine?.kernel.rings.tx.candidates).toEqual([512]);
+  });
+
+  it('keeps Ringside’s own XSKs out of the programs it starts, so none shows as their owner', async () => {
+    ownSocket = await startLabSocket(lab, 'rxdrop');
+    const ours = new Set(ownXskFds().map((fd) => readlinkSync(`/proc/self/fd/${fd}`)));
+    expect(ours.size).toBeGreaterThan(0);
+    const child = spawn('sleep', ['30']);
+    try {
+      const pid = child.pid as number;
+      await waitFor(() => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep', 10_000, 'sleep to start');
+      const inherited = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
+      expect(inherited.filter((link) => ours.has(link))).toEqual([]);
+      expect(await discoverXsks({ pid })).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('reports a new XSK within a second of its bind, and its going', async () => {
+    const watch = new AttachWatch();
+    const added: { xsk: DiscoveredXsk; at: number }[] = [];
+    const removed: DiscoveredXsk[] = [];
+    watch.on('added', (xsk) => added.push({ xsk, at: Date.now() }));
+    watch.on('removed', (xsk) => removed.push(xsk));
+    const updated: DiscoveredXsk[] = [];
+    watch.on('updated', (xsk) => updated.push(xsk));
+    await watch.start();
+    try {
+      owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+      const boundAt = Date.now();
+      const pid = owner.pid;
+      await waitFor(() => added.some(({ xsk }) => xsk.pid === pid), 2000, 'the watch to report the new XSK');
+      const seen = added.find(({ xsk }) => xsk.pid === pid);
+      expect((seen?.at ?? Infinity) - boundAt).toBeLessThanOrEqual(1000);
+      // First listed without its interface; the inference from its namespace follows as an update.
+      await waitFor(
+        () => updated.some((xsk) => xsk.pid === pid && xsk.kernel.ifname.value === lab.appIfname),
+        5000,
+        'the watch to report the inferred interface',
+      );
+      await owner.stop();
+      await waitFor(() => removed.some((xsk) => xsk.pid === pid), 2000, 'the watch to report it gone');
+      expect(watch.list().some((xsk) => xsk.pid === pid)).toBe(false);
+    } finally {
+      watch.stop();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import { OWNER_EXPLANATIONS, RING_KINDS } from '@ringside/shared';
+import { useShallow } from 'zustand/react/shallow';
+import { factText, KERNEL_FACTS, RING_LABELS, ringSizeText } from '../kernel-facts.ts';
+import { selectAttached, selectSample, useRingside } from '../store.ts';
+
+/** How an attached socket is marked wherever it is shown: whose it is, and that Ringside only reads it. */
+export function AttachedMark({ socketId }: { socketId: string }) {
+  const origin = useRingside((s) => selectAttached(s, socketId)?.origin);
+  if (!origin) return null;
+  return (
+    <span className="badge badge-on attached-mark" data-testid="attached-mark">
+      attached: pid {origin.pid} {origin.command}, read-only
+    </span>
+  );
+}
+
+/**
+ * What the kernel says of an attached socket, each fact with how it was
+ * learned: all there is of another process's socket. A compact stand-in
+ * the own sockets' kernel view panel can replace.
+ */
+export function AttachedKernelView({ socketId }: { socketId: string }) {
+  const info = useRingside((s) => selectAttached(s, socketId));
+  if (!info) return null;
+  const { kernel, umem } = info;
+  return (
+    <table className="stats kernel-view" data-testid="kernel-view">
+      <caption>The kernel's view</caption>
+      <tbody>
+        {RING_KINDS.map((kind) => {
+          const size = ringSizeText(kernel.rings[kind]);
+          return (
+            <tr key={kind} data-testid={`kernel-ring-${kind}`} data-exact={size.exact}>
+              <th scope="row">{RING_LABELS[kind]} size</th>
+              <td>{size.text}</td>
+              <td className="muted">{kernel.rings[kind].source}</td>
+            </tr>
+          );
+        })}
+        {KERNEL_FACTS.map(({ key, label }) => {
+          const fact = factText(kernel, key);
+          return (
+            <tr key={key} data-testid={`kernel-${key}`} title={fact.note ?? ''}>
+              <th scope="row">{label}</th>
+              <td>{fact.value}</td>
+              <td className="muted">{fact.source}</td>
+            </tr>
+          );
+        })}
+        <tr data-testid="kernel-umem">
+          <th scope="row">UMEM</th>
+          <td>
+            {umem.size === null ? 'size unknown' : `${umem.size} B`}
+            {umem.chunkSize === null ? '' : `, ${umem.chunkSize} B chunks`}
+          </td>
+          <td className="muted">{umem.source}</td>
+        </tr>
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * The kernel's side of an attached socket's frames: those in each ring; the
+ * rest are the application's, counted only when the UMEM's size is known.
+ */
+export function AttachedOwnership({ socketId }: { socketId: string }) {
+  const counts = useRingside(useShallow((s) => selectSample(s, socketId)?.ledger.counts ?? null));
+  // Frames are counted once the chunk size is known; without the UMEM's size, from the highest address seen: a floor.
+  const frames = useRingside((s) => {
+    const umem = selectAttached(s, socketId)?.umem;
+    return umem?.size != null ? 'exact' : umem?.chunkSize != null ? 'floor' : 'unknown';
+  });
+  if (!counts) return null;
+  return (
+    <table className="stats" data-testid="attached-ownership">
+      <caption>Frames by owner (the kernel's side)</caption>
+      <tbody>
+        {RING_KINDS.map((kind) => (
+          <tr key={kind} title={OWNER_EXPLANATIONS[kind]}>
+            <th scope="row">in {RING_LABELS[kind]}</th>
+            <td data-testid={`attached-count-${kind}`}>{counts[kind]}</td>
+          </tr>
+        ))}
+        <tr title={OWNER_EXPLANATIONS['application-held']}>
+          <th scope="row">held by the application</th>
+          <td data-testid="attached-count-application-held">
+            {frames === 'unknown' ? 'unknown' : `${frames === 'floor' ? 'at least ' : ''}${counts['application-held']}`}
+          </td>
+        </tr>
+      </tbody>
+    </table>
+  );
+}
