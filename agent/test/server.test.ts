@@ -7,8 +7,6 @@ import { type RunningAgent, startAgent, testTokenFile } from './agent-process.ts
 import { describeKernel } from './kernel.ts';
 import { exampleMessages, requestIdOf, TestClient } from './ws-client.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function rssMegabytes(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
@@ -168,34 +166,45 @@ describeKernel('the server as a security and resource boundary', () => {
     } finally {
       for (const client of clients) client.terminate();
     }
-    await sleep(200);
+    // The agent counts a client out when it sees its connection close: try until it has seen them all.
+    await expect
+      .poll(
+        async () => {
+          const probe = await open().catch(() => null);
+          probe?.terminate();
+          return probe !== null;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     const after = await TestClient.connect(agent.controlUrl);
     await after.next('snapshot');
     after.close();
   });
 
-  it('keeps its memory bounded while a client stops reading, and others keep their rate', async () => {
+  it('keeps its memory bounded while a client stops reading, and never makes the others lag', async () => {
     const watcher = await TestClient.connect(agent.controlUrl);
     await watcher.next('state');
     watcher.send({ type: 'setSnapshotRate', requestId: 'w', perSecond: 20 });
+    await watcher.next('ack');
 
     const slow = await TestClient.connect(agent.controlUrl);
     await slow.next('state');
     slow.send({ type: 'setSnapshotRate', requestId: 's', perSecond: 60 });
-    await sleep(200);
+    await slow.next('ack');
     // Stop reading: the agent's side of the connection fills up.
     (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
     const rssBefore = rssMegabytes(agent.pid);
     const seqBefore = (await watcher.fresh('snapshot')).seq;
-    const countBefore = watcher.of('snapshot').length;
     // Large replies the slow client never reads: without a bound, this would grow the agent by gigabytes.
     for (let i = 0; i < 8000; i++) slow.send({ type: 'inspectSocket', requestId: `i${i}`, socketId: 'xsk0' });
-    await sleep(6000);
-    const received = watcher.of('snapshot').length - countBefore;
-    const growth = rssMegabytes(agent.pid) - rssBefore;
-    expect(agent.log()).toContain('client does not read; disconnecting it');
-    expect(growth).toBeLessThan(100);
-    expect(received).toBeGreaterThanOrEqual(20 * 5 * 0.8);
+    await expect
+      .poll(() => agent.log().includes('client does not read; disconnecting it'), { timeout: 60_000 })
+      .toBe(true);
+    expect(rssMegabytes(agent.pid) - rssBefore).toBeLessThan(100);
+    // The client that reads was served all along: never told it lags, and snapshots still come.
+    // (How fast they come on a loaded machine is the benchmark's to measure, not this test's.)
+    expect(watcher.of('lagging')).toEqual([]);
     expect((await watcher.fresh('snapshot')).seq).toBeGreaterThan(seqBefore);
     watcher.close();
     slow.socket.terminate();
