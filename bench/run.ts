@@ -1,10 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { removeStaleLabs } from '../agent/src/lab/lab.ts';
 import { routeLibraryMessages } from '../agent/src/native/libxdp.ts';
 import { benchAgent } from './src/agent-bench.ts';
 import { ATTACH_PROFILES, benchAttach } from './src/attach-bench.ts';
+import { benchCliHelp } from './src/cli-help-bench.ts';
 import { benchDataplane } from './src/dataplane.ts';
 import { destroyLiveLabs } from './src/lab-session.ts';
 import { PROFILES } from './src/profiles.ts';
@@ -48,6 +50,9 @@ try {
   );
   log('attaching to a foreign receiver (bench/native/xsk-owner.c): its rate watched and not, discovery');
   const attach = await benchAttach(ATTACH_PROFILES[mode], (line) => log(`  ${line}`));
+  log('npm start -- --help with nothing installed');
+  const help = benchCliHelp(fileURLToPath(new URL('..', import.meta.url)), profile.cliHelpRuns);
+  log(`  p50 ${help.cli_help_ms.p50.toFixed(0)} ms, slowest ${help.cli_help_ms.max.toFixed(0)} ms`);
   log('snapshot build cost: 1, 16 and 64 sockets');
   const build = await benchSnapshotBuild(profile.snapshotBuild);
   log(`  ${JSON.stringify(rounded(build.medianUs, 0))} us`);
@@ -85,6 +90,7 @@ try {
     ui_frame_ms: ui,
     agent_rss_mb: agent.agent_rss_mb,
     ...attach,
+    ...help,
     snapshot_build_us: build.medianUs,
     snapshot_build_p99_us: build.p99Us,
     snapshot_build_frames_per_umem: build.frameCount,

@@ -8,6 +8,8 @@ export interface BenchProfile {
   snapshotBuild: SnapshotBuildProfile;
   agent: AgentProfile;
   ui: UiProfile;
+  /** Times `--help` is run with nothing installed. */
+  cliHelpRuns: number;
 }
 
 /**
@@ -23,6 +25,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     snapshotBuild: { samples: 120, frameCount: 4096, distinctSockets: 64 },
     agent: { overheadRounds: 6, overheadWindowMs: 2500, bytesWindowMs: 3000, soakMs: 600_000 },
     ui: { measureMs: 5000 },
+    cliHelpRuns: 10,
   },
   // Under 90 s in all, setup included: fewer and shorter rounds, the same measurements.
   quick: {
@@ -30,5 +33,6 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     snapshotBuild: { samples: 30, frameCount: 4096, distinctSockets: 4 },
     agent: { overheadRounds: 2, overheadWindowMs: 1000, bytesWindowMs: 1500, soakMs: 5000 },
     ui: { measureMs: 2000 },
+    cliHelpRuns: 3,
   },
 };

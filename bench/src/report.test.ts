@@ -20,7 +20,9 @@ describe('the report shape', () => {
   it('names every key the issue requires, nested as dotted paths', () => {
     expect(REQUIRED_KEYS).toContain('dataplane.l2fwd.js_drops');
     expect(REQUIRED_KEYS).toContain('snapshot_build_us.sockets_64');
-    expect(REQUIRED_KEYS).toHaveLength(12 + 12 + 2);
+    expect(REQUIRED_KEYS).toContain('cli_help_ms.max');
+    // 12 data-plane keys, 12 of the agent, 2 of attaching, 1 of the launcher.
+    expect(REQUIRED_KEYS).toHaveLength(12 + 12 + 2 + 1);
   });
 
   it('accepts a report whose required keys are all finite numbers', () => {

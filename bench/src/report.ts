@@ -1,6 +1,7 @@
 import { Workload } from '../../shared/src/index.ts';
 import type { AgentResult } from './agent-bench.ts';
 import type { AttachResult } from './attach-bench.ts';
+import type { CliHelpResult } from './cli-help-bench.ts';
 import type { WorkloadResult } from './dataplane.ts';
 import type { SnapshotBuildResult } from './snapshot-build.ts';
 import { round } from './stats.ts';
@@ -33,6 +34,7 @@ export interface BenchReport {
   attach_rxdrop_mpps: AttachResult['attach_rxdrop_mpps'];
   attach_discovery_ms: AttachResult['attach_discovery_ms'];
   attach_scan_ms: AttachResult['attach_scan_ms'];
+  cli_help_ms: CliHelpResult['cli_help_ms'];
   snapshot_build_us: SnapshotBuildResult['medianUs'];
   snapshot_build_p99_us: SnapshotBuildResult['p99Us'];
   snapshot_build_frames_per_umem: number;
@@ -58,6 +60,7 @@ export const REQUIRED_KEYS: readonly string[] = [
   'snapshot_build_us.sockets_64',
   'attach_overhead_pct',
   'attach_discovery_ms.p99',
+  'cli_help_ms.max',
 ];
 
 /** The required paths that are missing or not finite numbers. */
@@ -145,6 +148,11 @@ export function targets(report: BenchReport): { target: string; value: string; v
       target: 'a new XSK discovered p99 < 1000 ms',
       value: `${report.attach_discovery_ms.p99.toFixed(0)} ms`,
       verdict: verdict(report.attach_discovery_ms.p99 < 1000),
+    },
+    {
+      target: '--help answers < 1 s with nothing installed',
+      value: `${report.cli_help_ms.max.toFixed(0)} ms (slowest of ${report.cli_help_ms.runs})`,
+      verdict: verdict(report.cli_help_ms.max < 1000),
     },
     {
       target: 'sampling linear or better in sockets',
