@@ -2,7 +2,7 @@ import type { FactSource, KernelView, RingSizeFact } from '@ringside/shared';
 import { rawSyscalls, readZeroCopy } from '../native/libc.ts';
 import type { DumpedXsk } from '../native/sock-diag.ts';
 import { type MmapOffsets, RING_ENTRY_BYTES, type RingName, ringMappingExtent } from '../native/xsk-mapping.ts';
-import { ringExtent } from '../xsk/ring-extent.ts';
+import { ringSizeFromMapping } from '../xsk/ring-extent.ts';
 
 /**
  * What can be known of an XSK from a duplicate of its fd, and from xsk_diag
@@ -43,9 +43,7 @@ function ringFact(
       ? { candidates: [], exact: true, present: false, source: 'socket-diag' }
       : { candidates: [entries], exact: true, present: true, source: 'socket-diag' };
   }
-  if (bytes === 0) return { candidates: [], exact: true, present: false, source: 'mmap-probe' };
-  const extent = ringExtent(bytes, offsets[ring].desc, RING_ENTRY_BYTES[ring], pageSize);
-  return { ...extent, present: true, source: 'mmap-probe' };
+  return ringSizeFromMapping(bytes, offsets[ring].desc, RING_ENTRY_BYTES[ring], pageSize);
 }
 
 const unknown = (note: string) => ({ value: null, source: 'unknown' as const, note });

@@ -1,7 +1,7 @@
 import type { KernelView, RingSizeFact } from '@ringside/shared';
 import type { NetdevQueue } from '../native/netdev-features.ts';
 import { RING_ENTRY_BYTES, type RingName } from '../native/xsk-mapping.ts';
-import { ringExtent } from '../xsk/ring-extent.ts';
+import { ringSizeFromMapping } from '../xsk/ring-extent.ts';
 
 /**
  * The kernel's view of one socket, made from raw readings by pure functions:
@@ -99,9 +99,7 @@ export function rxLayoutOf(addresses: readonly RxAddress[]): Pick<KernelView, 'c
 
 function ringSizeOf(readings: KernelReadings, ring: RingName): RingSizeFact {
   const { mappedBytes, descOffset } = readings.rings[ring];
-  if (mappedBytes === 0) return { candidates: [], exact: true, present: false, source: 'mmap-probe' };
-  const extent = ringExtent(mappedBytes, descOffset, RING_ENTRY_BYTES[ring], readings.pageSize);
-  return { ...extent, present: true, source: 'mmap-probe' };
+  return ringSizeFromMapping(mappedBytes, descOffset, RING_ENTRY_BYTES[ring], readings.pageSize);
 }
 
 function needWakeupOf(word: number | null, ring: 'FILL' | 'TX', zeroCopy: boolean): Fact<boolean> {

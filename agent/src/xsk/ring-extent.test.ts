@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ringExtent } from './ring-extent.ts';
+import { ringExtent, ringSizeFromMapping } from './ring-extent.ts';
 
 // x86_64 offsets as XDP_MMAP_OFFSETS reports them on 6.x: the descriptors start after
 // the producer, consumer and flags cache lines.
@@ -24,5 +24,20 @@ describe('ringExtent', () => {
 
   it('finds none for a length no ring allocates (512 entries take 3 pages, 1024 take 5)', () => {
     expect(ringExtent(4 * PAGE, RX_DESC, 16, PAGE)).toEqual({ candidates: [], exact: false });
+  });
+
+  it('states a ring the kernel refuses to map at all as absent, and one it maps as present', () => {
+    expect(ringSizeFromMapping(0, RX_DESC, 16, PAGE)).toEqual({
+      candidates: [],
+      exact: true,
+      present: false,
+      source: 'mmap-probe',
+    });
+    expect(ringSizeFromMapping(9 * PAGE, RX_DESC, 16, PAGE)).toEqual({
+      candidates: [2048],
+      exact: true,
+      present: true,
+      source: 'mmap-probe',
+    });
   });
 });

@@ -1,3 +1,5 @@
+import type { RingSizeFact } from '@ringside/shared';
+
 /**
  * A ring's entry count from outside the process that made it. The kernel
  * accepts an mmap of a ring up to the ring's own allocation, which is the
@@ -26,4 +28,15 @@ export function ringExtent(mappedBytes: number, descOffset: number, entryBytes: 
     if (allocation > mappedBytes) break;
   }
   return { candidates, exact: candidates.length === 1 };
+}
+
+/** A ring's size as the kernel's view states it, from the longest mapping accepted at its offset (0: no such ring). */
+export function ringSizeFromMapping(
+  mappedBytes: number,
+  descOffset: number,
+  entryBytes: number,
+  pageSize: number,
+): RingSizeFact {
+  if (mappedBytes === 0) return { candidates: [], exact: true, present: false, source: 'mmap-probe' };
+  return { ...ringExtent(mappedBytes, descOffset, entryBytes, pageSize), present: true, source: 'mmap-probe' };
 }
