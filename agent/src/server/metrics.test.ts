@@ -143,6 +143,22 @@ describe('the agent metrics', () => {
     expect(await second.scrape()).not.toContain('socket="xsk0"');
   });
 
+  it("expose the agent's own memory as it is at each scrape, the main thread's heap apart", async () => {
+    const { scrape } = metricsOver([]);
+    const memory = (body: string, kind: string) => {
+      const match = new RegExp(`^ringside_agent_memory_bytes\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(body);
+      return Number(match?.[1]);
+    };
+    const before = await scrape();
+    for (const kind of ['rss', 'heap_total', 'heap_used', 'external', 'array_buffers']) {
+      expect(memory(before, kind)).toBeGreaterThan(0);
+    }
+    expect(memory(before, 'heap_used')).toBeLessThanOrEqual(memory(before, 'heap_total'));
+    const held = new ArrayBuffer(32 * 1024 * 1024);
+    const after = await scrape();
+    expect(memory(after, 'array_buffers') - memory(before, 'array_buffers')).toBeGreaterThanOrEqual(held.byteLength);
+  });
+
   it('render as Prometheus text exposition', async () => {
     const { metrics } = metricsOver([]);
     expect((await metrics.render()).contentType).toMatch(/^text\/plain; version=0\.0\.4/);

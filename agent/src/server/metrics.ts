@@ -85,6 +85,19 @@ const SOCKET_COUNTERS: readonly SocketCounter[] = [
 
 const RING_NAMES = ['fill', 'rx', 'tx', 'completion'] as const satisfies readonly (keyof RingsObserved)[];
 
+/**
+ * The agent process's memory, by what holds it. A growth of `rss` alone is
+ * native (malloc, mapped files, the data-plane workers' own heaps); with
+ * `heap_used` it is JavaScript objects on the main thread.
+ */
+const MEMORY_LABELS: Record<keyof NodeJS.MemoryUsage, string> = {
+  rss: 'rss',
+  heapTotal: 'heap_total',
+  heapUsed: 'heap_used',
+  external: 'external',
+  arrayBuffers: 'array_buffers',
+};
+
 /** Entries between consumer and producer; the indices are free-running u32s that wrap. */
 function occupancy(producer: number, consumer: number): number {
   return (producer - consumer) >>> 0;
@@ -114,6 +127,7 @@ export class AgentMetrics {
   private readonly ringSize: Gauge<'socket' | 'ring'>;
   private readonly clientsConnected: Gauge;
   private readonly programActions: Counter<'ifname' | 'action'>;
+  private readonly agentMemory: Gauge<'kind'>;
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
@@ -142,6 +156,12 @@ export class AgentMetrics {
       name: 'ringside_xdp_program_frames_total',
       help: "Frames Ringside's XDP program handled, by what it did: redirected to a socket, passed to the stack, dropped; no_socket (the XSKMAP index was empty, also passed or dropped) and wrong_queue (sent to a socket of another queue: lost).",
       labelNames: ['ifname', 'action'] as const,
+      registers,
+    });
+    this.agentMemory = new Gauge({
+      name: 'ringside_agent_memory_bytes',
+      help: "The agent process's memory: rss (resident, all threads), and its main thread's V8 heap (heap_total, heap_used) and the memory outside that heap its objects hold (external, array_buffers).",
+      labelNames: ['kind'] as const,
       registers,
     });
   }
@@ -174,6 +194,10 @@ export class AgentMetrics {
       for (const action of XDP_ACTIONS) {
         this.programActions.inc({ ifname: program.ifname, action: ACTION_LABELS[action] }, program[action]);
       }
+    }
+    const memory = process.memoryUsage();
+    for (const [kind, label] of Object.entries(MEMORY_LABELS) as [keyof NodeJS.MemoryUsage, string][]) {
+      this.agentMemory.set({ kind: label }, memory[kind]);
     }
   }
 }
