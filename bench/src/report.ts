@@ -172,6 +172,12 @@ export function formatReport(report: BenchReport): string {
       `${report.agent_rss_mb.start.toFixed(0)} / ${report.agent_rss_mb.end.toFixed(0)} MB`,
     ],
     [
+      'agent memory slopes: anon / file / main-thread heap',
+      `${[report.agent_rss_mb.parts.anon, report.agent_rss_mb.parts.file, report.agent_rss_mb.parts.main_heap_used]
+        .map((part) => part.slope_mb_per_min.toFixed(2))
+        .join(' / ')} MB/min`,
+    ],
+    [
       'snapshot build, 1 / 16 / 64 sockets',
       `${s.sockets_1.toFixed(0)} / ${s.sockets_16.toFixed(0)} / ${s.sockets_64.toFixed(0)} us`,
     ],
