@@ -39,12 +39,27 @@ export interface AgentResult {
     soak_s: number;
     clients: number;
     snapshots_per_s: number;
+    /**
+     * Where RSS went: `anon` is the agent's own (heaps, malloc, UMEMs); `file` is mapped files (node's binary,
+     * libraries), pages the kernel may drop and fault back in; `main_heap_used` and `main_external` are the
+     * main thread's JavaScript objects and the memory they hold outside the heap (from /metrics, every 10 s).
+     */
+    parts: Record<'anon' | 'file' | 'main_heap_used' | 'main_external', MemoryTrend>;
   };
+}
+
+/** One part of the agent's memory over the soak, in MB. */
+export interface MemoryTrend {
+  start: number;
+  end: number;
+  slope_mb_per_min: number;
+  drift_within_noise: boolean;
 }
 
 /** The agent's source sends as fast as it can (its ceiling): throughput lost to watching then shows. */
 const SATURATING_PPS = MAX_RATE_PPS;
 const FRAME_LENGTH = 64;
+const CREATE_TIMEOUT_MS = 120_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A socket like the agent's first one (4096 frames of 4096 B), on another queue of the lab's veth. */
@@ -73,22 +88,53 @@ export function labSocketRequest(queueId: number, umemFrames = 4096, ringSize = 
   };
 }
 
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]) / 1024;
+/** Resident memory in MB, whole (VmRSS) and split into private anonymous and file-backed pages, from /proc/PID/status. */
+export function residentMb(status: string): { rss: number; anon: number; file: number } {
+  const kb = (field: string) => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+    if (!match) throw new Error(`no ${field} in /proc/PID/status`);
+    return Number(match[1]) / 1024;
+  };
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
-/** Frames xsk0 has received, from the agent's Prometheus endpoint: reading it costs the data plane nothing. */
-async function rxPackets(agent: RunningAgent): Promise<{ at: number; frames: number }> {
+async function scrape(agent: RunningAgent): Promise<string> {
   const token = agent.controlUrl.searchParams.get('token') ?? '';
   const response = await fetch(new URL('/metrics', agent.controlUrl), {
     headers: { authorization: `Bearer ${token}` },
   });
-  const text = await response.text();
-  const match = /^ringside_rx_packets_total\{[^}]*socket="xsk0"[^}]*\} (\S+)$/m.exec(text);
+  return response.text();
+}
+
+function metric(text: string, series: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  if (line === undefined) throw new Error(`no ${series} in /metrics`);
+  return Number(line.slice(series.length + 1));
+}
+
+/** Frames xsk0 has received, from the agent's Prometheus endpoint: reading it costs the data plane nothing. */
+async function rxPackets(agent: RunningAgent): Promise<{ at: number; frames: number }> {
+  const match = /^ringside_rx_packets_total\{[^}]*socket="xsk0"[^}]*\} (\S+)$/m.exec(await scrape(agent));
   if (!match) throw new Error('no ringside_rx_packets_total for xsk0 in /metrics');
   return { at: performance.now(), frames: Number(match[1]) };
+}
+
+/** The agent's main-thread heap and what it holds outside it, in MB. */
+async function mainThreadMb(agent: RunningAgent): Promise<{ heapUsed: number; external: number }> {
+  const text = await scrape(agent);
+  // prom-client's default Node metrics, read from the main thread at each scrape.
+  const mb = (series: string) => metric(text, series) / 2 ** 20;
+  return { heapUsed: mb('nodejs_heap_size_used_bytes'), external: mb('nodejs_external_memory_bytes') };
+}
+
+function memoryTrend(atS: readonly number[], mb: readonly number[]): MemoryTrend {
+  const trend = linearTrend(atS, mb);
+  return {
+    start: mb[0] as number,
+    end: mb.at(-1) as number,
+    slope_mb_per_min: trend.slope * 60,
+    drift_within_noise: driftWithinNoise(trend, (atS.at(-1) as number) - (atS[0] as number)),
+  };
 }
 
 async function rxdropMpps(agent: RunningAgent, windowMs: number): Promise<number> {
@@ -150,8 +196,12 @@ export async function benchAgent(
     const watchedMpps = median(watched);
 
     // Four sockets of 4096-frame UMEMs, one client at 30 snapshots/s.
+    // At nice 19 on cores other work saturates, the agent's main thread took over 15 s (the default) to create one.
     for (const queueId of [1, 2, 3]) {
-      await control.command({ type: 'createSocket', socketId: `q${queueId}`, request: labSocketRequest(queueId) });
+      await control.command(
+        { type: 'createSocket', socketId: `q${queueId}`, request: labSocketRequest(queueId) },
+        CREATE_TIMEOUT_MS,
+      );
     }
     const bytesPerSecond = async () => {
       const [one] = track(await watchers(agent, 1, 30));
@@ -172,25 +222,58 @@ export async function benchAgent(
     await control.command({ type: 'setTraffic', ratePps: SATURATING_PPS });
     const oneClient = latencies([...saturated.receipts, ...gentle.receipts]);
 
-    // Soak: 20 clients at 30 snapshots/s; RSS read every second.
+    // Soak: 20 clients at 30 snapshots/s; RSS read every second, the main thread's heap every 10 s.
     const twenty = track(await watchers(agent, 20, 30));
     await sleep(1000);
     const soakStart = performance.now();
-    const rss: number[] = [rssMb(agent.pid)];
-    const atS: number[] = [0];
-    while (performance.now() - soakStart < profile.soakMs) {
+    const resident: ReturnType<typeof residentMb>[] = [];
+    const atS: number[] = [];
+    const heap: Awaited<ReturnType<typeof mainThreadMb>>[] = [];
+    const heapAtS: number[] = [];
+    for (;;) {
+      const sinceS = (performance.now() - soakStart) / 1000;
+      resident.push(residentMb(readFileSync(`/proc/${agent.pid}/status`, 'utf8')));
+      atS.push(sinceS);
+      if (heapAtS.length === 0 || sinceS - (heapAtS.at(-1) as number) >= 10) {
+        heap.push(await mainThreadMb(agent));
+        heapAtS.push(sinceS);
+      }
+      if (performance.now() - soakStart >= profile.soakMs) break;
       await sleep(1000);
-      rss.push(rssMb(agent.pid));
-      atS.push((performance.now() - soakStart) / 1000);
     }
     for (const watcher of twenty) watcher.close();
+    const rss = resident.map((reading) => reading.rss);
     const start = rss[0] as number;
     const end = rss.at(-1) as number;
     const soakS = atS.at(-1) as number;
     const trend = linearTrend(atS, rss);
+    const parts = {
+      anon: memoryTrend(
+        atS,
+        resident.map((reading) => reading.anon),
+      ),
+      file: memoryTrend(
+        atS,
+        resident.map((reading) => reading.file),
+      ),
+      main_heap_used: memoryTrend(
+        heapAtS,
+        heap.map((reading) => reading.heapUsed),
+      ),
+      main_external: memoryTrend(
+        heapAtS,
+        heap.map((reading) => reading.external),
+      ),
+    };
     log(
       `soak: RSS ${start.toFixed(1)} MB -> ${end.toFixed(1)} MB over ${soakS.toFixed(0)} s, ` +
-        `slope ${(trend.slope * 60).toFixed(2)} MB/min, readings scatter ${trend.residualSd.toFixed(2)} MB`,
+        `slope ${(trend.slope * 60).toFixed(2)} MB/min, readings scatter ${trend.residualSd.toFixed(2)} MB; ` +
+        Object.entries(parts)
+          .map(
+            ([part, t]) =>
+              `${part} ${t.start.toFixed(1)} -> ${t.end.toFixed(1)} (${t.slope_mb_per_min.toFixed(2)}/min)`,
+          )
+          .join(', '),
     );
 
     await ui(agent, control);
@@ -218,6 +301,7 @@ export async function benchAgent(
         soak_s: soakS,
         clients: 20,
         snapshots_per_s: 30,
+        parts,
       },
     };
   } finally {

@@ -206,6 +206,12 @@ export function formatReport(report: BenchReport): string {
       `${report.attach_scan_ms.p50.toFixed(1)} / ${report.attach_scan_ms.p99.toFixed(1)} ms`,
     ],
     [
+      'agent memory slopes: anon / file / main-thread heap',
+      `${[report.agent_rss_mb.parts.anon, report.agent_rss_mb.parts.file, report.agent_rss_mb.parts.main_heap_used]
+        .map((part) => part.slope_mb_per_min.toFixed(2))
+        .join(' / ')} MB/min`,
+    ],
+    [
       'snapshot build, 1 / 16 / 64 sockets',
       `${s.sockets_1.toFixed(0)} / ${s.sockets_16.toFixed(0)} / ${s.sockets_64.toFixed(0)} us`,
     ],
