@@ -73,17 +73,19 @@ function between(before: XdpStatistics, inside: XdpStatistics, after: XdpStatist
   }
 }
 
-/** What AttachedXsk.open says to a process without root: run in a child as user nobody. */
-async function openAsNobody(pid: number, fd: number): Promise<{ code: string; fix: string }> {
+/** What AttachedXsk.open says to a process that lacks CAP_SYS_PTRACE, run in a child that dropped it. */
+async function openWithoutPtrace(pid: number, fd: number): Promise<{ code: string; fix: string }> {
   const module = new URL('../src/attach/attached-xsk.ts', import.meta.url).href;
   const script = `const { AttachedXsk } = await import(${JSON.stringify(module)});
 try { AttachedXsk.open({ pid: ${pid}, fd: ${fd} }); console.log('{}'); }
 catch (error) { console.log(JSON.stringify({ code: error.code, fix: error.fix })); }`;
   const stdout = await new Promise<string>((resolve, reject) => {
+    // Root without CAP_SYS_PTRACE in its bounding set (so not in its permitted set after exec): it may still read
+    // the checkout, which another user may not (a clone under a 0700 directory), but not another process's fds.
     execFile(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script],
-      { uid: 65534, gid: 65534, cwd: new URL('../..', import.meta.url).pathname },
+      'setpriv',
+      ['--bounding-set', '-sys_ptrace', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: new URL('../..', import.meta.url).pathname },
       (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
     );
   });
@@ -280,7 +282,7 @@ describeKernel('attaching to another process’s XSK', () => {
 
   it('refuses a process that may not read another’s fds, naming root or CAP_SYS_PTRACE', async () => {
     owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
-    const refusal = await openAsNobody(owner.pid, owner.fds[0] as number);
+    const refusal = await openWithoutPtrace(owner.pid, owner.fds[0] as number);
     expect(refusal.code).toBe('not-permitted');
     expect(refusal.fix).toMatch(/root|CAP_SYS_PTRACE/);
   });
