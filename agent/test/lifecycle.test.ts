@@ -89,8 +89,9 @@ describeKernel('what the agent leaves behind', () => {
     expect(programs.filter(loaded)).toEqual(programs);
 
     const next = await startAgent();
+    // The kernel's word, not the log's: any agent starting on this host removes a dead run's lab, so on a
+    // machine running two suites at once another one's start may be the one that does (and logs it).
     expect(namespacesOf(killed.pid)).toEqual([]);
-    expect(next.log()).toContain(`ringside-${killed.pid}-`);
     expect(programs.filter(loaded)).toEqual([]);
     const own = labPrograms(next.pid);
     expect(own).toHaveLength(2);
