@@ -43,13 +43,14 @@ test('with reduced motion the flow stops: descriptors stand at rest, redrawn onc
   await expect.poll(async () => Number(await flow.getAttribute('data-particles'))).toBeGreaterThan(0);
   await expect(flow).toHaveAttribute('data-legs', /fill-kernel-rx:[1-9]/);
   const still = await paintsOverFourReadings(flow);
-  // One draw per reading at most (and one when the readings go stale), never one per frame.
-  expect(still.paints).toBeLessThanOrEqual(still.readings + 1);
+  // A draw per reading, and one more when a reading goes stale before the next comes (a busy machine may
+  // delay one past a second): never one per frame.
+  expect(still.paints).toBeLessThanOrEqual(2 * still.readings + 1);
 
   // The same page once the reader no longer asks for less motion: dots travel, drawn every frame.
   await page.emulateMedia({ reducedMotion: 'no-preference' });
   await expect(flow).toHaveAttribute('data-motion', 'moving');
   // The measurement that held still above fails here: more draws than readings.
   const moving = await paintsOverFourReadings(flow);
-  expect(moving.paints).toBeGreaterThan(moving.readings + 1);
+  expect(moving.paints).toBeGreaterThan(2 * moving.readings + 1);
 });

@@ -135,9 +135,12 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
       const moved =
         (change.legs !== undefined && change.legs !== props.legs) ||
         (change.rings !== undefined && change.rings !== props.rings);
+      // The row hands over its props at every store change (a state, a diagnosis): the still picture is drawn
+      // again only when one of them is new, or it would be drawn far more often than once per reading.
+      const changed = (Object.keys(change) as (keyof typeof change)[]).some((key) => change[key] !== props[key]);
       Object.assign(props, change);
       scene.setLegs(props.legs);
-      stillFrom = -1;
+      if (changed) stillFrom = -1;
       if (moved) place();
     },
     push(sample, sampledAt) {
