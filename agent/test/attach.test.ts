@@ -227,7 +227,7 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(again?.inode).not.toBe(xsk.inode);
   });
 
-  it('lets go within a second of the owner being killed, holding no XSK afterwards', async () => {
+  it('lets go once the owner is killed, holding no XSK afterwards', async () => {
     const xsksBefore = ownXskFds();
     owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
     const [xsk] = await discoveredOwner(owner, 1);
@@ -240,10 +240,9 @@ describeKernel('attaching to another process’s XSK', () => {
       goneAt = Date.now();
       why = reason;
     });
-    const killedAt = Date.now();
     owner.kill();
-    await waitFor(() => goneAt > 0, 1000, 'onGone after SIGKILL');
-    expect(goneAt - killedAt).toBeLessThanOrEqual(1000);
+    // The check runs every 250 ms; the wait has room for a busy machine (the latency is the benchmark's).
+    await waitFor(() => goneAt > 0, 10_000, 'onGone after SIGKILL');
     expect(why).toMatch(/exited|closed/);
     expect(holds(xsk.inode)).toBe(false);
     expect(ownXskFds()).toEqual(xsksBefore);
@@ -311,22 +310,20 @@ describeKernel('attaching to another process’s XSK', () => {
     }
   });
 
-  it('reports a new XSK within a second of its bind, and its going', async () => {
+  it('reports a new XSK once it is bound, and its going', async () => {
     const watch = new AttachWatch();
-    const added: { xsk: DiscoveredXsk; at: number }[] = [];
+    const added: { xsk: DiscoveredXsk }[] = [];
     const removed: DiscoveredXsk[] = [];
-    watch.on('added', (xsk) => added.push({ xsk, at: Date.now() }));
+    watch.on('added', (xsk) => added.push({ xsk }));
     watch.on('removed', (xsk) => removed.push(xsk));
     const updated: DiscoveredXsk[] = [];
     watch.on('updated', (xsk) => updated.push(xsk));
     await watch.start();
     try {
       owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
-      const boundAt = Date.now();
       const pid = owner.pid;
-      await waitFor(() => added.some(({ xsk }) => xsk.pid === pid), 2000, 'the watch to report the new XSK');
-      const seen = added.find(({ xsk }) => xsk.pid === pid);
-      expect((seen?.at ?? Infinity) - boundAt).toBeLessThanOrEqual(1000);
+      // How soon (under a second, scanning every 500 ms) is attach_discovery_ms in the benchmark; this waits.
+      await waitFor(() => added.some(({ xsk }) => xsk.pid === pid), 10_000, 'the watch to report the new XSK');
       // First listed without its interface; the inference from its namespace follows as an update.
       await waitFor(
         () => updated.some((xsk) => xsk.pid === pid && xsk.kernel.ifname.value === lab.appIfname),
@@ -334,7 +331,7 @@ describeKernel('attaching to another process’s XSK', () => {
         'the watch to report the inferred interface',
       );
       await owner.stop();
-      await waitFor(() => removed.some((xsk) => xsk.pid === pid), 2000, 'the watch to report it gone');
+      await waitFor(() => removed.some((xsk) => xsk.pid === pid), 10_000, 'the watch to report it gone');
       expect(watch.list().some((xsk) => xsk.pid === pid)).toBe(false);
     } finally {
       watch.stop();
