@@ -175,7 +175,7 @@ test('--attach PID starts without a lab and attaches every socket of that proces
   }
 });
 
-test('/metrics labels the attached socket with its process, and drops it within a second of the owner’s SIGKILL', async ({
+test('/metrics labels the attached socket with its process, and drops it after the owner’s SIGKILL', async ({
   page,
 }) => {
   const { fd, id } = await attachedReceiver();
