@@ -61,8 +61,10 @@ test('feeding one frame to FILL and TX is refused with the agent’s reason, the
     .nth(WATCHED % 16);
   await expect(watched).toHaveText(MARK);
   // A byte is marked changed from one read to the next, and a read every second would clear the mark
-  // a second later, maybe before the assertion looks: the test reads the frame itself from here on.
+  // a second later, maybe before the assertion looks: the test reads the frame itself from here on, once
+  // every read already asked for has come back (one answered after traffic resumes would take the change).
   await inspector.getByTestId('inspector-auto').uncheck();
+  await expect(inspector).toHaveAttribute('data-reading', 'done');
 
   // Traffic and refill again: the kernel receives into the frame it was also sending from.
   await page.getByTestId('traffic-toggle').click();

@@ -98,3 +98,33 @@ describe('the streamed detail', () => {
     expect(selectDetail(now, 'xsk0')).toBeNull();
   });
 });
+
+describe('the outcome of repeated requests from one place', () => {
+  it('stays pending until every request of that origin is answered, not only the first', () => {
+    const sent: { requestId: string }[] = [];
+    useRingside.getState().setSend((message) => {
+      sent.push(message as { requestId: string });
+      return true;
+    });
+    const { readFrame, receive } = useRingside.getState();
+    readFrame('xsk0', 7);
+    readFrame('xsk0', 7);
+    const reply = (requestId: string) =>
+      receive({
+        type: 'frameBytes',
+        requestId,
+        socketId: 'xsk0',
+        frame: 7,
+        address: 7 * 2048,
+        owner: 'free',
+        length: null,
+        offset: null,
+        bytes: '',
+      });
+    const outcome = () => useRingside.getState().outcomes['inspector:xsk0']?.state;
+    reply(sent[0]?.requestId as string);
+    expect(outcome()).toBe('pending');
+    reply(sent[1]?.requestId as string);
+    expect(outcome()).toBe('done');
+  });
+});

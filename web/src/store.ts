@@ -134,6 +134,16 @@ export const useRingside = create<State & Actions>()((set, get) => {
     setOutcome(origin, { state: 'pending' });
   };
 
+  /**
+   * A request answered well. Its origin is done only once no other request of that origin waits: the
+   * inspector's once-a-second reads share one origin, and an earlier answer must not hide a later read.
+   */
+  const settle = (requestId: string) => {
+    const origin = origins.get(requestId);
+    origins.delete(requestId);
+    if (origin && ![...origins.values()].includes(origin)) setOutcome(origin, { state: 'done' });
+  };
+
   const subscribe = (detailOf: string | null) => get().send({ type: 'subscribe', requestId: requestId(), detailOf });
 
   return {
@@ -198,9 +208,7 @@ export const useRingside = create<State & Actions>()((set, get) => {
           if (message.socketId === get().detailOf) set({ detail: message });
           return;
         case 'frameBytes': {
-          const origin = origins.get(message.requestId);
-          origins.delete(message.requestId);
-          if (origin) setOutcome(origin, { state: 'done' });
+          settle(message.requestId);
           set((s) => ({ frames: { ...s.frames, [message.socketId]: message } }));
           return;
         }
@@ -208,13 +216,11 @@ export const useRingside = create<State & Actions>()((set, get) => {
           set((s) => ({ events: [{ ...message, id: ++eventCount }, ...s.events].slice(0, MAX_EVENTS) }));
           return;
         case 'ack': {
-          const origin = origins.get(message.requestId);
-          origins.delete(message.requestId);
           const patch = patches.get(message.requestId);
           patches.delete(message.requestId);
           const current = get().agentState;
           if (patch && current) set({ agentState: patch(current) });
-          if (origin) setOutcome(origin, { state: 'done' });
+          settle(message.requestId);
           return;
         }
         case 'error': {

@@ -31,10 +31,12 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
   useEffect(() => {
     watchDetail(socketId);
   }, [socketId, watchDetail]);
+  // A frame is read when it is chosen (or the connection comes back); switching the re-reads off reads nothing.
   useEffect(() => {
-    if (frame === null || !connected) return;
-    readFrame(socketId, frame);
-    if (!auto) return;
+    if (frame !== null && connected) readFrame(socketId, frame);
+  }, [socketId, frame, connected, readFrame]);
+  useEffect(() => {
+    if (frame === null || !connected || !auto) return;
     const timer = setInterval(() => readFrame(socketId, frame), REFRESH_MS);
     return () => clearInterval(timer);
   }, [socketId, frame, auto, connected, readFrame]);
@@ -60,7 +62,7 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
   };
 
   return (
-    <section className="panel inspector" data-testid={`inspector-${socketId}`}>
+    <section className="panel inspector" data-testid={`inspector-${socketId}`} data-reading={outcome?.state ?? ''}>
       <header className="panel-head">
         <h2>Packet inspector · {socketId}</h2>
         <span className="muted">
