@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const reports = join(root, 'node_modules/.ringside-test');
@@ -40,21 +41,54 @@ step('unit tests on the other Node lines', process.execPath, [join(root, 'agent/
 step('end-to-end tests', 'pnpm', ['--filter', '@ringside/e2e', 'test']);
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+// Named again at the very end: a CI log is often read from its tail only, and
+// the runners' own reports of a failure scroll away under thousands of lines.
+const failedTests = [];
 const vitestReport = join(reports, 'vitest.json');
 if (existsSync(vitestReport)) {
   const report = JSON.parse(readFileSync(vitestReport, 'utf8'));
   totals.passed += report.numPassedTests;
   totals.failed += report.numFailedTests;
   totals.skipped += report.numPendingTests + report.numTodoTests;
+  for (const file of report.testResults) {
+    const where = file.name.startsWith(root) ? file.name.slice(root.length + 1) : file.name;
+    const failed = file.assertionResults.filter((test) => test.status === 'failed');
+    for (const test of failed) failedTests.push(`${where} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+    // A file that fails to load has no test results, only its message.
+    if (file.status === 'failed' && failed.length === 0) failedTests.push(`${where}: ${firstLine(file.message)}`);
+  }
 }
 const playwrightReport = join(root, 'e2e/artifacts/report.json');
 if (existsSync(playwrightReport)) {
-  const { stats } = JSON.parse(readFileSync(playwrightReport, 'utf8'));
+  const report = JSON.parse(readFileSync(playwrightReport, 'utf8'));
+  const { stats } = report;
   // A flaky test passed only on a retry: it is a failure of the run.
   totals.passed += stats.expected;
   totals.failed += stats.unexpected + stats.flaky;
   totals.skipped += stats.skipped;
+  for (const spec of playwrightSpecs(report.suites))
+    for (const test of spec.tests)
+      if (test.status === 'unexpected' || test.status === 'flaky') {
+        const error = test.results.find((result) => result.errors.length > 0)?.errors[0]?.message;
+        failedTests.push(`e2e/specs/${spec.file}:${spec.line} › ${spec.title} (${test.status}): ${firstLine(error)}`);
+      }
 }
+if (failedTests.length > 0)
+  process.stdout.write(`\nfailed tests:\n${failedTests.map((line) => `  ${line}`).join('\n')}\n`);
 if (failures.length > 0) process.stdout.write(`\nfailed steps: ${failures.join(', ')}\n`);
 process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+function firstLine(text) {
+  // Reports keep terminal colours; the tail of a log is read as plain text.
+  const plain = stripVTControlCharacters(text ?? '').trim();
+  const line = plain.split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+function* playwrightSpecs(suites = []) {
+  for (const suite of suites) {
+    yield* suite.specs ?? [];
+    yield* playwrightSpecs(suite.suites);
+  }
+}
+
 process.exit(failures.length > 0 || totals.failed > 0 || totals.passed === 0 ? 1 : 0);
