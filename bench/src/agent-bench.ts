@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { MAX_RATE_PPS } from '../../shared/src/index.ts';
+import { API_PATHS, MAX_RATE_PPS } from '../../shared/src/index.ts';
 import { driftWithinNoise, linearTrend, median, percentile } from './stats.ts';
 import { type Receipt, Watcher } from './ws-watcher.ts';
 
@@ -101,7 +101,7 @@ export function residentMb(status: string): { rss: number; anon: number; file: n
 
 async function scrape(agent: RunningAgent): Promise<string> {
   const token = agent.controlUrl.searchParams.get('token') ?? '';
-  const response = await fetch(new URL('/metrics', agent.controlUrl), {
+  const response = await fetch(new URL(API_PATHS.metrics, agent.controlUrl), {
     headers: { authorization: `Bearer ${token}` },
   });
   return response.text();
