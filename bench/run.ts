@@ -10,7 +10,7 @@ import { benchCliHelp } from './src/cli-help-bench.ts';
 import { benchDataplane } from './src/dataplane.ts';
 import { destroyLiveLabs } from './src/lab-session.ts';
 import { PROFILES } from './src/profiles.ts';
-import { type BenchReport, formatReport, missingKeys, rounded } from './src/report.ts';
+import { type BenchReport, formatReport, missingKeys, nonFiniteNumbers, rounded } from './src/report.ts';
 import { benchSnapshotBuild } from './src/snapshot-build.ts';
 import { benchUi, UI_TRAFFIC_PPS, type UiResult } from './src/ui-frames.ts';
 
@@ -99,6 +99,8 @@ try {
   } satisfies BenchReport);
   const missing = missingKeys(report);
   if (missing.length > 0) throw new Error(`the report lacks ${missing.join(', ')}`);
+  const notFinite = nonFiniteNumbers(report);
+  if (notFinite.length > 0) throw new Error(`the report has no number at ${notFinite.join(', ')} (NaN or infinite)`);
   const results = new URL('./results/', import.meta.url);
   mkdirSync(results, { recursive: true });
   // A quick run writes the same file, marked "mode": "quick": the committed one is a full run's.

@@ -13,6 +13,7 @@ import { release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { writeBuildInfo } from '../src/server/build-info.mjs';
 import { multiarchIncludeDir } from '../src/setup/bpf-include.mjs';
 import { chromiumAdvice, chromiumPath } from '../src/setup/chromium.mjs';
 import { APT_LOCK_FILES, deviceNumbers, lockHolders } from '../src/setup/dpkg-lock.mjs';
@@ -274,6 +275,15 @@ async function dataplaneWorker() {
   });
 }
 
+/** What the agent's `ringside_build_info` says: asked of git here, once per set-up, never at an agent's start. */
+function buildInfo() {
+  const { version } = JSON.parse(readFileSync(join(root, 'agent/package.json'), 'utf8'));
+  const git = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8', timeout: 5000 });
+  // Not a checkout (a copied tree), or no git: the commit is unknown.
+  const commit = git.status === 0 ? git.stdout.trim() : 'unknown';
+  writeBuildInfo({ version, commit });
+}
+
 function webBuild(pnpm) {
   const built = join(root, 'web/dist/index.html');
   const sources = newest(['web/src', 'web/index.html', 'web/vite.config.ts', 'shared/src', 'pnpm-lock.yaml']);
@@ -298,6 +308,7 @@ const steps = [
   ['XDP programs (bpf/)', bpfObjects],
   ['benchmark baseline (bench/native/)', benchNative],
   ['data-plane worker bundle', dataplaneWorker],
+  ['build info', buildInfo],
   ['web app', () => webBuild(pnpm)],
 ];
 for (const [index, [name, action]] of steps.entries()) {

@@ -2,9 +2,9 @@
 // The command line as data, in plain JavaScript with no imports: the launcher
 // (agent/scripts/ringside.mjs) answers --help and --version from it before
 // anything is installed, and the CLI prints the same text. The defaults of the
-// token file, log levels and command rate are the agent's own constants,
-// restated here because their modules need installed packages;
-// cli-help.test.ts proves they agree.
+// log levels and command rate are the agent's own constants, restated here
+// because their modules need installed packages; cli-help.test.ts proves they
+// agree.
 
 /**
  * @typedef {object} Option
@@ -14,7 +14,7 @@
  * @property {string[]} lines what it does, one help line each
  */
 
-/** token-store.ts's default, for the launcher's `urls`, which runs before the agent's modules can load. */
+/** Where the tokens are kept unless --token-file says otherwise: the CLI's and the launcher's `urls` default. */
 export const DEFAULT_TOKEN_FILE = '/var/lib/ringside/tokens.json';
 
 /** @type {Option[]} */

@@ -5,15 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TRAFFIC, MAX_RATE_PPS, MIN_FRAME_LENGTH } from '@ringside/shared';
 import { banner } from './banner.ts';
-import { HELP } from './cli-help.mjs';
+import { DEFAULT_TOKEN_FILE, HELP } from './cli-help.mjs';
 import { firstSocket } from './first-socket.ts';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.ts';
 import { portProblem } from './port-check.ts';
 import { preflight } from './preflight.ts';
-import { removeRunFile, runFileFor, runningUrls, urlLines, writeRunFile } from './run-file.mjs';
+import { removeRunFile, runFileFor, urlLines, writeRunFile } from './run-file.mjs';
 import { newToken } from './server/access.ts';
 import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
-import { DEFAULT_TOKEN_FILE, loadTokens, type Tokens } from './server/token-store.ts';
+import { loadTokens, type Tokens } from './server/token-store.ts';
 
 /** Errors that say the token file's disk takes no writes, rather than that the path is wrong. */
 const UNWRITABLE = ['EROFS', 'ENOSPC', 'EDQUOT'];
@@ -44,14 +44,9 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
+  // `urls` is answered by the launcher (agent/scripts/ringside.mjs), before any set-up: nothing here takes a command.
+  if (positionals.length > 0) die(`'${positionals.join(' ')}' is not an option: 'npm start -- urls' prints the URLs.`);
   const tokenFile = values['token-file'] ?? DEFAULT_TOKEN_FILE;
-  if (positionals.length > 0) {
-    if (positionals.join(' ') !== 'urls') die(`'${positionals.join(' ')}' is not a command: 'urls' is the only one.`);
-    const urls = runningUrls(tokenFile);
-    if (!urls.ok) die(urls.problem);
-    process.stdout.write(urls.text);
-    return;
-  }
   const logLevel = (values['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) die(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
   const logFormat = (values['log-format'] ?? defaultLogFormat(process.stderr.isTTY === true)) as LogFormat;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,16 @@ const NODE_ARGS = ['--import', 'tsx', CLI];
 /** Tests keep their tokens apart from a real installation's. */
 export function testTokenFile(): string {
   return join(mkdtempSync(join(tmpdir(), 'ringside-tokens-')), 'tokens.json');
+}
+
+/** A loopback port no one listens on now, for a server a test starts itself (it may be taken in between). */
+export async function freePort(): Promise<number> {
+  const probe = createServer().listen({ host: '127.0.0.1', port: 0 });
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  return port;
 }
 
 /** Starts the real agent CLI and resolves once it prints its URLs. */

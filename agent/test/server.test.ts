@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { COMMAND_TYPES, COMMANDS, PROTOCOL_VERSION, parseServerMessage } from '@ringside/shared';
+import { API_PATHS, COMMAND_TYPES, COMMANDS, PROTOCOL_VERSION, parseServerMessage } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningAgent, startAgent, testTokenFile } from './agent-process.ts';
@@ -17,7 +17,7 @@ function rssMegabytes(pid: number): number {
 function wsUrl(agentUrl: URL): URL {
   const url = new URL(agentUrl);
   url.protocol = 'ws:';
-  url.pathname = '/ws';
+  url.pathname = API_PATHS.webSocket;
   return url;
 }
 
@@ -217,13 +217,16 @@ describeKernel('the server as a security and resource boundary', () => {
           host,
           ...(token === null ? {} : { authorization: `Bearer ${token}` }),
         };
-        const request = httpGet({ host: '127.0.0.1', port: agent.port, path: '/metrics', headers }, (response) => {
-          let body = '';
-          response.on('data', (chunk) => {
-            body += chunk;
-          });
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-        });
+        const request = httpGet(
+          { host: '127.0.0.1', port: agent.port, path: API_PATHS.metrics, headers },
+          (response) => {
+            let body = '';
+            response.on('data', (chunk) => {
+              body += chunk;
+            });
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
         request.on('error', reject);
       });
     const view = agent.viewUrl.searchParams.get('token');

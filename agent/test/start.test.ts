@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { API_PATHS } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ip } from '../src/host/ip.ts';
 import { runAgentToExit, startAgent, testTokenFile } from './agent-process.ts';
@@ -101,7 +102,7 @@ describeKernel('starting Ringside', () => {
         expect(log).toContain('socket bound, txonly running');
         // A txonly socket reads nothing off RX: a capture is refused at once rather than left to come back empty.
         const token = agent.viewUrl.searchParams.get('token') as string;
-        const capture = await fetch(new URL(`/api/capture.pcap?socket=xsk0&token=${token}`, agent.viewUrl));
+        const capture = await fetch(new URL(`${API_PATHS.capture}?socket=xsk0&token=${token}`, agent.viewUrl));
         expect(capture.status).toBe(400);
         expect(await capture.text()).toContain('runs txonly');
       } finally {

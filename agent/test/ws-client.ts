@@ -1,4 +1,5 @@
 import {
+  API_PATHS,
   type ClientMessage,
   type CommandOf,
   type CommandType,
@@ -81,7 +82,7 @@ export class TestClient {
   static async connect(url: URL, headers: Record<string, string> = {}): Promise<TestClient> {
     const wsUrl = new URL(url);
     wsUrl.protocol = 'ws:';
-    wsUrl.pathname = '/ws';
+    wsUrl.pathname = API_PATHS.webSocket;
     const socket = new WebSocket(wsUrl, { headers });
     const client = new TestClient(socket);
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { MAX_RATE_PPS } from '../../shared/src/index.ts';
+import { API_PATHS, MAX_RATE_PPS } from '../../shared/src/index.ts';
 import { driftWithinNoise, linearTrend, median, percentile } from './stats.ts';
 import { type Receipt, Watcher } from './ws-watcher.ts';
 
@@ -42,7 +42,8 @@ export interface AgentResult {
     /**
      * Where RSS went: `anon` is the agent's own (heaps, malloc, UMEMs); `file` is mapped files (node's binary,
      * libraries), pages the kernel may drop and fault back in; `main_heap_used` and `main_external` are the
-     * main thread's JavaScript objects and the memory they hold outside the heap (from /metrics, every 10 s).
+     * main thread's JavaScript objects and the memory they hold outside the heap (from /metrics, every 10 s, or
+     * five times in a shorter soak).
      */
     parts: Record<'anon' | 'file' | 'main_heap_used' | 'main_external', MemoryTrend>;
   };
@@ -100,7 +101,7 @@ export function residentMb(status: string): { rss: number; anon: number; file: n
 
 async function scrape(agent: RunningAgent): Promise<string> {
   const token = agent.controlUrl.searchParams.get('token') ?? '';
-  const response = await fetch(new URL('/metrics', agent.controlUrl), {
+  const response = await fetch(new URL(API_PATHS.metrics, agent.controlUrl), {
     headers: { authorization: `Bearer ${token}` },
   });
   return response.text();
@@ -222,7 +223,9 @@ export async function benchAgent(
     await control.command({ type: 'setTraffic', ratePps: SATURATING_PPS });
     const oneClient = latencies([...saturated.receipts, ...gentle.receipts]);
 
-    // Soak: 20 clients at 30 snapshots/s; RSS read every second, the main thread's heap every 10 s.
+    // Soak: 20 clients at 30 snapshots/s; RSS read every second, the main thread's heap every 10 s, or in a
+    // short soak (a quick run's 5 s) five times over it: a trend needs three readings at least (linearTrend).
+    const heapEveryS = Math.min(10, profile.soakMs / 1000 / 5);
     const twenty = track(await watchers(agent, 20, 30));
     await sleep(1000);
     const soakStart = performance.now();
@@ -234,7 +237,7 @@ export async function benchAgent(
       const sinceS = (performance.now() - soakStart) / 1000;
       resident.push(residentMb(readFileSync(`/proc/${agent.pid}/status`, 'utf8')));
       atS.push(sinceS);
-      if (heapAtS.length === 0 || sinceS - (heapAtS.at(-1) as number) >= 10) {
+      if (heapAtS.length === 0 || sinceS - (heapAtS.at(-1) as number) >= heapEveryS) {
         heap.push(await mainThreadMb(agent));
         heapAtS.push(sinceS);
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingKeys, REQUIRED_KEYS, rounded } from './report.ts';
+import { missingKeys, nonFiniteNumbers, REQUIRED_KEYS, rounded } from './report.ts';
 
 /** A report with every required path set to `value`, built from the paths themselves. */
 function reportWith(value: unknown): Record<string, unknown> {
@@ -40,6 +40,19 @@ describe('the report shape', () => {
       'dataplane.txonly.js_drops',
       'ui_frame_ms.p95',
     ]);
+  });
+});
+
+describe('nonFiniteNumbers', () => {
+  it('names every number JSON cannot hold, at any depth, arrays included', () => {
+    const report = {
+      agent_rss_mb: { start: 300, parts: { main_heap_used: { slope_mb_per_min: Number.NaN, start: 12 } } },
+      runs: [1, Number.POSITIVE_INFINITY],
+      mode: 'quick',
+      missing: null,
+    };
+    expect(nonFiniteNumbers(report)).toEqual(['agent_rss_mb.parts.main_heap_used.slope_mb_per_min', 'runs.1']);
+    expect(nonFiniteNumbers(reportWith(2))).toEqual([]);
   });
 });
 

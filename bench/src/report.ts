@@ -72,6 +72,17 @@ export function missingKeys(report: unknown): string[] {
   });
 }
 
+/**
+ * Where a report holds a number JSON cannot (NaN, an infinity), as dotted
+ * paths: JSON.stringify would write null there, which reads as a measurement
+ * not taken rather than one that went wrong.
+ */
+export function nonFiniteNumbers(value: unknown, path = ''): string[] {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [path];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => nonFiniteNumbers(inner, path === '' ? key : `${path}.${key}`));
+}
+
 /** Rounds every number in a JSON value: three decimals say all these measurements can. */
 export function rounded<T>(value: T, digits = 3): T {
   if (typeof value === 'number') return round(value, digits) as T;

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type WebSocketType from 'ws';
 import {
+  API_PATHS,
   decodeSnapshot,
   PROTOCOL_VERSION,
   SNAPSHOT_CODEC_VERSION,
@@ -55,7 +56,7 @@ export class Watcher {
   static async connect(pageUrl: URL, options: { decode?: boolean } = {}): Promise<Watcher> {
     const url = new URL(pageUrl);
     url.protocol = 'ws:';
-    url.pathname = '/ws';
+    url.pathname = API_PATHS.webSocket;
     const socket = new WebSocket(url, { headers: { origin: pageUrl.origin } });
     const watcher = new Watcher(socket, options.decode ?? false);
     await new Promise<void>((resolve, reject) => {

@@ -1,19 +1,6 @@
-import { createServer } from 'node:net';
 import { expect, type Locator, test } from '@playwright/test';
-import { type RunningAgent, startAgent, testTokenFile } from '../../agent/test/agent-process.ts';
+import { freePort, type RunningAgent, startAgent, testTokenFile } from '../../agent/test/agent-process.ts';
 import { failOnPageErrors } from './explorer.ts';
-
-/** A port free right now, so a restarted agent can come back on the one the page knows. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const numberIn = async (locator: Locator) => Number(await locator.textContent());
 

@@ -1,4 +1,5 @@
 export * from './addresses.ts';
+export * from './api-paths.ts';
 export * from './commands.ts';
 export * from './defaults.ts';
 export * from './diagnosis.ts';

@@ -1,4 +1,5 @@
 import {
+  API_PATHS,
   type ClientMessage,
   decodeSnapshot,
   PROTOCOL_VERSION,
@@ -25,7 +26,7 @@ const MAX_RETRY_MS = 10_000;
 export function socketUrl(page: Pick<Location, 'protocol' | 'host' | 'search'>): string {
   const token = new URLSearchParams(page.search).get('token') ?? '';
   const scheme = page.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${page.host}/ws?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${page.host}${API_PATHS.webSocket}?token=${encodeURIComponent(token)}`;
 }
 
 /**
@@ -35,7 +36,7 @@ export function socketUrl(page: Pick<Location, 'protocol' | 'host' | 'search'>):
 export function sessionUrl(socket: string): string {
   const url = new URL(socket);
   url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  url.pathname = '/api/session';
+  url.pathname = API_PATHS.session;
   return url.href;
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { allocateLaneBlocks, CAPTURE_SLOTS, Control } from '../dataplane/control.ts';
 import { ReceivedFrameInspection } from '../dataplane/inspection.ts';
 import { type CaptureLane, captureReceived, latestCaptured } from './capture.ts';
@@ -62,5 +62,21 @@ describe('capturing the frames a socket receives', () => {
     expect(frames.map((frame) => frame.length)).toEqual([80, 80, 80, 80, 80]);
     expect(frames.map((frame) => frame.bytes[0])).toEqual([2, 3, 4, 5, 6]);
     expect(switches).toEqual([1, 0]);
+  });
+
+  it('gives captures asked at once each the frames after it was asked, read by one timer, off after the last', async () => {
+    const { handle, control, receive, switches } = lane();
+    const timers = vi.spyOn(globalThis, 'setInterval');
+    const first = captureReceived(handle, 4);
+    receive(0, 2, 70);
+    const second = captureReceived(handle, 2);
+    expect(control[Control.CAPTURE]).toBe(1);
+    receive(2, 3, 90);
+    expect((await first).map((frame) => frame.bytes[0])).toEqual([1, 2, 3, 4]);
+    expect((await first).map((frame) => frame.length)).toEqual([70, 90, 90, 90]);
+    expect((await second).map((frame) => frame.bytes[0])).toEqual([3, 4]);
+    expect(switches).toEqual([1, 0]);
+    expect(timers).toHaveBeenCalledTimes(1);
+    timers.mockRestore();
   });
 });

@@ -28,8 +28,16 @@ export interface CaptureLane {
   set(word: ControlWord, value: number): void;
 }
 
-/** Captures running per lane: the switch goes off when the last one ends, and only if a capture turned it on. */
-const running = new WeakMap<CaptureLane, { count: number; turnedOn: boolean }>();
+/** A capture waiting for its frames. */
+interface Waiting {
+  since: number;
+  frames: number;
+  deadline: number;
+  resolve(packets: PcapPacket[]): void;
+}
+
+/** The reader of each lane with captures waiting: one however many are asked at once. */
+const readers = new WeakMap<CaptureLane, CaptureReader>();
 
 /**
  * The next `frames` frames the socket receives, as its data plane reads them
@@ -38,31 +46,59 @@ const running = new WeakMap<CaptureLane, { count: number; turnedOn: boolean }>()
  * would cost it more than the copy). Capturing is switched on for the
  * socket only while a capture runs, since every copy costs the data plane.
  */
-export async function captureReceived(lane: CaptureLane, frames: number): Promise<PcapPacket[]> {
-  const count = new Int32Array(lane.blocks.capture, 0, 1);
-  const since = Atomics.load(count, 0);
-  const active = running.get(lane) ?? {
-    count: 0,
-    turnedOn: Atomics.load(new Int32Array(lane.blocks.control), Control.CAPTURE) === 0,
-  };
-  active.count++;
-  running.set(lane, active);
-  if (active.turnedOn) lane.set(Control.CAPTURE, 1);
-  try {
-    const deadline = performance.now() + CAPTURE_BUDGET_MS;
-    for (;;) {
-      const enough = Atomics.load(count, 0) - since >= frames;
-      const last = enough || performance.now() > deadline;
-      const captured = last ? latestCaptured(lane.blocks.capture, since, frames) : null;
-      if (captured) return captured.map(({ length, bytes }) => ({ timestampMs: Date.now(), length, bytes }));
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+export function captureReceived(lane: CaptureLane, frames: number): Promise<PcapPacket[]> {
+  let reader = readers.get(lane);
+  if (!reader) {
+    reader = new CaptureReader(lane, () => readers.delete(lane));
+    readers.set(lane, reader);
+  }
+  return reader.wait(frames);
+}
+
+/**
+ * Looks at one lane's capture buffer every POLL_MS on the main thread, for
+ * every capture waiting on it, and stops when none is left: concurrent
+ * captures (two downloads, a script and a page) cost one timer, not one each.
+ */
+class CaptureReader {
+  private readonly count: Int32Array;
+  private readonly waiting = new Set<Waiting>();
+  /** Capturing was off when the first capture came: the last one switches it off again, and only then. */
+  private readonly turnedOn: boolean;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly lane: CaptureLane,
+    private readonly done: () => void,
+  ) {
+    this.count = new Int32Array(lane.blocks.capture, 0, 1);
+    this.turnedOn = Atomics.load(new Int32Array(lane.blocks.control), Control.CAPTURE) === 0;
+    if (this.turnedOn) lane.set(Control.CAPTURE, 1);
+  }
+
+  wait(frames: number): Promise<PcapPacket[]> {
+    return new Promise((resolve) => {
+      const since = Atomics.load(this.count, 0);
+      this.waiting.add({ since, frames, deadline: performance.now() + CAPTURE_BUDGET_MS, resolve });
+      this.timer ??= setInterval(() => this.read(), POLL_MS);
+    });
+  }
+
+  private read(): void {
+    const count = Atomics.load(this.count, 0);
+    const now = performance.now();
+    for (const waiting of this.waiting) {
+      if (count - waiting.since < waiting.frames && now <= waiting.deadline) continue;
+      // null: the data plane overwrote a frame while it was copied; the next look takes later ones.
+      const captured = latestCaptured(this.lane.blocks.capture, waiting.since, waiting.frames);
+      if (!captured) continue;
+      this.waiting.delete(waiting);
+      waiting.resolve(captured.map(({ length, bytes }) => ({ timestampMs: Date.now(), length, bytes })));
     }
-  } finally {
-    active.count--;
-    if (active.count === 0) {
-      running.delete(lane);
-      if (active.turnedOn) lane.set(Control.CAPTURE, 0);
-    }
+    if (this.waiting.size > 0) return;
+    clearInterval(this.timer ?? undefined);
+    if (this.turnedOn) this.lane.set(Control.CAPTURE, 0);
+    this.done();
   }
 }
 

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  API_PATHS,
   COMMAND_TYPES,
   COMMANDS,
   type ControlCommand,
@@ -321,7 +322,7 @@ describe('no request takes the server down', () => {
     for (let i = 0; i < 20; i++) {
       const socket = connect(server.port, '127.0.0.1');
       socket.on('error', () => {});
-      socket.write(upgradeRequest('/ws?token=wrong'));
+      socket.write(upgradeRequest(`${API_PATHS.webSocket}?token=wrong`));
       socket.resetAndDestroy();
     }
     await expectServing();
@@ -330,7 +331,7 @@ describe('no request takes the server down', () => {
 
 describe('one access policy for every request', () => {
   const foreignHosts = ['evil.example', 'localhost6', '10.0.2.555', '0177.0.0.1', '2130706433', '127.0.0.1.nip.io'];
-  const paths = () => ['/', '/assets/app.js', '/metrics', `/api/session?token=${tokenOf('control')}`];
+  const paths = () => ['/', '/assets/app.js', API_PATHS.metrics, `${API_PATHS.session}?token=${tokenOf('control')}`];
 
   it.each(foreignHosts)(
     'refuses Host %s on the page, assets, /metrics and /api/session with a reason',
@@ -375,7 +376,7 @@ describe('one access policy for every request', () => {
 
   it('tells a page whether its token is good, without the WebSocket', async () => {
     const session = (token?: string) =>
-      fetch(`${base}/api/session${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`);
+      fetch(`${base}${API_PATHS.session}${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`);
     for (const role of ['control', 'view'] as const) {
       const answer = await session(tokenOf(role));
       expect(answer.status).toBe(200);
@@ -392,7 +393,8 @@ describe('one access policy for every request', () => {
   });
 
   it('lets /metrics be scraped with either token, and refuses a wrong one', async () => {
-    const scrape = (token: string) => fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    const scrape = (token: string) =>
+      fetch(`${base}${API_PATHS.metrics}`, { headers: { authorization: `Bearer ${token}` } });
     expect((await scrape(tokenOf('control'))).status).toBe(200);
     const withView = await scrape(tokenOf('view'));
     expect(withView.status).toBe(200);
@@ -400,26 +402,26 @@ describe('one access policy for every request', () => {
     const wrong = await scrape(`${tokenOf('control')}x`);
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="ringside"');
-    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base}${API_PATHS.metrics}`)).status).toBe(401);
   });
 
   it('serves the state as JSON and its schema to either token, and neither without one', async () => {
-    for (const path of ['/api/state', '/api/state.schema.json']) {
+    for (const path of [API_PATHS.state, API_PATHS.stateSchema]) {
       const answer = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${tokenOf('view')}` } });
       expect(answer.status).toBe(200);
       expect(answer.headers.get('content-type')).toMatch(/^application\/(schema\+)?json$/);
       expect((await fetch(`${base}${path}`)).status).toBe(401);
     }
-    const state = await fetch(`${base}/api/state?token=${tokenOf('control')}`);
+    const state = await fetch(`${base}${API_PATHS.state}?token=${tokenOf('control')}`);
     expect(await state.json()).toEqual(agent.state());
-    const schema = (await (await fetch(`${base}/api/state.schema.json?token=${tokenOf('view')}`)).json()) as {
+    const schema = (await (await fetch(`${base}${API_PATHS.stateSchema}?token=${tokenOf('view')}`)).json()) as {
       properties: Record<string, unknown>;
     };
     expect(Object.keys(schema.properties)).toEqual(Object.keys(agent.state()));
   });
 
   it("serves a socket's captured frames as a pcap download, refusing what it cannot capture", async () => {
-    const capture = (query: string) => fetch(`${base}/api/capture.pcap?${query}&token=${tokenOf('view')}`);
+    const capture = (query: string) => fetch(`${base}${API_PATHS.capture}?${query}&token=${tokenOf('view')}`);
     const pcap = await capture('socket=xsk0&frames=3');
     expect(pcap.status).toBe(200);
     expect(pcap.headers.get('content-type')).toBe('application/vnd.tcpdump.pcap');
@@ -429,7 +431,7 @@ describe('one access policy for every request', () => {
     for (const query of ['frames=3', 'socket=xsk0&frames=0', 'socket=xsk0&frames=33', 'socket=xsk0&frames=1e1']) {
       expect((await capture(query)).status).toBe(400);
     }
-    expect((await fetch(`${base}/api/capture.pcap?socket=xsk0`)).status).toBe(401);
+    expect((await fetch(`${base}${API_PATHS.capture}?socket=xsk0`)).status).toBe(401);
   });
 });
 

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   type AckMessage,
+  API_PATHS,
   type CommandOf,
   type ControlCommand,
   DETAIL_PER_SECOND,
@@ -291,7 +292,7 @@ export class AgentServer {
     const url = target.startsWith('/') ? new URL(`http://agent${target}`) : null;
     const decision: AccessDecision | { ok: false; status: 431; reason: string } = tooManyHeaders(request)
       ? { ok: false, status: 431, reason: `at most ${MAX_HEADERS} headers` }
-      : url?.pathname !== '/ws'
+      : url?.pathname !== API_PATHS.webSocket
         ? { ok: false, status: 403, reason: 'no WebSocket at this path' }
         : this.clients.size >= MAX_CLIENTS
           ? { ok: false, status: 403, reason: `at most ${MAX_CLIENTS} clients may connect` }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ErrorCode, StateMessage, stateJsonSchema } from '@ringside/shared';
+import { API_PATHS, type ErrorCode, StateMessage, stateJsonSchema } from '@ringside/shared';
 import type { Logger } from 'pino';
 import { CAPTURE_SNAP_LENGTH, MAX_CAPTURE_FRAMES } from '../export/capture.ts';
 import { type PcapPacket, pcapFile } from '../export/pcap.ts';
@@ -20,20 +20,11 @@ export interface HttpContext {
   logger: Logger;
 }
 
-/** The agent's state as a script reads it, and the JSON Schema it validates against. */
-export const STATE_PATH = '/api/state';
-export const STATE_SCHEMA_PATH = '/api/state.schema.json';
-/** `?socket=ID&frames=N`: the next N frames the socket receives, as classic pcap. */
-export const CAPTURE_PATH = '/api/capture.pcap';
-
 /** Generated once: the protocol does not change while the agent runs. */
 let stateSchema: string | null = null;
 
 /** A refusal of the agent's, told with the HTTP status that means the same. */
 const STATUS_OF: Partial<Record<ErrorCode, number>> = { 'not-found': 404, 'bad-request': 400 };
-
-/** Where the page asks, without the WebSocket, whether its token is good: 200 with the role or 401 with why. */
-export const SESSION_PATH = '/api/session';
 
 /** A browser sends about twenty; Node keeps MAX_HEADERS + 1 of them (`maxHeadersCount`), so more shows as one too many. */
 export const MAX_HEADERS = 100;
@@ -61,7 +52,7 @@ function answer(
 
 /**
  * Answers one HTTP request. Every request passes the same Host and Origin
- * checks first; `/metrics`, `/api/session` and the exports then need a token. Never
+ * checks first; metrics, the session and the exports then need a token. Never
  * rejects: what fails is answered here.
  */
 export async function serveHttp(context: HttpContext, request: IncomingMessage, response: ServerResponse) {
@@ -90,7 +81,7 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
   if (tooManyHeaders(request)) return answer(response, 431, `at most ${MAX_HEADERS} headers`);
   const url = new URL(`http://agent${target}`);
   const token = () => requestToken(request.headers.authorization, url);
-  if (url.pathname === SESSION_PATH) {
+  if (url.pathname === API_PATHS.session) {
     const decision = decideAccess(context.policy, { ...source, token: token() });
     const body = decision.ok ? { role: decision.role } : { error: decision.reason };
     return answer(response, decision.ok ? 200 : decision.status, JSON.stringify(body), {
@@ -98,8 +89,7 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
       'cache-control': 'no-store',
     });
   }
-  if (TOKEN_PATHS.includes(url.pathname)) {
-    // The view token is enough for each: they show what a view page shows, and a scraper or script needs no control.
+  if (TOKEN_PATHS.has(url.pathname)) {
     const decision = decideAccess(context.policy, { ...source, token: token() });
     if (!decision.ok) {
       context.logger.warn({ path: url.pathname, status: decision.status, reason: decision.reason }, 'request refused');
@@ -115,20 +105,21 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
   answer(response, 200, file.body, file.headers);
 }
 
-const TOKEN_PATHS = ['/metrics', STATE_PATH, STATE_SCHEMA_PATH, CAPTURE_PATH];
+/** The view token is enough for each: they show what a view page shows, and a scraper or script needs no control. */
+const TOKEN_PATHS = new Set<string>([API_PATHS.metrics, API_PATHS.state, API_PATHS.stateSchema, API_PATHS.capture]);
 
 /** The routes behind a token, once it was found good. */
 async function serveWithToken(context: HttpContext, url: URL, response: ServerResponse): Promise<void> {
   const json = { 'content-type': 'application/json', 'cache-control': 'no-store' };
   switch (url.pathname) {
-    case '/metrics': {
+    case API_PATHS.metrics: {
       const { contentType, body } = await context.metrics.render();
       return answer(response, 200, body, { 'content-type': contentType, 'cache-control': 'no-store' });
     }
-    case STATE_PATH:
+    case API_PATHS.state:
       // Parsed, as a page parses it: a script gets the protocol's fields, not whatever else the agent's objects carry.
       return answer(response, 200, JSON.stringify(StateMessage.parse(context.exports.state())), json);
-    case STATE_SCHEMA_PATH:
+    case API_PATHS.stateSchema:
       stateSchema ??= JSON.stringify(stateJsonSchema());
       return answer(response, 200, stateSchema, { ...json, 'content-type': 'application/schema+json' });
     default:

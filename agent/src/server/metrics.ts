@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import {
   RING_KINDS,
   type RingKind,
@@ -12,6 +10,7 @@ import {
 } from '@ringside/shared';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { SocketTotals } from '../observe/socket-observer.ts';
+import { readBuildInfo } from './build-info.mjs';
 
 /**
  * Whose a socket is and where it is bound, on every series of it: Prometheus
@@ -42,28 +41,9 @@ export interface ObservedSocket {
 /** What `ringside_build_info` says of the running agent. */
 export interface BuildFacts {
   version: string;
-  /** The git commit it runs from, where it runs from a checkout. */
-  commit: string | null;
+  /** The git commit the set-up step ran in; 'unknown' outside a checkout or before the set-up ran. */
+  commit: string;
   node: string;
-}
-
-/** Read once per agent: the package's version, the checkout's commit (one git call, none where git is absent). */
-export function readBuildFacts(): BuildFacts {
-  const here = new URL('.', import.meta.url);
-  const { version } = JSON.parse(readFileSync(new URL('../../package.json', here), 'utf8')) as { version: string };
-  let commit: string | null = null;
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
-      cwd: here,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 2000,
-    })
-      .toString()
-      .trim();
-  } catch {
-    // Not a checkout (an installed copy), or no git: the build info goes without a commit.
-  }
-  return { version, commit: commit || null, node: process.version };
 }
 
 /** Where the numbers come from: asked at each scrape, never cached between scrapes. */
@@ -210,17 +190,14 @@ export class AgentMetrics {
         (ring) => ring.consumer,
       ),
     ];
-    const build = sources.build ?? readBuildFacts();
+    const build = sources.build ?? { ...readBuildInfo(), node: process.version };
     const buildInfo = new Gauge({
       name: 'ringside_build_info',
-      help: 'The running agent: its version, commit (where it runs from a checkout) and Node version; always 1.',
+      help: 'The running agent: its version, the commit its set-up ran in, and its Node version; always 1.',
       labelNames: ['version', 'commit', 'node'] as const,
       registers,
     });
-    buildInfo.set(
-      { version: build.version, node: build.node, ...(build.commit !== null ? { commit: build.commit } : {}) },
-      1,
-    );
+    buildInfo.set({ version: build.version, node: build.node, commit: build.commit }, 1);
     collectDefaultMetrics({ register: this.registry });
     this.clientsConnected = new Gauge({
       name: 'ringside_clients_connected',

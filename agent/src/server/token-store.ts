@@ -7,8 +7,6 @@ export interface Tokens {
   view: string;
 }
 
-export const DEFAULT_TOKEN_FILE = '/var/lib/ringside/tokens.json';
-
 /**
  * The tokens outlive a restart of the agent, so a page left open reconnects
  * and resyncs on its own instead of needing a new URL. They live in a file

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+
+const DASHBOARD = new URL('../../docs/grafana-dashboard.json', import.meta.url);
+
+interface DashboardJson {
+  panels: { title: string; targets: { expr: string }[] }[];
+  templating: { list: { name: string; query?: string | { query: string } }[] };
+}
+
+/** A query variable, `label_values(SELECTOR, LABEL)`: the values of LABEL on the series SELECTOR matches. */
+export interface DashboardVariable {
+  name: string;
+  selector: string;
+  label: string;
+}
+
+/** docs/grafana-dashboard.json as the tests read it: every panel's queries and every query variable. */
+export function grafanaDashboard(): {
+  panels: { title: string; queries: string[] }[];
+  variables: DashboardVariable[];
+} {
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as DashboardJson;
+  const variables = dashboard.templating.list.flatMap(({ name, query }) => {
+    if (typeof query !== 'object') return [];
+    const parts = /^label_values\((.+),\s*(\w+)\)$/.exec(query.query);
+    if (!parts) throw new Error(`variable ${name}: '${query.query}' is not label_values(SELECTOR, LABEL)`);
+    return [{ name, selector: parts[1] as string, label: parts[2] as string }];
+  });
+  const panels = dashboard.panels.map(({ title, targets }) => ({ title, queries: targets.map(({ expr }) => expr) }));
+  return { panels, variables };
+}
+
+/** A query as Grafana sends it with every variable set to All, over a 5 s rate window (five of the tests' scrapes). */
+export function withEveryValue(query: string): string {
+  return query.replaceAll('$__rate_interval', '5s').replace(/\$(job|instance|socket)\b/g, '.*');
+}
