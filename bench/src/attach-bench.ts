@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { AttachWatch } from '../../agent/src/attach/attach-watch.ts';
 import { AttachedXsk } from '../../agent/src/attach/attached-xsk.ts';
 import { discoverXsks } from '../../agent/src/attach/discovery.ts';
+import { AttachedSocket, attachedSocketId } from '../../agent/src/attached-sockets.ts';
 import { XskOwner } from '../../agent/test/xsk-owner.ts';
 import { MAX_RATE_PPS } from '../../shared/src/index.ts';
 import { withLab } from './lab-session.ts';
@@ -79,11 +80,8 @@ async function overhead(profile: AttachProfile, log: (line: string) => void) {
             continue;
           }
           const attached = AttachedXsk.open({ pid: owner.pid, fd });
-          const reader = setInterval(() => {
-            attached.rings();
-            attached.statistics();
-            attached.entries();
-          }, 1000 / READ_HZ);
+          const socket = new AttachedSocket(attachedSocketId(owner.pid, fd), attached);
+          const reader = setInterval(() => socket.detail('bench'), 1000 / READ_HZ);
           try {
             pair.attached = await receivedPerSecond(owner, profile);
           } finally {

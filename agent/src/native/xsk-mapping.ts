@@ -1,6 +1,7 @@
 import koffi from 'koffi';
 import { NativeError } from './errors.ts';
-import { pointerAt, rawSyscalls } from './libc.ts';
+import { pointerAt, rawSyscalls, viewAt } from './libc.ts';
+import type { MappedRing } from './ring-memory.ts';
 import {
   MAP_SHARED,
   PROT_READ,
@@ -129,4 +130,39 @@ export function mapRingReadOnly(fd: number, ring: RingName, length: number): num
 
 export function unmapRing(address: number, length: number): void {
   if (munmap(pointerAt(address), length) !== 0) throw new NativeError('munmap of a ring', koffi.errno());
+}
+
+/** One ring mapped read-only, as ring memory over the owner's live pages; `unmapRing(address, length)` lets it go. */
+export interface ReadOnlyRing {
+  address: number;
+  length: number;
+  memory: MappedRing;
+}
+
+/**
+ * Maps `length` bytes of a ring read-only and views them as a ring of `size`
+ * entries. The cached indices are the owner's private memory: nothing of
+ * ours stands for them, so they read as zero.
+ */
+export function mapRingView(
+  fd: number,
+  ring: RingName,
+  offsets: RingOffsets,
+  length: number,
+  size: number,
+): ReadOnlyRing {
+  const address = mapRingReadOnly(fd, ring, length);
+  const word = (offset: number) => new Uint32Array(viewAt(address + offset, 4));
+  return {
+    address,
+    length,
+    memory: {
+      size,
+      producer: word(offsets.producer),
+      consumer: word(offsets.consumer),
+      flags: word(offsets.flags),
+      entries: new Uint32Array(viewAt(address + offsets.desc, size * RING_ENTRY_BYTES[ring])),
+      cache: new Uint32Array(2),
+    },
+  };
 }
