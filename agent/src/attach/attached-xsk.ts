@@ -28,7 +28,7 @@ import { RING_NAMES } from './xsk-facts.ts';
  * checked every CHECK_MS, and everything is let go the moment either is gone.
  */
 
-export type AttachErrorCode = 'pid-gone' | 'not-xsk' | 'fd-gone' | 'netns-gone' | 'not-permitted' | 'ptrace-scope';
+export type AttachErrorCode = 'pid-gone' | 'not-xsk' | 'fd-gone' | 'not-permitted' | 'ptrace-scope';
 
 export class AttachError extends Error {
   override readonly name = 'AttachError';
@@ -122,7 +122,8 @@ export class AttachedXsk {
       }
       const offsets = readMmapOffsets(held);
       if (offsets === null) refuse('not-xsk', `fd ${fd} of process ${pid} is not an AF_XDP socket`, PICK_LISTED);
-      const described = describeNamespaced(pid, { fd, inode }, held);
+      // Its namespace vanishing meanwhile leaves describeHeld without the process's: it reads as gone.
+      const described = describeHeld(pid, { fd, inode }, held);
       if (described === null) refuse('pid-gone', `process ${pid} exited while being attached`, PICK_LISTED);
       for (const ring of RING_NAMES) {
         const length = described.facts.mappable[ring];
@@ -216,18 +217,5 @@ export class AttachedXsk {
     }
     if (reason === null || !this.release()) return;
     for (const listener of this.goneListeners) listener(reason);
-  }
-}
-
-/** describeHeld, with a namespace that vanished while it was read turned into its AttachError. */
-function describeNamespaced(pid: number, socket: { fd: number; inode: number }, held: number) {
-  try {
-    return describeHeld(pid, socket, held);
-  } catch (error) {
-    // The namespace's file is opened to enter it (fs: ENOENT), or setns finds it gone (NativeError).
-    if ((error as { code?: string }).code === 'ENOENT') {
-      refuse('netns-gone', `a network namespace of process ${pid} vanished while it was read`, PICK_LISTED);
-    }
-    throw error;
   }
 }
