@@ -177,14 +177,15 @@ async function overhead(profile: AttachProfile, log: (line: string) => void) {
     try {
       return await withAttachingAgent(owner, async (agent, control, events) => {
         // `--attach PID` attaches on the agent's first scan; asking again only waits for it.
-        let socketId = await attach(control, events, owner, 0);
+        let socketId: string | null = await attach(control, events, owner, 0);
         const pairs: { unattached: number; attached: number }[] = [];
         for (let round = 0; round < profile.rounds; round++) {
           const order = round % 2 === 0 ? (['unattached', 'attached'] as const) : (['attached', 'unattached'] as const);
           const pair = { unattached: 0, attached: 0 };
           for (const state of order) {
             if (state === 'unattached') {
-              await control.command({ type: 'detach', socketId });
+              if (socketId !== null) await control.command({ type: 'detach', socketId });
+              socketId = null;
               pair.unattached = await receivedPerSecond(owner, profile);
               continue;
             }
