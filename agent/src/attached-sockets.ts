@@ -7,7 +7,9 @@ import type {
 import type { AttachedXsk } from './attach/attached-xsk.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
 import type { UmemInference } from './attach/umem-inference.ts';
-import { type AttachedReading, attachedLedger, foreignRingState, type UmemFrames } from './sampler/attached-sample.ts';
+import { AttachedUmemSource, attachedOwners, attachedParts, type UmemFrames } from './observe/attached-umem.ts';
+import { UmemObserver } from './observe/umem-observer.ts';
+import type { AttachedReading } from './sampler/attached-sample.ts';
 import type { SampledAttached } from './sampler/sampler.ts';
 import { CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
@@ -74,18 +76,26 @@ export function umemOf(
 /** How often the rings' contents are read again for the UMEM while socket diag cannot say: one pass over every slot. */
 const INFER_EVERY_MS = 1000;
 
-/** An attached XSK as the sampler and the metrics read it. */
+/** An attached XSK as the sampler and the metrics read it: through the one UMEM reader, over its mapped rings. */
 export class AttachedSocket implements SampledAttached {
   /** What discovery knows of it: at first what attaching read, then each update (facts inferred later). */
   private facts: DiscoveredXsk;
   private inference: UmemInference | null = null;
   private inferredAt = Number.NEGATIVE_INFINITY;
+  private readonly observer: UmemObserver<AttachedUmemSource>;
 
   constructor(
     readonly id: string,
     readonly xsk: AttachedXsk,
   ) {
     this.facts = xsk.info;
+    this.observer = new UmemObserver(
+      new AttachedUmemSource(
+        id,
+        () => xsk.rings(),
+        () => this.frames,
+      ),
+    );
   }
 
   get discoveredId(): string {
@@ -117,10 +127,24 @@ export class AttachedSocket implements SampledAttached {
     return umemOf(this.facts.umem, this.inference);
   }
 
+  /**
+   * One reading, synchronous: without an application side the reader has no
+   * seqlock to wait on, and a reading made in one pass cannot meet a socket
+   * let go halfway.
+   */
+  private readWith(entries: boolean): AttachedReading {
+    const parts = attachedParts(this.observer.readNow({ entries }));
+    return { parts, stats: this.xsk.statistics(), frameCount: this.observer.source.frameCount };
+  }
+
+  read(): AttachedReading {
+    return this.readWith(false);
+  }
+
   /** As a scrape sees it: the kernel's words and counters, labelled with its process and what the kernel said of it. */
   observe(): ObservedSocket {
     const { pid, command, kernel, umem } = this.facts;
-    const rings = this.xsk.rings();
+    const { parts, stats } = this.read();
     return {
       id: this.id,
       labels: {
@@ -130,65 +154,41 @@ export class AttachedSocket implements SampledAttached {
         queue: kernel.queueId.value,
         umem: umem.id === null ? null : String(umem.id),
       },
-      observation: {
-        rings: {
-          fill: foreignRingState(rings.fill),
-          rx: foreignRingState(rings.rx),
-          tx: foreignRingState(rings.tx),
-          completion: foreignRingState(rings.completion),
-        },
-        stats: this.xsk.statistics(),
-        totals: null,
-      },
+      observation: { rings: parts.states, stats, totals: null },
     };
   }
 
   /**
-   * Every descriptor in its rings, for the page's slot tooltips. Each ring's
-   * entries are read from its own consumer and producer, a moment after the
-   * indices given beside them: on a busy ring they may be off by a batch.
-   * A ring whose size is ambiguous lists none (its slots cannot be named).
+   * Every descriptor in its rings, for the page's slot tooltips, read with
+   * the indices beside them. A ring whose size is ambiguous lists none (its
+   * slots cannot be named).
    */
   detail(requestId: string): SocketDetailMessage {
-    const rings = this.xsk.rings();
-    const entries = this.xsk.entries();
-    const { fill, completion } = rings;
+    const reading = this.readWith(true);
+    const { states, entries } = reading.parts;
+    const { fill, completion } = states;
     if (!fill || !completion) {
       throw new CommandError(
         'not-found',
         `${this.id} has no FILL/COMPLETION pair of its own to read: it shares another socket's`,
       );
     }
-    const listed = (ring: RingEntries | null): RingEntries => ring ?? { addresses: [], lengths: [], options: [] };
-    const reading: AttachedReading = { rings, stats: this.xsk.statistics(), entries };
+    const listed = (ring: RingEntries | null | undefined): RingEntries =>
+      ring ?? { addresses: [], lengths: [], options: [] };
     return {
       type: 'socketDetail',
       requestId,
       socketId: this.id,
       sampledAt: Date.now(),
       entries: {
-        fill: listed(entries.fill),
-        rx: rings.rx ? listed(entries.rx) : null,
-        tx: rings.tx ? listed(entries.tx) : null,
-        completion: listed(entries.completion),
+        fill: listed(entries?.fill),
+        rx: states.rx ? listed(entries?.rx) : null,
+        tx: states.tx ? listed(entries?.tx) : null,
+        completion: listed(entries?.completion),
       },
-      owners: Buffer.from(attachedLedger(reading, this.frames).owners).toString('base64'),
-      rings: {
-        fill: foreignRingState(fill),
-        rx: foreignRingState(rings.rx),
-        tx: foreignRingState(rings.tx),
-        completion: foreignRingState(completion),
-      },
+      owners: Buffer.from(attachedOwners(reading.parts, reading.frameCount).owners).toString('base64'),
+      rings: { fill, rx: states.rx, tx: states.tx, completion },
       consistent: true,
-    };
-  }
-
-  read(): AttachedReading {
-    return {
-      rings: this.xsk.rings(),
-      stats: this.xsk.statistics(),
-      // Entries name frames only where the UMEM's chunks are known: otherwise they are not read at all.
-      entries: this.frames ? this.xsk.entries() : null,
     };
   }
 }

@@ -5,10 +5,12 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { AttachWatch } from '../src/attach/attach-watch.ts';
 import { AttachError, AttachedXsk } from '../src/attach/attached-xsk.ts';
 import { type DiscoveredXsk, discoverXsks } from '../src/attach/discovery.ts';
+import { AttachedSocket, attachedSocketId } from '../src/attached-sockets.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
 import { readMmapOffsets } from '../src/native/xsk-mapping.ts';
+import { attachedOwners } from '../src/observe/attached-umem.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { startLabSocket } from './lab-sockets.ts';
 import { XskOwner } from './xsk-owner.ts';
@@ -98,6 +100,8 @@ describeKernel('attaching to another process’s XSK', () => {
   let owner: XskOwner | null = null;
   let attached: AttachedXsk | null = null;
   let ownSocket: ManagedSocket | null = null;
+  /** More sockets attached by one test, let go after it. */
+  const also: AttachedXsk[] = [];
 
   beforeAll(async () => {
     lab = Lab.create(2);
@@ -106,8 +110,10 @@ describeKernel('attaching to another process’s XSK', () => {
 
   afterEach(async () => {
     source.pause();
+    if (source.queueIds.length !== 1) await source.setQueues([0]);
     attached?.close();
     attached = null;
+    for (const held of also.splice(0)) held.close();
     await owner?.stop();
     owner = null;
     await ownSocket?.destroy();
@@ -145,12 +151,15 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(inferred.kernel.queueId).toMatchObject({ value: null, source: 'unknown' });
 
     attached = AttachedXsk.open({ pid: xsk.pid, fd: xsk.fd, inode: xsk.inode });
-    const watched = attached;
-    expect(watched.rings().tx).toBeNull();
+    // Read as the sampler, the metrics and the detail read it: through the one UMEM reader.
+    const watched = new AttachedSocket('pid.fd', attached);
+    expect(watched.read().parts.states.tx).toBeNull();
     // Without xsk_diag the UMEM shows in its rings: xsk-owner's 4096 chunks of 2048 bytes, the top ones in FILL.
-    expect(watched.umemFromRings()).toMatchObject({ chunkSize: 2048, framesAtLeast: 4096 });
+    expect(attached.umemFromRings()).toMatchObject({ chunkSize: 2048, framesAtLeast: 4096 });
+    expect(watched.frames).toEqual({ count: 4096, chunkSize: 2048 });
     source.resume();
-    const rxProducer = () => watched.rings().rx?.producer ?? 0;
+    const rxProducer = () => watched.read().parts.states.rx?.producer ?? 0;
+    const statistics = () => watched.read().stats;
     const started = Date.now();
     let rounds = 0;
     // Ten seconds of traffic, the owner alternately draining and stalled, so both the RX
@@ -159,15 +168,15 @@ describeKernel('attaching to another process’s XSK', () => {
       const paused = rounds % 2 === 1;
       await owner.pause(paused);
       const from = rxProducer();
-      const dropsFrom = watched.statistics().rxDropped;
+      const dropsFrom = statistics().rxDropped;
       await waitFor(
-        () => (paused ? watched.statistics().rxDropped - dropsFrom >= 500 : rxProducer() - from >= 500),
+        () => (paused ? statistics().rxDropped - dropsFrom >= 500 : rxProducer() - from >= 500),
         10_000,
         paused ? 'the kernel to drop frames the stalled owner left' : 'the RX producer to move',
       );
-      const before = { producer: rxProducer(), stats: watched.statistics() };
+      const before = { producer: rxProducer(), stats: statistics() };
       const [report] = await owner.report();
-      const after = { producer: rxProducer(), stats: watched.statistics() };
+      const after = { producer: rxProducer(), stats: statistics() };
       if (!report) throw new Error('the owner reports its socket');
       expect(report.rx_producer).toBeGreaterThanOrEqual(before.producer);
       expect(report.rx_producer).toBeLessThanOrEqual(after.producer);
@@ -193,10 +202,10 @@ describeKernel('attaching to another process’s XSK', () => {
     );
     const [quiet] = await owner.report();
     expect(quiet?.rx_producer).toBe(rxProducer());
-    expect(quiet?.stats).toEqual(watched.statistics());
+    expect(quiet?.stats).toEqual(statistics());
   });
 
-  it('discovers two sockets sharing one UMEM on two queues, each with its own FILL and COMPLETION', async () => {
+  it('attaches to two sockets sharing one UMEM on two queues: each its own FILL and COMPLETION, both receiving', async () => {
     owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0, 1]);
     const found = await discoveredOwner(owner, 2);
     for (const xsk of found) {
@@ -205,10 +214,49 @@ describeKernel('attaching to another process’s XSK', () => {
       expect(xsk.kernel.rings.completion.present).toBe(true);
       expect(xsk.kernel.rings.tx.present).toBe(false);
     }
-    const [first, second] = found;
-    if (!first || !second) throw new Error('two XSKs');
-    expect(first.inode).not.toBe(second.inode);
-    expect(first.id).not.toBe(second.id);
+    expect(new Set(found.map((xsk) => xsk.inode)).size).toBe(2);
+    const reports = await owner.report();
+    // In the owner's queue order: its first socket made the UMEM, the second shares it.
+    const watched = (owner.fds as number[]).map((fd) => {
+      const xsk = found.find((entry) => entry.fd === fd);
+      if (!xsk) throw new Error(`fd ${fd} discovered`);
+      const held = AttachedXsk.open({ pid: xsk.pid, fd, inode: xsk.inode });
+      also.push(held);
+      return new AttachedSocket(attachedSocketId(xsk.pid, fd), held);
+    });
+    await source.setQueues([0, 1]);
+    source.resume();
+    const rxProducer = (socket: AttachedSocket) => socket.read().parts.states.rx?.producer ?? 0;
+    for (const socket of watched) {
+      const from = rxProducer(socket);
+      await waitFor(() => rxProducer(socket) - from >= 500, 10_000, `${socket.id}'s RX producer to move`);
+    }
+    const before = watched.map(rxProducer);
+    const now = await owner.report();
+    const after = watched.map(rxProducer);
+    watched.forEach((socket, i) => {
+      const report = now.find((entry) => entry.fd === owner?.fds[i]);
+      if (!report) throw new Error(`the owner reports ${socket.id}`);
+      expect(report.rx_producer).toBeGreaterThanOrEqual(before[i] as number);
+      expect(report.rx_producer).toBeLessThanOrEqual(after[i] as number);
+      // Both sockets receive: each moved since the owner's first report.
+      expect(report.rx_producer).toBeGreaterThan(reports[i]?.rx_producer ?? 0);
+    });
+    // One UMEM: the second socket's FILL holds chunks past the first socket's 4096, addresses in the area the
+    // first one registered. A UMEM of its own would start its chunks at address 0.
+    const [first, second] = watched as [AttachedSocket, AttachedSocket];
+    const fillFrames = (socket: AttachedSocket) => [...(socket.read().parts.frames.fill ?? [])];
+    expect(first.frames?.chunkSize).toBe(2048);
+    expect(second.frames?.chunkSize).toBe(2048);
+    expect(Math.max(...fillFrames(first))).toBeLessThan(4096);
+    expect(Math.min(...fillFrames(second))).toBeGreaterThanOrEqual(4096);
+    expect(second.frames?.count).toBe(8192);
+    // Each names the frames in its own rings, and counts the other socket's as the application's.
+    const { parts } = second.read();
+    const ledger = attachedOwners(parts, 8192);
+    expect(ledger.counts.fill).toBe(parts.frames.fill?.length);
+    expect(ledger.counts.fill).toBeGreaterThan(0);
+    expect(ledger.counts['application-held']).toBeGreaterThanOrEqual(4096);
   });
 
   it('lets go when the owner closes its socket, so the owner binds the same queue again', async () => {

@@ -1,18 +1,30 @@
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type WebSocketType from 'ws';
 import { AttachWatch } from '../../agent/src/attach/attach-watch.ts';
-import { AttachedXsk } from '../../agent/src/attach/attached-xsk.ts';
 import { discoverXsks } from '../../agent/src/attach/discovery.ts';
+import { attachedSocketId } from '../../agent/src/attached-sockets.ts';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { XskOwner } from '../../agent/test/xsk-owner.ts';
-import { MAX_RATE_PPS } from '../../shared/src/index.ts';
+import { type EventMessage, MAX_RATE_PPS, PROTOCOL_VERSION } from '../../shared/src/index.ts';
 import { withLab } from './lab-session.ts';
 import { median, percentile } from './stats.ts';
+import { Watcher } from './ws-watcher.ts';
+
+// As ws-watcher.ts does: bench/ borrows the agent's ws.
+const WebSocket = createRequire(new URL('../../agent/package.json', import.meta.url))('ws') as typeof WebSocketType;
+/** At nice 19 on busy cores the agent's start can take tens of seconds (agent-bench.ts measured over 15). */
+const CREATE_TIMEOUT_MS = 120_000;
 
 /**
- * What attaching costs: the foreign receiver's rate (bench/native/xsk-owner.c,
- * rxdrop, fed by the lab source flat out) with Ringside attached and reading
- * its rings, counters and ring entries at 60 Hz, against the same receiver
- * unattached, alternating (U A A U ...); how soon a new XSK shows in an
- * AttachWatch after its bind; and what one host-wide discovery call costs.
+ * What attaching costs, on a real agent process started with `--attach PID`:
+ * the foreign receiver's rate (bench/native/xsk-owner.c, rxdrop, fed by the
+ * lab source flat out) while the agent watches it with 10 clients at 60
+ * snapshots/s, against the same receiver detached and unwatched, alternating
+ * (U A A U ...); how soon Ringside lets go of a socket whose owner closes it
+ * (the owner's rebind succeeds) or is killed (the agent's socket-detached
+ * event); how soon a new XSK shows in an AttachWatch after its bind; and what
+ * one host-wide discovery call costs.
  */
 
 export interface AttachProfile {
@@ -21,26 +33,39 @@ export interface AttachProfile {
   warmupMs: number;
   windowMs: number;
   discoveryTrials: number;
+  releaseTrials: number;
   scanSamples: number;
 }
 
 export const ATTACH_PROFILES: Record<'full' | 'quick', AttachProfile> = {
-  full: { rounds: 6, warmupMs: 500, windowMs: 2000, discoveryTrials: 20, scanSamples: 40 },
-  quick: { rounds: 2, warmupMs: 250, windowMs: 750, discoveryTrials: 5, scanSamples: 10 },
+  full: { rounds: 6, warmupMs: 500, windowMs: 2000, discoveryTrials: 20, releaseTrials: 10, scanSamples: 40 },
+  quick: { rounds: 2, warmupMs: 250, windowMs: 750, discoveryTrials: 5, releaseTrials: 3, scanSamples: 10 },
 };
 
 export interface AttachResult {
   /** Median over pairs of (1 - attached rate / unattached rate), in percent. */
   attach_overhead_pct: number;
   attach_rxdrop_mpps: { unattached: number; attached: number };
+  /**
+   * Ringside letting go. `rebind`: the owner closes its socket and binds its
+   * queue again, from its close to the bind the kernel accepts (its own
+   * clock; EBUSY while anything holds the old socket), watched and not.
+   * `kill`: from the owner's SIGKILL to the agent's socket-detached event.
+   */
+  attach_release_ms: {
+    rebind: { p50: number; p99: number; unattached_p50: number };
+    kill: { p50: number; p99: number };
+    trials: number;
+  };
   /** From the owner's bind (its ready line) to the AttachWatch's 'added'. */
   attach_discovery_ms: { p50: number; p99: number; trials: number };
   /** One discovery call over every process of the host, once every socket is known. */
   attach_scan_ms: { p50: number; p99: number; processes: number; fds: number };
 }
 
-/** A snapshot's worth of reading, as often as a page asks: the rings, the counters and every entry. */
-const READ_HZ = 60;
+/** What the issue watches an attached socket with: 10 clients at 60 snapshots/s. */
+const VIEWERS = 10;
+const SNAPSHOTS_PER_S = 60;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -64,41 +89,164 @@ async function receivedPerSecond(owner: XskOwner, profile: AttachProfile): Promi
   return (after.rx_frames - before.rx_frames) / seconds;
 }
 
+/** The events an agent sends, as they come, for a bench waiting on one. */
+class AgentEvents {
+  private readonly seen: { at: number; event: EventMessage }[] = [];
+  private readonly waiting = new Set<() => void>();
+
+  private constructor(private readonly socket: WebSocketType) {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const message = JSON.parse(data.toString()) as { type: string };
+      if (message.type !== 'event') return;
+      this.seen.push({ at: performance.now(), event: message as EventMessage });
+      for (const wake of this.waiting) wake();
+    });
+  }
+
+  static async connect(agent: RunningAgent): Promise<AgentEvents> {
+    const url = new URL(agent.viewUrl);
+    url.protocol = 'ws:';
+    url.pathname = '/ws';
+    const socket = new WebSocket(url, { headers: { origin: agent.viewUrl.origin } });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
+    return new AgentEvents(socket);
+  }
+
+  /** When (performance.now()) the first event of `kind` for `socketId` arrived at or after `since`. */
+  next(kind: EventMessage['kind'], socketId: string, since: number): Promise<number> {
+    const find = () => this.seen.find((e) => e.at >= since && e.event.kind === kind && e.event.socketId === socketId);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(check);
+        reject(new Error(`no ${kind} event for ${socketId} within 10 s`));
+      }, 10_000);
+      const check = () => {
+        const found = find();
+        if (!found) return;
+        clearTimeout(timer);
+        this.waiting.delete(check);
+        resolve(found.at);
+      };
+      this.waiting.add(check);
+      check();
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** The agent, started to watch `owner`, and a control client; both stop with the body. */
+async function withAttachingAgent<T>(
+  owner: XskOwner,
+  body: (agent: RunningAgent, control: Watcher, events: AgentEvents) => Promise<T>,
+): Promise<T> {
+  const agent = await startAgent(['--attach', String(owner.pid), '--log-level', 'warn'], CREATE_TIMEOUT_MS);
+  let control: Watcher | null = null;
+  let events: AgentEvents | null = null;
+  try {
+    control = await Watcher.connect(agent.controlUrl);
+    events = await AgentEvents.connect(agent);
+    return await body(agent, control, events);
+  } finally {
+    control?.close();
+    events?.close();
+    await agent.stop();
+  }
+}
+
+/** Attaches the agent to the owner's first socket (the same socket twice is the one attached) and waits until it is. */
+async function attach(control: Watcher, events: AgentEvents, owner: XskOwner, since: number): Promise<string> {
+  const fd = owner.fds[0] as number;
+  const socketId = attachedSocketId(owner.pid, fd);
+  const attached = events.next('socket-attached', socketId, since);
+  await control.command({ type: 'attach', pid: owner.pid, fd });
+  await attached;
+  return socketId;
+}
+
 async function overhead(profile: AttachProfile, log: (line: string) => void) {
   return withLab({ queues: 1, ratePps: MAX_RATE_PPS, frameLength: 64, sourcePaused: false }, async ({ lab }) => {
     const owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
     try {
-      const fd = owner.fds[0] as number;
-      const pairs: { unattached: number; attached: number }[] = [];
-      for (let round = 0; round < profile.rounds; round++) {
-        const order = round % 2 === 0 ? (['unattached', 'attached'] as const) : (['attached', 'unattached'] as const);
-        const pair = { unattached: 0, attached: 0 };
-        for (const state of order) {
-          if (state === 'unattached') {
-            pair.unattached = await receivedPerSecond(owner, profile);
-            continue;
+      return await withAttachingAgent(owner, async (agent, control, events) => {
+        // `--attach PID` attaches on the agent's first scan; asking again only waits for it.
+        let socketId: string | null = await attach(control, events, owner, 0);
+        const pairs: { unattached: number; attached: number }[] = [];
+        for (let round = 0; round < profile.rounds; round++) {
+          const order = round % 2 === 0 ? (['unattached', 'attached'] as const) : (['attached', 'unattached'] as const);
+          const pair = { unattached: 0, attached: 0 };
+          for (const state of order) {
+            if (state === 'unattached') {
+              if (socketId !== null) await control.command({ type: 'detach', socketId });
+              socketId = null;
+              pair.unattached = await receivedPerSecond(owner, profile);
+              continue;
+            }
+            socketId = await attach(control, events, owner, performance.now());
+            const viewers = await Promise.all(Array.from({ length: VIEWERS }, () => Watcher.connect(agent.viewUrl)));
+            try {
+              await Promise.all(viewers.map((viewer) => viewer.setRate(SNAPSHOTS_PER_S)));
+              pair.attached = await receivedPerSecond(owner, profile);
+            } finally {
+              for (const viewer of viewers) viewer.close();
+            }
           }
-          const attached = AttachedXsk.open({ pid: owner.pid, fd });
-          const reader = setInterval(() => {
-            attached.rings();
-            attached.statistics();
-            attached.entries();
-          }, 1000 / READ_HZ);
-          try {
-            pair.attached = await receivedPerSecond(owner, profile);
-          } finally {
-            clearInterval(reader);
-            attached.close();
-          }
+          log(
+            `attach: unattached ${(pair.unattached / 1e6).toFixed(3)} Mpps, attached ${(pair.attached / 1e6).toFixed(3)} Mpps`,
+          );
+          pairs.push(pair);
         }
-        log(
-          `attach: unattached ${(pair.unattached / 1e6).toFixed(3)} Mpps, attached ${(pair.attached / 1e6).toFixed(3)} Mpps`,
-        );
-        pairs.push(pair);
-      }
-      return pairs;
+        return pairs;
+      });
     } finally {
       await owner.stop();
+    }
+  });
+}
+
+/** Rebind and kill trials, alternating; the unattached rebinds are the kernel's own delay in freeing a queue. */
+async function release(profile: AttachProfile, log: (line: string) => void) {
+  return withLab({ queues: 1, ratePps: 1000, frameLength: 64, sourcePaused: true }, async ({ lab }) => {
+    const first = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+    try {
+      return await withAttachingAgent(first, async (_agent, control, events) => {
+        await first.stop();
+        const rebind: number[] = [];
+        const unattached: number[] = [];
+        const kill: number[] = [];
+        for (let trial = 0; trial < profile.releaseTrials; trial++) {
+          const owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
+          try {
+            const alone = await owner.rebind();
+            if (!alone.rebound) throw new Error(`xsk-owner could not rebind unwatched: errno ${alone.errno}`);
+            unattached.push(alone.ms);
+            const socketId = await attach(control, events, owner, performance.now());
+            const watched = await owner.rebind();
+            if (!watched.rebound) throw new Error(`xsk-owner could not rebind while watched: errno ${watched.errno}`);
+            rebind.push(watched.ms);
+            await events.next('socket-detached', socketId, 0);
+            const again = await attach(control, events, owner, performance.now());
+            const killedAt = performance.now();
+            owner.kill();
+            kill.push((await events.next('socket-detached', again, killedAt)) - killedAt);
+          } finally {
+            await owner.stop();
+          }
+          log(
+            `attach: let go on rebind ${rebind.at(-1)} ms (unwatched ${unattached.at(-1)} ms), on SIGKILL ${kill.at(-1)?.toFixed(0)} ms`,
+          );
+        }
+        return { rebind, unattached, kill };
+      });
+    } finally {
+      await first.stop();
     }
   });
 }
@@ -160,6 +308,7 @@ async function scanCost(profile: AttachProfile): Promise<AttachResult['attach_sc
 export async function benchAttach(profile: AttachProfile, log: (line: string) => void): Promise<AttachResult> {
   const pairs = await overhead(profile, log);
   const losses = pairs.map((pair) => (1 - pair.attached / pair.unattached) * 100);
+  const released = await release(profile, log);
   const latencies = await discoveryLatency(profile);
   log(`attach: discovery ${latencies.map((ms) => ms.toFixed(0)).join(' ')} ms`);
   const scan = await scanCost(profile);
@@ -171,6 +320,15 @@ export async function benchAttach(profile: AttachProfile, log: (line: string) =>
     attach_rxdrop_mpps: {
       unattached: median(pairs.map((pair) => pair.unattached)) / 1e6,
       attached: median(pairs.map((pair) => pair.attached)) / 1e6,
+    },
+    attach_release_ms: {
+      rebind: {
+        p50: median(released.rebind),
+        p99: percentile(released.rebind, 99),
+        unattached_p50: median(released.unattached),
+      },
+      kill: { p50: median(released.kill), p99: percentile(released.kill, 99) },
+      trials: released.kill.length,
     },
     attach_discovery_ms: { p50: median(latencies), p99: percentile(latencies, 99), trials: latencies.length },
     attach_scan_ms: scan,

@@ -32,6 +32,7 @@ export interface BenchReport {
   agent_rss_mb: AgentResult['agent_rss_mb'];
   attach_overhead_pct: AttachResult['attach_overhead_pct'];
   attach_rxdrop_mpps: AttachResult['attach_rxdrop_mpps'];
+  attach_release_ms: AttachResult['attach_release_ms'];
   attach_discovery_ms: AttachResult['attach_discovery_ms'];
   attach_scan_ms: AttachResult['attach_scan_ms'];
   cli_help_ms: CliHelpResult['cli_help_ms'];
@@ -60,6 +61,8 @@ export const REQUIRED_KEYS: readonly string[] = [
   'snapshot_build_us.sockets_64',
   'attach_overhead_pct',
   'attach_discovery_ms.p99',
+  'attach_release_ms.rebind.p99',
+  'attach_release_ms.kill.p99',
   'cli_help_ms.max',
 ];
 
@@ -161,6 +164,11 @@ export function targets(report: BenchReport): { target: string; value: string; v
       verdict: verdict(report.attach_discovery_ms.p99 < 1000),
     },
     {
+      target: 'an attached socket let go < 1 s after its owner is killed (p99)',
+      value: `${report.attach_release_ms.kill.p99.toFixed(0)} ms`,
+      verdict: verdict(report.attach_release_ms.kill.p99 < 1000),
+    },
+    {
       target: '--help answers < 1 s with nothing installed',
       value: `${report.cli_help_ms.max.toFixed(0)} ms (slowest of ${report.cli_help_ms.runs})`,
       verdict: verdict(report.cli_help_ms.max < 1000),
@@ -211,6 +219,10 @@ export function formatReport(report: BenchReport): string {
     [
       'foreign receiver unattached / attached at 60 Hz',
       `${report.attach_rxdrop_mpps.unattached.toFixed(3)} / ${report.attach_rxdrop_mpps.attached.toFixed(3)} Mpps`,
+    ],
+    [
+      'owner rebinds its queue, watched p50 / p99 (unwatched p50)',
+      `${report.attach_release_ms.rebind.p50.toFixed(0)} / ${report.attach_release_ms.rebind.p99.toFixed(0)} ms (${report.attach_release_ms.rebind.unattached_p50.toFixed(0)} ms)`,
     ],
     [
       `one host-wide discovery p50 / p99 (${report.attach_scan_ms.processes} processes, ${report.attach_scan_ms.fds} fds)`,

@@ -115,13 +115,21 @@ test('a control page attaches to another process’s socket from the host list: 
 
 test('the view role sees the attached socket the same way, and can neither attach nor detach', async ({ page }) => {
   const { fd, id } = await attachedReceiver();
-  await openExplorer(page, agent.viewUrl, { view: 'rings,umem' });
+  await openExplorer(page, agent.viewUrl, { view: 'rings,umem,topology' });
   await expect(page.getByTestId('role')).toHaveText('view only');
   await expectReadOnlyAttachedSocket(page, id);
   // The UMEM view has the kernel's side of its frames: FILL is kept stocked by its owner.
   await expect
     .poll(() => numberIn(page.getByTestId(`umem-${id}`).getByTestId('attached-count-fill')))
     .toBeGreaterThan(0);
+  // The topology draws it read-only, with its UMEM. No program: the owner made its socket inside its lab's
+  // namespace but lives in the root one, where discovery looks for the binding (no xsk_diag here to say).
+  const node = page.getByTestId(`topo-socket:${id}`);
+  await expect(node).toHaveAttribute('data-read-only', 'true');
+  await expect(node).toContainText(`${id} · read-only`);
+  await expect(node).toContainText(`pid ${owner.pid}`);
+  await expect(page.getByTestId(`topo-foreign-umem:${id}`)).toContainText(`UMEM of pid ${owner.pid}`);
+  await expect(page.getByTestId(`topo-edge-socket:${id}>foreign-umem:${id}`)).toHaveCount(1);
   const row = page.getByTestId(`host-socket-${owner.pid}-${fd}`);
   await expect(row.getByTestId('host-socket-detach')).toBeDisabled();
   const others = page.getByTestId('host-socket-attach');

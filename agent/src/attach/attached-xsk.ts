@@ -1,18 +1,18 @@
 import { fstatSync } from 'node:fs';
-import type { RingEntries, XdpStatistics } from '@ringside/shared';
+import type { XdpStatistics } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
-import { readXdpStatistics, viewAt } from '../native/libc.ts';
+import { readXdpStatistics } from '../native/libc.ts';
 import { closeFd, pidfdGetfd, pidfdOpen, processExited, sameOpenFile } from '../native/pidfd.ts';
-import type { MappedRing } from '../native/ring-memory.ts';
 import {
   type MmapOffsets,
-  mapRingReadOnly,
+  mapRingView,
+  type ReadOnlyRing,
   RING_ENTRY_BYTES,
   type RingName,
   readMmapOffsets,
   unmapRing,
 } from '../native/xsk-mapping.ts';
-import { readRingEntries } from '../observe/ring-observer.ts';
+import type { AttachedRings } from '../observe/attached-umem.ts';
 import { dataAddress } from '../xsk/ring.ts';
 import { type DiscoveredXsk, describeHeld } from './discovery.ts';
 import { socketInode, yamaPtraceScope } from './procfs.ts';
@@ -28,7 +28,7 @@ import { RING_NAMES } from './xsk-facts.ts';
  * checked every CHECK_MS, and everything is let go the moment either is gone.
  */
 
-export type AttachErrorCode = 'pid-gone' | 'not-xsk' | 'fd-gone' | 'netns-gone' | 'not-permitted' | 'ptrace-scope';
+export type AttachErrorCode = 'pid-gone' | 'not-xsk' | 'fd-gone' | 'not-permitted' | 'ptrace-scope';
 
 export class AttachError extends Error {
   override readonly name = 'AttachError';
@@ -43,26 +43,10 @@ export class AttachError extends Error {
   }
 }
 
-/** The shared words of a foreign ring. Cached indices are the owner's private memory: not here. */
-export interface ForeignRing {
-  size: number;
-  /** False when the mapping's length fits several power-of-two sizes (small rings): `size` is then the largest. */
-  sizeExact: boolean;
-  producer: number;
-  consumer: number;
-  needWakeup: boolean;
-}
-
-type PerRing<T> = Record<RingName, T>;
-
 /** A release within 1 s of the owner letting go needs a look at least this often, with room for a slow tick. */
 const CHECK_MS = 250;
-const NEED_WAKEUP = 1;
 
-interface Mapping {
-  address: number;
-  length: number;
-  memory: MappedRing;
+interface Mapping extends ReadOnlyRing {
   exact: boolean;
 }
 
@@ -99,24 +83,7 @@ function duplicate(pid: number, pidfd: number, fd: number): number {
 }
 
 function mapRing(fd: number, ring: RingName, offsets: MmapOffsets, length: number, candidates: number[]): Mapping {
-  const address = mapRingReadOnly(fd, ring, length);
-  const size = candidates.at(-1) ?? 0;
-  const word = (offset: number) => new Uint32Array(viewAt(address + offset, 4));
-  const { producer, consumer, flags, desc } = offsets[ring];
-  return {
-    address,
-    length,
-    exact: candidates.length === 1,
-    memory: {
-      size,
-      producer: word(producer),
-      consumer: word(consumer),
-      flags: word(flags),
-      entries: new Uint32Array(viewAt(address + desc, size * RING_ENTRY_BYTES[ring])),
-      // The owner's cached indices live in its own memory; nothing of ours stands for them.
-      cache: new Uint32Array(2),
-    },
-  };
+  return { ...mapRingView(fd, ring, offsets[ring], length, candidates.at(-1) ?? 0), exact: candidates.length === 1 };
 }
 
 export class AttachedXsk {
@@ -128,7 +95,7 @@ export class AttachedXsk {
     readonly info: DiscoveredXsk,
     private readonly pidfd: number,
     private readonly fd: number,
-    private readonly mappings: PerRing<Mapping | null>,
+    private readonly mappings: Record<RingName, Mapping | null>,
   ) {
     this.timer = setInterval(() => this.check(), CHECK_MS);
     this.timer.unref();
@@ -146,7 +113,7 @@ export class AttachedXsk {
       throw error;
     }
     let held: number | null = null;
-    const mappings: PerRing<Mapping | null> = { fill: null, rx: null, tx: null, completion: null };
+    const mappings: Record<RingName, Mapping | null> = { fill: null, rx: null, tx: null, completion: null };
     try {
       held = duplicate(pid, pidfd, fd);
       const inode = fstatSync(held).ino;
@@ -155,7 +122,8 @@ export class AttachedXsk {
       }
       const offsets = readMmapOffsets(held);
       if (offsets === null) refuse('not-xsk', `fd ${fd} of process ${pid} is not an AF_XDP socket`, PICK_LISTED);
-      const described = describeNamespaced(pid, { fd, inode }, held);
+      // Its namespace vanishing meanwhile leaves describeHeld without the process's: it reads as gone.
+      const described = describeHeld(pid, { fd, inode }, held);
       if (described === null) refuse('pid-gone', `process ${pid} exited while being attached`, PICK_LISTED);
       for (const ring of RING_NAMES) {
         const length = described.facts.mappable[ring];
@@ -171,60 +139,22 @@ export class AttachedXsk {
     }
   }
 
-  /** The shared ring words now: producer, then consumer, as the own reader reads them. */
-  rings(): PerRing<ForeignRing | null> {
-    const read = (mapping: Mapping | null): ForeignRing | null => {
-      if (this.released || !mapping) return null;
-      const { memory } = mapping;
-      return {
-        size: memory.size,
-        sizeExact: mapping.exact,
-        producer: Atomics.load(memory.producer, 0),
-        consumer: Atomics.load(memory.consumer, 0),
-        needWakeup: (Atomics.load(memory.flags, 0) & NEED_WAKEUP) !== 0,
-      };
-    };
-    const m = this.mappings;
-    return { fill: read(m.fill), rx: read(m.rx), tx: read(m.tx), completion: read(m.completion) };
-  }
-
   /**
-   * The mapped rings in the shape the observation layer reads (RingMemory),
-   * for an ObservationSource over this socket. Valid until the socket is
-   * released (close or onGone): the pages are unmapped then, and reading a
-   * view afterwards would fault.
+   * The mapped rings, for the observation source over this socket
+   * (observe/attached-umem.ts). Throws once the socket is released (close or
+   * onGone): the pages are unmapped then, and reading a view would fault.
    */
-  memories(): PerRing<MappedRing | null> {
-    const memory = (mapping: Mapping | null) => (this.released || !mapping ? null : mapping.memory);
+  rings(): AttachedRings {
+    if (this.released) throw new Error(`${this.info.id} was released`);
+    const ring = (mapping: Mapping | null) => mapping && { memory: mapping.memory, exact: mapping.exact };
     const m = this.mappings;
-    return { fill: memory(m.fill), rx: memory(m.rx), tx: memory(m.tx), completion: memory(m.completion) };
+    return { fill: ring(m.fill), rx: ring(m.rx), tx: ring(m.tx), completion: ring(m.completion) };
   }
 
   /** getsockopt(XDP_STATISTICS) on the duplicate. */
   statistics(): XdpStatistics {
     if (this.released) throw new Error(`${this.info.id} was released`);
     return readXdpStatistics(this.fd);
-  }
-
-  /**
-   * Every entry between consumer and producer of each ring, oldest first;
-   * null for a ring the socket lacks or whose size is not known exactly
-   * (the ring index modulo a guessed size would name the wrong slots).
-   */
-  entries(): PerRing<RingEntries | null> {
-    const read = (mapping: Mapping | null, kind: 'address' | 'descriptor'): RingEntries | null => {
-      if (this.released || !mapping?.exact) return null;
-      const producer = Atomics.load(mapping.memory.producer, 0);
-      const consumer = Atomics.load(mapping.memory.consumer, 0);
-      return readRingEntries(mapping.memory, consumer, producer, kind);
-    };
-    const m = this.mappings;
-    return {
-      fill: read(m.fill, 'address'),
-      rx: read(m.rx, 'descriptor'),
-      tx: read(m.tx, 'descriptor'),
-      completion: read(m.completion, 'address'),
-    };
   }
 
   /**
@@ -287,18 +217,5 @@ export class AttachedXsk {
     }
     if (reason === null || !this.release()) return;
     for (const listener of this.goneListeners) listener(reason);
-  }
-}
-
-/** describeHeld, with a namespace that vanished while it was read turned into its AttachError. */
-function describeNamespaced(pid: number, socket: { fd: number; inode: number }, held: number) {
-  try {
-    return describeHeld(pid, socket, held);
-  } catch (error) {
-    // The namespace's file is opened to enter it (fs: ENOENT), or setns finds it gone (NativeError).
-    if ((error as { code?: string }).code === 'ENOENT') {
-      refuse('netns-gone', `a network namespace of process ${pid} vanished while it was read`, PICK_LISTED);
-    }
-    throw error;
   }
 }

@@ -1,6 +1,6 @@
 import type { KernelView } from '@ringside/shared';
-import { describeInterface, listLinks } from '../host/interfaces.ts';
-import { describeXdpProgram } from '../host/xdp-programs.ts';
+import { listXdpLinks } from '../host/interfaces.ts';
+import { describeXdpProgramAsync } from '../host/xdp-programs.ts';
 
 /**
  * Where an XSK is bound, when nothing reports it. Without xsk_diag the socket
@@ -38,21 +38,34 @@ export function inferBinding(candidates: readonly BindingCandidate[], namespace:
   };
 }
 
-/** The interfaces of named namespace `namespace` running an XDP program, and whether each program has an XSKMAP. */
+/** What `ip` showed of a namespace's XDP programs, and the candidates read from it. */
+const seen = new Map<string, { links: string; candidates: BindingCandidate[] }>();
+
+/**
+ * The interfaces of named namespace `namespace` running an XDP program, and
+ * whether each program has an XSKMAP: one `ip` call, and bpftool only for
+ * programs not seen on the same interfaces before. Both run off the event
+ * loop, which serves clients meanwhile.
+ */
 export async function bindingCandidates(namespace: string): Promise<BindingCandidate[]> {
-  const candidates: BindingCandidate[] = [];
-  for (const [ifname, programId] of await listLinks(namespace)) {
-    if (programId === null) continue;
-    const program = describeXdpProgram(programId);
-    const link = describeInterface(namespace, ifname);
-    if (!program || !link?.attachedXdp) continue;
-    candidates.push({
-      ifname,
-      programId,
-      xdpMode: link.attachedXdp.mode,
-      hasXskmap: program.xskmap !== null,
-      rxQueues: link.rxQueues,
-    });
-  }
+  const listed = await listXdpLinks(namespace).catch((error: Error) => {
+    // The namespace went away: forget it, so a namespace made later under its name starts afresh.
+    seen.delete(namespace);
+    throw error;
+  });
+  const running = listed.flatMap((link) =>
+    link.attachedXdp ? [{ ifname: link.name, rxQueues: link.rxQueues, ...link.attachedXdp }] : [],
+  );
+  const links = JSON.stringify(running);
+  const known = seen.get(namespace);
+  if (known?.links === links) return known.candidates;
+  const programs = await Promise.all(running.map((link) => describeXdpProgramAsync(link.programId)));
+  const candidates = running.flatMap((link, i) => {
+    const program = programs[i];
+    if (!program) return [];
+    const { ifname, programId, mode, rxQueues } = link;
+    return [{ ifname, programId, xdpMode: mode, hasXskmap: program.xskmap !== null, rxQueues }];
+  });
+  seen.set(namespace, { links, candidates });
   return candidates;
 }

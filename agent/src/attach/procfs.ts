@@ -22,16 +22,6 @@ export function listPids(): number[] {
     .sort((a, b) => a - b);
 }
 
-export function processExists(pid: number): boolean {
-  try {
-    statSync(`/proc/${pid}`);
-    return true;
-  } catch (error) {
-    if (gone(error)) return false;
-    throw error;
-  }
-}
-
 export interface SocketFd {
   fd: number;
   /** The socket's inode: the N of its socket:[N] link, stable while the socket lives. */

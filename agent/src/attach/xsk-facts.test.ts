@@ -24,10 +24,8 @@ const readings: XskReadings = {
 
 const diag: DumpedXsk = {
   inode: 99,
-  cookie: 1n,
   ifindex: 3,
   queueId: 1,
-  uid: 0,
   rings: { rx: 2048, tx: null, fill: 2048, completion: 64 },
   umem: {
     id: 7,
@@ -40,8 +38,6 @@ const diag: DumpedXsk = {
     zeroCopy: false,
     refs: 1,
   },
-  memory: null,
-  stats: null,
   ifname: 'eth1',
 };
 

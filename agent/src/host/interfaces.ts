@@ -122,6 +122,19 @@ export async function listLinks(namespace: string | null): Promise<Map<string, n
   return new Map(found.map((link) => [link.ifname, attachedXdpOf(link.xdp)?.programId ?? null]));
 }
 
+/** Each interface of `namespace` with its receive queues and XDP program: one `ip -d` call, off the event loop. */
+export async function listXdpLinks(
+  namespace: string | null,
+): Promise<Pick<InterfaceFacts, 'name' | 'rxQueues' | 'attachedXdp'>[]> {
+  const where = namespace === null ? [] : ['-n', namespace];
+  const found = JSON.parse(await ipAsync('-j', '-d', ...where, 'link', 'show')) as IpLink[];
+  return found.map((link) => ({
+    name: link.ifname,
+    rxQueues: link.num_rx_queues ?? 1,
+    attachedXdp: attachedXdpOf(link.xdp),
+  }));
+}
+
 /** Every interface of `namespace` (a name under /run/netns), or of the agent's own namespace when null. */
 export function listInterfaces(namespace: string | null): InterfaceFacts[] {
   return describe(namespace, links(namespace));

@@ -1,6 +1,9 @@
 import { constants } from 'node:os';
 
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
+/** The errno numbers by name (EINTR, EAGAIN...), as this platform defines them: the one table the native modules compare with. */
+export const ERRNO = constants.errno;
+
+const errnoNames = new Map<number, string>(Object.entries(ERRNO).map(([name, value]) => [value, name]));
 
 export function errnoName(errno: number): string {
   return errnoNames.get(Math.abs(errno)) ?? `errno ${Math.abs(errno)}`;

@@ -1,5 +1,6 @@
 import koffi from 'koffi';
 import { NativeError } from './errors.ts';
+import { rawSyscalls } from './libc.ts';
 
 /**
  * What `ethtool -S` and `ip link` read of an interface, through the same
@@ -8,14 +9,12 @@ import { NativeError } from './errors.ts';
  * inside `inNetworkNamespace` for a lab interface.
  */
 
-const libc = koffi.load('libc.so.6');
-// man 2 ioctl: the third argument is a pointer for every request used here.
-const ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
-const socketRaw = libc.func('int socket(int domain, int type, int protocol)');
-const closeRaw = libc.func('int close(int fd)');
+const { ioctl } = rawSyscalls;
 
 const AF_INET = 2;
 const SOCK_DGRAM = 2;
+// include/uapi/asm-generic/fcntl.h (O_CLOEXEC): an `ethtool` or `ip` the agent starts meanwhile inherits nothing.
+const SOCK_CLOEXEC = 0o2000000;
 // include/uapi/linux/sockios.h
 const SIOCGIFFLAGS = 0x8913;
 const SIOCETHTOOL = 0x8946;
@@ -45,12 +44,12 @@ function ifreq(ifname: string): Buffer {
 }
 
 function withSocket<T>(work: (fd: number) => T): T {
-  const fd = socketRaw(AF_INET, SOCK_DGRAM, 0);
+  const fd = rawSyscalls.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) fail('socket(AF_INET, SOCK_DGRAM)');
   try {
     return work(fd);
   } finally {
-    closeRaw(fd);
+    rawSyscalls.close(fd);
   }
 }
 

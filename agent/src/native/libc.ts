@@ -1,6 +1,6 @@
 import type { XdpStatistics } from '@ringside/shared';
 import koffi from 'koffi';
-import { NativeError } from './errors.ts';
+import { ERRNO, NativeError } from './errors.ts';
 import {
   CLONE_NEWNET,
   MAP_ANONYMOUS,
@@ -41,6 +41,14 @@ const setpriority = libc.func('int setpriority(int which, unsigned int who, int 
 const PRIO_PROCESS = 0;
 // man 3 if_nametoindex: 0 when the interface does not exist in this namespace.
 const ifNametoindex = libc.func('unsigned int if_nametoindex(const char *name)');
+// man 3 if_indextoname: ifindexes are per namespace, so call it inside the one meant.
+const ifIndextoname = libc.func('const char *if_indextoname(unsigned int ifindex, _Out_ uint8_t *name)');
+const IF_NAMESIZE = 16;
+// man 2 ioctl: the third argument is a pointer for every request Ringside makes.
+const ioctlRaw = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
+// man 2 syscall: for calls glibc does not wrap (pidfd_getfd before 2.35, kcmp). Variadic: koffi takes each
+// argument's type at the call.
+const syscallRaw = libc.func('long syscall(long number, ...)');
 // memmove(p, p, 0) returns p: the one portable way to turn a numeric address
 // back into a pointer that koffi.view accepts, e.g. in another thread.
 const memmoveAddress = libc.func('void *memmove(uintptr_t dst, uintptr_t src, size_t n)');
@@ -57,14 +65,19 @@ function fail(operation: string, hint?: string): never {
   throw new NativeError(operation, koffi.errno(), hint);
 }
 
-/** Anonymous, pre-faulted memory for a UMEM. Returns its address as a number. */
-export function mapAnonymous(length: number): number {
-  const pointer = mmap(null, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+/** mmap(2) at an address of the kernel's choosing: the mapping's address, or null with errno set (MAP_FAILED). */
+export function mapMemory(length: number, prot: number, flags: number, fd: number, offset: number): number | null {
+  const pointer = mmap(null, length, prot, flags, fd, offset);
+  if (pointer === null) return null;
   const address = Number(koffi.address(pointer));
   // MAP_FAILED is (void *)-1.
-  if (address === 2 ** 64 - 1 || address === -1 || pointer === null) {
-    fail(`mmap of ${length} bytes`, 'not enough memory: use fewer or smaller frames');
-  }
+  return address === 2 ** 64 - 1 || address === -1 ? null : address;
+}
+
+/** Anonymous, pre-faulted memory for a UMEM. Returns its address as a number. */
+export function mapAnonymous(length: number): number {
+  const address = mapMemory(length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (address === null) fail(`mmap of ${length} bytes`, 'not enough memory: use fewer or smaller frames');
   return address;
 }
 
@@ -96,7 +109,7 @@ export function pollReadable(fd: number, timeoutMs: number): boolean {
   pollfd.writeInt16LE(0, 6);
   const ready = pollRaw(pollfd, 1, timeoutMs);
   if (ready < 0) {
-    if (koffi.errno() === 4 /* EINTR */) return false;
+    if (koffi.errno() === ERRNO.EINTR) return false;
     fail('poll');
   }
   return ready > 0;
@@ -115,7 +128,7 @@ export function pollAnyReadable(fds: readonly number[], timeoutMs: number): bool
   }
   const ready = pollRaw(POLLFDS, count, timeoutMs);
   if (ready < 0) {
-    if (koffi.errno() === 4 /* EINTR */) return false;
+    if (koffi.errno() === ERRNO.EINTR) return false;
     fail('poll');
   }
   return ready > 0;
@@ -125,8 +138,8 @@ export function pollAnyReadable(fds: readonly number[], timeoutMs: number): bool
 export function wakeupTx(fd: number): void {
   if (sendto(fd, null, 0, MSG_DONTWAIT, null, 0) >= 0) return;
   const errno = koffi.errno();
-  // EAGAIN, EBUSY, ENOBUFS, ENETDOWN: the kernel is busy or the link is down; the next kick retries.
-  if (errno === 11 || errno === 16 || errno === 105 || errno === 100) return;
+  // The kernel is busy or the link is down; the next kick retries.
+  if ([ERRNO.EAGAIN, ERRNO.EBUSY, ERRNO.ENOBUFS, ERRNO.ENETDOWN].includes(errno)) return;
   fail('sendto (TX wakeup)');
 }
 
@@ -191,6 +204,11 @@ export function ifNameToIndex(name: string): number {
   return ifNametoindex(name);
 }
 
+/** The name of interface `ifindex` in the calling thread's namespace; null when it has none. */
+export function ifIndexToName(ifindex: number): string | null {
+  return ifIndextoname(ifindex, Buffer.alloc(IF_NAMESIZE)) as string | null;
+}
+
 /** Creates and closes a socket of a family: tells whether the kernel has it. */
 export function probeSocketFamily(family: number, type: number): { ok: true } | { ok: false; error: NativeError } {
   const fd = socketRaw(family, type, 0);
@@ -223,5 +241,10 @@ export const rawSyscalls = {
     addressLength: number,
   ) => number,
   recv: recvRaw as (fd: number, buffer: Buffer, length: number, flags: number) => number,
+  getsockopt: getsockopt as (fd: number, level: number, name: number, value: Buffer, length: number[]) => number,
+  munmap: (address: number, length: number): number => munmap(pointerAt(address), length),
+  ioctl: ioctlRaw as (fd: number, request: number, argument: Buffer) => number,
+  /** Each argument after the number is preceded by its C type: syscall(n, 'int', 3, 'unsigned int', 0). */
+  syscall: syscallRaw as (number: number, ...typedArguments: unknown[]) => number | bigint,
   getpagesize: getpagesizeRaw as () => number,
 };

@@ -1,5 +1,5 @@
 import koffi from 'koffi';
-import { NativeError } from './errors.ts';
+import { ERRNO, NativeError } from './errors.ts';
 import { pollReadable, rawSyscalls } from './libc.ts';
 
 /**
@@ -8,9 +8,8 @@ import { pollReadable, rawSyscalls } from './libc.ts';
  * this one exits, and that polls readable when it does (man 2 pidfd_open).
  */
 
-const libc = koffi.load('libc.so.6');
-// man 2 syscall: glibc wraps neither pidfd_getfd (2.35+ only) nor kcmp.
-const syscall = libc.func('long syscall(long number, ...)');
+// glibc wraps neither pidfd_getfd (2.35+ only) nor kcmp: both go through syscall(2).
+const { syscall } = rawSyscalls;
 
 /**
  * include/uapi/asm-generic/unistd.h and arch/x86/entry/syscalls/syscall_64.tbl.
@@ -30,7 +29,6 @@ function numbers() {
 
 /** include/uapi/linux/kcmp.h */
 const KCMP_FILE = 0;
-const ENOSYS = 38;
 
 /** A pidfd for `pid`; NativeError ESRCH when there is no such process. */
 export function pidfdOpen(pid: number): number {
@@ -76,9 +74,9 @@ export function sameOpenFile(pid: number, theirFd: number, ourFd: number): boole
   if (result === 0) return true;
   if (result > 0) return false;
   const errno = koffi.errno();
-  if (errno === ENOSYS) return null;
-  // EBADF: their fd is closed; ESRCH: the process is gone. Neither names our file any more.
-  if (errno === 9 || errno === 3) return false;
+  if (errno === ERRNO.ENOSYS) return null;
+  // Their fd is closed (EBADF), or the process is gone (ESRCH): neither names our file any more.
+  if (errno === ERRNO.EBADF || errno === ERRNO.ESRCH) return false;
   throw new NativeError(`kcmp(KCMP_FILE, pid ${pid} fd ${theirFd})`, errno);
 }
 

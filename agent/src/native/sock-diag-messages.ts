@@ -1,4 +1,3 @@
-import type { XdpStatistics } from '@ringside/shared';
 import { type NetlinkMessage, NLMSG_HDRLEN, parseAttributes, u32Of } from './netlink-messages.ts';
 import { AF_XDP } from './uapi.ts';
 
@@ -20,8 +19,6 @@ const NLM_F_DUMP = 0x300;
 export const XDP_SHOW_INFO = 1 << 0;
 export const XDP_SHOW_RING_CFG = 1 << 1;
 export const XDP_SHOW_UMEM = 1 << 2;
-export const XDP_SHOW_MEMINFO = 1 << 3;
-export const XDP_SHOW_STATS = 1 << 4;
 
 /** The XDP_DIAG_* attribute types, in the header's order. */
 export const XDP_DIAG_INFO = 1;
@@ -42,7 +39,11 @@ const XDP_DIAG_REQ_SIZE = 24;
 /** struct xdp_diag_msg: family, type, pad, ino, cookie[2]. */
 export const XDP_DIAG_MSG_SIZE = 16;
 
-/** nlmsghdr + xdp_diag_req asking for everything the kernel will say of every XSK in the namespace. */
+/**
+ * nlmsghdr + xdp_diag_req asking for what discovery uses of every XSK in the
+ * namespace: interface, queue, ring sizes and UMEM. Not its memory
+ * accounting, and not its counters, which XDP_STATISTICS gives live.
+ */
 export function encodeXskDiagDump(seq: number): Buffer {
   const message = Buffer.alloc(NLMSG_HDRLEN + XDP_DIAG_REQ_SIZE);
   message.writeUInt32LE(message.length, 0);
@@ -50,10 +51,7 @@ export function encodeXskDiagDump(seq: number): Buffer {
   message.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
   message.writeUInt32LE(seq, 8);
   message.writeUInt8(AF_XDP, NLMSG_HDRLEN);
-  message.writeUInt32LE(
-    XDP_SHOW_INFO | XDP_SHOW_RING_CFG | XDP_SHOW_UMEM | XDP_SHOW_MEMINFO | XDP_SHOW_STATS,
-    NLMSG_HDRLEN + 8,
-  );
+  message.writeUInt32LE(XDP_SHOW_INFO | XDP_SHOW_RING_CFG | XDP_SHOW_UMEM, NLMSG_HDRLEN + 8);
   return message;
 }
 
@@ -70,44 +68,14 @@ export interface XskDiagUmem {
   refs: number;
 }
 
-/** include/uapi/linux/sock_diag.h: SK_MEMINFO_* indices of the u32 array, in order. */
-const MEMINFO_ORDER = [
-  'rmemAlloc',
-  'rcvbuf',
-  'wmemAlloc',
-  'sndbuf',
-  'fwdAlloc',
-  'wmemQueued',
-  'optmem',
-  'backlog',
-  'drops',
-] as const;
-export type XskDiagMemory = Record<(typeof MEMINFO_ORDER)[number], number>;
-
-function memoryOf(attribute: Buffer | undefined): XskDiagMemory | null {
-  if (!attribute || attribute.length < MEMINFO_ORDER.length * 4) return null;
-  const memory = {} as XskDiagMemory;
-  MEMINFO_ORDER.forEach((name, index) => {
-    memory[name] = attribute.readUInt32LE(index * 4);
-  });
-  return memory;
-}
-
 /** One XSK as xsk_diag describes it; null where the kernel sent no such attribute. */
 export interface XskDiagSocket {
   inode: number;
-  /** The socket's cookie, two u32 words as the kernel writes them, low first. */
-  cookie: bigint;
   /** 0 while the socket is not bound (xs->dev is NULL). */
   ifindex: number | null;
   queueId: number | null;
-  uid: number | null;
   rings: { rx: number | null; tx: number | null; fill: number | null; completion: number | null };
   umem: XskDiagUmem | null;
-  /** The socket's memory accounting (sk_meminfo), in bytes; drops in packets. */
-  memory: XskDiagMemory | null;
-  /** The XDP_STATISTICS counters, under the protocol's names (xdp_diag_stats orders them differently). */
-  stats: XdpStatistics | null;
 }
 
 /**
@@ -129,29 +97,6 @@ function umemOf(attribute: Buffer | undefined): XskDiagUmem | null {
   };
 }
 
-/**
- * struct xdp_diag_stats { __u64 n_rx_dropped, n_rx_invalid, n_rx_full,
- * n_fill_ring_empty, n_tx_invalid, n_tx_ring_empty; }: the same counters as
- * getsockopt(XDP_STATISTICS), in another order.
- */
-const DIAG_STATS_ORDER = [
-  'rxDropped',
-  'rxInvalidDescs',
-  'rxRingFull',
-  'rxFillRingEmptyDescs',
-  'txInvalidDescs',
-  'txRingEmptyDescs',
-] as const satisfies readonly (keyof XdpStatistics)[];
-
-function statsOf(attribute: Buffer | undefined): XdpStatistics | null {
-  if (!attribute || attribute.length < DIAG_STATS_ORDER.length * 8) return null;
-  const stats = {} as XdpStatistics;
-  DIAG_STATS_ORDER.forEach((name, index) => {
-    stats[name] = Number(attribute.readBigUInt64LE(index * 8));
-  });
-  return stats;
-}
-
 /** One reply message of the dump; null for a message of another family or type. */
 export function parseXskDiagMessage(message: NetlinkMessage): XskDiagSocket | null {
   if (message.type !== SOCK_DIAG_BY_FAMILY || message.payload.length < XDP_DIAG_MSG_SIZE) return null;
@@ -162,10 +107,8 @@ export function parseXskDiagMessage(message: NetlinkMessage): XskDiagSocket | nu
   const ifindex = u32Of(info);
   return {
     inode: header.readUInt32LE(4),
-    cookie: BigInt(header.readUInt32LE(8)) | (BigInt(header.readUInt32LE(12)) << 32n),
     ifindex: ifindex === 0 ? null : ifindex,
     queueId: ifindex === 0 || !info || info.length < 8 ? null : info.readUInt32LE(4),
-    uid: u32Of(attributes.get(XDP_DIAG_UID)),
     rings: {
       rx: u32Of(attributes.get(XDP_DIAG_RX_RING)),
       tx: u32Of(attributes.get(XDP_DIAG_TX_RING)),
@@ -173,7 +116,5 @@ export function parseXskDiagMessage(message: NetlinkMessage): XskDiagSocket | nu
       completion: u32Of(attributes.get(XDP_DIAG_UMEM_COMPLETION_RING)),
     },
     umem: umemOf(attributes.get(XDP_DIAG_UMEM)),
-    memory: memoryOf(attributes.get(XDP_DIAG_MEMINFO)),
-    stats: statsOf(attributes.get(XDP_DIAG_STATS)),
   };
 }

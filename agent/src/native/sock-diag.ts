@@ -1,31 +1,19 @@
-import { constants } from 'node:os';
-import koffi from 'koffi';
-import { NativeError } from './errors.ts';
+import { ERRNO, NativeError } from './errors.ts';
+import { ifIndexToName } from './libc.ts';
 import { transact, withNetlinkSocket } from './netdev-features.ts';
 import { inNetworkNamespace } from './netns.ts';
 import { encodeXskDiagDump, NETLINK_SOCK_DIAG, parseXskDiagMessage, type XskDiagSocket } from './sock-diag-messages.ts';
 
 export type { XskDiagSocket } from './sock-diag-messages.ts';
 
-const { ENOENT, EINVAL, EOPNOTSUPP } = constants.errno;
-
-// man 3 if_indextoname: ifindexes are per namespace, so it runs inside the dumped one.
-const ifIndextoname = koffi
-  .load('libc.so.6')
-  .func('const char *if_indextoname(unsigned int ifindex, _Out_ uint8_t *name)') as (
-  ifindex: number,
-  name: Buffer,
-) => string | null;
-const IF_NAMESIZE = 16;
-
 /** A dumped socket, with its interface's name as its namespace calls it. */
 export type DumpedXsk = XskDiagSocket & { ifname: string | null };
 
 export type XskDiagAnswer = { available: true; sockets: DumpedXsk[] } | { available: false; reason: string };
 
+/** Ifindexes are per namespace: called inside the dumped one. */
 function interfaceName(ifindex: number | null): string | null {
-  if (ifindex === null) return null;
-  return ifIndextoname(ifindex, Buffer.alloc(IF_NAMESIZE));
+  return ifindex === null ? null : ifIndexToName(ifindex);
 }
 
 /**
@@ -56,7 +44,7 @@ export function dumpXsks(namespacePath: string | null): XskDiagAnswer {
       }),
     );
   } catch (error) {
-    if (error instanceof NativeError && [ENOENT, EINVAL, EOPNOTSUPP].includes(error.errno)) {
+    if (error instanceof NativeError && [ERRNO.ENOENT, ERRNO.EINVAL, ERRNO.EOPNOTSUPP].includes(error.errno)) {
       missing = `the kernel has no xsk_diag (CONFIG_XDP_SOCKETS_DIAG): ${error.code}`;
       return { available: false, reason: missing };
     }

@@ -1,6 +1,7 @@
 import koffi from 'koffi';
-import { NativeError } from './errors.ts';
-import { pointerAt, rawSyscalls } from './libc.ts';
+import { ERRNO, NativeError } from './errors.ts';
+import { mapMemory, rawSyscalls, viewAt } from './libc.ts';
+import type { MappedRing } from './ring-memory.ts';
 import {
   MAP_SHARED,
   PROT_READ,
@@ -18,11 +19,6 @@ import {
  * read-only mappings of the very pages the socket's owner uses. Nothing here
  * writes to a ring or changes the socket: getsockopt and mmap(PROT_READ) only.
  */
-
-const libc = koffi.load('libc.so.6');
-const getsockopt = libc.func('int getsockopt(int fd, int level, int name, void *value, _Inout_ uint32_t *length)');
-const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
-const munmap = libc.func('int munmap(void *addr, size_t length)');
 
 export type RingName = 'rx' | 'tx' | 'fill' | 'completion';
 
@@ -58,10 +54,10 @@ export const RING_ENTRY_BYTES: Record<RingName, number> = { rx: 16, tx: 16, fill
 export function readMmapOffsets(fd: number): MmapOffsets | null {
   const buffer = Buffer.alloc(MMAP_OFFSETS_SIZE);
   const length = [MMAP_OFFSETS_SIZE];
-  if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, buffer, length) !== 0) {
+  if (rawSyscalls.getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, buffer, length) !== 0) {
     const errno = koffi.errno();
-    // ENOTSOCK, ENOPROTOOPT, EOPNOTSUPP, EBADF: not an XSK (or no longer open).
-    if (errno === 88 || errno === 92 || errno === 95 || errno === 9) return null;
+    // Not an XSK (or no longer open).
+    if ([ERRNO.ENOTSOCK, ERRNO.ENOPROTOOPT, ERRNO.EOPNOTSUPP, ERRNO.EBADF].includes(errno)) return null;
     throw new NativeError('getsockopt(XDP_MMAP_OFFSETS)', errno);
   }
   const offsets = {} as MmapOffsets;
@@ -76,10 +72,8 @@ export function readMmapOffsets(fd: number): MmapOffsets | null {
 }
 
 function tryMap(fd: number, ring: RingName, length: number): { address: number } | { errno: number } {
-  const pointer = mmap(null, length, PROT_READ, MAP_SHARED, fd, RING_PAGE_OFFSET[ring]);
-  const address = Number(koffi.address(pointer));
-  if (pointer === null || address === 2 ** 64 - 1 || address === -1) return { errno: koffi.errno() };
-  return { address };
+  const address = mapMemory(length, PROT_READ, MAP_SHARED, fd, RING_PAGE_OFFSET[ring]);
+  return address === null ? { errno: koffi.errno() } : { address };
 }
 
 /** Far beyond any ring: 2^24 descriptors of 16 bytes. */
@@ -92,7 +86,8 @@ function accepts(fd: number, ring: RingName, pages: number, page: number): boole
     unmapRing(attempt.address, pages * page);
     return true;
   }
-  if (attempt.errno === 22 /* EINVAL: no such ring, or longer than it */) return false;
+  // No such ring, or longer than it.
+  if (attempt.errno === ERRNO.EINVAL) return false;
   throw new NativeError(`mmap of the ${ring} ring (probe)`, attempt.errno);
 }
 
@@ -128,5 +123,40 @@ export function mapRingReadOnly(fd: number, ring: RingName, length: number): num
 }
 
 export function unmapRing(address: number, length: number): void {
-  if (munmap(pointerAt(address), length) !== 0) throw new NativeError('munmap of a ring', koffi.errno());
+  if (rawSyscalls.munmap(address, length) !== 0) throw new NativeError('munmap of a ring', koffi.errno());
+}
+
+/** One ring mapped read-only, as ring memory over the owner's live pages; `unmapRing(address, length)` lets it go. */
+export interface ReadOnlyRing {
+  address: number;
+  length: number;
+  memory: MappedRing;
+}
+
+/**
+ * Maps `length` bytes of a ring read-only and views them as a ring of `size`
+ * entries. The cached indices are the owner's private memory: nothing of
+ * ours stands for them, so they read as zero.
+ */
+export function mapRingView(
+  fd: number,
+  ring: RingName,
+  offsets: RingOffsets,
+  length: number,
+  size: number,
+): ReadOnlyRing {
+  const address = mapRingReadOnly(fd, ring, length);
+  const word = (offset: number) => new Uint32Array(viewAt(address + offset, 4));
+  return {
+    address,
+    length,
+    memory: {
+      size,
+      producer: word(offsets.producer),
+      consumer: word(offsets.consumer),
+      flags: word(offsets.flags),
+      entries: new Uint32Array(viewAt(address + offsets.desc, size * RING_ENTRY_BYTES[ring])),
+      cache: new Uint32Array(2),
+    },
+  };
 }

@@ -36,9 +36,10 @@ export function readRingEntries(
   to: number,
   kind: 'address' | 'descriptor',
 ): RingEntries {
-  const count = Math.min((to - from) >>> 0, memory.size);
-  const mask = memory.size - 1;
   const words = kind === 'address' ? 2 : 4;
+  // A ring given without its slots (an attached ring whose size is not exact) lists none.
+  const count = Math.min((to - from) >>> 0, memory.size, memory.entries.length / words);
+  const mask = memory.size - 1;
   const entries: RingEntries = { addresses: new Array(count), lengths: [], options: [] };
   for (let i = 0; i < count; i++) {
     const word = ((from + i) & mask) * words;
@@ -63,9 +64,10 @@ export function readRingFrames(
   kind: 'address' | 'descriptor',
   frameSize: number,
 ): Int32Array {
-  const count = Math.min((to - from) >>> 0, memory.size);
-  const mask = memory.size - 1;
   const words = kind === 'address' ? 2 : 4;
+  // A ring given without its slots (an attached ring whose size is not exact) lists none.
+  const count = Math.min((to - from) >>> 0, memory.size, memory.entries.length / words);
+  const mask = memory.size - 1;
   const entries = memory.entries;
   const frames = new Int32Array(count);
   for (let i = 0; i < count; i++) {

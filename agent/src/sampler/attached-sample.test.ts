@@ -1,6 +1,7 @@
-import { decodeSnapshot, encodeSnapshot, FRAME_OWNERS, type RingEntries } from '@ringside/shared';
+import { decodeSnapshot, emptyOwnerCounts, encodeSnapshot, type RingState } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { type AttachedReading, attachedLedger, attachedSample, producersOf } from './attached-sample.ts';
+import type { AttachedParts } from '../observe/attached-umem.ts';
+import { type AttachedReading, attachedSample, producersOf } from './attached-sample.ts';
 
 const stats = {
   rxDropped: 0,
@@ -10,51 +11,31 @@ const stats = {
   rxFillRingEmptyDescs: 9,
   txRingEmptyDescs: 0,
 };
-const words = (size: number, producer: number, consumer: number) => ({ size, producer, consumer, needWakeup: false });
-const addresses = (...list: number[]): RingEntries => ({ addresses: list, lengths: [], options: [] });
+const state = (size: number, producer: number, consumer: number): RingState => ({
+  size,
+  producer,
+  consumer,
+  cachedProducer: null,
+  cachedConsumer: null,
+  needWakeup: false,
+});
 
-function reading(entries: AttachedReading['entries'] = null): AttachedReading {
+function parts(rxProducer: number): AttachedParts {
   return {
-    rings: { fill: words(8, 20, 16), rx: words(8, 0x0000_0002, 0xffff_ffff), tx: null, completion: words(8, 0, 0) },
-    stats,
-    entries,
+    states: { fill: state(8, 20, 16), rx: state(8, rxProducer, 0xffff_ffff), tx: null, completion: state(8, 0, 0) },
+    frames: { fill: null, rx: null, tx: null, completion: null },
+    entries: null,
   };
 }
 
 describe("an attached socket's sample", () => {
-  it("counts the frames in each ring and no frame's owner when the UMEM's frames are unknown", () => {
-    const { owners, counts } = attachedLedger(reading(), null);
-    expect(owners.length).toBe(0);
-    expect(counts).toMatchObject({ fill: 4, rx: 3, tx: 0, completion: 0, 'application-held': 0 });
-  });
-
-  it('gives each frame in a ring that ring, and every other frame to the application, when the frames are known', () => {
-    const entries = {
-      fill: addresses(0, 2048 + 256, 3 * 2048),
-      rx: addresses(5 * 2048 + 256),
-      tx: null,
-      completion: addresses(),
-    };
-    const { owners, counts } = attachedLedger(reading(entries), { count: 8, chunkSize: 2048 });
-    expect([...owners].map((code) => FRAME_OWNERS[code])).toEqual([
-      'fill',
-      'fill',
-      'application-held',
-      'fill',
-      'application-held',
-      'rx',
-      'application-held',
-      'application-held',
-    ]);
-    expect(counts).toMatchObject({ fill: 3, rx: 1, 'application-held': 4, free: 0, app: 0 });
-  });
-
   it('moves its packet rates with the producers, across the 2^32 wrap, and leaves what only the application knows unknown', () => {
-    const before = producersOf({ ...reading(), rings: { ...reading().rings, rx: words(8, 0xffff_fff0, 0) } });
-    const sample = attachedSample('pid7.fd3', reading(), attachedLedger(reading(), null).counts, before, 0.5);
+    const before = producersOf(parts(0xffff_fff0));
+    const reading: AttachedReading = { parts: parts(0x0000_0002), stats, frameCount: 0 };
+    const sample = attachedSample('pid7.fd3', reading, emptyOwnerCounts(), before, 0.5);
     expect(sample.rates).toEqual({ rxPps: 36, rxBps: null, txPps: 0, txBps: null });
     expect(sample.totals).toBeNull();
-    expect(sample.rings.fill).toEqual({ ...words(8, 20, 16), cachedProducer: null, cachedConsumer: null });
+    expect(sample.rings.fill).toEqual(state(8, 20, 16));
     expect(sample.rings.tx).toBeNull();
     expect(sample.pausedStages).toEqual([]);
 

@@ -1,14 +1,8 @@
 import type { LinkReading, SnapshotMessage, SocketSample, Stage, XdpActionCounters } from '@ringside/shared';
 import type { TrafficSource } from '../lab/traffic-source.ts';
+import { attachedOwners } from '../observe/attached-umem.ts';
 import { observeAll, type SocketObserver, type SocketTotals } from '../observe/socket-observer.ts';
-import {
-  type AttachedProducers,
-  type AttachedReading,
-  attachedLedger,
-  attachedSample,
-  producersOf,
-  type UmemFrames,
-} from './attached-sample.ts';
+import { type AttachedProducers, type AttachedReading, attachedSample, producersOf } from './attached-sample.ts';
 
 /** What the sampler needs of a socket (engine's ManagedSocket). */
 export interface SampledSocket {
@@ -20,9 +14,8 @@ export interface SampledSocket {
 /** What the sampler needs of another process's socket, attached read-only. */
 export interface SampledAttached {
   id: string;
-  /** Throws once the socket was let go. */
+  /** One synchronous reading through the UMEM reader; throws once the socket was let go. */
   read(): AttachedReading;
-  frames: UmemFrames | null;
 }
 
 interface Previous {
@@ -89,11 +82,11 @@ export class Sampler {
     // Read after the own sockets' await, in one synchronous pass: a socket let go meanwhile is not listed.
     for (const socket of this.attached()) {
       const reading = socket.read();
-      const { owners: attachedOwners, counts } = attachedLedger(reading, socket.frames);
-      owners.set(socket.id, attachedOwners);
-      producers.set(socket.id, producersOf(reading));
+      const ledger = attachedOwners(reading.parts, reading.frameCount);
+      owners.set(socket.id, ledger.owners);
+      producers.set(socket.id, producersOf(reading.parts));
       samples.push(
-        attachedSample(socket.id, reading, counts, this.previous?.producers.get(socket.id) ?? null, seconds),
+        attachedSample(socket.id, reading, ledger.counts, this.previous?.producers.get(socket.id) ?? null, seconds),
       );
     }
     const source = this.traffic();

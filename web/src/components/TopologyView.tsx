@@ -46,6 +46,7 @@ function useTopologyInput(): TopologyInput | null {
       programs: state.xdpPrograms,
       sockets: state.sockets,
       umems: state.umems,
+      attached: state.attached,
       lab: state.lab,
       traffic: state.traffic,
       trafficPps,
@@ -146,10 +147,12 @@ function TopologyDiagram({ input }: { input: TopologyInput }) {
             className={`topology-node ${node.layer} ${node.status}`}
             data-testid={`topo-${node.id}`}
             data-status={node.status}
+            data-read-only={node.readOnly}
             transform={`translate(${node.x},${node.y})`}
           >
             <title>{node.lines.join('\n')}</title>
-            <rect width={node.width} height={node.height} rx={5} />
+            {/* Dashed: another process's, drawn from what the kernel told, changed by nothing here. */}
+            <rect width={node.width} height={node.height} rx={5} strokeDasharray={node.readOnly ? '4 3' : undefined} />
             {node.lines.map((line, i) => (
               <text
                 // biome-ignore lint/suspicious/noArrayIndexKey: a node's lines are positional.

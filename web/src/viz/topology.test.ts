@@ -1,6 +1,6 @@
 import type { InterfaceInfo, UmemInfo, XdpProgramInfo } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { LAB_UMEM, labProgram, labSocket } from '../test-fixtures.ts';
+import { attachedSocket, LAB_UMEM, labProgram, labSocket } from '../test-fixtures.ts';
 import { buildTopology, clipLine, coarseRate, layoutTopology, nodeIds, type TopologyInput } from './topology.ts';
 
 const umemConfig = LAB_UMEM;
@@ -26,6 +26,7 @@ function input(overrides: Partial<TopologyInput>): TopologyInput {
     programs: [],
     sockets: [],
     umems: [],
+    attached: [],
     lab: { appNamespace: 'a', peerNamespace: 'p', appIfname: 'rs-app', peerIfname: 'rs-peer', queues: 2 },
     traffic: {
       ifname: 'rs-peer',
@@ -107,6 +108,51 @@ describe('buildTopology', () => {
     );
     expect(model.nodes.find((node) => node.id === 'xskmap:rs-app:1')?.lines[2]).toBe('wrong queue: dropped');
     expect(model.edges.find((e) => e.id === 'xskmap:rs-app:1>socket:far')?.status).toBe('broken');
+  });
+});
+
+describe('attached sockets in the topology', () => {
+  /** Two sockets of one foreign process, on the program discovery inferred for its namespace. */
+  function foreign(fd: number) {
+    const info = attachedSocket(4242, fd, 'xdpsock');
+    const note = 'inferred';
+    return {
+      ...info,
+      kernel: {
+        ...info.kernel,
+        ifname: { value: 'eth1', source: 'netlink' as const, note },
+        xdpMode: { value: 'drv' as const, source: 'netlink' as const, note },
+        xdpProgramId: { value: 99, source: 'netlink' as const, note },
+      },
+    };
+  }
+
+  it('draws each read-only, with its process, the one program feeding both, and its UMEM', () => {
+    const model = buildTopology(input({ attached: [foreign(5), foreign(6)], rxPps: { 'pid4242.fd5': 1200 } }));
+    const socketNode = model.nodes.find((node) => node.id === nodeIds.socket('pid4242.fd5'));
+    expect(socketNode).toMatchObject({ layer: 'socket', status: 'ok', readOnly: true });
+    expect(socketNode?.lines).toEqual(['pid4242.fd5 · read-only', 'pid 4242 xdpsock', 'eth1 queue ? · rx 1.2k/s']);
+    const programs = model.nodes.filter((node) => node.id === nodeIds.foreignProgram(99));
+    expect(programs).toHaveLength(1);
+    expect(programs[0]).toMatchObject({
+      layer: 'program',
+      readOnly: true,
+      lines: ['eth1 · drv', 'prog id 99', "pid 4242's · read-only"],
+    });
+    expect(model.edges.find((e) => e.id === `foreign-program:99>socket:pid4242.fd5`)?.status).toBe('active');
+    expect(model.edges.find((e) => e.id === `foreign-program:99>socket:pid4242.fd6`)?.status).toBe('idle');
+    const umem = model.nodes.find((node) => node.id === nodeIds.foreignUmem('pid4242.fd6'));
+    expect(umem).toMatchObject({
+      layer: 'umem',
+      readOnly: true,
+      lines: ['UMEM of pid 4242', 'size unknown', 'read-only'],
+    });
+  });
+
+  it('draws no program for a socket whose program nothing told', () => {
+    const model = buildTopology(input({ attached: [attachedSocket(7, 3, 'rust-svc')], lab: null, traffic: null }));
+    expect(model.nodes.filter((node) => node.layer === 'program')).toEqual([]);
+    expect(model.edges.map((e) => e.id)).toEqual(['socket:pid7.fd3>foreign-umem:pid7.fd3']);
   });
 });
 

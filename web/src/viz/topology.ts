@@ -1,4 +1,12 @@
-import type { InterfaceInfo, LabInfo, SocketInfo, TrafficInfo, UmemInfo, XdpProgramInfo } from '@ringside/shared';
+import type {
+  AttachedSocketInfo,
+  InterfaceInfo,
+  LabInfo,
+  SocketInfo,
+  TrafficInfo,
+  UmemInfo,
+  XdpProgramInfo,
+} from '@ringside/shared';
 import { linkVertical } from 'd3-shape';
 import type { ActionRates } from '../program-counters.ts';
 import { indicesReached, type SteeringFacts } from '../program-diagnosis.ts';
@@ -31,6 +39,8 @@ export interface TopologyNode {
   layer: LayerName;
   lines: string[];
   status: Status;
+  /** Another process's, watched: nothing here changes it. */
+  readOnly?: true;
 }
 
 export interface TopologyEdge {
@@ -52,6 +62,8 @@ export interface TopologyInput {
   programs: readonly XdpProgramInfo[];
   sockets: readonly SocketInfo[];
   umems: readonly UmemInfo[];
+  /** Other processes' sockets, watched read-only: drawn with what the kernel told of them. */
+  attached: readonly AttachedSocketInfo[];
   lab: LabInfo | null;
   traffic: TrafficInfo | null;
   /** Measured rate of the traffic source, frames per second. */
@@ -73,6 +85,9 @@ export const nodeIds = {
   socket: (id: string) => `socket:${id}`,
   pair: (umemId: string, ifname: string, queue: number) => `pair:${umemId}:${ifname}:${queue}`,
   umem: (id: string) => `umem:${id}`,
+  /** Program ids are global: attached sockets on one program share its node. */
+  foreignProgram: (programId: number) => `foreign-program:${programId}`,
+  foreignUmem: (socketId: string) => `foreign-umem:${socketId}`,
 };
 
 const rate = (value: number) =>
@@ -208,7 +223,77 @@ export function buildTopology(input: TopologyInput): TopologyModel {
       status: umem.socketIds.some(receiving) ? 'ok' : 'idle',
     });
   }
+  addAttached(input, nodes, edge, receiving);
   return { nodes, edges };
+}
+
+/**
+ * Another process's sockets, each as far as the kernel told (socket diag) or
+ * discovery inferred: the XDP program that feeds it, the socket, its UMEM.
+ * No XSKMAP entries (an XSKMAP's values cannot be read back) and no
+ * FILL/COMPLETION pair of whose sharing nothing is known. Marked read-only.
+ */
+function addAttached(
+  input: TopologyInput,
+  nodes: TopologyNode[],
+  edge: (from: string, to: string, status: TopologyEdge['status'], label?: string) => void,
+  receiving: (id: string) => boolean,
+): void {
+  const programsDrawn = new Set<number>();
+  for (const socket of input.attached) {
+    const { origin, kernel, umem } = socket;
+    const ifname = kernel.ifname.value;
+    const queue = kernel.queueId.value;
+    const socketNode = nodeIds.socket(socket.id);
+    const flow = receiving(socket.id) ? 'active' : 'idle';
+    nodes.push({
+      id: socketNode,
+      layer: 'socket',
+      lines: [
+        `${socket.id} · read-only`,
+        `pid ${origin.pid} ${origin.command}`,
+        `${ifname ?? 'interface ?'} queue ${queue ?? '?'} · rx ${rate(input.rxPps[socket.id] ?? 0)}/s`,
+      ],
+      status: receiving(socket.id) ? 'ok' : 'idle',
+      readOnly: true,
+    });
+    const programId = kernel.xdpProgramId.value;
+    if (programId !== null) {
+      const programNode = nodeIds.foreignProgram(programId);
+      if (!programsDrawn.has(programId)) {
+        programsDrawn.add(programId);
+        nodes.push({
+          id: programNode,
+          layer: 'program',
+          lines: [
+            `${ifname ?? '?'} · ${kernel.xdpMode.value ?? '?'}`,
+            `prog id ${programId}`,
+            `pid ${origin.pid}'s · read-only`,
+          ],
+          status: 'idle',
+          readOnly: true,
+        });
+      }
+      edge(programNode, socketNode, flow);
+    }
+    const umemNode = nodeIds.foreignUmem(socket.id);
+    nodes.push({
+      id: umemNode,
+      layer: 'umem',
+      lines: [
+        `UMEM of pid ${origin.pid}${umem.id === null ? '' : ` (id ${umem.id})`}`,
+        umem.size !== null && umem.chunkSize !== null
+          ? `${Math.floor(umem.size / umem.chunkSize)} × ${umem.chunkSize} B`
+          : umem.chunkSize !== null
+            ? `chunks of ${umem.chunkSize} B`
+            : 'size unknown',
+        'read-only',
+      ],
+      status: receiving(socket.id) ? 'ok' : 'idle',
+      readOnly: true,
+    });
+    edge(socketNode, umemNode, flow);
+  }
 }
 
 function addProgram(
