@@ -1,4 +1,5 @@
 export * from './addresses.ts';
+export * from './checksum.ts';
 export * from './commands.ts';
 export * from './defaults.ts';
 export * from './diagnosis.ts';
