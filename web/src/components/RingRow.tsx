@@ -88,8 +88,9 @@ export function RingRow({ socketId }: { socketId: string }) {
     observe();
     reobserve.current = observe;
 
-    // The store changes for much else (events, outcomes, a socket's detail): the overlay hears of a new
-    // reading, and of a new workload or snapshot rate, and of nothing else, since each update draws again.
+    // The store changes for much else (events, outcomes, a socket's detail), and the state is replaced
+    // whenever an XSK anywhere on the host comes or goes (discovery): the overlay hears of a new reading, and
+    // of a new workload or snapshot rate, and of nothing else, since each update draws again.
     const onState = (state: State, previous: State) => {
       if (state.agentState !== previous.agentState) {
         const legs = legsOf(state, socketId);
