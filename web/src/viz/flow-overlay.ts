@@ -169,7 +169,7 @@ interface Drawn {
  * What the overlay shows, for tests that cannot read pixels: dots drawn, in
  * total and per leg, whether they move, how many times it drew and how many
  * times its reading went stale. An attribute is written only when its value
- * changed: at sixty draws a second most of them do not.
+ * changed: most stay the same from one draw to the next.
  */
 function publish(canvas: HTMLCanvasElement, scene: FlowScene, drawn: Drawn): void {
   const values: Record<string, string> = {
