@@ -1,6 +1,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { openExplorer } from './explorer.ts';
+import { TestClient } from '../../agent/test/ws-client.ts';
+import { agentState, openExplorer } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -82,4 +83,63 @@ test('keys act on the socket selected by a click or by [ and ], not on the first
   await page.keyboard.press('2');
   await expect(first.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
   await expect(second.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
+});
+
+/** Attaches the agent under test to the receiving socket of `owner` (another agent's lab socket), as attach.spec does. */
+async function attachReceiverOf(owner: RunningAgent): Promise<string> {
+  let fd: number | undefined;
+  await expect
+    .poll(
+      async () => {
+        const state = await agentState(agent);
+        fd = state.discovered.find((entry) => entry.pid === owner.pid && entry.kernel.rings.rx.present)?.fd;
+        return fd !== undefined;
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+  const client = await TestClient.connect(agent.controlUrl);
+  try {
+    client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: fd as number });
+    await client.next('ack', 10_000);
+  } finally {
+    client.close();
+  }
+  return `pid${owner.pid}.fd${fd}`;
+}
+
+test('on a socket attached read-only, keys that would change it do nothing and say so; the others still act', async ({
+  page,
+}) => {
+  const owner = await startAgent(['--rate', '1000', '--lab-queues', '1']);
+  try {
+    const id = await attachReceiverOf(owner);
+    await openExplorer(page, agent.controlUrl, { view: 'rings' });
+    const own = page.getByTestId('socket-xsk0');
+    await page.getByTestId(`socket-${id}`).getByRole('heading', { name: id }).click();
+    await expect(page.getByTestId(`slot-rings-${id}`)).toHaveAttribute('data-selected', 'true');
+    await expect(page.getByTestId('slot-rings-xsk0')).toHaveAttribute('data-selected', 'false');
+
+    // Before, the keys fell back to the first own socket: this paused xsk0's RX drain.
+    await page.keyboard.press('2');
+    await expect(page.locator('.notice-message', { hasText: `${id} is another process's socket` })).toHaveText(
+      `${id} is another process's socket, attached read-only: 2 changes nothing there`,
+    );
+    await expect(own.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
+    await page.keyboard.press('?');
+    await expect(page.getByTestId('shortcuts-target')).toHaveText(
+      `acting on ${id} · attached read-only: keys that change a socket do nothing`,
+    );
+    await page.keyboard.press('Escape');
+
+    // [ and ] still move among every socket shown, the attached one included, and the keys act on the own one.
+    await page.keyboard.press(']');
+    await expect(page.getByTestId('slot-rings-xsk0')).toHaveAttribute('data-selected', 'true');
+    await page.keyboard.press('2');
+    await expect(own.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'true');
+    await page.keyboard.press('2');
+    await expect(own.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
+  } finally {
+    await owner.stop();
+  }
 });

@@ -1,5 +1,6 @@
 export * from './addresses.ts';
 export * from './api-paths.ts';
+export * from './checksum.ts';
 export * from './commands.ts';
 export * from './defaults.ts';
 export * from './diagnosis.ts';

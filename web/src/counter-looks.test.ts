@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counterLook } from './counter-looks.ts';
+import { counterLook, counterLooks } from './counter-looks.ts';
 import { labSocket } from './test-fixtures.ts';
 
 const rxdrop = labSocket('xsk0', 0);
@@ -27,5 +27,14 @@ describe('which rising counters the page highlights', () => {
 
   it('says nothing of a counter that stands still', () => {
     expect(counterLook('rxRingFull', false, rxdrop, ['rxRingFull'])).toEqual({ highlighted: false, text: '' });
+  });
+});
+
+describe('every counter of a socket, in one pass', () => {
+  it('gives each counter its look, rising or not', () => {
+    const looks = counterLooks(rxdrop, ['rxFillRingEmptyDescs'], ['rxFillRingEmptyDescs', 'txRingEmptyDescs']);
+    expect(looks.rxFillRingEmptyDescs).toMatchObject({ rising: true, highlighted: true });
+    expect(looks.txRingEmptyDescs).toMatchObject({ rising: true, highlighted: false });
+    expect(looks.rxDropped).toEqual({ rising: false, highlighted: false, text: '' });
   });
 });

@@ -1,4 +1,5 @@
 import { expectedRises, type SocketInfo, XDP_STATISTICS_FIELDS, type XdpStatistics } from '@ringside/shared';
+import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useDiagnoses } from './diagnoses.ts';
 import { STAT_EXPLANATIONS } from './explain.ts';
@@ -36,7 +37,11 @@ export const RISING_WINDOW_MS = 3000;
 
 export type CounterLooks = Record<keyof XdpStatistics, CounterLook & { rising: boolean }>;
 
-/** Every XDP_STATISTICS counter of a socket as the page shows it, following the history a few times a second. */
+/**
+ * Every XDP_STATISTICS counter of a socket as the page shows it, following the
+ * history a few times a second: the same object until the socket, the
+ * diagnosis's blame or the set of rising counters changes.
+ */
 export function useCounterLooks(socketId: string): CounterLooks {
   const socket = useRingside((s) => selectSocket(s, socketId));
   const blames = useDiagnoses(useShallow((s) => s.byId[socketId]?.blames ?? []));
@@ -46,6 +51,15 @@ export function useCounterLooks(socketId: string): CounterLooks {
       return XDP_STATISTICS_FIELDS.filter((field) => series !== undefined && rose(series, field, RISING_WINDOW_MS));
     }),
   );
+  return useMemo(() => counterLooks(socket, blames, rising), [socket, blames, rising]);
+}
+
+/** Every counter's look, given which of them rose lately. */
+export function counterLooks(
+  socket: SocketInfo | undefined,
+  blames: readonly (keyof XdpStatistics)[],
+  rising: readonly (keyof XdpStatistics)[],
+): CounterLooks {
   return Object.fromEntries(
     XDP_STATISTICS_FIELDS.map((field) => {
       const isRising = rising.includes(field);

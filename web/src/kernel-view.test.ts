@@ -1,24 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { kernelFactRows } from './kernel-view.ts';
-import { labSocket } from './test-fixtures.ts';
+import { kernelFactRows, ringSizeText } from './kernel-view.ts';
+import { attachedSocket, labSocket } from './test-fixtures.ts';
 
-describe('requested beside in effect', () => {
+const own = (info = labSocket('xsk0', 0)) => kernelFactRows(info.kernel, info.request);
+const pick = (rows: ReturnType<typeof kernelFactRows>, key: string) => rows.find((row) => row.key === key);
+
+describe("a ring's size as the kernel let it be read", () => {
+  it('is one number when exact, the candidates when the mapping fits several, none when absent', () => {
+    expect(ringSizeText({ candidates: [2048], exact: true, present: true, source: 'mmap-probe' })).toEqual({
+      text: '2048',
+      exact: true,
+    });
+    expect(ringSizeText({ candidates: [32, 64, 128], exact: false, present: true, source: 'mmap-probe' })).toEqual({
+      text: '32 or 64 or 128',
+      exact: false,
+    });
+    expect(ringSizeText({ candidates: [], exact: false, present: false, source: 'mmap-probe' })).toEqual({
+      text: 'none',
+      exact: true,
+    });
+    expect(ringSizeText({ candidates: [], exact: false, present: true, source: 'unknown' })).toEqual({
+      text: 'unknown',
+      exact: false,
+    });
+  });
+});
+
+describe('an own socket’s kernel view: requested beside in effect', () => {
   it('shows each ring’s candidates, and none where the kernel mapped none', () => {
     const info = labSocket('xsk0', 0);
     info.kernel.rings.rx = { candidates: [32, 64, 128], exact: false, present: true, source: 'mmap-probe' };
-    const rows = kernelFactRows(info);
-    expect(rows.find((row) => row.key === 'rings.rx')).toMatchObject({
+    const rows = own(info);
+    expect(pick(rows, 'rings.rx')).toMatchObject({
+      ring: 'rx',
       requested: '2048',
       inEffect: '32 or 64 or 128',
+      exact: false,
       source: 'mmap-probe',
       note: 'the mapping is page-granular: any of these counts fits it',
     });
-    expect(rows.find((row) => row.key === 'rings.tx')).toMatchObject({ inEffect: 'none' });
+    expect(pick(rows, 'rings.tx')).toMatchObject({ inEffect: 'none', exact: true, note: '' });
   });
 
   it('says unknown for what the kernel has not shown yet, with its note', () => {
-    const row = kernelFactRows(labSocket('xsk0', 0)).find((entry) => entry.key === 'chunkSize');
-    expect(row).toMatchObject({
+    expect(pick(own(), 'chunkSize')).toMatchObject({
       requested: '4096',
       inEffect: 'unknown',
       source: 'unknown',
@@ -27,11 +52,29 @@ describe('requested beside in effect', () => {
   });
 
   it('words flags and modes as the request does, so equal means equal', () => {
-    const rows = kernelFactRows(labSocket('xsk0', 0));
-    const pick = (key: string) => rows.find((row) => row.key === key);
-    expect(pick('xdpMode')).toMatchObject({ requested: 'drv', inEffect: 'drv', source: 'netlink' });
-    expect(pick('txNeedWakeup')).toMatchObject({ requested: 'on', inEffect: 'on', source: 'ring-flags' });
-    expect(pick('zeroCopy')).toMatchObject({ inEffect: 'copy', source: 'getsockopt' });
-    expect(pick('batchSize')).toMatchObject({ inEffect: 'not the kernel’s', source: 'ringside' });
+    const rows = own();
+    expect(pick(rows, 'xdpMode')).toMatchObject({ requested: 'drv', inEffect: 'drv', source: 'netlink' });
+    expect(pick(rows, 'txNeedWakeup')).toMatchObject({ requested: 'on', inEffect: 'on', source: 'ring-flags' });
+    expect(pick(rows, 'zeroCopy')).toMatchObject({ inEffect: 'copy', source: 'getsockopt' });
+    expect(pick(rows, 'xdpProgramId')).toMatchObject({ inEffect: 'id 42' });
+    expect(pick(rows, 'batchSize')).toMatchObject({ inEffect: 'not the kernel’s', source: 'ringside' });
+  });
+});
+
+describe('an attached socket’s kernel view: the same facts in the same words, with nothing requested', () => {
+  const attached = attachedSocket(4242, 5, 'xdpsock');
+  const rows = kernelFactRows(attached.kernel, null);
+
+  it('has a row for every fact an own socket shows but the batch size, which is Ringside’s data plane', () => {
+    expect(rows.map((row) => row.key)).toEqual(own().flatMap((row) => (row.key === 'batchSize' ? [] : [row.key])));
+    expect(rows.every((row) => row.requested === null)).toBe(true);
+  });
+
+  it('words each fact as an own socket’s view does', () => {
+    expect(pick(rows, 'rings.rx')).toMatchObject({ inEffect: '2048', exact: true, source: 'mmap-probe' });
+    expect(pick(rows, 'rings.tx')).toMatchObject({ inEffect: 'none' });
+    expect(pick(rows, 'zeroCopy')).toMatchObject({ inEffect: 'copy', source: 'getsockopt' });
+    expect(pick(rows, 'fillNeedWakeup')).toMatchObject({ inEffect: 'off', source: 'ring-flags' });
+    expect(pick(rows, 'queueId')).toMatchObject({ inEffect: 'unknown' });
   });
 });

@@ -1,96 +1,118 @@
-import type { FactSource, KernelView, RingKind, SocketInfo } from '@ringside/shared';
+import type { FactSource, KernelView, RingKind, RingSizeFact, SocketRequest } from '@ringside/shared';
 
 /**
- * "Requested" beside "in effect" for one socket, as rows the socket's view
- * draws: each fact the kernel showed, with where it was read. Text only, so
- * the page and its tests compare the same words.
+ * A socket's kernel view as rows the page draws: each fact the kernel
+ * showed, in words, with where it was read, and beside it what was requested
+ * when Ringside made the socket. One wording for Ringside's own sockets and
+ * for attached ones (whose request Ringside never saw). Text only, so the
+ * page and its tests compare the same words.
  */
 export interface KernelFactRow {
   /** A KernelView key, `rings.<ring>`, or `batchSize` (which the kernel never sees). */
   key: string;
+  /** The ring a `rings.<ring>` row is about. */
+  ring: RingKind | null;
   label: string;
-  requested: string;
+  /** What was asked for; null for a socket of another process. */
+  requested: string | null;
   inEffect: string;
+  /** False when several values fit what was read (a small ring's page-granular mapping). */
+  exact: boolean;
   source: FactSource | 'ringside';
   note: string;
 }
 
-const RING_LABELS: Record<RingKind, string> = {
-  fill: 'FILL ring',
-  rx: 'RX ring',
-  tx: 'TX ring',
-  completion: 'COMPLETION ring',
-};
+export const RING_LABELS: Record<RingKind, string> = { fill: 'FILL', rx: 'RX', tx: 'TX', completion: 'COMPLETION' };
 
-type Fact<T> = { value: T | null; source: FactSource; note?: string | undefined };
-
-function shown<T>(fact: Fact<T>, format: (value: T) => string = String): string {
-  return fact.value === null ? 'unknown' : format(fact.value);
+/** A ring's size as the kernel let it be read: its candidates when the mapping fits several. */
+export function ringSizeText(fact: RingSizeFact): { text: string; exact: boolean } {
+  if (!fact.present) return { text: 'none', exact: true };
+  if (fact.candidates.length === 0) return { text: 'unknown', exact: false };
+  return { text: fact.candidates.join(' or '), exact: fact.exact };
 }
+
+type Scalar = Exclude<keyof KernelView, 'readAt' | 'rings'>;
+type ValueOf<K extends Scalar> = NonNullable<KernelView[K]['value']>;
 
 const onOff = (on: boolean) => (on ? 'on' : 'off');
+const copyMode = (zeroCopy: boolean) => (zeroCopy ? 'zero-copy' : 'copy');
 
-export function ringInEffect(ring: KernelView['rings'][RingKind]): string {
-  return ring.present ? ring.candidates.join(' or ') : 'none';
+/** How each scalar fact reads, worded as its request is, so equal means equal. */
+interface ScalarWording<K extends Scalar> {
+  label: string;
+  format: (value: ValueOf<K>) => string;
+  requested: (request: SocketRequest) => string;
 }
 
-export function kernelFactRows(info: Pick<SocketInfo, 'request' | 'kernel'>): KernelFactRow[] {
-  const { request, kernel } = info;
-  const { socket, umem } = request;
-  const row = <T>(
-    key: keyof KernelView,
-    label: string,
-    requested: string,
-    fact: Fact<T>,
-    format?: (value: T) => string,
-  ) => ({
+/** In the order a reader asks: where it is bound, how, then the UMEM's layout and the rings' flags. */
+const SCALARS: { [K in Scalar]: ScalarWording<K> } = {
+  ifname: { label: 'interface', format: String, requested: (r) => r.socket.ifname },
+  queueId: { label: 'queue', format: String, requested: (r) => String(r.socket.queueId) },
+  xdpMode: { label: 'XDP mode', format: String, requested: (r) => r.socket.xdpMode },
+  xdpProgramId: { label: 'XDP program', format: (id) => `id ${id}`, requested: () => 'Ringside’s' },
+  zeroCopy: {
+    label: 'zero-copy',
+    format: copyMode,
+    requested: (r) => (r.socket.zeroCopy ? 'zero-copy' : r.socket.copy ? 'copy' : 'driver’s choice'),
+  },
+  chunkSize: { label: 'chunk size', format: String, requested: (r) => String(r.umem.frameSize) },
+  headroom: { label: 'headroom', format: String, requested: (r) => String(r.umem.headroom) },
+  unaligned: { label: 'unaligned chunks', format: onOff, requested: (r) => onOff(r.umem.unaligned) },
+  fillNeedWakeup: { label: 'need_wakeup (FILL flag)', format: onOff, requested: (r) => onOff(r.socket.needWakeup) },
+  txNeedWakeup: { label: 'need_wakeup (TX flag)', format: onOff, requested: (r) => onOff(r.socket.needWakeup) },
+};
+
+const REQUESTED_RINGS: Record<RingKind, (request: SocketRequest) => number> = {
+  fill: (r) => r.umem.fillSize,
+  rx: (r) => r.socket.rxSize,
+  tx: (r) => r.socket.txSize,
+  completion: (r) => r.umem.completionSize,
+};
+
+function scalarRow<K extends Scalar>(kernel: KernelView, key: K, request: SocketRequest | null): KernelFactRow {
+  const wording = SCALARS[key];
+  const fact = kernel[key];
+  return {
     key,
-    label,
-    requested,
-    inEffect: shown(fact, format),
+    ring: null,
+    label: wording.label,
+    requested: request && wording.requested(request),
+    inEffect: fact.value === null ? 'unknown' : wording.format(fact.value as ValueOf<K>),
+    exact: true,
     source: fact.source,
     note: fact.note ?? '',
-  });
-  const requestedRings: Record<RingKind, number> = {
-    fill: umem.fillSize,
-    rx: socket.rxSize,
-    tx: socket.txSize,
-    completion: umem.completionSize,
   };
-  const rings = (Object.keys(RING_LABELS) as RingKind[]).map((ring) => {
+}
+
+/** The rows of a socket's kernel view; `request` is null for a socket Ringside did not make. */
+export function kernelFactRows(kernel: KernelView, request: SocketRequest | null): KernelFactRow[] {
+  const rings = (Object.keys(REQUESTED_RINGS) as RingKind[]).map((ring): KernelFactRow => {
     const seen = kernel.rings[ring];
+    const size = ringSizeText(seen);
+    const requested = request && REQUESTED_RINGS[ring](request);
     return {
       key: `rings.${ring}`,
-      label: RING_LABELS[ring],
-      requested: requestedRings[ring] === 0 ? 'none' : String(requestedRings[ring]),
-      inEffect: ringInEffect(seen),
+      ring,
+      label: `${RING_LABELS[ring]} ring`,
+      requested: requested === null ? null : requested === 0 ? 'none' : String(requested),
+      inEffect: size.text,
+      exact: size.exact,
       source: seen.source,
-      note: seen.present && !seen.exact ? 'the mapping is page-granular: any of these counts fits it' : '',
+      note: seen.candidates.length > 1 ? 'the mapping is page-granular: any of these counts fits it' : '',
     };
   });
+  const scalars = (Object.keys(SCALARS) as Scalar[]).map((key) => scalarRow(kernel, key, request));
+  if (!request) return [...rings, ...scalars];
   return [
     ...rings,
-    row(
-      'zeroCopy',
-      'zero-copy',
-      socket.zeroCopy ? 'zero-copy' : socket.copy ? 'copy' : 'driver’s choice',
-      kernel.zeroCopy,
-      (on) => (on ? 'zero-copy' : 'copy'),
-    ),
-    row('xdpMode', 'XDP mode', socket.xdpMode, kernel.xdpMode),
-    row('xdpProgramId', 'XDP program', 'Ringside’s', kernel.xdpProgramId, (id) => `id ${id}`),
-    row('ifname', 'interface', socket.ifname, kernel.ifname),
-    row('queueId', 'queue', String(socket.queueId), kernel.queueId),
-    row('chunkSize', 'chunk size', String(umem.frameSize), kernel.chunkSize),
-    row('headroom', 'headroom', String(umem.headroom), kernel.headroom),
-    row('unaligned', 'unaligned chunks', onOff(umem.unaligned), kernel.unaligned, onOff),
-    row('fillNeedWakeup', 'need_wakeup (FILL flag)', onOff(socket.needWakeup), kernel.fillNeedWakeup, onOff),
-    row('txNeedWakeup', 'need_wakeup (TX flag)', onOff(socket.needWakeup), kernel.txNeedWakeup, onOff),
+    ...scalars,
     {
       key: 'batchSize',
+      ring: null,
       label: 'batch size',
-      requested: String(socket.batchSize),
+      requested: String(request.socket.batchSize),
       inEffect: 'not the kernel’s',
+      exact: true,
       source: 'ringside',
       note: 'how many descriptors Ringside’s data plane moves at a time: nothing of it reaches the kernel',
     },

@@ -1,3 +1,4 @@
+import { onesComplementSum } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import {
   type DecodedPacket,
@@ -21,18 +22,18 @@ function udp4Frame(): Uint8Array {
   ]);
 }
 
-/** Fills in the IPv4 header checksum at `ip` (RFC 1071). */
+/** Fills in the IPv4 header checksum at `ip`, whose checksum field holds zero (RFC 1071). */
 function stampChecksum(bytes: Uint8Array, ip: number): void {
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += ((bytes[ip + i] as number) << 8) | (bytes[ip + i + 1] as number);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  const checksum = ~sum & 0xffff;
+  const checksum = ~onesComplementSum(bytes, ip, 20) & 0xffff;
   bytes[ip + 10] = checksum >> 8;
   bytes[ip + 11] = checksum & 0xff;
 }
 
 const value = (packet: DecodedPacket, protocol: string, name: string) =>
   packet.layers.find((layer) => layer.protocol === protocol)?.fields.find((f) => f.name === name)?.value;
+
+const verdict = (packet: DecodedPacket, protocol: string) =>
+  packet.layers.find((layer) => layer.protocol === protocol)?.fields.find((f) => f.name === 'checksum')?.checksum;
 
 describe('decodePacket', () => {
   it('reads Ethernet, IPv4 and UDP fields of a lab frame and checks the IPv4 checksum', () => {
@@ -59,7 +60,9 @@ describe('decodePacket', () => {
     stampChecksum(frame, 14);
     frame[22] = 63; // TTL, after the checksum was computed
     expect(ipv4ChecksumValid(frame, 14, 20)).toBe(false);
-    expect(value(decodePacket(frame, 0, null), 'ipv4', 'checksum')).toMatch(/wrong/);
+    const packet = decodePacket(frame, 0, null);
+    expect(value(packet, 'ipv4', 'checksum')).toMatch(/wrong/);
+    expect(verdict(packet, 'ipv4')).toBe('wrong');
   });
 
   it('decodes at an offset inside a chunk and records each field’s byte range there', () => {
@@ -239,16 +242,38 @@ describe('decoding recorded frames', () => {
       frame[frame.length - 1] = (frame[frame.length - 1] as number) ^ 0x01;
       const packet = decodePacket(frame, 0, frame.length);
       const transport = packet.layers.find((layer) => ['udp', 'tcp', 'icmp', 'icmpv6'].includes(layer.protocol));
-      expect(transport?.fields.find((f) => f.name === 'checksum')?.value, name).toMatch(/\(wrong\)$/);
+      const checksum = transport?.fields.find((f) => f.name === 'checksum');
+      expect(checksum?.value, name).toMatch(/\(wrong\)$/);
+      expect(checksum?.checksum, name).toBe('wrong');
+      expect(verdict(decodePacket(recorded(name), 0, frame.length), transport?.protocol ?? ''), name).toBe('correct');
     }
   });
 
   it('does not check a checksum over a frame cut short, nor a UDP checksum of zero over IPv4', () => {
     const cut = recorded('tcpPush');
     expect(value(decodePacket(cut, 0, cut.length - 1), 'tcp', 'checksum')).toMatch(/not checked: the frame is cut/);
+    expect(verdict(decodePacket(cut, 0, cut.length - 1), 'tcp')).toBe('unchecked');
     const none = recorded('udp4');
     none.set([0, 0], 40);
     expect(value(decodePacket(none, 0, none.length), 'udp', 'checksum')).toBe('0x0000 (none)');
+    expect(verdict(decodePacket(none, 0, none.length), 'udp')).toBe('absent');
+  });
+
+  it('gives the verdict apart from the words: a UDP length past the packet leaves the checksum unchecked', () => {
+    const frame = recorded('udp4');
+    frame.set([0xff, 0xff], 38); // the UDP length
+    const packet = decodePacket(frame, 0, frame.length);
+    // The words say "wrong" of the length, which a search of the text would take for the checksum.
+    expect(value(packet, 'udp', 'checksum')).toMatch(/not checked: the length is wrong/);
+    expect(verdict(packet, 'udp')).toBe('unchecked');
+  });
+
+  it('says a UDP checksum of zero over IPv6 is wrong, since IPv6 requires one', () => {
+    const frame = recorded('udp6');
+    frame.set([0, 0], 60);
+    const packet = decodePacket(frame, 0, frame.length);
+    expect(value(packet, 'udp', 'checksum')).toBe('0x0000 (wrong: IPv6 requires a UDP checksum)');
+    expect(verdict(packet, 'udp')).toBe('wrong');
   });
 });
 

@@ -1,3 +1,5 @@
+import { onesComplementSum } from '@ringside/shared';
+
 /**
  * Decodes the headers of one frame's bytes for the packet inspector:
  * Ethernet II (with 802.1Q tags), ARP, IPv4, IPv6, UDP, TCP, ICMP and
@@ -16,6 +18,24 @@ export interface Field {
   /** Byte range in the decoded buffer, end exclusive. */
   start: number;
   end: number;
+  /** A checksum field's verdict, which its value also says in words. */
+  checksum?: ChecksumVerdict;
+}
+
+/** What checking a checksum found: `absent` is a UDP checksum of zero, `unchecked` one whose bytes are not all here. */
+export type ChecksumVerdict = 'correct' | 'wrong' | 'unchecked' | 'absent';
+
+const VERDICT_WORDS: Record<ChecksumVerdict, string> = {
+  correct: 'correct',
+  wrong: 'wrong',
+  unchecked: 'not checked',
+  absent: 'none',
+};
+
+/** A checksum's verdict, and why when the verdict alone does not say. */
+interface Checked {
+  verdict: ChecksumVerdict;
+  why?: string;
 }
 
 export interface Layer {
@@ -85,21 +105,9 @@ export function formatIpv6(bytes: Uint8Array, at: number): string {
   return `${text(groups.slice(0, bestStart))}::${text(groups.slice(bestStart + bestLength))}`;
 }
 
-/**
- * The 16-bit one's complement sum (RFC 1071) of `length` bytes from `at`,
- * added to `initial`; an odd last byte counts as if followed by a zero.
- */
-export function onesSum(bytes: Uint8Array, at: number, length: number, initial = 0): number {
-  let sum = initial;
-  for (let i = 0; i + 1 < length; i += 2) sum += ((bytes[at + i] as number) << 8) | (bytes[at + i + 1] as number);
-  if (length % 2 === 1) sum += (bytes[at + length - 1] as number) << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return sum;
-}
-
 /** RFC 791: the one's complement sum over a correct header, checksum included, is 0xffff. */
 export function ipv4ChecksumValid(bytes: Uint8Array, at: number, headerLength: number): boolean {
-  return onesSum(bytes, at, headerLength) === 0xffff;
+  return onesComplementSum(bytes, at, headerLength) === 0xffff;
 }
 
 class Reader {
@@ -275,7 +283,9 @@ function decodeIpv4(r: Reader, at: number): Transport | null {
   }
   if (!r.fits(at, headerLength, 'IPv4 header with options')) return null;
   layer.end = at + headerLength;
-  checksum.value = `${hex(r.u16(at + 10), 4)} (${ipv4ChecksumValid(r.bytes, at, headerLength) ? 'correct' : 'wrong'})`;
+  setChecksum(checksum, r.u16(at + 10), {
+    verdict: ipv4ChecksumValid(r.bytes, at, headerLength) ? 'correct' : 'wrong',
+  });
   let end = at + totalLength;
   const cut = end > r.limit;
   if (totalLength < headerLength) {
@@ -285,7 +295,7 @@ function decodeIpv4(r: Reader, at: number): Transport | null {
     r.notes.push(`IPv4 total length ${totalLength} runs past the frame's end (${r.limit - at} bytes left)`);
     end = r.limit;
   }
-  const addressSum = onesSum(r.bytes, at + 12, 8);
+  const addressSum = onesComplementSum(r.bytes, at + 12, 8);
   if ((flagsAndOffset & 0x1fff) !== 0) {
     r.notes.push('a later fragment: its transport header is in the first fragment');
     return { protocol: -1, at: at + headerLength, end, addressSum, version: 4, fragmented: true, cut };
@@ -325,36 +335,49 @@ function decodeIpv6(r: Reader, at: number): Transport | null {
     protocol: nextHeader,
     at: at + IPV6_HEADER,
     end,
-    addressSum: onesSum(r.bytes, at + 8, 32),
+    addressSum: onesComplementSum(r.bytes, at + 8, 32),
     version: 6,
     fragmented: false,
     cut,
   };
 }
 
+/** Writes a checksum field's verdict, and its value: the checksum and the verdict in words. */
+function setChecksum(target: Field, value: number, checked: Checked): Field {
+  target.checksum = checked.verdict;
+  const words = VERDICT_WORDS[checked.verdict];
+  target.value = `${hex(value, 4)} (${checked.why ? `${words}: ${checked.why}` : words})`;
+  return target;
+}
+
 /**
- * A checksum's field value: the checksum and whether it is right. `covered`
- * bytes from `at` are summed onto `initial` (a pseudo-header's sum, or 0); a
- * segment cut short by the frame cannot be checked.
+ * Checks a transport checksum: `covered` bytes from `at` are summed onto
+ * `initial` (a pseudo-header's sum, or 0); a segment cut short by the frame
+ * cannot be checked.
  */
-function checksumValue(
+function checkTransport(r: Reader, ip: Transport, at: number, covered: number, initial: number): Checked {
+  if (ip.fragmented) return { verdict: 'unchecked', why: 'the rest of the datagram is in later fragments' };
+  if (ip.cut || at + covered > r.limit) return { verdict: 'unchecked', why: 'the frame is cut short' };
+  return { verdict: onesComplementSum(r.bytes, at, covered, initial) === 0xffff ? 'correct' : 'wrong' };
+}
+
+/** The checksum field at `checksumAt`, checked as `checkTransport` says. */
+function transportChecksum(
   r: Reader,
   ip: Transport,
   checksumAt: number,
   at: number,
   covered: number,
   initial: number,
-): string {
-  const text = hex(r.u16(checksumAt), 4);
-  if (ip.fragmented) return `${text} (not checked: the rest of the datagram is in later fragments)`;
-  if (ip.cut || at + covered > r.limit) return `${text} (not checked: the frame is cut short)`;
-  return `${text} (${onesSum(r.bytes, at, covered, initial) === 0xffff ? 'correct' : 'wrong'})`;
+): Field {
+  const target = field('checksum', 'checksum', '', checksumAt, 2);
+  return setChecksum(target, r.u16(checksumAt), checkTransport(r, ip, at, covered, initial));
 }
 
 /** The pseudo-header's sum for `protocol` carrying `length` bytes, over the addresses the IP layer summed. */
 function pseudoHeader(ip: Transport, protocol: number, length: number): number {
   // IPv6 writes the length in 32 bits and the next header in the last of four bytes; the sums come out the same.
-  return onesSum(new Uint8Array([0, protocol, length >> 8, length & 0xff]), 0, 4, ip.addressSum);
+  return onesComplementSum(new Uint8Array([0, protocol, length >> 8, length & 0xff]), 0, 4, ip.addressSum);
 }
 
 /** Returns where the UDP payload starts, or null if the header is unreadable. */
@@ -364,11 +387,12 @@ function decodeUdp(r: Reader, ip: Transport): number | null {
   const length = r.u16(at + 4);
   const checksum = r.u16(at + 6);
   const fits = length >= UDP_HEADER && at + length <= end;
-  let checked: string;
+  let checked: Checked;
   // Zero is "no checksum", which RFC 768 allows over IPv4 and RFC 8200 forbids over IPv6.
-  if (checksum === 0) checked = ip.version === 4 ? '0x0000 (none)' : '0x0000 (wrong: IPv6 requires a UDP checksum)';
-  else if (!fits) checked = `${hex(checksum, 4)} (not checked: the length is wrong)`;
-  else checked = checksumValue(r, ip, at + 6, at, length, pseudoHeader(ip, 17, length));
+  if (checksum === 0)
+    checked = ip.version === 4 ? { verdict: 'absent' } : { verdict: 'wrong', why: 'IPv6 requires a UDP checksum' };
+  else if (!fits) checked = { verdict: 'unchecked', why: 'the length is wrong' };
+  else checked = checkTransport(r, ip, at, length, pseudoHeader(ip, 17, length));
   r.layers.push({
     protocol: 'udp',
     title: 'UDP',
@@ -378,7 +402,7 @@ function decodeUdp(r: Reader, ip: Transport): number | null {
       field('sourcePort', 'source port', String(r.u16(at)), at, 2),
       field('destinationPort', 'destination port', String(r.u16(at + 2)), at + 2, 2),
       field('length', 'length', String(length), at + 4, 2),
-      field('checksum', 'checksum', checked, at + 6, 2),
+      setChecksum(field('checksum', 'checksum', '', at + 6, 2), checksum, checked),
     ],
   });
   if (!fits) r.notes.push(`UDP length ${length} disagrees with the IP packet`);
@@ -406,13 +430,7 @@ function decodeTcp(r: Reader, ip: Transport): number | null {
       field('headerLength', 'header length', `${headerLength} bytes`, at + 12, 1),
       field('flags', 'flags', TCP_FLAGS.filter((_, bit) => flags & (1 << bit)).join(' ') || 'none', at + 13, 1),
       field('window', 'window', String(r.u16(at + 14)), at + 14, 2),
-      field(
-        'checksum',
-        'checksum',
-        checksumValue(r, ip, at + 16, at, end - at, pseudoHeader(ip, 6, end - at)),
-        at + 16,
-        2,
-      ),
+      transportChecksum(r, ip, at + 16, at, end - at, pseudoHeader(ip, 6, end - at)),
       field('urgentPointer', 'urgent pointer', String(r.u16(at + 18)), at + 18, 2),
     ],
   };
@@ -485,13 +503,7 @@ function decodeIcmp(r: Reader, ip: Transport): number | null {
     fields: [
       field('type', 'type', typeName ? `${type} ${typeName}` : String(type), at, 1),
       field('code', 'code', unreachable ? `${code} ${unreachable}` : String(code), at + 1, 1),
-      field(
-        'checksum',
-        'checksum',
-        checksumValue(r, ip, at + 2, at, end - at, v6 ? pseudoHeader(ip, 58, end - at) : 0),
-        at + 2,
-        2,
-      ),
+      transportChecksum(r, ip, at + 2, at, end - at, v6 ? pseudoHeader(ip, 58, end - at) : 0),
     ],
   };
   r.layers.push(layer);

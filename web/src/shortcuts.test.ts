@@ -1,14 +1,15 @@
 import { Stage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { neighbourSocket, selectedSocket } from './selection.ts';
-import { type KeyTarget, SHORTCUTS, shortcutFor, VIEW_KEYS } from './shortcuts.ts';
+import { type KeyTarget, runShortcut, SHORTCUTS, shortcutFor, VIEW_KEYS } from './shortcuts.ts';
 import { VIEWS } from './url-state.ts';
 
 /** A page reduced to what the keys call, recording each call. */
-function recordingTarget(socketId: string | null, pausedStages: Stage[] = []) {
+function recordingTarget(socketId: string | null, pausedStages: Stage[] = [], readOnly = false) {
   const calls: unknown[][] = [];
   const target: KeyTarget = {
     socketId,
+    readOnly,
     pausedStages,
     trafficPaused: false,
     setStages: (...args) => calls.push(['setStages', ...args]),
@@ -18,11 +19,15 @@ function recordingTarget(socketId: string | null, pausedStages: Stage[] = []) {
     showOnly: (...args) => calls.push(['showOnly', ...args]),
     toggleView: (...args) => calls.push(['toggleView', ...args]),
     toggleHelp: (...args) => calls.push(['toggleHelp', ...args]),
+    refuse: (...args) => calls.push(['refuse', ...args]),
   };
   return { target, calls };
 }
 
-const press = (key: string, target: KeyTarget, canControl = true) => shortcutFor(key, canControl)?.run(key, target);
+const press = (key: string, target: KeyTarget, canControl = true) => {
+  const shortcut = shortcutFor(key, canControl);
+  if (shortcut) runShortcut(shortcut, key, target);
+};
 
 describe('the table of keys', () => {
   it('gives every key one meaning', () => {
@@ -56,6 +61,24 @@ describe('the table of keys', () => {
     const { target, calls } = recordingTarget('xsk0');
     for (const key of ['p', 's', '1', 't', 'u', 'U', '?', ']']) press(key, target, false);
     expect(calls).toEqual([['showOnly', 'umem'], ['toggleView', 'umem'], ['toggleHelp'], ['selectNeighbour', 1]]);
+  });
+
+  it('changes nothing on a socket attached read-only, says so, and still moves, shows and lets the lab be paused', () => {
+    const { target, calls } = recordingTarget('pid42.fd7', [], true);
+    for (const key of ['p', 's', '2']) press(key, target);
+    expect(calls).toEqual(
+      ['p', 's', '2'].map((key) => [
+        'refuse',
+        `pid42.fd7 is another process's socket, attached read-only: ${key} changes nothing there`,
+      ]),
+    );
+    calls.length = 0;
+    for (const key of [']', 'u', 't']) press(key, target);
+    expect(calls).toEqual([
+      ['selectNeighbour', 1],
+      ['showOnly', 'umem'],
+      ['setTraffic', true],
+    ]);
   });
 
   it('does nothing to a socket when none is shown', () => {

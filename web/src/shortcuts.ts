@@ -1,12 +1,14 @@
 import { Stage } from '@ringside/shared';
 import { neighbourSocket, selectedSocket, shownSockets, useSelection } from './selection.ts';
-import { selectCanControl, selectSample, useRingside } from './store.ts';
+import { selectAttached, selectCanControl, selectObservedIds, selectSample, useRingside } from './store.ts';
 import { VIEWS, type View } from './url-state.ts';
 
 /** What a key can do to the page and, through the store, to the agent. */
 export interface KeyTarget {
   /** The socket the keys act on (see `selectedSocket`), null when none is shown. */
   socketId: string | null;
+  /** The selected socket is another process's, attached read-only: keys that would change it do nothing. */
+  readOnly: boolean;
   pausedStages: readonly Stage[];
   /** Null: the agent runs no lab traffic. */
   trafficPaused: boolean | null;
@@ -18,6 +20,8 @@ export interface KeyTarget {
   showOnly(view: View): void;
   toggleView(view: View): void;
   toggleHelp(open?: boolean): void;
+  /** Tells the user why a key did nothing. */
+  refuse(message: string): void;
 }
 
 export type ShortcutGroup = 'selected socket' | 'lab' | 'views' | 'page';
@@ -151,6 +155,18 @@ export function shortcutFor(key: string, canControl: boolean): Shortcut | null {
   return found;
 }
 
+/**
+ * Runs a shortcut on the page. A key that would change the selected socket
+ * does nothing to one Ringside only watches (another process's), and says so.
+ */
+export function runShortcut(shortcut: Shortcut, key: string, target: KeyTarget): void {
+  if (shortcut.control && shortcut.group === 'selected socket' && target.readOnly) {
+    target.refuse(`${target.socketId} is another process's socket, attached read-only: ${key} changes nothing there`);
+    return;
+  }
+  shortcut.run(key, target);
+}
+
 function typingInto(target: EventTarget | null): boolean {
   return (
     target instanceof HTMLElement &&
@@ -162,11 +178,12 @@ function typingInto(target: EventTarget | null): boolean {
 function currentTarget(): KeyTarget {
   const store = useRingside.getState();
   const selection = useSelection.getState();
-  const shown = shownSockets(selection.sockets, store.agentState?.sockets.map((socket) => socket.id) ?? []);
+  const shown = shownSockets(selection.sockets, selectObservedIds(store));
   const socketId = selectedSocket(selection.focus, shown);
   const traffic = store.agentState?.traffic ?? null;
   return {
     socketId,
+    readOnly: socketId !== null && selectAttached(store, socketId) !== undefined,
     pausedStages: socketId === null ? [] : (selectSample(store, socketId)?.pausedStages ?? []),
     trafficPaused: traffic ? traffic.paused : null,
     setStages: store.setStages,
@@ -179,6 +196,7 @@ function currentTarget(): KeyTarget {
     showOnly: selection.showOnly,
     toggleView: selection.toggleView,
     toggleHelp: selection.toggleHelp,
+    refuse: (message) => store.notify('read-only', message),
   };
 }
 
@@ -188,7 +206,7 @@ export function installShortcuts(): void {
     // A view connection changes nothing, whatever key it presses.
     const shortcut = shortcutFor(event.key, selectCanControl(useRingside.getState()));
     if (!shortcut) return;
-    shortcut.run(event.key, currentTarget());
+    runShortcut(shortcut, event.key, currentTarget());
     event.preventDefault();
   });
   // A click or a tab into a socket's panel (marked by the views with `data-socket-slot`) selects that socket.

@@ -35,7 +35,8 @@ export type LoggedEvent = EventMessage & { id: number };
 /** An error to show the user: one from the agent, or a command we could not send. */
 export interface Notice {
   id: number;
-  code: ErrorCode | 'not-connected';
+  /** `read-only`: the page itself refused, a key that would change a socket Ringside only watches. */
+  code: ErrorCode | 'not-connected' | 'read-only';
   message: string;
 }
 
@@ -98,6 +99,8 @@ export interface Actions {
   /** Streams one socket's descriptors (DETAIL_PER_SECOND at most); null stops it. */
   watchDetail(socketId: string | null): void;
   clearOutcome(origin: string): void;
+  /** Shows a notice the page raised itself, with nothing sent to the agent. */
+  notify(code: Notice['code'], message: string): void;
   dismissError(id: number): void;
 }
 
@@ -289,6 +292,7 @@ export const useRingside = create<State & Actions>()((set, get) => {
         return { outcomes: rest };
       }),
 
+    notify,
     dismissError: (id) => set((s) => ({ errors: s.errors.filter((notice) => notice.id !== id) })),
   };
 });

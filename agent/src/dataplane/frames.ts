@@ -1,4 +1,4 @@
-import { MIN_FRAME_LENGTH } from '@ringside/shared';
+import { MIN_FRAME_LENGTH, onesComplementSum } from '@ringside/shared';
 
 /**
  * The lab's test frames: Ethernet II / IPv4 / UDP with a payload that names
@@ -36,15 +36,10 @@ export function validateFrameLength(length: number, maxLength: number): string |
   return null;
 }
 
-/** RFC 791 header checksum: one's complement of the one's complement sum of 16-bit words. */
+/** RFC 791 header checksum: the complement of the header's one's complement sum, its checksum field left out. */
 export function ipv4HeaderChecksum(bytes: Uint8Array, offset: number): number {
-  let sum = 0;
-  for (let i = 0; i < IPV4_HEADER; i += 2) {
-    if (i === 10) continue; // the checksum field itself
-    sum += ((bytes[offset + i] as number) << 8) | (bytes[offset + i + 1] as number);
-  }
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
+  const beforeField = onesComplementSum(bytes, offset, 10);
+  return ~onesComplementSum(bytes, offset + 12, IPV4_HEADER - 12, beforeField) & 0xffff;
 }
 
 /** Writes a whole frame at `offset` with sequence number 0. */

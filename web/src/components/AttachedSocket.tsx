@@ -1,6 +1,6 @@
 import { OWNER_EXPLANATIONS, RING_KINDS } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
-import { factText, KERNEL_FACTS, RING_LABELS, ringSizeText } from '../kernel-facts.ts';
+import { kernelFactRows, RING_LABELS } from '../kernel-view.ts';
 import { selectAttached, selectSample, useRingside } from '../store.ts';
 
 /** How an attached socket is marked wherever it is shown: whose it is, and that Ringside only reads it. */
@@ -27,26 +27,18 @@ export function AttachedKernelView({ socketId }: { socketId: string }) {
     <table className="stats kernel-view" data-testid="kernel-view">
       <caption>The kernel's view</caption>
       <tbody>
-        {RING_KINDS.map((kind) => {
-          const size = ringSizeText(kernel.rings[kind]);
-          return (
-            <tr key={kind} data-testid={`kernel-ring-${kind}`} data-exact={size.exact}>
-              <th scope="row">{RING_LABELS[kind]} size</th>
-              <td>{size.text}</td>
-              <td className="muted">{kernel.rings[kind].source}</td>
-            </tr>
-          );
-        })}
-        {KERNEL_FACTS.map(({ key, label }) => {
-          const fact = factText(kernel, key);
-          return (
-            <tr key={key} data-testid={`kernel-${key}`} title={fact.note ?? ''}>
-              <th scope="row">{label}</th>
-              <td>{fact.value}</td>
-              <td className="muted">{fact.source}</td>
-            </tr>
-          );
-        })}
+        {kernelFactRows(kernel, null).map((row) => (
+          <tr
+            key={row.key}
+            data-testid={row.ring ? `kernel-ring-${row.ring}` : `kernel-${row.key}`}
+            data-exact={row.exact}
+            title={row.note}
+          >
+            <th scope="row">{row.label}</th>
+            <td>{row.inEffect}</td>
+            <td className="muted">{row.source}</td>
+          </tr>
+        ))}
         <tr data-testid="kernel-umem">
           <th scope="row">UMEM</th>
           <td>

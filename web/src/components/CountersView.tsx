@@ -1,11 +1,11 @@
-import { XDP_STATISTICS_FIELDS, type XdpStatistics } from '@ringside/shared';
+import { XDP_STATISTICS_FIELDS } from '@ringside/shared';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { useCounterLooks } from '../counter-looks.ts';
+import { type CounterLooks, useCounterLooks } from '../counter-looks.ts';
 import { STAT_NAMES } from '../explain.ts';
 import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from '../history.ts';
 import { useSelection } from '../selection.ts';
 import { selectAttached, useRingside } from '../store.ts';
-import { type ChartFrame, chartModel, chartWindow, formatCompact, pointNear } from '../viz/chart.ts';
+import { type ChartFrame, formatCompact, historyChart, pointNear } from '../viz/chart.ts';
 import { ExplainButton } from './Explain.tsx';
 import { SocketHead } from './SocketPanel.tsx';
 
@@ -20,6 +20,8 @@ export function CountersPanel({ socketId }: { socketId: string }) {
   // An attached socket's bytes are in its application's descriptors: no byte rates to chart.
   const attached = useRingside((s) => selectAttached(s, socketId) !== undefined);
   const rates = attached ? RATE_FIELDS.filter((field) => field === 'rxPps' || field === 'txPps') : RATE_FIELDS;
+  // Once for the panel, not once per chart: every counter's look comes from one pass over the history.
+  const looks = useCounterLooks(socketId);
   return (
     <section className="panel" data-testid={`counters-${socketId}`}>
       <SocketHead socketId={socketId} />
@@ -28,7 +30,7 @@ export function CountersPanel({ socketId }: { socketId: string }) {
           <Chart key={field} socketId={socketId} field={field} label={RATE_LABELS[field]} />
         ))}
         {XDP_STATISTICS_FIELDS.map((field) => (
-          <Chart key={field} socketId={socketId} field={field} label={STAT_NAMES[field]} statistic />
+          <Chart key={field} socketId={socketId} field={field} label={STAT_NAMES[field]} look={looks[field]} />
         ))}
       </div>
     </section>
@@ -40,12 +42,12 @@ interface ChartProps {
   field: SeriesField;
   label: string;
   /**
-   * XDP_STATISTICS counters only rise: one that does is explained, and
-   * highlighted unless the workload raises it. The chart plots how fast it
-   * rises (what a debugging engineer watches: drops per second now, not since
-   * the socket opened), with the total beside it.
+   * Given for an XDP_STATISTICS counter, which only rises: one that does is
+   * explained, and highlighted unless the workload raises it. The chart plots
+   * how fast it rises (what a debugging engineer watches: drops per second
+   * now, not since the socket opened), with the total beside it.
    */
-  statistic?: boolean;
+  look?: CounterLooks[keyof CounterLooks];
 }
 
 /** The width a chart's container gives it, followed as the window or the layout changes. */
@@ -71,24 +73,27 @@ function useWidth(): [(element: HTMLElement | null) => void, number] {
   return [ref, width];
 }
 
-function Chart({ socketId, field, label, statistic = false }: ChartProps) {
+function Chart({ socketId, field, label, look }: ChartProps) {
+  const statistic = look !== undefined;
   const presenter = useSelection((s) => s.presenter);
   // The history publishes a new version a few times a second; charts follow it, not every snapshot.
-  useHistory((s) => s.version);
+  const version = useHistory((s) => s.version);
   const [boxRef, measured] = useWidth();
   const [pointerX, setPointerX] = useState<number | null>(null);
-  const frame: ChartFrame = presenter
-    ? { width: Math.max(200, measured), height: 150, left: 48, right: 16, bottom: 20 }
-    : { width: Math.max(160, measured), height: 110, left: 42, right: 14, bottom: 18 };
-  const series = historyOf(socketId);
-  const now = series?.lastTime() ?? 0;
-  const span = series && series.length > 0 ? now - series.time(0) : 0;
-  const model = series
-    ? chartModel(series, field, frame, now, chartWindow(span, HISTORY_MS), statistic ? 'rate' : 'value')
-    : null;
-  const total = statistic ? (series?.last(field) ?? null) : null;
-  const looks = useCounterLooks(socketId);
-  const look = statistic ? looks[field as keyof XdpStatistics] : null;
+  const frame: ChartFrame = useMemo(
+    () =>
+      presenter
+        ? { width: Math.max(200, measured), height: 150, left: 48, right: 16, bottom: 20 }
+        : { width: Math.max(160, measured), height: 110, left: 42, right: 14, bottom: 18 },
+    [presenter, measured],
+  );
+  // A pointer move draws the readout again, from the model as it is: the model is built for a new history or frame.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the series grows in place; its version says when it did.
+  const model = useMemo(() => {
+    const series = historyOf(socketId);
+    return series ? historyChart(series, field, frame, HISTORY_MS, statistic ? 'rate' : 'value') : null;
+  }, [version, socketId, field, frame, statistic]);
+  const total = statistic ? (historyOf(socketId)?.last(field) ?? null) : null;
   const readout = model && pointerX !== null ? pointNear(model, pointerX) : null;
   const unit = statistic ? '/s' : '';
   return (

@@ -1,5 +1,5 @@
 import { type DiscoveredXsk, RING_KINDS } from '@ringside/shared';
-import { RING_LABELS, ringSizeText } from '../kernel-facts.ts';
+import { RING_LABELS, ringSizeText } from '../kernel-view.ts';
 import { selectCanControl, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 

@@ -50,7 +50,7 @@ export function KernelViewTable({ socketId }: { socketId: string }) {
         </tr>
       </thead>
       <tbody>
-        {kernelFactRows(info).map((row) => (
+        {kernelFactRows(info.kernel, info.request).map((row) => (
           <tr key={row.key} title={row.note} data-testid={`kernel-${row.key}-row`}>
             <th scope="row">{row.label}</th>
             <td data-testid={`kernel-${row.key}-requested`}>{row.requested}</td>

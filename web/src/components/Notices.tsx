@@ -12,6 +12,7 @@ const CODE_LABELS: Record<Notice['code'], string> = {
   'agent-failed': 'the agent failed',
   'attach-refused': 'attaching was refused',
   'not-connected': 'not connected',
+  'read-only': 'read-only',
 };
 
 export function Notices() {

@@ -196,7 +196,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
                     <th scope="row">{f.label}</th>
                     <td
                       data-testid={`packet-${layer.protocol}-${f.name}`}
-                      className={f.value.includes('(wrong') ? 'wrong' : undefined}
+                      className={f.checksum === 'wrong' ? 'wrong' : undefined}
                     >
                       {f.value}
                     </td>

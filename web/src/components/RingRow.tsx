@@ -15,6 +15,10 @@ function legsOf(state: State, socketId: string): readonly Leg[] {
   return workload ? workloadLegs(workload) : NO_LEGS;
 }
 
+function snapshotRate(state: State): number {
+  return state.agentState?.snapshotsPerSecond ?? 10;
+}
+
 /**
  * A socket's four rings, and over them the flow overlay. React renders the
  * rings and an empty layer for the overlay; the row measures where the rings'
@@ -54,7 +58,7 @@ export function RingRow({ socketId }: { socketId: string }) {
       rings: new Map(),
       legs: legsOf(initial, socketId),
       presenter: useSelection.getState().presenter,
-      snapshotsPerSecond: initial.agentState?.snapshotsPerSecond ?? 10,
+      snapshotsPerSecond: snapshotRate(initial),
       colors: usePalette.getState(),
       still: useReducedMotion.getState().reduced,
     });
@@ -84,12 +88,24 @@ export function RingRow({ socketId }: { socketId: string }) {
     observe();
     reobserve.current = observe;
 
-    const onState = (state: State) => {
-      overlay.update({ legs: legsOf(state, socketId), snapshotsPerSecond: state.agentState?.snapshotsPerSecond ?? 10 });
-      const sample = selectSample(state, socketId);
-      if (sample) overlay.push(sample, state.snapshot?.sampledAt ?? 0);
+    // The store changes for much else (events, outcomes, a socket's detail), and the state is replaced
+    // whenever an XSK anywhere on the host comes or goes (discovery): the overlay hears of a new reading, and
+    // of a new workload or snapshot rate, and of nothing else, since each update draws again.
+    const onState = (state: State, previous: State) => {
+      if (state.agentState !== previous.agentState) {
+        const legs = legsOf(state, socketId);
+        const snapshotsPerSecond = snapshotRate(state);
+        if (legs !== legsOf(previous, socketId) || snapshotsPerSecond !== snapshotRate(previous)) {
+          overlay.update({ legs, snapshotsPerSecond });
+        }
+      }
+      if (state.snapshot !== previous.snapshot) {
+        const sample = selectSample(state, socketId);
+        if (sample) overlay.push(sample, state.snapshot?.sampledAt ?? 0);
+      }
     };
-    onState(initial);
+    const sample = selectSample(initial, socketId);
+    if (sample) overlay.push(sample, initial.snapshot?.sampledAt ?? 0);
     const unsubscribe = useRingside.subscribe(onState);
     const unsubscribePalette = usePalette.subscribe((colors) => overlay.update({ colors }));
     return () => {

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { selectedSocket, shownSockets, useSelection } from '../selection.ts';
 import { SHORTCUT_GROUPS, SHORTCUTS } from '../shortcuts.ts';
-import { selectCanControl, useRingside } from '../store.ts';
+import { selectAttached, selectCanControl, selectObservedIds, useRingside } from '../store.ts';
 
 /** The `?` overlay: every key of the shortcut table, grouped, and the socket the keys act on now. */
 export function ShortcutsOverlay() {
@@ -10,6 +10,7 @@ export function ShortcutsOverlay() {
   const toggleHelp = useSelection((s) => s.toggleHelp);
   const canControl = useRingside(selectCanControl);
   const target = useSelectedSocket();
+  const readOnly = useRingside((s) => target !== null && selectAttached(s, target) !== undefined);
   const closeRef = useRef<HTMLButtonElement>(null);
   // Focus goes into the list while it is open and back where it was when it closes.
   useEffect(() => {
@@ -34,6 +35,7 @@ export function ShortcutsOverlay() {
           <span className="muted" data-testid="shortcuts-target">
             {target === null ? 'no socket shown' : `acting on ${target}`}
             {canControl ? '' : ' · view only: keys that change the agent do nothing'}
+            {canControl && readOnly ? ' · attached read-only: keys that change a socket do nothing' : ''}
           </span>
           <button ref={closeRef} type="button" data-testid="shortcuts-close" onClick={() => toggleHelp(false)}>
             Close
@@ -61,7 +63,7 @@ export function ShortcutsOverlay() {
 
 /** The socket the keys act on, as the page shows it. */
 export function useSelectedSocket(): string | null {
-  const all = useRingside(useShallow((s) => s.agentState?.sockets.map((socket) => socket.id) ?? []));
+  const all = useRingside(useShallow(selectObservedIds));
   const selected = useSelection(useShallow((s) => s.sockets));
   const focus = useSelection((s) => s.focus);
   return selectedSocket(focus, shownSockets(selected, all));

@@ -124,6 +124,22 @@ export function chartWindow(historyMs: number, keptMs: number): number {
   return Math.min(keptMs, Math.max(MIN_WINDOW_MS, stepped));
 }
 
+/**
+ * The chart of `field` over all of `series`, ending at its newest point,
+ * across the window its history fills (see chartWindow).
+ */
+export function historyChart<F extends string>(
+  series: TimeSeries<F>,
+  field: F,
+  frame: ChartFrame,
+  keptMs: number,
+  measure: ChartMeasure = 'value',
+): ChartModel {
+  const now = series.lastTime() ?? 0;
+  const span = series.length > 0 ? now - series.time(0) : 0;
+  return chartModel(series, field, frame, now, chartWindow(span, keptMs), measure);
+}
+
 /** The point nearest to horizontal position `x` (the pointer's), or null for an empty chart. */
 export function pointNear(model: ChartModel, x: number): ChartModel['points'][number] | null {
   const { points } = model;

@@ -29,6 +29,7 @@ export interface FlowOverlayProps {
 }
 
 export interface FlowOverlay {
+  /** Props that changed; every call draws the still picture again, so the caller hands over only what changed. */
   update(props: Partial<FlowOverlayProps>): void;
   /** A new reading of the socket (the same sample again changes nothing), taken by the agent at `sampledAt`. */
   push(sample: SocketSample, sampledAt: number): void;
@@ -61,6 +62,9 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
   let publishedAt = 0;
   /** Draws so far, published for tests: at rest there is one per reading, not one per frame. */
   let paints = 0;
+  /** Times the last reading went stale before the next came; at rest each is one more draw. */
+  let stales = 0;
+  let wasLive = false;
   /** What the still picture was drawn from (readings, and whether they were live); -1 forces a draw. */
   let stillFrom = -1;
 
@@ -110,15 +114,18 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
     }
     if (now - publishedAt >= PUBLISH_EVERY_MS || shown === 0 || props.still) {
       publishedAt = now;
-      publish(canvas, scene, shown, props.still, paints);
+      publish(canvas, scene, { shown, still: props.still, paints, stales });
     }
   };
 
   const stop = animate((now) => {
     if (!ctx) return;
+    const live = scene.live(now);
+    if (wasLive && !live) stales++;
+    wasLive = live;
     const slowdown = props.presenter ? PRESENTER_SLOWDOWN : 1;
     if (props.still) {
-      const from = 2 * scene.readings + (scene.live(now) ? 1 : 0);
+      const from = 2 * scene.readings + (live ? 1 : 0);
       if (from === stillFrom) return;
       stillFrom = from;
       scene.rest(now, slowdown);
@@ -135,12 +142,9 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
       const moved =
         (change.legs !== undefined && change.legs !== props.legs) ||
         (change.rings !== undefined && change.rings !== props.rings);
-      // The row hands over its props at every store change (a state, a diagnosis): the still picture is drawn
-      // again only when one of them is new, or it would be drawn far more often than once per reading.
-      const changed = (Object.keys(change) as (keyof typeof change)[]).some((key) => change[key] !== props[key]);
       Object.assign(props, change);
       scene.setLegs(props.legs);
-      if (changed) stillFrom = -1;
+      stillFrom = -1;
       if (moved) place();
     },
     push(sample, sampledAt) {
@@ -153,16 +157,30 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
   };
 }
 
+/** What the overlay last drew, as `publish` hands it to tests. */
+interface Drawn {
+  shown: number;
+  still: boolean;
+  paints: number;
+  stales: number;
+}
+
 /**
  * What the overlay shows, for tests that cannot read pixels: dots drawn, in
- * total and per leg, whether they move, and how many times it drew.
+ * total and per leg, whether they move, how many times it drew and how many
+ * times its reading went stale. An attribute is written only when its value
+ * changed: most stay the same from one draw to the next.
  */
-function publish(canvas: HTMLCanvasElement, scene: FlowScene, shown: number, still: boolean, paints: number): void {
-  canvas.dataset.motion = still ? 'still' : 'moving';
-  canvas.dataset.paints = String(paints);
-  canvas.dataset.readings = String(scene.readings);
-  const particles = String(shown);
-  if (canvas.dataset.particles !== particles) canvas.dataset.particles = particles;
-  const perLeg = scene.legs.map((leg, k) => `${legName(leg)}:${scene.legCounts[k]}`).join(' ');
-  if (canvas.dataset.legs !== perLeg) canvas.dataset.legs = perLeg;
+function publish(canvas: HTMLCanvasElement, scene: FlowScene, drawn: Drawn): void {
+  const values: Record<string, string> = {
+    motion: drawn.still ? 'still' : 'moving',
+    paints: String(drawn.paints),
+    readings: String(scene.readings),
+    stales: String(drawn.stales),
+    particles: String(drawn.shown),
+    legs: scene.legs.map((leg, k) => `${legName(leg)}:${scene.legCounts[k]}`).join(' '),
+  };
+  for (const [name, value] of Object.entries(values)) {
+    if (canvas.dataset[name] !== value) canvas.dataset[name] = value;
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartModel, chartWindow, pointNear } from './chart.ts';
+import { chartModel, chartWindow, historyChart, pointNear } from './chart.ts';
 import { rose, TimeSeries } from './time-series.ts';
 
 describe('a time series', () => {
@@ -79,5 +79,13 @@ describe('chart model', () => {
     expect(chartWindow(61_000, 180_000)).toBe(90_000);
     expect(chartWindow(90_000, 180_000)).toBe(90_000);
     expect(chartWindow(500_000, 180_000)).toBe(180_000);
+  });
+
+  it('charts a whole history up to its newest point, across the window the history fills', () => {
+    const series = new TimeSeries(['v'] as const, 100);
+    for (let t = 10_000; t <= 50_000; t += 10_000) series.push(t, () => t / 1000);
+    // 40 s of history: a 60-second window ending at the newest point, 50 s.
+    expect(historyChart(series, 'v', frame, 180_000)).toEqual(chartModel(series, 'v', frame, 50_000, 60_000));
+    expect(historyChart(new TimeSeries(['v'] as const, 4), 'v', frame, 180_000).points).toEqual([]);
   });
 });
