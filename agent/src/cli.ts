@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TRAFFIC, MAX_RATE_PPS, MIN_FRAME_LENGTH } from '@ringside/shared';
-import { banner } from './banner.ts';
+import { alsoAt, banner, startUrlLines } from './banner.ts';
 import { HELP } from './cli-help.mjs';
 import { firstSocket } from './first-socket.ts';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.ts';
 import { portProblem } from './port-check.ts';
 import { preflight } from './preflight.ts';
-import { removeRunFile, runFileFor, runningUrls, urlLines, writeRunFile } from './run-file.mjs';
-import { newToken } from './server/access.ts';
+import { removeRunFile, runFileFor, runningUrls, writeRunFile } from './run-file.mjs';
+import { type AllowedHost, addressesServed, isWildcardAddress, newToken, parseAllowedHost } from './server/access.ts';
 import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
 import { DEFAULT_TOKEN_FILE, loadTokens, type Tokens } from './server/token-store.ts';
 
@@ -61,8 +62,10 @@ async function main(): Promise<void> {
   if (!loopback && !values['allow-remote']) {
     die(`serving on ${host} exposes a root agent to the network: add --allow-remote if that is what you want.`);
   }
+  const allowedHosts = allowedHostsOption(host, values['allowed-host'] ?? []);
   const options = {
     host,
+    allowedHosts,
     port: integer('port', values.port, 7420, 0, 65535),
     iface: values.iface ?? null,
     queue: integer('queue', values.queue, 0, 0, 4095),
@@ -170,18 +173,21 @@ async function main(): Promise<void> {
   } catch (error) {
     die((error as Error).message);
   }
-  const controlUrl = agent.url('control');
-  const viewUrl = agent.url('view');
+  const urls = agent.urls();
+  const [first, ...more] = urls;
   try {
-    writeRunFile(runFile, { pid: process.pid, port: Number(new URL(controlUrl).port), controlUrl, viewUrl });
+    if (!first) throw new Error('the agent has no URL');
+    const { control: controlUrl, view: viewUrl } = first;
+    const record = { pid: process.pid, port: Number(new URL(controlUrl).port), controlUrl, viewUrl };
+    writeRunFile(runFile, more.length > 0 ? { ...record, alsoAt: alsoAt(more) } : record);
   } catch (error) {
     // The token file's disk may take no writes (see above): Ringside runs on, only `ringside urls` cannot help.
     logger.warn({ err: error, runFile }, "the run file cannot be written: 'ringside urls' will not find this run");
   }
   process.stdout.write(
     process.stdout.isTTY
-      ? banner({ controlUrl, viewUrl, state: agent.state(), warnings: socket.warning ? [socket.warning] : [] })
-      : urlLines(controlUrl, viewUrl),
+      ? banner({ urls, state: agent.state(), warnings: socket.warning ? [socket.warning] : [] })
+      : startUrlLines(urls),
   );
   if (tokenNotice) process.stdout.write(`Note: ${tokenNotice}\n`);
   if (options.stopWithPid !== null) stopWithProcess(options.stopWithPid);
@@ -198,6 +204,27 @@ function stopWithProcess(pid: number): void {
     }
   }, 1000);
   timer.unref();
+}
+
+/**
+ * The names beyond loopback the agent answers to. On a wildcard address it
+ * has no name of its own, and a Host it cannot check against one would let
+ * any site rebind its name here: at least one is needed, and this machine's
+ * addresses there are offered.
+ */
+function allowedHostsOption(host: string, given: readonly string[]): AllowedHost[] {
+  const allowed = given.map((text) => {
+    const parsed = parseAllowedHost(text);
+    if (!parsed.ok) die(`${parsed.problem}.`);
+    return parsed.host;
+  });
+  if (allowed.length === 0 && isWildcardAddress(host)) {
+    const served = addressesServed(host, networkInterfaces()).map(({ address, ifname }) => `${address} (${ifname})`);
+    die(
+      `serving on ${host} answers only to the names it is given: add --allowed-host NAME (repeatable) for each name or address the audience will open${served.length > 0 ? `; this machine's addresses there: ${served.join(', ')}` : ''}.`,
+    );
+  }
+  return allowed;
 }
 
 /** `--attach` alone (every XSK on the host) or `--attach PID` (that process's). */
@@ -221,6 +248,7 @@ function parseOptions() {
       port: { type: 'string' },
       host: { type: 'string' },
       'allow-remote': { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
       iface: { type: 'string' },
       queue: { type: 'string' },
       'lab-queues': { type: 'string' },

@@ -214,11 +214,11 @@ describe('an agent that answers to more names', () => {
       { host: '[fd00::2]:7420', control: 'http://[fd00::2]:7420/?token=C', view: 'http://[fd00::2]:7420/?token=V' },
       { host: 'localhost:8000', control: 'http://localhost:8000/?token=C', view: 'http://localhost:8000/?token=V' },
     ]);
-    expect(audienceUrls(workshop)).toEqual([
+    expect(audienceUrls(agentUrls(workshop))).toEqual([
       'http://workshop-box.local:7420/?token=V',
       'http://[fd00::2]:7420/?token=V',
     ]);
-    expect(audienceUrls(accessPolicy('127.0.0.1', 7420, { control: 'C', view: 'V' }))).toEqual([
+    expect(audienceUrls(agentUrls(accessPolicy('127.0.0.1', 7420, { control: 'C', view: 'V' })))).toEqual([
       'http://127.0.0.1:7420/?token=V',
     ]);
   });
