@@ -1,7 +1,7 @@
 import type { StateMessage } from '@ringside/shared';
 import QRCode from 'qrcode';
 import { urlLines } from './run-file.mjs';
-import { type AgentUrl, isLoopbackHost } from './server/access.ts';
+import { type AgentUrl, audienceUrls } from './server/access.ts';
 
 export interface BannerFacts {
   /** One pair per name the agent answers to, the one on this machine first (access.ts). */
@@ -57,9 +57,9 @@ export function alsoAt(urls: readonly AgentUrl[]): { controlUrl: string; viewUrl
 
 /** A QR code of the view URL a room can open; on loopback alone there is none, and the banner says how to get one. */
 function audienceLines(urls: readonly AgentUrl[]): string[] {
-  const shared = urls.find((url) => !isLoopbackHost(url.host));
+  const [shared] = audienceUrls(urls);
   if (!shared) return ['  For an audience on other machines: --host 0.0.0.0 --allow-remote --allowed-host NAME.'];
-  return [`  Scan to watch (view only): ${shared.view}`, ...terminalQr(shared.view).map((row) => `  ${row}`)];
+  return [`  Scan to watch (view only): ${shared}`, ...terminalQr(shared).map((row) => `  ${row}`)];
 }
 
 /** Modules of quiet zone around the code: the standard asks 4, scanners read a terminal's with 2. */

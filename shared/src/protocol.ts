@@ -325,8 +325,8 @@ export const HelloMessage = z.object({
   capabilities: z.array(z.string()),
   /**
    * Since 2.2: the view-only URLs an audience can open, one per name the
-   * agent answers to that other machines reach. Never a control URL: a view
-   * page is told them too.
+   * agent answers to that other machines reach (none on loopback alone).
+   * Never a control URL: a view page is told them too.
    */
   audienceUrls: z
     .array(z.url({ protocol: /^http$/ }).max(2048))

@@ -131,16 +131,15 @@ export function agentUrls(policy: AccessPolicy): AgentUrl[] {
 }
 
 /** A host[:port] only this machine opens: a room is not given its URL. */
-export const isLoopbackHost = (host: string) => /^(127\.[\d.]+|localhost|\[::1\])(:\d+)?$/.test(host);
+const isLoopbackHost = (host: string) => /^(127\.[\d.]+|localhost|\[::1\])(:\d+)?$/.test(host);
 
 /**
- * The view URLs to give a room: those of names other machines can open, or
- * the loopback ones when the agent has no other. Never a control URL: a view
- * page is shown them too.
+ * The view URLs to give a room: those of names other machines can open (none
+ * on loopback alone: a QR code of 127.0.0.1 would send a phone to itself).
+ * Never a control URL: a view page is shown them too.
  */
 export function audienceUrls(urls: readonly AgentUrl[]): string[] {
-  const remote = urls.filter((url) => !isLoopbackHost(url.host));
-  return (remote.length > 0 ? remote : urls).map((url) => url.view);
+  return urls.filter((url) => !isLoopbackHost(url.host)).map((url) => url.view);
 }
 
 /**
