@@ -122,6 +122,12 @@ async function main(): Promise<void> {
       { host },
       'serving beyond loopback: anyone who can reach this address and has the token controls XDP sockets on this host',
     );
+  // Allowed, for a tunnel or a name this machine maps to itself; but a room's machines reach nothing on loopback.
+  else if (allowedHosts.length > 0)
+    logger.warn(
+      { host, allowedHosts: allowedHosts.map((allowed) => allowed.name) },
+      `Ringside listens on ${host} only: other machines cannot open it by these names; add --host 0.0.0.0 --allow-remote for them`,
+    );
 
   // Loaded only now: importing the agent loads libxdp, whose absence preflight cannot name as clearly.
   let Agent: typeof import('./agent.ts').Agent;
