@@ -359,7 +359,7 @@ export class Agent implements AgentFacade {
     this.fault(describeFault(fault));
   }
 
-  urls(): AgentUrl[] {
+  urls(): [AgentUrl, ...AgentUrl[]] {
     if (!this.server) throw new Error('agent is not serving');
     return this.server.urls();
   }

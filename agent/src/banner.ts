@@ -5,7 +5,7 @@ import { type AgentUrl, audienceUrls } from './server/access.ts';
 
 export interface BannerFacts {
   /** One pair per name the agent answers to, the one on this machine first (access.ts). */
-  urls: readonly AgentUrl[];
+  urls: readonly [AgentUrl, ...AgentUrl[]];
   state: Pick<StateMessage, 'lab' | 'sockets' | 'traffic'>;
   /** What the user must know before anything else (a real interface's queue taken from the stack). */
   warnings: readonly string[];
@@ -44,9 +44,7 @@ export function banner({ urls, state, warnings }: BannerFacts): string {
 }
 
 /** The lines every start prints, on a terminal or not, and that `ringside urls` prints again. */
-export function startUrlLines(urls: readonly AgentUrl[]): string {
-  const [first, ...more] = urls;
-  if (!first) throw new Error('an agent has at least the URLs of its bind address');
+export function startUrlLines([first, ...more]: readonly [AgentUrl, ...AgentUrl[]]): string {
   return urlLines(first.control, first.view, alsoAt(more));
 }
 

@@ -180,10 +180,8 @@ async function main(): Promise<void> {
     die((error as Error).message);
   }
   const urls = agent.urls();
-  const [first, ...more] = urls;
+  const [{ control: controlUrl, view: viewUrl }, ...more] = urls;
   try {
-    if (!first) throw new Error('the agent has no URL');
-    const { control: controlUrl, view: viewUrl } = first;
     const record = { pid: process.pid, port: Number(new URL(controlUrl).port), controlUrl, viewUrl };
     writeRunFile(runFile, more.length > 0 ? { ...record, alsoAt: alsoAt(more) } : record);
   } catch (error) {

@@ -11,6 +11,9 @@ import type { Role } from '@ringside/shared';
  * the page, its assets, `/metrics` and the upgrade alike; a token (as Jupyter
  * does) proves the client was given the start URL.
  */
+/** host[:port] spellings, at least one. */
+type Hosts = readonly [string, ...string[]];
+
 export interface AccessPolicy {
   controlToken: string;
   viewToken: string;
@@ -19,7 +22,7 @@ export interface AccessPolicy {
   /** The same, as an Origin: the agent serves plain http, so an https origin is another site. */
   allowedOrigins: ReadonlySet<string>;
   /** Where the agent's URLs point, each one of allowedHosts: the bind address's first, then each allowed name. */
-  urlHosts: readonly string[];
+  urlHosts: Hosts;
   /** The port the agent listens on: an allowed name without a port of its own means this one. */
   port: number;
 }
@@ -100,9 +103,10 @@ export function accessPolicy(
   tokens?: { control: string; view: string },
   allowed: readonly AllowedHost[] = [],
 ): AccessPolicy {
-  const urlHosts = [
-    ...new Set([hostOf(bindName(bindHost), port), ...allowed.map((host) => hostOf(host.name, host.port ?? port))]),
-  ];
+  const bound = hostOf(bindName(bindHost), port);
+  const named = new Set(allowed.map((host) => hostOf(host.name, host.port ?? port)));
+  named.delete(bound);
+  const urlHosts: Hosts = [bound, ...named];
   const hosts = new Set([...['127.0.0.1', 'localhost', '::1'].map((name) => hostOf(name, port)), ...urlHosts]);
   return {
     controlToken: tokens?.control ?? newToken(),
@@ -122,12 +126,14 @@ export interface AgentUrl {
 }
 
 /** The start URLs, one pair per name in the policy, the presenter's first. */
-export function agentUrls(policy: AccessPolicy): AgentUrl[] {
-  return policy.urlHosts.map((host) => ({
+export function agentUrls(policy: AccessPolicy): [AgentUrl, ...AgentUrl[]] {
+  const urlsOf = (host: string): AgentUrl => ({
     host,
     control: `http://${host}/?token=${policy.controlToken}`,
     view: `http://${host}/?token=${policy.viewToken}`,
-  }));
+  });
+  const [bound, ...named] = policy.urlHosts;
+  return [urlsOf(bound), ...named.map(urlsOf)];
 }
 
 /** A host[:port] only this machine opens: a room is not given its URL. */

@@ -191,7 +191,7 @@ export class AgentServer {
   }
 
   /** A URL pair for each name the agent answers to, the one on this machine first. */
-  urls(): AgentUrl[] {
+  urls(): [AgentUrl, ...AgentUrl[]] {
     return agentUrls(this.policy);
   }
 
