@@ -27,9 +27,10 @@ export const AGENT_OPTIONS = [
     type: 'string',
     value: 'NAME',
     lines: [
-      'a name or address a browser may open Ringside by, besides',
-      'loopback and --host (repeatable; required with --host 0.0.0.0',
-      'or ::); NAME:PORT for a tunnel on another port',
+      'a name or address an audience may open Ringside by,',
+      'besides loopback and --host (repeatable; required with',
+      '--host 0.0.0.0 or ::); NAME:PORT for a tunnel on another',
+      'port',
     ],
   },
   { name: 'iface', type: 'string', value: 'NAME', lines: ['bind to this real interface instead of the lab (opt-in)'] },
