@@ -41,6 +41,7 @@ import { setThreadNice } from './native/libc.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
 import { type DetailedObservation, observeAll } from './observe/socket-observer.ts';
 import { Sampler } from './sampler/sampler.ts';
+import type { AgentUrl, AllowedHost } from './server/access.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket, SocketLabels } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
@@ -49,6 +50,8 @@ import { describeMismatches, helloMessage, type SteeringFacts, stateMessage, xdp
 export interface AgentOptions {
   host: string;
   port: number;
+  /** Names the server answers to besides loopback and `host` (`--allowed-host`). */
+  allowedHosts: readonly AllowedHost[];
   /** A real interface and queue (opt-in); null builds the lab. */
   iface: string | null;
   queue: number;
@@ -205,6 +208,7 @@ export class Agent implements AgentFacade {
       agent: this,
       logger: log,
       tokens: options.tokens,
+      allowedHosts: options.allowedHosts,
       commandsPerSecond: options.commandsPerSecond,
     });
     const sampler = new Sampler(
@@ -355,9 +359,9 @@ export class Agent implements AgentFacade {
     this.fault(describeFault(fault));
   }
 
-  url(role: Role): string {
+  urls(): [AgentUrl, ...AgentUrl[]] {
     if (!this.server) throw new Error('agent is not serving');
-    return this.server.url(role);
+    return this.server.urls();
   }
 
   hello(role: Role): HelloMessage {

@@ -1,9 +1,11 @@
 import type { StateMessage } from '@ringside/shared';
+import QRCode from 'qrcode';
 import { urlLines } from './run-file.mjs';
+import { type AgentUrl, audienceUrls } from './server/access.ts';
 
 export interface BannerFacts {
-  controlUrl: string;
-  viewUrl: string;
+  /** One pair per name the agent answers to, the one on this machine first (access.ts). */
+  urls: readonly [AgentUrl, ...AgentUrl[]];
   state: Pick<StateMessage, 'lab' | 'sockets' | 'traffic'>;
   /** What the user must know before anything else (a real interface's queue taken from the stack). */
   warnings: readonly string[];
@@ -14,7 +16,7 @@ export interface BannerFacts {
  * to stop. The URL lines are the ones every start prints, so a harness that
  * reads them reads a terminal's output too.
  */
-export function banner({ controlUrl, viewUrl, state, warnings }: BannerFacts): string {
+export function banner({ urls, state, warnings }: BannerFacts): string {
   const lines: string[] = [''];
   const { lab, traffic } = state;
   if (lab) {
@@ -30,7 +32,7 @@ export function banner({ controlUrl, viewUrl, state, warnings }: BannerFacts): s
       `  Socket     ${socket.id}: ${socket.workload} on queue ${socket.config.queueId} of ${socket.config.ifname}`,
     );
   }
-  lines.push('', ...urlLines(controlUrl, viewUrl).trimEnd().split('\n'), '');
+  lines.push('', ...startUrlLines(urls).trimEnd().split('\n'), '', ...audienceLines(urls), '');
   for (const warning of warnings) lines.push(`  Warning: ${warning}.`);
   lines.push(
     lab
@@ -39,4 +41,45 @@ export function banner({ controlUrl, viewUrl, state, warnings }: BannerFacts): s
     '',
   );
   return lines.join('\n');
+}
+
+/** The lines every start prints, on a terminal or not, and that `ringside urls` prints again. */
+export function startUrlLines([first, ...more]: readonly [AgentUrl, ...AgentUrl[]]): string {
+  return urlLines(first.control, first.view, alsoAt(more));
+}
+
+/** The run file's record of the further names' URLs (run-file.mjs). */
+export function alsoAt(urls: readonly AgentUrl[]): { controlUrl: string; viewUrl: string }[] {
+  return urls.map((url) => ({ controlUrl: url.control, viewUrl: url.view }));
+}
+
+/** A QR code of the view URL a room can open; on loopback alone there is none, and the banner says how to get one. */
+function audienceLines(urls: readonly AgentUrl[]): string[] {
+  const [shared] = audienceUrls(urls);
+  if (!shared) return ['  For an audience on other machines: --host 0.0.0.0 --allow-remote --allowed-host NAME.'];
+  return [`  Scan to watch (view only): ${shared}`, ...terminalQr(shared).map((row) => `  ${row}`)];
+}
+
+/** Modules of quiet zone around the code: the standard asks 4, scanners read a terminal's with 2. */
+const QUIET_ZONE = 2;
+
+/**
+ * A QR code as text, two modules a character (▀ ▄ █), dark on an explicitly
+ * light background so a dark terminal theme does not invert it.
+ */
+export function terminalQr(text: string): string[] {
+  const { size, data } = QRCode.create(text, { errorCorrectionLevel: 'L' }).modules;
+  const dark = (row: number, column: number) =>
+    row >= 0 && row < size && column >= 0 && column < size && data[row * size + column] === 1;
+  const rows: string[] = [];
+  for (let row = -QUIET_ZONE; row < size + QUIET_ZONE; row += 2) {
+    let line = '';
+    for (let column = -QUIET_ZONE; column < size + QUIET_ZONE; column++) {
+      const top = dark(row, column);
+      const bottom = dark(row + 1, column);
+      line += top ? (bottom ? '█' : '▀') : bottom ? '▄' : ' ';
+    }
+    rows.push(`\x1b[30;47m${line}\x1b[0m`);
+  }
+  return rows;
 }

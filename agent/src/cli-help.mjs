@@ -22,6 +22,17 @@ export const AGENT_OPTIONS = [
   { name: 'port', type: 'string', value: 'N', lines: ['port to serve on (default 7420; 0 picks a free one)'] },
   { name: 'host', type: 'string', value: 'ADDR', lines: ['address to serve on (default 127.0.0.1)'] },
   { name: 'allow-remote', type: 'boolean', lines: ['required to serve on an address other than loopback'] },
+  {
+    name: 'allowed-host',
+    type: 'string',
+    value: 'NAME',
+    lines: [
+      'a name or address an audience may open Ringside by,',
+      'besides loopback and --host (repeatable; required with',
+      '--host 0.0.0.0 or ::); NAME:PORT for a tunnel on another',
+      'port',
+    ],
+  },
   { name: 'iface', type: 'string', value: 'NAME', lines: ['bind to this real interface instead of the lab (opt-in)'] },
   { name: 'queue', type: 'string', value: 'N', lines: ['queue of --iface to bind to (default 0)'] },
   {

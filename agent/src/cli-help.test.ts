@@ -21,4 +21,11 @@ describe('the help text', () => {
     expect(HELP).toContain('\n  --port N            port to serve on');
     expect(HELP).toContain('\n  --max-commands-per-second N\n                      messages a client may send');
   });
+
+  it('names --allowed-host as the way a room reaches Ringside, repeatable, with a port for a tunnel', () => {
+    expect(HELP).toContain('\n  --allowed-host NAME ');
+    const line = AGENT_OPTIONS.find((option) => option.name === 'allowed-host')?.lines.join(' ');
+    expect(line).toContain('repeatable');
+    expect(line).toContain('NAME:PORT');
+  });
 });

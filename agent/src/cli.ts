@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TRAFFIC, MAX_RATE_PPS, MIN_FRAME_LENGTH } from '@ringside/shared';
-import { banner } from './banner.ts';
+import { alsoAt, banner, startUrlLines } from './banner.ts';
 import { DEFAULT_TOKEN_FILE, HELP } from './cli-help.mjs';
 import { firstSocket } from './first-socket.ts';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.ts';
 import { portProblem } from './port-check.ts';
 import { preflight } from './preflight.ts';
-import { removeRunFile, runFileFor, urlLines, writeRunFile } from './run-file.mjs';
-import { newToken } from './server/access.ts';
+import { removeRunFile, runFileFor, writeRunFile } from './run-file.mjs';
+import { type AllowedHost, addressesServed, isWildcardAddress, newToken, parseAllowedHost } from './server/access.ts';
 import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
 import { loadTokens, type Tokens } from './server/token-store.ts';
 
@@ -56,8 +57,10 @@ async function main(): Promise<void> {
   if (!loopback && !values['allow-remote']) {
     die(`serving on ${host} exposes a root agent to the network: add --allow-remote if that is what you want.`);
   }
+  const allowedHosts = allowedHostsOption(host, values['allowed-host'] ?? []);
   const options = {
     host,
+    allowedHosts,
     port: integer('port', values.port, 7420, 0, 65535),
     iface: values.iface ?? null,
     queue: integer('queue', values.queue, 0, 0, 4095),
@@ -114,6 +117,12 @@ async function main(): Promise<void> {
       { host },
       'serving beyond loopback: anyone who can reach this address and has the token controls XDP sockets on this host',
     );
+  // Allowed, for a tunnel or a name this machine maps to itself; but a room's machines reach nothing on loopback.
+  else if (allowedHosts.length > 0)
+    logger.warn(
+      { host, allowedHosts: allowedHosts.map((allowed) => allowed.name) },
+      `Ringside listens on ${host} only: other machines cannot open it by these names; add --host 0.0.0.0 --allow-remote for them`,
+    );
 
   // Loaded only now: importing the agent loads libxdp, whose absence preflight cannot name as clearly.
   let Agent: typeof import('./agent.ts').Agent;
@@ -165,18 +174,19 @@ async function main(): Promise<void> {
   } catch (error) {
     die((error as Error).message);
   }
-  const controlUrl = agent.url('control');
-  const viewUrl = agent.url('view');
+  const urls = agent.urls();
+  const [{ control: controlUrl, view: viewUrl }, ...more] = urls;
   try {
-    writeRunFile(runFile, { pid: process.pid, port: Number(new URL(controlUrl).port), controlUrl, viewUrl });
+    const record = { pid: process.pid, port: Number(new URL(controlUrl).port), controlUrl, viewUrl };
+    writeRunFile(runFile, more.length > 0 ? { ...record, alsoAt: alsoAt(more) } : record);
   } catch (error) {
     // The token file's disk may take no writes (see above): Ringside runs on, only `ringside urls` cannot help.
     logger.warn({ err: error, runFile }, "the run file cannot be written: 'ringside urls' will not find this run");
   }
   process.stdout.write(
     process.stdout.isTTY
-      ? banner({ controlUrl, viewUrl, state: agent.state(), warnings: socket.warning ? [socket.warning] : [] })
-      : urlLines(controlUrl, viewUrl),
+      ? banner({ urls, state: agent.state(), warnings: socket.warning ? [socket.warning] : [] })
+      : startUrlLines(urls),
   );
   if (tokenNotice) process.stdout.write(`Note: ${tokenNotice}\n`);
   if (options.stopWithPid !== null) stopWithProcess(options.stopWithPid);
@@ -193,6 +203,27 @@ function stopWithProcess(pid: number): void {
     }
   }, 1000);
   timer.unref();
+}
+
+/**
+ * The names beyond loopback the agent answers to. On a wildcard address it
+ * has no name of its own, and a Host it cannot check against one would let
+ * any site rebind its name here: at least one is needed, and this machine's
+ * addresses there are offered.
+ */
+function allowedHostsOption(host: string, given: readonly string[]): AllowedHost[] {
+  const allowed = given.map((text) => {
+    const parsed = parseAllowedHost(text);
+    if (!parsed.ok) die(`${parsed.problem}.`);
+    return parsed.host;
+  });
+  if (allowed.length === 0 && isWildcardAddress(host)) {
+    const served = addressesServed(host, networkInterfaces()).map(({ address, ifname }) => `${address} (${ifname})`);
+    die(
+      `serving on ${host} answers only to the names it is given: add --allowed-host NAME (repeatable) for each name or address the audience will open${served.length > 0 ? `; this machine's addresses there: ${served.join(', ')}` : ''}.`,
+    );
+  }
+  return allowed;
 }
 
 /** `--attach` alone (every XSK on the host) or `--attach PID` (that process's). */
@@ -216,6 +247,7 @@ function parseOptions() {
       port: { type: 'string' },
       host: { type: 'string' },
       'allow-remote': { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
       iface: { type: 'string' },
       queue: { type: 'string' },
       'lab-queues': { type: 'string' },

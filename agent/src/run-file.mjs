@@ -12,6 +12,13 @@ import { dirname, join } from 'node:path';
  * @property {number} port the port it listens on (the real one when --port 0 was asked)
  * @property {string} controlUrl
  * @property {string} viewUrl
+ * @property {AlsoAt[]} [alsoAt] the URLs of each further name it answers to (`--allowed-host`)
+ */
+
+/**
+ * @typedef {object} AlsoAt
+ * @property {string} controlUrl
+ * @property {string} viewUrl
  */
 
 /**
@@ -50,7 +57,8 @@ function readRunFile(path) {
       Number.isInteger(record?.pid) &&
       Number.isInteger(record?.port) &&
       typeof record?.controlUrl === 'string' &&
-      typeof record?.viewUrl === 'string';
+      typeof record?.viewUrl === 'string' &&
+      (record.alsoAt === undefined || Array.isArray(record.alsoAt));
     return valid ? record : null;
   } catch {
     return null;
@@ -90,15 +98,17 @@ export function runningUrls(tokenFile) {
       problem: `the Ringside that served on port ${record.port} (pid ${record.pid}) is no longer running: start one with 'npm start'.`,
     };
   }
-  return { ok: true, text: urlLines(record.controlUrl, record.viewUrl) };
+  return { ok: true, text: urlLines(record.controlUrl, record.viewUrl, record.alsoAt ?? []) };
 }
 
 /**
- * The two lines every start prints. Harnesses find the URLs in them
- * (agent/test/agent-process.ts): their words stay as they are.
+ * The two lines every start prints, then two for each further name.
+ * Harnesses find the first two in them (agent/test/agent-process.ts): their
+ * words stay as they are, and the others' words differ from them.
  *
- * @param {string} controlUrl @param {string} viewUrl
+ * @param {string} controlUrl @param {string} viewUrl @param {AlsoAt[]} [alsoAt]
  */
-export function urlLines(controlUrl, viewUrl) {
-  return `Ringside is running: ${controlUrl}\nView-only (for an audience): ${viewUrl}\n`;
+export function urlLines(controlUrl, viewUrl, alsoAt = []) {
+  const more = alsoAt.map((urls) => `Also reachable: ${urls.controlUrl}\nView-only there: ${urls.viewUrl}\n`);
+  return `Ringside is running: ${controlUrl}\nView-only (for an audience): ${viewUrl}\n${more.join('')}`;
 }

@@ -17,6 +17,8 @@ export interface RunningAgent {
   port: number;
   /** stderr so far: the agent's structured log. */
   log(): string;
+  /** stdout so far: the URL lines (the banner's, on a terminal). */
+  output(): string;
   /** Stops the agent with `signal` and resolves with its exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -86,6 +88,7 @@ export async function startAgent(
     viewUrl: urls[1],
     port: Number(urls[0].port),
     log: () => stderr,
+    output: () => stdout,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);

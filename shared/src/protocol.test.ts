@@ -75,6 +75,7 @@ const serverMessages: ServerMessage[] = [
     host: { kernel: '6.18', hostname: 'lab', interfaces: [] },
     mode: 'lab',
     capabilities: ['binary-snapshots'],
+    audienceUrls: ['http://workshop-box.local:7420/?token=v', 'http://[fd00::2]:7420/?token=v'],
   },
   {
     type: 'state',
@@ -343,6 +344,22 @@ describe('protocol 2.1 against 2.0', () => {
       [],
       [],
     ]);
+  });
+});
+
+describe('protocol 2.2 against 2.1', () => {
+  const hello = serverMessages.find((message) => message.type === 'hello') as Extract<ServerMessage, { type: 'hello' }>;
+
+  it('reads the hello of an agent that names no audience URLs', () => {
+    const { audienceUrls: _urls, ...older } = hello;
+    const parsed = parseServerMessage(JSON.stringify(older));
+    expect(parsed.ok && parsed.value.type === 'hello' && parsed.value.audienceUrls).toBeUndefined();
+  });
+
+  it('refuses an audience URL that is not a plain http link', () => {
+    for (const url of ['javascript:alert(1)', 'file:///etc/passwd', 'https://box/?token=v', 'not a url']) {
+      expect(parseServerMessage(JSON.stringify({ ...hello, audienceUrls: [url] })).ok, url).toBe(false);
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import { RingState } from './rings.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-export const PROTOCOL_VERSION = { major: 2, minor: 1 } as const;
+export const PROTOCOL_VERSION = { major: 2, minor: 2 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -323,6 +323,15 @@ export const HelloMessage = z.object({
   mode: z.enum(['lab', 'nic', 'attach']),
   /** What this agent can do beyond protocol 1.0, so a page can offer only what works. */
   capabilities: z.array(z.string()),
+  /**
+   * Since 2.2: the view-only URLs an audience can open, one per name the
+   * agent answers to that other machines reach (none on loopback alone).
+   * Never a control URL: a view page is told them too.
+   */
+  audienceUrls: z
+    .array(z.url({ protocol: /^http$/ }).max(2048))
+    .max(64)
+    .optional(),
 });
 export type HelloMessage = z.infer<typeof HelloMessage>;
 

@@ -8,7 +8,7 @@ import {
   SnapshotMessage,
 } from '@ringside/shared';
 
-/** `refused`: the agent said this page's token is not good; retrying would not change that. */
+/** `refused`: the agent said this page's token or name is not good; retrying would not change that. */
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'refused';
 
 export interface ConnectionHandlers {
@@ -90,12 +90,18 @@ export class Connection {
     };
   }
 
-  /** The upgrade failed: a token the agent refuses ends the connection with its reason; anything else is retried. */
+  /**
+   * The upgrade failed: a token the agent refuses (401), or a name it does not
+   * answer to (403, in words naming `--allowed-host`), ends the connection
+   * with its reason; anything else is retried.
+   */
   async #askWhyRefused(): Promise<void> {
     let reason: string | null = null;
     try {
       const answer = await fetch(sessionUrl(this.#url), { cache: 'no-store' });
       if (answer.status === 401) reason = ((await answer.json()) as { error?: unknown }).error as string;
+      // Refused before the token is read, so in the plain words every refused request gets.
+      if (answer.status === 403) reason = await answer.text();
     } catch {
       // The agent is not there (restarting, stopped): the socket's own retry covers that.
     }

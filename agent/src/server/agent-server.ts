@@ -28,7 +28,16 @@ import {
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { PcapPacket } from '../export/pcap.ts';
-import { type AccessDecision, type AccessPolicy, accessPolicy, decideAccess } from './access.ts';
+import {
+  type AccessDecision,
+  type AccessPolicy,
+  type AgentUrl,
+  type AllowedHost,
+  accessPolicy,
+  agentUrls,
+  audienceUrls,
+  decideAccess,
+} from './access.ts';
 import { MAX_HEADERS, serveHttp, tooManyHeaders } from './http-routes.ts';
 import { AgentMetrics, type ObservedSocket } from './metrics.ts';
 
@@ -73,6 +82,8 @@ export interface ServerOptions {
   logger: Logger;
   /** Tokens kept from an earlier run, so open pages can reconnect after a restart; fresh ones otherwise. */
   tokens?: { control: string; view: string };
+  /** Names it answers to besides loopback and `host` (`--allowed-host`). */
+  allowedHosts?: readonly AllowedHost[];
   /** Messages a client may send per second before it gets rate-limited errors. */
   commandsPerSecond?: number;
   /** How long a client may take to send a request's headers (a slowloris trickles them). */
@@ -176,13 +187,13 @@ export class AgentServer {
       http.listen(options.port, options.host, () => resolve());
     });
     const port = (http.address() as AddressInfo).port;
-    return new AgentServer(http, options, accessPolicy(options.host, port, options.tokens), port);
+    const policy = accessPolicy(options.host, port, options.tokens, options.allowedHosts);
+    return new AgentServer(http, options, policy, port);
   }
 
-  url(role: Role): string {
-    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    const token = role === 'control' ? this.policy.controlToken : this.policy.viewToken;
-    return `http://${host}:${this.port}/?token=${token}`;
+  /** A URL pair for each name the agent answers to, the one on this machine first. */
+  urls(): [AgentUrl, ...AgentUrl[]] {
+    return agentUrls(this.policy);
   }
 
   /** The fastest rate any client asked for: the sampler need not run faster. */
@@ -440,7 +451,7 @@ export class AgentServer {
       return null;
     }
     client.greeted = true;
-    this.send(client, this.options.agent.hello(client.role));
+    this.send(client, { ...this.options.agent.hello(client.role), audienceUrls: audienceUrls(this.urls()) });
     this.send(client, this.options.agent.state());
     // A fault met while starting (a read-only token disk) was told to no page: every page learns it on arrival.
     for (const event of this.options.agent.startupEvents()) this.send(client, event);

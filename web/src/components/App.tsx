@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { shownSockets, useSelection } from '../selection.ts';
 import { selectObservedIds, useRingside } from '../store.ts';
 import { VIEWS, type View } from '../url-state.ts';
+import { AudienceUrls } from './AudienceUrls.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { NewSocketPanel, SocketControlsPanel } from './ControlsView.tsx';
 import { CountersPanel } from './CountersView.tsx';
@@ -59,6 +60,7 @@ export function App() {
           <HostSockets />
         </main>
         <aside className="sidebar">
+          <AudienceUrls />
           <ExplanationPanel />
           <TrafficControls />
           <SnapshotControls />

@@ -1,0 +1,43 @@
+import { useMemo } from 'react';
+import { useSelection } from '../selection.ts';
+import { useRingside } from '../store.ts';
+import { qrGeometry } from '../viz/qr-code.ts';
+import './audience.css';
+
+/**
+ * In presenter mode, where a room can join: the view-only URLs the agent
+ * named in its hello, and a QR code of the first for phones and laptops to
+ * scan off the projector. An agent on loopback alone names only its own.
+ */
+export function AudienceUrls() {
+  const presenter = useSelection((s) => s.presenter);
+  const urls = useRingside((s) => s.hello?.audienceUrls);
+  const first = urls?.[0];
+  const qr = useMemo(() => (first === undefined ? null : qrGeometry(first)), [first]);
+  if (!presenter || !urls || !first || !qr) return null;
+  return (
+    <section className="panel audience" data-testid="audience">
+      <h2>Watch along (view only)</h2>
+      <svg
+        className="audience-qr"
+        data-testid="audience-qr"
+        role="img"
+        aria-label={`QR code of ${first}`}
+        viewBox={`0 0 ${qr.extent} ${qr.extent}`}
+        shapeRendering="crispEdges"
+      >
+        <rect width={qr.extent} height={qr.extent} fill="#fff" />
+        <path d={qr.path} fill="#000" />
+      </svg>
+      <ul className="audience-urls">
+        {urls.map((url) => (
+          <li key={url}>
+            <a href={url} data-testid="audience-url">
+              {url}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
