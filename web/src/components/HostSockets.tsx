@@ -25,11 +25,15 @@ export function HostSockets() {
           <thead>
             <tr>
               <th scope="col">process</th>
-              <th scope="col">pid</th>
-              <th scope="col">fd</th>
+              <th scope="col" className="num">
+                pid
+              </th>
+              <th scope="col" className="num">
+                fd
+              </th>
               <th scope="col">netns</th>
               {RING_KINDS.map((kind) => (
-                <th key={kind} scope="col">
+                <th key={kind} scope="col" className="num">
                   {RING_LABELS[kind]}
                 </th>
               ))}
@@ -59,8 +63,8 @@ function HostSocketRow({ xsk }: { xsk: DiscoveredXsk }) {
       <td title={xsk.cmdline.join(' ')} data-testid="host-socket-command">
         {xsk.command}
       </td>
-      <td>{xsk.pid}</td>
-      <td>{xsk.fd}</td>
+      <td className="num">{xsk.pid}</td>
+      <td className="num">{xsk.fd}</td>
       <td title={`network namespace inode ${xsk.netns.inode}`}>{xsk.netns.name ?? xsk.netns.inode}</td>
       {RING_KINDS.map((kind) => {
         const size = ringSizeText(xsk.kernel.rings[kind]);
@@ -69,7 +73,7 @@ function HostSocketRow({ xsk }: { xsk: DiscoveredXsk }) {
             key={kind}
             data-testid={`host-socket-${kind}-size`}
             data-exact={size.exact}
-            className={size.exact ? '' : 'ambiguous'}
+            className={size.exact ? 'num' : 'num ambiguous'}
             title={size.exact ? 'exact' : "the mapping's length fits several sizes (page-granular probe)"}
           >
             {size.text}
