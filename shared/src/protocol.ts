@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InterfaceInfo, UmemLimits } from './facts.ts';
-import { FactSource, KernelMismatch, KernelView } from './kernel-view.ts';
+import { FactSource, KernelMismatch, KernelMismatchChange, KernelView } from './kernel-view.ts';
 import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
 
@@ -12,7 +12,7 @@ import { RingState } from './rings.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-export const PROTOCOL_VERSION = { major: 2, minor: 1 } as const;
+export const PROTOCOL_VERSION = { major: 2, minor: 2 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -400,6 +400,8 @@ export const EventMessage = z.object({
   ]),
   socketId: z.string().optional(),
   message: z.string(),
+  /** Of a kernel-mismatch event (protocol 2.2): what changed. */
+  mismatch: KernelMismatchChange.optional(),
 });
 export type EventMessage = z.infer<typeof EventMessage>;
 

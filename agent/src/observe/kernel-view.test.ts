@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kernelViewOf, type RxAddress, rxLayoutOf } from './kernel-view.ts';
-import { PAGE, readings } from './test-readings.ts';
+import { device, PAGE, readings } from './test-readings.ts';
 
 /** Aligned data: chunk start, then the headroom, then XDP_PACKET_HEADROOM. */
 const aligned = (chunk: number, frames: number[], headroom: number): RxAddress[] =>
@@ -25,7 +25,10 @@ describe('the kernel’s view of a socket, from raw readings', () => {
   it('reports the attach mode and program netlink lists, and none when there is none', () => {
     expect(kernelViewOf(readings()).xdpMode).toMatchObject({ value: 'skb', source: 'netlink' });
     expect(kernelViewOf(readings()).xdpProgramId.value).toBe(42);
-    expect(kernelViewOf(readings({ attachedXdp: null })).xdpMode).toMatchObject({ value: null, source: 'netlink' });
+    expect(kernelViewOf(readings({ device: device({ attachedXdp: null }) })).xdpMode).toMatchObject({
+      value: null,
+      source: 'netlink',
+    });
   });
 
   it('reads need_wakeup from the flags words, not from anything asked', () => {
@@ -36,13 +39,15 @@ describe('the kernel’s view of a socket, from raw readings', () => {
   });
 
   it('places the socket on the queue whose netdev queue object has an XSK', () => {
-    const view = kernelViewOf(readings({ queueId: 1, queues: [{ id: 3, type: 'rx', xsk: true }] }));
+    const view = kernelViewOf(readings({ device: device({ queueId: 1, queues: [{ id: 3, type: 'rx', xsk: true }] }) }));
     expect(view.queueId).toMatchObject({ value: 3, source: 'netlink' });
     expect(view.ifname.value).toBe('rs-app');
-    const none = kernelViewOf(readings({ queueId: 1, queues: [{ id: 1, type: 'rx', xsk: false }] }));
+    const none = kernelViewOf(
+      readings({ device: device({ queueId: 1, queues: [{ id: 1, type: 'rx', xsk: false }] }) }),
+    );
     expect(none.queueId).toMatchObject({ value: null, source: 'netlink' });
     expect(none.queueId.note).toContain('no queue of rs-app has an XSK');
-    expect(kernelViewOf(readings({ queues: null })).queueId.source).toBe('unknown');
+    expect(kernelViewOf(readings({ device: device({ queues: null }) })).queueId.source).toBe('unknown');
   });
 });
 
