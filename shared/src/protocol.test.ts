@@ -346,6 +346,17 @@ describe('protocol 2.1 against 2.0', () => {
   });
 });
 
+describe('protocol 2.2 against 2.1', () => {
+  const mismatch = { fact: 'xdpMode', requested: 'skb', inEffect: 'no program', explanation: 'rs-app has none' };
+  const event = { type: 'event', at: 1, kind: 'kernel-mismatch', socketId: 'xsk0', message: 'socket xsk0: cleared' };
+
+  it('carries what changed in a kernel-mismatch event, and reads an older event without it', () => {
+    const cleared = { ...event, mismatch: { now: [], cleared: [mismatch] } };
+    expect(parseServerMessage(JSON.stringify(cleared))).toEqual({ ok: true, value: cleared });
+    expect(parseServerMessage(JSON.stringify(event))).toEqual({ ok: true, value: event });
+  });
+});
+
 describe('malformed messages are refused with the field at fault', () => {
   it('names the field', () => {
     const parsed = parseClientMessage(JSON.stringify({ type: 'setSnapshotRate', requestId: 'x', perSecond: 61 }));
