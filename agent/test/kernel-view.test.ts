@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { type KernelMismatchChange, type SocketConfig, type UmemConfig, XDP_PACKET_HEADROOM } from '@ringside/shared';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Engine, SocketRequest } from '../src/engine/engine.ts';
+import { Engine, type SocketRequest } from '../src/engine/engine.ts';
+import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import { Lab } from '../src/lab/lab.ts';
-import { TrafficSource } from '../src/lab/traffic-source.ts';
+import { FRAME_TO_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
+import { createLogger } from '../src/logger.ts';
 import { ifNameToIndex } from '../src/native/libc.ts';
 import { readNetdevQueues } from '../src/native/netdev-features.ts';
 import { inNetworkNamespace } from '../src/native/netns.ts';
@@ -125,6 +127,35 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
       ]);
     } finally {
       await watched.destroyAll();
+    }
+  });
+
+  it('a view that cannot be read is a fault, not a failed create: the socket is made and receives', async () => {
+    const faults: { message: string; socketId: string }[] = [];
+    // No facts about the interface: the view's netlink reads have no ifindex to ask about.
+    const blind = new Engine({
+      namespacePath: lab.appNamespacePath,
+      limits: probeKernelLimits(),
+      describeInterface: () => null,
+      frame: FRAME_TO_PEER,
+      log: createLogger('fatal'),
+      onFault: (message, socketId) => faults.push({ message, socketId }),
+    });
+    try {
+      // Ringside's own checks would refuse an interface it cannot describe: the kernel's word is asked instead.
+      const socket = await blind.create({ ...request(), checks: 'kernel' }, 'unread');
+      expect(faults).toEqual([
+        {
+          socketId: 'unread',
+          message: `socket unread: the kernel's view could not be read: there is no interface ${lab.appIfname}`,
+        },
+      ]);
+      expect(socket.kernel).toMatchObject({ mismatches: [], view: { queueId: { value: null, source: 'unknown' } } });
+      await fillIsFull(socket, TEST_UMEM.fillSize);
+      source.sendExactly(50);
+      await waitFor(() => socket.observe().totals.rxPackets >= 50, 5000, '50 frames on the socket');
+    } finally {
+      await blind.destroyAll();
     }
   });
 
