@@ -45,7 +45,7 @@ import type { AgentUrl, AllowedHost } from './server/access.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket, SocketLabels } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
-import { describeMismatches, helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
+import { describeMismatchChange, helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
 
 export interface AgentOptions {
   host: string;
@@ -174,8 +174,8 @@ export class Agent implements AgentFacade {
       frame: FRAME_TO_PEER,
       log,
       onFault: (message, socketId) => this.fault(message, socketId),
-      onKernelMismatch: (socketId, mismatches) =>
-        this.event('kernel-mismatch', describeMismatches(socketId, mismatches), socketId),
+      onKernelMismatch: (socketId, change) =>
+        this.event('kernel-mismatch', describeMismatchChange(socketId, change), socketId, { mismatch: change }),
     });
     const ifname = this.lab?.appIfname ?? options.iface;
     if (ifname) {
@@ -595,8 +595,20 @@ export class Agent implements AgentFacade {
     return this.commands.execute(command);
   }
 
-  private event(kind: EventMessage['kind'], message: string, socketId?: string): void {
-    const event: EventMessage = { type: 'event', at: Date.now(), kind, message, ...(socketId ? { socketId } : {}) };
+  private event(
+    kind: EventMessage['kind'],
+    message: string,
+    socketId?: string,
+    extra: Pick<EventMessage, 'mismatch'> = {},
+  ): void {
+    const event: EventMessage = {
+      type: 'event',
+      at: Date.now(),
+      kind,
+      message,
+      ...(socketId ? { socketId } : {}),
+      ...extra,
+    };
     if (this.server) this.server.broadcast(event);
     else if (this.stopping === null) this.startup.push(event);
   }

@@ -2,7 +2,14 @@ import { defaultSocketRequest, HelloMessage, type InterfaceInfo, StateMessage } 
 import { describe, expect, it } from 'vitest';
 import { kernelViewOf } from './observe/kernel-view.ts';
 import { readings } from './observe/test-readings.ts';
-import { describeMismatches, helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
+import {
+  describeMismatchChange,
+  describeMismatches,
+  helloMessage,
+  type SteeringFacts,
+  stateMessage,
+  xdpProgramsOf,
+} from './state-view.ts';
 
 const device = (name: string, programId: number | null): InterfaceInfo => ({
   name,
@@ -103,6 +110,17 @@ describe('a kernel-mismatch event', () => {
     ]);
     expect(message).toBe(
       "socket xsk0: the kernel's view differs from the request: xdpMode: requested skb, the kernel shows drv (the program on rs-app runs in drv mode); rings.rx: requested 512 entries, the kernel shows 2048 entries (another size)",
+    );
+  });
+});
+
+describe('a kernel-mismatch event when the mismatches change', () => {
+  const mode = { fact: 'xdpMode', requested: 'skb', inEffect: 'no program', explanation: 'rs-app has none' };
+
+  it('names what differs now, or says the view agrees again, naming what cleared', () => {
+    expect(describeMismatchChange('xsk0', { now: [mode], cleared: [] })).toBe(describeMismatches('xsk0', [mode]));
+    expect(describeMismatchChange('xsk0', { now: [], cleared: [mode] })).toBe(
+      "socket xsk0: cleared: the kernel's view agrees with the request again (xdpMode)",
     );
   });
 });

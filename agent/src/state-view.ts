@@ -4,6 +4,7 @@ import {
   type HelloMessage,
   type InterfaceInfo,
   type KernelMismatch,
+  type KernelMismatchChange,
   type LabInfo,
   PROTOCOL_VERSION,
   type Role,
@@ -132,4 +133,11 @@ export function describeMismatches(socketId: string, mismatches: readonly Kernel
       `${mismatch.fact}: requested ${mismatch.requested}, the kernel shows ${mismatch.inEffect} (${mismatch.explanation})`,
   );
   return `socket ${socketId}: the kernel's view differs from the request: ${each.join('; ')}`;
+}
+
+/** A kernel-mismatch event's words: what the kernel's view contradicts now, or that it agrees again. */
+export function describeMismatchChange(socketId: string, change: KernelMismatchChange): string {
+  if (change.now.length > 0) return describeMismatches(socketId, change.now);
+  const facts = change.cleared.map((mismatch) => mismatch.fact).join(', ');
+  return `socket ${socketId}: cleared: the kernel's view agrees with the request again (${facts})`;
 }

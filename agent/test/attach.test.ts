@@ -138,7 +138,7 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(xsk.kernel.rings.fill).toMatchObject({ candidates: [2048], exact: true, present: true });
     expect(xsk.kernel.rings.completion).toMatchObject({ candidates: [2048], exact: true, present: true });
     expect(xsk.kernel.rings.tx).toMatchObject({ candidates: [], present: false });
-    expect(xsk.kernel.zeroCopy).toEqual({ value: false, source: 'getsockopt' });
+    expect(xsk.kernel.zeroCopy).toEqual({ value: false, source: 'getsockopt', note: 'XDP_OPTIONS' });
     // The lab's app namespace has one interface, running libxdp's program with its XSKMAP; two queues.
     // Discovery infers that off its own path, so a later call has it.
     let inferred = xsk;

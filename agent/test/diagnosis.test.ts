@@ -14,9 +14,6 @@ import { type RunningAgent, startAgent } from './agent-process.ts';
 import { describeKernel } from './kernel.ts';
 import { TestClient } from './ws-client.ts';
 
-/** Rates need a gap: link counters are read once a second, so two seconds hold at least one new reading. */
-const WINDOW_MS = 2200;
-
 /**
  * The FAQ's pitfalls built one after another on one lab (two queues, the
  * source sending on queue 0, the by-queue program), each diagnosed from the
@@ -51,7 +48,7 @@ describeKernel('why a socket receives nothing, diagnosed on the lab', () => {
           (received) => (received.type === 'ack' || received.type === 'error') && received.requestId === requestId,
         );
         if (found) resolve(found);
-        else if (Date.now() > deadline) reject(new Error(`no answer to ${requestId}`));
+        else if (Date.now() > deadline) reject(new Error(`no answer to ${requestId}: ${agent.log().slice(-3000)}`));
         else setTimeout(look, 10);
       };
       look();
@@ -61,14 +58,33 @@ describeKernel('why a socket receives nothing, diagnosed on the lab', () => {
     while (client.of('state').length === states) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
+  /**
+   * Two snapshots at least one link reading apart: rates need the agent to
+   * have read the link counters anew in between. The second new reading
+   * after `before` is waited for, so the window spans a whole reading
+   * interval, whatever the link reader's interval is.
+   */
+  async function linkWindow(): Promise<{ before: SnapshotMessage; now: SnapshotMessage }> {
+    const ifname = latestState().lab?.appIfname;
+    const readAt = (snapshot: SnapshotMessage) => snapshot.links?.find((link) => link.ifname === ifname)?.readAt ?? 0;
+    const before = await client.fresh('snapshot');
+    const readings = new Set([readAt(before)]);
+    const deadline = Date.now() + 20_000;
+    let now = before;
+    while (readings.size < 3) {
+      if (Date.now() > deadline) throw new Error(`no new reading of ${ifname}'s link in 20 s`);
+      now = await client.fresh('snapshot');
+      readings.add(readAt(now));
+    }
+    return { before, now };
+  }
+
   /** Diagnoses `socketId` over successive windows until `stage` fails first (or, for null, all is well). */
   async function settlesOn(socketId: string, stage: DiagnosisStage | null, timeoutMs = 20_000): Promise<Diagnosis> {
     const deadline = Date.now() + timeoutMs;
     let last: Diagnosis | null = null;
     while (Date.now() < deadline) {
-      const before = await client.fresh('snapshot');
-      let now = await client.fresh('snapshot');
-      while (now.sampledAt - before.sampledAt < WINDOW_MS) now = await client.fresh('snapshot');
+      const { before, now } = await linkWindow();
       last = diagnose(latestState(), socketId, before, now);
       if (last && last.failing === stage && (stage !== null || last.verdict === 'receiving')) return last;
     }
@@ -87,9 +103,7 @@ describeKernel('why a socket receives nothing, diagnosed on the lab', () => {
     expect(result.stages.every((stage) => stage.status === 'ok')).toBe(true);
     expect(result.stages.find((stage) => stage.stage === 'queue')?.evidence).toMatch(/frames\/s arrive on queue 0/);
     // The kernel counts an empty TX ring at every poll of this rxdrop socket: a healthy socket raises it.
-    const before = await client.fresh('snapshot');
-    let now = await client.fresh('snapshot');
-    while (now.sampledAt - before.sampledAt < WINDOW_MS) now = await client.fresh('snapshot');
+    const { before, now } = await linkWindow();
     const stat = (snapshot: typeof now) => snapshot.sockets[0]?.stats.txRingEmptyDescs ?? 0;
     expect(stat(now)).toBeGreaterThan(stat(before));
     const xsk0 = latestState().sockets.find((socket) => socket.id === 'xsk0');
@@ -109,9 +123,7 @@ describeKernel('why a socket receives nothing, diagnosed on the lab', () => {
       },
     });
     const sent = (snapshot: SnapshotMessage) => snapshot.sockets.find((sample) => sample.socketId === 'tx0');
-    const before = await client.fresh('snapshot');
-    let now = await client.fresh('snapshot');
-    while (now.sampledAt - before.sampledAt < WINDOW_MS) now = await client.fresh('snapshot');
+    const { before, now } = await linkWindow();
     expect(sent(now)?.totals?.txPackets).toBeGreaterThan(sent(before)?.totals?.txPackets ?? 0);
     expect(sent(now)?.stats.txRingEmptyDescs).toBeGreaterThan(sent(before)?.stats.txRingEmptyDescs ?? 0);
     expect(sent(now)?.stats.txInvalidDescs).toBe(0);

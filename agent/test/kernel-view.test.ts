@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import type { SocketConfig, UmemConfig } from '@ringside/shared';
+import { type KernelMismatchChange, type SocketConfig, type UmemConfig, XDP_PACKET_HEADROOM } from '@ringside/shared';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Engine, SocketRequest } from '../src/engine/engine.ts';
+import { Engine, type SocketRequest } from '../src/engine/engine.ts';
+import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import { Lab } from '../src/lab/lab.ts';
-import { TrafficSource } from '../src/lab/traffic-source.ts';
+import { FRAME_TO_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
+import { createLogger } from '../src/logger.ts';
 import { ifNameToIndex } from '../src/native/libc.ts';
 import { readNetdevQueues } from '../src/native/netdev-features.ts';
 import { inNetworkNamespace } from '../src/native/netns.ts';
-import { XDP_PACKET_HEADROOM } from '../src/observe/kernel-view.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { fillIsFull, labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
@@ -82,6 +83,8 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
     const flagsAndWakeups = async (needWakeup: boolean) => {
       const id = needWakeup ? 'on' : 'off';
       await engine.create(request({ needWakeup }), id);
+      // A frame that comes before the worker's first refill finds FILL empty and is dropped: wait for it.
+      await fillIsFull(engine.get(id), TEST_UMEM.fillSize);
       const before = engine.get(id).observe().totals;
       source.sendExactly(300);
       await waitFor(() => engine.get(id).observe().totals.rxPackets >= before.rxPackets + 300, 5000, '300 frames');
@@ -99,11 +102,10 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
     expect(await flagsAndWakeups(false)).toEqual(expected);
   });
 
-  it('a program detached from outside is a mismatch, told as an event, the next time the kernel is asked', async () => {
-    const told: { socketId: string; facts: string[] }[] = [];
-    const watched = labEngine(lab, {
-      onKernelMismatch: (socketId, mismatches) => told.push({ socketId, facts: mismatches.map((entry) => entry.fact) }),
-    });
+  it('a program detached from outside is a mismatch, told once as an event, and told cleared once it is back', async () => {
+    const told: { socketId: string; change: KernelMismatchChange }[] = [];
+    const watched = labEngine(lab, { onKernelMismatch: (socketId, change) => told.push({ socketId, change }) });
+    const facts = (mismatches: readonly { fact: string }[]) => mismatches.map((mismatch) => mismatch.fact);
     try {
       const socket = await watched.create(request({ xdpMode: 'skb' }), 'detached');
       expect(socket.kernel.mismatches).toEqual([]);
@@ -111,10 +113,68 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
       expect(watched.readKernelView('detached')).toMatchObject([
         { fact: 'xdpMode', requested: 'skb', inEffect: 'no program' },
       ]);
-      expect(told).toEqual([{ socketId: 'detached', facts: ['xdpMode'] }]);
+      // Read again with nothing changed: nothing more is told.
+      watched.readKernelView('detached');
+      expect(told.map((entry) => [entry.socketId, facts(entry.change.now), facts(entry.change.cleared)])).toEqual([
+        ['detached', ['xdpMode'], []],
+      ]);
+      // Choosing the interface's program again attaches it: the mismatch is told cleared.
+      watched.setXdpProgram(lab.appIfname, 'by-queue', []);
+      expect(watched.readKernelView('detached')).toEqual([]);
+      expect(told.map((entry) => [facts(entry.change.now), facts(entry.change.cleared)])).toEqual([
+        [['xdpMode'], []],
+        [[], ['xdpMode']],
+      ]);
     } finally {
       await watched.destroyAll();
     }
+  });
+
+  it('a view that cannot be read is a fault, not a failed create: the socket is made and receives', async () => {
+    const faults: { message: string; socketId: string }[] = [];
+    // No facts about the interface: the view's netlink reads have no ifindex to ask about.
+    const blind = new Engine({
+      namespacePath: lab.appNamespacePath,
+      limits: probeKernelLimits(),
+      describeInterface: () => null,
+      frame: FRAME_TO_PEER,
+      log: createLogger('fatal'),
+      onFault: (message, socketId) => faults.push({ message, socketId }),
+    });
+    try {
+      // Ringside's own checks would refuse an interface it cannot describe: the kernel's word is asked instead.
+      const socket = await blind.create({ ...request(), checks: 'kernel' }, 'unread');
+      expect(faults).toEqual([
+        {
+          socketId: 'unread',
+          message: `socket unread: the kernel's view could not be read: there is no interface ${lab.appIfname}`,
+        },
+      ]);
+      expect(socket.kernel).toMatchObject({ mismatches: [], view: { queueId: { value: null, source: 'unknown' } } });
+      await fillIsFull(socket, TEST_UMEM.fillSize);
+      source.sendExactly(50);
+      await waitFor(() => socket.observe().totals.rxPackets >= 50, 5000, '50 frames on the socket');
+    } finally {
+      await blind.destroyAll();
+    }
+  });
+
+  it('two sockets taking turns on one FILL ring each see every other chunk: no chunk or headroom mismatch', async () => {
+    engine.setXdpProgram(lab.appIfname, 'round-robin', []);
+    const owner = await engine.create(request({ queueId: 0 }), 'owner');
+    await engine.create({ ...request({ queueId: 0 }), umemId: owner.group.id }, 'sharer');
+    await fillIsFull(owner, TEST_UMEM.fillSize);
+    source.sendExactly(64);
+    const received = (id: string) => engine.get(id).observe().totals.rxPackets;
+    await waitFor(() => received('owner') + received('sharer') >= 64, 5000, '64 frames between the two');
+    for (const id of ['owner', 'sharer']) {
+      expect(engine.readKernelView(id), id).toEqual([]);
+      const { chunkSize, headroom } = engine.get(id).kernel.view;
+      // The stride each saw is a multiple of the chunk, and the headroom the same multiple past the real one.
+      expect(chunkSize.value !== null && chunkSize.value % TEST_UMEM.frameSize, id).toBe(0);
+      expect(headroom.value !== null && headroom.value % TEST_UMEM.frameSize, id).toBe(TEST_UMEM.headroom);
+    }
+    expect(engine.get('sharer').kernel.view.chunkSize.value).toBe(2 * TEST_UMEM.frameSize);
   });
 
   it('a socket sharing a UMEM shows the FILL and COMPLETION rings it uses: its queue’s pair, its own on another queue', async () => {

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { openExplorer } from './explorer.ts';
+import { TestClient } from '../../agent/test/ws-client.ts';
+import { agentState, openExplorer } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -63,4 +64,54 @@ test('traffic moved to the other queue: the verdict names the queue stage and th
   await page.getByTestId('traffic-queue-1').uncheck();
   await page.getByTestId('traffic-path-apply').click();
   await expect(diagnosis).toHaveAttribute('data-verdict', 'receiving');
+});
+
+test.describe('another process’s socket, attached read-only', () => {
+  let owner: RunningAgent;
+
+  test.beforeAll(async () => {
+    // The foreign process: a second agent whose lab's xsk0 receives 5000 frames a second.
+    owner = await startAgent(['--rate', '5000', '--lab-queues', '1']);
+  });
+
+  test.afterAll(async () => {
+    await owner?.stop();
+  });
+
+  test('gets a verdict from what is known of it, naming the stages Ringside cannot judge', async ({ page }) => {
+    let fd: number | undefined;
+    await expect
+      .poll(
+        async () => {
+          const state = await agentState(agent);
+          fd = state.discovered.find((xsk) => xsk.pid === owner.pid && xsk.kernel.rings.rx.present)?.fd;
+          return fd !== undefined;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    const id = `pid${owner.pid}.fd${fd}`;
+    const client = await TestClient.connect(agent.controlUrl);
+    try {
+      client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: fd as number });
+      await client.next('ack', 10_000);
+    } finally {
+      client.close();
+    }
+
+    await openExplorer(page, agent.controlUrl, { view: 'rings' });
+    const panel = page.getByTestId(`socket-${id}`);
+    await expect(panel).toHaveAttribute('data-origin', 'attached');
+    // Received frames show as RX's producer moving: the owner's counters are its own.
+    await expect(panel.getByTestId('diagnosis')).toHaveAttribute('data-verdict', 'receiving');
+    await expect(panel.getByTestId('diagnosis-line')).toHaveText(
+      /receiving: \d+ frames\/s \(not judged: link, queue, .*xskmap.*\)$/,
+    );
+    await panel.getByTestId('diagnosis-line').click();
+    await expect(panel.getByTestId('diagnosis-stages').locator('li')).toHaveCount(8);
+    await expect(panel.getByTestId('diagnosis-xskmap')).toHaveAttribute('data-status', 'unknown');
+    await expect(panel.getByTestId('diagnosis-xskmap')).toContainText('not judged');
+    await expect(panel.getByTestId('diagnosis-fill')).toHaveAttribute('data-status', 'ok');
+    await expect(panel.getByTestId('diagnosis-rx')).toHaveAttribute('data-status', 'ok');
+  });
 });

@@ -3,7 +3,15 @@ import { defaultSocketRequest } from './defaults.ts';
 import { type DiagnosisState, diagnose, expectedRises } from './diagnosis.ts';
 import type { KernelView } from './kernel-view.ts';
 import { emptyOwnerCounts } from './ledger.ts';
-import type { LinkReading, SnapshotMessage, SocketInfo, SocketSample, XdpActions, XdpProgramInfo } from './protocol.ts';
+import type {
+  AttachedSocketInfo,
+  LinkReading,
+  SnapshotMessage,
+  SocketInfo,
+  SocketSample,
+  XdpActions,
+  XdpProgramInfo,
+} from './protocol.ts';
 import type { RingState } from './rings.ts';
 
 const unknown = { value: null, source: 'unknown' } as const;
@@ -336,6 +344,94 @@ describe('why a socket receives nothing', () => {
       'fill',
       'rx',
     ]);
+  });
+});
+
+describe('another process’s socket, attached read-only', () => {
+  const RX: KernelView['rings']['rx'] = { candidates: [2048], exact: true, present: true, source: 'mmap-probe' };
+  /** The owner's receiver as discovery sees it here: no xsk_diag, its interface and program inferred. */
+  const attached = (kernel: Partial<KernelView> = {}): AttachedSocketInfo => ({
+    id: 'pid77.fd9',
+    origin: { kind: 'attached', pid: 77, command: 'xdpsock', fd: 9, netns: { inode: 1, name: 'lab' } },
+    discoveredId: 'pid77.fd9.123',
+    kernel: {
+      ...KERNEL_VIEW,
+      rings: { ...KERNEL_VIEW.rings, rx: RX },
+      ifname: { value: 'rs-app', source: 'netlink', note: 'inferred' },
+      queueId: { value: 0, source: 'netlink', note: 'inferred' },
+      xdpMode: { value: 'drv', source: 'netlink', note: 'inferred' },
+      xdpProgramId: { value: 5, source: 'netlink' },
+      ...kernel,
+    },
+    umem: { id: null, size: null, chunkSize: null, headroom: null, refs: null, source: 'unknown' },
+  });
+  /** Its samples carry no totals (the owner counts for itself): RX's producer is what moved. */
+  const foreign = (moved: Movement, at: 0 | 1, rxProducer: number) => ({
+    ...snapshot(moved, at),
+    sockets: [{ ...sample('pid77.fd9', moved, at, { rx: ring(rxProducer, rxProducer) }), totals: null }],
+  });
+  const judge = (socket: AttachedSocketInfo, moved: Movement, produced: number) => {
+    const state: DiagnosisState = { sockets: [], xdpPrograms: [healthyProgram], traffic: null, attached: [socket] };
+    return diagnose(state, socket.id, foreign(moved, 0, 100), foreign(moved, 1, 100 + produced));
+  };
+
+  it('is diagnosed, not left pending: receiving, from how far the kernel moved RX’s producer', () => {
+    const result = judge(attached(), HEALTHY, 3000);
+    expect(result?.verdict).toBe('receiving');
+    expect(result?.line).toBe('receiving: 1500 frames/s (not judged: link, queue, actions and xskmap)');
+  });
+
+  it('names the stages it cannot judge as such, with the reason, and judges the rest', () => {
+    const result = judge(attached(), HEALTHY, 3000);
+    const status = Object.fromEntries(result?.stages.map((stage) => [stage.stage, stage.status]) ?? []);
+    expect(status).toEqual({
+      link: 'unknown',
+      queue: 'unknown',
+      program: 'ok',
+      actions: 'unknown',
+      xskmap: 'unknown',
+      binding: 'ok',
+      fill: 'ok',
+      rx: 'ok',
+    });
+    const evidence = (stage: string) => result?.stages.find((finding) => finding.stage === stage)?.evidence;
+    expect(evidence('link')).toMatch(/^not judged: Ringside reads the links of its own interfaces only/);
+    expect(evidence('xskmap')).toMatch(
+      /does not let user space read which socket sits at an index of xdpsock's XSKMAP/,
+    );
+    expect(evidence('program')).toBe('program id 5 in drv mode (netlink: inferred)');
+  });
+
+  it('blames FILL from the kernel’s own counters, as for Ringside’s sockets', () => {
+    const result = judge(attached(), { ...HEALTHY, fillEmpty: 800 }, 0);
+    expect(result).toMatchObject({
+      verdict: 'failing',
+      failing: 'fill',
+      blames: ['rxFillRingEmptyDescs', 'rxDropped'],
+    });
+  });
+
+  it('blames a missing program only when the kernel said there is none, and leaves unknown facts unjudged', () => {
+    const none = attached({ xdpMode: { value: null, source: 'netlink', note: 'no XDP program on rs-app' } });
+    expect(judge(none, HEALTHY, 0)).toMatchObject({ verdict: 'failing', failing: 'program' });
+    const untold = attached({
+      xdpMode: {
+        value: null,
+        source: 'unknown',
+        note: 'the XDP program on the interface says it; the socket does not',
+      },
+      queueId: { value: null, source: 'unknown', note: 'the kernel has no xsk_diag' },
+    });
+    const quiet = judge(untold, HEALTHY, 0);
+    expect(quiet?.verdict).toBe('quiet');
+    expect(quiet?.line).toBe(
+      'nothing received, and no stage Ringside can judge is at fault (not judged: link, queue, program, actions, xskmap and binding)',
+    );
+  });
+
+  it('says a socket without an RX ring only sends', () => {
+    const sender = attached({ rings: { ...KERNEL_VIEW.rings, rx: { ...NO_RING, source: 'mmap-probe' } } });
+    expect(judge(sender, HEALTHY, 0)).toMatchObject({ verdict: 'quiet', line: 'no RX ring: pid77.fd9 only sends' });
   });
 });
 

@@ -1,4 +1,5 @@
 import type {
+  AttachedSocketInfo,
   LinkReading,
   SnapshotMessage,
   SocketInfo,
@@ -46,7 +47,8 @@ export interface Diagnosis {
 }
 
 /** What the diagnosis reads: the state, and two snapshots a few seconds apart. */
-export type DiagnosisState = Pick<StateMessage, 'sockets' | 'xdpPrograms' | 'traffic'>;
+export type DiagnosisState = Pick<StateMessage, 'sockets' | 'xdpPrograms' | 'traffic'> &
+  Partial<Pick<StateMessage, 'attached'>>;
 
 interface Facts {
   socket: SocketInfo;
@@ -257,17 +259,20 @@ const checkBinding: Check = (facts) => {
   );
 };
 
-function statRate(facts: Facts, field: keyof XdpStatistics): number | null {
+/** What the FILL and RX stages read: the socket's samples, the same for Ringside's sockets and attached ones. */
+type Samples = Pick<Facts, 'now' | 'before' | 'seconds'>;
+
+function statRate(facts: Samples, field: keyof XdpStatistics): number | null {
   if (!facts.before) return null;
   return perSecond(facts.now.stats[field] - facts.before.stats[field], facts.seconds);
 }
 
-function ringHolds(facts: Facts, ring: 'fill' | 'rx'): string {
+function ringHolds(facts: Samples, ring: 'fill' | 'rx'): string {
   const state = facts.now.rings[ring];
   return state ? `${ringOccupancy(state)} of ${state.size}` : 'nothing (no ring)';
 }
 
-const checkFill: Check = (facts) => {
+const checkFill = (facts: Samples): Omit<StageFinding, 'stage'> => {
   const title = 'FILL has buffers';
   const empty = statRate(facts, 'rxFillRingEmptyDescs');
   const holds = `FILL holds ${ringHolds(facts, 'fill')}`;
@@ -281,7 +286,7 @@ const checkFill: Check = (facts) => {
   );
 };
 
-const checkRx: Check = (facts) => {
+const checkRx = (facts: Samples): Omit<StageFinding, 'stage'> => {
   const title = 'RX is drained';
   const full = statRate(facts, 'rxRingFull');
   const holds = `RX holds ${ringHolds(facts, 'rx')}`;
@@ -351,6 +356,8 @@ export function diagnose(
   now: SnapshotMessage,
 ): Diagnosis | null {
   const socket = state.sockets.find((candidate) => candidate.id === socketId);
+  const attached = state.attached?.find((candidate) => candidate.id === socketId);
+  if (!socket && attached) return diagnoseAttached(attached, before, now);
   const facts = socket ? factsOf(state, socket, before, now) : null;
   if (!facts) return null;
   if (facts.socket.config.rxSize === 0) {
@@ -371,6 +378,98 @@ export function diagnose(
   return received > 0
     ? { verdict: 'receiving', failing: null, line: `receiving: ${received} frames/s`, stages, blames: [] }
     : { verdict: 'quiet', failing: null, line: 'nothing received, and no stage is at fault', stages, blames: [] };
+}
+
+/**
+ * Another process's socket, attached read-only: judged from what is known of
+ * it, the kernel's facts (each with its source), its rings' indices and its
+ * XDP_STATISTICS. The stages that need what only its owner knows, or what
+ * Ringside reads only of its own interfaces and programs, are named as not
+ * judged, with the reason; a failing one is never guessed.
+ */
+function diagnoseAttached(socket: AttachedSocketInfo, before: SnapshotMessage, now: SnapshotMessage): Diagnosis | null {
+  const sample = now.sockets.find((candidate) => candidate.socketId === socket.id);
+  if (!sample) return null;
+  const { kernel } = socket;
+  if (kernel.rings.rx.source !== 'unknown' && !kernel.rings.rx.present) {
+    return { verdict: 'quiet', failing: null, line: `no RX ring: ${socket.id} only sends`, stages: [], blames: [] };
+  }
+  const seconds = (now.sampledAt - before.sampledAt) / 1000;
+  const earlier = seconds > 0 ? (before.sockets.find((candidate) => candidate.socketId === socket.id) ?? null) : null;
+  const samples: Samples = { now: sample, before: earlier, seconds };
+  const ifname = kernel.ifname.value;
+  const device = ifname === null ? 'its interface (not known)' : ifname;
+  const where = `${device} in pid ${socket.origin.pid}'s namespace`;
+  const fromFact = (fact: { source: string; note?: string | undefined }) =>
+    `${fact.source}${fact.note ? `: ${fact.note}` : ''}`;
+  const program = (): Omit<StageFinding, 'stage'> => {
+    const title = `an XDP program runs on ${device}`;
+    const { xdpMode, xdpProgramId } = kernel;
+    if (xdpMode.source === 'unknown') return unknown(title, `not judged: ${fromFact(xdpMode)}`);
+    if (xdpMode.value === null) {
+      return failing(
+        title,
+        `no XDP program is attached to ${device} (${fromFact(xdpMode)}): every frame goes to the kernel stack`,
+        `frames reach an AF_XDP socket only through an XDP program that redirects them into an XSKMAP; ${socket.origin.command} must load one`,
+      );
+    }
+    return ok(title, `program id ${xdpProgramId.value ?? 'unknown'} in ${xdpMode.value} mode (${fromFact(xdpMode)})`);
+  };
+  const binding = (): Omit<StageFinding, 'stage'> => {
+    const queue = kernel.queueId.value;
+    const title = `${socket.id} is bound to ${device} queue ${queue ?? '(not known)'}`;
+    if (ifname === null || queue === null) return unknown(title, `not judged: ${fromFact(kernel.queueId)}`);
+    const rx = kernel.rings.rx.present ? `RX ring of ${kernel.rings.rx.candidates.join(' or ')}` : 'RX ring';
+    return ok(title, `bound to ${ifname} queue ${queue}, ${rx} (${fromFact(kernel.queueId)})`);
+  };
+  const notRead = (title: string, why: string) => () => unknown(title, `not judged: ${why}`);
+  const checks: Record<DiagnosisStage, () => Omit<StageFinding, 'stage'>> = {
+    link: notRead(`${device} is up`, `Ringside reads the links of its own interfaces only, not of ${where}`),
+    queue: notRead(
+      'frames reach its queue',
+      `Ringside reads per-queue counters of its own interfaces only, not of ${where}`,
+    ),
+    program,
+    actions: notRead(
+      'the program redirects frames to the XSKMAP',
+      `the program is ${socket.origin.command}'s, not Ringside's: its actions are not counted`,
+    ),
+    xskmap: notRead(
+      'the XSKMAP index holds this socket',
+      `the kernel does not let user space read which socket sits at an index of ${socket.origin.command}'s XSKMAP`,
+    ),
+    binding,
+    fill: () => checkFill(samples),
+    rx: () => checkRx(samples),
+  };
+  const stages = DIAGNOSIS_STAGES.map((stage) => ({ stage, ...checks[stage]() }));
+  const first = stages.find((finding) => finding.status === 'failing');
+  if (first) {
+    return {
+      verdict: 'failing',
+      failing: first.stage,
+      line: `${first.title}: no — ${first.evidence}`,
+      stages,
+      blames: BLAMES[first.stage] ?? [],
+    };
+  }
+  const notJudged = `not judged: ${list(stages.filter((finding) => finding.status === 'unknown').map((finding) => finding.stage))}`;
+  const received = earlier === null ? 0 : perSecond(framesReceived(earlier, sample), seconds);
+  return received > 0
+    ? {
+        verdict: 'receiving',
+        failing: null,
+        line: `receiving: ${received} frames/s (${notJudged})`,
+        stages,
+        blames: [],
+      }
+    : {
+        verdict: 'quiet',
+        failing: null,
+        line: `nothing received, and no stage Ringside can judge is at fault (${notJudged})`,
+        stages,
+        blames: [],
+      };
 }
 
 /**

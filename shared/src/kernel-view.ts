@@ -61,6 +61,13 @@ export const KernelView = z.object({
 });
 export type KernelView = z.infer<typeof KernelView>;
 
+/**
+ * include/net/xdp.h: the room the kernel leaves before a frame's data for an
+ * XDP program. Both copy-mode and zero-copy receives start the data there,
+ * after the UMEM's headroom (xsk_buff_pool.c, xp_init_xskb_addr).
+ */
+export const XDP_PACKET_HEADROOM = 256;
+
 /** A requested setting the kernel's view contradicts. */
 export const KernelMismatch = z.object({
   /** A KernelView key, or `rings.<ring>`. */
@@ -71,3 +78,14 @@ export const KernelMismatch = z.object({
   explanation: z.string(),
 });
 export type KernelMismatch = z.infer<typeof KernelMismatch>;
+
+/**
+ * What a kernel-mismatch event tells (protocol 2.2): every mismatch the
+ * kernel's view shows now, and those told before that it no longer shows.
+ * The event comes only when this changes; `now` empty says all cleared.
+ */
+export const KernelMismatchChange = z.object({
+  now: z.array(KernelMismatch),
+  cleared: z.array(KernelMismatch),
+});
+export type KernelMismatchChange = z.infer<typeof KernelMismatchChange>;

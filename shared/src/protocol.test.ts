@@ -361,6 +361,15 @@ describe('protocol 2.2 against 2.1', () => {
       expect(parseServerMessage(JSON.stringify({ ...hello, audienceUrls: [url] })).ok, url).toBe(false);
     }
   });
+
+  const mismatch = { fact: 'xdpMode', requested: 'skb', inEffect: 'no program', explanation: 'rs-app has none' };
+  const event = { type: 'event', at: 1, kind: 'kernel-mismatch', socketId: 'xsk0', message: 'socket xsk0: cleared' };
+
+  it('carries what changed in a kernel-mismatch event, and reads an older event without it', () => {
+    const cleared = { ...event, mismatch: { now: [], cleared: [mismatch] } };
+    expect(parseServerMessage(JSON.stringify(cleared))).toEqual({ ok: true, value: cleared });
+    expect(parseServerMessage(JSON.stringify(event))).toEqual({ ok: true, value: event });
+  });
 });
 
 describe('malformed messages are refused with the field at fault', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InterfaceInfo, UmemLimits } from './facts.ts';
-import { FactSource, KernelMismatch, KernelView } from './kernel-view.ts';
+import { FactSource, KernelMismatch, KernelMismatchChange, KernelView } from './kernel-view.ts';
 import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
 
@@ -409,6 +409,8 @@ export const EventMessage = z.object({
   ]),
   socketId: z.string().optional(),
   message: z.string(),
+  /** Of a kernel-mismatch event (protocol 2.2): what changed. */
+  mismatch: KernelMismatchChange.optional(),
 });
 export type EventMessage = z.infer<typeof EventMessage>;
 

@@ -6,8 +6,9 @@ import {
   type RingState,
   ringOccupancy,
   type SocketDetailMessage,
+  XDP_PACKET_HEADROOM,
 } from '@ringside/shared';
-import { guessFrameOffset, XDP_PACKET_HEADROOM } from './packet.ts';
+import { guessFrameOffset } from './packet.ts';
 
 /**
  * Where descriptors are: which entry a ring's slot holds, which descriptor

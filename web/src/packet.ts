@@ -8,6 +8,8 @@ import { onesComplementSum } from '@ringside/shared';
  * Pure: bytes in, fields out; nothing here trusts the bytes to be well formed.
  */
 
+import { XDP_PACKET_HEADROOM } from '@ringside/shared';
+
 export type Protocol = 'ethernet' | 'vlan' | 'arp' | 'ipv4' | 'ipv6' | 'udp' | 'tcp' | 'icmp' | 'icmpv6' | 'payload';
 
 export interface Field {
@@ -576,8 +578,6 @@ function decodeArp(r: Reader, at: number): void {
  * (256 bytes); what the application sends, Ringside writes at the headroom.
  * The first candidate that carries a known EtherType wins.
  */
-export const XDP_PACKET_HEADROOM = 256;
-
 export function guessFrameOffset(bytes: Uint8Array, headroom: number): number | null {
   for (const candidate of [headroom + XDP_PACKET_HEADROOM, headroom]) {
     if (candidate + ETHERNET_HEADER > bytes.length) continue;

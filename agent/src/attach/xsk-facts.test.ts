@@ -49,7 +49,11 @@ describe('the facts of a foreign XSK', () => {
     // 64 addresses share their page with every smaller power of two that still needs that page.
     expect(kernel.rings.completion.exact).toBe(false);
     expect(kernel.rings.completion.candidates).toContain(64);
-    expect(kernel.zeroCopy).toEqual({ value: false, source: 'getsockopt' });
+    expect(kernel.zeroCopy).toMatchObject({ value: false, source: 'getsockopt' });
+    // Nothing names the interface, and no ring was mapped: what only those tell stays unknown.
+    expect(kernel.xdpMode.source).toBe('unknown');
+    expect(kernel.fillNeedWakeup.source).toBe('unknown');
+    expect(kernel.unaligned.source).toBe('unknown');
     expect(kernel.ifname).toMatchObject({ value: null, source: 'unknown' });
     expect(kernel.ifname.note).toContain('the kernel has no xsk_diag');
     expect(kernel.chunkSize.source).toBe('unknown');

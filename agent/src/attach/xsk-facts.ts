@@ -1,16 +1,18 @@
-import type { FactSource, KernelView, RingSizeFact } from '@ringside/shared';
+import type { FactSource, KernelView } from '@ringside/shared';
 import { rawSyscalls, readZeroCopy } from '../native/libc.ts';
 import type { DumpedXsk } from '../native/sock-diag.ts';
-import { type MmapOffsets, RING_ENTRY_BYTES, type RingName, ringMappingExtent } from '../native/xsk-mapping.ts';
-import { ringSizeFromMapping } from '../xsk/ring-extent.ts';
+import { type MmapOffsets, type RingName, ringMappingExtent } from '../native/xsk-mapping.ts';
+import { kernelViewOf, RING_NAMES } from '../observe/kernel-view.ts';
+
+export { RING_NAMES } from '../observe/kernel-view.ts';
 
 /**
  * What can be known of an XSK from a duplicate of its fd, and from xsk_diag
- * where the kernel has it. Each fact says where it came from; what neither
- * tells stays unknown rather than guessed.
+ * where the kernel has it, built by the one builder of the kernel's view
+ * (observe/kernel-view.ts) that Ringside's own sockets use. At discovery no
+ * interface is known and no ring is mapped: those facts stay unknown, saying
+ * why, rather than guessed.
  */
-
-export const RING_NAMES = ['fill', 'rx', 'tx', 'completion'] as const satisfies readonly RingName[];
 
 /** UMEM facts (xsk_diag alone reports them; a duplicate of the socket shows only its rings). */
 export interface UmemFacts {
@@ -28,25 +30,6 @@ export interface XskFacts {
   /** The bytes of each ring the kernel lets us map (0: no such ring), for read-only maps. */
   mappable: Record<RingName, number>;
 }
-
-/** What the diag dump says of a ring, or what the longest accepted mapping bounds it to. */
-function ringFact(
-  offsets: MmapOffsets,
-  ring: RingName,
-  bytes: number,
-  diag: DumpedXsk | null,
-  pageSize: number,
-): RingSizeFact {
-  const entries = diag?.rings[ring];
-  if (diag && entries !== undefined) {
-    return entries === null
-      ? { candidates: [], exact: true, present: false, source: 'socket-diag' }
-      : { candidates: [entries], exact: true, present: true, source: 'socket-diag' };
-  }
-  return ringSizeFromMapping(bytes, offsets[ring].desc, RING_ENTRY_BYTES[ring], pageSize);
-}
-
-const unknown = (note: string) => ({ value: null, source: 'unknown' as const, note });
 
 /** What was read of a socket through a duplicate of its fd. */
 export interface XskReadings {
@@ -79,29 +62,19 @@ export function xskFacts(fd: number, offsets: MmapOffsets, diag: DumpedXsk | nul
 
 /** The facts, each with its source, from what was read and what xsk_diag said (null: it said nothing, for `diagMissing`). */
 export function factsOf(readings: XskReadings, diag: DumpedXsk | null, diagMissing: string): XskFacts {
-  const { offsets, mappable, pageSize } = readings;
-  const rings = {} as KernelView['rings'];
-  for (const ring of RING_NAMES) rings[ring] = ringFact(offsets, ring, mappable[ring], diag, pageSize);
-  const noDiag = `${diagMissing}; a duplicate of the fd shows only rings, counters and options`;
-  const bound = diag !== null && diag.ifindex !== null;
-  const kernel: KernelView = {
+  const { offsets, mappable } = readings;
+  const rings = {} as Record<RingName, { mappedBytes: number; descOffset: number }>;
+  for (const ring of RING_NAMES) rings[ring] = { mappedBytes: mappable[ring], descOffset: offsets[ring].desc };
+  const kernel = kernelViewOf({
     readAt: readings.readAt,
+    pageSize: readings.pageSize,
     rings,
-    zeroCopy: { value: readings.zeroCopy, source: 'getsockopt' },
-    xdpMode: unknown('the XDP program on the interface says it; the socket does not'),
-    xdpProgramId: unknown('the XDP program on the interface says it; the socket does not'),
-    ifname: bound
-      ? { value: diag.ifname, source: 'socket-diag', ...(diag.ifname ? {} : { note: `ifindex ${diag.ifindex}` }) }
-      : diag
-        ? unknown('not bound to an interface')
-        : unknown(noDiag),
-    queueId: bound ? { value: diag.queueId, source: 'socket-diag' } : unknown(diag ? 'not bound' : noDiag),
-    chunkSize: diag?.umem ? { value: diag.umem.chunkSize, source: 'socket-diag' } : unknown(noDiag),
-    headroom: diag?.umem ? { value: diag.umem.headroom, source: 'socket-diag' } : unknown(noDiag),
-    unaligned: unknown('neither xsk_diag nor getsockopt reports the UMEM flags'),
-    fillNeedWakeup: unknown('read live from the FILL ring once attached'),
-    txNeedWakeup: unknown('read live from the TX ring once attached'),
-  };
+    zeroCopy: readings.zeroCopy,
+    diag: diag ? { socket: diag } : { missing: diagMissing },
+    device: null,
+    flags: null,
+    rxAddresses: null,
+  });
   const umem: UmemFacts = diag?.umem
     ? {
         id: diag.umem.id,

@@ -3,6 +3,7 @@ import {
   describeProblems,
   type InterfaceInfo,
   type KernelMismatch,
+  type KernelMismatchChange,
   type Problem,
   type SocketRequest,
   type UmemLimits,
@@ -13,6 +14,7 @@ import {
 import { Control, type StageName } from '../dataplane/control.ts';
 import { type UdpFrameSpec, validateFrameLength } from '../dataplane/frames.ts';
 import type { Logger } from '../logger.ts';
+import { mismatchChange } from '../observe/kernel-mismatches.ts';
 import { Umem, XskConfigError } from '../xsk/umem.ts';
 import { ManagedSocket } from './managed-socket.ts';
 import {
@@ -63,8 +65,12 @@ export interface EngineSetup {
   log: Logger;
   /** A fault the engine met on its own (a data-plane worker crashed), told to whoever watches. */
   onFault?: (message: string, socketId: string) => void;
-  /** The kernel's view of a socket contradicts its request (read at creation, reconfiguration and on request). */
-  onKernelMismatch?: (socketId: string, mismatches: KernelMismatch[]) => void;
+  /**
+   * The mismatches between a socket's request and the kernel's view of it
+   * changed (read at creation, reconfiguration and on request): told once
+   * per change, with those that cleared.
+   */
+  onKernelMismatch?: (socketId: string, change: KernelMismatchChange) => void;
 }
 
 /**
@@ -78,6 +84,10 @@ export class Engine {
   private readonly requests = new Map<string, SocketRequest>();
   private readonly groups = new Map<string, UmemGroup>();
   private readonly steering = new Map<string, InterfaceSteering>();
+  /** Interfaces as last described (setup.describeInterface runs `ip`): their ifindex holds while they live. */
+  private readonly described = new Map<string, InterfaceInfo>();
+  /** The mismatches last told of each socket: a read that finds the same tells nothing. */
+  private readonly told = new Map<string, KernelMismatch[]>();
   private nextId = 0;
 
   constructor(private readonly setup: EngineSetup) {}
@@ -116,7 +126,7 @@ export class Engine {
   check(request: SocketRequest): Problem[] {
     return [
       ...validateUmem(request.umem, this.setup.limits),
-      ...validateSocket(request.socket, request.workload, this.setup.describeInterface(request.socket.ifname)),
+      ...validateSocket(request.socket, request.workload, this.describe(request.socket.ifname)),
     ];
   }
 
@@ -185,6 +195,7 @@ export class Engine {
       await this.stop(id);
     } finally {
       this.requests.delete(id);
+      this.told.delete(id);
     }
   }
 
@@ -197,6 +208,7 @@ export class Engine {
     for (const id of ids) await this.destroy(id);
     this.steering.get(ifname)?.detach();
     this.steering.delete(ifname);
+    this.described.delete(ifname);
     return ids;
   }
 
@@ -211,7 +223,7 @@ export class Engine {
    * libxdp's); the sockets there move into the new program's XSKMAP.
    */
   setXdpProgram(ifname: string, kind: XdpProgramKind, ports: readonly PortRoute[]): void {
-    if (!this.setup.describeInterface(ifname)) {
+    if (!this.describe(ifname)) {
       throw new ConfigurationError([{ field: 'ifname', message: `there is no interface ${ifname}` }]);
     }
     const steering = this.steeringOf(ifname);
@@ -359,9 +371,39 @@ export class Engine {
 
   /** Asks the kernel about a socket again (its rings, mode, queue, where it wrote received data). */
   readKernelView(id: string): KernelMismatch[] {
-    const { mismatches } = this.get(id).readKernelView(this.request(id));
-    if (mismatches.length > 0) this.setup.onKernelMismatch?.(id, mismatches);
-    return mismatches;
+    const socket = this.get(id);
+    this.readView(id, socket, this.request(id));
+    return socket.kernel.mismatches;
+  }
+
+  /** The interface's facts, through `ip`: each call reads them anew, and keeps them for the kernel's view. */
+  private describe(ifname: string): InterfaceInfo | null {
+    const info = this.setup.describeInterface(ifname);
+    if (info) this.described.set(ifname, info);
+    else this.described.delete(ifname);
+    return info;
+  }
+
+  /**
+   * Reads the kernel's view of a running socket. A failed read is a fault to
+   * tell, never a reason to undo the socket: it was built and runs.
+   */
+  private readView(id: string, socket: ManagedSocket, request: SocketRequest): void {
+    const ifname = request.socket.ifname;
+    try {
+      const device = this.described.get(ifname) ?? this.describe(ifname);
+      if (!device) throw new Error(`there is no interface ${ifname}`);
+      socket.readKernelView(request, device.ifindex);
+    } catch (error) {
+      const why = `the kernel's view could not be read: ${(error as Error).message}`;
+      socket.kernelViewUnread(why);
+      this.setup.onFault?.(`socket ${id}: ${why}`, id);
+      return;
+    }
+    const change = mismatchChange(this.told.get(id) ?? [], socket.kernel.mismatches);
+    if (change === null) return;
+    this.told.set(id, change.now);
+    this.setup.onKernelMismatch?.(id, change);
   }
 
   /** Takes a socket out of the XSKMAP, off its UMEM and out of the registry. */
@@ -409,7 +451,6 @@ export class Engine {
           umemId,
           ...(registeredUmem ? { registeredUmem } : {}),
         });
-    let mismatches: KernelMismatch[];
     try {
       // Built on a free queue while the old one ran: now the old one goes, as a destroy would take it.
       if (options.replacesRunning) await this.stop(id);
@@ -419,15 +460,14 @@ export class Engine {
           request.socket.xdpMode,
         );
       }
-      // Once placed in the XSKMAP, as a client will find it: what the kernel shows of the new socket.
-      ({ mismatches } = socket.readKernelView(request));
     } catch (error) {
       await socket.destroy();
       throw error;
     }
     this.groups.set(socket.group.id, socket.group);
     this.sockets.set(id, socket);
-    if (mismatches.length > 0) this.setup.onKernelMismatch?.(id, mismatches);
+    // Once placed in the XSKMAP, as a client will find it: what the kernel shows of the new socket.
+    this.readView(id, socket, request);
     return socket;
   }
 

@@ -2,8 +2,10 @@ import { inspect } from 'node:util';
 import type { KernelMismatch, KernelView, SocketRequest, UmemConfig, Workload } from '@ringside/shared';
 import { Control, type ControlWord, type LaneBlocks, STAGE_BITS, type StageName } from '../dataplane/control.ts';
 import { kernelMismatches } from '../observe/kernel-mismatches.ts';
+import { unreadKernelView } from '../observe/kernel-view.ts';
 import { readKernelView } from '../observe/read-kernel-view.ts';
 import { type DetailedObservation, type SocketObservation, SocketObserver } from '../observe/socket-observer.ts';
+import type { RingMemory } from '../xsk/ring.ts';
 import type { XskSocket } from '../xsk/socket.ts';
 import type { Umem } from '../xsk/umem.ts';
 import { type LaneRecord, type MemberSpec, UmemGroup } from './umem-group.ts';
@@ -49,7 +51,10 @@ export class ManagedSocket {
   /** Set before teardown starts: the views below point into memory that is about to be unmapped. */
   private destroyed = false;
   /** What the kernel showed when last asked (readKernelView), and where that differs from the request. */
-  private kernelReading: { view: KernelView; mismatches: KernelMismatch[] } | null = null;
+  private kernelReading: { view: KernelView; mismatches: KernelMismatch[] } = {
+    view: unreadKernelView(Date.now(), 'not read yet'),
+    mismatches: [],
+  };
 
   private constructor(
     readonly spec: MemberSpec,
@@ -152,24 +157,43 @@ export class ManagedSocket {
 
   /**
    * Asks the kernel about this socket now (see readKernelView: not per
-   * snapshot) and holds its answer to `request`.
+   * snapshot) and holds its answer to `request`. `ifindex` is its
+   * interface's, from the engine's facts about that interface.
    */
-  readKernelView(request: Pick<SocketRequest, 'socket' | 'umem'>): { view: KernelView; mismatches: KernelMismatch[] } {
+  readKernelView(
+    request: Pick<SocketRequest, 'socket' | 'umem'>,
+    ifindex: number,
+  ): { view: KernelView; mismatches: KernelMismatch[] } {
     this.assertAlive();
     const view = readKernelView({
       fd: this.socket.fd,
       ifname: this.socket.config.ifname,
+      ifindex,
       queueId: this.socket.config.queueId,
       namespacePath: this.spec.placement.namespacePath,
+      rings: this.mappedRings(),
     });
     this.kernelReading = { view, mismatches: kernelMismatches(request, view) };
     return this.kernelReading;
   }
 
-  /** The kernel's view as last read: the engine reads it before a socket is registered. */
+  /** The ring memory this socket reads through: its RX and TX, and the FILL ring of its pair. */
+  private mappedRings(): { fill: RingMemory; rx: RingMemory | null; tx: RingMemory | null } {
+    const { pairs, sockets } = this.group.observer.source.rings();
+    const own = sockets.find((socket) => socket.socketId === this.id);
+    const pair = own && pairs.find((candidate) => candidate.slot === own.pair);
+    if (!own || !pair) throw new Error(`socket ${this.id} is not on UMEM ${this.group.id}`);
+    return { fill: pair.fill, rx: own.rx, tx: own.tx };
+  }
+
+  /** The kernel's view as last read, and where it differs from the request. */
   get kernel(): { view: KernelView; mismatches: KernelMismatch[] } {
-    if (!this.kernelReading) throw new Error(`socket ${this.id}: the kernel's view was not read yet`);
     return this.kernelReading;
+  }
+
+  /** Reading the view failed (the engine raises a fault): the view says so, and the socket runs on. */
+  kernelViewUnread(why: string): void {
+    this.kernelReading = { view: unreadKernelView(Date.now(), why), mismatches: [] };
   }
 
   /** Reading a destroyed socket's rings would read unmapped memory: a crash, not an error. */

@@ -1,8 +1,8 @@
 import { defaultSocketRequest, type SocketRequest } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { kernelMismatches } from './kernel-mismatches.ts';
+import { kernelMismatches, mismatchChange } from './kernel-mismatches.ts';
 import { kernelViewOf } from './kernel-view.ts';
-import { readings } from './test-readings.ts';
+import { device, readings } from './test-readings.ts';
 
 const base = defaultSocketRequest('rs-app', 0);
 const request = (change: { umem?: Partial<SocketRequest['umem']>; socket?: Partial<SocketRequest['socket']> }) => ({
@@ -46,13 +46,16 @@ describe('requested against in effect', () => {
   });
 
   it('names SKB asked while the interface runs its program in driver mode, only for a socket that receives', () => {
-    const drv = kernelViewOf(readings({ attachedXdp: { mode: 'drv', programId: 7 } }));
+    const drv = kernelViewOf(readings({ device: device({ attachedXdp: { mode: 'drv', programId: 7 } }) }));
     expect(kernelMismatches(request({}), drv)).toMatchObject([{ fact: 'xdpMode', requested: 'skb', inEffect: 'drv' }]);
     expect(
       kernelMismatches(
         request({ socket: { rxSize: 0 } }),
         kernelViewOf(
-          readings({ attachedXdp: null, rings: { ...readings().rings, rx: { mappedBytes: 0, descOffset: 256 } } }),
+          readings({
+            device: device({ attachedXdp: null }),
+            rings: { ...readings().rings, rx: { mappedBytes: 0, descOffset: 256 } },
+          }),
         ),
       ),
     ).toEqual([]);
@@ -73,8 +76,71 @@ describe('requested against in effect', () => {
   it('names a queue without an XSK', () => {
     const facts = kernelMismatches(
       request({ socket: { queueId: 1 } }),
-      kernelViewOf(readings({ queueId: 1, queues: [] })),
+      kernelViewOf(readings({ device: device({ queueId: 1, queues: [] }) })),
     );
     expect(facts).toMatchObject([{ fact: 'queueId', requested: '1', inEffect: 'no XSK on queue 1' }]);
+  });
+
+  it('agrees with a chunk the received stride is a multiple of: two sockets taking turns on one FILL ring', () => {
+    // Round-robin between two sockets sharing FILL: this one received into every other 2048-byte chunk,
+    // starting at the second, so the stride is 4096 and data starts 2048 + 256 B into it.
+    const turns = { rxAddresses: [1, 3, 5, 7].map((chunk) => ({ base: chunk * 2048 + 256, offset: 0 })) };
+    const view = kernelViewOf(readings(turns));
+    expect([view.chunkSize.value, view.headroom.value]).toEqual([4096, 2048]);
+    expect(kernelMismatches(request({}), view)).toEqual([]);
+    // A stride the request does not divide still is a mismatch, and so is a headroom off within the chunk.
+    expect(kernelMismatches(request({ umem: { frameSize: 3000, unaligned: true } }), view)).toMatchObject([
+      { fact: 'chunkSize', requested: '3000', inEffect: '4096' },
+      { fact: 'headroom', requested: '0', inEffect: '2048' },
+      { fact: 'unaligned' },
+    ]);
+    expect(kernelMismatches(request({ umem: { headroom: 64 } }), view)).toMatchObject([
+      { fact: 'headroom', requested: '64', inEffect: '0' },
+    ]);
+  });
+
+  it('holds xsk_diag’s UMEM facts to the request exactly: they are the registered ones, not a stride', () => {
+    const diag = {
+      inode: 1,
+      cookie: 1n,
+      ifindex: 3,
+      queueId: 0,
+      uid: 0,
+      rings: { rx: 2048, tx: 2048, fill: 2048, completion: 2048 },
+      umem: {
+        id: 1,
+        size: 1 << 23,
+        pages: 2048,
+        chunkSize: 4096,
+        headroom: 0,
+        ifindex: 3,
+        queueId: 0,
+        zeroCopy: false,
+        refs: 1,
+      },
+      memory: null,
+      stats: null,
+      ifname: 'rs-app',
+    };
+    const view = kernelViewOf(readings({ diag: { socket: diag } }));
+    expect(kernelMismatches(request({}), view)).toMatchObject([
+      { fact: 'chunkSize', requested: '2048', inEffect: '4096' },
+    ]);
+  });
+});
+
+describe('what a kernel-mismatch event tells', () => {
+  const mode = { fact: 'xdpMode', requested: 'skb', inEffect: 'no program', explanation: 'rs-app has none' };
+  const ring = { fact: 'rings.rx', requested: '512 entries', inEffect: '2048 entries', explanation: 'another size' };
+
+  it('tells nothing when the same mismatches are found again, however their explanation is worded', () => {
+    expect(mismatchChange([], [])).toBeNull();
+    expect(mismatchChange([mode], [{ ...mode, explanation: 'worded anew' }])).toBeNull();
+  });
+
+  it('tells a new mismatch, and those that cleared', () => {
+    expect(mismatchChange([], [mode])).toEqual({ now: [mode], cleared: [] });
+    expect(mismatchChange([mode, ring], [ring])).toEqual({ now: [ring], cleared: [mode] });
+    expect(mismatchChange([mode], [])).toEqual({ now: [], cleared: [mode] });
   });
 });

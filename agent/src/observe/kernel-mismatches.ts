@@ -1,4 +1,4 @@
-import type { KernelMismatch, KernelView, RingKind, SocketRequest } from '@ringside/shared';
+import type { KernelMismatch, KernelMismatchChange, KernelView, RingKind, SocketRequest } from '@ringside/shared';
 
 /**
  * What Ringside asked for against what the kernel shows. A fact the kernel
@@ -66,8 +66,36 @@ export function kernelMismatches(request: Pick<SocketRequest, 'socket' | 'umem'>
   if (view.queueId.source === 'netlink' && view.queueId.value === null) {
     differ('queueId', String(socket.queueId), `no XSK on queue ${socket.queueId}`, view.queueId.note ?? '');
   }
-  compare('chunkSize', view.chunkSize.value, umem.frameSize, 'where the kernel wrote received frames');
-  compare('headroom', view.headroom.value, umem.headroom, 'where received data starts within its chunk');
+  // From RX addresses the chunk shows as the stride frames came in at, a multiple of the chunk while
+  // neighbouring chunks went elsewhere (kernel-view.ts, rxLayoutOf): it agrees when the request divides it,
+  // and the headroom then carries that multiple too. xsk_diag's values are exact.
+  const fromRx = view.chunkSize.source === 'ring-contents' && umem.frameSize > 0;
+  const chunk = view.chunkSize.value;
+  if (chunk !== null && (fromRx ? chunk % umem.frameSize !== 0 : chunk !== umem.frameSize)) {
+    differ('chunkSize', String(umem.frameSize), String(chunk), 'where the kernel wrote received frames');
+  }
+  const headroom =
+    view.headroom.value === null ? null : fromRx ? view.headroom.value % umem.frameSize : view.headroom.value;
+  if (headroom !== null && headroom !== umem.headroom) {
+    differ('headroom', String(umem.headroom), String(headroom), 'where received data starts within its chunk');
+  }
   compare('unaligned', view.unaligned.value, umem.unaligned, 'the top bits of the kernel’s RX addresses');
   return mismatches;
+}
+
+const keyOf = (mismatch: KernelMismatch) => `${mismatch.fact}\n${mismatch.requested}\n${mismatch.inEffect}`;
+
+/**
+ * What changed between the mismatches told before and those found now; null
+ * when nothing did. Explanations may be worded anew at each read (they quote
+ * the readings), so a mismatch is its fact, request and value in effect.
+ */
+export function mismatchChange(
+  before: readonly KernelMismatch[],
+  now: readonly KernelMismatch[],
+): KernelMismatchChange | null {
+  const nowKeys = new Set(now.map(keyOf));
+  const beforeKeys = new Set(before.map(keyOf));
+  if (nowKeys.size === beforeKeys.size && [...nowKeys].every((key) => beforeKeys.has(key))) return null;
+  return { now: [...now], cleared: before.filter((mismatch) => !nowKeys.has(keyOf(mismatch))) };
 }

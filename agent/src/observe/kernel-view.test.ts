@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { kernelViewOf, type RxAddress, rxLayoutOf } from './kernel-view.ts';
-import { PAGE, readings } from './test-readings.ts';
+import { kernelViewOf, type RxAddress, rxLayoutOf, unreadKernelView } from './kernel-view.ts';
+import { device, PAGE, readings } from './test-readings.ts';
 
 /** Aligned data: chunk start, then the headroom, then XDP_PACKET_HEADROOM. */
 const aligned = (chunk: number, frames: number[], headroom: number): RxAddress[] =>
@@ -25,7 +25,10 @@ describe('the kernel’s view of a socket, from raw readings', () => {
   it('reports the attach mode and program netlink lists, and none when there is none', () => {
     expect(kernelViewOf(readings()).xdpMode).toMatchObject({ value: 'skb', source: 'netlink' });
     expect(kernelViewOf(readings()).xdpProgramId.value).toBe(42);
-    expect(kernelViewOf(readings({ attachedXdp: null })).xdpMode).toMatchObject({ value: null, source: 'netlink' });
+    expect(kernelViewOf(readings({ device: device({ attachedXdp: null }) })).xdpMode).toMatchObject({
+      value: null,
+      source: 'netlink',
+    });
   });
 
   it('reads need_wakeup from the flags words, not from anything asked', () => {
@@ -36,13 +39,15 @@ describe('the kernel’s view of a socket, from raw readings', () => {
   });
 
   it('places the socket on the queue whose netdev queue object has an XSK', () => {
-    const view = kernelViewOf(readings({ queueId: 1, queues: [{ id: 3, type: 'rx', xsk: true }] }));
+    const view = kernelViewOf(readings({ device: device({ queueId: 1, queues: [{ id: 3, type: 'rx', xsk: true }] }) }));
     expect(view.queueId).toMatchObject({ value: 3, source: 'netlink' });
     expect(view.ifname.value).toBe('rs-app');
-    const none = kernelViewOf(readings({ queueId: 1, queues: [{ id: 1, type: 'rx', xsk: false }] }));
+    const none = kernelViewOf(
+      readings({ device: device({ queueId: 1, queues: [{ id: 1, type: 'rx', xsk: false }] }) }),
+    );
     expect(none.queueId).toMatchObject({ value: null, source: 'netlink' });
     expect(none.queueId.note).toContain('no queue of rs-app has an XSK');
-    expect(kernelViewOf(readings({ queues: null })).queueId.source).toBe('unknown');
+    expect(kernelViewOf(readings({ device: device({ queues: null }) })).queueId.source).toBe('unknown');
   });
 });
 
@@ -72,5 +77,60 @@ describe('the UMEM layout, from where the kernel wrote received data', () => {
   it('names only a multiple of the chunk size while frames of neighbouring chunks are missing, and nothing from one chunk', () => {
     expect(rxLayoutOf(aligned(2048, [2, 4, 8], 0)).chunkSize.value).toBe(4096);
     expect(rxLayoutOf(aligned(2048, [3, 3], 0)).chunkSize).toMatchObject({ value: null, source: 'unknown' });
+  });
+});
+
+describe('one builder for every socket, whatever was read of it', () => {
+  const diag = {
+    inode: 9,
+    cookie: 1n,
+    ifindex: 3,
+    queueId: 1,
+    uid: 0,
+    rings: { rx: 64, tx: null, fill: 64, completion: 64 },
+    umem: {
+      id: 1,
+      size: 1 << 23,
+      pages: 2048,
+      chunkSize: 4096,
+      headroom: 64,
+      ifindex: 3,
+      queueId: 1,
+      zeroCopy: false,
+      refs: 1,
+    },
+    memory: null,
+    stats: null,
+    ifname: 'rs-app',
+  };
+
+  it('prefers xsk_diag where the kernel has it: exact ring sizes, the socket’s own queue and its UMEM', () => {
+    const rx = aligned(4096, [1, 2], 64);
+    const view = kernelViewOf(readings({ diag: { socket: diag }, rxAddresses: rx }));
+    expect(view.rings.rx).toEqual({ candidates: [64], exact: true, present: true, source: 'socket-diag' });
+    expect(view.rings.tx.present).toBe(false);
+    expect(view.queueId).toEqual({ value: 1, source: 'socket-diag' });
+    expect(view.chunkSize).toEqual({ value: 4096, source: 'socket-diag' });
+    // xsk_diag has no UMEM flags: alignment still comes from where the kernel wrote.
+    expect(view.unaligned).toMatchObject({ value: false, source: 'ring-contents' });
+    expect(view.xdpMode.source).toBe('netlink');
+  });
+
+  it('leaves what was not read unknown, saying why: no interface, no mapped ring', () => {
+    const view = kernelViewOf(readings({ device: null, flags: null, rxAddresses: null }));
+    expect(view.xdpMode).toMatchObject({ value: null, source: 'unknown' });
+    expect(view.queueId.note).toContain('the kernel has no xsk_diag');
+    expect(view.fillNeedWakeup).toMatchObject({ value: null, source: 'unknown' });
+    expect(view.chunkSize.note).toBe('the kernel has no xsk_diag; the RX ring was not read');
+  });
+
+  it('says why a view could not be read, in every fact', () => {
+    const view = unreadKernelView(5, 'the kernel’s view could not be read: ENODEV');
+    expect(view.rings.rx).toMatchObject({ present: false, source: 'unknown' });
+    expect(view.queueId).toEqual({
+      value: null,
+      source: 'unknown',
+      note: 'the kernel’s view could not be read: ENODEV',
+    });
   });
 });

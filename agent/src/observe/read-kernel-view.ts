@@ -1,21 +1,15 @@
-import { basename } from 'node:path';
+import { fstatSync } from 'node:fs';
 import type { KernelView } from '@ringside/shared';
-import { describeInterface } from '../host/interfaces.ts';
-import { rawSyscalls, readZeroCopy, viewAt } from '../native/libc.ts';
+import { rawSyscalls, readZeroCopy } from '../native/libc.ts';
 import { readNetdevQueues } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
-import {
-  type MmapOffsets,
-  mapRingReadOnly,
-  RING_ENTRY_BYTES,
-  type RingName,
-  readMmapOffsets,
-  ringMappingExtent,
-  unmapRing,
-} from '../native/xsk-mapping.ts';
-import { type KernelReadings, kernelViewOf, type RxAddress } from './kernel-view.ts';
+import { dumpXsks } from '../native/sock-diag.ts';
+import { attachedXdpProgramId } from '../native/xdp-program.ts';
+import { readMmapOffsets, ringMappingExtent } from '../native/xsk-mapping.ts';
+import type { RingMemory } from '../xsk/ring.ts';
+import { type DeviceReadings, type KernelReadings, kernelViewOf, RING_NAMES, type RxAddress } from './kernel-view.ts';
 
-/** Where to ask the kernel about one socket. Nothing of what was requested: only where to look. */
+/** Where to ask the kernel about one of Ringside's own sockets. Nothing of what was requested: only where to look. */
 export interface KernelViewTarget {
   /**
    * The socket's fd: its rings and XDP_OPTIONS. Once bound, its FILL and
@@ -24,24 +18,13 @@ export interface KernelViewTarget {
    */
   fd: number;
   ifname: string;
+  /** The interface's index in its namespace, as the engine's interface facts have it. */
+  ifindex: number;
   queueId: number;
   /** /run/netns/NAME of the interface's namespace; null for the agent's own. */
   namespacePath: string | null;
-}
-
-/** Reads `work` from a read-only mapping of a ring's first `length` bytes, unmapped before returning. */
-function withRing<T>(fd: number, ring: RingName, length: number, work: (memory: ArrayBuffer) => T): T {
-  const address = mapRingReadOnly(fd, ring, length);
-  try {
-    return work(viewAt(address, length));
-  } finally {
-    unmapRing(address, length);
-  }
-}
-
-function flagsWord(fd: number, ring: RingName, offsets: MmapOffsets, mappedBytes: number): number | null {
-  if (mappedBytes === 0) return null;
-  return withRing(fd, ring, mappedBytes, (memory) => new Uint32Array(memory, offsets[ring].flags, 1)[0] as number);
+  /** The ring memory the socket is already mapped with: FILL of its pair, its RX and TX (null: made without). */
+  rings: { fill: RingMemory; rx: RingMemory | null; tx: RingMemory | null };
 }
 
 /**
@@ -49,61 +32,65 @@ function flagsWord(fd: number, ring: RingName, offsets: MmapOffsets, mappedBytes
  * slot with a length is a descriptor the kernel wrote, consumed or not;
  * slots never written are zero (the ring is zeroed when made, xskq_create).
  */
-function rxAddresses(fd: number, offsets: MmapOffsets, mappedBytes: number): RxAddress[] {
-  if (mappedBytes === 0) return [];
-  return withRing(fd, 'rx', mappedBytes, (memory) => {
-    const slots = Math.floor((mappedBytes - offsets.rx.desc) / RING_ENTRY_BYTES.rx);
-    // struct xdp_desc { __u64 addr; __u32 len; __u32 options; }: four words per slot.
-    const words = new Uint32Array(memory, offsets.rx.desc, slots * 4);
-    const addresses: RxAddress[] = [];
-    for (let slot = 0; slot < slots; slot++) {
-      const low = words[slot * 4] as number;
-      const high = words[slot * 4 + 1] as number;
-      if (words[slot * 4 + 2] === 0) continue;
-      // The top 16 bits carry the unaligned-mode offset; the rest is the base address.
-      addresses.push({ base: low + (high & 0xffff) * 2 ** 32, offset: high >>> 16 });
-    }
-    return addresses;
+function rxAddresses(rx: RingMemory | null): RxAddress[] {
+  if (rx === null) return [];
+  const addresses: RxAddress[] = [];
+  // struct xdp_desc { __u64 addr; __u32 len; __u32 options; }: four words per slot.
+  for (let slot = 0; slot < rx.size; slot++) {
+    const low = rx.entries[slot * 4] as number;
+    const high = rx.entries[slot * 4 + 1] as number;
+    if (rx.entries[slot * 4 + 2] === 0) continue;
+    // The top 16 bits carry the unaligned-mode offset; the rest is the base address.
+    addresses.push({ base: low + (high & 0xffff) * 2 ** 32, offset: high >>> 16 });
+  }
+  return addresses;
+}
+
+/** The interface's program and queues, by netlink in its namespace: the requests `ip -d link` and `ynl` make, without a process. */
+function deviceReadings(target: KernelViewTarget): DeviceReadings {
+  return inNetworkNamespace(target.namespacePath, () => {
+    // One program per mode at most; libxdp attaches in one (no dispatcher here), so the first found is the one.
+    const modes = (['drv', 'skb'] as const).map((mode) => ({
+      mode,
+      programId: attachedXdpProgramId(target.ifindex, mode),
+    }));
+    const attached = modes.find((mode) => mode.programId !== 0) ?? null;
+    return {
+      ifname: target.ifname,
+      attachedXdp: attached,
+      queues: readNetdevQueues(target.ifindex),
+      queueId: target.queueId,
+    };
   });
 }
 
 /**
- * The kernel's view of a socket, read through its file descriptors, netlink
- * and `ip`: a few dozen map/unmap probes and two netlink requests, so it is
- * read at creation, reconfiguration and on request, never per snapshot.
+ * The kernel's view of one of Ringside's own sockets: a few dozen map/unmap
+ * probes of its ring offsets, three netlink requests and the flags and RX
+ * words of rings already mapped; so it is read at creation, reconfiguration
+ * and on request, never per snapshot. xsk_diag is asked too, where the kernel
+ * has it (sock-diag.ts remembers a kernel without it, and asks once).
  */
 export function readKernelView(target: KernelViewTarget): KernelView {
-  const { fd } = target;
+  const { fd, rings } = target;
   const offsets = readMmapOffsets(fd);
   if (!offsets) throw new Error(`fd ${fd} is not an XSK`);
-  const extent = {
-    rx: ringMappingExtent(fd, 'rx'),
-    tx: ringMappingExtent(fd, 'tx'),
-    fill: ringMappingExtent(fd, 'fill'),
-    completion: ringMappingExtent(fd, 'completion'),
-  };
-  const namespace = target.namespacePath === null ? null : basename(target.namespacePath);
-  const device = describeInterface(namespace, target.ifname);
-  const queues = device ? inNetworkNamespace(target.namespacePath, () => readNetdevQueues(device.ifindex)) : null;
+  const dump = dumpXsks(target.namespacePath);
+  const inode = fstatSync(fd).ino;
+  const listed = dump.available ? dump.sockets.find((socket) => socket.inode === inode) : undefined;
   const readings: KernelReadings = {
     readAt: Date.now(),
     pageSize: rawSyscalls.getpagesize(),
-    rings: {
-      rx: { mappedBytes: extent.rx, descOffset: offsets.rx.desc },
-      tx: { mappedBytes: extent.tx, descOffset: offsets.tx.desc },
-      fill: { mappedBytes: extent.fill, descOffset: offsets.fill.desc },
-      completion: { mappedBytes: extent.completion, descOffset: offsets.completion.desc },
-    },
+    rings: Object.fromEntries(
+      RING_NAMES.map((ring) => [ring, { mappedBytes: ringMappingExtent(fd, ring), descOffset: offsets[ring].desc }]),
+    ) as KernelReadings['rings'],
     zeroCopy: readZeroCopy(fd),
-    ifname: target.ifname,
-    attachedXdp: device?.attachedXdp ?? null,
-    queues,
-    queueId: target.queueId,
-    flags: {
-      fill: flagsWord(fd, 'fill', offsets, extent.fill),
-      tx: flagsWord(fd, 'tx', offsets, extent.tx),
-    },
-    rxAddresses: rxAddresses(fd, offsets, extent.rx),
+    diag: listed
+      ? { socket: listed }
+      : { missing: dump.available ? `xsk_diag does not list socket inode ${inode}` : dump.reason },
+    device: deviceReadings(target),
+    flags: { fill: rings.fill.flags[0] as number, tx: rings.tx ? (rings.tx.flags[0] as number) : null },
+    rxAddresses: rxAddresses(rings.rx),
   };
   return kernelViewOf(readings);
 }

@@ -1,7 +1,6 @@
 import type { RingState } from '@ringside/shared';
+import { XDP_RING_NEED_WAKEUP } from '../native/uapi.ts';
 import { dataAddress, type RingMemory } from '../xsk/ring.ts';
-
-const NEED_WAKEUP = 1;
 
 /**
  * Reads a ring the way an observer must: without writing anything. The owner
@@ -17,7 +16,7 @@ export function observeRing(memory: RingMemory, side: 'producer' | 'consumer'): 
     consumer: Atomics.load(memory.consumer, 0),
     cachedProducer,
     cachedConsumer: side === 'producer' ? (cachedConsumer - memory.size) >>> 0 : cachedConsumer,
-    needWakeup: (Atomics.load(memory.flags, 0) & NEED_WAKEUP) !== 0,
+    needWakeup: (Atomics.load(memory.flags, 0) & XDP_RING_NEED_WAKEUP) !== 0,
   };
 }
 

@@ -10,11 +10,11 @@
  */
 
 import type { MappedRing } from '../native/ring-memory.ts';
+import { XDP_RING_NEED_WAKEUP } from '../native/uapi.ts';
 
 /** A ring's words and entries: mapped by native/ring-memory.ts, or plain arrays of the same shape in tests. */
 export type RingMemory = MappedRing;
 
-const NEED_WAKEUP = 1;
 const TWO_32 = 2 ** 32;
 /** Unaligned mode keeps an offset in the top 16 bits of an address (XSK_UNALIGNED_BUF_OFFSET_SHIFT = 48). */
 const OFFSET_SHIFT_IN_HIGH_WORD = 16;
@@ -62,7 +62,7 @@ abstract class Ring {
   }
 
   needsWakeup(): boolean {
-    return (Atomics.load(this.flags, 0) & NEED_WAKEUP) !== 0;
+    return (Atomics.load(this.flags, 0) & XDP_RING_NEED_WAKEUP) !== 0;
   }
 }
 
