@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { TestClient } from '../../agent/test/ws-client.ts';
-import { agentDetail, agentState, numberIn, openExplorer } from './explorer.ts';
+import { agentDetail, agentState, attachedReceiver, numberIn, openExplorer, ownersReceiver } from './explorer.ts';
 
 /**
  * Another process's XSK, watched from the page: the foreign process is a
@@ -33,37 +33,6 @@ function removeLabOf(pid: number): void {
   for (const name of names) execFileSync('ip', ['netns', 'del', name]);
 }
 
-/** The owner's receiving socket as discovery lists it: the one with an RX ring (the other is its traffic source). */
-async function ownersReceiver(): Promise<{ fd: number; id: string }> {
-  let found: { fd: number; id: string } | undefined;
-  await expect
-    .poll(
-      async () => {
-        const state = await agentState(agent);
-        const xsk = state.discovered.find((entry) => entry.pid === owner.pid && entry.kernel.rings.rx.present);
-        found = xsk && { fd: xsk.fd, id: `pid${owner.pid}.fd${xsk.fd}` };
-        return found !== undefined;
-      },
-      { timeout: 10_000 },
-    )
-    .toBe(true);
-  return found as { fd: number; id: string };
-}
-
-/** The owner's receiver attached, as the first test leaves it: so each test also runs alone. */
-async function attachedReceiver(): Promise<{ fd: number; id: string }> {
-  const receiver = await ownersReceiver();
-  if ((await agentState(agent)).attached.some((socket) => socket.id === receiver.id)) return receiver;
-  const client = await TestClient.connect(agent.controlUrl);
-  try {
-    client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: receiver.fd });
-    await client.next('ack', 10_000);
-  } finally {
-    client.close();
-  }
-  return receiver;
-}
-
 async function expectReadOnlyAttachedSocket(page: Page, id: string): Promise<void> {
   const panel = page.getByTestId(`socket-${id}`);
   await expect(panel).toHaveAttribute('data-origin', 'attached');
@@ -90,7 +59,7 @@ async function expectReadOnlyAttachedSocket(page: Page, id: string): Promise<voi
 test('a control page attaches to another process’s socket from the host list: its rings move, read-only', async ({
   page,
 }) => {
-  const { fd, id } = await ownersReceiver();
+  const { fd, id } = await ownersReceiver(agent, owner);
   await openExplorer(page, agent.controlUrl, { view: 'rings,controls' });
   const row = page.getByTestId(`host-socket-${owner.pid}-${fd}`);
   await expect(row.getByTestId('host-socket-rx-size')).toHaveText('2048');
@@ -114,7 +83,7 @@ test('a control page attaches to another process’s socket from the host list: 
 });
 
 test('the view role sees the attached socket the same way, and can neither attach nor detach', async ({ page }) => {
-  const { fd, id } = await attachedReceiver();
+  const { fd, id } = await attachedReceiver(agent, owner);
   await openExplorer(page, agent.viewUrl, { view: 'rings,umem,topology' });
   await expect(page.getByTestId('role')).toHaveText('view only');
   await expectReadOnlyAttachedSocket(page, id);
@@ -137,7 +106,7 @@ test('the view role sees the attached socket the same way, and can neither attac
 });
 
 test('refusals name the fix, and an attached socket refuses every command that would change it', async () => {
-  const { id } = await attachedReceiver();
+  const { id } = await attachedReceiver(agent, owner);
   const client = await TestClient.connect(agent.controlUrl);
   try {
     const refusal = async (message: Parameters<TestClient['send']>[0]) => {
@@ -186,7 +155,7 @@ test('--attach PID starts without a lab and attaches every socket of that proces
 test('/metrics labels the attached socket with its process, and drops it after the owner’s SIGKILL', async ({
   page,
 }) => {
-  const { fd, id } = await attachedReceiver();
+  const { fd, id } = await attachedReceiver(agent, owner);
   const token = agent.viewUrl.searchParams.get('token') ?? '';
   const scrape = async () => {
     const response = await fetch(`http://127.0.0.1:${agent.port}/metrics`, {

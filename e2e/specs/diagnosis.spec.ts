@@ -1,7 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { TestClient } from '../../agent/test/ws-client.ts';
-import { agentState, openExplorer } from './explorer.ts';
+import { attachedReceiver, openExplorer } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -79,25 +78,7 @@ test.describe('another process’s socket, attached read-only', () => {
   });
 
   test('gets a verdict from what is known of it, naming the stages Ringside cannot judge', async ({ page }) => {
-    let fd: number | undefined;
-    await expect
-      .poll(
-        async () => {
-          const state = await agentState(agent);
-          fd = state.discovered.find((xsk) => xsk.pid === owner.pid && xsk.kernel.rings.rx.present)?.fd;
-          return fd !== undefined;
-        },
-        { timeout: 10_000 },
-      )
-      .toBe(true);
-    const id = `pid${owner.pid}.fd${fd}`;
-    const client = await TestClient.connect(agent.controlUrl);
-    try {
-      client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: fd as number });
-      await client.next('ack', 10_000);
-    } finally {
-      client.close();
-    }
+    const { id } = await attachedReceiver(agent, owner);
 
     await openExplorer(page, agent.controlUrl, { view: 'rings' });
     const panel = page.getByTestId(`socket-${id}`);

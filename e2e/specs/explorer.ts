@@ -12,6 +12,7 @@ import {
 } from '@ringside/shared';
 import WebSocket from 'ws';
 import type { RunningAgent } from '../../agent/test/agent-process.ts';
+import { TestClient } from '../../agent/test/ws-client.ts';
 
 /** Helpers the explorer's specs share: opening the page on a selection, reading numbers, asking the agent directly. */
 
@@ -173,4 +174,38 @@ export async function settled<T>(read: () => Promise<T>, quietMs = 1000): Promis
     )
     .toBe(true);
   return last;
+}
+
+/**
+ * `owner`'s receiving socket as `agent`'s discovery lists it: the one with an
+ * RX ring (an agent owner's other XSK is its lab's traffic source).
+ */
+export async function ownersReceiver(agent: RunningAgent, owner: RunningAgent): Promise<{ fd: number; id: string }> {
+  let found: { fd: number; id: string } | undefined;
+  await expect
+    .poll(
+      async () => {
+        const state = await agentState(agent);
+        const xsk = state.discovered.find((entry) => entry.pid === owner.pid && entry.kernel.rings.rx.present);
+        found = xsk && { fd: xsk.fd, id: `pid${owner.pid}.fd${xsk.fd}` };
+        return found !== undefined;
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+  return found as { fd: number; id: string };
+}
+
+/** `owner`'s receiver, attached by `agent` unless it is already: so a test that needs it also runs alone. */
+export async function attachedReceiver(agent: RunningAgent, owner: RunningAgent): Promise<{ fd: number; id: string }> {
+  const receiver = await ownersReceiver(agent, owner);
+  if ((await agentState(agent)).attached.some((socket) => socket.id === receiver.id)) return receiver;
+  const client = await TestClient.connect(agent.controlUrl);
+  try {
+    client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: receiver.fd });
+    await client.next('ack', 10_000);
+  } finally {
+    client.close();
+  }
+  return receiver;
 }

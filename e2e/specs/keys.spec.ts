@@ -1,7 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { TestClient } from '../../agent/test/ws-client.ts';
-import { agentState, openExplorer } from './explorer.ts';
+import { attachedReceiver, openExplorer } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -85,35 +84,12 @@ test('keys act on the socket selected by a click or by [ and ], not on the first
   await expect(second.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
 });
 
-/** Attaches the agent under test to the receiving socket of `owner` (another agent's lab socket), as attach.spec does. */
-async function attachReceiverOf(owner: RunningAgent): Promise<string> {
-  let fd: number | undefined;
-  await expect
-    .poll(
-      async () => {
-        const state = await agentState(agent);
-        fd = state.discovered.find((entry) => entry.pid === owner.pid && entry.kernel.rings.rx.present)?.fd;
-        return fd !== undefined;
-      },
-      { timeout: 10_000 },
-    )
-    .toBe(true);
-  const client = await TestClient.connect(agent.controlUrl);
-  try {
-    client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: fd as number });
-    await client.next('ack', 10_000);
-  } finally {
-    client.close();
-  }
-  return `pid${owner.pid}.fd${fd}`;
-}
-
 test('on a socket attached read-only, keys that would change it do nothing and say so; the others still act', async ({
   page,
 }) => {
   const owner = await startAgent(['--rate', '1000', '--lab-queues', '1']);
   try {
-    const id = await attachReceiverOf(owner);
+    const id = (await attachedReceiver(agent, owner)).id;
     await openExplorer(page, agent.controlUrl, { view: 'rings' });
     const own = page.getByTestId('socket-xsk0');
     await page.getByTestId(`socket-${id}`).getByRole('heading', { name: id }).click();
