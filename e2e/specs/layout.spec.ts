@@ -34,8 +34,9 @@ const READY: Record<View, (page: Page) => Promise<void>> = {
     const panel = page.getByTestId('socket-xsk0');
     await expect.poll(() => numberIn(panel.getByTestId('rx-pps'))).toBeGreaterThanOrEqual(10_000);
     // Seven-digit indices: cached prod/cons is then fifteen characters, the width that ran into the next ring.
+    // 50 s at the lab's 20 kpps; a loaded machine's source sends slower, so the bound leaves it room.
     await expect
-      .poll(() => numberIn(panel.getByTestId('ring-rx-producer')), { timeout: 90_000 })
+      .poll(() => numberIn(panel.getByTestId('ring-rx-producer')), { timeout: 300_000 })
       .toBeGreaterThanOrEqual(1_000_000);
     await expect
       .poll(async () => Number(await panel.getByTestId('ring-flow').getAttribute('data-particles')))
@@ -267,7 +268,7 @@ for (const viewport of VIEWPORTS) {
       for (const view of VIEWS) {
         test(`the ${view} view in ${mode}: no text overlaps another or is cut off`, async ({ page }) => {
           // The first test waits for the lab's indices to reach seven digits.
-          test.setTimeout(150_000);
+          test.setTimeout(360_000);
           await openExplorer(page, agent.controlUrl, {
             socket: 'xsk0',
             view,
