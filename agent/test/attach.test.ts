@@ -349,7 +349,10 @@ describeKernel('attaching to another process’s XSK', () => {
     const child = spawn('sleep', ['30']);
     try {
       const pid = child.pid as number;
-      await waitFor(() => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep', 10_000, 'sleep to start');
+      // Not its name: exec sets the name before it closes the close-on-exec fds
+      // (begin_new_exec), so a look in between found fds that were going. Once
+      // sleep waits in nanosleep, its exec is over.
+      await waitFor(() => /nanosleep/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8')), 10_000, 'sleep to sleep');
       const inherited = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
       expect(inherited.filter((link) => ours.has(link))).toEqual([]);
       expect(await discoverXsks({ pid })).toEqual([]);
