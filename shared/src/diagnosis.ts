@@ -360,10 +360,21 @@ export function diagnose(
   if (!socket && attached) return diagnoseAttached(attached, before, now);
   const facts = socket ? factsOf(state, socket, before, now) : null;
   if (!facts) return null;
-  if (facts.socket.config.rxSize === 0) {
-    return { verdict: 'quiet', failing: null, line: `no RX ring: ${socketId} only sends`, stages: [], blames: [] };
-  }
+  if (facts.socket.config.rxSize === 0) return sendsOnly(socketId);
   const stages = DIAGNOSIS_STAGES.map((stage) => ({ stage, ...CHECKS[stage](facts) }));
+  const received = facts.before === null ? 0 : perSecond(framesReceived(facts.before, facts.now), facts.seconds);
+  return verdictOf(stages, received, {
+    receiving: `receiving: ${received} frames/s`,
+    quiet: 'nothing received, and no stage is at fault',
+  });
+}
+
+function sendsOnly(socketId: string): Diagnosis {
+  return { verdict: 'quiet', failing: null, line: `no RX ring: ${socketId} only sends`, stages: [], blames: [] };
+}
+
+/** The first failing stage is the verdict; with none, whether frames arrive. */
+function verdictOf(stages: StageFinding[], received: number, lines: { receiving: string; quiet: string }): Diagnosis {
   const first = stages.find((finding) => finding.status === 'failing');
   if (first) {
     return {
@@ -374,10 +385,9 @@ export function diagnose(
       blames: BLAMES[first.stage] ?? [],
     };
   }
-  const received = facts.before === null ? 0 : perSecond(framesReceived(facts.before, facts.now), facts.seconds);
   return received > 0
-    ? { verdict: 'receiving', failing: null, line: `receiving: ${received} frames/s`, stages, blames: [] }
-    : { verdict: 'quiet', failing: null, line: 'nothing received, and no stage is at fault', stages, blames: [] };
+    ? { verdict: 'receiving', failing: null, line: lines.receiving, stages, blames: [] }
+    : { verdict: 'quiet', failing: null, line: lines.quiet, stages, blames: [] };
 }
 
 /**
@@ -391,9 +401,7 @@ function diagnoseAttached(socket: AttachedSocketInfo, before: SnapshotMessage, n
   const sample = now.sockets.find((candidate) => candidate.socketId === socket.id);
   if (!sample) return null;
   const { kernel } = socket;
-  if (kernel.rings.rx.source !== 'unknown' && !kernel.rings.rx.present) {
-    return { verdict: 'quiet', failing: null, line: `no RX ring: ${socket.id} only sends`, stages: [], blames: [] };
-  }
+  if (kernel.rings.rx.source !== 'unknown' && !kernel.rings.rx.present) return sendsOnly(socket.id);
   const seconds = (now.sampledAt - before.sampledAt) / 1000;
   const earlier = seconds > 0 ? (before.sockets.find((candidate) => candidate.socketId === socket.id) ?? null) : null;
   const samples: Samples = { now: sample, before: earlier, seconds };
@@ -443,33 +451,12 @@ function diagnoseAttached(socket: AttachedSocketInfo, before: SnapshotMessage, n
     rx: () => checkRx(samples),
   };
   const stages = DIAGNOSIS_STAGES.map((stage) => ({ stage, ...checks[stage]() }));
-  const first = stages.find((finding) => finding.status === 'failing');
-  if (first) {
-    return {
-      verdict: 'failing',
-      failing: first.stage,
-      line: `${first.title}: no — ${first.evidence}`,
-      stages,
-      blames: BLAMES[first.stage] ?? [],
-    };
-  }
   const notJudged = `not judged: ${list(stages.filter((finding) => finding.status === 'unknown').map((finding) => finding.stage))}`;
   const received = earlier === null ? 0 : perSecond(framesReceived(earlier, sample), seconds);
-  return received > 0
-    ? {
-        verdict: 'receiving',
-        failing: null,
-        line: `receiving: ${received} frames/s (${notJudged})`,
-        stages,
-        blames: [],
-      }
-    : {
-        verdict: 'quiet',
-        failing: null,
-        line: `nothing received, and no stage Ringside can judge is at fault (${notJudged})`,
-        stages,
-        blames: [],
-      };
+  return verdictOf(stages, received, {
+    receiving: `receiving: ${received} frames/s (${notJudged})`,
+    quiet: `nothing received, and no stage Ringside can judge is at fault (${notJudged})`,
+  });
 }
 
 /**
