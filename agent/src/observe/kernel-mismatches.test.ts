@@ -2,7 +2,7 @@ import { defaultSocketRequest, type SocketRequest } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { kernelMismatches, mismatchChange } from './kernel-mismatches.ts';
 import { kernelViewOf } from './kernel-view.ts';
-import { device, readings } from './test-readings.ts';
+import { device, diagSocket, readings } from './test-readings.ts';
 
 const base = defaultSocketRequest('rs-app', 0);
 const request = (change: { umem?: Partial<SocketRequest['umem']>; socket?: Partial<SocketRequest['socket']> }) => ({
@@ -100,28 +100,7 @@ describe('requested against in effect', () => {
   });
 
   it('holds xsk_diag’s UMEM facts to the request exactly: they are the registered ones, not a stride', () => {
-    const diag = {
-      inode: 1,
-      cookie: 1n,
-      ifindex: 3,
-      queueId: 0,
-      uid: 0,
-      rings: { rx: 2048, tx: 2048, fill: 2048, completion: 2048 },
-      umem: {
-        id: 1,
-        size: 1 << 23,
-        pages: 2048,
-        chunkSize: 4096,
-        headroom: 0,
-        ifindex: 3,
-        queueId: 0,
-        zeroCopy: false,
-        refs: 1,
-      },
-      memory: null,
-      stats: null,
-      ifname: 'rs-app',
-    };
+    const diag = diagSocket();
     const view = kernelViewOf(readings({ diag: { socket: diag } }));
     expect(kernelMismatches(request({}), view)).toMatchObject([
       { fact: 'chunkSize', requested: '2048', inEffect: '4096' },

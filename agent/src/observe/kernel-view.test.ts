@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kernelViewOf, type RxAddress, rxLayoutOf, unreadKernelView } from './kernel-view.ts';
-import { device, PAGE, readings } from './test-readings.ts';
+import { device, diagSocket, PAGE, readings } from './test-readings.ts';
 
 /** Aligned data: chunk start, then the headroom, then XDP_PACKET_HEADROOM. */
 const aligned = (chunk: number, frames: number[], headroom: number): RxAddress[] =>
@@ -81,28 +81,10 @@ describe('the UMEM layout, from where the kernel wrote received data', () => {
 });
 
 describe('one builder for every socket, whatever was read of it', () => {
-  const diag = {
-    inode: 9,
-    cookie: 1n,
-    ifindex: 3,
-    queueId: 1,
-    uid: 0,
-    rings: { rx: 64, tx: null, fill: 64, completion: 64 },
-    umem: {
-      id: 1,
-      size: 1 << 23,
-      pages: 2048,
-      chunkSize: 4096,
-      headroom: 64,
-      ifindex: 3,
-      queueId: 1,
-      zeroCopy: false,
-      refs: 1,
-    },
-    memory: null,
-    stats: null,
-    ifname: 'rs-app',
-  };
+  const diag = diagSocket(
+    { inode: 9, queueId: 1, rings: { rx: 64, tx: null, fill: 64, completion: 64 } },
+    { headroom: 64, queueId: 1 },
+  );
 
   it('prefers xsk_diag where the kernel has it: exact ring sizes, the socket’s own queue and its UMEM', () => {
     const rx = aligned(4096, [1, 2], 64);

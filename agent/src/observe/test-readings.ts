@@ -1,3 +1,4 @@
+import type { DumpedXsk } from '../native/sock-diag.ts';
 import type { DeviceReadings, KernelReadings } from './kernel-view.ts';
 
 /** Readings for unit tests of the kernel's view (kernel-view.ts), and of what is built on it. */
@@ -34,6 +35,33 @@ export function readings(overrides: Partial<KernelReadings> = {}): KernelReading
     device: device(),
     flags: { fill: 0, tx: 1 },
     rxAddresses: [],
+    ...overrides,
+  };
+}
+
+/** A bound socket as xsk_diag lists it: rs-app queue 0, 2048-entry rings, a 4096-byte-chunk UMEM of 2048 frames. */
+export function diagSocket(
+  overrides: Partial<DumpedXsk> = {},
+  umem: Partial<NonNullable<DumpedXsk['umem']>> = {},
+): DumpedXsk {
+  return {
+    inode: 1,
+    ifindex: 3,
+    queueId: 0,
+    rings: { rx: 2048, tx: 2048, fill: 2048, completion: 2048 },
+    umem: {
+      id: 1,
+      size: 1 << 23,
+      pages: 2048,
+      chunkSize: 4096,
+      headroom: 0,
+      ifindex: 3,
+      queueId: 0,
+      zeroCopy: false,
+      refs: 1,
+      ...umem,
+    },
+    ifname: 'rs-app',
     ...overrides,
   };
 }
