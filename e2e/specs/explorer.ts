@@ -209,3 +209,16 @@ export async function attachedReceiver(agent: RunningAgent, owner: RunningAgent)
   }
   return receiver;
 }
+
+/**
+ * Opens in `socketId`'s inspector a frame RX holds, asking again while RX is
+ * still empty. The caller leaves RX undrained, so the frame stays put.
+ */
+export async function inspectHeldRxFrame(page: Page, socketId: string): Promise<Locator> {
+  const inspector = page.getByTestId(`inspector-${socketId}`);
+  await expect(async () => {
+    await inspector.getByTestId('inspector-next-rx').click();
+    await expect(inspector.getByTestId('inspector-owner')).toHaveText('rx', { timeout: 2000 });
+  }).toPass({ timeout: 20_000 });
+  return inspector;
+}

@@ -1,6 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { numberIn, openExplorer } from './explorer.ts';
+import { inspectHeldRxFrame, numberIn, openExplorer } from './explorer.ts';
 
 /**
  * Every view, in normal and presenter mode, at the two sizes a projector or a
@@ -54,11 +54,7 @@ const READY: Record<View, (page: Page) => Promise<void>> = {
   },
   inspector: async (page) => {
     // RX left undrained (key 2) holds a received frame still while the page decodes it; the test resumes it.
-    const inspector = page.getByTestId('inspector-xsk0');
-    await expect(async () => {
-      await inspector.getByTestId('inspector-next-rx').click();
-      await expect(inspector.getByTestId('inspector-owner')).toHaveText('rx', { timeout: 2000 });
-    }).toPass({ timeout: 20_000 });
+    const inspector = await inspectHeldRxFrame(page, 'xsk0');
     await expect(inspector.getByTestId('packet-udp-destinationPort')).toHaveText('4242');
   },
   controls: async (page) => {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { numberIn, openExplorer } from './explorer.ts';
+import { inspectHeldRxFrame, numberIn, openExplorer } from './explorer.ts';
 
 /**
  * Listed after every other spec (see playwright.config.ts), keeps a picture
@@ -57,12 +57,7 @@ const READY: Record<(typeof VIEWS)[number], (page: Page) => Promise<void>> = {
   inspector: async (page) => {
     // RX left undrained (key 2) holds received frames still while the page reads one; the test resumes it.
     await page.keyboard.press('2');
-    const inspector = page.getByTestId('inspector-xsk0');
-    await expect(async () => {
-      await inspector.getByTestId('inspector-next-rx').click();
-      await expect(inspector.getByTestId('inspector-owner')).toHaveText('rx', { timeout: 2000 });
-    }).toPass({ timeout: 20_000 });
-    await expect(inspector.getByTestId('inspector-owner')).toHaveText('rx');
+    const inspector = await inspectHeldRxFrame(page, 'xsk0');
     await expect(inspector.getByTestId('packet-udp-destinationPort')).toHaveText('4242');
   },
   controls: async (page) => {
