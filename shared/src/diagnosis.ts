@@ -262,6 +262,15 @@ const checkBinding: Check = (facts) => {
 /** What the FILL and RX stages read: the socket's samples, the same for Ringside's sockets and attached ones. */
 type Samples = Pick<Facts, 'now' | 'before' | 'seconds'>;
 
+/** The socket's sample in `now`, and in `before` when the two are far enough apart to give rates. */
+function samplesOf(socketId: string, before: SnapshotMessage, now: SnapshotMessage): Samples | null {
+  const sample = now.sockets.find((candidate) => candidate.socketId === socketId);
+  if (!sample) return null;
+  const seconds = (now.sampledAt - before.sampledAt) / 1000;
+  const earlier = seconds > 0 ? (before.sockets.find((candidate) => candidate.socketId === socketId) ?? null) : null;
+  return { now: sample, before: earlier, seconds };
+}
+
 function statRate(facts: Samples, field: keyof XdpStatistics): number | null {
   if (!facts.before) return null;
   return perSecond(facts.now.stats[field] - facts.before.stats[field], facts.seconds);
@@ -322,11 +331,10 @@ function factsOf(
   before: SnapshotMessage,
   now: SnapshotMessage,
 ): Facts | null {
-  const sample = now.sockets.find((candidate) => candidate.socketId === socket.id);
-  if (!sample) return null;
+  const samples = samplesOf(socket.id, before, now);
+  if (!samples) return null;
   const ifname = socket.config.ifname;
-  const seconds = (now.sampledAt - before.sampledAt) / 1000;
-  const comparable = seconds > 0;
+  const comparable = samples.seconds > 0;
   const counters = (snapshot: SnapshotMessage) =>
     snapshot.programs.find((program) => program.ifname === ifname) ?? null;
   return {
@@ -334,9 +342,7 @@ function factsOf(
     sockets: state.sockets,
     program: state.xdpPrograms.find((program) => program.ifname === ifname) ?? null,
     trafficPorts: state.traffic?.ifname === ifname ? state.traffic.destinationPorts : null,
-    seconds,
-    now: sample,
-    before: comparable ? (before.sockets.find((candidate) => candidate.socketId === socket.id) ?? null) : null,
+    ...samples,
     link: now.links?.find((link) => link.ifname === ifname) ?? null,
     linkBefore: comparable ? (before.links?.find((link) => link.ifname === ifname) ?? null) : null,
     actions: counters(now),
@@ -362,9 +368,8 @@ export function diagnose(
   if (!facts) return null;
   if (facts.socket.config.rxSize === 0) return sendsOnly(socketId);
   const stages = DIAGNOSIS_STAGES.map((stage) => ({ stage, ...CHECKS[stage](facts) }));
-  const received = facts.before === null ? 0 : perSecond(framesReceived(facts.before, facts.now), facts.seconds);
-  return verdictOf(stages, received, {
-    receiving: `receiving: ${received} frames/s`,
+  return verdictOf(stages, facts, {
+    receiving: (received) => `receiving: ${received} frames/s`,
     quiet: 'nothing received, and no stage is at fault',
   });
 }
@@ -374,7 +379,11 @@ function sendsOnly(socketId: string): Diagnosis {
 }
 
 /** The first failing stage is the verdict; with none, whether frames arrive. */
-function verdictOf(stages: StageFinding[], received: number, lines: { receiving: string; quiet: string }): Diagnosis {
+function verdictOf(
+  stages: StageFinding[],
+  samples: Samples,
+  lines: { receiving: (framesPerSecond: number) => string; quiet: string },
+): Diagnosis {
   const first = stages.find((finding) => finding.status === 'failing');
   if (first) {
     return {
@@ -385,8 +394,10 @@ function verdictOf(stages: StageFinding[], received: number, lines: { receiving:
       blames: BLAMES[first.stage] ?? [],
     };
   }
+  const { before, now, seconds } = samples;
+  const received = before === null ? 0 : perSecond(framesReceived(before, now), seconds);
   return received > 0
-    ? { verdict: 'receiving', failing: null, line: lines.receiving, stages, blames: [] }
+    ? { verdict: 'receiving', failing: null, line: lines.receiving(received), stages, blames: [] }
     : { verdict: 'quiet', failing: null, line: lines.quiet, stages, blames: [] };
 }
 
@@ -398,13 +409,10 @@ function verdictOf(stages: StageFinding[], received: number, lines: { receiving:
  * judged, with the reason; a failing one is never guessed.
  */
 function diagnoseAttached(socket: AttachedSocketInfo, before: SnapshotMessage, now: SnapshotMessage): Diagnosis | null {
-  const sample = now.sockets.find((candidate) => candidate.socketId === socket.id);
-  if (!sample) return null;
+  const samples = samplesOf(socket.id, before, now);
+  if (!samples) return null;
   const { kernel } = socket;
   if (kernel.rings.rx.source !== 'unknown' && !kernel.rings.rx.present) return sendsOnly(socket.id);
-  const seconds = (now.sampledAt - before.sampledAt) / 1000;
-  const earlier = seconds > 0 ? (before.sockets.find((candidate) => candidate.socketId === socket.id) ?? null) : null;
-  const samples: Samples = { now: sample, before: earlier, seconds };
   const ifname = kernel.ifname.value;
   const device = ifname === null ? 'its interface (not known)' : ifname;
   const where = `${device} in pid ${socket.origin.pid}'s namespace`;
@@ -427,7 +435,7 @@ function diagnoseAttached(socket: AttachedSocketInfo, before: SnapshotMessage, n
     const queue = kernel.queueId.value;
     const title = `${socket.id} is bound to ${device} queue ${queue ?? '(not known)'}`;
     if (ifname === null || queue === null) return unknown(title, `not judged: ${fromFact(kernel.queueId)}`);
-    const rx = kernel.rings.rx.present ? `RX ring of ${kernel.rings.rx.candidates.join(' or ')}` : 'RX ring';
+    const rx = kernel.rings.rx.present ? `RX ring of ${kernel.rings.rx.candidates.join(' or ')}` : 'RX ring of a size not known';
     return ok(title, `bound to ${ifname} queue ${queue}, ${rx} (${fromFact(kernel.queueId)})`);
   };
   const notRead = (title: string, why: string) => () => unknown(title, `not judged: ${why}`);
@@ -452,9 +460,8 @@ function diagnoseAttached(socket: AttachedSocketInfo, before: SnapshotMessage, n
   };
   const stages = DIAGNOSIS_STAGES.map((stage) => ({ stage, ...checks[stage]() }));
   const notJudged = `not judged: ${list(stages.filter((finding) => finding.status === 'unknown').map((finding) => finding.stage))}`;
-  const received = earlier === null ? 0 : perSecond(framesReceived(earlier, sample), seconds);
-  return verdictOf(stages, received, {
-    receiving: `receiving: ${received} frames/s (${notJudged})`,
+  return verdictOf(stages, samples, {
+    receiving: (received) => `receiving: ${received} frames/s (${notJudged})`,
     quiet: `nothing received, and no stage Ringside can judge is at fault (${notJudged})`,
   });
 }
