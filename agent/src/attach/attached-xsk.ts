@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs';
-import type { XdpStatistics } from '@ringside/shared';
+import { RING_KINDS, type XdpStatistics } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
 import { readXdpStatistics } from '../native/libc.ts';
 import { closeFd, pidfdGetfd, pidfdOpen, processExited, sameOpenFile } from '../native/pidfd.ts';
@@ -17,7 +17,6 @@ import { dataAddress } from '../xsk/ring.ts';
 import { type DiscoveredXsk, describeHeld } from './discovery.ts';
 import { socketInode, yamaPtraceScope } from './procfs.ts';
 import { inferUmem, type UmemInference } from './umem-inference.ts';
-import { RING_NAMES } from './xsk-facts.ts';
 
 /**
  * One XSK of another process, watched read-only: a duplicate of its fd
@@ -125,7 +124,7 @@ export class AttachedXsk {
       // Its namespace vanishing meanwhile leaves describeHeld without the process's: it reads as gone.
       const described = describeHeld(pid, { fd, inode }, held);
       if (described === null) refuse('pid-gone', `process ${pid} exited while being attached`, PICK_LISTED);
-      for (const ring of RING_NAMES) {
+      for (const ring of RING_KINDS) {
         const length = described.facts.mappable[ring];
         const fact = described.info.kernel.rings[ring];
         if (length > 0 && fact.present) mappings[ring] = mapRing(held, ring, offsets, length, fact.candidates);
@@ -166,7 +165,7 @@ export class AttachedXsk {
     if (this.released) return null;
     const fill = new Set<number>();
     let highest = -1;
-    for (const ring of RING_NAMES) {
+    for (const ring of RING_KINDS) {
       const mapping = this.mappings[ring];
       if (!mapping) continue;
       const { entries } = mapping.memory;

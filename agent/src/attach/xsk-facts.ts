@@ -1,10 +1,8 @@
-import type { FactSource, KernelView } from '@ringside/shared';
+import { type FactSource, type KernelView, RING_KINDS } from '@ringside/shared';
 import { rawSyscalls, readZeroCopy } from '../native/libc.ts';
 import type { DumpedXsk } from '../native/sock-diag.ts';
 import { type MmapOffsets, type RingName, ringMappingExtent } from '../native/xsk-mapping.ts';
-import { kernelViewOf, RING_NAMES } from '../observe/kernel-view.ts';
-
-export { RING_NAMES } from '../observe/kernel-view.ts';
+import { kernelViewOf } from '../observe/kernel-view.ts';
 
 /**
  * What can be known of an XSK from a duplicate of its fd, and from xsk_diag
@@ -49,7 +47,7 @@ export interface XskReadings {
  */
 export function xskFacts(fd: number, offsets: MmapOffsets, diag: DumpedXsk | null, diagMissing: string): XskFacts {
   const mappable = {} as Record<RingName, number>;
-  for (const ring of RING_NAMES) mappable[ring] = ringMappingExtent(fd, ring);
+  for (const ring of RING_KINDS) mappable[ring] = ringMappingExtent(fd, ring);
   const readings = {
     offsets,
     mappable,
@@ -64,7 +62,7 @@ export function xskFacts(fd: number, offsets: MmapOffsets, diag: DumpedXsk | nul
 export function factsOf(readings: XskReadings, diag: DumpedXsk | null, diagMissing: string): XskFacts {
   const { offsets, mappable } = readings;
   const rings = {} as Record<RingName, { mappedBytes: number; descOffset: number }>;
-  for (const ring of RING_NAMES) rings[ring] = { mappedBytes: mappable[ring], descOffset: offsets[ring].desc };
+  for (const ring of RING_KINDS) rings[ring] = { mappedBytes: mappable[ring], descOffset: offsets[ring].desc };
   const kernel = kernelViewOf({
     readAt: readings.readAt,
     pageSize: readings.pageSize,

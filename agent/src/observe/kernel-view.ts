@@ -15,8 +15,6 @@ import { ringSizeFromMapping } from '../xsk/ring-extent.ts';
  * and attach/xsk-facts.ts take the readings; kernel-mismatches.ts compares.
  */
 
-export const RING_NAMES = ['fill', 'rx', 'tx', 'completion'] as const satisfies readonly RingName[];
-
 /** An RX descriptor's address as the kernel wrote it: the low 48 bits, and the unaligned-mode offset above them. */
 export interface RxAddress {
   base: number;

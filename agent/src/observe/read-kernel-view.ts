@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs';
-import type { KernelView } from '@ringside/shared';
+import { type KernelView, RING_KINDS } from '@ringside/shared';
 import { rawSyscalls, readZeroCopy } from '../native/libc.ts';
 import { readNetdevQueues } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
@@ -7,7 +7,7 @@ import { dumpXsks } from '../native/sock-diag.ts';
 import { attachedXdpProgramId } from '../native/xdp-program.ts';
 import { readMmapOffsets, ringMappingExtent } from '../native/xsk-mapping.ts';
 import type { RingMemory } from '../xsk/ring.ts';
-import { type DeviceReadings, type KernelReadings, kernelViewOf, RING_NAMES, type RxAddress } from './kernel-view.ts';
+import { type DeviceReadings, type KernelReadings, kernelViewOf, type RxAddress } from './kernel-view.ts';
 
 /** Where to ask the kernel about one of Ringside's own sockets. Nothing of what was requested: only where to look. */
 export interface KernelViewTarget {
@@ -82,7 +82,7 @@ export function readKernelView(target: KernelViewTarget): KernelView {
     readAt: Date.now(),
     pageSize: rawSyscalls.getpagesize(),
     rings: Object.fromEntries(
-      RING_NAMES.map((ring) => [ring, { mappedBytes: ringMappingExtent(fd, ring), descOffset: offsets[ring].desc }]),
+      RING_KINDS.map((ring) => [ring, { mappedBytes: ringMappingExtent(fd, ring), descOffset: offsets[ring].desc }]),
     ) as KernelReadings['rings'],
     zeroCopy: readZeroCopy(fd),
     diag: listed
