@@ -125,7 +125,7 @@ export class AttachedXsk {
       const described = describeHeld(pid, { fd, inode }, held);
       if (described === null) refuse('pid-gone', `process ${pid} exited while being attached`, PICK_LISTED);
       for (const ring of RING_KINDS) {
-        const length = described.facts.mappable[ring];
+        const length = described.facts.readings.rings[ring].mappedBytes;
         const fact = described.info.kernel.rings[ring];
         if (length > 0 && fact.present) mappings[ring] = mapRing(held, ring, offsets, length, fact.candidates);
       }

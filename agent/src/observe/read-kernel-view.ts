@@ -5,7 +5,7 @@ import { readNetdevQueues } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import { dumpXsks } from '../native/sock-diag.ts';
 import { attachedXdpProgramId } from '../native/xdp-program.ts';
-import { readMmapOffsets, ringMappingExtent } from '../native/xsk-mapping.ts';
+import { type MmapOffsets, readMmapOffsets, ringMappingExtent } from '../native/xsk-mapping.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type DeviceReadings, type KernelReadings, kernelViewOf, type RxAddress } from './kernel-view.ts';
 
@@ -25,6 +25,20 @@ export interface KernelViewTarget {
   namespacePath: string | null;
   /** The ring memory the socket is already mapped with: FILL of its pair, its RX and TX (null: made without). */
   rings: { fill: RingMemory; rx: RingMemory | null; tx: RingMemory | null };
+}
+
+/** What a socket's fd shows of it, bound or not: each ring's longest read-only mapping and where its descriptors start, and XDP_OPTIONS. */
+export type SocketReadings = Pick<KernelReadings, 'readAt' | 'pageSize' | 'rings' | 'zeroCopy'>;
+
+export function socketReadings(fd: number, offsets: MmapOffsets): SocketReadings {
+  return {
+    readAt: Date.now(),
+    pageSize: rawSyscalls.getpagesize(),
+    rings: Object.fromEntries(
+      RING_KINDS.map((ring) => [ring, { mappedBytes: ringMappingExtent(fd, ring), descOffset: offsets[ring].desc }]),
+    ) as KernelReadings['rings'],
+    zeroCopy: readZeroCopy(fd),
+  };
 }
 
 /**
@@ -79,12 +93,7 @@ export function readKernelView(target: KernelViewTarget): KernelView {
   const inode = fstatSync(fd).ino;
   const listed = dump.available ? dump.sockets.find((socket) => socket.inode === inode) : undefined;
   const readings: KernelReadings = {
-    readAt: Date.now(),
-    pageSize: rawSyscalls.getpagesize(),
-    rings: Object.fromEntries(
-      RING_KINDS.map((ring) => [ring, { mappedBytes: ringMappingExtent(fd, ring), descOffset: offsets[ring].desc }]),
-    ) as KernelReadings['rings'],
-    zeroCopy: readZeroCopy(fd),
+    ...socketReadings(fd, offsets),
     diag: listed
       ? { socket: listed }
       : { missing: dump.available ? `xsk_diag does not list socket inode ${inode}` : dump.reason },
