@@ -5,6 +5,7 @@ import type {
   SocketDetailMessage,
 } from '@ringside/shared';
 import type { AttachedXsk } from './attach/attached-xsk.ts';
+import { bindingOf } from './attach/binding.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
 import type { UmemInference } from './attach/umem-inference.ts';
 import { AttachedUmemSource, attachedOwners, attachedParts, type UmemFrames } from './observe/attached-umem.ts';
@@ -110,8 +111,9 @@ export class AttachedSocket implements SampledAttached {
     return attachedSocketInfo(this.id, { ...this.facts, umem: this.umem().umem });
   }
 
+  /** Discovery's later facts say where the socket is bound; the rest it read without the rings attaching mapped. */
   learn(facts: DiscoveredXsk): void {
-    this.facts = facts;
+    this.facts = { ...this.facts, kernel: { ...this.facts.kernel, ...bindingOf(facts.kernel) } };
   }
 
   /** More of the rings' slots were written since the last look: the floor on the frame count only rises. */

@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs';
-import { RING_KINDS, type XdpStatistics } from '@ringside/shared';
+import { type KernelView, RING_KINDS, type XdpStatistics } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
 import { readXdpStatistics } from '../native/libc.ts';
 import { closeFd, pidfdGetfd, pidfdOpen, processExited, sameOpenFile } from '../native/pidfd.ts';
@@ -13,10 +13,14 @@ import {
   unmapRing,
 } from '../native/xsk-mapping.ts';
 import type { AttachedRings } from '../observe/attached-umem.ts';
+import { kernelViewOf } from '../observe/kernel-view.ts';
+import { rxAddresses } from '../observe/read-kernel-view.ts';
 import { dataAddress } from '../xsk/ring.ts';
+import { bindingOf } from './binding.ts';
 import { type DiscoveredXsk, describeHeld } from './discovery.ts';
 import { socketInode, yamaPtraceScope } from './procfs.ts';
 import { inferUmem, type UmemInference } from './umem-inference.ts';
+import type { XskFacts } from './xsk-facts.ts';
 
 /**
  * One XSK of another process, watched read-only: a duplicate of its fd
@@ -85,6 +89,22 @@ function mapRing(fd: number, ring: RingName, offsets: MmapOffsets, length: numbe
   return { ...mapRingView(fd, ring, offsets[ring], length, candidates.at(-1) ?? 0), exact: candidates.length === 1 };
 }
 
+/**
+ * The kernel's view rebuilt once the rings are mapped, with what they show:
+ * FILL's and TX's need_wakeup flags, and the UMEM's layout where the kernel
+ * wrote RX descriptors. Where the socket is bound stays as discovery found it
+ * (xsk_diag, or its inference from the owner's namespace).
+ */
+function mappedView(facts: XskFacts, found: KernelView, mappings: Record<RingName, Mapping | null>): KernelView {
+  const flags = (mapping: Mapping | null) => (mapping ? (mapping.memory.flags[0] as number) : null);
+  const view = kernelViewOf({
+    ...facts.readings,
+    flags: { fill: flags(mappings.fill), tx: flags(mappings.tx) },
+    rxAddresses: rxAddresses(mappings.rx?.memory ?? null),
+  });
+  return { ...view, ...bindingOf(found) };
+}
+
 export class AttachedXsk {
   private released = false;
   private goneListeners: ((reason: string) => void)[] = [];
@@ -129,7 +149,8 @@ export class AttachedXsk {
         const fact = described.info.kernel.rings[ring];
         if (length > 0 && fact.present) mappings[ring] = mapRing(held, ring, offsets, length, fact.candidates);
       }
-      return new AttachedXsk(described.info, pidfd, held, mappings);
+      const kernel = mappedView(described.facts, described.info.kernel, mappings);
+      return new AttachedXsk({ ...described.info, kernel }, pidfd, held, mappings);
     } catch (error) {
       for (const mapping of Object.values(mappings)) if (mapping) unmapRing(mapping.address, mapping.length);
       if (held !== null) closeFd(held);

@@ -3,7 +3,7 @@ import { NativeError } from '../native/errors.ts';
 import { closeFd, pidfdGetfd, pidfdOpen } from '../native/pidfd.ts';
 import { type DumpedXsk, dumpXsks } from '../native/sock-diag.ts';
 import { readMmapOffsets } from '../native/xsk-mapping.ts';
-import { bindingCandidates, type InferredBinding, inferBinding } from './binding.ts';
+import { bindingCandidates, bindingOf, type InferredBinding, inferBinding } from './binding.ts';
 import {
   listPids,
   namedNamespaces,
@@ -207,10 +207,7 @@ export function describeHeld(
   const dumps = new DiagDumps();
   const facts = xskFacts(duplicate, offsets, dumps.lookup(pid, socket.inode), dumps.why());
   const known = learned.get(xskId(pid, socket.fd, socket.inode))?.facts;
-  if (known && facts.kernel.ifname.source === 'unknown') {
-    const { ifname, queueId, xdpMode, xdpProgramId } = known.kernel;
-    facts.kernel = { ...facts.kernel, ifname, queueId, xdpMode, xdpProgramId };
-  }
+  if (known && facts.kernel.ifname.source === 'unknown') facts.kernel = { ...facts.kernel, ...bindingOf(known.kernel) };
   return { info: describe(pid, socket, facts, identity, netns, namedNamespaces()), facts };
 }
 

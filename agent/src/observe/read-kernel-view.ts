@@ -46,7 +46,7 @@ export function socketReadings(fd: number, offsets: MmapOffsets): SocketReadings
  * slot with a length is a descriptor the kernel wrote, consumed or not;
  * slots never written are zero (the ring is zeroed when made, xskq_create).
  */
-function rxAddresses(rx: RingMemory | null): RxAddress[] {
+export function rxAddresses(rx: RingMemory | null): RxAddress[] {
   if (rx === null) return [];
   const addresses: RxAddress[] = [];
   // struct xdp_desc { __u64 addr; __u32 len; __u32 options; }: four words per slot.
