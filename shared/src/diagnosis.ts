@@ -435,7 +435,9 @@ function diagnoseAttached(socket: AttachedSocketInfo, before: SnapshotMessage, n
     const queue = kernel.queueId.value;
     const title = `${socket.id} is bound to ${device} queue ${queue ?? '(not known)'}`;
     if (ifname === null || queue === null) return unknown(title, `not judged: ${fromFact(kernel.queueId)}`);
-    const rx = kernel.rings.rx.present ? `RX ring of ${kernel.rings.rx.candidates.join(' or ')}` : 'RX ring of a size not known';
+    const rx = kernel.rings.rx.present
+      ? `RX ring of ${kernel.rings.rx.candidates.join(' or ')}`
+      : 'RX ring of a size not known';
     return ok(title, `bound to ${ifname} queue ${queue}, ${rx} (${fromFact(kernel.queueId)})`);
   };
   const notRead = (title: string, why: string) => () => unknown(title, `not judged: ${why}`);
