@@ -156,18 +156,13 @@ export class ManagedSocket {
 
   /**
    * Asks the kernel about this socket now (see readKernelView: not per
-   * snapshot) and holds its answer to `request`. `ifindex` is its
-   * interface's, from the engine's facts about that interface.
+   * snapshot) and holds its answer to `request`.
    */
-  readKernelView(
-    request: Pick<SocketRequest, 'socket' | 'umem'>,
-    ifindex: number,
-  ): { view: KernelView; mismatches: KernelMismatch[] } {
+  readKernelView(request: Pick<SocketRequest, 'socket' | 'umem'>): { view: KernelView; mismatches: KernelMismatch[] } {
     this.assertAlive();
     const view = readKernelView({
       fd: this.socket.fd,
       ifname: this.socket.config.ifname,
-      ifindex,
       queueId: this.socket.config.queueId,
       namespacePath: this.spec.placement.namespacePath,
       rings: { fill: this.lane.pair.fill, rx: this.lane.rx, tx: this.lane.tx },

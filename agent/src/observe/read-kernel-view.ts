@@ -1,6 +1,6 @@
 import { fstatSync } from 'node:fs';
 import { type KernelView, RING_KINDS } from '@ringside/shared';
-import { rawSyscalls, readZeroCopy } from '../native/libc.ts';
+import { ifNameToIndex, rawSyscalls, readZeroCopy } from '../native/libc.ts';
 import { readNetdevQueues } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import { dumpXsks } from '../native/sock-diag.ts';
@@ -18,8 +18,6 @@ export interface KernelViewTarget {
    */
   fd: number;
   ifname: string;
-  /** The interface's index in its namespace, as the engine's interface facts have it. */
-  ifindex: number;
   queueId: number;
   /** /run/netns/NAME of the interface's namespace; null for the agent's own. */
   namespacePath: string | null;
@@ -63,16 +61,18 @@ export function rxAddresses(rx: RingMemory | null): RxAddress[] {
 /** The interface's program and queues, by netlink in its namespace: the requests `ip -d link` and `ynl` make, without a process. */
 function deviceReadings(target: KernelViewTarget): DeviceReadings {
   return inNetworkNamespace(target.namespacePath, () => {
+    const ifindex = ifNameToIndex(target.ifname);
+    if (ifindex === 0) throw new Error(`there is no interface ${target.ifname}`);
     // One program per mode at most; libxdp attaches in one (no dispatcher here), so the first found is the one.
     const modes = (['drv', 'skb'] as const).map((mode) => ({
       mode,
-      programId: attachedXdpProgramId(target.ifindex, mode),
+      programId: attachedXdpProgramId(ifindex, mode),
     }));
     const attached = modes.find((mode) => mode.programId !== 0) ?? null;
     return {
       ifname: target.ifname,
       attachedXdp: attached,
-      queues: readNetdevQueues(target.ifindex),
+      queues: readNetdevQueues(ifindex),
       queueId: target.queueId,
     };
   });
