@@ -8,7 +8,8 @@ import type { AttachedXsk } from './attach/attached-xsk.ts';
 import { bindingOf } from './attach/binding.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
 import type { UmemInference } from './attach/umem-inference.ts';
-import { AttachedUmemSource, attachedOwners, attachedParts, type UmemFrames } from './observe/attached-umem.ts';
+import { AttachedUmemSource, attachedOwners, attachedParts } from './observe/attached-umem.ts';
+import type { UmemFrames } from './observe/source.ts';
 import { UmemObserver } from './observe/umem-observer.ts';
 import type { AttachedReading } from './sampler/attached-sample.ts';
 import type { SampledAttached } from './sampler/sampler.ts';
@@ -135,8 +136,8 @@ export class AttachedSocket implements SampledAttached {
    * let go halfway.
    */
   private readWith(entries: boolean): AttachedReading {
-    const parts = attachedParts(this.observer.readNow({ entries }));
-    return { parts, stats: this.xsk.statistics(), frameCount: this.observer.source.frameCount };
+    const reading = this.observer.readNow({ entries });
+    return { parts: attachedParts(reading), stats: this.xsk.statistics(), frameCount: reading.frameCount };
   }
 
   read(): AttachedReading {
