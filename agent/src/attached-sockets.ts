@@ -5,9 +5,11 @@ import type {
   SocketDetailMessage,
 } from '@ringside/shared';
 import type { AttachedXsk } from './attach/attached-xsk.ts';
+import { bindingOf } from './attach/binding.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
 import type { UmemInference } from './attach/umem-inference.ts';
-import { AttachedUmemSource, attachedOwners, attachedParts, type UmemFrames } from './observe/attached-umem.ts';
+import { AttachedUmemSource, attachedOwners, attachedParts } from './observe/attached-umem.ts';
+import type { UmemFrames } from './observe/source.ts';
 import { UmemObserver } from './observe/umem-observer.ts';
 import type { AttachedReading } from './sampler/attached-sample.ts';
 import type { SampledAttached } from './sampler/sampler.ts';
@@ -110,8 +112,9 @@ export class AttachedSocket implements SampledAttached {
     return attachedSocketInfo(this.id, { ...this.facts, umem: this.umem().umem });
   }
 
+  /** Discovery's later facts say where the socket is bound; the rest it read without the rings attaching mapped. */
   learn(facts: DiscoveredXsk): void {
-    this.facts = facts;
+    this.facts = { ...this.facts, kernel: { ...this.facts.kernel, ...bindingOf(facts.kernel) } };
   }
 
   /** More of the rings' slots were written since the last look: the floor on the frame count only rises. */
@@ -133,8 +136,8 @@ export class AttachedSocket implements SampledAttached {
    * let go halfway.
    */
   private readWith(entries: boolean): AttachedReading {
-    const parts = attachedParts(this.observer.readNow({ entries }));
-    return { parts, stats: this.xsk.statistics(), frameCount: this.observer.source.frameCount };
+    const reading = this.observer.readNow({ entries });
+    return { parts: attachedParts(reading), stats: this.xsk.statistics(), frameCount: reading.frameCount };
   }
 
   read(): AttachedReading {

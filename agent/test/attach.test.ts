@@ -12,7 +12,7 @@ import { TrafficSource } from '../src/lab/traffic-source.ts';
 import { readMmapOffsets } from '../src/native/xsk-mapping.ts';
 import { attachedOwners } from '../src/observe/attached-umem.ts';
 import { describeKernel, waitFor } from './kernel.ts';
-import { startLabSocket } from './lab-sockets.ts';
+import { startLabSocket, TEST_UMEM } from './lab-sockets.ts';
 import { XskOwner } from './xsk-owner.ts';
 
 const noop = () => {};
@@ -340,6 +340,35 @@ describeKernel('attaching to another process’s XSK', () => {
     const mine = (await discoverXsks({ pid: process.pid })).find((xsk) => xsk.fd === fd);
     expect(mine?.kernel.rings.rx.candidates).toEqual([1024]);
     expect(mine?.kernel.rings.tx.candidates).toEqual([512]);
+  });
+
+  it('reads an attached socket’s need_wakeup flags and UMEM layout from its mapped rings', async () => {
+    // Ringside's own rxdrop socket, attached as another process's would be: copy mode, 2048-byte aligned chunks.
+    ownSocket = await startLabSocket(lab, 'rxdrop');
+    const fd = ownSocket.socket.fd;
+    const found = (await discoverXsks({ pid: process.pid })).find((xsk) => xsk.fd === fd);
+    if (!found) throw new Error(`fd ${fd} discovered`);
+    // Discovery maps no ring: it cannot tell these.
+    expect(found.kernel.txNeedWakeup.source).toBe('unknown');
+    expect(found.kernel.chunkSize.source).toBe('unknown');
+    const first = AttachedXsk.open({ pid: process.pid, fd, inode: found.inode });
+    also.push(first);
+    expect(first.info.kernel.chunkSize.note).toContain('no frame received yet');
+    source.resume();
+    const watched = new AttachedSocket(attachedSocketId(process.pid, fd), first);
+    await waitFor(() => (watched.read().parts.states.rx?.producer ?? 0) >= 64, 10_000, 'frames to reach RX');
+    source.pause();
+
+    attached = AttachedXsk.open({ pid: process.pid, fd, inode: found.inode });
+    const { kernel } = attached.info;
+    // Copy mode: the kernel sets TX's flag at bind and never FILL's (README, what the kernel does).
+    expect(kernel.txNeedWakeup).toMatchObject({ value: true, source: 'ring-flags' });
+    expect(kernel.fillNeedWakeup).toMatchObject({ value: false, source: 'ring-flags' });
+    expect(kernel.unaligned).toMatchObject({ value: false, source: 'ring-contents' });
+    expect(kernel.chunkSize).toMatchObject({ value: TEST_UMEM.frameSize, source: 'ring-contents' });
+    expect(kernel.headroom).toMatchObject({ value: TEST_UMEM.headroom, source: 'ring-contents' });
+    // The rest is what discovery read of it.
+    expect(kernel.rings).toEqual(found.kernel.rings);
   });
 
   it('keeps Ringside’s own XSKs out of the programs it starts, so none shows as their owner', async () => {

@@ -52,7 +52,14 @@ export const KernelView = z.object({
   xdpProgramId: fact(count),
   ifname: fact(z.string()),
   queueId: fact(count),
-  chunkSize: fact(count),
+  chunkSize: fact(count).extend({
+    /**
+     * What received frames prove when their stride fits several chunk sizes
+     * (frames of neighbouring chunks went to another socket): the chunk
+     * divides this many bytes, and `value` stays null.
+     */
+    divides: count.optional(),
+  }),
   headroom: fact(count),
   unaligned: fact(z.boolean()),
   /** The need_wakeup flag of FILL and TX as the kernel last set it. */

@@ -3,11 +3,14 @@ import { discoveryChanges } from './attach-watch.ts';
 import type { DiscoveredXsk } from './discovery.ts';
 import { factsOf } from './xsk-facts.ts';
 
-const ring = { producer: 0, consumer: 64, desc: 320, flags: 128 };
 const { kernel, umem } = factsOf(
   {
-    offsets: { rx: ring, tx: ring, fill: ring, completion: ring },
-    mappable: { rx: 36864, tx: 0, fill: 20480, completion: 20480 },
+    rings: {
+      rx: { mappedBytes: 36864, descOffset: 320 },
+      tx: { mappedBytes: 0, descOffset: 320 },
+      fill: { mappedBytes: 20480, descOffset: 320 },
+      completion: { mappedBytes: 20480, descOffset: 320 },
+    },
     zeroCopy: false,
     pageSize: 4096,
     readAt: 0,

@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs';
-import type { XdpStatistics } from '@ringside/shared';
+import { type KernelView, RING_KINDS, type XdpStatistics } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
 import { readXdpStatistics } from '../native/libc.ts';
 import { closeFd, pidfdGetfd, pidfdOpen, processExited, sameOpenFile } from '../native/pidfd.ts';
@@ -13,11 +13,14 @@ import {
   unmapRing,
 } from '../native/xsk-mapping.ts';
 import type { AttachedRings } from '../observe/attached-umem.ts';
+import { kernelViewOf } from '../observe/kernel-view.ts';
+import { rxAddresses } from '../observe/read-kernel-view.ts';
 import { dataAddress } from '../xsk/ring.ts';
+import { bindingOf } from './binding.ts';
 import { type DiscoveredXsk, describeHeld } from './discovery.ts';
 import { socketInode, yamaPtraceScope } from './procfs.ts';
 import { inferUmem, type UmemInference } from './umem-inference.ts';
-import { RING_NAMES } from './xsk-facts.ts';
+import type { XskFacts } from './xsk-facts.ts';
 
 /**
  * One XSK of another process, watched read-only: a duplicate of its fd
@@ -86,6 +89,22 @@ function mapRing(fd: number, ring: RingName, offsets: MmapOffsets, length: numbe
   return { ...mapRingView(fd, ring, offsets[ring], length, candidates.at(-1) ?? 0), exact: candidates.length === 1 };
 }
 
+/**
+ * The kernel's view rebuilt once the rings are mapped, with what they show:
+ * FILL's and TX's need_wakeup flags, and the UMEM's layout where the kernel
+ * wrote RX descriptors. Where the socket is bound stays as discovery found it
+ * (xsk_diag, or its inference from the owner's namespace).
+ */
+function mappedView(facts: XskFacts, found: KernelView, mappings: Record<RingName, Mapping | null>): KernelView {
+  const flags = (mapping: Mapping | null) => (mapping ? (mapping.memory.flags[0] as number) : null);
+  const view = kernelViewOf({
+    ...facts.readings,
+    flags: { fill: flags(mappings.fill), tx: flags(mappings.tx) },
+    rxAddresses: rxAddresses(mappings.rx?.memory ?? null),
+  });
+  return { ...view, ...bindingOf(found) };
+}
+
 export class AttachedXsk {
   private released = false;
   private goneListeners: ((reason: string) => void)[] = [];
@@ -125,12 +144,13 @@ export class AttachedXsk {
       // Its namespace vanishing meanwhile leaves describeHeld without the process's: it reads as gone.
       const described = describeHeld(pid, { fd, inode }, held);
       if (described === null) refuse('pid-gone', `process ${pid} exited while being attached`, PICK_LISTED);
-      for (const ring of RING_NAMES) {
-        const length = described.facts.mappable[ring];
+      for (const ring of RING_KINDS) {
+        const length = described.facts.readings.rings[ring].mappedBytes;
         const fact = described.info.kernel.rings[ring];
         if (length > 0 && fact.present) mappings[ring] = mapRing(held, ring, offsets, length, fact.candidates);
       }
-      return new AttachedXsk(described.info, pidfd, held, mappings);
+      const kernel = mappedView(described.facts, described.info.kernel, mappings);
+      return new AttachedXsk({ ...described.info, kernel }, pidfd, held, mappings);
     } catch (error) {
       for (const mapping of Object.values(mappings)) if (mapping) unmapRing(mapping.address, mapping.length);
       if (held !== null) closeFd(held);
@@ -166,7 +186,7 @@ export class AttachedXsk {
     if (this.released) return null;
     const fill = new Set<number>();
     let highest = -1;
-    for (const ring of RING_NAMES) {
+    for (const ring of RING_KINDS) {
       const mapping = this.mappings[ring];
       if (!mapping) continue;
       const { entries } = mapping.memory;

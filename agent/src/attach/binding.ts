@@ -22,6 +22,12 @@ export interface BindingCandidate {
 
 export type InferredBinding = Pick<KernelView, 'ifname' | 'queueId' | 'xdpMode' | 'xdpProgramId'>;
 
+/** The facts of a view that say where its socket is bound: those a binding inference fills in. */
+export function bindingOf(view: KernelView): InferredBinding {
+  const { ifname, queueId, xdpMode, xdpProgramId } = view;
+  return { ifname, queueId, xdpMode, xdpProgramId };
+}
+
 export function inferBinding(candidates: readonly BindingCandidate[], namespace: string): InferredBinding | null {
   const redirecting = candidates.filter((candidate) => candidate.hasXskmap);
   const [only] = redirecting;

@@ -3,7 +3,7 @@ import { NativeError } from '../native/errors.ts';
 import { closeFd, pidfdGetfd, pidfdOpen } from '../native/pidfd.ts';
 import { type DumpedXsk, dumpXsks } from '../native/sock-diag.ts';
 import { readMmapOffsets } from '../native/xsk-mapping.ts';
-import { bindingCandidates, type InferredBinding, inferBinding } from './binding.ts';
+import { bindingCandidates, bindingOf, type InferredBinding, inferBinding } from './binding.ts';
 import {
   listPids,
   namedNamespaces,
@@ -65,7 +65,7 @@ interface Learned {
 function sameFacts(a: XskFacts | null, b: XskFacts | null): boolean {
   if (a === null || b === null) return a === b;
   const shape = (facts: XskFacts) =>
-    JSON.stringify([facts.mappable, facts.kernel.rings, facts.kernel.zeroCopy, facts.umem]);
+    JSON.stringify([facts.readings.rings, facts.kernel.rings, facts.kernel.zeroCopy, facts.umem]);
   return shape(a) === shape(b);
 }
 
@@ -137,7 +137,10 @@ function xsksOf(pid: number, sockets: readonly SocketFd[], now: number, dumps: D
     if (!known) return true;
     if (known.facts === null) return false;
     // A socket with no ring at all is not set up yet, however old: look again until it is.
-    return now - known.firstSeen < SETTLE_MS || Object.values(known.facts.mappable).every((bytes) => bytes === 0);
+    return (
+      now - known.firstSeen < SETTLE_MS ||
+      Object.values(known.facts.readings.rings).every((ring) => ring.mappedBytes === 0)
+    );
   });
   if (fresh.length > 0) {
     let pidfd: number;
@@ -204,10 +207,7 @@ export function describeHeld(
   const dumps = new DiagDumps();
   const facts = xskFacts(duplicate, offsets, dumps.lookup(pid, socket.inode), dumps.why());
   const known = learned.get(xskId(pid, socket.fd, socket.inode))?.facts;
-  if (known && facts.kernel.ifname.source === 'unknown') {
-    const { ifname, queueId, xdpMode, xdpProgramId } = known.kernel;
-    facts.kernel = { ...facts.kernel, ifname, queueId, xdpMode, xdpProgramId };
-  }
+  if (known && facts.kernel.ifname.source === 'unknown') facts.kernel = { ...facts.kernel, ...bindingOf(known.kernel) };
   return { info: describe(pid, socket, facts, identity, netns, namedNamespaces()), facts };
 }
 

@@ -1,22 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { DumpedXsk } from '../native/sock-diag.ts';
-import type { MmapOffsets } from '../native/xsk-mapping.ts';
-import { factsOf, type XskReadings } from './xsk-facts.ts';
+import type { SocketReadings } from '../observe/read-kernel-view.ts';
+import { factsOf } from './xsk-facts.ts';
 
 const PAGE = 4096;
-/** The offsets this kernel reports: producer, consumer, desc, flags; the entries start at byte 0x140. */
-const ring = { producer: 0, consumer: 0x40, desc: 0x140, flags: 0x80 };
-const offsets: MmapOffsets = { rx: ring, tx: ring, fill: ring, completion: ring };
+/** Where this kernel puts each ring's entries: at byte 0x140 of its mapping. */
+const at = (bytes: number) => ({
+  mappedBytes: bytes === 0 ? 0 : Math.ceil((0x140 + bytes) / PAGE) * PAGE,
+  descOffset: 0x140,
+});
 
 /** An rxdrop socket of 2048-entry rings, without TX, as the mapping probe measures it. */
-const readings: XskReadings = {
-  offsets,
-  mappable: {
-    rx: Math.ceil((0x140 + 2048 * 16) / PAGE) * PAGE,
-    tx: 0,
-    fill: Math.ceil((0x140 + 2048 * 8) / PAGE) * PAGE,
-    completion: Math.ceil((0x140 + 64 * 8) / PAGE) * PAGE,
-  },
+const readings: SocketReadings = {
+  rings: { rx: at(2048 * 16), tx: at(0), fill: at(2048 * 8), completion: at(64 * 8) },
   zeroCopy: false,
   pageSize: PAGE,
   readAt: 1234,

@@ -1,10 +1,8 @@
 import type { FactSource, KernelView } from '@ringside/shared';
-import { rawSyscalls, readZeroCopy } from '../native/libc.ts';
 import type { DumpedXsk } from '../native/sock-diag.ts';
-import { type MmapOffsets, type RingName, ringMappingExtent } from '../native/xsk-mapping.ts';
-import { kernelViewOf, RING_NAMES } from '../observe/kernel-view.ts';
-
-export { RING_NAMES } from '../observe/kernel-view.ts';
+import type { MmapOffsets } from '../native/xsk-mapping.ts';
+import { type KernelReadings, kernelViewOf } from '../observe/kernel-view.ts';
+import { type SocketReadings, socketReadings } from '../observe/read-kernel-view.ts';
 
 /**
  * What can be known of an XSK from a duplicate of its fd, and from xsk_diag
@@ -27,18 +25,8 @@ export interface UmemFacts {
 export interface XskFacts {
   kernel: KernelView;
   umem: UmemFacts;
-  /** The bytes of each ring the kernel lets us map (0: no such ring), for read-only maps. */
-  mappable: Record<RingName, number>;
-}
-
-/** What was read of a socket through a duplicate of its fd. */
-export interface XskReadings {
-  offsets: MmapOffsets;
-  /** The longest read-only mapping the kernel accepts at each ring's offset, in bytes; 0 for no ring. */
-  mappable: Record<RingName, number>;
-  zeroCopy: boolean;
-  pageSize: number;
-  readAt: number;
+  /** What `kernel` was built from: among it, the bytes of each ring the kernel lets us map (0: no such ring). */
+  readings: KernelReadings;
 }
 
 /**
@@ -48,33 +36,18 @@ export interface XskReadings {
  * other than its process's, which was the one dumped).
  */
 export function xskFacts(fd: number, offsets: MmapOffsets, diag: DumpedXsk | null, diagMissing: string): XskFacts {
-  const mappable = {} as Record<RingName, number>;
-  for (const ring of RING_NAMES) mappable[ring] = ringMappingExtent(fd, ring);
-  const readings = {
-    offsets,
-    mappable,
-    zeroCopy: readZeroCopy(fd),
-    pageSize: rawSyscalls.getpagesize(),
-    readAt: Date.now(),
-  };
-  return factsOf(readings, diag, diagMissing);
+  return factsOf(socketReadings(fd, offsets), diag, diagMissing);
 }
 
 /** The facts, each with its source, from what was read and what xsk_diag said (null: it said nothing, for `diagMissing`). */
-export function factsOf(readings: XskReadings, diag: DumpedXsk | null, diagMissing: string): XskFacts {
-  const { offsets, mappable } = readings;
-  const rings = {} as Record<RingName, { mappedBytes: number; descOffset: number }>;
-  for (const ring of RING_NAMES) rings[ring] = { mappedBytes: mappable[ring], descOffset: offsets[ring].desc };
-  const kernel = kernelViewOf({
-    readAt: readings.readAt,
-    pageSize: readings.pageSize,
-    rings,
-    zeroCopy: readings.zeroCopy,
+export function factsOf(socket: SocketReadings, diag: DumpedXsk | null, diagMissing: string): XskFacts {
+  const readings: KernelReadings = {
+    ...socket,
     diag: diag ? { socket: diag } : { missing: diagMissing },
     device: null,
     flags: null,
     rxAddresses: null,
-  });
+  };
   const umem: UmemFacts = diag?.umem
     ? {
         id: diag.umem.id,
@@ -85,5 +58,5 @@ export function factsOf(readings: XskReadings, diag: DumpedXsk | null, diagMissi
         source: 'socket-diag',
       }
     : { id: null, size: null, chunkSize: null, headroom: null, refs: null, source: 'unknown' };
-  return { kernel, umem, mappable };
+  return { kernel: kernelViewOf(readings), umem, readings };
 }

@@ -84,8 +84,6 @@ export class Engine {
   private readonly requests = new Map<string, SocketRequest>();
   private readonly groups = new Map<string, UmemGroup>();
   private readonly steering = new Map<string, InterfaceSteering>();
-  /** Interfaces as last described (setup.describeInterface runs `ip`): their ifindex holds while they live. */
-  private readonly described = new Map<string, InterfaceInfo>();
   /** The mismatches last told of each socket: a read that finds the same tells nothing. */
   private readonly told = new Map<string, KernelMismatch[]>();
   private nextId = 0;
@@ -126,7 +124,7 @@ export class Engine {
   check(request: SocketRequest): Problem[] {
     return [
       ...validateUmem(request.umem, this.setup.limits),
-      ...validateSocket(request.socket, request.workload, this.describe(request.socket.ifname)),
+      ...validateSocket(request.socket, request.workload, this.setup.describeInterface(request.socket.ifname)),
     ];
   }
 
@@ -208,7 +206,6 @@ export class Engine {
     for (const id of ids) await this.destroy(id);
     this.steering.get(ifname)?.detach();
     this.steering.delete(ifname);
-    this.described.delete(ifname);
     return ids;
   }
 
@@ -223,7 +220,7 @@ export class Engine {
    * libxdp's); the sockets there move into the new program's XSKMAP.
    */
   setXdpProgram(ifname: string, kind: XdpProgramKind, ports: readonly PortRoute[]): void {
-    if (!this.describe(ifname)) {
+    if (!this.setup.describeInterface(ifname)) {
       throw new ConfigurationError([{ field: 'ifname', message: `there is no interface ${ifname}` }]);
     }
     const steering = this.steeringOf(ifname);
@@ -376,24 +373,13 @@ export class Engine {
     return socket.kernel.mismatches;
   }
 
-  /** The interface's facts, through `ip`: each call reads them anew, and keeps them for the kernel's view. */
-  private describe(ifname: string): InterfaceInfo | null {
-    const info = this.setup.describeInterface(ifname);
-    if (info) this.described.set(ifname, info);
-    else this.described.delete(ifname);
-    return info;
-  }
-
   /**
    * Reads the kernel's view of a running socket. A failed read is a fault to
    * tell, never a reason to undo the socket: it was built and runs.
    */
   private readView(id: string, socket: ManagedSocket, request: SocketRequest): void {
-    const ifname = request.socket.ifname;
     try {
-      const device = this.described.get(ifname) ?? this.describe(ifname);
-      if (!device) throw new Error(`there is no interface ${ifname}`);
-      socket.readKernelView(request, device.ifindex);
+      socket.readKernelView(request);
     } catch (error) {
       const why = `the kernel's view could not be read: ${(error as Error).message}`;
       socket.kernelViewUnread(why);

@@ -5,7 +5,6 @@ import { kernelMismatches } from '../observe/kernel-mismatches.ts';
 import { unreadKernelView } from '../observe/kernel-view.ts';
 import { readKernelView } from '../observe/read-kernel-view.ts';
 import { type DetailedObservation, type SocketObservation, SocketObserver } from '../observe/socket-observer.ts';
-import type { RingMemory } from '../xsk/ring.ts';
 import type { XskSocket } from '../xsk/socket.ts';
 import type { Umem } from '../xsk/umem.ts';
 import { type LaneRecord, type MemberSpec, UmemGroup } from './umem-group.ts';
@@ -157,33 +156,19 @@ export class ManagedSocket {
 
   /**
    * Asks the kernel about this socket now (see readKernelView: not per
-   * snapshot) and holds its answer to `request`. `ifindex` is its
-   * interface's, from the engine's facts about that interface.
+   * snapshot) and holds its answer to `request`.
    */
-  readKernelView(
-    request: Pick<SocketRequest, 'socket' | 'umem'>,
-    ifindex: number,
-  ): { view: KernelView; mismatches: KernelMismatch[] } {
+  readKernelView(request: Pick<SocketRequest, 'socket' | 'umem'>): { view: KernelView; mismatches: KernelMismatch[] } {
     this.assertAlive();
     const view = readKernelView({
       fd: this.socket.fd,
       ifname: this.socket.config.ifname,
-      ifindex,
       queueId: this.socket.config.queueId,
       namespacePath: this.spec.placement.namespacePath,
-      rings: this.mappedRings(),
+      rings: { fill: this.lane.pair.fill, rx: this.lane.rx, tx: this.lane.tx },
     });
     this.kernelReading = { view, mismatches: kernelMismatches(request, view) };
     return this.kernelReading;
-  }
-
-  /** The ring memory this socket reads through: its RX and TX, and the FILL ring of its pair. */
-  private mappedRings(): { fill: RingMemory; rx: RingMemory | null; tx: RingMemory | null } {
-    const { pairs, sockets } = this.group.observer.source.rings();
-    const own = sockets.find((socket) => socket.socketId === this.id);
-    const pair = own && pairs.find((candidate) => candidate.slot === own.pair);
-    if (!own || !pair) throw new Error(`socket ${this.id} is not on UMEM ${this.group.id}`);
-    return { fill: pair.fill, rx: own.rx, tx: own.tx };
   }
 
   /** The kernel's view as last read, and where it differs from the request. */

@@ -1,13 +1,8 @@
 import { FRAME_OWNERS } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import type { RingMemory } from '../xsk/ring.ts';
-import {
-  type AttachedRings,
-  AttachedUmemSource,
-  attachedOwners,
-  attachedParts,
-  type UmemFrames,
-} from './attached-umem.ts';
+import { type AttachedRings, AttachedUmemSource, attachedOwners, attachedParts } from './attached-umem.ts';
+import type { UmemFrames } from './source.ts';
 import { UmemObserver } from './umem-observer.ts';
 
 const CHUNK = 2048;
@@ -82,8 +77,17 @@ describe("another process's UMEM, read by the one reader", () => {
   });
 
   it("counts the frames in each ring and names no frame's owner when the UMEM's frames are unknown", () => {
-    const reading = observer(rxdrop(), null).readNow({ entries: true });
-    const { owners, counts } = attachedOwners(attachedParts(reading), 0);
+    let asked = 0;
+    const source = new AttachedUmemSource('pid7.fd3', rxdrop, () => {
+      asked++;
+      return null;
+    });
+    const reading = new UmemObserver(source).readNow({ entries: true });
+    // The frames are asked once per reading, and none is made up from the entries.
+    expect(asked).toBe(1);
+    expect(reading.frameCount).toBe(0);
+    expect(attachedParts(reading).frames.fill).toEqual(new Int32Array(0));
+    const { owners, counts } = attachedOwners(attachedParts(reading), reading.frameCount);
     expect(owners.length).toBe(0);
     expect(counts).toMatchObject({ fill: 3, rx: 1, tx: 0, completion: 0, 'application-held': 0 });
     // The entries are still there to list, addresses as the kernel means them.

@@ -9,7 +9,7 @@ import {
 } from '@ringside/shared';
 import type { RingMemory } from '../xsk/ring.ts';
 import type { RingEntries } from './ring-observer.ts';
-import type { ObservationSource, SourceRings } from './source.ts';
+import type { ObservationSource, SourceRings, UmemFrames } from './source.ts';
 import type { UmemReading } from './umem-observer.ts';
 
 /** One ring of another process's socket, mapped read-only. */
@@ -20,12 +20,6 @@ export interface AttachedRing {
 }
 
 export type AttachedRings = Record<RingKind, AttachedRing | null>;
-
-/** The UMEM's frame count and chunk size, where the kernel told them or the rings' contents show them. */
-export interface UmemFrames {
-  count: number;
-  chunkSize: number;
-}
 
 /** The one slot an attached socket and its FILL/COMPLETION pair take in its source. */
 const SLOT = 0;
@@ -48,17 +42,9 @@ export class AttachedUmemSource implements ObservationSource {
     readonly id: string,
     /** Throws once the socket was let go: its pages are unmapped then. */
     private readonly current: () => AttachedRings,
-    private readonly frames: () => UmemFrames | null,
+    /** Where the kernel told them or the rings' contents show them. */
+    readonly frames: () => UmemFrames | null,
   ) {}
-
-  /** With no chunk size known, no frame is named (frameCount is 0): the entries are read, their frames unused. */
-  get frameSize(): number {
-    return this.frames()?.chunkSize ?? 1;
-  }
-
-  get frameCount(): number {
-    return this.frames()?.count ?? 0;
-  }
 
   rings(): SourceRings {
     const rings = this.current();

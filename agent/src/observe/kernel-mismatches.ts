@@ -66,19 +66,18 @@ export function kernelMismatches(request: Pick<SocketRequest, 'socket' | 'umem'>
   if (view.queueId.source === 'netlink' && view.queueId.value === null) {
     differ('queueId', String(socket.queueId), `no XSK on queue ${socket.queueId}`, view.queueId.note ?? '');
   }
-  // From RX addresses the chunk shows as the stride frames came in at, a multiple of the chunk while
-  // neighbouring chunks went elsewhere (kernel-view.ts, rxLayoutOf): it agrees when the request divides it,
-  // and the headroom then carries that multiple too. xsk_diag's values are exact.
-  const fromRx = view.chunkSize.source === 'ring-contents' && umem.frameSize > 0;
-  const chunk = view.chunkSize.value;
-  if (chunk !== null && (fromRx ? chunk % umem.frameSize !== 0 : chunk !== umem.frameSize)) {
-    differ('chunkSize', String(umem.frameSize), String(chunk), 'where the kernel wrote received frames');
+  // A chunk known only to divide the stride received frames came at (kernel-view.ts, rxLayoutOf) agrees with
+  // any request that divides it too.
+  const chunk = view.chunkSize;
+  if (
+    chunk.value === null
+      ? chunk.divides !== undefined && chunk.divides % umem.frameSize !== 0
+      : chunk.value !== umem.frameSize
+  ) {
+    const inEffect = chunk.value === null ? `a divisor of ${chunk.divides}` : String(chunk.value);
+    differ('chunkSize', String(umem.frameSize), inEffect, 'where the kernel wrote received frames');
   }
-  const headroom =
-    view.headroom.value === null ? null : fromRx ? view.headroom.value % umem.frameSize : view.headroom.value;
-  if (headroom !== null && headroom !== umem.headroom) {
-    differ('headroom', String(umem.headroom), String(headroom), 'where received data starts within its chunk');
-  }
+  compare('headroom', view.headroom.value, umem.headroom, 'where received data starts within its chunk');
   compare('unaligned', view.unaligned.value, umem.unaligned, 'the top bits of the kernel’s RX addresses');
   return mismatches;
 }

@@ -53,13 +53,13 @@ describe('the kernel’s view of a socket, from raw readings', () => {
 
 describe('the UMEM layout, from where the kernel wrote received data', () => {
   it('leaves chunk size, headroom and alignment unknown before anything was received', () => {
-    const layout = rxLayoutOf([]);
+    const layout = rxLayoutOf([], PAGE);
     expect(layout.chunkSize).toMatchObject({ value: null, source: 'unknown' });
     expect(layout.chunkSize.note).toContain('no frame received yet');
   });
 
   it('finds 2048-byte aligned chunks and the headroom before XDP_PACKET_HEADROOM', () => {
-    const layout = rxLayoutOf(aligned(2048, [5, 6, 8, 11], 128));
+    const layout = rxLayoutOf(aligned(2048, [5, 6, 8, 11], 128), PAGE);
     expect(layout.chunkSize).toMatchObject({ value: 2048, source: 'ring-contents' });
     expect(layout.headroom.value).toBe(128);
     expect(layout.unaligned.value).toBe(false);
@@ -68,15 +68,24 @@ describe('the UMEM layout, from where the kernel wrote received data', () => {
   it('tells unaligned chunks by the offset the kernel puts in the top bits', () => {
     // Unaligned: the low bits are the FILL address plus the headroom, the top 16 bits XDP_PACKET_HEADROOM.
     const addresses = [4, 5, 7].map((frame) => ({ base: frame * 3000 + 64, offset: 256 }));
-    const layout = rxLayoutOf(addresses);
+    const layout = rxLayoutOf(addresses, PAGE);
     expect(layout.unaligned.value).toBe(true);
     expect(layout.chunkSize.value).toBe(3000);
     expect(layout.headroom.value).toBe(64);
   });
 
   it('names only a multiple of the chunk size while frames of neighbouring chunks are missing, and nothing from one chunk', () => {
-    expect(rxLayoutOf(aligned(2048, [2, 4, 8], 0)).chunkSize.value).toBe(4096);
-    expect(rxLayoutOf(aligned(2048, [3, 3], 0)).chunkSize).toMatchObject({ value: null, source: 'unknown' });
+    const apart = rxLayoutOf(aligned(2048, [2, 4, 8], 0), PAGE);
+    expect(apart.chunkSize).toMatchObject({ value: null, source: 'ring-contents', divides: 4096 });
+    expect(apart.chunkSize.note).toContain('a multiple of the chunk: 4096');
+    expect(apart.headroom).toMatchObject({ value: null, source: 'unknown' });
+    expect(rxLayoutOf(aligned(2048, [3, 3], 0), PAGE).chunkSize).toMatchObject({ value: null, source: 'unknown' });
+  });
+
+  it('names the chunk when only one size divides the stride: 2048-byte aligned chunks three apart', () => {
+    const layout = rxLayoutOf(aligned(2048, [1, 4, 7], 64), PAGE);
+    expect(layout.chunkSize).toMatchObject({ value: 2048, source: 'ring-contents' });
+    expect(layout.headroom.value).toBe(64);
   });
 });
 

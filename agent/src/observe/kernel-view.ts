@@ -15,8 +15,6 @@ import { ringSizeFromMapping } from '../xsk/ring-extent.ts';
  * and attach/xsk-facts.ts take the readings; kernel-mismatches.ts compares.
  */
 
-export const RING_NAMES = ['fill', 'rx', 'tx', 'completion'] as const satisfies readonly RingName[];
-
 /** An RX descriptor's address as the kernel wrote it: the low 48 bits, and the unaligned-mode offset above them. */
 export interface RxAddress {
   base: number;
@@ -60,6 +58,22 @@ function greatestCommonDivisor(a: number, b: number): number {
   return a;
 }
 
+/** XDP_UMEM_MIN_CHUNK_SIZE (include/net/xdp_sock_drv.h): the kernel registers no smaller chunk. */
+const MIN_CHUNK = 2048;
+
+/**
+ * The one chunk size whose chunks can lie `stride` apart, or a multiple of
+ * it; null when several can. Aligned chunks are powers of two from
+ * MIN_CHUNK to a page (xdp_umem_reg); unaligned ones any size from MIN_CHUNK,
+ * so only a stride under twice that has a single divisor that is a chunk.
+ */
+function chunkOfStride(stride: number, unaligned: boolean, pageSize: number): number | null {
+  if (unaligned) return stride >= MIN_CHUNK && stride < 2 * MIN_CHUNK ? stride : null;
+  const sizes: number[] = [];
+  for (let size = MIN_CHUNK; size <= pageSize; size *= 2) if (stride % size === 0) sizes.push(size);
+  return sizes.length === 1 ? (sizes[0] as number) : null;
+}
+
 /**
  * Chunk size, headroom and alignment from where the kernel wrote received
  * data. In unaligned mode the kernel puts the data's offset from the chunk's
@@ -69,10 +83,9 @@ function greatestCommonDivisor(a: number, b: number): number {
  * starts XDP_PACKET_HEADROOM after the UMEM headroom within its chunk. The
  * stride found is a multiple of the chunk while frames of neighbouring chunks
  * are missing (two sockets taking turns on one FILL ring each see every other
- * chunk), and the headroom then carries the same multiple: kernelMismatches
- * compares both modulo the requested chunk size.
+ * chunk): the chunk is then known only to divide it, and the headroom not at all.
  */
-export function rxLayoutOf(addresses: readonly RxAddress[]): Layout {
+export function rxLayoutOf(addresses: readonly RxAddress[], pageSize: number): Layout {
   const [first] = addresses;
   if (!first) {
     const note = 'no frame received yet: the kernel has written no RX descriptor';
@@ -90,19 +103,33 @@ export function rxLayoutOf(addresses: readonly RxAddress[]): Layout {
     const note = `${count}, all in one chunk: its size needs frames of two chunks`;
     return { chunkSize: unknown(note), headroom: unknown(note), unaligned };
   }
+  const spacing = `the greatest common divisor of the distances between ${count}`;
+  const chunk = chunkOfStride(stride, unaligned.value === true, pageSize);
+  if (chunk === null) {
+    return {
+      // Measured: a UMEM registered with 2048-byte chunks whose application posts FILL addresses 4096 apart shows 4096.
+      chunkSize: {
+        value: null,
+        source: 'ring-contents',
+        divides: stride,
+        note: `a multiple of the chunk: ${stride}, ${spacing}; several chunk sizes divide it until neighbouring chunks have been received into (only the socket diag has the registered one)`,
+      },
+      headroom: unknown(`where data starts in its chunk needs the chunk size, known only to divide ${stride}`),
+      unaligned,
+    };
+  }
   const chunkSize: Fact<number> = {
-    value: stride,
+    value: chunk,
     source: 'ring-contents',
-    // Measured: a UMEM registered with 2048-byte chunks whose application posts FILL addresses 4096 apart shows 4096.
-    note: `the greatest common divisor of the distances between ${count}: the stride frames are posted at, a multiple of it until neighbouring chunks have been received into; a registered chunk smaller than that stride does not show here (only the socket diag has it)`,
+    note: `${spacing} is ${stride}, which no other ${unaligned.value ? 'unaligned' : 'aligned'} chunk size divides`,
   };
-  const inChunk = (data[0] as number) % stride;
+  const inChunk = (data[0] as number) % chunk;
   const headroom: Fact<number> =
     inChunk >= XDP_PACKET_HEADROOM
       ? {
           value: inChunk - XDP_PACKET_HEADROOM,
           source: 'ring-contents',
-          note: `data starts ${inChunk} B into its ${stride}-byte stride: the headroom, then XDP_PACKET_HEADROOM (${XDP_PACKET_HEADROOM} B)`,
+          note: `data starts ${inChunk} B into its ${chunk}-byte chunk: the headroom, then XDP_PACKET_HEADROOM (${XDP_PACKET_HEADROOM} B)`,
         }
       : unknown(`data starts ${inChunk} B into its chunk, before XDP_PACKET_HEADROOM: not a layout this kernel writes`);
   return { chunkSize, headroom, unaligned };
@@ -120,7 +147,7 @@ function layoutOf(readings: KernelReadings): Layout {
           headroom: unknown(notRead),
           unaligned: unknown(`neither xsk_diag nor getsockopt reports the UMEM flags; ${notRead}`),
         }
-      : rxLayoutOf(rxAddresses);
+      : rxLayoutOf(rxAddresses, readings.pageSize);
   if (umem === null) return fromRx;
   return {
     chunkSize: { value: umem.chunkSize, source: 'socket-diag' },

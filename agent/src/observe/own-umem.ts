@@ -1,5 +1,5 @@
 import type { UmemBlocks } from '../dataplane/control.ts';
-import type { ApplicationSide, ObservationSource, SourceRings } from './source.ts';
+import type { ApplicationSide, ObservationSource, SourceRings, UmemFrames } from './source.ts';
 
 /**
  * Ringside's own UMEM as an observation source: the rings its sockets were
@@ -8,15 +8,21 @@ import type { ApplicationSide, ObservationSource, SourceRings } from './source.t
  */
 export class OwnUmemSource implements ObservationSource {
   readonly application: ApplicationSide;
+  private readonly layout: UmemFrames;
 
   constructor(
     readonly id: string,
-    readonly frameSize: number,
-    readonly frameCount: number,
+    frameSize: number,
+    frameCount: number,
     blocks: UmemBlocks,
     private readonly current: () => SourceRings,
   ) {
     this.application = { ledger: new Uint8Array(blocks.ledger), control: new Int32Array(blocks.control) };
+    this.layout = { count: frameCount, chunkSize: frameSize };
+  }
+
+  frames(): UmemFrames {
+    return this.layout;
   }
 
   rings(): SourceRings {

@@ -1,13 +1,13 @@
 import { fstatSync } from 'node:fs';
-import type { KernelView } from '@ringside/shared';
-import { rawSyscalls, readZeroCopy } from '../native/libc.ts';
+import { type KernelView, RING_KINDS } from '@ringside/shared';
+import { ifNameToIndex, rawSyscalls, readZeroCopy } from '../native/libc.ts';
 import { readNetdevQueues } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import { dumpXsks } from '../native/sock-diag.ts';
 import { attachedXdpProgramId } from '../native/xdp-program.ts';
-import { readMmapOffsets, ringMappingExtent } from '../native/xsk-mapping.ts';
+import { type MmapOffsets, readMmapOffsets, ringMappingExtent } from '../native/xsk-mapping.ts';
 import type { RingMemory } from '../xsk/ring.ts';
-import { type DeviceReadings, type KernelReadings, kernelViewOf, RING_NAMES, type RxAddress } from './kernel-view.ts';
+import { type DeviceReadings, type KernelReadings, kernelViewOf, type RxAddress } from './kernel-view.ts';
 
 /** Where to ask the kernel about one of Ringside's own sockets. Nothing of what was requested: only where to look. */
 export interface KernelViewTarget {
@@ -18,8 +18,6 @@ export interface KernelViewTarget {
    */
   fd: number;
   ifname: string;
-  /** The interface's index in its namespace, as the engine's interface facts have it. */
-  ifindex: number;
   queueId: number;
   /** /run/netns/NAME of the interface's namespace; null for the agent's own. */
   namespacePath: string | null;
@@ -27,12 +25,26 @@ export interface KernelViewTarget {
   rings: { fill: RingMemory; rx: RingMemory | null; tx: RingMemory | null };
 }
 
+/** What a socket's fd shows of it, bound or not: each ring's longest read-only mapping and where its descriptors start, and XDP_OPTIONS. */
+export type SocketReadings = Pick<KernelReadings, 'readAt' | 'pageSize' | 'rings' | 'zeroCopy'>;
+
+export function socketReadings(fd: number, offsets: MmapOffsets): SocketReadings {
+  return {
+    readAt: Date.now(),
+    pageSize: rawSyscalls.getpagesize(),
+    rings: Object.fromEntries(
+      RING_KINDS.map((ring) => [ring, { mappedBytes: ringMappingExtent(fd, ring), descOffset: offsets[ring].desc }]),
+    ) as KernelReadings['rings'],
+    zeroCopy: readZeroCopy(fd),
+  };
+}
+
 /**
  * Every RX slot the kernel has written. The application only reads RX, so a
  * slot with a length is a descriptor the kernel wrote, consumed or not;
  * slots never written are zero (the ring is zeroed when made, xskq_create).
  */
-function rxAddresses(rx: RingMemory | null): RxAddress[] {
+export function rxAddresses(rx: RingMemory | null): RxAddress[] {
   if (rx === null) return [];
   const addresses: RxAddress[] = [];
   // struct xdp_desc { __u64 addr; __u32 len; __u32 options; }: four words per slot.
@@ -49,16 +61,18 @@ function rxAddresses(rx: RingMemory | null): RxAddress[] {
 /** The interface's program and queues, by netlink in its namespace: the requests `ip -d link` and `ynl` make, without a process. */
 function deviceReadings(target: KernelViewTarget): DeviceReadings {
   return inNetworkNamespace(target.namespacePath, () => {
+    const ifindex = ifNameToIndex(target.ifname);
+    if (ifindex === 0) throw new Error(`there is no interface ${target.ifname}`);
     // One program per mode at most; libxdp attaches in one (no dispatcher here), so the first found is the one.
     const modes = (['drv', 'skb'] as const).map((mode) => ({
       mode,
-      programId: attachedXdpProgramId(target.ifindex, mode),
+      programId: attachedXdpProgramId(ifindex, mode),
     }));
     const attached = modes.find((mode) => mode.programId !== 0) ?? null;
     return {
       ifname: target.ifname,
       attachedXdp: attached,
-      queues: readNetdevQueues(target.ifindex),
+      queues: readNetdevQueues(ifindex),
       queueId: target.queueId,
     };
   });
@@ -79,12 +93,7 @@ export function readKernelView(target: KernelViewTarget): KernelView {
   const inode = fstatSync(fd).ino;
   const listed = dump.available ? dump.sockets.find((socket) => socket.inode === inode) : undefined;
   const readings: KernelReadings = {
-    readAt: Date.now(),
-    pageSize: rawSyscalls.getpagesize(),
-    rings: Object.fromEntries(
-      RING_NAMES.map((ring) => [ring, { mappedBytes: ringMappingExtent(fd, ring), descOffset: offsets[ring].desc }]),
-    ) as KernelReadings['rings'],
-    zeroCopy: readZeroCopy(fd),
+    ...socketReadings(fd, offsets),
     diag: listed
       ? { socket: listed }
       : { missing: dump.available ? `xsk_diag does not list socket inode ${inode}` : dump.reason },

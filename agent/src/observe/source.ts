@@ -1,5 +1,11 @@
 import type { RingMemory } from '../xsk/ring.ts';
 
+/** A UMEM's frames: how many, and the bytes of each (an address's frame is the address over chunkSize). */
+export interface UmemFrames {
+  count: number;
+  chunkSize: number;
+}
+
 /** A FILL/COMPLETION pair: one per (netdev, queue) a UMEM is bound to. */
 export interface SourcePair {
   slot: number;
@@ -40,8 +46,8 @@ export interface ApplicationSide {
  */
 export interface ObservationSource {
   readonly id: string;
-  readonly frameSize: number;
-  readonly frameCount: number;
+  /** Its frames as known now; null while unknown (another process's UMEM nothing told of), and then no frame is named. */
+  frames(): UmemFrames | null;
   readonly application: ApplicationSide | null;
   /** The rings as they are now (sockets join and leave); throws once the memory behind them is gone. */
   rings(): SourceRings;

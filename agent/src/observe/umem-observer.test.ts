@@ -111,8 +111,7 @@ describe('the UMEM reader', () => {
     fill.submit(2);
     const foreign: ObservationSource = {
       id: 'pid 4242, fd 7',
-      frameSize: FRAME_SIZE,
-      frameCount: FRAMES,
+      frames: () => ({ count: FRAMES, chunkSize: FRAME_SIZE }),
       application: null,
       rings: () => ({ pairs: [pair], sockets: [] }),
     };

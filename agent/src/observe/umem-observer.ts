@@ -3,7 +3,7 @@ import { UmemControl } from '../dataplane/control.ts';
 import { deriveOwners, type LedgerView } from '../xsk/ledger.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { observeRing, type RingEntries, readRingEntries, readRingFrames } from './ring-observer.ts';
-import type { ApplicationSide, ObservationSource, SourceRings } from './source.ts';
+import type { ApplicationSide, ObservationSource, SourceRings, UmemFrames } from './source.ts';
 
 /** Owners come with a reading exactly when its source has an application side. */
 export type LedgerOf<S extends ObservationSource> = S['application'] extends ApplicationSide
@@ -32,6 +32,8 @@ export interface SocketReading {
 export interface UmemReading<Ledger extends LedgerView | null = LedgerView | null> {
   pairs: PairReading[];
   sockets: SocketReading[];
+  /** The frames the reading names (entries map to frames below it); 0 when the source's frames are unknown. */
+  frameCount: number;
   /** null when the source has no application side to derive owners from. */
   ledger: Ledger;
   /** False when no quiet moment came within the budget; the owners may then be off by a batch. */
@@ -105,10 +107,11 @@ export class UmemObserver<S extends ObservationSource = ObservationSource> {
   /** One pass of the seqlock: a reading, or null when the data plane moved and `settle` does not ask for one anyway. */
   private attempt(withEntries: boolean, settle: boolean): UmemReading<LedgerOf<S>> | null {
     const rings = this.source.rings();
+    const frames = this.source.frames();
     const app = this.source.application;
     if (!app) {
       const reading: UmemReading<null> = {
-        ...readRings(rings, this.source.frameSize, withEntries),
+        ...readRings(rings, frames, withEntries),
         ledger: null,
         consistent: true,
       };
@@ -119,7 +122,7 @@ export class UmemObserver<S extends ObservationSource = ObservationSource> {
     const key = changeKey(before, rings);
     const last = this.last;
     if (!withEntries && last && sameKey(last.key, key)) return last.reading;
-    const read = readRings(rings, this.source.frameSize, withEntries);
+    const read = readRings(rings, frames, withEntries);
     const appStates = app.ledger.slice();
     const consistent = !(before & 1) && Atomics.load(app.control, UmemControl.GENERATION) === before;
     if (!consistent && !settle) return null;
@@ -199,22 +202,29 @@ function sameKey(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((word, i) => word === b[i]);
 }
 
+const NO_FRAMES = new Int32Array(0);
+
 /** Every ring once, kernel-written producers (RX, COMPLETION) before kernel-written consumers (FILL, TX). */
 function readRings(
   rings: SourceRings,
-  frameSize: number,
+  umemFrames: UmemFrames | null,
   withEntries: boolean,
-): Pick<UmemReading, 'pairs' | 'sockets'> {
+): Pick<UmemReading, 'pairs' | 'sockets' | 'frameCount'> {
   const { pairs, sockets } = rings;
   const rx = sockets.map((socket) => (socket.rx ? observeRing(socket.rx, 'consumer') : null));
   const completion = pairs.map((pair) => observeRing(pair.completion, 'consumer'));
   const fill = pairs.map((pair) => observeRing(pair.fill, 'producer'));
   const tx = sockets.map((socket) => (socket.tx ? observeRing(socket.tx, 'producer') : null));
+  const frameCount = umemFrames?.count ?? 0;
+  // With no frame to name, an entry's frame would be made up: the rings' states and entries are all there is.
   const framesOf = (memory: RingMemory, state: RingState, kind: 'address' | 'descriptor') =>
-    readRingFrames(memory, state.consumer, state.producer, kind, frameSize);
+    umemFrames && frameCount > 0
+      ? readRingFrames(memory, state.consumer, state.producer, kind, umemFrames.chunkSize)
+      : NO_FRAMES;
   const entriesOf = (memory: RingMemory | null, state: RingState | null, kind: 'address' | 'descriptor') =>
     memory && state ? readRingEntries(memory, state.consumer, state.producer, kind) : null;
   return {
+    frameCount,
     pairs: pairs.map((pair, i) => {
       const f = fill[i] as RingState;
       const c = completion[i] as RingState;
