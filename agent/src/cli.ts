@@ -5,13 +5,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TRAFFIC, MAX_RATE_PPS, MIN_FRAME_LENGTH } from '@ringside/shared';
-import { alsoAt, banner, startUrlLines } from './banner.ts';
+import { banner } from './banner.ts';
 import { DEFAULT_TOKEN_FILE, HELP } from './cli-help.mjs';
 import { firstSocket } from './first-socket.ts';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.ts';
 import { portProblem } from './port-check.ts';
 import { preflight } from './preflight.ts';
-import { removeRunFile, runFileFor, writeRunFile } from './run-file.mjs';
+import { removeRunFile, runFileFor, urlLines, writeRunFile } from './run-file.mjs';
 import { type AllowedHost, addressesServed, isWildcardAddress, newToken, parseAllowedHost } from './server/access.ts';
 import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
 import { loadTokens, type Tokens } from './server/token-store.ts';
@@ -175,10 +175,8 @@ async function main(): Promise<void> {
     die((error as Error).message);
   }
   const urls = agent.urls();
-  const [{ control: controlUrl, view: viewUrl }, ...more] = urls;
   try {
-    const record = { pid: process.pid, port: Number(new URL(controlUrl).port), controlUrl, viewUrl };
-    writeRunFile(runFile, more.length > 0 ? { ...record, alsoAt: alsoAt(more) } : record);
+    writeRunFile(runFile, { pid: process.pid, port: Number(new URL(urls[0].control).port), urls });
   } catch (error) {
     // The token file's disk may take no writes (see above): Ringside runs on, only `ringside urls` cannot help.
     logger.warn({ err: error, runFile }, "the run file cannot be written: 'ringside urls' will not find this run");
@@ -186,7 +184,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     process.stdout.isTTY
       ? banner({ urls, state: agent.state(), warnings: socket.warning ? [socket.warning] : [] })
-      : startUrlLines(urls),
+      : urlLines(urls),
   );
   if (tokenNotice) process.stdout.write(`Note: ${tokenNotice}\n`);
   if (options.stopWithPid !== null) stopWithProcess(options.stopWithPid);

@@ -205,14 +205,10 @@ describe('an agent that answers to more names', () => {
 
   it('has a URL pair for each name, the bind address first, and gives a room only the view URLs other machines can open', () => {
     expect(agentUrls(workshop)).toEqual([
-      { host: '127.0.0.1:7420', control: 'http://127.0.0.1:7420/?token=C', view: 'http://127.0.0.1:7420/?token=V' },
-      {
-        host: 'workshop-box.local:7420',
-        control: 'http://workshop-box.local:7420/?token=C',
-        view: 'http://workshop-box.local:7420/?token=V',
-      },
-      { host: '[fd00::2]:7420', control: 'http://[fd00::2]:7420/?token=C', view: 'http://[fd00::2]:7420/?token=V' },
-      { host: 'localhost:8000', control: 'http://localhost:8000/?token=C', view: 'http://localhost:8000/?token=V' },
+      { control: 'http://127.0.0.1:7420/?token=C', view: 'http://127.0.0.1:7420/?token=V' },
+      { control: 'http://workshop-box.local:7420/?token=C', view: 'http://workshop-box.local:7420/?token=V' },
+      { control: 'http://[fd00::2]:7420/?token=C', view: 'http://[fd00::2]:7420/?token=V' },
+      { control: 'http://localhost:8000/?token=C', view: 'http://localhost:8000/?token=V' },
     ]);
     expect(audienceUrls(agentUrls(workshop))).toEqual([
       'http://workshop-box.local:7420/?token=V',

@@ -2,6 +2,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { Role } from '@ringside/shared';
+import type { AgentUrl } from '../run-file.mjs';
+
+export type { AgentUrl };
 
 /**
  * Who may talk to the agent. The agent runs as root and reconfigures network
@@ -118,17 +121,9 @@ export function accessPolicy(
   };
 }
 
-export interface AgentUrl {
-  /** host[:port], as in the URLs. */
-  host: string;
-  control: string;
-  view: string;
-}
-
 /** The start URLs, one pair per name in the policy, the presenter's first. */
 export function agentUrls(policy: AccessPolicy): [AgentUrl, ...AgentUrl[]] {
   const urlsOf = (host: string): AgentUrl => ({
-    host,
     control: `http://${host}/?token=${policy.controlToken}`,
     view: `http://${host}/?token=${policy.viewToken}`,
   });
@@ -145,7 +140,7 @@ const isLoopbackHost = (host: string) => /^(127\.[\d.]+|localhost|\[::1\])(:\d+)
  * Never a control URL: a view page is shown them too.
  */
 export function audienceUrls(urls: readonly AgentUrl[]): string[] {
-  return urls.filter((url) => !isLoopbackHost(url.host)).map((url) => url.view);
+  return urls.filter((url) => !isLoopbackHost(new URL(url.view).host)).map((url) => url.view);
 }
 
 /**
