@@ -6,6 +6,9 @@ import type { AgentUrl } from '../run-file.mjs';
 
 export type { AgentUrl };
 
+/** host[:port] spellings, at least one. */
+type Hosts = readonly [string, ...string[]];
+
 /**
  * Who may talk to the agent. The agent runs as root and reconfigures network
  * interfaces, so every request it answers is a security boundary: the Host
@@ -14,9 +17,6 @@ export type { AgentUrl };
  * the page, its assets, `/metrics` and the upgrade alike; a token (as Jupyter
  * does) proves the client was given the start URL.
  */
-/** host[:port] spellings, at least one. */
-type Hosts = readonly [string, ...string[]];
-
 export interface AccessPolicy {
   controlToken: string;
   viewToken: string;
