@@ -77,8 +77,8 @@ describeKernel('an audience that joins by name', () => {
       ['Also reachable', `workshop-box.local:${port}`],
       ['View-only there', `workshop-box.local:${port}`],
     ]);
-    // This agent listens on loopback: the name works here, and the log says a room's machines cannot use it.
-    expect(agent.log()).toContain('other machines cannot open it by these names');
+    // This agent listens on loopback: the name works here, and the log says only a tunnel or proxy brings others.
+    expect(agent.log()).toContain('these names work through a tunnel or proxy to this port only');
     const controlToken = agent.controlUrl.searchParams.get('token') ?? '';
     for (const { label, url } of urls) {
       const role = label.startsWith('View-only') ? 'view' : 'control';

@@ -6,6 +6,8 @@ import {
   agentUrls,
   audienceUrls,
   decideAccess,
+  isLoopback,
+  LOOPBACK,
   parseAllowedHost,
   refuseSource,
   requestToken,
@@ -215,6 +217,18 @@ describe('an agent that answers to more names', () => {
       'http://[fd00::2]:7420/?token=V',
     ]);
     expect(audienceUrls(agentUrls(accessPolicy('127.0.0.1', 7420, { control: 'C', view: 'V' })))).toEqual([]);
+  });
+
+  it('answers on every bind to exactly the names it counts as loopback, which a room is never given', () => {
+    const everywhere = accessPolicy('0.0.0.0', 7420, { control: 'C', view: 'V' }, [{ name: 'box.local', port: null }]);
+    for (const name of LOOPBACK) expect(isLoopback(name), name).toBe(true);
+    expect([...everywhere.allowedHosts].filter((allowed) => isLoopback(new URL(`http://${allowed}`).hostname))).toEqual(
+      ['127.0.0.1:7420', 'localhost:7420', '[::1]:7420'],
+    );
+    // As URL writes an IPv6 hostname.
+    expect(isLoopback('[::1]')).toBe(true);
+    for (const name of ['127.0.0.1.nip.io', '0177.0.0.1', '[fd00::2]', '0.0.0.0', 'box.local'])
+      expect(isLoopback(name), name).toBe(false);
   });
 
   it('is reached on this machine through loopback when it serves every address, never through the wildcard', () => {

@@ -30,6 +30,14 @@ export interface AccessPolicy {
   port: number;
 }
 
+/** The names of this machine that only it opens: the agent answers to each, however it is bound. */
+export const LOOPBACK = ['127.0.0.1', 'localhost', '::1'] as const;
+
+/** Whether a name (an IPv6 address in a URL's brackets or not) is one of LOOPBACK. */
+export function isLoopback(name: string): boolean {
+  return (LOOPBACK as readonly string[]).includes(name.replace(/^\[(.*)\]$/, '$1'));
+}
+
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
@@ -110,7 +118,7 @@ export function accessPolicy(
   const named = new Set(allowed.map((host) => hostOf(host.name, host.port ?? port)));
   named.delete(bound);
   const urlHosts: Hosts = [bound, ...named];
-  const hosts = new Set([...['127.0.0.1', 'localhost', '::1'].map((name) => hostOf(name, port)), ...urlHosts]);
+  const hosts = new Set([...LOOPBACK.map((name) => hostOf(name, port)), ...urlHosts]);
   return {
     controlToken: tokens?.control ?? newToken(),
     viewToken: tokens?.view ?? newToken(),
@@ -131,16 +139,13 @@ export function agentUrls(policy: AccessPolicy): [AgentUrl, ...AgentUrl[]] {
   return [urlsOf(bound), ...named.map(urlsOf)];
 }
 
-/** A host[:port] only this machine opens: a room is not given its URL. */
-const isLoopbackHost = (host: string) => /^(127\.[\d.]+|localhost|\[::1\])(:\d+)?$/.test(host);
-
 /**
  * The view URLs to give a room: those of names other machines can open (none
  * on loopback alone: a QR code of 127.0.0.1 would send a phone to itself).
  * Never a control URL: a view page is shown them too.
  */
 export function audienceUrls(urls: readonly AgentUrl[]): string[] {
-  return urls.filter((url) => !isLoopbackHost(new URL(url.view).host)).map((url) => url.view);
+  return urls.filter((url) => !isLoopback(new URL(url.view).hostname)).map((url) => url.view);
 }
 
 /**
