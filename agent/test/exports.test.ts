@@ -9,15 +9,16 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkTestFrame } from '../src/dataplane/frames.ts';
 import { freePort, type RunningAgent, startAgent } from './agent-process.ts';
 import { grafanaDashboard, withEveryValue } from './grafana-dashboard.ts';
-import { describeKernel } from './kernel.ts';
+import { describeKernel, gated } from './kernel.ts';
 
 const DOCS = new URL('../../docs/', import.meta.url);
 const PROMETHEUS = '/usr/bin/prometheus';
-/** Debian's Prometheus, which the tests' setup installs: where it is missing the test skips and says why; under CI it fails. */
-const prometheusMissing = existsSync(PROMETHEUS)
-  ? null
-  : `${PROMETHEUS} is missing: 'npm test' installs it (node agent/scripts/setup.mjs --for-tests, Debian's prometheus package)`;
-const itWithPrometheus = prometheusMissing === null || process.env.CI === 'true' ? it : it.skip;
+/** Debian's Prometheus, which the tests' setup installs. */
+const withPrometheus = gated(
+  existsSync(PROMETHEUS)
+    ? null
+    : `${PROMETHEUS} is missing: 'npm test' installs it (node agent/scripts/setup.mjs --for-tests, Debian's prometheus package)`,
+);
 
 const FRAME_LENGTH = 128;
 
@@ -120,10 +121,9 @@ describeKernel("what Ringside exports for other tools, from a lab agent's real s
     }
   });
 
-  itWithPrometheus(
-    `is scraped by Prometheus with docs/prometheus.yml, which then gives the lab socket's receive rate, lists it in the dashboard's socket variable and answers every dashboard query${prometheusMissing && process.env.CI !== 'true' ? ` (skipped: ${prometheusMissing})` : ''}`,
+  withPrometheus.it(
+    "is scraped by Prometheus with docs/prometheus.yml, which then gives the lab socket's receive rate, lists it in the dashboard's socket variable and answers every dashboard query",
     async () => {
-      if (prometheusMissing) throw new Error(`the Prometheus test cannot run under CI: ${prometheusMissing}`);
       const state = (await (await api(API_PATHS.state)).json()) as StateMessage;
       const socketId = state.sockets[0]?.id as string;
       const tokenFile = join(dir, 'view-token');
