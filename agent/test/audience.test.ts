@@ -1,15 +1,17 @@
-import { execFile } from 'node:child_process';
-import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { API_PATHS } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type RunningAgent, runAgentToExit, startAgent, testTokenFile } from './agent-process.ts';
+import {
+  getWithHeaders,
+  type RunningAgent,
+  ringsideUrls,
+  runAgentToExit,
+  startAgent,
+  testTokenFile,
+} from './agent-process.ts';
 import { describeKernel } from './kernel.ts';
 import { TestClient } from './ws-client.ts';
-
-const LAUNCHER = fileURLToPath(new URL('../scripts/ringside.mjs', import.meta.url));
 
 /** Every URL a start printed, with the words before it: loopback is where each is sent, its Host says the name. */
 function printedUrls(output: string): { label: string; url: URL }[] {
@@ -19,25 +21,10 @@ function printedUrls(output: string): { label: string; url: URL }[] {
   }));
 }
 
-/** A GET sent to loopback with the Host a browser that opened `host` would send. */
-function getAs(host: string, port: number, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const sent = request({ host: '127.0.0.1', port, path, headers: { host } }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => {
-        body += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    sent.on('error', reject);
-    sent.end();
-  });
-}
-
 /** One upgrade with the Host and Origin of a page opened by `host`: opened, or the refusal's status and words. */
 function upgradeAs(host: string, port: number, token: string): Promise<{ status: number; body: string } | 'opened'> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${encodeURIComponent(token)}`, {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${API_PATHS.webSocket}?token=${encodeURIComponent(token)}`, {
       headers: { host },
       origin: `http://${host}`,
     });
@@ -99,14 +86,15 @@ describeKernel('an audience that joins by name', () => {
       } finally {
         client.close();
       }
-      const page = await getAs(url.host, port);
+      const page = await getWithHeaders(port, '/', { host: url.host });
       expect(page.status, label).toBe(200);
       expect(page.body).toContain('<div id="root"></div>');
     }
   });
 
   it('lists the same URLs again from its run file', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [LAUNCHER, 'urls', '--token-file', tokenFile]);
+    const { code, stdout } = await ringsideUrls(tokenFile);
+    expect(code).toBe(0);
     expect(stdout).toBe(agent.output());
     expect(printedUrls(stdout)).toHaveLength(4);
   });
@@ -116,7 +104,7 @@ describeKernel('an audience that joins by name', () => {
     for (const name of ['other-box.local', 'workshop-box.local.evil.example', 'workshop-box.localx']) {
       const upgrade = await upgradeAs(`${name}:${agent.port}`, agent.port, token);
       expect(upgrade, name).toEqual({ status: 403, body: expect.stringContaining(`--allowed-host ${name} `) });
-      const page = await getAs(`${name}:${agent.port}`, agent.port);
+      const page = await getWithHeaders(agent.port, '/', { host: `${name}:${agent.port}` });
       expect(page.status).toBe(403);
       expect(page.body).toContain(`--allowed-host ${name} `);
     }
