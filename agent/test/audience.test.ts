@@ -43,19 +43,26 @@ function upgradeAs(host: string, port: number, token: string): Promise<{ status:
   });
 }
 
+/** Where a tunnel to the agent would listen: another port, which the name carries in its URLs. */
+const TUNNEL_PORT = 8443;
+
 describeKernel('an audience that joins by name', () => {
   let agent: RunningAgent;
   const tokenFile = testTokenFile();
 
   beforeAll(async () => {
-    agent = await startAgent(['--token-file', tokenFile, '--rate', '1000', '--allowed-host', 'workshop-box.local']);
+    // Given twice (the option repeats), the second with a tunnel's port.
+    agent = await startAgent([
+      ...['--token-file', tokenFile, '--rate', '1000'],
+      ...['--allowed-host', 'workshop-box.local', '--allowed-host', `tunnel.example:${TUNNEL_PORT}`],
+    ]);
   });
 
   afterAll(async () => {
     await agent?.stop();
   });
 
-  it('prints a control and a view URL for loopback and for the allowed name, and each one streams as its role', async () => {
+  it('prints a control and a view URL for loopback and for each allowed name, and each one streams as its role', async () => {
     const urls = printedUrls(agent.output());
     const port = agent.port;
     expect(urls.map(({ label, url }) => [label, url.host])).toEqual([
@@ -63,6 +70,8 @@ describeKernel('an audience that joins by name', () => {
       ['View-only (for an audience)', `127.0.0.1:${port}`],
       ['Also reachable', `workshop-box.local:${port}`],
       ['View-only there', `workshop-box.local:${port}`],
+      ['Also reachable', `tunnel.example:${TUNNEL_PORT}`],
+      ['View-only there', `tunnel.example:${TUNNEL_PORT}`],
     ]);
     // This agent listens on loopback: the name works here, and the log says only a tunnel or proxy brings others.
     expect(agent.log()).toContain('these names work through a tunnel or proxy to this port only');
@@ -76,8 +85,10 @@ describeKernel('an audience that joins by name', () => {
       try {
         const hello = await client.next('hello');
         expect(hello.role, label).toBe(role);
+        const viewToken = agent.viewUrl.searchParams.get('token');
         expect(hello.audienceUrls).toEqual([
-          `http://workshop-box.local:${port}/?token=${agent.viewUrl.searchParams.get('token')}`,
+          `http://workshop-box.local:${port}/?token=${viewToken}`,
+          `http://tunnel.example:${TUNNEL_PORT}/?token=${viewToken}`,
         ]);
         // A view page is told the audience URLs: none of them may carry control.
         if (role === 'view') expect(JSON.stringify(hello)).not.toContain(controlToken);
@@ -96,7 +107,7 @@ describeKernel('an audience that joins by name', () => {
     const { code, stdout } = await ringsideUrls(tokenFile);
     expect(code).toBe(0);
     expect(stdout).toBe(agent.output());
-    expect(printedUrls(stdout)).toHaveLength(4);
+    expect(printedUrls(stdout)).toHaveLength(6);
   });
 
   it('refuses a name it was not given before the upgrade and on the page, naming the --allowed-host to add', async () => {
