@@ -8,7 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkTestFrame } from '../src/dataplane/frames.ts';
 import { freePort, type RunningAgent, startAgent } from './agent-process.ts';
-import { grafanaDashboard, withEveryValue } from './grafana-dashboard.ts';
+import { grafanaDashboard } from './grafana-dashboard.ts';
 import { describeKernel, gated } from './kernel.ts';
 
 const DOCS = new URL('../../docs/', import.meta.url);
@@ -170,7 +170,7 @@ describeKernel("what Ringside exports for other tools, from a lab agent's real s
           .toBeGreaterThan(0);
         const total = await query(`ringside_rx_packets_total{socket="${socketId}"}`);
         expect(Number(total.data.result[0]?.value[1] ?? 0)).toBeGreaterThan(0);
-        const { panels, variables } = grafanaDashboard();
+        const { panels, variables, withEveryValue } = grafanaDashboard();
         for (const promql of panels.flatMap((panel) => panel.queries).map(withEveryValue)) {
           const answer = await query(promql);
           expect(answer.error, promql).toBeUndefined();
