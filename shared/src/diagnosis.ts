@@ -47,8 +47,7 @@ export interface Diagnosis {
 }
 
 /** What the diagnosis reads: the state, and two snapshots a few seconds apart. */
-export type DiagnosisState = Pick<StateMessage, 'sockets' | 'xdpPrograms' | 'traffic'> &
-  Partial<Pick<StateMessage, 'attached'>>;
+export type DiagnosisState = Pick<StateMessage, 'sockets' | 'attached' | 'xdpPrograms' | 'traffic'>;
 
 interface Facts {
   socket: SocketInfo;
@@ -362,7 +361,7 @@ export function diagnose(
   now: SnapshotMessage,
 ): Diagnosis | null {
   const socket = state.sockets.find((candidate) => candidate.id === socketId);
-  const attached = state.attached?.find((candidate) => candidate.id === socketId);
+  const attached = state.attached.find((candidate) => candidate.id === socketId);
   if (!socket && attached) return diagnoseAttached(attached, before, now);
   const facts = socket ? factsOf(state, socket, before, now) : null;
   if (!facts) return null;
@@ -435,7 +434,9 @@ function diagnoseAttached(socket: AttachedSocketInfo, before: SnapshotMessage, n
     const queue = kernel.queueId.value;
     const title = `${socket.id} is bound to ${device} queue ${queue ?? '(not known)'}`;
     if (ifname === null || queue === null) return unknown(title, `not judged: ${fromFact(kernel.queueId)}`);
-    const rx = kernel.rings.rx.present ? `RX ring of ${kernel.rings.rx.candidates.join(' or ')}` : 'RX ring of a size not known';
+    const rx = kernel.rings.rx.present
+      ? `RX ring of ${kernel.rings.rx.candidates.join(' or ')}`
+      : 'RX ring of a size not known';
     return ok(title, `bound to ${ifname} queue ${queue}, ${rx} (${fromFact(kernel.queueId)})`);
   };
   const notRead = (title: string, why: string) => () => unknown(title, `not judged: ${why}`);
