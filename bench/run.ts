@@ -77,7 +77,7 @@ try {
         'capacity: the lab source (JS TrafficSource) sends as fast as it can, 64 B frames; the socket is measured (txonly: the socket itself sends as fast as it can). rxdrop counts frames received, txonly and l2fwd frames completed.',
       dataplane_drops: `kernel drops at the socket (rx_dropped + rx_ring_full + invalid descs) at a fixed offered load of ${profile.dataplane.fixedLoadPps} frames/s, median of ${profile.dataplane.fixedRounds} runs`,
       alternation: 'JS and C alternate (JS C C JS ...), each run after its own warm-up; medians of the runs',
-      attach: `a foreign rxdrop receiver fed flat out, its own frame count per window, detached and attached alternating, on a real agent started with --attach PID (attached: 10 clients at 60 snapshots/s; its discovery scans in both); release from the owner's close to its rebind succeeding (its own clock) and from its SIGKILL to the agent's socket-detached event; discovery from the receiver's bind to an AttachWatch's 'added'`,
+      attach: `a foreign rxdrop receiver fed flat out, its own frame count per window, detached and attached alternating, on a real agent started with --attach PID (attached: 10 clients at 60 snapshots/s; its discovery scans in both); release from the owner's close to its rebind succeeding (its own clock) and from its SIGKILL to the agent's socket-detached event and to the first /metrics without the socket's series; discovery from the receiver's bind to an AttachWatch's 'added'`,
       ui_frames: `requestAnimationFrame intervals in headless Chromium on one socket's rings and UMEM map (4096-slot rings, 16384 frames), lab traffic at ${UI_TRAFFIC_PPS} frames/s`,
     },
     dataplane,

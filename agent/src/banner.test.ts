@@ -1,9 +1,10 @@
 import { defaultSocketRequest, type SocketInfo } from '@ringside/shared';
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
-import { banner, startUrlLines, terminalQr } from './banner.ts';
+import { banner, terminalQr } from './banner.ts';
 import { kernelViewOf } from './observe/kernel-view.ts';
 import { readings } from './observe/test-readings.ts';
+import { urlLines } from './run-file.mjs';
 import { accessPolicy, agentUrls } from './server/access.ts';
 
 const controlUrl = 'http://127.0.0.1:41234/?token=c';
@@ -95,7 +96,7 @@ describe('the banner a start prints on a terminal', () => {
     expect(text).toContain('Scan to watch (view only): http://workshop-box.local:7420/?token=v\n');
     for (const row of terminalQr('http://workshop-box.local:7420/?token=v')) expect(text).toContain(row);
     // The lines every start prints are the banner's, so `ringside urls` and a harness read the same.
-    expect(text).toContain(startUrlLines(workshop));
+    expect(text).toContain(urlLines(workshop));
   });
 });
 

@@ -32,7 +32,7 @@ export function banner({ urls, state, warnings }: BannerFacts): string {
       `  Socket     ${socket.id}: ${socket.workload} on queue ${socket.config.queueId} of ${socket.config.ifname}`,
     );
   }
-  lines.push('', ...startUrlLines(urls).trimEnd().split('\n'), '', ...audienceLines(urls), '');
+  lines.push('', ...urlLines(urls).trimEnd().split('\n'), '', ...audienceLines(urls), '');
   for (const warning of warnings) lines.push(`  Warning: ${warning}.`);
   lines.push(
     lab
@@ -41,16 +41,6 @@ export function banner({ urls, state, warnings }: BannerFacts): string {
     '',
   );
   return lines.join('\n');
-}
-
-/** The lines every start prints, on a terminal or not, and that `ringside urls` prints again. */
-export function startUrlLines([first, ...more]: readonly [AgentUrl, ...AgentUrl[]]): string {
-  return urlLines(first.control, first.view, alsoAt(more));
-}
-
-/** The run file's record of the further names' URLs (run-file.mjs). */
-export function alsoAt(urls: readonly AgentUrl[]): { controlUrl: string; viewUrl: string }[] {
-  return urls.map((url) => ({ controlUrl: url.control, viewUrl: url.view }));
 }
 
 /** A QR code of the view URL a room can open; on loopback alone there is none, and the banner says how to get one. */

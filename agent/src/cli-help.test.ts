@@ -1,13 +1,12 @@
 import { Workload } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { AGENT_OPTIONS, DEFAULT_TOKEN_FILE, HELP, SETUP_OPTIONS } from './cli-help.mjs';
+import { AGENT_OPTIONS, HELP, SETUP_OPTIONS } from './cli-help.mjs';
 import { LOG_FORMATS, LOG_LEVELS } from './logger.ts';
 import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
 
 describe('the help text', () => {
   it("states the defaults the agent really uses, though it is read before the agent's modules can load", () => {
     const line = (name: string) => AGENT_OPTIONS.find((option) => option.name === name)?.lines.join(' ');
-    expect(line('token-file')).toContain(`(default ${DEFAULT_TOKEN_FILE})`);
     expect(line('max-commands-per-second')).toContain(`(default ${DEFAULT_COMMANDS_PER_SECOND})`);
     expect(line('log-level')).toBe(`${LOG_LEVELS.join(', ')} (default info)`);
     expect(line('log-format')).toMatch(new RegExp(`^${LOG_FORMATS.join(' or ')} `));
@@ -20,12 +19,5 @@ describe('the help text', () => {
     for (const name of names) expect(HELP).toMatch(new RegExp(`^ {2}--${name}\\b`, 'm'));
     expect(HELP).toContain('\n  --port N            port to serve on');
     expect(HELP).toContain('\n  --max-commands-per-second N\n                      messages a client may send');
-  });
-
-  it('names --allowed-host as the way a room reaches Ringside, repeatable, with a port for a tunnel', () => {
-    expect(HELP).toContain('\n  --allowed-host NAME ');
-    const line = AGENT_OPTIONS.find((option) => option.name === 'allowed-host')?.lines.join(' ');
-    expect(line).toContain('repeatable');
-    expect(line).toContain('NAME:PORT');
   });
 });

@@ -5,14 +5,21 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TRAFFIC, MAX_RATE_PPS, MIN_FRAME_LENGTH } from '@ringside/shared';
-import { alsoAt, banner, startUrlLines } from './banner.ts';
+import { banner } from './banner.ts';
 import { DEFAULT_TOKEN_FILE, HELP } from './cli-help.mjs';
 import { firstSocket } from './first-socket.ts';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.ts';
 import { portProblem } from './port-check.ts';
 import { preflight } from './preflight.ts';
-import { removeRunFile, runFileFor, writeRunFile } from './run-file.mjs';
-import { type AllowedHost, addressesServed, isWildcardAddress, newToken, parseAllowedHost } from './server/access.ts';
+import { removeRunFile, runFileFor, urlLines, writeRunFile } from './run-file.mjs';
+import {
+  type AllowedHost,
+  addressesServed,
+  isLoopback,
+  isWildcardAddress,
+  newToken,
+  parseAllowedHost,
+} from './server/access.ts';
 import { DEFAULT_COMMANDS_PER_SECOND } from './server/agent-server.ts';
 import { loadTokens, type Tokens } from './server/token-store.ts';
 
@@ -53,7 +60,7 @@ async function main(): Promise<void> {
   const logFormat = (values['log-format'] ?? defaultLogFormat(process.stderr.isTTY === true)) as LogFormat;
   if (!LOG_FORMATS.includes(logFormat)) die(`--log-format must be one of ${LOG_FORMATS.join(', ')}.`);
   const host = values.host ?? '127.0.0.1';
-  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  const loopback = isLoopback(host);
   if (!loopback && !values['allow-remote']) {
     die(`serving on ${host} exposes a root agent to the network: add --allow-remote if that is what you want.`);
   }
@@ -117,11 +124,11 @@ async function main(): Promise<void> {
       { host },
       'serving beyond loopback: anyone who can reach this address and has the token controls XDP sockets on this host',
     );
-  // Allowed, for a tunnel or a name this machine maps to itself; but a room's machines reach nothing on loopback.
+  // Allowed, and their URLs printed: a tunnel or proxy that ends on this machine reaches loopback, nothing else does.
   else if (allowedHosts.length > 0)
     logger.warn(
       { host, allowedHosts: allowedHosts.map((allowed) => allowed.name) },
-      `Ringside listens on ${host} only: other machines cannot open it by these names; add --host 0.0.0.0 --allow-remote for them`,
+      `Ringside listens on ${host} only: these names work through a tunnel or proxy to this port only; add --host 0.0.0.0 --allow-remote for other machines to open them directly`,
     );
 
   // Loaded only now: importing the agent loads libxdp, whose absence preflight cannot name as clearly.
@@ -175,10 +182,8 @@ async function main(): Promise<void> {
     die((error as Error).message);
   }
   const urls = agent.urls();
-  const [{ control: controlUrl, view: viewUrl }, ...more] = urls;
   try {
-    const record = { pid: process.pid, port: Number(new URL(controlUrl).port), controlUrl, viewUrl };
-    writeRunFile(runFile, more.length > 0 ? { ...record, alsoAt: alsoAt(more) } : record);
+    writeRunFile(runFile, { pid: process.pid, port: Number(new URL(urls[0].control).port), urls });
   } catch (error) {
     // The token file's disk may take no writes (see above): Ringside runs on, only `ringside urls` cannot help.
     logger.warn({ err: error, runFile }, "the run file cannot be written: 'ringside urls' will not find this run");
@@ -186,7 +191,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     process.stdout.isTTY
       ? banner({ urls, state: agent.state(), warnings: socket.warning ? [socket.warning] : [] })
-      : startUrlLines(urls),
+      : urlLines(urls),
   );
   if (tokenNotice) process.stdout.write(`Note: ${tokenNotice}\n`);
   if (options.stopWithPid !== null) stopWithProcess(options.stopWithPid);

@@ -7,18 +7,19 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
- * @typedef {object} RunRecord
- * @property {number} pid the agent's process
- * @property {number} port the port it listens on (the real one when --port 0 was asked)
- * @property {string} controlUrl
- * @property {string} viewUrl
- * @property {AlsoAt[]} [alsoAt] the URLs of each further name it answers to (`--allowed-host`)
+ * The two URLs of one name the agent answers to: the server makes them
+ * (server/access.ts), the start prints them and the run file keeps them.
+ *
+ * @typedef {object} AgentUrl
+ * @property {string} control the URL that gives control
+ * @property {string} view the view-only URL
  */
 
 /**
- * @typedef {object} AlsoAt
- * @property {string} controlUrl
- * @property {string} viewUrl
+ * @typedef {object} RunRecord
+ * @property {number} pid the agent's process
+ * @property {number} port the port it listens on (the real one when --port 0 was asked)
+ * @property {[AgentUrl, ...AgentUrl[]]} urls one pair per name it answers to, the one on this machine first
  */
 
 /**
@@ -49,16 +50,25 @@ export function removeRunFile(path, pid) {
   if (readRunFile(path)?.pid === pid) rmSync(path, { force: true });
 }
 
-/** @param {string} path @returns {RunRecord | null} */
+/** @param {unknown} urls @returns {urls is [AgentUrl, ...AgentUrl[]]} */
+function isUrlList(urls) {
+  return (
+    Array.isArray(urls) &&
+    urls.length > 0 &&
+    urls.every((pair) => typeof pair?.control === 'string' && typeof pair?.view === 'string')
+  );
+}
+
+/**
+ * Another process wrote it, maybe another version or a run killed mid-write:
+ * a record that is not whole is no record, rather than lines that print "undefined".
+ *
+ * @param {string} path @returns {RunRecord | null}
+ */
 function readRunFile(path) {
   try {
     const record = JSON.parse(readFileSync(path, 'utf8'));
-    const valid =
-      Number.isInteger(record?.pid) &&
-      Number.isInteger(record?.port) &&
-      typeof record?.controlUrl === 'string' &&
-      typeof record?.viewUrl === 'string' &&
-      (record.alsoAt === undefined || Array.isArray(record.alsoAt));
+    const valid = Number.isInteger(record?.pid) && Number.isInteger(record?.port) && isUrlList(record?.urls);
     return valid ? record : null;
   } catch {
     return null;
@@ -98,7 +108,7 @@ export function runningUrls(tokenFile) {
       problem: `the Ringside that served on port ${record.port} (pid ${record.pid}) is no longer running: start one with 'npm start'.`,
     };
   }
-  return { ok: true, text: urlLines(record.controlUrl, record.viewUrl, record.alsoAt ?? []) };
+  return { ok: true, text: urlLines(record.urls) };
 }
 
 /**
@@ -106,9 +116,9 @@ export function runningUrls(tokenFile) {
  * Harnesses find the first two in them (agent/test/agent-process.ts): their
  * words stay as they are, and the others' words differ from them.
  *
- * @param {string} controlUrl @param {string} viewUrl @param {AlsoAt[]} [alsoAt]
+ * @param {readonly [AgentUrl, ...AgentUrl[]]} urls
  */
-export function urlLines(controlUrl, viewUrl, alsoAt = []) {
-  const more = alsoAt.map((urls) => `Also reachable: ${urls.controlUrl}\nView-only there: ${urls.viewUrl}\n`);
-  return `Ringside is running: ${controlUrl}\nView-only (for an audience): ${viewUrl}\n${more.join('')}`;
+export function urlLines([first, ...more]) {
+  const further = more.map((urls) => `Also reachable: ${urls.control}\nView-only there: ${urls.view}\n`);
+  return `Ringside is running: ${first.control}\nView-only (for an audience): ${first.view}\n${further.join('')}`;
 }

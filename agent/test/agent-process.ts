@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const LAUNCHER = fileURLToPath(new URL('../scripts/ringside.mjs', import.meta.url));
 
 export interface RunningAgent {
   child: ChildProcess;
@@ -96,6 +98,30 @@ export async function startAgent(
       return code;
     },
   };
+}
+
+/** `ringside urls`, as a user types it in another terminal: through the launcher, which answers before any set-up. */
+export function ringsideUrls(tokenFile: string): Promise<AgentExit> {
+  return runToExit([process.execPath, LAUNCHER, 'urls', '--token-file', tokenFile], {});
+}
+
+/** A GET sent to the agent on loopback with the headers given: a Host other than loopback's is how a name is tried. */
+export function getWithHeaders(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = request({ host: '127.0.0.1', port, path, headers }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    sent.on('error', reject);
+    sent.end();
+  });
 }
 
 /** Runs the agent CLI to its end, for the cases where it must refuse to start. */

@@ -1,15 +1,17 @@
-import { execFile } from 'node:child_process';
-import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { API_PATHS } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type RunningAgent, runAgentToExit, startAgent, testTokenFile } from './agent-process.ts';
+import {
+  getWithHeaders,
+  type RunningAgent,
+  ringsideUrls,
+  runAgentToExit,
+  startAgent,
+  testTokenFile,
+} from './agent-process.ts';
 import { describeKernel } from './kernel.ts';
 import { TestClient } from './ws-client.ts';
-
-const LAUNCHER = fileURLToPath(new URL('../scripts/ringside.mjs', import.meta.url));
 
 /** Every URL a start printed, with the words before it: loopback is where each is sent, its Host says the name. */
 function printedUrls(output: string): { label: string; url: URL }[] {
@@ -19,25 +21,10 @@ function printedUrls(output: string): { label: string; url: URL }[] {
   }));
 }
 
-/** A GET sent to loopback with the Host a browser that opened `host` would send. */
-function getAs(host: string, port: number, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const sent = request({ host: '127.0.0.1', port, path, headers: { host } }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => {
-        body += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    sent.on('error', reject);
-    sent.end();
-  });
-}
-
 /** One upgrade with the Host and Origin of a page opened by `host`: opened, or the refusal's status and words. */
 function upgradeAs(host: string, port: number, token: string): Promise<{ status: number; body: string } | 'opened'> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${encodeURIComponent(token)}`, {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${API_PATHS.webSocket}?token=${encodeURIComponent(token)}`, {
       headers: { host },
       origin: `http://${host}`,
     });
@@ -56,19 +43,26 @@ function upgradeAs(host: string, port: number, token: string): Promise<{ status:
   });
 }
 
+/** Where a tunnel to the agent would listen: another port, which the name carries in its URLs. */
+const TUNNEL_PORT = 8443;
+
 describeKernel('an audience that joins by name', () => {
   let agent: RunningAgent;
   const tokenFile = testTokenFile();
 
   beforeAll(async () => {
-    agent = await startAgent(['--token-file', tokenFile, '--rate', '1000', '--allowed-host', 'workshop-box.local']);
+    // Given twice (the option repeats), the second with a tunnel's port.
+    agent = await startAgent([
+      ...['--token-file', tokenFile, '--rate', '1000'],
+      ...['--allowed-host', 'workshop-box.local', '--allowed-host', `tunnel.example:${TUNNEL_PORT}`],
+    ]);
   });
 
   afterAll(async () => {
     await agent?.stop();
   });
 
-  it('prints a control and a view URL for loopback and for the allowed name, and each one streams as its role', async () => {
+  it('prints a control and a view URL for loopback and for each allowed name, and each one streams as its role', async () => {
     const urls = printedUrls(agent.output());
     const port = agent.port;
     expect(urls.map(({ label, url }) => [label, url.host])).toEqual([
@@ -76,9 +70,11 @@ describeKernel('an audience that joins by name', () => {
       ['View-only (for an audience)', `127.0.0.1:${port}`],
       ['Also reachable', `workshop-box.local:${port}`],
       ['View-only there', `workshop-box.local:${port}`],
+      ['Also reachable', `tunnel.example:${TUNNEL_PORT}`],
+      ['View-only there', `tunnel.example:${TUNNEL_PORT}`],
     ]);
-    // This agent listens on loopback: the name works here, and the log says a room's machines cannot use it.
-    expect(agent.log()).toContain('other machines cannot open it by these names');
+    // This agent listens on loopback: the name works here, and the log says only a tunnel or proxy brings others.
+    expect(agent.log()).toContain('these names work through a tunnel or proxy to this port only');
     const controlToken = agent.controlUrl.searchParams.get('token') ?? '';
     for (const { label, url } of urls) {
       const role = label.startsWith('View-only') ? 'view' : 'control';
@@ -89,8 +85,10 @@ describeKernel('an audience that joins by name', () => {
       try {
         const hello = await client.next('hello');
         expect(hello.role, label).toBe(role);
+        const viewToken = agent.viewUrl.searchParams.get('token');
         expect(hello.audienceUrls).toEqual([
-          `http://workshop-box.local:${port}/?token=${agent.viewUrl.searchParams.get('token')}`,
+          `http://workshop-box.local:${port}/?token=${viewToken}`,
+          `http://tunnel.example:${TUNNEL_PORT}/?token=${viewToken}`,
         ]);
         // A view page is told the audience URLs: none of them may carry control.
         if (role === 'view') expect(JSON.stringify(hello)).not.toContain(controlToken);
@@ -99,16 +97,17 @@ describeKernel('an audience that joins by name', () => {
       } finally {
         client.close();
       }
-      const page = await getAs(url.host, port);
+      const page = await getWithHeaders(port, '/', { host: url.host });
       expect(page.status, label).toBe(200);
       expect(page.body).toContain('<div id="root"></div>');
     }
   });
 
   it('lists the same URLs again from its run file', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [LAUNCHER, 'urls', '--token-file', tokenFile]);
+    const { code, stdout } = await ringsideUrls(tokenFile);
+    expect(code).toBe(0);
     expect(stdout).toBe(agent.output());
-    expect(printedUrls(stdout)).toHaveLength(4);
+    expect(printedUrls(stdout)).toHaveLength(6);
   });
 
   it('refuses a name it was not given before the upgrade and on the page, naming the --allowed-host to add', async () => {
@@ -116,7 +115,7 @@ describeKernel('an audience that joins by name', () => {
     for (const name of ['other-box.local', 'workshop-box.local.evil.example', 'workshop-box.localx']) {
       const upgrade = await upgradeAs(`${name}:${agent.port}`, agent.port, token);
       expect(upgrade, name).toEqual({ status: 403, body: expect.stringContaining(`--allowed-host ${name} `) });
-      const page = await getAs(`${name}:${agent.port}`, agent.port);
+      const page = await getWithHeaders(agent.port, '/', { host: `${name}:${agent.port}` });
       expect(page.status).toBe(403);
       expect(page.body).toContain(`--allowed-host ${name} `);
     }

@@ -14,10 +14,15 @@ export interface DashboardVariable {
   label: string;
 }
 
-/** docs/grafana-dashboard.json as the tests read it: every panel's queries and every query variable. */
+/**
+ * docs/grafana-dashboard.json as the tests read it: every panel's queries,
+ * every query variable, and a query as Grafana sends it with each of those
+ * variables set to All, over a 5 s rate window (five of the tests' scrapes).
+ */
 export function grafanaDashboard(): {
   panels: { title: string; queries: string[] }[];
   variables: DashboardVariable[];
+  withEveryValue: (query: string) => string;
 } {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as DashboardJson;
   const variables = dashboard.templating.list.flatMap(({ name, query }) => {
@@ -27,10 +32,8 @@ export function grafanaDashboard(): {
     return [{ name, selector: parts[1] as string, label: parts[2] as string }];
   });
   const panels = dashboard.panels.map(({ title, targets }) => ({ title, queries: targets.map(({ expr }) => expr) }));
-  return { panels, variables };
-}
-
-/** A query as Grafana sends it with every variable set to All, over a 5 s rate window (five of the tests' scrapes). */
-export function withEveryValue(query: string): string {
-  return query.replaceAll('$__rate_interval', '5s').replace(/\$(job|instance|socket)\b/g, '.*');
+  const names = variables.map(({ name }) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const variable = new RegExp(`\\$(?:${names.join('|')})\\b`, 'g');
+  const withEveryValue = (query: string) => query.replaceAll('$__rate_interval', '5s').replace(variable, '.*');
+  return { panels, variables, withEveryValue };
 }

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
 import { API_PATHS, COMMAND_TYPES, COMMANDS, PROTOCOL_VERSION, parseServerMessage } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type RunningAgent, startAgent, testTokenFile } from './agent-process.ts';
+import { getWithHeaders, type RunningAgent, startAgent, testTokenFile } from './agent-process.ts';
 import { describeKernel } from './kernel.ts';
 import { exampleMessages, requestIdOf, TestClient } from './ws-client.ts';
 
@@ -212,22 +211,9 @@ describeKernel('the server as a security and resource boundary', () => {
 
   it('serves Prometheus metrics to either token, and refuses a wrong token and a foreign Host', async () => {
     const scrape = (token: string | null, host = `127.0.0.1:${agent.port}`) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const headers: Record<string, string> = {
-          host,
-          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-        };
-        const request = httpGet(
-          { host: '127.0.0.1', port: agent.port, path: API_PATHS.metrics, headers },
-          (response) => {
-            let body = '';
-            response.on('data', (chunk) => {
-              body += chunk;
-            });
-            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-          },
-        );
-        request.on('error', reject);
+      getWithHeaders(agent.port, API_PATHS.metrics, {
+        host,
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
       });
     const view = agent.viewUrl.searchParams.get('token');
     const control = agent.controlUrl.searchParams.get('token');

@@ -1,31 +1,10 @@
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { API_PATHS } from '@ringside/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ip } from '../src/host/ip.ts';
-import { runAgentToExit, startAgent, testTokenFile } from './agent-process.ts';
+import { ringsideUrls, runAgentToExit, startAgent, testTokenFile } from './agent-process.ts';
 import { describeKernel } from './kernel.ts';
-
-const LAUNCHER = fileURLToPath(new URL('../scripts/ringside.mjs', import.meta.url));
-
-/** `ringside urls`, as a user types it in another terminal: through the launcher, which answers before any set-up. */
-async function urls(tokenFile: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
-      LAUNCHER,
-      'urls',
-      '--token-file',
-      tokenFile,
-    ]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describeKernel('starting Ringside', () => {
   it('refuses a busy port before it builds anything, naming --port N and --port 0', async () => {
@@ -49,7 +28,7 @@ describeKernel('starting Ringside', () => {
     const agent = await startAgent(['--token-file', tokenFile, '--rate', '1000', '--log-format', 'pretty']);
     let stopped = false;
     try {
-      const again = await urls(tokenFile);
+      const again = await ringsideUrls(tokenFile);
       expect(again.code).toBe(0);
       expect(again.stdout).toBe(
         `Ringside is running: ${agent.controlUrl}\nView-only (for an audience): ${agent.viewUrl}\n`,
@@ -61,7 +40,7 @@ describeKernel('starting Ringside', () => {
       expect(agent.log()).not.toContain('\x1b[');
       expect(await agent.stop()).toBe(0);
       stopped = true;
-      const after = await urls(tokenFile);
+      const after = await ringsideUrls(tokenFile);
       expect(after.code).toBe(1);
       expect(after.stderr).toContain('no Ringside is running');
     } finally {

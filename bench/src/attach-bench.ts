@@ -1,18 +1,14 @@
 import { readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type WebSocketType from 'ws';
 import { AttachWatch } from '../../agent/src/attach/attach-watch.ts';
 import { discoverXsks } from '../../agent/src/attach/discovery.ts';
 import { attachedSocketId } from '../../agent/src/attached-sockets.ts';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { XskOwner } from '../../agent/test/xsk-owner.ts';
-import { type EventMessage, MAX_RATE_PPS, PROTOCOL_VERSION } from '../../shared/src/index.ts';
+import { API_PATHS, MAX_RATE_PPS } from '../../shared/src/index.ts';
 import { withLab } from './lab-session.ts';
 import { median, percentile } from './stats.ts';
 import { Watcher } from './ws-watcher.ts';
 
-// As ws-watcher.ts does: bench/ borrows the agent's ws.
-const WebSocket = createRequire(new URL('../../agent/package.json', import.meta.url))('ws') as typeof WebSocketType;
 /** At nice 19 on busy cores the agent's start can take tens of seconds (agent-bench.ts measured over 15). */
 const CREATE_TIMEOUT_MS = 120_000;
 
@@ -23,7 +19,7 @@ const CREATE_TIMEOUT_MS = 120_000;
  * snapshots/s, against the same receiver detached and unwatched, alternating
  * (U A A U ...); how soon Ringside lets go of a socket whose owner closes it
  * (the owner's rebind succeeds) or is killed (the agent's socket-detached
- * event); how soon a new XSK shows in an AttachWatch after its bind; and what
+ * event, and its series leaving /metrics); how soon a new XSK shows in an AttachWatch after its bind; and what
  * one host-wide discovery call costs.
  */
 
@@ -50,11 +46,14 @@ export interface AttachResult {
    * Ringside letting go. `rebind`: the owner closes its socket and binds its
    * queue again, from its close to the bind the kernel accepts (its own
    * clock; EBUSY while anything holds the old socket), watched and not.
-   * `kill`: from the owner's SIGKILL to the agent's socket-detached event.
+   * `kill`: from the owner's SIGKILL to the agent's socket-detached event;
+   * `metrics_gone`: from the same SIGKILL to the first /metrics without the
+   * socket's series (polled every 5 ms after each answer).
    */
   attach_release_ms: {
     rebind: { p50: number; p99: number; unattached_p50: number };
     kill: { p50: number; p99: number };
+    metrics_gone: { p50: number; p99: number };
     trials: number;
   };
   /** From the owner's bind (its ready line) to the AttachWatch's 'added'. */
@@ -69,14 +68,31 @@ const SNAPSHOTS_PER_S = 60;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `condition` every 5 ms; a discovery that never comes fails the run rather than hanging it. */
-async function until(condition: () => boolean, what: string): Promise<void> {
+/**
+ * Asks `condition` every 5 ms and resolves with when (performance.now()) it
+ * was first answered true; one that never holds fails the run rather than hanging it.
+ */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<number> {
   const deadline = performance.now() + 10_000;
-  while (!condition()) {
+  while (!(await condition())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
+  return performance.now();
 }
+
+/** The agent's /metrics, as Prometheus scrapes it (docs/prometheus.yml: the view token as a bearer). */
+async function scrape(agent: RunningAgent): Promise<string> {
+  const token = agent.viewUrl.searchParams.get('token') ?? '';
+  const answer = await fetch(new URL(API_PATHS.metrics, agent.viewUrl), {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!answer.ok) throw new Error(`/metrics answered ${answer.status}`);
+  return answer.text();
+}
+
+/** How a socket's series are labelled (server/metrics.ts): the issue asks them gone within 1 s of the owner's death. */
+const seriesOf = (socketId: string) => `socket="${socketId}"`;
 
 async function receivedPerSecond(owner: XskOwner, profile: AttachProfile): Promise<number> {
   await sleep(profile.warmupMs);
@@ -89,83 +105,27 @@ async function receivedPerSecond(owner: XskOwner, profile: AttachProfile): Promi
   return (after.rx_frames - before.rx_frames) / seconds;
 }
 
-/** The events an agent sends, as they come, for a bench waiting on one. */
-class AgentEvents {
-  private readonly seen: { at: number; event: EventMessage }[] = [];
-  private readonly waiting = new Set<() => void>();
-
-  private constructor(private readonly socket: WebSocketType) {
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      const message = JSON.parse(data.toString()) as { type: string };
-      if (message.type !== 'event') return;
-      this.seen.push({ at: performance.now(), event: message as EventMessage });
-      for (const wake of this.waiting) wake();
-    });
-  }
-
-  static async connect(agent: RunningAgent): Promise<AgentEvents> {
-    const url = new URL(agent.viewUrl);
-    url.protocol = 'ws:';
-    url.pathname = '/ws';
-    const socket = new WebSocket(url, { headers: { origin: agent.viewUrl.origin } });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
-    socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
-    return new AgentEvents(socket);
-  }
-
-  /** When (performance.now()) the first event of `kind` for `socketId` arrived at or after `since`. */
-  next(kind: EventMessage['kind'], socketId: string, since: number): Promise<number> {
-    const find = () => this.seen.find((e) => e.at >= since && e.event.kind === kind && e.event.socketId === socketId);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(check);
-        reject(new Error(`no ${kind} event for ${socketId} within 10 s`));
-      }, 10_000);
-      const check = () => {
-        const found = find();
-        if (!found) return;
-        clearTimeout(timer);
-        this.waiting.delete(check);
-        resolve(found.at);
-      };
-      this.waiting.add(check);
-      check();
-    });
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-/** The agent, started to watch `owner`, and a control client; both stop with the body. */
+/** The agent, started to watch `owner`, and a control client, which also hears its events; both stop with the body. */
 async function withAttachingAgent<T>(
   owner: XskOwner,
-  body: (agent: RunningAgent, control: Watcher, events: AgentEvents) => Promise<T>,
+  body: (agent: RunningAgent, control: Watcher) => Promise<T>,
 ): Promise<T> {
   const agent = await startAgent(['--attach', String(owner.pid), '--log-level', 'warn'], CREATE_TIMEOUT_MS);
   let control: Watcher | null = null;
-  let events: AgentEvents | null = null;
   try {
     control = await Watcher.connect(agent.controlUrl);
-    events = await AgentEvents.connect(agent);
-    return await body(agent, control, events);
+    return await body(agent, control);
   } finally {
     control?.close();
-    events?.close();
     await agent.stop();
   }
 }
 
 /** Attaches the agent to the owner's first socket (the same socket twice is the one attached) and waits until it is. */
-async function attach(control: Watcher, events: AgentEvents, owner: XskOwner, since: number): Promise<string> {
+async function attach(control: Watcher, owner: XskOwner, since: number): Promise<string> {
   const fd = owner.fds[0] as number;
   const socketId = attachedSocketId(owner.pid, fd);
-  const attached = events.next('socket-attached', socketId, since);
+  const attached = control.nextEvent('socket-attached', socketId, since);
   await control.command({ type: 'attach', pid: owner.pid, fd });
   await attached;
   return socketId;
@@ -175,9 +135,9 @@ async function overhead(profile: AttachProfile, log: (line: string) => void) {
   return withLab({ queues: 1, ratePps: MAX_RATE_PPS, frameLength: 64, sourcePaused: false }, async ({ lab }) => {
     const owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
     try {
-      return await withAttachingAgent(owner, async (agent, control, events) => {
+      return await withAttachingAgent(owner, async (agent, control) => {
         // `--attach PID` attaches on the agent's first scan; asking again only waits for it.
-        let socketId: string | null = await attach(control, events, owner, 0);
+        let socketId: string | null = await attach(control, owner, 0);
         const pairs: { unattached: number; attached: number }[] = [];
         for (let round = 0; round < profile.rounds; round++) {
           const order = round % 2 === 0 ? (['unattached', 'attached'] as const) : (['attached', 'unattached'] as const);
@@ -189,7 +149,7 @@ async function overhead(profile: AttachProfile, log: (line: string) => void) {
               pair.unattached = await receivedPerSecond(owner, profile);
               continue;
             }
-            socketId = await attach(control, events, owner, performance.now());
+            socketId = await attach(control, owner, performance.now());
             const viewers = await Promise.all(Array.from({ length: VIEWERS }, () => Watcher.connect(agent.viewUrl)));
             try {
               await Promise.all(viewers.map((viewer) => viewer.setRate(SNAPSHOTS_PER_S)));
@@ -216,34 +176,41 @@ async function release(profile: AttachProfile, log: (line: string) => void) {
   return withLab({ queues: 1, ratePps: 1000, frameLength: 64, sourcePaused: true }, async ({ lab }) => {
     const first = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
     try {
-      return await withAttachingAgent(first, async (_agent, control, events) => {
+      return await withAttachingAgent(first, async (agent, control) => {
         await first.stop();
         const rebind: number[] = [];
         const unattached: number[] = [];
         const kill: number[] = [];
+        const metricsGone: number[] = [];
         for (let trial = 0; trial < profile.releaseTrials; trial++) {
           const owner = await XskOwner.start(lab.appNamespace, lab.appIfname, [0]);
           try {
             const alone = await owner.rebind();
             if (!alone.rebound) throw new Error(`xsk-owner could not rebind unwatched: errno ${alone.errno}`);
             unattached.push(alone.ms);
-            const socketId = await attach(control, events, owner, performance.now());
+            const socketId = await attach(control, owner, performance.now());
             const watched = await owner.rebind();
             if (!watched.rebound) throw new Error(`xsk-owner could not rebind while watched: errno ${watched.errno}`);
             rebind.push(watched.ms);
-            await events.next('socket-detached', socketId, 0);
-            const again = await attach(control, events, owner, performance.now());
+            await control.nextEvent('socket-detached', socketId, 0);
+            const again = await attach(control, owner, performance.now());
+            await until(async () => (await scrape(agent)).includes(seriesOf(again)), `${again} on /metrics`);
             const killedAt = performance.now();
             owner.kill();
-            kill.push((await events.next('socket-detached', again, killedAt)) - killedAt);
+            const [detachedAt, goneAt] = await Promise.all([
+              control.nextEvent('socket-detached', again, killedAt),
+              until(async () => !(await scrape(agent)).includes(seriesOf(again)), `${again} gone from /metrics`),
+            ]);
+            kill.push(detachedAt - killedAt);
+            metricsGone.push(goneAt - killedAt);
           } finally {
             await owner.stop();
           }
           log(
-            `attach: let go on rebind ${rebind.at(-1)} ms (unwatched ${unattached.at(-1)} ms), on SIGKILL ${kill.at(-1)?.toFixed(0)} ms`,
+            `attach: let go on rebind ${rebind.at(-1)} ms (unwatched ${unattached.at(-1)} ms), on SIGKILL ${kill.at(-1)?.toFixed(0)} ms (gone from /metrics ${metricsGone.at(-1)?.toFixed(0)} ms)`,
           );
         }
-        return { rebind, unattached, kill };
+        return { rebind, unattached, kill, metricsGone };
       });
     } finally {
       await first.stop();
@@ -328,6 +295,7 @@ export async function benchAttach(profile: AttachProfile, log: (line: string) =>
         unattached_p50: median(released.unattached),
       },
       kill: { p50: median(released.kill), p99: percentile(released.kill, 99) },
+      metrics_gone: { p50: median(released.metricsGone), p99: percentile(released.metricsGone, 99) },
       trials: released.kill.length,
     },
     attach_discovery_ms: { p50: median(latencies), p99: percentile(latencies, 99), trials: latencies.length },

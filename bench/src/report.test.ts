@@ -22,8 +22,9 @@ describe('the report shape', () => {
     expect(REQUIRED_KEYS).toContain('snapshot_build_us.sockets_64');
     expect(REQUIRED_KEYS).toContain('cli_help_ms.max');
     expect(REQUIRED_KEYS).toContain('attach_release_ms.kill.p99');
-    // 12 data-plane keys, 12 of the agent, 4 of attaching, 1 of the launcher.
-    expect(REQUIRED_KEYS).toHaveLength(12 + 12 + 4 + 1);
+    expect(REQUIRED_KEYS).toContain('attach_release_ms.metrics_gone.p99');
+    // 12 data-plane keys, 12 of the agent, 5 of attaching, 1 of the launcher.
+    expect(REQUIRED_KEYS).toHaveLength(12 + 12 + 5 + 1);
   });
 
   it('accepts a report whose required keys are all finite numbers', () => {

@@ -63,6 +63,7 @@ export const REQUIRED_KEYS: readonly string[] = [
   'attach_discovery_ms.p99',
   'attach_release_ms.rebind.p99',
   'attach_release_ms.kill.p99',
+  'attach_release_ms.metrics_gone.p99',
   'cli_help_ms.max',
 ];
 
@@ -167,6 +168,11 @@ export function targets(report: BenchReport): { target: string; value: string; v
       target: 'an attached socket let go < 1 s after its owner is killed (p99)',
       value: `${report.attach_release_ms.kill.p99.toFixed(0)} ms`,
       verdict: verdict(report.attach_release_ms.kill.p99 < 1000),
+    },
+    {
+      target: "an attached socket's series gone from /metrics < 1 s after its owner is killed (p99)",
+      value: `${report.attach_release_ms.metrics_gone.p99.toFixed(0)} ms`,
+      verdict: verdict(report.attach_release_ms.metrics_gone.p99 < 1000),
     },
     {
       target: '--help answers < 1 s with nothing installed',

@@ -3,6 +3,7 @@ import type WebSocketType from 'ws';
 import {
   API_PATHS,
   decodeSnapshot,
+  type EventMessage,
   PROTOCOL_VERSION,
   SNAPSHOT_CODEC_VERSION,
   SNAPSHOT_MAGIC,
@@ -20,19 +21,31 @@ export interface Receipt {
   bytes: number;
 }
 
+/** An event message and when it arrived (performance.now(): what a bench times it against is on that clock). */
+interface Arrival {
+  at: number;
+  event: EventMessage;
+}
+
+/** How long nextEvent waits before it fails the run rather than hanging it. */
+const EVENT_TIMEOUT_MS = 10_000;
+
 /**
  * A client that watches as a page would (hello, a snapshot rate) but costs the
  * machine as little as a client can: it stamps each binary snapshot on
  * arrival and reads only its header (seq, sampledAt). So what it measures is
  * the agent's cost, not the bench's. With `decode`, it also decodes every
  * snapshot in full (owners deltas included), for the one client that reads
- * counters.
+ * counters. It keeps the agent's events (a few per attach or detach) for a
+ * bench that waits on one.
  */
 export class Watcher {
   readonly receipts: Receipt[] = [];
   latest: SnapshotMessage | null = null;
   private owners: Map<string, Uint8Array> | null = null;
   private readonly replies = new Map<string, (message: { type: string; message?: string }) => void>();
+  private readonly events: Arrival[] = [];
+  private readonly waitingForEvents = new Set<() => void>();
   private nextRequest = 0;
 
   private constructor(
@@ -68,7 +81,12 @@ export class Watcher {
   }
 
   private text(text: string): void {
+    const at = performance.now();
     const message = JSON.parse(text) as { type: string; requestId?: string | null; message?: string };
+    if (message.type === 'event') {
+      this.events.push({ at, event: message as EventMessage });
+      for (const wake of this.waitingForEvents) wake();
+    }
     if ((message.type === 'ack' || message.type === 'error') && typeof message.requestId === 'string') {
       this.replies.get(message.requestId)?.(message);
       this.replies.delete(message.requestId);
@@ -86,6 +104,27 @@ export class Watcher {
         else reject(new Error(`${String(message.type)} refused: ${reply.message}`));
       });
       this.socket.send(JSON.stringify({ ...message, requestId }));
+    });
+  }
+
+  /** When (performance.now()) the first event of `kind` for `socketId` arrived at or after `since`. */
+  nextEvent(kind: EventMessage['kind'], socketId: string, since: number): Promise<number> {
+    const find = () =>
+      this.events.find(({ at, event }) => at >= since && event.kind === kind && event.socketId === socketId);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waitingForEvents.delete(check);
+        reject(new Error(`no ${kind} event for ${socketId} within ${EVENT_TIMEOUT_MS / 1000} s`));
+      }, EVENT_TIMEOUT_MS);
+      const check = () => {
+        const found = find();
+        if (!found) return;
+        clearTimeout(timer);
+        this.waitingForEvents.delete(check);
+        resolve(found.at);
+      };
+      this.waitingForEvents.add(check);
+      check();
     });
   }
 

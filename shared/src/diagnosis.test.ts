@@ -155,7 +155,7 @@ function world(
   moved: Movement,
   options: { up?: boolean; perQueue?: boolean } = {},
 ) {
-  const state: DiagnosisState = { sockets, xdpPrograms: program ? [program] : [], traffic: null };
+  const state: DiagnosisState = { sockets, xdpPrograms: program ? [program] : [], traffic: null, attached: [] };
   const withProgram = program !== null && program.kind !== 'other';
   const result = diagnose(
     state,
@@ -242,7 +242,7 @@ describe('why a socket receives nothing', () => {
 
   it('shows the driver’s drops on the socket’s queue as what can be read of a foreign program', () => {
     const foreign = { ...byQueue([], 'other'), name: 'xdp_sock_prog' };
-    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [foreign], traffic: null };
+    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [foreign], traffic: null, attached: [] };
     const before = snapshot(HEALTHY, 0, { withProgram: false });
     const now = snapshot(HEALTHY, 1, { withProgram: false });
     now.links = [{ ifname: 'rs-app', readAt: 1_002_000, up: true, queues: [{ frames: 2000, drops: 600 }] }];
@@ -328,14 +328,24 @@ describe('why a socket receives nothing', () => {
   });
 
   it('judges no queue rate from one link reading seen in two snapshots', () => {
-    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [healthyProgram], traffic: null };
+    const state: DiagnosisState = {
+      sockets: [healthySocket],
+      xdpPrograms: [healthyProgram],
+      traffic: null,
+      attached: [],
+    };
     const before = snapshot(HEALTHY, 0);
     const now = { ...snapshot(HEALTHY, 1), links: before.links };
     expect(diagnose(state, 'xsk0', before, now)?.stages[1]?.status).toBe('unknown');
   });
 
   it('judges no rate from two readings of the same instant', () => {
-    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [healthyProgram], traffic: null };
+    const state: DiagnosisState = {
+      sockets: [healthySocket],
+      xdpPrograms: [healthyProgram],
+      traffic: null,
+      attached: [],
+    };
     const now = snapshot(HEALTHY, 1);
     const result = diagnose(state, 'xsk0', now, now);
     expect(result?.stages.filter((stage) => stage.status === 'unknown').map((stage) => stage.stage)).toEqual([

@@ -47,8 +47,7 @@ export interface Diagnosis {
 }
 
 /** What the diagnosis reads: the state, and two snapshots a few seconds apart. */
-export type DiagnosisState = Pick<StateMessage, 'sockets' | 'xdpPrograms' | 'traffic'> &
-  Partial<Pick<StateMessage, 'attached'>>;
+export type DiagnosisState = Pick<StateMessage, 'sockets' | 'attached' | 'xdpPrograms' | 'traffic'>;
 
 interface Facts {
   socket: SocketInfo;
@@ -362,7 +361,7 @@ export function diagnose(
   now: SnapshotMessage,
 ): Diagnosis | null {
   const socket = state.sockets.find((candidate) => candidate.id === socketId);
-  const attached = state.attached?.find((candidate) => candidate.id === socketId);
+  const attached = state.attached.find((candidate) => candidate.id === socketId);
   if (!socket && attached) return diagnoseAttached(attached, before, now);
   const facts = socket ? factsOf(state, socket, before, now) : null;
   if (!facts) return null;

@@ -42,6 +42,7 @@ describe('the window of snapshots a diagnosis compares', () => {
       sockets: [labSocket('xsk0', 0, { xskmapIndex: 0 })],
       xdpPrograms: [labProgram('by-queue', [{ index: 0, socketId: 'xsk0' }])],
       traffic: null,
+      attached: [],
     };
     const sample = (at: number) => ({
       ...snapshotAt(at),

@@ -33,7 +33,7 @@ export function diagnoseAll(
   const oldest = kept[0];
   if (!oldest || now.sampledAt - oldest.sampledAt < DIAGNOSIS_WINDOW_MS) return {};
   const byId: Record<string, Diagnosis> = {};
-  for (const socket of [...state.sockets, ...(state.attached ?? [])]) {
+  for (const socket of [...state.sockets, ...state.attached]) {
     const diagnosis = diagnose(state, socket.id, oldest, now);
     if (diagnosis) byId[socket.id] = diagnosis;
   }

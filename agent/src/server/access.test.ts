@@ -6,6 +6,8 @@ import {
   agentUrls,
   audienceUrls,
   decideAccess,
+  isLoopback,
+  LOOPBACK,
   parseAllowedHost,
   refuseSource,
   requestToken,
@@ -205,20 +207,28 @@ describe('an agent that answers to more names', () => {
 
   it('has a URL pair for each name, the bind address first, and gives a room only the view URLs other machines can open', () => {
     expect(agentUrls(workshop)).toEqual([
-      { host: '127.0.0.1:7420', control: 'http://127.0.0.1:7420/?token=C', view: 'http://127.0.0.1:7420/?token=V' },
-      {
-        host: 'workshop-box.local:7420',
-        control: 'http://workshop-box.local:7420/?token=C',
-        view: 'http://workshop-box.local:7420/?token=V',
-      },
-      { host: '[fd00::2]:7420', control: 'http://[fd00::2]:7420/?token=C', view: 'http://[fd00::2]:7420/?token=V' },
-      { host: 'localhost:8000', control: 'http://localhost:8000/?token=C', view: 'http://localhost:8000/?token=V' },
+      { control: 'http://127.0.0.1:7420/?token=C', view: 'http://127.0.0.1:7420/?token=V' },
+      { control: 'http://workshop-box.local:7420/?token=C', view: 'http://workshop-box.local:7420/?token=V' },
+      { control: 'http://[fd00::2]:7420/?token=C', view: 'http://[fd00::2]:7420/?token=V' },
+      { control: 'http://localhost:8000/?token=C', view: 'http://localhost:8000/?token=V' },
     ]);
     expect(audienceUrls(agentUrls(workshop))).toEqual([
       'http://workshop-box.local:7420/?token=V',
       'http://[fd00::2]:7420/?token=V',
     ]);
     expect(audienceUrls(agentUrls(accessPolicy('127.0.0.1', 7420, { control: 'C', view: 'V' })))).toEqual([]);
+  });
+
+  it('answers on every bind to exactly the names it counts as loopback, which a room is never given', () => {
+    const everywhere = accessPolicy('0.0.0.0', 7420, { control: 'C', view: 'V' }, [{ name: 'box.local', port: null }]);
+    for (const name of LOOPBACK) expect(isLoopback(name), name).toBe(true);
+    expect([...everywhere.allowedHosts].filter((allowed) => isLoopback(new URL(`http://${allowed}`).hostname))).toEqual(
+      ['127.0.0.1:7420', 'localhost:7420', '[::1]:7420'],
+    );
+    // As URL writes an IPv6 hostname.
+    expect(isLoopback('[::1]')).toBe(true);
+    for (const name of ['127.0.0.1.nip.io', '0177.0.0.1', '[fd00::2]', '0.0.0.0', 'box.local'])
+      expect(isLoopback(name), name).toBe(false);
   });
 
   it('is reached on this machine through loopback when it serves every address, never through the wildcard', () => {

@@ -2,6 +2,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { Role } from '@ringside/shared';
+import type { AgentUrl } from '../run-file.mjs';
+
+export type { AgentUrl };
+
+/** host[:port] spellings, at least one. */
+type Hosts = readonly [string, ...string[]];
 
 /**
  * Who may talk to the agent. The agent runs as root and reconfigures network
@@ -11,9 +17,6 @@ import type { Role } from '@ringside/shared';
  * the page, its assets, `/metrics` and the upgrade alike; a token (as Jupyter
  * does) proves the client was given the start URL.
  */
-/** host[:port] spellings, at least one. */
-type Hosts = readonly [string, ...string[]];
-
 export interface AccessPolicy {
   controlToken: string;
   viewToken: string;
@@ -25,6 +28,14 @@ export interface AccessPolicy {
   urlHosts: Hosts;
   /** The port the agent listens on: an allowed name without a port of its own means this one. */
   port: number;
+}
+
+/** The names of this machine that only it opens: the agent answers to each, however it is bound. */
+export const LOOPBACK = ['127.0.0.1', 'localhost', '::1'] as const;
+
+/** Whether a name (an IPv6 address in a URL's brackets or not) is one of LOOPBACK. */
+export function isLoopback(name: string): boolean {
+  return (LOOPBACK as readonly string[]).includes(name.replace(/^\[(.*)\]$/, '$1'));
 }
 
 export function newToken(): string {
@@ -107,7 +118,7 @@ export function accessPolicy(
   const named = new Set(allowed.map((host) => hostOf(host.name, host.port ?? port)));
   named.delete(bound);
   const urlHosts: Hosts = [bound, ...named];
-  const hosts = new Set([...['127.0.0.1', 'localhost', '::1'].map((name) => hostOf(name, port)), ...urlHosts]);
+  const hosts = new Set([...LOOPBACK.map((name) => hostOf(name, port)), ...urlHosts]);
   return {
     controlToken: tokens?.control ?? newToken(),
     viewToken: tokens?.view ?? newToken(),
@@ -118,17 +129,9 @@ export function accessPolicy(
   };
 }
 
-export interface AgentUrl {
-  /** host[:port], as in the URLs. */
-  host: string;
-  control: string;
-  view: string;
-}
-
 /** The start URLs, one pair per name in the policy, the presenter's first. */
 export function agentUrls(policy: AccessPolicy): [AgentUrl, ...AgentUrl[]] {
   const urlsOf = (host: string): AgentUrl => ({
-    host,
     control: `http://${host}/?token=${policy.controlToken}`,
     view: `http://${host}/?token=${policy.viewToken}`,
   });
@@ -136,16 +139,13 @@ export function agentUrls(policy: AccessPolicy): [AgentUrl, ...AgentUrl[]] {
   return [urlsOf(bound), ...named.map(urlsOf)];
 }
 
-/** A host[:port] only this machine opens: a room is not given its URL. */
-const isLoopbackHost = (host: string) => /^(127\.[\d.]+|localhost|\[::1\])(:\d+)?$/.test(host);
-
 /**
  * The view URLs to give a room: those of names other machines can open (none
  * on loopback alone: a QR code of 127.0.0.1 would send a phone to itself).
  * Never a control URL: a view page is shown them too.
  */
 export function audienceUrls(urls: readonly AgentUrl[]): string[] {
-  return urls.filter((url) => !isLoopbackHost(url.host)).map((url) => url.view);
+  return urls.filter((url) => !isLoopback(new URL(url.view).hostname)).map((url) => url.view);
 }
 
 /**

@@ -272,7 +272,7 @@ describe('no request takes the server down', () => {
   it('2000 headers are refused with 431, at a request and at an upgrade', async () => {
     const headers = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`x-h${i}`, 'v']));
     expect((await get('/', headers)).status).toBe(431);
-    expect((await raw(upgradeRequest(`/ws?token=${tokenOf('control')}`, headers))).status).toBe(431);
+    expect((await raw(upgradeRequest(`${API_PATHS.webSocket}?token=${tokenOf('control')}`, headers))).status).toBe(431);
     await expectServing();
   });
 
@@ -297,7 +297,7 @@ describe('no request takes the server down', () => {
   });
 
   it('a half-open upgrade (headers cut short, write side closed) is closed', async () => {
-    const partial = `GET /ws?token=${tokenOf('control')} HTTP/1.1\r\nhost: ${hostHeader}\r\nupgrade: websocket\r\n`;
+    const partial = `GET ${API_PATHS.webSocket}?token=${tokenOf('control')} HTTP/1.1\r\nhost: ${hostHeader}\r\nupgrade: websocket\r\n`;
     const answer = await raw(partial, { endWrite: true });
     expect(answer.status === null || answer.status >= 400).toBe(true);
     expect(answer.text).not.toContain(' 101 ');
@@ -305,7 +305,7 @@ describe('no request takes the server down', () => {
   });
 
   it('an upgrade that stops before its headers end is closed at the headers timeout', async () => {
-    const partial = `GET /ws?token=${tokenOf('control')} HTTP/1.1\r\nhost: ${hostHeader}\r\nupgrade: websocket\r\n`;
+    const partial = `GET ${API_PATHS.webSocket}?token=${tokenOf('control')} HTTP/1.1\r\nhost: ${hostHeader}\r\nupgrade: websocket\r\n`;
     const answer = await raw(partial);
     expect(answer.closedAfterMs).toBeLessThan(HEADERS_TIMEOUT_MS + 3000);
     expect(answer.text).not.toContain(' 101 ');
@@ -313,7 +313,9 @@ describe('no request takes the server down', () => {
   });
 
   it('an upgrade with a broken WebSocket key is refused with 400', async () => {
-    const answer = await raw(upgradeRequest(`/ws?token=${tokenOf('control')}`, { 'sec-websocket-key': 'short' }));
+    const answer = await raw(
+      upgradeRequest(`${API_PATHS.webSocket}?token=${tokenOf('control')}`, { 'sec-websocket-key': 'short' }),
+    );
     expect(answer.status).toBe(400);
     await expectServing();
   });
@@ -348,13 +350,15 @@ describe('one access policy for every request', () => {
   );
 
   it.each(foreignHosts)('refuses Host %s at the upgrade, before any 101', async (name) => {
-    const answer = await raw(upgradeRequest(`/ws?token=${tokenOf('control')}`, { host: `${name}:${server.port}` }));
+    const answer = await raw(
+      upgradeRequest(`${API_PATHS.webSocket}?token=${tokenOf('control')}`, { host: `${name}:${server.port}` }),
+    );
     expect(answer.status).toBe(403);
     expect(answer.text).toContain('is not this agent');
   });
 
   it('compares Origin as scheme, host and port, at the upgrade and on the page', async () => {
-    const path = `/ws?token=${tokenOf('control')}`;
+    const path = `${API_PATHS.webSocket}?token=${tokenOf('control')}`;
     for (const origin of [
       `https://${hostHeader}`,
       'http://evil.example',
@@ -527,11 +531,11 @@ describe('the command table at the WebSocket', () => {
 
   it('refuses a bad or missing token before any 101', async () => {
     for (const query of ['', '?token=nope']) {
-      const answer = await raw(upgradeRequest(`/ws${query}`));
+      const answer = await raw(upgradeRequest(`${API_PATHS.webSocket}${query}`));
       expect(answer.status).toBe(401);
       expect(answer.text).toContain('open the URL printed by `npm start`');
     }
-    const refused = new WebSocket(`ws://${hostHeader}/ws?token=nope`);
+    const refused = new WebSocket(`ws://${hostHeader}${API_PATHS.webSocket}?token=nope`);
     const status = await new Promise((resolve) =>
       refused.once('unexpected-response', (_r, res) => resolve(res.statusCode)),
     );

@@ -146,12 +146,16 @@ export class AgentServer {
     perMessageDeflate: false,
   });
 
+  /** What every hello tells a page to show a room: the policy, and so these, never change while it serves. */
+  private readonly audienceUrls: string[];
+
   private constructor(
     private readonly http: Server,
     private readonly options: ServerOptions,
     readonly policy: AccessPolicy,
     readonly port: number,
   ) {
+    this.audienceUrls = audienceUrls(agentUrls(policy));
     const context = {
       policy,
       webRoot: options.webRoot,
@@ -451,7 +455,7 @@ export class AgentServer {
       return null;
     }
     client.greeted = true;
-    this.send(client, { ...this.options.agent.hello(client.role), audienceUrls: audienceUrls(this.urls()) });
+    this.send(client, { ...this.options.agent.hello(client.role), audienceUrls: this.audienceUrls });
     this.send(client, this.options.agent.state());
     // A fault met while starting (a read-only token disk) was told to no page: every page learns it on arrival.
     for (const event of this.options.agent.startupEvents()) this.send(client, event);
