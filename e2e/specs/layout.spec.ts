@@ -1,6 +1,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { agentSnapshot, inspectHeldRxFrame, numberIn, openExplorer } from './explorer.ts';
+import { VIEWS, type View } from '../../web/src/url-state.ts';
+import { agentSnapshot, inspectHeldRxFrame, numberIn, openExplorer, VIEW_READY, withRxHeld } from './explorer.ts';
 
 /**
  * Every view, in normal and presenter mode, at the two sizes a projector or a
@@ -31,11 +32,9 @@ const VIEWPORTS = [
   { width: 1920, height: 1080 },
 ] as const;
 
-const VIEWS = ['rings', 'umem', 'counters', 'topology', 'inspector', 'controls'] as const;
-type View = (typeof VIEWS)[number];
-
 /** What each view must show before its layout is worth reading: its figures at their live width. */
 const READY: Record<View, (page: Page) => Promise<void>> = {
+  ...VIEW_READY,
   rings: async (page) => {
     const panel = page.getByTestId('socket-xsk0');
     // A rate keeps the room of eight digits (.rates .num), so any live one in the thousands is as wide as
@@ -46,23 +45,14 @@ const READY: Record<View, (page: Page) => Promise<void>> = {
       .poll(async () => Number(await panel.getByTestId('ring-flow').getAttribute('data-particles')))
       .toBeGreaterThan(0);
   },
-  umem: async (page) => {
-    await expect(page.getByTestId('umem-count-total')).toHaveText('4096');
-  },
   counters: async (page) => {
     const chart = page.getByTestId('chart-rxPps');
     await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(10);
   },
-  topology: async (page) => {
-    await expect(page.getByTestId('program-redirected-rate')).not.toHaveText('');
-  },
   inspector: async (page) => {
-    // RX left undrained (key 2) holds a received frame still while the page decodes it; the test resumes it.
+    // Read with RX held (withRxHeld): a received frame stays still while the page decodes it.
     const inspector = await inspectHeldRxFrame(page, 'xsk0');
     await expect(inspector.getByTestId('packet-udp-destinationPort')).toHaveText('4242');
-  },
-  controls: async (page) => {
-    await expect(page.getByTestId('socket-form-new')).toBeVisible();
   },
 };
 
@@ -278,20 +268,14 @@ for (const viewport of VIEWPORTS) {
           // The lab's own sockets are listed among the host's once discovery has seen them.
           await expect(page.getByTestId('host-sockets').locator('tbody tr')).not.toHaveCount(0);
           await page.evaluate(() => document.fonts.ready);
-          let heldRx = false;
-          try {
-            if (view === 'inspector') {
-              await page.keyboard.press('2');
-              heldRx = true;
-            }
+          const read = async () => {
             await READY[view](page);
             const findings = await page.evaluate(layoutFindings, 1);
             expect.soft(findings, 'text that overlaps or is cut off').toEqual([]);
             const misaligned = await page.evaluate(hostTableMisalignment, 2);
             expect.soft(misaligned, 'Host sockets headers that do not line up with their columns').toEqual([]);
-          } finally {
-            if (heldRx) await page.keyboard.press('2');
-          }
+          };
+          await (view === 'inspector' ? withRxHeld(page, read) : read());
         });
       }
     }
