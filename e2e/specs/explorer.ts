@@ -204,8 +204,7 @@ export async function attachedReceiver(agent: RunningAgent, owner: RunningAgent)
   const client = await TestClient.connect(agent.controlUrl);
   try {
     client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: receiver.fd });
-    // A refusal comes as an error, not as no ack: its words say why, where a timeout would not.
-    const answer = await Promise.race([client.next('ack', 10_000), client.next('error', 10_000)]);
+    const answer = await client.answer('attach', 10_000);
     if (answer.type === 'error') throw new Error(`the agent refused to attach ${receiver.id}: ${answer.message}`);
   } finally {
     client.close();
