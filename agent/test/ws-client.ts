@@ -1,10 +1,12 @@
 import {
+  type AckMessage,
   API_PATHS,
   type ClientMessage,
   type CommandOf,
   type CommandType,
   decodeSnapshot,
   defaultSocketRequest,
+  type ErrorMessage,
   PROTOCOL_VERSION,
   parseServerMessage,
   type ServerMessage,
@@ -126,6 +128,20 @@ export class TestClient {
     const message = await this.waitFor(type, index, timeoutMs);
     this.cursors.set(type, index + 1);
     return message;
+  }
+
+  /** The answer to one request: its ack, or the error that refused it (whose words say why, where a timeout would not). */
+  async answer(requestId: string, timeoutMs = 5000): Promise<AckMessage | ErrorMessage> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const answer = this.received.find(
+        (message): message is AckMessage | ErrorMessage =>
+          (message.type === 'ack' || message.type === 'error') && message.requestId === requestId,
+      );
+      if (answer) return answer;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`no answer to ${requestId} within ${timeoutMs} ms`);
   }
 
   private async waitFor<T extends ServerMessage['type']>(type: T, index: number, timeoutMs: number) {

@@ -51,7 +51,7 @@ async function expectReadOnlyAttachedSocket(page: Page, id: string): Promise<voi
   await expect(panel.locator('button:not(.explain):not([data-testid="diagnosis-line"])')).toHaveCount(0);
   await expect(page.getByTestId(`controls-${id}`)).toHaveCount(0);
   await expect(page.getByTestId(`socket-form-${id}`)).toHaveCount(0);
-  await expect(panel.getByTestId('kernel-view').getByTestId('kernel-ring-rx')).toContainText('2048');
+  await expect(panel.getByTestId('kernel-view').getByTestId('kernel-rings.rx')).toContainText('2048');
   // No socket diag here: the chunk size comes from FILL's contents, the frame count from the highest address seen.
   await expect(panel.getByTestId('kernel-umem')).toContainText('B chunks');
   await expect(panel.getByTestId('attached-count-application-held')).toHaveText(/^at least \d+$/);

@@ -67,6 +67,9 @@ test('a page whose name the agent no longer answers to says why, and stops retry
   let after: RunningAgent | null = null;
   try {
     failOnPageErrors(page, [/WebSocket connection to .* failed/, /status of 403/, /ERR_CONNECTION_REFUSED/]);
+    // The page's timers on a clock the test can run forward, from its first: a retry scheduled at the refusal
+    // is then on it. Until run forward, it keeps time with the real one.
+    await page.clock.install();
     await openExplorer(page, new URL(`http://${OTHER}:${before.port}/${before.viewUrl.search}`));
     await before.stop();
     const attempts: string[] = [];
@@ -76,7 +79,6 @@ test('a page whose name the agent no longer answers to says why, and stops retry
     await expect(page.getByTestId('connection-refusal')).toContainText(`--allowed-host ${OTHER} `);
     const refusedAfter = attempts.length;
     // A minute of the page's timers: a retry, had one been scheduled, would have fired.
-    await page.clock.install();
     await page.clock.runFor(60_000);
     await expect(page.getByTestId('connection-status')).toHaveText('refused');
     expect(attempts).toHaveLength(refusedAfter);

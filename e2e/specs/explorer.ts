@@ -13,6 +13,7 @@ import {
 import WebSocket from 'ws';
 import type { RunningAgent } from '../../agent/test/agent-process.ts';
 import { TestClient } from '../../agent/test/ws-client.ts';
+import type { View } from '../../web/src/url-state.ts';
 
 /** Helpers the explorer's specs share: opening the page on a selection, reading numbers, asking the agent directly. */
 
@@ -203,7 +204,8 @@ export async function attachedReceiver(agent: RunningAgent, owner: RunningAgent)
   const client = await TestClient.connect(agent.controlUrl);
   try {
     client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: receiver.fd });
-    await client.next('ack', 10_000);
+    const answer = await client.answer('attach', 10_000);
+    if (answer.type === 'error') throw new Error(`the agent refused to attach ${receiver.id}: ${answer.message}`);
   } finally {
     client.close();
   }
@@ -211,8 +213,39 @@ export async function attachedReceiver(agent: RunningAgent, owner: RunningAgent)
 }
 
 /**
+ * What these views must show before a spec reads them whole (their layout,
+ * a picture of them), the same wherever they are read; the others' readiness
+ * depends on what each spec reads.
+ */
+export const VIEW_READY: Pick<Record<View, (page: Page) => Promise<void>>, 'umem' | 'topology' | 'controls'> = {
+  umem: async (page) => {
+    await expect(page.getByTestId('umem-count-total')).toHaveText('4096');
+  },
+  topology: async (page) => {
+    await expect(page.getByTestId('program-redirected-rate')).not.toHaveText('');
+  },
+  controls: async (page) => {
+    await expect(page.getByTestId('socket-form-new')).toBeVisible();
+  },
+};
+
+/**
+ * Runs `read` with the selected socket's RX left undrained (key 2), so
+ * received frames stay where they are while the page shows one; drains it
+ * again however `read` ends, for the next test's page to find it flowing.
+ */
+export async function withRxHeld<T>(page: Page, read: () => Promise<T>): Promise<T> {
+  await page.keyboard.press('2');
+  try {
+    return await read();
+  } finally {
+    await page.keyboard.press('2');
+  }
+}
+
+/**
  * Opens in `socketId`'s inspector a frame RX holds, asking again while RX is
- * still empty. The caller leaves RX undrained, so the frame stays put.
+ * still empty. The caller leaves RX undrained (withRxHeld), so the frame stays put.
  */
 export async function inspectHeldRxFrame(page: Page, socketId: string): Promise<Locator> {
   const inspector = page.getByTestId(`inspector-${socketId}`);

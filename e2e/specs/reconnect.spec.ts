@@ -1,8 +1,6 @@
-import { expect, type Locator, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { freePort, type RunningAgent, startAgent, testTokenFile } from '../../agent/test/agent-process.ts';
-import { failOnPageErrors } from './explorer.ts';
-
-const numberIn = async (locator: Locator) => Number(await locator.textContent());
+import { failOnPageErrors, numberIn } from './explorer.ts';
 
 let agent: RunningAgent | null = null;
 

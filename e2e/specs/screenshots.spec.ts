@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { inspectHeldRxFrame, numberIn, openExplorer } from './explorer.ts';
+import { VIEWS, type View } from '../../web/src/url-state.ts';
+import { inspectHeldRxFrame, numberIn, openExplorer, VIEW_READY, withRxHeld } from './explorer.ts';
 
 /**
  * Listed after every other spec (see playwright.config.ts), keeps a picture
@@ -22,8 +23,6 @@ test.afterAll(async () => {
   await agent?.stop();
 });
 
-const VIEWS = ['rings', 'umem', 'counters', 'topology', 'inspector', 'controls'] as const;
-
 /** Resolves once the flow overlay of xsk0 draws descriptors. */
 async function flowing(page: Page): Promise<void> {
   const flow = page.getByTestId('socket-xsk0').getByTestId('ring-flow');
@@ -31,14 +30,12 @@ async function flowing(page: Page): Promise<void> {
 }
 
 /** What each view must show before its picture is worth keeping. */
-const READY: Record<(typeof VIEWS)[number], (page: Page) => Promise<void>> = {
+const READY: Record<View, (page: Page) => Promise<void>> = {
+  ...VIEW_READY,
   rings: async (page) => {
     const producer = page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer');
     await expect.poll(() => numberIn(producer)).toBeGreaterThan(0);
     await flowing(page);
-  },
-  umem: async (page) => {
-    await expect(page.getByTestId('umem-count-total')).toHaveText('4096');
   },
   counters: async (page) => {
     // Ten seconds of history at a point per 200 ms: a line, not a dot.
@@ -51,17 +48,10 @@ const READY: Record<(typeof VIEWS)[number], (page: Page) => Promise<void>> = {
     if (box) await svg.hover({ position: { x: box.width - 40, y: box.height / 2 } });
     await expect(chart.getByTestId('chart-rxPps-readout')).toBeVisible();
   },
-  topology: async (page) => {
-    await expect(page.getByTestId('program-redirected-rate')).not.toHaveText('');
-  },
   inspector: async (page) => {
-    // RX left undrained (key 2) holds received frames still while the page reads one; the test resumes it.
-    await page.keyboard.press('2');
+    // Taken with RX held (withRxHeld): received frames stay still while the page reads one.
     const inspector = await inspectHeldRxFrame(page, 'xsk0');
     await expect(inspector.getByTestId('packet-udp-destinationPort')).toHaveText('4242');
-  },
-  controls: async (page) => {
-    await expect(page.getByTestId('socket-form-new')).toBeVisible();
   },
 };
 
@@ -70,9 +60,11 @@ for (const view of VIEWS) {
     test(`the ${view} view in the ${theme} theme`, async ({ page }) => {
       await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view, theme });
       await expect(page.getByTestId(`view-${view}-panels`)).toBeVisible();
-      await READY[view](page);
-      await page.screenshot({ path: `${SCREENSHOTS}${view}-${theme}.png`, fullPage: true });
-      if (view === 'inspector') await page.keyboard.press('2');
+      const take = async () => {
+        await READY[view](page);
+        await page.screenshot({ path: `${SCREENSHOTS}${view}-${theme}.png`, fullPage: true });
+      };
+      await (view === 'inspector' ? withRxHeld(page, take) : take());
     });
   }
 }

@@ -32,7 +32,6 @@ describe('an own socket’s kernel view: requested beside in effect', () => {
     info.kernel.rings.rx = { candidates: [32, 64, 128], exact: false, present: true, source: 'mmap-probe' };
     const rows = own(info);
     expect(pick(rows, 'rings.rx')).toMatchObject({
-      ring: 'rx',
       requested: '2048',
       inEffect: '32 or 64 or 128',
       exact: false,

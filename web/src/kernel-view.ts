@@ -10,8 +10,6 @@ import type { FactSource, KernelView, RingKind, RingSizeFact, SocketRequest } fr
 export interface KernelFactRow {
   /** A KernelView key, `rings.<ring>`, or `batchSize` (which the kernel never sees). */
   key: string;
-  /** The ring a `rings.<ring>` row is about. */
-  ring: RingKind | null;
   label: string;
   /** What was asked for; null for a socket of another process. */
   requested: string | null;
@@ -74,7 +72,6 @@ function scalarRow<K extends Scalar>(kernel: KernelView, key: K, request: Socket
   const fact = kernel[key];
   return {
     key,
-    ring: null,
     label: wording.label,
     requested: request && wording.requested(request),
     inEffect: fact.value === null ? 'unknown' : wording.format(fact.value as ValueOf<K>),
@@ -92,7 +89,6 @@ export function kernelFactRows(kernel: KernelView, request: SocketRequest | null
     const requested = request && REQUESTED_RINGS[ring](request);
     return {
       key: `rings.${ring}`,
-      ring,
       label: `${RING_LABELS[ring]} ring`,
       requested: requested === null ? null : requested === 0 ? 'none' : String(requested),
       inEffect: size.text,
@@ -108,7 +104,6 @@ export function kernelFactRows(kernel: KernelView, request: SocketRequest | null
     ...scalars,
     {
       key: 'batchSize',
-      ring: null,
       label: 'batch size',
       requested: String(request.socket.batchSize),
       inEffect: 'not the kernel’s',

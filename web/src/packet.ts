@@ -1,4 +1,4 @@
-import { onesComplementSum } from '@ringside/shared';
+import { onesComplementSum, XDP_PACKET_HEADROOM } from '@ringside/shared';
 
 /**
  * Decodes the headers of one frame's bytes for the packet inspector:
@@ -7,8 +7,6 @@ import { onesComplementSum } from '@ringside/shared';
  * byte range it came from, so the hex dump can show where each value lives.
  * Pure: bytes in, fields out; nothing here trusts the bytes to be well formed.
  */
-
-import { XDP_PACKET_HEADROOM } from '@ringside/shared';
 
 export type Protocol = 'ethernet' | 'vlan' | 'arp' | 'ipv4' | 'ipv6' | 'udp' | 'tcp' | 'icmp' | 'icmpv6' | 'payload';
 

@@ -1,7 +1,8 @@
 import { OWNER_EXPLANATIONS, RING_KINDS } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
-import { kernelFactRows, RING_LABELS } from '../kernel-view.ts';
+import { RING_LABELS } from '../kernel-view.ts';
 import { selectAttached, selectSample, useRingside } from '../store.ts';
+import { KernelViewTable } from './KernelView.tsx';
 
 /** How an attached socket is marked wherever it is shown: whose it is, and that Ringside only reads it. */
 export function AttachedMark({ socketId }: { socketId: string }) {
@@ -16,39 +17,26 @@ export function AttachedMark({ socketId }: { socketId: string }) {
 
 /**
  * What the kernel says of an attached socket, each fact with how it was
- * learned: all there is of another process's socket. A compact stand-in
- * the own sockets' kernel view panel can replace.
+ * learned, and its UMEM as far as it is known: all there is of another
+ * process's socket, which Ringside never saw requested.
  */
 export function AttachedKernelView({ socketId }: { socketId: string }) {
   const info = useRingside((s) => selectAttached(s, socketId));
   if (!info) return null;
   const { kernel, umem } = info;
   return (
-    <table className="stats kernel-view" data-testid="kernel-view">
-      <caption>The kernel's view</caption>
-      <tbody>
-        {kernelFactRows(kernel, null).map((row) => (
-          <tr
-            key={row.key}
-            data-testid={row.ring ? `kernel-ring-${row.ring}` : `kernel-${row.key}`}
-            data-exact={row.exact}
-            title={row.note}
-          >
-            <th scope="row">{row.label}</th>
-            <td>{row.inEffect}</td>
-            <td className="muted">{row.source}</td>
-          </tr>
-        ))}
-        <tr data-testid="kernel-umem">
-          <th scope="row">UMEM</th>
-          <td>
-            {umem.size === null ? 'size unknown' : `${umem.size} B`}
-            {umem.chunkSize === null ? '' : `, ${umem.chunkSize} B chunks`}
-          </td>
-          <td className="muted">{umem.source}</td>
-        </tr>
-      </tbody>
-    </table>
+    <KernelViewTable kernel={kernel} request={null} caption="The kernel's view">
+      <tr data-testid="kernel-umem-row">
+        <th scope="row">UMEM</th>
+        <td data-testid="kernel-umem">
+          {umem.size === null ? 'size unknown' : `${umem.size} B`}
+          {umem.chunkSize === null ? '' : `, ${umem.chunkSize} B chunks`}
+        </td>
+        <td className="muted" data-testid="kernel-umem-source">
+          {umem.source}
+        </td>
+      </tr>
+    </KernelViewTable>
   );
 }
 

@@ -2,7 +2,7 @@ import { DEFAULT_TRAFFIC, MAX_RATE_PPS, TxTraffic } from '@ringside/shared';
 import { type FormEvent, useState } from 'react';
 import { selectCanControl, selectSocket, useRingside } from '../store.ts';
 import { ExplainButton } from './Explain.tsx';
-import { KernelMismatches, KernelViewTable } from './KernelView.tsx';
+import { KernelMismatches, OwnKernelView } from './KernelView.tsx';
 import './teaching.css';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 import { SocketForm } from './SocketForm.tsx';
@@ -16,7 +16,7 @@ export function SocketControlsPanel({ socketId }: { socketId: string }) {
       <SocketHead socketId={socketId} />
       <KernelMismatches socketId={socketId} />
       <SocketForm socketId={socketId} />
-      <KernelViewTable socketId={socketId} />
+      <OwnKernelView socketId={socketId} />
       <div className="row actions">
         {workload === 'txonly' && <SocketTraffic socketId={socketId} />}
         <InjectInvalid socketId={socketId} ring="tx" />

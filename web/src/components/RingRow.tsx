@@ -88,17 +88,12 @@ export function RingRow({ socketId }: { socketId: string }) {
     observe();
     reobserve.current = observe;
 
-    // The store changes for much else (events, outcomes, a socket's detail), and the state is replaced
-    // whenever an XSK anywhere on the host comes or goes (discovery): the overlay hears of a new reading, and
-    // of a new workload or snapshot rate, and of nothing else, since each update draws again.
+    // The store changes for much else (events, outcomes, a socket's detail); a new agent state (whenever an
+    // XSK anywhere on the host comes or goes) may bring a new workload or snapshot rate, which the overlay
+    // tells from the ones it has.
     const onState = (state: State, previous: State) => {
-      if (state.agentState !== previous.agentState) {
-        const legs = legsOf(state, socketId);
-        const snapshotsPerSecond = snapshotRate(state);
-        if (legs !== legsOf(previous, socketId) || snapshotsPerSecond !== snapshotRate(previous)) {
-          overlay.update({ legs, snapshotsPerSecond });
-        }
-      }
+      if (state.agentState !== previous.agentState)
+        overlay.update({ legs: legsOf(state, socketId), snapshotsPerSecond: snapshotRate(state) });
       if (state.snapshot !== previous.snapshot) {
         const sample = selectSample(state, socketId);
         if (sample) overlay.push(sample, state.snapshot?.sampledAt ?? 0);

@@ -1,7 +1,7 @@
 import { FRAME_OWNERS, type RingKind, type SocketSample } from '@ringside/shared';
 import { animate, fitCanvas } from '../animation.ts';
 import { FlowScene } from './flow-scene.ts';
-import { flowGeometry, LANE_INSET, type Leg, legName, type RingBox } from './ring-flow.ts';
+import { flowGeometry, LANE_INSET, type Leg, legName, type RingBox, sameBoxes } from './ring-flow.ts';
 import { PRESENTER_SLOWDOWN } from './ring-motion.ts';
 
 const DOT = 3;
@@ -29,7 +29,11 @@ export interface FlowOverlayProps {
 }
 
 export interface FlowOverlay {
-  /** Props that changed; every call draws the still picture again, so the caller hands over only what changed. */
+  /**
+   * New props; a change draws the still picture again, and a change of the rings or legs places the canvas
+   * again. Props equal to the ones in use (rings compared box by box) change nothing, so a caller may hand
+   * over every prop it has whenever it likes.
+   */
   update(props: Partial<FlowOverlayProps>): void;
   /** A new reading of the socket (the same sample again changes nothing), taken by the agent at `sampledAt`. */
   push(sample: SocketSample, sampledAt: number): void;
@@ -139,13 +143,14 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
 
   return {
     update(change) {
-      const moved =
-        (change.legs !== undefined && change.legs !== props.legs) ||
-        (change.rings !== undefined && change.rings !== props.rings);
+      const differs = (key: keyof FlowOverlayProps) =>
+        key === 'rings' && change.rings ? !sameBoxes(change.rings, props.rings) : change[key] !== props[key];
+      const changed = (Object.keys(change) as (keyof FlowOverlayProps)[]).filter(differs);
+      if (changed.length === 0) return;
       Object.assign(props, change);
       scene.setLegs(props.legs);
       stillFrom = -1;
-      if (moved) place();
+      if (changed.includes('rings') || changed.includes('legs')) place();
     },
     push(sample, sampledAt) {
       scene.push(sample, sampledAt, performance.now());

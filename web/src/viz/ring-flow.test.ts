@@ -8,6 +8,7 @@ import {
   legName,
   legPoint,
   legRates,
+  sameBoxes,
   workloadLegs,
 } from './ring-flow.ts';
 
@@ -163,5 +164,16 @@ describe('where the overlay goes', () => {
   it('spans every ring shown before the workload is known, and is nothing with no ring shown', () => {
     expect(flowGeometry(rings, [])?.box.width).toBe(754);
     expect(flowGeometry(new Map(), workloadLegs('rxdrop'))).toBeNull();
+  });
+
+  it('takes a new measurement of the same squares for the same place, and any moved, resized, come or gone square for a new one', () => {
+    const again = new Map([...rings].map(([kind, box]) => [kind, { ...box }]));
+    expect(sameBoxes(rings, again)).toBe(true);
+    expect(sameBoxes(rings, new Map([...again, ['tx', square(401)]]))).toBe(false);
+    expect(sameBoxes(rings, new Map([...again, ['rx', { ...square(200), height: 149 }]]))).toBe(false);
+    const fewer = new Map(again);
+    fewer.delete('completion');
+    expect(sameBoxes(rings, fewer)).toBe(false);
+    expect(sameBoxes(fewer, rings)).toBe(false);
   });
 });

@@ -174,6 +174,23 @@ export interface RingBox {
   height: number;
 }
 
+/** Whether two measurements put every ring's square in the same place: a re-measure that moved nothing. */
+export function sameBoxes(a: ReadonlyMap<RingKind, RingBox>, b: ReadonlyMap<RingKind, RingBox>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [kind, box] of a) {
+    const other = b.get(kind);
+    if (
+      !other ||
+      other.left !== box.left ||
+      other.top !== box.top ||
+      other.width !== box.width ||
+      other.height !== box.height
+    )
+      return false;
+  }
+  return true;
+}
+
 /** The overlay's place among the rings, and the rings' and lanes' places on it. */
 export interface FlowGeometry {
   /** Where the overlay sits, in the coordinates the rings' squares were measured in. */

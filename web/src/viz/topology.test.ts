@@ -141,12 +141,37 @@ describe('attached sockets in the topology', () => {
     });
     expect(model.edges.find((e) => e.id === `foreign-program:99>socket:pid4242.fd5`)?.status).toBe('active');
     expect(model.edges.find((e) => e.id === `foreign-program:99>socket:pid4242.fd6`)?.status).toBe('idle');
-    const umem = model.nodes.find((node) => node.id === nodeIds.foreignUmem('pid4242.fd6'));
+    const umem = model.nodes.find((node) => node.id === nodeIds.foreignUmem(foreign(6)));
     expect(umem).toMatchObject({
       layer: 'umem',
       readOnly: true,
       lines: ['UMEM of pid 4242', 'size unknown', 'read-only'],
     });
+  });
+
+  it('draws a UMEM the kernel named once for the sockets sharing it, busy while either receives', () => {
+    const sharing = (fd: number) => {
+      const info = foreign(fd);
+      return {
+        ...info,
+        umem: { ...info.umem, id: 11, size: 4096 * 2048, chunkSize: 2048, source: 'socket-diag' as const },
+      };
+    };
+    const model = buildTopology(input({ attached: [sharing(5), sharing(6)], rxPps: { 'pid4242.fd6': 300 } }));
+    const umems = model.nodes.filter((node) => node.layer === 'umem');
+    expect(umems).toEqual([
+      {
+        id: 'foreign-umem:4242:11',
+        layer: 'umem',
+        lines: ['UMEM of pid 4242 (id 11)', '4096 × 2048 B', 'read-only'],
+        status: 'ok',
+        readOnly: true,
+      },
+    ]);
+    expect(model.edges.filter((e) => e.to === 'foreign-umem:4242:11').map((e) => [e.from, e.status])).toEqual([
+      ['socket:pid4242.fd5', 'idle'],
+      ['socket:pid4242.fd6', 'active'],
+    ]);
   });
 
   it('draws no program for a socket whose program nothing told', () => {

@@ -87,7 +87,9 @@ export const nodeIds = {
   umem: (id: string) => `umem:${id}`,
   /** Program ids are global: attached sockets on one program share its node. */
   foreignProgram: (programId: number) => `foreign-program:${programId}`,
-  foreignUmem: (socketId: string) => `foreign-umem:${socketId}`,
+  /** One node per UMEM where the kernel named it (ids are per process); else one per socket, sharing unknown. */
+  foreignUmem: ({ id, origin, umem }: Pick<AttachedSocketInfo, 'id' | 'origin' | 'umem'>) =>
+    umem.id === null ? `foreign-umem:${id}` : `foreign-umem:${origin.pid}:${umem.id}`,
 };
 
 const rate = (value: number) =>
@@ -240,12 +242,14 @@ function addAttached(
   receiving: (id: string) => boolean,
 ): void {
   const programsDrawn = new Set<number>();
+  const umemsDrawn = new Map<string, TopologyNode>();
   for (const socket of input.attached) {
     const { origin, kernel, umem } = socket;
     const ifname = kernel.ifname.value;
     const queue = kernel.queueId.value;
     const socketNode = nodeIds.socket(socket.id);
-    const flow = receiving(socket.id) ? 'active' : 'idle';
+    const flowing = receiving(socket.id);
+    const flow = flowing ? 'active' : 'idle';
     nodes.push({
       id: socketNode,
       layer: 'socket',
@@ -254,7 +258,7 @@ function addAttached(
         `pid ${origin.pid} ${origin.command}`,
         `${ifname ?? 'interface ?'} queue ${queue ?? '?'} · rx ${rate(input.rxPps[socket.id] ?? 0)}/s`,
       ],
-      status: receiving(socket.id) ? 'ok' : 'idle',
+      status: flowing ? 'ok' : 'idle',
       readOnly: true,
     });
     const programId = kernel.xdpProgramId.value;
@@ -276,24 +280,30 @@ function addAttached(
       }
       edge(programNode, socketNode, flow);
     }
-    const umemNode = nodeIds.foreignUmem(socket.id);
-    nodes.push({
-      id: umemNode,
-      layer: 'umem',
-      lines: [
-        `UMEM of pid ${origin.pid}${umem.id === null ? '' : ` (id ${umem.id})`}`,
-        umem.size !== null && umem.chunkSize !== null
-          ? `${Math.floor(umem.size / umem.chunkSize)} × ${umem.chunkSize} B`
-          : umem.chunkSize !== null
-            ? `chunks of ${umem.chunkSize} B`
-            : 'size unknown',
-        'read-only',
-      ],
-      status: receiving(socket.id) ? 'ok' : 'idle',
-      readOnly: true,
-    });
+    const umemNode = nodeIds.foreignUmem(socket);
+    const drawn = umemsDrawn.get(umemNode);
+    // A UMEM its sockets share is busy while any of them receives.
+    if (drawn && flowing) drawn.status = 'ok';
+    if (!drawn) {
+      const node: TopologyNode = {
+        id: umemNode,
+        layer: 'umem',
+        lines: [`UMEM of pid ${origin.pid}${umem.id === null ? '' : ` (id ${umem.id})`}`, umemLine(umem), 'read-only'],
+        status: flowing ? 'ok' : 'idle',
+        readOnly: true,
+      };
+      umemsDrawn.set(umemNode, node);
+      nodes.push(node);
+    }
     edge(socketNode, umemNode, flow);
   }
+}
+
+/** An attached socket's UMEM as far as the kernel told its size: frames, else chunks, else nothing. */
+function umemLine(umem: AttachedSocketInfo['umem']): string {
+  if (umem.chunkSize === null) return 'size unknown';
+  if (umem.size === null) return `chunks of ${umem.chunkSize} B`;
+  return `${Math.floor(umem.size / umem.chunkSize)} × ${umem.chunkSize} B`;
 }
 
 function addProgram(
