@@ -30,7 +30,7 @@ import type { ManagedSocket } from './engine/managed-socket.ts';
 import { captureReceived } from './export/capture.ts';
 import type { PcapPacket } from './export/pcap.ts';
 import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from './faults.ts';
-import { describeInterface, listInterfaces, listLinks } from './host/interfaces.ts';
+import { describeInterface, listInterfaces, listXdpLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
 import { LinkCounters } from './host/link-counters.ts';
 import { describeXdpProgram, type XdpProgramFacts } from './host/xdp-programs.ts';
@@ -330,7 +330,8 @@ export class Agent implements AgentFacade {
       // /run/netns is what `ip netns list` reads: no subprocess for it.
       const namespaces = this.lab && existsSync(NETNS_DIR) ? readdirSync(NETNS_DIR) : [];
       const visible = this.namespace === null || namespaces.includes(this.namespace);
-      const links = visible ? await listLinks(this.namespace) : null;
+      const listed = visible ? await listXdpLinks(this.namespace) : null;
+      const links = listed && new Map(listed.map((link) => [link.name, link.attachedXdp?.programId ?? null]));
       // A command that ran meanwhile changed what is expected: look again next time.
       if (this.changes !== changes) return;
       const faults = faultsIn(this.expectations(), { namespaces, links });

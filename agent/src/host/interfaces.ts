@@ -115,14 +115,7 @@ function describe(namespace: string | null, selected: IpLink[]): InterfaceFacts[
   });
 }
 
-/** Each interface of `namespace` (null: the agent's own) and the id of the XDP program on it, if any: one `ip` call. */
-export async function listLinks(namespace: string | null): Promise<Map<string, number | null>> {
-  const where = namespace === null ? [] : ['-n', namespace];
-  const found = JSON.parse(await ipAsync('-j', ...where, 'link', 'show')) as IpLink[];
-  return new Map(found.map((link) => [link.ifname, attachedXdpOf(link.xdp)?.programId ?? null]));
-}
-
-/** Each interface of `namespace` with its receive queues and XDP program: one `ip -d` call, off the event loop. */
+/** Each interface of `namespace` (null: the agent's own) with its receive queues and XDP program: one `ip -d` call, off the event loop. */
 export async function listXdpLinks(
   namespace: string | null,
 ): Promise<Pick<InterfaceFacts, 'name' | 'rxQueues' | 'attachedXdp'>[]> {

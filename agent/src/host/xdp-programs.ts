@@ -20,22 +20,36 @@ interface BpftoolMap {
   max_entries: number;
 }
 
-function bpftool<T>(...args: string[]): T {
+/** The arguments after `bpftool -j` of one question; its answer is the JSON bpftool prints. */
+type Question = string[];
+
+function bpftool(question: Question): unknown {
   return JSON.parse(
-    execFileSync('bpftool', ['-j', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
-  ) as T;
+    execFileSync('bpftool', ['-j', ...question], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
 }
 
-function bpftoolAsync<T>(...args: string[]): Promise<T> {
+function bpftoolAsync(question: Question): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    execFile('bpftool', ['-j', ...args], { encoding: 'utf8' }, (error, stdout) => {
+    execFile('bpftool', ['-j', ...question], { encoding: 'utf8' }, (error, stdout) => {
       if (error) reject(error);
-      else resolve(JSON.parse(stdout) as T);
+      else resolve(JSON.parse(stdout));
     });
   });
 }
 
-function factsOf(program: BpftoolProgram, maps: BpftoolMap[]): XdpProgramFacts {
+/**
+ * Reading a loaded program and its maps by id, as the questions it puts to
+ * bpftool: the program, then its maps together. Each yield is answered in
+ * order, by a runner that waits for bpftool or one that lets the event loop
+ * go on. Program and map ids are global, so this works from any network
+ * namespace. An XSKMAP's contents cannot be read back: the kernel refuses
+ * lookups of its values from user space, and as an array its keys always list
+ * every index.
+ */
+function* describing(id: number): Generator<Question[], XdpProgramFacts, unknown[]> {
+  const [program] = (yield [['prog', 'show', 'id', String(id)]]) as [BpftoolProgram];
+  const maps = (yield (program.map_ids ?? []).map((mapId) => ['map', 'show', 'id', String(mapId)])) as BpftoolMap[];
   const xskmap = maps.find((map) => map.type === 'xskmap');
   return {
     id: program.id,
@@ -44,19 +58,14 @@ function factsOf(program: BpftoolProgram, maps: BpftoolMap[]): XdpProgramFacts {
   };
 }
 
-/**
- * Reads a loaded program and its maps by id. Program and map ids are global,
- * so this works from any network namespace. An XSKMAP's contents cannot be
- * read back: the kernel refuses lookups of its values from user space, and
- * as an array its keys always list every index.
- */
+/** A program by id, null when it is gone: detached and freed between listing and asking. */
 export function describeXdpProgram(id: number): XdpProgramFacts | null {
   try {
-    const program = bpftool<BpftoolProgram>('prog', 'show', 'id', String(id));
-    const maps = (program.map_ids ?? []).map((mapId) => bpftool<BpftoolMap>('map', 'show', 'id', String(mapId)));
-    return factsOf(program, maps);
+    const steps = describing(id);
+    let step = steps.next();
+    while (!step.done) step = steps.next(step.value.map(bpftool));
+    return step.value;
   } catch {
-    // Detached and freed between listing and asking.
     return null;
   }
 }
@@ -64,13 +73,11 @@ export function describeXdpProgram(id: number): XdpProgramFacts | null {
 /** describeXdpProgram off the event loop, for reads made while clients are being served. */
 export async function describeXdpProgramAsync(id: number): Promise<XdpProgramFacts | null> {
   try {
-    const program = await bpftoolAsync<BpftoolProgram>('prog', 'show', 'id', String(id));
-    const maps = await Promise.all(
-      (program.map_ids ?? []).map((mapId) => bpftoolAsync<BpftoolMap>('map', 'show', 'id', String(mapId))),
-    );
-    return factsOf(program, maps);
+    const steps = describing(id);
+    let step = steps.next();
+    while (!step.done) step = steps.next(await Promise.all(step.value.map(bpftoolAsync)));
+    return step.value;
   } catch {
-    // Detached and freed between listing and asking.
     return null;
   }
 }

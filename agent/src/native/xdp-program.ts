@@ -76,10 +76,23 @@ export function attachXdpProgram(
 }
 
 /** The id of the program attached to `ifindex` in `mode`, 0 when none is (calling thread's namespace). */
-export function attachedXdpProgramId(ifindex: number, mode: XdpAttachMode): number {
+function attachedXdpProgramId(ifindex: number, mode: XdpAttachMode): number {
   const id = [0];
   checkNegativeErrno('bpf_xdp_query_id', xdpQueryId(ifindex, KERNEL_MODE_FLAGS[mode], id));
   return id[0] ?? 0;
+}
+
+/**
+ * The program attached to `ifindex` in drv or skb mode, null when none is
+ * (calling thread's namespace). There is one at most: the kernel refuses a
+ * native program beside a generic one and the reverse (dev_xdp_attach).
+ */
+export function attachedXdpProgram(ifindex: number): { mode: XdpAttachMode; programId: number } | null {
+  for (const mode of ['drv', 'skb'] as const) {
+    const programId = attachedXdpProgramId(ifindex, mode);
+    if (programId !== 0) return { mode, programId };
+  }
+  return null;
 }
 
 /**

@@ -4,7 +4,7 @@ import { ifNameToIndex, rawSyscalls, readZeroCopy } from '../native/libc.ts';
 import { readNetdevQueues } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import { dumpXsks } from '../native/sock-diag.ts';
-import { attachedXdpProgramId } from '../native/xdp-program.ts';
+import { attachedXdpProgram } from '../native/xdp-program.ts';
 import { type MmapOffsets, readMmapOffsets, ringMappingExtent } from '../native/xsk-mapping.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type DeviceReadings, type KernelReadings, kernelViewOf, type RxAddress } from './kernel-view.ts';
@@ -63,15 +63,9 @@ function deviceReadings(target: KernelViewTarget): DeviceReadings {
   return inNetworkNamespace(target.namespacePath, () => {
     const ifindex = ifNameToIndex(target.ifname);
     if (ifindex === 0) throw new Error(`there is no interface ${target.ifname}`);
-    // One program per mode at most; libxdp attaches in one (no dispatcher here), so the first found is the one.
-    const modes = (['drv', 'skb'] as const).map((mode) => ({
-      mode,
-      programId: attachedXdpProgramId(ifindex, mode),
-    }));
-    const attached = modes.find((mode) => mode.programId !== 0) ?? null;
     return {
       ifname: target.ifname,
-      attachedXdp: attached,
+      attachedXdp: attachedXdpProgram(ifindex),
       queues: readNetdevQueues(ifindex),
       queueId: target.queueId,
     };

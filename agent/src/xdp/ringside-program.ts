@@ -15,7 +15,7 @@ import { NativeError } from '../native/errors.ts';
 import { ifNameToIndex } from '../native/libc.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import {
-  attachedXdpProgramId,
+  attachedXdpProgram,
   attachXdpProgram,
   closeXdpProgram,
   detachXdpProgram,
@@ -85,16 +85,15 @@ const detachFirst = (ifname: string) => `detach it first, e.g. 'ip link set dev 
  * leaking an fd that keeps that program loaded (xdp-project/xdp-tools#343).
  */
 function refuseOccupied(ifname: string, ifindex: number): void {
-  for (const mode of ['drv', 'skb'] as const) {
-    const id = attachedXdpProgramId(ifindex, mode);
-    if (id === 0) continue;
-    const name = describeXdpProgram(id)?.name ?? 'unknown';
-    if (name === DISPATCHER_NAME) continue;
-    throw new RingsideProgramError(
-      `${ifname} already has an XDP program (${name}, id ${id}, ${mode} mode) that libxdp cannot share: ${detachFirst(ifname)}`,
-      'EBUSY',
-    );
-  }
+  const attached = attachedXdpProgram(ifindex);
+  if (attached === null) return;
+  const { programId, mode } = attached;
+  const name = describeXdpProgram(programId)?.name ?? 'unknown';
+  if (name === DISPATCHER_NAME) return;
+  throw new RingsideProgramError(
+    `${ifname} already has an XDP program (${name}, id ${programId}, ${mode} mode) that libxdp cannot share: ${detachFirst(ifname)}`,
+    'EBUSY',
+  );
 }
 
 function attachHint(ifname: string, mode: XdpAttachMode): (code: string) => string | undefined {
