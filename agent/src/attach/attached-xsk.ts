@@ -4,7 +4,6 @@ import { NativeError } from '../native/errors.ts';
 import { readXdpStatistics } from '../native/libc.ts';
 import { closeFd, pidfdGetfd, pidfdOpen, processExited, sameOpenFile } from '../native/pidfd.ts';
 import {
-  type MmapOffsets,
   mapRingView,
   type ReadOnlyRing,
   RING_ENTRY_BYTES,
@@ -12,7 +11,7 @@ import {
   readMmapOffsets,
   unmapRing,
 } from '../native/xsk-mapping.ts';
-import type { AttachedRings } from '../observe/attached-umem.ts';
+import type { AttachedRing, AttachedRings } from '../observe/attached-umem.ts';
 import { kernelViewOf } from '../observe/kernel-view.ts';
 import { rxAddresses } from '../observe/read-kernel-view.ts';
 import { dataAddress } from '../xsk/ring.ts';
@@ -49,9 +48,8 @@ export class AttachError extends Error {
 /** A release within 1 s of the owner letting go needs a look at least this often, with room for a slow tick. */
 const CHECK_MS = 250;
 
-interface Mapping extends ReadOnlyRing {
-  exact: boolean;
-}
+/** A ring mapped read-only: what the observation source reads, and where to unmap it. */
+type Mapping = ReadOnlyRing & AttachedRing;
 
 function refuse(code: AttachErrorCode, message: string, fix: string): never {
   throw new AttachError(code, message, fix);
@@ -83,10 +81,6 @@ function duplicate(pid: number, pidfd: number, fd: number): number {
     }
     throw error;
   }
-}
-
-function mapRing(fd: number, ring: RingName, offsets: MmapOffsets, length: number, candidates: number[]): Mapping {
-  return { ...mapRingView(fd, ring, offsets[ring], length, candidates.at(-1) ?? 0), exact: candidates.length === 1 };
 }
 
 /**
@@ -147,7 +141,11 @@ export class AttachedXsk {
       for (const ring of RING_KINDS) {
         const length = described.facts.readings.rings[ring].mappedBytes;
         const fact = described.info.kernel.rings[ring];
-        if (length > 0 && fact.present) mappings[ring] = mapRing(held, ring, offsets, length, fact.candidates);
+        if (length > 0 && fact.present) {
+          const { candidates } = fact;
+          const view = mapRingView(held, ring, offsets[ring], length, candidates.at(-1) ?? 0);
+          mappings[ring] = { ...view, exact: candidates.length === 1 };
+        }
       }
       const kernel = mappedView(described.facts, described.info.kernel, mappings);
       return new AttachedXsk({ ...described.info, kernel }, pidfd, held, mappings);
@@ -166,9 +164,7 @@ export class AttachedXsk {
    */
   rings(): AttachedRings {
     if (this.released) throw new Error(`${this.info.id} was released`);
-    const ring = (mapping: Mapping | null) => mapping && { memory: mapping.memory, exact: mapping.exact };
-    const m = this.mappings;
-    return { fill: ring(m.fill), rx: ring(m.rx), tx: ring(m.tx), completion: ring(m.completion) };
+    return this.mappings;
   }
 
   /** getsockopt(XDP_STATISTICS) on the duplicate. */

@@ -6,7 +6,7 @@ import { inNetworkNamespace } from '../native/netns.ts';
 import { dumpXsks } from '../native/sock-diag.ts';
 import { attachedXdpProgram } from '../native/xdp-program.ts';
 import { type MmapOffsets, readMmapOffsets, ringMappingExtent } from '../native/xsk-mapping.ts';
-import type { RingMemory } from '../xsk/ring.ts';
+import { baseAddress, type RingMemory, unalignedOffset } from '../xsk/ring.ts';
 import { type DeviceReadings, type KernelReadings, kernelViewOf, type RxAddress } from './kernel-view.ts';
 
 /** Where to ask the kernel about one of Ringside's own sockets. Nothing of what was requested: only where to look. */
@@ -52,8 +52,7 @@ export function rxAddresses(rx: RingMemory | null): RxAddress[] {
     const low = rx.entries[slot * 4] as number;
     const high = rx.entries[slot * 4 + 1] as number;
     if (rx.entries[slot * 4 + 2] === 0) continue;
-    // The top 16 bits carry the unaligned-mode offset; the rest is the base address.
-    addresses.push({ base: low + (high & 0xffff) * 2 ** 32, offset: high >>> 16 });
+    addresses.push({ base: baseAddress(low, high), offset: unalignedOffset(high) });
   }
   return addresses;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CompletionRing, FillRing, type RingMemory, RxRing, TxRing } from './ring.ts';
+import { CompletionRing, FillRing, type RingMemory, RxRing, TxRing, unalignedOffset } from './ring.ts';
 
 /** Ring memory in plain buffers; the test plays the kernel by moving the other side's word. */
 function memory(size: number, wordsPerEntry: number, start = 0): RingMemory {
@@ -103,6 +103,7 @@ describe('consumer rings (RX, COMPLETION)', () => {
     rx.peek(1);
     expect(rx.baseAddress(0)).toBe(2 ** 32 + 0x1000);
     expect(rx.dataAddress(0)).toBe(2 ** 32 + 0x1000 + 300);
+    expect(unalignedOffset(mem.entries[1] as number)).toBe(300);
   });
 
   it('gives back cancelled entries to be peeked again', () => {

@@ -144,12 +144,17 @@ export class ConsumerRing extends Ring {
 
 /** A 64-bit UMEM address from two 32-bit words, as the data pointer it denotes (xsk_umem__add_offset_to_addr). */
 export function dataAddress(low: number, high: number): number {
-  return low + (high & HIGH_WORD_BASE_MASK) * TWO_32 + (high >>> OFFSET_SHIFT_IN_HIGH_WORD);
+  return baseAddress(low, high) + unalignedOffset(high);
 }
 
 /** The chunk's base address, without an unaligned-mode offset (xsk_umem__extract_addr). */
 export function baseAddress(low: number, high: number): number {
   return low + (high & HIGH_WORD_BASE_MASK) * TWO_32;
+}
+
+/** The unaligned-mode offset an address's high word carries, 0 in aligned mode (xsk_umem__extract_offset). */
+export function unalignedOffset(high: number): number {
+  return high >>> OFFSET_SHIFT_IN_HIGH_WORD;
 }
 
 /** FILL: the application hands the kernel UMEM addresses to receive into. */
