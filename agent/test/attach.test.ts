@@ -342,7 +342,7 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(mine?.kernel.rings.tx.candidates).toEqual([512]);
   });
 
-  it('reads an attached socket’s need_wakeup flags and UMEM layout from its mapped rings', async () => {
+  it('reads an attached socket’s need_wakeup flags and UMEM layout from its mapped rings, and no ring once let go', async () => {
     // Ringside's own rxdrop socket, attached as another process's would be: copy mode, 2048-byte aligned chunks.
     ownSocket = await startLabSocket(lab, 'rxdrop');
     const fd = ownSocket.socket.fd;
@@ -369,6 +369,10 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(kernel.headroom).toMatchObject({ value: TEST_UMEM.headroom, source: 'ring-contents' });
     // The rest is what discovery read of it.
     expect(kernel.rings).toEqual(found.kernel.rings);
+
+    // Closed, its rings are unmapped: a reading of it refuses rather than touching the pages.
+    first.close();
+    expect(() => watched.read()).toThrow(/released/);
   });
 
   it('keeps Ringside’s own XSKs out of the programs it starts, so none shows as their owner', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DumpedXsk } from '../native/sock-diag.ts';
 import type { SocketReadings } from '../observe/read-kernel-view.ts';
+import { diagSocket } from '../observe/test-readings.ts';
 import { factsOf } from './xsk-facts.ts';
 
 const PAGE = 4096;
@@ -18,24 +18,11 @@ const readings: SocketReadings = {
   readAt: 1234,
 };
 
-const diag: DumpedXsk = {
-  inode: 99,
-  ifindex: 3,
-  queueId: 1,
-  rings: { rx: 2048, tx: null, fill: 2048, completion: 64 },
-  umem: {
-    id: 7,
-    size: 8 << 20,
-    pages: 2048,
-    chunkSize: 2048,
-    headroom: 128,
-    ifindex: 3,
-    queueId: 1,
-    zeroCopy: false,
-    refs: 1,
-  },
-  ifname: 'eth1',
-};
+/** On queue 1, with a UMEM of 2048-byte chunks and 128 bytes of headroom, without TX. */
+const diag = diagSocket(
+  { queueId: 1, rings: { rx: 2048, tx: null, fill: 2048, completion: 64 } },
+  { id: 7, chunkSize: 2048, headroom: 128, queueId: 1 },
+);
 
 describe('the facts of a foreign XSK', () => {
   it('bounds each ring by its mapping where xsk_diag is missing, and says the rest is unknown', () => {
@@ -61,7 +48,7 @@ describe('the facts of a foreign XSK', () => {
     const { kernel, umem } = factsOf(readings, diag, '');
     expect(kernel.rings.completion).toEqual({ candidates: [64], exact: true, present: true, source: 'socket-diag' });
     expect(kernel.rings.tx).toEqual({ candidates: [], exact: true, present: false, source: 'socket-diag' });
-    expect(kernel.ifname).toEqual({ value: 'eth1', source: 'socket-diag' });
+    expect(kernel.ifname).toEqual({ value: 'rs-app', source: 'socket-diag' });
     expect(kernel.queueId).toEqual({ value: 1, source: 'socket-diag' });
     expect(kernel.chunkSize).toEqual({ value: 2048, source: 'socket-diag' });
     expect(kernel.headroom).toEqual({ value: 128, source: 'socket-diag' });

@@ -35,7 +35,6 @@ describe("an attached socket's sample", () => {
     const sample = attachedSample('pid7.fd3', reading, emptyOwnerCounts(), before, 0.5);
     expect(sample.rates).toEqual({ rxPps: 36, rxBps: null, txPps: 0, txBps: null });
     expect(sample.totals).toBeNull();
-    expect(sample.rings.fill).toEqual(state(8, 20, 16));
     expect(sample.rings.tx).toBeNull();
     expect(sample.pausedStages).toEqual([]);
 
