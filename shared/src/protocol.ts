@@ -78,8 +78,10 @@ export const TxTraffic = z.object({
 export type TxTraffic = z.infer<typeof TxTraffic>;
 
 /** The XDP programs Ringside loads on an interface; `libxdp-default` is the one libxdp itself loads. */
-export const XdpProgramKind = z.enum(['by-queue', 'round-robin', 'steer-by-port', 'libxdp-default']);
+export const XdpProgramKind = z.enum(['by-queue', 'round-robin', 'steer-by-port', 'drop-half', 'libxdp-default']);
 export type XdpProgramKind = z.infer<typeof XdpProgramKind>;
+/** Ringside's programs that send a frame to its receive queue's XSKMAP index (drop-half: every frame it keeps). */
+export const steersByQueue = (kind: XdpProgramKind | 'other'): boolean => kind === 'by-queue' || kind === 'drop-half';
 
 /** XSKMAP indices Ringside's programs have (bpf/ringside.h). */
 export const XSKMAP_ENTRIES = 64;

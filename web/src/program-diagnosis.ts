@@ -1,4 +1,4 @@
-import type { SocketInfo, XdpProgramInfo } from '@ringside/shared';
+import { type SocketInfo, steersByQueue, type XdpProgramInfo } from '@ringside/shared';
 import type { Action, ActionRates } from './program-counters.ts';
 
 /**
@@ -58,6 +58,7 @@ export function indicesReached(facts: SteeringFacts, queue: number): number[] {
   const { program } = facts;
   switch (program.kind) {
     case 'by-queue':
+    case 'drop-half':
     case 'libxdp-default':
       return [queue];
     case 'round-robin':
@@ -76,7 +77,7 @@ const socketsOn = (facts: SteeringFacts) =>
 
 function explainNoSocket(facts: SteeringFacts, entries: Map<number, Entry>): string[] {
   const { program, trafficQueues } = facts;
-  if (program.kind === 'by-queue' || program.kind === 'libxdp-default') {
+  if (steersByQueue(program.kind) || program.kind === 'libxdp-default') {
     const texts: string[] = [];
     for (const queue of trafficQueues ?? []) {
       if (entries.has(queue)) continue;
