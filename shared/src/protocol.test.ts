@@ -310,6 +310,15 @@ const clientMessages: ClientMessage[] = [
   { type: 'refreshKernelView', requestId: 'r', socketId: 'xsk0' },
   { type: 'attach', requestId: 's', pid: 4242, fd: 7 },
   { type: 'detach', requestId: 't', socketId: 'pid4242.fd7' },
+  {
+    type: 'sendTxDescriptors',
+    requestId: 'u',
+    socketId: 'xsk0',
+    descriptors: [
+      { addr: 0, len: 64 },
+      { addr: '0xfffffffffffffffe', len: 64, options: 1 },
+    ],
+  },
 ];
 
 describe('every protocol message survives the wire', () => {

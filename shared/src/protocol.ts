@@ -590,6 +590,37 @@ export const SetSocketTraffic = z.object({
   frameLength: TxTraffic.shape.frameLength.optional(),
 });
 export const InjectInvalidTx = z.object({ type: z.literal('injectInvalidTx'), requestId, socketId });
+/**
+ * A u64 as JSON: a safe integer, or a decimal or 0x-hex string for what a
+ * double cannot hold (an address just "before" 0 is 2^64 − n).
+ */
+export const U64 = z.union([
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  z
+    .string()
+    .regex(/^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/, 'a u64 is a whole number, or a decimal or 0x-hex string')
+    .refine((text) => BigInt(text) < 2n ** 64n, 'a u64 is below 2^64'),
+]);
+/** One struct xdp_desc as given, valid or not: the kernel judges it. */
+export const TxDescriptor = z.object({
+  addr: U64,
+  len: z.number().int().min(0).max(0xffff_ffff),
+  options: z.number().int().min(0).max(0xffff_ffff).optional(),
+});
+export type TxDescriptor = z.infer<typeof TxDescriptor>;
+/**
+ * Posts these descriptors on the socket's TX ring exactly as given, in
+ * order, with one wakeup (the kernel selftests' invalid-descriptor table).
+ * Frames of the ones that fit their chunk get a lab frame whose sequence
+ * number is the descriptor's index. The agent refuses a table its TX ring
+ * cannot hold; 65536 is Ringside's largest ring.
+ */
+export const SendTxDescriptors = z.object({
+  type: z.literal('sendTxDescriptors'),
+  requestId,
+  socketId,
+  descriptors: z.array(TxDescriptor).min(1).max(65536),
+});
 /** Posts one address outside the UMEM on the socket's FILL ring: the kernel skips it, and no XDP_STATISTICS counter moves. */
 export const InjectInvalidFill = z.object({ type: z.literal('injectInvalidFill'), requestId, socketId });
 /**
