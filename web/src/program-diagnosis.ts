@@ -147,8 +147,10 @@ export function diagnose(facts: SteeringFacts, rates: ActionRates): Diagnosis[] 
   if (rates.wrongQueue > 0) {
     for (const text of explainWrongQueue(facts, entries)) found.push({ action: 'wrongQueue', text });
   }
-  // Ringside's programs drop only on an empty index: the no-socket text already says why.
-  if (rates.dropped > 0 && rates.noSocket === 0) {
+  // Ringside's programs drop only on an empty index, where the no-socket text already says why, and drop-half by design.
+  if (facts.program.kind === 'drop-half' && rates.dropped > 0) {
+    found.push({ action: 'dropped', text: 'drop-half drops every second frame it sees, by design (XDP_DROP_HALF)' });
+  } else if (rates.dropped > 0 && rates.noSocket === 0) {
     found.push({ action: 'dropped', text: 'the program dropped frames' });
   }
   if (rates.passed > 0 && rates.noSocket === 0) {
