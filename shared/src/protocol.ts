@@ -12,7 +12,8 @@ import { RingState } from './rings.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-export const PROTOCOL_VERSION = { major: 2, minor: 2 } as const;
+/** 2.3: sendTxDescriptors and the drop-half program. */
+export const PROTOCOL_VERSION = { major: 2, minor: 3 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
