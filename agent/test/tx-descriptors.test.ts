@@ -1,13 +1,15 @@
-import type { TxDescriptor } from '@ringside/shared';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { defaultSocketRequest, type SocketRequest, type TxDescriptor } from '@ringside/shared';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { Control, Counter } from '../src/dataplane/control.ts';
 import { checkTestFrame } from '../src/dataplane/frames.ts';
 import { TxTableRefused, writeTablePayload } from '../src/dataplane/tx-descriptors.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { FRAME_TO_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
+import { type RunningAgent, startAgent } from './agent-process.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { expectLedgerHolds, startLabSocket } from './lab-sockets.ts';
+import { TestClient } from './ws-client.ts';
 
 const noop = () => {};
 const FRAMES = 64;
@@ -152,5 +154,43 @@ describeKernel('a table of TX descriptors on the lab (the selftests ALIGNED_INV_
     const after = xsk.observe();
     expect(after.totals.txPackets).toBe(before.totals.txPackets);
     expect(after.rings.tx?.producer).toBe(before.rings.tx?.producer);
+  });
+});
+
+describeKernel('sendTxDescriptors, sent to the agent', () => {
+  let agent: RunningAgent;
+
+  beforeAll(async () => {
+    agent = await startAgent(['--rate', '1000', '--lab-queues', '2']);
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  it('is carried out on a TX-only socket, and refused on the lab socket with its RX ring, naming the fix', async () => {
+    const client = await TestClient.connect(agent.controlUrl);
+    const state = await client.next('state');
+    const base = defaultSocketRequest(state.lab?.appIfname ?? '', 1);
+    const request: SocketRequest = {
+      ...base,
+      workload: 'txonly',
+      socket: { ...base.socket, rxSize: 0 },
+      traffic: { ratePps: 100, frameLength: 64 },
+    };
+    client.send({ type: 'createSocket', requestId: 'create', socketId: 'sender', request });
+    expect(await client.answer('create', 20_000)).toMatchObject({ type: 'ack' });
+
+    const descriptors = [
+      { addr: '0xfffffffffffffffe', len: MIN_PKT },
+      { addr: 0, len: 0 },
+    ];
+    client.send({ type: 'sendTxDescriptors', requestId: 'table', socketId: 'sender', descriptors });
+    expect(await client.answer('table')).toMatchObject({ type: 'ack' });
+    client.send({ type: 'sendTxDescriptors', requestId: 'refused', socketId: 'xsk0', descriptors });
+    const refusal = await client.answer('refused');
+    expect(refusal).toMatchObject({ type: 'error', code: 'bad-request', problems: [{ field: 'rxSize' }] });
+    expect(refusal.type === 'error' && refusal.message).toContain('rxSize 0');
+    client.close();
   });
 });
