@@ -2,6 +2,7 @@ import type { ControlCommand, EventMessage, SocketRequest } from '@ringside/shar
 import { AttachError } from './attach/attached-xsk.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
 import type { AttachedSockets } from './attached-sockets.ts';
+import { TxTableRefused } from './dataplane/tx-descriptors.ts';
 import { ConfigurationError, type Engine, RestoredAfterRefusal, RingsideLimitError } from './engine/engine.ts';
 import type { TrafficSource } from './lab/traffic-source.ts';
 import { CommandError } from './server/agent-server.ts';
@@ -160,6 +161,16 @@ export class CommandRunner {
           false,
         );
         return;
+      case 'sendTxDescriptors': {
+        const { descriptors } = command;
+        engine.get(command.socketId).sendTxDescriptors(descriptors);
+        announce(
+          'socket-error',
+          `${command.socketId}: a table of ${descriptors.length} TX descriptors goes on TX as given; the kernel counts those it refuses in tx_invalid_descs`,
+          false,
+        );
+        return;
+      }
       case 'setXdpProgram':
         context.factsChanged();
         engine.setXdpProgram(command.ifname, command.program, command.ports ?? []);
@@ -217,6 +228,7 @@ function toCommandError(error: unknown): CommandError {
   // Its message says what went wrong and names the fix.
   if (error instanceof AttachError) return new CommandError('attach-refused', error.message);
   if (error instanceof RingsideLimitError) return new CommandError('ringside-limit', error.message, error.problems);
+  if (error instanceof TxTableRefused) return new CommandError('bad-request', error.message, error.problems);
   if (error instanceof ConfigurationError) return new CommandError('bad-request', error.message, error.problems);
   if (error instanceof XskConfigError || error instanceof RestoredAfterRefusal)
     return new CommandError('kernel-refused', error.message);

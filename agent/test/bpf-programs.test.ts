@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { describeKernel } from './kernel.ts';
 
 const BUILD = fileURLToPath(new URL('../../bpf/build/', import.meta.url));
-const PROGRAMS = ['by_queue', 'round_robin', 'steer_by_port'];
+const PROGRAMS = ['by_queue', 'round_robin', 'steer_by_port', 'drop_half'];
 
 describeKernel("Ringside's XDP programs (bpf/, built by the setup step)", () => {
   it('are all built', () => {

@@ -382,6 +382,46 @@ describeKernel("Ringside's XDP programs, attached and driven by the agent", () =
     expect(() => program?.setSocketCount(65)).toThrow(RangeError);
   });
 
+  it("drop-half drops every second frame it sees and steers the rest by queue, as the selftests' XDP_DROP_HALF", async () => {
+    const lab = labWith(1);
+    program = RingsideProgram.attach('drop-half', lab.appIfname, 'drv', lab.appNamespacePath);
+    const receiver = open('app', 0);
+    const sender = open('peer', 0);
+    program.setSocket(0, receiver.fd);
+
+    const sent = 300;
+    await sender.send(sent, STEERED_PORT);
+    expect(await seen(sent)).toEqual({ ...NONE, redirected: sent / 2, dropped: sent / 2 });
+    await waitFor(() => receiver.receivedFrames() >= sent / 2, 5000, `${sent / 2} frames at the socket`);
+    expect(receiver.receivedFrames()).toBe(sent / 2);
+    expect(receiver.socket.statistics().rxDropped).toBe(0);
+
+    // The kernel's own tools see the same: the program by name, its drop count summed over CPUs, its frame count.
+    const shown = JSON.parse(
+      execFileSync('bpftool', ['-j', 'prog', 'show', 'id', String(program.id)], { encoding: 'utf8' }),
+    ) as { name: string; map_ids: number[] };
+    expect(shown.name).toBe('ringside_drop_half');
+    const maps = shown.map_ids.map(
+      (id) =>
+        JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show', 'id', String(id)], { encoding: 'utf8' })) as {
+          id: number;
+          name: string;
+        },
+    );
+    const dump = (name: string) => {
+      const map = maps.find((candidate) => candidate.name === name);
+      if (!map) throw new Error(`drop-half has no map ${name}: ${maps.map((m) => m.name).join(', ')}`);
+      const entries = JSON.parse(
+        execFileSync('bpftool', ['-j', 'map', 'dump', 'id', String(map.id)], { encoding: 'utf8' }),
+      ) as { formatted: { key: number; value?: number; values?: { value: number }[] } }[];
+      // With the program's BTF, bpftool adds each entry decoded, as `formatted`.
+      return entries.map((entry) => entry.formatted);
+    };
+    const dropped = dump('action_counts').find((entry) => entry.key === 2); // RINGSIDE_DROPPED
+    expect((dropped?.values ?? []).reduce((sum, cpu) => sum + cpu.value, 0)).toBe(sent / 2);
+    expect(dump('frames_seen')[0]?.value).toBe(sent);
+  });
+
   it('refuses what cannot work, saying what to do', () => {
     const lab = labWith(1);
     program = RingsideProgram.attach('by-queue', lab.appIfname, 'drv', lab.appNamespacePath);

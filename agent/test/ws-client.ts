@@ -44,6 +44,12 @@ export function exampleMessages(ifname: string, socketId = 'xsk0'): { [Type in C
     injectInvalidTx: { type: 'injectInvalidTx', requestId: 'invalid-tx', socketId },
     injectInvalidFill: { type: 'injectInvalidFill', requestId: 'invalid-fill', socketId },
     feedSameFrame: { type: 'feedSameFrame', requestId: 'same-frame', socketId, deliberately: true },
+    sendTxDescriptors: {
+      type: 'sendTxDescriptors',
+      requestId: 'tx-descriptors',
+      socketId,
+      descriptors: [{ addr: 0, len: 64 }],
+    },
     setXdpProgram: { type: 'setXdpProgram', requestId: 'program', ifname, program: 'round-robin' },
     attach: { type: 'attach', requestId: 'attach', pid: 1, fd: 0 },
     detach: { type: 'detach', requestId: 'detach', socketId },

@@ -44,6 +44,7 @@ describe('the command table', () => {
       | 'injectInvalidTx'
       | 'injectInvalidFill'
       | 'feedSameFrame'
+      | 'sendTxDescriptors'
       | 'setXdpProgram'
       | 'attach'
       | 'detach'

@@ -180,6 +180,7 @@ function indicesFor(facts: Facts): number[] | null {
   if (!program?.xskmap) return null;
   switch (program.kind) {
     case 'by-queue':
+    case 'drop-half':
     case 'libxdp-default':
       return [socket.config.queueId];
     case 'round-robin': {

@@ -310,6 +310,15 @@ const clientMessages: ClientMessage[] = [
   { type: 'refreshKernelView', requestId: 'r', socketId: 'xsk0' },
   { type: 'attach', requestId: 's', pid: 4242, fd: 7 },
   { type: 'detach', requestId: 't', socketId: 'pid4242.fd7' },
+  {
+    type: 'sendTxDescriptors',
+    requestId: 'u',
+    socketId: 'xsk0',
+    descriptors: [
+      { addr: 0, len: 64 },
+      { addr: '0xfffffffffffffffe', len: 64, options: 1 },
+    ],
+  },
 ];
 
 describe('every protocol message survives the wire', () => {
@@ -383,5 +392,43 @@ describe('malformed messages are refused with the field at fault', () => {
     expect(parseClientMessage('{')).toEqual({ ok: false, error: 'message is not valid JSON' });
     const unknown = parseClientMessage(JSON.stringify({ type: 'reboot' }));
     expect(unknown.ok).toBe(false);
+  });
+});
+
+describe('a table of TX descriptors', () => {
+  const table = (descriptors: unknown[]) =>
+    parseClientMessage(JSON.stringify({ type: 'sendTxDescriptors', requestId: 'x', socketId: 'xsk0', descriptors }));
+  const error = (descriptors: unknown[]) => {
+    const parsed = table(descriptors);
+    return parsed.ok ? null : parsed.error;
+  };
+
+  it('takes every u64 address, as a number or a decimal or 0x string, and u32 lengths and options', () => {
+    const descriptors = [
+      { addr: 0, len: 0 },
+      { addr: Number.MAX_SAFE_INTEGER, len: 0xffff_ffff, options: 0xffff_ffff },
+      { addr: '18446744073709551615', len: 64 },
+      { addr: '0xFFFFFFFFFFFFFFFE', len: 64, options: 1 },
+    ];
+    expect(table(descriptors)).toEqual({
+      ok: true,
+      value: { type: 'sendTxDescriptors', requestId: 'x', socketId: 'xsk0', descriptors },
+    });
+  });
+
+  it('refuses what is not a u64 or a u32, naming the descriptor and field, and an empty table', () => {
+    expect(error([{ addr: -1, len: 64 }])).toMatch(/^descriptors\.0\.addr: /);
+    expect(error([{ addr: 2 ** 53, len: 64 }])).toMatch(/^descriptors\.0\.addr: /);
+    expect(
+      error([
+        { addr: 0, len: 64 },
+        { addr: '18446744073709551616', len: 64 },
+      ]),
+    ).toMatch(/^descriptors\.1\.addr: /);
+    expect(error([{ addr: '0x10000000000000000', len: 64 }])).toMatch(/^descriptors\.0\.addr: /);
+    expect(error([{ addr: '-5', len: 64 }])).toMatch(/^descriptors\.0\.addr: /);
+    expect(error([{ addr: 0, len: 2 ** 32 }])).toMatch(/^descriptors\.0\.len: /);
+    expect(error([{ addr: 0, len: 64, options: -1 }])).toMatch(/^descriptors\.0\.options: /);
+    expect(error([])).toMatch(/^descriptors: /);
   });
 });

@@ -12,7 +12,8 @@ import { RingState } from './rings.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-export const PROTOCOL_VERSION = { major: 2, minor: 2 } as const;
+/** 2.3: sendTxDescriptors and the drop-half program. */
+export const PROTOCOL_VERSION = { major: 2, minor: 3 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -78,8 +79,10 @@ export const TxTraffic = z.object({
 export type TxTraffic = z.infer<typeof TxTraffic>;
 
 /** The XDP programs Ringside loads on an interface; `libxdp-default` is the one libxdp itself loads. */
-export const XdpProgramKind = z.enum(['by-queue', 'round-robin', 'steer-by-port', 'libxdp-default']);
+export const XdpProgramKind = z.enum(['by-queue', 'round-robin', 'steer-by-port', 'drop-half', 'libxdp-default']);
 export type XdpProgramKind = z.infer<typeof XdpProgramKind>;
+/** Ringside's programs that send a frame to its receive queue's XSKMAP index (drop-half: every frame it keeps). */
+export const steersByQueue = (kind: XdpProgramKind | 'other'): boolean => kind === 'by-queue' || kind === 'drop-half';
 
 /** XSKMAP indices Ringside's programs have (bpf/ringside.h). */
 export const XSKMAP_ENTRIES = 64;
@@ -588,6 +591,37 @@ export const SetSocketTraffic = z.object({
   frameLength: TxTraffic.shape.frameLength.optional(),
 });
 export const InjectInvalidTx = z.object({ type: z.literal('injectInvalidTx'), requestId, socketId });
+/**
+ * A u64 as JSON: a safe integer, or a decimal or 0x-hex string for what a
+ * double cannot hold (an address just "before" 0 is 2^64 − n).
+ */
+export const U64 = z.union([
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  z
+    .string()
+    .regex(/^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/, 'a u64 is a whole number, or a decimal or 0x-hex string')
+    .refine((text) => BigInt(text) < 2n ** 64n, 'a u64 is below 2^64'),
+]);
+/** One struct xdp_desc as given, valid or not: the kernel judges it. */
+export const TxDescriptor = z.object({
+  addr: U64,
+  len: z.number().int().min(0).max(0xffff_ffff),
+  options: z.number().int().min(0).max(0xffff_ffff).optional(),
+});
+export type TxDescriptor = z.infer<typeof TxDescriptor>;
+/**
+ * Posts these descriptors on the socket's TX ring exactly as given, in
+ * order, with one wakeup (the kernel selftests' invalid-descriptor table).
+ * Frames of the ones that fit their chunk get a lab frame whose sequence
+ * number is the descriptor's index. The agent refuses a table its TX ring
+ * cannot hold; 65536 is Ringside's largest ring.
+ */
+export const SendTxDescriptors = z.object({
+  type: z.literal('sendTxDescriptors'),
+  requestId,
+  socketId,
+  descriptors: z.array(TxDescriptor).min(1).max(65536),
+});
 /** Posts one address outside the UMEM on the socket's FILL ring: the kernel skips it, and no XDP_STATISTICS counter moves. */
 export const InjectInvalidFill = z.object({ type: z.literal('injectInvalidFill'), requestId, socketId });
 /**

@@ -24,6 +24,19 @@ describe('diagnose', () => {
     ]);
   });
 
+  it('says that drop-half drops half by design', () => {
+    const facts: SteeringFacts = {
+      program: program('drop-half', [{ index: 0, socketId: 'xsk0' }]),
+      sockets: [socket('xsk0', 0)],
+      trafficQueues: [0],
+      trafficPorts: [4242],
+    };
+    expect(indicesReached(facts, 0)).toEqual([0]);
+    expect(diagnose(facts, { ...quiet, redirected: 2500, dropped: 2500 })).toEqual([
+      { action: 'dropped', text: 'drop-half drops every second frame it sees, by design (XDP_DROP_HALF)' },
+    ]);
+  });
+
   it('says nothing while frames reach their sockets', () => {
     const facts: SteeringFacts = {
       program: program('by-queue', [{ index: 0, socketId: 'xsk0' }]),

@@ -1,4 +1,4 @@
-import type { SocketInfo, XdpProgramInfo } from '@ringside/shared';
+import { type SocketInfo, steersByQueue, type XdpProgramInfo } from '@ringside/shared';
 import type { Action, ActionRates } from './program-counters.ts';
 
 /**
@@ -58,6 +58,7 @@ export function indicesReached(facts: SteeringFacts, queue: number): number[] {
   const { program } = facts;
   switch (program.kind) {
     case 'by-queue':
+    case 'drop-half':
     case 'libxdp-default':
       return [queue];
     case 'round-robin':
@@ -76,7 +77,7 @@ const socketsOn = (facts: SteeringFacts) =>
 
 function explainNoSocket(facts: SteeringFacts, entries: Map<number, Entry>): string[] {
   const { program, trafficQueues } = facts;
-  if (program.kind === 'by-queue' || program.kind === 'libxdp-default') {
+  if (steersByQueue(program.kind) || program.kind === 'libxdp-default') {
     const texts: string[] = [];
     for (const queue of trafficQueues ?? []) {
       if (entries.has(queue)) continue;
@@ -146,8 +147,10 @@ export function diagnose(facts: SteeringFacts, rates: ActionRates): Diagnosis[] 
   if (rates.wrongQueue > 0) {
     for (const text of explainWrongQueue(facts, entries)) found.push({ action: 'wrongQueue', text });
   }
-  // Ringside's programs drop only on an empty index: the no-socket text already says why.
-  if (rates.dropped > 0 && rates.noSocket === 0) {
+  // Ringside's programs drop only on an empty index, where the no-socket text already says why, and drop-half by design.
+  if (facts.program.kind === 'drop-half' && rates.dropped > 0) {
+    found.push({ action: 'dropped', text: 'drop-half drops every second frame it sees, by design (XDP_DROP_HALF)' });
+  } else if (rates.dropped > 0 && rates.noSocket === 0) {
     found.push({ action: 'dropped', text: 'the program dropped frames' });
   }
   if (rates.passed > 0 && rates.noSocket === 0) {

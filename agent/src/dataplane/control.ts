@@ -68,9 +68,13 @@ export const Control = {
   DESTINATION_PORT_COUNT: 12,
   /** The first of MAX_DESTINATION_PORTS words holding those ports. */
   DESTINATION_PORTS: 13,
+  /** Descriptors of the table in the lane's txTable block waiting to go on TX (tx-descriptors.ts); 0: none. */
+  TX_TABLE_LENGTH: 29, // after the 16 port words
+  /** Tables the worker has posted: the main thread waits on it. */
+  TX_TABLES_POSTED: 30,
 } as const;
 export const MAX_DESTINATION_PORTS = 16;
-const CONTROL_WORDS = Control.DESTINATION_PORTS + MAX_DESTINATION_PORTS;
+const CONTROL_WORDS = Control.TX_TABLES_POSTED + 1;
 export type ControlWord = (typeof Control)[keyof typeof Control];
 
 /** The pipeline's stages, as bits of Control.PAUSED_STAGES. */
@@ -113,6 +117,9 @@ const COUNTER_SLOTS = Object.keys(Counter).length;
 const RingCacheSlot = { fill: 0, completion: 1, rx: 2, tx: 3 } as const;
 export const RING_CACHE_WORDS = 2 * Object.keys(RingCacheSlot).length;
 
+/** struct xdp_desc in Uint32 words: addr (low, high), len, options. */
+export const TX_DESCRIPTOR_WORDS = 4;
+
 /** Received frames the capture buffer keeps, and the bytes kept of each. */
 export const CAPTURE_SLOTS = 64;
 export const CAPTURE_BYTES = 128;
@@ -133,18 +140,22 @@ export interface LaneBlocks {
   ringCaches: SharedArrayBuffer;
   /** Int32 count of frames captured, then CAPTURE_SLOTS slots of [length, bytes]. */
   capture: SharedArrayBuffer;
+  /** A table of TX descriptors to post as given: one struct xdp_desc (four Uint32 words) per TX ring entry. */
+  txTable: SharedArrayBuffer;
 }
 
 export function allocateUmemBlocks(frameCount: number): UmemBlocks {
   return { control: new SharedArrayBuffer(UMEM_CONTROL_WORDS * 4), ledger: new SharedArrayBuffer(frameCount) };
 }
 
-export function allocateLaneBlocks(): LaneBlocks {
+/** `txEntries`: the socket's TX ring size, the most descriptors one table may hold. */
+export function allocateLaneBlocks(txEntries = 0): LaneBlocks {
   return {
     control: new SharedArrayBuffer(CONTROL_WORDS * 4),
     counters: new SharedArrayBuffer(COUNTER_SLOTS * 8),
     ringCaches: new SharedArrayBuffer(RING_CACHE_WORDS * 4),
     capture: new SharedArrayBuffer(4 + CAPTURE_SLOTS * CAPTURE_SLOT_SIZE),
+    txTable: new SharedArrayBuffer(txEntries * TX_DESCRIPTOR_WORDS * 4),
   };
 }
 

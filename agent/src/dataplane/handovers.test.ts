@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AppState, ledgerByte } from '../xsk/ledger.ts';
 import { Counter, UmemControl } from './control.ts';
-import { Handovers, Lane, Pair, type SecondCopies } from './handovers.ts';
+import { ExtraCopies, Handovers, Lane, Pair } from './handovers.ts';
 import { ReceivedFrameInspection } from './inspection.ts';
 import { PlayedKernel, type PlayedUmem } from './test-kernel.ts';
-
-const NONE_TWICE: SecondCopies = { firstOfTwo: () => false };
 
 /** The hand-overs of a played UMEM, its lanes keeping what they receive when `keepsReceived`. */
 function played(options: PlayedUmem, keepsReceived = false) {
@@ -22,7 +20,7 @@ function played(options: PlayedUmem, keepsReceived = false) {
         new ReceivedFrameInspection(setup.umem, lane.control, lane.counters, lane.capture),
       ),
   );
-  const handovers = new Handovers(setup, pairs, lanes, kernel, NONE_TWICE);
+  const handovers = new Handovers(setup, pairs, lanes, kernel, new ExtraCopies());
   return { kernel, handovers, pair: pairs[0] as Pair, lane: lanes[0] as Lane };
 }
 

@@ -15,12 +15,27 @@ export interface Doorbells {
 }
 
 /**
- * Frames the kernel may hand back twice (the double feed, teaching-faults.ts): the
- * first return of such a frame must not free it while its other copy is out.
+ * Frames out with the kernel more than once at a time: one frame in FILL and
+ * TX (the double feed, teaching-faults.ts), or named by several descriptors
+ * of a table (tx-descriptors.ts). Every return but the last must not free
+ * the frame while another copy is out.
  */
-export interface SecondCopies {
-  /** True when this return is the first of a frame out twice; it forgets the frame then. */
-  firstOfTwo(frame: number): boolean;
+export class ExtraCopies {
+  private readonly extra = new Map<number, number>();
+
+  /** One more copy of `frame` went out beside the one the ledger records. */
+  add(frame: number): void {
+    this.extra.set(frame, (this.extra.get(frame) ?? 0) + 1);
+  }
+
+  /** True when another copy of `frame` is still out; this return is counted back. */
+  takeBack(frame: number): boolean {
+    const extra = this.extra.get(frame);
+    if (extra === undefined) return false;
+    if (extra === 1) this.extra.delete(frame);
+    else this.extra.set(frame, extra - 1);
+    return true;
+  }
 }
 
 /** At most this many batches are reaped from COMPLETION, or sent after an idle spell, in one go. */
@@ -136,7 +151,7 @@ export class Handovers {
     readonly pairs: readonly Pair[],
     readonly lanes: readonly Lane[],
     private readonly doorbells: Doorbells,
-    private readonly secondCopies: SecondCopies,
+    private readonly copies: ExtraCopies,
   ) {
     this.frameSize = setup.frameSize;
     this.frameCount = setup.frameCount;
@@ -200,12 +215,12 @@ export class Handovers {
   }
 
   /**
-   * A frame is back from the kernel. False when it must stay out: its other
+   * A frame is back from the kernel. False when it must stay out: another
    * copy is still in a ring, or it is already free (its other copy came back
-   * first, before a worker restart forgot it was fed twice: never pool it twice).
+   * first, before a worker restart forgot it was out twice: never pool it twice).
    */
   private backForGood(frame: number): boolean {
-    if (this.secondCopies.firstOfTwo(frame)) return false;
+    if (this.copies.takeBack(frame)) return false;
     return appStateOf(this.ledger[frame] as number) !== AppState.FREE;
   }
 

@@ -1,11 +1,21 @@
 import type { Workload } from '@ringside/shared';
 import { Control, Counter, Stage, UmemControl } from './control.ts';
 import type { UdpFrameTemplate } from './frames.ts';
-import { type Doorbells, Handovers, Lane, type LaneRings, Pair, type PairSetup, type UmemSetup } from './handovers.ts';
+import {
+  type Doorbells,
+  ExtraCopies,
+  Handovers,
+  Lane,
+  type LaneRings,
+  Pair,
+  type PairSetup,
+  type UmemSetup,
+} from './handovers.ts';
 import { ReceivedFrameInspection } from './inspection.ts';
 import { L2Fwd } from './l2fwd.ts';
 import { RxDrop } from './rxdrop.ts';
 import { TeachingFaults } from './teaching-faults.ts';
+import { TxDescriptorTables } from './tx-descriptors.ts';
 import { type Clock, TxOnly } from './txonly.ts';
 import type { LaneWorkload } from './workload.ts';
 
@@ -17,6 +27,8 @@ export interface LaneSetup extends LaneRings {
   /** The frame a txonly workload sends (its length comes from the control block). */
   frame: UdpFrameTemplate | null;
   capture: SharedArrayBuffer;
+  /** A table of TX descriptors to post as given (tx-descriptors.ts). */
+  txTable: SharedArrayBuffer;
 }
 
 export interface PipelineSetup extends UmemSetup {
@@ -64,7 +76,10 @@ export class FramePipeline {
   private readonly lanes: Lane[];
   private readonly workloads: LaneWorkload[];
   private readonly templates: (UdpFrameTemplate | null)[];
-  private readonly faults = new TeachingFaults();
+  private readonly copies = new ExtraCopies();
+  private readonly faults = new TeachingFaults(this.copies);
+  private readonly tables = new TxDescriptorTables(this.copies);
+  private readonly txTables: Uint32Array[];
   private readonly rxFds: number[];
 
   constructor(
@@ -75,6 +90,7 @@ export class FramePipeline {
     this.pairs = setup.pairs.map((pair) => new Pair(pair));
     this.workloads = setup.lanes.map((lane) => workloadOf(lane, setup.umem, clock));
     this.templates = setup.lanes.map((lane) => lane.frame);
+    this.txTables = setup.lanes.map((lane) => new Uint32Array(lane.txTable));
     this.lanes = setup.lanes.map((lane, i) => {
       const pair = this.pairs.find((candidate) => candidate.slot === lane.pair);
       if (!pair) throw new Error(`socket lane ${lane.slot} names pair ${lane.pair}, which is not in the plan`);
@@ -82,7 +98,7 @@ export class FramePipeline {
       const inspection = new ReceivedFrameInspection(setup.umem, lane.control, lane.counters, lane.capture);
       return new Lane(lane, pair, workload.wantsReceived, workload.keepsReceived, inspection);
     });
-    this.handovers = new Handovers(setup, this.pairs, this.lanes, doorbells, this.faults);
+    this.handovers = new Handovers(setup, this.pairs, this.lanes, doorbells, this.copies);
     this.rxFds = this.lanes.filter((lane) => lane.rx).map((lane) => lane.fd);
   }
 
@@ -118,6 +134,9 @@ export class FramePipeline {
   private submitTx(lane: Lane, i: number): number {
     if (!lane.tx) return 0;
     if (this.faults.asked(lane)) return this.faults.make(this.handovers, lane, this.templates[i] ?? null);
+    // A table waiting for its frames or for room holds the workload back: it goes first, whole.
+    if (this.tables.pending(lane))
+      return this.tables.post(this.handovers, lane, this.txTables[i] as Uint32Array, this.templates[i] ?? null);
     return (this.workloads[i] as LaneWorkload).send(this.handovers, lane);
   }
 

@@ -1,7 +1,7 @@
 import { AppState, ledgerByte } from '../xsk/ledger.ts';
 import { Control, Counter } from './control.ts';
 import { PAYLOAD_OFFSET, type UdpFrameTemplate, writeUdpFrame } from './frames.ts';
-import type { Handovers, Lane, Pair, SecondCopies } from './handovers.ts';
+import type { ExtraCopies, Handovers, Lane, Pair } from './handovers.ts';
 
 const SAME_FRAME_MARK = 0xee;
 
@@ -10,13 +10,9 @@ const SAME_FRAME_MARK = 0xee;
  * that the kernel's answer and the ledger's can be watched: a TX descriptor
  * or a FILL address outside the UMEM, and one frame put in FILL and TX at once.
  */
-export class TeachingFaults implements SecondCopies {
-  /** Frames in FILL and TX at once: the first of their two returns must not free them. */
-  private readonly fedTwice = new Set<number>();
-
-  firstOfTwo(frame: number): boolean {
-    return this.fedTwice.size > 0 && this.fedTwice.delete(frame);
-  }
+export class TeachingFaults {
+  /** `copies` learns of each frame put in FILL and TX at once: the first of its two returns must not free it. */
+  constructor(private readonly copies: ExtraCopies) {}
 
   /** Whether the user asked for a fault on this lane's TX. */
   asked(lane: Lane): boolean {
@@ -90,7 +86,7 @@ export class TeachingFaults implements SecondCopies {
     handovers.templateLength[frame] = 0;
     handovers.begin();
     ledger[frame] = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
-    this.fedTwice.add(frame);
+    this.copies.add(frame);
     fill.reserve(1);
     fill.setAddress(fill.claimIndex, address);
     fill.submit(1);

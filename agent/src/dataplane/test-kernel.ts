@@ -103,7 +103,7 @@ export class PlayedKernel implements Doorbells, IdleWaits {
       const tx = (lane.tx ?? lane.workload !== 'rxdrop') ? ringMemory(ringSize, 4) : null;
       this.rx.push(rx);
       this.tx.push(tx);
-      const blocks = allocateLaneBlocks();
+      const blocks = allocateLaneBlocks(tx ? ringSize : 0);
       return {
         slot,
         pair: lane.pair ?? 0,
@@ -117,6 +117,7 @@ export class PlayedKernel implements Doorbells, IdleWaits {
         control: new Int32Array(blocks.control),
         counters: new Float64Array(blocks.counters),
         capture: blocks.capture,
+        txTable: blocks.txTable,
       };
     });
     this.setup = {

@@ -45,6 +45,7 @@ const setup: PipelineSetup = {
       control: new Int32Array(lane.blocks.control),
       counters: new Float64Array(lane.blocks.counters),
       capture: lane.blocks.capture,
+      txTable: lane.blocks.txTable,
     };
   }),
 };

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
-import type { KernelMismatch, KernelView, SocketRequest, UmemConfig, Workload } from '@ringside/shared';
+import type { KernelMismatch, KernelView, SocketRequest, TxDescriptor, UmemConfig, Workload } from '@ringside/shared';
 import { Control, type ControlWord, type LaneBlocks, STAGE_BITS, type StageName } from '../dataplane/control.ts';
+import { TxTableRefused, txTableProblems, writeTxTable } from '../dataplane/tx-descriptors.ts';
 import { kernelMismatches } from '../observe/kernel-mismatches.ts';
 import { unreadKernelView } from '../observe/kernel-view.ts';
 import { readKernelView } from '../observe/read-kernel-view.ts';
@@ -179,6 +180,33 @@ export class ManagedSocket {
   /** Reading the view failed (the engine raises a fault): the view says so, and the socket runs on. */
   kernelViewUnread(why: string): void {
     this.kernelReading = { view: unreadKernelView(Date.now(), why), mismatches: [] };
+  }
+
+  /**
+   * Posts `descriptors` on TX as given, in order, in one go (tx-descriptors.ts);
+   * returns the count of tables the worker has posted once this one is, to wait on
+   * (txTablesPosted). Refused, it leaves the socket as it was.
+   */
+  sendTxDescriptors(descriptors: readonly TxDescriptor[]): number {
+    this.assertAlive();
+    const control = this.worker.control;
+    const problems = txTableProblems(descriptors.length, {
+      socketId: this.id,
+      txRingSize: this.lane.tx?.size ?? 0,
+      rxRingSize: this.lane.rx?.size ?? 0,
+      sharingWith: this.group.socketIds.filter((id) => id !== this.id),
+      pending: Atomics.load(control, Control.TX_TABLE_LENGTH),
+    });
+    if (problems.length > 0) throw new TxTableRefused(problems);
+    const posted = Atomics.load(control, Control.TX_TABLES_POSTED) + 1;
+    writeTxTable(this.lane.blocks.txTable, control, descriptors);
+    this.group.wake();
+    return posted;
+  }
+
+  /** Tables of TX descriptors the worker has posted so far. */
+  get txTablesPosted(): number {
+    return Atomics.load(this.worker.control, Control.TX_TABLES_POSTED);
   }
 
   /** Reading a destroyed socket's rings would read unmapped memory: a crash, not an error. */

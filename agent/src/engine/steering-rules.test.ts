@@ -13,6 +13,7 @@ const fields = (problems: { field: string }[]) => problems.map((problem) => prob
 describe('where a socket sits in the XSKMAP', () => {
   it('sits at its queue under by-queue, at the lowest free index otherwise, or where it asked', () => {
     expect(indexFor('by-queue', { queueId: 3, requestedIndex: undefined }, [])).toBe(3);
+    expect(indexFor('drop-half', { queueId: 3, requestedIndex: undefined }, [{ index: 0 }])).toBe(3);
     expect(indexFor('round-robin', { queueId: 3, requestedIndex: undefined }, [{ index: 0 }, { index: 2 }])).toBe(1);
     expect(indexFor('steer-by-port', { queueId: 3, requestedIndex: 7 }, [{ index: 7 }])).toBe(7);
   });
@@ -22,6 +23,13 @@ describe('where a socket sits in the XSKMAP', () => {
     expect(problem?.field).toBe('xskmapIndex');
     expect(problem?.message).toContain('need the round-robin or steer-by-port program');
     expect(placementProblems(byQueue, { queueId: 1, requestedIndex: undefined }, 'drv', [])).toEqual([]);
+    const [dropHalf] = placementProblems(
+      { ...byQueue, kind: 'drop-half' },
+      { queueId: 0, requestedIndex: undefined },
+      'drv',
+      [],
+    );
+    expect(dropHalf?.message).toContain('the drop-half program sends queue 0 to XSKMAP index 0');
   });
 
   it('lets the socket that makes way keep its index, and refuses an index another socket holds', () => {

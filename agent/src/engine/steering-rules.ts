@@ -1,4 +1,4 @@
-import { type Problem, type XdpMode, type XdpProgramKind, XSKMAP_ENTRIES } from '@ringside/shared';
+import { type Problem, steersByQueue, type XdpMode, type XdpProgramKind, XSKMAP_ENTRIES } from '@ringside/shared';
 
 /**
  * Where a receiving socket goes in an interface's XSKMAP under Ringside's
@@ -21,7 +21,7 @@ export function indexFor(
   others: readonly { index: number }[],
 ): number {
   if (socket.requestedIndex !== undefined) return socket.requestedIndex;
-  if (kind === 'by-queue') return socket.queueId;
+  if (steersByQueue(kind)) return socket.queueId;
   const used = new Set(others.map((entry) => entry.index));
   let index = 0;
   while (used.has(index)) index++;
@@ -57,10 +57,9 @@ export function placementProblems(
   if (holder) {
     problems.push({
       field: 'xskmapIndex',
-      message:
-        placement.kind === 'by-queue'
-          ? `the by-queue program sends queue ${socket.queueId} to XSKMAP index ${index}, which holds ${holder.socketId}: sockets sharing a queue need the round-robin or steer-by-port program (set the interface's program first)`
-          : `XSKMAP index ${index} already holds ${holder.socketId}: choose another index`,
+      message: steersByQueue(placement.kind)
+        ? `the ${placement.kind} program sends queue ${socket.queueId} to XSKMAP index ${index}, which holds ${holder.socketId}: sockets sharing a queue need the round-robin or steer-by-port program (set the interface's program first)`
+        : `XSKMAP index ${index} already holds ${holder.socketId}: choose another index`,
     });
   }
   if (index >= XSKMAP_ENTRIES) {

@@ -145,7 +145,7 @@ export class UmemGroup {
     const ownFillCompletion = !existing && this.ownPairTaken;
     const socket = await this.bindWhenQueueFree(spec, ownFillCompletion);
     const pair = existing ?? this.addPair(key, spec.socket, socket);
-    const blocks = allocateLaneBlocks();
+    const blocks = allocateLaneBlocks(spec.socket.txSize);
     spec.setup?.(new Int32Array(blocks.control));
     const descriptors = (layout: RingLayout | null, ring: 'rx' | 'tx') =>
       layout ? ringMemoryAt(layout, 'descriptor', ringCache(blocks.ringCaches, ring)) : null;

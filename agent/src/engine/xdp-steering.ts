@@ -1,4 +1,10 @@
-import type { Problem, XdpActionCounters, XdpMode, XdpProgramKind } from '@ringside/shared';
+import {
+  type Problem,
+  steersByQueue,
+  type XdpActionCounters,
+  type XdpMode,
+  type XdpProgramKind,
+} from '@ringside/shared';
 import { RingsideProgram } from '../xdp/ringside-program.ts';
 import { indexFor, placementProblems, type SteeredSocket } from './steering-rules.ts';
 
@@ -124,7 +130,7 @@ export class InterfaceSteering {
     if (kind !== 'libxdp-default') {
       const seen = new Map<number, string>();
       for (const entry of this.placed.values()) {
-        const index = kind === 'by-queue' ? (entry.requestedIndex ?? entry.queueId) : (entry.requestedIndex ?? -1);
+        const index = steersByQueue(kind) ? (entry.requestedIndex ?? entry.queueId) : (entry.requestedIndex ?? -1);
         if (index < 0) continue;
         const holder = seen.get(index);
         if (holder) {

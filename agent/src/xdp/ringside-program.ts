@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { XdpActions } from '@ringside/shared';
+import type { XdpActions, XdpProgramKind } from '@ringside/shared';
 import { describeXdpProgram } from '../host/xdp-programs.ts';
 import {
   type BpfMapHandle,
@@ -26,13 +26,14 @@ import {
   xdpProgramObject,
 } from '../native/xdp-program.ts';
 
-/** Ringside's own XDP programs, built from bpf/*.c into bpf/build/ by the setup step. */
-export type RingsideProgramKind = 'by-queue' | 'round-robin' | 'steer-by-port';
+/** Ringside's own XDP programs (the protocol's kinds but libxdp's), built from bpf/*.c into bpf/build/ by the setup step. */
+export type RingsideProgramKind = Exclude<XdpProgramKind, 'libxdp-default'>;
 
 const OBJECT_FILES: Record<RingsideProgramKind, string> = {
   'by-queue': 'by_queue.o',
   'round-robin': 'round_robin.o',
   'steer-by-port': 'steer_by_port.o',
+  'drop-half': 'drop_half.o',
 };
 
 const BPF_BUILD = fileURLToPath(new URL('../../../bpf/build/', import.meta.url));

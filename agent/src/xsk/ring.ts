@@ -213,6 +213,11 @@ export class TxRing extends ProducerRing {
     this.entries[word + 3] = options;
   }
 
+  /** A descriptor whose address needs all 64 bits (no double holds 2^64 − 2), given as its two 32-bit words. */
+  setDescriptorWords(index: number, addressLow: number, addressHigh: number, length: number, options: number): void {
+    this.entries.set([addressLow, addressHigh, length, options], (index & this.mask) * 4);
+  }
+
   address(index: number): number {
     const word = (index & this.mask) * 4;
     return baseAddress(this.entries[word] as number, this.entries[word + 1] as number);

@@ -8,6 +8,7 @@ const KIND_LABELS: Record<XdpProgramKind, string> = {
   'by-queue': 'by-queue: each queue to its own index',
   'round-robin': 'round-robin: take turns over the sockets',
   'steer-by-port': 'steer-by-port: UDP port → index',
+  'drop-half': 'drop-half: by queue, dropping every second frame',
   'libxdp-default': "libxdp's default program",
 };
 

@@ -1,11 +1,12 @@
-import type {
-  AttachedSocketInfo,
-  InterfaceInfo,
-  LabInfo,
-  SocketInfo,
-  TrafficInfo,
-  UmemInfo,
-  XdpProgramInfo,
+import {
+  type AttachedSocketInfo,
+  type InterfaceInfo,
+  type LabInfo,
+  type SocketInfo,
+  steersByQueue,
+  type TrafficInfo,
+  type UmemInfo,
+  type XdpProgramInfo,
 } from '@ringside/shared';
 import { linkVertical } from 'd3-shape';
 import type { ActionRates } from '../program-counters.ts';
@@ -361,7 +362,7 @@ function addProgram(
         ports.length > 0
           ? `UDP ${ports.join(', ')}`
           : empty && reached
-            ? program.kind === 'by-queue' || program.kind === 'libxdp-default'
+            ? steersByQueue(program.kind) || program.kind === 'libxdp-default'
               ? 'frames passed to stack'
               : 'frames dropped'
             : wrongQueue
