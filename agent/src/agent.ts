@@ -40,6 +40,7 @@ import type { Logger } from './logger.ts';
 import { setThreadNice } from './native/libc.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
 import { type DetailedObservation, observeAll } from './observe/socket-observer.ts';
+import type { Recorder } from './record/recorder.ts';
 import { Sampler } from './sampler/sampler.ts';
 import type { AgentUrl, AllowedHost } from './server/access.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
@@ -72,6 +73,8 @@ export interface AgentOptions {
    * lab (or --iface), with discovery listing the host's XSKs for the page.
    */
   attach: { pid: number | null } | null;
+  /** `--record FILE`, opened already: what a view client receives is appended to it. */
+  recorder?: Recorder;
 }
 
 /** How long interface facts are trusted when nothing Ringside did changed them. */
@@ -210,7 +213,9 @@ export class Agent implements AgentFacade {
       tokens: options.tokens,
       allowedHosts: options.allowedHosts,
       commandsPerSecond: options.commandsPerSecond,
+      ...(options.recorder ? { recorder: options.recorder } : {}),
     });
+    options.recorder?.onFailure((message) => this.fault(message));
     const sampler = new Sampler(
       () => this.engine?.list() ?? [],
       () => this.traffic,
@@ -629,6 +634,7 @@ export class Agent implements AgentFacade {
     this.discovery?.stop();
     await this.server?.close();
     this.server = null;
+    this.options.recorder?.close();
     // Held duplicates keep other processes' sockets, and their queues, alive: they go first.
     this.attached.closeAll();
     await this.traffic?.stop();
