@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { decodeRecording, decodeSnapshot, type SnapshotMessage } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { agentFrame, failOnPageErrors, numberIn } from './explorer.ts';
+import { agentFrame, failOnPageErrors, numberIn, openExplorer } from './explorer.ts';
 
 /**
  * A run recorded from the real kernel with --record, replayed by the static
@@ -80,7 +80,7 @@ async function openOffline(context: BrowserContext, page: Page, search = ''): Pr
 
 const rxProducerOf = (entry: { snapshot: SnapshotMessage } | undefined) => {
   const rings = entry?.snapshot.sockets.find((sample) => sample.socketId === 'xsk0')?.rings;
-  if (!rings?.rx) throw new Error('xsk0 has no RX ring in the recording');
+  if (!rings?.rx || !rings.fill) throw new Error('xsk0 has no RX or FILL ring in the recording');
   return { rx: rings.rx, fill: rings.fill };
 };
 
@@ -178,4 +178,43 @@ test('a file that is not a recording is refused, saying what it is and what to o
   await page.getByTestId('replay-file').setInputFiles(cut);
   await expect(page.getByTestId('replay-truncated')).toContainText('its recorder stopped mid-write');
   await expect(page.getByTestId('replay-error')).toHaveCount(0);
+});
+
+test("the page's Record button saves what the page received, in the same format, and it replays", async ({
+  context,
+  page,
+}) => {
+  const agent = await startAgent(['--rate', '5000']);
+  try {
+    // A view page: recording only reads.
+    await openExplorer(page, agent.viewUrl, { view: 'rings', socket: 'xsk0' });
+    await page.getByTestId('record').click();
+    await expect(page.getByTestId('record')).toHaveAttribute('aria-pressed', 'true');
+    const rxProducer = page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer');
+    const before = await numberIn(rxProducer);
+    // Enough snapshots to step through: the traffic moves the producer on with each.
+    await expect.poll(() => numberIn(rxProducer), { timeout: 30_000 }).toBeGreaterThan(before + 5000);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('record').click();
+    const saved = join(dir, 'page.ringside');
+    await (await download).saveAs(saved);
+
+    const { recording, snapshots } = readRecorded(saved);
+    expect(recording.header.recordedBy).toBe('page');
+    expect(recording.header.hello.role).toBe('view');
+    expect(recording.entries[0]?.kind === 'message' && JSON.parse(recording.entries[0].text).type).toBe('state');
+    expect(snapshots.length).toBeGreaterThan(3);
+
+    const replay = await context.newPage();
+    await openOffline(context, replay, '?view=rings&socket=xsk0');
+    await replay.getByTestId('replay-file').setInputFiles(saved);
+    await replay.getByTestId('replay-scrub').fill(String(snapshots.at(-1)?.at));
+    const last = snapshots.at(-1)?.snapshot.sockets.find((sample) => sample.socketId === 'xsk0');
+    await expect(replay.getByTestId('socket-xsk0').getByTestId('ring-rx-producer')).toHaveText(
+      String(last?.rings.rx?.producer),
+    );
+    await expect(replay.getByTestId('record')).toHaveCount(0);
+  } finally {
+    await agent.stop();
+  }
 });

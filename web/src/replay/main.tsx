@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { followReducedMotion } from '../animation.ts';
+import { usePageRecording } from '../page-recorder.ts';
 import { refreshPalette } from '../palette.ts';
 import { mirrorSelection, useSelection } from '../selection.ts';
 import { installShortcuts } from '../shortcuts.ts';
@@ -9,6 +10,7 @@ import '../styles.css';
 import './replay.css';
 
 // The live page's set-up (main.tsx) without the connection: the player feeds the store instead.
+usePageRecording.setState({ offered: false });
 mirrorSelection();
 refreshPalette();
 useSelection.subscribe((s, before) => {
