@@ -49,16 +49,25 @@ const EMPTY_PAGE = {
   outcomes: {},
 };
 
-/** Ms of recording still to deliver past `at`: messages before `at` are in the store already. */
+/** Ms of recording delivered to the store: messages up to here are in it. */
 let delivered = -1;
+/** Where the player is, ms from the start, and the snapshot shown: `useReplay` gets them at most PUBLISH_EVERY_MS while playing. */
+let playhead = 0;
+let shown = -1;
 let animation: number | null = null;
+/** The timeline's clock and counter redraw ten times a second while playing, not every frame: the views are what move. */
+const PUBLISH_EVERY_MS = 100;
+
+function publish(): void {
+  useReplay.setState({ at: playhead, index: shown });
+}
 
 /** Reads a file chosen by the user; a file that is not a recording it can read leaves `error` saying why. */
 export async function openRecording(file: File): Promise<void> {
   pause();
   try {
     const timeline = ReplayTimeline.load(decodeRecording(new Uint8Array(await file.arrayBuffer())));
-    useReplay.setState({ timeline, fileName: file.name, error: null, at: 0, index: -1 });
+    useReplay.setState({ timeline, fileName: file.name, error: null });
     useRingside.getState().setSend(answerFromRecording);
     useRingside.getState().setStatus('connected', null);
     rewind();
@@ -69,46 +78,57 @@ export async function openRecording(file: File): Promise<void> {
   }
 }
 
-/** Shows the page as it was at `at` ms: messages delivered in order, then the snapshot that had arrived. */
+/** Shows the page as it was at `at` ms. */
 export function seek(at: number): void {
-  const { timeline, index } = useReplay.getState();
+  moveTo(at);
+  publish();
+}
+
+/** Messages delivered in order up to `at`, then the snapshot that had arrived by then. */
+function moveTo(at: number): void {
+  const { timeline } = useReplay.getState();
   if (!timeline) return;
   const target = Math.min(Math.max(at, 0), timeline.duration);
   if (target < delivered) rewind();
   const store = useRingside.getState();
   for (const { message } of timeline.messagesBetween(delivered, target)) store.receive(asWatched(message));
   delivered = target;
-  const shown = timeline.snapshotIndexAt(target);
-  if (shown >= 0 && (shown !== index || useRingside.getState().snapshot === null)) {
-    const { snapshot, owners } = timeline.frame(shown);
-    store.receive(snapshot);
-    receiveOwners(owners);
-  }
-  useReplay.setState({ at: target, index: shown });
+  playhead = target;
+  const index = timeline.snapshotIndexAt(target);
+  if (index < 0 || (index === shown && useRingside.getState().snapshot !== null)) return;
+  const { snapshot, owners } = timeline.frame(index);
+  store.receive(snapshot);
+  receiveOwners(owners);
+  shown = index;
 }
 
 /** One snapshot on (or back), landing on its arrival time. */
 export function step(by: 1 | -1): void {
   pause();
-  const { timeline, index } = useReplay.getState();
+  const { timeline } = useReplay.getState();
   if (!timeline || timeline.snapshotCount === 0) return;
-  const next = Math.min(Math.max(index + by, 0), timeline.snapshotCount - 1);
+  const next = Math.min(Math.max(shown + by, 0), timeline.snapshotCount - 1);
   seek(timeline.snapshotTimes[next] as number);
 }
 
 export function play(): void {
-  const { timeline, at } = useReplay.getState();
+  const { timeline } = useReplay.getState();
   if (!timeline || animation !== null) return;
   // Played to the end, play starts again from the start.
-  if (at >= timeline.duration) seek(0);
+  if (playhead >= timeline.duration) seek(0);
   useReplay.setState({ playing: true });
   let last = performance.now();
+  let publishedAt = last;
   const advance = (now: number) => {
-    const { at: current, speed, timeline: playing } = useReplay.getState();
+    const { speed, timeline: playing } = useReplay.getState();
     if (!playing) return;
-    const next = current + (now - last) * speed;
+    const next = playhead + (now - last) * speed;
     last = now;
-    seek(next);
+    moveTo(next);
+    if (now - publishedAt >= PUBLISH_EVERY_MS) {
+      publish();
+      publishedAt = now;
+    }
     if (next >= playing.duration) {
       pause();
       return;
@@ -122,6 +142,7 @@ export function pause(): void {
   if (animation !== null) cancelAnimationFrame(animation);
   animation = null;
   useReplay.setState({ playing: false });
+  publish();
 }
 
 export function setSpeed(speed: number): void {
@@ -133,8 +154,8 @@ function rewind(): void {
   const timeline = useReplay.getState().timeline;
   useRingside.setState(EMPTY_PAGE);
   delivered = -1;
+  shown = -1;
   if (timeline) useRingside.getState().receive(asWatched(timeline.header.hello));
-  useReplay.setState({ index: -1 });
 }
 
 /** A replay changes nothing: every page of a recording looks as a view page does, whoever recorded it. */

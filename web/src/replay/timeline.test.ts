@@ -112,6 +112,11 @@ describe('a replay timeline', () => {
     expect(timeline.duration).toBe(199 * 33);
   });
 
+  it('gives the messages that arrived within a span, its end included', () => {
+    expect(timeline.messagesBetween(-1, 0).map((timed) => timed.message.type)).toEqual(['lagging']);
+    expect(timeline.messagesBetween(0, 1e9)).toEqual([]);
+  });
+
   it('keeps messages of a type it does not know out, counted, as a live page ignores them', () => {
     expect(timeline.messages.map((timed) => timed.message.type)).toEqual(['lagging']);
     expect(timeline.skippedMessages).toBe(1);

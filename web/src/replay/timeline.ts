@@ -10,6 +10,18 @@ import {
   type SnapshotMessage,
 } from '@ringside/shared';
 
+/** How many of `times` (ascending) are at or before `at`. */
+function countUpTo(times: readonly number[], at: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((times[middle] as number) <= at) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /** A snapshot as the page had it when it arrived, with every frame's owner. */
 export interface ReplayFrame {
   snapshot: SnapshotMessage;
@@ -38,6 +50,7 @@ export class ReplayTimeline {
   /** The owners each keyframe's snapshot is decoded against (null before the first), by snapshot index. */
   readonly #keyframes = new Map<number, ReadonlyMap<string, Uint8Array> | null>();
   readonly #snapshots: Uint8Array[];
+  readonly #messageTimes: readonly number[];
   /** The last frame built, so stepping forward decodes one snapshot. */
   #last: { index: number; frame: ReplayFrame } | null = null;
 
@@ -53,6 +66,7 @@ export class ReplayTimeline {
     readonly duration: number,
   ) {
     this.#snapshots = snapshots;
+    this.#messageTimes = messages.map((timed) => timed.at);
   }
 
   /** Throws a RecordingError naming the entry when a snapshot cannot be decoded. */
@@ -91,14 +105,7 @@ export class ReplayTimeline {
 
   /** The last snapshot that had arrived by `at`, or -1 before the first. */
   snapshotIndexAt(at: number): number {
-    let low = 0;
-    let high = this.snapshotTimes.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if ((this.snapshotTimes[middle] as number) <= at) low = middle + 1;
-      else high = middle;
-    }
-    return low - 1;
+    return countUpTo(this.snapshotTimes, at) - 1;
   }
 
   /** Snapshot `index` as it arrived; decodes from the keyframe before it unless the last one built is closer. */
@@ -121,9 +128,10 @@ export class ReplayTimeline {
     return frame as ReplayFrame;
   }
 
-  /** Messages that arrived after `after` and by `upTo`, in order. */
+  /** Messages that arrived after `after` and by `upTo`, in order; found by bisection, as the player asks every frame. */
   messagesBetween(after: number, upTo: number): TimedMessage[] {
-    return this.messages.filter((timed) => timed.at > after && timed.at <= upTo);
+    const times = this.#messageTimes;
+    return this.messages.slice(countUpTo(times, after), countUpTo(times, upTo));
   }
 
   /** The latest bytes recorded of one frame by `at`: what the inspector showed then, if any page asked. */
