@@ -4,10 +4,12 @@ import {
   isControlCommand,
   RecordingError,
   type ServerMessage,
+  type SnapshotMessage,
 } from '@ringside/shared';
 import { create } from 'zustand';
 import { receiveOwners } from '../owners.ts';
 import { useRingside } from '../store.ts';
+import { useViolations } from '../violations.ts';
 import { ReplayTimeline } from './timeline.ts';
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4] as const;
@@ -149,9 +151,27 @@ export function setSpeed(speed: number): void {
   useReplay.setState({ speed });
 }
 
-/** Back to before the first message: the views empty, the recorded hello given again. */
+/**
+ * A snapshot of no sockets from after any recorded one: the page's
+ * histories take it as every socket gone (history.ts and program-counters.ts
+ * drop their series) and the next real snapshot as a clock gone back
+ * (diagnoses.ts starts its window again), so charts start afresh rather than
+ * draw time running backwards.
+ */
+const END_OF_HISTORY: SnapshotMessage = {
+  type: 'snapshot',
+  seq: 0,
+  sampledAt: Number.MAX_SAFE_INTEGER,
+  sockets: [],
+  traffic: null,
+  programs: [],
+};
+
+/** Back to before the first message: the views and their histories empty, the recorded hello given again. */
 function rewind(): void {
   const timeline = useReplay.getState().timeline;
+  useRingside.getState().receive(END_OF_HISTORY);
+  useViolations.setState({ seen: [] });
   useRingside.setState(EMPTY_PAGE);
   delivered = -1;
   shown = -1;
