@@ -204,6 +204,8 @@ export class Agent implements AgentFacade {
       log.info({ ratePps: options.ratePps, frameLength: options.frameLength }, 'traffic source sending');
     }
 
+    // Before the server starts it: its first write (the header) may be the one that fails.
+    options.recorder?.onFailure((message) => this.fault(message));
     this.server = await AgentServer.listen({
       host: options.host,
       port: options.port,
@@ -215,7 +217,6 @@ export class Agent implements AgentFacade {
       commandsPerSecond: options.commandsPerSecond,
       ...(options.recorder ? { recorder: options.recorder } : {}),
     });
-    options.recorder?.onFailure((message) => this.fault(message));
     const sampler = new Sampler(
       () => this.engine?.list() ?? [],
       () => this.traffic,

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { decodeRecording, decodeSnapshot, type SnapshotMessage } from '@ringside/shared';
-import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { type RunningAgent, runAgentToExit, startAgent } from '../../agent/test/agent-process.ts';
+import { TestClient } from '../../agent/test/ws-client.ts';
 import { agentFrame, failOnPageErrors, numberIn, openExplorer } from './explorer.ts';
 
 /**
@@ -216,5 +217,26 @@ test("the page's Record button saves what the page received, in the same format,
     await expect(replay.getByTestId('record')).toHaveCount(0);
   } finally {
     await agent.stop();
+  }
+});
+
+test('a recording that cannot be written is told clearly: a bad path before anything starts, a full disk as a fault while Ringside runs on', async () => {
+  const refused = await runAgentToExit(['--record', '/nonexistent-dir/lab.ringside']);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(/--record \/nonexistent-dir\/lab\.ringside cannot be written \(ENOENT.*choose a path/);
+
+  // /dev/full takes the open and refuses every write with ENOSPC, as a full disk does.
+  const agent = await startAgent(['--rate', '5000', '--record', '/dev/full']);
+  try {
+    const client = await TestClient.connect(agent.viewUrl);
+    const fault = await client.next('event');
+    expect(fault.kind).toBe('fault');
+    expect(fault.message).toMatch(/recording to \/dev\/full stopped: a write failed \(ENOSPC\).*Ringside runs on/);
+    // Still serving: snapshots keep coming after the recording stopped.
+    const first = await client.next('snapshot');
+    expect((await client.next('snapshot')).seq).toBeGreaterThan(first.seq);
+    client.close();
+  } finally {
+    expect(await agent.stop()).toBe(0);
   }
 });
