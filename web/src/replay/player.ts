@@ -76,7 +76,7 @@ export async function openRecording(file: File): Promise<void> {
     seek(0);
   } catch (error) {
     if (!(error instanceof RecordingError)) throw error;
-    useReplay.setState({ error: error.message, fileName: file.name });
+    useReplay.setState({ error: `${file.name}: ${error.message}` });
   }
 }
 
