@@ -10,6 +10,7 @@ import { benchCliHelp } from './src/cli-help-bench.ts';
 import { benchDataplane } from './src/dataplane.ts';
 import { destroyLiveLabs } from './src/lab-session.ts';
 import { PROFILES } from './src/profiles.ts';
+import { benchReplay, REPLAY_PROFILES } from './src/replay-bench.ts';
 import { type BenchReport, formatReport, missingKeys, nonFiniteNumbers, rounded } from './src/report.ts';
 import { benchSnapshotBuild } from './src/snapshot-build.ts';
 import { benchUi, UI_TRAFFIC_PPS, type UiResult } from './src/ui-frames.ts';
@@ -67,6 +68,8 @@ try {
     },
   );
   if (!ui) throw new Error('the UI benchmark did not run');
+  log('record and replay: --record of 4 sockets of 4096 frames at 30/s, then the static replay page in Chromium');
+  const replay = await benchReplay(REPLAY_PROFILES[mode], (line) => log(`  ${line}`));
   const report: BenchReport = rounded({
     schema: 1,
     mode,
@@ -78,6 +81,7 @@ try {
       dataplane_drops: `kernel drops at the socket (rx_dropped + rx_ring_full + invalid descs) at a fixed offered load of ${profile.dataplane.fixedLoadPps} frames/s, median of ${profile.dataplane.fixedRounds} runs`,
       alternation: 'JS and C alternate (JS C C JS ...), each run after its own warm-up; medians of the runs',
       attach: `a foreign rxdrop receiver fed flat out, its own frame count per window, detached and attached alternating, on a real agent started with --attach PID (attached: 10 clients at 60 snapshots/s; its discovery scans in both); release from the owner's close to its rebind succeeding (its own clock) and from its SIGKILL to the agent's socket-detached event and to the first /metrics without the socket's series; discovery from the receiver's bind to an AttachWatch's 'added'`,
+      replay: `a real agent with --record at 30 snapshots/s, 4 sockets of 4096-frame UMEMs, lab traffic at ${UI_TRAFFIC_PPS} frames/s; the file's growth over ${REPLAY_PROFILES[mode].recordMs / 1000} s once all four run; then requestAnimationFrame intervals of dist/ringside-replay.html from file:// in headless Chromium while it plays that recording, on xsk0's rings and UMEM map`,
       ui_frames: `requestAnimationFrame intervals in headless Chromium on one socket's rings and UMEM map (4096-slot rings, 16384 frames), lab traffic at ${UI_TRAFFIC_PPS} frames/s`,
     },
     dataplane,
@@ -95,6 +99,7 @@ try {
     snapshot_build_p99_us: build.p99Us,
     snapshot_build_frames_per_umem: build.frameCount,
     snapshot_build_distinct_sockets: build.distinctSockets,
+    ...replay,
     duration_s: (performance.now() - started) / 1000,
   } satisfies BenchReport);
   const missing = missingKeys(report);

@@ -40,6 +40,7 @@ import type { Logger } from './logger.ts';
 import { setThreadNice } from './native/libc.ts';
 import { routeLibraryMessages } from './native/libxdp.ts';
 import { type DetailedObservation, observeAll } from './observe/socket-observer.ts';
+import type { Recorder } from './record/recorder.ts';
 import { Sampler } from './sampler/sampler.ts';
 import type { AgentUrl, AllowedHost } from './server/access.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
@@ -72,6 +73,8 @@ export interface AgentOptions {
    * lab (or --iface), with discovery listing the host's XSKs for the page.
    */
   attach: { pid: number | null } | null;
+  /** `--record FILE`, opened already: what a view client receives is appended to it. */
+  recorder?: Recorder;
 }
 
 /** How long interface facts are trusted when nothing Ringside did changed them. */
@@ -201,6 +204,8 @@ export class Agent implements AgentFacade {
       log.info({ ratePps: options.ratePps, frameLength: options.frameLength }, 'traffic source sending');
     }
 
+    // Before the server starts it: its first write (the header) may be the one that fails.
+    options.recorder?.onFailure((message) => this.fault(message));
     this.server = await AgentServer.listen({
       host: options.host,
       port: options.port,
@@ -210,6 +215,7 @@ export class Agent implements AgentFacade {
       tokens: options.tokens,
       allowedHosts: options.allowedHosts,
       commandsPerSecond: options.commandsPerSecond,
+      ...(options.recorder ? { recorder: options.recorder } : {}),
     });
     const sampler = new Sampler(
       () => this.engine?.list() ?? [],
@@ -630,6 +636,7 @@ export class Agent implements AgentFacade {
     this.discovery?.stop();
     await this.server?.close();
     this.server = null;
+    this.options.recorder?.close();
     // Held duplicates keep other processes' sockets, and their queues, alive: they go first.
     this.attached.closeAll();
     await this.traffic?.stop();

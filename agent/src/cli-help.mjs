@@ -63,6 +63,21 @@ export const AGENT_OPTIONS = [
       "read-only, as they appear (or only process PID's)",
     ],
   },
+  {
+    name: 'record',
+    type: 'string',
+    value: 'FILE',
+    lines: [
+      'record what a view page receives to FILE as it runs, to replay',
+      'with no agent (npm run build:replay makes the replay page)',
+    ],
+  },
+  {
+    name: 'record-rate',
+    type: 'string',
+    value: 'N',
+    lines: ['snapshots a second in the recording, 1 to 60 (default 30)'],
+  },
   { name: 'rate', type: 'string', value: 'PPS', lines: ['lab traffic rate in frames per second (default 10000)'] },
   { name: 'frame-length', type: 'string', value: 'N', lines: ['lab frame length in bytes, 60 to 2048 (default 128)'] },
   {

@@ -11,6 +11,7 @@ import { firstSocket } from './first-socket.ts';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.ts';
 import { portProblem } from './port-check.ts';
 import { preflight } from './preflight.ts';
+import { DEFAULT_RECORD_SNAPSHOTS_PER_SECOND, Recorder } from './record/recorder.ts';
 import { removeRunFile, runFileFor, urlLines, writeRunFile } from './run-file.mjs';
 import {
   type AllowedHost,
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
   const portBusy = await portProblem(options.host, options.port);
   if (portBusy) die(portBusy);
 
+  const recorder = recorderOption(values.record, values['record-rate']);
+
   const webRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
   if (!existsSync(resolve(webRoot, 'index.html')))
     die(`the web app is not built (${webRoot} is empty): run 'npm start', which builds it.`);
@@ -177,6 +180,7 @@ async function main(): Promise<void> {
       logger,
       tokens,
       startupFaults: tokenNotice ? [tokenNotice] : [],
+      ...(recorder ? { recorder } : {}),
     });
   } catch (error) {
     die((error as Error).message);
@@ -237,6 +241,22 @@ function attachOption(value: string | undefined): { pid: number | null } | null 
   return { pid: value === '' ? null : integer('attach', value, 0, 1, 4_194_304) };
 }
 
+/** `--record FILE`: opened before the lab is built, so a path that cannot be written ends the start at once. */
+function recorderOption(path: string | undefined, rate: string | undefined): Recorder | null {
+  if (path === undefined) {
+    if (rate !== undefined) die('--record-rate sets the rate of a recording: add --record FILE.');
+    return null;
+  }
+  const perSecond = integer('record-rate', rate, DEFAULT_RECORD_SNAPSHOTS_PER_SECOND, 1, 60);
+  try {
+    return Recorder.open(resolve(path), perSecond);
+  } catch (error) {
+    die(
+      `--record ${path} cannot be written (${(error as Error).message}): choose a path in a directory root can write.`,
+    );
+  }
+}
+
 /** parseArgs wants a value after a string option: `--attach` followed by no PID gets an empty one. */
 function withAttachValue(args: readonly string[]): string[] {
   return args.flatMap((arg, i) => {
@@ -266,6 +286,8 @@ function parseOptions() {
       'stop-with-pid': { type: 'string' },
       'max-commands-per-second': { type: 'string' },
       attach: { type: 'string' },
+      record: { type: 'string' },
+      'record-rate': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,

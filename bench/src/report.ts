@@ -3,6 +3,7 @@ import type { AgentResult } from './agent-bench.ts';
 import type { AttachResult } from './attach-bench.ts';
 import type { CliHelpResult } from './cli-help-bench.ts';
 import type { WorkloadResult } from './dataplane.ts';
+import type { ReplayResult } from './replay-bench.ts';
 import type { SnapshotBuildResult } from './snapshot-build.ts';
 import { round } from './stats.ts';
 import type { UiResult } from './ui-frames.ts';
@@ -20,6 +21,7 @@ export interface BenchReport {
     alternation: string;
     attach: string;
     ui_frames: string;
+    replay: string;
   };
   dataplane: Record<Workload, WorkloadResult>;
   observer_overhead_pct: number;
@@ -41,6 +43,10 @@ export interface BenchReport {
   snapshot_build_frames_per_umem: number;
   /** Sockets really created for it: fewer than 64 (quick) means some were sampled more than once. */
   snapshot_build_distinct_sockets: number;
+  recording_bytes_per_s: ReplayResult['recording_bytes_per_s'];
+  recording_snapshot_bytes_per_s: ReplayResult['recording_snapshot_bytes_per_s'];
+  recording_snapshots_per_s: ReplayResult['recording_snapshots_per_s'];
+  replay_frame_ms: ReplayResult['replay_frame_ms'];
   duration_s: number;
 }
 
@@ -65,6 +71,8 @@ export const REQUIRED_KEYS: readonly string[] = [
   'attach_release_ms.kill.p99',
   'attach_release_ms.metrics_gone.p99',
   'cli_help_ms.max',
+  'recording_bytes_per_s',
+  'replay_frame_ms.p95',
 ];
 
 /** The required paths that are missing or not finite numbers. */
@@ -143,6 +151,16 @@ export function targets(report: BenchReport): { target: string; value: string; v
       target: 'UI frame p95 < 16.7 ms (one vsync)',
       value: `${report.ui_frame_ms.p95.toFixed(1)} ms, ${report.ui_frame_ms.missed_pct.toFixed(1)}% missed`,
       verdict: verdict(report.ui_frame_ms.p95 <= UI_FRAME_BUDGET_MS),
+    },
+    {
+      target: 'a recording of 4 sockets of 4096 frames at 30/s < 50 KB/s',
+      value: `${(report.recording_bytes_per_s / 1000).toFixed(1)} KB/s (snapshots ${(report.recording_snapshot_bytes_per_s / 1000).toFixed(1)}) at ${report.recording_snapshots_per_s.toFixed(1)}/s`,
+      verdict: verdict(report.recording_bytes_per_s < 50_000),
+    },
+    {
+      target: 'replay frame p95 < 16.7 ms (one vsync)',
+      value: `${report.replay_frame_ms.p95.toFixed(1)} ms, ${report.replay_frame_ms.missed_pct.toFixed(1)}% missed`,
+      verdict: verdict(report.replay_frame_ms.p95 <= UI_FRAME_BUDGET_MS),
     },
     {
       target: 'RSS growth < 10% over the soak',

@@ -8,6 +8,7 @@ export * from './facts.ts';
 export * from './kernel-view.ts';
 export * from './ledger.ts';
 export * from './protocol.ts';
+export * from './recording.ts';
 export * from './rings.ts';
 export * from './snapshot-codec.ts';
 export * from './state-schema.ts';

@@ -17,6 +17,8 @@ export interface ConnectionHandlers {
   onMessage(message: ServerMessage): void;
   /** Every frame's owner per socket, as of the snapshot just delivered to onMessage. */
   onOwners?(owners: ReadonlyMap<string, Uint8Array>): void;
+  /** Every message as it came (JSON text, snapshot bytes), once the handlers above have taken it: the page's recorder keeps them. */
+  onReceived?(data: string | Uint8Array): void;
 }
 
 const FIRST_RETRY_MS = 500;
@@ -125,6 +127,7 @@ export class Connection {
     // every half second against an agent that accepts and then closes.
     if (parsed.value.type === 'hello') this.#retryMs = FIRST_RETRY_MS;
     this.#handlers.onMessage(parsed.value);
+    this.#handlers.onReceived?.(data);
   }
 
   /** Snapshots come binary (see snapshot-codec.ts); one that cannot be read costs a resync, never a crash. */
@@ -134,6 +137,7 @@ export class Connection {
       this.#owners = owners;
       this.#handlers.onMessage(SnapshotMessage.parse(snapshot));
       this.#handlers.onOwners?.(owners);
+      this.#handlers.onReceived?.(bytes);
     } catch (error) {
       console.warn(`ringside: a snapshot could not be read (${(error as Error).message}); asking for a resync`);
       this.#owners = null;

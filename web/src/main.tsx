@@ -4,6 +4,7 @@ import { followReducedMotion } from './animation.ts';
 import { App } from './components/App.tsx';
 import { Connection, socketUrl } from './connection.ts';
 import { receiveOwners } from './owners.ts';
+import { recordReceived } from './page-recorder.ts';
 import { refreshPalette } from './palette.ts';
 import { mirrorSelection, useSelection } from './selection.ts';
 import { installShortcuts } from './shortcuts.ts';
@@ -14,6 +15,7 @@ const connection = new Connection(socketUrl(window.location), {
   onStatus: (status, retryInMs) => useRingside.getState().setStatus(status, retryInMs),
   onMessage: (message) => useRingside.getState().receive(message),
   onOwners: receiveOwners,
+  onReceived: recordReceived,
 });
 useRingside.getState().setSend((message) => connection.send(message));
 connection.start();

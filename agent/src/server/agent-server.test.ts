@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,14 @@ import {
   COMMAND_TYPES,
   COMMANDS,
   type ControlCommand,
+  decodeRecording,
+  decodeSnapshot,
   type EventMessage,
   type FrameBytesMessage,
   type HelloMessage,
   PROTOCOL_VERSION,
   type Role,
+  type SnapshotMessage,
   type SocketDetailMessage,
   type StateMessage,
 } from '@ringside/shared';
@@ -20,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { exampleMessages, requestIdOf, TestClient } from '../../test/ws-client.ts';
 import type { PcapPacket } from '../export/pcap.ts';
+import { Recorder } from '../record/recorder.ts';
 import { type AgentFacade, AgentServer, CommandError } from './agent-server.ts';
 
 const STARTUP_FAULT: EventMessage = {
@@ -540,5 +544,58 @@ describe('the command table at the WebSocket', () => {
       refused.once('unexpected-response', (_r, res) => resolve(res.statusCode)),
     );
     expect(status).toBe(401);
+  });
+});
+
+describe('a recording (--record)', () => {
+  /** A snapshot of no socket: what is proven here is which messages reach the recording, not their content. */
+  const snapshotAt = (seq: number, sampledAt: number): SnapshotMessage => ({
+    type: 'snapshot',
+    seq,
+    sampledAt,
+    sockets: [],
+    traffic: { sentFrames: seq, pps: 0 },
+    programs: [],
+  });
+
+  it('gets what a view client gets, in order, snapshots paced by its own rate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringside-recording-'));
+    const file = join(dir, 'run.ringside');
+    const recorder = Recorder.open(file, 2);
+    const recorded = await AgentServer.listen({
+      host: '127.0.0.1',
+      port: 0,
+      webRoot,
+      agent,
+      logger: pino({ level: 'silent' }),
+      recorder,
+    });
+    try {
+      const client = await TestClient.connect(
+        new URL(`http://127.0.0.1:${recorded.port}/?token=${recorded.policy.viewToken}`),
+      );
+      await client.next('event');
+      expect(recorded.fastestSnapshotRate).toBe(10);
+      // The client takes 10 a second, the recording 2: of snapshots 100 ms apart, every fifth is recorded.
+      for (let seq = 0; seq < 10; seq++) recorded.publishSnapshot(snapshotAt(seq, 1000 + seq * 100), new Map());
+      await client.next('snapshot');
+      recorded.broadcast({ type: 'lagging', fromSeq: 9 });
+      client.send({ type: 'readFrame', requestId: 'f1', socketId: 'xsk0', frame: 3 });
+      await client.next('frameBytes');
+      await client.next('lagging');
+      client.close();
+    } finally {
+      await recorded.close();
+      recorder.close();
+    }
+    const recording = decodeRecording(readFileSync(file));
+    rmSync(dir, { recursive: true, force: true });
+    expect(recording.header.hello).toMatchObject({ type: 'hello', role: 'view' });
+    const kinds = recording.entries.map((entry) =>
+      entry.kind === 'snapshot'
+        ? `snapshot ${decodeSnapshot(entry.bytes, null).snapshot.seq}`
+        : JSON.parse(entry.text).type,
+    );
+    expect(kinds).toEqual(['state', 'event', 'snapshot 0', 'snapshot 5', 'lagging', 'frameBytes']);
   });
 });

@@ -28,6 +28,7 @@ import {
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { PcapPacket } from '../export/pcap.ts';
+import type { RecordingSink } from '../record/recorder.ts';
 import {
   type AccessDecision,
   type AccessPolicy,
@@ -88,6 +89,8 @@ export interface ServerOptions {
   commandsPerSecond?: number;
   /** How long a client may take to send a request's headers (a slowloris trickles them). */
   headersTimeoutMs?: number;
+  /** `--record`: given what a view client receives, snapshots paced and encoded as a client's. */
+  recorder?: RecordingSink;
 }
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -129,6 +132,13 @@ interface Client {
   tokensAt: number;
 }
 
+/** A recording is fed like one more view client that never sends: paced by its own rate, with its own owners base. */
+interface Recording {
+  sink: RecordingSink;
+  lastSnapshotAt: number;
+  ownersBase: ReadonlyMap<string, Uint8Array> | null;
+}
+
 /**
  * HTTP for the built web app and the WebSocket on one port. Each client
  * chooses its snapshot rate; the agent samples once and fans out.
@@ -148,6 +158,7 @@ export class AgentServer {
 
   /** What every hello tells a page to show a room: the policy, and so these, never change while it serves. */
   private readonly audienceUrls: string[];
+  private readonly recording: Recording | null;
 
   private constructor(
     private readonly http: Server,
@@ -156,6 +167,7 @@ export class AgentServer {
     readonly port: number,
   ) {
     this.audienceUrls = audienceUrls(agentUrls(policy));
+    this.recording = options.recorder ? this.startRecording(options.recorder) : null;
     const context = {
       policy,
       webRoot: options.webRoot,
@@ -200,9 +212,9 @@ export class AgentServer {
     return agentUrls(this.policy);
   }
 
-  /** The fastest rate any client asked for: the sampler need not run faster. */
+  /** The fastest rate any client (or the recording) asked for: the sampler need not run faster. */
   get fastestSnapshotRate(): number {
-    let fastest = 1;
+    let fastest = this.recording?.sink.snapshotsPerSecond ?? 1;
     for (const client of this.clients) if (client.greeted) fastest = Math.max(fastest, client.snapshotsPerSecond);
     return fastest;
   }
@@ -249,6 +261,26 @@ export class AgentServer {
         void this.sendDetail(client, client.detailOf);
       }
     }
+    const recording = this.recording;
+    if (
+      recording &&
+      snapshot.sampledAt - recording.lastSnapshotAt >= 1000 / recording.sink.snapshotsPerSecond - 1000 / 120
+    ) {
+      recording.lastSnapshotAt = snapshot.sampledAt;
+      // A client in step with the recording shares its frame: no second encoding.
+      let encoded = encodedByBase.get(recording.ownersBase);
+      if (!encoded) encoded = encodeSnapshot(snapshot, owners, recording.ownersBase);
+      recording.sink.snapshot(encoded);
+      recording.ownersBase = owners;
+    }
+  }
+
+  /** What a view client is greeted with opens the recording; from then on it is given what every client is. */
+  private startRecording(sink: RecordingSink): Recording {
+    sink.begin({ ...this.options.agent.hello('view'), audienceUrls: this.audienceUrls });
+    sink.message(JSON.stringify(this.options.agent.state()));
+    for (const event of this.options.agent.startupEvents()) sink.message(JSON.stringify(event));
+    return { sink, lastSnapshotAt: 0, ownersBase: null };
   }
 
   /**
@@ -272,6 +304,7 @@ export class AgentServer {
 
   broadcast(message: ServerMessage): void {
     for (const client of this.clients) if (client.greeted) this.send(client, message);
+    this.recording?.sink.message(JSON.stringify(message));
   }
 
   async close(): Promise<void> {
@@ -372,6 +405,8 @@ export class AgentServer {
       answer = { type: 'error', requestId: null, ...this.refusalFor(error, 'message') };
     }
     if (answer) this.send(client, answer);
+    // The bytes of a frame any page looked at, so a replay's inspector can show them.
+    if (answer?.type === 'frameBytes') this.recording?.sink.message(JSON.stringify(answer));
   }
 
   /** A CommandError is the agent's answer; anything else is a fault of ours, logged and reported as one. */

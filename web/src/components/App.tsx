@@ -13,6 +13,7 @@ import { HostSockets } from './HostSockets.tsx';
 import { LedgerViolations } from './LedgerViolations.tsx';
 import { Notices } from './Notices.tsx';
 import { PacketInspectorPanel } from './PacketInspector.tsx';
+import { RecordButton } from './RecordButton.tsx';
 import { ShortcutsOverlay, useSelectedSocket } from './ShortcutsOverlay.tsx';
 import { SnapshotControls } from './SnapshotControls.tsx';
 import { SocketPanel } from './SocketPanel.tsx';
@@ -46,6 +47,7 @@ export function App() {
         <HostFacts />
         <LagIndicator />
         <ConnectionStatus />
+        <RecordButton />
       </header>
       <nav className="toolbar">
         <ViewTabs />
