@@ -9,6 +9,7 @@ export * from './kernel-view.ts';
 export * from './ledger.ts';
 export * from './protocol.ts';
 export * from './rings.ts';
+export * from './scenario.ts';
 export * from './snapshot-codec.ts';
 export * from './state-schema.ts';
 export * from './validation.ts';
