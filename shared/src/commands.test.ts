@@ -47,6 +47,7 @@ describe('the command table', () => {
       | 'setXdpProgram'
       | 'attach'
       | 'detach'
+      | 'runScenario'
     >();
     expectTypeOf<ClientRequest['type']>().toEqualTypeOf<Exclude<ClientMessage['type'], 'hello'>>();
   });

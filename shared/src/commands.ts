@@ -18,6 +18,7 @@ import {
   ResumeStages,
   Resync,
   type Role,
+  RunScenario,
   type ServerMessage,
   SetSnapshotRate,
   SetSocketTraffic,
@@ -72,6 +73,8 @@ export const COMMANDS = commandTable({
   setXdpProgram: { schema: SetXdpProgram, role: 'control', answers: 'ack' },
   attach: { schema: Attach, role: 'control', answers: 'ack' },
   detach: { schema: Detach, role: 'control', answers: 'ack' },
+  /** Acked once the lesson has run (or was refused); its outcome goes to every client in the state's lessons. */
+  runScenario: { schema: RunScenario, role: 'control', answers: 'ack' },
 });
 
 type Commands = typeof COMMANDS;

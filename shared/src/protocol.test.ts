@@ -310,6 +310,7 @@ const clientMessages: ClientMessage[] = [
   { type: 'refreshKernelView', requestId: 'r', socketId: 'xsk0' },
   { type: 'attach', requestId: 's', pid: 4242, fd: 7 },
   { type: 'detach', requestId: 't', socketId: 'pid4242.fd7' },
+  { type: 'runScenario', requestId: 'u', name: 'SEND_RECEIVE' },
 ];
 
 describe('every protocol message survives the wire', () => {

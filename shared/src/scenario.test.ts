@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Observed } from './protocol.ts';
 import { XDP_STATISTICS_FIELDS } from './protocol.ts';
-import { compareOutcome, describeBound, type Observed, Scenario, within } from './scenario.ts';
+import { compareOutcome, describeBound, Scenario, within } from './scenario.ts';
 
 const quiet = Object.fromEntries(
   XDP_STATISTICS_FIELDS.map((field) => [field, 0]),

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import {
+  type Bound,
+  type Expectation,
+  type Finding,
+  LessonSummary,
+  type Observed,
   SocketConfig,
   Stage,
   TxTraffic,
   UmemConfig,
   Workload,
-  XDP_ACTIONS,
-  XDP_STATISTICS_FIELDS,
-  XdpActions,
   XdpProgramKind,
-  XdpStatistics,
   XSKMAP_ENTRIES,
 } from './protocol.ts';
 
@@ -84,54 +85,7 @@ export const ScenarioStep = z.discriminatedUnion('do', [
 ]);
 export type ScenarioStep = z.infer<typeof ScenarioStep>;
 
-/** An expected number: exact, or a range where the kernel's count depends on timing (a poll per wait). */
-export const Bound = z.union([count, z.strictObject({ atLeast: count.optional(), atMost: count.optional() })]);
-export type Bound = z.infer<typeof Bound>;
-
-function boundsOf<Keys extends string>(keys: readonly Keys[]) {
-  return z.strictObject(
-    Object.fromEntries(keys.map((key) => [key, Bound.optional()])) as Record<Keys, z.ZodOptional<typeof Bound>>,
-  );
-}
-
-/** What Ringside's data plane counted for a socket, beside the kernel's counters. */
-export const SOCKET_TOTALS = ['received', 'sent', 'completed', 'completedInvalid'] as const;
-export type SocketTotal = (typeof SOCKET_TOTALS)[number];
-/** Entries in each ring when the run settled. */
-export const RING_ENTRIES = ['fill', 'rx', 'tx', 'completion'] as const;
-export type RingName = (typeof RING_ENTRIES)[number];
-/** What the lab's source counted. */
-export const SOURCE_TOTALS = ['sent', 'completed', 'received'] as const;
-export type SourceTotal = (typeof SOURCE_TOTALS)[number];
-
-export const SocketExpectation = boundsOf(SOCKET_TOTALS).extend({
-  stats: boundsOf(XDP_STATISTICS_FIELDS).optional(),
-  rings: boundsOf(RING_ENTRIES).optional(),
-});
-export type SocketExpectation = z.infer<typeof SocketExpectation>;
-
-/** What a run must show, every count since the setup was quiet. Only what is named is compared. */
-export const Expectation = z.strictObject({
-  sockets: z.record(socketId, SocketExpectation).optional(),
-  source: boundsOf(SOURCE_TOTALS).optional(),
-  /** The XDP program's action counters on the app end. */
-  program: boundsOf(XDP_ACTIONS).optional(),
-});
-export type Expectation = z.infer<typeof Expectation>;
-
-export const Scenario = z.strictObject({
-  /** Upstream's name for the case (test_xsk.c), or FAQ_... for the spec FAQ's pitfalls. */
-  name: z
-    .string()
-    .min(1)
-    .max(48)
-    .regex(/^[A-Z][A-Z0-9_]*$/, 'upper-case letters, digits and underscores, as upstream names its tests'),
-  title: z.string().min(1).max(120),
-  explanation: z.strictObject({
-    text: z.string().min(1).max(2000),
-    /** The spec's section the explanation leans on (af_xdp.rst). */
-    section: z.string().min(1).max(120),
-  }),
+export const Scenario = LessonSummary.extend({
   setup: z.strictObject({
     program: z
       .strictObject({
@@ -142,75 +96,8 @@ export const Scenario = z.strictObject({
     sockets: z.array(ScenarioSocket).min(1).max(8),
   }),
   steps: z.array(ScenarioStep).min(1).max(32),
-  expect: Expectation,
-  upstream: z.strictObject({
-    /** The selftest function, e.g. testapp_stats_tx_invalid_descs. */
-    test: z.string().min(1).max(80),
-    /** How upstream sets the case up, where Ringside's setup differs. */
-    setup: z.string().max(600).optional(),
-    expect: Expectation,
-    /** Why this kernel differs from upstream's expectation, when it does. */
-    differs: z.string().max(600).optional(),
-  }),
 });
 export type Scenario = z.infer<typeof Scenario>;
-
-// ---------------------------------------------------------------- outcome
-
-/** A socket's counts since the setup was quiet, as the runner read them. */
-export const SocketObserved = z.object({
-  ...(Object.fromEntries(SOCKET_TOTALS.map((key) => [key, count])) as Record<SocketTotal, typeof count>),
-  stats: XdpStatistics,
-  rings: z.object(
-    Object.fromEntries(RING_ENTRIES.map((key) => [key, count.nullable()])) as Record<
-      RingName,
-      z.ZodNullable<typeof count>
-    >,
-  ),
-});
-export type SocketObserved = z.infer<typeof SocketObserved>;
-
-export const Observed = z.object({
-  sockets: z.record(z.string(), SocketObserved),
-  source: z
-    .object(Object.fromEntries(SOURCE_TOTALS.map((key) => [key, count])) as Record<SourceTotal, typeof count>)
-    .nullable(),
-  program: XdpActions.nullable(),
-});
-export type Observed = z.infer<typeof Observed>;
-
-/** One number that is not what was expected; `observed` null when nothing was read there. */
-export const Finding = z.object({
-  /** Dotted, from the expectation's root: `sockets.tx.stats.txInvalidDescs`. */
-  path: z.string(),
-  expected: Bound,
-  observed: count.nullable(),
-});
-export type Finding = z.infer<typeof Finding>;
-
-/** A run's outcome: findings against this kernel's expectation (a failure) and against upstream's (shown, never hidden). */
-export const ScenarioOutcome = z.object({
-  name: z.string(),
-  startedAt: z.number(),
-  finishedAt: z.number(),
-  /** Null when the run failed before anything was measured; `error` says why. */
-  observed: Observed.nullable(),
-  findings: z.array(Finding),
-  upstreamFindings: z.array(Finding),
-  /** The counters never settled within the run's bound, or a step was refused. */
-  error: z.string().nullable(),
-});
-export type ScenarioOutcome = z.infer<typeof ScenarioOutcome>;
-
-/** What hello and state carry of a scenario: everything but the steps' machinery is for showing. */
-export const ScenarioSummary = Scenario.pick({
-  name: true,
-  title: true,
-  explanation: true,
-  expect: true,
-  upstream: true,
-});
-export type ScenarioSummary = z.infer<typeof ScenarioSummary>;
 
 // ---------------------------------------------------------------- comparing
 
