@@ -267,7 +267,8 @@ class Run {
           ...(step.ratePps !== undefined ? { ratePps: step.ratePps } : {}),
           ...(step.frameLength !== undefined ? { frameLength: step.frameLength } : {}),
         });
-        return () => (this.read().sockets.get(step.socketId)?.sent ?? 0) - from >= step.frames;
+        // Started, not finished: a sender may stop short of its count on purpose (COMPLETION not reaped).
+        return () => (this.read().sockets.get(step.socketId)?.sent ?? 0) > from;
       }
       case 'injectInvalidTx':
         for (let i = 0; i < step.count; i++)
