@@ -6,6 +6,18 @@ import './Lessons.css';
 
 const ORIGIN = 'lessons';
 
+/** A counter's name that may wrap after each underscore or colon, never inside a word, in a narrow column. */
+function Breakable({ text }: { text: string }) {
+  const parts = text.split(/(?<=[_:])/);
+  return parts.map((part, i) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed text, in order
+    <span key={i}>
+      {part}
+      {i < parts.length - 1 && <wbr />}
+    </span>
+  ));
+}
+
 /**
  * The kernel's test catalogue as lessons: pick one, run it (control pages
  * only), read what it teaches, and see this kernel's numbers beside what the
@@ -68,9 +80,15 @@ export function LessonsPanel() {
             <thead>
               <tr>
                 <th scope="col">what</th>
-                <th scope="col">expected</th>
-                <th scope="col">seen</th>
-                <th scope="col">upstream</th>
+                <th scope="col" title="what the lesson expects of this kernel">
+                  lesson
+                </th>
+                <th scope="col" title="what this kernel showed">
+                  seen
+                </th>
+                <th scope="col" title="what upstream's selftest expects">
+                  upstream
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -82,7 +100,9 @@ export function LessonsPanel() {
                   data-upstream-differs={row.differsFromUpstream}
                   className={row.mismatch ? 'finding' : row.differsFromUpstream ? 'upstream-differs' : undefined}
                 >
-                  <th scope="row">{row.label}</th>
+                  <th scope="row">
+                    <Breakable text={row.label} />
+                  </th>
                   <td>{row.expected ?? ''}</td>
                   <td className="num" data-testid={`lesson-observed-${row.path}`}>
                     {row.observed ?? '—'}
