@@ -59,6 +59,7 @@ class FakeAgent implements AgentFacade {
       snapshotsPerSecond: 10,
       discovered: [],
       attached: [],
+      lessons: { catalogue: [], problems: [], running: null, last: null },
     };
   }
 
