@@ -108,6 +108,7 @@ export class Lessons {
         requestId: this.nextRequestId(),
         paused: true,
         ratePps: before.ratePps,
+        frameLength: before.frameSize,
         destinationPorts: before.destinationPorts,
         ...(sameReading(before.queueIds, source.info().queueIds) ? {} : { queueIds: before.queueIds }),
       });
@@ -161,13 +162,20 @@ class Run {
   async carryOut(): Promise<Observed> {
     await this.clear();
     const { program, sockets } = this.scenario.setup;
-    await this.command({
-      type: 'setXdpProgram',
-      requestId: this.requestId(),
-      ifname: this.ifname,
-      program: program?.kind ?? 'by-queue',
-      ...(program?.ports ? { ports: program.ports } : {}),
-    });
+    const kind = program?.kind ?? 'by-queue';
+    const ports = program?.ports ?? [];
+    const steering = this.requireEngine()
+      .interfaces()
+      .find((candidate) => candidate.ifname === this.ifname);
+    // Loading a program costs a BPF load and a link change: skipped when the one there already steers so.
+    if (steering?.kind !== kind || !sameReading(steering.ports, ports))
+      await this.command({
+        type: 'setXdpProgram',
+        requestId: this.requestId(),
+        ifname: this.ifname,
+        program: kind,
+        ports,
+      });
     for (const socket of sockets) await this.create(socket);
     await this.settle(() => true, null);
     const quiet = this.read();
@@ -243,15 +251,18 @@ class Run {
     switch (step.do) {
       case 'labTraffic': {
         const from = this.read().source?.sent ?? 0;
+        const source = this.requireSource();
+        // Moving the source to other queues rebuilds its sockets: only when they are not the ones asked for.
+        const moves = step.queueIds !== undefined && !sameReading(step.queueIds, source.queueIds);
         await this.command({
           type: 'setTraffic',
           requestId,
+          frameLength: step.frameLength,
+          frames: step.frames,
           ...(step.ratePps !== undefined ? { ratePps: step.ratePps } : {}),
-          ...(step.queueIds ? { queueIds: step.queueIds } : {}),
+          ...(moves && step.queueIds ? { queueIds: step.queueIds } : {}),
           ...(step.destinationPorts ? { destinationPorts: step.destinationPorts } : {}),
         });
-        this.requireSource().setFrameLength(step.frameLength);
-        await this.command({ type: 'setTraffic', requestId: this.requestId(), frames: step.frames });
         return () => {
           const source = this.read().source;
           return source !== null && source.sent - from >= step.frames && source.completed >= source.sent;
