@@ -324,7 +324,7 @@ class Run {
     for (;;) {
       if (Date.now() > deadline)
         throw new LessonError(
-          `the counters did not settle within ${STEP_BOUND_MS / 1000} s: ${describe(this.observed())}`,
+          `the counters did not settle within ${STEP_BOUND_MS / 1000} s; read so far: ${JSON.stringify(this.observed())}`,
         );
       await new Promise((resolve) => setTimeout(resolve, READ_EVERY_MS));
       const reading = withoutPollCounts(this.read());
@@ -414,8 +414,4 @@ function withoutPollCounts(reading: Reading): unknown {
     { ...socket, stats: { ...socket.stats, txRingEmptyDescs: 0 } },
   ]);
   return { ...reading, sockets };
-}
-
-function describe(observed: Observed): string {
-  return JSON.stringify(observed);
 }
