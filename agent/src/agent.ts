@@ -10,6 +10,7 @@ import {
   type FrameBytesMessage,
   type HelloMessage,
   type InterfaceInfo,
+  type LessonOutcome,
   type LinkReading,
   type Role,
   type SocketDetailMessage,
@@ -42,6 +43,8 @@ import { routeLibraryMessages } from './native/libxdp.ts';
 import { type DetailedObservation, observeAll } from './observe/socket-observer.ts';
 import type { Recorder } from './record/recorder.ts';
 import { Sampler } from './sampler/sampler.ts';
+import { loadCatalogue } from './scenarios/catalogue.ts';
+import { Lessons } from './scenarios/runner.ts';
 import type { AgentUrl, AllowedHost } from './server/access.ts';
 import { type AgentFacade, AgentServer, CommandError } from './server/agent-server.ts';
 import type { ObservedSocket, SocketLabels } from './server/metrics.ts';
@@ -107,6 +110,8 @@ export class Agent implements AgentFacade {
   private readonly commands: CommandRunner;
   /** Events met before the server listened, when no client could be told: each client is told as it arrives. */
   private readonly startup: EventMessage[] = [];
+  /** The kernel's test catalogue as lessons (agent/scenarios/), run through the same commands as the page's. */
+  private readonly lessons: Lessons;
 
   private constructor(
     private readonly options: AgentOptions,
@@ -126,7 +131,27 @@ export class Agent implements AgentFacade {
       },
       attached: () => this.attached,
       discovered: () => this.discovery?.list() ?? [],
+      runScenario: async (name) => {
+        await this.lessons.run(name);
+      },
     });
+    const catalogue = loadCatalogue();
+    for (const problem of catalogue.problems) {
+      log.warn({ problem }, 'a lesson file was refused; the others load');
+      this.startup.push({ type: 'event', at: Date.now(), kind: 'fault', message: `lesson refused: ${problem}` });
+    }
+    this.lessons = new Lessons(
+      catalogue,
+      {
+        execute: (command) => this.commands.execute(command),
+        engine: () => this.engine,
+        traffic: () => this.traffic,
+        appIfname: () => this.lab?.appIfname ?? null,
+        maxHeadroom: (frameSize) => probeKernelLimits().maxHeadroom[frameSize],
+        changed: () => this.broadcastState(),
+      },
+      log,
+    );
     this.attached = new AttachedSockets(AttachedXsk.open, (socket, reason) => {
       this.log.info({ socket: socket.id, reason }, 'attached socket let go');
       this.event('socket-detached', `${socket.id} let go: ${reason}`, socket.id);
@@ -409,6 +434,7 @@ export class Agent implements AgentFacade {
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
       discovered: this.discovered(),
       attached: this.attached.list().map((socket) => socket.info),
+      lessons: this.lessons.state(),
     });
   }
 
@@ -600,6 +626,11 @@ export class Agent implements AgentFacade {
 
   execute(command: ControlCommand): Promise<void> {
     return this.commands.execute(command);
+  }
+
+  /** Runs one lesson, as a control page's runScenario does (the CLI's --scenario). */
+  runLesson(name: string): Promise<LessonOutcome> {
+    return this.lessons.run(name);
   }
 
   private event(

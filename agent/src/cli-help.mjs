@@ -78,6 +78,16 @@ export const AGENT_OPTIONS = [
     value: 'N',
     lines: ['snapshots a second in the recording, 1 to 60 (default 30)'],
   },
+  {
+    name: 'scenario',
+    type: 'string',
+    value: 'NAME',
+    lines: [
+      "run one lesson of the kernel's test catalogue once the lab is up",
+      '(agent/scenarios/NAME.json) and print expected vs observed;',
+      'Ringside then keeps running with the lesson on the page',
+    ],
+  },
   { name: 'rate', type: 'string', value: 'PPS', lines: ['lab traffic rate in frames per second (default 10000)'] },
   { name: 'frame-length', type: 'string', value: 'N', lines: ['lab frame length in bytes, 60 to 2048 (default 128)'] },
   {

@@ -13,6 +13,8 @@ import { portProblem } from './port-check.ts';
 import { preflight } from './preflight.ts';
 import { DEFAULT_RECORD_SNAPSHOTS_PER_SECOND, Recorder } from './record/recorder.ts';
 import { removeRunFile, runFileFor, urlLines, writeRunFile } from './run-file.mjs';
+import { loadCatalogue } from './scenarios/catalogue.ts';
+import { lessonReport } from './scenarios/report.ts';
 import {
   type AllowedHost,
   addressesServed,
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
 
   const attach = attachOption(values.attach);
   if (attach !== null && options.iface !== null) die('--attach watches the host as it is: it takes no --iface.');
+  const lesson = lessonOption(values.scenario, options.iface !== null || attach !== null);
 
   const problem = preflight({ iface: options.iface, queue: options.queue });
   if (problem) die(problem);
@@ -199,6 +202,27 @@ async function main(): Promise<void> {
   );
   if (tokenNotice) process.stdout.write(`Note: ${tokenNotice}\n`);
   if (options.stopWithPid !== null) stopWithProcess(options.stopWithPid);
+  if (lesson) {
+    try {
+      process.stdout.write(lessonReport(lesson, await agent.runLesson(lesson.name)));
+    } catch (error) {
+      // A refused run leaves Ringside serving: the page can run it again.
+      process.stdout.write(`Lesson ${lesson.name} was not run: ${(error as Error).message}\n`);
+    }
+  }
+}
+
+/** `--scenario NAME`: the lesson, checked before anything is built; an unknown name lists the ones there are. */
+function lessonOption(name: string | undefined, noLab: boolean) {
+  if (name === undefined) return null;
+  if (noLab) die('--scenario runs a lesson in the lab: it takes no --iface or --attach.');
+  const { scenarios, problems } = loadCatalogue();
+  const lesson = scenarios.find((scenario) => scenario.name === name);
+  if (lesson) return lesson;
+  const refused = problems.length > 0 ? ` (refused files: ${problems.join('; ')})` : '';
+  die(
+    `--scenario: there is no lesson '${name}'. The lessons are: ${scenarios.map((scenario) => scenario.name).join(', ')}${refused}.`,
+  );
 }
 
 /** A harness killed before it stops Ringside would leave a root agent, its lab and its traffic running. */
@@ -288,6 +312,7 @@ function parseOptions() {
       attach: { type: 'string' },
       record: { type: 'string' },
       'record-rate': { type: 'string' },
+      scenario: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,

@@ -23,6 +23,8 @@ export interface CommandContext {
   attached(): AttachedSockets;
   /** Every XSK the last discovery found. */
   discovered(): readonly DiscoveredXsk[];
+  /** Runs a lesson of agent/scenarios/: its own commands come back through execute, one at a time. */
+  runScenario(name: string): Promise<void>;
 }
 
 /**
@@ -43,6 +45,8 @@ export class CommandRunner {
   }
 
   execute(command: ControlCommand): Promise<void> {
+    // Not queued: a lesson is made of commands, each of which takes its turn in the queue.
+    if (command.type === 'runScenario') return this.context.runScenario(command.name);
     const run = this.queue.then(() => this.carryOut(command));
     this.queue = run.catch(() => {});
     return run.catch((error: unknown) => {
@@ -84,9 +88,15 @@ export class CommandRunner {
           );
         if (command.ratePps !== undefined) traffic.setRate(command.ratePps);
         if (command.destinationPorts !== undefined) traffic.setDestinationPorts(command.destinationPorts);
+        if (command.frameLength !== undefined) traffic.setFrameLength(command.frameLength);
         if (command.queueIds !== undefined) await traffic.setQueues(command.queueIds);
         if (command.paused === true) traffic.pause();
         if (command.paused === false) traffic.resume();
+        if (command.frames !== undefined) {
+          traffic.sendExactly(command.frames);
+          announce('traffic-resumed', `traffic source sending exactly ${command.frames} frames, then pausing`);
+          return;
+        }
         const kind =
           command.paused === undefined ? 'traffic-rate' : command.paused ? 'traffic-paused' : 'traffic-resumed';
         announce(kind, describeTraffic(traffic));
@@ -138,8 +148,14 @@ export class CommandRunner {
         engine.setTraffic(command.socketId, {
           ...(command.ratePps !== undefined ? { ratePps: command.ratePps } : {}),
           ...(command.frameLength !== undefined ? { frameLength: command.frameLength } : {}),
+          ...(command.frames !== undefined ? { frames: command.frames } : {}),
         });
-        announce('traffic-rate', `${command.socketId}: txonly rate and frame length set`);
+        announce(
+          'traffic-rate',
+          command.frames === undefined
+            ? `${command.socketId}: txonly rate and frame length set`
+            : `${command.socketId}: txonly sends exactly ${command.frames} more frames`,
+        );
         return;
       case 'injectInvalidTx':
         engine.injectInvalidTx(command.socketId);

@@ -6,6 +6,7 @@ import {
   type KernelMismatch,
   type KernelMismatchChange,
   type LabInfo,
+  type LessonsState,
   PROTOCOL_VERSION,
   type Role,
   type SocketInfo,
@@ -28,6 +29,7 @@ const CAPABILITIES = [
   'xdp-programs',
   'read-frame',
   'attach',
+  'lessons',
 ] as const;
 
 /** How Ringside steers one interface (engine/xdp-steering.ts), as plain data. */
@@ -110,6 +112,8 @@ export interface StateInputs {
   snapshotsPerSecond: number;
   discovered: DiscoveredXsk[];
   attached: AttachedSocketInfo[];
+  /** The lessons and the last run (agent/src/scenarios/). */
+  lessons?: LessonsState;
 }
 
 export function stateMessage(inputs: StateInputs): StateMessage {

@@ -43,6 +43,7 @@ export function exampleMessages(ifname: string, socketId = 'xsk0'): { [Type in C
     setSocketTraffic: { type: 'setSocketTraffic', requestId: 'socket-traffic', socketId, ratePps: 1 },
     injectInvalidTx: { type: 'injectInvalidTx', requestId: 'invalid-tx', socketId },
     injectInvalidFill: { type: 'injectInvalidFill', requestId: 'invalid-fill', socketId },
+    runScenario: { type: 'runScenario', requestId: 'run-scenario', name: 'SEND_RECEIVE_SINGLE_PKT' },
     feedSameFrame: { type: 'feedSameFrame', requestId: 'same-frame', socketId, deliberately: true },
     sendTxDescriptors: {
       type: 'sendTxDescriptors',

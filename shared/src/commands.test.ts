@@ -48,6 +48,7 @@ describe('the command table', () => {
       | 'setXdpProgram'
       | 'attach'
       | 'detach'
+      | 'runScenario'
     >();
     expectTypeOf<ClientRequest['type']>().toEqualTypeOf<Exclude<ClientMessage['type'], 'hello'>>();
   });

@@ -18,6 +18,7 @@ import {
   ResumeStages,
   Resync,
   type Role,
+  RunScenario,
   SendTxDescriptors,
   type ServerMessage,
   SetSnapshotRate,
@@ -74,6 +75,8 @@ export const COMMANDS = commandTable({
   setXdpProgram: { schema: SetXdpProgram, role: 'control', answers: 'ack' },
   attach: { schema: Attach, role: 'control', answers: 'ack' },
   detach: { schema: Detach, role: 'control', answers: 'ack' },
+  /** Acked once the lesson has run (or was refused); its outcome goes to every client in the state's lessons. */
+  runScenario: { schema: RunScenario, role: 'control', answers: 'ack' },
 });
 
 type Commands = typeof COMMANDS;

@@ -319,6 +319,7 @@ const clientMessages: ClientMessage[] = [
       { addr: '0xfffffffffffffffe', len: 64, options: 1 },
     ],
   },
+  { type: 'runScenario', requestId: 'v', name: 'SEND_RECEIVE' },
 ];
 
 describe('every protocol message survives the wire', () => {

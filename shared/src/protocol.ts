@@ -12,7 +12,7 @@ import { RingState } from './rings.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-/** 2.3: sendTxDescriptors and the drop-half program. */
+/** 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons. */
 export const PROTOCOL_VERSION = { major: 2, minor: 3 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
@@ -307,6 +307,116 @@ export const SocketSample = z.object({
 });
 export type SocketSample = z.infer<typeof SocketSample>;
 
+// ---------------------------------------------------------------- lessons (the kernel's test catalogue)
+
+/** An expected number: exact, or a range where the kernel's count depends on timing (one per poll, say). */
+export const Bound = z.union([count, z.strictObject({ atLeast: count.optional(), atMost: count.optional() })]);
+export type Bound = z.infer<typeof Bound>;
+
+function boundsOf<Key extends string>(keys: readonly Key[]) {
+  return z.strictObject(
+    Object.fromEntries(keys.map((key) => [key, Bound.optional()])) as Record<Key, z.ZodOptional<typeof Bound>>,
+  );
+}
+
+function countsOf<Key extends string>(keys: readonly Key[]) {
+  return z.object(Object.fromEntries(keys.map((key) => [key, count])) as Record<Key, typeof count>);
+}
+
+/** What Ringside's data plane counted for a socket; completedInvalid: addresses back on COMPLETION that it never sent. */
+export const SOCKET_TOTALS = ['received', 'sent', 'completed', 'completedInvalid'] as const;
+/** The rings whose entries a lesson counts when it settles. */
+export const RING_NAMES = ['fill', 'rx', 'tx', 'completion'] as const;
+/** What the lab's traffic source counted. */
+export const SOURCE_TOTALS = ['sent', 'completed', 'received'] as const;
+
+const socketExpectation = boundsOf(SOCKET_TOTALS).extend({
+  stats: boundsOf(XDP_STATISTICS_FIELDS).optional(),
+  rings: boundsOf(RING_NAMES).optional(),
+});
+
+/** What a lesson's run must show, every count since its setup was quiet; only what is named is compared. */
+export const Expectation = z.strictObject({
+  sockets: z.record(z.string(), socketExpectation).optional(),
+  source: boundsOf(SOURCE_TOTALS).optional(),
+  /** The XDP program's action counters on the app end. */
+  program: boundsOf(XDP_ACTIONS).optional(),
+});
+export type Expectation = z.infer<typeof Expectation>;
+
+/** What a run read, every count since the setup was quiet (a ring: its entries at the end; null when it has none). */
+export const Observed = z.object({
+  sockets: z.record(
+    z.string(),
+    countsOf(SOCKET_TOTALS).extend({
+      stats: XdpStatistics,
+      rings: z.object(
+        Object.fromEntries(RING_NAMES.map((key) => [key, count.nullable()])) as Record<
+          (typeof RING_NAMES)[number],
+          z.ZodNullable<typeof count>
+        >,
+      ),
+    }),
+  ),
+  source: countsOf(SOURCE_TOTALS).nullable(),
+  program: XdpActions.nullable(),
+});
+export type Observed = z.infer<typeof Observed>;
+
+/** One number that is not what was expected: its dotted path (`sockets.tx.stats.txInvalidDescs`); observed null when nothing was read there. */
+export const Finding = z.object({ path: z.string(), expected: Bound, observed: count.nullable() });
+export type Finding = z.infer<typeof Finding>;
+
+/** A lesson as pages show it: what it teaches, and what this kernel and upstream's harness expect. */
+export const LessonSummary = z.strictObject({
+  /** Upstream's name for the case (test_xsk.c), or FAQ_... for the spec FAQ's pitfalls. */
+  name: z
+    .string()
+    .min(1)
+    .max(48)
+    .regex(/^[A-Z][A-Z0-9_]*$/, 'upper-case letters, digits and underscores, as upstream names its tests'),
+  title: z.string().min(1).max(120),
+  explanation: z.strictObject({
+    text: z.string().min(1).max(2000),
+    /** The spec's section it leans on (af_xdp.rst). */
+    section: z.string().min(1).max(120),
+  }),
+  expect: Expectation,
+  upstream: z.strictObject({
+    /** The selftest function, e.g. testapp_stats_tx_invalid_descs. */
+    test: z.string().min(1).max(80),
+    /** How upstream sets the case up, where Ringside's setup differs. */
+    setup: z.string().max(600).optional(),
+    expect: Expectation,
+    /** Why this kernel differs from upstream's expectation, when it does. */
+    differs: z.string().max(600).optional(),
+  }),
+});
+export type LessonSummary = z.infer<typeof LessonSummary>;
+
+/** A run's outcome: findings against this kernel's expectation (the run fails) and against upstream's (shown, never hidden). */
+export const LessonOutcome = z.object({
+  name: z.string(),
+  startedAt: z.number(),
+  finishedAt: z.number(),
+  /** Null when the run failed before anything was measured. */
+  observed: Observed.nullable(),
+  findings: z.array(Finding),
+  upstreamFindings: z.array(Finding),
+  /** A step was refused, or the counters never settled within the run's bound. */
+  error: z.string().nullable(),
+});
+export type LessonOutcome = z.infer<typeof LessonOutcome>;
+
+/** The lessons an agent offers, the files it refused (each naming the file, the field and the fix), and the last run. */
+export const LessonsState = z.object({
+  catalogue: z.array(LessonSummary),
+  problems: z.array(z.string()),
+  running: z.string().nullable(),
+  last: LessonOutcome.nullable(),
+});
+export type LessonsState = z.infer<typeof LessonsState>;
+
 // ---------------------------------------------------------------- server -> client
 
 export const Role = z.enum(['control', 'view']);
@@ -355,6 +465,8 @@ export const StateMessage = z.object({
   discovered: z.array(DiscoveredXsk).default([]),
   /** Sockets of other processes, observed beside `sockets` with the same snapshots. */
   attached: z.array(AttachedSocketInfo).default([]),
+  /** Since 2.3: the lessons (agent/scenarios/) and the last run's outcome. */
+  lessons: LessonsState.optional(),
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 
@@ -539,6 +651,10 @@ export const SetTraffic = z.object({
   /** Lab queues to send on (the source moves its sockets): shows multi-queue steering and the wrong-queue pitfall. */
   queueIds: z.array(u32).min(1).max(XSKMAP_ENTRIES).optional(),
   destinationPorts: z.array(udpPort).min(1).max(16).optional(),
+  /** Since 2.3: bytes per frame from now on. */
+  frameLength: TxTraffic.shape.frameLength.optional(),
+  /** Since 2.3: send exactly this many frames more, then stop (a lesson's exact count); wins over `paused`. */
+  frames: z.number().int().min(1).max(1_000_000).optional(),
 });
 
 export const SetSnapshotRate = z.object({
@@ -589,6 +705,8 @@ export const SetSocketTraffic = z.object({
   socketId,
   ratePps: TxTraffic.shape.ratePps.optional(),
   frameLength: TxTraffic.shape.frameLength.optional(),
+  /** Since 2.3: send exactly this many frames more, then stop; 0 stops now. */
+  frames: z.number().int().min(0).max(1_000_000).optional(),
 });
 export const InjectInvalidTx = z.object({ type: z.literal('injectInvalidTx'), requestId, socketId });
 /**
@@ -667,6 +785,9 @@ export const InspectSocket = z.object({ type: z.literal('inspectSocket'), reques
 export const Attach = z.object({ type: z.literal('attach'), requestId, pid: count.min(1), fd: count });
 /** Lets an attached socket go: its duplicate and mappings are released; the owner sees nothing. */
 export const Detach = z.object({ type: z.literal('detach'), requestId, socketId });
+
+/** Runs one lesson of agent/scenarios/ by name; acked when it has run, its outcome in the state's lessons. */
+export const RunScenario = z.object({ type: z.literal('runScenario'), requestId, name: LessonSummary.shape.name });
 
 // ---------------------------------------------------------------- parsing
 

@@ -244,8 +244,8 @@ export class Engine {
     return this.get(id).step(stages);
   }
 
-  /** txonly: frames per second and bytes per frame. */
-  setTraffic(id: string, traffic: { ratePps?: number; frameLength?: number }): void {
+  /** txonly: frames per second and bytes per frame; `frames`: exactly that many more, then stop (0: stop now). */
+  setTraffic(id: string, traffic: { ratePps?: number; frameLength?: number; frames?: number }): void {
     const socket = this.get(id);
     const request = this.request(id);
     if (request.workload !== 'txonly') {
@@ -261,6 +261,7 @@ export class Engine {
     this.requests.set(id, { ...request, traffic: updated });
     socket.worker.set(Control.RATE_PPS, updated.ratePps);
     socket.worker.set(Control.FRAME_LENGTH, updated.frameLength);
+    if (traffic.frames !== undefined) socket.worker.set(Control.SEND_REMAINING, traffic.frames);
   }
 
   /** Puts one TX descriptor outside the UMEM on the ring, to show what the kernel does with it. */

@@ -63,6 +63,7 @@ class FakeAgent implements AgentFacade {
       snapshotsPerSecond: 10,
       discovered: [],
       attached: [],
+      lessons: { catalogue: [], problems: [], running: null, last: null },
     };
   }
 

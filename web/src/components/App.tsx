@@ -11,6 +11,7 @@ import { EventLog } from './EventLog.tsx';
 import { ExplanationPanel } from './Explain.tsx';
 import { HostSockets } from './HostSockets.tsx';
 import { LedgerViolations } from './LedgerViolations.tsx';
+import { LessonsPanel } from './Lessons.tsx';
 import { Notices } from './Notices.tsx';
 import { PacketInspectorPanel } from './PacketInspector.tsx';
 import { RecordButton } from './RecordButton.tsx';
@@ -63,6 +64,7 @@ export function App() {
         </main>
         <aside className="sidebar">
           <AudienceUrls />
+          <LessonsPanel />
           <ExplanationPanel />
           <TrafficControls />
           <SnapshotControls />
