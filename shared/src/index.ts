@@ -10,5 +10,6 @@ export * from './ledger.ts';
 export * from './protocol.ts';
 export * from './rings.ts';
 export * from './snapshot-codec.ts';
+export * from './socket-options.ts';
 export * from './state-schema.ts';
 export * from './validation.ts';
