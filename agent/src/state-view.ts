@@ -8,6 +8,7 @@ import {
   type LabInfo,
   PROTOCOL_VERSION,
   type Role,
+  type SocketFeatures,
   type SocketInfo,
   type StateMessage,
   type TrafficInfo,
@@ -107,6 +108,7 @@ export interface StateInputs {
   interfaces: InterfaceInfo[];
   xdpPrograms: XdpProgramInfo[];
   umemLimits: UmemLimits;
+  socketFeatures?: SocketFeatures;
   snapshotsPerSecond: number;
   discovered: DiscoveredXsk[];
   attached: AttachedSocketInfo[];

@@ -150,6 +150,24 @@ describe('idle scheduling', () => {
     expect(kernel.calls).toEqual(['awaitCommand 0.25']);
   });
 
+  it('a busy-polling receiver drives NAPI with a recvfrom every round, idle or not, counted apart from wakeups', () => {
+    const { kernel, pipeline } = played({ lanes: [{ workload: 'rxdrop', needWakeup: true, busyPoll: true }] });
+    pipeline.round();
+    kernel.receive(0, 2);
+    pipeline.run();
+    // Every round ends with one, the last (which moved nothing) too, before the sleep.
+    const polls = kernel.calls.slice(0, -1);
+    expect(kernel.calls.at(-1)).toBe('awaitReceive 10 20');
+    expect(new Set(polls)).toEqual(new Set(['busyPollRx 10']));
+    expect(kernel.lanes[0]?.counters[Counter.BUSY_POLLS]).toBe(polls.length);
+    expect(kernel.lanes[0]?.counters[Counter.WAKEUPS]).toBe(0);
+    const off = played({ lanes: [{ workload: 'rxdrop', needWakeup: true }] });
+    off.pipeline.round();
+    off.kernel.receive(0, 2);
+    off.pipeline.run();
+    expect(off.kernel.calls).toEqual(['awaitReceive 10 20']);
+  });
+
   it('never sleeps while the kernel still has frames on TX: it goes round and kicks again', () => {
     const { kernel, pipeline, control } = played({ lanes: [{ workload: 'txonly' }] });
     sendFlatOut(control, kernel);
