@@ -1,6 +1,12 @@
 import type { SocketConfig, XdpStatistics } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
-import { ifNameToIndex, readXdpStatistics, readZeroCopy, setIntSocketOption } from '../native/libc.ts';
+import {
+  getIntSocketOption,
+  ifNameToIndex,
+  readXdpStatistics,
+  readZeroCopy,
+  setIntSocketOption,
+} from '../native/libc.ts';
 import {
   createSocket,
   deleteSocket,
@@ -13,6 +19,7 @@ import { inNetworkNamespace } from '../native/netns.ts';
 import {
   SO_BUSY_POLL,
   SO_BUSY_POLL_BUDGET,
+  SO_INCOMING_NAPI_ID,
   SO_PREFER_BUSY_POLL,
   SOL_SOCKET,
   SOL_XDP,
@@ -71,6 +78,23 @@ function applySocketOptions(fd: number, config: SocketConfig): void {
   if (txBudget !== undefined) setOption(fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, txBudget, 'XDP_MAX_TX_SKB_BUDGET');
 }
 
+/**
+ * Busy polling runs the socket's NAPI instance, so a socket the kernel gave
+ * none has nothing to poll: the options are taken, and do nothing. Since
+ * Linux 6.13 ("xsk: Bring back busy polling support") an AF_XDP socket learns
+ * its NAPI id at bind, and only in zero-copy mode; veth has no zero-copy, so
+ * on the lab a busy-polling socket reads SO_INCOMING_NAPI_ID 0. Refused, saying
+ * so, rather than shown as busy polling.
+ */
+function refuseWithoutNapi(fd: number, config: SocketConfig): void {
+  if (getIntSocketOption(fd, SOL_SOCKET, SO_INCOMING_NAPI_ID, 'SO_INCOMING_NAPI_ID') !== 0) return;
+  const mode = config.zeroCopy ? 'zero-copy' : 'copy-mode';
+  throw new XskConfigError(
+    `busy polling on ${config.ifname} queue ${config.queueId} refused (no NAPI): the kernel gave this ${mode} socket no NAPI instance to poll (SO_INCOMING_NAPI_ID reads 0 after bind; since Linux 6.13 AF_XDP sockets get one at bind in zero-copy mode only): turn busy polling off, or use zero-copy on a driver that has it`,
+    'no-napi',
+  );
+}
+
 /** An AF_XDP socket bound to one queue of one interface, on a UMEM. */
 export class XskSocket {
   private native: NativeSocket | null;
@@ -118,6 +142,7 @@ export class XskSocket {
       );
       try {
         applySocketOptions(native.fd, config);
+        if (config.busyPoll) refuseWithoutNapi(native.fd, config);
       } catch (refused) {
         inNetworkNamespace(placement.namespacePath, () => deleteSocket(native));
         throw refused;
