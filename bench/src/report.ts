@@ -1,6 +1,7 @@
 import { Workload } from '../../shared/src/index.ts';
 import type { AgentResult } from './agent-bench.ts';
 import type { AttachResult } from './attach-bench.ts';
+import type { BusyPollResult } from './busy-poll-bench.ts';
 import type { CliHelpResult } from './cli-help-bench.ts';
 import type { WorkloadResult } from './dataplane.ts';
 import type { SnapshotBuildResult } from './snapshot-build.ts';
@@ -41,6 +42,8 @@ export interface BenchReport {
   snapshot_build_frames_per_umem: number;
   /** Sockets really created for it: fewer than 64 (quick) means some were sampled more than once. */
   snapshot_build_distinct_sockets: number;
+  /** Wakeups per thousand received frames with busy polling off and on (on: null where the kernel refuses it). */
+  busy_poll: BusyPollResult;
   duration_s: number;
 }
 
@@ -65,6 +68,7 @@ export const REQUIRED_KEYS: readonly string[] = [
   'attach_release_ms.kill.p99',
   'attach_release_ms.metrics_gone.p99',
   'cli_help_ms.max',
+  'busy_poll.wakeups_per_kframe.off',
 ];
 
 /** The required paths that are missing or not finite numbers. */
