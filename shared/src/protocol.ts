@@ -297,6 +297,11 @@ export const SocketSample = z.object({
       wakeups: count,
       /** poll() calls made only to sleep while there was nothing to do. */
       idleWaits: count,
+      /** Empty recvfrom calls a busy-polling socket made to run its NAPI instance. */
+      busyPolls: count,
+      /** TX kicks (sendto), and the TX descriptors the kernel consumed inside them (copy mode: at most its budget each). */
+      txSendtos: count,
+      txSendtoConsumed: count,
     })
     .nullable(),
   /** Of an attached socket: frames from RX's and COMPLETION's producers; bytes unknown (null). */

@@ -108,6 +108,9 @@ export const Counter = {
   FED_TWICE: 10,
   /** Syscalls made only to drive the NAPI instance of a busy-polling socket (recvfrom, or sendto with TX empty). */
   BUSY_POLLS: 11,
+  /** TX kicks (sendto), and the TX descriptors the kernel consumed inside them: copy mode's budget per call shows as their ratio. */
+  TX_SENDTOS: 12,
+  TX_SENDTO_CONSUMED: 13,
 } as const;
 const COUNTER_SLOTS = Object.keys(Counter).length;
 

@@ -352,8 +352,13 @@ export class Handovers {
   kick(lane: Lane): void {
     const { tx, rx, fd, needWakeup, counters } = lane;
     if (tx && tx.sharedProducer() !== tx.sharedConsumer() && (!needWakeup || tx.needsWakeup())) {
+      const consumer = tx.sharedConsumer();
       this.doorbells.kickTx(fd);
       counters[Counter.WAKEUPS] = (counters[Counter.WAKEUPS] as number) + 1;
+      // Copy mode sends inside the call: what TX's consumer moved by is what one sendto took (its budget at most).
+      counters[Counter.TX_SENDTOS] = (counters[Counter.TX_SENDTOS] as number) + 1;
+      counters[Counter.TX_SENDTO_CONSUMED] =
+        (counters[Counter.TX_SENDTO_CONSUMED] as number) + ((tx.sharedConsumer() - consumer) >>> 0);
     }
     if (lane.busyPoll && rx) {
       // With busy polling the application, not the softirq, runs the NAPI instance: an empty

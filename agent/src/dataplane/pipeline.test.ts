@@ -168,6 +168,24 @@ describe('idle scheduling', () => {
     expect(off.kernel.calls).toEqual(['awaitReceive 10 20']);
   });
 
+  it('counts each TX kick and the descriptors the kernel consumed inside it: the budget per sendto', () => {
+    const { kernel, pipeline, control } = played({ lanes: [{ workload: 'txonly' }] });
+    sendFlatOut(control, kernel);
+    control[Control.SEND_REMAINING] = 5;
+    // A kernel whose budget is 2 descriptors a call, completing what it sent.
+    kernel.onKick = (lane) => {
+      const sent = kernel.takeTx(lane, 2);
+      kernel.complete(
+        0,
+        sent.map((frame) => frame.address),
+      );
+    };
+    pipeline.run();
+    const counters = kernel.lanes[0]?.counters as Float64Array;
+    expect(counters[Counter.TX_SENDTOS]).toBe(3);
+    expect(counters[Counter.TX_SENDTO_CONSUMED]).toBe(5);
+  });
+
   it('never sleeps while the kernel still has frames on TX: it goes round and kicks again', () => {
     const { kernel, pipeline, control } = played({ lanes: [{ workload: 'txonly' }] });
     sendFlatOut(control, kernel);

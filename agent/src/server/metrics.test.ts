@@ -32,6 +32,9 @@ function observation(overrides: Partial<SocketObservation> = {}): SocketObservat
       completed: 0,
       wakeups: 17,
       idleWaits: 40,
+      busyPolls: 0,
+      txSendtos: 0,
+      txSendtoConsumed: 0,
     },
     ...overrides,
   };
