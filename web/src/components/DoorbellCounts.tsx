@@ -27,7 +27,7 @@ export function DoorbellCounts({ socketId }: { socketId: string }) {
         </tr>
         <tr>
           <th>TX descriptors per sendto</th>
-          <td className="num" data-testid={`doorbells-${socketId}-per-sendto`}>
+          <td className="num" data-testid={`doorbells-${socketId}-per-sendto`} data-value={consumedPerSendto ?? ''}>
             {consumedPerSendto === null
               ? 'no sendto yet'
               : `${oneDecimal(consumedPerSendto)} over ${readout.sendtos} calls (budget: ${readout.txBudget ?? 'kernel default'})`}
