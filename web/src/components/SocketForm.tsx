@@ -277,6 +277,12 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         {draft.busyPoll && flag('preferBusyPoll', 'SO_PREFER_BUSY_POLL')}
         {draft.busyPoll && number('busyPollUsecs', 'SO_BUSY_POLL (µs)')}
         {draft.busyPoll && number('busyPollBudget', 'SO_BUSY_POLL_BUDGET')}
+        {draft.busyPoll && (
+          <span className="muted" data-testid="form-busyPoll-netdev">
+            The interface's napi_defer_hard_irqs and gro_flush_timeout stay as they are: Ringside changes no netdev's
+            NAPI settings (the kernel's selftests set 2 and 200000 ns for busy polling).
+          </span>
+        )}
         {option(
           'txBudget',
           field(
