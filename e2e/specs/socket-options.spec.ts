@@ -14,7 +14,7 @@ test.afterAll(async () => {
 
 const form = (page: Page) => page.getByTestId('socket-form-xsk0');
 const perSendto = (page: Page) => page.getByTestId('doorbells-xsk0-per-sendto');
-const valueOf = async (page: Page) => Number(await perSendto(page).getAttribute('data-value'));
+const descriptorsPerSendto = async (page: Page) => Number(await perSendto(page).getAttribute('data-value'));
 
 test('a TX budget of 64 set in the form: each sendto of a sender flat out takes 64 TX descriptors, not 32', async ({
   page,
@@ -26,17 +26,17 @@ test('a TX budget of 64 set in the form: each sendto of a sender flat out takes 
   await form(page).getByTestId('form-batchSize').fill('256');
   await form(page).getByTestId('form-submit').click();
   await expect(form(page).getByTestId('form-outcome')).toHaveText('applied', { timeout: 20_000 });
-  await expect.poll(() => valueOf(page), { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(() => descriptorsPerSendto(page), { timeout: 20_000 }).toBeGreaterThan(0);
   // The kernel's default budget (TX_BATCH_SIZE) bounds every call.
-  expect(await valueOf(page)).toBeLessThanOrEqual(32);
+  expect(await descriptorsPerSendto(page)).toBeLessThanOrEqual(32);
 
   await form(page).getByTestId('form-txBudget').fill('64');
   await form(page).getByTestId('form-submit').click();
   await expect(form(page).getByTestId('form-outcome')).toHaveText('applied', { timeout: 20_000 });
   await expect(perSendto(page)).toContainText('(budget: 64)');
   // The rebuilt socket counts afresh: calls that found a backlog take 64, a call that emptied TX fewer.
-  await expect.poll(() => valueOf(page), { timeout: 20_000 }).toBeGreaterThan(48);
-  expect(await valueOf(page)).toBeLessThanOrEqual(64);
+  await expect.poll(() => descriptorsPerSendto(page), { timeout: 20_000 }).toBeGreaterThan(48);
+  expect(await descriptorsPerSendto(page)).toBeLessThanOrEqual(64);
 });
 
 test('a TX budget under the probed bound is refused in the form, naming the bounds', async ({ page }) => {
@@ -62,4 +62,10 @@ test('busy polling asked on the lab veth: the kernel gives the socket no NAPI, a
   await expect(outcome).toContainText('refused (no NAPI)');
   await expect(outcome).toContainText('SO_INCOMING_NAPI_ID reads 0');
   await expect(outcome).toContainText('previous configuration was restored');
+  // The restored configuration is the previous test's sender, sending again.
+  const rings = page.getByTestId('socket-xsk0');
+  await expect(rings.getByTestId('socket-workload')).toHaveText('txonly');
+  const txProducer = rings.getByTestId('ring-tx-producer');
+  const first = await numberIn(txProducer);
+  await expect.poll(() => numberIn(txProducer)).toBeGreaterThan(first + 100);
 });
