@@ -38,7 +38,7 @@ export const SocketFeatures = z.object({
 export type SocketFeatures = z.infer<typeof SocketFeatures>;
 
 /** The option's label as the kernel names it, for messages and the form. */
-export const SOCKET_OPTION_LABEL: Record<SocketOptionName, string> = {
+const SOCKET_OPTION_LABEL: Record<SocketOptionName, string> = {
   busyPoll: 'busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET)',
   txBudget: 'TX budget (XDP_MAX_TX_SKB_BUDGET)',
 };

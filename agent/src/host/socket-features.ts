@@ -1,5 +1,5 @@
 import { release } from 'node:os';
-import type { OptionSupport, SocketFeatures } from '@ringside/shared';
+import type { SocketFeatures } from '@ringside/shared';
 import { type OptionTrial, trySocketOption } from '../native/socket-option-probe.ts';
 import {
   SO_BUSY_POLL,
@@ -85,16 +85,12 @@ function probeTxBudget(): SocketFeatures['txBudget'] {
     value,
     txRing,
   });
-  // The smallest ring: a budget the kernel takes must fit in it, and any kernel takes its own default.
-  const anchor = [1, 8, 16, 32, SMALL_TX_RING].find((value) => accepted(at(value, SMALL_TX_RING)));
-  if (anchor === undefined) {
-    const result = trySocketOption(at(SMALL_TX_RING, SMALL_TX_RING));
-    const support: OptionSupport = { available: false, refusal: result.ok ? null : refusal(result.code) };
-    return { ...support, min: 0, max: null };
-  }
-  const min = smallestAccepted(1, anchor, (value) => accepted(at(value, SMALL_TX_RING)));
-  const maxSmall = largestAccepted(anchor, SEARCH_CEILING, (value) => accepted(at(value, SMALL_TX_RING)));
-  const maxLarge = largestAccepted(anchor, SEARCH_CEILING, (value) => accepted(at(value, LARGE_TX_RING)));
+  // A budget of the whole ring is one every kernel with the option takes; a refusal of it says the option is missing.
+  const anchor = trySocketOption(at(SMALL_TX_RING, SMALL_TX_RING));
+  if (!anchor.ok) return { available: false, refusal: refusal(anchor.code), min: 0, max: null };
+  const min = smallestAccepted(1, SMALL_TX_RING, (value) => accepted(at(value, SMALL_TX_RING)));
+  const maxSmall = largestAccepted(SMALL_TX_RING, SEARCH_CEILING, (value) => accepted(at(value, SMALL_TX_RING)));
+  const maxLarge = largestAccepted(SMALL_TX_RING, SEARCH_CEILING, (value) => accepted(at(value, LARGE_TX_RING)));
   const followsRing = maxSmall === SMALL_TX_RING && maxLarge === LARGE_TX_RING;
   return { available: true, refusal: null, min, max: followsRing ? null : Math.min(maxSmall, maxLarge) };
 }
