@@ -6,6 +6,7 @@ import { removeStaleLabs } from '../agent/src/lab/lab.ts';
 import { routeLibraryMessages } from '../agent/src/native/libxdp.ts';
 import { benchAgent } from './src/agent-bench.ts';
 import { ATTACH_PROFILES, benchAttach } from './src/attach-bench.ts';
+import { benchBusyPoll } from './src/busy-poll-bench.ts';
 import { benchCliHelp } from './src/cli-help-bench.ts';
 import { benchDataplane } from './src/dataplane.ts';
 import { destroyLiveLabs } from './src/lab-session.ts';
@@ -54,6 +55,13 @@ try {
   log('npm start -- --help with nothing installed');
   const help = benchCliHelp(fileURLToPath(new URL('..', import.meta.url)), profile.cliHelpRuns);
   log(`  p50 ${help.cli_help_ms.p50.toFixed(0)} ms, slowest ${help.cli_help_ms.max.toFixed(0)} ms`);
+  log(
+    `busy polling: wakeups per 1000 frames, ${profile.busyPoll.frames} frames at ${profile.busyPoll.ratePps} frames/s, off then on`,
+  );
+  const busyPoll = await benchBusyPoll(profile.busyPoll);
+  log(
+    `  off ${busyPoll.wakeups_per_kframe.off.toFixed(1)}, on ${busyPoll.wakeups_per_kframe.on?.toFixed(1) ?? `refused: ${busyPoll.refusal}`}`,
+  );
   log('snapshot build cost: 1, 16 and 64 sockets');
   const build = await benchSnapshotBuild(profile.snapshotBuild);
   log(`  ${JSON.stringify(rounded(build.medianUs, 0))} us`);
@@ -100,6 +108,7 @@ try {
     snapshot_build_frames_per_umem: build.frameCount,
     snapshot_build_distinct_sockets: build.distinctSockets,
     ...replay,
+    busy_poll: busyPoll,
     duration_s: (performance.now() - started) / 1000,
   } satisfies BenchReport);
   const missing = missingKeys(report);

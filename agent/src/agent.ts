@@ -34,6 +34,7 @@ import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from
 import { describeInterface, listInterfaces, listXdpLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
 import { LinkCounters } from './host/link-counters.ts';
+import { probeSocketFeatures } from './host/socket-features.ts';
 import { describeXdpProgram, type XdpProgramFacts } from './host/xdp-programs.ts';
 import { Lab, removeStaleLabs } from './lab/lab.ts';
 import { FRAME_TO_PEER, TrafficSource } from './lab/traffic-source.ts';
@@ -190,6 +191,8 @@ export class Agent implements AgentFacade {
       log.info({ namespaces: stale }, 'removed lab namespaces left by a run that ended without cleaning up');
     const limits = probeKernelLimits();
     log.debug({ limits }, 'kernel limits probed');
+    const socketFeatures = probeSocketFeatures();
+    log.debug({ socketFeatures }, 'socket options probed');
 
     if (options.iface === null && options.attach === null) {
       this.lab = Lab.create(options.labQueues);
@@ -198,6 +201,7 @@ export class Agent implements AgentFacade {
     this.engine = new Engine({
       namespacePath: this.lab?.appNamespacePath ?? null,
       limits,
+      socketFeatures,
       describeInterface: (ifname) => describeInterface(this.namespace, ifname),
       frame: FRAME_TO_PEER,
       log,
@@ -431,6 +435,7 @@ export class Agent implements AgentFacade {
       interfaces,
       xdpPrograms: programs,
       umemLimits: probeKernelLimits(),
+      socketFeatures: probeSocketFeatures(),
       snapshotsPerSecond: this.server?.fastestSnapshotRate ?? 1,
       discovered: this.discovered(),
       attached: this.attached.list().map((socket) => socket.info),

@@ -9,6 +9,7 @@ import {
   type LessonsState,
   PROTOCOL_VERSION,
   type Role,
+  type SocketFeatures,
   type SocketInfo,
   type StateMessage,
   type TrafficInfo,
@@ -109,6 +110,7 @@ export interface StateInputs {
   interfaces: InterfaceInfo[];
   xdpPrograms: XdpProgramInfo[];
   umemLimits: UmemLimits;
+  socketFeatures?: SocketFeatures;
   snapshotsPerSecond: number;
   discovered: DiscoveredXsk[];
   attached: AttachedSocketInfo[];

@@ -4,6 +4,7 @@ import { Engine, type EngineSetup } from '../src/engine/engine.ts';
 import { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { describeInterface } from '../src/host/interfaces.ts';
 import { probeKernelLimits } from '../src/host/kernel-limits.ts';
+import { probeSocketFeatures } from '../src/host/socket-features.ts';
 import type { Lab } from '../src/lab/lab.ts';
 import { FRAME_TO_PEER } from '../src/lab/traffic-source.ts';
 import { createLogger } from '../src/logger.ts';
@@ -78,6 +79,7 @@ export function labEngine(lab: Lab, watch: Pick<EngineSetup, 'onKernelMismatch'>
     ...watch,
     namespacePath: lab.appNamespacePath,
     limits: probeKernelLimits(),
+    socketFeatures: probeSocketFeatures(),
     describeInterface: (ifname) => describeInterface(lab.appNamespace, ifname),
     frame: FRAME_TO_PEER,
     log: createLogger('fatal'),

@@ -20,7 +20,7 @@ function fromC(body: string): unknown {
   try {
     writeFileSync(
       join(dir, 'abi.c'),
-      `#include <stdio.h>\n#include <stddef.h>\n#include <linux/if_xdp.h>\n#include <linux/if_link.h>\n#include <xdp/xsk.h>\nint main(void) {\n${body}\nreturn 0; }\n`,
+      `#include <stdio.h>\n#include <stddef.h>\n#include <sys/socket.h>\n#include <linux/if_xdp.h>\n#include <linux/if_link.h>\n#include <xdp/xsk.h>\nint main(void) {\n${body}\nreturn 0; }\n`,
     );
     execFileSync('clang', ['-o', join(dir, 'abi'), join(dir, 'abi.c')], { stdio: 'pipe' });
     return JSON.parse(execFileSync(join(dir, 'abi'), { encoding: 'utf8' }));
@@ -73,6 +73,12 @@ describeKernel('koffi declarations match the C headers', () => {
       'XDP_FLAGS_SKB_MODE',
       'XDP_FLAGS_DRV_MODE',
       'XDP_MMAP_OFFSETS',
+      'XDP_TX_RING',
+      'SOL_SOCKET',
+      'SO_BUSY_POLL',
+      'SO_INCOMING_NAPI_ID',
+      'SO_PREFER_BUSY_POLL',
+      'SO_BUSY_POLL_BUDGET',
     ] as const;
     const body = `printf("{"); ${names.map((name, i) => `printf("${i ? ', ' : ''}\\"${name}\\": %d", (int)${name});`).join(' ')} printf("}");`;
     // biome-ignore lint/performance/noDynamicNamespaceImportAccess: comparing the constants by name is the point.

@@ -1,4 +1,5 @@
 import type { AgentProfile } from './agent-bench.ts';
+import type { BusyPollProfile } from './busy-poll-bench.ts';
 import type { DataplaneProfile } from './dataplane.ts';
 import type { SnapshotBuildProfile } from './snapshot-build.ts';
 import type { UiProfile } from './ui-frames.ts';
@@ -10,6 +11,7 @@ export interface BenchProfile {
   ui: UiProfile;
   /** Times `--help` is run with nothing installed. */
   cliHelpRuns: number;
+  busyPoll: BusyPollProfile;
 }
 
 /**
@@ -26,6 +28,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     agent: { overheadRounds: 6, overheadWindowMs: 2500, bytesWindowMs: 3000, soakMs: 600_000 },
     ui: { measureMs: 5000 },
     cliHelpRuns: 10,
+    busyPoll: { frames: 50_000, ratePps: 20_000 },
   },
   // Under 90 s in all, setup included: fewer and shorter rounds, the same measurements.
   quick: {
@@ -34,5 +37,6 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     agent: { overheadRounds: 2, overheadWindowMs: 1000, bytesWindowMs: 1500, soakMs: 5000 },
     ui: { measureMs: 2000 },
     cliHelpRuns: 3,
+    busyPoll: { frames: 10_000, ratePps: 20_000 },
   },
 };

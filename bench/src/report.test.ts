@@ -23,8 +23,9 @@ describe('the report shape', () => {
     expect(REQUIRED_KEYS).toContain('cli_help_ms.max');
     expect(REQUIRED_KEYS).toContain('attach_release_ms.kill.p99');
     expect(REQUIRED_KEYS).toContain('attach_release_ms.metrics_gone.p99');
-    // 12 data-plane keys, 12 of the agent, 5 of attaching, 1 of the launcher, 2 of record and replay.
-    expect(REQUIRED_KEYS).toHaveLength(12 + 12 + 5 + 1 + 2);
+    expect(REQUIRED_KEYS).toContain('busy_poll.wakeups_per_kframe.off');
+    // 12 data-plane keys, 12 of the agent, 5 of attaching, 1 of the launcher, 2 of record and replay, 1 of busy polling (`on` may be refused).
+    expect(REQUIRED_KEYS).toHaveLength(12 + 12 + 5 + 1 + 2 + 1);
   });
 
   it('accepts a report whose required keys are all finite numbers', () => {

@@ -1,6 +1,7 @@
 import { Workload } from '../../shared/src/index.ts';
 import type { AgentResult } from './agent-bench.ts';
 import type { AttachResult } from './attach-bench.ts';
+import type { BusyPollResult } from './busy-poll-bench.ts';
 import type { CliHelpResult } from './cli-help-bench.ts';
 import type { WorkloadResult } from './dataplane.ts';
 import type { ReplayResult } from './replay-bench.ts';
@@ -47,6 +48,8 @@ export interface BenchReport {
   recording_snapshot_bytes_per_s: ReplayResult['recording_snapshot_bytes_per_s'];
   recording_snapshots_per_s: ReplayResult['recording_snapshots_per_s'];
   replay_frame_ms: ReplayResult['replay_frame_ms'];
+  /** Wakeups per thousand received frames with busy polling off and on (on: null where the kernel refuses it). */
+  busy_poll: BusyPollResult;
   duration_s: number;
 }
 
@@ -73,6 +76,7 @@ export const REQUIRED_KEYS: readonly string[] = [
   'cli_help_ms.max',
   'recording_bytes_per_s',
   'replay_frame_ms.p95',
+  'busy_poll.wakeups_per_kframe.off',
 ];
 
 /** The required paths that are missing or not finite numbers. */

@@ -12,5 +12,6 @@ export * from './recording.ts';
 export * from './rings.ts';
 export * from './scenario.ts';
 export * from './snapshot-codec.ts';
+export * from './socket-options.ts';
 export * from './state-schema.ts';
 export * from './validation.ts';

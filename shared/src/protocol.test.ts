@@ -215,6 +215,9 @@ const serverMessages: ServerMessage[] = [
           completed: 0,
           wakeups: 3,
           idleWaits: 9,
+          busyPolls: 0,
+          txSendtos: 0,
+          txSendtoConsumed: 0,
         },
         rates: { rxPps: 1000.5, rxBps: 128000, txPps: 0, txBps: 0 },
         ledger: {

@@ -3,6 +3,7 @@ import { InterfaceInfo, UmemLimits } from './facts.ts';
 import { FactSource, KernelMismatch, KernelMismatchChange, KernelView } from './kernel-view.ts';
 import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
+import { SocketFeatures } from './socket-options.ts';
 
 /**
  * Ringside's wire protocol: one union of messages per direction, each member
@@ -47,6 +48,14 @@ export const SocketConfig = z.object({
   zeroCopy: z.boolean(),
   needWakeup: z.boolean(),
   batchSize: count,
+  /**
+   * Busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL µs, SO_BUSY_POLL_BUDGET): the
+   * data plane then drives the NAPI instance itself, a syscall every round.
+   * Absent: off (requests from before 2.2 still parse).
+   */
+  busyPoll: z.object({ preferBusyPoll: z.boolean(), busyPollUsecs: u32, busyPollBudget: u32 }).optional(),
+  /** XDP_MAX_TX_SKB_BUDGET: TX descriptors one copy-mode sendto consumes at most. Absent: the kernel's default (32). */
+  txBudget: u32.optional(),
 });
 export type SocketConfig = z.infer<typeof SocketConfig>;
 
@@ -291,6 +300,11 @@ export const SocketSample = z.object({
       wakeups: count,
       /** poll() calls made only to sleep while there was nothing to do. */
       idleWaits: count,
+      /** Empty recvfrom calls a busy-polling socket made to run its NAPI instance. */
+      busyPolls: count,
+      /** TX kicks (sendto), and the TX descriptors the kernel consumed inside them (copy mode: at most its budget each). */
+      txSendtos: count,
+      txSendtoConsumed: count,
     })
     .nullable(),
   /** Of an attached socket: frames from RX's and COMPLETION's producers; bytes unknown (null). */
@@ -460,6 +474,8 @@ export const StateMessage = z.object({
   xdpPrograms: z.array(XdpProgramInfo),
   /** What the running kernel accepts for a UMEM: the page validates against it too. */
   umemLimits: UmemLimits,
+  /** Which socket options the running kernel took at start (absent from older agents: the page offers none). */
+  socketFeatures: SocketFeatures.optional(),
   snapshotsPerSecond: count,
   /** Every XSK on the host (an agent before protocol 2.1 sends none). */
   discovered: z.array(DiscoveredXsk).default([]),

@@ -62,6 +62,9 @@ function sample(socketId: string, n: number, rings: SocketSample['rings']): Sock
       completed: 123_456_789,
       wakeups: 17,
       idleWaits: 0,
+      busyPolls: 3,
+      txSendtos: 40,
+      txSendtoConsumed: 1280,
     },
     rates: { rxPps: 1_234_567.891, rxBps: 9.87e8, txPps: 0, txBps: 0.5 },
     ledger: {

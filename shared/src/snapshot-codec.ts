@@ -90,6 +90,9 @@ const TOTAL_FIELDS = [
   'completed',
   'wakeups',
   'idleWaits',
+  'busyPolls',
+  'txSendtos',
+  'txSendtoConsumed',
 ] as const satisfies readonly (keyof NonNullable<SocketSample['totals']>)[];
 const RATE_FIELDS = ['rxPps', 'rxBps', 'txPps', 'txBps'] as const satisfies readonly (keyof SocketSample['rates'])[];
 const UNKNOWN_TOTALS = 1 << 4;

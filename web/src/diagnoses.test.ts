@@ -58,7 +58,18 @@ describe('the window of snapshots a diagnosis compares', () => {
             rxFillRingEmptyDescs: 0,
             txRingEmptyDescs: 0,
           },
-          totals: { rxPackets: at, rxBytes: 0, txPackets: 0, txBytes: 0, completed: 0, wakeups: 0, idleWaits: 0 },
+          totals: {
+            rxPackets: at,
+            rxBytes: 0,
+            txPackets: 0,
+            txBytes: 0,
+            completed: 0,
+            wakeups: 0,
+            idleWaits: 0,
+            busyPolls: 0,
+            txSendtos: 0,
+            txSendtoConsumed: 0,
+          },
           rates: { rxPps: 0, rxBps: 0, txPps: 0, txBps: 0 },
           ledger: {
             counts: {

@@ -1,6 +1,7 @@
 import {
   defaultSocketRequest,
   type InterfaceInfo,
+  type SocketFeatures,
   type SocketRequest,
   type UmemLimits,
   validateSocket,
@@ -114,5 +115,42 @@ describe('checking the socket form', () => {
   it('reads a shared socket’s request back into the same draft', () => {
     const sharing: SocketRequest = { ...request, umemId: 'xsk0-umem', xskmapIndex: 1 };
     expect(checkDraft(draftFrom(sharing), limits, [veth], false).request).toEqual({ ...sharing, checks: 'ringside' });
+  });
+});
+
+describe('the socket options in the form', () => {
+  const features: SocketFeatures = {
+    kernel: '6.18.0',
+    busyPoll: { available: true, refusal: null, maxBudget: 65535 },
+    txBudget: { available: true, refusal: null, min: 32, max: null },
+  };
+
+  it('sends busy polling and the TX budget only when set, and reads them back from a request', () => {
+    const plain = checkDraft(draftFrom(request), limits, [veth], false, features).request;
+    expect(plain?.socket.busyPoll).toBeUndefined();
+    expect(plain?.socket.txBudget).toBeUndefined();
+    const draft = { ...draftFrom(request), busyPoll: true, busyPollUsecs: '50', busyPollBudget: '16', txBudget: '64' };
+    const checked = checkDraft(draft, limits, [veth], false, features);
+    expect(checked.problems).toEqual([]);
+    expect(checked.request?.socket).toMatchObject({
+      busyPoll: { preferBusyPoll: true, busyPollUsecs: 50, busyPollBudget: 16 },
+      txBudget: 64,
+    });
+    expect(draftFrom(checked.request as SocketRequest)).toMatchObject({ busyPoll: true, txBudget: '64' });
+  });
+
+  it('refuses a TX budget outside the probed bounds beside its field, naming them', () => {
+    const checked = checkDraft({ ...draftFrom(request), txBudget: '8' }, limits, [veth], false, features);
+    expect(problemsFor(checked.problems, 'txBudget')[0]).toContain('from 32 to the TX ring');
+  });
+
+  it('refuses an option the kernel lacks, naming the release that brought it', () => {
+    const older = {
+      ...features,
+      kernel: '6.12.0',
+      txBudget: { available: false, refusal: 'ENOPROTOOPT (the kernel does not know the option)', min: 0, max: null },
+    };
+    const checked = checkDraft({ ...draftFrom(request), txBudget: '64' }, limits, [veth], false, older);
+    expect(problemsFor(checked.problems, 'txBudget')[0]).toContain('came in Linux 6.17; this kernel (6.12.0)');
   });
 });

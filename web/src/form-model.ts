@@ -2,11 +2,13 @@ import {
   DEFAULT_TRAFFIC,
   type InterfaceInfo,
   type Problem,
+  type SocketFeatures,
   type SocketRequest,
   TxTraffic,
   type UmemConfig,
   type UmemLimits,
   validateSocket,
+  validateSocketOptions,
   validateUmem,
   type Workload,
   type XdpMode,
@@ -36,6 +38,13 @@ export interface SocketDraft {
   zeroCopy: boolean;
   needWakeup: boolean;
   batchSize: string;
+  /** Busy polling: SO_PREFER_BUSY_POLL, SO_BUSY_POLL (µs) and SO_BUSY_POLL_BUDGET, set together. */
+  busyPoll: boolean;
+  preferBusyPoll: boolean;
+  busyPollUsecs: string;
+  busyPollBudget: string;
+  /** XDP_MAX_TX_SKB_BUDGET; empty for the kernel's default. */
+  txBudget: string;
   workload: Workload;
   ratePps: string;
   frameLength: string;
@@ -68,6 +77,12 @@ export function draftFrom(request: SocketRequest, socketId = ''): SocketDraft {
     zeroCopy: socket.zeroCopy,
     needWakeup: socket.needWakeup,
     batchSize: String(socket.batchSize),
+    busyPoll: socket.busyPoll !== undefined,
+    preferBusyPoll: socket.busyPoll?.preferBusyPoll ?? true,
+    // xdpsock -B's values: 20 µs, a budget of one batch.
+    busyPollUsecs: String(socket.busyPoll?.busyPollUsecs ?? 20),
+    busyPollBudget: String(socket.busyPoll?.busyPollBudget ?? socket.batchSize),
+    txBudget: socket.txBudget === undefined ? '' : String(socket.txBudget),
     workload: request.workload,
     ratePps: String(traffic.ratePps),
     frameLength: String(traffic.frameLength),
@@ -117,6 +132,9 @@ const NUMBER_FIELDS = [
   'frameLength',
 ] as const satisfies readonly DraftField[];
 
+/** Read only while busy polling is on, and (txBudget) when not left empty. */
+const OPTION_NUMBER_FIELDS = ['busyPollUsecs', 'busyPollBudget', 'txBudget'] as const satisfies readonly DraftField[];
+
 const SOCKET_ID = /^[a-z][a-z0-9-]*$/;
 
 export interface DraftCheck {
@@ -134,24 +152,32 @@ export function sends(workload: Workload): boolean {
  * Reads and checks a draft with the agent's own rules (shared/src/validation.ts)
  * and limits (the state's umemLimits and interface facts). With checks set to
  * 'kernel', Ringside's rules are skipped here as they are in the agent: only
- * what the protocol itself cannot carry is refused.
+ * what the protocol itself cannot carry is refused. `features` (the socket
+ * options the agent's kernel took) is null from an agent that sends none.
  */
 export function checkDraft(
   draft: SocketDraft,
   limits: UmemLimits,
   interfaces: readonly InterfaceInfo[],
   creating: boolean,
+  features: SocketFeatures | null = null,
 ): DraftCheck {
   const problems: Problem[] = [];
-  const numbers = {} as Record<(typeof NUMBER_FIELDS)[number], number>;
-  for (const field of NUMBER_FIELDS) {
+  const numbers = {} as Record<(typeof NUMBER_FIELDS)[number] | (typeof OPTION_NUMBER_FIELDS)[number], number>;
+  const read = (field: (typeof NUMBER_FIELDS)[number] | (typeof OPTION_NUMBER_FIELDS)[number]) => {
     const text = draft[field].trim();
     const value = text === '' ? Number.NaN : Number(text);
     if (!Number.isInteger(value) || value < 0) {
       problems.push({ field, message: 'enter a whole number, 0 or more' });
     }
     numbers[field] = value;
+  };
+  for (const field of NUMBER_FIELDS) read(field);
+  if (draft.busyPoll) {
+    read('busyPollUsecs');
+    read('busyPollBudget');
   }
+  if (draft.txBudget.trim() !== '') read('txBudget');
   if (creating && draft.socketId !== '' && !SOCKET_ID.test(draft.socketId)) {
     problems.push({
       field: 'socketId',
@@ -191,6 +217,16 @@ export function checkDraft(
       zeroCopy: draft.zeroCopy,
       needWakeup: draft.needWakeup,
       batchSize: numbers.batchSize,
+      ...(draft.busyPoll
+        ? {
+            busyPoll: {
+              preferBusyPoll: draft.preferBusyPoll,
+              busyPollUsecs: numbers.busyPollUsecs,
+              busyPollBudget: numbers.busyPollBudget,
+            },
+          }
+        : {}),
+      ...(draft.txBudget.trim() !== '' ? { txBudget: numbers.txBudget } : {}),
     },
     workload: draft.workload,
     checks: draft.checks,
@@ -213,6 +249,7 @@ export function checkDraft(
     problems.push(...validateUmem(request.umem, limits));
     const device = interfaces.find((candidate) => candidate.name === draft.ifname) ?? null;
     problems.push(...validateSocket(request.socket, request.workload, device));
+    if (features) problems.push(...validateSocketOptions(request.socket, features));
   }
   return problems.length > 0 ? { request: null, problems } : { request, problems };
 }

@@ -110,6 +110,11 @@ export const Counter = {
   FOREIGN_COMPLETIONS: 9,
   /** Frames handed to FILL and TX at once on request (FEED_SAME_FRAME). */
   FED_TWICE: 10,
+  /** Syscalls made only to drive the NAPI instance of a busy-polling socket (recvfrom, or sendto with TX empty). */
+  BUSY_POLLS: 11,
+  /** TX kicks (sendto), and the TX descriptors the kernel consumed inside them: copy mode's budget per call shows as their ratio. */
+  TX_SENDTOS: 12,
+  TX_SENDTO_CONSUMED: 13,
 } as const;
 const COUNTER_SLOTS = Object.keys(Counter).length;
 

@@ -12,6 +12,8 @@ export interface Doorbells {
   kickTx(fd: number): void;
   /** Lets the kernel's receive path look at FILL again (poll). */
   wakeRx(fd: number): void;
+  /** Runs the busy-polling socket's NAPI instance now (an empty recvfrom). */
+  busyPollRx(fd: number): void;
 }
 
 /**
@@ -74,6 +76,8 @@ export interface LaneRings {
   tx: TxRing | null;
   fd: number;
   needWakeup: boolean;
+  /** Busy polling: the application drives NAPI, so the lane kicks every round whatever need_wakeup says. */
+  busyPoll?: boolean;
   batchSize: number;
   control: Int32Array;
   counters: Float64Array;
@@ -85,6 +89,7 @@ export class Lane {
   readonly tx: TxRing | null;
   readonly fd: number;
   readonly needWakeup: boolean;
+  readonly busyPoll: boolean;
   readonly batchSize: number;
   readonly control: Int32Array;
   readonly counters: Float64Array;
@@ -109,6 +114,7 @@ export class Lane {
     this.tx = rings.tx;
     this.fd = rings.fd;
     this.needWakeup = rings.needWakeup;
+    this.busyPoll = rings.busyPoll === true;
     this.batchSize = rings.batchSize;
     this.control = rings.control;
     this.counters = rings.counters;
@@ -361,10 +367,20 @@ export class Handovers {
   kick(lane: Lane): void {
     const { tx, rx, fd, needWakeup, counters } = lane;
     if (tx && tx.sharedProducer() !== tx.sharedConsumer() && (!needWakeup || tx.needsWakeup())) {
+      const consumer = tx.sharedConsumer();
       this.doorbells.kickTx(fd);
       counters[Counter.WAKEUPS] = (counters[Counter.WAKEUPS] as number) + 1;
+      // Copy mode sends inside the call: what TX's consumer moved by is what one sendto took (its budget at most).
+      counters[Counter.TX_SENDTOS] = (counters[Counter.TX_SENDTOS] as number) + 1;
+      counters[Counter.TX_SENDTO_CONSUMED] =
+        (counters[Counter.TX_SENDTO_CONSUMED] as number) + ((tx.sharedConsumer() - consumer) >>> 0);
     }
-    if (rx && needWakeup && lane.pair.fill.needsWakeup()) {
+    if (lane.busyPoll && rx) {
+      // With busy polling the application, not the softirq, runs the NAPI instance: an empty
+      // recvfrom every round, whatever FILL's flag says (xsk_recvmsg busy-loops, as xdpsock -B relies on).
+      this.doorbells.busyPollRx(fd);
+      counters[Counter.BUSY_POLLS] = (counters[Counter.BUSY_POLLS] as number) + 1;
+    } else if (rx && needWakeup && lane.pair.fill.needsWakeup()) {
       this.doorbells.wakeRx(fd);
       counters[Counter.WAKEUPS] = (counters[Counter.WAKEUPS] as number) + 1;
     }

@@ -1,4 +1,4 @@
-import { pollAnyReadable, pollReadable, wakeupTx } from '../native/libc.ts';
+import { busyPollRx, pollAnyReadable, pollReadable, wakeupTx } from '../native/libc.ts';
 import { UmemControl } from './control.ts';
 import type { Doorbells } from './handovers.ts';
 import type { IdleWaits } from './pipeline.ts';
@@ -13,6 +13,10 @@ export class KernelDoorbells implements Doorbells, IdleWaits {
 
   wakeRx(fd: number): void {
     pollReadable(fd, 0);
+  }
+
+  busyPollRx(fd: number): void {
+    busyPollRx(fd);
   }
 
   awaitCommand(timeoutMs: number): void {

@@ -150,6 +150,42 @@ describe('idle scheduling', () => {
     expect(kernel.calls).toEqual(['awaitCommand 0.25']);
   });
 
+  it('a busy-polling receiver drives NAPI with a recvfrom every round, idle or not, counted apart from wakeups', () => {
+    const { kernel, pipeline } = played({ lanes: [{ workload: 'rxdrop', needWakeup: true, busyPoll: true }] });
+    pipeline.round();
+    kernel.receive(0, 2);
+    pipeline.run();
+    // Every round ends with one, the last (which moved nothing) too, before the sleep.
+    const polls = kernel.calls.slice(0, -1);
+    expect(kernel.calls.at(-1)).toBe('awaitReceive 10 20');
+    expect(new Set(polls)).toEqual(new Set(['busyPollRx 10']));
+    expect(kernel.lanes[0]?.counters[Counter.BUSY_POLLS]).toBe(polls.length);
+    expect(kernel.lanes[0]?.counters[Counter.WAKEUPS]).toBe(0);
+    const off = played({ lanes: [{ workload: 'rxdrop', needWakeup: true }] });
+    off.pipeline.round();
+    off.kernel.receive(0, 2);
+    off.pipeline.run();
+    expect(off.kernel.calls).toEqual(['awaitReceive 10 20']);
+  });
+
+  it('counts each TX kick and the descriptors the kernel consumed inside it: the budget per sendto', () => {
+    const { kernel, pipeline, control } = played({ lanes: [{ workload: 'txonly' }] });
+    sendFlatOut(control, kernel);
+    control[Control.SEND_REMAINING] = 5;
+    // A kernel whose budget is 2 descriptors a call, completing what it sent.
+    kernel.onKick = (lane) => {
+      const sent = kernel.takeTx(lane, 2);
+      kernel.complete(
+        0,
+        sent.map((frame) => frame.address),
+      );
+    };
+    pipeline.run();
+    const counters = kernel.lanes[0]?.counters as Float64Array;
+    expect(counters[Counter.TX_SENDTOS]).toBe(3);
+    expect(counters[Counter.TX_SENDTO_CONSUMED]).toBe(5);
+  });
+
   it('never sleeps while the kernel still has frames on TX: it goes round and kicks again', () => {
     const { kernel, pipeline, control } = played({ lanes: [{ workload: 'txonly' }] });
     sendFlatOut(control, kernel);

@@ -20,6 +20,8 @@ export interface LanePlan {
   rx: RingLayout | null;
   tx: RingLayout | null;
   needWakeup: boolean;
+  /** The socket busy polls: the worker drives its NAPI instance with a syscall every round. */
+  busyPoll: boolean;
   batchSize: number;
   blocks: LaneBlocks;
   /** The frame a txonly workload sends (its length comes from the control block). */

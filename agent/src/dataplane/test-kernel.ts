@@ -30,6 +30,7 @@ export interface PlayedLane {
   tx?: boolean;
   pair?: number;
   needWakeup?: boolean;
+  busyPoll?: boolean;
 }
 
 export interface PlayedUmem {
@@ -112,6 +113,7 @@ export class PlayedKernel implements Doorbells, IdleWaits {
         tx: tx ? new TxRing(tx.memory) : null,
         fd: 10 + slot,
         needWakeup: lane.needWakeup ?? false,
+        busyPoll: lane.busyPoll ?? false,
         batchSize: options.batchSize ?? 4,
         frame: TEMPLATE,
         control: new Int32Array(blocks.control),
@@ -218,6 +220,10 @@ export class PlayedKernel implements Doorbells, IdleWaits {
 
   wakeRx(fd: number): void {
     this.calls.push(`wakeRx ${fd}`);
+  }
+
+  busyPollRx(fd: number): void {
+    this.calls.push(`busyPollRx ${fd}`);
   }
 
   awaitCommand(timeoutMs: number): void {

@@ -40,6 +40,7 @@ const setup: PipelineSetup = {
       tx: tx ? new TxRing(tx) : null,
       fd: lane.fd,
       needWakeup: lane.needWakeup,
+      busyPoll: lane.busyPoll,
       batchSize: lane.batchSize,
       frame: lane.frame,
       control: new Int32Array(lane.blocks.control),

@@ -5,9 +5,11 @@ import {
   type KernelMismatch,
   type KernelMismatchChange,
   type Problem,
+  type SocketFeatures,
   type SocketRequest,
   type UmemLimits,
   validateSocket,
+  validateSocketOptions,
   validateUmem,
   type XdpProgramKind,
 } from '@ringside/shared';
@@ -59,6 +61,8 @@ export interface EngineSetup {
   /** /run/netns/NAME where the interfaces live; null for the agent's own namespace. */
   namespacePath: string | null;
   limits: UmemLimits;
+  /** The socket options the kernel took at start; without it, requests for them are left to the kernel. */
+  socketFeatures?: SocketFeatures;
   describeInterface: (ifname: string) => InterfaceInfo | null;
   /** Addresses for frames a txonly socket sends. */
   frame: Omit<UdpFrameSpec, 'length'>;
@@ -125,6 +129,7 @@ export class Engine {
     return [
       ...validateUmem(request.umem, this.setup.limits),
       ...validateSocket(request.socket, request.workload, this.setup.describeInterface(request.socket.ifname)),
+      ...(this.setup.socketFeatures ? validateSocketOptions(request.socket, this.setup.socketFeatures) : []),
     ];
   }
 

@@ -312,6 +312,7 @@ export class UmemGroup {
         rx: lane.socket.rxLayout,
         tx: lane.socket.txLayout,
         needWakeup: lane.spec.socket.needWakeup,
+        busyPoll: lane.spec.socket.busyPoll !== undefined,
         batchSize: lane.spec.socket.batchSize,
         blocks: lane.blocks,
         frame: lane.spec.frame ?? null,

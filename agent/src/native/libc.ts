@@ -169,6 +169,33 @@ export function readXdpStatistics(fd: number): XdpStatistics {
   return statistics;
 }
 
+/** setsockopt of one int (SO_BUSY_POLL, XDP_MAX_TX_SKB_BUDGET...); a refusal is the kernel's errno. */
+export function setIntSocketOption(fd: number, level: number, name: number, value: number, label: string): void {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32LE(value >>> 0, 0);
+  if (setsockoptRaw(fd, level, name, buffer, 4) !== 0) fail(`setsockopt(${label}, ${value})`);
+}
+
+/** getsockopt of one int. */
+export function getIntSocketOption(fd: number, level: number, name: number, label: string): number {
+  const buffer = Buffer.alloc(4);
+  const length = [4];
+  if (getsockopt(fd, level, name, buffer, length) !== 0) fail(`getsockopt(${label})`);
+  return buffer.readInt32LE(0);
+}
+
+/**
+ * An empty non-blocking recvfrom: with busy polling on, the kernel runs the
+ * socket's NAPI instance inside it (xsk_recvmsg), as the upstream samples do
+ * every round. Nothing to read is no error.
+ */
+export function busyPollRx(fd: number): void {
+  if (recvRaw(fd, null, 0, MSG_DONTWAIT) >= 0) return;
+  const errno = koffi.errno();
+  if ([ERRNO.EAGAIN, ERRNO.EBUSY, ERRNO.ENOBUFS, ERRNO.ENETDOWN, ERRNO.EINTR].includes(errno)) return;
+  fail('recvfrom (busy poll)');
+}
+
 /** getsockopt(XDP_OPTIONS): whether the socket runs in zero-copy mode. */
 export function readZeroCopy(fd: number): boolean {
   const buffer = Buffer.alloc(4);

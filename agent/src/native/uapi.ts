@@ -10,6 +10,13 @@ export const SOL_XDP = 283;
 export const SOCK_RAW = 3;
 export const MSG_DONTWAIT = 0x40;
 
+/** include/uapi/asm-generic/socket.h: busy polling (SO_BUSY_POLL since 3.11; the other two since 5.11). */
+export const SOL_SOCKET = 1;
+export const SO_BUSY_POLL = 46;
+export const SO_INCOMING_NAPI_ID = 56;
+export const SO_PREFER_BUSY_POLL = 69;
+export const SO_BUSY_POLL_BUDGET = 70;
+
 /** include/uapi/linux/if_xdp.h: sxdp_flags for bind(). */
 export const XDP_SHARED_UMEM = 1 << 0;
 export const XDP_COPY = 1 << 1;
@@ -27,9 +34,16 @@ export const XDP_RING_NEED_WAKEUP = 1 << 0;
 
 /** include/uapi/linux/if_xdp.h: getsockopt names at SOL_XDP. */
 export const XDP_MMAP_OFFSETS = 1;
+export const XDP_TX_RING = 3;
 export const XDP_STATISTICS = 7;
 export const XDP_OPTIONS = 8;
 export const XDP_OPTIONS_ZEROCOPY = 1 << 0;
+/**
+ * include/uapi/linux/if_xdp.h as of Linux 6.17, which brought it: how many TX
+ * descriptors one copy-mode sendto may consume (the kernel's TX_BATCH_SIZE, 32,
+ * until set). Not in Debian's headers.
+ */
+export const XDP_MAX_TX_SKB_BUDGET = 9;
 
 /** include/uapi/linux/if_xdp.h: the mmap offsets (bytes) that select a socket's ring. */
 export const XDP_PGOFF_RX_RING = 0;

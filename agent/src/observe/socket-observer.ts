@@ -14,6 +14,9 @@ export interface SocketTotals {
   completed: number;
   wakeups: number;
   idleWaits: number;
+  busyPolls: number;
+  txSendtos: number;
+  txSendtoConsumed: number;
 }
 
 export interface RingsObserved {
@@ -48,6 +51,9 @@ export function readTotals(counters: Float64Array): SocketTotals {
     completed: counters[Counter.COMPLETED] as number,
     wakeups: counters[Counter.WAKEUPS] as number,
     idleWaits: counters[Counter.IDLE_WAITS] as number,
+    busyPolls: counters[Counter.BUSY_POLLS] as number,
+    txSendtos: counters[Counter.TX_SENDTOS] as number,
+    txSendtoConsumed: counters[Counter.TX_SENDTO_CONSUMED] as number,
   };
 }
 

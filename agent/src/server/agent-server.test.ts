@@ -60,6 +60,11 @@ class FakeAgent implements AgentFacade {
         unalignedChunkRange: { min: 2048, max: 4096 },
         maxHeadroom: {},
       },
+      socketFeatures: {
+        kernel: '6.18.0',
+        busyPoll: { available: true, refusal: null, maxBudget: 65535 },
+        txBudget: { available: true, refusal: null, min: 32, max: null },
+      },
       snapshotsPerSecond: 10,
       discovered: [],
       attached: [],

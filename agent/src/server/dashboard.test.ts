@@ -27,7 +27,18 @@ const OWN: ObservedSocket = {
   observation: {
     rings: { fill: ring, rx: ring, tx: ring, completion: ring },
     stats,
-    totals: { rxPackets: 1, rxBytes: 1, txPackets: 1, txBytes: 1, completed: 1, wakeups: 1, idleWaits: 1 },
+    totals: {
+      rxPackets: 1,
+      rxBytes: 1,
+      txPackets: 1,
+      txBytes: 1,
+      completed: 1,
+      wakeups: 1,
+      idleWaits: 1,
+      busyPolls: 0,
+      txSendtos: 0,
+      txSendtoConsumed: 0,
+    },
   },
 };
 

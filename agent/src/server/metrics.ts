@@ -106,6 +106,21 @@ const SOCKET_COUNTERS: readonly SocketCounter[] = [
     help: 'Syscalls made to wake the kernel (a need_wakeup flag asked, or need_wakeup is off).',
     read: (o) => o.totals?.wakeups ?? null,
   },
+  {
+    name: 'ringside_busy_poll_syscalls_total',
+    help: 'Empty recvfrom calls a busy-polling socket made to run its NAPI instance.',
+    read: (o) => o.totals?.busyPolls ?? null,
+  },
+  {
+    name: 'ringside_tx_sendto_calls_total',
+    help: 'sendto calls that kicked the TX ring.',
+    read: (o) => o.totals?.txSendtos ?? null,
+  },
+  {
+    name: 'ringside_tx_sendto_descriptors_total',
+    help: 'TX descriptors the kernel consumed inside those sendto calls (copy mode: at most the TX budget each).',
+    read: (o) => o.totals?.txSendtoConsumed ?? null,
+  },
   // XDP_STATISTICS, one counter per field of the schema, named as the kernel's struct names it.
   ...XDP_STATISTICS_FIELDS.map((field): SocketCounter => {
     const kernelName = field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

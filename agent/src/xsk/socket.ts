@@ -1,6 +1,12 @@
 import type { SocketConfig, XdpStatistics } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
-import { ifNameToIndex, readXdpStatistics, readZeroCopy } from '../native/libc.ts';
+import {
+  getIntSocketOption,
+  ifNameToIndex,
+  readXdpStatistics,
+  readZeroCopy,
+  setIntSocketOption,
+} from '../native/libc.ts';
 import {
   createSocket,
   deleteSocket,
@@ -11,9 +17,16 @@ import {
 } from '../native/libxdp.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import {
+  SO_BUSY_POLL,
+  SO_BUSY_POLL_BUDGET,
+  SO_INCOMING_NAPI_ID,
+  SO_PREFER_BUSY_POLL,
+  SOL_SOCKET,
+  SOL_XDP,
   XDP_COPY,
   XDP_FLAGS_DRV_MODE,
   XDP_FLAGS_SKB_MODE,
+  XDP_MAX_TX_SKB_BUDGET,
   XDP_USE_NEED_WAKEUP,
   XDP_ZEROCOPY,
   XSK_LIBXDP_FLAGS_INHIBIT_PROG_LOAD,
@@ -31,6 +44,55 @@ export interface SocketPlacement {
    * to brings a FILL/COMPLETION pair of its own (xsk_socket__create_shared).
    */
   ownFillCompletion?: boolean;
+}
+
+/** What a refusal of a socket option means, and what to change. */
+function optionHint(code: string, option: string): string {
+  if (code === 'EPERM') return `${option} needs CAP_NET_ADMIN: run the agent as root`;
+  if (code === 'ENOPROTOOPT') return `this kernel does not know ${option}: leave it off`;
+  return `the kernel refused this value of ${option}: see the bounds probed at start`;
+}
+
+function setOption(fd: number, level: number, name: number, value: number, label: string): void {
+  try {
+    setIntSocketOption(fd, level, name, value, label);
+  } catch (error) {
+    if (error instanceof NativeError)
+      throw new NativeError(error.operation, error.errno, optionHint(error.code, label));
+    throw error;
+  }
+}
+
+/**
+ * Busy polling and the TX budget, set after bind as xdpsock does: the TX
+ * budget needs the TX ring (xsk.c refuses it with EACCES before), and busy
+ * polling acts on the NAPI instance the socket's first frames name.
+ */
+function applySocketOptions(fd: number, config: SocketConfig): void {
+  const { busyPoll, txBudget } = config;
+  if (busyPoll) {
+    if (busyPoll.preferBusyPoll) setOption(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1, 'SO_PREFER_BUSY_POLL');
+    setOption(fd, SOL_SOCKET, SO_BUSY_POLL, busyPoll.busyPollUsecs, 'SO_BUSY_POLL');
+    setOption(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, busyPoll.busyPollBudget, 'SO_BUSY_POLL_BUDGET');
+  }
+  if (txBudget !== undefined) setOption(fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, txBudget, 'XDP_MAX_TX_SKB_BUDGET');
+}
+
+/**
+ * Busy polling runs the socket's NAPI instance, so a socket the kernel gave
+ * none has nothing to poll: the options are taken, and do nothing. Since
+ * Linux 6.13 ("xsk: Bring back busy polling support") an AF_XDP socket learns
+ * its NAPI id at bind, and only in zero-copy mode; veth has no zero-copy, so
+ * on the lab a busy-polling socket reads SO_INCOMING_NAPI_ID 0. Refused, saying
+ * so, rather than shown as busy polling.
+ */
+function refuseWithoutNapi(fd: number, config: SocketConfig): void {
+  if (getIntSocketOption(fd, SOL_SOCKET, SO_INCOMING_NAPI_ID, 'SO_INCOMING_NAPI_ID') !== 0) return;
+  const mode = config.zeroCopy ? 'zero-copy' : 'copy-mode';
+  throw new XskConfigError(
+    `busy polling on ${config.ifname} queue ${config.queueId} refused (no NAPI): the kernel gave this ${mode} socket no NAPI instance to poll (SO_INCOMING_NAPI_ID reads 0 after bind; since Linux 6.13 AF_XDP sockets get one at bind in zero-copy mode only): turn busy polling off, or use zero-copy on a driver that has it`,
+    'no-napi',
+  );
 }
 
 /** An AF_XDP socket bound to one queue of one interface, on a UMEM. */
@@ -78,10 +140,17 @@ export class XskSocket {
           placement.ownFillCompletion === true,
         ),
       );
+      try {
+        applySocketOptions(native.fd, config);
+        if (config.busyPoll) refuseWithoutNapi(native.fd, config);
+      } catch (refused) {
+        inNetworkNamespace(placement.namespacePath, () => deleteSocket(native));
+        throw refused;
+      }
       return new XskSocket(config, umem, placement, native);
     } catch (error) {
       if (error instanceof NativeError) {
-        const hint = explainSocketError(error.code, config);
+        const hint = error.hint ?? explainSocketError(error.code, config);
         throw new XskConfigError(
           `socket on ${config.ifname} queue ${config.queueId} refused (${error.code})${hint ? `: ${hint}` : ''}`,
           error.code,

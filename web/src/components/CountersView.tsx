@@ -6,6 +6,7 @@ import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from
 import { useSelection } from '../selection.ts';
 import { selectAttached, useRingside } from '../store.ts';
 import { type ChartFrame, formatCompact, historyChart, pointNear } from '../viz/chart.ts';
+import { DoorbellCounts } from './DoorbellCounts.tsx';
 import { ExplainButton } from './Explain.tsx';
 import { SocketHead } from './SocketPanel.tsx';
 
@@ -25,6 +26,7 @@ export function CountersPanel({ socketId }: { socketId: string }) {
   return (
     <section className="panel" data-testid={`counters-${socketId}`}>
       <SocketHead socketId={socketId} />
+      <DoorbellCounts socketId={socketId} />
       <div className="charts">
         {rates.map((field) => (
           <Chart key={field} socketId={socketId} field={field} label={RATE_LABELS[field]} />

@@ -1,4 +1,4 @@
-import { defaultSocketRequest } from '@ringside/shared';
+import { defaultSocketRequest, optionUnavailable, type SocketOptionName } from '@ringside/shared';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import {
   checkDraft,
@@ -27,6 +27,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
   const limits = useRingside((s) => s.agentState?.umemLimits ?? null);
   const interfaces = useRingside((s) => s.agentState?.interfaces ?? null);
   const umems = useRingside((s) => s.agentState?.umems ?? null);
+  const features = useRingside((s) => s.agentState?.socketFeatures ?? null);
   const canControl = useRingside(selectCanControl);
   const outcome = useRingside((s) => s.outcomes[origin]);
   const createSocket = useRingside((s) => s.createSocket);
@@ -48,7 +49,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
 
   if (!limits || !interfaces || !umems) return null;
   const creating = socketId === null;
-  const { request: checked, problems } = checkDraft(draft, limits, interfaces, creating);
+  const { request: checked, problems } = checkDraft(draft, limits, interfaces, creating, features);
   const agentProblems = outcome?.state === 'refused' ? (outcome.problems ?? []) : [];
   const disabled = !canControl;
   // A socket sharing a UMEM takes its configuration (the kernel's rule): those fields follow the UMEM.
@@ -116,6 +117,27 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         onChange={(event) => change(name, event.target.checked as never)}
       />,
     );
+
+  /**
+   * An option this kernel lacks (or an agent that probed none) is greyed out,
+   * named with the release that brought it; one already set stays editable so it can be cleared.
+   */
+  const missing = (option: SocketOptionName): string | null =>
+    features ? optionUnavailable(features, option) : 'this agent did not say which socket options its kernel takes';
+  const option = (name: SocketOptionName, input: ReactNode) => {
+    const why = missing(name);
+    return (
+      <>
+        {input}
+        {why && (
+          <span className="muted" data-testid={`form-${name}-unavailable`}>
+            {why}
+          </span>
+        )}
+      </>
+    );
+  };
+  const optionLocked = (name: SocketOptionName, set: boolean) => disabled || (missing(name) !== null && !set);
 
   return (
     <form className="socket-form" data-testid={`socket-form-${socketId ?? 'new'}`} onSubmit={submit} noValidate>
@@ -234,6 +256,50 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         {flag('zeroCopy', 'XDP_ZEROCOPY')}
         {flag('needWakeup', 'need_wakeup')}
         {number('batchSize', 'batch size')}
+      </fieldset>
+      <fieldset>
+        <legend>Socket options</legend>
+        {option(
+          'busyPoll',
+          field(
+            'busyPoll',
+            'busy polling',
+            <input
+              type="checkbox"
+              id={idOf('busyPoll')}
+              data-testid="form-busyPoll"
+              checked={draft.busyPoll}
+              disabled={optionLocked('busyPoll', draft.busyPoll)}
+              onChange={(event) => change('busyPoll', event.target.checked)}
+            />,
+          ),
+        )}
+        {draft.busyPoll && flag('preferBusyPoll', 'SO_PREFER_BUSY_POLL')}
+        {draft.busyPoll && number('busyPollUsecs', 'SO_BUSY_POLL (µs)')}
+        {draft.busyPoll && number('busyPollBudget', 'SO_BUSY_POLL_BUDGET')}
+        {draft.busyPoll && (
+          <span className="muted" data-testid="form-busyPoll-netdev">
+            The interface's napi_defer_hard_irqs and gro_flush_timeout stay as they are: Ringside changes no netdev's
+            NAPI settings (the kernel's selftests set 2 and 200000 ns for busy polling).
+          </span>
+        )}
+        {option(
+          'txBudget',
+          field(
+            'txBudget',
+            'TX budget per sendto',
+            <input
+              type="text"
+              inputMode="numeric"
+              id={idOf('txBudget')}
+              data-testid="form-txBudget"
+              placeholder="kernel default"
+              value={draft.txBudget}
+              disabled={optionLocked('txBudget', draft.txBudget !== '')}
+              onChange={(event) => change('txBudget', event.target.value)}
+            />,
+          ),
+        )}
       </fieldset>
       <fieldset>
         <legend>Work</legend>

@@ -1,0 +1,104 @@
+import { release } from 'node:os';
+import type { SocketFeatures } from '@ringside/shared';
+import { type OptionTrial, trySocketOption } from '../native/socket-option-probe.ts';
+import {
+  SO_BUSY_POLL,
+  SO_BUSY_POLL_BUDGET,
+  SO_PREFER_BUSY_POLL,
+  SOL_SOCKET,
+  SOL_XDP,
+  XDP_MAX_TX_SKB_BUDGET,
+} from '../native/uapi.ts';
+
+/**
+ * The socket options this kernel takes, asked of it on throw-away AF_XDP
+ * sockets at start rather than read off its version: a distribution kernel
+ * may lack busy polling (CONFIG_NET_RX_BUSY_POLL) whatever its release, and
+ * the TX budget's bounds are the kernel's (xsk.c) to change.
+ */
+
+/** Where the searches for largest accepted values stop: u32 options, as the kernel reads them. */
+const SEARCH_CEILING = 0x7fff_ffff;
+/** Two TX ring sizes: a budget ceiling that follows the ring is the ring's size, not a constant. */
+const SMALL_TX_RING = 64;
+const LARGE_TX_RING = 4096;
+
+/** What a refusal's errno means for these options. */
+const REFUSAL_MEANING: Record<string, string> = {
+  ENOPROTOOPT: 'the kernel does not know the option',
+  EPERM: 'setting it needs CAP_NET_ADMIN',
+  EACCES: 'the kernel refused the value',
+  EINVAL: 'the kernel refused the value',
+};
+
+function refusal(code: string): string {
+  return `${code} (${REFUSAL_MEANING[code] ?? 'refused'})`;
+}
+
+function largestAccepted(low: number, high: number, accepts: (value: number) => boolean): number {
+  if (accepts(high)) return high;
+  let yes = low;
+  let no = high;
+  while (no - yes > 1) {
+    const middle = yes + Math.floor((no - yes) / 2);
+    if (accepts(middle)) yes = middle;
+    else no = middle;
+  }
+  return yes;
+}
+
+function smallestAccepted(low: number, high: number, accepts: (value: number) => boolean): number {
+  if (accepts(low)) return low;
+  let no = low;
+  let yes = high;
+  while (yes - no > 1) {
+    const middle = no + Math.floor((yes - no) / 2);
+    if (accepts(middle)) yes = middle;
+    else no = middle;
+  }
+  return yes;
+}
+
+const accepted = (trial: OptionTrial) => trySocketOption(trial).ok;
+
+function firstRefusal(trials: readonly OptionTrial[]): string | null {
+  for (const trial of trials) {
+    const result = trySocketOption(trial);
+    if (!result.ok) return refusal(result.code);
+  }
+  return null;
+}
+
+function probeBusyPoll(): SocketFeatures['busyPoll'] {
+  const at = (name: number, value: number): OptionTrial => ({ level: SOL_SOCKET, name, value, txRing: 0 });
+  // The values xdpsock -B sets: prefer busy polling, 20 µs, a budget of one batch.
+  const problem = firstRefusal([at(SO_PREFER_BUSY_POLL, 1), at(SO_BUSY_POLL, 20), at(SO_BUSY_POLL_BUDGET, 64)]);
+  if (problem !== null) return { available: false, refusal: problem, maxBudget: 0 };
+  const maxBudget = largestAccepted(64, SEARCH_CEILING, (value) => accepted(at(SO_BUSY_POLL_BUDGET, value)));
+  return { available: true, refusal: null, maxBudget };
+}
+
+function probeTxBudget(): SocketFeatures['txBudget'] {
+  const at = (value: number, txRing: number): OptionTrial => ({
+    level: SOL_XDP,
+    name: XDP_MAX_TX_SKB_BUDGET,
+    value,
+    txRing,
+  });
+  // A budget of the whole ring is one every kernel with the option takes; a refusal of it says the option is missing.
+  const anchor = trySocketOption(at(SMALL_TX_RING, SMALL_TX_RING));
+  if (!anchor.ok) return { available: false, refusal: refusal(anchor.code), min: 0, max: null };
+  const min = smallestAccepted(1, SMALL_TX_RING, (value) => accepted(at(value, SMALL_TX_RING)));
+  const maxSmall = largestAccepted(SMALL_TX_RING, SEARCH_CEILING, (value) => accepted(at(value, SMALL_TX_RING)));
+  const maxLarge = largestAccepted(SMALL_TX_RING, SEARCH_CEILING, (value) => accepted(at(value, LARGE_TX_RING)));
+  const followsRing = maxSmall === SMALL_TX_RING && maxLarge === LARGE_TX_RING;
+  return { available: true, refusal: null, min, max: followsRing ? null : Math.min(maxSmall, maxLarge) };
+}
+
+let cached: SocketFeatures | null = null;
+
+/** Probes once per process: the kernel's options do not change while it runs. */
+export function probeSocketFeatures(): SocketFeatures {
+  cached ??= Object.freeze({ kernel: release(), busyPoll: probeBusyPoll(), txBudget: probeTxBudget() });
+  return cached;
+}
