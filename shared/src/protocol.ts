@@ -13,7 +13,7 @@ import { SocketFeatures } from './socket-options.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-/** 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons. */
+/** 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons, busy polling and the TX budget. */
 export const PROTOCOL_VERSION = { major: 2, minor: 3 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);

@@ -42,7 +42,8 @@ import { RING_KINDS, type RingState } from './rings.ts';
  * Owner and stage codes are indices into FRAME_OWNERS and Stage: reordering
  * either, or changing this layout, needs a new SNAPSHOT_CODEC_VERSION.
  */
-export const SNAPSHOT_CODEC_VERSION = 3;
+/** 4: three more totals per socket (busy polls, TX sendto calls and the descriptors they consumed). */
+export const SNAPSHOT_CODEC_VERSION = 4;
 
 /** Bytes 0xF5 to 0xFF never occur in UTF-8, so a binary snapshot cannot pass for JSON text. */
 export const SNAPSHOT_MAGIC = 0xfb;
