@@ -66,7 +66,7 @@ function setOption(fd: number, level: number, name: number, value: number, label
 /**
  * Busy polling and the TX budget, set after bind as xdpsock does: the TX
  * budget needs the TX ring (xsk.c refuses it with EACCES before), and busy
- * polling acts on the NAPI instance the socket's first frames name.
+ * polling acts on the NAPI instance bind gave the socket.
  */
 function applySocketOptions(fd: number, config: SocketConfig): void {
   const { busyPoll, txBudget } = config;
@@ -81,16 +81,17 @@ function applySocketOptions(fd: number, config: SocketConfig): void {
 /**
  * Busy polling runs the socket's NAPI instance, so a socket the kernel gave
  * none has nothing to poll: the options are taken, and do nothing. Since
- * Linux 6.13 ("xsk: Bring back busy polling support") an AF_XDP socket learns
- * its NAPI id at bind, and only in zero-copy mode; veth has no zero-copy, so
- * on the lab a busy-polling socket reads SO_INCOMING_NAPI_ID 0. Refused, saying
+ * Linux 6.13 ("xsk: Bring back busy polling support", and for copy mode 6.15's
+ * "... in XDP_COPY") bind gives an AF_XDP socket the NAPI instance the driver
+ * linked to its queue; veth links none, so on the lab a busy-polling socket
+ * reads SO_INCOMING_NAPI_ID 0, and still does after receiving. Refused, saying
  * so, rather than shown as busy polling.
  */
 function refuseWithoutNapi(fd: number, config: SocketConfig): void {
   if (getIntSocketOption(fd, SOL_SOCKET, SO_INCOMING_NAPI_ID, 'SO_INCOMING_NAPI_ID') !== 0) return;
   const mode = config.zeroCopy ? 'zero-copy' : 'copy-mode';
   throw new XskConfigError(
-    `busy polling on ${config.ifname} queue ${config.queueId} refused (no NAPI): the kernel gave this ${mode} socket no NAPI instance to poll (SO_INCOMING_NAPI_ID reads 0 after bind; since Linux 6.13 AF_XDP sockets get one at bind in zero-copy mode only): turn busy polling off, or use zero-copy on a driver that has it`,
+    `busy polling on ${config.ifname} queue ${config.queueId} refused (no NAPI): the kernel gave this ${mode} socket no NAPI instance to poll (SO_INCOMING_NAPI_ID reads 0 after bind: the driver of ${config.ifname} links no NAPI instance to this queue, as veth does not): turn busy polling off, or use an interface whose driver links its queues to NAPI`,
     'no-napi',
   );
 }
