@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kernelFactRows, ringSizeText } from './kernel-view.ts';
+import { kernelFactRows, ringSizeNote, ringSizeText } from './kernel-view.ts';
 import { attachedSocket, labSocket } from './test-fixtures.ts';
 
 const own = (info = labSocket('xsk0', 0)) => kernelFactRows(info.kernel, info.request);
@@ -11,10 +11,21 @@ describe("a ring's size as the kernel let it be read", () => {
       text: '2048',
       exact: true,
     });
-    expect(ringSizeText({ candidates: [32, 64, 128], exact: false, present: true, source: 'mmap-probe' })).toEqual({
-      text: '32 or 64 or 128',
+    expect(ringSizeText({ candidates: [64, 128], exact: false, present: true, source: 'mmap-probe' })).toEqual({
+      text: '64 or 128',
       exact: false,
     });
+    // Past two, a range: a small ring's page fits every power of two up to its size.
+    const small = {
+      candidates: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      exact: false,
+      present: true,
+      source: 'mmap-probe' as const,
+    };
+    expect(ringSizeText(small)).toEqual({ text: '1–256', exact: false });
+    expect(ringSizeNote(small)).toBe(
+      'the mapping is page-granular: 1, 2, 4, 8, 16, 32, 64, 128, 256 entries all fit it',
+    );
     expect(ringSizeText({ candidates: [], exact: false, present: false, source: 'mmap-probe' })).toEqual({
       text: 'none',
       exact: true,
@@ -33,10 +44,10 @@ describe('an own socket’s kernel view: requested beside in effect', () => {
     const rows = own(info);
     expect(pick(rows, 'rings.rx')).toMatchObject({
       requested: '2048',
-      inEffect: '32 or 64 or 128',
+      inEffect: '32–128',
       exact: false,
       source: 'mmap-probe',
-      note: 'the mapping is page-granular: any of these counts fits it',
+      note: 'the mapping is page-granular: 32, 64, 128 entries all fit it',
     });
     expect(pick(rows, 'rings.tx')).toMatchObject({ inEffect: 'none', exact: true, note: '' });
   });

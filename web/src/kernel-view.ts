@@ -22,11 +22,24 @@ export interface KernelFactRow {
 
 export const RING_LABELS: Record<RingKind, string> = { fill: 'FILL', rx: 'RX', tx: 'TX', completion: 'COMPLETION' };
 
-/** A ring's size as the kernel let it be read: its candidates when the mapping fits several. */
+/**
+ * A ring's size as the kernel let it be read: its candidates when the mapping
+ * fits several, as a range past two (a small ring's page fits every power of
+ * two up to its size: listed, they made a table column wider than its panel).
+ */
 export function ringSizeText(fact: RingSizeFact): { text: string; exact: boolean } {
   if (!fact.present) return { text: 'none', exact: true };
-  if (fact.candidates.length === 0) return { text: 'unknown', exact: false };
-  return { text: fact.candidates.join(' or '), exact: fact.exact };
+  const { candidates } = fact;
+  if (candidates.length === 0) return { text: 'unknown', exact: false };
+  const text =
+    candidates.length > 2 ? `${candidates[0]}–${candidates[candidates.length - 1]}` : candidates.join(' or ');
+  return { text, exact: fact.exact };
+}
+
+/** Why a ring's size reads as more than one count, and which counts. */
+export function ringSizeNote(fact: RingSizeFact): string {
+  if (fact.candidates.length < 2) return '';
+  return `the mapping is page-granular: ${fact.candidates.join(', ')} entries all fit it`;
 }
 
 type Scalar = Exclude<keyof KernelView, 'readAt' | 'rings'>;
@@ -94,7 +107,7 @@ export function kernelFactRows(kernel: KernelView, request: SocketRequest | null
       inEffect: size.text,
       exact: size.exact,
       source: seen.source,
-      note: seen.candidates.length > 1 ? 'the mapping is page-granular: any of these counts fits it' : '',
+      note: ringSizeNote(seen),
     };
   });
   const scalars = (Object.keys(SCALARS) as Scalar[]).map((key) => scalarRow(kernel, key, request));

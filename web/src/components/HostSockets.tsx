@@ -1,5 +1,5 @@
 import { type DiscoveredXsk, RING_KINDS } from '@ringside/shared';
-import { RING_LABELS, ringSizeText } from '../kernel-view.ts';
+import { RING_LABELS, ringSizeNote, ringSizeText } from '../kernel-view.ts';
 import { selectCanControl, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 
@@ -74,7 +74,7 @@ function HostSocketRow({ xsk }: { xsk: DiscoveredXsk }) {
             data-testid={`host-socket-${kind}-size`}
             data-exact={size.exact}
             className={size.exact ? 'num' : 'num ambiguous'}
-            title={size.exact ? 'exact' : "the mapping's length fits several sizes (page-granular probe)"}
+            title={size.exact ? 'exact' : ringSizeNote(xsk.kernel.rings[kind]) || 'not known'}
           >
             {size.text}
           </td>
