@@ -1,4 +1,5 @@
 import { pageSize, tryUmemRegistration, type UmemTrial } from '../native/umem-probe.ts';
+import { largestAccepted, smallestAccepted } from './accepted-range.ts';
 
 /**
  * The UMEM geometries this kernel accepts, found by asking it with real
@@ -25,36 +26,6 @@ const SMALLEST_CANDIDATE = 512;
 const LARGEST_CANDIDATE = 65536;
 /** Where the unaligned search for the largest chunk stops: far above any limit a kernel has had. */
 const UNALIGNED_SEARCH_CEILING = 1 << 20;
-
-/**
- * Largest value in [low, high] for which `accepts` holds, given that it holds
- * at `low` and that acceptance is one unbroken range. `high` is tried first,
- * so a limit at the ceiling costs one trial.
- */
-function largestAccepted(low: number, high: number, accepts: (value: number) => boolean): number {
-  if (accepts(high)) return high;
-  let yes = low;
-  let no = high;
-  while (no - yes > 1) {
-    const middle = yes + Math.floor((no - yes) / 2);
-    if (accepts(middle)) yes = middle;
-    else no = middle;
-  }
-  return yes;
-}
-
-/** Smallest value in [low, high] for which `accepts` holds, given that it holds at `high`. */
-function smallestAccepted(low: number, high: number, accepts: (value: number) => boolean): number {
-  if (accepts(low)) return low;
-  let no = low;
-  let yes = high;
-  while (yes - no > 1) {
-    const middle = no + Math.floor((yes - no) / 2);
-    if (accepts(middle)) yes = middle;
-    else no = middle;
-  }
-  return yes;
-}
 
 function probe(): KernelLimits {
   const started = performance.now();

@@ -9,6 +9,7 @@ import {
   SOL_XDP,
   XDP_MAX_TX_SKB_BUDGET,
 } from '../native/uapi.ts';
+import { largestAccepted, smallestAccepted } from './accepted-range.ts';
 
 /**
  * The socket options this kernel takes, asked of it on throw-away AF_XDP
@@ -33,30 +34,6 @@ const REFUSAL_MEANING: Record<string, string> = {
 
 function refusal(code: string): string {
   return `${code} (${REFUSAL_MEANING[code] ?? 'refused'})`;
-}
-
-function largestAccepted(low: number, high: number, accepts: (value: number) => boolean): number {
-  if (accepts(high)) return high;
-  let yes = low;
-  let no = high;
-  while (no - yes > 1) {
-    const middle = yes + Math.floor((no - yes) / 2);
-    if (accepts(middle)) yes = middle;
-    else no = middle;
-  }
-  return yes;
-}
-
-function smallestAccepted(low: number, high: number, accepts: (value: number) => boolean): number {
-  if (accepts(low)) return low;
-  let no = low;
-  let yes = high;
-  while (yes - no > 1) {
-    const middle = no + Math.floor((yes - no) / 2);
-    if (accepts(middle)) yes = middle;
-    else no = middle;
-  }
-  return yes;
 }
 
 const accepted = (trial: OptionTrial) => trySocketOption(trial).ok;
