@@ -137,6 +137,28 @@ export class TestClient {
     return message;
   }
 
+  /** The first snapshot from now on for which `holds` is true: a wait on what the agent streams, never on a clock. */
+  async snapshotWhere(
+    holds: (snapshot: SnapshotMessage) => boolean,
+    what: string,
+    timeoutMs = 20_000,
+  ): Promise<SnapshotMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no snapshot showed ${what} within ${timeoutMs} ms`);
+      const snapshot = await this.fresh('snapshot', left);
+      if (holds(snapshot)) return snapshot;
+    }
+  }
+
+  /** The next `count` snapshots, in order. */
+  async nextSnapshots(count: number, timeoutMs = 30_000): Promise<SnapshotMessage[]> {
+    const from = this.of('snapshot').length;
+    await this.waitFor('snapshot', from + count - 1, timeoutMs);
+    return this.of('snapshot').slice(from, from + count);
+  }
+
   /** The answer to one request: its ack, or the error that refused it (whose words say why, where a timeout would not). */
   async answer(requestId: string, timeoutMs = 5000): Promise<AckMessage | ErrorMessage> {
     const deadline = Date.now() + timeoutMs;
