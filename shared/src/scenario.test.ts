@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Observed } from './protocol.ts';
-import { XDP_STATISTICS_FIELDS } from './protocol.ts';
+import { XDP_STATISTICS_FIELDS, XdpProgramKind } from './protocol.ts';
 import { compareOutcome, describeBound, resolveTxTable, Scenario, ScenarioStep, within } from './scenario.ts';
 
 const quiet = Object.fromEntries(
@@ -77,6 +77,13 @@ describe('Scenario schema', () => {
 
   it('accepts a scenario built from the protocol types', () => {
     expect(Scenario.safeParse(valid).success).toBe(true);
+  });
+
+  it('takes every program kind the protocol knows, drop-half among them, and no other', () => {
+    for (const kind of XdpProgramKind.options)
+      expect(Scenario.safeParse({ ...valid, setup: { ...valid.setup, program: { kind } } }).success, kind).toBe(true);
+    const result = Scenario.safeParse({ ...valid, setup: { ...valid.setup, program: { kind: 'drop-all' } } });
+    expect(result.error?.issues[0]?.path).toEqual(['setup', 'program', 'kind']);
   });
 
   it('refuses a counter XDP_STATISTICS does not have, naming where it is', () => {
