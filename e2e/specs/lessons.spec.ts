@@ -63,6 +63,27 @@ test('lessons run from the page show the agent’s numbers, with what upstream e
   await expect(panel.getByTestId('lesson-verdict')).toHaveText('as expected on this kernel; 1 differ from upstream');
   await expect(page.getByTestId('pick-tx')).toBeVisible();
 
+  // Upstream's invalid-descriptor table: 5 of 10 refused, and all 10 back on COMPLETION here, where upstream
+  // expects only the 5 sent: completed and completedInvalid are both findings against upstream, marked as such.
+  const table = await runFromPage(page, 'ALIGNED_INV_DESC');
+  expect(table.findings).toEqual([]);
+  expect(table.upstreamFindings.map((finding) => finding.path)).toEqual([
+    'sockets.tx.completed',
+    'sockets.tx.completedInvalid',
+  ]);
+  await expectPageShows(page, table);
+  for (const path of ['sockets.tx.completed', 'sockets.tx.completedInvalid']) {
+    await expect(panel.getByTestId(`lesson-row-${path}`)).toHaveAttribute('data-upstream-differs', 'true');
+    await expect(panel.getByTestId(`lesson-row-${path}`)).toHaveAttribute('data-mismatch', 'false');
+    await expect(panel.getByTestId(`lesson-upstream-${path}`)).toBeVisible();
+  }
+  await expect(panel.getByTestId('lesson-row-sockets.tx.stats.txInvalidDescs')).toHaveAttribute(
+    'data-upstream-differs',
+    'false',
+  );
+  await expect(panel.getByTestId('lesson-differs')).toContainText('all 10 come back');
+  await expect(panel.getByTestId('lesson-verdict')).toHaveText('as expected on this kernel; 2 differ from upstream');
+
   for (const name of ['SEND_RECEIVE_SINGLE_PKT', 'STAT_FILL_EMPTY', 'XDP_SHARED_UMEM']) {
     const outcome = await runFromPage(page, name);
     expect(outcome.findings, name).toEqual([]);

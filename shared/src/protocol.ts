@@ -733,7 +733,11 @@ export const U64 = z.union([
   z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   z
     .string()
-    .regex(/^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/, 'a u64 is a whole number, or a decimal or 0x-hex string')
+    .regex(/^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/, {
+      message: 'a u64 is a whole number, or a decimal or 0x-hex string',
+      // Without abort, zod would still run the refine below, whose BigInt() throws on such text.
+      abort: true,
+    })
     .refine((text) => BigInt(text) < 2n ** 64n, 'a u64 is below 2^64'),
 ]);
 /** One struct xdp_desc as given, valid or not: the kernel judges it. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Observed } from './protocol.ts';
-import { XDP_STATISTICS_FIELDS } from './protocol.ts';
-import { compareOutcome, describeBound, Scenario, within } from './scenario.ts';
+import { XDP_STATISTICS_FIELDS, XdpProgramKind } from './protocol.ts';
+import { compareOutcome, describeBound, resolveTxTable, Scenario, ScenarioStep, within } from './scenario.ts';
 
 const quiet = Object.fromEntries(
   XDP_STATISTICS_FIELDS.map((field) => [field, 0]),
@@ -79,6 +79,13 @@ describe('Scenario schema', () => {
     expect(Scenario.safeParse(valid).success).toBe(true);
   });
 
+  it('takes every program kind the protocol knows, drop-half among them, and no other', () => {
+    for (const kind of XdpProgramKind.options)
+      expect(Scenario.safeParse({ ...valid, setup: { ...valid.setup, program: { kind } } }).success, kind).toBe(true);
+    const result = Scenario.safeParse({ ...valid, setup: { ...valid.setup, program: { kind: 'drop-all' } } });
+    expect(result.error?.issues[0]?.path).toEqual(['setup', 'program', 'kind']);
+  });
+
   it('refuses a counter XDP_STATISTICS does not have, naming where it is', () => {
     const result = Scenario.safeParse({ ...valid, expect: { sockets: { rx: { stats: { rxDrops: 1 } } } } });
     expect(result.success).toBe(false);
@@ -90,5 +97,66 @@ describe('Scenario schema', () => {
     const result = Scenario.safeParse({ ...valid, steps: [{ do: 'sendFrames', frames: 1 }] });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['steps', 0, 'do']);
+  });
+});
+
+describe('a TX descriptor table in a lesson', () => {
+  const rows = [
+    { addr: 0, len: 64 },
+    { addr: { from: 'start', chunks: 1 }, len: 64 },
+    { addr: { from: 'start', bytes: -2 }, len: 64 },
+    { addr: { from: 'end', bytes: -32 }, len: 64, options: 1 },
+    { addr: { from: 'end' }, len: 64 },
+    { addr: '0x10', len: 0, what: 'a literal u64 as hex' },
+  ] as const;
+
+  it('resolves addresses counted in chunks and from the end for the UMEM at hand, modulo 2^64', () => {
+    const table = ScenarioStep.parse({ do: 'txDescriptors', socketId: 'tx', descriptors: rows });
+    if (table.do !== 'txDescriptors') throw new Error('not a table');
+    expect(resolveTxTable(table.descriptors, { frameCount: 64, frameSize: 4096 })).toEqual([
+      { addr: 0, len: 64 },
+      { addr: 4096, len: 64 },
+      { addr: '0xfffffffffffffffe', len: 64 },
+      { addr: 64 * 4096 - 32, len: 64, options: 1 },
+      { addr: 64 * 4096, len: 64 },
+      { addr: '0x10', len: 0 },
+    ]);
+    expect(resolveTxTable(table.descriptors, { frameCount: 64, frameSize: 2048 }).map((row) => row.addr)).toEqual([
+      0,
+      2048,
+      '0xfffffffffffffffe',
+      64 * 2048 - 32,
+      64 * 2048,
+      '0x10',
+    ]);
+  });
+
+  it('refuses an address that is neither a u64 nor counted from the start or end, naming the row', () => {
+    const step = (addr: unknown) =>
+      ScenarioStep.safeParse({
+        do: 'txDescriptors',
+        socketId: 'tx',
+        descriptors: [
+          { addr: 0, len: 64 },
+          { addr, len: 64 },
+        ],
+      });
+    for (const addr of [{ from: 'middle' }, { from: 'end', chunks: 1.5 }, { from: 'start', frames: 1 }, -2, '0x1g']) {
+      const result = step(addr);
+      expect(result.success, JSON.stringify(addr)).toBe(false);
+      expect(result.error?.issues[0]?.path.slice(0, 3)).toEqual(['descriptors', 1, 'addr']);
+    }
+  });
+
+  it('refuses a row with a field it does not know, and a table longer than 64 rows', () => {
+    const unknownField = ScenarioStep.safeParse({
+      do: 'txDescriptors',
+      socketId: 'tx',
+      descriptors: [{ addr: 0, len: 64, valid: true }],
+    });
+    expect(unknownField.success).toBe(false);
+    expect(unknownField.error?.issues[0]?.path).toEqual(['descriptors', 0]);
+    const long = Array.from({ length: 65 }, (_, i) => ({ addr: { from: 'start', chunks: i }, len: 64 }));
+    expect(ScenarioStep.safeParse({ do: 'txDescriptors', socketId: 'tx', descriptors: long }).success).toBe(false);
   });
 });

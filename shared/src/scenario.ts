@@ -7,7 +7,9 @@ import {
   type Observed,
   SocketConfig,
   Stage,
+  TxDescriptor,
   TxTraffic,
+  U64,
   UmemConfig,
   Workload,
   XdpProgramKind,
@@ -55,6 +57,57 @@ export const ScenarioSocket = z.strictObject({
 });
 export type ScenarioSocket = z.infer<typeof ScenarioSocket>;
 
+/**
+ * A TX descriptor's address in a lesson: a u64 as the protocol takes it, or
+ * counted from the UMEM's start or end in chunks and bytes, so that one table
+ * means the same frames at 4K and 2K chunks. Reckoned as the kernel reckons
+ * xdp_desc.addr, modulo 2^64: 2 bytes before the start is 2^64 − 2.
+ */
+export const TableAddress = z.union([
+  U64,
+  z.strictObject({
+    from: z.enum(['start', 'end']),
+    chunks: z.number().int().min(-65536).max(65536).optional(),
+    bytes: z
+      .number()
+      .int()
+      .min(-(2 ** 32))
+      .max(2 ** 32)
+      .optional(),
+  }),
+]);
+export type TableAddress = z.infer<typeof TableAddress>;
+
+/** One row of a lesson's descriptor table; `what` says what the row tries (shown nowhere but the file). */
+export const TableDescriptor = TxDescriptor.extend({
+  addr: TableAddress,
+  what: z.string().min(1).max(80).optional(),
+}).strict();
+export type TableDescriptor = z.infer<typeof TableDescriptor>;
+
+const U64_SPACE = 2n ** 64n;
+
+/** The table as sendTxDescriptors takes it, for a UMEM of `frameCount` chunks of `frameSize` bytes. */
+export function resolveTxTable(
+  rows: readonly TableDescriptor[],
+  umem: { frameCount: number; frameSize: number },
+): TxDescriptor[] {
+  return rows.map(({ addr, len, options }) => ({
+    addr: resolveAddress(addr, umem),
+    len,
+    ...(options !== undefined ? { options } : {}),
+  }));
+}
+
+function resolveAddress(addr: TableAddress, umem: { frameCount: number; frameSize: number }): TxDescriptor['addr'] {
+  if (typeof addr !== 'object') return addr;
+  const base = addr.from === 'end' ? BigInt(umem.frameCount) * BigInt(umem.frameSize) : 0n;
+  const value =
+    (((base + BigInt(addr.chunks ?? 0) * BigInt(umem.frameSize) + BigInt(addr.bytes ?? 0)) % U64_SPACE) + U64_SPACE) %
+    U64_SPACE;
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : `0x${value.toString(16)}`;
+}
+
 /** What happens once the setup is quiet; each step is carried out, then waited on until its counters settle. */
 export const ScenarioStep = z.discriminatedUnion('do', [
   /** The lab's source sends exactly `frames` frames from the peer end. */
@@ -76,6 +129,15 @@ export const ScenarioStep = z.discriminatedUnion('do', [
   }),
   /** `count` TX descriptors outside the UMEM (Ringside's injectInvalidTx). */
   z.strictObject({ do: z.literal('injectInvalidTx'), socketId, count: count.min(1).max(64) }),
+  /**
+   * These descriptors on a TX-only socket's TX ring, as given, in order, with
+   * one wakeup (Ringside's sendTxDescriptors; upstream's invalid-descriptor table).
+   */
+  z.strictObject({
+    do: z.literal('txDescriptors'),
+    socketId,
+    descriptors: z.array(TableDescriptor).min(1).max(64),
+  }),
   z.strictObject({ do: z.literal('pauseStages'), socketId, stages: z.array(Stage).min(1) }),
   z.strictObject({ do: z.literal('resumeStages'), socketId, stages: z.array(Stage).min(1) }),
   z.strictObject({ do: z.literal('destroySocket'), socketId }),

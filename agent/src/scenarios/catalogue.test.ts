@@ -11,7 +11,16 @@ describe('the lessons under agent/scenarios', () => {
     const { scenarios, problems } = loadCatalogue();
     expect(problems).toEqual([]);
     expect(scenarios.length).toBeGreaterThanOrEqual(20);
-    for (const name of ['SEND_RECEIVE', 'STAT_TX_INVALID', 'XDP_SHARED_UMEM', 'TEARDOWN', 'FAQ_FILL_NOT_FED'])
+    for (const name of [
+      'SEND_RECEIVE',
+      'STAT_TX_INVALID',
+      'XDP_SHARED_UMEM',
+      'TEARDOWN',
+      'FAQ_FILL_NOT_FED',
+      'ALIGNED_INV_DESC',
+      'ALIGNED_INV_DESC_2K_FRAME_SIZE',
+      'XDP_DROP_HALF',
+    ])
       expect(scenarios.map((scenario) => scenario.name)).toContain(name);
   });
 
@@ -57,6 +66,16 @@ describe('a broken lesson file', () => {
     const result = parseScenarioFile(JSON.stringify(lesson), 'SEND_RECEIVE');
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problem).toBe('expect.sockets.tx: the lesson has no socket tx; name one of rx');
+  });
+
+  it('refuses a descriptor table from a socket with an RX ring, naming the setting that fixes it', () => {
+    const lesson = JSON.parse(readFileSync(join(SCENARIO_DIR, 'ALIGNED_INV_DESC.json'), 'utf8'));
+    expect(parseScenarioFile(JSON.stringify(lesson), 'ALIGNED_INV_DESC').ok).toBe(true);
+    delete lesson.setup.sockets[0].socket.rxSize;
+    const result = parseScenarioFile(JSON.stringify(lesson), 'ALIGNED_INV_DESC');
+    expect(!result.ok && result.problem).toBe(
+      'steps.0.socketId: tx has an RX ring, and a descriptor table goes from a socket without one; give it "socket": {"rxSize": 0}',
+    );
   });
 
   it('says where the JSON is broken', () => {

@@ -66,17 +66,26 @@ export function parseScenarioFile(
   return problem ? { ok: false, problem } : { ok: true, scenario };
 }
 
-/** Each socket a step, a share or an expectation names must be one the lesson creates. */
+/**
+ * Each socket a step, a share or an expectation names must be one the lesson
+ * creates; a descriptor table goes from a socket without an RX ring, as the
+ * agent would refuse it otherwise (its FILL holds frames the table may name).
+ */
 function referenceProblem(scenario: Scenario): string | null {
-  const known = new Set(scenario.setup.sockets.map((socket) => socket.id));
+  const sockets = new Map(scenario.setup.sockets.map((socket) => [socket.id, socket]));
+  const known = new Set(sockets.keys());
   for (const [i, socket] of scenario.setup.sockets.entries()) {
     if (socket.shareUmemOf !== undefined && !known.has(socket.shareUmemOf))
       return `setup.sockets.${i}.shareUmemOf: no socket ${socket.shareUmemOf} is set up before it; name one of ${[...known].join(', ')}`;
   }
   for (const [i, step] of scenario.steps.entries()) {
-    if (step.do === 'createSocket') known.add(step.socket.id);
-    else if ('socketId' in step && !known.has(step.socketId))
+    if (step.do === 'createSocket') {
+      known.add(step.socket.id);
+      sockets.set(step.socket.id, step.socket);
+    } else if ('socketId' in step && !known.has(step.socketId))
       return `steps.${i}.socketId: the lesson has no socket ${step.socketId}; name one of ${[...known].join(', ')}`;
+    else if (step.do === 'txDescriptors' && sockets.get(step.socketId)?.socket?.rxSize !== 0)
+      return `steps.${i}.socketId: ${step.socketId} has an RX ring, and a descriptor table goes from a socket without one; give it "socket": {"rxSize": 0}`;
   }
   for (const [where, expectation] of [
     ['expect', scenario.expect],

@@ -5,6 +5,7 @@ import {
   type LessonOutcome,
   type LessonsState,
   type Observed,
+  resolveTxTable,
   type Scenario,
   type ScenarioSocket,
   type ScenarioStep,
@@ -285,6 +286,14 @@ class Run {
         for (let i = 0; i < step.count; i++)
           await this.command({ type: 'injectInvalidTx', requestId: this.requestId(), socketId: step.socketId });
         return () => true;
+      case 'txDescriptors': {
+        const from = this.read().sockets.get(step.socketId)?.sent ?? 0;
+        const { config } = this.requireEngine().get(step.socketId).group;
+        const descriptors = resolveTxTable(step.descriptors, config);
+        await this.command({ type: 'sendTxDescriptors', requestId, socketId: step.socketId, descriptors });
+        // Posted, every row: what the kernel then refuses, sends and hands back is what the lesson reads.
+        return () => (this.read().sockets.get(step.socketId)?.sent ?? 0) - from >= descriptors.length;
+      }
       case 'pauseStages':
       case 'resumeStages':
         await this.command({ type: step.do, requestId, socketId: step.socketId, stages: step.stages });
