@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
-/** Where `npm run build:replay` writes the one file (dist/ at the checkout's root, ignored by git). */
-const OUT_DIR = fileURLToPath(new URL('../dist', import.meta.url));
+/** Where `npm run build:replay` writes the one file (web/dist-replay/, ignored by git; the app's own dist/ is emptied by its build). */
+const OUT_DIR = fileURLToPath(new URL('dist-replay', import.meta.url));
 export const REPLAY_FILE = 'ringside-replay.html';
 
 /**

@@ -19,7 +19,7 @@ const { chromium } = createRequire(new URL('../../e2e/package.json', import.meta
 ) as typeof PlaywrightTest;
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
-const REPLAY_PAGE = pathToFileURL(join(CHECKOUT, 'dist/ringside-replay.html'));
+const REPLAY_PAGE = pathToFileURL(join(CHECKOUT, 'web/dist-replay/ringside-replay.html'));
 const CREATE_TIMEOUT_MS = 120_000;
 /** The recorder's default rate, said out loud: the target is for 30 snapshots a second. */
 const RECORD_RATE = 30;

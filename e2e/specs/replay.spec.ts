@@ -16,7 +16,7 @@ import { agentFrame, failOnPageErrors, numberIn, openExplorer } from './explorer
  */
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
-const REPLAY_PAGE = pathToFileURL(join(CHECKOUT, 'dist/ringside-replay.html'));
+const REPLAY_PAGE = pathToFileURL(join(CHECKOUT, 'web/dist-replay/ringside-replay.html'));
 const SNAPSHOTS_WANTED = 300;
 const INSPECTED_FRAME = 7;
 
