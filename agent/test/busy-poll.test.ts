@@ -5,8 +5,8 @@ import { probeSocketFeatures } from '../src/host/socket-features.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
 import { XskConfigError } from '../src/xsk/umem.ts';
-import { describeKernel, waitFor } from './kernel.ts';
-import { fillIsFull, labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
+import { describeKernel } from './kernel.ts';
+import { fillIsFull, labEngine, receivesFrom, refusal, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
 const noop = () => {};
 /** What xdpsock -B sets: prefer busy polling, 20 µs, a budget of one batch. */
@@ -36,20 +36,7 @@ describeKernel('busy polling on the lab veth', () => {
     ...extra,
   });
 
-  async function refusal(promise: Promise<unknown>): Promise<Error> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error;
-    }
-    throw new Error('expected a refusal');
-  }
-
-  async function receives(id: string, count = 500): Promise<void> {
-    const before = engine.get(id).observe().totals.rxPackets;
-    source.sendExactly(count);
-    await waitFor(() => engine.get(id).observe().totals.rxPackets >= before + count, 5000, `${count} frames on ${id}`);
-  }
+  const receives = (id: string, count?: number) => receivesFrom(engine, source, id, count);
 
   it('the kernel takes the options on a throw-away socket', () => {
     const { busyPoll } = probeSocketFeatures();

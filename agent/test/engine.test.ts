@@ -5,7 +5,7 @@ import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { TrafficSource } from '../src/lab/traffic-source.ts';
 import { describeKernel, waitFor } from './kernel.ts';
-import { fillIsFull, labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
+import { fillIsFull, labEngine, receivesFrom, refusal, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const noop = () => {};
@@ -39,12 +39,7 @@ describeKernel('configuring sockets through the engine', () => {
     ...extra,
   });
 
-  /** Sends frames and resolves once the socket has counted them all. */
-  async function receives(id: string, count = 500): Promise<void> {
-    const before = engine.get(id).observe().totals.rxPackets;
-    source.sendExactly(count);
-    await waitFor(() => engine.get(id).observe().totals.rxPackets >= before + count, 5000, `${count} frames on ${id}`);
-  }
+  const receives = (id: string, count?: number) => receivesFrom(engine, source, id, count);
 
   /** Sends frames; every one must be either received or counted by the kernel as dropped. */
   async function accountsFor(id: string, count: number): Promise<{ received: number; dropped: number }> {
@@ -59,15 +54,6 @@ describeKernel('configuring sockets through the engine', () => {
     await waitFor(() => tally().received + tally().dropped >= count, 5000, `${count} frames accounted on ${id}`);
     await sleep(100);
     return tally();
-  }
-
-  async function refusal(promise: Promise<unknown>): Promise<Error> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error;
-    }
-    throw new Error('expected a refusal');
   }
 
   describe('each knob works on the kernel, or is refused with what to change', () => {

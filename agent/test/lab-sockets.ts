@@ -6,7 +6,7 @@ import { describeInterface } from '../src/host/interfaces.ts';
 import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import { probeSocketFeatures } from '../src/host/socket-features.ts';
 import type { Lab } from '../src/lab/lab.ts';
-import { FRAME_TO_PEER } from '../src/lab/traffic-source.ts';
+import { FRAME_TO_PEER, type TrafficSource } from '../src/lab/traffic-source.ts';
 import { createLogger } from '../src/logger.ts';
 import type { DetailedObservation } from '../src/observe/socket-observer.ts';
 import { waitFor } from './kernel.ts';
@@ -96,4 +96,21 @@ export function expectLedgerHolds(observation: DetailedObservation, frameCount: 
   expect(ledger.counts.completion).toBe(ringOccupancy(rings.completion));
   expect(ledger.counts.rx).toBe(rings.rx ? ringOccupancy(rings.rx) : 0);
   expect(ledger.counts.tx + ledger.consumerLag.tx).toBe(rings.tx ? ringOccupancy(rings.tx) : 0);
+}
+
+/** The error `promise` is rejected with; a promise that resolves fails the test. */
+export async function refusal(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a refusal');
+}
+
+/** Sends `count` frames from the lab's source; resolves once the engine's socket `id` has counted them all. */
+export async function receivesFrom(engine: Engine, source: TrafficSource, id: string, count = 500): Promise<void> {
+  const before = engine.get(id).observe().totals.rxPackets;
+  source.sendExactly(count);
+  await waitFor(() => engine.get(id).observe().totals.rxPackets >= before + count, 5000, `${count} frames on ${id}`);
 }

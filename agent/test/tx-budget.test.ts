@@ -9,8 +9,8 @@ import { ringMemoryAt } from '../src/native/ring-memory.ts';
 import { TxRing } from '../src/xsk/ring.ts';
 import { XskSocket } from '../src/xsk/socket.ts';
 import { Umem } from '../src/xsk/umem.ts';
-import { describeKernel, waitFor } from './kernel.ts';
-import { labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
+import { describeKernel } from './kernel.ts';
+import { labEngine, receivesFrom, refusal, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
 const noop = () => {};
 const TX_RING = 1024;
@@ -88,20 +88,7 @@ describeKernel('the TX budget (XDP_MAX_TX_SKB_BUDGET) in copy mode', () => {
       ...extra,
     });
 
-    async function refusal(promise: Promise<unknown>): Promise<Error> {
-      try {
-        await promise;
-      } catch (error) {
-        return error as Error;
-      }
-      throw new Error('expected a refusal');
-    }
-
-    async function receives(id: string, count = 500): Promise<void> {
-      const before = engine.get(id).observe().totals.rxPackets;
-      source.sendExactly(count);
-      await waitFor(() => engine.get(id).observe().totals.rxPackets >= before + count, 5000, `${count} frames`);
-    }
+    const receives = (id: string, count?: number) => receivesFrom(engine, source, id, count);
 
     it('each refusal is matched by its message, and the socket on queue 0 keeps receiving', async () => {
       const running = await engine.create(request({}), 'xsk');
