@@ -32,6 +32,8 @@ export class ExtraCopies {
 
   /** True when another copy of `frame` is still out; this return is counted back. */
   takeBack(frame: number): boolean {
+    // Asked for every frame COMPLETION returns: with no copy out, no lookup.
+    if (this.extra.size === 0) return false;
     const extra = this.extra.get(frame);
     if (extra === undefined) return false;
     if (extra === 1) this.extra.delete(frame);
