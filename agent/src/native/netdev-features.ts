@@ -29,15 +29,12 @@ import {
   type XdpFeatures,
   xdpFeaturesOf,
 } from './netlink-messages.ts';
-import { SOCK_RAW } from './uapi.ts';
+import { SO_RCVTIMEO, SOCK_RAW, SOL_SOCKET } from './uapi.ts';
 
 export type { NetdevQueue, XdpFeatures } from './netlink-messages.ts';
 
 const { socket: socketRaw, close: closeRaw, setsockopt, sendto, recv } = rawSyscalls;
 
-/** include/uapi/asm-generic/socket.h (x86_64): SO_RCVTIMEO takes a struct timeval of two longs. */
-const SOL_SOCKET = 1;
-const SO_RCVTIMEO = 20;
 const SOCK_CLOEXEC = 0o2000000;
 /** recv returns the datagram's full length even when it did not fit, so a cut-off reply is noticed. */
 const MSG_TRUNC = 0x20;

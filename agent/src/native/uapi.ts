@@ -10,8 +10,9 @@ export const SOL_XDP = 283;
 export const SOCK_RAW = 3;
 export const MSG_DONTWAIT = 0x40;
 
-/** include/uapi/asm-generic/socket.h: busy polling (SO_BUSY_POLL since 3.11; the other two since 5.11). */
+/** include/uapi/asm-generic/socket.h (x86_64): SO_RCVTIMEO takes a struct timeval of two longs; busy polling (SO_BUSY_POLL since 3.11; the other two since 5.11). */
 export const SOL_SOCKET = 1;
+export const SO_RCVTIMEO = 20;
 export const SO_BUSY_POLL = 46;
 export const SO_INCOMING_NAPI_ID = 56;
 export const SO_PREFER_BUSY_POLL = 69;
