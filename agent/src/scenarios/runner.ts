@@ -178,8 +178,7 @@ class Run {
         ports,
       });
     for (const socket of sockets) await this.create(socket);
-    await this.settle(() => true, null);
-    const quiet = this.read();
+    const quiet = await this.settle(() => true, null);
     for (const [id, reading] of quiet.sockets) this.baseline.set(id, reading);
     if (quiet.source) this.sourceBaseline = quiet.source;
     this.programBaseline = quiet.program;
@@ -187,9 +186,12 @@ class Run {
     for (const [i, step] of steps.entries()) {
       const target = await this.carryOutStep(step);
       const last = i === steps.length - 1;
-      await this.settle(target, last ? () => compareOutcome(this.scenario.expect, this.observed()).length === 0 : null);
+      await this.settle(
+        target,
+        last ? (reading) => compareOutcome(this.scenario.expect, this.observedIn(reading)).length === 0 : null,
+      );
     }
-    return this.observed();
+    return this.observedIn(this.read());
   }
 
   /** The lab as the lesson needs it: no socket of Ringside's, the source paused. */
@@ -247,7 +249,7 @@ class Run {
   }
 
   /** Carries out one step; returns what must hold before its counters may be taken as settled. */
-  private async carryOutStep(step: ScenarioStep): Promise<() => boolean> {
+  private async carryOutStep(step: ScenarioStep): Promise<(reading: Reading) => boolean> {
     const requestId = this.requestId();
     switch (step.do) {
       case 'labTraffic': {
@@ -264,10 +266,7 @@ class Run {
           ...(moves && step.queueIds ? { queueIds: step.queueIds } : {}),
           ...(step.destinationPorts ? { destinationPorts: step.destinationPorts } : {}),
         });
-        return () => {
-          const source = this.read().source;
-          return source !== null && source.sent - from >= step.frames && source.completed >= source.sent;
-        };
+        return ({ source }) => source !== null && source.sent - from >= step.frames && source.completed >= source.sent;
       }
       case 'socketTraffic': {
         const from = this.read().sockets.get(step.socketId)?.sent ?? 0;
@@ -280,7 +279,7 @@ class Run {
           ...(step.frameLength !== undefined ? { frameLength: step.frameLength } : {}),
         });
         // Started, not finished: a sender may stop short of its count on purpose (COMPLETION not reaped).
-        return () => (this.read().sockets.get(step.socketId)?.sent ?? 0) > from;
+        return ({ sockets }) => (sockets.get(step.socketId)?.sent ?? 0) > from;
       }
       case 'injectInvalidTx':
         for (let i = 0; i < step.count; i++)
@@ -292,7 +291,7 @@ class Run {
         const descriptors = resolveTxTable(step.descriptors, config);
         await this.command({ type: 'sendTxDescriptors', requestId, socketId: step.socketId, descriptors });
         // Posted, every row: what the kernel then refuses, sends and hands back is what the lesson reads.
-        return () => (this.read().sockets.get(step.socketId)?.sent ?? 0) - from >= descriptors.length;
+        return ({ sockets }) => (sockets.get(step.socketId)?.sent ?? 0) - from >= descriptors.length;
       }
       case 'pauseStages':
       case 'resumeStages':
@@ -326,21 +325,26 @@ class Run {
    * may still be behind. tx_ring_empty_descs is left out of the comparison:
    * every poll() of a socket with a TX ring counts it, however idle.
    */
-  private async settle(target: () => boolean, met: (() => boolean) | null): Promise<void> {
+  private async settle(
+    target: (reading: Reading) => boolean,
+    met: ((reading: Reading) => boolean) | null,
+  ): Promise<Reading> {
     const deadline = Date.now() + STEP_BOUND_MS;
     let previous: unknown = null;
     let quiet = 0;
     for (;;) {
       if (Date.now() > deadline)
         throw new LessonError(
-          `the counters did not settle within ${STEP_BOUND_MS / 1000} s; read so far: ${JSON.stringify(this.observed())}`,
+          `the counters did not settle within ${STEP_BOUND_MS / 1000} s; read so far: ${JSON.stringify(this.observedIn(this.read()))}`,
         );
       await new Promise((resolve) => setTimeout(resolve, READ_EVERY_MS));
-      const reading = withoutPollCounts(this.read());
-      quiet = previous !== null && sameReading(previous, reading) ? quiet + 1 : 0;
-      previous = reading;
-      if (!target()) continue;
-      if (quiet >= (met === null || met() ? QUIET_READINGS : PATIENT_READINGS)) return;
+      // One reading a tick: the stillness, the step's target and the expectation are all judged on it.
+      const reading = this.read();
+      const counts = withoutPollCounts(reading);
+      quiet = previous !== null && sameReading(previous, counts) ? quiet + 1 : 0;
+      previous = counts;
+      if (!target(reading)) continue;
+      if (quiet >= (met === null || met(reading) ? QUIET_READINGS : PATIENT_READINGS)) return reading;
     }
   }
 
@@ -368,8 +372,8 @@ class Run {
     };
   }
 
-  private observed(): Observed {
-    const reading = this.read();
+  /** A reading as the lesson counts it: since the quiet setup. */
+  private observedIn(reading: Reading): Observed {
     const sockets = Object.fromEntries(
       [...reading.sockets].map(([id, now]) => [id, countsSince(this.baseline.get(id) ?? null, now)]),
     );
