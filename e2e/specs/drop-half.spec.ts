@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { numberIn, openExplorer } from './explorer.ts';
+import { numberIn, openExplorer, settled } from './explorer.ts';
 
 /** The selftests' XDP_DROP_HALF, chosen from the page: the selector offers every kind of the protocol. */
 let agent: RunningAgent;
@@ -25,12 +25,18 @@ test('drop-half is offered, loads, and its counters show every second frame drop
   await expect(program.getByTestId('program-kind')).toHaveText('drop-half');
 
   await expect.poll(() => numberIn(program.getByTestId('program-dropped')), { timeout: 20_000 }).toBeGreaterThan(1000);
-  // All totals from one rendering. One counter decides for every frame, so the dropped half and the kept half
-  // (redirected, or passed where an index is empty) differ by the frames counted while the agent read the keys.
-  const [dropped = 0, ...kept] = await page.evaluate(() =>
-    ['dropped', 'redirected', 'passed', 'wrongQueue'].map((action) =>
-      Number(document.querySelector(`[data-testid="program-rs-app"] [data-testid="program-${action}"]`)?.textContent),
+  // The agent reads the program's counters one key at a time, and a busy machine may deschedule it between two keys
+  // while frames keep coming: compare the totals once the traffic has stopped and they hold still.
+  await page.getByTestId('traffic-toggle').click();
+  await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
+  const [dropped = 0, ...kept] = await settled(() =>
+    page.evaluate(() =>
+      ['dropped', 'redirected', 'passed', 'wrongQueue'].map((action) =>
+        Number(document.querySelector(`[data-testid="program-rs-app"] [data-testid="program-${action}"]`)?.textContent),
+      ),
     ),
   );
-  expect(Math.abs(dropped - kept.reduce((sum, count) => sum + count, 0))).toBeLessThanOrEqual(2);
+  // One counter decides for every frame: the dropped half and the kept half (redirected, or passed where an index is
+  // empty) differ by at most the one frame an odd total leaves over.
+  expect(Math.abs(dropped - kept.reduce((sum, count) => sum + count, 0))).toBeLessThanOrEqual(1);
 });
