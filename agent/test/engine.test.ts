@@ -7,7 +7,6 @@ import { TrafficSource } from '../src/lab/traffic-source.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { fillIsFull, labEngine, receivesFrom, refusal, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const noop = () => {};
 
 describeKernel('configuring sockets through the engine', () => {
@@ -51,8 +50,10 @@ describeKernel('configuring sockets through the engine', () => {
       const dropped = stats.rxDropped + stats.rxRingFull;
       return { received: totals.rxPackets, dropped };
     };
-    await waitFor(() => tally().received + tally().dropped >= count, 5000, `${count} frames accounted on ${id}`);
-    await sleep(100);
+    await waitFor(() => tally().received + tally().dropped >= count, 20_000, `${count} frames accounted on ${id}`);
+    // Every frame sent has come back on the source's COMPLETION, so it has met its fate here: a frame counted twice
+    // shows in the exact totals callers compare.
+    await waitFor(() => source.completedFrames === source.sentFrames, 20_000, 'the source to complete every frame');
     return tally();
   }
 
@@ -229,7 +230,8 @@ describeKernel('configuring sockets through the engine', () => {
       expect(refused.message).toContain('EOPNOTSUPP');
       expect(refused.message).toContain('previous configuration was restored');
       expect(engine.get('xsk').socket.config.copy).toBe(true);
-      await sleep(50);
+      // The restored socket's worker starts afresh: frames sent before it stocks FILL would be dropped.
+      await fillIsFull(engine.get('xsk'), TEST_UMEM.fillSize);
       await receives('xsk');
     });
 

@@ -70,7 +70,7 @@ export function startLabSocket(
 
 /** The pipeline fills FILL a batch at a time; scenarios that count frames start from a full FILL ring. */
 export async function fillIsFull(socket: ManagedSocket, frames: number): Promise<void> {
-  await waitFor(() => socket.observeInDetail().ledger.counts.fill === frames, 5000, `FILL to hold ${frames} frames`);
+  await waitFor(() => socket.observeInDetail().ledger.counts.fill === frames, 20_000, `FILL to hold ${frames} frames`);
 }
 
 /** An engine on the lab's app end, as the agent builds it, logging only what is fatal. */
@@ -112,5 +112,5 @@ export async function refusal(promise: Promise<unknown>): Promise<Error> {
 export async function receivesFrom(engine: Engine, source: TrafficSource, id: string, count = 500): Promise<void> {
   const before = engine.get(id).observe().totals.rxPackets;
   source.sendExactly(count);
-  await waitFor(() => engine.get(id).observe().totals.rxPackets >= before + count, 5000, `${count} frames on ${id}`);
+  await waitFor(() => engine.get(id).observe().totals.rxPackets >= before + count, 20_000, `${count} frames on ${id}`);
 }
