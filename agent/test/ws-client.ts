@@ -76,15 +76,46 @@ export class TestClient {
           const decoded = decodeSnapshot(bytes, this.owners);
           this.owners = decoded.owners;
           this.ownersBySeq.set(decoded.snapshot.seq, decoded.owners);
-          this.received.push(SnapshotMessage.parse(decoded.snapshot));
+          this.arrive(SnapshotMessage.parse(decoded.snapshot));
         } catch (error) {
           this.invalid.push((error as Error).message);
         }
         return;
       }
       const parsed = parseServerMessage(data.toString());
-      if (parsed.ok) this.received.push(parsed.value);
+      if (parsed.ok) this.arrive(parsed.value);
       else this.invalid.push(parsed.error);
+    });
+  }
+
+  /** Checks waiting for a message, run on each one that arrives. */
+  private readonly waiting = new Set<() => void>();
+
+  private arrive(message: ServerMessage): void {
+    this.received.push(message);
+    for (const check of [...this.waiting]) check();
+  }
+
+  /** What `find` finds among the messages received, as soon as a message brings it: waits on arrivals, not on a clock. */
+  private until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    const found = find();
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiting.delete(check);
+      };
+      const check = () => {
+        const now = find();
+        if (now === undefined) return;
+        done();
+        resolve(now);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.add(check);
     });
   }
 
@@ -119,7 +150,10 @@ export class TestClient {
   private readonly cursors = new Map<ServerMessage['type'], number>();
 
   /** The next message of this type not yet returned, in the order they arrived. */
-  async next<T extends ServerMessage['type']>(type: T, timeoutMs = 5000): Promise<Extract<ServerMessage, { type: T }>> {
+  async next<T extends ServerMessage['type']>(
+    type: T,
+    timeoutMs = 20_000,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
     const index = this.cursors.get(type) ?? 0;
     const message = await this.waitFor(type, index, timeoutMs);
     this.cursors.set(type, index + 1);
@@ -129,7 +163,7 @@ export class TestClient {
   /** The first message of this type that arrives after this call. */
   async fresh<T extends ServerMessage['type']>(
     type: T,
-    timeoutMs = 5000,
+    timeoutMs = 20_000,
   ): Promise<Extract<ServerMessage, { type: T }>> {
     const index = this.of(type).length;
     const message = await this.waitFor(type, index, timeoutMs);
@@ -160,27 +194,20 @@ export class TestClient {
   }
 
   /** The answer to one request: its ack, or the error that refused it (whose words say why, where a timeout would not). */
-  async answer(requestId: string, timeoutMs = 5000): Promise<AckMessage | ErrorMessage> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const answer = this.received.find(
-        (message): message is AckMessage | ErrorMessage =>
-          (message.type === 'ack' || message.type === 'error') && message.requestId === requestId,
-      );
-      if (answer) return answer;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`no answer to ${requestId} within ${timeoutMs} ms`);
+  answer(requestId: string, timeoutMs = 20_000): Promise<AckMessage | ErrorMessage> {
+    return this.until(
+      () =>
+        this.received.find(
+          (message): message is AckMessage | ErrorMessage =>
+            (message.type === 'ack' || message.type === 'error') && message.requestId === requestId,
+        ),
+      timeoutMs,
+      `no answer to ${requestId}`,
+    );
   }
 
-  private async waitFor<T extends ServerMessage['type']>(type: T, index: number, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const message = this.of(type)[index];
-      if (message) return message;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`no ${type} message within ${timeoutMs} ms`);
+  private waitFor<T extends ServerMessage['type']>(type: T, index: number, timeoutMs: number) {
+    return this.until(() => this.of(type)[index], timeoutMs, `no ${type} message`);
   }
 
   close(): void {
