@@ -11,6 +11,10 @@ export default defineConfig({
           name: 'unit',
           include: ['{agent,shared,web}/src/**/*.test.ts', 'agent/scripts/*.test.ts'],
           environment: 'node',
+          // A loaded machine stretches what takes a second when idle (real servers, thousands of decodes) past the
+          // default 5 s; a test that hangs still fails.
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
         },
       },
       {

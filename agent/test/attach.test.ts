@@ -16,8 +16,6 @@ import { startLabSocket, TEST_UMEM } from './lab-sockets.ts';
 import { XskOwner } from './xsk-owner.ts';
 
 const noop = () => {};
-/** xsk-owner's batch: the kernel and the owner move the RX words by up to this many at a time. */
-const OWNER_BATCH = 64;
 
 /** This process's fds, as /proc lists them. */
 function ownFds(): number[] {
@@ -60,7 +58,7 @@ function attachError(work: () => unknown): AttachError {
 
 /** The owner's XSKs, once discovery lists all `count` of them (a bind is not instant). */
 async function discoveredOwner(owner: XskOwner, count: number): Promise<DiscoveredXsk[]> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 20_000;
   let found = await discoverXsks({ pid: owner.pid });
   while (found.length !== count && Date.now() < deadline) found = await discoverXsks({ pid: owner.pid });
   expect(found.map((xsk) => xsk.fd).sort()).toEqual([...owner.fds].sort());
@@ -142,7 +140,7 @@ describeKernel('attaching to another process’s XSK', () => {
     // The lab's app namespace has one interface, running libxdp's program with its XSKMAP; two queues.
     // Discovery infers that off its own path, so a later call has it.
     let inferred = xsk;
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 20_000;
     while (inferred.kernel.ifname.source === 'unknown' && Date.now() < deadline) {
       inferred = (await discoverXsks({ pid: owner.pid }))[0] ?? inferred;
     }
@@ -180,29 +178,28 @@ describeKernel('attaching to another process’s XSK', () => {
       if (!report) throw new Error('the owner reports its socket');
       expect(report.rx_producer).toBeGreaterThanOrEqual(before.producer);
       expect(report.rx_producer).toBeLessThanOrEqual(after.producer);
-      // The owner read its word between our two readings; the nearer of them is within a batch of it.
-      const nearer = Math.min(report.rx_producer - before.producer, after.producer - report.rx_producer);
-      expect(nearer).toBeLessThanOrEqual(OWNER_BATCH);
+      // The owner read its word between our two readings. (How near either of them it was depends on scheduling
+      // alone: a busy machine can let a batch or more arrive between the reads, so nothing is asked of that.)
       between(before.stats, report.stats, after.stats);
       rounds++;
     }
     // Quiet: both read the same words and counters.
     source.pause();
     await owner.pause(false);
-    let last = -1;
-    await waitFor(
-      () => {
-        const now = rxProducer();
-        const settled = now === last;
-        last = now;
-        return settled;
-      },
-      5000,
-      'the RX producer to settle once traffic stopped',
-    );
-    const [quiet] = await owner.report();
-    expect(quiet?.rx_producer).toBe(rxProducer());
-    expect(quiet?.stats).toEqual(statistics());
+    // Still means unchanged across a whole report: a frame the busy kernel delivers late moves the words in between,
+    // and then the report is asked again.
+    const settleBy = Date.now() + 20_000;
+    for (;;) {
+      const ours = { producer: rxProducer(), stats: statistics() };
+      const [quiet] = await owner.report();
+      const still = rxProducer() === ours.producer && JSON.stringify(statistics()) === JSON.stringify(ours.stats);
+      if (still) {
+        expect(quiet?.rx_producer).toBe(ours.producer);
+        expect(quiet?.stats).toEqual(ours.stats);
+        break;
+      }
+      if (Date.now() > settleBy) throw new Error('the RX producer did not settle once traffic stopped');
+    }
   });
 
   it('attaches to two sockets sharing one UMEM on two queues: each its own FILL and COMPLETION, both receiving', async () => {
@@ -411,7 +408,7 @@ describeKernel('attaching to another process’s XSK', () => {
       // First listed without its interface; the inference from its namespace follows as an update.
       await waitFor(
         () => updated.some((xsk) => xsk.pid === pid && xsk.kernel.ifname.value === lab.appIfname),
-        5000,
+        20_000,
         'the watch to report the inferred interface',
       );
       await owner.stop();

@@ -105,7 +105,7 @@ describeKernel('configuring sockets through the engine', () => {
           await fillIsFull(socket, TEST_UMEM.fillSize);
           source.sendExactly(8);
           const rx = () => socket.observe().rings.rx;
-          await waitFor(() => (rx()?.producer ?? 0) - (rx()?.consumer ?? 0) === 8, 5000, '8 frames in RX');
+          await waitFor(() => (rx()?.producer ?? 0) - (rx()?.consumer ?? 0) === 8, 20_000, '8 frames in RX');
           const before = rx()?.consumer ?? 0;
           await engine.step(id, ['rxDrain']);
           expect((rx()?.consumer ?? 0) - before).toBe(1);
@@ -154,7 +154,7 @@ describeKernel('configuring sockets through the engine', () => {
         source.sendExactly(1);
         await waitFor(
           () => (engine.get(id).observeInDetail().entries.rx?.addresses.length ?? 0) === 1,
-          5000,
+          20_000,
           'a frame in RX',
         );
         const address = engine.get(id).observeInDetail().entries.rx?.addresses[0] as number;

@@ -70,7 +70,7 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
     engine.pause('unaligned', ['rxDrain']);
     await fillIsFull(socket, TEST_UMEM.fillSize);
     source.sendExactly(8);
-    await waitFor(() => (socket.observeInDetail().entries.rx?.addresses.length ?? 0) === 8, 5000, '8 frames in RX');
+    await waitFor(() => (socket.observeInDetail().entries.rx?.addresses.length ?? 0) === 8, 20_000, '8 frames in RX');
     // Measured here (copy mode, veth): every frame's data starts 384 B into its 3000-byte chunk, 128 + 256.
     for (const address of socket.observeInDetail().entries.rx?.addresses ?? []) {
       expect(address % 3000).toBe(headroom + XDP_PACKET_HEADROOM);
@@ -88,7 +88,7 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
       await fillIsFull(engine.get(id), TEST_UMEM.fillSize);
       const before = engine.get(id).observe().totals;
       source.sendExactly(300);
-      await waitFor(() => engine.get(id).observe().totals.rxPackets >= before.rxPackets + 300, 5000, '300 frames');
+      await waitFor(() => engine.get(id).observe().totals.rxPackets >= before.rxPackets + 300, 20_000, '300 frames');
       engine.readKernelView(id);
       const { view } = engine.get(id).kernel;
       const wakeups = engine.get(id).observe().totals.wakeups - before.wakeups;
@@ -163,7 +163,7 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
       expect(socket.kernel).toMatchObject({ mismatches: [], view: { queueId: { value: null, source: 'unknown' } } });
       await fillIsFull(socket, TEST_UMEM.fillSize);
       source.sendExactly(50);
-      await waitFor(() => socket.observe().totals.rxPackets >= 50, 5000, '50 frames on the socket');
+      await waitFor(() => socket.observe().totals.rxPackets >= 50, 20_000, '50 frames on the socket');
     } finally {
       await watched.destroyAll();
     }
@@ -176,7 +176,7 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
     await fillIsFull(owner, TEST_UMEM.fillSize);
     source.sendExactly(64);
     const received = (id: string) => engine.get(id).observe().totals.rxPackets;
-    await waitFor(() => received('owner') + received('sharer') >= 64, 5000, '64 frames between the two');
+    await waitFor(() => received('owner') + received('sharer') >= 64, 20_000, '64 frames between the two');
     for (const id of ['owner', 'sharer']) {
       expect(engine.readKernelView(id), id).toEqual([]);
     }
@@ -221,7 +221,7 @@ describeKernel('the kernel’s view of a socket, checked against the kernel’s 
         inNetworkNamespace(lab.appNamespacePath, () => readNetdevQueues(ifNameToIndex(lab.appIfname)))?.every(
           (queue) => !queue.xsk,
         ) === true,
-      5000,
+      20_000,
       'no queue to have an XSK',
     );
   });

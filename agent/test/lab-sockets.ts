@@ -108,8 +108,15 @@ export async function refusal(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected a refusal');
 }
 
-/** Sends `count` frames from the lab's source; resolves once the engine's socket `id` has counted them all. */
+/**
+ * Sends `count` frames from the lab's source; resolves once the engine's socket `id` has counted them all. A socket
+ * just created (or restored) may not have stocked FILL yet: it is given the time to hold `count` entries (or as many
+ * as the ring has) first, or the kernel would drop what arrives for want of FILL entries.
+ */
 export async function receivesFrom(engine: Engine, source: TrafficSource, id: string, count = 500): Promise<void> {
+  const fill = () => engine.get(id).observe().rings.fill;
+  const stocked = Math.min(count, fill().size);
+  await waitFor(() => ringOccupancy(fill()) >= stocked, 20_000, `FILL of ${id} to hold ${stocked} frames`);
   const before = engine.get(id).observe().totals.rxPackets;
   source.sendExactly(count);
   await waitFor(() => engine.get(id).observe().totals.rxPackets >= before + count, 20_000, `${count} frames on ${id}`);

@@ -78,6 +78,8 @@ describeKernel('observations while the data plane is saturated and a core is tak
       () => still.observe().totals.rxPackets,
       'frames received',
     );
+    // Still means refilled too: a frame is counted as it leaves RX, and goes back on FILL later in the round.
+    await fillIsFull(still, TEST_UMEM.fillSize);
     const sampler = new Sampler(
       () => [still],
       () => source,

@@ -74,7 +74,7 @@ describeKernel('one socket on the lab veth', () => {
       for (const length of lengths) {
         source.setFrameLength(length);
         source.sendExactly(sent);
-        const deadline = Date.now() + 5000;
+        const deadline = Date.now() + 20_000;
         let got = 0;
         while (got < sent && Date.now() < deadline) {
           pollReadable(socket.fd, 100);
@@ -129,7 +129,7 @@ describeKernel('one socket on the lab veth', () => {
       await sendInRounds(count, umemConfig.fillSize / 2, (round) => source.sendExactly(round), rxPackets, 'frames');
       // The worker gives each frame back to FILL just after counting it.
       const refilled = umemConfig.fillSize + count;
-      await waitFor(() => managed.observe().rings.fill.producer === refilled, 5000, 'the last frames back on FILL');
+      await waitFor(() => managed.observe().rings.fill.producer === refilled, 20_000, 'the last frames back on FILL');
       const after = managed.observe();
       expect(source.sentFrames).toBe(count);
       expect(after.totals.rxPackets).toBe(count);

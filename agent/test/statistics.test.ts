@@ -65,7 +65,7 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     // Where the kernel writes a frame: past the headroom and the packet headroom XDP keeps in front of it.
     source.setFrameLength(MIN_FRAME_LENGTH);
     source.sendExactly(1);
-    await waitFor(() => inRx().addresses.length === 1, 5000, 'a small frame in RX');
+    await waitFor(() => inRx().addresses.length === 1, 20_000, 'a small frame in RX');
     const offset = (inRx().addresses[0] as number) % chunk;
     expect(offset).toBeGreaterThan(headroom);
     const room = chunk - offset;
@@ -74,7 +74,7 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     // The largest frame that fits ends on the chunk's last byte, and is received.
     source.setFrameLength(room);
     source.sendExactly(1);
-    await waitFor(() => inRx().addresses.length === 2, 5000, 'a frame of exactly the room in RX');
+    await waitFor(() => inRx().addresses.length === 2, 20_000, 'a frame of exactly the room in RX');
     const fits = inRx();
     expect(fits.lengths[1]).toBe(room);
     expect(((fits.addresses[1] as number) + room) % chunk).toBe(0);
@@ -84,7 +84,7 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     const fillConsumer = receiver.observe().rings.fill.consumer;
     source.setFrameLength(room + 1);
     source.sendExactly(1);
-    await waitFor(() => receiver.observe().stats.rxDropped === counters.before.rxDropped + 1, 5000, 'rx_dropped');
+    await waitFor(() => receiver.observe().stats.rxDropped === counters.before.rxDropped + 1, 20_000, 'rx_dropped');
     counters.onlyMoved({ rxDropped: 1 });
     expect(inRx().addresses).toHaveLength(2);
     expect(receiver.observe().rings.fill.consumer).toBe(fillConsumer);
@@ -102,7 +102,7 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     const sender = socket;
     // With nothing to send the worker sleeps on its command word and makes no syscall on the socket.
     const idle = sender.observe().totals.idleWaits;
-    await waitFor(() => sender.observe().totals.idleWaits >= idle + 3, 5000, 'the worker to go round idle');
+    await waitFor(() => sender.observe().totals.idleWaits >= idle + 3, 20_000, 'the worker to go round idle');
     const counters = countersOf(sender);
     counters.onlyMoved({});
 
@@ -117,7 +117,7 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     // batch within the kernel's budget per sendto (32), every kick of the worker ends that way.
     const wakeups = sender.observe().totals.wakeups;
     sender.worker.set(Control.SEND_REMAINING, 100);
-    await waitFor(() => sender.observe().totals.completed === 100, 5000, '100 frames sent');
+    await waitFor(() => sender.observe().totals.completed === 100, 20_000, '100 frames sent');
     const kicks = sender.observe().totals.wakeups - wakeups;
     expect(kicks).toBeGreaterThan(0);
     counters.onlyMoved({ txRingEmptyDescs: 2 + kicks });
@@ -151,11 +151,11 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     const counters = countersOf(receiver);
 
     source.sendExactly(1);
-    await waitFor(() => receiver.observe().totals.rxPackets === 1, 5000, 'the frame received');
+    await waitFor(() => receiver.observe().totals.rxPackets === 1, 20_000, 'the frame received');
     // The kernel consumed two FILL entries for one frame, and counted the skipped one nowhere it reports.
     expect(receiver.observe().rings.fill.consumer).toBe(2);
     counters.onlyMoved({});
-    await waitFor(() => receiver.observeInDetail().ledger.violations.length === 0, 5000, 'the ledger whole again');
+    await waitFor(() => receiver.observeInDetail().ledger.violations.length === 0, 20_000, 'the ledger whole again');
     expectLedgerHolds(receiver.observeInDetail(), 64);
   });
 
@@ -173,16 +173,16 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     await fillIsFull(receiver, 64);
     // Every frame of the UMEM ends in RX and stays there: FILL runs empty with nothing to refill it.
     engine.pause(id, ['rxDrain']);
-    await waitFor(() => receiver.pausedStages().includes('rxDrain'), 5000, 'RX drain paused');
+    await waitFor(() => receiver.pausedStages().includes('rxDrain'), 20_000, 'RX drain paused');
     source.sendExactly(64);
     const inRx = () => ringOccupancy(receiver.observe().rings.rx ?? { producer: 0, consumer: 0 });
-    await waitFor(() => inRx() === 64, 5000, 'the UMEM in RX');
+    await waitFor(() => inRx() === 64, 20_000, 'the UMEM in RX');
     const counters = countersOf(receiver);
     engine.injectInvalidFill(id);
-    await waitFor(() => receiver.observe().rings.fill.producer === 65, 5000, 'the invalid address on FILL');
+    await waitFor(() => receiver.observe().rings.fill.producer === 65, 20_000, 'the invalid address on FILL');
 
     source.sendExactly(1);
-    await waitFor(() => receiver.observe().stats.rxDropped === counters.before.rxDropped + 1, 5000, 'rx_dropped');
+    await waitFor(() => receiver.observe().stats.rxDropped === counters.before.rxDropped + 1, 20_000, 'rx_dropped');
     counters.onlyMoved({ rxDropped: 1, rxFillRingEmptyDescs: 1 });
     const after = receiver.observeInDetail();
     expect(after.rings.fill.consumer).toBe(65);

@@ -103,9 +103,9 @@ describeKernel('a table of TX descriptors on the lab (the selftests ALIGNED_INV_
       source.capture(true);
 
       const posted = xsk.sendTxDescriptors(rows.map(({ addr, len, options }) => ({ addr, len, options })));
-      await waitFor(() => xsk.txTablesPosted === posted, 5000, 'the table to go on TX');
-      await waitFor(() => xsk.observe().stats.txInvalidDescs >= invalid, 5000, `${invalid} tx_invalid_descs`);
-      await waitFor(() => source.receivedFrames >= valid.length, 5000, `${valid.length} frames at the peer`);
+      await waitFor(() => xsk.txTablesPosted === posted, 20_000, 'the table to go on TX');
+      await waitFor(() => xsk.observe().stats.txInvalidDescs >= invalid, 20_000, `${invalid} tx_invalid_descs`);
+      await waitFor(() => source.receivedFrames >= valid.length, 20_000, `${valid.length} frames at the peer`);
       // Everything valid has arrived and the kernel refused the rest: nothing more is on its way.
       expect(xsk.observe().stats.txInvalidDescs).toBe(invalid);
       expect(source.receivedFrames).toBe(valid.length);
@@ -117,7 +117,7 @@ describeKernel('a table of TX descriptors on the lab (the selftests ALIGNED_INV_
 
       // On this kernel every descriptor comes back on COMPLETION, the refused ones too (the selftests expect
       // them not to): the ledger counts a frame back once per descriptor, so every frame is free again.
-      await waitFor(() => xsk.observe().totals.completed >= rows.length, 5000, 'every descriptor on COMPLETION');
+      await waitFor(() => xsk.observe().totals.completed >= rows.length, 20_000, 'every descriptor on COMPLETION');
       const observation = xsk.observeInDetail();
       expect(observation.totals).toMatchObject({ txPackets: rows.length, completed: rows.length });
       // Two addresses name no frame of the UMEM: the one before its start and the one at its end.

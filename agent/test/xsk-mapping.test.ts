@@ -76,7 +76,7 @@ describeKernel('an XSK seen through its file descriptor alone', () => {
       // Once traffic stops, the owner's mapping and ours hold the same word.
       await waitFor(
         () => running.observe().rings.rx?.producer === producer[0],
-        5000,
+        20_000,
         'the owner and the watcher to agree on the RX producer',
       );
     } finally {

@@ -33,13 +33,13 @@ describeKernel('an XDP program loaded apart from the socket, and its XSKMAP', ()
       source.sendExactly(200);
       // The default program passes frames to the stack when the queue's entry is empty: once XDP has
       // seen all 200, the kernel has redirected none of them.
-      await waitFor(() => vethStatistic(lab, 'rx_queue_0_xdp_packets') >= 200, 5000, 'XDP to see 200 frames');
+      await waitFor(() => vethStatistic(lab, 'rx_queue_0_xdp_packets') >= 200, 20_000, 'XDP to see 200 frames');
       expect(vethStatistic(lab, 'rx_queue_0_xdp_redirect')).toBe(0);
       expect(socket.observe().totals.rxPackets).toBe(0);
 
       socket.socket.insertIntoXskmap(mapFd);
       source.sendExactly(200);
-      await waitFor(() => socket?.observe().totals.rxPackets === 200, 5000, '200 frames after insertion');
+      await waitFor(() => socket?.observe().totals.rxPackets === 200, 20_000, '200 frames after insertion');
     } finally {
       closeSync(mapFd);
     }

@@ -36,13 +36,14 @@ function umem() {
       Atomics.add(control, UmemControl.GENERATION, 1);
       ledger[frame] = ledgerByte(AppState.GIVEN_TO_FILL, 0);
     },
-    /** The second half, as the pipeline ends a batch: notify only when a reader said it waits. */
-    endFeeding(frame: number) {
+    /** The second half, as the pipeline ends a batch: notify only when a reader said it waits. Returns how many woke. */
+    endFeeding(frame: number): number {
       fill.reserve(1);
       fill.setAddress(fill.claimIndex, frame * FRAME_SIZE);
       fill.submit(1);
       Atomics.add(control, UmemControl.GENERATION, 1);
-      if (Atomics.load(control, UmemControl.READERS_WAITING) !== 0) Atomics.notify(control, UmemControl.GENERATION);
+      if (Atomics.load(control, UmemControl.READERS_WAITING) === 0) return 0;
+      return Atomics.notify(control, UmemControl.GENERATION);
     },
   };
   return { observer: new UmemObserver(source), control, worker };
@@ -71,11 +72,10 @@ describe('the UMEM reader', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(settled).toBe(false);
     expect(Atomics.load(control, UmemControl.READERS_WAITING)).toBe(1);
-    worker.endFeeding(5);
-    // Woken by the worker's notify, not by the end of a wait slice.
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    expect(settled).toBe(true);
+    // Woken by the worker's notify, not left to the end of a wait slice: the reader waits on the generation word.
+    expect(worker.endFeeding(5)).toBe(1);
     const { consistent, ledger } = await reading;
+    expect(settled).toBe(true);
     expect(consistent).toBe(true);
     expect(ledger.counts).toMatchObject({ fill: 1, free: FRAMES - 1 });
     expect(ledger.violations).toEqual([]);
