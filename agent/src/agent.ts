@@ -24,8 +24,9 @@ import { AttachWatch } from './attach/attach-watch.ts';
 import { AttachedXsk } from './attach/attached-xsk.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
 import { AttachedSockets, discoveredForState } from './attached-sockets.ts';
+import { CommandPriority } from './command-priority.ts';
 import { CommandRunner } from './commands.ts';
-import { OBSERVER_NICE } from './dataplane/control.ts';
+import { DATAPLANE_NICE, OBSERVER_NICE } from './dataplane/control.ts';
 import { Engine } from './engine/engine.ts';
 import type { ManagedSocket } from './engine/managed-socket.ts';
 import { captureReceived } from './export/capture.ts';
@@ -109,6 +110,7 @@ export class Agent implements AgentFacade {
   /** Interfaces and XDP programs as last read; null when a change to the sockets made them stale. */
   private facts: { readAt: number; interfaces: InterfaceInfo[]; programs: XdpProgramInfo[] } | null = null;
   private readonly commands: CommandRunner;
+  private readonly priority = new CommandPriority(setThreadNice, { idle: OBSERVER_NICE, commanding: DATAPLANE_NICE });
   /** Events met before the server listened, when no client could be told: each client is told as it arrives. */
   private readonly startup: EventMessage[] = [];
   /** The kernel's test catalogue as lessons (agent/scenarios/), run through the same commands as the page's. */
@@ -135,6 +137,7 @@ export class Agent implements AgentFacade {
       runScenario: async (name) => {
         await this.lessons.run(name);
       },
+      urgently: (work) => this.priority.during(work),
     });
     const catalogue = loadCatalogue();
     for (const problem of catalogue.problems) {

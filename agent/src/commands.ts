@@ -25,6 +25,8 @@ export interface CommandContext {
   discovered(): readonly DiscoveredXsk[];
   /** Runs a lesson of agent/scenarios/: its own commands come back through execute, one at a time. */
   runScenario(name: string): Promise<void>;
+  /** Runs a command's work with the main thread raised to the data plane's priority (command-priority.ts). */
+  urgently<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -45,9 +47,10 @@ export class CommandRunner {
   }
 
   execute(command: ControlCommand): Promise<void> {
-    // Not queued: a lesson is made of commands, each of which takes its turn in the queue.
-    if (command.type === 'runScenario') return this.context.runScenario(command.name);
-    const run = this.queue.then(() => this.carryOut(command));
+    // Not queued: a lesson is made of commands, each of which takes its turn in the queue. Someone watches it run,
+    // so its waits between commands are urgent too.
+    if (command.type === 'runScenario') return this.context.urgently(() => this.context.runScenario(command.name));
+    const run = this.queue.then(() => this.context.urgently(() => this.carryOut(command)));
     this.queue = run.catch(() => {});
     return run.catch((error: unknown) => {
       throw toCommandError(error);
