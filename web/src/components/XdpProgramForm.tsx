@@ -9,6 +9,7 @@ const KIND_LABELS: Record<XdpProgramKind, string> = {
   'round-robin': 'round-robin: take turns over the sockets',
   'steer-by-port': 'steer-by-port: UDP port → index',
   'drop-half': 'drop-half: by queue, dropping every second frame',
+  'rx-metadata': "rx-metadata: by queue, the kernel's RX metadata in front of each frame",
   'libxdp-default': "libxdp's default program",
 };
 
