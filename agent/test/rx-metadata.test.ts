@@ -5,6 +5,7 @@ import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
 import { wakeupTx } from '../src/native/libc.ts';
 import { ringMemoryAt, umemBytesAt } from '../src/native/ring-memory.ts';
 import { RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
+import { probeRxMetadataSupport } from '../src/xdp/rx-metadata-support.ts';
 import { CompletionRing, FillRing, RxRing, TxRing } from '../src/xsk/ring.ts';
 import { XskSocket } from '../src/xsk/socket.ts';
 import { Umem } from '../src/xsk/umem.ts';
@@ -232,5 +233,28 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
     expect(() =>
       RingsideProgram.attach('rx-metadata', lab?.appIfname ?? '', 'drv', lab?.appNamespacePath ?? null),
     ).toThrow(/already has an XDP program \(ringside_by_queu.*cannot go behind libxdp's dispatcher/);
+  });
+
+  it("finds the three kfuncs in this kernel's BTF and in veth's xdp-rx-metadata-features, and none in lo's", () => {
+    lab = Lab.create(1);
+    const support = probeRxMetadataSupport(lab.appNamespacePath, [lab.appIfname, 'lo']);
+    expect(support.program).toEqual({ available: true, reason: null });
+    for (const kfunc of support.kfuncs) {
+      expect(kfunc.kernel).toBe(true);
+      expect(kfunc.interfaces).toEqual([
+        { ifname: lab.appIfname, offered: true },
+        { ifname: 'lo', offered: false },
+      ]);
+      expect(kfunc.reason).toBe(
+        `lo does not implement ${kfunc.kfunc} (the driver has no such xdp_metadata_ops): it answers EOPNOTSUPP there`,
+      );
+    }
+  });
+
+  it('is refused on an interface whose driver implements none of the kfuncs (lo), saying so', () => {
+    lab = Lab.create(1);
+    expect(() => RingsideProgram.attach('rx-metadata', 'lo', 'drv', lab?.appNamespacePath ?? null)).toThrow(
+      /lo's driver implements none of the RX metadata kfuncs/,
+    );
   });
 });

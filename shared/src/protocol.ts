@@ -3,6 +3,7 @@ import { InterfaceInfo, UmemLimits } from './facts.ts';
 import { FactSource, KernelMismatch, KernelMismatchChange, KernelView } from './kernel-view.ts';
 import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
+import { RxMetadataSupport } from './rx-metadata.ts';
 import { SocketFeatures } from './socket-options.ts';
 
 /**
@@ -497,6 +498,8 @@ export const StateMessage = z.object({
   attached: z.array(AttachedSocketInfo).default([]),
   /** Since 2.3: the lessons (agent/scenarios/) and the last run's outcome. */
   lessons: LessonsState.optional(),
+  /** Since 2.4: the RX metadata kfuncs the kernel and the interfaces offer, and whether rx-metadata can run. */
+  rxMetadata: RxMetadataSupport.optional(),
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 

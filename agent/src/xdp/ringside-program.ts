@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { XdpActions, XdpProgramKind } from '@ringside/shared';
+import { judgeRxMetadataSupport, RX_METADATA_FIELDS } from '@ringside/shared';
 import { describeXdpProgram } from '../host/xdp-programs.ts';
 import {
   type BpfMapHandle,
@@ -31,6 +32,7 @@ import {
   xdpProgramId,
   xdpProgramObject,
 } from '../native/xdp-program.ts';
+import { interfaceRxMetadata, kernelRxMetadataKfuncs } from './rx-metadata-support.ts';
 
 /** Ringside's own XDP programs (the protocol's kinds but libxdp's), built from bpf/*.c into bpf/build/ by the setup step. */
 export type RingsideProgramKind = Exclude<XdpProgramKind, 'libxdp-default'>;
@@ -175,6 +177,23 @@ function deviceBoundLoadHint(code: string): string | undefined {
 }
 
 /**
+ * Refuses, before loading, a kernel without one of the kfuncs the program
+ * calls (libbpf would refuse with ESRCH, naming none), and an interface whose
+ * driver implements none of them: every frame would carry EOPNOTSUPP.
+ */
+function refuseWithoutRxMetadata(kind: RingsideProgramKind, ifname: string, namespacePath: string | null): void {
+  const offered = interfaceRxMetadata(namespacePath, ifname);
+  const support = judgeRxMetadataSupport(kernelRxMetadataKfuncs(), [{ ifname, offered }]);
+  if (!support.program.available) throw new RingsideProgramError(support.program.reason ?? kind, 'EOPNOTSUPP');
+  if (offered && RX_METADATA_FIELDS.every((field) => !offered[field])) {
+    throw new RingsideProgramError(
+      `${ifname}'s driver implements none of the RX metadata kfuncs (its netdev xdp-rx-metadata-features is empty): ${kind} would put only EOPNOTSUPP in front of every frame`,
+      'EOPNOTSUPP',
+    );
+  }
+}
+
+/**
  * Loaded for `ifindex` alone and attached directly: the kernel runs a
  * device-bound program only in its driver's hook, never in generic (skb)
  * mode nor behind libxdp's dispatcher, so the interface must have no program.
@@ -265,6 +284,7 @@ export class RingsideProgram {
         'ENOENT',
       );
     }
+    if (DEVICE_BOUND.has(kind)) refuseWithoutRxMetadata(kind, ifname, namespacePath);
     return inNetworkNamespace(namespacePath, () => {
       const ifindex = ifNameToIndex(ifname);
       if (ifindex === 0) {
