@@ -4,6 +4,7 @@ import './bpf-map.ts';
 import { checkNegativeErrno, NativeError } from './errors.ts';
 import { libbpfLibrary as libbpf } from './libxdp.ts';
 import { XDP_FLAGS_DRV_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST } from './uapi.ts';
+import { attachedXdpProgramId, detachAttachedProgram } from './xdp-program.ts';
 
 /**
  * A device-bound XDP program, through libbpf alone (bpf/libbpf.h, libbpf
@@ -37,19 +38,11 @@ const programFd = libbpf.func('int bpf_program__fd(const bpf_program *prog)');
 const close = libbpf.func('void bpf_object__close(bpf_object *obj)');
 // int bpf_xdp_attach(int ifindex, int prog_fd, __u32 flags, const struct bpf_xdp_attach_opts *opts);
 const xdpAttach = libbpf.func('int bpf_xdp_attach(int ifindex, int prog_fd, uint32_t flags, const void *opts)');
-// int bpf_xdp_detach(int ifindex, __u32 flags, const struct bpf_xdp_attach_opts *opts);
-const xdpDetach = libbpf.func('int bpf_xdp_detach(int ifindex, uint32_t flags, const void *opts)');
-// int bpf_xdp_query_id(int ifindex, int flags, __u32 *prog_id);
-const xdpQueryId = libbpf.func('int bpf_xdp_query_id(int ifindex, int flags, _Out_ uint32_t *prog_id)');
 // int bpf_obj_get_info_by_fd(int bpf_fd, void *info, __u32 *info_len);
 const objGetInfoByFd = libbpf.func('int bpf_obj_get_info_by_fd(int fd, void *info, _Inout_ uint32_t *info_len)');
 
 /** include/uapi/linux/bpf.h (Linux 6.3): the program may only run on the interface it was loaded for. */
 const BPF_F_XDP_DEV_BOUND_ONLY = 1 << 6;
-
-/** struct bpf_xdp_attach_opts { size_t sz; int old_prog_fd; }: 16 bytes on 64-bit; old_prog_fd makes the detach conditional. */
-const ATTACH_OPTS_SIZE = 16;
-const ATTACH_OPTS_OLD_PROG_FD = 8;
 
 /** struct bpf_prog_info begins { __u32 type; __u32 id; ... }: the kernel copies only the bytes asked for. */
 const PROG_INFO_PREFIX = 8;
@@ -107,13 +100,7 @@ export function attachDeviceBoundProgram(
 
 /** Detaches it if it is still the interface's program; nothing to do otherwise (calling thread's namespace). */
 export function detachDeviceBoundProgram(program: DeviceBoundProgram, ifindex: number): void {
-  const id = [0];
-  checkNegativeErrno('bpf_xdp_query_id', xdpQueryId(ifindex, XDP_FLAGS_DRV_MODE, id));
-  if (id[0] !== program.id) return;
-  const opts = Buffer.alloc(ATTACH_OPTS_SIZE);
-  opts.writeBigUInt64LE(BigInt(ATTACH_OPTS_SIZE), 0);
-  opts.writeInt32LE(program.fd, ATTACH_OPTS_OLD_PROG_FD);
-  checkNegativeErrno('bpf_xdp_detach', xdpDetach(ifindex, XDP_FLAGS_DRV_MODE, opts));
+  if (attachedXdpProgramId(ifindex, 'drv') === program.id) detachAttachedProgram(ifindex, 'drv', program.fd);
 }
 
 /** Closes the program's and its maps' fds: a detached program is then freed. */
