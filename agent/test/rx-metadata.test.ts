@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { decodeRxMetadata, type RxMetadata } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
 import { writeUdpFrame } from '../src/dataplane/frames.ts';
@@ -201,8 +202,31 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
       types.add(metadata.hash.value.type);
     }
     // veth hashes the skb (skb_get_hash) and knows only whether the hash covered L4 (skb->l4_hash):
-    // XDP_RSS_TYPE_L4_ANY or XDP_RSS_TYPE_NONE. On 6.18 these copy-mode frames get NONE, one value for all 32 flows.
+    // XDP_RSS_TYPE_L4_ANY or XDP_RSS_TYPE_NONE. On 6.18 frames a copy-mode AF_XDP socket sends get NONE, one
+    // value for all 32 flows; the peer's stack's frames get one L4 hash per flow (the next test).
     expect([...types].every((type) => type === 0 || type === 8)).toBe(true);
+  });
+
+  it("gives frames the peer's stack sends one L4 hash per UDP flow, as veth computes it from the skb", async () => {
+    lab = Lab.create(1);
+    program = RingsideProgram.attach('rx-metadata', lab.appIfname, 'drv', lab.appNamespacePath);
+    const receiver = BareSocket.open(lab, 'app');
+    sockets.push(receiver);
+    program.setSocket(0, receiver.fd);
+    const flows = 8;
+    // One datagram to each of 8 ports, from the peer's own UDP stack (bash's /dev/udp), not an AF_XDP socket.
+    execFileSync('ip', [
+      'netns',
+      'exec',
+      lab.peerNamespace,
+      'bash',
+      '-c',
+      `for port in $(seq 7000 ${7000 + flows - 1}); do echo x > /dev/udp/${APP_IP.join('.')}/$port; done`,
+    ]);
+    await waitFor(() => receiver.receive() >= flows, 5000, `${flows} datagrams at the socket`);
+    const hashes = receiver.metadata.map((metadata) => (metadata?.hash.ok ? metadata.hash.value : null));
+    expect(hashes.every((hash) => hash?.typeBits.join() === 'L4')).toBe(true);
+    expect(new Set(hashes.map((hash) => hash?.hash)).size).toBe(flows);
   });
 
   it("gives the timestamp as veth has it (the skb's hardware stamp: 0 on a veth, which has none) and ENODATA for an untagged frame's VLAN", async () => {
