@@ -52,6 +52,7 @@ import { type AgentFacade, AgentServer, CommandError } from './server/agent-serv
 import type { ObservedSocket, SocketLabels } from './server/metrics.ts';
 import type { Tokens } from './server/token-store.ts';
 import { describeMismatchChange, helloMessage, type SteeringFacts, stateMessage, xdpProgramsOf } from './state-view.ts';
+import { probeRxMetadataSupport } from './xdp/rx-metadata-support.ts';
 
 export interface AgentOptions {
   host: string;
@@ -443,6 +444,10 @@ export class Agent implements AgentFacade {
       discovered: this.discovered(),
       attached: this.attached.list().map((socket) => socket.info),
       lessons: this.lessons.state(),
+      rxMetadata: probeRxMetadataSupport(
+        this.lab?.appNamespacePath ?? null,
+        interfaces.map((device) => device.name),
+      ),
     });
   }
 

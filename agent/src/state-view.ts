@@ -9,6 +9,7 @@ import {
   type LessonsState,
   PROTOCOL_VERSION,
   type Role,
+  type RxMetadataSupport,
   type SocketFeatures,
   type SocketInfo,
   type StateMessage,
@@ -116,6 +117,7 @@ export interface StateInputs {
   attached: AttachedSocketInfo[];
   /** The lessons and the last run (agent/src/scenarios/). */
   lessons?: LessonsState;
+  rxMetadata?: RxMetadataSupport;
 }
 
 export function stateMessage(inputs: StateInputs): StateMessage {

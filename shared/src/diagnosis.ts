@@ -181,6 +181,7 @@ function indicesFor(facts: Facts): number[] | null {
   switch (program.kind) {
     case 'by-queue':
     case 'drop-half':
+    case 'rx-metadata':
     case 'libxdp-default':
       return [socket.config.queueId];
     case 'round-robin': {

@@ -10,6 +10,7 @@ export * from './ledger.ts';
 export * from './protocol.ts';
 export * from './recording.ts';
 export * from './rings.ts';
+export * from './rx-metadata.ts';
 export * from './scenario.ts';
 export * from './snapshot-codec.ts';
 export * from './socket-options.ts';

@@ -3,6 +3,7 @@ import { InterfaceInfo, UmemLimits } from './facts.ts';
 import { FactSource, KernelMismatch, KernelMismatchChange, KernelView } from './kernel-view.ts';
 import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
+import { RxMetadataSupport } from './rx-metadata.ts';
 import { SocketFeatures } from './socket-options.ts';
 
 /**
@@ -13,8 +14,11 @@ import { SocketFeatures } from './socket-options.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-/** 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons, busy polling and the TX budget. */
-export const PROTOCOL_VERSION = { major: 2, minor: 3 } as const;
+/**
+ * 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons, busy polling and the TX budget.
+ * 2.4: the rx-metadata program and the RX metadata kfuncs the kernel and interfaces offer (`rxMetadata`).
+ */
+export const PROTOCOL_VERSION = { major: 2, minor: 4 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -88,10 +92,21 @@ export const TxTraffic = z.object({
 export type TxTraffic = z.infer<typeof TxTraffic>;
 
 /** The XDP programs Ringside loads on an interface; `libxdp-default` is the one libxdp itself loads. */
-export const XdpProgramKind = z.enum(['by-queue', 'round-robin', 'steer-by-port', 'drop-half', 'libxdp-default']);
+export const XdpProgramKind = z.enum([
+  'by-queue',
+  'round-robin',
+  'steer-by-port',
+  'drop-half',
+  'rx-metadata',
+  'libxdp-default',
+]);
 export type XdpProgramKind = z.infer<typeof XdpProgramKind>;
-/** Ringside's programs that send a frame to its receive queue's XSKMAP index (drop-half: every frame it keeps). */
-export const steersByQueue = (kind: XdpProgramKind | 'other'): boolean => kind === 'by-queue' || kind === 'drop-half';
+/**
+ * Ringside's programs that send a frame to its receive queue's XSKMAP index
+ * (drop-half: every frame it keeps; rx-metadata: with the kernel's RX metadata in front).
+ */
+export const steersByQueue = (kind: XdpProgramKind | 'other'): boolean =>
+  kind === 'by-queue' || kind === 'drop-half' || kind === 'rx-metadata';
 
 /** XSKMAP indices Ringside's programs have (bpf/ringside.h). */
 export const XSKMAP_ENTRIES = 64;
@@ -483,6 +498,8 @@ export const StateMessage = z.object({
   attached: z.array(AttachedSocketInfo).default([]),
   /** Since 2.3: the lessons (agent/scenarios/) and the last run's outcome. */
   lessons: LessonsState.optional(),
+  /** Since 2.4: the RX metadata kfuncs the kernel and the interfaces offer, and whether rx-metadata can run. */
+  rxMetadata: RxMetadataSupport.optional(),
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 

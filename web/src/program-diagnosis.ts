@@ -59,6 +59,7 @@ export function indicesReached(facts: SteeringFacts, queue: number): number[] {
   switch (program.kind) {
     case 'by-queue':
     case 'drop-half':
+    case 'rx-metadata':
     case 'libxdp-default':
       return [queue];
     case 'round-robin':

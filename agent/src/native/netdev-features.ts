@@ -27,11 +27,13 @@ import {
   stringAttribute,
   u32Attribute,
   type XdpFeatures,
+  type XdpRxMetadataFeatures,
   xdpFeaturesOf,
+  xdpRxMetadataFeaturesOf,
 } from './netlink-messages.ts';
 import { SO_RCVTIMEO, SOCK_RAW, SOL_SOCKET } from './uapi.ts';
 
-export type { NetdevQueue, XdpFeatures } from './netlink-messages.ts';
+export type { NetdevQueue, XdpFeatures, XdpRxMetadataFeatures } from './netlink-messages.ts';
 
 const { socket: socketRaw, close: closeRaw, setsockopt, sendto, recv } = rawSyscalls;
 
@@ -115,16 +117,8 @@ function resolveFamily(fd: number, name: string): number | null {
   return familyIdOf(replies);
 }
 
-/**
- * What the driver of interface `ifindex` implements of XDP, from the kernel's
- * `netdev` generic netlink family (Linux 6.3+); null when the kernel has no
- * such family. An unknown ifindex is a NativeError (ENODEV).
- *
- * The netlink socket opens in the calling thread's network namespace, and
- * ifindexes are per namespace: to ask about an interface of a lab namespace,
- * call this inside `inNetworkNamespace('/run/netns/NAME', () => ...)`.
- */
-export function readXdpFeatures(ifindex: number): XdpFeatures | null {
+/** Asks the netdev family about device `ifindex` and decodes its reply; null when the kernel has no such family. */
+function readNetdevDevice<T>(ifindex: number, decode: (reply: NetlinkMessage | undefined) => T): T | null {
   return withNetlinkSocket(NETLINK_GENERIC, (fd) => {
     const familyId = resolveFamily(fd, NETDEV_FAMILY_NAME);
     if (familyId === null) return null;
@@ -140,11 +134,36 @@ export function readXdpFeatures(ifindex: number): XdpFeatures | null {
       }),
     );
     if (errno !== 0) fail(what, errno, errno === ENODEV ? 'no such interface in this network namespace' : undefined);
-    const [reply] = replies;
+    return decode(replies[0]);
+  });
+}
+
+/**
+ * What the driver of interface `ifindex` implements of XDP, from the kernel's
+ * `netdev` generic netlink family (Linux 6.3+); null when the kernel has no
+ * such family. An unknown ifindex is a NativeError (ENODEV).
+ *
+ * The netlink socket opens in the calling thread's network namespace, and
+ * ifindexes are per namespace: to ask about an interface of a lab namespace,
+ * call this inside `inNetworkNamespace('/run/netns/NAME', () => ...)`.
+ */
+export function readXdpFeatures(ifindex: number): XdpFeatures | null {
+  return readNetdevDevice(ifindex, (reply) => {
     const features = reply ? xdpFeaturesOf(reply) : null;
-    if (features === null) throw new Error(`${what}: the reply carries no NETDEV_A_DEV_XDP_FEATURES`);
+    if (features === null) {
+      throw new Error(`NETDEV_CMD_DEV_GET ifindex ${ifindex}: the reply carries no NETDEV_A_DEV_XDP_FEATURES`);
+    }
     return features;
   });
+}
+
+/**
+ * Which RX metadata kfuncs the driver of interface `ifindex` implements;
+ * null when the kernel does not say (no netdev family, or before 6.7). Asks
+ * in the calling thread's network namespace, like readXdpFeatures.
+ */
+export function readXdpRxMetadataFeatures(ifindex: number): XdpRxMetadataFeatures | null {
+  return readNetdevDevice(ifindex, (reply) => (reply ? xdpRxMetadataFeaturesOf(reply) : null));
 }
 
 /**

@@ -43,6 +43,11 @@ export const NETDEV_A_DEV_IFINDEX = 1;
 export const NETDEV_A_DEV_PAD = 2;
 export const NETDEV_A_DEV_XDP_FEATURES = 3;
 export const NETDEV_A_DEV_XDP_ZC_MAX_SEGS = 4;
+/** Which RX metadata kfuncs the driver implements (Linux 6.7): enum netdev_xdp_rx_metadata. */
+export const NETDEV_A_DEV_XDP_RX_METADATA_FEATURES = 5;
+export const NETDEV_XDP_RX_METADATA_TIMESTAMP = 1;
+export const NETDEV_XDP_RX_METADATA_HASH = 2;
+export const NETDEV_XDP_RX_METADATA_VLAN_TAG = 4;
 /** The queue objects (Linux 6.8+; NETDEV_A_QUEUE_XSK, an empty nest on a queue an XSK is bound to, since 6.12). */
 export const NETDEV_CMD_QUEUE_GET = 10;
 export const NETDEV_A_QUEUE_ID = 1;
@@ -254,6 +259,25 @@ export function xdpFeaturesOf(reply: NetlinkMessage): XdpFeatures | null {
     rxSg: has(NETDEV_XDP_ACT_RX_SG),
     ndoXmitSg: has(NETDEV_XDP_ACT_NDO_XMIT_SG),
     zeroCopyMaxSegments: u32Of(attributes.get(NETDEV_A_DEV_XDP_ZC_MAX_SEGS)) ?? 1,
+  };
+}
+
+/** The RX metadata kfuncs a device's driver implements (its xdp_metadata_ops). */
+export interface XdpRxMetadataFeatures {
+  timestamp: boolean;
+  hash: boolean;
+  vlanTag: boolean;
+}
+
+/** Decodes a NETDEV_CMD_DEV_GET reply; null when the kernel sends no RX metadata mask (before 6.7). */
+export function xdpRxMetadataFeaturesOf(reply: NetlinkMessage): XdpRxMetadataFeatures | null {
+  const mask = u64Of(genlAttributes(reply).get(NETDEV_A_DEV_XDP_RX_METADATA_FEATURES));
+  if (mask === null) return null;
+  const has = (bit: number) => (mask & BigInt(bit)) !== 0n;
+  return {
+    timestamp: has(NETDEV_XDP_RX_METADATA_TIMESTAMP),
+    hash: has(NETDEV_XDP_RX_METADATA_HASH),
+    vlanTag: has(NETDEV_XDP_RX_METADATA_VLAN_TAG),
   };
 }
 

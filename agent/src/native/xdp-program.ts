@@ -76,7 +76,7 @@ export function attachXdpProgram(
 }
 
 /** The id of the program attached to `ifindex` in `mode`, 0 when none is (calling thread's namespace). */
-function attachedXdpProgramId(ifindex: number, mode: XdpAttachMode): number {
+export function attachedXdpProgramId(ifindex: number, mode: XdpAttachMode): number {
   const id = [0];
   checkNegativeErrno('bpf_xdp_query_id', xdpQueryId(ifindex, KERNEL_MODE_FLAGS[mode], id));
   return id[0] ?? 0;
@@ -110,9 +110,14 @@ export function detachXdpProgram(program: NativeXdpProgram, ifindex: number, mod
     checkNegativeErrno('xdp_program__detach', detach(program.handle, ifindex, MODES[mode], 0));
     return;
   }
+  detachAttachedProgram(ifindex, mode, programFd(program.handle));
+}
+
+/** Detaches the program of fd `fd` from `ifindex`, refused by the kernel unless it is still the one attached. */
+export function detachAttachedProgram(ifindex: number, mode: XdpAttachMode, fd: number): void {
   const opts = Buffer.alloc(ATTACH_OPTS_SIZE);
   opts.writeBigUInt64LE(BigInt(ATTACH_OPTS_SIZE), 0);
-  opts.writeInt32LE(programFd(program.handle), ATTACH_OPTS_OLD_PROG_FD);
+  opts.writeInt32LE(fd, ATTACH_OPTS_OLD_PROG_FD);
   checkNegativeErrno('bpf_xdp_detach', xdpDetach(ifindex, KERNEL_MODE_FLAGS[mode], opts));
 }
 

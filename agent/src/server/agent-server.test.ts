@@ -69,6 +69,7 @@ class FakeAgent implements AgentFacade {
       discovered: [],
       attached: [],
       lessons: { catalogue: [], problems: [], running: null, last: null },
+      rxMetadata: { program: { available: true, reason: null }, kfuncs: [] },
     };
   }
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { XdpActions, XdpProgramKind } from '@ringside/shared';
+import { judgeRxMetadataSupport, RX_METADATA_FIELDS } from '@ringside/shared';
 import { describeXdpProgram } from '../host/xdp-programs.ts';
 import {
   type BpfMapHandle,
@@ -11,6 +12,12 @@ import {
   possibleCpuCount,
   updateMapElement,
 } from '../native/bpf-map.ts';
+import {
+  attachDeviceBoundProgram,
+  closeDeviceBoundProgram,
+  detachDeviceBoundProgram,
+  loadDeviceBoundProgram,
+} from '../native/device-bound-program.ts';
 import { NativeError } from '../native/errors.ts';
 import { ifNameToIndex } from '../native/libc.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
@@ -25,6 +32,7 @@ import {
   xdpProgramId,
   xdpProgramObject,
 } from '../native/xdp-program.ts';
+import { interfaceRxMetadata, kernelRxMetadataKfuncs } from './rx-metadata-support.ts';
 
 /** Ringside's own XDP programs (the protocol's kinds but libxdp's), built from bpf/*.c into bpf/build/ by the setup step. */
 export type RingsideProgramKind = Exclude<XdpProgramKind, 'libxdp-default'>;
@@ -34,7 +42,15 @@ const OBJECT_FILES: Record<RingsideProgramKind, string> = {
   'round-robin': 'round_robin.o',
   'steer-by-port': 'steer_by_port.o',
   'drop-half': 'drop_half.o',
+  'rx-metadata': 'rx_metadata.o',
 };
+
+/**
+ * Programs that call the RX metadata kfuncs: loaded for the one interface
+ * they run on, since only a device-bound program gets the driver's
+ * implementation of a kfunc (the kernel rewrites the call at load).
+ */
+const DEVICE_BOUND: ReadonlySet<RingsideProgramKind> = new Set(['rx-metadata']);
 
 const BPF_BUILD = fileURLToPath(new URL('../../../bpf/build/', import.meta.url));
 
@@ -114,6 +130,115 @@ function socketHint(code: string): string {
   return 'the kernel refused the socket';
 }
 
+function explain(error: unknown, doing: string): unknown {
+  if (!(error instanceof NativeError)) return error;
+  return new RingsideProgramError(`${doing} refused (${error.code})${error.hint ? `: ${error.hint}` : ''}`, error.code);
+}
+
+/** A program loaded and attached, whichever way: its id, its libbpf object (for its maps), and how to undo it. */
+interface LoadedProgram {
+  readonly id: number;
+  readonly object: unknown;
+  /** Only while it is still the interface's program, in the calling thread's namespace. */
+  detach(ifindex: number, mode: XdpAttachMode): void;
+  close(): void;
+}
+
+/** libxdp loads it, behind its dispatcher where the kernel allows freplace, alone otherwise. */
+function loadThroughLibxdp(
+  kind: RingsideProgramKind,
+  path: string,
+  ifname: string,
+  ifindex: number,
+  mode: XdpAttachMode,
+): LoadedProgram {
+  refuseOccupied(ifname, ifindex);
+  const native: NativeXdpProgram = openXdpProgram(path);
+  try {
+    attachXdpProgram(native, ifindex, mode, attachHint(ifname, mode));
+  } catch (error) {
+    closeXdpProgram(native);
+    throw explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
+  }
+  return {
+    id: xdpProgramId(native),
+    object: xdpProgramObject(native),
+    detach: (at, attachedMode) => detachXdpProgram(native, at, attachedMode),
+    close: () => closeXdpProgram(native),
+  };
+}
+
+/** Why the kernel refused to load a program that calls the RX metadata kfuncs. */
+function deviceBoundLoadHint(code: string): string | undefined {
+  if (code === 'ESRCH') return 'this kernel lacks an RX metadata kfunc the program calls (libbpf found it in no BTF)';
+  if (code === 'EINVAL') return 'this kernel takes no device-bound XDP program (BPF_F_XDP_DEV_BOUND_ONLY, Linux 6.3)';
+  if (code === 'EPERM') return 'loading BPF programs needs root (CAP_BPF and CAP_NET_ADMIN)';
+  return undefined;
+}
+
+/**
+ * Refuses, before loading, a kernel without one of the kfuncs the program
+ * calls (libbpf would refuse with ESRCH, naming none), and an interface whose
+ * driver implements none of them: every frame would carry EOPNOTSUPP.
+ */
+function refuseWithoutRxMetadata(kind: RingsideProgramKind, ifname: string, namespacePath: string | null): void {
+  const offered = interfaceRxMetadata(namespacePath, ifname);
+  const support = judgeRxMetadataSupport(kernelRxMetadataKfuncs(), [{ ifname, offered }]);
+  if (!support.program.available) throw new RingsideProgramError(support.program.reason ?? kind, 'EOPNOTSUPP');
+  if (offered && RX_METADATA_FIELDS.every((field) => !offered[field])) {
+    throw new RingsideProgramError(
+      `${ifname}'s driver implements none of the RX metadata kfuncs (its netdev xdp-rx-metadata-features is empty): ${kind} would put only EOPNOTSUPP in front of every frame`,
+      'EOPNOTSUPP',
+    );
+  }
+}
+
+/**
+ * Loaded for `ifindex` alone and attached directly: the kernel runs a
+ * device-bound program only in its driver's hook, never in generic (skb)
+ * mode nor behind libxdp's dispatcher, so the interface must have no program.
+ */
+function loadBoundAndAttach(
+  kind: RingsideProgramKind,
+  path: string,
+  ifname: string,
+  ifindex: number,
+  mode: XdpAttachMode,
+): LoadedProgram {
+  if (mode !== 'drv') {
+    throw new RingsideProgramError(
+      `${kind} is device-bound (it calls the RX metadata kfuncs, which the driver implements): the kernel runs it only in the driver's hook: use drv mode`,
+      'EOPNOTSUPP',
+    );
+  }
+  const attached = attachedXdpProgram(ifindex);
+  if (attached !== null) {
+    const name = describeXdpProgram(attached.programId)?.name ?? 'unknown';
+    throw new RingsideProgramError(
+      `${ifname} already has an XDP program (${name}, id ${attached.programId}, ${attached.mode} mode), and a device-bound program cannot go behind libxdp's dispatcher: ${detachFirst(ifname)}`,
+      'EBUSY',
+    );
+  }
+  let program: ReturnType<typeof loadDeviceBoundProgram>;
+  try {
+    program = loadDeviceBoundProgram(path, ifindex, deviceBoundLoadHint);
+  } catch (error) {
+    throw explain(error, `loading ${kind} bound to ${ifname}`);
+  }
+  try {
+    attachDeviceBoundProgram(program, ifindex, attachHint(ifname, mode));
+  } catch (error) {
+    closeDeviceBoundProgram(program);
+    throw explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
+  }
+  return {
+    id: program.id,
+    object: program.object,
+    detach: (at) => detachDeviceBoundProgram(program, at),
+    close: () => closeDeviceBoundProgram(program),
+  };
+}
+
 /**
  * One of Ringside's XDP programs attached to one interface, with the maps the
  * agent drives: the XSKMAP (which socket sits at which index), the per-action
@@ -121,7 +246,9 @@ function socketHint(code: string): string {
  * steer-by-port's port routes).
  */
 export class RingsideProgram {
-  private native: NativeXdpProgram | null;
+  private native: LoadedProgram | null;
+  /** The program's id: global, as `ip link` and `bpftool prog show id N` list it. */
+  readonly id: number;
 
   private constructor(
     readonly kind: RingsideProgramKind,
@@ -129,19 +256,20 @@ export class RingsideProgram {
     readonly mode: XdpAttachMode,
     readonly namespacePath: string | null,
     private readonly ifindex: number,
-    native: NativeXdpProgram,
-    /** The program's id: global, as `ip link` and `bpftool prog show id N` list it. */
-    readonly id: number,
+    native: LoadedProgram,
     private readonly maps: ProgramMaps,
   ) {
     this.native = native;
+    this.id = native.id;
   }
 
   /**
    * Loads bpf/build/<kind>.o and attaches it to `ifname` in the namespace at
    * `namespacePath` (null: the agent's own). libxdp puts it behind its
    * dispatcher where the kernel allows freplace, and attaches it alone
-   * otherwise, which fails while the interface has another program.
+   * otherwise, which fails while the interface has another program. A
+   * device-bound program (rx-metadata) is loaded for the interface and
+   * attached alone, in drv mode only.
    */
   static attach(
     kind: RingsideProgramKind,
@@ -156,6 +284,7 @@ export class RingsideProgram {
         'ENOENT',
       );
     }
+    if (DEVICE_BOUND.has(kind)) refuseWithoutRxMetadata(kind, ifname, namespacePath);
     return inNetworkNamespace(namespacePath, () => {
       const ifindex = ifNameToIndex(ifname);
       if (ifindex === 0) {
@@ -164,20 +293,15 @@ export class RingsideProgram {
           'ENODEV',
         );
       }
-      refuseOccupied(ifname, ifindex);
-      const native = openXdpProgram(path);
+      const native = DEVICE_BOUND.has(kind)
+        ? loadBoundAndAttach(kind, path, ifname, ifindex, mode)
+        : loadThroughLibxdp(kind, path, ifname, ifindex, mode);
       try {
-        attachXdpProgram(native, ifindex, mode, attachHint(ifname, mode));
+        const maps = RingsideProgram.findMaps(kind, native.object);
+        return new RingsideProgram(kind, ifname, mode, namespacePath, ifindex, native, maps);
       } catch (error) {
-        closeXdpProgram(native);
-        throw RingsideProgram.explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
-      }
-      try {
-        const maps = RingsideProgram.findMaps(kind, xdpProgramObject(native));
-        return new RingsideProgram(kind, ifname, mode, namespacePath, ifindex, native, xdpProgramId(native), maps);
-      } catch (error) {
-        detachXdpProgram(native, ifindex, mode);
-        closeXdpProgram(native);
+        native.detach(ifindex, mode);
+        native.close();
         throw error;
       }
     });
@@ -191,14 +315,6 @@ export class RingsideProgram {
         kind === 'round-robin' ? findMap(object, 'config') : kind === 'by-queue' ? findMap(object, 'udp_only') : null,
       ports: kind === 'steer-by-port' ? findMap(object, 'port_to_socket') : null,
     };
-  }
-
-  private static explain(error: unknown, doing: string): unknown {
-    if (!(error instanceof NativeError)) return error;
-    return new RingsideProgramError(
-      `${doing} refused (${error.code})${error.hint ? `: ${error.hint}` : ''}`,
-      error.code,
-    );
   }
 
   /** The XSKMAP the program redirects through. Its contents cannot be read back: the kernel refuses lookups. */
@@ -301,11 +417,11 @@ export class RingsideProgram {
       if (this.namespacePath === null || existsSync(this.namespacePath)) {
         inNetworkNamespace(this.namespacePath, () => {
           // The interface may be gone since attach, and a new one may have its ifindex: only detach ours.
-          if (ifNameToIndex(this.ifname) === this.ifindex) detachXdpProgram(native, this.ifindex, this.mode);
+          if (ifNameToIndex(this.ifname) === this.ifindex) native.detach(this.ifindex, this.mode);
         });
       }
     } finally {
-      closeXdpProgram(native);
+      native.close();
     }
   }
 

@@ -9,6 +9,7 @@ import { useSelection } from '../selection.ts';
 import { selectDetail, selectUmemOf, useRingside } from '../store.ts';
 import { frameNamed, useViolations } from '../violations.ts';
 import { ExplainButton } from './Explain.tsx';
+import { RxMetadataSection } from './RxMetadataSection.tsx';
 import './inspector.css';
 
 /** Auto-refresh period: often enough to watch a frame change hands, well inside the agent's command budget. */
@@ -129,6 +130,10 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
     return latest?.frame === frame ? latest : null;
   });
   const detail = useRingside((s) => selectDetail(s, socketId));
+  const withRxMetadata = useRingside((s) => {
+    const ifname = s.agentState?.sockets.find((socket) => socket.id === socketId)?.config.ifname;
+    return s.agentState?.xdpPrograms.some((program) => program.ifname === ifname && program.kind === 'rx-metadata');
+  });
   const named = useViolations(
     useShallow((s) => s.seen.filter((seen) => seen.socketId === socketId && frameNamed(seen.text) === frame)),
   );
@@ -186,6 +191,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
       </dl>
       <p className="muted owner-text">{OWNER_EXPLANATIONS[message.owner]}</p>
       <div className="decoded">
+        {withRxMetadata && located.offset !== null && <RxMetadataSection bytes={bytes} offset={located.offset} />}
         {decoded.layers.map((layer) => (
           <section key={`${layer.protocol}-${layer.start}`} className={`layer layer-${layer.protocol}`}>
             <h3>{layer.title}</h3>

@@ -9,6 +9,7 @@ const KIND_LABELS: Record<XdpProgramKind, string> = {
   'round-robin': 'round-robin: take turns over the sockets',
   'steer-by-port': 'steer-by-port: UDP port → index',
   'drop-half': 'drop-half: by queue, dropping every second frame',
+  'rx-metadata': "rx-metadata: by queue, the kernel's RX metadata in front of each frame",
   'libxdp-default': "libxdp's default program",
 };
 
@@ -43,6 +44,7 @@ export function XdpProgramForm({ ifname }: { ifname: string }) {
   const outcome = useRingside((s) => s.outcomes[origin]);
   const command = useRingside((s) => s.command);
   const clearOutcome = useRingside((s) => s.clearOutcome);
+  const rxMetadata = useRingside((s) => s.agentState?.rxMetadata ?? null);
   const currentKind = current && current.kind !== 'other' ? current.kind : 'by-queue';
   const currentRoutes = JSON.stringify(current?.ports ?? []);
   const [kind, setKind] = useState<XdpProgramKind>(currentKind);
@@ -77,13 +79,49 @@ export function XdpProgramForm({ ifname }: { ifname: string }) {
           disabled={disabled}
           onChange={(event) => edit(() => setKind(event.target.value as XdpProgramKind))}
         >
-          {XdpProgramKind.options.map((option) => (
-            <option key={option} value={option}>
-              {KIND_LABELS[option]}
-            </option>
-          ))}
+          {XdpProgramKind.options.map((option) => {
+            // An agent before protocol 2.4 sends no probe: it has no rx-metadata program either.
+            const refusal =
+              option !== 'rx-metadata'
+                ? null
+                : rxMetadata === null
+                  ? 'this agent does not say which RX metadata kfuncs the kernel has'
+                  : rxMetadata.program.reason;
+            return (
+              <option
+                key={option}
+                value={option}
+                disabled={refusal !== null}
+                title={refusal ?? undefined}
+                data-testid={`program-kind-${option}`}
+              >
+                {KIND_LABELS[option]}
+                {refusal ? ` (unavailable: ${refusal})` : ''}
+              </option>
+            );
+          })}
         </select>
       </label>
+      {kind === 'rx-metadata' && rxMetadata && (
+        <ul className="rx-metadata-kfuncs" data-testid="rx-metadata-kfuncs">
+          {rxMetadata.kfuncs.map((entry) => {
+            const here = entry.interfaces.find((device) => device.ifname === ifname)?.offered ?? null;
+            const state = !entry.kernel || here === false ? 'unavailable' : here === null ? 'unknown' : 'available';
+            return (
+              <li key={entry.field} data-testid={`rx-metadata-kfunc-${entry.field}`} data-state={state}>
+                <code>{entry.kfunc}</code>: {state}
+                {!entry.kernel
+                  ? ` (the kernel lacks it: it came in Linux ${entry.since})`
+                  : here === false
+                    ? ` (${ifname}'s driver does not implement it: it answers EOPNOTSUPP)`
+                    : here === null
+                      ? ` (the kernel does not say whether ${ifname}'s driver implements it)`
+                      : ''}
+              </li>
+            );
+          })}
+        </ul>
+      )}
       <span className="problem" data-testid="program-problem">
         {problemsFor(agentProblems, 'program').join(' · ')}
       </span>

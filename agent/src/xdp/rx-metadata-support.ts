@@ -1,0 +1,71 @@
+import {
+  judgeRxMetadataSupport,
+  RX_METADATA_FIELDS,
+  RX_METADATA_KFUNCS,
+  type RxMetadataField,
+  type RxMetadataSupport,
+} from '@ringside/shared';
+import { NativeError } from '../native/errors.ts';
+import { kernelFunctionsPresent } from '../native/kernel-btf.ts';
+import { ifNameToIndex } from '../native/libc.ts';
+import { readXdpRxMetadataFeatures } from '../native/netdev-features.ts';
+import { inNetworkNamespace } from '../native/netns.ts';
+
+/**
+ * Which RX metadata kfuncs the running kernel and its interfaces offer, for
+ * the rx-metadata program: the kernel's from its BTF (what libbpf resolves
+ * the program's calls against), an interface's from the netdev family's
+ * xdp-rx-metadata-features (its driver's xdp_metadata_ops).
+ */
+
+type Offered = Record<RxMetadataField, boolean>;
+
+let inKernel: Offered | null = null;
+
+function readKernelKfuncs(): Offered {
+  const kfuncs = RX_METADATA_FIELDS.map((field) => RX_METADATA_KFUNCS[field].kfunc);
+  let present: Record<string, boolean> = {};
+  try {
+    present = kernelFunctionsPresent(kfuncs);
+  } catch (error) {
+    // A kernel without BTF: it resolves no kfunc, so it has none of them.
+    if (!(error instanceof NativeError)) throw error;
+  }
+  return Object.fromEntries(
+    RX_METADATA_FIELDS.map((field) => [field, present[RX_METADATA_KFUNCS[field].kfunc] === true]),
+  ) as Offered;
+}
+
+/** Read once: the running kernel's functions do not change under the agent. */
+export function kernelRxMetadataKfuncs(): Offered {
+  inKernel ??= readKernelKfuncs();
+  return inKernel;
+}
+
+/** By namespace and name: a driver's operations do not change while its interface exists. */
+const byInterface = new Map<string, Offered | null>();
+
+/**
+ * What `ifname`'s driver implements, in the namespace at `namespacePath`
+ * (null: the agent's own); null when the kernel does not say or the
+ * interface is gone (then asked again next time).
+ */
+export function interfaceRxMetadata(namespacePath: string | null, ifname: string): Offered | null {
+  const key = `${namespacePath ?? ''}\0${ifname}`;
+  if (byInterface.has(key)) return byInterface.get(key) ?? null;
+  const offered = inNetworkNamespace(namespacePath, () => {
+    const ifindex = ifNameToIndex(ifname);
+    return ifindex === 0 ? undefined : readXdpRxMetadataFeatures(ifindex);
+  });
+  if (offered === undefined) return null;
+  byInterface.set(key, offered);
+  return offered;
+}
+
+/** The kernel's kfuncs and each interface's, judged for the page (shared/src/rx-metadata.ts). */
+export function probeRxMetadataSupport(namespacePath: string | null, ifnames: readonly string[]): RxMetadataSupport {
+  return judgeRxMetadataSupport(
+    kernelRxMetadataKfuncs(),
+    ifnames.map((ifname) => ({ ifname, offered: interfaceRxMetadata(namespacePath, ifname) })),
+  );
+}

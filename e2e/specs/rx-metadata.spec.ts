@@ -1,0 +1,58 @@
+import { expect, test } from '@playwright/test';
+import { decodeRxMetadata } from '@ringside/shared';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { agentFrame, openExplorer } from './explorer.ts';
+
+/** The rx-metadata program chosen from the page, and the kernel's RX metadata shown above a frame's layers. */
+let agent: RunningAgent;
+
+test.beforeEach(async () => {
+  agent = await startAgent(['--rate', '2000']);
+});
+
+test.afterEach(async () => {
+  await agent?.stop();
+});
+
+test('rx-metadata loads on the lab, and the inspector shows the rx hash veth put in front of a received frame', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'topology,controls,rings,inspector' });
+  const programForm = page.getByTestId('program-form-rs-app');
+  await expect(programForm.getByTestId('program-kind-rx-metadata')).toBeEnabled();
+  await programForm.getByTestId('program-kind-select').selectOption('rx-metadata');
+  // The probe's findings for the lab's veth on this kernel: all three kfuncs, in the kernel and in the driver.
+  for (const field of ['timestamp', 'hash', 'vlanTag']) {
+    await expect(programForm.getByTestId(`rx-metadata-kfunc-${field}`)).toHaveAttribute('data-state', 'available');
+  }
+  await programForm.getByTestId('program-apply').click();
+  await expect(programForm.getByTestId('program-outcome')).toHaveText('loaded', { timeout: 20_000 });
+  await expect(page.getByTestId('program-rs-app').getByTestId('program-kind')).toHaveText('rx-metadata');
+
+  const rings = page.getByTestId('socket-xsk0');
+  // RX left undrained fills with frames received under rx-metadata, which stay put while they are read.
+  await rings.getByTestId('stage-rxDrain').click();
+  await expect(rings.getByTestId('ring-rx-used')).toHaveText(
+    (await rings.getByTestId('ring-rx-size').textContent()) ?? '',
+    { timeout: 20_000 },
+  );
+  const inspector = page.getByTestId('inspector-xsk0');
+  await inspector.getByTestId('inspector-next-rx').click();
+  await expect(inspector.getByTestId('inspector-owner')).toHaveText('rx');
+  await expect(inspector.getByTestId('rx-metadata')).toBeVisible();
+  await expect(inspector.getByTestId('rx-metadata-hash')).toHaveText(/^0x[0-9a-f]{8} \(type (NONE|L4)\)$/);
+  await expect(inspector.getByTestId('rx-metadata-timestamp')).toHaveText('0 (the driver has no stamp for this frame)');
+  await expect(inspector.getByTestId('rx-metadata-vlanTag')).toHaveText('none for this frame (ENODATA)');
+
+  // The hash shown is the one in the 32 bytes before the frame, as a separate client reads them.
+  const frame = Number(await inspector.getByTestId('inspector-frame').inputValue());
+  const offset = Number(await inspector.getByTestId('inspector-offset').getAttribute('data-offset'));
+  const metadata = decodeRxMetadata(await agentFrame(agent, 'xsk0', frame), offset);
+  expect(metadata?.hash.ok).toBe(true);
+  if (metadata?.hash.ok) {
+    await expect(inspector.getByTestId('rx-metadata-hash')).toContainText(
+      `0x${metadata.hash.value.hash.toString(16).padStart(8, '0')}`,
+    );
+  }
+  await rings.getByTestId('stage-rxDrain').click();
+});
