@@ -4,6 +4,7 @@ import { FactSource, KernelMismatch, KernelMismatchChange, KernelView } from './
 import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
 import { SocketFeatures } from './socket-options.ts';
+import { TxMetadataConfig } from './tx-metadata.ts';
 
 /**
  * Ringside's wire protocol: one union of messages per direction, each member
@@ -13,8 +14,11 @@ import { SocketFeatures } from './socket-options.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-/** 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons, busy polling and the TX budget. */
-export const PROTOCOL_VERSION = { major: 2, minor: 3 } as const;
+/**
+ * 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons, busy polling and the TX budget.
+ * 2.4: TX metadata (UmemConfig.txMetadata, socketFeatures.txMetadata).
+ */
+export const PROTOCOL_VERSION = { major: 2, minor: 4 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -35,6 +39,8 @@ export const UmemConfig = z.object({
   fillSize: count,
   completionSize: count,
   unaligned: z.boolean(),
+  /** tx_metadata_len and XDP_UMEM_TX_SW_CSUM at XDP_UMEM_REG. Absent: none (requests from before 2.4 still parse). */
+  txMetadata: TxMetadataConfig.optional(),
 });
 export type UmemConfig = z.infer<typeof UmemConfig>;
 

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { UmemConfig } from './protocol.ts';
+import { type TxMetadataSupport, txDataRoom, validateTxMetadata } from './tx-metadata.ts';
+
+const UMEM: UmemConfig = {
+  frameCount: 64,
+  frameSize: 2048,
+  headroom: 0,
+  fillSize: 64,
+  completionSize: 64,
+  unaligned: false,
+};
+/** What the probe found on Linux 6.18. */
+const SUPPORTED: TxMetadataSupport = {
+  available: true,
+  refusal: null,
+  minLength: 16,
+  step: 8,
+  maxLength: 248,
+  swChecksum: { available: true, refusal: null },
+};
+const REFUSED = 'EINVAL (XDP_UMEM_REG refused tx_metadata_len)';
+
+const check = (txMetadata: UmemConfig['txMetadata'], support: TxMetadataSupport | undefined = SUPPORTED) =>
+  validateTxMetadata({ ...UMEM, ...(txMetadata ? { txMetadata } : {}) }, support, '6.6.0');
+
+describe('TX metadata checked against what the kernel took at start', () => {
+  it('takes a UMEM without metadata anywhere, and lengths the kernel accepts', () => {
+    expect(check(undefined, { ...SUPPORTED, available: false })).toEqual([]);
+    for (const length of [16, 24, 248]) expect(check({ length, swChecksum: true })).toEqual([]);
+  });
+
+  it('refuses a length outside the probed ones, naming them', () => {
+    for (const length of [8, 20, 256]) {
+      expect(check({ length, swChecksum: false })).toEqual([
+        {
+          field: 'txMetadataLength',
+          message: `tx_metadata_len ${length} is not one this kernel accepts (probed at start): from 16 to 248 in steps of 8`,
+        },
+      ]);
+    }
+  });
+
+  it('asks for room for the checksum request where the kernel takes shorter metadata', () => {
+    expect(check({ length: 8, swChecksum: false }, { ...SUPPORTED, minLength: 8 })).toEqual([
+      {
+        field: 'txMetadataLength',
+        message:
+          'the checksum request needs 16 bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to 16',
+      },
+    ]);
+  });
+
+  it('on a kernel without it, names the option, the release that brought it, and the refusal', () => {
+    const without: TxMetadataSupport = {
+      available: false,
+      refusal: REFUSED,
+      minLength: 0,
+      step: 0,
+      maxLength: 0,
+      swChecksum: { available: false, refusal: REFUSED },
+    };
+    expect(check({ length: 16, swChecksum: true }, without)).toEqual([
+      {
+        field: 'txMetadata',
+        message: `TX metadata (tx_metadata_len) came in Linux 6.8; this kernel (6.6.0) refused it: ${REFUSED}: leave txMetadata out`,
+      },
+    ]);
+    const noSoftwareChecksum = { ...SUPPORTED, swChecksum: { available: false, refusal: 'EINVAL' } };
+    expect(check({ length: 16, swChecksum: true }, noSoftwareChecksum)).toEqual([
+      {
+        field: 'swChecksum',
+        message:
+          'the software checksum (XDP_UMEM_TX_SW_CSUM) came in Linux 6.8; this kernel (6.6.0) refused it: EINVAL: turn swChecksum off',
+      },
+    ]);
+    expect(check({ length: 16, swChecksum: false }, noSoftwareChecksum)).toEqual([]);
+  });
+
+  it('is optional in the protocol: a UMEM from before 2.4 still parses, and one with it keeps it', () => {
+    expect(UmemConfig.parse(UMEM)).toEqual(UMEM);
+    const withMetadata = { ...UMEM, txMetadata: { length: 16, swChecksum: true } };
+    expect(UmemConfig.parse(withMetadata)).toEqual(withMetadata);
+    expect(UmemConfig.safeParse({ ...UMEM, txMetadata: { length: 16 } }).success).toBe(false);
+  });
+
+  it('leaves a TX frame the chunk less its metadata', () => {
+    expect(txDataRoom(UMEM)).toBe(2048);
+    expect(txDataRoom({ ...UMEM, txMetadata: { length: 24, swChecksum: true } })).toBe(2024);
+  });
+});

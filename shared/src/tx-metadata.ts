@@ -1,0 +1,97 @@
+import { z } from 'zod';
+// Types only: protocol.ts and socket-options.ts import this module's schemas, and a value import back would be a cycle.
+import type { UmemConfig } from './protocol.ts';
+import type { Problem } from './validation.ts';
+
+/**
+ * TX metadata: `tx_metadata_len` bytes registered with the UMEM
+ * (XDP_UMEM_REG), reserved in front of every TX frame's data, where the
+ * application writes a struct xsk_tx_metadata and marks the descriptor
+ * XDP_TX_METADATA. Ringside's txonly asks there for the UDP checksum
+ * (XDP_TXMD_FLAGS_CHECKSUM). In copy mode XDP_UMEM_TX_SW_CSUM has the kernel
+ * compute it (skb_checksum_help); without it the request travels with the skb
+ * for the device. Whether the running kernel takes either, and its rules for
+ * the length, are probed at agent start (agent/src/host/socket-features.ts).
+ */
+
+/** Since when the kernel has them: tx_metadata_len and XDP_UMEM_TX_SW_CSUM came in 6.8, launch time in 6.15. */
+export const TX_METADATA_SINCE = { txMetadata: '6.8', swChecksum: '6.8', launchTime: '6.15' } as const;
+
+/** struct xsk_tx_metadata up to the checksum request (flags, csum_start, csum_offset), rounded up to the kernel's 8. */
+export const TX_METADATA_CHECKSUM_BYTES = 16;
+
+export const TxMetadataConfig = z.object({
+  /** tx_metadata_len: bytes in front of each TX frame's data, for struct xsk_tx_metadata. */
+  length: z.number().int().min(0).max(0xffff),
+  /** XDP_UMEM_TX_SW_CSUM: in copy mode the kernel fills in the requested checksum itself. */
+  swChecksum: z.boolean(),
+});
+export type TxMetadataConfig = z.infer<typeof TxMetadataConfig>;
+
+/** What XDP_UMEM_REG trials on this kernel found (at agent start). */
+export const TxMetadataSupport = z.object({
+  available: z.boolean(),
+  /** The refusal, with its errno name, when not available. */
+  refusal: z.string().nullable(),
+  /** The tx_metadata_len values accepted: from minLength to maxLength in steps of `step` (all 0 when unavailable). */
+  minLength: z.number().int().min(0),
+  step: z.number().int().min(0),
+  maxLength: z.number().int().min(0),
+  swChecksum: z.object({ available: z.boolean(), refusal: z.string().nullable() }),
+});
+export type TxMetadataSupport = z.infer<typeof TxMetadataSupport>;
+
+/** Bytes a TX frame's data may use in a chunk: the metadata sits in front of it, in the same chunk. */
+export function txDataRoom(umem: UmemConfig): number {
+  return umem.frameSize - (umem.txMetadata?.length ?? 0);
+}
+
+function unavailable(option: string, since: string, kernel: string, refusal: string | null, fix: string): string {
+  return `${option} came in Linux ${since}; this kernel (${kernel}) refused it: ${refusal ?? 'unknown'}: ${fix}`;
+}
+
+/** A UMEM's TX metadata checked against what the kernel took at start. */
+export function validateTxMetadata(
+  umem: UmemConfig,
+  support: TxMetadataSupport | undefined,
+  kernel: string,
+): Problem[] {
+  const metadata = umem.txMetadata;
+  // Without a probe (a setup that made none) the kernel's answer is the check.
+  if (!metadata || !support) return [];
+  if (!support.available) {
+    const message = unavailable(
+      'TX metadata (tx_metadata_len)',
+      TX_METADATA_SINCE.txMetadata,
+      kernel,
+      support.refusal,
+      'leave txMetadata out',
+    );
+    return [{ field: 'txMetadata', message }];
+  }
+  const problems: Problem[] = [];
+  const { length } = metadata;
+  const { minLength, step, maxLength } = support;
+  if (length < minLength || length > maxLength || (length - minLength) % step !== 0) {
+    problems.push({
+      field: 'txMetadataLength',
+      message: `tx_metadata_len ${length} is not one this kernel accepts (probed at start): from ${minLength} to ${maxLength} in steps of ${step}`,
+    });
+  } else if (length < TX_METADATA_CHECKSUM_BYTES) {
+    problems.push({
+      field: 'txMetadataLength',
+      message: `the checksum request needs ${TX_METADATA_CHECKSUM_BYTES} bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to ${TX_METADATA_CHECKSUM_BYTES}`,
+    });
+  }
+  if (metadata.swChecksum && !support.swChecksum.available) {
+    const message = unavailable(
+      'the software checksum (XDP_UMEM_TX_SW_CSUM)',
+      TX_METADATA_SINCE.swChecksum,
+      kernel,
+      support.swChecksum.refusal,
+      'turn swChecksum off',
+    );
+    problems.push({ field: 'swChecksum', message });
+  }
+  return problems;
+}
