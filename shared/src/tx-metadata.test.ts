@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UmemConfig } from './protocol.ts';
-import { type TxMetadataSupport, txDataRoom, validateTxMetadata } from './tx-metadata.ts';
+import { type TxMetadataSupport, txDataRoom, validateTxMetadata, whoComputesTheChecksum } from './tx-metadata.ts';
 
 const UMEM: UmemConfig = {
   frameCount: 64,
@@ -62,7 +62,7 @@ describe('TX metadata checked against what the kernel took at start', () => {
     };
     expect(check({ length: 16, swChecksum: true }, without)).toEqual([
       {
-        field: 'txMetadata',
+        field: 'txMetadataLength',
         message: `TX metadata (tx_metadata_len) came in Linux 6.8; this kernel (6.6.0) refused it: ${REFUSED}: leave txMetadata out`,
       },
     ]);
@@ -87,5 +87,26 @@ describe('TX metadata checked against what the kernel took at start', () => {
   it('leaves a TX frame the chunk less its metadata', () => {
     expect(txDataRoom(UMEM)).toBe(2048);
     expect(txDataRoom({ ...UMEM, txMetadata: { length: 24, swChecksum: true } })).toBe(2024);
+  });
+});
+
+describe('who fills in a requested checksum', () => {
+  const none = { txChecksum: false, txTimestamp: false, txLaunchTime: false };
+  it('is the kernel with the software checksum, whatever the device offers', () => {
+    expect(whoComputesTheChecksum(true, { name: 'veth0', xsk: none })).toBe(
+      'the kernel computes each requested checksum itself in copy mode (skb_checksum_help)',
+    );
+  });
+
+  it('is the device otherwise: veth offers nothing, so the checksum stays unfinished', () => {
+    expect(whoComputesTheChecksum(false, { name: 'veth0', xsk: none })).toBe(
+      'the request is left to veth0, whose xsk-features offer none: the checksum leaves as the pseudo-header sum',
+    );
+    expect(whoComputesTheChecksum(false, { name: 'eth1', xsk: { ...none, txChecksum: true, txTimestamp: true } })).toBe(
+      'the request is left to eth1, whose xsk-features offer checksum, TX timestamp',
+    );
+    expect(whoComputesTheChecksum(false, { name: 'eth1', xsk: null })).toBe(
+      'the request is left to eth1, whose kernel reports no xsk-features (before 6.8)',
+    );
   });
 });

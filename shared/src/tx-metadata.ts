@@ -46,8 +46,25 @@ export function txDataRoom(umem: UmemConfig): number {
   return umem.frameSize - (umem.txMetadata?.length ?? 0);
 }
 
-function unavailable(option: string, since: string, kernel: string, refusal: string | null, fix: string): string {
-  return `${option} came in Linux ${since}; this kernel (${kernel}) refused it: ${refusal ?? 'unknown'}: ${fix}`;
+const LABEL = {
+  txMetadata: 'TX metadata (tx_metadata_len)',
+  swChecksum: 'the software checksum (XDP_UMEM_TX_SW_CSUM)',
+} as const;
+
+/**
+ * Why an option cannot be used on this kernel, naming it, the release that
+ * brought it and the refusal; null when it can. `support` is absent from an
+ * agent that probed none.
+ */
+export function txMetadataUnavailable(
+  support: TxMetadataSupport | undefined,
+  kernel: string,
+  option: keyof typeof LABEL,
+): string | null {
+  if (!support) return `this agent did not say whether its kernel takes ${LABEL[option]}`;
+  const { available, refusal } = option === 'txMetadata' ? support : support.swChecksum;
+  if (available) return null;
+  return `${LABEL[option]} came in Linux ${TX_METADATA_SINCE[option]}; this kernel (${kernel}) refused it: ${refusal ?? 'unknown'}`;
 }
 
 /** A UMEM's TX metadata checked against what the kernel took at start. */
@@ -59,16 +76,8 @@ export function validateTxMetadata(
   const metadata = umem.txMetadata;
   // Without a probe (a setup that made none) the kernel's answer is the check.
   if (!metadata || !support) return [];
-  if (!support.available) {
-    const message = unavailable(
-      'TX metadata (tx_metadata_len)',
-      TX_METADATA_SINCE.txMetadata,
-      kernel,
-      support.refusal,
-      'leave txMetadata out',
-    );
-    return [{ field: 'txMetadata', message }];
-  }
+  const missing = txMetadataUnavailable(support, kernel, 'txMetadata');
+  if (missing) return [{ field: 'txMetadataLength', message: `${missing}: leave txMetadata out` }];
   const problems: Problem[] = [];
   const { length } = metadata;
   const { minLength, step, maxLength } = support;
@@ -83,15 +92,28 @@ export function validateTxMetadata(
       message: `the checksum request needs ${TX_METADATA_CHECKSUM_BYTES} bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to ${TX_METADATA_CHECKSUM_BYTES}`,
     });
   }
-  if (metadata.swChecksum && !support.swChecksum.available) {
-    const message = unavailable(
-      'the software checksum (XDP_UMEM_TX_SW_CSUM)',
-      TX_METADATA_SINCE.swChecksum,
-      kernel,
-      support.swChecksum.refusal,
-      'turn swChecksum off',
-    );
-    problems.push({ field: 'swChecksum', message });
+  const noSoftwareChecksum = txMetadataUnavailable(support, kernel, 'swChecksum');
+  if (metadata.swChecksum && noSoftwareChecksum) {
+    problems.push({ field: 'swChecksum', message: `${noSoftwareChecksum}: turn swChecksum off` });
   }
   return problems;
+}
+
+/**
+ * Who fills in a requested checksum, in words for the form: copy mode's
+ * software checksum is the kernel's, the rest is the device's (its
+ * xsk-features; null from a kernel before 6.8, which reports none).
+ */
+export function whoComputesTheChecksum(
+  swChecksum: boolean,
+  device: { name: string; xsk: { txChecksum: boolean; txTimestamp: boolean; txLaunchTime: boolean } | null } | null,
+): string {
+  if (swChecksum) return 'the kernel computes each requested checksum itself in copy mode (skb_checksum_help)';
+  if (!device) return 'the request is left to the device';
+  if (!device.xsk) return `the request is left to ${device.name}, whose kernel reports no xsk-features (before 6.8)`;
+  const { txChecksum, txTimestamp, txLaunchTime } = device.xsk;
+  const offloads = [txChecksum && 'checksum', txTimestamp && 'TX timestamp', txLaunchTime && 'launch time'].filter(
+    (offload): offload is string => offload !== false,
+  );
+  return `the request is left to ${device.name}, whose xsk-features offer ${offloads.length > 0 ? offloads.join(', ') : 'none'}${txChecksum ? '' : ': the checksum leaves as the pseudo-header sum'}`;
 }
