@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UmemConfig } from './protocol.ts';
-import { type TxMetadataSupport, txDataRoom, validateTxMetadata, whoComputesTheChecksum } from './tx-metadata.ts';
+import {
+  readTxMetadata,
+  type TxMetadataSupport,
+  txDataRoom,
+  validateTxMetadata,
+  whoComputesTheChecksum,
+} from './tx-metadata.ts';
 
 const UMEM: UmemConfig = {
   frameCount: 64,
@@ -108,5 +114,38 @@ describe('who fills in a requested checksum', () => {
     expect(whoComputesTheChecksum(false, { name: 'eth1', xsk: null })).toBe(
       'the request is left to eth1, whose kernel reports no xsk-features (before 6.8)',
     );
+  });
+});
+
+describe('reading struct xsk_tx_metadata in front of a frame', () => {
+  const chunk = (flags: bigint, length: number) => {
+    const bytes = new Uint8Array(128);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(64 - length, flags, true);
+    view.setUint16(64 - length + 8, 34, true);
+    view.setUint16(64 - length + 10, 6, true);
+    view.setBigUint64(64 - length + 16, 123_456_789n, true);
+    return bytes;
+  };
+
+  it('decodes the flags, the checksum request and the launch time where the length holds it', () => {
+    expect(readTxMetadata(chunk(0b110n, 24), 64, 24)).toEqual({
+      at: 40,
+      length: 24,
+      flags: ['checksum', 'launchTime'],
+      unknownFlags: 0,
+      checksum: { start: 34, offset: 6, field: 104 },
+      launchTime: 123_456_789n,
+    });
+    expect(readTxMetadata(chunk(0b100n, 16), 64, 16)?.launchTime).toBeNull();
+  });
+
+  it('names bits the kernel would refuse, and reads nothing where the frame leaves no room', () => {
+    expect(readTxMetadata(chunk(0x11n, 16), 64, 16)).toMatchObject({
+      flags: ['timestamp'],
+      unknownFlags: 0x10,
+      checksum: null,
+    });
+    expect(readTxMetadata(new Uint8Array(64), 8, 16)).toBeNull();
   });
 });

@@ -17,6 +17,17 @@ import type { Problem } from './validation.ts';
 /** Since when the kernel has them: tx_metadata_len and XDP_UMEM_TX_SW_CSUM came in 6.8, launch time in 6.15. */
 export const TX_METADATA_SINCE = { txMetadata: '6.8', swChecksum: '6.8', launchTime: '6.15' } as const;
 
+/**
+ * include/uapi/linux/if_xdp.h: struct xsk_tx_metadata, in host byte order.
+ *   struct xsk_tx_metadata { __u64 flags; union {
+ *     struct { __u16 csum_start; __u16 csum_offset; __u64 launch_time; } request;
+ *     struct { __u64 tx_timestamp; } completion; }; };
+ * csum_start counts from the descriptor's address; csum_offset from csum_start.
+ */
+export const XSK_TX_METADATA_OFFSETS = { flags: 0, csumStart: 8, csumOffset: 10, launchTime: 16 } as const;
+/** Its flags (XDP_TXMD_FLAGS_TIMESTAMP, _CHECKSUM, _LAUNCH_TIME). */
+export const XDP_TXMD_FLAGS = { timestamp: 1 << 0, checksum: 1 << 1, launchTime: 1 << 2 } as const;
+
 /** struct xsk_tx_metadata up to the checksum request (flags, csum_start, csum_offset), rounded up to the kernel's 8. */
 export const TX_METADATA_CHECKSUM_BYTES = 16;
 
@@ -116,4 +127,44 @@ export function whoComputesTheChecksum(
     (offload): offload is string => offload !== false,
   );
   return `the request is left to ${device.name}, whose xsk-features offer ${offloads.length > 0 ? offloads.join(', ') : 'none'}${txChecksum ? '' : ': the checksum leaves as the pseudo-header sum'}`;
+}
+
+/** struct xsk_tx_metadata as found in a chunk: what a frame's sender asked of the kernel or the device. */
+export interface TxMetadataReading {
+  /** Where the metadata starts in the chunk, and its length (tx_metadata_len). */
+  at: number;
+  length: number;
+  flags: (keyof typeof XDP_TXMD_FLAGS)[];
+  /** Bits no XDP_TXMD_FLAGS_* names: the kernel refuses such metadata (xsk_buff_valid_tx_metadata). */
+  unknownFlags: number;
+  /** csum_start and csum_offset, when the checksum is asked for; `field` is the checksum's place in the chunk. */
+  checksum: { start: number; offset: number; field: number } | null;
+  /** launch_time, when asked for and within the metadata. */
+  launchTime: bigint | null;
+}
+
+/** Reads the metadata in front of a frame at `frameOffset` of a chunk; null when the frame leaves no room for it. */
+export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: number): TxMetadataReading | null {
+  const at = frameOffset - length;
+  if (length < TX_METADATA_CHECKSUM_BYTES || at < 0 || frameOffset > chunk.length) return null;
+  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const word = view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.flags, true);
+  const named = Object.values(XDP_TXMD_FLAGS).reduce((all, bit) => all | bit, 0);
+  const flags = (Object.keys(XDP_TXMD_FLAGS) as (keyof typeof XDP_TXMD_FLAGS)[]).filter(
+    (flag) => (word & BigInt(XDP_TXMD_FLAGS[flag])) !== 0n,
+  );
+  const start = view.getUint16(at + XSK_TX_METADATA_OFFSETS.csumStart, true);
+  const offset = view.getUint16(at + XSK_TX_METADATA_OFFSETS.csumOffset, true);
+  const launchTimeEnd = XSK_TX_METADATA_OFFSETS.launchTime + 8;
+  return {
+    at,
+    length,
+    flags,
+    unknownFlags: Number(word & ~BigInt(named) & 0xffff_ffffn),
+    checksum: flags.includes('checksum') ? { start, offset, field: frameOffset + start + offset } : null,
+    launchTime:
+      flags.includes('launchTime') && length >= launchTimeEnd
+        ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.launchTime, true)
+        : null,
+  };
 }

@@ -1,4 +1,4 @@
-import { onesComplementSum } from '@ringside/shared';
+import { onesComplementSum, readTxMetadata } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { writeUdpFrame } from './frames.ts';
 import { requestUdpChecksum, UDP_CHECKSUM_OFFSET, UDP_HEADER_START, udpPseudoHeaderSum } from './txonly-metadata.ts';
@@ -44,5 +44,19 @@ describe('the UDP checksum request in TX metadata', () => {
     // RFC 768: over a correct datagram and its pseudo-header the sum is 0xffff.
     const pseudo = 0xc612 + 0x0001 + 0xc612 + 0x0002 + 17 + (SPEC.length - UDP_HEADER_START);
     expect(onesComplementSum(bytes, udp, SPEC.length - UDP_HEADER_START, pseudo)).toBe(0xffff);
+  });
+
+  it('is what the page reads back in front of the frame: the checksum asked for at the UDP checksum field', () => {
+    const bytes = new Uint8Array(512);
+    writeUdpFrame(bytes, 24, SPEC);
+    requestUdpChecksum(new DataView(bytes.buffer), 8, 24);
+    expect(readTxMetadata(bytes, 24, 16)).toEqual({
+      at: 8,
+      length: 16,
+      flags: ['checksum'],
+      unknownFlags: 0,
+      checksum: { start: 34, offset: 6, field: 24 + 34 + 6 },
+      launchTime: null,
+    });
   });
 });

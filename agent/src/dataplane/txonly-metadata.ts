@@ -1,10 +1,4 @@
-import { onesComplementSum } from '@ringside/shared';
-import {
-  XDP_TXMD_FLAGS_CHECKSUM,
-  XSK_TX_METADATA_CSUM_OFFSET_OFFSET,
-  XSK_TX_METADATA_CSUM_START_OFFSET,
-  XSK_TX_METADATA_FLAGS_OFFSET,
-} from '../native/uapi.ts';
+import { onesComplementSum, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
 import { ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
 
 /**
@@ -37,9 +31,9 @@ export function udpPseudoHeaderSum(bytes: Uint8Array, frameOffset: number): numb
  * sum in its checksum field.
  */
 export function requestUdpChecksum(view: DataView, metadataOffset: number, dataOffset: number): void {
-  view.setBigUint64(metadataOffset + XSK_TX_METADATA_FLAGS_OFFSET, BigInt(XDP_TXMD_FLAGS_CHECKSUM), true);
-  view.setUint16(metadataOffset + XSK_TX_METADATA_CSUM_START_OFFSET, UDP_HEADER_START, true);
-  view.setUint16(metadataOffset + XSK_TX_METADATA_CSUM_OFFSET_OFFSET, UDP_CHECKSUM_OFFSET, true);
+  view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.flags, BigInt(XDP_TXMD_FLAGS.checksum), true);
+  view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart, UDP_HEADER_START, true);
+  view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumOffset, UDP_CHECKSUM_OFFSET, true);
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   view.setUint16(dataOffset + UDP_HEADER_START + UDP_CHECKSUM_OFFSET, udpPseudoHeaderSum(bytes, dataOffset));
 }

@@ -36,20 +36,11 @@ export const XDP_UMEM_FILL_RING = 5;
 export const XDP_UMEM_COMPLETION_RING = 6;
 
 /**
- * include/uapi/linux/if_xdp.h (Linux 6.8; launch time 6.15): struct
- * xsk_tx_metadata, which the kernel reads at a TX descriptor's addr minus the
- * UMEM's tx_metadata_len when the descriptor's options carry XDP_TX_METADATA.
- *   struct xsk_tx_metadata { __u64 flags; union {
- *     struct { __u16 csum_start; __u16 csum_offset; __u64 launch_time; } request;
- *     struct { __u64 tx_timestamp; } completion; }; };
+ * include/uapi/linux/if_xdp.h (Linux 6.8): a TX descriptor's option saying
+ * struct xsk_tx_metadata sits in front of its data (its layout, which the
+ * page decodes too, is in shared/src/tx-metadata.ts).
  */
 export const XDP_TX_METADATA = 1 << 1;
-export const XDP_TXMD_FLAGS_TIMESTAMP = 1 << 0;
-export const XDP_TXMD_FLAGS_CHECKSUM = 1 << 1;
-export const XDP_TXMD_FLAGS_LAUNCH_TIME = 1 << 2;
-export const XSK_TX_METADATA_FLAGS_OFFSET = 0;
-export const XSK_TX_METADATA_CSUM_START_OFFSET = 8;
-export const XSK_TX_METADATA_CSUM_OFFSET_OFFSET = 10;
 
 /** include/uapi/linux/if_xdp.h: flags word of a ring. */
 export const XDP_RING_NEED_WAKEUP = 1 << 0;
