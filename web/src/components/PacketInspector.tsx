@@ -21,6 +21,8 @@ import './inspector.css';
 /** Auto-refresh period: often enough to watch a frame change hands, well inside the agent's command budget. */
 const REFRESH_MS = 1000;
 const JUMP_OWNERS = ['rx', 'fill', 'tx', 'completion'] as const satisfies readonly FrameOwner[];
+/** Owners of a frame on its way out: what it holds is what the sender wrote. */
+const SENDING_OWNERS: readonly FrameOwner[] = ['tx', 'kernel-tx', 'completion'];
 
 /** One socket's inspected frame: its bytes, decoded headers and owner, read again while the user watches. */
 export function PacketInspectorPanel({ socketId }: { socketId: string }) {
@@ -169,12 +171,12 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
   }, [bytes, frame]);
 
   if (!message || !bytes) return <p className="muted">Reading frame {frame}…</p>;
-  const byDescriptor = locateFrame(message, bytes, headroom, detail?.entries ?? null);
-  // A frame txonly wrote on a UMEM with TX metadata starts tx_metadata_len into its chunk.
-  const located =
-    byDescriptor.offset === null && txMetadata ? locateFrame(message, bytes, txMetadata.length, null) : byDescriptor;
-  const metadata =
-    txMetadata && located.offset !== null ? readTxMetadata(bytes, located.offset, txMetadata.length) : null;
+  // txonly writes a frame tx_metadata_len into its chunk; guessed from the headroom, a sent frame's chunk
+  // would show the frame last received into it instead.
+  const sent = txMetadata !== null && SENDING_OWNERS.includes(message.owner);
+  const located = locateFrame(message, bytes, sent ? txMetadata.length : headroom, detail?.entries ?? null);
+  // Only a frame on its way out has metadata of its sender's in front; a received one has headroom there.
+  const metadata = sent && located.offset !== null ? readTxMetadata(bytes, located.offset, txMetadata.length) : null;
   const decoded: DecodedPacket =
     located.offset === null ? { layers: [], notes: [] } : decodePacket(bytes, located.offset, located.length);
   const { start, end, frameEnd } = shownBytes(located, bytes.length, whole);
