@@ -153,6 +153,18 @@ describeKernel('TX metadata: the UDP checksum asked for in front of each frame (
     }
   });
 
+  it('a socket sharing the UMEM on another queue sends with its metadata too: every checksum the kernel filled in is correct', async () => {
+    const umem = { txMetadata: { length: 16, swChecksum: true } };
+    const first = await engine.create(sender(umem), 'first');
+    engine.setTraffic('first', { frames: 0 });
+    capture = await PeerCapture.start(lab, FRAMES);
+    const sharing = await engine.create({ ...sender(umem, 1), umemId: first.group.id }, 'sharing');
+    const frames = await capture.frames();
+    expect(frames.map((frame) => frame.checksum)).toEqual(new Array(FRAMES).fill('ok'));
+    // The first was told to stop before the capture began (a batch in flight at most): the sharing socket, on its own FILL/COMPLETION pair, sent these.
+    expect(sharing.observe().totals.txPackets).toBeGreaterThanOrEqual(FRAMES);
+  });
+
   it('refusals are matched by their message, and the running socket keeps sending', async () => {
     const running = await engine.create(sender({ txMetadata: { length: 16, swChecksum: true } }), 'running');
     const sent = () => running.observe().totals.txPackets;
