@@ -1,5 +1,5 @@
 import koffi from 'koffi';
-import { NativeError } from './errors.ts';
+import { ERRNO, NativeError } from './errors.ts';
 import { mapMemory, rawSyscalls, unmap } from './libc.ts';
 import { libxdpLibrary, type NativeRing, type NativeUmem } from './libxdp.ts';
 import { XskRing } from './structs.ts';
@@ -60,8 +60,15 @@ export function registerWithTxMetadata(umem: NativeUmem, registration: TxMetadat
   check(replacement, 'socket(AF_XDP)');
   const mapped: Mapping[] = [];
   try {
-    const reg = encodeUmemRegistration(registration.area, registration.size, registration.layout);
-    check(setsockopt(replacement, SOL_XDP, XDP_UMEM_REG, reg, reg.length), 'XDP_UMEM_REG with tx_metadata_len');
+    const { layout } = registration;
+    const reg = encodeUmemRegistration(registration.area, registration.size, layout);
+    if (setsockopt(replacement, SOL_XDP, XDP_UMEM_REG, reg, reg.length) < 0) {
+      const errno = koffi.errno();
+      const what = `tx_metadata_len ${layout.txMetadataLength}${layout.swChecksum ? ' with XDP_UMEM_TX_SW_CSUM' : ''}`;
+      const hint =
+        errno === ERRNO.EINVAL ? `the kernel refused ${what}: see the TX metadata lengths probed at start` : undefined;
+      throw new NativeError(`XDP_UMEM_REG with ${what}`, errno, hint);
+    }
     const rings = [
       { name: 'fill', ring: umem.fill, size: registration.fillSize, option: XDP_UMEM_FILL_RING },
       {

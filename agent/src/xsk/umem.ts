@@ -86,10 +86,8 @@ export class Umem {
     } catch (error) {
       unmap(address, length);
       if (error instanceof NativeError) {
-        const explanation =
-          error.operation.includes('tx_metadata_len') && error.code === 'EINVAL'
-            ? `the kernel refused tx_metadata_len ${txMetadata?.length}${txMetadata?.swChecksum ? ' with XDP_UMEM_TX_SW_CSUM' : ''}: see the TX metadata lengths probed at start`
-            : explainUmemError(error.code);
+        // A refusal that already says what to change (the TX metadata registration's) keeps its words.
+        const explanation = error.hint ?? explainUmemError(error.code);
         throw new XskConfigError(
           `UMEM registration refused (${error.code}): ${explanation ?? error.message}`,
           error.code,
