@@ -109,6 +109,8 @@ describeKernel('interfaces of a namespace, from iproute2 and the netdev netlink 
       rxSg: true,
       ndoXmitSg: false,
       zeroCopyMaxSegments: 1,
+      // No TX metadata request is veth's to carry out: copy mode's software checksum is the kernel's.
+      xsk: { txTimestamp: false, txChecksum: false, txLaunchTime: false },
     });
   });
 
@@ -220,6 +222,10 @@ describeKernel('the netlink numbers match the headers and the running kernel', (
       'NETDEV_XDP_ACT_HW_OFFLOAD',
       'NETDEV_XDP_ACT_RX_SG',
       'NETDEV_XDP_ACT_NDO_XMIT_SG',
+      'NETDEV_A_DEV_XSK_FEATURES',
+      'NETDEV_XSK_FLAGS_TX_TIMESTAMP',
+      'NETDEV_XSK_FLAGS_TX_CHECKSUM',
+      'NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO',
       'NETDEV_CMD_QUEUE_GET',
       'NETDEV_A_QUEUE_ID',
       'NETDEV_A_QUEUE_IFINDEX',

@@ -10,6 +10,18 @@ export const UmemLimits = z.object({
 });
 export type UmemLimits = z.infer<typeof UmemLimits>;
 
+/**
+ * The netdev family's xsk-features of an interface: the AF_XDP TX metadata
+ * requests its driver carries out (null on kernels before 6.8). Copy mode's
+ * software checksum is the kernel's, whatever these say.
+ */
+export const XskFeatureFlags = z.object({
+  txTimestamp: z.boolean(),
+  txChecksum: z.boolean(),
+  txLaunchTime: z.boolean(),
+});
+export type XskFeatureFlags = z.infer<typeof XskFeatureFlags>;
+
 /** The netdev family's xdp-features of an interface (null on kernels before 6.3). */
 export const XdpFeatureFlags = z.object({
   basic: z.boolean(),
@@ -20,6 +32,8 @@ export const XdpFeatureFlags = z.object({
   rxSg: z.boolean(),
   ndoXmitSg: z.boolean(),
   zeroCopyMaxSegments: z.number().int().min(0),
+  /** Absent from agents before protocol 2.4. */
+  xsk: XskFeatureFlags.nullable().optional(),
 });
 export type XdpFeatureFlags = z.infer<typeof XdpFeatureFlags>;
 

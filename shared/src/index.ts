@@ -15,4 +15,5 @@ export * from './scenario.ts';
 export * from './snapshot-codec.ts';
 export * from './socket-options.ts';
 export * from './state-schema.ts';
+export * from './tx-metadata.ts';
 export * from './validation.ts';

@@ -5,6 +5,7 @@ import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
 import { RxMetadataSupport } from './rx-metadata.ts';
 import { SocketFeatures } from './socket-options.ts';
+import { TxMetadataConfig } from './tx-metadata.ts';
 
 /**
  * Ringside's wire protocol: one union of messages per direction, each member
@@ -16,7 +17,8 @@ import { SocketFeatures } from './socket-options.ts';
  */
 /**
  * 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons, busy polling and the TX budget.
- * 2.4: the rx-metadata program and the RX metadata kfuncs the kernel and interfaces offer (`rxMetadata`).
+ * 2.4: the newer kernels' AF_XDP: the rx-metadata program and the RX metadata kfuncs the kernel and interfaces
+ *   offer (`rxMetadata`); TX metadata (UmemConfig.txMetadata, socketFeatures.txMetadata).
  */
 export const PROTOCOL_VERSION = { major: 2, minor: 4 } as const;
 
@@ -39,6 +41,8 @@ export const UmemConfig = z.object({
   fillSize: count,
   completionSize: count,
   unaligned: z.boolean(),
+  /** tx_metadata_len and XDP_UMEM_TX_SW_CSUM at XDP_UMEM_REG. Absent: none (requests from before 2.4 still parse). */
+  txMetadata: TxMetadataConfig.optional(),
 });
 export type UmemConfig = z.infer<typeof UmemConfig>;
 

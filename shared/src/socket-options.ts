@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SocketConfig } from './protocol.ts';
+import { TxMetadataSupport } from './tx-metadata.ts';
 import type { Problem } from './validation.ts';
 
 /**
@@ -34,6 +35,8 @@ export const SocketFeatures = z.object({
     /** The largest, when fixed; null when it is the socket's TX ring size (probed at two ring sizes). */
     max: z.number().int().min(0).nullable(),
   }),
+  /** TX metadata at XDP_UMEM_REG (absent from agents before protocol 2.4). */
+  txMetadata: TxMetadataSupport.optional(),
 });
 export type SocketFeatures = z.infer<typeof SocketFeatures>;
 

@@ -154,3 +154,41 @@ describe('the socket options in the form', () => {
     expect(problemsFor(checked.problems, 'txBudget')[0]).toContain('came in Linux 6.17; this kernel (6.12.0)');
   });
 });
+
+describe('TX metadata in the form', () => {
+  const features: SocketFeatures = {
+    kernel: '6.18.0',
+    busyPoll: { available: true, refusal: null, maxBudget: 65535 },
+    txBudget: { available: true, refusal: null, min: 32, max: null },
+    txMetadata: {
+      available: true,
+      refusal: null,
+      minLength: 16,
+      step: 8,
+      maxLength: 248,
+      swChecksum: { available: true, refusal: null },
+    },
+  };
+
+  it('sends the UMEM no metadata until a length is typed, then the length and the software checksum, and reads them back', () => {
+    expect(checkDraft(draftFrom(request), limits, [veth], false, features).request?.umem.txMetadata).toBeUndefined();
+    const draft = { ...draftFrom(request), txMetadataLength: '16', swChecksum: true };
+    const checked = checkDraft(draft, limits, [veth], false, features);
+    expect(checked.problems).toEqual([]);
+    expect(checked.request?.umem.txMetadata).toEqual({ length: 16, swChecksum: true });
+    expect(draftFrom(checked.request as SocketRequest)).toMatchObject({ txMetadataLength: '16', swChecksum: true });
+  });
+
+  it('refuses a length the kernel does not take beside its field, naming the probed ones', () => {
+    const checked = checkDraft({ ...draftFrom(request), txMetadataLength: '12' }, limits, [veth], false, features);
+    expect(problemsFor(checked.problems, 'txMetadataLength')).toEqual([
+      'tx_metadata_len 12 is not one this kernel accepts (probed at start): from 16 to 248 in steps of 8',
+    ]);
+  });
+
+  it('takes the metadata of the UMEM it shares', () => {
+    const config = { ...request.umem, txMetadata: { length: 24, swChecksum: false } };
+    const draft = shareUmem(draftFrom(request), { id: 'umem-a', config });
+    expect(draft).toMatchObject({ umemId: 'umem-a', txMetadataLength: '24', swChecksum: false });
+  });
+});

@@ -9,6 +9,7 @@ import {
   type UmemLimits,
   validateSocket,
   validateSocketOptions,
+  validateTxMetadata,
   validateUmem,
   type Workload,
   type XdpMode,
@@ -29,6 +30,10 @@ export interface SocketDraft {
   fillSize: string;
   completionSize: string;
   unaligned: boolean;
+  /** tx_metadata_len; empty for no TX metadata. */
+  txMetadataLength: string;
+  /** XDP_UMEM_TX_SW_CSUM. */
+  swChecksum: boolean;
   ifname: string;
   queueId: string;
   rxSize: string;
@@ -68,6 +73,8 @@ export function draftFrom(request: SocketRequest, socketId = ''): SocketDraft {
     fillSize: String(umem.fillSize),
     completionSize: String(umem.completionSize),
     unaligned: umem.unaligned,
+    txMetadataLength: umem.txMetadata ? String(umem.txMetadata.length) : '',
+    swChecksum: umem.txMetadata?.swChecksum ?? false,
     ifname: socket.ifname,
     queueId: String(socket.queueId),
     rxSize: String(socket.rxSize),
@@ -100,6 +107,8 @@ export const UMEM_FIELDS = [
   'fillSize',
   'completionSize',
   'unaligned',
+  'txMetadataLength',
+  'swChecksum',
 ] as const satisfies readonly DraftField[];
 
 /** The draft sharing `umemId` (its configuration copied in), or with a UMEM of its own again (null). */
@@ -115,6 +124,8 @@ export function shareUmem(draft: SocketDraft, umem: { id: string; config: UmemCo
     fillSize: String(config.fillSize),
     completionSize: String(config.completionSize),
     unaligned: config.unaligned,
+    txMetadataLength: config.txMetadata ? String(config.txMetadata.length) : '',
+    swChecksum: config.txMetadata?.swChecksum ?? false,
   };
 }
 
@@ -132,8 +143,13 @@ const NUMBER_FIELDS = [
   'frameLength',
 ] as const satisfies readonly DraftField[];
 
-/** Read only while busy polling is on, and (txBudget) when not left empty. */
-const OPTION_NUMBER_FIELDS = ['busyPollUsecs', 'busyPollBudget', 'txBudget'] as const satisfies readonly DraftField[];
+/** Read only while busy polling is on, and (txBudget, txMetadataLength) when not left empty. */
+const OPTION_NUMBER_FIELDS = [
+  'busyPollUsecs',
+  'busyPollBudget',
+  'txBudget',
+  'txMetadataLength',
+] as const satisfies readonly DraftField[];
 
 const SOCKET_ID = /^[a-z][a-z0-9-]*$/;
 
@@ -178,6 +194,8 @@ export function checkDraft(
     read('busyPollBudget');
   }
   if (draft.txBudget.trim() !== '') read('txBudget');
+  const txMetadata = draft.txMetadataLength.trim() !== '';
+  if (txMetadata) read('txMetadataLength');
   if (creating && draft.socketId !== '' && !SOCKET_ID.test(draft.socketId)) {
     problems.push({
       field: 'socketId',
@@ -206,6 +224,7 @@ export function checkDraft(
       fillSize: numbers.fillSize,
       completionSize: numbers.completionSize,
       unaligned: draft.unaligned,
+      ...(txMetadata ? { txMetadata: { length: numbers.txMetadataLength, swChecksum: draft.swChecksum } } : {}),
     },
     socket: {
       ifname: draft.ifname,
@@ -250,6 +269,7 @@ export function checkDraft(
     const device = interfaces.find((candidate) => candidate.name === draft.ifname) ?? null;
     problems.push(...validateSocket(request.socket, request.workload, device));
     if (features) problems.push(...validateSocketOptions(request.socket, features));
+    if (features) problems.push(...validateTxMetadata(request.umem, features.txMetadata, features.kernel));
   }
   return problems.length > 0 ? { request: null, problems } : { request, problems };
 }

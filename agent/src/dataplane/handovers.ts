@@ -130,6 +130,8 @@ export interface UmemSetup {
   /** The UMEM's control words (UmemControl). */
   control: Int32Array;
   ledger: Uint8Array;
+  /** tx_metadata_len: TX data starts this far into a chunk, its struct xsk_tx_metadata in front (absent: 0). */
+  txMetadataLength?: number;
 }
 
 /**
@@ -147,6 +149,7 @@ export class Handovers {
   readonly frameCount: number;
   readonly umem: Uint8Array;
   readonly ledger: Uint8Array;
+  readonly txMetadataLength: number;
   /** The application's free frames, as UMEM addresses (a stack). */
   readonly free: number[] = [];
   /** Bytes of a txonly template written in each frame; 0 once the kernel may have received into it. */
@@ -165,6 +168,7 @@ export class Handovers {
     this.frameCount = setup.frameCount;
     this.umem = setup.umem;
     this.ledger = setup.ledger;
+    this.txMetadataLength = setup.txMetadataLength ?? 0;
     this.control = setup.control;
     this.templateLength = new Uint16Array(setup.frameCount);
     for (const lane of lanes) {
@@ -307,9 +311,9 @@ export class Handovers {
 
   /**
    * Free or held frames → TX: the first `count` [address, length] pairs of
-   * `frames`, which the caller has checked fit (txRoom).
+   * `frames`, which the caller has checked fit (txRoom), each with `options`.
    */
-  submitTx(lane: Lane, frames: readonly number[], count: number): number {
+  submitTx(lane: Lane, frames: readonly number[], count: number, options = 0): number {
     const { tx, counters } = lane;
     if (!tx || count <= 0) return 0;
     const { ledger, frameSize } = this;
@@ -322,7 +326,7 @@ export class Handovers {
       const address = frames[2 * i] as number;
       const length = frames[2 * i + 1] as number;
       ledger[Math.floor(address / frameSize)] = given;
-      tx.setDescriptor((first + i) >>> 0, address, length);
+      tx.setDescriptor((first + i) >>> 0, address, length, options);
       bytes += length;
     }
     tx.submit(count);

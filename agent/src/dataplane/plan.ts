@@ -33,7 +33,7 @@ export interface LanePlan {
  * boundary: ring and UMEM addresses are numbers, valid for the whole process.
  */
 export interface DataplanePlan {
-  umem: { address: number; length: number; frameSize: number; frameCount: number };
+  umem: { address: number; length: number; frameSize: number; frameCount: number; txMetadataLength: number };
   blocks: UmemBlocks;
   pairs: PairPlan[];
   lanes: LanePlan[];

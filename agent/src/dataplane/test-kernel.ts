@@ -42,6 +42,8 @@ export interface PlayedUmem {
   lanes: PlayedLane[];
   /** The application's side of the ledger a previous worker left. */
   ledger?: number[];
+  /** tx_metadata_len of the played UMEM. */
+  txMetadataLength?: number;
 }
 
 interface RingWords {
@@ -130,6 +132,7 @@ export class PlayedKernel implements Doorbells, IdleWaits {
       ledger,
       pairs,
       lanes: this.lanes,
+      ...(options.txMetadataLength === undefined ? {} : { txMetadataLength: options.txMetadataLength }),
     };
   }
 

@@ -4,9 +4,15 @@ import { Control, Counter, Stage } from './control.ts';
 import { checkTestFrame, ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
 import { FramePipeline } from './pipeline.ts';
 import { PlayedKernel } from './test-kernel.ts';
+import { udpPseudoHeaderSum } from './txonly-metadata.ts';
 
-function sender(rate: number, remaining = -1) {
-  const kernel = new PlayedKernel({ ringSize: 64, batchSize: 4, lanes: [{ workload: 'txonly' }] });
+function sender(rate: number, remaining = -1, txMetadataLength?: number) {
+  const kernel = new PlayedKernel({
+    ringSize: 64,
+    batchSize: 4,
+    lanes: [{ workload: 'txonly' }],
+    ...(txMetadataLength === undefined ? {} : { txMetadataLength }),
+  });
   const pipeline = new FramePipeline(kernel.setup, kernel, kernel.clock);
   const control = kernel.lanes[0]?.control as Int32Array;
   control[Control.RATE_PPS] = rate;
@@ -117,5 +123,64 @@ describe('txonly', () => {
     const sent = kernel.takeTx(0);
     expect(sent.map((frame) => frame.address)).toEqual(expect.arrayContaining(received));
     for (const frame of sent) expect(checkTestFrame(kernel.setup.umem, frame.address, 80).defect).toBeNull();
+  });
+
+  describe('on a UMEM with TX metadata', () => {
+    /** The options word of the TX descriptors now on the ring, before the played kernel consumes them. */
+    function txOptions(kernel: PlayedKernel): number[] {
+      const ring = kernel.tx[0];
+      if (!ring) throw new Error('no TX ring');
+      const { memory } = ring;
+      const options: number[] = [];
+      for (let index = memory.consumer[0] as number; index !== memory.producer[0]; index = (index + 1) >>> 0) {
+        options.push(memory.entries[(index & (memory.size - 1)) * 4 + 3] as number);
+      }
+      return options;
+    }
+
+    it('starts each frame tx_metadata_len into its chunk, the checksum request in front, its descriptor marked XDP_TX_METADATA', () => {
+      const { kernel, pipeline } = sender(1_000_000, -1, 24);
+      kernel.now = 1;
+      pipeline.round();
+      expect(txOptions(kernel)).toEqual([2, 2, 2, 2]);
+      const sent = kernel.takeTx(0);
+      const { umem } = kernel.setup;
+      const view = new DataView(umem.buffer);
+      for (const frame of sent) {
+        expect(frame.address % kernel.frameSize).toBe(24);
+        expect(checkTestFrame(umem, frame.address, frame.length).defect).toBeNull();
+        // struct xsk_tx_metadata at the address minus tx_metadata_len: XDP_TXMD_FLAGS_CHECKSUM, csum_start, csum_offset.
+        const metadata = frame.address - 24;
+        expect(view.getBigUint64(metadata, true)).toBe(2n);
+        expect([view.getUint16(metadata + 8, true), view.getUint16(metadata + 10, true)]).toEqual([34, 6]);
+        const udpChecksum = view.getUint16(frame.address + ETHERNET_HEADER + IPV4_HEADER + 6);
+        expect(udpChecksum).toBe(udpPseudoHeaderSum(umem, frame.address));
+      }
+      expect(sent.map((frame) => checkTestFrame(umem, frame.address, frame.length).sequence)).toEqual([0, 1, 2, 3]);
+    });
+
+    it('takes the frames back from COMPLETION at the addresses it sent, every frame accounted for', () => {
+      const { kernel, pipeline } = sender(1_000_000, -1, 16);
+      for (let round = 0; round < 12; round++) {
+        kernel.now += 1;
+        pipeline.round();
+        kernel.transmit(0);
+      }
+      expect(kernel.lanes[0]?.counters[Counter.COMPLETED]).toBeGreaterThanOrEqual(32);
+      expect(kernel.owners().violations).toEqual([]);
+    });
+
+    it('marks no descriptor and writes nothing in front of the data without TX metadata', () => {
+      const { kernel, pipeline } = sender(1_000_000);
+      kernel.now = 1;
+      pipeline.round();
+      expect(txOptions(kernel)).toEqual([0, 0, 0, 0]);
+      const sent = kernel.takeTx(0);
+      for (const frame of sent) expect(frame.address % kernel.frameSize).toBe(0);
+      const view = new DataView(kernel.setup.umem.buffer);
+      expect(sent.map((frame) => view.getUint16(frame.address + ETHERNET_HEADER + IPV4_HEADER + 6))).toEqual([
+        0, 0, 0, 0,
+      ]);
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { XDP_TX_METADATA } from '../native/uapi.ts';
 import { Control, Stage } from './control.ts';
 import {
   ETHERNET_HEADER,
@@ -8,6 +9,7 @@ import {
   writeUdpFrame,
 } from './frames.ts';
 import { BURST_BATCHES, type Handovers, type Lane } from './handovers.ts';
+import { requestUdpChecksum } from './txonly-metadata.ts';
 import type { LaneWorkload } from './workload.ts';
 
 export interface Clock {
@@ -22,7 +24,11 @@ const UDP_DESTINATION_PORT = ETHERNET_HEADER + IPV4_HEADER + 2;
 /**
  * txonly: sends the template from the free pool at the control block's rate
  * (a token bucket holding at most BURST_BATCHES batches), numbering each frame
- * and cycling its UDP destination port through the ports asked for.
+ * and cycling its UDP destination port through the ports asked for. On a UMEM
+ * with TX metadata each frame's data starts tx_metadata_len into its chunk,
+ * the metadata in front asking for the UDP checksum (XDP_TX_METADATA): the
+ * kernel reads it at the descriptor's address minus tx_metadata_len and
+ * refuses a descriptor whose metadata would leave the chunk.
  */
 export class TxOnly implements LaneWorkload {
   readonly wantsReceived = false;
@@ -56,7 +62,7 @@ export class TxOnly implements LaneWorkload {
     this.tokens = Math.min(this.tokens + ((now - this.lastRefill) * rate) / 1000, batchSize * BURST_BATCHES);
     this.lastRefill = now;
     const remaining = Atomics.load(control, Control.SEND_REMAINING);
-    const { free, frameSize, umem, templateLength } = handovers;
+    const { free, frameSize, umem, templateLength, txMetadataLength } = handovers;
     const count = Math.min(
       batchSize,
       Math.floor(this.tokens),
@@ -70,21 +76,23 @@ export class TxOnly implements LaneWorkload {
     if (this.spec?.length !== length) this.spec = { ...template, length };
     const spec = this.spec;
     for (let i = 0; i < count; i++) {
-      const address = free.pop() as number;
-      const index = address / frameSize;
+      const chunk = free.pop() as number;
+      const index = chunk / frameSize;
+      const data = chunk + txMetadataLength;
       if (templateLength[index] !== length) {
-        writeUdpFrame(umem, address, spec);
+        writeUdpFrame(umem, data, spec);
+        if (txMetadataLength > 0) requestUdpChecksum(this.view, chunk, data);
         templateLength[index] = length;
       }
       if (ports > 0) {
         const port = control[Control.DESTINATION_PORTS + (this.sequence % ports)] as number;
-        this.view.setUint16(address + UDP_DESTINATION_PORT, port);
+        this.view.setUint16(data + UDP_DESTINATION_PORT, port);
       }
-      writeSequence(this.view, address, this.sequence++);
-      outbox[2 * i] = address;
+      writeSequence(this.view, data, this.sequence++);
+      outbox[2 * i] = data;
       outbox[2 * i + 1] = length;
     }
-    handovers.submitTx(lane, outbox, count);
+    handovers.submitTx(lane, outbox, count, txMetadataLength > 0 ? XDP_TX_METADATA : 0);
     this.tokens -= count;
     if (remaining > 0) Atomics.sub(control, Control.SEND_REMAINING, count);
     return count;

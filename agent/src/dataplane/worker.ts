@@ -21,6 +21,7 @@ const descriptors = (layout: DataplanePlan['lanes'][number]['rx'], caches: Share
 const setup: PipelineSetup = {
   frameSize: umem.frameSize,
   frameCount: umem.frameCount,
+  txMetadataLength: umem.txMetadataLength,
   umem: umemBytesAt(umem.address, umem.length),
   control: new Int32Array(blocks.control),
   ledger: new Uint8Array(blocks.ledger),

@@ -7,9 +7,11 @@ import {
   type Problem,
   type SocketFeatures,
   type SocketRequest,
+  txDataRoom,
   type UmemLimits,
   validateSocket,
   validateSocketOptions,
+  validateTxMetadata,
   validateUmem,
   type XdpProgramKind,
 } from '@ringside/shared';
@@ -130,6 +132,11 @@ export class Engine {
       ...validateUmem(request.umem, this.setup.limits),
       ...validateSocket(request.socket, request.workload, this.setup.describeInterface(request.socket.ifname)),
       ...(this.setup.socketFeatures ? validateSocketOptions(request.socket, this.setup.socketFeatures) : []),
+      ...validateTxMetadata(
+        request.umem,
+        this.setup.socketFeatures?.txMetadata,
+        this.setup.socketFeatures?.kernel ?? '',
+      ),
     ];
   }
 
@@ -260,7 +267,7 @@ export class Engine {
     }
     const current = request.traffic ?? DEFAULT_TRAFFIC;
     const frameLength = traffic.frameLength ?? current.frameLength;
-    const lengthError = validateFrameLength(frameLength, request.umem.frameSize);
+    const lengthError = validateFrameLength(frameLength, txDataRoom(request.umem));
     if (lengthError) throw new ConfigurationError([{ field: 'frameLength', message: lengthError }]);
     const updated = { ratePps: traffic.ratePps ?? current.ratePps, frameLength };
     this.requests.set(id, { ...request, traffic: updated });

@@ -296,6 +296,7 @@ export class UmemGroup {
         length: umem.length,
         frameSize: umem.config.frameSize,
         frameCount: umem.config.frameCount,
+        txMetadataLength: umem.config.txMetadata?.length ?? 0,
       },
       blocks: this.blocks,
       pairs: [...this.pairs.values()].map((pair) => ({

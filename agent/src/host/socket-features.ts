@@ -1,5 +1,5 @@
 import { release } from 'node:os';
-import type { SocketFeatures } from '@ringside/shared';
+import { type SocketFeatures, TX_METADATA_CHECKSUM_BYTES } from '@ringside/shared';
 import { type OptionTrial, trySocketOption } from '../native/socket-option-probe.ts';
 import {
   SO_BUSY_POLL,
@@ -9,6 +9,7 @@ import {
   SOL_XDP,
   XDP_MAX_TX_SKB_BUDGET,
 } from '../native/uapi.ts';
+import { pageSize, tryUmemRegistration, type UmemTrial } from '../native/umem-probe.ts';
 import { largestAccepted, smallestAccepted } from './accepted-range.ts';
 
 /**
@@ -72,10 +73,61 @@ function probeTxBudget(): SocketFeatures['txBudget'] {
   return { available: true, refusal: null, min, max: followsRing ? null : Math.min(maxSmall, maxLarge) };
 }
 
+/** Far above any tx_metadata_len a kernel has taken (6.18: below 256). */
+const TX_METADATA_SEARCH_CEILING = 4096;
+
+/**
+ * TX metadata at XDP_UMEM_REG: whether the kernel takes tx_metadata_len, the
+ * lengths it takes (6.18: from 16 to 248 in steps of 8, found here rather
+ * than restated), and whether it takes XDP_UMEM_TX_SW_CSUM with it.
+ */
+function probeTxMetadata(): NonNullable<SocketFeatures['txMetadata']> {
+  const chunkSize = pageSize();
+  const trial = (txMetadataLength: number, swChecksum = false): UmemTrial => ({
+    chunkSize,
+    headroom: 0,
+    unaligned: false,
+    frames: 2,
+    txMetadataLength,
+    swChecksum,
+  });
+  const anchor = tryUmemRegistration(trial(TX_METADATA_CHECKSUM_BYTES));
+  if (!anchor.ok) {
+    const refusal = `${anchor.code} (XDP_UMEM_REG refused tx_metadata_len)`;
+    const swChecksum = { available: false, refusal };
+    return { available: false, refusal, minLength: 0, step: 0, maxLength: 0, swChecksum };
+  }
+  const accepts = (length: number) => tryUmemRegistration(trial(length)).ok;
+  // Both scans end at the anchor at the latest: it passed.
+  let minLength = 1;
+  while (!accepts(minLength)) minLength++;
+  let step = 1;
+  while (minLength + step < TX_METADATA_SEARCH_CEILING && !accepts(minLength + step)) step++;
+  const steps = largestAccepted(0, Math.floor((TX_METADATA_SEARCH_CEILING - minLength) / step), (n) =>
+    accepts(minLength + n * step),
+  );
+  const sw = tryUmemRegistration(trial(TX_METADATA_CHECKSUM_BYTES, true));
+  return {
+    available: true,
+    refusal: null,
+    minLength,
+    step,
+    maxLength: minLength + steps * step,
+    swChecksum: sw.ok
+      ? { available: true, refusal: null }
+      : { available: false, refusal: `${sw.code} (XDP_UMEM_REG refused XDP_UMEM_TX_SW_CSUM)` },
+  };
+}
+
 let cached: SocketFeatures | null = null;
 
 /** Probes once per process: the kernel's options do not change while it runs. */
 export function probeSocketFeatures(): SocketFeatures {
-  cached ??= Object.freeze({ kernel: release(), busyPoll: probeBusyPoll(), txBudget: probeTxBudget() });
+  cached ??= Object.freeze({
+    kernel: release(),
+    busyPoll: probeBusyPoll(),
+    txBudget: probeTxBudget(),
+    txMetadata: probeTxMetadata(),
+  });
   return cached;
 }

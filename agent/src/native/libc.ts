@@ -31,6 +31,8 @@ const getsockopt = libc.func('int getsockopt(int fd, int level, int name, void *
 const setnsRaw = libc.func('int setns(int fd, int nstype)');
 const socketRaw = libc.func('int socket(int domain, int type, int protocol)');
 const closeRaw = libc.func('int close(int fd)');
+// man 2 dup3: makes `newfd` refer to what `oldfd` does, closing what it referred to before.
+const dup3Raw = libc.func('int dup3(int oldfd, int newfd, int flags)');
 const setsockoptRaw = libc.func('int setsockopt(int fd, int level, int name, void *value, uint32_t length)');
 const recvRaw = libc.func('long recv(int fd, void *buf, size_t len, int flags)');
 // The kernel's PAGE_SIZE, which bounds chunk sizes and sets the UMEM's alignment.
@@ -258,6 +260,7 @@ export function formatVaList(format: string, args: unknown): string {
 export const rawSyscalls = {
   socket: socketRaw as (domain: number, type: number, protocol: number) => number,
   close: closeRaw as (fd: number) => number,
+  dup3: dup3Raw as (oldFd: number, newFd: number, flags: number) => number,
   setsockopt: setsockoptRaw as (fd: number, level: number, name: number, value: Buffer, length: number) => number,
   sendto: sendto as (
     fd: number,

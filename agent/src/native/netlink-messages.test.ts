@@ -167,7 +167,8 @@ describe('netlink replies', () => {
           '0800 0100 02000000' + // ifindex 2
           '0400 0200' + // NETDEV_A_DEV_PAD
           '0c00 0300 2b00000000000000' + // BASIC | REDIRECT | XSK_ZEROCOPY | RX_SG
-          '0800 0400 11000000', // zero-copy segments 17
+          '0800 0400 11000000' + // zero-copy segments 17
+          '0c00 0600 0600000000000000', // xsk-features: TX_CHECKSUM | TX_LAUNCH_TIME_FIFO
       ),
     );
     const [message] = splitMessages(reply);
@@ -180,12 +181,19 @@ describe('netlink replies', () => {
       rxSg: true,
       ndoXmitSg: false,
       zeroCopyMaxSegments: 17,
+      xsk: { txTimestamp: false, txChecksum: true, txLaunchTime: true },
     });
   });
 
   it('know a features reply without the zero-copy limit (Linux 6.3 to 6.5) as one segment', () => {
     const [message] = splitMessages(kernelMessage(0x1c, 0, 1, hex('01 01 0000 0c00 0300 4400000000000000')));
-    expect(message && xdpFeaturesOf(message)).toMatchObject({ ndoXmit: true, ndoXmitSg: true, zeroCopyMaxSegments: 1 });
+    expect(message && xdpFeaturesOf(message)).toMatchObject({
+      ndoXmit: true,
+      ndoXmitSg: true,
+      zeroCopyMaxSegments: 1,
+      // Nor xsk-features, which came in 6.8.
+      xsk: null,
+    });
     const [bare] = splitMessages(kernelMessage(0x1c, 0, 1, hex('01 01 0000 0800 0100 02000000')));
     expect(bare && xdpFeaturesOf(bare)).toBeNull();
   });

@@ -63,6 +63,11 @@ export const NETDEV_XDP_ACT_XSK_ZEROCOPY = 8;
 export const NETDEV_XDP_ACT_HW_OFFLOAD = 16;
 export const NETDEV_XDP_ACT_RX_SG = 32;
 export const NETDEV_XDP_ACT_NDO_XMIT_SG = 64;
+/** The AF_XDP TX metadata a driver offloads (Linux 6.8; launch time 6.15): a u64 mask of enum netdev_xsk_flags. */
+export const NETDEV_A_DEV_XSK_FEATURES = 6;
+export const NETDEV_XSK_FLAGS_TX_TIMESTAMP = 1;
+export const NETDEV_XSK_FLAGS_TX_CHECKSUM = 2;
+export const NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO = 4;
 
 const align4 = (length: number) => (length + 3) & ~3;
 
@@ -242,6 +247,19 @@ export interface XdpFeatures {
   ndoXmitSg: boolean;
   /** How many buffers one zero-copy frame may span; 1 without zero-copy multi-buffer. */
   zeroCopyMaxSegments: number;
+  /** What the driver does itself with an XSK's TX metadata (xsk-features); null before Linux 6.8, which has none. */
+  xsk: XskFeatures | null;
+}
+
+/**
+ * The TX metadata requests a driver carries out (enum netdev_xsk_flags).
+ * Copy mode's software checksum (XDP_UMEM_TX_SW_CSUM) is the kernel's, not
+ * the driver's, and shows nowhere here.
+ */
+export interface XskFeatures {
+  txTimestamp: boolean;
+  txChecksum: boolean;
+  txLaunchTime: boolean;
 }
 
 /** Decodes a NETDEV_CMD_DEV_GET reply; null when it lacks the features mask. */
@@ -259,6 +277,17 @@ export function xdpFeaturesOf(reply: NetlinkMessage): XdpFeatures | null {
     rxSg: has(NETDEV_XDP_ACT_RX_SG),
     ndoXmitSg: has(NETDEV_XDP_ACT_NDO_XMIT_SG),
     zeroCopyMaxSegments: u32Of(attributes.get(NETDEV_A_DEV_XDP_ZC_MAX_SEGS)) ?? 1,
+    xsk: xskFeaturesOf(u64Of(attributes.get(NETDEV_A_DEV_XSK_FEATURES))),
+  };
+}
+
+function xskFeaturesOf(mask: bigint | null): XskFeatures | null {
+  if (mask === null) return null;
+  const has = (bit: number) => (mask & BigInt(bit)) !== 0n;
+  return {
+    txTimestamp: has(NETDEV_XSK_FLAGS_TX_TIMESTAMP),
+    txChecksum: has(NETDEV_XSK_FLAGS_TX_CHECKSUM),
+    txLaunchTime: has(NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO),
   };
 }
 

@@ -30,6 +30,18 @@ export const XDP_UMEM_UNALIGNED_CHUNK_FLAG = 1 << 0;
 export const XDP_UMEM_TX_SW_CSUM = 1 << 1;
 export const XDP_UMEM_TX_METADATA_LEN = 1 << 2;
 
+/** include/uapi/linux/if_xdp.h: setsockopt names at SOL_XDP that register a UMEM and size its rings. */
+export const XDP_UMEM_REG = 4;
+export const XDP_UMEM_FILL_RING = 5;
+export const XDP_UMEM_COMPLETION_RING = 6;
+
+/**
+ * include/uapi/linux/if_xdp.h (Linux 6.8): a TX descriptor's option saying
+ * struct xsk_tx_metadata sits in front of its data (its layout, which the
+ * page decodes too, is in shared/src/tx-metadata.ts).
+ */
+export const XDP_TX_METADATA = 1 << 1;
+
 /** include/uapi/linux/if_xdp.h: flags word of a ring. */
 export const XDP_RING_NEED_WAKEUP = 1 << 0;
 

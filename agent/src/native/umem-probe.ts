@@ -1,7 +1,15 @@
 import koffi from 'koffi';
 import { errnoName, NativeError } from './errors.ts';
 import { mapAnonymous, rawSyscalls, unmap } from './libc.ts';
-import { AF_XDP, SOCK_RAW, SOL_XDP, XDP_UMEM_UNALIGNED_CHUNK_FLAG } from './uapi.ts';
+import {
+  AF_XDP,
+  SOCK_RAW,
+  SOL_XDP,
+  XDP_UMEM_REG,
+  XDP_UMEM_TX_METADATA_LEN,
+  XDP_UMEM_TX_SW_CSUM,
+  XDP_UMEM_UNALIGNED_CHUNK_FLAG,
+} from './uapi.ts';
 
 /**
  * Raw XDP_UMEM_REG trials: asks the kernel itself whether it accepts a UMEM
@@ -12,8 +20,6 @@ import { AF_XDP, SOCK_RAW, SOL_XDP, XDP_UMEM_UNALIGNED_CHUNK_FLAG } from './uapi
 
 const { socket: socketRaw, close: closeRaw, setsockopt, getpagesize } = rawSyscalls;
 
-/** include/uapi/linux/if_xdp.h */
-const XDP_UMEM_REG = 4;
 /*
  * struct xdp_umem_reg { __u64 addr; __u64 len; __u32 chunk_size; __u32 headroom;
  *   __u32 flags; __u32 tx_metadata_len; };
@@ -22,15 +28,40 @@ const XDP_UMEM_REG = 4;
 const XDP_UMEM_REG_SIZE = 32;
 const SOCK_CLOEXEC = 0o2000000;
 
-export interface UmemTrial {
+/** What XDP_UMEM_REG says of a UMEM besides where its memory is. */
+export interface UmemLayout {
   chunkSize: number;
   headroom: number;
   unaligned: boolean;
+  /** tx_metadata_len, registered with XDP_UMEM_TX_METADATA_LEN; absent: no TX metadata. */
+  txMetadataLength?: number;
+  /** XDP_UMEM_TX_SW_CSUM. */
+  swChecksum?: boolean;
+}
+
+export interface UmemTrial extends UmemLayout {
   /** The registered length is frames × chunkSize. */
   frames: number;
 }
 
 export type UmemTrialResult = { ok: true } | { ok: false; code: string };
+
+/** struct xdp_umem_reg in its 32-byte form, for the memory at `address`. */
+export function encodeUmemRegistration(address: number, length: number, layout: UmemLayout): Buffer {
+  const flags =
+    (layout.unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0) |
+    (layout.swChecksum ? XDP_UMEM_TX_SW_CSUM : 0) |
+    // The kernel reads tx_metadata_len only with this flag: callers built against older headers leave garbage there.
+    (layout.txMetadataLength === undefined ? 0 : XDP_UMEM_TX_METADATA_LEN);
+  const reg = Buffer.alloc(XDP_UMEM_REG_SIZE);
+  reg.writeBigUInt64LE(BigInt(address), 0);
+  reg.writeBigUInt64LE(BigInt(length), 8);
+  reg.writeUInt32LE(layout.chunkSize, 16);
+  reg.writeUInt32LE(layout.headroom, 20);
+  reg.writeUInt32LE(flags, 24);
+  reg.writeUInt32LE(layout.txMetadataLength ?? 0, 28);
+  return reg;
+}
 
 export function pageSize(): number {
   return getpagesize();
@@ -44,12 +75,7 @@ export function tryUmemRegistration(trial: UmemTrial): UmemTrialResult {
     const fd = socketRaw(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
     if (fd < 0) throw new NativeError('socket(AF_XDP)', koffi.errno());
     try {
-      const reg = Buffer.alloc(XDP_UMEM_REG_SIZE);
-      reg.writeBigUInt64LE(BigInt(address), 0);
-      reg.writeBigUInt64LE(BigInt(length), 8);
-      reg.writeUInt32LE(trial.chunkSize, 16);
-      reg.writeUInt32LE(trial.headroom, 20);
-      reg.writeUInt32LE(trial.unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0, 24);
+      const reg = encodeUmemRegistration(address, length, trial);
       if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, reg, reg.length) === 0) return { ok: true };
       return { ok: false, code: errnoName(koffi.errno()) };
     } finally {

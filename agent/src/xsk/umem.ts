@@ -3,6 +3,7 @@ import { NativeError } from '../native/errors.ts';
 import { mapAnonymous, pointerAt, unmap, viewAt } from '../native/libc.ts';
 import { createUmem, deleteUmem, type NativeUmem, type RingLayout } from '../native/libxdp.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
+import { registerWithTxMetadata } from '../native/tx-metadata-umem.ts';
 import { XDP_UMEM_UNALIGNED_CHUNK_FLAG } from '../native/uapi.ts';
 import { explainUmemError } from './explain.ts';
 
@@ -19,9 +20,9 @@ export class XskConfigError extends Error {
 
 /**
  * A UMEM: memory this process mapped, registered with the kernel through
- * XDP_UMEM_REG, with its FILL and COMPLETION rings. Frames are laid out at
- * multiples of the frame size in both aligned and unaligned mode, so frame
- * `i` starts at address `i * frameSize`.
+ * XDP_UMEM_REG (with TX metadata when asked), with its FILL and COMPLETION
+ * rings. Frames are laid out at multiples of the frame size in both aligned
+ * and unaligned mode, so frame `i` starts at address `i * frameSize`.
  */
 export class Umem {
   readonly address: number;
@@ -48,9 +49,10 @@ export class Umem {
   static create(config: UmemConfig, namespacePath: string | null): Umem {
     const length = config.frameCount * config.frameSize;
     const address = mapAnonymous(length);
+    const { txMetadata } = config;
     try {
-      const native = inNetworkNamespace(namespacePath, () =>
-        createUmem({
+      const native = inNetworkNamespace(namespacePath, () => {
+        const created = createUmem({
           area: pointerAt(address),
           size: length,
           fillSize: config.fillSize,
@@ -58,14 +60,36 @@ export class Umem {
           frameSize: config.frameSize,
           headroom: config.headroom,
           flags: config.unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0,
-        }),
-      );
+        });
+        if (!txMetadata) return created;
+        try {
+          registerWithTxMetadata(created, {
+            area: address,
+            size: length,
+            layout: {
+              chunkSize: config.frameSize,
+              headroom: config.headroom,
+              unaligned: config.unaligned,
+              txMetadataLength: txMetadata.length,
+              swChecksum: txMetadata.swChecksum,
+            },
+            fillSize: config.fillSize,
+            completionSize: config.completionSize,
+          });
+        } catch (error) {
+          deleteUmem(created);
+          throw error;
+        }
+        return created;
+      });
       return new Umem(config, namespacePath, address, native);
     } catch (error) {
       unmap(address, length);
       if (error instanceof NativeError) {
+        // A refusal that already says what to change (the TX metadata registration's) keeps its words.
+        const explanation = error.hint ?? explainUmemError(error.code);
         throw new XskConfigError(
-          `UMEM registration refused (${error.code}): ${explainUmemError(error.code) ?? error.message}`,
+          `UMEM registration refused (${error.code}): ${explanation ?? error.message}`,
           error.code,
         );
       }

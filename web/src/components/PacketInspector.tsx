@@ -1,4 +1,11 @@
-import { FRAME_OWNERS, type FrameOwner, OWNER_EXPLANATIONS } from '@ringside/shared';
+import {
+  FRAME_OWNERS,
+  type FrameOwner,
+  OWNER_EXPLANATIONS,
+  readTxMetadata,
+  type TxMetadataConfig,
+  type TxMetadataReading,
+} from '@ringside/shared';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { locateFrame, nextFrameHeldBy, shownBytes } from '../descriptors.ts';
@@ -15,6 +22,8 @@ import './inspector.css';
 /** Auto-refresh period: often enough to watch a frame change hands, well inside the agent's command budget. */
 const REFRESH_MS = 1000;
 const JUMP_OWNERS = ['rx', 'fill', 'tx', 'completion'] as const satisfies readonly FrameOwner[];
+/** Owners of a frame on its way out: what it holds is what the sender wrote. */
+const SENDING_OWNERS: readonly FrameOwner[] = ['tx', 'kernel-tx', 'completion'];
 
 /** One socket's inspected frame: its bytes, decoded headers and owner, read again while the user watches. */
 export function PacketInspectorPanel({ socketId }: { socketId: string }) {
@@ -118,13 +127,26 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
           Choose a frame: type its number, take the next one a ring holds, or pick one named by a ledger violation.
         </p>
       ) : (
-        <FrameView socketId={socketId} frame={frame} headroom={umem.config.headroom} />
+        <FrameView
+          socketId={socketId}
+          frame={frame}
+          headroom={umem.config.headroom}
+          txMetadata={umem.config.txMetadata ?? null}
+        />
       )}
     </section>
   );
 }
 
-function FrameView({ socketId, frame, headroom }: { socketId: string; frame: number; headroom: number }) {
+interface FrameViewProps {
+  socketId: string;
+  frame: number;
+  headroom: number;
+  /** The UMEM's TX metadata: a frame sent from it has struct xsk_tx_metadata in front. */
+  txMetadata: TxMetadataConfig | null;
+}
+
+function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
   const message = useRingside((s) => {
     const latest = s.frames[socketId];
     return latest?.frame === frame ? latest : null;
@@ -154,7 +176,12 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
   }, [bytes, frame]);
 
   if (!message || !bytes) return <p className="muted">Reading frame {frame}…</p>;
-  const located = locateFrame(message, bytes, headroom, detail?.entries ?? null);
+  // txonly writes a frame tx_metadata_len into its chunk; guessed from the headroom, a sent frame's chunk
+  // would show the frame last received into it instead.
+  const sent = txMetadata !== null && SENDING_OWNERS.includes(message.owner);
+  const located = locateFrame(message, bytes, sent ? txMetadata.length : headroom, detail?.entries ?? null);
+  // Only a frame on its way out has metadata of its sender's in front; a received one has headroom there.
+  const metadata = sent && located.offset !== null ? readTxMetadata(bytes, located.offset, txMetadata.length) : null;
   const decoded: DecodedPacket =
     located.offset === null ? { layers: [], notes: [] } : decodePacket(bytes, located.offset, located.length);
   const { start, end, frameEnd } = shownBytes(located, bytes.length, whole);
@@ -213,6 +240,7 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
           </section>
         ))}
       </div>
+      {metadata && txMetadata && <TxMetadataView metadata={metadata} swChecksum={txMetadata.swChecksum} />}
       {decoded.notes.length > 0 && (
         <ul className="packet-notes" data-testid="packet-notes">
           {decoded.notes.map((note) => (
@@ -236,9 +264,64 @@ function FrameView({ socketId, frame, headroom }: { socketId: string; frame: num
         end={end}
         decoded={decoded}
         frameRange={located.offset === null ? null : [located.offset, frameEnd]}
+        metadataRange={metadata ? [metadata.at, metadata.at + metadata.length] : null}
         changed={changed}
       />
     </div>
+  );
+}
+
+/** struct xsk_tx_metadata in front of the frame: what its sender asked the kernel or the device to do on the way out. */
+function TxMetadataView({ metadata, swChecksum }: { metadata: TxMetadataReading; swChecksum: boolean }) {
+  const { checksum } = metadata;
+  const flags = [
+    ...metadata.flags,
+    ...(metadata.unknownFlags ? [`0x${metadata.unknownFlags.toString(16)} (unknown)`] : []),
+  ];
+  return (
+    <section className="layer layer-txmeta" data-testid="inspector-tx-metadata">
+      <h3>
+        TX metadata · {metadata.length} B in front of the frame (struct xsk_tx_metadata, bytes {metadata.at}–
+        {metadata.at + metadata.length - 1})
+      </h3>
+      <table>
+        <tbody>
+          <tr>
+            <th scope="row">flags</th>
+            <td data-testid="txmeta-flags">{flags.length > 0 ? flags.join(' | ') : 'none'}</td>
+          </tr>
+          {checksum && (
+            <>
+              <tr>
+                <th scope="row">csum_start</th>
+                <td data-testid="txmeta-csum_start">{checksum.start}</td>
+              </tr>
+              <tr>
+                <th scope="row">csum_offset</th>
+                <td data-testid="txmeta-csum_offset">
+                  {checksum.offset} (the checksum at byte {checksum.field} of the chunk)
+                </td>
+              </tr>
+            </>
+          )}
+          {metadata.launchTime !== null && (
+            <tr>
+              <th scope="row">launch_time</th>
+              <td data-testid="txmeta-launch_time">{String(metadata.launchTime)} ns</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {checksum && (
+        <p className="muted" data-testid="txmeta-checksum-note">
+          The checksum field holds the pseudo-header sum, for{' '}
+          {swChecksum
+            ? 'the kernel to complete on the way out (XDP_UMEM_TX_SW_CSUM, copy mode)'
+            : 'the device to complete (no XDP_UMEM_TX_SW_CSUM)'}
+          : the check above judges the bytes still in the UMEM, before that.
+        </p>
+      )}
+    </section>
   );
 }
 
@@ -273,15 +356,18 @@ interface HexDumpProps {
   decoded: DecodedPacket;
   /** The frame's bytes per its descriptor (or guess): drawn apart from the rest of the chunk. */
   frameRange: [number, number] | null;
+  /** The TX metadata in front of the frame, drawn as its own area. */
+  metadataRange: [number, number] | null;
   changed: ReadonlySet<number>;
 }
 
-function HexDump({ bytes, start, end, decoded, frameRange, changed }: HexDumpProps) {
+function HexDump({ bytes, start, end, decoded, frameRange, metadataRange, changed }: HexDumpProps) {
   const rows = hexRows(bytes, start, end);
   const classFor = (at: number) => {
     const names: string[] = [];
     const layer = layerAt(decoded.layers, at);
     if (layer) names.push(`in-${layer}`);
+    else if (metadataRange && at >= metadataRange[0] && at < metadataRange[1]) names.push('in-txmeta');
     else if (frameRange && at >= frameRange[0] && at < frameRange[1]) names.push('in-frame');
     if (changed.has(at)) names.push('changed');
     return names.join(' ') || undefined;

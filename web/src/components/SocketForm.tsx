@@ -1,4 +1,10 @@
-import { defaultSocketRequest, optionUnavailable, type SocketOptionName } from '@ringside/shared';
+import {
+  defaultSocketRequest,
+  optionUnavailable,
+  type SocketOptionName,
+  txMetadataUnavailable,
+  whoComputesTheChecksum,
+} from '@ringside/shared';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import {
   checkDraft,
@@ -139,6 +145,19 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
   };
   const optionLocked = (name: SocketOptionName, set: boolean) => disabled || (missing(name) !== null && !set);
 
+  // TX metadata is the UMEM's: greyed out like a socket option the kernel lacks, and followed by a shared UMEM.
+  const kernel = features?.kernel ?? '';
+  const metadataMissing = txMetadataUnavailable(features?.txMetadata, kernel, 'txMetadata');
+  const softwareChecksumMissing = txMetadataUnavailable(features?.txMetadata, kernel, 'swChecksum');
+  const hasMetadata = draft.txMetadataLength.trim() !== '';
+  const device = interfaces.find((candidate) => candidate.name === draft.ifname);
+  const unavailable = (testId: string, why: string | null) =>
+    why && (
+      <span className="muted" data-testid={testId}>
+        {why}
+      </span>
+    );
+
   return (
     <form className="socket-form" data-testid={`socket-form-${socketId ?? 'new'}`} onSubmit={submit} noValidate>
       <fieldset>
@@ -187,6 +206,44 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         {number('fillSize', 'FILL size')}
         {number('completionSize', 'COMPLETION size')}
         {flag('unaligned', 'unaligned chunks')}
+        {field(
+          'txMetadataLength',
+          'TX metadata bytes',
+          <input
+            type="text"
+            inputMode="numeric"
+            id={idOf('txMetadataLength')}
+            data-testid="form-txMetadataLength"
+            placeholder="none"
+            value={draft.txMetadataLength}
+            disabled={lockedField('txMetadataLength') || (metadataMissing !== null && !hasMetadata)}
+            onChange={(event) => change('txMetadataLength', event.target.value)}
+          />,
+        )}
+        {unavailable('form-txMetadata-unavailable', metadataMissing)}
+        {hasMetadata && (
+          <>
+            {field(
+              'swChecksum',
+              'software checksum (XDP_UMEM_TX_SW_CSUM)',
+              <input
+                type="checkbox"
+                id={idOf('swChecksum')}
+                data-testid="form-swChecksum"
+                checked={draft.swChecksum}
+                disabled={lockedField('swChecksum') || (softwareChecksumMissing !== null && !draft.swChecksum)}
+                onChange={(event) => change('swChecksum', event.target.checked)}
+              />,
+            )}
+            {unavailable('form-swChecksum-unavailable', softwareChecksumMissing)}
+            <span className="muted" data-testid="form-txMetadata-checksum">
+              {`txonly asks for each frame's UDP checksum in the metadata in front of it: ${whoComputesTheChecksum(
+                draft.swChecksum,
+                device ? { name: device.name, xsk: device.xdpFeatures?.xsk ?? null } : null,
+              )}.`}
+            </span>
+          </>
+        )}
       </fieldset>
       <fieldset>
         <legend>Socket</legend>

@@ -62,7 +62,13 @@ export function UmemPanel({ socketId }: { socketId: string }) {
       <SocketHead socketId={socketId} />
       <h3>
         UMEM {umem.id}: {umem.config.frameCount} frames of {umem.config.frameSize} B
-        {umem.config.unaligned ? ', unaligned' : ', aligned'}, headroom {umem.config.headroom}{' '}
+        {umem.config.unaligned ? ', unaligned' : ', aligned'}, headroom {umem.config.headroom}
+        {umem.config.txMetadata && (
+          <span data-testid="umem-tx-metadata">
+            , TX metadata {umem.config.txMetadata.length} B in front of each sent frame
+            {umem.config.txMetadata.swChecksum ? ' (checksum by the kernel: XDP_UMEM_TX_SW_CSUM)' : ''}
+          </span>
+        )}{' '}
         <ExplainButton topic="view:umem" />
       </h3>
       <UmemMap socketId={socketId} config={umem.config} />
@@ -323,6 +329,14 @@ function FrameTooltip({ socketId, config, frame, x, y }: FrameTooltipProps) {
         <dd>{example}</dd>
         <dt>kernel uses</dt>
         <dd>{meaning.effective}</dd>
+        {config.txMetadata && (
+          <>
+            <dt>TX metadata</dt>
+            <dd data-testid="frame-tooltip-tx-metadata">
+              {start}–{start + config.txMetadata.length - 1}, before TX data at {start + config.txMetadata.length}
+            </dd>
+          </>
+        )}
       </dl>
       <div className="muted">
         {config.unaligned

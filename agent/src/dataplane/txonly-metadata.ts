@@ -1,0 +1,39 @@
+import { onesComplementSum, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
+import { ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
+
+/**
+ * The checksum request txonly puts in front of each frame when its UMEM has
+ * TX metadata: struct xsk_tx_metadata asking for the UDP checksum, and in the
+ * checksum field what the checksum-offload contract (CHECKSUM_PARTIAL)
+ * expects there: the pseudo-header's sum. Whoever computes the checksum (the
+ * kernel's skb_checksum_help under XDP_UMEM_TX_SW_CSUM, or a device) sums from
+ * csum_start to the end, that field included, and stores the complement at
+ * csum_start + csum_offset; the pseudo-header is then counted once.
+ */
+
+/** Where the UDP header starts in the lab's frames: csum_start. */
+export const UDP_HEADER_START = ETHERNET_HEADER + IPV4_HEADER;
+/** The checksum's place in the UDP header (RFC 768): csum_offset. */
+export const UDP_CHECKSUM_OFFSET = 6;
+const IPPROTO_UDP = 17;
+
+/** RFC 768's pseudo-header (source and destination address, protocol, UDP length) summed, folded, not complemented. */
+export function udpPseudoHeaderSum(bytes: Uint8Array, frameOffset: number): number {
+  const ip = frameOffset + ETHERNET_HEADER;
+  const udpLength = (((bytes[ip + 2] as number) << 8) | (bytes[ip + 3] as number)) - IPV4_HEADER;
+  return onesComplementSum(bytes, ip + 12, 8, IPPROTO_UDP + udpLength);
+}
+
+/**
+ * Writes the request for the UDP checksum of the frame at `dataOffset`: its
+ * metadata at `metadataOffset` (the kernel reads it at the descriptor's
+ * address minus tx_metadata_len, in host byte order) and the pseudo-header's
+ * sum in its checksum field.
+ */
+export function requestUdpChecksum(view: DataView, metadataOffset: number, dataOffset: number): void {
+  view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.flags, BigInt(XDP_TXMD_FLAGS.checksum), true);
+  view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart, UDP_HEADER_START, true);
+  view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumOffset, UDP_CHECKSUM_OFFSET, true);
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  view.setUint16(dataOffset + UDP_HEADER_START + UDP_CHECKSUM_OFFSET, udpPseudoHeaderSum(bytes, dataOffset));
+}

@@ -1,0 +1,194 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { SocketRequest, UmemConfig } from '@ringside/shared';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { checkTestFrame } from '../src/dataplane/frames.ts';
+import { udpPseudoHeaderSum } from '../src/dataplane/txonly-metadata.ts';
+import { ConfigurationError, type Engine } from '../src/engine/engine.ts';
+import { probeSocketFeatures } from '../src/host/socket-features.ts';
+import { Lab } from '../src/lab/lab.ts';
+import { describeKernel, waitFor } from './kernel.ts';
+import { labEngine, refusal, TEST_UMEM, testSocket } from './lab-sockets.ts';
+
+/** Frames the peer captures per case: two batches of the sender and more. */
+const FRAMES = 100;
+
+interface CapturedUdp {
+  /** What tcpdump says of the UDP checksum: `ok`, or the checksum found and the one it should be. */
+  checksum: 'ok' | { found: number; correct: number } | 'unchecked';
+  bytes: Uint8Array;
+}
+
+/**
+ * tcpdump on the lab's peer end, a tool none of us wrote, checking the UDP
+ * checksum of every frame that arrives there (-vv) and printing its bytes.
+ */
+class PeerCapture {
+  private readonly output: string[] = [];
+  private constructor(private readonly process: ChildProcess) {}
+
+  static async start(lab: Lab, count: number): Promise<PeerCapture> {
+    const tcpdump = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        lab.peerNamespace,
+        'tcpdump',
+        '-i',
+        lab.peerIfname,
+        '-nn',
+        '-vv',
+        '-xx',
+        '-l',
+        '-c',
+        String(count),
+        'udp',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const capture = new PeerCapture(tcpdump);
+    tcpdump.stdout?.setEncoding('utf8').on('data', (text: string) => capture.output.push(text));
+    // tcpdump says it listens once its socket is bound: frames sent after that are all seen.
+    let said = '';
+    await new Promise<void>((resolve, reject) => {
+      tcpdump.stderr?.setEncoding('utf8').on('data', (text: string) => {
+        said += text;
+        if (said.includes('listening on')) resolve();
+      });
+      tcpdump.once('exit', (code) => reject(new Error(`tcpdump ended (${code}) before listening: ${said}`)));
+    });
+    return capture;
+  }
+
+  /** The frames, once tcpdump has seen all it was asked for and ended. */
+  async frames(timeoutMs = 20_000): Promise<CapturedUdp[]> {
+    const timer = setTimeout(() => this.process.kill(), timeoutMs);
+    if (this.process.exitCode === null) await once(this.process, 'exit');
+    clearTimeout(timer);
+    return parseTcpdump(this.output.join(''));
+  }
+
+  stop(): void {
+    if (this.process.exitCode === null) this.process.kill();
+  }
+}
+
+function parseTcpdump(text: string): CapturedUdp[] {
+  const frames: { verdict: string; bytes: number[] }[] = [];
+  for (const line of text.split('\n')) {
+    const hex = /^\s+0x[0-9a-f]+:\s+(.*)$/.exec(line);
+    if (hex?.[1]) {
+      for (const word of hex[1].trim().split(/\s+/)) {
+        for (let i = 0; i < word.length; i += 2) frames.at(-1)?.bytes.push(Number.parseInt(word.slice(i, i + 2), 16));
+      }
+    } else if (/^\d/.test(line)) frames.push({ verdict: '', bytes: [] });
+    else if (frames.length > 0) (frames.at(-1) as { verdict: string }).verdict += line;
+  }
+  return frames.map(({ verdict, bytes }) => {
+    const bad = /bad udp cksum (0x[0-9a-f]+) -> (0x[0-9a-f]+)!/.exec(verdict);
+    const checksum = verdict.includes('[udp sum ok]')
+      ? 'ok'
+      : bad
+        ? { found: Number(bad[1]), correct: Number(bad[2]) }
+        : 'unchecked';
+    return { checksum, bytes: Uint8Array.from(bytes) };
+  });
+}
+
+describeKernel('TX metadata: the UDP checksum asked for in front of each frame (XDP_TX_METADATA)', () => {
+  let lab: Lab;
+  let engine: Engine;
+  let capture: PeerCapture | undefined;
+
+  beforeEach(() => {
+    lab = Lab.create(2);
+    engine = labEngine(lab);
+  });
+
+  afterEach(async () => {
+    capture?.stop();
+    await engine?.destroyAll();
+    lab?.destroy();
+  });
+
+  const sender = (umem: Partial<UmemConfig>, queueId = 0): SocketRequest => ({
+    umem: { ...TEST_UMEM, ...umem },
+    socket: testSocket(lab, { queueId, rxSize: 0, txSize: 1024 }),
+    workload: 'txonly',
+    traffic: { ratePps: 5000, frameLength: 128 },
+  });
+
+  /** What the peer's tcpdump saw of the first FRAMES frames a txonly socket on this UMEM sent. */
+  async function framesAtThePeer(umem: Partial<UmemConfig>): Promise<CapturedUdp[]> {
+    capture = await PeerCapture.start(lab, FRAMES);
+    await engine.create(sender(umem), 'sender');
+    const frames = await capture.frames();
+    expect(frames).toHaveLength(FRAMES);
+    // The lab's test frames, whole: the data started tx_metadata_len into each chunk, as the descriptor said.
+    for (const frame of frames) expect(checkTestFrame(frame.bytes, 0, frame.bytes.length).defect).toBeNull();
+    return frames;
+  }
+
+  it('the kernel takes tx_metadata_len from 16 to 248 in steps of 8, and the software checksum, probed at start', () => {
+    expect(probeSocketFeatures().txMetadata).toEqual({
+      available: true,
+      refusal: null,
+      minLength: 16,
+      step: 8,
+      maxLength: 248,
+      swChecksum: { available: true, refusal: null },
+    });
+  });
+
+  it('with XDP_UMEM_TX_SW_CSUM the kernel fills in every UDP checksum: tcpdump on the peer finds each one correct', async () => {
+    const frames = await framesAtThePeer({ txMetadata: { length: 16, swChecksum: true } });
+    expect(frames.map((frame) => frame.checksum)).toEqual(new Array(FRAMES).fill('ok'));
+  });
+
+  it('without it the request leaves with the pseudo-header sum in place: on veth nothing computes it, and every checksum arrives wrong', async () => {
+    const frames = await framesAtThePeer({ txMetadata: { length: 24, swChecksum: false } });
+    for (const frame of frames) {
+      expect(frame.checksum).toEqual({ found: udpPseudoHeaderSum(frame.bytes, 0), correct: expect.any(Number) });
+    }
+  });
+
+  it('a socket sharing the UMEM on another queue sends with its metadata too: every checksum the kernel filled in is correct', async () => {
+    const umem = { txMetadata: { length: 16, swChecksum: true } };
+    const first = await engine.create(sender(umem), 'first');
+    engine.setTraffic('first', { frames: 0 });
+    capture = await PeerCapture.start(lab, FRAMES);
+    const sharing = await engine.create({ ...sender(umem, 1), umemId: first.group.id }, 'sharing');
+    const frames = await capture.frames();
+    expect(frames.map((frame) => frame.checksum)).toEqual(new Array(FRAMES).fill('ok'));
+    // The first was told to stop before the capture began (a batch in flight at most): the sharing socket, on its own FILL/COMPLETION pair, sent these.
+    expect(sharing.observe().totals.txPackets).toBeGreaterThanOrEqual(FRAMES);
+  });
+
+  it('refusals are matched by their message, and the running socket keeps sending', async () => {
+    const running = await engine.create(sender({ txMetadata: { length: 16, swChecksum: true } }), 'running');
+    const sent = () => running.observe().totals.txPackets;
+    const cases: [SocketRequest, string][] = [
+      [
+        { ...sender({ txMetadata: { length: 20, swChecksum: true } }, 1) },
+        'txMetadataLength: tx_metadata_len 20 is not one this kernel accepts (probed at start): from 16 to 248 in steps of 8',
+      ],
+      [
+        { ...sender({ txMetadata: { length: 256, swChecksum: false } }, 1) },
+        'txMetadataLength: tx_metadata_len 256 is not one this kernel accepts (probed at start): from 16 to 248 in steps of 8',
+      ],
+      [
+        { ...sender({ txMetadata: { length: 20, swChecksum: true } }, 1), checks: 'kernel' },
+        'UMEM registration refused (EINVAL): the kernel refused tx_metadata_len 20 with XDP_UMEM_TX_SW_CSUM: see the TX metadata lengths probed at start',
+      ],
+    ];
+    for (const [asked, message] of cases) {
+      const before = sent();
+      const refused = await refusal(engine.create(asked, 'refused'));
+      expect(refused.message).toBe(message);
+      if (asked.checks === undefined) expect(refused).toBeInstanceOf(ConfigurationError);
+      expect(engine.list()).toEqual([running]);
+      await waitFor(() => sent() > before, 5000, 'the running socket to send more');
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { expect, type Page, test } from '@playwright/test';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { openExplorer } from './explorer.ts';
+
+let agent: RunningAgent;
+
+test.beforeAll(async () => {
+  agent = await startAgent(['--rate', '5000']);
+});
+
+test.afterAll(async () => {
+  await agent?.stop();
+});
+
+const form = (page: Page) => page.getByTestId('socket-form-xsk0');
+
+test('TX metadata asked in the form is checked against the probed lengths, and says who fills in the checksum', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls' });
+  // This kernel takes TX metadata: nothing is greyed out.
+  await expect(form(page).getByTestId('form-txMetadata-unavailable')).toHaveCount(0);
+  await form(page).getByTestId('form-txMetadataLength').fill('12');
+  await expect(form(page).getByTestId('form-txMetadataLength-problem')).toHaveText(
+    'tx_metadata_len 12 is not one this kernel accepts (probed at start): from 16 to 248 in steps of 8',
+  );
+  await expect(form(page).getByTestId('form-submit')).toBeDisabled();
+  await form(page).getByTestId('form-txMetadataLength').fill('16');
+  await expect(form(page).getByTestId('form-txMetadata-checksum')).toContainText(
+    'whose xsk-features offer none: the checksum leaves as the pseudo-header sum',
+  );
+  await form(page).getByTestId('form-swChecksum').check();
+  await expect(form(page).getByTestId('form-txMetadata-checksum')).toContainText(
+    'the kernel computes each requested checksum itself in copy mode',
+  );
+});
+
+test('a sender with TX metadata: the UMEM view and the inspector show the checksum request in front of each frame', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls,rings,umem,inspector' });
+  await form(page).getByTestId('form-workload').selectOption('txonly');
+  await form(page).getByTestId('form-txMetadataLength').fill('16');
+  await form(page).getByTestId('form-swChecksum').check();
+  await form(page).getByTestId('form-submit').click();
+  await expect(form(page).getByTestId('form-outcome')).toHaveText('applied', { timeout: 20_000 });
+  await expect(page.getByTestId('umem-tx-metadata')).toHaveText(
+    ', TX metadata 16 B in front of each sent frame (checksum by the kernel: XDP_UMEM_TX_SW_CSUM)',
+  );
+
+  // COMPLETION left unreaped: the frames sent stay there, their bytes as txonly wrote them.
+  const rings = page.getByTestId('socket-xsk0');
+  await rings.getByTestId('stage-completionReap').click();
+  const inspector = page.getByTestId('inspector-xsk0');
+  await expect(async () => {
+    await inspector.getByTestId('inspector-next-completion').click();
+    await expect(inspector.getByTestId('inspector-owner')).toHaveText('completion', { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(inspector.getByTestId('inspector-offset')).toHaveAttribute('data-offset', '16');
+  const metadata = inspector.getByTestId('inspector-tx-metadata');
+  await expect(metadata.getByTestId('txmeta-flags')).toHaveText('checksum');
+  await expect(metadata.getByTestId('txmeta-csum_start')).toHaveText('34');
+  await expect(metadata.getByTestId('txmeta-csum_offset')).toHaveText('6 (the checksum at byte 56 of the chunk)');
+  await expect(metadata.getByTestId('txmeta-checksum-note')).toContainText('for the kernel to complete on the way out');
+  // What the UMEM holds is the pseudo-header sum, not yet a checksum: the page's own check says so.
+  await expect(inspector.getByTestId('packet-udp-checksum')).toContainText('wrong');
+  // The hex dump draws the metadata's 16 bytes apart, in front of the frame.
+  await inspector.getByTestId('inspector-whole').check();
+  await expect(inspector.getByTestId('hex-row-0').locator('.in-txmeta')).toHaveCount(16);
+  await expect(inspector.getByTestId('hex-row-16').locator('.in-txmeta')).toHaveCount(0);
+  await rings.getByTestId('stage-completionReap').click();
+});
