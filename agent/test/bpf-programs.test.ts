@@ -5,7 +5,9 @@ import { expect, it } from 'vitest';
 import { describeKernel } from './kernel.ts';
 
 const BUILD = fileURLToPath(new URL('../../bpf/build/', import.meta.url));
-const PROGRAMS = ['by_queue', 'round_robin', 'steer_by_port', 'drop_half'];
+const SOURCES = ['by_queue', 'round_robin', 'steer_by_port', 'drop_half'];
+/** Each source is built twice: as is, and as its multi-buffer (xdp.frags) variant. */
+const PROGRAMS = SOURCES.flatMap((name) => [name, `${name}.frags`]);
 
 describeKernel("Ringside's XDP programs (bpf/, built by the setup step)", () => {
   it('are all built', () => {

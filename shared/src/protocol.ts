@@ -13,8 +13,11 @@ import { SocketFeatures } from './socket-options.ts';
  * A client whose major version differs is refused; minor versions only add
  * optional fields and new message types that an older peer may ignore.
  */
-/** 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons, busy polling and the TX budget. */
-export const PROTOCOL_VERSION = { major: 2, minor: 3 } as const;
+/**
+ * 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons, busy polling and the TX budget.
+ * 2.4: multi-buffer sockets (SocketConfig.multiBuffer).
+ */
+export const PROTOCOL_VERSION = { major: 2, minor: 4 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -56,6 +59,12 @@ export const SocketConfig = z.object({
   busyPoll: z.object({ preferBusyPoll: z.boolean(), busyPollUsecs: u32, busyPollBudget: u32 }).optional(),
   /** XDP_MAX_TX_SKB_BUDGET: TX descriptors one copy-mode sendto consumes at most. Absent: the kernel's default (32). */
   txBudget: u32.optional(),
+  /**
+   * Multi-buffer (XDP_USE_SG, Linux 6.6): a frame longer than a chunk comes
+   * and goes as several descriptors, XDP_PKT_CONTD on all but the last.
+   * Absent: off (requests from before 2.4 still parse).
+   */
+  multiBuffer: z.boolean().optional(),
 });
 export type SocketConfig = z.infer<typeof SocketConfig>;
 

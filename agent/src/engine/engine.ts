@@ -448,7 +448,13 @@ export class Engine {
       if (options.replacesRunning) await this.stop(id);
       if (receives) {
         steering.place(
-          { socketId: id, fd: socket.socket.fd, queueId: request.socket.queueId, requestedIndex: request.xskmapIndex },
+          {
+            socketId: id,
+            fd: socket.socket.fd,
+            queueId: request.socket.queueId,
+            requestedIndex: request.xskmapIndex,
+            multiBuffer: request.socket.multiBuffer === true,
+          },
           request.socket.xdpMode,
         );
       }

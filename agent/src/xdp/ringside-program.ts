@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { XdpActions, XdpProgramKind } from '@ringside/shared';
+import { ip } from '../host/ip.ts';
 import { describeXdpProgram } from '../host/xdp-programs.ts';
 import {
   type BpfMapHandle,
@@ -12,7 +14,7 @@ import {
   updateMapElement,
 } from '../native/bpf-map.ts';
 import { NativeError } from '../native/errors.ts';
-import { ifNameToIndex } from '../native/libc.ts';
+import { ifNameToIndex, rawSyscalls } from '../native/libc.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import {
   attachedXdpProgram,
@@ -25,6 +27,7 @@ import {
   xdpProgramId,
   xdpProgramObject,
 } from '../native/xdp-program.ts';
+import { largestSingleBufferMtu, needsFrags } from './frags.ts';
 
 /** Ringside's own XDP programs (the protocol's kinds but libxdp's), built from bpf/*.c into bpf/build/ by the setup step. */
 export type RingsideProgramKind = Exclude<XdpProgramKind, 'libxdp-default'>;
@@ -97,8 +100,19 @@ function refuseOccupied(ifname: string, ifindex: number): void {
   );
 }
 
-function attachHint(ifname: string, mode: XdpAttachMode): (code: string) => string | undefined {
+/** The interface's MTU, as `ip link` shows it in its namespace. */
+function mtuOf(ifname: string, namespacePath: string | null): number {
+  const where = namespacePath === null ? [] : ['-n', basename(namespacePath)];
+  const [link] = JSON.parse(ip('-j', ...where, 'link', 'show', 'dev', ifname)) as { mtu: number }[];
+  if (!link) throw new RingsideProgramError(`interface ${ifname} does not exist`, 'ENODEV');
+  return link.mtu;
+}
+
+function attachHint(ifname: string, mode: XdpAttachMode, frags: boolean): (code: string) => string | undefined {
   return (code) => {
+    if (code === 'ERANGE' && !frags) {
+      return `the MTU of ${ifname} or of its veth peer is above ${largestSingleBufferMtu(rawSyscalls.getpagesize())}, more than one page holds, and this program is not frags-aware: lower the MTU, or load the multi-buffer (xdp.frags) variant`;
+    }
     if (code === 'EEXIST' || code === 'EBUSY') {
       return `${ifname} already has an XDP program that libxdp could not add ours beside: ${detachFirst(ifname)}`;
     }
@@ -128,6 +142,8 @@ export class RingsideProgram {
     readonly ifname: string,
     readonly mode: XdpAttachMode,
     readonly namespacePath: string | null,
+    /** The frags-aware variant (SEC("xdp.frags")): frames of several buffers reach it. */
+    readonly frags: boolean,
     private readonly ifindex: number,
     native: NativeXdpProgram,
     /** The program's id: global, as `ip link` and `bpftool prog show id N` list it. */
@@ -142,20 +158,17 @@ export class RingsideProgram {
    * `namespacePath` (null: the agent's own). libxdp puts it behind its
    * dispatcher where the kernel allows freplace, and attaches it alone
    * otherwise, which fails while the interface has another program.
+   *
+   * `frags` picks the multi-buffer variant (<kind>.frags.o); left out, it is
+   * picked when the interface's MTU is above what one buffer holds.
    */
   static attach(
     kind: RingsideProgramKind,
     ifname: string,
     mode: XdpAttachMode,
     namespacePath: string | null,
+    frags?: boolean,
   ): RingsideProgram {
-    const path = `${BPF_BUILD}${OBJECT_FILES[kind]}`;
-    if (!existsSync(path)) {
-      throw new RingsideProgramError(
-        `the ${kind} XDP program is not built (${path} is missing): run npm start or the setup step to build the bpf objects`,
-        'ENOENT',
-      );
-    }
     return inNetworkNamespace(namespacePath, () => {
       const ifindex = ifNameToIndex(ifname);
       if (ifindex === 0) {
@@ -164,17 +177,27 @@ export class RingsideProgram {
           'ENODEV',
         );
       }
+      const withFrags = frags ?? needsFrags(mtuOf(ifname, namespacePath), rawSyscalls.getpagesize(), false);
+      const object = OBJECT_FILES[kind];
+      const path = `${BPF_BUILD}${withFrags ? object.replace(/\.o$/, '.frags.o') : object}`;
+      if (!existsSync(path)) {
+        throw new RingsideProgramError(
+          `the ${kind} XDP program is not built (${path} is missing): run npm start or the setup step to build the bpf objects`,
+          'ENOENT',
+        );
+      }
       refuseOccupied(ifname, ifindex);
       const native = openXdpProgram(path);
       try {
-        attachXdpProgram(native, ifindex, mode, attachHint(ifname, mode));
+        attachXdpProgram(native, ifindex, mode, attachHint(ifname, mode, withFrags));
       } catch (error) {
         closeXdpProgram(native);
         throw RingsideProgram.explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
       }
       try {
         const maps = RingsideProgram.findMaps(kind, xdpProgramObject(native));
-        return new RingsideProgram(kind, ifname, mode, namespacePath, ifindex, native, xdpProgramId(native), maps);
+        const id = xdpProgramId(native);
+        return new RingsideProgram(kind, ifname, mode, namespacePath, withFrags, ifindex, native, id, maps);
       } catch (error) {
         detachXdpProgram(native, ifindex, mode);
         closeXdpProgram(native);
