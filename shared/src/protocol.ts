@@ -251,6 +251,8 @@ export const LabInfo = z.object({
   appIfname: z.string(),
   peerIfname: z.string(),
   queues: count,
+  /** The veth pair's MTU, both ends (absent before 2.4: 1500). */
+  mtu: count.optional(),
 });
 export type LabInfo = z.infer<typeof LabInfo>;
 

@@ -10,6 +10,7 @@ import {
   XDP_MAX_TX_SKB_BUDGET,
 } from '../native/uapi.ts';
 import { largestAccepted, smallestAccepted } from './accepted-range.ts';
+import { probeMultiBuffer } from './multi-buffer-probe.ts';
 
 /**
  * The socket options this kernel takes, asked of it on throw-away AF_XDP
@@ -72,10 +73,24 @@ function probeTxBudget(): SocketFeatures['txBudget'] {
   return { available: true, refusal: null, min, max: followsRing ? null : Math.min(maxSmall, maxLarge) };
 }
 
+/** A probe that could not run says so, rather than stop the agent: multi-buffer is then offered as unavailable. */
+function multiBufferOrWhyNot(): SocketFeatures['multiBuffer'] {
+  try {
+    return probeMultiBuffer();
+  } catch (error) {
+    return { available: false, refusal: `the probe could not run: ${(error as Error).message}`, maxFragments: null };
+  }
+}
+
 let cached: SocketFeatures | null = null;
 
 /** Probes once per process: the kernel's options do not change while it runs. */
 export function probeSocketFeatures(): SocketFeatures {
-  cached ??= Object.freeze({ kernel: release(), busyPoll: probeBusyPoll(), txBudget: probeTxBudget() });
+  cached ??= Object.freeze({
+    kernel: release(),
+    busyPoll: probeBusyPoll(),
+    txBudget: probeTxBudget(),
+    multiBuffer: multiBufferOrWhyNot(),
+  });
   return cached;
 }

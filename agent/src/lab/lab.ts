@@ -19,6 +19,11 @@ export const PEER_MAC = [0x02, 0x52, 0x53, 0x00, 0x00, 0x02];
 export const APP_IP = [198, 18, 0, 1];
 export const PEER_IP = [198, 18, 0, 2];
 
+/** veth's default, and the lab's unless asked otherwise. */
+export const DEFAULT_LAB_MTU = 1500;
+/** The largest MTU veth takes (ETH_MAX_MTU less its header, as veth_setup sets max_mtu). */
+const MAX_VETH_MTU = 65535 - 14;
+
 let labsMade = 0;
 
 const mac = (bytes: readonly number[]) => bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
@@ -30,6 +35,8 @@ export class Lab {
     readonly appNamespace: string,
     readonly peerNamespace: string,
     readonly queues: number,
+    /** Both ends' MTU. Above a page's worth, frames cross the veth in several buffers (multi-buffer). */
+    readonly mtu: number,
   ) {}
 
   readonly appIfname = APP_IFNAME;
@@ -43,10 +50,18 @@ export class Lab {
     return `/run/netns/${this.peerNamespace}`;
   }
 
-  /** Names carry the agent's pid, so a later run can tell a dead run's leftovers from a live one's. */
-  static create(queues: number): Lab {
+  /**
+   * Names carry the agent's pid, so a later run can tell a dead run's
+   * leftovers from a live one's. The MTU is set before any XDP program
+   * attaches: veth refuses to raise it under a program that is not
+   * frags-aware, and Ringside picks the variant from the MTU it finds.
+   */
+  static create(queues: number, mtu = DEFAULT_LAB_MTU): Lab {
+    if (!Number.isInteger(mtu) || mtu < 68 || mtu > MAX_VETH_MTU) {
+      throw new RangeError(`the lab's MTU must be a whole number from 68 to ${MAX_VETH_MTU} (veth's range)`);
+    }
     const run = `${LAB_PREFIX}${process.pid}-${labsMade++}`;
-    const lab = new Lab(`${run}-app`, `${run}-peer`, queues);
+    const lab = new Lab(`${run}-app`, `${run}-peer`, queues, mtu);
     try {
       lab.build();
     } catch (error) {
@@ -125,6 +140,10 @@ export class Lab {
       'nud',
       'permanent',
     );
+    if (this.mtu !== DEFAULT_LAB_MTU) {
+      ip('-n', app, 'link', 'set', APP_IFNAME, 'mtu', String(this.mtu));
+      ip('-n', peer, 'link', 'set', PEER_IFNAME, 'mtu', String(this.mtu));
+    }
     ip('-n', app, 'link', 'set', APP_IFNAME, 'up');
     ip('-n', peer, 'link', 'set', PEER_IFNAME, 'up');
   }
@@ -136,6 +155,7 @@ export class Lab {
       appIfname: this.appIfname,
       peerIfname: this.peerIfname,
       queues: this.queues,
+      mtu: this.mtu,
     };
   }
 

@@ -24,6 +24,7 @@ export interface TrafficSettings {
 }
 
 const SOURCE_FRAME_SIZE = 2048;
+const ETH_HLEN = 14;
 const SOURCE_FRAMES = 2048;
 const SOURCE_RING = 1024;
 /** UDP ports the source sends from and to (4242 is the spec's example port). */
@@ -38,6 +39,16 @@ export const FRAME_TO_PEER = {
   destinationIp: PEER_IP,
   sourcePort: DESTINATION_PORT,
   destinationPort: SOURCE_PORT,
+} as const;
+
+/** What the source sends: from the peer end to Ringside's sockets. */
+export const FRAME_FROM_PEER = {
+  destinationMac: APP_MAC,
+  sourceMac: PEER_MAC,
+  sourceIp: PEER_IP,
+  destinationIp: APP_IP,
+  sourcePort: SOURCE_PORT,
+  destinationPort: DESTINATION_PORT,
 } as const;
 
 /**
@@ -66,7 +77,7 @@ export class TrafficSource {
   }
 
   static async start(lab: Lab, settings: TrafficSettings, onError: (error: Error) => void): Promise<TrafficSource> {
-    const lengthError = validateFrameLength(settings.frameLength, SOURCE_FRAME_SIZE);
+    const lengthError = validateFrameLength(settings.frameLength, ...longestFrame(lab));
     if (lengthError) throw new Error(lengthError);
     const full: Required<TrafficSettings> = {
       ...settings,
@@ -105,17 +116,12 @@ export class TrafficSource {
         zeroCopy: false,
         needWakeup: true,
         batchSize: 64,
+        // A frame longer than a chunk goes as a chain of chunks (and one echoed back comes as one).
+        ...(multiBuffer(lab) ? { multiBuffer: true } : {}),
       },
       placement: { namespacePath: lab.peerNamespacePath, inhibitProgramLoad: true },
       workload: 'txonly' as const,
-      frame: {
-        destinationMac: APP_MAC,
-        sourceMac: PEER_MAC,
-        sourceIp: PEER_IP,
-        destinationIp: APP_IP,
-        sourcePort: SOURCE_PORT,
-        destinationPort: DESTINATION_PORT,
-      },
+      frame: FRAME_FROM_PEER,
       setup: (control: Int32Array) => {
         control[Control.RATE_PPS] = share;
         control[Control.FRAME_LENGTH] = Math.max(settings.frameLength, MIN_FRAME_LENGTH);
@@ -190,7 +196,7 @@ export class TrafficSource {
   }
 
   setFrameLength(length: number): void {
-    const error = validateFrameLength(length, SOURCE_FRAME_SIZE);
+    const error = validateFrameLength(length, ...longestFrame(this.lab));
     if (error) throw new RangeError(error);
     this.settings.frameLength = length;
     for (const sender of this.senders) sender.worker.set(Control.FRAME_LENGTH, length);
@@ -297,6 +303,18 @@ export class TrafficSource {
   private sum(counter: number): number {
     return this.senders.reduce((total, sender) => total + (sender.worker.counters[counter] as number), 0);
   }
+}
+
+/** Above a chunk's worth of MTU the source's sockets are multi-buffer: its frames may then be as long as the MTU allows. */
+function multiBuffer(lab: Lab): boolean {
+  return lab.mtu + ETH_HLEN > SOURCE_FRAME_SIZE;
+}
+
+/** The longest frame the source sends, and why: a chunk (as before multi-buffer, whatever the MTU), or the MTU's frame. */
+function longestFrame(lab: Lab): [number, string] {
+  return multiBuffer(lab)
+    ? [lab.mtu + ETH_HLEN, `the lab's MTU of ${lab.mtu} and the Ethernet header`]
+    : [SOURCE_FRAME_SIZE, 'the UMEM frame size'];
 }
 
 /** `total` in `parts` whole shares that add up to it, the larger ones first. */
