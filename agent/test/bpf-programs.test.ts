@@ -15,7 +15,8 @@ describeKernel("Ringside's XDP programs (bpf/, built by the setup step)", () => 
   });
 
   it.each(PROGRAMS)('%s passes the kernel verifier and keeps an XSKMAP and its five action counters', (name) => {
-    const pins = `/sys/fs/bpf/ringside-verify-${process.pid}-${name}`;
+    // bpffs takes no '.' in a name it creates.
+    const pins = `/sys/fs/bpf/ringside-verify-${process.pid}-${name.replace('.', '-')}`;
     try {
       // Loading is where the verifier judges a program; nothing is attached to any interface.
       execFileSync('bpftool', ['prog', 'loadall', `${BUILD}${name}.o`, pins, 'type', 'xdp'], { stdio: 'pipe' });

@@ -10,7 +10,16 @@ import {
 import { validateFrameLength } from '../dataplane/frames.ts';
 import { ManagedSocket } from '../engine/managed-socket.ts';
 import { RingsideProgram } from '../xdp/ringside-program.ts';
-import { APP_IP, APP_MAC, type Lab, PEER_IP, PEER_MAC } from './lab.ts';
+import {
+  APP_IP,
+  APP_MAC,
+  type Lab,
+  longestLabFrame,
+  PEER_IP,
+  PEER_MAC,
+  SOURCE_FRAME_SIZE,
+  sourceSendsChains,
+} from './lab.ts';
 
 export interface TrafficSettings {
   ratePps: number;
@@ -23,8 +32,6 @@ export interface TrafficSettings {
   destinationPorts?: readonly number[];
 }
 
-const SOURCE_FRAME_SIZE = 2048;
-const ETH_HLEN = 14;
 const SOURCE_FRAMES = 2048;
 const SOURCE_RING = 1024;
 /** UDP ports the source sends from and to (4242 is the spec's example port). */
@@ -117,7 +124,7 @@ export class TrafficSource {
         needWakeup: true,
         batchSize: 64,
         // A frame longer than a chunk goes as a chain of chunks (and one echoed back comes as one).
-        ...(multiBuffer(lab) ? { multiBuffer: true } : {}),
+        ...(sourceSendsChains(lab.mtu) ? { multiBuffer: true } : {}),
       },
       placement: { namespacePath: lab.peerNamespacePath, inhibitProgramLoad: true },
       workload: 'txonly' as const,
@@ -305,16 +312,12 @@ export class TrafficSource {
   }
 }
 
-/** Above a chunk's worth of MTU the source's sockets are multi-buffer: its frames may then be as long as the MTU allows. */
-function multiBuffer(lab: Lab): boolean {
-  return lab.mtu + ETH_HLEN > SOURCE_FRAME_SIZE;
-}
-
-/** The longest frame the source sends, and why: a chunk (as before multi-buffer, whatever the MTU), or the MTU's frame. */
+/** The longest frame the source sends, and why. */
 function longestFrame(lab: Lab): [number, string] {
-  return multiBuffer(lab)
-    ? [lab.mtu + ETH_HLEN, `the lab's MTU of ${lab.mtu} and the Ethernet header`]
-    : [SOURCE_FRAME_SIZE, 'the UMEM frame size'];
+  return [
+    longestLabFrame(lab.mtu),
+    sourceSendsChains(lab.mtu) ? `the lab's MTU of ${lab.mtu} and the Ethernet header` : 'the UMEM frame size',
+  ];
 }
 
 /** `total` in `parts` whole shares that add up to it, the larger ones first. */
