@@ -12,8 +12,10 @@ import { ringMemoryAt } from '../src/native/ring-memory.ts';
 import { XDP_PKT_CONTD } from '../src/native/uapi.ts';
 import { RingsideProgram } from '../src/xdp/ringside-program.ts';
 import { RxRing } from '../src/xsk/ring.ts';
+import { type RunningAgent, startAgent } from './agent-process.ts';
 import { describeKernel, sendInRounds, waitFor } from './kernel.ts';
 import { expectLedgerHolds, labEngine, receivesFrom, refusal, testSocket } from './lab-sockets.ts';
+import { TestClient } from './ws-client.ts';
 
 const noop = () => {};
 const JUMBO_MTU = 9000;
@@ -201,5 +203,28 @@ describeKernel('multi-buffer on the lab at MTU 9000', () => {
     expect(frags.frags).toBe(true);
     frags.detach();
     await receivesFrom(engine, source, running.id, 20);
+  });
+});
+
+describeKernel('an agent started with --lab-mtu 9000', () => {
+  let agent: RunningAgent | null = null;
+
+  afterEach(async () => {
+    await agent?.stop();
+    agent = null;
+  });
+
+  it('builds the lab at that MTU, sends jumbo frames, and states multi-buffer and the probed fragment limit', async () => {
+    agent = await startAgent(['--rate', '500', '--lab-mtu', '9000', '--frame-length', '9000']);
+    const client = await TestClient.connect(agent.controlUrl);
+    const state = await client.next('state');
+    expect(state.lab?.mtu).toBe(JUMBO_MTU);
+    expect(state.traffic?.frameSize).toBe(JUMBO_FRAME);
+    expect(state.socketFeatures?.multiBuffer).toEqual({
+      available: true,
+      refusal: null,
+      maxFragments: probeSocketFeatures().multiBuffer?.maxFragments,
+    });
+    client.close();
   });
 });
