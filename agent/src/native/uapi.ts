@@ -30,11 +30,8 @@ export const XDP_UMEM_UNALIGNED_CHUNK_FLAG = 1 << 0;
 export const XDP_UMEM_TX_SW_CSUM = 1 << 1;
 export const XDP_UMEM_TX_METADATA_LEN = 1 << 2;
 
-/**
- * include/uapi/linux/if_xdp.h (Linux 6.6): xdp_desc.options bit 0 on every
- * descriptor of a multi-buffer packet but its last, on RX and TX alike.
- */
-export const XDP_PKT_CONTD = 1 << 0;
+/** include/uapi/linux/if_xdp.h: xdp_desc.options' multi-buffer bit, defined in shared/ where the page reads it too. */
+export { XDP_PKT_CONTD } from '@ringside/shared';
 
 /** include/uapi/linux/if_xdp.h: flags word of a ring. */
 export const XDP_RING_NEED_WAKEUP = 1 << 0;

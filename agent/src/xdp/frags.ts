@@ -1,3 +1,5 @@
+import { XDP_PACKET_HEADROOM } from '@ringside/shared';
+
 /**
  * When an XDP program must be frags-aware (SEC("xdp.frags")): a frame that
  * does not fit one buffer reaches only such a program. veth, the lab's
@@ -7,8 +9,6 @@
  * to set XDP"); drivers with their own buffers set similar limits.
  */
 
-/** XDP_PACKET_HEADROOM: what the kernel keeps before a frame's data in its buffer. */
-const XDP_PACKET_HEADROOM = 256;
 /** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on 64-bit kernels: the tail of every buffer. */
 const SKB_SHARED_INFO = 320;
 const ETH_HLEN = 14;
