@@ -139,6 +139,30 @@ describeKernel('multi-buffer on the lab at MTU 9000', () => {
     expectLedgerHolds(socket.observeInDetail(), JUMBO_UMEM.frameCount);
   });
 
+  it('txonly sends 9000-byte frames as chains of chunks, XDP_PKT_CONTD on all but the last; the peer gets them whole', async () => {
+    // At 1 frame/s the first token comes a second after start: nothing is sent before the exact count is set.
+    const socket = await engine.create({
+      ...request('txonly', { rxSize: 0, txSize: 512 }),
+      traffic: { ratePps: 1, frameLength: 60 },
+    });
+    engine.setTraffic(socket.id, { frames: 0, ratePps: 2000, frameLength: JUMBO_FRAME });
+    source.verify(true);
+    await sendInRounds(
+      150,
+      50,
+      (count) => engine.setTraffic(socket.id, { frames: count }),
+      () => source.receivedFrames,
+      'jumbo frames at the source',
+    );
+    expect(source.verification()).toEqual({ verified: 150, defective: 0 });
+    // 9000 bytes in 4096-byte chunks: three descriptors a frame.
+    expect(socket.observe().totals.txPackets).toBe(150);
+    expect(counter(socket, Counter.TX_DESCRIPTORS)).toBe(450);
+    expect(socket.socket.statistics().txInvalidDescs).toBe(0);
+    await waitFor(() => socket.observe().totals.completed === 450, 5000, 'every descriptor back on COMPLETION');
+    expectLedgerHolds(socket.observeInDetail(), JUMBO_UMEM.frameCount);
+  });
+
   it('a TX chain of the probed fragment limit is sent; one longer is dropped whole, each descriptor in tx_invalid_descs and back on COMPLETION', async () => {
     const limit = probeSocketFeatures().multiBuffer?.maxFragments;
     expect(limit).toBeGreaterThan(1);

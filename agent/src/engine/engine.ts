@@ -260,7 +260,13 @@ export class Engine {
     }
     const current = request.traffic ?? DEFAULT_TRAFFIC;
     const frameLength = traffic.frameLength ?? current.frameLength;
-    const lengthError = validateFrameLength(frameLength, request.umem.frameSize);
+    // A multi-buffer socket sends a longer frame as a chain of chunks, as long as the kernel takes (probed at start).
+    const chunks = request.socket.multiBuffer ? (this.setup.socketFeatures?.multiBuffer?.maxFragments ?? 1) : 1;
+    const lengthError = validateFrameLength(
+      frameLength,
+      request.umem.frameSize * chunks,
+      chunks > 1 ? `${chunks} chunks, the most one packet may span here` : undefined,
+    );
     if (lengthError) throw new ConfigurationError([{ field: 'frameLength', message: lengthError }]);
     const updated = { ratePps: traffic.ratePps ?? current.ratePps, frameLength };
     this.requests.set(id, { ...request, traffic: updated });
