@@ -3,9 +3,10 @@ import type { SocketConfig } from './protocol.ts';
 import type { Problem } from './validation.ts';
 
 /**
- * Socket options beyond bind: busy polling and the copy-mode TX budget. Which
- * of them the running kernel takes is probed at agent start on a throw-away
- * AF_XDP socket (agent/src/host/socket-features.ts), never assumed from its
+ * Socket options beyond bind: busy polling and the copy-mode TX budget, and
+ * one bind flag whose support is as much the kernel's: multi-buffer. Which of
+ * them the running kernel takes is probed at agent start on throw-away
+ * AF_XDP sockets (agent/src/host/socket-features.ts), never assumed from its
  * version; the version that brought each is only named when one is missing.
  */
 
