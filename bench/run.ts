@@ -10,6 +10,7 @@ import { benchBusyPoll } from './src/busy-poll-bench.ts';
 import { benchCliHelp } from './src/cli-help-bench.ts';
 import { benchDataplane } from './src/dataplane.ts';
 import { destroyLiveLabs } from './src/lab-session.ts';
+import { benchMultiBuffer } from './src/multibuffer-bench.ts';
 import { PROFILES } from './src/profiles.ts';
 import { benchReplay, REPLAY_PROFILES } from './src/replay-bench.ts';
 import { type BenchReport, formatReport, missingKeys, nonFiniteNumbers, rounded } from './src/report.ts';
@@ -49,6 +50,10 @@ try {
     log(
       `  ${run.workload} ${run.implementation.padEnd(6)} ${run.load.padEnd(10)} ${run.mpps.toFixed(3)} Mpps, ${run.drops} drops, offered ${(run.offeredPps / 1e6).toFixed(3)} Mpps`,
     ),
+  );
+  log(`multi-buffer: rxdrop of 9000-byte frames at MTU 9000, JS against C, ${profile.multiBuffer.rounds} rounds`);
+  const multibuffer = await benchMultiBuffer(profile.multiBuffer, (implementation, gbps) =>
+    log(`  ${implementation.padEnd(6)} ${gbps.toFixed(2)} Gbit/s`),
   );
   log('attaching to a foreign receiver (bench/native/xsk-owner.c): its rate watched and not, discovery');
   const attach = await benchAttach(ATTACH_PROFILES[mode], (line) => log(`  ${line}`));
@@ -90,6 +95,8 @@ try {
       alternation: 'JS and C alternate (JS C C JS ...), each run after its own warm-up; medians of the runs',
       attach: `a foreign rxdrop receiver fed flat out, its own frame count per window, detached and attached alternating, on a real agent started with --attach PID (attached: 10 clients at 60 snapshots/s; its discovery scans in both); release from the owner's close to its rebind succeeding (its own clock) and from its SIGKILL to the agent's socket-detached event and to the first /metrics without the socket's series; discovery from the receiver's bind to an AttachWatch's 'added'`,
       replay: `a real agent with --record at 30 snapshots/s, 4 sockets of 4096-frame UMEMs, lab traffic at ${UI_TRAFFIC_PPS} frames/s; the file's growth over ${REPLAY_PROFILES[mode].recordMs / 1000} s once all four run; then requestAnimationFrame intervals of web/dist-replay/ringside-replay.html from file:// in headless Chromium while it plays that recording, on xsk0's rings and UMEM map`,
+      multibuffer:
+        'rxdrop of 9000 B frames on a lab at MTU 9000: the source sends as fast as it can, both sockets bound with XDP_USE_SG at 4096 B chunks (3 descriptors a frame) behind by-queue in its xdp.frags variant; bytes received per second. Neither side drops at this rate here: the source, sharing the cores, bounds both, so the ratio says more about how much CPU each receiver leaves the source than about its own speed',
       ui_frames: `requestAnimationFrame intervals in headless Chromium on one socket's rings and UMEM map (4096-slot rings, 16384 frames), lab traffic at ${UI_TRAFFIC_PPS} frames/s`,
     },
     dataplane,
@@ -109,6 +116,7 @@ try {
     snapshot_build_distinct_sockets: build.distinctSockets,
     ...replay,
     busy_poll: busyPoll,
+    multibuffer,
     duration_s: (performance.now() - started) / 1000,
   } satisfies BenchReport);
   const missing = missingKeys(report);

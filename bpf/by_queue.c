@@ -15,7 +15,7 @@ struct {
 	__type(value, __u32);
 } udp_only SEC(".maps");
 
-SEC("xdp")
+SEC(RINGSIDE_XDP_SECTION)
 int ringside_by_queue(struct xdp_md *ctx)
 {
 	__u32 zero = 0;

@@ -12,7 +12,7 @@ struct {
 	__type(value, __u64);
 } frames_seen SEC(".maps");
 
-SEC("xdp")
+SEC(RINGSIDE_XDP_SECTION)
 int ringside_drop_half(struct xdp_md *ctx)
 {
 	__u32 zero = 0;

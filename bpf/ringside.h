@@ -12,6 +12,20 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+/*
+ * Each program is built twice (bpf/Makefile): as is, and with RINGSIDE_FRAGS
+ * for multi-buffer. A frags-aware program (BPF_F_XDP_HAS_FRAGS, from the
+ * section name) is given frames of several buffers and may run at an MTU
+ * above a page; the kernel refuses one that is not there (veth: ERANGE). The
+ * programs read only the first buffer's headers (data..data_end), which is
+ * what a frags-aware program may do as well.
+ */
+#ifdef RINGSIDE_FRAGS
+#define RINGSIDE_XDP_SECTION "xdp.frags"
+#else
+#define RINGSIDE_XDP_SECTION "xdp"
+#endif
+
 /* The kernel caps nothing here; 64 covers every queue of the NICs Ringside targets. */
 #define RINGSIDE_MAX_SOCKETS 64
 

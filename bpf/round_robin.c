@@ -19,7 +19,7 @@ struct {
 	__type(value, __u32);
 } turn SEC(".maps");
 
-SEC("xdp")
+SEC(RINGSIDE_XDP_SECTION)
 int ringside_round_robin(struct xdp_md *ctx)
 {
 	__u32 zero = 0;

@@ -15,7 +15,7 @@ struct {
 	__type(value, __u32);
 } port_to_socket SEC(".maps");
 
-SEC("xdp")
+SEC(RINGSIDE_XDP_SECTION)
 int ringside_steer_by_port(struct xdp_md *ctx)
 {
 	int destination = ringside_udp_destination(ctx);

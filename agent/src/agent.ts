@@ -65,6 +65,8 @@ export interface AgentOptions {
   /** What the first socket runs: on a real interface, only what the user named (first-socket.ts). */
   workload: Workload;
   labQueues: number;
+  /** The lab's veth MTU (default 1500): above a page, frames cross it in several buffers. */
+  labMtu?: number;
   ratePps: number;
   frameLength: number;
   webRoot: string;
@@ -199,7 +201,7 @@ export class Agent implements AgentFacade {
     log.debug({ socketFeatures }, 'socket options probed');
 
     if (options.iface === null && options.attach === null) {
-      this.lab = Lab.create(options.labQueues);
+      this.lab = Lab.create(options.labQueues, options.labMtu);
       log.info(this.lab.info(), 'lab created');
     }
     this.engine = new Engine({

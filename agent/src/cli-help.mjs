@@ -55,6 +55,17 @@ export const AGENT_OPTIONS = [
     ],
   },
   {
+    name: 'lab-mtu',
+    type: 'string',
+    value: 'N',
+    lines: [
+      "MTU of the lab's veth pair, 68 to 65521 (default 1500); above",
+      'a page the XDP programs load their multi-buffer (xdp.frags)',
+      'variant, and above 2034 the lab sends frames up to the MTU',
+      'as multi-buffer chains (XDP_USE_SG)',
+    ],
+  },
+  {
     name: 'attach',
     type: 'string',
     value: '[PID]',
@@ -89,7 +100,12 @@ export const AGENT_OPTIONS = [
     ],
   },
   { name: 'rate', type: 'string', value: 'PPS', lines: ['lab traffic rate in frames per second (default 10000)'] },
-  { name: 'frame-length', type: 'string', value: 'N', lines: ['lab frame length in bytes, 60 to 2048 (default 128)'] },
+  {
+    name: 'frame-length',
+    type: 'string',
+    value: 'N',
+    lines: ['lab frame length in bytes, 60 to 2048, or to the MTU + 14', 'with --lab-mtu above 2034 (default 128)'],
+  },
   {
     name: 'token-file',
     type: 'string',

@@ -8,6 +8,7 @@ import { DEFAULT_TRAFFIC, MAX_RATE_PPS, MIN_FRAME_LENGTH } from '@ringside/share
 import { banner } from './banner.ts';
 import { DEFAULT_TOKEN_FILE, HELP } from './cli-help.mjs';
 import { firstSocket } from './first-socket.ts';
+import { DEFAULT_LAB_MTU, longestLabFrame, MAX_LAB_MTU } from './lab/lab.ts';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.ts';
 import { portProblem } from './port-check.ts';
 import { preflight } from './preflight.ts';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     die(`serving on ${host} exposes a root agent to the network: add --allow-remote if that is what you want.`);
   }
   const allowedHosts = allowedHostsOption(host, values['allowed-host'] ?? []);
+  const labMtu = integer('lab-mtu', values['lab-mtu'], DEFAULT_LAB_MTU, 68, MAX_LAB_MTU);
   const options = {
     host,
     allowedHosts,
@@ -75,10 +77,17 @@ async function main(): Promise<void> {
     iface: values.iface ?? null,
     queue: integer('queue', values.queue, 0, 0, 4095),
     labQueues: integer('lab-queues', values['lab-queues'], 2, 1, 64),
+    labMtu,
     stopWithPid:
       values['stop-with-pid'] === undefined ? null : integer('stop-with-pid', values['stop-with-pid'], 0, 1, 4_194_304),
     ratePps: integer('rate', values.rate, DEFAULT_TRAFFIC.ratePps, 1, MAX_RATE_PPS),
-    frameLength: integer('frame-length', values['frame-length'], DEFAULT_TRAFFIC.frameLength, MIN_FRAME_LENGTH, 2048),
+    frameLength: integer(
+      'frame-length',
+      values['frame-length'],
+      DEFAULT_TRAFFIC.frameLength,
+      MIN_FRAME_LENGTH,
+      longestLabFrame(labMtu),
+    ),
     commandsPerSecond: integer(
       'max-commands-per-second',
       values['max-commands-per-second'],
@@ -300,6 +309,7 @@ function parseOptions() {
       iface: { type: 'string' },
       queue: { type: 'string' },
       'lab-queues': { type: 'string' },
+      'lab-mtu': { type: 'string' },
       rate: { type: 'string' },
       'frame-length': { type: 'string' },
       workload: { type: 'string' },

@@ -5,7 +5,9 @@ import { expect, it } from 'vitest';
 import { describeKernel } from './kernel.ts';
 
 const BUILD = fileURLToPath(new URL('../../bpf/build/', import.meta.url));
-const PROGRAMS = ['by_queue', 'round_robin', 'steer_by_port', 'drop_half'];
+const SOURCES = ['by_queue', 'round_robin', 'steer_by_port', 'drop_half'];
+/** Each source is built twice: as is, and as its multi-buffer (xdp.frags) variant. */
+const PROGRAMS = SOURCES.flatMap((name) => [name, `${name}.frags`]);
 
 describeKernel("Ringside's XDP programs (bpf/, built by the setup step)", () => {
   it('are all built', () => {
@@ -13,7 +15,8 @@ describeKernel("Ringside's XDP programs (bpf/, built by the setup step)", () => 
   });
 
   it.each(PROGRAMS)('%s passes the kernel verifier and keeps an XSKMAP and its five action counters', (name) => {
-    const pins = `/sys/fs/bpf/ringside-verify-${process.pid}-${name}`;
+    // bpffs takes no '.' in a name it creates.
+    const pins = `/sys/fs/bpf/ringside-verify-${process.pid}-${name.replace('.', '-')}`;
     try {
       // Loading is where the verifier judges a program; nothing is attached to any interface.
       execFileSync('bpftool', ['prog', 'loadall', `${BUILD}${name}.o`, pins, 'type', 'xdp'], { stdio: 'pipe' });

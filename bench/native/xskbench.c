@@ -23,10 +23,16 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
 #ifndef SOL_XDP
 #define SOL_XDP 283
+#endif
+/* include/uapi/linux/if_xdp.h of Linux 6.6, newer than Debian 12's headers. */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
 #endif
 
 enum workload { RXDROP, TXONLY, L2FWD };
@@ -40,6 +46,14 @@ struct options {
   /** txonly: frames per second, 0 for as fast as the loop goes. */
   unsigned rate_pps;
   unsigned warmup_ms, duration_ms;
+  /** Bind with XDP_USE_SG: a frame longer than a chunk comes as several descriptors. */
+  int multi_buffer;
+  /**
+   * An XDP object to load instead of libxdp's default program, with its
+   * socket put in the object's xsks_map at the queue's index: libxdp 1.3's
+   * own program is not frags-aware, and veth refuses it above a page of MTU.
+   */
+  const char *xdp_program;
 };
 
 /** At most this many batches are reaped from COMPLETION at once, as in the JS pipeline. */
@@ -75,7 +89,9 @@ struct bench {
   /** txonly's token bucket, refilled by the nanosecond like the JS pipeline's by the millisecond. */
   double tokens;
   uint64_t last_refill;
-  uint64_t rx_frames, tx_frames, completed, wakeups;
+  uint64_t rx_frames, rx_bytes, tx_frames, completed, wakeups;
+  struct xdp_program *program;
+  int ifindex;
 };
 
 static volatile sig_atomic_t stopping;
@@ -140,6 +156,16 @@ static void write_frame(uint8_t *f, unsigned length) {
   for (unsigned i = 8; i + 42 < length; i++) payload[i] = (uint8_t)i;
 }
 
+static void load_program(struct bench *b) {
+  b->ifindex = (int)if_nametoindex(b->o.ifname);
+  if (!b->ifindex) die("if_nametoindex", errno);
+  b->program = xdp_program__open_file(b->o.xdp_program, NULL, NULL);
+  long err = libxdp_get_error(b->program);
+  if (err) die("xdp_program__open_file", (int)-err);
+  err = xdp_program__attach(b->program, b->ifindex, XDP_MODE_NATIVE, 0);
+  if (err) die("xdp_program__attach", (int)-err);
+}
+
 static void setup(struct bench *b) {
   const struct options *o = &b->o;
   size_t length = (size_t)o->frame_count * o->frame_size;
@@ -158,11 +184,12 @@ static void setup(struct bench *b) {
   struct xsk_socket_config sc = {
       .rx_size = receives ? o->rx_size : 0,
       .tx_size = o->workload != RXDROP ? o->tx_size : 0,
-      // A socket without RX needs no XDP program, as in Ringside's engine.
-      .libxdp_flags = receives ? 0 : XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+      // A socket without RX needs no XDP program, as in Ringside's engine; one given by --xdp-program is ours to load.
+      .libxdp_flags = receives && !o->xdp_program ? 0 : XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
       .xdp_flags = XDP_FLAGS_DRV_MODE,
-      .bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP,
+      .bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP | (o->multi_buffer ? XDP_USE_SG : 0),
   };
+  if (o->xdp_program) load_program(b);
   // The kernel frees a queue from a workqueue after its last socket closed: the run before ours may hold it a moment.
   for (int attempt = 0;; attempt++) {
     err = xsk_socket__create(&b->xsk, o->ifname, o->queue, b->umem, receives ? &b->rx : NULL,
@@ -172,6 +199,12 @@ static void setup(struct bench *b) {
   }
   if (err) die("xsk_socket__create", -err);
   b->fd = xsk_socket__fd(b->xsk);
+  if (b->program) {
+    int map = bpf_object__find_map_fd_by_name(xdp_program__bpf_obj(b->program), "xsks_map");
+    if (map < 0) die("xsks_map", -map);
+    err = xsk_socket__update_xskmap(b->xsk, map);
+    if (err) die("xsk_socket__update_xskmap", -err);
+  }
   b->free_pool = calloc(o->frame_count, sizeof *b->free_pool);
   b->backlog = calloc(o->frame_count, sizeof *b->backlog);
   b->templated = calloc(o->frame_count, 1);
@@ -208,6 +241,7 @@ static unsigned drain_rx(struct bench *b) {
     } else {
       b->free_pool[b->free_count++] = d->addr - d->addr % b->o.frame_size;
     }
+    b->rx_bytes += d->len;
   }
   xsk_ring_cons__release(&b->rx, n);
   b->given_to_fill -= n;
@@ -361,7 +395,8 @@ static void usage(void) {
   fprintf(stderr,
           "usage: xskbench --iface IF --workload rxdrop|txonly|l2fwd [--queue N] [--frames N]\n"
           "  [--frame-size N] [--fill N] [--comp N] [--rx N] [--tx N] [--batch N]\n"
-          "  [--frame-length N] [--rate PPS] [--warmup-ms N] [--duration-ms N]\n");
+          "  [--frame-length N] [--rate PPS] [--warmup-ms N] [--duration-ms N]\n"
+          "  [--multi-buffer] [--xdp-program OBJECT]\n");
   exit(2);
 }
 
@@ -389,6 +424,7 @@ static struct options parse(int argc, char **argv) {
       {"tx", required_argument, 0, 't'},        {"batch", required_argument, 0, 'b'},
       {"frame-length", required_argument, 0, 'l'}, {"warmup-ms", required_argument, 0, 'W'},
       {"duration-ms", required_argument, 0, 'D'}, {"rate", required_argument, 0, 'R'},
+      {"multi-buffer", no_argument, 0, 'M'},    {"xdp-program", required_argument, 0, 'P'},
       {0, 0, 0, 0},
   };
   int c;
@@ -408,6 +444,8 @@ static struct options parse(int argc, char **argv) {
       case 'W': o.warmup_ms = number("warmup-ms", optarg); break;
       case 'D': o.duration_ms = number("duration-ms", optarg); break;
       case 'R': o.rate_pps = number("rate", optarg); break;
+      case 'M': o.multi_buffer = 1; break;
+      case 'P': o.xdp_program = optarg; break;
       default: usage();
     }
   }
@@ -427,16 +465,17 @@ int main(int argc, char **argv) {
 
   run_until(&b, now_ns() + (uint64_t)b.o.warmup_ms * 1000000ull);
   struct xdp_statistics s0 = statistics(&b);
-  uint64_t rx0 = b.rx_frames, tx0 = b.tx_frames, done0 = b.completed, wake0 = b.wakeups;
+  uint64_t rx0 = b.rx_frames, bytes0 = b.rx_bytes, tx0 = b.tx_frames, done0 = b.completed, wake0 = b.wakeups;
   uint64_t t0 = now_ns();
   run_until(&b, t0 + (uint64_t)b.o.duration_ms * 1000000ull);
   uint64_t t1 = now_ns();
   struct xdp_statistics s1 = statistics(&b);
 
-  printf("{\"workload\":\"%s\",\"window_ns\":[%llu,%llu],\"duration_s\":%.6f,\"rx_frames\":%llu,\"tx_frames\":%llu,\"completed\":%llu,"
+  printf("{\"workload\":\"%s\",\"window_ns\":[%llu,%llu],\"duration_s\":%.6f,\"rx_frames\":%llu,\"rx_bytes\":%llu,\"tx_frames\":%llu,\"completed\":%llu,"
          "\"wakeups\":%llu,\"stats\":{\"rx_dropped\":%llu,\"rx_invalid_descs\":%llu,\"tx_invalid_descs\":%llu,"
          "\"rx_ring_full\":%llu,\"rx_fill_ring_empty_descs\":%llu,\"tx_ring_empty_descs\":%llu}}\n",
          NAMES[b.o.workload], (unsigned long long)t0, (unsigned long long)t1, (double)(t1 - t0) / 1e9, (unsigned long long)(b.rx_frames - rx0),
+         (unsigned long long)(b.rx_bytes - bytes0),
          (unsigned long long)(b.tx_frames - tx0), (unsigned long long)(b.completed - done0),
          (unsigned long long)(b.wakeups - wake0), (unsigned long long)(s1.rx_dropped - s0.rx_dropped),
          (unsigned long long)(s1.rx_invalid_descs - s0.rx_invalid_descs),
@@ -447,6 +486,10 @@ int main(int argc, char **argv) {
   fflush(stdout);
 
   xsk_socket__delete(b.xsk);
+  if (b.program) {
+    xdp_program__detach(b.program, b.ifindex, XDP_MODE_NATIVE, 0);
+    xdp_program__close(b.program);
+  }
   xsk_umem__delete(b.umem);
   munmap(b.area, (size_t)b.o.frame_count * b.o.frame_size);
   return 0;

@@ -17,6 +17,8 @@ export interface LabSessionOptions {
   ratePps: number;
   frameLength: number;
   sourcePaused: boolean;
+  /** The veth pair's MTU (default 1500). */
+  mtu?: number;
 }
 
 const log = createLogger('error');
@@ -28,7 +30,7 @@ const live = new Set<Lab>();
  * source and the namespaces are gone when this returns or throws.
  */
 export async function withLab<T>(options: LabSessionOptions, body: (session: LabSession) => Promise<T>): Promise<T> {
-  const lab = Lab.create(options.queues);
+  const lab = Lab.create(options.queues, options.mtu);
   live.add(lab);
   let source: TrafficSource | null = null;
   const engine = new Engine({

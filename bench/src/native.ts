@@ -23,6 +23,10 @@ export interface NativeRequest {
   ratePps: number;
   warmupMs: number;
   durationMs: number;
+  /** Bind with XDP_USE_SG. */
+  multiBuffer?: boolean;
+  /** An XDP object xskbench loads itself, its socket put in the object's xsks_map (libxdp's own otherwise). */
+  xdpProgram?: string;
 }
 
 /** What xskbench prints: counts and XDP_STATISTICS deltas over its measured window. */
@@ -32,6 +36,8 @@ export interface NativeResult {
   window_ns: [number, number];
   duration_s: number;
   rx_frames: number;
+  /** Bytes of the received descriptors: a multi-buffer packet's, all of them. */
+  rx_bytes: number;
   tx_frames: number;
   completed: number;
   wakeups: number;
@@ -53,6 +59,8 @@ export function nativeArguments(request: NativeRequest): string[] {
     ...['--rx', String(request.rxSize), '--tx', String(request.txSize), '--batch', String(request.batchSize)],
     ...['--frame-length', String(request.frameLength), '--rate', String(request.ratePps)],
     ...['--warmup-ms', String(request.warmupMs), '--duration-ms', String(request.durationMs)],
+    ...(request.multiBuffer ? ['--multi-buffer'] : []),
+    ...(request.xdpProgram ? ['--xdp-program', request.xdpProgram] : []),
   ];
 }
 

@@ -1,6 +1,7 @@
 import type { AgentProfile } from './agent-bench.ts';
 import type { BusyPollProfile } from './busy-poll-bench.ts';
 import type { DataplaneProfile } from './dataplane.ts';
+import type { MultiBufferProfile } from './multibuffer-bench.ts';
 import type { SnapshotBuildProfile } from './snapshot-build.ts';
 import type { UiProfile } from './ui-frames.ts';
 
@@ -12,6 +13,7 @@ export interface BenchProfile {
   /** Times `--help` is run with nothing installed. */
   cliHelpRuns: number;
   busyPoll: BusyPollProfile;
+  multiBuffer: MultiBufferProfile;
 }
 
 /**
@@ -29,6 +31,7 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     ui: { measureMs: 5000 },
     cliHelpRuns: 10,
     busyPoll: { frames: 50_000, ratePps: 20_000 },
+    multiBuffer: { rounds: 6, warmupMs: 750, windowMs: 2000 },
   },
   // Under 90 s in all, setup included: fewer and shorter rounds, the same measurements.
   quick: {
@@ -38,5 +41,6 @@ export const PROFILES: Record<'full' | 'quick', BenchProfile> = {
     ui: { measureMs: 2000 },
     cliHelpRuns: 3,
     busyPoll: { frames: 10_000, ratePps: 20_000 },
+    multiBuffer: { rounds: 2, warmupMs: 250, windowMs: 500 },
   },
 };

@@ -4,6 +4,7 @@ import type { AttachResult } from './attach-bench.ts';
 import type { BusyPollResult } from './busy-poll-bench.ts';
 import type { CliHelpResult } from './cli-help-bench.ts';
 import type { WorkloadResult } from './dataplane.ts';
+import type { MultiBufferResult } from './multibuffer-bench.ts';
 import type { ReplayResult } from './replay-bench.ts';
 import type { SnapshotBuildResult } from './snapshot-build.ts';
 import { round } from './stats.ts';
@@ -23,6 +24,7 @@ export interface BenchReport {
     attach: string;
     ui_frames: string;
     replay: string;
+    multibuffer: string;
   };
   dataplane: Record<Workload, WorkloadResult>;
   observer_overhead_pct: number;
@@ -50,6 +52,8 @@ export interface BenchReport {
   replay_frame_ms: ReplayResult['replay_frame_ms'];
   /** Wakeups per thousand received frames with busy polling off and on (on: null where the kernel refuses it). */
   busy_poll: BusyPollResult;
+  /** rxdrop of 9000-byte frames at MTU 9000, multi-buffer, in Gbit/s: JS against C. */
+  multibuffer: MultiBufferResult;
   duration_s: number;
 }
 
@@ -77,6 +81,8 @@ export const REQUIRED_KEYS: readonly string[] = [
   'recording_bytes_per_s',
   'replay_frame_ms.p95',
   'busy_poll.wakeups_per_kframe.off',
+  'multibuffer.rxdrop_gbps.js',
+  'multibuffer.rxdrop_gbps.native',
 ];
 
 /** The required paths that are missing or not finite numbers. */
@@ -200,6 +206,11 @@ export function targets(report: BenchReport): { target: string; value: string; v
       target: '--help answers < 1 s with nothing installed',
       value: `${report.cli_help_ms.max.toFixed(0)} ms (slowest of ${report.cli_help_ms.runs})`,
       verdict: verdict(report.cli_help_ms.max < 1000),
+    },
+    {
+      target: 'multi-buffer rxdrop of 9000 B frames: JS >= 0.95x native',
+      value: `${report.multibuffer.rxdrop_gbps.ratio.toFixed(3)}x (${report.multibuffer.rxdrop_gbps.js.toFixed(2)} vs ${report.multibuffer.rxdrop_gbps.native.toFixed(2)} Gbit/s)`,
+      verdict: verdict(report.multibuffer.rxdrop_gbps.ratio >= 0.95),
     },
     {
       target: 'sampling linear or better in sockets',

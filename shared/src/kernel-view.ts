@@ -75,6 +75,12 @@ export type KernelView = z.infer<typeof KernelView>;
  */
 export const XDP_PACKET_HEADROOM = 256;
 
+/**
+ * include/uapi/linux/if_xdp.h (Linux 6.6): xdp_desc.options bit 0 on every
+ * descriptor of a multi-buffer packet but its last, on RX and TX alike.
+ */
+export const XDP_PKT_CONTD = 1 << 0;
+
 /** A requested setting the kernel's view contradicts. */
 export const KernelMismatch = z.object({
   /** A KernelView key, or `rings.<ring>`. */

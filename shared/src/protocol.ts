@@ -17,8 +17,9 @@ import { TxMetadataConfig } from './tx-metadata.ts';
  */
 /**
  * 2.3: sendTxDescriptors, the drop-half program, runScenario and the lessons, busy polling and the TX budget.
- * 2.4: the newer kernels' AF_XDP: the rx-metadata program and the RX metadata kfuncs the kernel and interfaces
- *   offer (`rxMetadata`); TX metadata (UmemConfig.txMetadata, socketFeatures.txMetadata).
+ * 2.4: the newer kernels' AF_XDP: multi-buffer sockets (SocketConfig.multiBuffer); the rx-metadata program and
+ *   the RX metadata kfuncs the kernel and interfaces offer (`rxMetadata`); TX metadata (UmemConfig.txMetadata,
+ *   socketFeatures.txMetadata).
  */
 export const PROTOCOL_VERSION = { major: 2, minor: 4 } as const;
 
@@ -64,6 +65,12 @@ export const SocketConfig = z.object({
   busyPoll: z.object({ preferBusyPoll: z.boolean(), busyPollUsecs: u32, busyPollBudget: u32 }).optional(),
   /** XDP_MAX_TX_SKB_BUDGET: TX descriptors one copy-mode sendto consumes at most. Absent: the kernel's default (32). */
   txBudget: u32.optional(),
+  /**
+   * Multi-buffer (XDP_USE_SG, Linux 6.6): a frame longer than a chunk comes
+   * and goes as several descriptors, XDP_PKT_CONTD on all but the last.
+   * Absent: off (requests from before 2.4 still parse).
+   */
+  multiBuffer: z.boolean().optional(),
 });
 export type SocketConfig = z.infer<typeof SocketConfig>;
 
@@ -261,6 +268,8 @@ export const LabInfo = z.object({
   appIfname: z.string(),
   peerIfname: z.string(),
   queues: count,
+  /** The veth pair's MTU, both ends (absent before 2.4: 1500). */
+  mtu: count.optional(),
 });
 export type LabInfo = z.infer<typeof LabInfo>;
 

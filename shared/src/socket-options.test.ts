@@ -69,4 +69,23 @@ describe('socket options against the probed kernel', () => {
     expect(problems.map((problem) => problem.field)).toEqual(['busyPollUsecs', 'busyPollBudget']);
     expect(problems[1]?.message).toContain('from 1 to 65535 (probed on this kernel)');
   });
+
+  it('names multi-buffer as missing on a kernel before 6.6, and on an agent that did not probe it', () => {
+    const before = {
+      ...FEATURES,
+      kernel: '6.1.0',
+      multiBuffer: { available: false, refusal: 'EINVAL (the kernel does not know XDP_USE_SG)', maxFragments: null },
+    };
+    expect(validateSocketOptions(config({ multiBuffer: true }), before)).toEqual([
+      {
+        field: 'multiBuffer',
+        message:
+          'multi-buffer (XDP_USE_SG) came in Linux 6.6; this kernel (6.1.0) refused it: EINVAL (the kernel does not know XDP_USE_SG): turn multi-buffer off',
+      },
+    ]);
+    expect(validateSocketOptions(config({ multiBuffer: false }), before)).toEqual([]);
+    expect(optionUnavailable(FEATURES, 'multiBuffer')).toMatch(/did not probe multi-buffer/);
+    const probed = { ...FEATURES, multiBuffer: { available: true, refusal: null, maxFragments: 18 } };
+    expect(validateSocketOptions(config({ multiBuffer: true }), probed)).toEqual([]);
+  });
 });

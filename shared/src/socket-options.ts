@@ -4,14 +4,19 @@ import { TxMetadataSupport } from './tx-metadata.ts';
 import type { Problem } from './validation.ts';
 
 /**
- * Socket options beyond bind: busy polling and the copy-mode TX budget. Which
- * of them the running kernel takes is probed at agent start on a throw-away
- * AF_XDP socket (agent/src/host/socket-features.ts), never assumed from its
+ * Socket options beyond bind: busy polling and the copy-mode TX budget, and
+ * one bind flag whose support is as much the kernel's: multi-buffer. Which of
+ * them the running kernel takes is probed at agent start on throw-away
+ * AF_XDP sockets (agent/src/host/socket-features.ts), never assumed from its
  * version; the version that brought each is only named when one is missing.
  */
 
-/** The kernel releases that brought them: AF_XDP busy polling and SO_PREFER_BUSY_POLL/SO_BUSY_POLL_BUDGET in 5.11, XDP_MAX_TX_SKB_BUDGET in 6.17. */
-export const SOCKET_OPTION_SINCE = { busyPoll: '5.11', txBudget: '6.17' } as const;
+/**
+ * The kernel releases that brought them: AF_XDP busy polling and
+ * SO_PREFER_BUSY_POLL/SO_BUSY_POLL_BUDGET in 5.11, XDP_MAX_TX_SKB_BUDGET in
+ * 6.17, and the bind flag XDP_USE_SG (multi-buffer) in 6.6.
+ */
+export const SOCKET_OPTION_SINCE = { busyPoll: '5.11', txBudget: '6.17', multiBuffer: '6.6' } as const;
 export type SocketOptionName = keyof typeof SOCKET_OPTION_SINCE;
 
 /** What the kernel said to the option on a throw-away socket. */
@@ -37,6 +42,15 @@ export const SocketFeatures = z.object({
   }),
   /** TX metadata at XDP_UMEM_REG (absent from agents before protocol 2.4). */
   txMetadata: TxMetadataSupport.optional(),
+  /** Multi-buffer (XDP_USE_SG), probed with a real bind and chains sent on a throw-away veth (absent before 2.4). */
+  multiBuffer: OptionSupport.extend({
+    /**
+     * The most descriptors one copy-mode TX packet may span: a longer chain is
+     * dropped whole (MAX_SKB_FRAGS + 1 in xsk_build_skb: 18 on x86 with 4 KiB
+     * pages); null when unavailable, or when no chain the probe sent was dropped.
+     */
+    maxFragments: z.number().int().min(1).nullable(),
+  }).optional(),
 });
 export type SocketFeatures = z.infer<typeof SocketFeatures>;
 
@@ -44,11 +58,13 @@ export type SocketFeatures = z.infer<typeof SocketFeatures>;
 const SOCKET_OPTION_LABEL: Record<SocketOptionName, string> = {
   busyPoll: 'busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET)',
   txBudget: 'TX budget (XDP_MAX_TX_SKB_BUDGET)',
+  multiBuffer: 'multi-buffer (XDP_USE_SG)',
 };
 
 /** Why an option cannot be used on this kernel, naming it and the release that brought it; null when it can. */
 export function optionUnavailable(features: SocketFeatures, option: SocketOptionName): string | null {
   const support = features[option];
+  if (!support) return `this agent did not probe ${SOCKET_OPTION_LABEL[option]} (an agent before protocol 2.4)`;
   if (support.available) return null;
   return `${SOCKET_OPTION_LABEL[option]} came in Linux ${SOCKET_OPTION_SINCE[option]}; this kernel (${features.kernel}) refused it: ${support.refusal ?? 'unknown'}`;
 }
@@ -99,6 +115,10 @@ export function validateSocketOptions(config: SocketConfig, features: SocketFeat
         });
       }
     }
+  }
+  if (config.multiBuffer) {
+    const missing = optionUnavailable(features, 'multiBuffer');
+    if (missing) problems.push({ field: 'multiBuffer', message: `${missing}: turn multi-buffer off` });
   }
   return problems;
 }

@@ -111,4 +111,40 @@ describe('socket rules', () => {
   it('refuses copy and zero-copy together, as the kernel does', () => {
     expect(fields(validateSocket({ ...socket, zeroCopy: true }, 'rxdrop', veth))).toContain('zeroCopy');
   });
+
+  it('accepts multi-buffer where the driver has rx-sg', () => {
+    expect(validateSocket({ ...socket, multiBuffer: true }, 'rxdrop', veth)).toEqual([]);
+  });
+
+  it('refuses multi-buffer where the driver lacks rx-sg, naming the interface and the fix', () => {
+    const noSg = {
+      ...veth,
+      driver: 'tun',
+      xdpFeatures: { ...(veth.xdpFeatures as NonNullable<InterfaceInfo['xdpFeatures']>), rxSg: false },
+    };
+    expect(validateSocket({ ...socket, multiBuffer: true }, 'rxdrop', noSg)).toEqual([
+      {
+        field: 'multiBuffer',
+        message:
+          'the tun driver of rs-app cannot receive a frame in several buffers (no rx-sg in its xdp-features): turn multi-buffer off, or use an interface whose driver has rx-sg',
+      },
+    ]);
+    expect(validateSocket(socket, 'rxdrop', noSg)).toEqual([]);
+  });
+
+  it('refuses zero-copy multi-buffer where xdp-zc-max-segs is 1', () => {
+    const zeroCopy = {
+      ...veth,
+      xdpFeatures: { ...(veth.xdpFeatures as NonNullable<InterfaceInfo['xdpFeatures']>), xskZeroCopy: true },
+    };
+    const config = { ...socket, copy: false, zeroCopy: true, multiBuffer: true };
+    expect(validateSocket(config, 'rxdrop', zeroCopy)[0]?.message).toMatch(
+      /at most 1 buffer per frame \(xdp-zc-max-segs\)/,
+    );
+    const segments = {
+      ...zeroCopy,
+      xdpFeatures: { ...(zeroCopy.xdpFeatures as NonNullable<InterfaceInfo['xdpFeatures']>), zeroCopyMaxSegments: 4 },
+    };
+    expect(validateSocket(config, 'rxdrop', segments)).toEqual([]);
+  });
 });

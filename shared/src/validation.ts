@@ -138,6 +138,34 @@ export function validateSocket(config: SocketConfig, workload: Workload, device:
       message: `the ${device.driver} driver of ${device.name} has no native XDP: use SKB (generic) mode`,
     });
   }
+  if (features && config.multiBuffer) problems.push(...multiBufferProblems(config, device, features));
+  return problems;
+}
+
+/**
+ * Multi-buffer needs the driver to build frames of several buffers (rx-sg in
+ * its xdp-features) and, in zero-copy, to take more than one buffer per frame
+ * (xdp-zc-max-segs above 1: the kernel's bind refuses XDP_USE_SG with
+ * EOPNOTSUPP otherwise).
+ */
+function multiBufferProblems(
+  config: SocketConfig,
+  device: InterfaceInfo,
+  features: NonNullable<InterfaceInfo['xdpFeatures']>,
+): Problem[] {
+  const problems: Problem[] = [];
+  if (!features.rxSg) {
+    problems.push({
+      field: 'multiBuffer',
+      message: `the ${device.driver} driver of ${device.name} cannot receive a frame in several buffers (no rx-sg in its xdp-features): turn multi-buffer off, or use an interface whose driver has rx-sg`,
+    });
+  }
+  if (config.zeroCopy && features.zeroCopyMaxSegments <= 1) {
+    problems.push({
+      field: 'multiBuffer',
+      message: `zero-copy multi-buffer on ${device.name} takes at most ${features.zeroCopyMaxSegments} buffer per frame (xdp-zc-max-segs): use copy mode, or turn multi-buffer off`,
+    });
+  }
   return problems;
 }
 

@@ -1,6 +1,6 @@
 import type { FrameBytesMessage, RingEntries, SocketDetailMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { descriptorNaming, locateFrame, nextFrameHeldBy, shownBytes, slotEntry } from './descriptors.ts';
+import { descriptorNaming, locateFrame, nextFrameHeldBy, packetPlace, shownBytes, slotEntry } from './descriptors.ts';
 
 const CHUNK = 4096;
 const listed = (addresses: number[], lengths: number[] = []): RingEntries => ({
@@ -140,5 +140,24 @@ describe('the bytes the hex dump shows', () => {
       end: 256,
       frameEnd: 0,
     });
+  });
+});
+
+describe('a multi-buffer packet among a ring’s descriptors', () => {
+  const C = 1; // XDP_PKT_CONTD
+
+  it('places each descriptor of a chain in its packet, and none of a packet of one', () => {
+    const options = [0, C, C, 0, 0];
+    expect(packetPlace(options, 0)).toBeNull();
+    expect([1, 2, 3].map((index) => packetPlace(options, index))).toEqual([
+      { position: 1, count: 3, complete: true },
+      { position: 2, count: 3, complete: true },
+      { position: 3, count: 3, complete: true },
+    ]);
+    expect(packetPlace(options, 4)).toBeNull();
+  });
+
+  it('says a packet is incomplete while its last descriptor has not reached the ring', () => {
+    expect(packetPlace([0, C, C], 2)).toEqual({ position: 2, count: 2, complete: false });
   });
 });

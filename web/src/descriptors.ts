@@ -7,6 +7,7 @@ import {
   ringOccupancy,
   type SocketDetailMessage,
   XDP_PACKET_HEADROOM,
+  XDP_PKT_CONTD,
 } from '@ringside/shared';
 import { guessFrameOffset } from './packet.ts';
 
@@ -36,6 +37,27 @@ export function slotEntry(ring: Pick<RingState, 'producer' | 'consumer' | 'size'
   const index = (slot - (ring.consumer % ring.size) + ring.size) % ring.size;
   const used = entriesInRing(ring);
   return { index, used, occupied: index < used };
+}
+
+/** A descriptor's place in its multi-buffer packet: the run of descriptors XDP_PKT_CONTD chains. */
+export interface PacketPlace {
+  /** 1-based, among the packet's descriptors still listed (those before the consumer are gone). */
+  position: number;
+  count: number;
+  /** False while the packet's last descriptor is not in the ring yet. */
+  complete: boolean;
+}
+
+/** Where entry `index` of a ring's listed `options` sits in its packet; null for a packet of one descriptor. */
+export function packetPlace(options: readonly number[], index: number): PacketPlace | null {
+  const continues = (i: number) => ((options[i] ?? 0) & XDP_PKT_CONTD) !== 0;
+  let start = index;
+  while (start > 0 && continues(start - 1)) start--;
+  let end = index;
+  while (end < options.length - 1 && continues(end)) end++;
+  const complete = !continues(end);
+  if (start === end && complete) return null;
+  return { position: index - start + 1, count: end - start + 1, complete };
 }
 
 /** A descriptor the detail stream listed. */

@@ -123,6 +123,7 @@ describe('the socket options in the form', () => {
     kernel: '6.18.0',
     busyPoll: { available: true, refusal: null, maxBudget: 65535 },
     txBudget: { available: true, refusal: null, min: 32, max: null },
+    multiBuffer: { available: true, refusal: null, maxFragments: 18 },
   };
 
   it('sends busy polling and the TX budget only when set, and reads them back from a request', () => {
@@ -152,6 +153,20 @@ describe('the socket options in the form', () => {
     };
     const checked = checkDraft({ ...draftFrom(request), txBudget: '64' }, limits, [veth], false, older);
     expect(problemsFor(checked.problems, 'txBudget')[0]).toContain('came in Linux 6.17; this kernel (6.12.0)');
+  });
+
+  it('sends multi-buffer only when ticked, reads it back, and refuses it where the kernel refused XDP_USE_SG', () => {
+    expect(checkDraft(draftFrom(request), limits, [veth], false, features).request?.socket.multiBuffer).toBeUndefined();
+    const ticked = checkDraft({ ...draftFrom(request), multiBuffer: true }, limits, [veth], false, features);
+    expect(ticked.request?.socket.multiBuffer).toBe(true);
+    expect(draftFrom(ticked.request as SocketRequest).multiBuffer).toBe(true);
+    const older = {
+      ...features,
+      kernel: '6.1.0',
+      multiBuffer: { available: false, refusal: 'EINVAL (bind refused XDP_USE_SG)', maxFragments: null },
+    };
+    const refused = checkDraft({ ...draftFrom(request), multiBuffer: true }, limits, [veth], false, older);
+    expect(problemsFor(refused.problems, 'multiBuffer')[0]).toContain('came in Linux 6.6; this kernel (6.1.0)');
   });
 });
 

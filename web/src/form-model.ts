@@ -50,6 +50,8 @@ export interface SocketDraft {
   busyPollBudget: string;
   /** XDP_MAX_TX_SKB_BUDGET; empty for the kernel's default. */
   txBudget: string;
+  /** XDP_USE_SG at bind: frames of several chunks. */
+  multiBuffer: boolean;
   workload: Workload;
   ratePps: string;
   frameLength: string;
@@ -90,6 +92,7 @@ export function draftFrom(request: SocketRequest, socketId = ''): SocketDraft {
     busyPollUsecs: String(socket.busyPoll?.busyPollUsecs ?? 20),
     busyPollBudget: String(socket.busyPoll?.busyPollBudget ?? socket.batchSize),
     txBudget: socket.txBudget === undefined ? '' : String(socket.txBudget),
+    multiBuffer: socket.multiBuffer === true,
     workload: request.workload,
     ratePps: String(traffic.ratePps),
     frameLength: String(traffic.frameLength),
@@ -246,6 +249,7 @@ export function checkDraft(
           }
         : {}),
       ...(draft.txBudget.trim() !== '' ? { txBudget: numbers.txBudget } : {}),
+      ...(draft.multiBuffer ? { multiBuffer: true } : {}),
     },
     workload: draft.workload,
     checks: draft.checks,

@@ -115,6 +115,13 @@ export const Counter = {
   /** TX kicks (sendto), and the TX descriptors the kernel consumed inside them: copy mode's budget per call shows as their ratio. */
   TX_SENDTOS: 12,
   TX_SENDTO_CONSUMED: 13,
+  /**
+   * Descriptors taken from RX and put on TX. RX_PACKETS and TX_PACKETS count
+   * packets: a multi-buffer packet is one descriptor per buffer, XDP_PKT_CONTD
+   * on all but the last, and counts once there.
+   */
+  RX_DESCRIPTORS: 14,
+  TX_DESCRIPTORS: 15,
 } as const;
 const COUNTER_SLOTS = Object.keys(Counter).length;
 

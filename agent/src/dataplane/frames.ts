@@ -29,9 +29,10 @@ const PAYLOAD_MAGIC = 0x5253_4431; // "RSD1"
 const SEQUENCE_OFFSET = PAYLOAD_OFFSET + 4;
 const PATTERN_START = 8;
 
-export function validateFrameLength(length: number, maxLength: number): string | null {
+/** `limit` names where `maxLength` comes from. */
+export function validateFrameLength(length: number, maxLength: number, limit = 'the UMEM frame size'): string | null {
   if (!Number.isInteger(length) || length < MIN_FRAME_LENGTH || length > maxLength) {
-    return `frame length must be a whole number from ${MIN_FRAME_LENGTH} to ${maxLength} bytes (the UMEM frame size)`;
+    return `frame length must be a whole number from ${MIN_FRAME_LENGTH} to ${maxLength} bytes (${limit})`;
   }
   return null;
 }

@@ -2,6 +2,7 @@ import { AppState, appStateOf, holderOf, ledgerByte, MAX_HOLDERS } from '../xsk/
 import type { CompletionRing, FillRing, RxRing, TxRing } from '../xsk/ring.ts';
 import { Counter, UmemControl } from './control.ts';
 import type { ReceivedFrameInspection } from './inspection.ts';
+import { endsPacket } from './packets.ts';
 
 /**
  * The syscalls that move frames the rings alone cannot: injected, so the
@@ -97,6 +98,8 @@ export class Lane {
   readonly counters: Float64Array;
   /** Received frames the application holds to send on, as [address, length] pairs, oldest first. */
   readonly held: number[] = [];
+  /** The options of each held frame (XDP_PKT_CONTD: the packet goes on in the next one). */
+  readonly heldOptions: number[] = [];
   /** Stage bits paused this round. */
   paused = 0;
   stepping = false;
@@ -267,7 +270,11 @@ export class Handovers {
     return count;
   }
 
-  /** RX → free, or RX → application (held) when the lane keeps what it receives. */
+  /**
+   * RX → free, or RX → application (held) when the lane keeps what it
+   * receives. A multi-buffer packet's descriptors may straddle two drains:
+   * each frame changes hands on its own, and the packet counts at its last.
+   */
   drainRx(lane: Lane): number {
     const { rx, batchSize, counters, inspection } = lane;
     if (!rx) return 0;
@@ -278,19 +285,23 @@ export class Handovers {
     const keep = lane.keepsReceived;
     const processing = ledgerByte(AppState.PROCESSING, lane.slot);
     let bytes = 0;
+    let packets = 0;
     this.begin();
     const first = rx.claimIndex;
     for (let i = 0; i < count; i++) {
       const index = (first + i) >>> 0;
       const length = rx.length(index);
       const data = rx.dataAddress(index);
+      const options = rx.options(index);
       const frame = Math.floor(data / frameSize);
       bytes += length;
-      if (inspecting) inspection.inspect(data, length);
+      if (endsPacket(options)) packets++;
+      if (inspecting) inspection.inspect(data, length, options);
       if (!this.backForGood(frame)) continue;
       if (keep) {
         ledger[frame] = processing;
         lane.held.push(data, length);
+        lane.heldOptions.push(options);
       } else {
         ledger[frame] = AppState.FREE;
         this.free.push(frame * frameSize);
@@ -299,7 +310,8 @@ export class Handovers {
     rx.release(count);
     lane.pair.givenToFill -= count;
     this.end();
-    counters[Counter.RX_PACKETS] = (counters[Counter.RX_PACKETS] as number) + count;
+    counters[Counter.RX_PACKETS] = (counters[Counter.RX_PACKETS] as number) + packets;
+    counters[Counter.RX_DESCRIPTORS] = (counters[Counter.RX_DESCRIPTORS] as number) + count;
     counters[Counter.RX_BYTES] = (counters[Counter.RX_BYTES] as number) + bytes;
     return count;
   }
@@ -311,9 +323,11 @@ export class Handovers {
 
   /**
    * Free or held frames → TX: the first `count` [address, length] pairs of
-   * `frames`, which the caller has checked fit (txRoom), each with `options`.
+   * `frames`, which the caller has checked fit (txRoom), with `options`: one
+   * value for every descriptor (XDP_TX_METADATA, or none: 0), or an entry each
+   * (XDP_PKT_CONTD on all but a packet's last).
    */
-  submitTx(lane: Lane, frames: readonly number[], count: number, options = 0): number {
+  submitTx(lane: Lane, frames: readonly number[], count: number, options: number | readonly number[] = 0): number {
     const { tx, counters } = lane;
     if (!tx || count <= 0) return 0;
     const { ledger, frameSize } = this;
@@ -321,17 +335,21 @@ export class Handovers {
     const first = tx.claimIndex;
     const given = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
     let bytes = 0;
+    let packets = count;
     this.begin();
     for (let i = 0; i < count; i++) {
       const address = frames[2 * i] as number;
       const length = frames[2 * i + 1] as number;
+      const option = typeof options === 'number' ? options : (options[i] as number);
       ledger[Math.floor(address / frameSize)] = given;
-      tx.setDescriptor((first + i) >>> 0, address, length, options);
+      tx.setDescriptor((first + i) >>> 0, address, length, option);
       bytes += length;
+      if (!endsPacket(option)) packets--;
     }
     tx.submit(count);
     this.end();
-    counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + count;
+    counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + packets;
+    counters[Counter.TX_DESCRIPTORS] = (counters[Counter.TX_DESCRIPTORS] as number) + count;
     counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + bytes;
     return count;
   }

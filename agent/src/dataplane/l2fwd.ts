@@ -1,28 +1,42 @@
 import type { Handovers, Lane } from './handovers.ts';
+import { endsPacket, firstPacketLength, wholePackets } from './packets.ts';
 import type { LaneWorkload } from './workload.ts';
 
 const ETH_ADDRESS = 6;
 
-/** l2fwd: every received frame goes back out of the same socket, its MAC addresses swapped. */
+/**
+ * l2fwd: every received packet goes back out of the same socket, its MAC
+ * addresses swapped. A multi-buffer packet goes whole, its descriptors in
+ * order with XDP_PKT_CONTD as they came; its Ethernet header is in the first.
+ */
 export class L2Fwd implements LaneWorkload {
   readonly wantsReceived = true;
   readonly keepsReceived = true;
 
   send(handovers: Handovers, lane: Lane): number {
-    const { held, batchSize } = lane;
-    const count = Math.min(batchSize, held.length / 2, handovers.txRoom(lane, batchSize));
+    const { held, heldOptions, batchSize } = lane;
+    const available = held.length / 2;
+    const first = firstPacketLength(heldOptions, available);
+    if (first === 0) return 0;
+    // A packet longer than a batch still goes, alone.
+    const count = wholePackets(heldOptions, available, handovers.txRoom(lane, Math.max(batchSize, first)));
     if (count === 0) return 0;
     const umem = handovers.umem;
+    let startsPacket = true;
     for (let i = 0; i < count; i++) {
-      const address = held[2 * i] as number;
-      for (let b = 0; b < ETH_ADDRESS; b++) {
-        const t = umem[address + b] as number;
-        umem[address + b] = umem[address + ETH_ADDRESS + b] as number;
-        umem[address + ETH_ADDRESS + b] = t;
+      if (startsPacket) {
+        const address = held[2 * i] as number;
+        for (let b = 0; b < ETH_ADDRESS; b++) {
+          const t = umem[address + b] as number;
+          umem[address + b] = umem[address + ETH_ADDRESS + b] as number;
+          umem[address + ETH_ADDRESS + b] = t;
+        }
       }
+      startsPacket = endsPacket(heldOptions[i] as number);
     }
-    handovers.submitTx(lane, held, count);
+    handovers.submitTx(lane, held, count, heldOptions);
     held.splice(0, 2 * count);
+    heldOptions.splice(0, count);
     return count;
   }
 

@@ -141,13 +141,13 @@ export class PlayedKernel implements Doorbells, IdleWaits {
     return this.consume(this.fill[pair] as RingWords, max).map((entry) => entry.address);
   }
 
-  /** The kernel puts received frames on a lane's RX ring. */
-  deliver(lane: number, addresses: readonly number[], length = 64): void {
+  /** The kernel puts received frames on a lane's RX ring, each descriptor with its entry of `options` (none: 0). */
+  deliver(lane: number, addresses: readonly number[], length = 64, options: readonly number[] = []): void {
     const ring = this.rx[lane] as RingWords;
     const { memory } = ring;
-    for (const address of addresses) {
+    for (const [i, address] of addresses.entries()) {
       const word = ((memory.producer[0] as number) & (memory.size - 1)) * 4;
-      memory.entries.set([address % 2 ** 32, Math.floor(address / 2 ** 32), length, 0], word);
+      memory.entries.set([address % 2 ** 32, Math.floor(address / 2 ** 32), length, options[i] ?? 0], word);
       memory.producer[0] = ((memory.producer[0] as number) + 1) >>> 0;
     }
   }
@@ -157,6 +157,16 @@ export class PlayedKernel implements Doorbells, IdleWaits {
     const addresses = this.takeFill(this.lanes[lane]?.pair ?? 0, count);
     this.deliver(lane, addresses, length);
     return addresses;
+  }
+
+  /** The options words of the descriptors waiting on a lane's TX ring, oldest first (read before takeTx). */
+  txOptions(lane: number): number[] {
+    const { memory } = this.tx[lane] as RingWords;
+    const options: number[] = [];
+    for (let index = memory.consumer[0] as number; index !== memory.producer[0]; index = (index + 1) >>> 0) {
+      options.push(memory.entries[(index & (memory.size - 1)) * 4 + 3] as number);
+    }
+    return options;
   }
 
   /** The kernel takes up to `max` descriptors from a lane's TX ring to send. */

@@ -175,6 +175,7 @@ export class TxDescriptorTables {
     Atomics.store(control, Control.TX_TABLE_LENGTH, 0);
     Atomics.add(control, Control.TX_TABLES_POSTED, 1);
     counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + count;
+    counters[Counter.TX_DESCRIPTORS] = (counters[Counter.TX_DESCRIPTORS] as number) + count;
     counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + bytes;
     return count;
   }

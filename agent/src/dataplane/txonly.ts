@@ -1,4 +1,4 @@
-import { XDP_TX_METADATA } from '../native/uapi.ts';
+import { XDP_PKT_CONTD, XDP_TX_METADATA } from '../native/uapi.ts';
 import { Control, Stage } from './control.ts';
 import {
   ETHERNET_HEADER,
@@ -28,7 +28,10 @@ const UDP_DESTINATION_PORT = ETHERNET_HEADER + IPV4_HEADER + 2;
  * with TX metadata each frame's data starts tx_metadata_len into its chunk,
  * the metadata in front asking for the UDP checksum (XDP_TX_METADATA): the
  * kernel reads it at the descriptor's address minus tx_metadata_len and
- * refuses a descriptor whose metadata would leave the chunk.
+ * refuses a descriptor whose metadata would leave the chunk. A frame longer
+ * than a chunk (on a multi-buffer socket) goes as a chain of chunks,
+ * XDP_PKT_CONTD on all but the last, without metadata; a token is a frame,
+ * however many chunks.
  */
 export class TxOnly implements LaneWorkload {
   readonly wantsReceived = false;
@@ -41,6 +44,9 @@ export class TxOnly implements LaneWorkload {
   /** This round's frames as [address, length] pairs, reused. */
   private readonly outbox: number[];
   private readonly view: DataView;
+  /** A frame longer than a chunk, written once per length and copied a chunk at a time; its chunks' options. */
+  private long: Uint8Array | null = null;
+  private readonly chainOptions: number[] = [];
 
   constructor(
     private readonly template: UdpFrameTemplate | null,
@@ -72,6 +78,9 @@ export class TxOnly implements LaneWorkload {
     );
     if (count <= 0) return 0;
     const length = Atomics.load(control, Control.FRAME_LENGTH);
+    // Past the room a chunk leaves after its metadata, a frame goes as a chain (multi-buffer sockets only: the
+    // engine refuses such a length elsewhere).
+    if (length + txMetadataLength > frameSize) return this.sendChains(handovers, lane, count, length);
     const ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
     if (this.spec?.length !== length) this.spec = { ...template, length };
     const spec = this.spec;
@@ -84,18 +93,71 @@ export class TxOnly implements LaneWorkload {
         if (txMetadataLength > 0) requestUdpChecksum(this.view, chunk, data);
         templateLength[index] = length;
       }
-      if (ports > 0) {
-        const port = control[Control.DESTINATION_PORTS + (this.sequence % ports)] as number;
-        this.view.setUint16(data + UDP_DESTINATION_PORT, port);
-      }
-      writeSequence(this.view, data, this.sequence++);
+      this.stamp(control, data, ports);
       outbox[2 * i] = data;
       outbox[2 * i + 1] = length;
     }
     handovers.submitTx(lane, outbox, count, txMetadataLength > 0 ? XDP_TX_METADATA : 0);
-    this.tokens -= count;
-    if (remaining > 0) Atomics.sub(control, Control.SEND_REMAINING, count);
+    this.sent(control, count, remaining);
     return count;
+  }
+
+  /**
+   * Up to `frames` frames of `length` bytes, each a chain of chunks: as many
+   * whole chains as the batch, the free pool and TX take, and one at least
+   * when a chain is longer than a batch.
+   */
+  private sendChains(handovers: Handovers, lane: Lane, frames: number, length: number): number {
+    const { template, outbox, chainOptions } = this;
+    const { control, batchSize } = lane;
+    const { free, frameSize, umem, templateLength } = handovers;
+    const chunks = Math.ceil(length / frameSize);
+    const room = handovers.txRoom(lane, Math.max(batchSize, chunks));
+    const count = Math.min(
+      frames,
+      Math.floor(Math.min(free.length, room) / chunks),
+      Math.max(1, Math.floor(batchSize / chunks)),
+    );
+    if (count <= 0 || !template) return 0;
+    if (this.long?.length !== length) {
+      this.long = new Uint8Array(length);
+      writeUdpFrame(this.long, 0, { ...template, length });
+    }
+    const long = this.long;
+    const ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
+    let descriptor = 0;
+    for (let i = 0; i < count; i++) {
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        const address = free.pop() as number;
+        const start = chunk * frameSize;
+        const bytes = Math.min(frameSize, length - start);
+        umem.set(long.subarray(start, start + bytes), address);
+        // The chunk holds a slice, not the single-chunk template: a later short frame writes it whole again.
+        templateLength[address / frameSize] = 0;
+        if (chunk === 0) this.stamp(control, address, ports);
+        outbox[2 * descriptor] = address;
+        outbox[2 * descriptor + 1] = bytes;
+        chainOptions[descriptor] = chunk < chunks - 1 ? XDP_PKT_CONTD : 0;
+        descriptor++;
+      }
+    }
+    handovers.submitTx(lane, outbox, descriptor, chainOptions);
+    this.sent(control, count, Atomics.load(control, Control.SEND_REMAINING));
+    return descriptor;
+  }
+
+  /** The frame's sequence number, and its destination port when the ports cycle. */
+  private stamp(control: Int32Array, address: number, ports: number): void {
+    if (ports > 0) {
+      const port = control[Control.DESTINATION_PORTS + (this.sequence % ports)] as number;
+      this.view.setUint16(address + UDP_DESTINATION_PORT, port);
+    }
+    writeSequence(this.view, address, this.sequence++);
+  }
+
+  private sent(control: Int32Array, frames: number, remaining: number): void {
+    this.tokens -= frames;
+    if (remaining > 0) Atomics.sub(control, Control.SEND_REMAINING, frames);
   }
 
   sendWaitMs(handovers: Handovers, lane: Lane): number {

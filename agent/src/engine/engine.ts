@@ -267,7 +267,14 @@ export class Engine {
     }
     const current = request.traffic ?? DEFAULT_TRAFFIC;
     const frameLength = traffic.frameLength ?? current.frameLength;
-    const lengthError = validateFrameLength(frameLength, txDataRoom(request.umem));
+    // A multi-buffer socket sends a longer frame as a chain of chunks, as long as the kernel takes (probed at start),
+    // and without TX metadata; a single chunk holds what its metadata leaves.
+    const chunks = request.socket.multiBuffer ? (this.setup.socketFeatures?.multiBuffer?.maxFragments ?? 1) : 1;
+    const lengthError = validateFrameLength(
+      frameLength,
+      chunks > 1 ? request.umem.frameSize * chunks : txDataRoom(request.umem),
+      chunks > 1 ? `${chunks} chunks, the most one packet may span here` : undefined,
+    );
     if (lengthError) throw new ConfigurationError([{ field: 'frameLength', message: lengthError }]);
     const updated = { ratePps: traffic.ratePps ?? current.ratePps, frameLength };
     this.requests.set(id, { ...request, traffic: updated });
@@ -455,7 +462,13 @@ export class Engine {
       if (options.replacesRunning) await this.stop(id);
       if (receives) {
         steering.place(
-          { socketId: id, fd: socket.socket.fd, queueId: request.socket.queueId, requestedIndex: request.xskmapIndex },
+          {
+            socketId: id,
+            fd: socket.socket.fd,
+            queueId: request.socket.queueId,
+            requestedIndex: request.xskmapIndex,
+            multiBuffer: request.socket.multiBuffer === true,
+          },
           request.socket.xdpMode,
         );
       }

@@ -12,6 +12,8 @@ export interface SteeredSocket {
   queueId: number;
   /** The index the user asked for, if any. */
   requestedIndex: number | undefined;
+  /** Bound with XDP_USE_SG: the program must be the frags-aware variant. */
+  multiBuffer?: boolean;
 }
 
 /** by-queue: the frame's queue; otherwise the index asked for, or the lowest free one. */

@@ -85,7 +85,9 @@ export class InterfaceSteering {
   place(socket: SteeredSocket, mode: XdpMode): number | null {
     if (!this.ownsProgram) return null;
     const others = [...this.placed.values()].filter((entry) => entry.socketId !== socket.socketId);
-    if (!this.program || (this.mode !== mode && others.length === 0)) this.attach(mode);
+    if (!this.program || (this.mode !== mode && others.length === 0)) this.attach(mode, socket.multiBuffer === true);
+    // A multi-buffer socket needs the frags-aware variant: the others move into its map.
+    else if (socket.multiBuffer && !this.program.frags) this.attach(mode, true);
     const index = indexFor(this.kindChosen, socket, others);
     (this.program as RingsideProgram).setSocket(index, socket.fd);
     this.placed.set(socket.socketId, { ...socket, index });
@@ -181,11 +183,13 @@ export class InterfaceSteering {
     this.program = null;
   }
 
-  private attach(mode: XdpMode): void {
+  /** `multiBuffer`: a socket being placed asks for it; a socket already placed may too. The MTU may ask on its own. */
+  private attach(mode: XdpMode, multiBuffer = false): void {
     this.program?.detach();
     this.program = null;
     if (this.kindChosen === 'libxdp-default') return;
-    const program = RingsideProgram.attach(this.kindChosen, this.ifname, mode, this.namespacePath);
+    const frags = multiBuffer || [...this.placed.values()].some((entry) => entry.multiBuffer) || undefined;
+    const program = RingsideProgram.attach(this.kindChosen, this.ifname, mode, this.namespacePath, frags);
     this.program = program;
     this.mode = mode;
     for (const route of this.routes) program.routePort(route.port, route.index);

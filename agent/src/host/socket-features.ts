@@ -11,6 +11,7 @@ import {
 } from '../native/uapi.ts';
 import { pageSize, tryUmemRegistration, type UmemTrial } from '../native/umem-probe.ts';
 import { largestAccepted, smallestAccepted } from './accepted-range.ts';
+import { probeMultiBuffer } from './multi-buffer-probe.ts';
 
 /**
  * The socket options this kernel takes, asked of it on throw-away AF_XDP
@@ -119,6 +120,15 @@ function probeTxMetadata(): NonNullable<SocketFeatures['txMetadata']> {
   };
 }
 
+/** A probe that could not run says so, rather than stop the agent: multi-buffer is then offered as unavailable. */
+function multiBufferOrWhyNot(): SocketFeatures['multiBuffer'] {
+  try {
+    return probeMultiBuffer();
+  } catch (error) {
+    return { available: false, refusal: `the probe could not run: ${(error as Error).message}`, maxFragments: null };
+  }
+}
+
 let cached: SocketFeatures | null = null;
 
 /** Probes once per process: the kernel's options do not change while it runs. */
@@ -128,6 +138,7 @@ export function probeSocketFeatures(): SocketFeatures {
     busyPoll: probeBusyPoll(),
     txBudget: probeTxBudget(),
     txMetadata: probeTxMetadata(),
+    multiBuffer: multiBufferOrWhyNot(),
   });
   return cached;
 }

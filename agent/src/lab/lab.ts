@@ -19,6 +19,24 @@ export const PEER_MAC = [0x02, 0x52, 0x53, 0x00, 0x00, 0x02];
 export const APP_IP = [198, 18, 0, 1];
 export const PEER_IP = [198, 18, 0, 2];
 
+const ETH_HLEN = 14;
+/** veth's default, and the lab's unless asked otherwise. */
+export const DEFAULT_LAB_MTU = 1500;
+/** The largest MTU veth takes (ETH_MAX_MTU less its header, as veth_setup sets max_mtu). */
+export const MAX_LAB_MTU = 65535 - ETH_HLEN;
+/** The chunk size of the traffic source's UMEM (traffic-source.ts). */
+export const SOURCE_FRAME_SIZE = 2048;
+
+/** Above a chunk's worth of MTU the source's sockets are multi-buffer: a frame longer than a chunk goes as a chain. */
+export function sourceSendsChains(mtu: number): boolean {
+  return mtu + ETH_HLEN > SOURCE_FRAME_SIZE;
+}
+
+/** The longest frame the source sends: a chunk (as before multi-buffer, whatever the MTU), or the MTU's whole frame. */
+export function longestLabFrame(mtu: number): number {
+  return sourceSendsChains(mtu) ? mtu + ETH_HLEN : SOURCE_FRAME_SIZE;
+}
+
 let labsMade = 0;
 
 const mac = (bytes: readonly number[]) => bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
@@ -30,6 +48,8 @@ export class Lab {
     readonly appNamespace: string,
     readonly peerNamespace: string,
     readonly queues: number,
+    /** Both ends' MTU. Above a page's worth, frames cross the veth in several buffers (multi-buffer). */
+    readonly mtu: number,
   ) {}
 
   readonly appIfname = APP_IFNAME;
@@ -43,10 +63,18 @@ export class Lab {
     return `/run/netns/${this.peerNamespace}`;
   }
 
-  /** Names carry the agent's pid, so a later run can tell a dead run's leftovers from a live one's. */
-  static create(queues: number): Lab {
+  /**
+   * Names carry the agent's pid, so a later run can tell a dead run's
+   * leftovers from a live one's. The MTU is set before any XDP program
+   * attaches: veth refuses to raise it under a program that is not
+   * frags-aware, and Ringside picks the variant from the MTU it finds.
+   */
+  static create(queues: number, mtu = DEFAULT_LAB_MTU): Lab {
+    if (!Number.isInteger(mtu) || mtu < 68 || mtu > MAX_LAB_MTU) {
+      throw new RangeError(`the lab's MTU must be a whole number from 68 to ${MAX_LAB_MTU} (veth's range)`);
+    }
     const run = `${LAB_PREFIX}${process.pid}-${labsMade++}`;
-    const lab = new Lab(`${run}-app`, `${run}-peer`, queues);
+    const lab = new Lab(`${run}-app`, `${run}-peer`, queues, mtu);
     try {
       lab.build();
     } catch (error) {
@@ -125,6 +153,10 @@ export class Lab {
       'nud',
       'permanent',
     );
+    if (this.mtu !== DEFAULT_LAB_MTU) {
+      ip('-n', app, 'link', 'set', APP_IFNAME, 'mtu', String(this.mtu));
+      ip('-n', peer, 'link', 'set', PEER_IFNAME, 'mtu', String(this.mtu));
+    }
     ip('-n', app, 'link', 'set', APP_IFNAME, 'up');
     ip('-n', peer, 'link', 'set', PEER_IFNAME, 'up');
   }
@@ -136,6 +168,7 @@ export class Lab {
       appIfname: this.appIfname,
       peerIfname: this.peerIfname,
       queues: this.queues,
+      mtu: this.mtu,
     };
   }
 

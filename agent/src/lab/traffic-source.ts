@@ -10,7 +10,16 @@ import {
 import { validateFrameLength } from '../dataplane/frames.ts';
 import { ManagedSocket } from '../engine/managed-socket.ts';
 import { RingsideProgram } from '../xdp/ringside-program.ts';
-import { APP_IP, APP_MAC, type Lab, PEER_IP, PEER_MAC } from './lab.ts';
+import {
+  APP_IP,
+  APP_MAC,
+  type Lab,
+  longestLabFrame,
+  PEER_IP,
+  PEER_MAC,
+  SOURCE_FRAME_SIZE,
+  sourceSendsChains,
+} from './lab.ts';
 
 export interface TrafficSettings {
   ratePps: number;
@@ -23,7 +32,6 @@ export interface TrafficSettings {
   destinationPorts?: readonly number[];
 }
 
-const SOURCE_FRAME_SIZE = 2048;
 const SOURCE_FRAMES = 2048;
 const SOURCE_RING = 1024;
 /** UDP ports the source sends from and to (4242 is the spec's example port). */
@@ -38,6 +46,16 @@ export const FRAME_TO_PEER = {
   destinationIp: PEER_IP,
   sourcePort: DESTINATION_PORT,
   destinationPort: SOURCE_PORT,
+} as const;
+
+/** What the source sends: from the peer end to Ringside's sockets. */
+export const FRAME_FROM_PEER = {
+  destinationMac: APP_MAC,
+  sourceMac: PEER_MAC,
+  sourceIp: PEER_IP,
+  destinationIp: APP_IP,
+  sourcePort: SOURCE_PORT,
+  destinationPort: DESTINATION_PORT,
 } as const;
 
 /**
@@ -66,7 +84,7 @@ export class TrafficSource {
   }
 
   static async start(lab: Lab, settings: TrafficSettings, onError: (error: Error) => void): Promise<TrafficSource> {
-    const lengthError = validateFrameLength(settings.frameLength, SOURCE_FRAME_SIZE);
+    const lengthError = validateFrameLength(settings.frameLength, ...longestFrame(lab));
     if (lengthError) throw new Error(lengthError);
     const full: Required<TrafficSettings> = {
       ...settings,
@@ -105,17 +123,12 @@ export class TrafficSource {
         zeroCopy: false,
         needWakeup: true,
         batchSize: 64,
+        // A frame longer than a chunk goes as a chain of chunks (and one echoed back comes as one).
+        ...(sourceSendsChains(lab.mtu) ? { multiBuffer: true } : {}),
       },
       placement: { namespacePath: lab.peerNamespacePath, inhibitProgramLoad: true },
       workload: 'txonly' as const,
-      frame: {
-        destinationMac: APP_MAC,
-        sourceMac: PEER_MAC,
-        sourceIp: PEER_IP,
-        destinationIp: APP_IP,
-        sourcePort: SOURCE_PORT,
-        destinationPort: DESTINATION_PORT,
-      },
+      frame: FRAME_FROM_PEER,
       setup: (control: Int32Array) => {
         control[Control.RATE_PPS] = share;
         control[Control.FRAME_LENGTH] = Math.max(settings.frameLength, MIN_FRAME_LENGTH);
@@ -190,7 +203,7 @@ export class TrafficSource {
   }
 
   setFrameLength(length: number): void {
-    const error = validateFrameLength(length, SOURCE_FRAME_SIZE);
+    const error = validateFrameLength(length, ...longestFrame(this.lab));
     if (error) throw new RangeError(error);
     this.settings.frameLength = length;
     for (const sender of this.senders) sender.worker.set(Control.FRAME_LENGTH, length);
@@ -297,6 +310,14 @@ export class TrafficSource {
   private sum(counter: number): number {
     return this.senders.reduce((total, sender) => total + (sender.worker.counters[counter] as number), 0);
   }
+}
+
+/** The longest frame the source sends, and why. */
+function longestFrame(lab: Lab): [number, string] {
+  return [
+    longestLabFrame(lab.mtu),
+    sourceSendsChains(lab.mtu) ? `the lab's MTU of ${lab.mtu} and the Ethernet header` : 'the UMEM frame size',
+  ];
 }
 
 /** `total` in `parts` whole shares that add up to it, the larger ones first. */

@@ -42,6 +42,9 @@ export const XDP_UMEM_COMPLETION_RING = 6;
  */
 export const XDP_TX_METADATA = 1 << 1;
 
+/** include/uapi/linux/if_xdp.h: xdp_desc.options' multi-buffer bit, defined in shared/ where the page reads it too. */
+export { XDP_PKT_CONTD } from '@ringside/shared';
+
 /** include/uapi/linux/if_xdp.h: flags word of a ring. */
 export const XDP_RING_NEED_WAKEUP = 1 << 0;
 

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { XdpActions, XdpProgramKind } from '@ringside/shared';
 import { judgeRxMetadataSupport, RX_METADATA_FIELDS } from '@ringside/shared';
+import { ip } from '../host/ip.ts';
 import { describeXdpProgram } from '../host/xdp-programs.ts';
 import {
   type BpfMapHandle,
@@ -19,7 +21,7 @@ import {
   loadDeviceBoundProgram,
 } from '../native/device-bound-program.ts';
 import { NativeError } from '../native/errors.ts';
-import { ifNameToIndex } from '../native/libc.ts';
+import { ifNameToIndex, rawSyscalls } from '../native/libc.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import {
   attachedXdpProgram,
@@ -32,6 +34,7 @@ import {
   xdpProgramId,
   xdpProgramObject,
 } from '../native/xdp-program.ts';
+import { largestSingleBufferMtu, needsFrags } from './frags.ts';
 import { interfaceRxMetadata, kernelRxMetadataKfuncs } from './rx-metadata-support.ts';
 
 /** Ringside's own XDP programs (the protocol's kinds but libxdp's), built from bpf/*.c into bpf/build/ by the setup step. */
@@ -113,8 +116,19 @@ function refuseOccupied(ifname: string, ifindex: number): void {
   );
 }
 
-function attachHint(ifname: string, mode: XdpAttachMode): (code: string) => string | undefined {
+/** The interface's MTU, as `ip link` shows it in its namespace. */
+function mtuOf(ifname: string, namespacePath: string | null): number {
+  const where = namespacePath === null ? [] : ['-n', basename(namespacePath)];
+  const [link] = JSON.parse(ip('-j', ...where, 'link', 'show', 'dev', ifname)) as { mtu: number }[];
+  if (!link) throw new RingsideProgramError(`interface ${ifname} does not exist`, 'ENODEV');
+  return link.mtu;
+}
+
+function attachHint(ifname: string, mode: XdpAttachMode, frags: boolean): (code: string) => string | undefined {
   return (code) => {
+    if (code === 'ERANGE' && !frags) {
+      return `the MTU of ${ifname} or of its veth peer is above ${largestSingleBufferMtu(rawSyscalls.getpagesize())}, more than one page holds, and this program is not frags-aware: lower the MTU, or load the multi-buffer (xdp.frags) variant`;
+    }
     if (code === 'EEXIST' || code === 'EBUSY') {
       return `${ifname} already has an XDP program that libxdp could not add ours beside: ${detachFirst(ifname)}`;
     }
@@ -151,11 +165,12 @@ function loadThroughLibxdp(
   ifname: string,
   ifindex: number,
   mode: XdpAttachMode,
+  frags: boolean,
 ): LoadedProgram {
   refuseOccupied(ifname, ifindex);
   const native: NativeXdpProgram = openXdpProgram(path);
   try {
-    attachXdpProgram(native, ifindex, mode, attachHint(ifname, mode));
+    attachXdpProgram(native, ifindex, mode, attachHint(ifname, mode, frags));
   } catch (error) {
     closeXdpProgram(native);
     throw explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
@@ -204,6 +219,7 @@ function loadBoundAndAttach(
   ifname: string,
   ifindex: number,
   mode: XdpAttachMode,
+  frags: boolean,
 ): LoadedProgram {
   if (mode !== 'drv') {
     throw new RingsideProgramError(
@@ -226,7 +242,7 @@ function loadBoundAndAttach(
     throw explain(error, `loading ${kind} bound to ${ifname}`);
   }
   try {
-    attachDeviceBoundProgram(program, ifindex, attachHint(ifname, mode));
+    attachDeviceBoundProgram(program, ifindex, attachHint(ifname, mode, frags));
   } catch (error) {
     closeDeviceBoundProgram(program);
     throw explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
@@ -255,6 +271,8 @@ export class RingsideProgram {
     readonly ifname: string,
     readonly mode: XdpAttachMode,
     readonly namespacePath: string | null,
+    /** The frags-aware variant (SEC("xdp.frags")): frames of several buffers reach it. */
+    readonly frags: boolean,
     private readonly ifindex: number,
     native: LoadedProgram,
     private readonly maps: ProgramMaps,
@@ -270,20 +288,17 @@ export class RingsideProgram {
    * otherwise, which fails while the interface has another program. A
    * device-bound program (rx-metadata) is loaded for the interface and
    * attached alone, in drv mode only.
+   *
+   * `frags` picks the multi-buffer variant (<kind>.frags.o); left out, it is
+   * picked when the interface's MTU is above what one buffer holds.
    */
   static attach(
     kind: RingsideProgramKind,
     ifname: string,
     mode: XdpAttachMode,
     namespacePath: string | null,
+    frags?: boolean,
   ): RingsideProgram {
-    const path = `${BPF_BUILD}${OBJECT_FILES[kind]}`;
-    if (!existsSync(path)) {
-      throw new RingsideProgramError(
-        `the ${kind} XDP program is not built (${path} is missing): run npm start or the setup step to build the bpf objects`,
-        'ENOENT',
-      );
-    }
     if (DEVICE_BOUND.has(kind)) refuseWithoutRxMetadata(kind, ifname, namespacePath);
     return inNetworkNamespace(namespacePath, () => {
       const ifindex = ifNameToIndex(ifname);
@@ -293,12 +308,21 @@ export class RingsideProgram {
           'ENODEV',
         );
       }
+      const withFrags = frags ?? needsFrags(mtuOf(ifname, namespacePath), rawSyscalls.getpagesize(), false);
+      const object = OBJECT_FILES[kind];
+      const path = `${BPF_BUILD}${withFrags ? object.replace(/\.o$/, '.frags.o') : object}`;
+      if (!existsSync(path)) {
+        throw new RingsideProgramError(
+          `the ${kind} XDP program is not built (${path} is missing): run npm start or the setup step to build the bpf objects`,
+          'ENOENT',
+        );
+      }
       const native = DEVICE_BOUND.has(kind)
-        ? loadBoundAndAttach(kind, path, ifname, ifindex, mode)
-        : loadThroughLibxdp(kind, path, ifname, ifindex, mode);
+        ? loadBoundAndAttach(kind, path, ifname, ifindex, mode, withFrags)
+        : loadThroughLibxdp(kind, path, ifname, ifindex, mode, withFrags);
       try {
         const maps = RingsideProgram.findMaps(kind, native.object);
-        return new RingsideProgram(kind, ifname, mode, namespacePath, ifindex, native, maps);
+        return new RingsideProgram(kind, ifname, mode, namespacePath, withFrags, ifindex, native, maps);
       } catch (error) {
         native.detach(ifindex, mode);
         native.close();

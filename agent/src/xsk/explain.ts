@@ -38,6 +38,9 @@ export function explainSocketError(code: string, context: SocketContext): string
         : `${context.ifname} refused ${context.xdpMode === 'drv' ? 'native (DRV)' : 'generic (SKB)'} XDP: try the other XDP mode`;
     case 'EPERM':
       return 'creating XDP sockets and loading XDP programs needs CAP_NET_ADMIN and CAP_BPF: run the agent as root';
+    case 'ERANGE':
+      // veth_xdp_set: a program that is not frags-aware only runs while a frame fits one page's buffer.
+      return `the MTU of ${context.ifname} (or of its veth peer) is above what one buffer holds, and the XDP program libxdp loads is not frags-aware: lower the MTU, or use Ringside's programs, which load their multi-buffer (xdp.frags) variant there`;
     case 'EEXIST':
       return `another XDP program is already attached to ${context.ifname}: detach it ('ip link set dev ${context.ifname} xdp off') or let Ringside share it`;
     default:

@@ -28,6 +28,7 @@ import {
   XDP_FLAGS_SKB_MODE,
   XDP_MAX_TX_SKB_BUDGET,
   XDP_USE_NEED_WAKEUP,
+  XDP_USE_SG,
   XDP_ZEROCOPY,
   XSK_LIBXDP_FLAGS_INHIBIT_PROG_LOAD,
 } from '../native/uapi.ts';
@@ -124,7 +125,8 @@ export class XskSocket {
     const bindFlags =
       (config.copy ? XDP_COPY : 0) |
       (config.zeroCopy ? XDP_ZEROCOPY : 0) |
-      (config.needWakeup ? XDP_USE_NEED_WAKEUP : 0);
+      (config.needWakeup ? XDP_USE_NEED_WAKEUP : 0) |
+      (config.multiBuffer ? XDP_USE_SG : 0);
     try {
       const native = inNetworkNamespace(placement.namespacePath, () =>
         createSocket(

@@ -2,7 +2,7 @@ import { chunkOf, FRAME_OWNERS, type RingKind } from '@ringside/shared';
 import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas, useReducedMotion } from '../animation.ts';
-import { entriesInRing, slotEntry } from '../descriptors.ts';
+import { entriesInRing, packetPlace, slotEntry } from '../descriptors.ts';
 import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
@@ -230,6 +230,7 @@ function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
   const address = occupied && entries ? entries.addresses[index] : undefined;
   const chunk = address !== undefined && umem ? chunkOf(address, umem.frameSize) : null;
   const owner = chunk !== null && owners ? owners[chunk] : undefined;
+  const packet = address !== undefined && entries ? packetPlace(entries.options, index) : null;
   return (
     <div className="tooltip" data-testid="slot-tooltip" style={{ left: x + 12, top: y + 12 }}>
       <strong>
@@ -247,6 +248,15 @@ function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
               <dd>{entries.lengths[index]}</dd>
               <dt>options</dt>
               <dd>{entries.options[index]}</dd>
+            </>
+          )}
+          {packet && (
+            <>
+              <dt>packet</dt>
+              <dd data-testid="slot-packet">
+                descriptor {packet.position} of {packet.count}
+                {packet.complete ? '' : ' so far'} (XDP_PKT_CONTD chains them)
+              </dd>
             </>
           )}
           <dt>chunk</dt>

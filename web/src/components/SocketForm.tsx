@@ -341,6 +341,28 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
           </span>
         )}
         {option(
+          'multiBuffer',
+          field(
+            'multiBuffer',
+            'multi-buffer (XDP_USE_SG)',
+            <input
+              type="checkbox"
+              id={idOf('multiBuffer')}
+              data-testid="form-multiBuffer"
+              checked={draft.multiBuffer}
+              disabled={optionLocked('multiBuffer', draft.multiBuffer)}
+              onChange={(event) => change('multiBuffer', event.target.checked)}
+            />,
+          ),
+        )}
+        {draft.multiBuffer && features?.multiBuffer?.maxFragments && (
+          <span className="muted" data-testid="form-multiBuffer-limit">
+            A frame longer than a chunk comes and goes as several descriptors, XDP_PKT_CONTD on all but the last; this
+            kernel sends at most {features.multiBuffer.maxFragments} per packet in copy mode (probed at start) and drops
+            a longer chain whole.
+          </span>
+        )}
+        {option(
           'txBudget',
           field(
             'txBudget',

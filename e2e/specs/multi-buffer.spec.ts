@@ -1,0 +1,56 @@
+import { expect, test } from '@playwright/test';
+import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { agentDetail, openExplorer } from './explorer.ts';
+
+let agent: RunningAgent;
+
+test.beforeAll(async () => {
+  agent = await startAgent(['--rate', '2000', '--lab-mtu', '9000', '--frame-length', '9000']);
+});
+
+test.afterAll(async () => {
+  await agent?.stop();
+});
+
+test('multi-buffer set in the form: 9000-byte frames fill RX three descriptors each, and a slot names its place in its packet', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls,rings' });
+  const form = page.getByTestId('socket-form-xsk0');
+  await expect(form.getByTestId('form-multiBuffer-unavailable')).toHaveCount(0);
+  await form.getByTestId('form-multiBuffer').check();
+  await expect(form.getByTestId('form-multiBuffer-limit')).toHaveText(/sends at most \d+ per packet in copy mode/);
+  await form.getByTestId('form-submit').click();
+  await expect(form.getByTestId('form-outcome')).toHaveText('applied', { timeout: 20_000 });
+
+  const rings = page.getByTestId('socket-xsk0');
+  await rings.getByTestId('stage-rxDrain').click();
+  // Left undrained, RX takes packets while three slots are free: it stands still a slot or two short of full.
+  const size = Number(await rings.getByTestId('ring-rx-size').textContent());
+  await expect
+    .poll(async () => Number(await rings.getByTestId('ring-rx-used').textContent()))
+    .toBeGreaterThan(size - 3);
+
+  const detail = await agentDetail(agent, 'xsk0');
+  const rx = detail.rings.rx;
+  const entries = detail.entries.rx;
+  if (!rx || !entries) throw new Error('xsk0 has no RX ring');
+  // The worker drains in batches of 64, so the consumer may stand inside a packet: the first whole one starts
+  // after the first descriptor without XDP_PKT_CONTD (1). Every packet is three descriptors, CONTD on the first two.
+  const start = entries.options.indexOf(0) + 1;
+  expect(entries.options.slice(start, start + 9)).toEqual([1, 1, 0, 1, 1, 0, 1, 1, 0]);
+  expect(entries.lengths.slice(start, start + 3)).toEqual([3840, 3840, 1320]);
+
+  // The slot of that packet's first descriptor.
+  const slot = (rx.consumer + start) % rx.size;
+  const canvas = rings.getByTestId('ring-rx-canvas');
+  const box = await canvas.boundingBox();
+  if (!box) throw new Error('the RX ring is not drawn');
+  const side = box.width;
+  const band = side / 2 - 17; // between the band's inner (side/2 - 24) and outer (side/2 - 10) radius
+  const angle = ((slot + 0.5) / rx.size) * 2 * Math.PI;
+  await canvas.hover({ position: { x: side / 2 + band * Math.sin(angle), y: side / 2 - band * Math.cos(angle) } });
+  const tooltip = page.getByTestId('slot-tooltip');
+  await expect(tooltip).toContainText(`rx slot ${slot}`);
+  await expect(tooltip.getByTestId('slot-packet')).toHaveText('descriptor 1 of 3 (XDP_PKT_CONTD chains them)');
+});
