@@ -75,7 +75,8 @@ async function fromAgent<T>(
   const socket = new WebSocket(`ws://127.0.0.1:${agent.port}/ws?token=${encodeURIComponent(token)}`);
   try {
     return await new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} from the agent within 10 s`)), 10_000);
+      // As TestClient allows: a loaded agent, its main thread at nice 19, may take over 10 s to answer.
+      const timer = setTimeout(() => reject(new Error(`no ${what} from the agent within 20 s`)), 20_000);
       socket.on('open', () => {
         for (const message of [{ type: 'hello', protocol: PROTOCOL_VERSION }, ...requests])
           socket.send(JSON.stringify(message));
@@ -210,7 +211,7 @@ export async function ownersReceiver(agent: RunningAgent, owner: RunningAgent): 
         found = xsk && { fd: xsk.fd, id: `pid${owner.pid}.fd${xsk.fd}` };
         return found !== undefined;
       },
-      { timeout: 10_000 },
+      { timeout: 20_000 },
     )
     .toBe(true);
   return found as { fd: number; id: string };

@@ -191,6 +191,8 @@ test("the page's Record button saves what the page received, in the same format,
   context,
   page,
 }) => {
+  // It starts and stops an agent of its own: on a loaded machine stopping one alone took 30 s.
+  test.setTimeout(120_000);
   const agent = await startAgent(['--rate', '5000']);
   try {
     // A view page: recording only reads.
