@@ -77,10 +77,13 @@ test('a control page attaches to another process’s socket from the host list: 
   await expect(page.getByTestId('socket-xsk0').getByTestId('stage-rxDrain')).toBeEnabled();
 
   // Its descriptors, read from the foreign rings' contents: FILL holds frame addresses, with no cached index known.
-  const detail = await agentDetail(agent, id);
-  expect(detail.rings.fill).toMatchObject({ size: 2048, cachedProducer: null, cachedConsumer: null });
-  expect(detail.entries.fill.addresses.length).toBeGreaterThan(0);
-  expect(detail.entries.rx?.lengths.every((length) => length === 128)).toBe(true);
+  // The owner refills FILL as it pleases, and a reading may find it empty for a moment: read again until it holds some.
+  await expect(async () => {
+    const detail = await agentDetail(agent, id);
+    expect(detail.rings.fill).toMatchObject({ size: 2048, cachedProducer: null, cachedConsumer: null });
+    expect(detail.entries.fill.addresses.length).toBeGreaterThan(0);
+    expect(detail.entries.rx?.lengths.every((length) => length === 128)).toBe(true);
+  }).toPass({ timeout: 30_000 });
 });
 
 test('the view role sees the attached socket the same way, and can neither attach nor detach', async ({ page }) => {

@@ -1,11 +1,19 @@
 import { expect, type Page, test } from '@playwright/test';
+import type { SocketRequest } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { agentState, numberIn, openExplorer } from './explorer.ts';
+import { agentState, numberIn, openExplorer, requestOf, restoreSocket } from './explorer.ts';
 
 let agent: RunningAgent;
+/** xsk0 as the lab made it: each test starts from it, whatever the one before applied. */
+let labSocket: SocketRequest;
 
 test.beforeAll(async () => {
   agent = await startAgent(['--rate', '5000']);
+  labSocket = await requestOf(agent, 'xsk0');
+});
+
+test.beforeEach(async () => {
+  await restoreSocket(agent, 'xsk0', labSocket);
 });
 
 test.afterAll(async () => {

@@ -29,7 +29,7 @@ test('drop-half is offered, loads, and its counters show every second frame drop
   // while frames keep coming: compare the totals once the traffic has stopped and they hold still.
   await page.getByTestId('traffic-toggle').click();
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
-  const [dropped = 0, ...kept] = await settled(() =>
+  const [dropped = 0, ...kept] = await settled(page, () =>
     page.evaluate(() =>
       ['dropped', 'redirected', 'passed', 'wrongQueue'].map((action) =>
         Number(document.querySelector(`[data-testid="program-rs-app"] [data-testid="program-${action}"]`)?.textContent),

@@ -8,6 +8,7 @@ import {
   type ServerMessage,
   type SnapshotMessage,
   type SocketDetailMessage,
+  type SocketRequest,
   type StateMessage,
 } from '@ringside/shared';
 import WebSocket from 'ws';
@@ -74,7 +75,8 @@ async function fromAgent<T>(
   const socket = new WebSocket(`ws://127.0.0.1:${agent.port}/ws?token=${encodeURIComponent(token)}`);
   try {
     return await new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} from the agent within 10 s`)), 10_000);
+      // As TestClient allows: a loaded agent, its main thread at nice 19, may take over 10 s to answer.
+      const timer = setTimeout(() => reject(new Error(`no ${what} from the agent within 20 s`)), 20_000);
       socket.on('open', () => {
         for (const message of [{ type: 'hello', protocol: PROTOCOL_VERSION }, ...requests])
           socket.send(JSON.stringify(message));
@@ -156,20 +158,38 @@ export async function agentDetail(agent: RunningAgent, socketId: string): Promis
   return answer;
 }
 
+/** The sequence number of the last snapshot the page drew, which its header carries. */
+async function drawnSeq(page: Page): Promise<number> {
+  return Number(await page.getByTestId('connection-status').getAttribute('data-seq'));
+}
+
 /**
- * Resolves with what `read` shows once it has held still for `quietMs`, across
- * several snapshots: frames already on their way when traffic or a stage stopped
- * have landed by then, however busy the machine. Fails if it never holds still.
+ * Resolves with what `read` shows once it has held still for `quietMs` while
+ * the page drew at least `snapshots` newer snapshots: frames already on their
+ * way when traffic or a stage stopped have landed by then, however busy the
+ * machine. Time alone is not enough: an agent at nice 19 may send no snapshot
+ * for over a second, and a page that draws nothing new holds still too.
+ * Fails if it never holds still.
  */
-export async function settled<T>(read: () => Promise<T>, quietMs = 1000): Promise<T> {
+export async function settled<T>(
+  page: Page,
+  read: () => Promise<T>,
+  { quietMs = 1000, snapshots = 5 } = {},
+): Promise<T> {
   let last = await read();
+  // The seq after a read is the newest snapshot that read can show; the seq before one, the oldest.
+  let from = await drawnSeq(page);
   let since = Date.now();
   await expect
     .poll(
       async () => {
+        const drawn = await drawnSeq(page);
         const now = await read();
-        if (JSON.stringify(now) !== JSON.stringify(last)) [last, since] = [now, Date.now()];
-        return Date.now() - since >= quietMs;
+        if (JSON.stringify(now) !== JSON.stringify(last)) {
+          [last, from, since] = [now, await drawnSeq(page), Date.now()];
+          return false;
+        }
+        return drawn - from >= snapshots && Date.now() - since >= quietMs;
       },
       { timeout: 20_000, intervals: [100] },
     )
@@ -191,7 +211,7 @@ export async function ownersReceiver(agent: RunningAgent, owner: RunningAgent): 
         found = xsk && { fd: xsk.fd, id: `pid${owner.pid}.fd${xsk.fd}` };
         return found !== undefined;
       },
-      { timeout: 10_000 },
+      { timeout: 20_000 },
     )
     .toBe(true);
   return found as { fd: number; id: string };
@@ -201,15 +221,37 @@ export async function ownersReceiver(agent: RunningAgent, owner: RunningAgent): 
 export async function attachedReceiver(agent: RunningAgent, owner: RunningAgent): Promise<{ fd: number; id: string }> {
   const receiver = await ownersReceiver(agent, owner);
   if ((await agentState(agent)).attached.some((socket) => socket.id === receiver.id)) return receiver;
+  await commandAgent(agent, { type: 'attach', requestId: 'attach', pid: owner.pid, fd: receiver.fd });
+  return receiver;
+}
+
+/** Sends one command as a second control client and resolves once the agent acks it; a refusal fails the test. */
+async function commandAgent(agent: RunningAgent, command: ClientMessage & { requestId: string }): Promise<void> {
   const client = await TestClient.connect(agent.controlUrl);
   try {
-    client.send({ type: 'attach', requestId: 'attach', pid: owner.pid, fd: receiver.fd });
-    const answer = await client.answer('attach', 10_000);
-    if (answer.type === 'error') throw new Error(`the agent refused to attach ${receiver.id}: ${answer.message}`);
+    client.send(command);
+    const answer = await client.answer(command.requestId);
+    if (answer.type === 'error') throw new Error(`the agent refused ${command.type}: ${answer.message}`);
   } finally {
     client.close();
   }
-  return receiver;
+}
+
+/** What `socketId` was last asked to be, as the agent's state says. */
+export async function requestOf(agent: RunningAgent, socketId: string): Promise<SocketRequest> {
+  const socket = (await agentState(agent)).sockets.find((entry) => entry.id === socketId);
+  if (!socket) throw new Error(`the agent has no socket ${socketId}`);
+  return socket.request;
+}
+
+/**
+ * Reconfigures `socketId` to `request` unless it already is: a spec whose
+ * tests reconfigure the lab's socket starts each from the same socket, so a
+ * test does not depend on what the one before left, and runs alone too.
+ */
+export async function restoreSocket(agent: RunningAgent, socketId: string, request: SocketRequest): Promise<void> {
+  if (JSON.stringify(await requestOf(agent, socketId)) === JSON.stringify(request)) return;
+  await commandAgent(agent, { type: 'reconfigureSocket', requestId: 'restore', socketId, request });
 }
 
 /**
@@ -230,16 +272,18 @@ export const VIEW_READY: Pick<Record<View, (page: Page) => Promise<void>>, 'umem
 };
 
 /**
- * Runs `read` with the selected socket's RX left undrained (key 2), so
- * received frames stay where they are while the page shows one; drains it
- * again however `read` ends, for the next test's page to find it flowing.
+ * Runs `read` with `socketId`'s RX left undrained, so received frames stay
+ * where they are while the page shows one; drains it again however `read`
+ * ends, for the next test's page to find it flowing. Asked of the agent
+ * directly, pause then resume: the page's key 2 toggles from the page's last
+ * snapshot, which a view without the stage buttons cannot show to be current.
  */
-export async function withRxHeld<T>(page: Page, read: () => Promise<T>): Promise<T> {
-  await page.keyboard.press('2');
+export async function withRxHeld<T>(agent: RunningAgent, socketId: string, read: () => Promise<T>): Promise<T> {
+  await commandAgent(agent, { type: 'pauseStages', requestId: 'hold-rx', socketId, stages: ['rxDrain'] });
   try {
     return await read();
   } finally {
-    await page.keyboard.press('2');
+    await commandAgent(agent, { type: 'resumeStages', requestId: 'drain-rx', socketId, stages: ['rxDrain'] });
   }
 }
 

@@ -275,7 +275,7 @@ for (const viewport of VIEWPORTS) {
             const misaligned = await page.evaluate(hostTableMisalignment, 2);
             expect.soft(misaligned, 'Host sockets headers that do not line up with their columns').toEqual([]);
           };
-          await (view === 'inspector' ? withRxHeld(page, read) : read());
+          await (view === 'inspector' ? withRxHeld(agent, 'xsk0', read) : read());
         });
       }
     }

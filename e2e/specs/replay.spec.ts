@@ -105,15 +105,21 @@ test('a recording of the real kernel replays from file:// with no network, showi
   await expect(page.getByTestId('replay-note')).toContainText('a recording, so nothing can be changed');
   await expect(page.getByTestId('role')).toHaveText('view only');
 
-  // Scrub to a time between two snapshots: the page shows the last that had arrived.
-  const index = Math.floor(recorded.length / 2);
+  // Scrub to a time between two snapshots the traffic moved between, so showing the wrong one cannot pass: the first
+  // such pair from the middle on (a busy machine may hold the source back across a few snapshots).
+  const index = recorded.findIndex(
+    (entry, i) =>
+      i >= Math.floor(recorded.length / 2) &&
+      i + 1 < recorded.length &&
+      rxProducerOf(recorded[i + 1]).rx.producer !== rxProducerOf(entry).rx.producer,
+  );
+  if (index < 0) throw new Error("RX's producer never moved in the recording's second half");
   const at = (recorded[index] as { at: number }).at;
   const between = Math.floor((at + (recorded[index + 1] as { at: number }).at) / 2);
   await page.getByTestId('replay-scrub').fill(String(between));
   await expect(page.getByTestId('replay-time')).toHaveAttribute('data-at', String(between));
   const shown = recorded.findLastIndex((entry) => entry.at <= between);
   await expectShown(page, shown);
-  // The traffic moved between these snapshots, so showing the wrong one cannot pass.
   expect(rxProducerOf(recorded[shown + 1]).rx.producer).not.toBe(rxProducerOf(recorded[shown]).rx.producer);
 
   await page.getByTestId('replay-step').click();
@@ -185,6 +191,8 @@ test("the page's Record button saves what the page received, in the same format,
   context,
   page,
 }) => {
+  // It starts and stops an agent of its own: on a loaded machine stopping one alone took 30 s.
+  test.setTimeout(120_000);
   const agent = await startAgent(['--rate', '5000']);
   try {
     // A view page: recording only reads.

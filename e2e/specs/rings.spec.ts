@@ -25,7 +25,7 @@ test('the RX producer rises under traffic and stops rising while the source is p
   await page.getByTestId('traffic-toggle').click();
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
   // Frames already sent still land; then the producer must hold still.
-  const paused = await settled(() => numberIn(rxProducer));
+  const paused = await settled(page, () => numberIn(rxProducer));
 
   await page.getByTestId('traffic-toggle').click();
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Pause traffic');

@@ -64,7 +64,7 @@ for (const view of VIEWS) {
         await READY[view](page);
         await page.screenshot({ path: `${SCREENSHOTS}${view}-${theme}.png`, fullPage: true });
       };
-      await (view === 'inspector' ? withRxHeld(page, take) : take());
+      await (view === 'inspector' ? withRxHeld(agent, 'xsk0', take) : take());
     });
   }
 }

@@ -1,11 +1,19 @@
 import { expect, type Page, test } from '@playwright/test';
+import type { SocketRequest } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { numberIn, openExplorer } from './explorer.ts';
+import { numberIn, openExplorer, requestOf, restoreSocket } from './explorer.ts';
 
 let agent: RunningAgent;
+/** xsk0 as the lab made it: each test starts from it, whatever the one before set (a sender flat out, for one). */
+let labSocket: SocketRequest;
 
 test.beforeAll(async () => {
   agent = await startAgent(['--rate', '5000']);
+  labSocket = await requestOf(agent, 'xsk0');
+});
+
+test.beforeEach(async () => {
+  await restoreSocket(agent, 'xsk0', labSocket);
 });
 
 test.afterAll(async () => {
@@ -53,6 +61,12 @@ test('busy polling asked on the lab veth: the kernel gives the socket no NAPI, a
   page,
 }) => {
   await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls,rings' });
+  // A sender first, so the configuration kept is told apart from the receiver the refused request asks for.
+  await form(page).getByTestId('form-workload').selectOption('txonly');
+  await form(page).getByTestId('form-ratePps').fill('2000');
+  await form(page).getByTestId('form-submit').click();
+  await expect(form(page).getByTestId('form-outcome')).toHaveText('applied', { timeout: 20_000 });
+
   await form(page).getByTestId('form-workload').selectOption('rxdrop');
   await form(page).getByTestId('form-txBudget').fill('');
   await form(page).getByTestId('form-busyPoll').check();
@@ -62,7 +76,7 @@ test('busy polling asked on the lab veth: the kernel gives the socket no NAPI, a
   await expect(outcome).toContainText('refused (no NAPI)');
   await expect(outcome).toContainText('SO_INCOMING_NAPI_ID reads 0');
   await expect(outcome).toContainText('previous configuration was restored');
-  // The restored configuration is the previous test's sender, sending again.
+  // The restored configuration is the sender set above, sending again.
   const rings = page.getByTestId('socket-xsk0');
   await expect(rings.getByTestId('socket-workload')).toHaveText('txonly');
   const txProducer = rings.getByTestId('ring-tx-producer');

@@ -69,7 +69,7 @@ test('keys pause every stage, step one batch and resume', async ({ page }) => {
   const rxConsumer = socket.getByTestId('ring-rx-consumer');
   await expect(socket.getByTestId('ring-rx-used')).not.toHaveText('0');
   // A snapshot sampled before the pause took effect may still arrive: the consumer must then hold still.
-  const held = await settled(() => numberIn(rxConsumer));
+  const held = await settled(page, () => numberIn(rxConsumer));
 
   await page.keyboard.press('s');
   await expect.poll(() => numberIn(rxConsumer)).toBeGreaterThan(held);

@@ -25,7 +25,7 @@ test('the UMEM map counts per owner equal the agent’s ledger', async ({ page }
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
 
   // Frames already sent land (dropped, as RX is full); then nothing moves.
-  const shown = await settled(() => legendCounts(page, 'xsk0'));
+  const shown = await settled(page, () => legendCounts(page, 'xsk0'));
   const { snapshot, owners } = await agentSnapshot(agent);
   const sample = snapshot.sockets.find((candidate) => candidate.socketId === 'xsk0');
   expect(sample).toBeDefined();
@@ -41,8 +41,14 @@ test('the UMEM map counts per owner equal the agent’s ledger', async ({ page }
   expect(shown.fill).toBeGreaterThan(0);
   expect(await numberIn(page.getByTestId('umem-count-total'))).toBe(4096);
 
+  // Flowing again for the next test. Both buttons toggle from what the page last received: each is pressed once
+  // that shows it held, and its release is awaited.
   await page.getByTestId('traffic-toggle').click();
-  await rings.getByTestId('stage-rxDrain').click();
+  await expect(page.getByTestId('traffic-toggle')).toHaveText('Pause traffic');
+  const rxDrain = rings.getByTestId('stage-rxDrain');
+  await expect(rxDrain).toHaveAttribute('aria-pressed', 'true');
+  await rxDrain.click();
+  await expect(rxDrain).toHaveAttribute('aria-pressed', 'false');
 });
 
 test('hovering a frame tells its address, owner and how the kernel masks addresses into it', async ({ page }) => {
@@ -64,7 +70,7 @@ test('the map works by keyboard: arrows move a cell that says its frame and owne
   // Traffic stopped, so the owner said for a frame is still its owner when the inspector reads it.
   await page.keyboard.press('t');
   await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
-  await settled(() => legendCounts(page, 'xsk0'));
+  await settled(page, () => legendCounts(page, 'xsk0'));
 
   const map = page.getByTestId('umem-xsk0').getByTestId('umem-map');
   const said = page.getByTestId('umem-xsk0').getByTestId('umem-cursor');
