@@ -1,173 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import type { XdpActions } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
-import { writeUdpFrame } from '../src/dataplane/frames.ts';
 import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
 import { possibleCpuCount } from '../src/native/bpf-map.ts';
-import { wakeupTx } from '../src/native/libc.ts';
-import { ringMemoryAt, umemBytesAt } from '../src/native/ring-memory.ts';
 import { RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
-import { CompletionRing, FillRing, RxRing, TxRing } from '../src/xsk/ring.ts';
-import { XskSocket } from '../src/xsk/socket.ts';
-import { Umem } from '../src/xsk/umem.ts';
+import { BareSocket } from './bare-socket.ts';
 import { describeKernel, vethStatistic, waitFor } from './kernel.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const FRAME_SIZE = 2048;
-const FRAMES = 512;
-const RING = 256;
-const FRAME_LENGTH = 128;
-/** Copy-mode TX sends at most 32 descriptors per wakeup (the kernel's TX_BATCH_SIZE). */
-const TX_BATCH = 32;
 const STEERED_PORT = 4242;
 const OTHER_PORT = 5353;
-const UDP_DESTINATION_PORT_OFFSET = 14 + 20 + 2;
-
-/**
- * A bare AF_XDP socket driven from the test itself, in copy mode and without
- * any libxdp program: on the app end it receives only what Ringside's program
- * redirects to it; on the peer end it sends frames to a chosen UDP port on a
- * chosen queue. Kept apart from the engine, so these tests judge the XDP
- * programs and nothing else.
- */
-class TestSocket {
-  private received = 0;
-  readonly receivedPorts = new Set<number>();
-
-  private constructor(
-    private readonly umem: Umem,
-    readonly socket: XskSocket,
-    private readonly rings: { fill: FillRing; rx: RxRing | null; tx: TxRing | null; completion: CompletionRing },
-    private readonly bytes: Uint8Array,
-  ) {}
-
-  static open(namespacePath: string, ifname: string, queueId: number, role: 'receiver' | 'sender'): TestSocket {
-    const umem = Umem.create(
-      {
-        frameCount: FRAMES,
-        frameSize: FRAME_SIZE,
-        headroom: 0,
-        fillSize: RING,
-        completionSize: RING,
-        unaligned: false,
-      },
-      namespacePath,
-    );
-    let socket: XskSocket | null = null;
-    try {
-      socket = XskSocket.create(
-        umem,
-        {
-          ifname,
-          queueId,
-          rxSize: role === 'receiver' ? RING : 0,
-          txSize: role === 'sender' ? RING : 0,
-          xdpMode: 'drv',
-          copy: true,
-          zeroCopy: false,
-          needWakeup: false,
-          batchSize: TX_BATCH,
-        },
-        { namespacePath, inhibitProgramLoad: true },
-      );
-      const cache = () => new Uint32Array(2);
-      const rx = socket.rxLayout;
-      const tx = socket.txLayout;
-      const test = new TestSocket(
-        umem,
-        socket,
-        {
-          fill: new FillRing(ringMemoryAt(umem.fillLayout, 'address', cache())),
-          completion: new CompletionRing(ringMemoryAt(umem.completionLayout, 'address', cache())),
-          rx: rx ? new RxRing(ringMemoryAt(rx, 'descriptor', cache())) : null,
-          tx: tx ? new TxRing(ringMemoryAt(tx, 'descriptor', cache())) : null,
-        },
-        umemBytesAt(umem.address, umem.length),
-      );
-      if (role === 'receiver') test.giveToFill(0, RING);
-      return test;
-    } catch (error) {
-      socket?.destroy();
-      umem.destroy();
-      throw error;
-    }
-  }
-
-  get fd(): number {
-    return this.socket.fd;
-  }
-
-  private giveToFill(firstFrame: number, count: number): void {
-    const { fill } = this.rings;
-    if (fill.reserve(count) !== count) throw new Error('FILL has no room');
-    for (let i = 0; i < count; i++) fill.setAddress(fill.claimIndex + i, (firstFrame + i) * FRAME_SIZE);
-    fill.submit(count);
-  }
-
-  /** Frames received so far; each one goes back to FILL, and its UDP destination port is noted. */
-  receivedFrames(): number {
-    const { rx, fill } = this.rings;
-    if (!rx) return 0;
-    const count = rx.peek(RING);
-    if (count === 0) return this.received;
-    if (fill.reserve(count) !== count) throw new Error('FILL has no room for recycled frames');
-    for (let i = 0; i < count; i++) {
-      const at = rx.dataAddress(rx.claimIndex + i);
-      this.receivedPorts.add(
-        ((this.bytes[at + UDP_DESTINATION_PORT_OFFSET] ?? 0) << 8) |
-          (this.bytes[at + UDP_DESTINATION_PORT_OFFSET + 1] ?? 0),
-      );
-      fill.setAddress(fill.claimIndex + i, rx.baseAddress(rx.claimIndex + i));
-    }
-    rx.release(count);
-    fill.submit(count);
-    this.received += count;
-    return this.received;
-  }
-
-  /** Sends `count` frames from the peer to the app's UDP `port`, and waits until the kernel completed them all. */
-  async send(count: number, port: number): Promise<void> {
-    const { tx, completion } = this.rings;
-    if (!tx) throw new Error('not a sender');
-    for (let frame = 0; frame < TX_BATCH; frame++) {
-      writeUdpFrame(this.bytes, frame * FRAME_SIZE, {
-        destinationMac: APP_MAC,
-        sourceMac: PEER_MAC,
-        sourceIp: PEER_IP,
-        destinationIp: APP_IP,
-        sourcePort: 9000,
-        destinationPort: port,
-        length: FRAME_LENGTH,
-      });
-    }
-    for (let sent = 0; sent < count; ) {
-      const batch = Math.min(TX_BATCH, count - sent);
-      if (tx.reserve(batch) !== batch) throw new Error('TX has no room');
-      for (let i = 0; i < batch; i++) tx.setDescriptor(tx.claimIndex + i, i * FRAME_SIZE, FRAME_LENGTH);
-      tx.submit(batch);
-      wakeupTx(this.fd);
-      let completed = 0;
-      const deadline = Date.now() + 20_000;
-      while (completed < batch) {
-        const ready = completion.peek(batch - completed);
-        completion.release(ready);
-        completed += ready;
-        if (ready === 0) {
-          if (Date.now() > deadline) throw new Error(`only ${completed} of ${batch} frames completed`);
-          wakeupTx(this.fd);
-          await sleep(1);
-        }
-      }
-      sent += batch;
-    }
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-    this.umem.destroy();
-  }
-}
 
 /** The stack's count of UDP datagrams to a port nobody listens on: frames that reached it. */
 function udpNoPorts(namespace: string): number {
@@ -189,7 +30,7 @@ const NONE: XdpActions = { redirected: 0, passed: 0, dropped: 0, noSocket: 0, wr
 describeKernel("Ringside's XDP programs, attached and driven by the agent", () => {
   let lab: Lab | null = null;
   let program: RingsideProgram | null = null;
-  let sockets: TestSocket[] = [];
+  let sockets: BareSocket[] = [];
 
   /**
    * A lab whose two ends know each other's MAC for good: no ARP crosses the
@@ -216,12 +57,12 @@ describeKernel("Ringside's XDP programs, attached and driven by the agent", () =
     return lab;
   }
 
-  function open(side: 'app' | 'peer', queueId: number): TestSocket {
+  function open(side: 'app' | 'peer', queueId: number): BareSocket {
     if (!lab) throw new Error('no lab');
     const socket =
       side === 'app'
-        ? TestSocket.open(lab.appNamespacePath, lab.appIfname, queueId, 'receiver')
-        : TestSocket.open(lab.peerNamespacePath, lab.peerIfname, queueId, 'sender');
+        ? BareSocket.open(lab.appNamespacePath, lab.appIfname, queueId, 'receiver')
+        : BareSocket.open(lab.peerNamespacePath, lab.peerIfname, queueId, 'sender');
     sockets.push(socket);
     return socket;
   }

@@ -1,164 +1,44 @@
 import { execFileSync } from 'node:child_process';
 import { decodeRxMetadata, type RxMetadata } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
-import { writeUdpFrame } from '../src/dataplane/frames.ts';
-import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
-import { wakeupTx } from '../src/native/libc.ts';
-import { ringMemoryAt, umemBytesAt } from '../src/native/ring-memory.ts';
+import { APP_IP, Lab } from '../src/lab/lab.ts';
 import { RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
 import { probeRxMetadataSupport } from '../src/xdp/rx-metadata-support.ts';
-import { CompletionRing, FillRing, RxRing, TxRing } from '../src/xsk/ring.ts';
-import { XskSocket } from '../src/xsk/socket.ts';
-import { Umem } from '../src/xsk/umem.ts';
+import { BareSocket } from './bare-socket.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 
-const FRAME_SIZE = 2048;
-const FRAMES = 512;
-const RING = 256;
-const FRAME_LENGTH = 128;
-/** Copy-mode TX sends at most 32 descriptors per wakeup (the kernel's TX_BATCH_SIZE). */
-const TX_BATCH = 32;
 /** Fewer than FILL holds: the sender runs to completion before the receiver takes anything off RX. */
 const FRAMES_SENT = 200;
 
-/** One bare copy-mode socket of the test's own, on one end of the lab, with no libxdp program. */
-class BareSocket {
-  /** What was in front of each frame received, in order (null: nothing of Ringside's). */
+/** A bare receiver's frames, with what sits in front of each one's data decoded (null: nothing of Ringside's). */
+class MetadataReceiver {
   readonly metadata: (RxMetadata | null)[] = [];
 
-  private constructor(
-    private readonly umem: Umem,
-    private readonly socket: XskSocket,
-    private readonly fill: FillRing,
-    private readonly rx: RxRing | null,
-    private readonly tx: TxRing | null,
-    private readonly completion: CompletionRing,
-    private readonly bytes: Uint8Array,
-  ) {}
-
-  static open(lab: Lab, side: 'app' | 'peer'): BareSocket {
-    const namespacePath = side === 'app' ? lab.appNamespacePath : lab.peerNamespacePath;
-    const umem = Umem.create(
-      {
-        frameCount: FRAMES,
-        frameSize: FRAME_SIZE,
-        headroom: 0,
-        fillSize: RING,
-        completionSize: RING,
-        unaligned: false,
-      },
-      namespacePath,
-    );
-    try {
-      const socket = XskSocket.create(
-        umem,
-        {
-          ifname: side === 'app' ? lab.appIfname : lab.peerIfname,
-          queueId: 0,
-          rxSize: side === 'app' ? RING : 0,
-          txSize: side === 'peer' ? RING : 0,
-          xdpMode: 'drv',
-          copy: true,
-          zeroCopy: false,
-          needWakeup: false,
-          batchSize: TX_BATCH,
-        },
-        { namespacePath, inhibitProgramLoad: true },
-      );
-      const cache = () => new Uint32Array(2);
-      const { rxLayout, txLayout } = socket;
-      const bare = new BareSocket(
-        umem,
-        socket,
-        new FillRing(ringMemoryAt(umem.fillLayout, 'address', cache())),
-        rxLayout ? new RxRing(ringMemoryAt(rxLayout, 'descriptor', cache())) : null,
-        txLayout ? new TxRing(ringMemoryAt(txLayout, 'descriptor', cache())) : null,
-        new CompletionRing(ringMemoryAt(umem.completionLayout, 'address', cache())),
-        umemBytesAt(umem.address, umem.length),
-      );
-      if (side === 'app') bare.refill(Array.from({ length: RING }, (_, frame) => frame * FRAME_SIZE));
-      return bare;
-    } catch (error) {
-      umem.destroy();
-      throw error;
-    }
-  }
+  constructor(readonly socket: BareSocket) {}
 
   get fd(): number {
     return this.socket.fd;
   }
 
-  private refill(addresses: readonly number[]): void {
-    if (this.fill.reserve(addresses.length) !== addresses.length) throw new Error('FILL has no room');
-    for (const [i, address] of addresses.entries()) this.fill.setAddress(this.fill.claimIndex + i, address);
-    this.fill.submit(addresses.length);
-  }
-
-  /** Takes what RX holds, decoding what sits in front of each frame's data, and gives the frames back to FILL. */
   receive(): number {
-    const rx = this.rx;
-    if (!rx) return 0;
-    const count = rx.peek(RING);
-    const chunks: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const data = rx.dataAddress(rx.claimIndex + i);
-      // Aligned chunks: the address is the data's, past the headroom; its chunk starts at the multiple below.
-      const chunk = data - (data % FRAME_SIZE);
-      this.metadata.push(decodeRxMetadata(this.bytes.subarray(chunk, chunk + FRAME_SIZE), data - chunk));
-      chunks.push(chunk);
-    }
-    rx.release(count);
-    if (count > 0) this.refill(chunks);
-    return this.metadata.length;
-  }
-
-  /** Sends `count` UDP frames to the app end, and waits until the kernel completed them all. */
-  async send(count: number): Promise<void> {
-    const { tx, completion } = this;
-    if (!tx) throw new Error('not a sender');
-    for (let frame = 0; frame < TX_BATCH; frame++) {
-      writeUdpFrame(this.bytes, frame * FRAME_SIZE, {
-        destinationMac: APP_MAC,
-        sourceMac: PEER_MAC,
-        sourceIp: PEER_IP,
-        destinationIp: APP_IP,
-        sourcePort: 9000 + frame,
-        destinationPort: 4242,
-        length: FRAME_LENGTH,
-      });
-    }
-    for (let sent = 0; sent < count; ) {
-      const batch = Math.min(TX_BATCH, count - sent);
-      if (tx.reserve(batch) !== batch) throw new Error('TX has no room');
-      for (let i = 0; i < batch; i++) tx.setDescriptor(tx.claimIndex + i, i * FRAME_SIZE, FRAME_LENGTH);
-      tx.submit(batch);
-      wakeupTx(this.fd);
-      let completed = 0;
-      await waitFor(
-        () => {
-          const ready = completion.peek(batch - completed);
-          completion.release(ready);
-          completed += ready;
-          if (completed < batch) wakeupTx(this.fd);
-          return completed === batch;
-        },
-        5000,
-        `${batch} frames to complete`,
-      );
-      sent += batch;
-    }
+    return this.socket.receivedFrames((chunk, dataOffset) => this.metadata.push(decodeRxMetadata(chunk, dataOffset)));
   }
 
   destroy(): void {
     this.socket.destroy();
-    this.umem.destroy();
   }
+}
+
+function openOn(lab: Lab, side: 'app' | 'peer'): BareSocket {
+  return side === 'app'
+    ? BareSocket.open(lab.appNamespacePath, lab.appIfname, 0, 'receiver')
+    : BareSocket.open(lab.peerNamespacePath, lab.peerIfname, 0, 'sender');
 }
 
 describeKernel("the rx-metadata program: the kernel's RX metadata in front of each frame", () => {
   let lab: Lab | null = null;
   let program: RingsideProgram | null = null;
-  let sockets: BareSocket[] = [];
+  let sockets: { destroy(): void }[] = [];
 
   /** Every step runs even when one before it throws: sockets, then the program, then the namespaces. */
   afterEach(() => {
@@ -178,16 +58,17 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
   });
 
   /** A lab, a receiving socket at index 0 of `kind`'s XSKMAP on the app end, and a sender on the peer. */
-  async function receiveWith(kind: 'rx-metadata' | 'by-queue'): Promise<BareSocket> {
+  async function receiveWith(kind: 'rx-metadata' | 'by-queue'): Promise<MetadataReceiver> {
     lab = Lab.create(1);
     program = RingsideProgram.attach(kind, lab.appIfname, 'drv', lab.appNamespacePath);
-    const receiver = BareSocket.open(lab, 'app');
+    const receiver = new MetadataReceiver(openOn(lab, 'app'));
     sockets.push(receiver);
-    const sender = BareSocket.open(lab, 'peer');
+    const sender = openOn(lab, 'peer');
     sockets.push(sender);
     program.setSocket(0, receiver.fd);
-    await sender.send(FRAMES_SENT);
-    await waitFor(() => receiver.receive() >= FRAMES_SENT, 5000, `${FRAMES_SENT} frames at the socket`);
+    // From 32 source ports: 32 flows.
+    await sender.send(FRAMES_SENT, 4242, 32);
+    await waitFor(() => receiver.receive() >= FRAMES_SENT, 20_000, `${FRAMES_SENT} frames at the socket`);
     return receiver;
   }
 
@@ -210,7 +91,7 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
   it("gives frames the peer's stack sends one L4 hash per UDP flow, as veth computes it from the skb", async () => {
     lab = Lab.create(1);
     program = RingsideProgram.attach('rx-metadata', lab.appIfname, 'drv', lab.appNamespacePath);
-    const receiver = BareSocket.open(lab, 'app');
+    const receiver = new MetadataReceiver(openOn(lab, 'app'));
     sockets.push(receiver);
     program.setSocket(0, receiver.fd);
     const flows = 8;
@@ -223,7 +104,7 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
       '-c',
       `for port in $(seq 7000 ${7000 + flows - 1}); do echo x > /dev/udp/${APP_IP.join('.')}/$port; done`,
     ]);
-    await waitFor(() => receiver.receive() >= flows, 5000, `${flows} datagrams at the socket`);
+    await waitFor(() => receiver.receive() >= flows, 20_000, `${flows} datagrams at the socket`);
     const hashes = receiver.metadata.map((metadata) => (metadata?.hash.ok ? metadata.hash.value : null));
     expect(hashes.every((hash) => hash?.typeBits.join() === 'L4')).toBe(true);
     expect(new Set(hashes.map((hash) => hash?.hash)).size).toBe(flows);
