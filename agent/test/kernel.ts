@@ -89,3 +89,16 @@ export async function sendInRounds(
     await waitFor(() => arrived() - start >= sent, 10_000, `${sent} of ${total} ${what}`);
   }
 }
+
+/** Runs every step even when one before it throws (a clean-up must not leave a lab behind), then throws the first failure. */
+export function everyStep(steps: readonly (() => void)[]): void {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      step();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+}

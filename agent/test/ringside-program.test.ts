@@ -5,7 +5,7 @@ import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
 import { possibleCpuCount } from '../src/native/bpf-map.ts';
 import { RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
 import { BareSocket } from './bare-socket.ts';
-import { describeKernel, vethStatistic, waitFor } from './kernel.ts';
+import { describeKernel, everyStep, vethStatistic, waitFor } from './kernel.ts';
 
 const STEERED_PORT = 4242;
 const OTHER_PORT = 5353;
@@ -82,17 +82,9 @@ describeKernel("Ringside's XDP programs, attached and driven by the agent", () =
   afterEach(() => {
     const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
     sockets = [];
-    const failures: unknown[] = [];
-    for (const step of steps) {
-      try {
-        step();
-      } catch (error) {
-        failures.push(error);
-      }
-    }
     program = null;
     lab = null;
-    if (failures.length > 0) throw failures[0];
+    everyStep(steps);
   });
 
   it('by-queue redirects queue 0 to the socket at index 0, and counts each frame', async () => {

@@ -5,7 +5,7 @@ import { APP_IP, Lab } from '../src/lab/lab.ts';
 import { RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
 import { probeRxMetadataSupport } from '../src/xdp/rx-metadata-support.ts';
 import { BareSocket } from './bare-socket.ts';
-import { describeKernel, waitFor } from './kernel.ts';
+import { describeKernel, everyStep, waitFor } from './kernel.ts';
 
 /** Fewer than FILL holds: the sender runs to completion before the receiver takes anything off RX. */
 const FRAMES_SENT = 200;
@@ -44,17 +44,9 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
   afterEach(() => {
     const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
     sockets = [];
-    const failures: unknown[] = [];
-    for (const step of steps) {
-      try {
-        step();
-      } catch (error) {
-        failures.push(error);
-      }
-    }
     program = null;
     lab = null;
-    if (failures.length > 0) throw failures[0];
+    everyStep(steps);
   });
 
   /** A lab, a receiving socket at index 0 of `kind`'s XSKMAP on the app end, and a sender on the peer. */
