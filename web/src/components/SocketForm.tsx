@@ -110,7 +110,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         onChange={(event) => change(name, event.target.value as never)}
       />,
     );
-  const flag = (name: DraftField, label: string) =>
+  const flag = (name: DraftField, label: string, locked = lockedField(name)) =>
     field(
       name,
       label,
@@ -119,7 +119,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         id={idOf(name)}
         data-testid={`form-${name}`}
         checked={Boolean(draft[name])}
-        disabled={lockedField(name)}
+        disabled={locked}
         onChange={(event) => change(name, event.target.checked as never)}
       />,
     );
@@ -130,19 +130,18 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
    */
   const missing = (option: SocketOptionName): string | null =>
     features ? optionUnavailable(features, option) : 'this agent did not say which socket options its kernel takes';
-  const option = (name: SocketOptionName, input: ReactNode) => {
-    const why = missing(name);
-    return (
-      <>
-        {input}
-        {why && (
-          <span className="muted" data-testid={`form-${name}-unavailable`}>
-            {why}
-          </span>
-        )}
-      </>
+  const unavailable = (testId: string, why: string | null) =>
+    why && (
+      <span className="muted" data-testid={testId}>
+        {why}
+      </span>
     );
-  };
+  const option = (name: SocketOptionName, input: ReactNode) => (
+    <>
+      {input}
+      {unavailable(`form-${name}-unavailable`, missing(name))}
+    </>
+  );
   const optionLocked = (name: SocketOptionName, set: boolean) => disabled || (missing(name) !== null && !set);
 
   // TX metadata is the UMEM's: greyed out like a socket option the kernel lacks, and followed by a shared UMEM.
@@ -151,12 +150,6 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
   const softwareChecksumMissing = txMetadataUnavailable(features?.txMetadata, kernel, 'swChecksum');
   const hasMetadata = draft.txMetadataLength.trim() !== '';
   const device = interfaces.find((candidate) => candidate.name === draft.ifname);
-  const unavailable = (testId: string, why: string | null) =>
-    why && (
-      <span className="muted" data-testid={testId}>
-        {why}
-      </span>
-    );
 
   return (
     <form className="socket-form" data-testid={`socket-form-${socketId ?? 'new'}`} onSubmit={submit} noValidate>
@@ -316,21 +309,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
       </fieldset>
       <fieldset>
         <legend>Socket options</legend>
-        {option(
-          'busyPoll',
-          field(
-            'busyPoll',
-            'busy polling',
-            <input
-              type="checkbox"
-              id={idOf('busyPoll')}
-              data-testid="form-busyPoll"
-              checked={draft.busyPoll}
-              disabled={optionLocked('busyPoll', draft.busyPoll)}
-              onChange={(event) => change('busyPoll', event.target.checked)}
-            />,
-          ),
-        )}
+        {option('busyPoll', flag('busyPoll', 'busy polling', optionLocked('busyPoll', draft.busyPoll)))}
         {draft.busyPoll && flag('preferBusyPoll', 'SO_PREFER_BUSY_POLL')}
         {draft.busyPoll && number('busyPollUsecs', 'SO_BUSY_POLL (µs)')}
         {draft.busyPoll && number('busyPollBudget', 'SO_BUSY_POLL_BUDGET')}
@@ -342,18 +321,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         )}
         {option(
           'multiBuffer',
-          field(
-            'multiBuffer',
-            'multi-buffer (XDP_USE_SG)',
-            <input
-              type="checkbox"
-              id={idOf('multiBuffer')}
-              data-testid="form-multiBuffer"
-              checked={draft.multiBuffer}
-              disabled={optionLocked('multiBuffer', draft.multiBuffer)}
-              onChange={(event) => change('multiBuffer', event.target.checked)}
-            />,
-          ),
+          flag('multiBuffer', 'multi-buffer (XDP_USE_SG)', optionLocked('multiBuffer', draft.multiBuffer)),
         )}
         {draft.multiBuffer && features?.multiBuffer?.maxFragments && (
           <span className="muted" data-testid="form-multiBuffer-limit">
