@@ -12,6 +12,7 @@ import {
 import { SNAPSHOT_CODEC_VERSION } from './snapshot-codec.ts';
 
 declare const TextEncoder: new () => { encode(text: string): Uint8Array };
+declare function atob(base64: string): string;
 
 const hello: HelloMessage = {
   type: 'hello',
@@ -26,6 +27,31 @@ const entries: RecordingEntry[] = [
   { kind: 'message', at: 0, text: JSON.stringify({ type: 'event', at: 1, kind: 'info', message: 'é' }) },
   { kind: 'snapshot', at: 33, bytes: new Uint8Array([0xfb, SNAPSHOT_CODEC_VERSION, 0, 1, 2, 3]) },
   { kind: 'snapshot', at: 2 ** 21 + 5, bytes: new Uint8Array(300).fill(7) },
+];
+
+/**
+ * A recording written by the first encoder of format 1 (its own varint and
+ * concatenation code, before it wrote through the snapshot codec's Writer):
+ * the header above at 1_700_000_000_000, a `lagging` message at 0, a 6-byte
+ * snapshot at 33 and 130 bytes of 7 at 2^21 + 5. A file saved then must
+ * still load, and today's encoder must write the same bytes.
+ */
+const FORMAT_1_FILE = Uint8Array.from(
+  atob(
+    'cmluZ3NpZGUgcmVjb3JkaW5nCgGkAnsiZm9ybWF0IjoicmluZ3NpZGUtcmVjb3JkaW5nIiwicHJvdG9jb2wiOnsibWFqb3IiOjIs' +
+      'Im1pbm9yIjo0fSwic25hcHNob3RDb2RlYyI6NCwic3RhcnRlZEF0IjoxNzAwMDAwMDAwMDAwLCJyZWNvcmRlZEJ5IjoiYWdlbnQi' +
+      'LCJoZWxsbyI6eyJ0eXBlIjoiaGVsbG8iLCJwcm90b2NvbCI6eyJtYWpvciI6MiwibWlub3IiOjR9LCJyb2xlIjoidmlldyIsImhv' +
+      'c3QiOnsia2VybmVsIjoiNi4xOC4wIiwiaG9zdG5hbWUiOiJsYWIiLCJpbnRlcmZhY2VzIjpbXX0sIm1vZGUiOiJsYWIiLCJjYXBh' +
+      'YmlsaXRpZXMiOltdfX0AAB57InR5cGUiOiJsYWdnaW5nIiwiZnJvbVNlcSI6MH0BIQb7BAABAgMBhYCAAYIBBwcHBwcHBwcHBwcH' +
+      'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH' +
+      'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBw==',
+  ),
+  (char) => char.charCodeAt(0),
+);
+const FORMAT_1_ENTRIES: RecordingEntry[] = [
+  { kind: 'message', at: 0, text: '{"type":"lagging","fromSeq":0}' },
+  { kind: 'snapshot', at: 33, bytes: new Uint8Array([0xfb, 4, 0, 1, 2, 3]) },
+  { kind: 'snapshot', at: 2 ** 21 + 5, bytes: new Uint8Array(130).fill(7) },
 ];
 
 function file(header = encodeRecordingHeader(recordingHeader(hello, 'agent', 1_700_000_000_000)), list = entries) {
@@ -64,6 +90,15 @@ describe('a recording', () => {
     expect(recording.header.startedAt).toBe(1_700_000_000_000);
     expect(recording.entries).toEqual(entries);
     expect(recording.truncatedTail).toBeNull();
+  });
+
+  it("written before the format shared the snapshot codec's Writer still loads, and is written the same today", () => {
+    const recording = decodeRecording(FORMAT_1_FILE);
+    expect(recording.header).toEqual(recordingHeader(hello, 'agent', 1_700_000_000_000));
+    expect(recording.entries).toEqual(FORMAT_1_ENTRIES);
+    expect(recording.truncatedTail).toBeNull();
+    const header = encodeRecordingHeader(recordingHeader(hello, 'agent', 1_700_000_000_000));
+    expect(file(header, FORMAT_1_ENTRIES)).toEqual(FORMAT_1_FILE);
   });
 
   it('cut inside its last entry keeps every whole entry before it and says what was dropped', () => {

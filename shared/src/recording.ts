@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HelloMessage, PROTOCOL_VERSION, ProtocolVersion } from './protocol.ts';
-import { SNAPSHOT_CODEC_VERSION } from './snapshot-codec.ts';
+import { Reader, SNAPSHOT_CODEC_VERSION, SnapshotDecodeError, TruncatedError, Writer } from './snapshot-codec.ts';
 
 /**
  * A recording: what a client of the agent received, in order, with when.
@@ -51,49 +51,10 @@ export class RecordingError extends Error {
   override name = 'RecordingError';
 }
 
-// shared compiles against bare ES2023, which declares neither; browsers and Node both have them.
+// shared compiles against bare ES2023, which declares it; browsers and Node both have it.
 declare const TextEncoder: new () => { encode(text: string): Uint8Array };
-declare const TextDecoder: new (label: string, options: { fatal: boolean }) => { decode(bytes: Uint8Array): string };
 
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
-const MAGIC = utf8Encoder.encode(MAGIC_TEXT);
-
-function varint(value: number): number[] {
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`not a whole number below 2^53: ${value}`);
-  const out: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    out.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  out.push(rest);
-  return out;
-}
-
-/** A varint at `at`, or null when the bytes end inside it. */
-function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } | null {
-  let value = 0;
-  let scale = 1;
-  for (let i = 0; i < 8; i++) {
-    const byte = bytes[at + i];
-    if (byte === undefined) return null;
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return { value, next: at + i + 1 };
-    scale *= 0x80;
-  }
-  throw new RecordingError(`the recording is corrupt: a length at byte ${at} is longer than 8 bytes`);
-}
-
-function concat(parts: readonly (Uint8Array | number[])[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+const MAGIC = new TextEncoder().encode(MAGIC_TEXT);
 
 /** The header for a recording that starts now, of what a client greeted with `hello` receives. */
 export function recordingHeader(
@@ -113,18 +74,25 @@ export function recordingHeader(
 
 /** The file's first bytes: magic, format version and header. */
 export function encodeRecordingHeader(header: RecordingHeader): Uint8Array {
-  const json = utf8Encoder.encode(JSON.stringify(header));
-  return concat([MAGIC, [RECORDING_FORMAT_VERSION], varint(json.length), json]);
+  const w = new Writer();
+  for (const byte of MAGIC) w.u8(byte);
+  w.u8(RECORDING_FORMAT_VERSION);
+  w.string(JSON.stringify(header));
+  return w.finish();
 }
 
 /** One entry, to append after the header; `at` is ms since the header's startedAt (negative clocks count as 0). */
 export function encodeRecordingEntry(entry: RecordingEntry): Uint8Array {
-  const payload = entry.kind === 'message' ? utf8Encoder.encode(entry.text) : entry.bytes;
-  const at = Math.max(0, Math.round(entry.at));
-  return concat([[RECORDING_ENTRY_KINDS.indexOf(entry.kind)], varint(at), varint(payload.length), payload]);
+  const w = new Writer();
+  w.u8(RECORDING_ENTRY_KINDS.indexOf(entry.kind));
+  w.varint(Math.max(0, Math.round(entry.at)), 'entry time');
+  if (entry.kind === 'message') w.string(entry.text);
+  else w.byteString(entry.bytes);
+  return w.finish();
 }
 
-function readHeader(bytes: Uint8Array): { header: RecordingHeader; next: number } {
+/** The header, and a reader standing at the first entry. */
+function readHeader(bytes: Uint8Array): { header: RecordingHeader; entries: Reader } {
   if (bytes.length === 0) throw new RecordingError('this file is empty, not a Ringside recording: choose another');
   const looksLikeOne = MAGIC.every((byte, i) => bytes[i] === byte);
   if (!looksLikeOne) {
@@ -144,16 +112,17 @@ function readHeader(bytes: Uint8Array): { header: RecordingHeader; next: number 
       `this recording is in format version ${version}; this replayer reads version ${RECORDING_FORMAT_VERSION}: open it with the Ringside release that made it`,
     );
   }
-  const length = readVarint(bytes, MAGIC.length + 1);
-  if (length === null || length.next + length.value > bytes.length) {
-    throw new RecordingError(
-      'this recording is cut short inside its header (the recorder stopped before writing it whole): record again',
-    );
-  }
+  const r = new Reader(bytes.subarray(MAGIC.length + 1));
   let raw: unknown;
   try {
-    raw = JSON.parse(utf8Decoder.decode(bytes.subarray(length.next, length.next + length.value)));
-  } catch {
+    raw = JSON.parse(r.string('header'));
+  } catch (error) {
+    if (error instanceof TruncatedError) {
+      throw new RecordingError(
+        'this recording is cut short inside its header (the recorder stopped before writing it whole): record again',
+      );
+    }
+    if (error instanceof SnapshotDecodeError) throw new RecordingError(`this recording is corrupt: ${error.message}`);
     throw new RecordingError('this recording is corrupt: its header is not JSON');
   }
   // The versions first: a header of another protocol may not pass this one's schema, and saying so is more use.
@@ -176,7 +145,7 @@ function readHeader(bytes: Uint8Array): { header: RecordingHeader; next: number 
       `this recording's header is not one this replayer reads (${issue?.path.join('.') || '(header)'}: ${issue?.message}): open it with the Ringside release that made it`,
     );
   }
-  return { header: header.data, next: length.next + length.value };
+  return { header: header.data, entries: r };
 }
 
 /**
@@ -185,36 +154,35 @@ function readHeader(bytes: Uint8Array): { header: RecordingHeader; next: number 
  * keeps every whole entry before it and says what was dropped.
  */
 export function decodeRecording(bytes: Uint8Array): Recording {
-  const { header, next } = readHeader(bytes);
+  const { header, entries: r } = readHeader(bytes);
   const entries: RecordingEntry[] = [];
-  let at = next;
-  while (at < bytes.length) {
-    const start = at;
-    const code = bytes[at] as number;
+  while (r.remaining > 0) {
+    const start = bytes.length - r.remaining;
+    const number = entries.length + 1;
+    const code = r.u8('entry kind');
     const kind = RECORDING_ENTRY_KINDS[code];
     if (kind === undefined) {
       throw new RecordingError(
-        `this recording is corrupt: entry ${entries.length + 1} at byte ${start} has kind ${code}, which no recorder writes`,
+        `this recording is corrupt: entry ${number} at byte ${start} has kind ${code}, which no recorder writes`,
       );
     }
-    const time = readVarint(bytes, at + 1);
-    const length = time && readVarint(bytes, time.next);
-    if (!time || !length || length.next + length.value > bytes.length) {
-      const truncatedTail = `the recording ends inside entry ${entries.length + 1} (${bytes.length - start} byte(s) from byte ${start} dropped): its recorder stopped mid-write; the ${entries.length} whole entries before it replay`;
-      return { header, entries, truncatedTail };
-    }
-    const payload = bytes.subarray(length.next, length.next + length.value);
-    if (kind === 'snapshot') entries.push({ kind, at: time.value, bytes: payload });
-    else {
-      let text: string;
-      try {
-        text = utf8Decoder.decode(payload);
-      } catch {
-        throw new RecordingError(`this recording is corrupt: message ${entries.length + 1} is not UTF-8 text`);
+    try {
+      const at = r.varint(`entry ${number} time`);
+      entries.push(
+        kind === 'snapshot'
+          ? { kind, at, bytes: r.byteString(`entry ${number}`) }
+          : { kind, at, text: r.string(`message ${number}`) },
+      );
+    } catch (error) {
+      if (error instanceof TruncatedError) {
+        const truncatedTail = `the recording ends inside entry ${number} (${bytes.length - start} byte(s) from byte ${start} dropped): its recorder stopped mid-write; the ${entries.length} whole entries before it replay`;
+        return { header, entries, truncatedTail };
       }
-      entries.push({ kind, at: time.value, text });
+      if (error instanceof SnapshotDecodeError) {
+        throw new RecordingError(`this recording is corrupt at byte ${start}: ${error.message}`);
+      }
+      throw error;
     }
-    at = length.next + length.value;
   }
   return { header, entries, truncatedTail: null };
 }

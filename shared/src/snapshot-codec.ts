@@ -53,6 +53,9 @@ export class SnapshotDecodeError extends Error {
   override name = 'SnapshotDecodeError';
 }
 
+/** What a Reader throws when the bytes end before what they say they hold: a recording reads this as a cut tail. */
+export class TruncatedError extends SnapshotDecodeError {}
+
 /** Whether a binary message claims to be a snapshot (decodeSnapshot still checks the version). */
 export function isBinarySnapshot(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === SNAPSHOT_MAGIC;
@@ -105,7 +108,8 @@ const UNKNOWNS_USED = 0x7f;
 
 // ---------------------------------------------------------------- writer and reader
 
-class Writer {
+/** The varints, strings and numbers of this codec; recording.ts writes its files with it too. */
+export class Writer {
   private bytes = new Uint8Array(4096);
   private view = new DataView(this.bytes.buffer);
   private length = 0;
@@ -158,10 +162,14 @@ class Writer {
   }
 
   string(value: string): void {
-    const encoded = utf8Encoder.encode(value);
-    this.varint(encoded.length, 'string length');
-    const at = this.reserve(encoded.length);
-    this.bytes.set(encoded, at);
+    this.byteString(utf8Encoder.encode(value));
+  }
+
+  /** varint length, then the bytes as they are. */
+  byteString(value: Uint8Array): void {
+    this.varint(value.length, 'string length');
+    const at = this.reserve(value.length);
+    this.bytes.set(value, at);
   }
 
   finish(): Uint8Array {
@@ -169,7 +177,7 @@ class Writer {
   }
 }
 
-class Reader {
+export class Reader {
   private readonly view: DataView;
   private at = 0;
 
@@ -183,7 +191,7 @@ class Reader {
 
   private take(n: number, what: string): number {
     if (n > this.remaining) {
-      throw new SnapshotDecodeError(
+      throw new TruncatedError(
         `snapshot truncated: ${what} needs ${n} byte(s) at offset ${this.at}, ${this.remaining} left`,
       );
     }
@@ -246,13 +254,19 @@ class Reader {
   }
 
   string(what: string): string {
-    const length = this.varint(`${what} length`);
-    const at = this.take(length, what);
+    const bytes = this.byteString(what);
     try {
-      return utf8Decoder.decode(this.bytes.subarray(at, at + length));
+      return utf8Decoder.decode(bytes);
     } catch {
       throw new SnapshotDecodeError(`${what} is not valid UTF-8`);
     }
+  }
+
+  /** varint length, then that many bytes, a view of the bytes read (not a copy). */
+  byteString(what: string): Uint8Array {
+    const length = this.varint(`${what} length`);
+    const at = this.take(length, what);
+    return this.bytes.subarray(at, at + length);
   }
 
   end(): void {
