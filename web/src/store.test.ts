@@ -1,29 +1,16 @@
-import type { DiscoveredXsk, RingState, SocketDetailMessage, StateMessage } from '@ringside/shared';
+import type { DiscoveredXsk, RingState, SocketDetailMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { selectAttached, selectDetail, selectObservedIds, selectSocket, selectUmemOf, useRingside } from './store.ts';
-import { attachedSocket, LAB_UMEM, labSocket } from './test-fixtures.ts';
+import { attachedSocket, LAB_UMEM, labSocket, labState } from './test-fixtures.ts';
 
-const state: StateMessage = {
-  type: 'state',
+const state = labState({
   umems: [
     { id: 'other-umem', config: LAB_UMEM, socketIds: ['lone'], pairs: [] },
     { id: 'xsk0-umem', config: LAB_UMEM, socketIds: ['xsk0', 'xsk1'], pairs: [] },
   ],
   sockets: [labSocket('xsk0', 0), labSocket('xsk1', 1), { ...labSocket('lone', 0), umemId: 'other-umem' }],
-  traffic: null,
-  lab: null,
-  interfaces: [],
-  xdpPrograms: [],
-  umemLimits: {
-    pageSize: 4096,
-    alignedChunkSizes: [2048, 4096],
-    unalignedChunkRange: { min: 0, max: 0 },
-    maxHeadroom: {},
-  },
-  snapshotsPerSecond: 10,
-  discovered: [],
   attached: [attachedSocket(4242, 7, 'xdpsock')],
-};
+});
 
 describe('selectors over the agent’s state', () => {
   useRingside.getState().receive(state);

@@ -3,6 +3,7 @@ import {
   defaultSocketRequest,
   type KernelView,
   type SocketInfo,
+  type StateMessage,
   type UmemConfig,
   type XdpProgramInfo,
 } from '@ringside/shared';
@@ -30,6 +31,29 @@ export function labSocket(
     xskmapIndex: options.xskmapIndex ?? null,
     kernel: labKernelView(config.queueId),
     mismatches: [],
+  };
+}
+
+/** The agent's state for a lab of xsk0 and xsk1 on queues 0 and 1, sharing the UMEM xsk0-umem; `changes` replaces what a test needs otherwise. */
+export function labState(changes: Partial<Omit<StateMessage, 'type'>> = {}): StateMessage {
+  return {
+    type: 'state',
+    umems: [{ id: 'xsk0-umem', config: LAB_UMEM, socketIds: ['xsk0', 'xsk1'], pairs: [] }],
+    sockets: [labSocket('xsk0', 0), labSocket('xsk1', 1)],
+    traffic: null,
+    lab: null,
+    interfaces: [],
+    xdpPrograms: [],
+    umemLimits: {
+      pageSize: 4096,
+      alignedChunkSizes: [2048, 4096],
+      unalignedChunkRange: { min: 0, max: 0 },
+      maxHeadroom: {},
+    },
+    snapshotsPerSecond: 30,
+    discovered: [],
+    attached: [],
+    ...changes,
   };
 }
 

@@ -1,28 +1,11 @@
-import type { FrameBytesMessage, StateMessage } from '@ringside/shared';
+import type { FrameBytesMessage } from '@ringside/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useRingside } from '../store.ts';
-import { LAB_UMEM, labSocket } from '../test-fixtures.ts';
+import { labState } from '../test-fixtures.ts';
 import { openRecording, seek, step, useReplay } from './player.ts';
 import { hello, recordedRun } from './test-recording.ts';
 
-const state: StateMessage = {
-  type: 'state',
-  umems: [{ id: 'xsk0-umem', config: LAB_UMEM, socketIds: ['xsk0', 'xsk1'], pairs: [] }],
-  sockets: [labSocket('xsk0', 0), labSocket('xsk1', 1)],
-  traffic: null,
-  lab: null,
-  interfaces: [],
-  xdpPrograms: [],
-  umemLimits: {
-    pageSize: 4096,
-    alignedChunkSizes: [2048, 4096],
-    unalignedChunkRange: { min: 0, max: 0 },
-    maxHeadroom: {},
-  },
-  snapshotsPerSecond: 30,
-  discovered: [],
-  attached: [],
-};
+const state = labState();
 
 const frameBytes: FrameBytesMessage = {
   type: 'frameBytes',
