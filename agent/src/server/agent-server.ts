@@ -109,20 +109,29 @@ const UNREAD_LIMIT_BYTES = 16 * 1024 * 1024;
 /** A view command's answer: the agent's readings are awaited, the server's own answers are at hand. */
 type Answer = ServerMessage | Promise<ServerMessage>;
 
-interface Client {
+/** What receives snapshots, a client or the recording: paced by its own rate, each frame a delta against its last. */
+interface SnapshotReceiver {
+  snapshotsPerSecond: number;
+  lastSnapshotAt: number;
+  /**
+   * The frame owners this receiver last received: the next snapshot's owners go
+   * as a delta against them. The sampler's own map, never copied or changed, so
+   * receivers in step share one base and one encoded frame.
+   */
+  ownersBase: ReadonlyMap<string, Uint8Array> | null;
+}
+
+/** Half a tick of slack, so a receiver at the sampler's own rate gets every sample. */
+function isDue(receiver: SnapshotReceiver, sampledAt: number): boolean {
+  return sampledAt - receiver.lastSnapshotAt >= 1000 / receiver.snapshotsPerSecond - 1000 / 120;
+}
+
+interface Client extends SnapshotReceiver {
   socket: WebSocket;
   role: Role;
   greeted: boolean;
-  snapshotsPerSecond: number;
-  lastSnapshotAt: number;
   /** Set while snapshots are skipped for this client. */
   laggingSince: number | null;
-  /**
-   * The frame owners this client last received: the next snapshot's owners go
-   * as a delta against them. The sampler's own map, never copied or changed, so
-   * clients in step share one base and one encoded frame.
-   */
-  ownersBase: ReadonlyMap<string, Uint8Array> | null;
   /** The socket whose every descriptor this client asked to receive with its snapshots. */
   detailOf: string | null;
   lastDetailAt: number;
@@ -132,11 +141,9 @@ interface Client {
   tokensAt: number;
 }
 
-/** A recording is fed like one more view client that never sends: paced by its own rate, with its own owners base. */
-interface Recording {
+/** A recording is fed like one more view client that never sends and never lags. */
+interface Recording extends SnapshotReceiver {
   sink: RecordingSink;
-  lastSnapshotAt: number;
-  ownersBase: ReadonlyMap<string, Uint8Array> | null;
 }
 
 /**
@@ -214,7 +221,7 @@ export class AgentServer {
 
   /** The fastest rate any client (or the recording) asked for: the sampler need not run faster. */
   get fastestSnapshotRate(): number {
-    let fastest = this.recording?.sink.snapshotsPerSecond ?? 1;
+    let fastest = this.recording?.snapshotsPerSecond ?? 1;
     for (const client of this.clients) if (client.greeted) fastest = Math.max(fastest, client.snapshotsPerSecond);
     return fastest;
   }
@@ -231,11 +238,19 @@ export class AgentServer {
    */
   publishSnapshot(snapshot: SnapshotMessage, owners: ReadonlyMap<string, Uint8Array>): void {
     const encodedByBase = new Map<ReadonlyMap<string, Uint8Array> | null, Uint8Array>();
+    /** The frame for a receiver due one, which from now on holds these owners: encoded once per base. */
+    const frameFor = (receiver: SnapshotReceiver): Uint8Array => {
+      let encoded = encodedByBase.get(receiver.ownersBase);
+      if (!encoded) {
+        encoded = encodeSnapshot(snapshot, owners, receiver.ownersBase);
+        encodedByBase.set(receiver.ownersBase, encoded);
+      }
+      receiver.lastSnapshotAt = snapshot.sampledAt;
+      receiver.ownersBase = owners;
+      return encoded;
+    };
     for (const client of this.clients) {
-      if (!client.greeted) continue;
-      // Half a tick of slack, so a client at the sampler's own rate gets every sample.
-      const interval = 1000 / client.snapshotsPerSecond;
-      if (snapshot.sampledAt - client.lastSnapshotAt < interval - 1000 / 120) continue;
+      if (!client.greeted || !isDue(client, snapshot.sampledAt)) continue;
       if (client.socket.bufferedAmount > LAGGING_BUFFERED_BYTES) {
         if (client.laggingSince === null) {
           client.laggingSince = snapshot.seq;
@@ -244,14 +259,7 @@ export class AgentServer {
         continue;
       }
       client.laggingSince = null;
-      client.lastSnapshotAt = snapshot.sampledAt;
-      let encoded = encodedByBase.get(client.ownersBase);
-      if (!encoded) {
-        encoded = encodeSnapshot(snapshot, owners, client.ownersBase);
-        encodedByBase.set(client.ownersBase, encoded);
-      }
-      client.socket.send(encoded);
-      client.ownersBase = owners;
+      client.socket.send(frameFor(client));
       if (
         client.detailOf !== null &&
         !client.detailPending &&
@@ -261,17 +269,8 @@ export class AgentServer {
         void this.sendDetail(client, client.detailOf);
       }
     }
-    const recording = this.recording;
-    if (
-      recording &&
-      snapshot.sampledAt - recording.lastSnapshotAt >= 1000 / recording.sink.snapshotsPerSecond - 1000 / 120
-    ) {
-      recording.lastSnapshotAt = snapshot.sampledAt;
-      // A client in step with the recording shares its frame: no second encoding.
-      let encoded = encodedByBase.get(recording.ownersBase);
-      if (!encoded) encoded = encodeSnapshot(snapshot, owners, recording.ownersBase);
-      recording.sink.snapshot(encoded);
-      recording.ownersBase = owners;
+    if (this.recording && isDue(this.recording, snapshot.sampledAt)) {
+      this.recording.sink.snapshot(frameFor(this.recording));
     }
   }
 
@@ -280,7 +279,7 @@ export class AgentServer {
     sink.begin({ ...this.options.agent.hello('view'), audienceUrls: this.audienceUrls });
     sink.message(JSON.stringify(this.options.agent.state()));
     for (const event of this.options.agent.startupEvents()) sink.message(JSON.stringify(event));
-    return { sink, lastSnapshotAt: 0, ownersBase: null };
+    return { sink, snapshotsPerSecond: sink.snapshotsPerSecond, lastSnapshotAt: 0, ownersBase: null };
   }
 
   /**
