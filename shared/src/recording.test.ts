@@ -159,5 +159,8 @@ describe('a recording', () => {
   it('with an entry of a kind no recorder writes is refused as corrupt', () => {
     const bytes = new Uint8Array([...file(undefined, []), 9, 0, 0]);
     expect(errorOf(bytes)).toMatch(/corrupt: entry 1 .* kind 9/);
+    // A time that never ends within eight bytes is no cut tail: a recorder never writes one.
+    const endless = new Uint8Array([...file(undefined, []), 1, ...new Array(8).fill(0x80), 0]);
+    expect(errorOf(endless)).toMatch(/corrupt at byte \d+: entry 1 time is a varint longer than 8 bytes/);
   });
 });
