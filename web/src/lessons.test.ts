@@ -1,49 +1,6 @@
-import type { LessonOutcome, LessonSummary } from '@ringside/shared';
+import { invalidTxLesson as lesson, invalidTxOutcome as outcome } from '@ringside/shared/lesson-fixture';
 import { describe, expect, it } from 'vitest';
 import { labelOf, lessonVerdict } from './lessons.ts';
-
-const lesson: LessonSummary = {
-  name: 'STAT_TX_INVALID',
-  title: 'tx_invalid_descs',
-  explanation: { text: 'x', section: 'XDP_STATISTICS getsockopt' },
-  expect: { sockets: { tx: { completedInvalid: 4, stats: { txInvalidDescs: 4, txRingEmptyDescs: { atLeast: 1 } } } } },
-  upstream: {
-    test: 'testapp_stats_tx_invalid_descs',
-    expect: { sockets: { tx: { completedInvalid: 0, stats: { txInvalidDescs: 4 } } }, source: { received: 32 } },
-    differs: 'they come back here',
-  },
-};
-
-const stats = {
-  rxDropped: 0,
-  rxInvalidDescs: 0,
-  txInvalidDescs: 4,
-  rxRingFull: 0,
-  rxFillRingEmptyDescs: 0,
-  txRingEmptyDescs: 0,
-};
-const outcome: LessonOutcome = {
-  name: 'STAT_TX_INVALID',
-  startedAt: 0,
-  finishedAt: 1,
-  observed: {
-    sockets: {
-      tx: {
-        received: 0,
-        sent: 32,
-        completed: 32,
-        completedInvalid: 4,
-        stats,
-        rings: { fill: 0, rx: null, tx: 0, completion: 0 },
-      },
-    },
-    source: { sent: 0, completed: 0, received: 32 },
-    program: null,
-  },
-  findings: [{ path: 'sockets.tx.stats.txRingEmptyDescs', expected: { atLeast: 1 }, observed: 0 }],
-  upstreamFindings: [{ path: 'sockets.tx.completedInvalid', expected: 0, observed: 4 }],
-  error: null,
-};
 
 describe('a lesson on the page', () => {
   it("gives no verdict from another lesson's run", () => {
