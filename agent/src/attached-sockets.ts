@@ -8,12 +8,12 @@ import type { AttachedXsk } from './attach/attached-xsk.ts';
 import { bindingOf } from './attach/binding.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
 import type { UmemInference } from './attach/umem-inference.ts';
+import { CommandError } from './command-error.ts';
 import { AttachedUmemSource, attachedOwners, attachedParts } from './observe/attached-umem.ts';
 import type { UmemFrames } from './observe/source.ts';
 import { UmemObserver } from './observe/umem-observer.ts';
 import type { AttachedReading } from './sampler/attached-sample.ts';
 import type { SampledAttached } from './sampler/sampler.ts';
-import { CommandError } from './server/agent-server.ts';
 import type { ObservedSocket } from './server/metrics.ts';
 
 /**

@@ -2,10 +2,10 @@ import type { ControlCommand, EventMessage, SocketRequest } from '@ringside/shar
 import { AttachError } from './attach/attached-xsk.ts';
 import type { DiscoveredXsk } from './attach/discovery.ts';
 import type { AttachedSockets } from './attached-sockets.ts';
+import { CommandError } from './command-error.ts';
 import { TxTableRefused } from './dataplane/tx-descriptors.ts';
 import { ConfigurationError, type Engine, RestoredAfterRefusal, RingsideLimitError } from './engine/engine.ts';
 import type { TrafficSource } from './lab/traffic-source.ts';
-import { CommandError } from './server/agent-server.ts';
 import { XskConfigError } from './xsk/umem.ts';
 
 /** What carrying out a command needs of the agent. */

@@ -7,6 +7,7 @@ export * from './diagnosis.ts';
 export * from './facts.ts';
 export * from './kernel-view.ts';
 export * from './ledger.ts';
+export * from './lesson-rows.ts';
 export * from './protocol.ts';
 export * from './recording.ts';
 export * from './rings.ts';

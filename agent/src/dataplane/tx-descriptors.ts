@@ -63,12 +63,8 @@ export function txTableProblems(count: number, target: TxTableTarget): Problem[]
       message: `the table has ${count} descriptors and ${socketId}'s TX ring holds ${txRingSize}: send it in parts, or reconfigure with txSize ≥ ${count}`,
     });
   }
-  if (rxRingSize > 0) {
-    problems.push({
-      field: 'rxSize',
-      message: `socket ${socketId} has an RX ring, so FILL holds frames the table may name: post tables from a socket without one (rxSize 0)`,
-    });
-  }
+  const rx = rxRingProblem(socketId, rxRingSize);
+  if (rx) problems.push(rx);
   if (sharingWith.length > 0) {
     problems.push({
       field: 'socketId',
@@ -82,6 +78,15 @@ export function txTableProblems(count: number, target: TxTableTarget): Problem[]
     });
   }
   return problems;
+}
+
+/** A table goes only from a socket without an RX ring: with one, FILL holds frames the table may name. */
+export function rxRingProblem(socketId: string, rxRingSize: number): Problem | null {
+  if (rxRingSize === 0) return null;
+  return {
+    field: 'rxSize',
+    message: `socket ${socketId} has an RX ring, so FILL holds frames the table may name: post tables from a socket without one (rxSize 0)`,
+  };
 }
 
 /** Writes `descriptors` into the lane's txTable block, then its length: the worker reads the words only after it. */

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Scenario } from '@ringside/shared';
+import { defaultSocketRequest, Scenario, type ScenarioSocket } from '@ringside/shared';
+import { rxRingProblem } from '../dataplane/tx-descriptors.ts';
 
 /** Where the lessons live: one JSON file per scenario, named after it. */
 export const SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../scenarios');
@@ -68,8 +69,8 @@ export function parseScenarioFile(
 
 /**
  * Each socket a step, a share or an expectation names must be one the lesson
- * creates; a descriptor table goes from a socket without an RX ring, as the
- * agent would refuse it otherwise (its FILL holds frames the table may name).
+ * creates; a descriptor table goes from a socket the agent would post it
+ * from (txTableProblems' RX rule).
  */
 function referenceProblem(scenario: Scenario): string | null {
   const sockets = new Map(scenario.setup.sockets.map((socket) => [socket.id, socket]));
@@ -84,7 +85,7 @@ function referenceProblem(scenario: Scenario): string | null {
       sockets.set(step.socket.id, step.socket);
     } else if ('socketId' in step && !known.has(step.socketId))
       return `steps.${i}.socketId: the lesson has no socket ${step.socketId}; name one of ${[...known].join(', ')}`;
-    else if (step.do === 'txDescriptors' && sockets.get(step.socketId)?.socket?.rxSize !== 0)
+    else if (step.do === 'txDescriptors' && rxRingProblem(step.socketId, rxRingSize(sockets.get(step.socketId))))
       return `steps.${i}.socketId: ${step.socketId} has an RX ring, and a descriptor table goes from a socket without one; give it "socket": {"rxSize": 0}`;
   }
   for (const [where, expectation] of [
@@ -96,4 +97,9 @@ function referenceProblem(scenario: Scenario): string | null {
       return `${where}.sockets.${unknown}: the lesson has no socket ${unknown}; name one of ${[...known].join(', ')}`;
   }
   return null;
+}
+
+/** The RX ring a lesson's socket gets: its own setting, else the start socket's, as the runner builds it. */
+function rxRingSize(socket: ScenarioSocket | undefined): number {
+  return socket?.socket?.rxSize ?? defaultSocketRequest('').socket.rxSize;
 }

@@ -1,4 +1,4 @@
-import { describeBound, expectedNumbers, type LessonOutcome, type LessonSummary, observedAt } from '@ringside/shared';
+import { describeBound, type LessonOutcome, type LessonSummary, lessonRows } from '@ringside/shared';
 
 /**
  * A lesson's outcome as lines for a terminal (`--scenario NAME`): each number
@@ -6,19 +6,13 @@ import { describeBound, expectedNumbers, type LessonOutcome, type LessonSummary,
  * mismatch said as a finding.
  */
 export function lessonReport(lesson: LessonSummary, outcome: LessonOutcome): string {
-  const ours = new Map(expectedNumbers(lesson.expect).map(({ path, bound }) => [path, bound]));
-  const upstream = new Map(expectedNumbers(lesson.upstream.expect).map(({ path, bound }) => [path, bound]));
-  const paths = [...new Set([...ours.keys(), ...upstream.keys()])];
-  const width = Math.max(4, ...paths.map((path) => path.length));
+  const rows = lessonRows(lesson, outcome);
+  const width = Math.max(4, ...rows.map(({ path }) => path.length));
   const cell = (text: string) => text.padEnd(10);
-  const rows = paths.map((path) => {
-    const expected = ours.get(path);
-    const theirs = upstream.get(path);
-    const observed = outcome.observed ? observedAt(outcome.observed, path) : null;
-    return `  ${path.padEnd(width)}  ${cell(expected === undefined ? '' : describeBound(expected))}${cell(
-      observed === null ? '—' : String(observed),
-    )}${theirs === undefined ? '' : describeBound(theirs)}`;
-  });
+  const lines = rows.map(
+    ({ path, expected, observed, upstream }) =>
+      `  ${path.padEnd(width)}  ${cell(expected ?? '')}${cell(observed === null ? '—' : String(observed))}${upstream ?? ''}`,
+  );
   const findings = [
     ...outcome.findings.map(
       (finding) =>
@@ -37,7 +31,7 @@ export function lessonReport(lesson: LessonSummary, outcome: LessonOutcome): str
   return [
     `Lesson ${lesson.name}: ${lesson.title}`,
     `  ${'what'.padEnd(width)}  ${cell('expected')}${cell('observed')}upstream (${lesson.upstream.test})`,
-    ...rows,
+    ...lines,
     ...findings,
     ...(outcome.upstreamFindings.length > 0 && lesson.upstream.differs ? [`  why: ${lesson.upstream.differs}`] : []),
     `Result: ${verdict}`,

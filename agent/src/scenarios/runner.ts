@@ -12,10 +12,10 @@ import {
   type SocketRequest,
   type XdpActions,
 } from '@ringside/shared';
+import { CommandError } from '../command-error.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { TrafficSource } from '../lab/traffic-source.ts';
 import type { Logger } from '../logger.ts';
-import { CommandError } from '../server/agent-server.ts';
 import type { Catalogue } from './catalogue.ts';
 import { actionsOf, countsSince, readSocket, readSource, sameReading, sourceSince } from './readings.ts';
 

@@ -22,9 +22,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { exampleMessages, requestIdOf, TestClient } from '../../test/ws-client.ts';
+import { CommandError } from '../command-error.ts';
 import type { PcapPacket } from '../export/pcap.ts';
 import { Recorder } from '../record/recorder.ts';
-import { type AgentFacade, AgentServer, CommandError } from './agent-server.ts';
+import { type AgentFacade, AgentServer } from './agent-server.ts';
 
 const STARTUP_FAULT: EventMessage = {
   type: 'event',

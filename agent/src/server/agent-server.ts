@@ -27,6 +27,7 @@ import {
 } from '@ringside/shared';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { CommandError } from '../command-error.ts';
 import type { PcapPacket } from '../export/pcap.ts';
 import type { RecordingSink } from '../record/recorder.ts';
 import {
@@ -41,17 +42,6 @@ import {
 } from './access.ts';
 import { MAX_HEADERS, serveHttp, tooManyHeaders } from './http-routes.ts';
 import { AgentMetrics, type ObservedSocket } from './metrics.ts';
-
-/** A command the agent refused, with the protocol's error code. */
-export class CommandError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly problems?: { field: string; message: string }[],
-  ) {
-    super(message);
-  }
-}
 
 /** What the server needs from the rest of the agent. */
 export interface AgentFacade {

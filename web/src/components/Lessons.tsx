@@ -1,5 +1,6 @@
+import { lessonRows } from '@ringside/shared';
 import { useState } from 'react';
-import { lessonRows, lessonVerdict } from '../lessons.ts';
+import { labelOf, lessonVerdict } from '../lessons.ts';
 import { selectCanControl, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 import './Lessons.css';
@@ -101,7 +102,7 @@ export function LessonsPanel() {
                   className={row.mismatch ? 'finding' : row.differsFromUpstream ? 'upstream-differs' : undefined}
                 >
                   <th scope="row">
-                    <Breakable text={row.label} />
+                    <Breakable text={labelOf(row.path)} />
                   </th>
                   <td>{row.expected ?? ''}</td>
                   <td className="num" data-testid={`lesson-observed-${row.path}`}>
