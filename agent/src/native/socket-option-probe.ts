@@ -15,6 +15,8 @@ const SOCK_CLOEXEC = 0o2000000;
 export interface OptionTrial {
   level: number;
   name: number;
+  /** The option's name in the uapi headers, for messages. */
+  label: string;
   value: number;
   /** Give the socket a TX ring of this many entries first (0: none). */
   txRing: number;
