@@ -10,6 +10,7 @@ import {
   XDP_MAX_TX_SKB_BUDGET,
 } from '../native/uapi.ts';
 import { pageSize, tryUmemRegistration, type UmemTrial } from '../native/umem-probe.ts';
+import { explainOptionError } from '../xsk/explain.ts';
 import { largestAccepted, smallestAccepted } from './accepted-range.ts';
 import { probeMultiBuffer } from './multi-buffer-probe.ts';
 
@@ -26,16 +27,8 @@ const SEARCH_CEILING = 0x7fff_ffff;
 const SMALL_TX_RING = 64;
 const LARGE_TX_RING = 4096;
 
-/** What a refusal's errno means for these options. */
-const REFUSAL_MEANING: Record<string, string> = {
-  ENOPROTOOPT: 'the kernel does not know the option',
-  EPERM: 'setting it needs CAP_NET_ADMIN',
-  EACCES: 'the kernel refused the value',
-  EINVAL: 'the kernel refused the value',
-};
-
-function refusal(code: string): string {
-  return `${code} (${REFUSAL_MEANING[code] ?? 'refused'})`;
+function refusal(code: string, trial: OptionTrial): string {
+  return `${code} (${explainOptionError(code, trial.label).meaning})`;
 }
 
 const accepted = (trial: OptionTrial) => trySocketOption(trial).ok;
@@ -43,17 +36,29 @@ const accepted = (trial: OptionTrial) => trySocketOption(trial).ok;
 function firstRefusal(trials: readonly OptionTrial[]): string | null {
   for (const trial of trials) {
     const result = trySocketOption(trial);
-    if (!result.ok) return refusal(result.code);
+    if (!result.ok) return refusal(result.code, trial);
   }
   return null;
 }
 
 function probeBusyPoll(): SocketFeatures['busyPoll'] {
-  const at = (name: number, value: number): OptionTrial => ({ level: SOL_SOCKET, name, value, txRing: 0 });
+  const at = (name: number, label: string, value: number): OptionTrial => ({
+    level: SOL_SOCKET,
+    name,
+    label,
+    value,
+    txRing: 0,
+  });
   // The values xdpsock -B sets: prefer busy polling, 20 µs, a budget of one batch.
-  const problem = firstRefusal([at(SO_PREFER_BUSY_POLL, 1), at(SO_BUSY_POLL, 20), at(SO_BUSY_POLL_BUDGET, 64)]);
+  const problem = firstRefusal([
+    at(SO_PREFER_BUSY_POLL, 'SO_PREFER_BUSY_POLL', 1),
+    at(SO_BUSY_POLL, 'SO_BUSY_POLL', 20),
+    at(SO_BUSY_POLL_BUDGET, 'SO_BUSY_POLL_BUDGET', 64),
+  ]);
   if (problem !== null) return { available: false, refusal: problem, maxBudget: 0 };
-  const maxBudget = largestAccepted(64, SEARCH_CEILING, (value) => accepted(at(SO_BUSY_POLL_BUDGET, value)));
+  const maxBudget = largestAccepted(64, SEARCH_CEILING, (value) =>
+    accepted(at(SO_BUSY_POLL_BUDGET, 'SO_BUSY_POLL_BUDGET', value)),
+  );
   return { available: true, refusal: null, maxBudget };
 }
 
@@ -61,12 +66,14 @@ function probeTxBudget(): SocketFeatures['txBudget'] {
   const at = (value: number, txRing: number): OptionTrial => ({
     level: SOL_XDP,
     name: XDP_MAX_TX_SKB_BUDGET,
+    label: 'XDP_MAX_TX_SKB_BUDGET',
     value,
     txRing,
   });
   // A budget of the whole ring is one every kernel with the option takes; a refusal of it says the option is missing.
-  const anchor = trySocketOption(at(SMALL_TX_RING, SMALL_TX_RING));
-  if (!anchor.ok) return { available: false, refusal: refusal(anchor.code), min: 0, max: null };
+  const anchorTrial = at(SMALL_TX_RING, SMALL_TX_RING);
+  const anchor = trySocketOption(anchorTrial);
+  if (!anchor.ok) return { available: false, refusal: refusal(anchor.code, anchorTrial), min: 0, max: null };
   const min = smallestAccepted(1, SMALL_TX_RING, (value) => accepted(at(value, SMALL_TX_RING)));
   const maxSmall = largestAccepted(SMALL_TX_RING, SEARCH_CEILING, (value) => accepted(at(value, SMALL_TX_RING)));
   const maxLarge = largestAccepted(SMALL_TX_RING, SEARCH_CEILING, (value) => accepted(at(value, LARGE_TX_RING)));

@@ -20,37 +20,25 @@ interface BpftoolMap {
   max_entries: number;
 }
 
-/** The arguments after `bpftool -j` of one question; its answer is the JSON bpftool prints. */
-type Question = string[];
-
-function bpftool(question: Question): unknown {
-  return JSON.parse(
-    execFileSync('bpftool', ['-j', ...question], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-}
-
-function bpftoolAsync(question: Question): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    execFile('bpftool', ['-j', ...question], { encoding: 'utf8' }, (error, stdout) => {
-      if (error) reject(error);
-      else resolve(JSON.parse(stdout));
-    });
-  });
-}
-
 /**
- * Reading a loaded program and its maps by id, as the questions it puts to
- * bpftool: the program, then its maps together. Each yield is answered in
- * order, by a runner that waits for bpftool or one that lets the event loop
- * go on. Program and map ids are global, so this works from any network
- * namespace. An XSKMAP's contents cannot be read back: the kernel refuses
- * lookups of its values from user space, and as an array its keys always list
- * every index.
+ * A loaded program and its XSKMAP, read in one bpftool run: a batch asks for
+ * the program and for every map, and the program's map ids pick its XSKMAP
+ * out of them, so the maps need no second run. Program and map ids are
+ * global, so this works from any network namespace. An XSKMAP's contents
+ * cannot be read back: the kernel refuses lookups of its values from user
+ * space, and as an array its keys always list every index.
  */
-function* describing(id: number): Generator<Question[], XdpProgramFacts, unknown[]> {
-  const [program] = (yield [['prog', 'show', 'id', String(id)]]) as [BpftoolProgram];
-  const maps = (yield (program.map_ids ?? []).map((mapId) => ['map', 'show', 'id', String(mapId)])) as BpftoolMap[];
-  const xskmap = maps.find((map) => map.type === 'xskmap');
+const BATCH = ['-j', 'batch', 'file', '-'];
+
+const questionsAbout = (id: number) => `prog show id ${id}\nmap show\n`;
+
+/** The facts in bpftool's answer to questionsAbout: one { command, output } per question, in order. */
+export function factsOf(answer: string): XdpProgramFacts {
+  const [program, maps] = (JSON.parse(answer) as { output: unknown }[]).map(({ output }) => output) as [
+    BpftoolProgram,
+    BpftoolMap[],
+  ];
+  const xskmap = maps.find((map) => map.type === 'xskmap' && program.map_ids?.includes(map.id));
   return {
     id: program.id,
     name: program.name ?? '',
@@ -58,26 +46,27 @@ function* describing(id: number): Generator<Question[], XdpProgramFacts, unknown
   };
 }
 
-/** A program by id, null when it is gone: detached and freed between listing and asking. */
+/** A program by id, null when it is gone: detached and freed between listing and asking (bpftool then fails). */
 export function describeXdpProgram(id: number): XdpProgramFacts | null {
   try {
-    const steps = describing(id);
-    let step = steps.next();
-    while (!step.done) step = steps.next(step.value.map(bpftool));
-    return step.value;
+    return factsOf(execFileSync('bpftool', BATCH, { input: questionsAbout(id), encoding: 'utf8', stdio: 'pipe' }));
   } catch {
     return null;
   }
 }
 
 /** describeXdpProgram off the event loop, for reads made while clients are being served. */
-export async function describeXdpProgramAsync(id: number): Promise<XdpProgramFacts | null> {
-  try {
-    const steps = describing(id);
-    let step = steps.next();
-    while (!step.done) step = steps.next(await Promise.all(step.value.map(bpftoolAsync)));
-    return step.value;
-  } catch {
-    return null;
-  }
+export function describeXdpProgramAsync(id: number): Promise<XdpProgramFacts | null> {
+  return new Promise((resolve) => {
+    const child = execFile('bpftool', BATCH, { encoding: 'utf8' }, (error, stdout) => {
+      try {
+        resolve(error ? null : factsOf(stdout));
+      } catch {
+        resolve(null);
+      }
+    });
+    // A bpftool that could not start closes its stdin unread: the callback above says so, not this write.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(questionsAbout(id));
+  });
 }

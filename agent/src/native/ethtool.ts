@@ -1,6 +1,7 @@
 import koffi from 'koffi';
 import { NativeError } from './errors.ts';
 import { rawSyscalls } from './libc.ts';
+import { SOCK_CLOEXEC } from './uapi.ts';
 
 /**
  * What `ethtool -S` and `ip link` read of an interface, through the same
@@ -13,8 +14,6 @@ const { ioctl } = rawSyscalls;
 
 const AF_INET = 2;
 const SOCK_DGRAM = 2;
-// include/uapi/asm-generic/fcntl.h (O_CLOEXEC): an `ethtool` or `ip` the agent starts meanwhile inherits nothing.
-const SOCK_CLOEXEC = 0o2000000;
 // include/uapi/linux/sockios.h
 const SIOCGIFFLAGS = 0x8913;
 const SIOCETHTOOL = 0x8946;

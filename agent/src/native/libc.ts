@@ -2,6 +2,7 @@ import type { XdpStatistics } from '@ringside/shared';
 import koffi from 'koffi';
 import { ERRNO, NativeError } from './errors.ts';
 import {
+  AF_XDP,
   CLONE_NEWNET,
   MAP_ANONYMOUS,
   MAP_POPULATE,
@@ -10,6 +11,8 @@ import {
   POLLIN,
   PROT_READ,
   PROT_WRITE,
+  SOCK_CLOEXEC,
+  SOCK_RAW,
   SOL_XDP,
   XDP_OPTIONS,
   XDP_OPTIONS_ZEROCOPY,
@@ -244,6 +247,21 @@ export function probeSocketFamily(family: number, type: number): { ok: true } | 
   if (fd < 0) return { ok: false, error: new NativeError('socket', koffi.errno()) };
   closeRaw(fd);
   return { ok: true };
+}
+
+/**
+ * A fresh, unbound AF_XDP socket for `use`, closed after it: the start-up
+ * probes ask the kernel on it what it takes, before any socket of the user's
+ * depends on the answer.
+ */
+export function withThrowawayXdpSocket<T>(use: (fd: number) => T): T {
+  const fd = socketRaw(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail('socket(AF_XDP)');
+  try {
+    return use(fd);
+  } finally {
+    closeRaw(fd);
+  }
 }
 
 /** Formats a printf-style message whose arguments arrive as a va_list. */

@@ -31,13 +31,12 @@ import {
   xdpFeaturesOf,
   xdpRxMetadataFeaturesOf,
 } from './netlink-messages.ts';
-import { SO_RCVTIMEO, SOCK_RAW, SOL_SOCKET } from './uapi.ts';
+import { SO_RCVTIMEO, SOCK_CLOEXEC, SOCK_RAW, SOL_SOCKET } from './uapi.ts';
 
 export type { NetdevQueue, XdpFeatures, XdpRxMetadataFeatures } from './netlink-messages.ts';
 
 const { socket: socketRaw, close: closeRaw, setsockopt, sendto, recv } = rawSyscalls;
 
-const SOCK_CLOEXEC = 0o2000000;
 /** recv returns the datagram's full length even when it did not fit, so a cut-off reply is noticed. */
 const MSG_TRUNC = 0x20;
 const { EINTR, EAGAIN, ENOENT, ENODEV } = constants.errno;

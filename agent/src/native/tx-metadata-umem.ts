@@ -9,6 +9,7 @@ import {
   MAP_SHARED,
   PROT_READ,
   PROT_WRITE,
+  SOCK_CLOEXEC,
   SOCK_RAW,
   SOL_XDP,
   XDP_UMEM_COMPLETION_RING,
@@ -31,7 +32,6 @@ import { RING_ENTRY_BYTES, RING_PAGE_OFFSET, readMmapOffsets } from './xsk-mappi
 
 const umemFd = libxdpLibrary.func('int xsk_umem__fd(const xsk_umem *umem)');
 const { socket, close, setsockopt, dup3 } = rawSyscalls;
-const SOCK_CLOEXEC = 0o2000000;
 const O_CLOEXEC = 0o2000000;
 
 interface Mapping {

@@ -8,6 +8,8 @@
 export const AF_XDP = 44;
 export const SOL_XDP = 283;
 export const SOCK_RAW = 3;
+/** include/uapi/asm-generic/fcntl.h (O_CLOEXEC): an `ethtool` or `ip` the agent starts meanwhile inherits none of its sockets. */
+export const SOCK_CLOEXEC = 0o2000000;
 export const MSG_DONTWAIT = 0x40;
 
 /** include/uapi/asm-generic/socket.h (x86_64): SO_RCVTIMEO takes a struct timeval of two longs; busy polling (SO_BUSY_POLL since 3.11; the other two since 5.11). */

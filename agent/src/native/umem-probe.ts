@@ -1,9 +1,7 @@
 import koffi from 'koffi';
-import { errnoName, NativeError } from './errors.ts';
-import { mapAnonymous, rawSyscalls, unmap } from './libc.ts';
+import { errnoName } from './errors.ts';
+import { mapAnonymous, rawSyscalls, unmap, withThrowawayXdpSocket } from './libc.ts';
 import {
-  AF_XDP,
-  SOCK_RAW,
   SOL_XDP,
   XDP_UMEM_REG,
   XDP_UMEM_TX_METADATA_LEN,
@@ -18,7 +16,7 @@ import {
  * bind time by a driver; this is only the kernel's generic rule.
  */
 
-const { socket: socketRaw, close: closeRaw, setsockopt, getpagesize } = rawSyscalls;
+const { setsockopt, getpagesize } = rawSyscalls;
 
 /*
  * struct xdp_umem_reg { __u64 addr; __u64 len; __u32 chunk_size; __u32 headroom;
@@ -26,7 +24,6 @@ const { socket: socketRaw, close: closeRaw, setsockopt, getpagesize } = rawSysca
  * Older kernels take the 24- or 32-byte forms without the last field; all read 0 there as "none".
  */
 const XDP_UMEM_REG_SIZE = 32;
-const SOCK_CLOEXEC = 0o2000000;
 
 /** What XDP_UMEM_REG says of a UMEM besides where its memory is. */
 export interface UmemLayout {
@@ -72,15 +69,11 @@ export function tryUmemRegistration(trial: UmemTrial): UmemTrialResult {
   const length = trial.frames * trial.chunkSize;
   const address = mapAnonymous(length);
   try {
-    const fd = socketRaw(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw new NativeError('socket(AF_XDP)', koffi.errno());
-    try {
+    return withThrowawayXdpSocket((fd): UmemTrialResult => {
       const reg = encodeUmemRegistration(address, length, trial);
       if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, reg, reg.length) === 0) return { ok: true };
       return { ok: false, code: errnoName(koffi.errno()) };
-    } finally {
-      closeRaw(fd);
-    }
+    });
   } finally {
     unmap(address, length);
   }

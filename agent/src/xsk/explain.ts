@@ -23,6 +23,35 @@ export function explainUmemError(code: string): string | undefined {
   }
 }
 
+/** The kernel's refusal of an int socket option (SO_BUSY_POLL, XDP_MAX_TX_SKB_BUDGET...), said two ways. */
+export interface OptionRefusal {
+  /** What the refusal says of this kernel, beside the errno in the features probed at start. */
+  meaning: string;
+  /** What a socket that asked for the option should change. */
+  hint: string;
+}
+
+export function explainOptionError(code: string, option: string): OptionRefusal {
+  const refusedValue = `the kernel refused this value of ${option}: see the bounds probed at start`;
+  switch (code) {
+    case 'ENOPROTOOPT':
+      return {
+        meaning: 'the kernel does not know the option',
+        hint: `this kernel does not know ${option}: leave it off`,
+      };
+    case 'EPERM':
+      return {
+        meaning: 'setting it needs CAP_NET_ADMIN',
+        hint: `${option} needs CAP_NET_ADMIN: run the agent as root`,
+      };
+    case 'EACCES':
+    case 'EINVAL':
+      return { meaning: 'the kernel refused the value', hint: refusedValue };
+    default:
+      return { meaning: 'refused', hint: refusedValue };
+  }
+}
+
 export function explainSocketError(code: string, context: SocketContext): string | undefined {
   switch (code) {
     case 'ENODEV':

@@ -32,7 +32,7 @@ import {
   XDP_ZEROCOPY,
   XSK_LIBXDP_FLAGS_INHIBIT_PROG_LOAD,
 } from '../native/uapi.ts';
-import { explainSocketError } from './explain.ts';
+import { explainOptionError, explainSocketError } from './explain.ts';
 import { type Umem, XskConfigError } from './umem.ts';
 
 export interface SocketPlacement {
@@ -47,19 +47,12 @@ export interface SocketPlacement {
   ownFillCompletion?: boolean;
 }
 
-/** What a refusal of a socket option means, and what to change. */
-function optionHint(code: string, option: string): string {
-  if (code === 'EPERM') return `${option} needs CAP_NET_ADMIN: run the agent as root`;
-  if (code === 'ENOPROTOOPT') return `this kernel does not know ${option}: leave it off`;
-  return `the kernel refused this value of ${option}: see the bounds probed at start`;
-}
-
 function setOption(fd: number, level: number, name: number, value: number, label: string): void {
   try {
     setIntSocketOption(fd, level, name, value, label);
   } catch (error) {
     if (error instanceof NativeError)
-      throw new NativeError(error.operation, error.errno, optionHint(error.code, label));
+      throw new NativeError(error.operation, error.errno, explainOptionError(error.code, label).hint);
     throw error;
   }
 }
