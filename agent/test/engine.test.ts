@@ -116,7 +116,7 @@ describeKernel('configuring sockets through the engine', () => {
       const { received, dropped } = await accountsFor('knob', 500);
       expect(received).toBeGreaterThan(0);
       expect(received + dropped).toBe(500);
-      expect(engine.get('knob').observeInDetail().ledger.violations).toEqual([]);
+      expect((await engine.get('knob').observer.observeInDetail()).ledger.violations).toEqual([]);
       // Asked again once frames came in: the received data's layout is known now.
       expect(engine.readKernelView('knob')).toEqual([]);
       const { view } = engine.get('knob').kernel;
@@ -134,7 +134,7 @@ describeKernel('configuring sockets through the engine', () => {
       const { received, dropped } = await accountsFor('knob', 500);
       expect(received).toBeGreaterThan(0);
       expect(received + dropped).toBe(500);
-      expect(engine.get('knob').observeInDetail().ledger.violations).toEqual([]);
+      expect((await engine.get('knob').observer.observeInDetail()).ledger.violations).toEqual([]);
       // The request divides what the received frames show: no mismatch.
       expect(engine.readKernelView('knob')).toEqual([]);
       // 2048-byte chunks received into every other one lie 4096 apart too: the RX addresses bound the chunk, and

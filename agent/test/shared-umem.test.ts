@@ -268,7 +268,7 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
     source.pause();
     // Once the overwritten frame has come through RX, the application owns it alone again: the ledger clears.
     await waitFor(() => a.observeInDetail().ledger.violations.length === 0, 20_000, 'the double ownership to clear');
-    const after = a.observeInDetail();
+    const after = await a.observer.observeInDetail();
     expect(Object.values(after.ledger.counts).reduce((x, y) => x + y)).toBe(TEST_UMEM.frameCount);
   });
 });

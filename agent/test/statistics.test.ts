@@ -144,7 +144,7 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     });
     const receiver = socket;
     await fillIsFull(receiver, 63);
-    const primed = receiver.observeInDetail();
+    const primed = await receiver.observer.observeInDetail();
     expect(primed.rings.fill).toMatchObject({ producer: 64, consumer: 0 });
     expect(primed.entries.fill.addresses[0]).toBe(65 * TEST_UMEM.frameSize);
     expect(primed.ledger.violations).toEqual(['fill holds an address outside the UMEM (frame 65)']);
@@ -156,7 +156,7 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     expect(receiver.observe().rings.fill.consumer).toBe(2);
     counters.onlyMoved({});
     await waitFor(() => receiver.observeInDetail().ledger.violations.length === 0, 20_000, 'the ledger whole again');
-    expectLedgerHolds(receiver.observeInDetail(), 64);
+    expectLedgerHolds(await receiver.observer.observeInDetail(), 64);
   });
 
   it('a FILL holding only an invalid address drops the frame as if FILL were empty: rx_dropped and rx_fill_ring_empty_descs, not rx_invalid_descs', async () => {
@@ -184,7 +184,7 @@ describeKernel('XDP_STATISTICS, each counter moved on purpose', () => {
     source.sendExactly(1);
     await waitFor(() => receiver.observe().stats.rxDropped === counters.before.rxDropped + 1, 20_000, 'rx_dropped');
     counters.onlyMoved({ rxDropped: 1, rxFillRingEmptyDescs: 1 });
-    const after = receiver.observeInDetail();
+    const after = await receiver.observer.observeInDetail();
     expect(after.rings.fill.consumer).toBe(65);
     expect(inRx()).toBe(64);
     expect(after.ledger.violations).toEqual([]);

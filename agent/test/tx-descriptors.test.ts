@@ -118,7 +118,7 @@ describeKernel('a table of TX descriptors on the lab (the selftests ALIGNED_INV_
       // On this kernel every descriptor comes back on COMPLETION, the refused ones too (the selftests expect
       // them not to): the ledger counts a frame back once per descriptor, so every frame is free again.
       await waitFor(() => xsk.observe().totals.completed >= rows.length, 20_000, 'every descriptor on COMPLETION');
-      const observation = xsk.observeInDetail();
+      const observation = await xsk.observer.observeInDetail();
       expect(observation.totals).toMatchObject({ txPackets: rows.length, completed: rows.length });
       // Two addresses name no frame of the UMEM: the one before its start and the one at its end.
       expect(xsk.worker.counters[Counter.FOREIGN_COMPLETIONS]).toBe(2);

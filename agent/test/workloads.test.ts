@@ -53,7 +53,7 @@ describeKernel('workloads on the lab veth', () => {
     expect(socket.observe().totals.txPackets).toBe(5000);
     expect(source.receivedFrames).toBe(5000);
     expect(source.verification()).toEqual({ verified: 5000, defective: 0 });
-    const observation = socket.observeInDetail();
+    const observation = await socket.observer.observeInDetail();
     expect(observation.totals.txPackets).toBe(5000);
     expect(observation.totals.completed).toBe(5000);
     expect(observation.stats.txInvalidDescs).toBe(0);
@@ -122,7 +122,7 @@ describeKernel('workloads on the lab veth', () => {
       return totals.rxPackets + stats.rxFillRingEmptyDescs;
     };
     await sendInRounds(TEST_UMEM.fillSize + 500, 512, (count) => source.sendExactly(count), accounted, 'frames');
-    const starved = socket.observeInDetail();
+    const starved = await socket.observer.observeInDetail();
     expect(starved.rings.fill.producer - starved.rings.fill.consumer).toBe(0);
     expect(starved.ledger.counts.fill).toBe(0);
     expect(starved.totals.rxPackets).toBe(TEST_UMEM.fillSize);
@@ -149,7 +149,7 @@ describeKernel('workloads on the lab veth', () => {
       return ringOccupancy(rings.rx ?? { producer: 0, consumer: 0 }) + stats.rxRingFull;
     };
     await waitFor(() => accounted() >= 1500, 20_000, 'every frame in RX or counted as rx_ring_full');
-    const full = socket.observeInDetail();
+    const full = await socket.observer.observeInDetail();
     expect(ringOccupancy(full.rings.rx ?? { producer: 0, consumer: 0 })).toBe(1024);
     expect(full.ledger.counts.rx).toBe(1024);
     expect(full.stats.rxRingFull).toBe(1500 - 1024);
@@ -172,7 +172,7 @@ describeKernel('workloads on the lab veth', () => {
     // The worker goes round its loop a few more times, each time finding nothing to send with.
     const idle = socket.observe().totals.idleWaits;
     await waitFor(() => (socket?.observe().totals.idleWaits ?? 0) >= idle + 3, 20_000, 'the worker to go round idle');
-    const after = socket.observeInDetail();
+    const after = await socket.observer.observeInDetail();
     expect(after.totals.txPackets).toBe(stalled);
     expect(after.ledger.counts).toMatchObject({ completion: 512, free: 0 });
     socket.resume(['completionReap']);
@@ -231,7 +231,7 @@ describeKernel('workloads on the lab veth', () => {
       '100 in RX',
     );
     await socket.step();
-    const after = socket.observeInDetail();
+    const after = await socket.observer.observeInDetail();
     expect(after.rings.rx?.consumer).toBe(16);
     expect(after.totals.rxPackets).toBe(16);
     // Step runs every stage once: the 16 frames went straight back to FILL.
@@ -240,7 +240,7 @@ describeKernel('workloads on the lab veth', () => {
 
     // A step of one stage runs that stage alone: RX gives 16 more, FILL stays where it was.
     await socket.step(['rxDrain']);
-    const drained = socket.observeInDetail();
+    const drained = await socket.observer.observeInDetail();
     expect(drained.rings.rx?.consumer).toBe(32);
     expect(drained.rings.fill.producer).toBe(TEST_UMEM.fillSize + 16);
     expect(drained.ledger.counts.free).toBe(after.ledger.counts.free + 16);
@@ -274,6 +274,6 @@ describeKernel('workloads on the lab veth', () => {
     const foreign = socket.worker.counters[Counter.FOREIGN_COMPLETIONS] as number;
     expect(totals.completed - foreign).toBe(totals.txPackets);
     expect(rings.completion.consumer).toBe(totals.completed);
-    expectLedgerHolds(socket.observeInDetail(), TEST_UMEM.frameCount);
+    expectLedgerHolds(await socket.observer.observeInDetail(), TEST_UMEM.frameCount);
   });
 });
