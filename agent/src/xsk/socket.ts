@@ -1,3 +1,4 @@
+import { release } from 'node:os';
 import type { SocketConfig, XdpStatistics } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
 import {
@@ -33,6 +34,7 @@ import {
   XSK_LIBXDP_FLAGS_INHIBIT_PROG_LOAD,
 } from '../native/uapi.ts';
 import { explainOptionError, explainSocketError } from './explain.ts';
+import { napiKnownAtBind } from './napi-at-bind.ts';
 import { type Umem, XskConfigError } from './umem.ts';
 
 export interface SocketPlacement {
@@ -82,6 +84,8 @@ function applySocketOptions(fd: number, config: SocketConfig): void {
  * so, rather than shown as busy polling.
  */
 function refuseWithoutNapi(fd: number, config: SocketConfig): void {
+  // Before 6.13/6.15 the id comes with the first frame received: 0 after bind is no refusal there.
+  if (!napiKnownAtBind(release(), config.zeroCopy)) return;
   if (getIntSocketOption(fd, SOL_SOCKET, SO_INCOMING_NAPI_ID, 'SO_INCOMING_NAPI_ID') !== 0) return;
   const mode = config.zeroCopy ? 'zero-copy' : 'copy-mode';
   throw new XskConfigError(
