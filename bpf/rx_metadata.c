@@ -63,7 +63,7 @@ struct ringside_rx_metadata {
 
 _Static_assert(sizeof(struct ringside_rx_metadata) == 32, "bpf_xdp_adjust_meta takes 32 bytes at most");
 
-SEC("xdp")
+SEC(RINGSIDE_XDP_SECTION)
 int ringside_rx_metadata(struct xdp_md *ctx)
 {
 	struct ringside_rx_metadata *meta;
