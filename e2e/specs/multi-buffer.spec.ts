@@ -25,6 +25,8 @@ test('multi-buffer set in the form: 9000-byte frames fill RX three descriptors e
 
   const rings = page.getByTestId('socket-xsk0');
   await rings.getByTestId('stage-rxDrain').click();
+  // A stage button toggles from the page's last snapshot: the next click waits until the page shows this one.
+  await expect(rings.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'true');
   // Left undrained, RX takes packets while three slots are free: it stands still a slot or two short of full.
   const size = Number(await rings.getByTestId('ring-rx-size').textContent());
   await expect

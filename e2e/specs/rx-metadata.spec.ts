@@ -32,6 +32,8 @@ test('rx-metadata loads on the lab, and the inspector shows the rx hash veth put
   const rings = page.getByTestId('socket-xsk0');
   // RX left undrained fills with frames received under rx-metadata, which stay put while they are read.
   await rings.getByTestId('stage-rxDrain').click();
+  // A stage button toggles from the page's last snapshot: the next click waits until the page shows this one.
+  await expect(rings.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'true');
   await expect(rings.getByTestId('ring-rx-used')).toHaveText(
     (await rings.getByTestId('ring-rx-size').textContent()) ?? '',
     { timeout: 20_000 },
@@ -55,4 +57,5 @@ test('rx-metadata loads on the lab, and the inspector shows the rx hash veth put
     );
   }
   await rings.getByTestId('stage-rxDrain').click();
+  await expect(rings.getByTestId('stage-rxDrain')).toHaveAttribute('aria-pressed', 'false');
 });

@@ -51,6 +51,8 @@ test('a sender with TX metadata: the UMEM view and the inspector show the checks
   // COMPLETION left unreaped: the frames sent stay there, their bytes as txonly wrote them.
   const rings = page.getByTestId('socket-xsk0');
   await rings.getByTestId('stage-completionReap').click();
+  // A stage button toggles from the page's last snapshot: the next click waits until the page shows this one.
+  await expect(rings.getByTestId('stage-completionReap')).toHaveAttribute('aria-pressed', 'true');
   const inspector = page.getByTestId('inspector-xsk0');
   await expect(async () => {
     await inspector.getByTestId('inspector-next-completion').click();
@@ -69,4 +71,5 @@ test('a sender with TX metadata: the UMEM view and the inspector show the checks
   await expect(inspector.getByTestId('hex-row-0').locator('.in-txmeta')).toHaveCount(16);
   await expect(inspector.getByTestId('hex-row-16').locator('.in-txmeta')).toHaveCount(0);
   await rings.getByTestId('stage-completionReap').click();
+  await expect(rings.getByTestId('stage-completionReap')).toHaveAttribute('aria-pressed', 'false');
 });
