@@ -17,6 +17,7 @@ import {
 } from '@ringside/shared';
 import { Control, type StageName } from '../dataplane/control.ts';
 import { type UdpFrameSpec, validateFrameLength } from '../dataplane/frames.ts';
+import { LONGEST_CHAIN } from '../host/multi-buffer-probe.ts';
 import type { Logger } from '../logger.ts';
 import { mismatchChange } from '../observe/kernel-mismatches.ts';
 import { Umem, XskConfigError } from '../xsk/umem.ts';
@@ -269,7 +270,10 @@ export class Engine {
     const frameLength = traffic.frameLength ?? current.frameLength;
     // A multi-buffer socket sends a longer frame as a chain of chunks, as long as the kernel takes (probed at start),
     // and without TX metadata; a single chunk holds what its metadata leaves.
-    const chunks = request.socket.multiBuffer ? (this.setup.socketFeatures?.multiBuffer?.maxFragments ?? 1) : 1;
+    // An available probe that found no limit dropped no chain up to the longest it sent: at least that many pass.
+    const probed = this.setup.socketFeatures?.multiBuffer;
+    const limit = probed?.maxFragments ?? (probed?.available ? LONGEST_CHAIN : 1);
+    const chunks = request.socket.multiBuffer ? limit : 1;
     const lengthError = validateFrameLength(
       frameLength,
       chunks > 1 ? request.umem.frameSize * chunks : txDataRoom(request.umem),

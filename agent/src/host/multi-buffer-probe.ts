@@ -20,7 +20,7 @@ import { ip } from './ip.ts';
 
 const CHUNK = 4096;
 /** Beyond the kernel's ceiling for CONFIG_MAX_SKB_FRAGS (45) + 1. */
-const LONGEST_CHAIN = 64;
+export const LONGEST_CHAIN = 64;
 const DESCRIPTOR_LENGTH = 64;
 /** A sendto consumes at most the TX budget (32 by default): the chain is sent in as many calls as it takes. */
 const MAX_SENDTOS = 16;
