@@ -1,4 +1,5 @@
 import type { LabInfo } from '@ringside/shared';
+import { ETHERNET_HEADER } from '../dataplane/frames.ts';
 import { inNamespace, ip, listNamespaces } from '../host/ip.ts';
 
 /**
@@ -19,22 +20,21 @@ export const PEER_MAC = [0x02, 0x52, 0x53, 0x00, 0x00, 0x02];
 export const APP_IP = [198, 18, 0, 1];
 export const PEER_IP = [198, 18, 0, 2];
 
-const ETH_HLEN = 14;
 /** veth's default, and the lab's unless asked otherwise. */
 export const DEFAULT_LAB_MTU = 1500;
 /** The largest MTU veth takes (ETH_MAX_MTU less its header, as veth_setup sets max_mtu). */
-export const MAX_LAB_MTU = 65535 - ETH_HLEN;
+export const MAX_LAB_MTU = 65535 - ETHERNET_HEADER;
 /** The chunk size of the traffic source's UMEM (traffic-source.ts). */
 export const SOURCE_FRAME_SIZE = 2048;
 
 /** Above a chunk's worth of MTU the source's sockets are multi-buffer: a frame longer than a chunk goes as a chain. */
 export function sourceSendsChains(mtu: number): boolean {
-  return mtu + ETH_HLEN > SOURCE_FRAME_SIZE;
+  return mtu + ETHERNET_HEADER > SOURCE_FRAME_SIZE;
 }
 
 /** The longest frame the source sends: a chunk (as before multi-buffer, whatever the MTU), or the MTU's whole frame. */
 export function longestLabFrame(mtu: number): number {
-  return sourceSendsChains(mtu) ? mtu + ETH_HLEN : SOURCE_FRAME_SIZE;
+  return sourceSendsChains(mtu) ? mtu + ETHERNET_HEADER : SOURCE_FRAME_SIZE;
 }
 
 let labsMade = 0;

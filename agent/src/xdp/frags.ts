@@ -1,4 +1,5 @@
 import { XDP_PACKET_HEADROOM } from '@ringside/shared';
+import { ETHERNET_HEADER } from '../dataplane/frames.ts';
 
 /**
  * When an XDP program must be frags-aware (SEC("xdp.frags")): a frame that
@@ -11,11 +12,10 @@ import { XDP_PACKET_HEADROOM } from '@ringside/shared';
 
 /** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on 64-bit kernels: the tail of every buffer. */
 const SKB_SHARED_INFO = 320;
-const ETH_HLEN = 14;
 
 /** The largest MTU at which a program without frags support may run (3506 with 4 KiB pages, as veth computes it). */
 export function largestSingleBufferMtu(pageSize: number): number {
-  return pageSize - XDP_PACKET_HEADROOM - SKB_SHARED_INFO - ETH_HLEN;
+  return pageSize - XDP_PACKET_HEADROOM - SKB_SHARED_INFO - ETHERNET_HEADER;
 }
 
 /** The frags-aware variant is loaded when a socket asks for multi-buffer, or when the MTU needs it. */
