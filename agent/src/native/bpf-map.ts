@@ -1,6 +1,6 @@
 import koffi from 'koffi';
 import { checkNegativeErrno, NativeError } from './errors.ts';
-import { libbpfLibrary as libbpf } from './libxdp.ts';
+import { libbpfLibrary as libbpf, bpfObjGetInfoByFd as objGetInfoByFd } from './libxdp.ts';
 
 /**
  * libbpf's map calls (bpf/bpf.h, bpf/libbpf.h, libbpf 1.x). Keys and values
@@ -23,8 +23,6 @@ const updateElem = libbpf.func('int bpf_map_update_elem(int fd, const void *key,
 const lookupElem = libbpf.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)');
 // int bpf_map_delete_elem(int fd, const void *key);
 const deleteElem = libbpf.func('int bpf_map_delete_elem(int fd, const void *key)');
-// int bpf_obj_get_info_by_fd(int bpf_fd, void *info, __u32 *info_len);
-const objGetInfoByFd = libbpf.func('int bpf_obj_get_info_by_fd(int fd, void *info, _Inout_ uint32_t *info_len)');
 // int libbpf_num_possible_cpus(void); per-CPU maps hold one value per possible CPU, online or not.
 const numPossibleCpus = libbpf.func('int libbpf_num_possible_cpus(void)');
 

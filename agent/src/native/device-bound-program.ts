@@ -2,7 +2,7 @@ import koffi from 'koffi';
 // bpf-map.ts declares the bpf_object type the signatures below use.
 import './bpf-map.ts';
 import { checkNegativeErrno, NativeError } from './errors.ts';
-import { libbpfLibrary as libbpf } from './libxdp.ts';
+import { libbpfGetError as getError, libbpfLibrary as libbpf, bpfObjGetInfoByFd as objGetInfoByFd } from './libxdp.ts';
 import { XDP_FLAGS_DRV_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST } from './uapi.ts';
 import { attachedXdpProgramId, detachAttachedProgram } from './xdp-program.ts';
 
@@ -18,8 +18,6 @@ import { attachedXdpProgramId, detachAttachedProgram } from './xdp-program.ts';
 
 koffi.opaque('bpf_program');
 
-// long libbpf_get_error(const void *ptr); -errno for a NULL or error-encoded pointer, else 0.
-const getError = libbpf.func('long libbpf_get_error(const void *ptr)');
 // struct bpf_object *bpf_object__open_file(const char *path, const struct bpf_object_open_opts *opts);
 const openFile = libbpf.func('bpf_object *bpf_object__open_file(const char *path, const void *opts)');
 // struct bpf_program *bpf_object__next_program(const struct bpf_object *obj, struct bpf_program *prog);
@@ -38,8 +36,6 @@ const programFd = libbpf.func('int bpf_program__fd(const bpf_program *prog)');
 const close = libbpf.func('void bpf_object__close(bpf_object *obj)');
 // int bpf_xdp_attach(int ifindex, int prog_fd, __u32 flags, const struct bpf_xdp_attach_opts *opts);
 const xdpAttach = libbpf.func('int bpf_xdp_attach(int ifindex, int prog_fd, uint32_t flags, const void *opts)');
-// int bpf_obj_get_info_by_fd(int bpf_fd, void *info, __u32 *info_len);
-const objGetInfoByFd = libbpf.func('int bpf_obj_get_info_by_fd(int fd, void *info, _Inout_ uint32_t *info_len)');
 
 /** include/uapi/linux/bpf.h (Linux 6.3): the program may only run on the interface it was loaded for. */
 const BPF_F_XDP_DEV_BOUND_ONLY = 1 << 6;

@@ -1,6 +1,6 @@
 import koffi from 'koffi';
 import { NativeError } from './errors.ts';
-import { libbpfLibrary as libbpf } from './libxdp.ts';
+import { libbpfGetError as getError, libbpfLibrary as libbpf } from './libxdp.ts';
 
 /**
  * The running kernel's own BTF (/sys/kernel/btf/vmlinux), through libbpf
@@ -10,8 +10,6 @@ import { libbpfLibrary as libbpf } from './libxdp.ts';
 
 koffi.opaque('btf');
 
-// long libbpf_get_error(const void *ptr); -errno for a NULL or error-encoded pointer, else 0.
-const getError = libbpf.func('long libbpf_get_error(const void *ptr)');
 // struct btf *btf__load_vmlinux_btf(void);
 const loadVmlinuxBtf = libbpf.func('btf *btf__load_vmlinux_btf(void)');
 // __s32 btf__find_by_name_kind(const struct btf *btf, const char *type_name, __u32 kind); -ENOENT when absent.

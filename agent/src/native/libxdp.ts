@@ -30,6 +30,12 @@ const libbpf = loadLibrary(LIBBPF_SONAME, 'libbpf1');
 export const libxdpLibrary = libxdp;
 /** The loaded libbpf, for BPF map access (bpf-map.ts). */
 export const libbpfLibrary = libbpf;
+/** long libbpf_get_error(const void *ptr): -errno for a NULL or error-encoded pointer, else 0. */
+export const libbpfGetError = libbpf.func('long libbpf_get_error(const void *ptr)');
+/** int bpf_obj_get_info_by_fd(int bpf_fd, void *info, __u32 *info_len): a program's or a map's bpf_*_info. */
+export const bpfObjGetInfoByFd = libbpf.func(
+  'int bpf_obj_get_info_by_fd(int fd, void *info, _Inout_ uint32_t *info_len)',
+);
 
 const umemCreate = libxdp.func(
   'int xsk_umem__create(_Out_ xsk_umem **umem, void *area, uint64_t size, void *fill, void *comp, const xsk_umem_config *config)',
