@@ -1,5 +1,6 @@
 import type { KernelView, SocketConfig, UmemConfig } from '@ringside/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Counter } from '../src/dataplane/control.ts';
 import { ConfigurationError, type Engine, RestoredAfterRefusal, type SocketRequest } from '../src/engine/engine.ts';
 import { probeKernelLimits } from '../src/host/kernel-limits.ts';
 import { Lab } from '../src/lab/lab.ts';
@@ -55,6 +56,13 @@ describeKernel('configuring sockets through the engine', () => {
     // shows in the exact totals callers compare.
     await waitFor(() => source.completedFrames === source.sentFrames, 20_000, 'the source to complete every frame');
     return tally();
+  }
+
+  /** The data plane has gone round and found nothing to do this many times more: its pauses were in force. */
+  async function idledAgain(id: string, times: number): Promise<void> {
+    const waits = () => engine.get(id).worker.counters[Counter.IDLE_WAITS] as number;
+    const from = waits();
+    await waitFor(() => waits() >= from + times, 20_000, `${id}'s data plane to go idle ${times} times`);
   }
 
   describe('each knob works on the kernel, or is refused with what to change', () => {
@@ -194,6 +202,29 @@ describeKernel('configuring sockets through the engine', () => {
     });
   });
 
+  describe('stages paused at creation', () => {
+    it('a socket created with FILL refill paused never stocks FILL, as the kernel ring shows, until resumed', async () => {
+      const created = await engine.create(request({}, {}, { pausedStages: ['fillRefill'] }), 'xsk');
+      expect(created.pausedStages()).toEqual(['fillRefill']);
+      await idledAgain('xsk', 3);
+      expect(created.observe().rings.fill?.producer).toBe(0);
+      engine.resume('xsk', ['fillRefill']);
+      await fillIsFull(created, TEST_UMEM.fillSize);
+    });
+
+    it('a txonly socket created with TX submit paused puts nothing on TX, and sends once resumed', async () => {
+      const sender = await engine.create(
+        request({ rxSize: 0 }, {}, { workload: 'txonly', pausedStages: ['txSubmit'] }),
+        'tx',
+      );
+      await idledAgain('tx', 3);
+      expect(sender.observe().rings.tx?.producer).toBe(0);
+      expect(source.receivedFrames).toBe(0);
+      engine.resume('tx', ['txSubmit']);
+      await waitFor(() => source.receivedFrames > 0, 20_000, 'the peer to receive what the resumed sender sends');
+    });
+  });
+
   describe('reconfiguration is transactional', () => {
     it('a refused reconfiguration leaves the old socket receiving, its counters still rising', async () => {
       const original = await engine.create(request(), 'xsk');
@@ -212,6 +243,9 @@ describeKernel('configuring sockets through the engine', () => {
       const rebuilt = await engine.reconfigure('xsk', request({ rxSize: 256 }, { frameSize: 4096, frameCount: 1024 }));
       expect(rebuilt.observe().rings.rx?.size).toBe(256);
       expect(rebuilt.pausedStages()).toEqual(['fillRefill']);
+      // Paused from its first round, not after: the new socket never stocked FILL.
+      await idledAgain('xsk', 3);
+      expect(rebuilt.observe().rings.fill?.producer).toBe(0);
       engine.resume('xsk', ['fillRefill']);
       // Traffic before FILL is full would meet drops the kernel counts.
       await fillIsFull(rebuilt, 1024);

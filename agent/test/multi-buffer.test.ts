@@ -146,12 +146,13 @@ describeKernel('multi-buffer on the lab at MTU 9000', () => {
   });
 
   it('txonly sends 9000-byte frames as chains of chunks, XDP_PKT_CONTD on all but the last; the peer gets them whole', async () => {
-    // At 1 frame/s the first token comes a second after start: nothing is sent before the exact count is set.
+    // Born with TX submit paused: nothing is sent before the exact count is set.
     const socket = await engine.create({
       ...request('txonly', { rxSize: 0, txSize: 512 }),
-      traffic: { ratePps: 1, frameLength: 60 },
+      pausedStages: ['txSubmit'],
     });
     engine.setTraffic(socket.id, { frames: 0, ratePps: 2000, frameLength: JUMBO_FRAME });
+    engine.resume(socket.id, ['txSubmit']);
     source.verify(true);
     await sendInRounds(
       150,
@@ -173,11 +174,9 @@ describeKernel('multi-buffer on the lab at MTU 9000', () => {
     const limit = probeSocketFeatures().multiBuffer?.maxFragments;
     expect(limit).toBeGreaterThan(1);
     const chainLength = limit as number;
-    const socket = await engine.create({
-      ...request('txonly', { rxSize: 0, txSize: 64 }),
-      traffic: { ratePps: 1, frameLength: 60 },
-    });
+    const socket = await engine.create({ ...request('txonly', { rxSize: 0, txSize: 64 }), pausedStages: ['txSubmit'] });
     engine.setTraffic(socket.id, { frames: 0 });
+    engine.resume(socket.id, ['txSubmit']);
     const post = async (length: number) => {
       const completed = socket.observe().totals.completed;
       // Each descriptor a UDP frame of its own chunk: the first one's headers steer the packet to the source's socket.

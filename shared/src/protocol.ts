@@ -20,8 +20,9 @@ import { TxMetadataConfig } from './tx-metadata.ts';
  * 2.4: the newer kernels' AF_XDP: multi-buffer sockets (SocketConfig.multiBuffer); the rx-metadata program and
  *   the RX metadata kfuncs the kernel and interfaces offer (`rxMetadata`); TX metadata (UmemConfig.txMetadata,
  *   socketFeatures.txMetadata).
+ * 2.5: SocketRequest.pausedStages, a socket created with stages already paused.
  */
-export const PROTOCOL_VERSION = { major: 2, minor: 4 } as const;
+export const PROTOCOL_VERSION = { major: 2, minor: 5 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -134,6 +135,13 @@ export const SocketRequest = z.object({
   socket: SocketConfig,
   workload: Workload,
   traffic: TxTraffic.optional(),
+  /**
+   * Since 2.5: stages paused from the socket's first round, as if a
+   * pauseStages had come first. A pauseStages after createSocket comes too
+   * late for a txonly socket, which has sent frames by then. Only a creation
+   * reads it: a reconfigured socket keeps the stages it has paused.
+   */
+  pausedStages: z.array(Stage).optional(),
   /**
    * Share this existing UMEM (XDP_SHARED_UMEM) instead of registering a new
    * one; `umem` must then equal its configuration. On the UMEM's own

@@ -48,6 +48,12 @@ const FORMAT_1_FILE = Uint8Array.from(
   ),
   (char) => char.charCodeAt(0),
 );
+/** FORMAT_1_FILE's header: an agent of protocol 2.4 wrote it, and said so in the header and in its hello. */
+const FORMAT_1_PROTOCOL = { major: 2, minor: 4 };
+const FORMAT_1_HEADER = {
+  ...recordingHeader({ ...hello, protocol: FORMAT_1_PROTOCOL }, 'agent', 1_700_000_000_000),
+  protocol: FORMAT_1_PROTOCOL,
+};
 const FORMAT_1_ENTRIES: RecordingEntry[] = [
   { kind: 'message', at: 0, text: '{"type":"lagging","fromSeq":0}' },
   { kind: 'snapshot', at: 33, bytes: new Uint8Array([0xfb, 4, 0, 1, 2, 3]) },
@@ -94,10 +100,10 @@ describe('a recording', () => {
 
   it("written before the format shared the snapshot codec's Writer still loads, and is written the same today", () => {
     const recording = decodeRecording(FORMAT_1_FILE);
-    expect(recording.header).toEqual(recordingHeader(hello, 'agent', 1_700_000_000_000));
+    expect(recording.header).toEqual(FORMAT_1_HEADER);
     expect(recording.entries).toEqual(FORMAT_1_ENTRIES);
     expect(recording.truncatedTail).toBeNull();
-    const header = encodeRecordingHeader(recordingHeader(hello, 'agent', 1_700_000_000_000));
+    const header = encodeRecordingHeader(FORMAT_1_HEADER);
     expect(file(header, FORMAT_1_ENTRIES)).toEqual(FORMAT_1_FILE);
   });
 

@@ -91,6 +91,9 @@ export const STAGE_BITS: Record<StageName, number> = {
   txSubmit: Stage.TX_SUBMIT,
   completionReap: Stage.COMPLETION_REAP,
 };
+/** The Control.PAUSED_STAGES bits of the stages named. */
+export const stageBits = (stages: readonly StageName[]): number =>
+  stages.reduce((mask, stage) => mask | STAGE_BITS[stage], 0);
 
 /** Float64 counters a worker writes and observe/ reads. */
 export const Counter = {

@@ -15,7 +15,7 @@ import {
   validateUmem,
   type XdpProgramKind,
 } from '@ringside/shared';
-import { Control, type StageName } from '../dataplane/control.ts';
+import { Control, type StageName, stageBits } from '../dataplane/control.ts';
 import { type UdpFrameSpec, validateFrameLength } from '../dataplane/frames.ts';
 import { LONGEST_CHAIN } from '../host/multi-buffer-probe.ts';
 import type { Logger } from '../logger.ts';
@@ -144,7 +144,7 @@ export class Engine {
   async create(request: SocketRequest, id = this.freshId()): Promise<ManagedSocket> {
     if (this.sockets.has(id)) throw new ConfigurationError([{ field: 'id', message: `socket ${id} already exists` }]);
     this.refuseIfInvalid(request, null);
-    const socket = await this.start(id, request, undefined);
+    const socket = await this.start(id, request, undefined, { paused: request.pausedStages ?? [] });
     this.requests.set(id, request);
     return socket;
   }
@@ -166,8 +166,7 @@ export class Engine {
     const sameQueue = queueOf(previous) === queueOf(next);
     const sharing = next.umemId !== undefined;
     if (!sameQueue && !sharing) {
-      const built = await this.start(id, next, undefined, { replacesRunning: true });
-      built.pause(paused);
+      const built = await this.start(id, next, undefined, { replacesRunning: true, paused });
       this.requests.set(id, next);
       return built;
     }
@@ -175,22 +174,19 @@ export class Engine {
     const umem = sharing ? undefined : Umem.create(next.umem, this.setup.namespacePath);
     await this.stop(id);
     try {
-      const built = await this.start(id, next, umem);
-      built.pause(paused);
+      const built = await this.start(id, next, umem, { paused });
       this.requests.set(id, next);
       return built;
     } catch (error) {
       umem?.destroy();
-      let restored: ManagedSocket;
       try {
-        restored = await this.start(id, previous, undefined);
+        await this.start(id, previous, undefined, { paused });
       } catch (restoring) {
         // Neither configuration could be built: the socket is gone, and so is its request.
         this.requests.delete(id);
         this.setup.log.error({ socket: id, err: restoring }, 'the previous configuration could not be restored');
         throw error;
       }
-      restored.pause(paused);
       this.setup.log.warn(
         { socket: id, err: error },
         'kernel refused a reconfiguration; previous configuration restored',
@@ -430,7 +426,7 @@ export class Engine {
     id: string,
     request: SocketRequest,
     registeredUmem: Umem | undefined,
-    options: { replacesRunning?: boolean } = {},
+    options: { replacesRunning?: boolean; paused?: readonly StageName[] } = {},
   ): Promise<ManagedSocket> {
     const traffic = request.traffic ?? DEFAULT_TRAFFIC;
     const steering = this.steeringOf(request.socket.ifname);
@@ -446,6 +442,8 @@ export class Engine {
         control[Control.RATE_PPS] = traffic.ratePps;
         control[Control.FRAME_LENGTH] = traffic.frameLength;
         control[Control.SEND_REMAINING] = -1;
+        // Written before the lane's first round: a pause sent after the socket exists would race its data plane.
+        control[Control.PAUSED_STAGES] = stageBits(options.paused ?? []);
       },
     };
     const group = request.umemId !== undefined ? this.groups.get(request.umemId) : undefined;

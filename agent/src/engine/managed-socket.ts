@@ -1,6 +1,13 @@
 import { inspect } from 'node:util';
 import type { KernelMismatch, KernelView, SocketRequest, TxDescriptor, UmemConfig, Workload } from '@ringside/shared';
-import { Control, type ControlWord, type LaneBlocks, STAGE_BITS, type StageName } from '../dataplane/control.ts';
+import {
+  Control,
+  type ControlWord,
+  type LaneBlocks,
+  STAGE_BITS,
+  type StageName,
+  stageBits,
+} from '../dataplane/control.ts';
 import { TxTableRefused, txTableProblems, writeTxTable } from '../dataplane/tx-descriptors.ts';
 import { kernelMismatches } from '../observe/kernel-mismatches.ts';
 import { unreadKernelView } from '../observe/kernel-view.ts';
@@ -111,13 +118,11 @@ export class ManagedSocket {
 
   /** Stops the stages named (the data plane's own consequences follow: FILL runs dry, RX fills...). */
   pause(stages: readonly StageName[]): void {
-    const bits = stages.reduce((mask, stage) => mask | STAGE_BITS[stage], 0);
-    Atomics.or(this.worker.control, Control.PAUSED_STAGES, bits);
+    Atomics.or(this.worker.control, Control.PAUSED_STAGES, stageBits(stages));
   }
 
   resume(stages: readonly StageName[]): void {
-    const bits = stages.reduce((mask, stage) => mask | STAGE_BITS[stage], 0);
-    Atomics.and(this.worker.control, Control.PAUSED_STAGES, ~bits);
+    Atomics.and(this.worker.control, Control.PAUSED_STAGES, ~stageBits(stages));
     this.group.wake();
   }
 
@@ -129,7 +134,7 @@ export class ManagedSocket {
   /** Runs one batch of the stages named (every stage when none are), paused or not; resolves once done. */
   async step(stages?: readonly StageName[]): Promise<void> {
     const control = this.worker.control;
-    Atomics.store(control, Control.STEP_STAGES, stages ? stages.reduce((mask, s) => mask | STAGE_BITS[s], 0) : 0);
+    Atomics.store(control, Control.STEP_STAGES, stages ? stageBits(stages) : 0);
     const target = Atomics.add(control, Control.STEP_REQUESTS, 1) + 1;
     this.group.wake();
     while (Atomics.load(control, Control.STEPS_DONE) !== target) {
