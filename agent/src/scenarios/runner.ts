@@ -204,22 +204,35 @@ class Run {
   }
 
   private async create(socket: ScenarioSocket): Promise<void> {
+    await this.createFrom(socket.id, this.requestFor(socket));
+  }
+
+  /**
+   * Creates a socket with the lesson's stages paused from its first round.
+   * A txonly socket starts sending at once, so it is also born with TX
+   * submit paused, stopped at zero frames and only then let go: only a
+   * step's exact count goes out.
+   */
+  private async createFrom(socketId: string, request: SocketRequest): Promise<void> {
+    const paused = request.pausedStages ?? [];
+    const holdTx = request.workload === 'txonly' && !paused.includes('txSubmit');
     await this.command({
       type: 'createSocket',
       requestId: this.requestId(),
-      socketId: socket.id,
-      request: this.requestFor(socket),
+      socketId,
+      request: holdTx ? { ...request, pausedStages: [...paused, 'txSubmit'] } : request,
     });
-    // A txonly socket starts sending at once: it is stopped, so that only a step's exact count goes out.
-    if (socket.workload === 'txonly')
-      await this.command({ type: 'setSocketTraffic', requestId: this.requestId(), socketId: socket.id, frames: 0 });
-    if (socket.pausedStages?.length)
-      await this.command({
-        type: 'pauseStages',
-        requestId: this.requestId(),
-        socketId: socket.id,
-        stages: socket.pausedStages,
-      });
+    if (request.workload !== 'txonly') return;
+    await this.command({ type: 'setSocketTraffic', requestId: this.requestId(), socketId, frames: 0 });
+    if (holdTx)
+      await this.command({ type: 'resumeStages', requestId: this.requestId(), socketId, stages: ['txSubmit'] });
+  }
+
+  private lessonSocket(id: string): ScenarioSocket {
+    const created = this.scenario.steps.flatMap((step) => (step.do === 'createSocket' ? [step.socket] : []));
+    const socket = [...this.scenario.setup.sockets, ...created].find((candidate) => candidate.id === id);
+    if (!socket) throw new LessonError(`the lesson names socket ${id}, which it never creates`);
+    return socket;
   }
 
   /** Ringside's start socket on the lab's app end, with what the lesson sets. */
@@ -235,6 +248,7 @@ class Run {
       },
       socket: { ...start.socket, ...given(socket.socket ?? {}), ifname: this.ifname },
       workload: socket.workload,
+      ...(socket.pausedStages?.length ? { pausedStages: socket.pausedStages } : {}),
       ...(socket.xskmapIndex !== undefined ? { xskmapIndex: socket.xskmapIndex } : {}),
     };
     if (socket.shareUmemOf === undefined) return request;
@@ -305,10 +319,11 @@ class Run {
         await this.create(step.socket);
         return () => true;
       case 'recreateSocket': {
-        const request = this.requireEngine().request(step.socketId);
+        // The lesson's socket, not the engine's copy of its request, which carries the TX hold createFrom added.
+        const socket = this.lessonSocket(step.socketId);
         for (let i = 0; i < step.times; i++) {
           await this.command({ type: 'destroySocket', requestId: this.requestId(), socketId: step.socketId });
-          await this.command({ type: 'createSocket', requestId: this.requestId(), socketId: step.socketId, request });
+          await this.create(socket);
         }
         // The socket counted since its last creation: nothing from before carries over.
         this.baseline.delete(step.socketId);
