@@ -48,7 +48,7 @@ try {
   log(`data plane: JS against C, ${profile.dataplane.rounds} rounds of ${profile.dataplane.windowMs} ms`);
   const dataplane = await benchDataplane(profile.dataplane, (run) =>
     log(
-      `  ${run.workload} ${run.implementation.padEnd(6)} ${run.load.padEnd(10)} ${run.mpps.toFixed(3)} Mpps, ${run.drops} drops, offered ${(run.offeredPps / 1e6).toFixed(3)} Mpps`,
+      `  ${run.workload} ${run.implementation.padEnd(9)} ${run.load.padEnd(10)} ${run.mpps.toFixed(3)} Mpps, ${run.drops} drops, offered ${(run.offeredPps / 1e6).toFixed(3)} Mpps`,
     ),
   );
   log(`multi-buffer: rxdrop of 9000-byte frames at MTU 9000, JS against C, ${profile.multiBuffer.rounds} rounds`);
@@ -92,6 +92,10 @@ try {
       dataplane_mpps:
         'capacity: the lab source (JS TrafficSource) sends as fast as it can, 64 B frames; the socket is measured (txonly: the socket itself sends as fast as it can). rxdrop counts frames received, txonly and l2fwd frames completed.',
       dataplane_drops: `kernel drops at the socket (rx_dropped + rx_ring_full + invalid descs) at a fixed offered load of ${profile.dataplane.fixedLoadPps} frames/s, median of ${profile.dataplane.fixedRounds} runs`,
+      dataplane_reference:
+        "rxdrop only: JS against the reference receiver, xskbench --loop xdpsock (xdpsock's rx_drop loop: it spins without poll(), gives FILL back each batch RX gave, and calls recvfrom only when FILL's need_wakeup asks), fed flat out by the same source with the same rings, in rounds of their own (JS R R JS...); vs_reference is the ratio of the medians of those rounds",
+      scheduling:
+        "over each measured window, the data-plane thread's /proc/<pid>/task/<tid>/schedstat (ns on a CPU, ns runnable but waiting) and status (voluntary, nonvoluntary switches), JS's being the busiest thread its socket's creation started and C's xskbench's own; and /proc/stat's ticks of every CPU by state. Per second or percent of the window, medians over the capacity runs",
       alternation: 'JS and C alternate (JS C C JS ...), each run after its own warm-up; medians of the runs',
       attach: `a foreign rxdrop receiver fed flat out, its own frame count per window, detached and attached alternating, on a real agent started with --attach PID (attached: 10 clients at 60 snapshots/s; its discovery scans in both); release from the owner's close to its rebind succeeding (its own clock) and from its SIGKILL to the agent's socket-detached event and to the first /metrics without the socket's series; discovery from the receiver's bind to an AttachWatch's 'added'`,
       replay: `a real agent with --record at 30 snapshots/s, 4 sockets of 4096-frame UMEMs, lab traffic at ${UI_TRAFFIC_PPS} frames/s; the file's growth over ${REPLAY_PROFILES[mode].recordMs / 1000} s once all four run; then requestAnimationFrame intervals of web/dist-replay/ringside-replay.html from file:// in headless Chromium while it plays that recording, on xsk0's rings and UMEM map`,

@@ -6,8 +6,14 @@
 // size, frame size, need_wakeup and the idle policy are the runner's, so the
 // two differ only in the language the loop is written in.
 //
+// `--loop xdpsock` (rxdrop only) runs the reference receiver instead: the
+// loop of xdpsock's rx_drop, described where it is written below.
+//
 // Prints one JSON object: frames moved and the XDP_STATISTICS deltas over the
-// measured window (after a warm-up), and the window's length.
+// measured window (after a warm-up), and the window's length; and, over the
+// same window, what the scheduler did with the loop's thread and how the
+// machine's CPUs spent their time, so a slow run says whether it ran, waited
+// for a CPU or slept.
 #include <errno.h>
 #include <getopt.h>
 #include <linux/if_link.h>
@@ -36,6 +42,8 @@
 #endif
 
 enum workload { RXDROP, TXONLY, L2FWD };
+/** Ringside's hand-overs, or xdpsock's rx_drop as the reference receiver. */
+enum loop { LOOP_RINGSIDE, LOOP_XDPSOCK };
 
 struct options {
   const char *ifname;
@@ -54,6 +62,7 @@ struct options {
    * own program is not frags-aware, and veth refuses it above a page of MTU.
    */
   const char *xdp_program;
+  enum loop loop;
 };
 
 /** At most this many batches are reaped from COMPLETION at once, as in the JS pipeline. */
@@ -166,6 +175,56 @@ static void load_program(struct bench *b) {
   if (err) die("xdp_program__attach", (int)-err);
 }
 
+/*
+ * The reference receiver: xdpsock's rx_drop (xdp-project/bpf-examples,
+ * AF_XDP-example/xdpsock.c; the kernel's old samples/bpf/xdpsock_user.c) as
+ * `xdpsock -r -c` runs it: copy mode, need_wakeup on, no poll() (-p) and no
+ * busy polling (-B). What it mirrors:
+ * - FILL is filled once, whole, before the first round, and afterwards only
+ *   from RX: every received address goes straight back to FILL, so the frames
+ *   in circulation are as many as FILL holds and none wait in a pool;
+ * - a round peeks up to a batch on RX; an empty RX costs a recvfrom() only
+ *   when FILL's need_wakeup flag asks for one, and the loop spins on: it
+ *   never sleeps;
+ * - as many slots as were received are reserved on FILL, the reservation
+ *   retried (with a recvfrom() when FILL's flag asks) until it succeeds; the
+ *   addresses are copied across, FILL submitted, then RX released.
+ * The window's clock is read once per 64 rounds (run_until) where xdpsock
+ * reads a flag its statistics thread sets.
+ */
+static void xdpsock_populate_fill(struct bench *b) {
+  unsigned n = b->o.fill_size < b->o.frame_count ? b->o.fill_size : b->o.frame_count;
+  uint32_t index;
+  if (xsk_ring_prod__reserve(&b->fill, n, &index) != n) die("populating FILL", ENOSPC);
+  for (unsigned i = 0; i < n; i++) *xsk_ring_prod__fill_addr(&b->fill, index + i) = (uint64_t)i * b->o.frame_size;
+  xsk_ring_prod__submit(&b->fill, n);
+}
+
+static void xdpsock_wake_rx(struct bench *b) {
+  recvfrom(b->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+  b->wakeups++;
+}
+
+static void xdpsock_rx_drop(struct bench *b) {
+  uint32_t rx_index, fill_index;
+  unsigned n = xsk_ring_cons__peek(&b->rx, b->o.batch, &rx_index);
+  if (n == 0) {
+    if (xsk_ring_prod__needs_wakeup(&b->fill)) xdpsock_wake_rx(b);
+    return;
+  }
+  while (xsk_ring_prod__reserve(&b->fill, n, &fill_index) != n) {
+    if (xsk_ring_prod__needs_wakeup(&b->fill)) xdpsock_wake_rx(b);
+  }
+  for (unsigned i = 0; i < n; i++) {
+    const struct xdp_desc *d = xsk_ring_cons__rx_desc(&b->rx, rx_index + i);
+    *xsk_ring_prod__fill_addr(&b->fill, fill_index + i) = xsk_umem__extract_addr(d->addr);
+    b->rx_bytes += d->len;
+  }
+  xsk_ring_prod__submit(&b->fill, n);
+  xsk_ring_cons__release(&b->rx, n);
+  b->rx_frames += n;
+}
+
 static void setup(struct bench *b) {
   const struct options *o = &b->o;
   size_t length = (size_t)o->frame_count * o->frame_size;
@@ -212,6 +271,7 @@ static void setup(struct bench *b) {
   for (unsigned i = o->frame_count; i-- > 0;) b->free_pool[b->free_count++] = (uint64_t)i * o->frame_size;
   // Ringside's txonly sockets have no RX here, so nothing goes to FILL; receivers keep every frame they can there.
   b->fill_target = receives ? o->frame_count : 0;
+  if (o->loop == LOOP_XDPSOCK) xdpsock_populate_fill(b);
 }
 
 static unsigned reap_completion(struct bench *b) {
@@ -350,6 +410,10 @@ static void idle(struct bench *b) {
 }
 
 static void step(struct bench *b) {
+  if (b->o.loop == LOOP_XDPSOCK) {
+    xdpsock_rx_drop(b);
+    return;
+  }
   unsigned work = reap_completion(b) + drain_rx(b);
   if (b->o.workload == TXONLY) work += send_from_pool(b);
   if (b->o.workload == L2FWD) work += forward_backlog(b);
@@ -366,6 +430,42 @@ static struct xdp_statistics statistics(const struct bench *b) {
   return s;
 }
 
+/** What the scheduler did with this thread so far (/proc/thread-self): on a CPU, waiting for one, and switches. */
+struct thread_times {
+  unsigned long long run_ns, wait_ns, timeslices, voluntary, nonvoluntary;
+};
+
+static struct thread_times thread_times(void) {
+  struct thread_times t;
+  memset(&t, 0, sizeof t);
+  FILE *f = fopen("/proc/thread-self/schedstat", "r");
+  if (!f) die("/proc/thread-self/schedstat", errno);
+  if (fscanf(f, "%llu %llu %llu", &t.run_ns, &t.wait_ns, &t.timeslices) != 3) die("/proc/thread-self/schedstat", EINVAL);
+  fclose(f);
+  f = fopen("/proc/thread-self/status", "r");
+  if (!f) die("/proc/thread-self/status", errno);
+  char line[256];
+  while (fgets(line, sizeof line, f)) {
+    sscanf(line, "voluntary_ctxt_switches: %llu", &t.voluntary);
+    sscanf(line, "nonvoluntary_ctxt_switches: %llu", &t.nonvoluntary);
+  }
+  fclose(f);
+  return t;
+}
+
+/** The machine's CPU time so far by state, in clock ticks: /proc/stat's first line. */
+enum { CPU_USER, CPU_NICE, CPU_SYSTEM, CPU_IDLE, CPU_IOWAIT, CPU_IRQ, CPU_SOFTIRQ, CPU_STEAL, CPU_STATES };
+static const char *CPU_STATE_NAMES[CPU_STATES] = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
+
+static void cpu_ticks(unsigned long long ticks[CPU_STATES]) {
+  FILE *f = fopen("/proc/stat", "r");
+  if (!f) die("/proc/stat", errno);
+  int read = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &ticks[0], &ticks[1], &ticks[2], &ticks[3],
+                    &ticks[4], &ticks[5], &ticks[6], &ticks[7]);
+  fclose(f);
+  if (read != CPU_STATES) die("/proc/stat", EINVAL);
+}
+
 static void run_until(struct bench *b, uint64_t deadline) {
   while (!stopping && now_ns() < deadline) {
     // The clock is read once per 64 rounds: a loop round is far shorter than the window's precision needs.
@@ -378,6 +478,13 @@ static enum workload parse_workload(const char *name) {
   if (!strcmp(name, "txonly")) return TXONLY;
   if (!strcmp(name, "l2fwd")) return L2FWD;
   fprintf(stderr, "xskbench: workload must be rxdrop, txonly or l2fwd, not '%s'\n", name);
+  exit(2);
+}
+
+static enum loop parse_loop(const char *name) {
+  if (!strcmp(name, "ringside")) return LOOP_RINGSIDE;
+  if (!strcmp(name, "xdpsock")) return LOOP_XDPSOCK;
+  fprintf(stderr, "xskbench: loop must be ringside or xdpsock, not '%s'\n", name);
   exit(2);
 }
 
@@ -396,7 +503,7 @@ static void usage(void) {
           "usage: xskbench --iface IF --workload rxdrop|txonly|l2fwd [--queue N] [--frames N]\n"
           "  [--frame-size N] [--fill N] [--comp N] [--rx N] [--tx N] [--batch N]\n"
           "  [--frame-length N] [--rate PPS] [--warmup-ms N] [--duration-ms N]\n"
-          "  [--multi-buffer] [--xdp-program OBJECT]\n");
+          "  [--multi-buffer] [--xdp-program OBJECT] [--loop ringside|xdpsock]\n");
   exit(2);
 }
 
@@ -425,6 +532,7 @@ static struct options parse(int argc, char **argv) {
       {"frame-length", required_argument, 0, 'l'}, {"warmup-ms", required_argument, 0, 'W'},
       {"duration-ms", required_argument, 0, 'D'}, {"rate", required_argument, 0, 'R'},
       {"multi-buffer", no_argument, 0, 'M'},    {"xdp-program", required_argument, 0, 'P'},
+      {"loop", required_argument, 0, 'L'},
       {0, 0, 0, 0},
   };
   int c;
@@ -446,10 +554,15 @@ static struct options parse(int argc, char **argv) {
       case 'R': o.rate_pps = number("rate", optarg); break;
       case 'M': o.multi_buffer = 1; break;
       case 'P': o.xdp_program = optarg; break;
+      case 'L': o.loop = parse_loop(optarg); break;
       default: usage();
     }
   }
   if (!o.ifname || o.batch == 0 || o.frame_length < 60 || o.frame_length > o.frame_size) usage();
+  if (o.loop == LOOP_XDPSOCK && o.workload != RXDROP) {
+    fprintf(stderr, "xskbench: --loop xdpsock is xdpsock's rx_drop: rxdrop only\n");
+    exit(2);
+  }
   return o;
 }
 
@@ -466,14 +579,19 @@ int main(int argc, char **argv) {
   run_until(&b, now_ns() + (uint64_t)b.o.warmup_ms * 1000000ull);
   struct xdp_statistics s0 = statistics(&b);
   uint64_t rx0 = b.rx_frames, bytes0 = b.rx_bytes, tx0 = b.tx_frames, done0 = b.completed, wake0 = b.wakeups;
+  unsigned long long cpu0[CPU_STATES], cpu1[CPU_STATES];
+  cpu_ticks(cpu0);
+  struct thread_times times0 = thread_times();
   uint64_t t0 = now_ns();
   run_until(&b, t0 + (uint64_t)b.o.duration_ms * 1000000ull);
   uint64_t t1 = now_ns();
+  struct thread_times times1 = thread_times();
+  cpu_ticks(cpu1);
   struct xdp_statistics s1 = statistics(&b);
 
   printf("{\"workload\":\"%s\",\"window_ns\":[%llu,%llu],\"duration_s\":%.6f,\"rx_frames\":%llu,\"rx_bytes\":%llu,\"tx_frames\":%llu,\"completed\":%llu,"
          "\"wakeups\":%llu,\"stats\":{\"rx_dropped\":%llu,\"rx_invalid_descs\":%llu,\"tx_invalid_descs\":%llu,"
-         "\"rx_ring_full\":%llu,\"rx_fill_ring_empty_descs\":%llu,\"tx_ring_empty_descs\":%llu}}\n",
+         "\"rx_ring_full\":%llu,\"rx_fill_ring_empty_descs\":%llu,\"tx_ring_empty_descs\":%llu}",
          NAMES[b.o.workload], (unsigned long long)t0, (unsigned long long)t1, (double)(t1 - t0) / 1e9, (unsigned long long)(b.rx_frames - rx0),
          (unsigned long long)(b.rx_bytes - bytes0),
          (unsigned long long)(b.tx_frames - tx0), (unsigned long long)(b.completed - done0),
@@ -483,6 +601,12 @@ int main(int argc, char **argv) {
          (unsigned long long)(s1.rx_ring_full - s0.rx_ring_full),
          (unsigned long long)(s1.rx_fill_ring_empty_descs - s0.rx_fill_ring_empty_descs),
          (unsigned long long)(s1.tx_ring_empty_descs - s0.tx_ring_empty_descs));
+  printf(",\"thread\":{\"run_ns\":%llu,\"wait_ns\":%llu,\"timeslices\":%llu,\"voluntary_switches\":%llu,"
+         "\"nonvoluntary_switches\":%llu},\"cpu_ticks\":{",
+         times1.run_ns - times0.run_ns, times1.wait_ns - times0.wait_ns, times1.timeslices - times0.timeslices,
+         times1.voluntary - times0.voluntary, times1.nonvoluntary - times0.nonvoluntary);
+  for (int i = 0; i < CPU_STATES; i++) printf("%s\"%s\":%llu", i ? "," : "", CPU_STATE_NAMES[i], cpu1[i] - cpu0[i]);
+  printf("}}\n");
   fflush(stdout);
 
   xsk_socket__delete(b.xsk);

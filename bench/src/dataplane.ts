@@ -8,6 +8,7 @@ import {
 } from '../../shared/src/index.ts';
 import { type LabSession, withLab } from './lab-session.ts';
 import { runNative } from './native.ts';
+import { medianScheduling, NewThreadWatch, type Scheduling, scheduling, threadsOf } from './scheduling.ts';
 import { median } from './stats.ts';
 
 /**
@@ -19,6 +20,12 @@ import { median } from './stats.ts';
  *   and we count what the kernel dropped at the socket.
  * Runs alternate JS, C, C, JS, JS, C... so drift (other work on the machine)
  * lands on both alike; each number is a median over rounds.
+ *
+ * Ringside's C baseline runs the same hand-overs and idle policy as JS, which
+ * makes it no stronger than JS. rxdrop is also measured against a reference
+ * receiver as strong as the field's usual one: xskbench's `--loop xdpsock`,
+ * xdpsock's rx_drop (it spins, and FILL gets back each batch RX gave), in
+ * rounds of its own alternating with JS, fed by the same source.
  */
 
 /** The socket both implementations run: Ringside's default shape, 64 B frames (the worst case per byte). */
@@ -45,7 +52,8 @@ export interface DataplaneProfile {
   fixedLoadPps: number;
 }
 
-export type Implementation = 'js' | 'native';
+/** JS, Ringside's C baseline, or the reference receiver (xdpsock's rx_drop loop, rxdrop only). */
+export type Implementation = 'js' | 'native' | 'reference';
 
 export interface Run {
   implementation: Implementation;
@@ -61,6 +69,10 @@ export interface Run {
   offeredPps: number;
   /** Frames per second the source received back (txonly, l2fwd). */
   returnedPps: number;
+  /** Syscalls the loop made to wake the kernel (sendto, poll or recvfrom) in the window. */
+  wakeups: number;
+  /** The data-plane thread and the machine over the window. */
+  scheduling: Scheduling;
 }
 
 export interface WorkloadResult {
@@ -78,7 +90,38 @@ export interface WorkloadResult {
   rounds: number;
   js_runs_mpps: number[];
   native_runs_mpps: number[];
+  /**
+   * Medians over the capacity runs of what the scheduler did with each data-plane thread (the sender, in
+   * txonly) and how the machine's CPUs spent the window: where a slower loop's time went.
+   */
+  scheduling: { js: Scheduling; native: Scheduling };
 }
+
+/** rxdrop against the reference receiver, in rounds of their own (JS R R JS ...) at the same saturating source. */
+export interface ReferenceResult {
+  /** What the loop is: xskbench --loop xdpsock. */
+  loop: string;
+  /** Its median rate. */
+  mpps: number;
+  /** JS's median rate in these rounds. */
+  js_mpps: number;
+  /** The median of each round's own JS/reference ratio. */
+  ratio_paired: number;
+  offered_mpps: number;
+  runs_mpps: number[];
+  js_runs_mpps: number[];
+  /** Median wakeup syscalls per thousand frames received: JS's, the reference's. */
+  wakeups_per_kframe: { js: number; reference: number };
+  scheduling: { js: Scheduling; reference: Scheduling };
+}
+
+export type RxDropResult = WorkloadResult & {
+  /** JS rxdrop ÷ the reference receiver: the ratio of the medians. */
+  vs_reference: number;
+  reference: ReferenceResult;
+};
+
+export type DataplaneResult = Record<Workload, WorkloadResult> & { rxdrop: RxDropResult };
 
 /** Source counters sampled with their time, so a window measured elsewhere (the C process) can be matched. */
 class SourceRecorder {
@@ -168,14 +211,17 @@ async function runJs(
   profile: DataplaneProfile,
 ): Promise<Run> {
   const id = `bench-${workload}`;
+  const threads = new NewThreadWatch(process.pid, new Set(threadsOf(process.pid)));
   const socket = await session.engine.create(socketRequest(session, workload, txRatePps), id);
   try {
     await sleep(profile.warmupMs);
+    threads.start();
     const t0 = nowNs();
     const a = await socket.observer.observe();
     await sleep(profile.windowMs);
     const t1 = nowNs();
     const b = await socket.observer.observe();
+    const { thread, cpu } = threads.stop();
     const seconds = (t1 - t0) / 1e9;
     const frames =
       workload === 'rxdrop' ? b.totals.rxPackets - a.totals.rxPackets : b.totals.completed - a.totals.completed;
@@ -190,12 +236,15 @@ async function runJs(
       drops: drops(statsDelta(a.stats, b.stats)),
       offeredPps: workload === 'txonly' ? 0 : sentPps,
       returnedPps: receivedPps,
+      wakeups: b.totals.wakeups - a.totals.wakeups,
+      scheduling: scheduling(thread, cpu, seconds),
     };
   } finally {
     await session.engine.destroy(id);
   }
 }
 
+/** xskbench: Ringside's loop in C ('native'), or xdpsock's rx_drop ('reference'). */
 async function runC(
   session: LabSession,
   recorder: SourceRecorder,
@@ -203,6 +252,7 @@ async function runC(
   load: Run['load'],
   txRatePps: number,
   profile: DataplaneProfile,
+  implementation: Exclude<Implementation, 'js'> = 'native',
 ): Promise<Run> {
   const result = await runNative({
     namespace: session.lab.appNamespace,
@@ -215,12 +265,13 @@ async function runC(
     ratePps: txRatePps >= SATURATING_PPS ? 0 : txRatePps,
     warmupMs: profile.warmupMs,
     durationMs: profile.windowMs,
+    ...(implementation === 'reference' ? { loop: 'xdpsock' as const } : {}),
   });
   const frames = workload === 'rxdrop' ? result.rx_frames : result.completed;
   const { sentPps, receivedPps } = recorder.rates(result.window_ns[0], result.window_ns[1]);
   const s = result.stats;
   return {
-    implementation: 'native',
+    implementation,
     workload,
     load,
     seconds: result.duration_s,
@@ -234,30 +285,36 @@ async function runC(
     }),
     offeredPps: workload === 'txonly' ? 0 : sentPps,
     returnedPps: receivedPps,
+    wakeups: result.wakeups,
+    scheduling: scheduling(result.thread, result.cpu_ticks, result.duration_s),
   };
 }
 
-/** Each round's JS run over its C run (runs come in rounds of two, in either order). */
-export function pairedRatios(runs: readonly Pick<Run, 'implementation' | 'mpps'>[]): number[] {
+/** Each round's JS run over its other run, C's or the reference's (runs come in rounds of two, in either order). */
+export function pairedRatios(
+  runs: readonly Pick<Run, 'implementation' | 'mpps'>[],
+  against: Exclude<Implementation, 'js'> = 'native',
+): number[] {
   const ratios: number[] = [];
   for (let i = 0; i + 1 < runs.length; i += 2) {
     const pair = [runs[i], runs[i + 1]];
     const js = pair.find((run) => run?.implementation === 'js');
-    const native = pair.find((run) => run?.implementation === 'native');
-    if (js && native && native.mpps > 0) ratios.push(js.mpps / native.mpps);
+    const other = pair.find((run) => run?.implementation === against);
+    if (js && other && other.mpps > 0) ratios.push(js.mpps / other.mpps);
   }
   return ratios;
 }
 
-/** JS first in even rounds, C first in odd ones: A B B A A B... */
+/** JS first in even rounds, the other first in odd ones: A B B A A B... */
 async function alternate(
   rounds: number,
+  other: Exclude<Implementation, 'js'>,
   run: (implementation: Implementation) => Promise<Run>,
   onRun: (run: Run) => void,
 ): Promise<Run[]> {
   const runs: Run[] = [];
   for (let round = 0; round < rounds; round++) {
-    const order: Implementation[] = round % 2 === 0 ? ['js', 'native'] : ['native', 'js'];
+    const order: Implementation[] = round % 2 === 0 ? ['js', other] : [other, 'js'];
     for (const implementation of order) {
       const result = await run(implementation);
       onRun(result);
@@ -267,10 +324,7 @@ async function alternate(
   return runs;
 }
 
-export async function benchDataplane(
-  profile: DataplaneProfile,
-  onRun: (run: Run) => void,
-): Promise<Record<Workload, WorkloadResult>> {
+export async function benchDataplane(profile: DataplaneProfile, onRun: (run: Run) => void): Promise<DataplaneResult> {
   return withLab(
     { queues: 1, ratePps: SATURATING_PPS, frameLength: SHAPE.frameLength, sourcePaused: true },
     async (session) => {
@@ -282,7 +336,11 @@ export async function benchDataplane(
         const results = {} as Record<Workload, WorkloadResult>;
         for (const workload of Workload.options)
           results[workload] = await benchWorkload(session, recorder, workload, profile, onRun);
-        return results;
+        const reference = await benchReference(session, recorder, profile, onRun);
+        return {
+          ...results,
+          rxdrop: { ...results.rxdrop, vs_reference: reference.js_mpps / reference.mpps, reference },
+        };
       } finally {
         recorder.stop();
       }
@@ -309,6 +367,7 @@ async function benchWorkload(
     try {
       return await alternate(
         rounds,
+        'native',
         (implementation) => (implementation === 'js' ? runJs : runC)(session, recorder, workload, load, rate, profile),
         onRun,
       );
@@ -333,5 +392,55 @@ async function benchWorkload(
     rounds: profile.rounds,
     js_runs_mpps: of(capacity, 'js').map((r) => r.mpps),
     native_runs_mpps: of(capacity, 'native').map((r) => r.mpps),
+    scheduling: {
+      js: medianScheduling(of(capacity, 'js').map((r) => r.scheduling)),
+      native: medianScheduling(of(capacity, 'native').map((r) => r.scheduling)),
+    },
+  };
+}
+
+const wakeupsPerKiloframe = (runs: readonly Run[]) =>
+  median(runs.map((r) => (r.frames > 0 ? (1000 * r.wakeups) / r.frames : 0)));
+
+/** rxdrop, JS against the reference receiver, the source flat out: rounds of their own, alternating. */
+async function benchReference(
+  session: LabSession,
+  recorder: SourceRecorder,
+  profile: DataplaneProfile,
+  onRun: (run: Run) => void,
+): Promise<ReferenceResult> {
+  const { source } = session;
+  source.setRate(SATURATING_PPS);
+  source.resume();
+  let runs: Run[];
+  try {
+    runs = await alternate(
+      profile.rounds,
+      'reference',
+      (implementation) =>
+        implementation === 'js'
+          ? runJs(session, recorder, 'rxdrop', 'saturating', SATURATING_PPS, profile)
+          : runC(session, recorder, 'rxdrop', 'saturating', SATURATING_PPS, profile, 'reference'),
+      onRun,
+    );
+  } finally {
+    source.pause();
+  }
+  const js = runs.filter((r) => r.implementation === 'js');
+  const reference = runs.filter((r) => r.implementation === 'reference');
+  const mpps = median(reference.map((r) => r.mpps));
+  return {
+    loop: 'xskbench --loop xdpsock',
+    mpps,
+    js_mpps: median(js.map((r) => r.mpps)),
+    ratio_paired: median(pairedRatios(runs, 'reference')),
+    offered_mpps: median(runs.map((r) => r.offeredPps)) / 1e6,
+    runs_mpps: reference.map((r) => r.mpps),
+    js_runs_mpps: js.map((r) => r.mpps),
+    wakeups_per_kframe: { js: wakeupsPerKiloframe(js), reference: wakeupsPerKiloframe(reference) },
+    scheduling: {
+      js: medianScheduling(js.map((r) => r.scheduling)),
+      reference: medianScheduling(reference.map((r) => r.scheduling)),
+    },
   };
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Workload } from '../../shared/src/index.ts';
+import type { CpuTicks, ThreadTimes } from './scheduling.ts';
 
 /** The C baseline (bench/native/xskbench.c), built by the setup step. */
 export const NATIVE_BINARY = fileURLToPath(new URL('../native/build/xskbench', import.meta.url));
@@ -27,6 +28,11 @@ export interface NativeRequest {
   multiBuffer?: boolean;
   /** An XDP object xskbench loads itself, its socket put in the object's xsks_map (libxdp's own otherwise). */
   xdpProgram?: string;
+  /**
+   * The loop that runs: Ringside's hand-overs (the default), or xdpsock's
+   * rx_drop, the reference receiver (rxdrop only; see xskbench.c).
+   */
+  loop?: 'ringside' | 'xdpsock';
 }
 
 /** What xskbench prints: counts and XDP_STATISTICS deltas over its measured window. */
@@ -49,6 +55,10 @@ export interface NativeResult {
     rx_fill_ring_empty_descs: number;
     tx_ring_empty_descs: number;
   };
+  /** What the scheduler did with the loop's thread over the window. */
+  thread: ThreadTimes;
+  /** The machine's CPU ticks by state over the window. */
+  cpu_ticks: CpuTicks;
 }
 
 export function nativeArguments(request: NativeRequest): string[] {
@@ -61,6 +71,7 @@ export function nativeArguments(request: NativeRequest): string[] {
     ...['--warmup-ms', String(request.warmupMs), '--duration-ms', String(request.durationMs)],
     ...(request.multiBuffer ? ['--multi-buffer'] : []),
     ...(request.xdpProgram ? ['--xdp-program', request.xdpProgram] : []),
+    ...(request.loop ? ['--loop', request.loop] : []),
   ];
 }
 

@@ -26,9 +26,10 @@ describe('the report shape', () => {
     expect(REQUIRED_KEYS).toContain('busy_poll.wakeups_per_kframe.off');
     expect(REQUIRED_KEYS).toContain('multibuffer.rxdrop_gbps.js');
     expect(REQUIRED_KEYS).toContain('multibuffer.rxdrop_gbps.native');
-    // 12 data-plane keys, 12 of the agent, 5 of attaching, 1 of the launcher, 2 of record and replay, 1 of busy
+    expect(REQUIRED_KEYS).toContain('dataplane.rxdrop.vs_reference');
+    // 12 data-plane keys and rxdrop against the reference, 12 of the agent, 5 of attaching, 1 of the launcher, 2 of record and replay, 1 of busy
     // polling (`on` may be refused), 2 of multi-buffer.
-    expect(REQUIRED_KEYS).toHaveLength(12 + 12 + 5 + 1 + 2 + 1 + 2);
+    expect(REQUIRED_KEYS).toHaveLength(12 + 1 + 12 + 5 + 1 + 2 + 1 + 2);
   });
 
   it('accepts a report whose required keys are all finite numbers', () => {

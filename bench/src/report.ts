@@ -3,9 +3,10 @@ import type { AgentResult } from './agent-bench.ts';
 import type { AttachResult } from './attach-bench.ts';
 import type { BusyPollResult } from './busy-poll-bench.ts';
 import type { CliHelpResult } from './cli-help-bench.ts';
-import type { WorkloadResult } from './dataplane.ts';
+import type { DataplaneResult } from './dataplane.ts';
 import type { MultiBufferResult } from './multibuffer-bench.ts';
 import type { ReplayResult } from './replay-bench.ts';
+import type { Scheduling } from './scheduling.ts';
 import type { SnapshotBuildResult } from './snapshot-build.ts';
 import { round } from './stats.ts';
 import type { UiResult } from './ui-frames.ts';
@@ -20,13 +21,15 @@ export interface BenchReport {
   method: {
     dataplane_mpps: string;
     dataplane_drops: string;
+    dataplane_reference: string;
+    scheduling: string;
     alternation: string;
     attach: string;
     ui_frames: string;
     replay: string;
     multibuffer: string;
   };
-  dataplane: Record<Workload, WorkloadResult>;
+  dataplane: DataplaneResult;
   observer_overhead_pct: number;
   observer_rxdrop_mpps: AgentResult['observer_rxdrop_mpps'];
   ws_bytes_per_s_per_client: number;
@@ -60,6 +63,7 @@ export interface BenchReport {
 /** The paths the issue requires, each a finite number in a report. */
 export const REQUIRED_KEYS: readonly string[] = [
   ...Workload.options.flatMap((w) => ['js_mpps', 'native_mpps', 'ratio', 'js_drops'].map((k) => `dataplane.${w}.${k}`)),
+  'dataplane.rxdrop.vs_reference',
   'observer_overhead_pct',
   'ws_bytes_per_s_per_client',
   'snapshot_latency_ms.p50',
@@ -136,6 +140,12 @@ export function targets(report: BenchReport): { target: string; value: string; v
       verdict: verdict(r.js_drops === 0),
     });
   }
+  const reference = report.dataplane.rxdrop.reference;
+  rows.push({
+    target: "rxdrop: JS >= 0.95x the reference (xdpsock's rx_drop loop)",
+    value: `${report.dataplane.rxdrop.vs_reference.toFixed(3)}x (${reference.js_mpps.toFixed(3)} vs ${reference.mpps.toFixed(3)} Mpps)`,
+    verdict: verdict(report.dataplane.rxdrop.vs_reference >= 0.95),
+  });
   const s = report.snapshot_build_us;
   const perSocket1 = s.sockets_1;
   const perSocket64 = s.sockets_64 / 64;
@@ -226,6 +236,19 @@ function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')).join('\n');
 }
 
+function schedulingRow(label: string, t: Scheduling): string[] {
+  return [
+    label,
+    t.thread_pct.running.toFixed(1),
+    t.thread_pct.runqueue.toFixed(1),
+    t.thread_pct.asleep.toFixed(1),
+    t.voluntary_switches_per_s.toFixed(0),
+    t.nonvoluntary_switches_per_s.toFixed(0),
+    (t.machine_cpu_pct.idle + t.machine_cpu_pct.iowait).toFixed(1),
+    t.machine_cpu_pct.softirq.toFixed(1),
+  ];
+}
+
 export function formatReport(report: BenchReport): string {
   const dp = report.dataplane;
   const dataplane = table([
@@ -240,6 +263,25 @@ export function formatReport(report: BenchReport): string {
       String(r.native_drops),
       `${r.fixed_load_pps / 1000} kpps`,
     ]),
+  ]);
+  const reference = dp.rxdrop.reference;
+  const threads = table([
+    [
+      'data-plane thread',
+      'running %',
+      'runqueue %',
+      'asleep %',
+      'voluntary/s',
+      'nonvoluntary/s',
+      'machine idle %',
+      'softirq %',
+    ],
+    ...Object.entries(dp).flatMap(([workload, r]) =>
+      Object.entries(r.scheduling).map(([implementation, t]) => schedulingRow(`${workload} ${implementation}`, t)),
+    ),
+    ...Object.entries(reference.scheduling).map(([implementation, t]) =>
+      schedulingRow(`rxdrop ${implementation} (reference rounds)`, t),
+    ),
   ]);
   const s = report.snapshot_build_us;
   const other = table([
@@ -288,6 +330,10 @@ export function formatReport(report: BenchReport): string {
     `Data plane. Mpps: ${report.method.dataplane_mpps}`,
     `Drops: ${report.method.dataplane_drops}`,
     dataplane,
+    `rxdrop against the reference (${reference.loop}), rounds of their own: JS ${reference.js_mpps.toFixed(3)} Mpps, reference ${reference.mpps.toFixed(3)} Mpps, JS/reference ${dp.rxdrop.vs_reference.toFixed(3)} (paired ${reference.ratio_paired.toFixed(3)}), wakeups per 1000 frames ${reference.wakeups_per_kframe.js.toFixed(1)} vs ${reference.wakeups_per_kframe.reference.toFixed(1)}`,
+    '',
+    'Where each loop spent its window (medians of the capacity runs; the machine: every CPU):',
+    threads,
     '',
     other,
     '',
