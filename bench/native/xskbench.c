@@ -99,6 +99,8 @@ struct bench {
   double tokens;
   uint64_t last_refill;
   uint64_t rx_frames, rx_bytes, tx_frames, completed, wakeups;
+  /** Rounds that moved nothing and slept (poll() with a timeout, or a token's wait), as JS's Counter.IDLE_WAITS. */
+  uint64_t idle_waits;
   struct xdp_program *program;
   int ifindex;
 };
@@ -403,9 +405,11 @@ static void idle(struct bench *b) {
   if (b->o.workload != TXONLY) {
     struct pollfd p = {.fd = b->fd, .events = POLLIN};
     poll(&p, 1, IDLE_POLL_MS);
+    b->idle_waits++;
   } else if (b->o.rate_pps) {
     // Tokens accrue by the millisecond: the JS pipeline waits one too.
     usleep(1000);
+    b->idle_waits++;
   }
 }
 
@@ -578,7 +582,8 @@ int main(int argc, char **argv) {
 
   run_until(&b, now_ns() + (uint64_t)b.o.warmup_ms * 1000000ull);
   struct xdp_statistics s0 = statistics(&b);
-  uint64_t rx0 = b.rx_frames, bytes0 = b.rx_bytes, tx0 = b.tx_frames, done0 = b.completed, wake0 = b.wakeups;
+  uint64_t rx0 = b.rx_frames, bytes0 = b.rx_bytes, tx0 = b.tx_frames, done0 = b.completed, wake0 = b.wakeups,
+           idle0 = b.idle_waits;
   unsigned long long cpu0[CPU_STATES], cpu1[CPU_STATES];
   cpu_ticks(cpu0);
   struct thread_times times0 = thread_times();
@@ -601,6 +606,7 @@ int main(int argc, char **argv) {
          (unsigned long long)(s1.rx_ring_full - s0.rx_ring_full),
          (unsigned long long)(s1.rx_fill_ring_empty_descs - s0.rx_fill_ring_empty_descs),
          (unsigned long long)(s1.tx_ring_empty_descs - s0.tx_ring_empty_descs));
+  printf(",\"idle_waits\":%llu", (unsigned long long)(b.idle_waits - idle0));
   printf(",\"thread\":{\"run_ns\":%llu,\"wait_ns\":%llu,\"timeslices\":%llu,\"voluntary_switches\":%llu,"
          "\"nonvoluntary_switches\":%llu},\"cpu_ticks\":{",
          times1.run_ns - times0.run_ns, times1.wait_ns - times0.wait_ns, times1.timeslices - times0.timeslices,

@@ -71,6 +71,8 @@ export interface Run {
   returnedPps: number;
   /** Syscalls the loop made to wake the kernel (sendto, poll or recvfrom) in the window. */
   wakeups: number;
+  /** Rounds that moved nothing and slept (the reference never sleeps). */
+  idleWaits: number;
   /** The data-plane thread and the machine over the window. */
   scheduling: Scheduling;
 }
@@ -94,8 +96,11 @@ export interface WorkloadResult {
    * Medians over the capacity runs of what the scheduler did with each data-plane thread (the sender, in
    * txonly) and how the machine's CPUs spent the window: where a slower loop's time went.
    */
-  scheduling: { js: Scheduling; native: Scheduling };
+  scheduling: { js: LoopScheduling; native: LoopScheduling };
 }
+
+/** What the scheduler did with a loop's thread, and how often the loop itself chose to sleep. */
+export type LoopScheduling = Scheduling & { idle_waits_per_s: number };
 
 /** rxdrop against the reference receiver, in rounds of their own (JS R R JS ...) at the same saturating source. */
 export interface ReferenceResult {
@@ -112,7 +117,7 @@ export interface ReferenceResult {
   js_runs_mpps: number[];
   /** Median wakeup syscalls per thousand frames received: JS's, the reference's. */
   wakeups_per_kframe: { js: number; reference: number };
-  scheduling: { js: Scheduling; reference: Scheduling };
+  scheduling: { js: LoopScheduling; reference: LoopScheduling };
 }
 
 export type RxDropResult = WorkloadResult & {
@@ -237,6 +242,7 @@ async function runJs(
       offeredPps: workload === 'txonly' ? 0 : sentPps,
       returnedPps: receivedPps,
       wakeups: b.totals.wakeups - a.totals.wakeups,
+      idleWaits: b.totals.idleWaits - a.totals.idleWaits,
       scheduling: scheduling(thread, cpu, seconds),
     };
   } finally {
@@ -286,6 +292,7 @@ async function runC(
     offeredPps: workload === 'txonly' ? 0 : sentPps,
     returnedPps: receivedPps,
     wakeups: result.wakeups,
+    idleWaits: result.idle_waits,
     scheduling: scheduling(result.thread, result.cpu_ticks, result.duration_s),
   };
 }
@@ -392,12 +399,14 @@ async function benchWorkload(
     rounds: profile.rounds,
     js_runs_mpps: of(capacity, 'js').map((r) => r.mpps),
     native_runs_mpps: of(capacity, 'native').map((r) => r.mpps),
-    scheduling: {
-      js: medianScheduling(of(capacity, 'js').map((r) => r.scheduling)),
-      native: medianScheduling(of(capacity, 'native').map((r) => r.scheduling)),
-    },
+    scheduling: { js: loopScheduling(of(capacity, 'js')), native: loopScheduling(of(capacity, 'native')) },
   };
 }
+
+const loopScheduling = (runs: readonly Run[]): LoopScheduling => ({
+  ...medianScheduling(runs.map((r) => r.scheduling)),
+  idle_waits_per_s: median(runs.map((r) => r.idleWaits / r.seconds)),
+});
 
 const wakeupsPerKiloframe = (runs: readonly Run[]) =>
   median(runs.map((r) => (r.frames > 0 ? (1000 * r.wakeups) / r.frames : 0)));
@@ -438,9 +447,6 @@ async function benchReference(
     runs_mpps: reference.map((r) => r.mpps),
     js_runs_mpps: js.map((r) => r.mpps),
     wakeups_per_kframe: { js: wakeupsPerKiloframe(js), reference: wakeupsPerKiloframe(reference) },
-    scheduling: {
-      js: medianScheduling(js.map((r) => r.scheduling)),
-      reference: medianScheduling(reference.map((r) => r.scheduling)),
-    },
+    scheduling: { js: loopScheduling(js), reference: loopScheduling(reference) },
   };
 }

@@ -47,6 +47,8 @@ export interface NativeResult {
   tx_frames: number;
   completed: number;
   wakeups: number;
+  /** Rounds that moved nothing and slept. */
+  idle_waits: number;
   stats: {
     rx_dropped: number;
     rx_invalid_descs: number;

@@ -3,10 +3,9 @@ import type { AgentResult } from './agent-bench.ts';
 import type { AttachResult } from './attach-bench.ts';
 import type { BusyPollResult } from './busy-poll-bench.ts';
 import type { CliHelpResult } from './cli-help-bench.ts';
-import type { DataplaneResult } from './dataplane.ts';
+import type { DataplaneResult, LoopScheduling } from './dataplane.ts';
 import type { MultiBufferResult } from './multibuffer-bench.ts';
 import type { ReplayResult } from './replay-bench.ts';
-import type { Scheduling } from './scheduling.ts';
 import type { SnapshotBuildResult } from './snapshot-build.ts';
 import { round } from './stats.ts';
 import type { UiResult } from './ui-frames.ts';
@@ -236,9 +235,10 @@ function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')).join('\n');
 }
 
-function schedulingRow(label: string, t: Scheduling): string[] {
+function schedulingRow(label: string, t: LoopScheduling): string[] {
   return [
     label,
+    t.idle_waits_per_s.toFixed(0),
     t.thread_pct.running.toFixed(1),
     t.thread_pct.runqueue.toFixed(1),
     t.thread_pct.asleep.toFixed(1),
@@ -268,6 +268,7 @@ export function formatReport(report: BenchReport): string {
   const threads = table([
     [
       'data-plane thread',
+      'idle waits/s',
       'running %',
       'runqueue %',
       'asleep %',
