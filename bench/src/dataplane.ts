@@ -99,8 +99,11 @@ export interface WorkloadResult {
   scheduling: { js: LoopScheduling; native: LoopScheduling };
 }
 
-/** What the scheduler did with a loop's thread, and how often the loop itself chose to sleep. */
-export type LoopScheduling = Scheduling & { idle_waits_per_s: number };
+/**
+ * What the scheduler did with a loop's thread, how often the loop itself chose to sleep, and what it moved per
+ * second it ran: a loop that got as much CPU and moved less spends more per frame.
+ */
+export type LoopScheduling = Scheduling & { idle_waits_per_s: number; mpps_per_cpu: number };
 
 /** rxdrop against the reference receiver, in rounds of their own (JS R R JS ...) at the same saturating source. */
 export interface ReferenceResult {
@@ -406,6 +409,7 @@ async function benchWorkload(
 const loopScheduling = (runs: readonly Run[]): LoopScheduling => ({
   ...medianScheduling(runs.map((r) => r.scheduling)),
   idle_waits_per_s: median(runs.map((r) => r.idleWaits / r.seconds)),
+  mpps_per_cpu: median(runs.map((r) => r.mpps / Math.max(r.scheduling.thread_pct.running / 100, 1e-9))),
 });
 
 const wakeupsPerKiloframe = (runs: readonly Run[]) =>

@@ -239,6 +239,7 @@ function schedulingRow(label: string, t: LoopScheduling): string[] {
   return [
     label,
     t.idle_waits_per_s.toFixed(0),
+    t.mpps_per_cpu.toFixed(3),
     t.thread_pct.running.toFixed(1),
     t.thread_pct.runqueue.toFixed(1),
     t.thread_pct.asleep.toFixed(1),
@@ -269,6 +270,7 @@ export function formatReport(report: BenchReport): string {
     [
       'data-plane thread',
       'idle waits/s',
+      'Mpps per CPU-s',
       'running %',
       'runqueue %',
       'asleep %',

@@ -28,7 +28,11 @@ export type CpuTicks = Record<CpuState, number>;
 
 /** One window of one run, per second of it: what the reader of the bench JSON compares between JS and C. */
 export interface Scheduling {
-  /** Of the window, the thread's share: on a CPU, runnable but waiting for one, and the rest, asleep. */
+  /**
+   * Of the window, the thread's share: on a CPU, runnable but waiting for one, and the rest, asleep. Asleep is a
+   * remainder: the kernel adds a wait to its total only when the wait ends, and JS's window is read around awaits,
+   * so what the two counters miss lands there too; voluntary switches say whether the thread really slept.
+   */
   thread_pct: { running: number; runqueue: number; asleep: number };
   timeslices_per_s: number;
   voluntary_switches_per_s: number;
