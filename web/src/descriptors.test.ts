@@ -1,6 +1,16 @@
 import type { FrameBytesMessage, RingEntries, SocketDetailMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { descriptorNaming, locateFrame, nextFrameHeldBy, packetPlace, shownBytes, slotEntry } from './descriptors.ts';
+import {
+  descriptorNaming,
+  groupAtSlot,
+  locateFrame,
+  nextFrameHeldBy,
+  packetGroups,
+  packetGroupsShown,
+  packetPlace,
+  shownBytes,
+  slotEntry,
+} from './descriptors.ts';
 
 const CHUNK = 4096;
 const listed = (addresses: number[], lengths: number[] = []): RingEntries => ({
@@ -159,5 +169,68 @@ describe('a multi-buffer packet among a ring’s descriptors', () => {
 
   it('says a packet is incomplete while its last descriptor has not reached the ring', () => {
     expect(packetPlace([0, C, C], 2)).toEqual({ position: 2, count: 2, complete: false });
+  });
+
+  it('groups each packet of several descriptors by the slots it sits in, and draws nothing for a packet of one', () => {
+    const ring = { size: 16, consumer: 4, producer: 9 };
+    expect(packetGroups(ring, [0, C, C, 0, 0])).toEqual([{ entry: 1, slot: 5, count: 3, complete: true }]);
+  });
+
+  it('runs a group past the ring’s end into slot 0', () => {
+    const ring = { size: 8, consumer: 14, producer: 20 };
+    const groups = packetGroups(ring, [0, C, C, 0, C, 0]);
+    expect(groups).toEqual([
+      { entry: 1, slot: 7, count: 3, complete: true },
+      { entry: 4, slot: 2, count: 2, complete: true },
+    ]);
+    expect([7, 0, 1, 2].map((slot) => groupAtSlot(groups, slot, 8)?.slot ?? null)).toEqual([7, 7, 7, 2]);
+    expect(groupAtSlot(groups, 6, 8)).toBeNull();
+  });
+
+  it('leaves a packet whose last descriptor has not arrived open', () => {
+    const ring = { size: 8, consumer: 0, producer: 4 };
+    expect(packetGroups(ring, [0, 0, C, C])).toEqual([{ entry: 2, slot: 2, count: 2, complete: false }]);
+    // One descriptor so far is a packet still arriving, not a packet of one.
+    expect(packetGroups(ring, [0, 0, 0, C])).toEqual([{ entry: 3, slot: 3, count: 1, complete: false }]);
+  });
+
+  it('starts a chain begun before the consumer at the consumer, counting only the descriptors still listed', () => {
+    const ring = { size: 8, consumer: 5, producer: 9 };
+    expect(packetGroups(ring, [C, 0, C, 0])).toEqual([
+      { entry: 0, slot: 5, count: 2, complete: true },
+      { entry: 2, slot: 7, count: 2, complete: true },
+    ]);
+    // The place the hover card names agrees with the group drawn.
+    expect(packetPlace([C, 0, C, 0], 1)).toEqual({ position: 2, count: 2, complete: true });
+  });
+
+  it('finds no group on an empty ring, whatever options a stale list still carries', () => {
+    expect(packetGroups({ size: 8, consumer: 3, producer: 3 }, [C, C, 0])).toEqual([]);
+    expect(groupAtSlot([], 3, 8)).toBeNull();
+  });
+
+  it('keeps of each group the descriptors still between a later consumer and producer', () => {
+    const read = { size: 8, consumer: 10, producer: 16 };
+    const groups = packetGroups(read, [C, C, 0, C, C, 0]);
+    // The consumer has taken two descriptors and the producer stands where it did: the first packet keeps one.
+    expect(packetGroupsShown(groups, read, { consumer: 12, producer: 16 })).toEqual([
+      { entry: 1, slot: 5, count: 3, complete: true },
+    ]);
+    // Sweeping, the ring shows fewer descriptors than were read: the second packet is cut open by the producer.
+    expect(packetGroupsShown(groups, read, { consumer: 10.4, producer: 14.6 })).toEqual([
+      { entry: 0, slot: 2, count: 3, complete: true },
+      { entry: 3, slot: 5, count: 1, complete: false },
+    ]);
+    expect(packetGroupsShown(groups, read, { consumer: 16, producer: 16 })).toEqual([]);
+  });
+
+  it('keeps groups in step across the 32-bit wrap of the counters', () => {
+    const read = { size: 8, consumer: 0xffff_fffe, producer: 2 };
+    const groups = packetGroups(read, [C, C, 0, 0]);
+    expect(groups).toEqual([{ entry: 0, slot: 6, count: 3, complete: true }]);
+    // A pose sweeps as a real number past 2^32 rather than wrapping.
+    expect(packetGroupsShown(groups, read, { consumer: 0xffff_ffff, producer: 0x1_0000_0002 })).toEqual([
+      { entry: 0, slot: 7, count: 2, complete: true },
+    ]);
   });
 });
