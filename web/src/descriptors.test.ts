@@ -9,6 +9,7 @@ import {
   packetGroupsShown,
   packetPlace,
   shownBytes,
+  slotAfterKey,
   slotEntry,
 } from './descriptors.ts';
 
@@ -150,6 +151,28 @@ describe('the bytes the hex dump shows', () => {
       end: 256,
       frameEnd: 0,
     });
+  });
+});
+
+describe('the keyboard’s cursor on a ring', () => {
+  const ring = { size: 8, consumer: 14, producer: 19 };
+
+  it('steps one slot round the dial, past the ring’s end both ways', () => {
+    expect(slotAfterKey(ring, 7, 'ArrowRight')).toBe(0);
+    expect(slotAfterKey(ring, 7, 'ArrowDown')).toBe(0);
+    expect(slotAfterKey(ring, 0, 'ArrowLeft')).toBe(7);
+    expect(slotAfterKey(ring, 0, 'ArrowUp')).toBe(7);
+  });
+
+  it('goes to the oldest entry on Home and the newest on End, and starts at the oldest', () => {
+    expect(slotAfterKey(ring, 3, 'Home')).toBe(6);
+    expect(slotAfterKey(ring, 3, 'End')).toBe(2);
+    expect(slotAfterKey(ring, null, 'ArrowRight')).toBe(6);
+    expect(slotAfterKey({ size: 8, consumer: 5, producer: 5 }, 0, 'End')).toBe(5);
+  });
+
+  it('ignores other keys', () => {
+    expect(slotAfterKey(ring, 3, 'Enter')).toBeNull();
   });
 });
 

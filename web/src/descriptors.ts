@@ -39,6 +39,34 @@ export function slotEntry(ring: Pick<RingState, 'producer' | 'consumer' | 'size'
   return { index, used, occupied: index < used };
 }
 
+/**
+ * The slot the keyboard's cursor on a ring goes to from `slot` on `key`:
+ * arrows one slot round the dial (right and down clockwise), Home the oldest
+ * entry (the consumer's slot), End the newest; from no slot yet, the oldest.
+ * Null for a key that does not move it.
+ */
+export function slotAfterKey(
+  ring: Pick<RingState, 'producer' | 'consumer' | 'size'>,
+  slot: number | null,
+  key: string,
+): number | null {
+  const oldest = ring.consumer % ring.size;
+  switch (key) {
+    case 'ArrowRight':
+    case 'ArrowDown':
+      return slot === null ? oldest : (slot + 1) % ring.size;
+    case 'ArrowLeft':
+    case 'ArrowUp':
+      return slot === null ? oldest : (slot - 1 + ring.size) % ring.size;
+    case 'Home':
+      return oldest;
+    case 'End':
+      return (oldest + Math.max(1, entriesInRing(ring)) - 1) % ring.size;
+    default:
+      return null;
+  }
+}
+
 /** A descriptor's place in its multi-buffer packet: the run of descriptors XDP_PKT_CONTD chains. */
 export interface PacketPlace {
   /** 1-based, among the packet's descriptors still listed (those before the consumer are gone). */
