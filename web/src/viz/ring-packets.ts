@@ -31,7 +31,7 @@ export interface PacketMark {
 export function packetMark(group: Pick<PacketGroup, 'slot' | 'count' | 'complete'>, size: number): PacketMark {
   const slotAngle = TURN / size;
   // A slot's sliver of a gap at each end keeps neighbouring packets apart where slots are wide enough to show it.
-  const inset = slotAngle * 0.15;
+  const inset = slotAngle * 0.25;
   return {
     from: group.slot * slotAngle + DIAL_OFFSET + inset,
     to: (group.slot + group.count) * slotAngle + DIAL_OFFSET - inset,
