@@ -5,6 +5,7 @@ import {
   groupAtSlot,
   locateFrame,
   nextFrameHeldBy,
+  packetFragments,
   packetGroups,
   packetGroupsShown,
   packetPlace,
@@ -255,5 +256,18 @@ describe('a multi-buffer packet among a ring’s descriptors', () => {
     expect(packetGroupsShown(groups, read, { consumer: 0xffff_ffff, producer: 0x1_0000_0002 })).toEqual([
       { entry: 0, slot: 7, count: 2, complete: true },
     ]);
+  });
+
+  it('follows a packet across its frames from any one of them, in the order its descriptors came', () => {
+    const rx: RingEntries = {
+      addresses: [5 * CHUNK + 256, 1 * CHUNK + 256, 3 * CHUNK + 256, 2 * CHUNK + 256],
+      lengths: [60, 3840, 3840, 1320],
+      options: [0, C, C, 0],
+    };
+    const fragments = { position: 2, count: 3, complete: true, ring: 'rx', frames: [1, 3, 2] };
+    expect(packetFragments(entries({ rx }), 3, CHUNK)).toEqual(fragments);
+    expect(packetFragments(entries({ rx }), 2, CHUNK)).toEqual({ ...fragments, position: 3 });
+    expect(packetFragments(entries({ rx }), 5, CHUNK)).toBeNull();
+    expect(packetFragments(entries({ rx }), 4, CHUNK)).toBeNull();
   });
 });

@@ -190,6 +190,23 @@ export function descriptorNaming(
   return null;
 }
 
+/** The multi-buffer packet a frame's descriptor belongs to, and the frames of all its listed descriptors in order. */
+export interface PacketFragments extends PacketPlace {
+  ring: RingKind;
+  frames: number[];
+}
+
+/** Follows a packet across its frames: null when no RX or TX descriptor names `frame`, or its packet is one descriptor. */
+export function packetFragments(entries: Entries, frame: number, frameSize: number): PacketFragments | null {
+  const found = descriptorNaming(entries, frame, frameSize, ['rx', 'tx']);
+  const listed = found ? entries[found.ring] : null;
+  const place = found && listed ? packetPlace(listed.options, found.index) : null;
+  if (!found || !listed || !place) return null;
+  const first = found.index - place.position + 1;
+  const frames = listed.addresses.slice(first, first + place.count).map((address) => chunkOf(address, frameSize));
+  return { ...place, ring: found.ring, frames };
+}
+
 /** Where a frame's bytes start in its chunk and how long it is, and how that was found. */
 export interface LocatedFrame {
   offset: number | null;
