@@ -2,6 +2,7 @@ import type { FrameBytesMessage, RingEntries, SocketDetailMessage } from '@rings
 import { describe, expect, it } from 'vitest';
 import {
   descriptorNaming,
+  frameInSlot,
   groupAtSlot,
   locateFrame,
   nextFrameHeldBy,
@@ -152,6 +153,24 @@ describe('the bytes the hex dump shows', () => {
       end: 256,
       frameEnd: 0,
     });
+  });
+});
+
+describe('the frame a ring slot points to', () => {
+  const ring = { size: 4, consumer: 3, producer: 5, cachedProducer: 5, cachedConsumer: 3, needWakeup: false };
+  const detail = {
+    rings: { fill: ring, rx: ring, tx: null, completion: ring },
+    entries: entries({ rx: listed([7 * CHUNK + 256, 2 * CHUNK + 256], [60, 60]) }),
+  };
+
+  it('is the chunk of the descriptor in the slot, counted from the consumer', () => {
+    expect(frameInSlot(detail, 'rx', 3, CHUNK)).toBe(7);
+    expect(frameInSlot(detail, 'rx', 0, CHUNK)).toBe(2);
+  });
+
+  it('is null for an empty slot or a ring the socket lacks', () => {
+    expect(frameInSlot(detail, 'rx', 1, CHUNK)).toBeNull();
+    expect(frameInSlot(detail, 'tx', 3, CHUNK)).toBeNull();
   });
 });
 

@@ -39,6 +39,21 @@ export function slotEntry(ring: Pick<RingState, 'producer' | 'consumer' | 'size'
   return { index, used, occupied: index < used };
 }
 
+/** The frame (chunk) the descriptor in a ring's `slot` points to, as the detail listed it; null for an empty slot. */
+export function frameInSlot(
+  detail: Pick<SocketDetailMessage, 'rings' | 'entries'>,
+  kind: RingKind,
+  slot: number,
+  frameSize: number,
+): number | null {
+  const read = detail.rings[kind];
+  const listed = detail.entries[kind];
+  if (!read || !listed) return null;
+  const { index, occupied } = slotEntry(read, slot);
+  const address = occupied ? listed.addresses[index] : undefined;
+  return address === undefined ? null : chunkOf(address, frameSize);
+}
+
 /**
  * The slot the keyboard's cursor on a ring goes to from `slot` on `key`:
  * arrows one slot round the dial (right and down clockwise), Home the oldest

@@ -4,6 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas, useReducedMotion } from '../animation.ts';
 import {
   entriesInRing,
+  frameInSlot,
   groupAtSlot,
   type PacketGroup,
   packetGroups,
@@ -141,6 +142,7 @@ function RingCanvas({
   squareRef: SquareRef;
 }) {
   const presenter = useSelection((s) => s.presenter);
+  const selectFrame = useSelection((s) => s.selectFrame);
   const perSecond = useRingside((s) => s.agentState?.snapshotsPerSecond ?? 10);
   const watchDetail = useRingside((s) => s.watchDetail);
   const multiBuffer = useRingside((s) => selectSocket(s, socketId)?.config.multiBuffer ?? false);
@@ -255,7 +257,20 @@ function RingCanvas({
   const onPointerLeave = (event: PointerEvent<HTMLCanvasElement>) => {
     point(document.activeElement === event.currentTarget ? cursorRef.current : null);
   };
+  /** Opens the frame of the descriptor in `slot` in the packet inspector, as the UMEM map does with a cell; false if none. */
+  const openSlot = (slot: number | null): boolean => {
+    const state = useRingside.getState();
+    const detail = selectDetail(state, socketId);
+    const frameSize = selectUmemOf(state, socketId)?.config.frameSize;
+    const frame = slot !== null && detail && frameSize ? frameInSlot(detail, kind, slot, frameSize) : null;
+    if (frame !== null) selectFrame(socketId, frame);
+    return frame !== null;
+  };
   const onKeyDown = (event: KeyboardEvent<HTMLCanvasElement>) => {
+    if (event.key === 'Enter') {
+      if (openSlot(cursorRef.current)) event.preventDefault();
+      return;
+    }
     const ring = selectRing(useRingside.getState(), socketId, kind);
     const next = ring ? slotAfterKey(ring, cursorRef.current, event.key) : null;
     if (next === null) return;
@@ -277,11 +292,12 @@ function RingCanvas({
         ref={canvasRef}
         data-testid={`ring-${kind}-canvas`}
         tabIndex={0}
-        aria-label={`${kind} ring of ${size} slots: arrow keys move from slot to slot, Home to the oldest entry, End to the newest`}
+        aria-label={`${kind} ring of ${size} slots: arrow keys move from slot to slot, Home to the oldest entry, End to the newest; Enter opens the slot's frame in the packet inspector`}
         aria-describedby={hovered ? tooltipId : undefined}
         onPointerEnter={() => watchDetail(socketId)}
         onPointerMove={onPointerMove}
         onPointerLeave={onPointerLeave}
+        onClick={() => openSlot(hoveredRef.current)}
         onKeyDown={onKeyDown}
         onFocus={onFocus}
         onBlur={() => point(null)}
