@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { agentDetail, openExplorer } from './explorer.ts';
+import { agentDetail, agentState, openExplorer } from './explorer.ts';
 
 let agent: RunningAgent;
 
@@ -12,7 +12,25 @@ test.afterAll(async () => {
   await agent?.stop();
 });
 
-test('multi-buffer set in the form: 9000-byte frames fill RX three descriptors each, and a slot names its place in its packet', async ({
+/**
+ * The packets the agent's RX entries make, as the rings view should group them: a packet ends at each descriptor
+ * without XDP_PKT_CONTD (1); the first may have begun before the consumer, the last may still be arriving.
+ */
+function packetsListed(options: readonly number[], consumer: number, size: number): string[] {
+  const groups: string[] = [];
+  let start = 0;
+  options.forEach((option, index) => {
+    const last = index === options.length - 1;
+    if ((option & 1) !== 0 && !last) return;
+    const count = index - start + 1;
+    const open = (option & 1) !== 0;
+    if (count > 1 || open) groups.push(`${(consumer + start) % size}:${count}${open ? '+' : ''}`);
+    start = index + 1;
+  });
+  return groups;
+}
+
+test('multi-buffer set in the form: 9000-byte frames fill RX three descriptors each, drawn as one group per packet, and a slot names its place in its packet', async ({
   page,
 }) => {
   await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls,rings' });
@@ -55,4 +73,50 @@ test('multi-buffer set in the form: 9000-byte frames fill RX three descriptors e
   const tooltip = page.getByTestId('slot-tooltip');
   await expect(tooltip).toContainText(`rx slot ${slot}`);
   await expect(tooltip.getByTestId('slot-packet')).toHaveText('descriptor 1 of 3 (XDP_PKT_CONTD chains them)');
+
+  // The ring draws one group per packet the agent lists on RX, each over exactly the slots of its descriptors.
+  const groups = packetsListed(entries.options, rx.consumer, rx.size);
+  expect(groups.length).toBeGreaterThan(size / 3 - 2);
+  await expect(canvas).toHaveAttribute('data-packets', groups.join(' '));
+  const whole = groups.filter((group) => group.startsWith(`${slot}:`));
+  expect(whole).toEqual([`${slot}:3`]);
+
+  // Pointing at the packet's middle descriptor highlights all three of its slots.
+  const middle = (slot + 1) % rx.size;
+  const packetSlots = [slot, middle, (slot + 2) % rx.size].join(' ');
+  const midAngle = ((middle + 0.5) / rx.size) * 2 * Math.PI;
+  await canvas.hover({
+    position: { x: side / 2 + band * Math.sin(midAngle), y: side / 2 - band * Math.cos(midAngle) },
+  });
+  await expect(tooltip.getByTestId('slot-packet')).toHaveText('descriptor 2 of 3 (XDP_PKT_CONTD chains them)');
+  await expect(canvas).toHaveAttribute('data-highlighted', packetSlots);
+
+  // The keyboard reaches the same packet: Home is the oldest entry, each arrow one slot on.
+  await page.mouse.move(0, 0);
+  await expect(tooltip).toHaveCount(0);
+  await canvas.focus();
+  await expect(tooltip).toContainText(`rx slot ${rx.consumer % rx.size}`);
+  for (let step = 0; step <= start; step++) await canvas.press('ArrowRight');
+  await expect(tooltip).toContainText(`rx slot ${middle}`);
+  await expect(tooltip.getByTestId('slot-packet')).toHaveText('descriptor 2 of 3 (XDP_PKT_CONTD chains them)');
+  await expect(canvas).toHaveAttribute('data-highlighted', packetSlots);
+
+  // Enter opens the slot's frame in the packet inspector, which names the packet's frames in order and leads to the first,
+  // where the headers are: the middle one is not decoded as a frame of its own.
+  const { umems, sockets } = await agentState(agent);
+  const umemId = sockets.find((socket) => socket.id === 'xsk0')?.umemId;
+  const frameSize = umems.find((umem) => umem.id === umemId)?.config.frameSize;
+  if (!frameSize) throw new Error('xsk0 has no UMEM in the agent state');
+  const frames = [0, 1, 2].map((k) => Math.floor((entries.addresses[start + k] as number) / frameSize));
+  await canvas.press('Enter');
+  const inspector = page.getByTestId('inspector-xsk0');
+  await expect(inspector.getByTestId('inspector-frame')).toHaveValue(String(frames[1]));
+  await expect(inspector.getByTestId('inspector-fragment')).toHaveText(
+    `fragment 2 of 3 on RX (XDP_PKT_CONTD chains them); the headers are in the first: frames ${frames.join(' → ')}`,
+  );
+  await expect(inspector.getByTestId('packet-ethernet-etherType')).toHaveCount(0);
+  await inspector.getByTestId('inspector-fragment-1').click();
+  await expect(inspector.getByTestId('inspector-frame')).toHaveValue(String(frames[0]));
+  await expect(inspector.getByTestId('inspector-fragment')).toContainText('fragment 1 of 3');
+  await expect(inspector.getByTestId('packet-ethernet-etherType')).toContainText('IPv4');
 });

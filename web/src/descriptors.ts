@@ -39,6 +39,49 @@ export function slotEntry(ring: Pick<RingState, 'producer' | 'consumer' | 'size'
   return { index, used, occupied: index < used };
 }
 
+/** The frame (chunk) the descriptor in a ring's `slot` points to, as the detail listed it; null for an empty slot. */
+export function frameInSlot(
+  detail: Pick<SocketDetailMessage, 'rings' | 'entries'>,
+  kind: RingKind,
+  slot: number,
+  frameSize: number,
+): number | null {
+  const read = detail.rings[kind];
+  const listed = detail.entries[kind];
+  if (!read || !listed) return null;
+  const { index, occupied } = slotEntry(read, slot);
+  const address = occupied ? listed.addresses[index] : undefined;
+  return address === undefined ? null : chunkOf(address, frameSize);
+}
+
+/**
+ * The slot the keyboard's cursor on a ring goes to from `slot` on `key`:
+ * arrows one slot round the dial (right and down clockwise), Home the oldest
+ * entry (the consumer's slot), End the newest; from no slot yet, the oldest.
+ * Null for a key that does not move it.
+ */
+export function slotAfterKey(
+  ring: Pick<RingState, 'producer' | 'consumer' | 'size'>,
+  slot: number | null,
+  key: string,
+): number | null {
+  const oldest = ring.consumer % ring.size;
+  switch (key) {
+    case 'ArrowRight':
+    case 'ArrowDown':
+      return slot === null ? oldest : (slot + 1) % ring.size;
+    case 'ArrowLeft':
+    case 'ArrowUp':
+      return slot === null ? oldest : (slot - 1 + ring.size) % ring.size;
+    case 'Home':
+      return oldest;
+    case 'End':
+      return (oldest + Math.max(1, entriesInRing(ring)) - 1) % ring.size;
+    default:
+      return null;
+  }
+}
+
 /** A descriptor's place in its multi-buffer packet: the run of descriptors XDP_PKT_CONTD chains. */
 export interface PacketPlace {
   /** 1-based, among the packet's descriptors still listed (those before the consumer are gone). */
@@ -48,16 +91,92 @@ export interface PacketPlace {
   complete: boolean;
 }
 
+/** A multi-buffer packet among a ring's listed entries: the descriptors XDP_PKT_CONTD chains, as far as listed. */
+interface PacketRun {
+  /** Its first listed entry, from the consumer: descriptors before the consumer are gone, so a run may start mid-packet. */
+  start: number;
+  count: number;
+  /** False while its last listed descriptor still has XDP_PKT_CONTD: the packet's end is not in the ring yet. */
+  complete: boolean;
+}
+
+/** The runs of the first `listed` entries' options that are more than one descriptor, or not complete yet. */
+function packetRuns(options: readonly number[], listed: number): PacketRun[] {
+  const runs: PacketRun[] = [];
+  let start = 0;
+  for (let i = 0; i < listed; i++) {
+    const continues = ((options[i] ?? 0) & XDP_PKT_CONTD) !== 0;
+    if (continues && i < listed - 1) continue;
+    const count = i - start + 1;
+    if (count > 1 || continues) runs.push({ start, count, complete: !continues });
+    start = i + 1;
+  }
+  return runs;
+}
+
 /** Where entry `index` of a ring's listed `options` sits in its packet; null for a packet of one descriptor. */
 export function packetPlace(options: readonly number[], index: number): PacketPlace | null {
-  const continues = (i: number) => ((options[i] ?? 0) & XDP_PKT_CONTD) !== 0;
-  let start = index;
-  while (start > 0 && continues(start - 1)) start--;
-  let end = index;
-  while (end < options.length - 1 && continues(end)) end++;
-  const complete = !continues(end);
-  if (start === end && complete) return null;
-  return { position: index - start + 1, count: end - start + 1, complete };
+  const run = packetRuns(options, options.length).find(({ start, count }) => index >= start && index < start + count);
+  return run ? { position: index - run.start + 1, count: run.count, complete: run.complete } : null;
+}
+
+/** A packet of more than one descriptor (or not complete yet) on a ring, where the rings view draws it as one. */
+export interface PacketGroup {
+  /** Its first descriptor's entry, counted from the consumer of the reading it belongs to. */
+  entry: number;
+  /** The slot that descriptor sits in; the group runs clockwise from it, past the ring's end if it must. */
+  slot: number;
+  /** Descriptors shown, which a group cut by the consumer or producer counts short. */
+  count: number;
+  complete: boolean;
+}
+
+/** The multi-buffer packets among the entries listed from `ring`'s consumer (the same options the hover reads). */
+export function packetGroups(
+  ring: Pick<RingState, 'producer' | 'consumer' | 'size'>,
+  options: readonly number[],
+): PacketGroup[] {
+  const listed = Math.min(options.length, entriesInRing(ring));
+  return packetRuns(options, listed).map(({ start, count, complete }) => ({
+    entry: start,
+    slot: (ring.consumer + start) % ring.size,
+    count,
+    complete,
+  }));
+}
+
+/**
+ * The part of each group still between a later reading's consumer and
+ * producer (`shown`, whose counters may be fractional while they sweep): the
+ * groups were read with the descriptors, a few snapshots apart from the ring
+ * drawn, and a slot the consumer passed no longer holds them. A group cut by
+ * the producer shows open: its end is not drawn yet.
+ */
+export function packetGroupsShown(
+  groups: readonly PacketGroup[],
+  read: Pick<RingState, 'consumer' | 'size'>,
+  shown: { consumer: number; producer: number },
+): PacketGroup[] {
+  const first = Math.floor(shown.consumer);
+  const used = Math.min(read.size, Math.floor(Math.max(0, shown.producer - shown.consumer) + 1e-9));
+  const result: PacketGroup[] = [];
+  for (const group of groups) {
+    // Counters are free-running 32-bit values: the distance is taken modulo 2^32, signed.
+    const from = (read.consumer + group.entry - first) | 0;
+    const lo = Math.max(0, -from);
+    const hi = Math.min(group.count, used - from);
+    const count = hi - lo;
+    const complete = group.complete && hi === group.count;
+    if (count > 1 || (count === 1 && !complete)) {
+      result.push({ entry: from + lo, slot: (group.slot + lo) % read.size, count, complete });
+    }
+  }
+  return result;
+}
+
+/** The group that holds `slot`, if any. */
+export function groupAtSlot(groups: readonly PacketGroup[], slot: number, size: number): PacketGroup | null {
+  return groups.find((group) => (slot - group.slot + size) % size < group.count) ?? null;
 }
 
 /** A descriptor the detail stream listed. */
@@ -84,6 +203,23 @@ export function descriptorNaming(
     }
   }
   return null;
+}
+
+/** The multi-buffer packet a frame's descriptor belongs to, and the frames of all its listed descriptors in order. */
+export interface PacketFragments extends PacketPlace {
+  ring: RingKind;
+  frames: number[];
+}
+
+/** Follows a packet across its frames: null when no RX or TX descriptor names `frame`, or its packet is one descriptor. */
+export function packetFragments(entries: Entries, frame: number, frameSize: number): PacketFragments | null {
+  const found = descriptorNaming(entries, frame, frameSize, ['rx', 'tx']);
+  const listed = found ? entries[found.ring] : null;
+  const place = found && listed ? packetPlace(listed.options, found.index) : null;
+  if (!found || !listed || !place) return null;
+  const first = found.index - place.position + 1;
+  const frames = listed.addresses.slice(first, first + place.count).map((address) => chunkOf(address, frameSize));
+  return { ...place, ring: found.ring, frames };
 }
 
 /** Where a frame's bytes start in its chunk and how long it is, and how that was found. */

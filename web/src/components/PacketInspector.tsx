@@ -8,7 +8,7 @@ import {
 } from '@ringside/shared';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { locateFrame, nextFrameHeldBy, shownBytes } from '../descriptors.ts';
+import { locateFrame, nextFrameHeldBy, type PacketFragments, packetFragments, shownBytes } from '../descriptors.ts';
 import { captureUrl } from '../exports.ts';
 import { useOwners } from '../owners.ts';
 import { bytesFromBase64, type DecodedPacket, decodePacket, frameAsHex, hexRows, layerAt } from '../packet.ts';
@@ -176,6 +176,8 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
   }, [bytes, frame]);
 
   if (!message || !bytes) return <p className="muted">Reading frame {frame}…</p>;
+  // A multi-buffer packet's headers are in its first fragment: decoded as Ethernet, a later one would show noise.
+  const fragments = detail ? packetFragments(detail.entries, frame, bytes.length) : null;
   // txonly writes a frame tx_metadata_len into its chunk; guessed from the headroom, a sent frame's chunk
   // would show the frame last received into it instead.
   const sent = txMetadata !== null && SENDING_OWNERS.includes(message.owner);
@@ -183,7 +185,9 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
   // Only a frame on its way out has metadata of its sender's in front; a received one has headroom there.
   const metadata = sent && located.offset !== null ? readTxMetadata(bytes, located.offset, txMetadata.length) : null;
   const decoded: DecodedPacket =
-    located.offset === null ? { layers: [], notes: [] } : decodePacket(bytes, located.offset, located.length);
+    located.offset === null || (fragments?.position ?? 1) > 1
+      ? { layers: [], notes: [] }
+      : decodePacket(bytes, located.offset, located.length);
   const { start, end, frameEnd } = shownBytes(located, bytes.length, whole);
   // What "copy" takes: the frame as its descriptor bounds it, else as far as its headers say, else the whole chunk.
   const copyStart = located.offset ?? 0;
@@ -211,6 +215,7 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
         <dd data-testid="inspector-address">{message.address}</dd>
         <dt>descriptor length</dt>
         <dd data-testid="inspector-length">{message.length ?? 'no descriptor in RX or TX now'}</dd>
+        {fragments && <FragmentFacts socketId={socketId} frame={frame} fragments={fragments} />}
         <dt>frame starts at</dt>
         <dd data-testid="inspector-offset" data-offset={located.offset ?? ''}>
           {located.offset === null ? '?' : `byte ${located.offset}`} <span className="muted">({located.how})</span>
@@ -268,6 +273,46 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
         changed={changed}
       />
     </div>
+  );
+}
+
+/** Where the frame sits in its multi-buffer packet, and the packet's other frames one click away. */
+function FragmentFacts({
+  socketId,
+  frame,
+  fragments,
+}: {
+  socketId: string;
+  frame: number;
+  fragments: PacketFragments;
+}) {
+  const selectFrame = useSelection((s) => s.selectFrame);
+  const { position, count, complete, ring, frames } = fragments;
+  return (
+    <>
+      <dt>packet</dt>
+      <dd data-testid="inspector-fragment">
+        fragment {position} of {count}
+        {complete ? '' : ' so far'} on {ring.toUpperCase()} (XDP_PKT_CONTD chains them)
+        {position > 1 ? '; the headers are in the first' : ''}: frames{' '}
+        {frames.map((other, index) => (
+          <span key={other}>
+            {index > 0 ? ' → ' : ''}
+            {other === frame ? (
+              <strong>{other}</strong>
+            ) : (
+              <button
+                type="button"
+                data-testid={`inspector-fragment-${index + 1}`}
+                onClick={() => selectFrame(socketId, other)}
+              >
+                {other}
+              </button>
+            )}
+          </span>
+        ))}
+      </dd>
+    </>
   );
 }
 

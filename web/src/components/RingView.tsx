@@ -1,15 +1,26 @@
-import { chunkOf, FRAME_OWNERS, type RingKind } from '@ringside/shared';
-import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { chunkOf, FRAME_OWNERS, type RingKind, type RingState, type SocketDetailMessage } from '@ringside/shared';
+import { type KeyboardEvent, memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { animate, fitCanvas, useReducedMotion } from '../animation.ts';
-import { entriesInRing, packetPlace, slotEntry } from '../descriptors.ts';
+import {
+  entriesInRing,
+  frameInSlot,
+  groupAtSlot,
+  type PacketGroup,
+  packetGroups,
+  packetGroupsShown,
+  packetPlace,
+  slotAfterKey,
+  slotEntry,
+} from '../descriptors.ts';
 import { RING_EXPLANATIONS, RING_PARTS } from '../explain.ts';
 import { useOwners } from '../owners.ts';
 import { usePalette } from '../palette.ts';
 import { useSelection } from '../selection.ts';
-import { type State, selectDetail, selectRing, selectUmemOf, useRingside } from '../store.ts';
-import { occupancy, paintRing, ringLayout, slotAtPoint } from '../viz/ring-canvas.ts';
+import { type State, selectDetail, selectRing, selectSocket, selectUmemOf, useRingside } from '../store.ts';
+import { occupancy, paintRing, ringLayout, slotAtPoint, slotCentre } from '../viz/ring-canvas.ts';
 import { PRESENTER_SLOWDOWN, RingMotion } from '../viz/ring-motion.ts';
+import { paintPackets } from '../viz/ring-packets.ts';
 import { ExplainButton } from './Explain.tsx';
 
 /** Who produces into each ring and who consumes from it. */
@@ -22,6 +33,24 @@ const FLOW: Record<RingKind, string> = {
 
 // Memoised: the explain buttons have static props, so a snapshot never needs to touch them.
 const Explain = memo(ExplainButton);
+
+/** A ring's multi-buffer packets as the latest detail listed them, and the ring's reading they were found in. */
+interface ListedPackets {
+  read: RingState;
+  groups: PacketGroup[];
+}
+
+function listedPackets(detail: SocketDetailMessage | null, kind: RingKind): ListedPackets | null {
+  const read = detail?.rings[kind];
+  const listed = detail?.entries[kind];
+  // FILL and COMPLETION list no options: only RX and TX descriptors chain.
+  return read && listed ? { read, groups: packetGroups(read, listed.options) } : null;
+}
+
+/** What the canvas draws for a packet, readable by tests without decoding pixels: `slot:count`, + while open. */
+function describePackets(groups: readonly PacketGroup[]): string {
+  return groups.map((group) => `${group.slot}:${group.count}${group.complete ? '' : '+'}`).join(' ');
+}
 
 /** Given the square the ring is drawn in, so that the row can measure where the ring is. */
 type SquareRef = (element: HTMLElement | null) => void;
@@ -113,11 +142,17 @@ function RingCanvas({
   squareRef: SquareRef;
 }) {
   const presenter = useSelection((s) => s.presenter);
+  const selectFrame = useSelection((s) => s.selectFrame);
   const perSecond = useRingside((s) => s.agentState?.snapshotsPerSecond ?? 10);
   const watchDetail = useRingside((s) => s.watchDetail);
+  const multiBuffer = useRingside((s) => selectSocket(s, socketId)?.config.multiBuffer ?? false);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const motion = useRef(new RingMotion()).current;
+  const packets = useRef<ListedPackets | null>(null);
+  /** The slot pointed at, by the pointer or the keyboard's cursor: it and its packet are highlighted. */
   const hoveredRef = useRef<number | null>(null);
+  /** The keyboard's slot, kept while the pointer wanders off and back. */
+  const cursorRef = useRef<number | null>(null);
   const dirty = useRef(true);
   const [hovered, setHovered] = useState<{ slot: number; x: number; y: number } | null>(null);
   const side = presenter ? 220 : 150;
@@ -129,13 +164,27 @@ function RingCanvas({
   durationRef.current = duration;
 
   useEffect(() => {
+    let detailSeen: SocketDetailMessage | null = null;
     const push = (state: State) => {
       const ring = selectRing(state, socketId, kind);
       if (ring) motion.push(ring, performance.now());
+      const detail = selectDetail(state, socketId);
+      if (detail === detailSeen) return;
+      detailSeen = detail;
+      packets.current = listedPackets(detail, kind);
+      dirty.current = true;
     };
     push(useRingside.getState());
     return useRingside.subscribe(push);
   }, [motion, socketId, kind]);
+
+  // Only the detail stream carries descriptors' options: a multi-buffer socket's rings ask for it to draw its
+  // packets, unless another view of the page already streams some socket's detail (the page gets one at a time).
+  useEffect(() => {
+    if (multiBuffer && (kind === 'rx' || kind === 'tx') && useRingside.getState().detailOf === null) {
+      watchDetail(socketId);
+    }
+  }, [multiBuffer, kind, socketId, watchDetail]);
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -145,6 +194,8 @@ function RingCanvas({
     dirty.current = true;
     let paletteVersion = -1;
     let shownOccupied = -1;
+    let shownPackets = '';
+    let shownHighlight = '';
     // The reading last drawn, and whether it was drawn where its movement ends.
     let drawnReadings = -1;
     let drewFinal = false;
@@ -161,7 +212,26 @@ function RingCanvas({
       drawnReadings = motion.readings;
       drewFinal = motion.settled(now, durationRef.current);
       ctx.clearRect(0, 0, side, side);
-      paintRing(ctx, layout, pose, palette.ring, hoveredRef.current);
+      const listed = packets.current;
+      const groups =
+        listed && listed.read.size === pose.size ? packetGroupsShown(listed.groups, listed.read, pose) : [];
+      const pointed = hoveredRef.current;
+      const packet = pointed === null ? null : groupAtSlot(groups, pointed, pose.size);
+      paintRing(ctx, layout, pose, palette.ring, packet?.slot ?? pointed, packet?.count ?? 1);
+      paintPackets(ctx, layout, pose.size, groups, { bracket: palette.muted, label: palette.text });
+      const described = describePackets(groups);
+      if (described !== shownPackets) {
+        shownPackets = described;
+        canvas.dataset.packets = described;
+      }
+      const highlight =
+        pointed === null
+          ? ''
+          : Array.from({ length: packet?.count ?? 1 }, (_, k) => ((packet?.slot ?? pointed) + k) % pose.size).join(' ');
+      if (highlight !== shownHighlight) {
+        shownHighlight = highlight;
+        canvas.dataset.highlighted = highlight;
+      }
       // What the canvas shows, readable by tests without decoding pixels.
       const occupied = Math.round(occupancy(pose));
       if (occupied !== shownOccupied) {
@@ -171,39 +241,76 @@ function RingCanvas({
     });
   }, [motion, side, layout]);
 
-  const onPointerMove = (event: PointerEvent<HTMLCanvasElement>) => {
-    const box = event.currentTarget.getBoundingClientRect();
-    const x = event.clientX - box.left;
-    const y = event.clientY - box.top;
-    const slot = slotAtPoint(layout, size, x, y);
+  const point = (slot: number | null, at?: { x: number; y: number }) => {
     if (slot !== hoveredRef.current) {
       hoveredRef.current = slot;
       dirty.current = true;
     }
-    setHovered(slot === null ? null : { slot, x, y });
+    setHovered(slot === null ? null : { slot, ...(at ?? slotCentre(layout, size, slot)) });
   };
-  const onPointerLeave = () => {
-    hoveredRef.current = null;
-    dirty.current = true;
-    setHovered(null);
+  const onPointerMove = (event: PointerEvent<HTMLCanvasElement>) => {
+    const box = event.currentTarget.getBoundingClientRect();
+    const x = event.clientX - box.left;
+    const y = event.clientY - box.top;
+    point(slotAtPoint(layout, size, x, y), { x, y });
+  };
+  const onPointerLeave = (event: PointerEvent<HTMLCanvasElement>) => {
+    point(document.activeElement === event.currentTarget ? cursorRef.current : null);
+  };
+  /** Opens the frame of the descriptor in `slot` in the packet inspector, as the UMEM map does with a cell; false if none. */
+  const openSlot = (slot: number | null): boolean => {
+    const state = useRingside.getState();
+    const detail = selectDetail(state, socketId);
+    const frameSize = selectUmemOf(state, socketId)?.config.frameSize;
+    const frame = slot !== null && detail && frameSize ? frameInSlot(detail, kind, slot, frameSize) : null;
+    if (frame !== null) selectFrame(socketId, frame);
+    return frame !== null;
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLCanvasElement>) => {
+    if (event.key === 'Enter') {
+      if (openSlot(cursorRef.current)) event.preventDefault();
+      return;
+    }
+    const ring = selectRing(useRingside.getState(), socketId, kind);
+    const next = ring ? slotAfterKey(ring, cursorRef.current, event.key) : null;
+    if (next === null) return;
+    event.preventDefault();
+    cursorRef.current = next;
+    point(next);
+  };
+  const onFocus = () => {
+    watchDetail(socketId);
+    const ring = selectRing(useRingside.getState(), socketId, kind);
+    cursorRef.current ??= ring ? slotAfterKey(ring, null, 'Home') : null;
+    point(cursorRef.current);
   };
 
+  const tooltipId = `slot-${socketId}-${kind}`;
   return (
     <div ref={squareRef} className="ring-canvas" style={{ width: side, height: side }}>
       <canvas
         ref={canvasRef}
         data-testid={`ring-${kind}-canvas`}
-        aria-label={`${kind} ring of ${size} slots`}
+        tabIndex={0}
+        aria-label={`${kind} ring of ${size} slots: arrow keys move from slot to slot, Home to the oldest entry, End to the newest; Enter opens the slot's frame in the packet inspector`}
+        aria-describedby={hovered ? tooltipId : undefined}
         onPointerEnter={() => watchDetail(socketId)}
         onPointerMove={onPointerMove}
         onPointerLeave={onPointerLeave}
+        onClick={() => openSlot(hoveredRef.current)}
+        onKeyDown={onKeyDown}
+        onFocus={onFocus}
+        onBlur={() => point(null)}
       />
-      {hovered && <SlotTooltip socketId={socketId} kind={kind} slot={hovered.slot} x={hovered.x} y={hovered.y} />}
+      {hovered && (
+        <SlotTooltip id={tooltipId} socketId={socketId} kind={kind} slot={hovered.slot} x={hovered.x} y={hovered.y} />
+      )}
     </div>
   );
 }
 
 interface SlotTooltipProps {
+  id: string;
   socketId: string;
   kind: RingKind;
   slot: number;
@@ -217,7 +324,7 @@ interface SlotTooltipProps {
  * indices of that same reading: the entry is found from those, so it is the
  * slot's own descriptor even while the ring moves fast.
  */
-function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
+function SlotTooltip({ id, socketId, kind, slot, x, y }: SlotTooltipProps) {
   const ring = useRingside(useShallow((s) => selectRing(s, socketId, kind)));
   const detail = useRingside((s) => selectDetail(s, socketId));
   const umem = useRingside((s) => selectUmemOf(s, socketId)?.config ?? null);
@@ -232,7 +339,7 @@ function SlotTooltip({ socketId, kind, slot, x, y }: SlotTooltipProps) {
   const owner = chunk !== null && owners ? owners[chunk] : undefined;
   const packet = address !== undefined && entries ? packetPlace(entries.options, index) : null;
   return (
-    <div className="tooltip" data-testid="slot-tooltip" style={{ left: x + 12, top: y + 12 }}>
+    <div id={id} className="tooltip" data-testid="slot-tooltip" style={{ left: x + 12, top: y + 12 }}>
       <strong>
         {kind} slot {slot}
       </strong>{' '}

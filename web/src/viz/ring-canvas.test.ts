@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dialPosition, occupancy, slotAtPoint } from './ring-canvas.ts';
+import { dialPosition, occupancy, slotAtPoint, slotCentre } from './ring-canvas.ts';
 
 const layout = { cx: 100, cy: 100, inner: 60, outer: 80 };
 
@@ -23,6 +23,13 @@ describe('the slot under the pointer', () => {
       const x = layout.cx + 70 * Math.sin(angle);
       const y = layout.cy - 70 * Math.cos(angle);
       expect(slotAtPoint(layout, size, x, y)).toBe(slot);
+    }
+  });
+
+  it('is the slot whose middle the keyboard points at', () => {
+    for (const slot of [0, 3, 7]) {
+      const { x, y } = slotCentre(layout, 8, slot);
+      expect(slotAtPoint(layout, 8, x, y)).toBe(slot);
     }
   });
 });

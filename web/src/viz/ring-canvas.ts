@@ -57,6 +57,13 @@ export function slotAtPoint(layout: RingLayout, size: number, x: number, y: numb
   return Math.min(size - 1, Math.floor((angle / TURN) * size));
 }
 
+/** The middle of a slot on the band: where the keyboard's cursor on a ring points. */
+export function slotCentre(layout: RingLayout, size: number, slot: number): { x: number; y: number } {
+  const angle = ((slot + 0.5) / size) * TURN;
+  const mid = (layout.inner + layout.outer) / 2;
+  return { x: layout.cx + mid * Math.sin(angle), y: layout.cy - mid * Math.cos(angle) };
+}
+
 /** Entries between consumer and producer, clamped to one full ring (the two words are read at different moments). */
 export function occupancy(pose: Pick<RingPose, 'producer' | 'consumer' | 'size'>): number {
   return Math.min(pose.size, Math.max(0, pose.producer - pose.consumer));
@@ -80,6 +87,8 @@ export function paintRing(
   pose: RingPose,
   colors: RingColors,
   hoveredSlot: number | null,
+  /** Slots highlighted from `hoveredSlot` on: all of a multi-buffer packet's. */
+  hoveredSlots = 1,
 ): void {
   const { size } = pose;
   const mid = (layout.inner + layout.outer) / 2;
@@ -120,7 +129,7 @@ export function paintRing(
     ctx.strokeStyle = colors.hover;
     ctx.lineWidth = width + 4;
     const a0 = angleOf(hoveredSlot, size);
-    const a1 = angleOf(hoveredSlot + 1, size);
+    const a1 = angleOf(hoveredSlot + hoveredSlots, size);
     // At 4096 slots a slot is a fraction of a pixel: keep the highlight visible.
     const minSweep = 0.02;
     const pad = Math.max(0, (minSweep - (a1 - a0)) / 2);
