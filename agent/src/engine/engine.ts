@@ -8,10 +8,12 @@ import {
   type SocketFeatures,
   type SocketRequest,
   txDataRoom,
+  txMetadataRequestFlags,
   type UmemLimits,
   validateSocket,
   validateSocketOptions,
   validateTxMetadata,
+  validateTxMetadataRequests,
   validateUmem,
   type XdpProgramKind,
 } from '@ringside/shared';
@@ -129,15 +131,14 @@ export class Engine {
 
   /** Problems with a request, as the running kernel would see them. */
   check(request: SocketRequest): Problem[] {
+    const device = this.setup.describeInterface(request.socket.ifname);
+    const kernel = this.setup.socketFeatures?.kernel ?? '';
     return [
       ...validateUmem(request.umem, this.setup.limits),
-      ...validateSocket(request.socket, request.workload, this.setup.describeInterface(request.socket.ifname)),
+      ...validateSocket(request.socket, request.workload, device),
       ...(this.setup.socketFeatures ? validateSocketOptions(request.socket, this.setup.socketFeatures) : []),
-      ...validateTxMetadata(
-        request.umem,
-        this.setup.socketFeatures?.txMetadata,
-        this.setup.socketFeatures?.kernel ?? '',
-      ),
+      ...validateTxMetadata(request.umem, this.setup.socketFeatures?.txMetadata, kernel),
+      ...validateTxMetadataRequests(request, device, kernel),
     ];
   }
 
@@ -442,6 +443,8 @@ export class Engine {
         control[Control.RATE_PPS] = traffic.ratePps;
         control[Control.FRAME_LENGTH] = traffic.frameLength;
         control[Control.SEND_REMAINING] = -1;
+        control[Control.TX_METADATA_FLAGS] = txMetadataRequestFlags(request.txMetadataRequests);
+        control[Control.LAUNCH_TIME_OFFSET_NS] = request.txMetadataRequests?.launchTimeOffsetNs ?? 0;
         // Written before the lane's first round: a pause sent after the socket exists would race its data plane.
         control[Control.PAUSED_STAGES] = stageBits(options.paused ?? []);
       },
