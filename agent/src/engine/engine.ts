@@ -265,15 +265,15 @@ export class Engine {
     }
     const current = request.traffic ?? DEFAULT_TRAFFIC;
     const frameLength = traffic.frameLength ?? current.frameLength;
-    // A multi-buffer socket sends a longer frame as a chain of chunks, as long as the kernel takes (probed at start),
-    // and without TX metadata; a single chunk holds what its metadata leaves.
+    // A multi-buffer socket sends a longer frame as a chain of chunks, as long as the kernel takes (probed at start);
+    // every chunk, of a chain or alone, holds what its metadata's room leaves.
     // An available probe that found no limit dropped no chain up to the longest it sent: at least that many pass.
     const probed = this.setup.socketFeatures?.multiBuffer;
     const limit = probed?.maxFragments ?? (probed?.available ? LONGEST_CHAIN : 1);
     const chunks = request.socket.multiBuffer ? limit : 1;
     const lengthError = validateFrameLength(
       frameLength,
-      chunks > 1 ? request.umem.frameSize * chunks : txDataRoom(request.umem),
+      txDataRoom(request.umem) * chunks,
       chunks > 1 ? `${chunks} chunks, the most one packet may span here` : undefined,
     );
     if (lengthError) throw new ConfigurationError([{ field: 'frameLength', message: lengthError }]);
