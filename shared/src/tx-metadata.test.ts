@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InterfaceInfo } from './facts.ts';
 import { SocketRequest, UmemConfig } from './protocol.ts';
 import {
+  describeCompletionStamps,
   readTxMetadata,
   type TxMetadataSupport,
   txDataRoom,
@@ -277,5 +278,23 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
     expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBe(1_765_000_000_123_456_789n);
     view.setBigUint64(8, 2n, true);
     expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBeNull();
+  });
+});
+
+describe('what the page says of the completion stamps that came back', () => {
+  const veth = { name: 'veth0', xsk: { txTimestamp: false } };
+  it("names copy mode's software stamp on veth, which offers none", () => {
+    expect(describeCompletionStamps({ asked: 5, stamped: 5, last: '1796571208974571743' }, veth, false)).toBe(
+      "5 of 5 frame(s) back on COMPLETION stamped, the last at 1796571208974571743 ns (CLOCK_TAI); copy mode's kernel stamps them itself, in software, as it frees each frame's skb: veth0 offers no tx-timestamp",
+    );
+  });
+
+  it("says no stamp where none came back, and the device's where it offers them in zero-copy", () => {
+    expect(describeCompletionStamps({ asked: 3, stamped: 0, last: null }, veth, false)).toBe(
+      'no stamp yet on 3 frame(s) back on COMPLETION: veth0 offers no tx-timestamp',
+    );
+    expect(
+      describeCompletionStamps({ asked: 1, stamped: 1, last: '7' }, { name: 'eth1', xsk: { txTimestamp: true } }, true),
+    ).toBe('1 of 1 frame(s) back on COMPLETION stamped, the last at 7 ns (CLOCK_TAI); the device stamps them');
   });
 });

@@ -280,6 +280,30 @@ export function whoComputesTheChecksum(
   return `the request is left to ${device.name}, whose xsk-features offer ${offloads.length > 0 ? offloads.join(', ') : 'none'}${txChecksum ? '' : ': the checksum leaves as the pseudo-header sum'}`;
 }
 
+/**
+ * What came back of the completion timestamps a socket asks for, in words
+ * for the page: how many frames were stamped, the last stamp, and whose
+ * stamps they can be. Measured on veth (copy mode, Linux 6.18): every one is
+ * stamped, by the kernel in software as it frees the frame's skb
+ * (xsk_destruct_skb), though veth offers no tx-timestamp.
+ */
+export function describeCompletionStamps(
+  stamps: TxCompletionStamps,
+  device: { name: string; xsk: { txTimestamp: boolean } | null } | null,
+  zeroCopy: boolean,
+): string {
+  const offered = device?.xsk?.txTimestamp === true;
+  const who = device ? `${device.name} ${offered ? 'offers' : 'offers no'} tx-timestamp` : 'the device is unknown';
+  if (stamps.stamped === 0) {
+    return `no stamp yet on ${stamps.asked} frame(s) back on COMPLETION: ${who}`;
+  }
+  const whose =
+    offered && zeroCopy
+      ? 'the device stamps them'
+      : `copy mode's kernel stamps them itself, in software, as it frees each frame's skb: ${who}`;
+  return `${stamps.stamped} of ${stamps.asked} frame(s) back on COMPLETION stamped, the last at ${stamps.last} ns (CLOCK_TAI); ${whose}`;
+}
+
 /** struct xsk_tx_metadata as found in a chunk: what a frame's sender asked of the kernel or the device. */
 export interface TxMetadataReading {
   /** Where the metadata starts in the chunk, and its length (tx_metadata_len). */
