@@ -28,6 +28,7 @@ import { CommandError } from './command-error.ts';
 import { CommandPriority } from './command-priority.ts';
 import { CommandRunner } from './commands.ts';
 import { DATAPLANE_NICE, OBSERVER_NICE } from './dataplane/control.ts';
+import { completionStampsOf } from './dataplane/txonly-stamps.ts';
 import { Engine } from './engine/engine.ts';
 import type { ManagedSocket } from './engine/managed-socket.ts';
 import { captureReceived } from './export/capture.ts';
@@ -506,7 +507,8 @@ export class Agent implements AgentFacade {
   async inspect(socketId: string, requestId: string): Promise<SocketDetailMessage> {
     const attached = this.attached.get(socketId);
     if (attached) return attached.detail(requestId);
-    const { detail } = await this.observeInDetail(socketId);
+    const { managed, detail } = await this.observeInDetail(socketId);
+    const stamps = completionStampsOf(managed.worker.control, managed.worker.counters);
     return {
       type: 'socketDetail',
       requestId,
@@ -516,6 +518,7 @@ export class Agent implements AgentFacade {
       owners: Buffer.from(detail.ledger.owners).toString('base64'),
       rings: detail.rings,
       consistent: detail.consistent,
+      ...(stamps ? { txCompletionStamps: stamps } : {}),
     };
   }
 

@@ -1,17 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { SocketRequest, UmemConfig } from '@ringside/shared';
+import { onesComplementSum, type SocketRequest, type UmemConfig } from '@ringside/shared';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { checkTestFrame } from '../src/dataplane/frames.ts';
-import { udpPseudoHeaderSum } from '../src/dataplane/txonly-metadata.ts';
+import { UDP_CHECKSUM_OFFSET, UDP_HEADER_START, udpPseudoHeaderSum } from '../src/dataplane/txonly-metadata.ts';
+import { completionStampsOf } from '../src/dataplane/txonly-stamps.ts';
 import { ConfigurationError, type Engine } from '../src/engine/engine.ts';
 import { probeSocketFeatures } from '../src/host/socket-features.ts';
 import { Lab } from '../src/lab/lab.ts';
+import { taiNowNs } from '../src/native/clock.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { labEngine, refusal, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
 /** Frames the peer captures per case: two batches of the sender and more. */
 const FRAMES = 100;
+const UDP_CHECKSUM_FIELD = UDP_HEADER_START + UDP_CHECKSUM_OFFSET;
+/** A completion timestamp, and a launch time 100 µs after each frame is written. */
+const ASK_BOTH = { timestamp: true, launchTimeOffsetNs: 100_000 };
 
 interface CapturedUdp {
   /** What tcpdump says of the UDP checksum: `ok`, or the checksum found and the one it should be. */
@@ -165,6 +170,29 @@ describeKernel('TX metadata: the UDP checksum asked for in front of each frame (
     expect(sharing.observe().totals.txPackets).toBeGreaterThanOrEqual(FRAMES);
   });
 
+  it('on veth, asked with checks: kernel, the kernel takes both flags, sends every frame, and stamps each completion itself in copy mode, in software', async () => {
+    // 64 chunks: every one goes out again and again, so a request left stamped over would show at the peer.
+    const umem = { frameCount: 64, fillSize: 64, completionSize: 64, txMetadata: { length: 24, swChecksum: true } };
+    capture = await PeerCapture.start(lab, FRAMES);
+    const before = taiNowNs();
+    const socket = await engine.create(
+      { ...sender(umem), checks: 'kernel', txMetadataRequests: ASK_BOTH, traffic: { ratePps: 2000, frameLength: 128 } },
+      'stamped',
+    );
+    const frames = await capture.frames();
+    expect(frames.map((frame) => frame.checksum)).toEqual(new Array(FRAMES).fill('ok'));
+    const stamps = () => completionStampsOf(socket.worker.control, socket.worker.counters);
+    await waitFor(() => (stamps()?.asked ?? 0) >= FRAMES, 10_000, 'the frames to come back on COMPLETION');
+    const after = taiNowNs();
+    const seen = stamps();
+    // veth offers no tx-timestamp, yet every frame comes back stamped: copy mode's kernel writes CLOCK_TAI into
+    // completion.tx_timestamp as it frees the frame's skb (xsk_destruct_skb), a software stamp, not the device's.
+    expect(seen?.stamped).toBe(seen?.asked);
+    const last = BigInt(seen?.last ?? 0);
+    expect(last > before && last < after).toBe(true);
+    expect(socket.observe().stats.txInvalidDescs).toBe(0);
+  });
+
   it('refusals are matched by their message, and the running socket keeps sending', async () => {
     const running = await engine.create(sender({ txMetadata: { length: 16, swChecksum: true } }), 'running');
     const sent = () => running.observe().totals.txPackets;
@@ -176,6 +204,17 @@ describeKernel('TX metadata: the UDP checksum asked for in front of each frame (
       [
         { ...sender({ txMetadata: { length: 256, swChecksum: false } }, 1) },
         'txMetadataLength: tx_metadata_len 256 is not one this kernel accepts (probed at start): from 16 to 248 in steps of 8',
+      ],
+      [
+        { ...sender({ txMetadata: { length: 24, swChecksum: true } }, 1), txMetadataRequests: ASK_BOTH },
+        `txTimestamp: ${lab.appIfname} (veth) offers no tx-timestamp in its xsk-features: the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP) needs a driver that does, such as mlx5, stmmac or igc: leave it out, or let the kernel answer (checks: kernel); launchTimeOffsetNs: ${lab.appIfname} (veth) offers no tx-launch-time in its xsk-features: the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) needs a driver that does, such as stmmac or igc: leave it out, or let the kernel answer (checks: kernel)`,
+      ],
+      [
+        {
+          ...sender({ txMetadata: { length: 16, swChecksum: true } }, 1),
+          txMetadataRequests: { timestamp: false, launchTimeOffsetNs: 1000 },
+        },
+        'launchTimeOffsetNs: the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) needs 24 bytes of metadata (struct xsk_tx_metadata up to it): set tx_metadata_len to 24',
       ],
       [
         { ...sender({ txMetadata: { length: 20, swChecksum: true } }, 1), checks: 'kernel' },
@@ -190,5 +229,47 @@ describeKernel('TX metadata: the UDP checksum asked for in front of each frame (
       expect(engine.list()).toEqual([running]);
       await waitFor(() => sent() > before, 5000, 'the running socket to send more');
     }
+  });
+});
+
+describeKernel('TX metadata on a multi-buffer socket: a frame longer than a chunk goes as a chain', () => {
+  let lab: Lab;
+  let engine: Engine;
+  let capture: PeerCapture | undefined;
+
+  beforeEach(() => {
+    lab = Lab.create(1, 4000);
+    engine = labEngine(lab);
+  });
+
+  afterEach(async () => {
+    capture?.stop();
+    await engine?.destroyAll();
+    lab?.destroy();
+  });
+
+  it("the checksum request rides in the chain's first descriptor, every frame arrives, and its checksum covers the first chunk alone: the kernel computes it before the rest of the chain is in the skb", async () => {
+    capture = await PeerCapture.start(lab, FRAMES);
+    const socket = await engine.create(
+      {
+        umem: { ...TEST_UMEM, txMetadata: { length: 16, swChecksum: true } },
+        socket: testSocket(lab, { rxSize: 0, txSize: 1024, multiBuffer: true }),
+        workload: 'txonly',
+        traffic: { ratePps: 2000, frameLength: 3000 },
+      },
+      'chains',
+    );
+    const frames = await capture.frames();
+    expect(socket.observe().stats.txInvalidDescs).toBe(0);
+    // Copy mode runs skb_checksum_help when the chain's first descriptor is in the skb and the rest not yet
+    // (xsk_build_skb): the checksum covers the UDP bytes of the first chunk alone, a kernel limit the peer shows.
+    const firstChunk = TEST_UMEM.frameSize - 16;
+    for (const frame of frames) {
+      const asSent = frame.bytes.slice();
+      new DataView(asSent.buffer).setUint16(UDP_CHECKSUM_FIELD, udpPseudoHeaderSum(asSent, 0));
+      const overFirstChunk = ~onesComplementSum(asSent, UDP_HEADER_START, firstChunk - UDP_HEADER_START) & 0xffff;
+      expect(frame.checksum).toEqual({ found: overFirstChunk, correct: expect.any(Number) });
+    }
+    for (const frame of frames) expect(checkTestFrame(frame.bytes, 0, frame.bytes.length).defect).toBeNull();
   });
 });

@@ -1,11 +1,19 @@
 import { expect, type Page, test } from '@playwright/test';
+import type { SocketRequest } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { openExplorer } from './explorer.ts';
+import { agentDetail, openExplorer, requestOf, restoreSocket } from './explorer.ts';
 
 let agent: RunningAgent;
+/** xsk0 as the lab made it: each test starts from it, whatever the one before applied (a sender with metadata). */
+let labSocket: SocketRequest;
 
 test.beforeAll(async () => {
   agent = await startAgent(['--rate', '5000']);
+  labSocket = await requestOf(agent, 'xsk0');
+});
+
+test.beforeEach(async () => {
+  await restoreSocket(agent, 'xsk0', labSocket);
 });
 
 test.afterAll(async () => {
@@ -70,6 +78,61 @@ test('a sender with TX metadata: the UMEM view and the inspector show the checks
   await inspector.getByTestId('inspector-whole').check();
   await expect(inspector.getByTestId('hex-row-0').locator('.in-txmeta')).toHaveCount(16);
   await expect(inspector.getByTestId('hex-row-16').locator('.in-txmeta')).toHaveCount(0);
+  await rings.getByTestId('stage-completionReap').click();
+  await expect(rings.getByTestId('stage-completionReap')).toHaveAttribute('aria-pressed', 'false');
+});
+
+test("the completion timestamp and launch time are greyed out on the lab's veth, naming what it lacks; asked of the kernel alone they open", async ({
+  page,
+}) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls' });
+  await form(page).getByTestId('form-txMetadataLength').fill('24');
+  await expect(form(page).getByTestId('form-txTimestamp')).toBeDisabled();
+  await expect(form(page).getByTestId('form-txTimestamp-unavailable')).toContainText(
+    '(veth) offers no tx-timestamp in its xsk-features: the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP) needs a driver that does, such as mlx5, stmmac or igc',
+  );
+  await expect(form(page).getByTestId('form-launchTimeOffsetNs')).toBeDisabled();
+  await expect(form(page).getByTestId('form-launchTime-unavailable')).toContainText(
+    'offers no tx-launch-time in its xsk-features: the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) needs a driver that does, such as stmmac or igc',
+  );
+  await form(page).getByTestId('form-checks').selectOption('kernel');
+  await expect(form(page).getByTestId('form-txTimestamp')).toBeEnabled();
+  await expect(form(page).getByTestId('form-launchTimeOffsetNs')).toBeEnabled();
+});
+
+test("a sender asking the kernel alone for completion stamps on veth: the inspector shows copy mode's software stamp", async ({
+  page,
+}) => {
+  // Applied before the page opens: a page watching a socket's detail loses it when the socket is rebuilt.
+  await restoreSocket(agent, 'xsk0', {
+    ...labSocket,
+    umem: { ...labSocket.umem, txMetadata: { length: 24, swChecksum: true } },
+    workload: 'txonly',
+    traffic: { ratePps: 5000, frameLength: 128 },
+    checks: 'kernel',
+    txMetadataRequests: { timestamp: true, launchTimeOffsetNs: 100_000 },
+  });
+  const stamps = (await agentDetail(agent, 'xsk0')).txCompletionStamps;
+  expect(stamps).toBeDefined();
+  expect(stamps?.stamped).toBe(stamps?.asked);
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls,rings,inspector' });
+  await expect(form(page).getByTestId('form-txTimestamp')).toBeChecked();
+  const inspector = page.getByTestId('inspector-xsk0');
+  const rings = page.getByTestId('socket-xsk0');
+  await rings.getByTestId('stage-completionReap').click();
+  await expect(rings.getByTestId('stage-completionReap')).toHaveAttribute('aria-pressed', 'true');
+  await expect(async () => {
+    await inspector.getByTestId('inspector-next-completion').click();
+    await expect(inspector.getByTestId('inspector-owner')).toHaveText('completion', { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  const metadata = inspector.getByTestId('inspector-tx-metadata');
+  await expect(metadata.getByTestId('txmeta-flags')).toHaveText('timestamp | checksum | launchTime');
+  await expect(metadata.getByTestId('txmeta-launch_time')).toHaveText(/^\d{19} ns \(CLOCK_TAI\)$/);
+  await expect(metadata.getByTestId('txmeta-tx_timestamp')).toHaveText(/^\d{19} ns \(CLOCK_TAI\)$/);
+  await expect(inspector.getByTestId('txmeta-stamps')).toContainText(
+    "copy mode's kernel stamps them itself, in software, as it frees each frame's skb",
+  );
+  await expect(inspector.getByTestId('txmeta-stamps')).toContainText('offers no tx-timestamp');
   await rings.getByTestId('stage-completionReap').click();
   await expect(rings.getByTestId('stage-completionReap')).toHaveAttribute('aria-pressed', 'false');
 });

@@ -5,7 +5,7 @@ import { FrameOwner } from './ledger.ts';
 import { RingState } from './rings.ts';
 import { RxMetadataSupport } from './rx-metadata.ts';
 import { SocketFeatures } from './socket-options.ts';
-import { TxMetadataConfig } from './tx-metadata.ts';
+import { TxCompletionStamps, TxMetadataConfig, TxMetadataRequests } from './tx-metadata.ts';
 
 /**
  * Ringside's wire protocol: one union of messages per direction, each member
@@ -20,7 +20,8 @@ import { TxMetadataConfig } from './tx-metadata.ts';
  * 2.4: the newer kernels' AF_XDP: multi-buffer sockets (SocketConfig.multiBuffer); the rx-metadata program and
  *   the RX metadata kfuncs the kernel and interfaces offer (`rxMetadata`); TX metadata (UmemConfig.txMetadata,
  *   socketFeatures.txMetadata).
- * 2.5: SocketRequest.pausedStages, a socket created with stages already paused.
+ * 2.5: SocketRequest.pausedStages, a socket created with stages already paused; SocketRequest.txMetadataRequests
+ *   (the completion timestamp and launch time txonly asks of each frame) and SocketDetailMessage.txCompletionStamps.
  */
 export const PROTOCOL_VERSION = { major: 2, minor: 5 } as const;
 
@@ -153,6 +154,8 @@ export const SocketRequest = z.object({
   xskmapIndex: xskmapIndex.optional(),
   /** 'kernel': skip Ringside's checks and let the kernel answer (the old socket is rebuilt if it refuses). */
   checks: z.enum(['ringside', 'kernel']).optional(),
+  /** Since 2.5: what txonly asks in each frame's TX metadata beyond the checksum. Absent: nothing more. */
+  txMetadataRequests: TxMetadataRequests.optional(),
 });
 export type SocketRequest = z.infer<typeof SocketRequest>;
 
@@ -632,6 +635,8 @@ export const SocketDetailMessage = z.object({
     completion: RingState,
   }),
   consistent: z.boolean(),
+  /** Since 2.5: what came back of the completion timestamps asked for; absent when the socket asks none. */
+  txCompletionStamps: TxCompletionStamps.optional(),
 });
 export type SocketDetailMessage = z.infer<typeof SocketDetailMessage>;
 

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { UmemConfig } from './protocol.ts';
+import type { InterfaceInfo } from './facts.ts';
+import { SocketRequest, UmemConfig } from './protocol.ts';
 import {
+  describeCompletionStamps,
   readTxMetadata,
   type TxMetadataSupport,
   txDataRoom,
+  txMetadataRequestUnavailable,
   validateTxMetadata,
+  validateTxMetadataRequests,
   whoComputesTheChecksum,
 } from './tx-metadata.ts';
 
@@ -136,6 +140,7 @@ describe('reading struct xsk_tx_metadata in front of a frame', () => {
       unknownFlags: 0,
       checksum: { start: 34, offset: 6, field: 104 },
       launchTime: 123_456_789n,
+      txTimestamp: null,
     });
     expect(readTxMetadata(chunk(0b100n, 16), 64, 16)?.launchTime).toBeNull();
   });
@@ -147,5 +152,149 @@ describe('reading struct xsk_tx_metadata in front of a frame', () => {
       checksum: null,
     });
     expect(readTxMetadata(new Uint8Array(64), 8, 16)).toBeNull();
+  });
+});
+
+describe('the completion timestamp and launch time txonly may ask of each frame', () => {
+  const xsk = { txChecksum: false, txTimestamp: false, txLaunchTime: false };
+  const features = {
+    basic: true,
+    redirect: true,
+    ndoXmit: true,
+    xskZeroCopy: false,
+    hwOffload: false,
+    rxSg: true,
+    ndoXmitSg: true,
+    zeroCopyMaxSegments: 0,
+  };
+  const veth: Pick<InterfaceInfo, 'name' | 'driver' | 'xdpFeatures'> = {
+    name: 'veth0',
+    driver: 'veth',
+    xdpFeatures: { ...features, xsk },
+  };
+  const igc: typeof veth = {
+    name: 'eth1',
+    driver: 'igc',
+    xdpFeatures: { ...features, xsk: { ...xsk, txTimestamp: true, txLaunchTime: true } },
+  };
+  const asking = (
+    requests: { timestamp: boolean; launchTimeOffsetNs: number | null },
+    length: number | null = 24,
+    workload: SocketRequest['workload'] = 'txonly',
+  ) => ({
+    umem: { ...UMEM, ...(length === null ? {} : { txMetadata: { length, swChecksum: true } }) },
+    workload,
+    txMetadataRequests: requests,
+  });
+  const both = { timestamp: true, launchTimeOffsetNs: 50_000 };
+
+  it("takes both where the interface's xsk-features offer them, and nothing asked anywhere", () => {
+    expect(validateTxMetadataRequests(asking(both), igc, '6.18.0')).toEqual([]);
+    expect(
+      validateTxMetadataRequests(asking({ timestamp: false, launchTimeOffsetNs: null }, null), veth, '6.6.0'),
+    ).toEqual([]);
+    expect(validateTxMetadataRequests({ umem: UMEM, workload: 'rxdrop' }, veth, '6.18.0')).toEqual([]);
+  });
+
+  it('refuses both on veth, naming the missing xsk-feature, the interface and the drivers that offer it', () => {
+    expect(validateTxMetadataRequests(asking(both), veth, '6.18.0')).toEqual([
+      {
+        field: 'txTimestamp',
+        message:
+          'veth0 (veth) offers no tx-timestamp in its xsk-features: the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP) needs a driver that does, such as mlx5, stmmac or igc: leave it out, or let the kernel answer (checks: kernel)',
+      },
+      {
+        field: 'launchTimeOffsetNs',
+        message:
+          'veth0 (veth) offers no tx-launch-time in its xsk-features: the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) needs a driver that does, such as stmmac or igc: leave it out, or let the kernel answer (checks: kernel)',
+      },
+    ]);
+  });
+
+  it('refuses the launch time on a kernel before 6.15, by its release', () => {
+    expect(txMetadataRequestUnavailable('launchTime', igc, '6.14.2')).toBe(
+      'the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) came in Linux 6.15; this kernel is 6.14.2',
+    );
+    expect(txMetadataRequestUnavailable('launchTime', igc, '6.15.0')).toBeNull();
+    expect(txMetadataRequestUnavailable('timestamp', igc, '6.8.0')).toBeNull();
+  });
+
+  it('asks for metadata long enough for the field the request reaches, and for a UMEM with metadata at all', () => {
+    expect(validateTxMetadataRequests(asking(both, 16), igc, '6.18.0')).toEqual([
+      {
+        field: 'launchTimeOffsetNs',
+        message:
+          'the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) needs 24 bytes of metadata (struct xsk_tx_metadata up to it): set tx_metadata_len to 24',
+      },
+    ]);
+    expect(
+      validateTxMetadataRequests(asking({ timestamp: true, launchTimeOffsetNs: null }, null), igc, '6.18.0'),
+    ).toEqual([
+      {
+        field: 'txTimestamp',
+        message:
+          'the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP) rides in TX metadata: give the UMEM txMetadata (tx_metadata_len 16 or more)',
+      },
+    ]);
+    expect(
+      validateTxMetadataRequests(asking({ timestamp: true, launchTimeOffsetNs: null }, 24, 'l2fwd'), igc, '6.18.0'),
+    ).toEqual([
+      {
+        field: 'txTimestamp',
+        message:
+          "only txonly writes each frame's metadata: choose txonly, or leave the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP) out",
+      },
+    ]);
+  });
+
+  it('is optional in the protocol: a request from before it still parses, and one with it keeps it', () => {
+    const request = {
+      umem: UMEM,
+      socket: {
+        ifname: 'veth0',
+        queueId: 0,
+        rxSize: 0,
+        txSize: 64,
+        xdpMode: 'skb',
+        copy: true,
+        zeroCopy: false,
+        needWakeup: true,
+        batchSize: 16,
+      },
+      workload: 'txonly',
+    } as const;
+    expect(SocketRequest.parse(request)).toEqual(request);
+    expect(SocketRequest.parse({ ...request, txMetadataRequests: both }).txMetadataRequests).toEqual(both);
+    expect(
+      SocketRequest.safeParse({ ...request, txMetadataRequests: { timestamp: true, launchTimeOffsetNs: 2e9 } }).success,
+    ).toBe(false);
+  });
+
+  it('reads completion.tx_timestamp where the checksum request was, once a stamp is asked for', () => {
+    const bytes = new Uint8Array(64);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(8, 3n, true); // XDP_TXMD_FLAGS_TIMESTAMP | _CHECKSUM
+    view.setBigUint64(16, 1_765_000_000_123_456_789n, true);
+    expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBe(1_765_000_000_123_456_789n);
+    view.setBigUint64(8, 2n, true);
+    expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBeNull();
+  });
+});
+
+describe('what the page says of the completion stamps that came back', () => {
+  const veth = { name: 'veth0', xsk: { txTimestamp: false } };
+  it("names copy mode's software stamp on veth, which offers none", () => {
+    expect(describeCompletionStamps({ asked: 5, stamped: 5, last: '1796571208974571743' }, veth, false)).toBe(
+      "5 of 5 frame(s) back on COMPLETION stamped, the last at 1796571208974571743 ns (CLOCK_TAI); copy mode's kernel stamps them itself, in software, as it frees each frame's skb: veth0 offers no tx-timestamp",
+    );
+  });
+
+  it("says no stamp where none came back, and the device's where it offers them in zero-copy", () => {
+    expect(describeCompletionStamps({ asked: 3, stamped: 0, last: null }, veth, false)).toBe(
+      'no stamp yet on 3 frame(s) back on COMPLETION: veth0 offers no tx-timestamp',
+    );
+    expect(
+      describeCompletionStamps({ asked: 1, stamped: 1, last: '7' }, { name: 'eth1', xsk: { txTimestamp: true } }, true),
+    ).toBe('1 of 1 frame(s) back on COMPLETION stamped, the last at 7 ns (CLOCK_TAI); the device stamps them');
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 // Types only: protocol.ts and socket-options.ts import this module's schemas, and a value import back would be a cycle.
-import type { UmemConfig } from './protocol.ts';
+import type { InterfaceInfo } from './facts.ts';
+import type { SocketRequest, UmemConfig } from './protocol.ts';
 import type { Problem } from './validation.ts';
 
 /**
@@ -23,13 +24,35 @@ export const TX_METADATA_SINCE = { txMetadata: '6.8', swChecksum: '6.8', launchT
  *     struct { __u16 csum_start; __u16 csum_offset; __u64 launch_time; } request;
  *     struct { __u64 tx_timestamp; } completion; }; };
  * csum_start counts from the descriptor's address; csum_offset from csum_start.
+ * The union means the completion's tx_timestamp overwrites the checksum
+ * request when the frame comes back: a sender asking for both writes the
+ * request again before each send.
  */
-export const XSK_TX_METADATA_OFFSETS = { flags: 0, csumStart: 8, csumOffset: 10, launchTime: 16 } as const;
+export const XSK_TX_METADATA_OFFSETS = {
+  flags: 0,
+  csumStart: 8,
+  csumOffset: 10,
+  launchTime: 16,
+  txTimestamp: 8,
+} as const;
 /** Its flags (XDP_TXMD_FLAGS_TIMESTAMP, _CHECKSUM, _LAUNCH_TIME). */
 export const XDP_TXMD_FLAGS = { timestamp: 1 << 0, checksum: 1 << 1, launchTime: 1 << 2 } as const;
 
-/** struct xsk_tx_metadata up to the checksum request (flags, csum_start, csum_offset), rounded up to the kernel's 8. */
-export const TX_METADATA_CHECKSUM_BYTES = 16;
+/**
+ * Bytes of struct xsk_tx_metadata each request reaches, rounded up to the
+ * kernel's 8: the kernel reads the whole struct at the address minus
+ * tx_metadata_len whatever the length, so a shorter one has it read the
+ * frame's first bytes as launch_time, or stamp over them.
+ */
+export const TX_METADATA_BYTES = {
+  /** flags, csum_start, csum_offset. */
+  checksum: 16,
+  /** flags, completion.tx_timestamp. */
+  timestamp: 16,
+  /** flags, the checksum request and its padding, launch_time. */
+  launchTime: 24,
+} as const;
+export const TX_METADATA_CHECKSUM_BYTES = TX_METADATA_BYTES.checksum;
 
 export const TxMetadataConfig = z.object({
   /** tx_metadata_len: bytes in front of each TX frame's data, for struct xsk_tx_metadata. */
@@ -38,6 +61,48 @@ export const TxMetadataConfig = z.object({
   swChecksum: z.boolean(),
 });
 export type TxMetadataConfig = z.infer<typeof TxMetadataConfig>;
+
+/**
+ * The completion timestamps of a txonly socket that asks for them, as the
+ * data plane read them off COMPLETION: what the page shows as stamped or not.
+ */
+export const TxCompletionStamps = z.object({
+  /** Frames back on COMPLETION that had asked for a stamp. */
+  asked: z.number().int().min(0),
+  /** Of those, the ones whose completion.tx_timestamp holds something other than what txonly left there. */
+  stamped: z.number().int().min(0),
+  /** The last stamp read, in ns of CLOCK_TAI (decimal: a u64 outgrows a double), or null before any. */
+  last: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .nullable(),
+});
+export type TxCompletionStamps = z.infer<typeof TxCompletionStamps>;
+
+/** A launch time further off than this is no demonstration: it also fits a data-plane control word. */
+export const MAX_LAUNCH_TIME_OFFSET_NS = 1_000_000_000;
+
+/**
+ * What txonly asks of each frame beyond its checksum: flags of the frame's
+ * own metadata, which the kernel ties to no UMEM (only their room,
+ * tx_metadata_len, is the UMEM's), so they belong to the socket's request.
+ */
+export const TxMetadataRequests = z.object({
+  /** XDP_TXMD_FLAGS_TIMESTAMP: completion.tx_timestamp is written before the frame comes back on COMPLETION. */
+  timestamp: z.boolean(),
+  /** XDP_TXMD_FLAGS_LAUNCH_TIME (6.15): each frame asks to leave this many ns after it is written (CLOCK_TAI); null: not asked. */
+  launchTimeOffsetNs: z.number().int().min(0).max(MAX_LAUNCH_TIME_OFFSET_NS).nullable(),
+});
+export type TxMetadataRequests = z.infer<typeof TxMetadataRequests>;
+
+/** The XDP_TXMD_FLAGS bits the requests add to each frame's metadata (the checksum aside). */
+export function txMetadataRequestFlags(requests: TxMetadataRequests | undefined): number {
+  if (!requests) return 0;
+  return (
+    (requests.timestamp ? XDP_TXMD_FLAGS.timestamp : 0) |
+    (requests.launchTimeOffsetNs !== null ? XDP_TXMD_FLAGS.launchTime : 0)
+  );
+}
 
 /** What XDP_UMEM_REG trials on this kernel found (at agent start). */
 export const TxMetadataSupport = z.object({
@@ -110,6 +175,92 @@ export function validateTxMetadata(
   return problems;
 }
 
+/** The request each of TxMetadataRequests makes, as the kernel and netdev's xsk-features name it. */
+const REQUEST_LABEL = {
+  timestamp: { flag: 'the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP)', feature: 'tx-timestamp' },
+  launchTime: { flag: 'the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME)', feature: 'tx-launch-time' },
+} as const;
+export type TxMetadataRequest = keyof typeof REQUEST_LABEL;
+/** The draft's and the problems' field for each. */
+export const TX_METADATA_REQUEST_FIELD = {
+  timestamp: 'txTimestamp',
+  launchTime: 'launchTimeOffsetNs',
+} as const satisfies Record<TxMetadataRequest, string>;
+/** Drivers whose xsk_tx_metadata_ops carry each out (upstream, 6.15): what to look for instead of veth. */
+const OFFERED_BY = { timestamp: 'mlx5, stmmac or igc', launchTime: 'stmmac or igc' } as const;
+
+/** True when `release` (uname -r) is older than `since` ("6.15"); a release that does not read as one is not judged. */
+function releaseBefore(release: string, since: string): boolean {
+  const have = /^(\d+)\.(\d+)/.exec(release);
+  const want = /^(\d+)\.(\d+)/.exec(since);
+  if (!have || !want) return false;
+  const [major, minor] = [Number(have[1]), Number(have[2])];
+  const [sinceMajor, sinceMinor] = [Number(want[1]), Number(want[2])];
+  return major < sinceMajor || (major === sinceMajor && minor < sinceMinor);
+}
+
+/**
+ * Why txonly cannot ask for `request` on this interface and kernel, naming
+ * what is missing where and who offers it; null when it can. The device's
+ * xsk-features decide: copy mode's kernel stamps too, but a driver that
+ * offers nothing is what a user must hear about first.
+ */
+export function txMetadataRequestUnavailable(
+  request: TxMetadataRequest,
+  device: Pick<InterfaceInfo, 'name' | 'driver' | 'xdpFeatures'> | null,
+  kernel: string,
+): string | null {
+  const { flag, feature } = REQUEST_LABEL[request];
+  if (request === 'launchTime' && releaseBefore(kernel, TX_METADATA_SINCE.launchTime)) {
+    return `${flag} came in Linux ${TX_METADATA_SINCE.launchTime}; this kernel is ${kernel}`;
+  }
+  if (!device) return null;
+  const xsk = device.xdpFeatures?.xsk;
+  if (!xsk)
+    return `${device.name} reports no xsk-features (a kernel before 6.8): ${flag} needs a driver that offers ${feature}`;
+  const offered = request === 'timestamp' ? xsk.txTimestamp : xsk.txLaunchTime;
+  if (offered) return null;
+  return `${device.name} (${device.driver}) offers no ${feature} in its xsk-features: ${flag} needs a driver that does, such as ${OFFERED_BY[request]}`;
+}
+
+/** The TX metadata requests of a socket, checked against its UMEM's metadata, its workload, interface and kernel. */
+export function validateTxMetadataRequests(
+  request: Pick<SocketRequest, 'umem' | 'workload' | 'txMetadataRequests'>,
+  device: Pick<InterfaceInfo, 'name' | 'driver' | 'xdpFeatures'> | null,
+  kernel: string,
+): Problem[] {
+  const asked = request.txMetadataRequests;
+  const wanted: TxMetadataRequest[] = [];
+  if (asked?.timestamp) wanted.push('timestamp');
+  if (asked?.launchTimeOffsetNs !== null && asked?.launchTimeOffsetNs !== undefined) wanted.push('launchTime');
+  const length = request.umem.txMetadata?.length;
+  return wanted.flatMap((wish): Problem[] => {
+    const field = TX_METADATA_REQUEST_FIELD[wish];
+    const { flag } = REQUEST_LABEL[wish];
+    if (request.workload !== 'txonly') {
+      return [{ field, message: `only txonly writes each frame's metadata: choose txonly, or leave ${flag} out` }];
+    }
+    if (length === undefined) {
+      return [
+        {
+          field,
+          message: `${flag} rides in TX metadata: give the UMEM txMetadata (tx_metadata_len ${TX_METADATA_BYTES[wish]} or more)`,
+        },
+      ];
+    }
+    if (length < TX_METADATA_BYTES[wish]) {
+      return [
+        {
+          field,
+          message: `${flag} needs ${TX_METADATA_BYTES[wish]} bytes of metadata (struct xsk_tx_metadata up to it): set tx_metadata_len to ${TX_METADATA_BYTES[wish]}`,
+        },
+      ];
+    }
+    const missing = txMetadataRequestUnavailable(wish, device, kernel);
+    return missing ? [{ field, message: `${missing}: leave it out, or let the kernel answer (checks: kernel)` }] : [];
+  });
+}
+
 /**
  * Who fills in a requested checksum, in words for the form: copy mode's
  * software checksum is the kernel's, the rest is the device's (its
@@ -129,6 +280,30 @@ export function whoComputesTheChecksum(
   return `the request is left to ${device.name}, whose xsk-features offer ${offloads.length > 0 ? offloads.join(', ') : 'none'}${txChecksum ? '' : ': the checksum leaves as the pseudo-header sum'}`;
 }
 
+/**
+ * What came back of the completion timestamps a socket asks for, in words
+ * for the page: how many frames were stamped, the last stamp, and whose
+ * stamps they can be. Measured on veth (copy mode, Linux 6.18): every one is
+ * stamped, by the kernel in software as it frees the frame's skb
+ * (xsk_destruct_skb), though veth offers no tx-timestamp.
+ */
+export function describeCompletionStamps(
+  stamps: TxCompletionStamps,
+  device: { name: string; xsk: { txTimestamp: boolean } | null } | null,
+  zeroCopy: boolean,
+): string {
+  const offered = device?.xsk?.txTimestamp === true;
+  const who = device ? `${device.name} ${offered ? 'offers' : 'offers no'} tx-timestamp` : 'the device is unknown';
+  if (stamps.stamped === 0) {
+    return `no stamp yet on ${stamps.asked} frame(s) back on COMPLETION: ${who}`;
+  }
+  const whose =
+    offered && zeroCopy
+      ? 'the device stamps them'
+      : `copy mode's kernel stamps them itself, in software, as it frees each frame's skb: ${who}`;
+  return `${stamps.stamped} of ${stamps.asked} frame(s) back on COMPLETION stamped, the last at ${stamps.last} ns (CLOCK_TAI); ${whose}`;
+}
+
 /** struct xsk_tx_metadata as found in a chunk: what a frame's sender asked of the kernel or the device. */
 export interface TxMetadataReading {
   /** Where the metadata starts in the chunk, and its length (tx_metadata_len). */
@@ -141,6 +316,11 @@ export interface TxMetadataReading {
   checksum: { start: number; offset: number; field: number } | null;
   /** launch_time, when asked for and within the metadata. */
   launchTime: bigint | null;
+  /**
+   * completion.tx_timestamp, when a stamp is asked for: meaningful once the
+   * frame is back on COMPLETION; before that these bytes are the request's.
+   */
+  txTimestamp: bigint | null;
 }
 
 /** Reads the metadata in front of a frame at `frameOffset` of a chunk; null when the frame leaves no room for it. */
@@ -156,6 +336,7 @@ export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: n
   const start = view.getUint16(at + XSK_TX_METADATA_OFFSETS.csumStart, true);
   const offset = view.getUint16(at + XSK_TX_METADATA_OFFSETS.csumOffset, true);
   const launchTimeEnd = XSK_TX_METADATA_OFFSETS.launchTime + 8;
+  const txTimestampEnd = XSK_TX_METADATA_OFFSETS.txTimestamp + 8;
   return {
     at,
     length,
@@ -165,6 +346,10 @@ export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: n
     launchTime:
       flags.includes('launchTime') && length >= launchTimeEnd
         ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.launchTime, true)
+        : null,
+    txTimestamp:
+      flags.includes('timestamp') && length >= txTimestampEnd
+        ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.txTimestamp, true)
         : null,
   };
 }

@@ -201,6 +201,34 @@ describe('TX metadata in the form', () => {
     ]);
   });
 
+  it('asks txonly for a completion stamp and a launch time; on veth, which offers neither, only the kernel is asked', () => {
+    const vethOfferingNothing = {
+      ...veth,
+      xdpFeatures: {
+        ...(veth.xdpFeatures as NonNullable<InterfaceInfo['xdpFeatures']>),
+        xsk: { txChecksum: false, txTimestamp: false, txLaunchTime: false },
+      },
+    };
+    const draft = {
+      ...draftFrom(request),
+      workload: 'txonly' as const,
+      txSize: '2048',
+      txMetadataLength: '24',
+      txTimestamp: true,
+      launchTimeOffsetNs: '50000',
+    };
+    const refused = checkDraft(draft, limits, [vethOfferingNothing], false, features);
+    expect(problemsFor(refused.problems, 'txTimestamp')).toEqual([
+      'rs-app (veth) offers no tx-timestamp in its xsk-features: the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP) needs a driver that does, such as mlx5, stmmac or igc: leave it out, or let the kernel answer (checks: kernel)',
+    ]);
+    expect(problemsFor(refused.problems, 'launchTimeOffsetNs')).toHaveLength(1);
+    const asked = checkDraft({ ...draft, checks: 'kernel' }, limits, [vethOfferingNothing], false, features);
+    expect(asked.problems).toEqual([]);
+    expect(asked.request?.txMetadataRequests).toEqual({ timestamp: true, launchTimeOffsetNs: 50_000 });
+    expect(draftFrom(asked.request as SocketRequest)).toMatchObject({ txTimestamp: true, launchTimeOffsetNs: '50000' });
+    expect(checkDraft(draftFrom(request), limits, [veth], false, features).request?.txMetadataRequests).toBeUndefined();
+  });
+
   it('takes the metadata of the UMEM it shares', () => {
     const config = { ...request.umem, txMetadata: { length: 24, swChecksum: false } };
     const draft = shareUmem(draftFrom(request), { id: 'umem-a', config });

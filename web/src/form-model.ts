@@ -1,6 +1,7 @@
 import {
   DEFAULT_TRAFFIC,
   type InterfaceInfo,
+  MAX_LAUNCH_TIME_OFFSET_NS,
   type Problem,
   type SocketFeatures,
   type SocketRequest,
@@ -10,6 +11,7 @@ import {
   validateSocket,
   validateSocketOptions,
   validateTxMetadata,
+  validateTxMetadataRequests,
   validateUmem,
   type Workload,
   type XdpMode,
@@ -34,6 +36,10 @@ export interface SocketDraft {
   txMetadataLength: string;
   /** XDP_UMEM_TX_SW_CSUM. */
   swChecksum: boolean;
+  /** txonly asks each frame for a completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP). */
+  txTimestamp: boolean;
+  /** txonly asks each frame for a launch time this many ns ahead (XDP_TXMD_FLAGS_LAUNCH_TIME); empty for none. */
+  launchTimeOffsetNs: string;
   ifname: string;
   queueId: string;
   rxSize: string;
@@ -77,6 +83,8 @@ export function draftFrom(request: SocketRequest, socketId = ''): SocketDraft {
     unaligned: umem.unaligned,
     txMetadataLength: umem.txMetadata ? String(umem.txMetadata.length) : '',
     swChecksum: umem.txMetadata?.swChecksum ?? false,
+    txTimestamp: request.txMetadataRequests?.timestamp ?? false,
+    launchTimeOffsetNs: String(request.txMetadataRequests?.launchTimeOffsetNs ?? ''),
     ifname: socket.ifname,
     queueId: String(socket.queueId),
     rxSize: String(socket.rxSize),
@@ -146,12 +154,13 @@ const NUMBER_FIELDS = [
   'frameLength',
 ] as const satisfies readonly DraftField[];
 
-/** Read only while busy polling is on, and (txBudget, txMetadataLength) when not left empty. */
+/** Read only while busy polling is on, and (txBudget, txMetadataLength, launchTimeOffsetNs) when not left empty. */
 const OPTION_NUMBER_FIELDS = [
   'busyPollUsecs',
   'busyPollBudget',
   'txBudget',
   'txMetadataLength',
+  'launchTimeOffsetNs',
 ] as const satisfies readonly DraftField[];
 
 const SOCKET_ID = /^[a-z][a-z0-9-]*$/;
@@ -199,6 +208,11 @@ export function checkDraft(
   if (draft.txBudget.trim() !== '') read('txBudget');
   const txMetadata = draft.txMetadataLength.trim() !== '';
   if (txMetadata) read('txMetadataLength');
+  const launchTime = draft.launchTimeOffsetNs.trim() !== '';
+  if (launchTime) read('launchTimeOffsetNs');
+  if (launchTime && numbers.launchTimeOffsetNs > MAX_LAUNCH_TIME_OFFSET_NS) {
+    problems.push({ field: 'launchTimeOffsetNs', message: `at most ${MAX_LAUNCH_TIME_OFFSET_NS} ns (1 s)` });
+  }
   if (creating && draft.socketId !== '' && !SOCKET_ID.test(draft.socketId)) {
     problems.push({
       field: 'socketId',
@@ -253,6 +267,14 @@ export function checkDraft(
     },
     workload: draft.workload,
     checks: draft.checks,
+    ...(draft.txTimestamp || launchTime
+      ? {
+          txMetadataRequests: {
+            timestamp: draft.txTimestamp,
+            launchTimeOffsetNs: launchTime ? numbers.launchTimeOffsetNs : null,
+          },
+        }
+      : {}),
     ...(draft.umemId ? { umemId: draft.umemId } : {}),
     ...(xskmapIndex !== undefined ? { xskmapIndex } : {}),
   };
@@ -274,6 +296,7 @@ export function checkDraft(
     problems.push(...validateSocket(request.socket, request.workload, device));
     if (features) problems.push(...validateSocketOptions(request.socket, features));
     if (features) problems.push(...validateTxMetadata(request.umem, features.txMetadata, features.kernel));
+    problems.push(...validateTxMetadataRequests(request, device, features?.kernel ?? ''));
   }
   return problems.length > 0 ? { request: null, problems } : { request, problems };
 }

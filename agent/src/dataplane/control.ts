@@ -72,9 +72,13 @@ export const Control = {
   TX_TABLE_LENGTH: 29, // after the 16 port words
   /** Tables the worker has posted: the main thread waits on it. */
   TX_TABLES_POSTED: 30,
+  /** XDP_TXMD_FLAGS bits txonly adds to each frame's metadata beyond the checksum (timestamp, launch time). */
+  TX_METADATA_FLAGS: 31,
+  /** With XDP_TXMD_FLAGS_LAUNCH_TIME: launch_time is the CLOCK_TAI time of writing plus this many ns. */
+  LAUNCH_TIME_OFFSET_NS: 32,
 } as const;
 export const MAX_DESTINATION_PORTS = 16;
-const CONTROL_WORDS = Control.TX_TABLES_POSTED + 1;
+const CONTROL_WORDS = Control.LAUNCH_TIME_OFFSET_NS + 1;
 export type ControlWord = (typeof Control)[keyof typeof Control];
 
 /** The pipeline's stages, as bits of Control.PAUSED_STAGES. */
@@ -125,6 +129,15 @@ export const Counter = {
    */
   RX_DESCRIPTORS: 14,
   TX_DESCRIPTORS: 15,
+  /**
+   * Frames back on COMPLETION that asked for a completion timestamp, those
+   * whose completion.tx_timestamp was written, and the last stamp, a u64 in
+   * two u32 halves (a double would round it to 256 ns).
+   */
+  TX_STAMPS_ASKED: 16,
+  TX_STAMPED: 17,
+  TX_LAST_STAMP_HIGH: 18,
+  TX_LAST_STAMP_LOW: 19,
 } as const;
 const COUNTER_SLOTS = Object.keys(Counter).length;
 

@@ -3,6 +3,7 @@ import type { CompletionRing, FillRing, RxRing, TxRing } from '../xsk/ring.ts';
 import { Counter, UmemControl } from './control.ts';
 import type { ReceivedFrameInspection } from './inspection.ts';
 import { endsPacket } from './packets.ts';
+import { CompletionStamps } from './txonly-stamps.ts';
 
 /**
  * The syscalls that move frames the rings alone cannot: injected, so the
@@ -158,6 +159,7 @@ export class Handovers {
   /** Bytes of a txonly template written in each frame; 0 once the kernel may have received into it. */
   readonly templateLength: Uint16Array;
   private readonly control: Int32Array;
+  private readonly stamps: CompletionStamps | null;
   private readonly laneBySlot: (Lane | undefined)[] = new Array(MAX_HOLDERS);
 
   constructor(
@@ -174,6 +176,7 @@ export class Handovers {
     this.txMetadataLength = setup.txMetadataLength ?? 0;
     this.control = setup.control;
     this.templateLength = new Uint16Array(setup.frameCount);
+    this.stamps = this.txMetadataLength > 0 ? new CompletionStamps(setup.umem, this.txMetadataLength) : null;
     for (const lane of lanes) {
       lane.pair.lanes.push(lane);
       this.laneBySlot[lane.slot] = lane;
@@ -260,6 +263,7 @@ export class Handovers {
       }
       const sender = this.laneBySlot[holderOf(ledger[frame] as number)] ?? first;
       sender.counters[Counter.COMPLETED] = (sender.counters[Counter.COMPLETED] as number) + 1;
+      this.stamps?.read(sender, address);
       if (this.backForGood(frame)) {
         ledger[frame] = AppState.FREE;
         this.free.push(frame * frameSize);

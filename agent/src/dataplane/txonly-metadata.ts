@@ -25,15 +25,35 @@ export function udpPseudoHeaderSum(bytes: Uint8Array, frameOffset: number): numb
 }
 
 /**
+ * What the checksum request leaves in the u64 at completion.tx_timestamp's
+ * place (csum_start, csum_offset, then the request's 4 bytes of padding, 0):
+ * a frame back on COMPLETION holding anything else there was stamped.
+ */
+export const CHECKSUM_REQUEST_WORD = { low: UDP_HEADER_START | (UDP_CHECKSUM_OFFSET << 16), high: 0 } as const;
+
+/**
+ * Writes struct xsk_tx_metadata at `metadataOffset` (the kernel reads it at
+ * the descriptor's address minus tx_metadata_len, in host byte order): the
+ * UDP checksum request, with `moreFlags` (XDP_TXMD_FLAGS_TIMESTAMP,
+ * _LAUNCH_TIME) and the launch time when that is asked. Written again before
+ * each send that asks for a stamp: the completion's tx_timestamp shares its
+ * bytes with csum_start and csum_offset.
+ */
+export function writeTxMetadata(view: DataView, metadataOffset: number, moreFlags = 0, launchTime = 0n): void {
+  view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.flags, BigInt(XDP_TXMD_FLAGS.checksum | moreFlags), true);
+  view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart, CHECKSUM_REQUEST_WORD.low, true);
+  view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart + 4, CHECKSUM_REQUEST_WORD.high, true);
+  if (moreFlags & XDP_TXMD_FLAGS.launchTime) {
+    view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.launchTime, launchTime, true);
+  }
+}
+
+/**
  * Writes the request for the UDP checksum of the frame at `dataOffset`: its
- * metadata at `metadataOffset` (the kernel reads it at the descriptor's
- * address minus tx_metadata_len, in host byte order) and the pseudo-header's
- * sum in its checksum field.
+ * metadata at `metadataOffset` and the pseudo-header's sum in its checksum field.
  */
 export function requestUdpChecksum(view: DataView, metadataOffset: number, dataOffset: number): void {
-  view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.flags, BigInt(XDP_TXMD_FLAGS.checksum), true);
-  view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart, UDP_HEADER_START, true);
-  view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumOffset, UDP_CHECKSUM_OFFSET, true);
+  writeTxMetadata(view, metadataOffset);
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   view.setUint16(dataOffset + UDP_HEADER_START + UDP_CHECKSUM_OFFSET, udpPseudoHeaderSum(bytes, dataOffset));
 }

@@ -1,10 +1,14 @@
+import { readTxMetadata } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
+import { taiNowNs } from '../native/clock.ts';
+import { XDP_PKT_CONTD, XDP_TX_METADATA } from '../native/uapi.ts';
 import { AppState, ledgerByte } from '../xsk/ledger.ts';
 import { Control, Counter, Stage } from './control.ts';
 import { checkTestFrame, ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
 import { FramePipeline } from './pipeline.ts';
 import { PlayedKernel } from './test-kernel.ts';
 import { udpPseudoHeaderSum } from './txonly-metadata.ts';
+import { completionStampsOf } from './txonly-stamps.ts';
 
 function sender(rate: number, remaining = -1, txMetadataLength?: number) {
   const kernel = new PlayedKernel({
@@ -181,6 +185,127 @@ describe('txonly', () => {
       expect(sent.map((frame) => view.getUint16(frame.address + ETHERNET_HEADER + IPV4_HEADER + 6))).toEqual([
         0, 0, 0, 0,
       ]);
+    });
+
+    it('asks each frame for a completion stamp and a launch time when the socket does, the launch time CLOCK_TAI plus the offset', () => {
+      const { kernel, pipeline, control } = sender(1_000_000, -1, 24);
+      control[Control.TX_METADATA_FLAGS] = 0b101; // XDP_TXMD_FLAGS_TIMESTAMP | _LAUNCH_TIME
+      control[Control.LAUNCH_TIME_OFFSET_NS] = 250_000;
+      kernel.now = 1;
+      const before = taiNowNs();
+      pipeline.round();
+      const after = taiNowNs();
+      const sent = kernel.takeTx(0);
+      expect(sent).toHaveLength(4);
+      for (const frame of sent) {
+        const metadata = readTxMetadata(kernel.setup.umem, frame.address, 24);
+        expect(metadata?.flags).toEqual(['timestamp', 'checksum', 'launchTime']);
+        expect(metadata?.checksum).toEqual({ start: 34, offset: 6, field: frame.address + 40 });
+        const launch = metadata?.launchTime ?? 0n;
+        expect(launch >= before + 250_000n && launch <= after + 250_000n).toBe(true);
+      }
+    });
+
+    it('reads completion.tx_timestamp off each frame back on COMPLETION, and writes the request again before the frame goes out again', () => {
+      const { kernel, pipeline, control, counters } = sender(1_000_000, -1, 16);
+      control[Control.TX_METADATA_FLAGS] = 0b1;
+      kernel.now = 1;
+      pipeline.round();
+      const view = new DataView(kernel.setup.umem.buffer);
+      const sent = kernel.transmit(0);
+      // The device stamps the first three; the fourth comes back with its request untouched.
+      sent.slice(0, 3).forEach((frame, i) => {
+        view.setBigUint64(frame.address - 16 + 8, 1_765_000_000_000_000_000n + BigInt(i), true);
+      });
+      pipeline.round();
+      expect(completionStampsOf(control, counters)).toEqual({
+        asked: 4,
+        stamped: 3,
+        last: '1765000000000000002',
+      });
+      // The stamped chunks went out again with the checksum request where the stamp was.
+      for (let round = 0; round < 8; round++) {
+        kernel.now += 1;
+        pipeline.round();
+        for (const frame of kernel.takeTx(0)) {
+          expect(readTxMetadata(kernel.setup.umem, frame.address, 16)?.checksum).toMatchObject({
+            start: 34,
+            offset: 6,
+          });
+        }
+      }
+    });
+
+    it('asks nothing of COMPLETION where the socket asks no stamp', () => {
+      const { kernel, pipeline, control, counters } = sender(1_000_000, -1, 16);
+      kernel.now = 1;
+      pipeline.round();
+      for (const frame of kernel.transmit(0))
+        new DataView(kernel.setup.umem.buffer).setBigUint64(frame.address - 8, 7n, true);
+      pipeline.round();
+      expect(completionStampsOf(control, counters)).toBeNull();
+      expect(counters[Counter.TX_STAMPS_ASKED]).toBe(0);
+    });
+
+    it('sends a frame longer than the chunk less its metadata as a chain, every descriptor tx_metadata_len in, the request in the first', () => {
+      const kernel = new PlayedKernel({
+        ringSize: 16,
+        batchSize: 4,
+        lanes: [{ workload: 'txonly' }],
+        txMetadataLength: 16,
+      });
+      const pipeline = new FramePipeline(kernel.setup, kernel, kernel.clock);
+      const control = kernel.lanes[0]?.control as Int32Array;
+      control[Control.RATE_PPS] = 1_000_000;
+      control[Control.FRAME_LENGTH] = 2040;
+      control[Control.SEND_REMAINING] = 2;
+      control[Control.TX_METADATA_FLAGS] = 0b1;
+      kernel.now = 1000;
+      pipeline.round();
+      expect(kernel.txOptions(0)).toEqual([XDP_TX_METADATA | XDP_PKT_CONTD, 0, XDP_TX_METADATA | XDP_PKT_CONTD, 0]);
+      const sent = kernel.takeTx(0);
+      expect(sent.map((frame) => [frame.address % 2048, frame.length])).toEqual([
+        [16, 2032],
+        [16, 8],
+        [16, 2032],
+        [16, 8],
+      ]);
+      const { umem } = kernel.setup;
+      const first = sent[0] as (typeof sent)[number];
+      expect(readTxMetadata(umem, first.address, 16)?.flags).toEqual(['timestamp', 'checksum']);
+      expect(readTxMetadata(umem, (sent[1] as (typeof sent)[number]).address, 16)?.flags).toEqual([]);
+      const whole = new Uint8Array(2040);
+      whole.set(umem.subarray(first.address, first.address + 2032));
+      whole.set(
+        umem.subarray((sent[1] as (typeof sent)[number]).address, (sent[1] as (typeof sent)[number]).address + 8),
+        2032,
+      );
+      expect(checkTestFrame(whole, 0, 2040).defect).toBeNull();
+      expect(new DataView(whole.buffer).getUint16(ETHERNET_HEADER + IPV4_HEADER + 6)).toBe(
+        udpPseudoHeaderSum(whole, 0),
+      );
+    });
+
+    it("copies a chain's slices into a chunk once, as the single-chunk template is written once", () => {
+      const kernel = new PlayedKernel({ frameCount: 4, ringSize: 4, batchSize: 4, lanes: [{ workload: 'txonly' }] });
+      const pipeline = new FramePipeline(kernel.setup, kernel, kernel.clock);
+      const control = kernel.lanes[0]?.control as Int32Array;
+      control[Control.RATE_PPS] = 1_000_000;
+      control[Control.FRAME_LENGTH] = 3000;
+      control[Control.SEND_REMAINING] = -1;
+      kernel.now = 1000;
+      pipeline.round();
+      const sent = kernel.transmit(0);
+      expect(sent.map((frame) => frame.length)).toEqual([2048, 952, 2048, 952]);
+      // A byte of a second slice changed behind txonly's back stays changed: the slice is not copied again.
+      const tail = (sent[1]?.address as number) + 100;
+      kernel.setup.umem[tail] = 0x5a;
+      for (let round = 0; round < 4; round++) {
+        kernel.now += 1;
+        pipeline.round();
+        kernel.transmit(0);
+      }
+      expect(kernel.setup.umem[tail]).toBe(0x5a);
     });
   });
 });

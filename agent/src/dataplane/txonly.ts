@@ -1,3 +1,5 @@
+import { XDP_TXMD_FLAGS } from '@ringside/shared';
+import { taiNowNs } from '../native/clock.ts';
 import { XDP_PKT_CONTD, XDP_TX_METADATA } from '../native/uapi.ts';
 import { Control, Stage } from './control.ts';
 import {
@@ -9,12 +11,39 @@ import {
   writeUdpFrame,
 } from './frames.ts';
 import { BURST_BATCHES, type Handovers, type Lane } from './handovers.ts';
-import { requestUdpChecksum } from './txonly-metadata.ts';
+import {
+  requestUdpChecksum,
+  UDP_CHECKSUM_OFFSET,
+  UDP_HEADER_START,
+  udpPseudoHeaderSum,
+  writeTxMetadata,
+} from './txonly-metadata.ts';
 import type { LaneWorkload } from './workload.ts';
 
 export interface Clock {
   /** Milliseconds, monotonic. */
   now(): number;
+}
+
+/** What a frame's metadata asks beyond the checksum: XDP_TXMD_FLAGS bits and, with launch time, when. */
+interface MetadataRequest {
+  flags: number;
+  launchTime: bigint;
+}
+
+/**
+ * What Handovers.templateLength holds for a chunk with a chain's slice: the
+ * top bit apart from any single frame's length (below 32 KiB), the long
+ * frame's generation and the slice's place in it.
+ */
+const CHAIN_SLICE = 0x8000;
+const CHAIN_SLICES = 0x40;
+const chainSliceKey = (generation: number, slice: number): number =>
+  slice < CHAIN_SLICES ? CHAIN_SLICE | ((generation & 0x1ff) << 6) | slice : 0;
+/** The slice of the long frame of `generation` a chunk holds, from its key; null when none (slices past 63 keep none). */
+function sliceHeld(key: number, generation: number): number | null {
+  if (!(key & CHAIN_SLICE) || ((key >> 6) & 0x1ff) !== (generation & 0x1ff)) return null;
+  return key & (CHAIN_SLICES - 1);
 }
 
 const MAX_TOKEN_WAIT_MS = 1;
@@ -28,10 +57,12 @@ const UDP_DESTINATION_PORT = ETHERNET_HEADER + IPV4_HEADER + 2;
  * with TX metadata each frame's data starts tx_metadata_len into its chunk,
  * the metadata in front asking for the UDP checksum (XDP_TX_METADATA): the
  * kernel reads it at the descriptor's address minus tx_metadata_len and
- * refuses a descriptor whose metadata would leave the chunk. A frame longer
- * than a chunk (on a multi-buffer socket) goes as a chain of chunks,
- * XDP_PKT_CONTD on all but the last, without metadata; a token is a frame,
- * however many chunks.
+ * refuses a descriptor whose metadata would leave the chunk. Asked for (the
+ * socket's txMetadataRequests), the metadata also asks for a completion
+ * timestamp and a launch time, written frame by frame. A frame longer than
+ * a chunk (on a multi-buffer socket) goes as a chain of chunks,
+ * XDP_PKT_CONTD on all but the last, the request in the first; a token is a
+ * frame, however many chunks.
  */
 export class TxOnly implements LaneWorkload {
   readonly wantsReceived = false;
@@ -46,13 +77,20 @@ export class TxOnly implements LaneWorkload {
   private readonly view: DataView;
   /** A frame longer than a chunk, written once per length and copied a chunk at a time; its chunks' options. */
   private long: Uint8Array | null = null;
+  /** Bumped with each new long frame: a chunk's slice of an older one is written again. */
+  private longGeneration = 0;
   private readonly chainOptions: number[] = [];
+  /** One chain's chunks in slice order, and those holding no slice of the current frame: reused. */
+  private readonly chain: number[] = [];
+  private readonly loose: number[] = [];
 
   constructor(
     private readonly template: UdpFrameTemplate | null,
     batchSize: number,
     umem: Uint8Array,
     private readonly clock: Clock,
+    /** CLOCK_TAI in ns: launch_time's time base. */
+    private readonly tai: () => bigint = taiNowNs,
   ) {
     this.lastRefill = clock.now();
     this.outbox = new Array<number>(2 * batchSize).fill(0);
@@ -69,18 +107,15 @@ export class TxOnly implements LaneWorkload {
     this.lastRefill = now;
     const remaining = Atomics.load(control, Control.SEND_REMAINING);
     const { free, frameSize, umem, templateLength, txMetadataLength } = handovers;
-    const count = Math.min(
-      batchSize,
-      Math.floor(this.tokens),
-      free.length,
-      remaining < 0 ? batchSize : remaining,
-      handovers.txRoom(lane, batchSize),
-    );
-    if (count <= 0) return 0;
+    const frames = Math.min(batchSize, Math.floor(this.tokens), free.length, remaining < 0 ? batchSize : remaining);
+    if (frames <= 0) return 0;
     const length = Atomics.load(control, Control.FRAME_LENGTH);
+    const metadata = this.metadataRequest(control, txMetadataLength);
     // Past the room a chunk leaves after its metadata, a frame goes as a chain (multi-buffer sockets only: the
     // engine refuses such a length elsewhere).
-    if (length + txMetadataLength > frameSize) return this.sendChains(handovers, lane, count, length);
+    if (length + txMetadataLength > frameSize) return this.sendChains(handovers, lane, frames, length, metadata);
+    const count = handovers.txRoom(lane, frames);
+    if (count <= 0) return 0;
     const ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
     if (this.spec?.length !== length) this.spec = { ...template, length };
     const spec = this.spec;
@@ -93,6 +128,7 @@ export class TxOnly implements LaneWorkload {
         if (txMetadataLength > 0) requestUdpChecksum(this.view, chunk, data);
         templateLength[index] = length;
       }
+      if (metadata) writeTxMetadata(this.view, chunk, metadata.flags, metadata.launchTime);
       this.stamp(control, data, ports);
       outbox[2 * i] = data;
       outbox[2 * i + 1] = length;
@@ -103,47 +139,116 @@ export class TxOnly implements LaneWorkload {
   }
 
   /**
+   * What each frame's metadata asks this round beyond the checksum, written
+   * frame by frame: null when nothing more (the template's request stands).
+   */
+  private metadataRequest(control: Int32Array, txMetadataLength: number): MetadataRequest | null {
+    if (txMetadataLength === 0) return null;
+    const flags = Atomics.load(control, Control.TX_METADATA_FLAGS);
+    if (flags === 0) return null;
+    const launchTime =
+      flags & XDP_TXMD_FLAGS.launchTime
+        ? this.tai() + BigInt(Atomics.load(control, Control.LAUNCH_TIME_OFFSET_NS))
+        : 0n;
+    return { flags, launchTime };
+  }
+
+  /**
    * Up to `frames` frames of `length` bytes, each a chain of chunks: as many
    * whole chains as the batch, the free pool and TX take, and one at least
-   * when a chain is longer than a batch.
+   * when a chain is longer than a batch. On a UMEM with TX metadata every
+   * descriptor starts tx_metadata_len into its chunk (the kernel checks that
+   * room in front of each), and the first carries the request with
+   * XDP_TX_METADATA: the kernel reads metadata from a packet's first
+   * descriptor only.
    */
-  private sendChains(handovers: Handovers, lane: Lane, frames: number, length: number): number {
-    const { template, outbox, chainOptions } = this;
+  private sendChains(
+    handovers: Handovers,
+    lane: Lane,
+    frames: number,
+    length: number,
+    metadata: MetadataRequest | null,
+  ): number {
+    const { template, outbox, chainOptions, view } = this;
     const { control, batchSize } = lane;
-    const { free, frameSize, umem, templateLength } = handovers;
-    const chunks = Math.ceil(length / frameSize);
-    const room = handovers.txRoom(lane, Math.max(batchSize, chunks));
+    const { free, frameSize, umem, templateLength, txMetadataLength } = handovers;
+    const room = frameSize - txMetadataLength;
+    const chunks = Math.ceil(length / room);
+    const txRoom = handovers.txRoom(lane, Math.max(batchSize, chunks));
     const count = Math.min(
       frames,
-      Math.floor(Math.min(free.length, room) / chunks),
+      Math.floor(Math.min(free.length, txRoom) / chunks),
       Math.max(1, Math.floor(batchSize / chunks)),
     );
     if (count <= 0 || !template) return 0;
-    if (this.long?.length !== length) {
-      this.long = new Uint8Array(length);
-      writeUdpFrame(this.long, 0, { ...template, length });
-    }
-    const long = this.long;
+    const long = this.longFrame(template, length, txMetadataLength > 0);
     const ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
+    const first = txMetadataLength > 0 ? XDP_TX_METADATA : 0;
     let descriptor = 0;
     for (let i = 0; i < count; i++) {
-      for (let chunk = 0; chunk < chunks; chunk++) {
-        const address = free.pop() as number;
-        const start = chunk * frameSize;
-        const bytes = Math.min(frameSize, length - start);
-        umem.set(long.subarray(start, start + bytes), address);
-        // The chunk holds a slice, not the single-chunk template: a later short frame writes it whole again.
-        templateLength[address / frameSize] = 0;
-        if (chunk === 0) this.stamp(control, address, ports);
-        outbox[2 * descriptor] = address;
+      const group = this.takeChain(handovers, chunks);
+      for (let slice = 0; slice < chunks; slice++) {
+        const chunk = group[slice] as number;
+        const index = chunk / frameSize;
+        const data = chunk + txMetadataLength;
+        const start = slice * room;
+        const bytes = Math.min(room, length - start);
+        const key = chainSliceKey(this.longGeneration, slice);
+        if (key === 0 || templateLength[index] !== key) {
+          umem.set(long.subarray(start, start + bytes), data);
+          templateLength[index] = key;
+        }
+        if (slice === 0) {
+          if (txMetadataLength > 0) writeTxMetadata(view, chunk, metadata?.flags, metadata?.launchTime);
+          this.stamp(control, data, ports);
+        } else if (txMetadataLength > 0) {
+          // No request here: a completion stamp is looked for only where the flags ask for one.
+          view.setBigUint64(chunk, 0n, true);
+        }
+        outbox[2 * descriptor] = data;
         outbox[2 * descriptor + 1] = bytes;
-        chainOptions[descriptor] = chunk < chunks - 1 ? XDP_PKT_CONTD : 0;
+        chainOptions[descriptor] = (slice === 0 ? first : 0) | (slice < chunks - 1 ? XDP_PKT_CONTD : 0);
         descriptor++;
       }
     }
     handovers.submitTx(lane, outbox, descriptor, chainOptions);
     this.sent(control, count, Atomics.load(control, Control.SEND_REMAINING));
     return descriptor;
+  }
+
+  /**
+   * `chunks` free chunks for one chain, in slice order: a chunk that already
+   * holds a slice of the current long frame takes that slice again, so it is
+   * not copied again (the free pool hands chunks back in reverse order, which
+   * would otherwise move every chunk to another slice each time).
+   */
+  private takeChain(handovers: Handovers, chunks: number): number[] {
+    const { chain, loose } = this;
+    const { free, frameSize, templateLength } = handovers;
+    chain.length = chunks;
+    chain.fill(-1);
+    loose.length = 0;
+    for (let i = 0; i < chunks; i++) {
+      const chunk = free.pop() as number;
+      const slice = sliceHeld(templateLength[chunk / frameSize] as number, this.longGeneration);
+      if (slice !== null && slice < chunks && chain[slice] === -1) chain[slice] = chunk;
+      else loose.push(chunk);
+    }
+    for (let slice = 0; slice < chunks; slice++) if (chain[slice] === -1) chain[slice] = loose.pop() as number;
+    return chain;
+  }
+
+  /** The frame longer than a chunk, written once per length, with the pseudo-header sum where a checksum is asked. */
+  private longFrame(template: UdpFrameTemplate, length: number, checksum: boolean): Uint8Array {
+    if (this.long?.length === length) return this.long;
+    const long = new Uint8Array(length);
+    writeUdpFrame(long, 0, { ...template, length });
+    if (checksum) {
+      new DataView(long.buffer).setUint16(UDP_HEADER_START + UDP_CHECKSUM_OFFSET, udpPseudoHeaderSum(long, 0));
+    }
+    this.long = long;
+    this.longGeneration++;
+    return long;
   }
 
   /** The frame's sequence number, and its destination port when the ports cycle. */

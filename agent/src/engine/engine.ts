@@ -8,10 +8,12 @@ import {
   type SocketFeatures,
   type SocketRequest,
   txDataRoom,
+  txMetadataRequestFlags,
   type UmemLimits,
   validateSocket,
   validateSocketOptions,
   validateTxMetadata,
+  validateTxMetadataRequests,
   validateUmem,
   type XdpProgramKind,
 } from '@ringside/shared';
@@ -129,15 +131,14 @@ export class Engine {
 
   /** Problems with a request, as the running kernel would see them. */
   check(request: SocketRequest): Problem[] {
+    const device = this.setup.describeInterface(request.socket.ifname);
+    const kernel = this.setup.socketFeatures?.kernel ?? '';
     return [
       ...validateUmem(request.umem, this.setup.limits),
-      ...validateSocket(request.socket, request.workload, this.setup.describeInterface(request.socket.ifname)),
+      ...validateSocket(request.socket, request.workload, device),
       ...(this.setup.socketFeatures ? validateSocketOptions(request.socket, this.setup.socketFeatures) : []),
-      ...validateTxMetadata(
-        request.umem,
-        this.setup.socketFeatures?.txMetadata,
-        this.setup.socketFeatures?.kernel ?? '',
-      ),
+      ...validateTxMetadata(request.umem, this.setup.socketFeatures?.txMetadata, kernel),
+      ...validateTxMetadataRequests(request, device, kernel),
     ];
   }
 
@@ -264,15 +265,15 @@ export class Engine {
     }
     const current = request.traffic ?? DEFAULT_TRAFFIC;
     const frameLength = traffic.frameLength ?? current.frameLength;
-    // A multi-buffer socket sends a longer frame as a chain of chunks, as long as the kernel takes (probed at start),
-    // and without TX metadata; a single chunk holds what its metadata leaves.
+    // A multi-buffer socket sends a longer frame as a chain of chunks, as long as the kernel takes (probed at start);
+    // every chunk, of a chain or alone, holds what its metadata's room leaves.
     // An available probe that found no limit dropped no chain up to the longest it sent: at least that many pass.
     const probed = this.setup.socketFeatures?.multiBuffer;
     const limit = probed?.maxFragments ?? (probed?.available ? LONGEST_CHAIN : 1);
     const chunks = request.socket.multiBuffer ? limit : 1;
     const lengthError = validateFrameLength(
       frameLength,
-      chunks > 1 ? request.umem.frameSize * chunks : txDataRoom(request.umem),
+      txDataRoom(request.umem) * chunks,
       chunks > 1 ? `${chunks} chunks, the most one packet may span here` : undefined,
     );
     if (lengthError) throw new ConfigurationError([{ field: 'frameLength', message: lengthError }]);
@@ -442,6 +443,8 @@ export class Engine {
         control[Control.RATE_PPS] = traffic.ratePps;
         control[Control.FRAME_LENGTH] = traffic.frameLength;
         control[Control.SEND_REMAINING] = -1;
+        control[Control.TX_METADATA_FLAGS] = txMetadataRequestFlags(request.txMetadataRequests);
+        control[Control.LAUNCH_TIME_OFFSET_NS] = request.txMetadataRequests?.launchTimeOffsetNs ?? 0;
         // Written before the lane's first round: a pause sent after the socket exists would race its data plane.
         control[Control.PAUSED_STAGES] = stageBits(options.paused ?? []);
       },

@@ -1,6 +1,6 @@
 import koffi from 'koffi';
 import { ERRNO, NativeError } from './errors.ts';
-import { mapMemory, rawSyscalls, unmap } from './libc.ts';
+import { mapMemory, rawSyscalls, setIntSocketOption, unmap } from './libc.ts';
 import { libxdpLibrary, type NativeRing, type NativeUmem } from './libxdp.ts';
 import { XskRing } from './structs.ts';
 import {
@@ -32,7 +32,6 @@ import { RING_ENTRY_BYTES, RING_PAGE_OFFSET, readMmapOffsets } from './xsk-mappi
 
 const umemFd = libxdpLibrary.func('int xsk_umem__fd(const xsk_umem *umem)');
 const { socket, close, setsockopt, dup3 } = rawSyscalls;
-const O_CLOEXEC = 0o2000000;
 
 interface Mapping {
   address: number;
@@ -79,9 +78,7 @@ export function registerWithTxMetadata(umem: NativeUmem, registration: TxMetadat
       },
     ] as const;
     for (const { name, size, option } of rings) {
-      const value = Buffer.alloc(4);
-      value.writeUInt32LE(size, 0);
-      check(setsockopt(replacement, SOL_XDP, option, value, value.length), `setsockopt(${name} ring size)`);
+      setIntSocketOption(replacement, SOL_XDP, option, size, `${name} ring size`);
       const length = offsets[name].desc + size * RING_ENTRY_BYTES[name];
       const address = mapMemory(
         length,
@@ -93,7 +90,8 @@ export function registerWithTxMetadata(umem: NativeUmem, registration: TxMetadat
       if (address === null) throw new NativeError(`mmap of the ${name} ring`, koffi.errno());
       mapped.push({ address, length });
     }
-    check(dup3(replacement, fd, O_CLOEXEC), 'dup3');
+    // dup3 takes O_CLOEXEC, which is SOCK_CLOEXEC's value (include/linux/net.h defines one as the other).
+    check(dup3(replacement, fd, SOCK_CLOEXEC), 'dup3');
     // From here libxdp's fd is the new socket: its old rings go, the new ones take their place.
     rings.forEach(({ name, ring, size }, i) => {
       const old = ring.layout();

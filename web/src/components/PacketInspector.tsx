@@ -1,4 +1,5 @@
 import {
+  describeCompletionStamps,
   FRAME_OWNERS,
   type FrameOwner,
   OWNER_EXPLANATIONS,
@@ -156,6 +157,14 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
     const ifname = s.agentState?.sockets.find((socket) => socket.id === socketId)?.config.ifname;
     return s.agentState?.xdpPrograms.some((program) => program.ifname === ifname && program.kind === 'rx-metadata');
   });
+  const stampsText = useRingside((s) => {
+    const stamps = selectDetail(s, socketId)?.txCompletionStamps;
+    const socket = s.agentState?.sockets.find((candidate) => candidate.id === socketId);
+    if (!stamps || !socket) return null;
+    const device = s.agentState?.interfaces.find((candidate) => candidate.name === socket.config.ifname);
+    const xsk = device?.xdpFeatures?.xsk ?? null;
+    return describeCompletionStamps(stamps, device ? { name: device.name, xsk } : null, socket.zeroCopyActive);
+  });
   const named = useViolations(
     useShallow((s) => s.seen.filter((seen) => seen.socketId === socketId && frameNamed(seen.text) === frame)),
   );
@@ -245,7 +254,14 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
           </section>
         ))}
       </div>
-      {metadata && txMetadata && <TxMetadataView metadata={metadata} swChecksum={txMetadata.swChecksum} />}
+      {metadata && txMetadata && (
+        <TxMetadataView metadata={metadata} swChecksum={txMetadata.swChecksum} back={message.owner === 'completion'} />
+      )}
+      {stampsText && (
+        <p className="muted" data-testid="txmeta-stamps">
+          Completion timestamps: {stampsText}.
+        </p>
+      )}
       {decoded.notes.length > 0 && (
         <ul className="packet-notes" data-testid="packet-notes">
           {decoded.notes.map((note) => (
@@ -317,8 +333,22 @@ function FragmentFacts({
 }
 
 /** struct xsk_tx_metadata in front of the frame: what its sender asked the kernel or the device to do on the way out. */
-function TxMetadataView({ metadata, swChecksum }: { metadata: TxMetadataReading; swChecksum: boolean }) {
-  const { checksum } = metadata;
+function TxMetadataView({
+  metadata,
+  swChecksum,
+  back,
+}: {
+  metadata: TxMetadataReading;
+  swChecksum: boolean;
+  /** The frame is back on COMPLETION: where a stamp was asked, the union holds the completion now. */
+  back: boolean;
+}) {
+  const stampAsked = metadata.txTimestamp !== null;
+  // Back from the kernel, a stamped frame's request bytes are its tx_timestamp: the checksum read there is no request.
+  const checksum = back && stampAsked ? null : metadata.checksum;
+  const requestLeft =
+    metadata.checksum !== null &&
+    metadata.txTimestamp === (BigInt(metadata.checksum.start) | (BigInt(metadata.checksum.offset) << 16n));
   const flags = [
     ...metadata.flags,
     ...(metadata.unknownFlags ? [`0x${metadata.unknownFlags.toString(16)} (unknown)`] : []),
@@ -352,7 +382,19 @@ function TxMetadataView({ metadata, swChecksum }: { metadata: TxMetadataReading;
           {metadata.launchTime !== null && (
             <tr>
               <th scope="row">launch_time</th>
-              <td data-testid="txmeta-launch_time">{String(metadata.launchTime)} ns</td>
+              <td data-testid="txmeta-launch_time">{String(metadata.launchTime)} ns (CLOCK_TAI)</td>
+            </tr>
+          )}
+          {stampAsked && (
+            <tr>
+              <th scope="row">completion.tx_timestamp</th>
+              <td data-testid="txmeta-tx_timestamp">
+                {!back
+                  ? 'asked for: written when the frame comes back on COMPLETION, over the checksum request'
+                  : requestLeft
+                    ? 'no stamp: the checksum request is still there'
+                    : `${String(metadata.txTimestamp)} ns (CLOCK_TAI)`}
+              </td>
             </tr>
           )}
         </tbody>

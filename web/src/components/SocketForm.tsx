@@ -2,6 +2,8 @@ import {
   defaultSocketRequest,
   optionUnavailable,
   type SocketOptionName,
+  type TxMetadataRequest,
+  txMetadataRequestUnavailable,
   txMetadataUnavailable,
   whoComputesTheChecksum,
 } from '@ringside/shared';
@@ -96,7 +98,7 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
       </div>
     );
   };
-  const number = (name: DraftField, label: string) =>
+  const number = (name: DraftField, label: string, locked = lockedField(name), placeholder?: string) =>
     field(
       name,
       label,
@@ -105,8 +107,9 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         inputMode="numeric"
         id={idOf(name)}
         data-testid={`form-${name}`}
+        placeholder={placeholder}
         value={String(draft[name])}
-        disabled={lockedField(name)}
+        disabled={locked}
         onChange={(event) => change(name, event.target.value as never)}
       />,
     );
@@ -150,6 +153,11 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
   const softwareChecksumMissing = txMetadataUnavailable(features?.txMetadata, kernel, 'swChecksum');
   const hasMetadata = draft.txMetadataLength.trim() !== '';
   const device = interfaces.find((candidate) => candidate.name === draft.ifname);
+  // The interface's xsk-features decide the per-frame requests; asked of the kernel alone, they stay open, so that what
+  // the kernel does with them (copy mode stamps in software) can be seen.
+  const requestMissing = (request: TxMetadataRequest) => txMetadataRequestUnavailable(request, device ?? null, kernel);
+  const requestLocked = (request: TxMetadataRequest, set: boolean) =>
+    disabled || (requestMissing(request) !== null && !set && draft.checks !== 'kernel');
 
   return (
     <form className="socket-form" data-testid={`socket-form-${socketId ?? 'new'}`} onSubmit={submit} noValidate>
@@ -199,34 +207,19 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
         {number('fillSize', 'FILL size')}
         {number('completionSize', 'COMPLETION size')}
         {flag('unaligned', 'unaligned chunks')}
-        {field(
+        {number(
           'txMetadataLength',
           'TX metadata bytes',
-          <input
-            type="text"
-            inputMode="numeric"
-            id={idOf('txMetadataLength')}
-            data-testid="form-txMetadataLength"
-            placeholder="none"
-            value={draft.txMetadataLength}
-            disabled={lockedField('txMetadataLength') || (metadataMissing !== null && !hasMetadata)}
-            onChange={(event) => change('txMetadataLength', event.target.value)}
-          />,
+          lockedField('txMetadataLength') || (metadataMissing !== null && !hasMetadata),
+          'none',
         )}
         {unavailable('form-txMetadata-unavailable', metadataMissing)}
         {hasMetadata && (
           <>
-            {field(
+            {flag(
               'swChecksum',
               'software checksum (XDP_UMEM_TX_SW_CSUM)',
-              <input
-                type="checkbox"
-                id={idOf('swChecksum')}
-                data-testid="form-swChecksum"
-                checked={draft.swChecksum}
-                disabled={lockedField('swChecksum') || (softwareChecksumMissing !== null && !draft.swChecksum)}
-                onChange={(event) => change('swChecksum', event.target.checked)}
-              />,
+              lockedField('swChecksum') || (softwareChecksumMissing !== null && !draft.swChecksum),
             )}
             {unavailable('form-swChecksum-unavailable', softwareChecksumMissing)}
             <span className="muted" data-testid="form-txMetadata-checksum">
@@ -235,6 +228,19 @@ export function SocketForm({ socketId }: { socketId: string | null }) {
                 device ? { name: device.name, xsk: device.xdpFeatures?.xsk ?? null } : null,
               )}.`}
             </span>
+            {flag(
+              'txTimestamp',
+              'completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP)',
+              requestLocked('timestamp', draft.txTimestamp),
+            )}
+            {unavailable('form-txTimestamp-unavailable', requestMissing('timestamp'))}
+            {number(
+              'launchTimeOffsetNs',
+              'launch time, ns ahead (XDP_TXMD_FLAGS_LAUNCH_TIME)',
+              requestLocked('launchTime', draft.launchTimeOffsetNs.trim() !== ''),
+              'none',
+            )}
+            {unavailable('form-launchTime-unavailable', requestMissing('launchTime'))}
           </>
         )}
       </fieldset>
