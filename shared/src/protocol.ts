@@ -833,7 +833,9 @@ export const ReadFrame = z.object({ type: z.literal('readFrame'), requestId, soc
 /**
  * Asks for one socket's SocketDetailMessage with the snapshots (every
  * descriptor in its rings), at most DETAIL_PER_SECOND; null stops it. Only
- * reads, so a view client may subscribe too.
+ * reads, so a view client may subscribe too. While the socket is gone (being
+ * reconfigured, recreated by a lesson) the client gets one error with
+ * requestId "subscription", and the details resume when it is back.
  */
 export const Subscribe = z.object({ type: z.literal('subscribe'), requestId, detailOf: socketId.nullable() });
 export const DETAIL_PER_SECOND = 5;

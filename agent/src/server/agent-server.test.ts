@@ -40,6 +40,8 @@ const STARTUP_FAULT: EventMessage = {
  */
 class FakeAgent implements AgentFacade {
   readonly executed: ControlCommand[] = [];
+  /** The sockets inspect() finds: a test may take one away or bring one in. */
+  readonly sockets = new Set(['xsk0']);
 
   hello(role: Role): HelloMessage {
     const host = { kernel: 'test', hostname: 'test', interfaces: [] };
@@ -82,7 +84,7 @@ class FakeAgent implements AgentFacade {
   /** Read while the test looks on, as the agent's waiting reader does. */
   async inspect(socketId: string, requestId: string): Promise<SocketDetailMessage> {
     await new Promise((resolve) => setImmediate(resolve));
-    if (socketId !== 'xsk0') throw new CommandError('not-found', `there is no socket ${socketId}`);
+    if (!this.sockets.has(socketId)) throw new CommandError('not-found', `there is no socket ${socketId}`);
     const entries = { addresses: [], lengths: [], options: [] };
     const ring = { size: 8, producer: 0, consumer: 0, cachedProducer: 0, cachedConsumer: 0, needWakeup: false };
     return {
@@ -451,6 +453,16 @@ describe('one access policy for every request', () => {
   });
 });
 
+/** A snapshot of no socket: what is proven with it is which messages go out, not their content. */
+const snapshotAt = (seq: number, sampledAt: number): SnapshotMessage => ({
+  type: 'snapshot',
+  seq,
+  sampledAt,
+  sockets: [],
+  traffic: { sentFrames: seq, pps: 0 },
+  programs: [],
+});
+
 describe('the command table at the WebSocket', () => {
   const controlUrl = () => new URL(`${base}/?token=${tokenOf('control')}`);
   const viewUrl = () => new URL(`${base}/?token=${tokenOf('view')}`);
@@ -505,6 +517,41 @@ describe('the command table at the WebSocket', () => {
     client.close();
   });
 
+  it('keeps a subscription while its socket is gone: one not-found, then the detail again once it is back', async () => {
+    const client = await TestClient.connect(controlUrl());
+    await client.next('state');
+    client.send({ type: 'subscribe', requestId: 's', detailOf: 'rebuilt' });
+    await client.next('ack');
+    const errors = () => client.of('error').filter((error) => error.requestId === 'subscription').length;
+    const details = () => client.of('socketDetail').length;
+    // Snapshots a second apart each call for a detail reading (DETAIL_PER_SECOND); one still being read skips a turn.
+    let seq = 0;
+    const publishUntil = async (holds: () => boolean, what: string) => {
+      for (let i = 0; i < 50 && !holds(); i++) {
+        server.publishSnapshot(snapshotAt(seq, 1_000_000 + 1000 * seq++), new Map());
+        await client.next('snapshot');
+      }
+      if (!holds()) throw new Error(`50 snapshots went out and still not ${what}`);
+    };
+    try {
+      await publishUntil(() => errors() === 1, 'told the socket is gone');
+      expect(client.of('error').at(-1)).toMatchObject({ requestId: 'subscription', code: 'not-found' });
+      // Still gone: told once, however many readings fail.
+      const after = seq;
+      await publishUntil(() => seq >= after + 5, 'five more snapshots');
+      agent.sockets.add('rebuilt');
+      await publishUntil(() => details() > 0, 'the detail of the socket back');
+      expect(client.of('socketDetail')[0]).toMatchObject({ requestId: 'subscription', socketId: 'rebuilt' });
+      expect(errors()).toBe(1);
+      // Gone again: told again, once.
+      agent.sockets.delete('rebuilt');
+      await publishUntil(() => errors() === 2, 'told the socket is gone again');
+    } finally {
+      agent.sockets.delete('rebuilt');
+      client.close();
+    }
+  });
+
   it('answers a fault of the agent with a typed error and goes on serving', async () => {
     const client = await TestClient.connect(controlUrl());
     await client.next('state');
@@ -556,16 +603,6 @@ describe('the command table at the WebSocket', () => {
 });
 
 describe('a recording (--record)', () => {
-  /** A snapshot of no socket: what is proven here is which messages reach the recording, not their content. */
-  const snapshotAt = (seq: number, sampledAt: number): SnapshotMessage => ({
-    type: 'snapshot',
-    seq,
-    sampledAt,
-    sockets: [],
-    traffic: { sentFrames: seq, pps: 0 },
-    programs: [],
-  });
-
   it('gets what a view client gets, in order, snapshots paced by its own rate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringside-recording-'));
     const file = join(dir, 'run.ringside');

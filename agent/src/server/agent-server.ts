@@ -127,6 +127,8 @@ interface Client extends SnapshotReceiver {
   lastDetailAt: number;
   /** Set while a detail for this client is being read: a slow reading is not joined by another. */
   detailPending: boolean;
+  /** Set once the client was told its subscribed socket is gone, so it is told once per absence. */
+  detailMissing: boolean;
   commandTokens: number;
   tokensAt: number;
 }
@@ -273,18 +275,22 @@ export class AgentServer {
   }
 
   /**
-   * A subscription to a socket that is gone ends with one not-found error. A
-   * reading that comes back after the client subscribed to another socket, or
-   * to none, is dropped.
+   * A subscription names a socket id, which may be gone for a while: a
+   * reconfiguration on the same queue rebuilds it, a lesson recreates it.
+   * The client hears one error per absence, and the detail comes again
+   * without asking once the socket is back. A reading that comes back after
+   * the client subscribed to another socket, or to none, is dropped.
    */
   private async sendDetail(client: Client, socketId: string): Promise<void> {
     client.detailPending = true;
     try {
       const detail = await this.options.agent.inspect(socketId, 'subscription');
-      if (client.detailOf === socketId) this.send(client, detail);
-    } catch (error) {
       if (client.detailOf !== socketId) return;
-      client.detailOf = null;
+      client.detailMissing = false;
+      this.send(client, detail);
+    } catch (error) {
+      if (client.detailOf !== socketId || client.detailMissing) return;
+      client.detailMissing = true;
       this.send(client, { type: 'error', requestId: 'subscription', ...this.refusalFor(error, 'subscription') });
     } finally {
       client.detailPending = false;
@@ -361,6 +367,7 @@ export class AgentServer {
       detailOf: null,
       lastDetailAt: 0,
       detailPending: false,
+      detailMissing: false,
       commandTokens: this.commandsPerSecond,
       tokensAt: Date.now(),
     };
@@ -458,6 +465,7 @@ export class AgentServer {
     },
     subscribe: (client, message) => {
       client.detailOf = message.detailOf;
+      client.detailMissing = false;
       client.lastDetailAt = 0;
       return { type: 'ack', requestId: message.requestId };
     },
