@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, it } from 'vitest';
+import { InterfaceSteering } from '../src/engine/xdp-steering.ts';
+import { Lab } from '../src/lab/lab.ts';
+import { BareSocket } from './bare-socket.ts';
+import { describeKernel, everyStep, waitFor } from './kernel.ts';
+
+const BPF_BUILD = fileURLToPath(new URL('../../bpf/build/', import.meta.url));
+const PORT = 4242;
+
+/** The id of the XDP program `ip link` shows on the lab's app end, undefined when it has none. */
+function programOnInterface(lab: Lab): number | undefined {
+  const [link] = JSON.parse(
+    execFileSync('ip', ['-n', lab.appNamespace, '-j', 'link', 'show', lab.appIfname], { encoding: 'utf8' }),
+  ) as { xdp?: { prog?: { id?: number } } }[];
+  return link?.xdp?.prog?.id;
+}
+
+describeKernel('Steering an interface through a change of program', () => {
+  let lab: Lab | null = null;
+  let steering: InterfaceSteering | null = null;
+  let sockets: BareSocket[] = [];
+  let objects: string | null = null;
+
+  afterEach(() => {
+    const steps = [
+      () => steering?.detach(),
+      ...sockets.map((socket) => () => socket.destroy()),
+      () => lab?.destroy(),
+      () => objects && rmSync(objects, { recursive: true }),
+    ];
+    sockets = [];
+    steering = null;
+    lab = null;
+    objects = null;
+    everyStep(steps);
+  });
+
+  it('keeps the old program attached and steering when the frags variant a multi-buffer socket needs cannot load', async () => {
+    lab = Lab.create(2);
+    // A build with by-queue but not its frags variant, as a half-finished setup leaves it.
+    objects = mkdtempSync(join(tmpdir(), 'ringside-bpf-'));
+    copyFileSync(join(BPF_BUILD, 'by_queue.o'), join(objects, 'by_queue.o'));
+    steering = new InterfaceSteering(lab.appIfname, lab.appNamespacePath, 'by-queue', objects);
+    const receiver = BareSocket.open(lab.appNamespacePath, lab.appIfname, 0, 'receiver');
+    const second = BareSocket.open(lab.appNamespacePath, lab.appIfname, 1, 'receiver');
+    const sender = BareSocket.open(lab.peerNamespacePath, lab.peerIfname, 0, 'sender');
+    sockets.push(receiver, second, sender);
+    steering.place({ socketId: 'a', fd: receiver.fd, queueId: 0, requestedIndex: undefined }, 'drv');
+    const attached = steering.programId;
+    expect(attached).not.toBeNull();
+    expect(programOnInterface(lab)).toBe(attached);
+
+    expect(() =>
+      steering?.place(
+        { socketId: 'b', fd: second.fd, queueId: 1, requestedIndex: undefined, multiBuffer: true },
+        'drv',
+      ),
+    ).toThrow(/by_queue\.frags\.o is missing/);
+
+    // The kernel still runs the same program, and it still steers queue 0 to the first socket.
+    expect(programOnInterface(lab)).toBe(attached);
+    expect(steering.programId).toBe(attached);
+    expect(steering.entries()).toEqual([{ index: 0, socketId: 'a' }]);
+    await sender.send(64, PORT);
+    await waitFor(() => receiver.receivedFrames() >= 64, 20_000, '64 frames at the first socket');
+    expect(steering.counters()).toMatchObject({ redirected: 64 });
+  });
+});
