@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { XdpActions, XdpProgramKind } from '@ringside/shared';
 import { judgeRxMetadataSupport, RX_METADATA_FIELDS } from '@ringside/shared';
-import { ip } from '../host/ip.ts';
+import { interfaceMtu } from '../host/interfaces.ts';
 import { describeXdpProgram } from '../host/xdp-programs.ts';
 import {
   type BpfMapHandle,
@@ -118,10 +118,9 @@ function refuseOccupied(ifname: string, ifindex: number): void {
 
 /** The interface's MTU, as `ip link` shows it in its namespace. */
 function mtuOf(ifname: string, namespacePath: string | null): number {
-  const where = namespacePath === null ? [] : ['-n', basename(namespacePath)];
-  const [link] = JSON.parse(ip('-j', ...where, 'link', 'show', 'dev', ifname)) as { mtu: number }[];
-  if (!link) throw new RingsideProgramError(`interface ${ifname} does not exist`, 'ENODEV');
-  return link.mtu;
+  const mtu = interfaceMtu(namespacePath === null ? null : basename(namespacePath), ifname);
+  if (mtu === null) throw new RingsideProgramError(`interface ${ifname} does not exist`, 'ENODEV');
+  return mtu;
 }
 
 function attachHint(ifname: string, mode: XdpAttachMode, frags: boolean): (code: string) => string | undefined {
