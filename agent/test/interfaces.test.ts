@@ -7,7 +7,7 @@ import { describeInterface, interfaceMtu, listInterfaces } from '../src/host/int
 import { inNamespace, ip, listNamespaces } from '../src/host/ip.ts';
 import { NativeError } from '../src/native/errors.ts';
 import { ifNameToIndex } from '../src/native/libc.ts';
-import { readXdpFeatures } from '../src/native/netdev-features.ts';
+import { readNetdevDevice } from '../src/native/netdev-features.ts';
 import * as netlink from '../src/native/netlink-messages.ts';
 import { inNetworkNamespace } from '../src/native/netns.ts';
 import { describeKernel } from './kernel.ts';
@@ -157,7 +157,7 @@ describeKernel('interfaces of a namespace, from iproute2 and the netdev netlink 
   it('turns a netlink refusal into a NativeError, and a missing namespace into an error', () => {
     const refusal = (() => {
       try {
-        inNetworkNamespace(`/run/netns/${APP}`, () => readXdpFeatures(9999));
+        inNetworkNamespace(`/run/netns/${APP}`, () => readNetdevDevice(9999));
       } catch (error) {
         return error;
       }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { NativeError } from '../native/errors.ts';
-import { readXdpFeatures, type XdpFeatures } from '../native/netdev-features.ts';
+import { readNetdevDevice, type XdpFeatures } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import { inNamespace, ip, ipAsync } from './ip.ts';
 
@@ -90,7 +90,7 @@ function describe(namespace: string | null, selected: IpLink[]): InterfaceFacts[
   const features = inNetworkNamespace(namespace === null ? null : `/run/netns/${namespace}`, () =>
     selected.map((link): XdpFeatures | null | 'gone' => {
       try {
-        return readXdpFeatures(link.ifindex);
+        return readNetdevDevice(link.ifindex)?.xdp ?? null;
       } catch (error) {
         if (error instanceof NativeError && error.code === 'ENODEV') return 'gone';
         throw error;

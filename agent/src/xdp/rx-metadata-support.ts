@@ -8,7 +8,7 @@ import {
 import { NativeError } from '../native/errors.ts';
 import { kernelFunctionsPresent } from '../native/kernel-btf.ts';
 import { ifNameToIndex } from '../native/libc.ts';
-import { readXdpRxMetadataFeatures } from '../native/netdev-features.ts';
+import { readNetdevDevice } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 
 /**
@@ -55,7 +55,7 @@ export function interfaceRxMetadata(namespacePath: string | null, ifname: string
   if (byInterface.has(key)) return byInterface.get(key) ?? null;
   const offered = inNetworkNamespace(namespacePath, () => {
     const ifindex = ifNameToIndex(ifname);
-    return ifindex === 0 ? undefined : readXdpRxMetadataFeatures(ifindex);
+    return ifindex === 0 ? undefined : (readNetdevDevice(ifindex)?.rxMetadata ?? null);
   });
   if (offered === undefined) return null;
   byInterface.set(key, offered);
