@@ -200,7 +200,12 @@ export class InterfaceSteering {
     const next = RingsideProgram.load(this.kindChosen, this.ifname, mode, this.namespacePath, frags, this.objects);
     const previous = this.program;
     // An interface runs one program of ours: the old one goes before the new one attaches.
-    this.detach();
+    try {
+      this.detach();
+    } catch (error) {
+      next.close();
+      throw error;
+    }
     try {
       this.program = next.attach();
       this.mode = mode;

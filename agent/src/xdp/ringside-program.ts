@@ -267,6 +267,7 @@ function loadBound(
   };
 }
 
+/** A device-bound program goes on an interface alone: refused while it has any program. */
 function refuseAnyProgram(ifname: string, ifindex: number): void {
   const attached = attachedXdpProgram(ifindex);
   if (attached === null) return;
