@@ -27,10 +27,14 @@ describeKernel('busy polling and the NAPI instance bind gives a socket, on this 
 
   afterEach(() => {
     const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
-    sockets = [];
-    program = null;
-    lab = null;
-    everyStep(steps);
+    // The steps read program and lab when they run: those are let go only after.
+    try {
+      everyStep(steps);
+    } finally {
+      sockets = [];
+      program = null;
+      lab = null;
+    }
   });
 
   it('a copy-mode socket on veth has no NAPI instance, after bind and after receiving', async () => {

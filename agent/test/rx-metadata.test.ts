@@ -43,10 +43,14 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
   /** Every step runs even when one before it throws: sockets, then the program, then the namespaces. */
   afterEach(() => {
     const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
-    sockets = [];
-    program = null;
-    lab = null;
-    everyStep(steps);
+    // The steps read program and lab when they run: those are let go only after.
+    try {
+      everyStep(steps);
+    } finally {
+      sockets = [];
+      program = null;
+      lab = null;
+    }
   });
 
   /** A lab, a receiving socket at index 0 of `kind`'s XSKMAP on the app end, and a sender on the peer. */

@@ -33,11 +33,15 @@ describeKernel('Steering an interface through a change of program', () => {
       () => lab?.destroy(),
       () => objects && rmSync(objects, { recursive: true }),
     ];
-    sockets = [];
-    steering = null;
-    lab = null;
-    objects = null;
-    everyStep(steps);
+    // The steps read steering, lab and objects when they run: those are let go only after.
+    try {
+      everyStep(steps);
+    } finally {
+      sockets = [];
+      steering = null;
+      lab = null;
+      objects = null;
+    }
   });
 
   it('keeps the old program attached and steering when the frags variant a multi-buffer socket needs cannot load', async () => {
