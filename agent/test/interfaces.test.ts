@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeInterface, listInterfaces } from '../src/host/interfaces.ts';
+import { describeInterface, interfaceMtu, listInterfaces } from '../src/host/interfaces.ts';
 import { inNamespace, ip, listNamespaces } from '../src/host/ip.ts';
 import { NativeError } from '../src/native/errors.ts';
 import { ifNameToIndex } from '../src/native/libc.ts';
-import { readXdpFeatures } from '../src/native/netdev-features.ts';
+import { readNetdevDevice } from '../src/native/netdev-features.ts';
 import * as netlink from '../src/native/netlink-messages.ts';
 import { inNetworkNamespace } from '../src/native/netns.ts';
 import { describeKernel } from './kernel.ts';
@@ -94,6 +94,9 @@ describeKernel('interfaces of a namespace, from iproute2 and the netdev netlink 
     const facts = describeInterface(APP, 'x');
     expect(facts).toMatchObject({ name: 'x', driver: 'veth', rxQueues: 4, txQueues: 4, mtu: 1500, attachedXdp: null });
     expect(facts?.ifindex).toBe(inNetworkNamespace(`/run/netns/${APP}`, () => ifNameToIndex('x')));
+    // What the XDP programs read to choose their frags variant: the same MTU, and none for an absent interface.
+    expect(interfaceMtu(APP, 'x')).toBe(1500);
+    expect(interfaceMtu(APP, 'no-such-if')).toBeNull();
   });
 
   it("reads veth's XDP features: native XDP and redirect, multi-buffer receive, no zero-copy", () => {
@@ -154,7 +157,7 @@ describeKernel('interfaces of a namespace, from iproute2 and the netdev netlink 
   it('turns a netlink refusal into a NativeError, and a missing namespace into an error', () => {
     const refusal = (() => {
       try {
-        inNetworkNamespace(`/run/netns/${APP}`, () => readXdpFeatures(9999));
+        inNetworkNamespace(`/run/netns/${APP}`, () => readNetdevDevice(9999));
       } catch (error) {
         return error;
       }

@@ -7,7 +7,7 @@ import type { Engine } from '../src/engine/engine.ts';
 import type { ManagedSocket } from '../src/engine/managed-socket.ts';
 import { probeSocketFeatures } from '../src/host/socket-features.ts';
 import { Lab } from '../src/lab/lab.ts';
-import { FRAME_FROM_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
+import { FRAME_TO_PEER, TrafficSource } from '../src/lab/traffic-source.ts';
 import { ringMemoryAt } from '../src/native/ring-memory.ts';
 import { XDP_PKT_CONTD } from '../src/native/uapi.ts';
 import { RingsideProgram } from '../src/xdp/ringside-program.ts';
@@ -97,7 +97,17 @@ describeKernel('multi-buffer on the lab at MTU 9000', () => {
     );
     // The source's first frame: its template at 9000 bytes, sequence 0.
     const sent = new Uint8Array(JUMBO_FRAME);
-    writeUdpFrame(sent, 0, { ...FRAME_FROM_PEER, length: JUMBO_FRAME });
+    // The source sends to Ringside's sockets what they send back to it, addresses and ports the other way round.
+    const { sourceMac, destinationMac, sourceIp, destinationIp, sourcePort, destinationPort } = FRAME_TO_PEER;
+    writeUdpFrame(sent, 0, {
+      sourceMac: destinationMac,
+      destinationMac: sourceMac,
+      sourceIp: destinationIp,
+      destinationIp: sourceIp,
+      sourcePort: destinationPort,
+      destinationPort: sourcePort,
+      length: JUMBO_FRAME,
+    });
     expect(received.equals(Buffer.from(sent))).toBe(true);
 
     socket.resume(['rxDrain']);

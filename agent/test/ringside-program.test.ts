@@ -81,10 +81,14 @@ describeKernel("Ringside's XDP programs, attached and driven by the agent", () =
   /** Every step runs even when one before it throws: sockets, then the program, then the namespaces. */
   afterEach(() => {
     const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
-    sockets = [];
-    program = null;
-    lab = null;
-    everyStep(steps);
+    // The steps read program and lab when they run: those are let go only after.
+    try {
+      everyStep(steps);
+    } finally {
+      sockets = [];
+      program = null;
+      lab = null;
+    }
   });
 
   it('by-queue redirects queue 0 to the socket at index 0, and counts each frame', async () => {

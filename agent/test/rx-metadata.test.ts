@@ -3,7 +3,7 @@ import { decodeRxMetadata, type RxMetadata } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
 import { APP_IP, Lab } from '../src/lab/lab.ts';
 import { RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
-import { probeRxMetadataSupport } from '../src/xdp/rx-metadata-support.ts';
+import { interfaceRxMetadata, probeRxMetadataSupport } from '../src/xdp/rx-metadata-support.ts';
 import { BareSocket } from './bare-socket.ts';
 import { describeKernel, everyStep, waitFor } from './kernel.ts';
 
@@ -43,10 +43,14 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
   /** Every step runs even when one before it throws: sockets, then the program, then the namespaces. */
   afterEach(() => {
     const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
-    sockets = [];
-    program = null;
-    lab = null;
-    everyStep(steps);
+    // The steps read program and lab when they run: those are let go only after.
+    try {
+      everyStep(steps);
+    } finally {
+      sockets = [];
+      program = null;
+      lab = null;
+    }
   });
 
   /** A lab, a receiving socket at index 0 of `kind`'s XSKMAP on the app end, and a sender on the peer. */
@@ -146,6 +150,24 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
         `lo does not implement ${kfunc.kfunc} (the driver has no such xdp_metadata_ops): it answers EOPNOTSUPP there`,
       );
     }
+  });
+
+  it('asks again about an interface made again under the same name: a tap where a veth was offers none', () => {
+    lab = Lab.create(1);
+    const ip = (...args: string[]) => execFileSync('ip', ['-n', lab?.appNamespace ?? '', ...args], { stdio: 'pipe' });
+    ip('link', 'add', 'rs-again', 'type', 'veth', 'peer', 'name', 'rs-again-p');
+    expect(interfaceRxMetadata(lab.appNamespacePath, 'rs-again')).toEqual({
+      timestamp: true,
+      hash: true,
+      vlanTag: true,
+    });
+    ip('link', 'del', 'rs-again');
+    ip('tuntap', 'add', 'dev', 'rs-again', 'mode', 'tap');
+    expect(interfaceRxMetadata(lab.appNamespacePath, 'rs-again')).toEqual({
+      timestamp: false,
+      hash: false,
+      vlanTag: false,
+    });
   });
 
   it('is refused on an interface whose driver implements none of the kfuncs (lo), saying so', () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRxMetadata, judgeRxMetadataSupport, RX_METADATA_LENGTH } from './rx-metadata.ts';
+import { decodeRxMetadata, judgeRxMetadataSupport } from './rx-metadata.ts';
+
+/** sizeof(struct ringside_rx_metadata) in bpf/rx_metadata.c, the layout written below. */
+const STRUCT_SIZE = 32;
 
 /** A chunk with struct ringside_rx_metadata written as bpf/rx_metadata.c writes it, just before `dataOffset`. */
 function chunkWith(
@@ -17,7 +20,7 @@ function chunkWith(
   }>,
 ): Uint8Array {
   const chunk = new Uint8Array(2048);
-  const view = new DataView(chunk.buffer, dataOffset - RX_METADATA_LENGTH, RX_METADATA_LENGTH);
+  const view = new DataView(chunk.buffer, dataOffset - STRUCT_SIZE, STRUCT_SIZE);
   view.setUint16(0, fields.magic ?? 0x5258, true);
   view.setUint8(2, fields.version ?? 1);
   view.setUint8(3, fields.valid ?? 0);

@@ -24,7 +24,7 @@ export const RX_METADATA_KFUNCS = {
  * endian (the host's order on every architecture Ringside runs on) except
  * vlan_proto, which the kfunc gives in network order.
  */
-export const RX_METADATA_LENGTH = 32;
+const RX_METADATA_LENGTH = 32;
 const Layout = {
   magic: 0,
   version: 2,

@@ -60,6 +60,27 @@ export function socketInode(pid: number, fd: number): number | null {
   }
 }
 
+export interface SocketHolder extends SocketFd {
+  pid: number;
+  /** comm; null when the process went while it was read. */
+  command: string | null;
+}
+
+/**
+ * Every process fd on one of the sockets `inodes`: who keeps a socket alive
+ * that its creator closed (the kernel releases a socket with its last fd).
+ * Reads every process's fds, so it is for an explanation, not a loop.
+ */
+export function socketHolders(inodes: ReadonlySet<number>): SocketHolder[] {
+  const holders: SocketHolder[] = [];
+  for (const pid of listPids()) {
+    for (const socket of socketFds(pid)) {
+      if (inodes.has(socket.inode)) holders.push({ pid, ...socket, command: processIdentity(pid)?.command ?? null });
+    }
+  }
+  return holders;
+}
+
 export interface ProcessIdentity {
   command: string;
   cmdline: string[];

@@ -54,10 +54,12 @@ describe('the hand-overs of one UMEM, each a ledger transition', () => {
     const received = kernel.receive(0, 2, 80);
     handovers.drainRx(lane);
     expect(kernel.counts()).toEqual({ free: 28, fill: 2, app: 2 });
-    expect(lane.held).toEqual([received[0], 80, received[1], 80]);
+    expect(lane.held.frames).toEqual([received[0], 80, received[1], 80]);
+    expect(lane.held.options).toEqual([0, 0]);
     expect(kernel.setup.ledger[kernel.frameOf(received[0] as number)]).toBe(ledgerByte(AppState.PROCESSING, 0));
 
-    expect(handovers.submitTx(lane, lane.held, 2)).toBe(2);
+    expect(handovers.submitHeld(lane, 2)).toBe(2);
+    expect(lane.held.count).toBe(0);
     expect(kernel.counts()).toEqual({ free: 28, fill: 2, tx: 2 });
     const sent = kernel.takeTx(0);
     expect(sent).toEqual(received.map((address) => ({ address, length: 80 })));
@@ -130,7 +132,7 @@ describe('the hand-overs of one UMEM, each a ledger transition', () => {
     handovers.refillFill(pair);
     kernel.receive(0, 4);
     handovers.drainRx(lane);
-    handovers.submitTx(lane, lane.held, 4);
+    handovers.submitHeld(lane, 4);
     kernel.transmit(0);
     handovers.reapCompletion(pair);
     expect(odd).toHaveLength(16);

@@ -73,6 +73,32 @@ export class Pair {
   }
 }
 
+/**
+ * Received frames the application holds to send on, oldest first: each
+ * one's [address, length] pair, as submitTx takes them, and its options
+ * (XDP_PKT_CONTD: its packet goes on in the next). Held and sent together.
+ */
+export class HeldFrames {
+  /** [address, length] pairs. */
+  readonly frames: number[] = [];
+  readonly options: number[] = [];
+
+  get count(): number {
+    return this.options.length;
+  }
+
+  hold(address: number, length: number, options: number): void {
+    this.frames.push(address, length);
+    this.options.push(options);
+  }
+
+  /** The first `count` went to TX. */
+  release(count: number): void {
+    this.frames.splice(0, 2 * count);
+    this.options.splice(0, count);
+  }
+}
+
 /** One socket on the UMEM (a lane of its worker): its RX and TX rings. */
 export interface LaneRings {
   slot: number;
@@ -97,10 +123,7 @@ export class Lane {
   readonly batchSize: number;
   readonly control: Int32Array;
   readonly counters: Float64Array;
-  /** Received frames the application holds to send on, as [address, length] pairs, oldest first. */
-  readonly held: number[] = [];
-  /** The options of each held frame (XDP_PKT_CONTD: the packet goes on in the next one). */
-  readonly heldOptions: number[] = [];
+  readonly held = new HeldFrames();
   /** Stage bits paused this round. */
   paused = 0;
   stepping = false;
@@ -304,8 +327,7 @@ export class Handovers {
       if (!this.backForGood(frame)) continue;
       if (keep) {
         ledger[frame] = processing;
-        lane.held.push(data, length);
-        lane.heldOptions.push(options);
+        lane.held.hold(data, length, options);
       } else {
         ledger[frame] = AppState.FREE;
         this.free.push(frame * frameSize);
@@ -338,13 +360,16 @@ export class Handovers {
     tx.reserve(count);
     const first = tx.claimIndex;
     const given = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
+    // One value for all, or one each: decided once, not per descriptor.
+    const each = typeof options === 'number' ? null : options;
+    const all = typeof options === 'number' ? options : 0;
     let bytes = 0;
     let packets = count;
     this.begin();
     for (let i = 0; i < count; i++) {
       const address = frames[2 * i] as number;
       const length = frames[2 * i + 1] as number;
-      const option = typeof options === 'number' ? options : (options[i] as number);
+      const option = each === null ? all : (each[i] as number);
       ledger[Math.floor(address / frameSize)] = given;
       tx.setDescriptor((first + i) >>> 0, address, length, option);
       bytes += length;
@@ -356,6 +381,13 @@ export class Handovers {
     counters[Counter.TX_DESCRIPTORS] = (counters[Counter.TX_DESCRIPTORS] as number) + count;
     counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + bytes;
     return count;
+  }
+
+  /** The lane's first `count` held frames → TX, each with its own options, as they came. */
+  submitHeld(lane: Lane, count: number): number {
+    const sent = this.submitTx(lane, lane.held.frames, count, lane.held.options);
+    lane.held.release(sent);
+    return sent;
   }
 
   /** free → FILL, up to the pair's share. */

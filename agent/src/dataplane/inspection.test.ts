@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { XDP_PKT_CONTD } from '../native/uapi.ts';
 import { CAPTURE_BYTES, Control, Counter, readCaptures } from './control.ts';
 import { writeSequence, writeUdpFrame } from './frames.ts';
 import { FramePipeline } from './pipeline.ts';
@@ -27,6 +28,20 @@ describe('inspecting received frames', () => {
     kernel.receive(0, 1, 300);
     pipeline.round();
     expect(readCaptures(lane.capture, 1)[0]?.bytes).toHaveLength(CAPTURE_BYTES);
+  });
+
+  it("captures a multi-buffer packet's first bytes across its buffers, at its whole length", () => {
+    const { kernel, pipeline, lane } = receiving();
+    const [head, tail] = kernel.takeFill(0, 2) as [number, number];
+    kernel.setup.umem.fill(1, head, head + 100);
+    kernel.setup.umem.fill(2, tail, tail + 2000);
+    lane.control[Control.CAPTURE] = 1;
+    kernel.deliver(0, [head], 100, [XDP_PKT_CONTD]);
+    kernel.deliver(0, [tail], 2000, [0]);
+    pipeline.round();
+    const bytes = new Uint8Array(CAPTURE_BYTES).fill(2);
+    bytes.fill(1, 0, 100);
+    expect(readCaptures(lane.capture, 0)).toEqual([{ index: 0, length: 2100, bytes }]);
   });
 
   it('checks each received frame against what the lab source sends, while asked to', () => {

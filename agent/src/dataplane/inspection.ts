@@ -24,6 +24,8 @@ export class ReceivedFrameInspection {
   /** The packet being gathered, and how many of its bytes came so far (0: none is). */
   private gathered: Uint8Array | null = null;
   private gatheredLength = 0;
+  /** How many of its bytes are kept: all for a check, the capture's first bytes for a capture alone. */
+  private keeping = 0;
 
   constructor(
     private readonly umem: Uint8Array,
@@ -52,19 +54,21 @@ export class ReceivedFrameInspection {
       this.inspectPacket(this.umem, address, length);
       return;
     }
+    if (this.gatheredLength === 0) this.keeping = this.verifying ? LONGEST_PACKET : CAPTURE_BYTES;
     this.gathered ??= new Uint8Array(LONGEST_PACKET);
-    const kept = Math.max(0, Math.min(length, LONGEST_PACKET - this.gatheredLength));
+    const kept = Math.max(0, Math.min(length, this.keeping - this.gatheredLength));
     this.gathered.set(this.umem.subarray(address, address + kept), this.gatheredLength);
     this.gatheredLength += length;
     if (!endsPacket(options)) return;
     const total = this.gatheredLength;
     this.gatheredLength = 0;
-    this.inspectPacket(this.gathered, 0, total);
+    // A check switched on after the packet's first buffer came has only its first bytes: the next packet is checked.
+    this.inspectPacket(this.gathered, 0, total, this.keeping === LONGEST_PACKET);
   }
 
-  private inspectPacket(bytes: Uint8Array, offset: number, length: number): void {
+  private inspectPacket(bytes: Uint8Array, offset: number, length: number, whole = true): void {
     if (this.capturing) this.capture(bytes, offset, length);
-    if (this.verifying) {
+    if (this.verifying && whole) {
       const intact = length <= bytes.length - offset && checkTestFrame(bytes, offset, length).defect === null;
       const slot = intact ? Counter.VERIFIED : Counter.DEFECTIVE;
       this.counters[slot] = (this.counters[slot] as number) + 1;

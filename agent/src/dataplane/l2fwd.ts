@@ -1,5 +1,5 @@
 import type { Handovers, Lane } from './handovers.ts';
-import { endsPacket, firstPacketLength, wholePackets } from './packets.ts';
+import { endsPacket, wholePackets } from './packets.ts';
 import type { LaneWorkload } from './workload.ts';
 
 const ETH_ADDRESS = 6;
@@ -14,30 +14,25 @@ export class L2Fwd implements LaneWorkload {
   readonly keepsReceived = true;
 
   send(handovers: Handovers, lane: Lane): number {
-    const { held, heldOptions, batchSize } = lane;
-    const available = held.length / 2;
-    const first = firstPacketLength(heldOptions, available);
-    if (first === 0) return 0;
+    const { held, batchSize } = lane;
+    const { frames, options } = held;
     // A packet longer than a batch still goes, alone.
-    const count = wholePackets(heldOptions, available, handovers.txRoom(lane, Math.max(batchSize, first)));
+    const count = wholePackets(options, held.count, (first) => handovers.txRoom(lane, Math.max(batchSize, first)));
     if (count === 0) return 0;
     const umem = handovers.umem;
     let startsPacket = true;
     for (let i = 0; i < count; i++) {
       if (startsPacket) {
-        const address = held[2 * i] as number;
+        const address = frames[2 * i] as number;
         for (let b = 0; b < ETH_ADDRESS; b++) {
           const t = umem[address + b] as number;
           umem[address + b] = umem[address + ETH_ADDRESS + b] as number;
           umem[address + ETH_ADDRESS + b] = t;
         }
       }
-      startsPacket = endsPacket(heldOptions[i] as number);
+      startsPacket = endsPacket(options[i] as number);
     }
-    handovers.submitTx(lane, held, count, heldOptions);
-    held.splice(0, 2 * count);
-    heldOptions.splice(0, count);
-    return count;
+    return handovers.submitHeld(lane, count);
   }
 
   sendWaitMs(): number {

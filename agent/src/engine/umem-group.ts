@@ -1,4 +1,5 @@
 import { chunkOf, type SocketConfig, type UmemConfig, type Workload } from '@ringside/shared';
+import { socketInode } from '../attach/procfs.ts';
 import {
   allocateLaneBlocks,
   allocateUmemBlocks,
@@ -21,6 +22,7 @@ import { AppState, appStateOf, holderOf, MAX_HOLDERS } from '../xsk/ledger.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
 import { Umem, XskConfigError } from '../xsk/umem.ts';
+import { explainBusyQueue, noteClosedSocket, queueOccupants } from './queue-holders.ts';
 
 /** One socket to put on a UMEM, and the work it does there. */
 export interface MemberSpec {
@@ -57,10 +59,17 @@ export interface LaneRecord {
 }
 
 /**
- * The kernel frees a queue after its socket closes from a workqueue, not at
- * close: a socket rebinding the queue it just left may see EBUSY for a moment.
+ * How long a bind waits for its queue to be freed. The kernel frees it with
+ * the last reference to the socket that held it: from a workqueue after
+ * close (moments), and only once every duplicate of the socket's fd and
+ * mapping of its rings is gone, such as another Ringside agent's watching it
+ * until it sees the owner close it (p99 258 ms on a quiet machine, seconds
+ * on a loaded one). A queue still busy after this is held on purpose, and
+ * the refusal names who holds it.
  */
-const QUEUE_RELEASE_WAIT_MS = 1000;
+const QUEUE_RELEASE_WAIT_MS = 10_000;
+/** Retries start at 10 ms (a queue is mostly free in moments) and slow to this: a bind costs a socket and its rings. */
+const QUEUE_RETRY_MAX_MS = 200;
 const pairKey = (ifname: string, queueId: number) => `${ifname}/${queueId}`;
 
 /**
@@ -243,14 +252,24 @@ export class UmemGroup {
 
   private async bindWhenQueueFree(spec: MemberSpec, ownFillCompletion: boolean): Promise<XskSocket> {
     const deadline = Date.now() + QUEUE_RELEASE_WAIT_MS;
-    for (;;) {
+    for (let pause = 10; ; pause = Math.min(2 * pause, QUEUE_RETRY_MAX_MS)) {
       try {
         return XskSocket.create(this.umem, spec.socket, { ...spec.placement, ownFillCompletion });
       } catch (error) {
-        if (!(error instanceof XskConfigError && error.code === 'EBUSY') || Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        if (!(error instanceof XskConfigError && error.code === 'EBUSY')) throw error;
+        if (Date.now() > deadline) throw this.busyQueue(spec);
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
+  }
+
+  private busyQueue(spec: MemberSpec): XskConfigError {
+    const { ifname, queueId } = spec.socket;
+    const occupants = queueOccupants(spec.placement.namespacePath, ifname, queueId);
+    return new XskConfigError(
+      `socket on ${ifname} queue ${queueId} refused (EBUSY) after ${QUEUE_RELEASE_WAIT_MS / 1000} s waiting for the queue: ${explainBusyQueue(ifname, queueId, occupants)}`,
+      'EBUSY',
+    );
   }
 
   /**
@@ -275,6 +294,9 @@ export class UmemGroup {
     }
     this.lanes.delete(lane.spec.id);
     lane.pair.lanes.delete(lane.spec.id);
+    const inode = socketInode(process.pid, lane.socket.fd);
+    const { ifname, queueId } = lane.spec.socket;
+    if (inode !== null) noteClosedSocket(lane.spec.placement.namespacePath, ifname, queueId, inode);
     lane.socket.destroy();
     if (lane.pair.lanes.size > 0) return;
     this.pairs.delete(pairKey(lane.pair.ifname, lane.pair.queueId));

@@ -30,6 +30,8 @@ export class InterfaceSteering {
     readonly ifname: string,
     private readonly namespacePath: string | null,
     private kindChosen: XdpProgramKind = 'by-queue',
+    /** Where the bpf objects are: the setup's build unless a test says otherwise. */
+    private readonly objects?: string,
   ) {}
 
   get kind(): XdpProgramKind {
@@ -183,15 +185,51 @@ export class InterfaceSteering {
     this.program = null;
   }
 
-  /** `multiBuffer`: a socket being placed asks for it; a socket already placed may too. The MTU may ask on its own. */
+  /**
+   * `multiBuffer`: a socket being placed asks for it; a socket already placed
+   * may too. The MTU may ask on its own. The new program is loaded before the
+   * old one goes, so one that cannot load (its object missing) leaves the old
+   * one steering; one the interface refuses has the old one attached again.
+   */
   private attach(mode: XdpMode, multiBuffer = false): void {
-    this.program?.detach();
-    this.program = null;
-    if (this.kindChosen === 'libxdp-default') return;
+    if (this.kindChosen === 'libxdp-default') {
+      this.detach();
+      return;
+    }
     const frags = multiBuffer || [...this.placed.values()].some((entry) => entry.multiBuffer) || undefined;
-    const program = RingsideProgram.attach(this.kindChosen, this.ifname, mode, this.namespacePath, frags);
-    this.program = program;
-    this.mode = mode;
+    const next = RingsideProgram.load(this.kindChosen, this.ifname, mode, this.namespacePath, frags, this.objects);
+    const previous = this.program;
+    // An interface runs one program of ours: the old one goes before the new one attaches.
+    try {
+      this.detach();
+    } catch (error) {
+      next.close();
+      throw error;
+    }
+    try {
+      this.program = next.attach();
+      this.mode = mode;
+    } catch (error) {
+      if (previous) {
+        const { kind, mode: before, frags: withFrags } = previous;
+        this.program = RingsideProgram.load(
+          kind,
+          this.ifname,
+          before,
+          this.namespacePath,
+          withFrags,
+          this.objects,
+        ).attach();
+        this.fillMaps();
+      }
+      throw error;
+    }
+    this.fillMaps();
+  }
+
+  /** A program just attached gets the routes and sockets its predecessor had. */
+  private fillMaps(): void {
+    const program = this.program as RingsideProgram;
     for (const route of this.routes) program.routePort(route.port, route.index);
     for (const entry of this.placed.values()) program.setSocket(entry.index, entry.fd);
     this.afterChange();

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { NativeError } from '../native/errors.ts';
-import { readXdpFeatures, type XdpFeatures } from '../native/netdev-features.ts';
+import { readNetdevDevice, type XdpFeatures } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import { inNamespace, ip, ipAsync } from './ip.ts';
 
@@ -90,7 +90,7 @@ function describe(namespace: string | null, selected: IpLink[]): InterfaceFacts[
   const features = inNetworkNamespace(namespace === null ? null : `/run/netns/${namespace}`, () =>
     selected.map((link): XdpFeatures | null | 'gone' => {
       try {
-        return readXdpFeatures(link.ifindex);
+        return readNetdevDevice(link.ifindex)?.xdp ?? null;
       } catch (error) {
         if (error instanceof NativeError && error.code === 'ENODEV') return 'gone';
         throw error;
@@ -137,4 +137,9 @@ export function listInterfaces(namespace: string | null): InterfaceFacts[] {
 export function describeInterface(namespace: string | null, ifname: string): InterfaceFacts | null {
   const matching = links(namespace).filter((link) => link.ifname === ifname);
   return describe(namespace, matching)[0] ?? null;
+}
+
+/** The MTU of `ifname` in `namespace` (null: the agent's own), without the rest of its facts; null when there is no such interface. */
+export function interfaceMtu(namespace: string | null, ifname: string): number | null {
+  return links(namespace).find((link) => link.ifname === ifname)?.mtu ?? null;
 }

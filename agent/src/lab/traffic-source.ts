@@ -49,7 +49,7 @@ export const FRAME_TO_PEER = {
 } as const;
 
 /** What the source sends: from the peer end to Ringside's sockets. */
-export const FRAME_FROM_PEER = {
+const FRAME_FROM_PEER = {
   destinationMac: APP_MAC,
   sourceMac: PEER_MAC,
   sourceIp: PEER_IP,

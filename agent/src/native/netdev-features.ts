@@ -17,23 +17,21 @@ import {
   NETDEV_FAMILY_NAME,
   NETDEV_FAMILY_VERSION,
   NETLINK_GENERIC,
+  type NetdevDevice,
   type NetdevQueue,
   type NetlinkMessage,
   NLM_F_ACK,
   NLM_F_DUMP,
+  netdevDeviceOf,
   netdevQueueOf,
   type ReplyProgress,
   splitMessages,
   stringAttribute,
   u32Attribute,
-  type XdpFeatures,
-  type XdpRxMetadataFeatures,
-  xdpFeaturesOf,
-  xdpRxMetadataFeaturesOf,
 } from './netlink-messages.ts';
 import { SO_RCVTIMEO, SOCK_CLOEXEC, SOCK_RAW, SOL_SOCKET } from './uapi.ts';
 
-export type { NetdevQueue, XdpFeatures, XdpRxMetadataFeatures } from './netlink-messages.ts';
+export type { NetdevDevice, NetdevQueue, XdpFeatures } from './netlink-messages.ts';
 
 const { socket: socketRaw, close: closeRaw, setsockopt, sendto, recv } = rawSyscalls;
 
@@ -116,8 +114,17 @@ function resolveFamily(fd: number, name: string): number | null {
   return familyIdOf(replies);
 }
 
-/** Asks the netdev family about device `ifindex` and decodes its reply; null when the kernel has no such family. */
-function readNetdevDevice<T>(ifindex: number, decode: (reply: NetlinkMessage | undefined) => T): T | null {
+/**
+ * What the driver of interface `ifindex` implements of XDP and of the RX
+ * metadata kfuncs, from the kernel's `netdev` generic netlink family (Linux
+ * 6.3+): one NETDEV_CMD_DEV_GET. null when the kernel has no such family; an
+ * unknown ifindex is a NativeError (ENODEV).
+ *
+ * The netlink socket opens in the calling thread's network namespace, and
+ * ifindexes are per namespace: to ask about an interface of a lab namespace,
+ * call this inside `inNetworkNamespace('/run/netns/NAME', () => ...)`.
+ */
+export function readNetdevDevice(ifindex: number): NetdevDevice | null {
   return withNetlinkSocket(NETLINK_GENERIC, (fd) => {
     const familyId = resolveFamily(fd, NETDEV_FAMILY_NAME);
     if (familyId === null) return null;
@@ -133,42 +140,16 @@ function readNetdevDevice<T>(ifindex: number, decode: (reply: NetlinkMessage | u
       }),
     );
     if (errno !== 0) fail(what, errno, errno === ENODEV ? 'no such interface in this network namespace' : undefined);
-    return decode(replies[0]);
+    const device = replies[0] ? netdevDeviceOf(replies[0]) : null;
+    if (device === null) throw new Error(`${what}: the reply carries no NETDEV_A_DEV_XDP_FEATURES`);
+    return device;
   });
-}
-
-/**
- * What the driver of interface `ifindex` implements of XDP, from the kernel's
- * `netdev` generic netlink family (Linux 6.3+); null when the kernel has no
- * such family. An unknown ifindex is a NativeError (ENODEV).
- *
- * The netlink socket opens in the calling thread's network namespace, and
- * ifindexes are per namespace: to ask about an interface of a lab namespace,
- * call this inside `inNetworkNamespace('/run/netns/NAME', () => ...)`.
- */
-export function readXdpFeatures(ifindex: number): XdpFeatures | null {
-  return readNetdevDevice(ifindex, (reply) => {
-    const features = reply ? xdpFeaturesOf(reply) : null;
-    if (features === null) {
-      throw new Error(`NETDEV_CMD_DEV_GET ifindex ${ifindex}: the reply carries no NETDEV_A_DEV_XDP_FEATURES`);
-    }
-    return features;
-  });
-}
-
-/**
- * Which RX metadata kfuncs the driver of interface `ifindex` implements;
- * null when the kernel does not say (no netdev family, or before 6.7). Asks
- * in the calling thread's network namespace, like readXdpFeatures.
- */
-export function readXdpRxMetadataFeatures(ifindex: number): XdpRxMetadataFeatures | null {
-  return readNetdevDevice(ifindex, (reply) => (reply ? xdpRxMetadataFeaturesOf(reply) : null));
 }
 
 /**
  * The RX and TX queues of interface `ifindex` and whether an XSK is bound to
  * each, from the netdev family's queue objects; null when the kernel has no
- * netdev family or no queue objects (before 6.8). Like readXdpFeatures, it
+ * netdev family or no queue objects (before 6.8). Like readNetdevDevice, it
  * asks in the calling thread's network namespace.
  */
 export function readNetdevQueues(ifindex: number): NetdevQueue[] | null {

@@ -13,13 +13,13 @@ import {
   NLM_F_MULTI,
   NLMSG_DONE,
   NLMSG_ERROR,
+  netdevDeviceOf,
   netdevQueueOf,
   parseAttributes,
   type ReplyProgress,
   splitMessages,
   stringAttribute,
   u32Attribute,
-  xdpFeaturesOf,
 } from './netlink-messages.ts';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
@@ -168,11 +168,13 @@ describe('netlink replies', () => {
           '0400 0200' + // NETDEV_A_DEV_PAD
           '0c00 0300 2b00000000000000' + // BASIC | REDIRECT | XSK_ZEROCOPY | RX_SG
           '0800 0400 11000000' + // zero-copy segments 17
-          '0c00 0600 0600000000000000', // xsk-features: TX_CHECKSUM | TX_LAUNCH_TIME_FIFO
+          '0c00 0600 0600000000000000' + // xsk-features: TX_CHECKSUM | TX_LAUNCH_TIME_FIFO
+          '0c00 0500 0500000000000000', // xdp-rx-metadata-features: TIMESTAMP | VLAN_TAG
       ),
     );
     const [message] = splitMessages(reply);
-    expect(message && xdpFeaturesOf(message)).toEqual({
+    expect(message && netdevDeviceOf(message)?.rxMetadata).toEqual({ timestamp: true, hash: false, vlanTag: true });
+    expect(message && netdevDeviceOf(message)?.xdp).toEqual({
       basic: true,
       redirect: true,
       ndoXmit: false,
@@ -185,9 +187,10 @@ describe('netlink replies', () => {
     });
   });
 
-  it('know a features reply without the zero-copy limit (Linux 6.3 to 6.5) as one segment', () => {
+  it('know a features reply without the zero-copy limit (Linux 6.3 to 6.5) as one segment, and without RX metadata (before 6.7)', () => {
     const [message] = splitMessages(kernelMessage(0x1c, 0, 1, hex('01 01 0000 0c00 0300 4400000000000000')));
-    expect(message && xdpFeaturesOf(message)).toMatchObject({
+    expect(message && netdevDeviceOf(message)?.rxMetadata).toBeNull();
+    expect(message && netdevDeviceOf(message)?.xdp).toMatchObject({
       ndoXmit: true,
       ndoXmitSg: true,
       zeroCopyMaxSegments: 1,
@@ -195,7 +198,7 @@ describe('netlink replies', () => {
       xsk: null,
     });
     const [bare] = splitMessages(kernelMessage(0x1c, 0, 1, hex('01 01 0000 0800 0100 02000000')));
-    expect(bare && xdpFeaturesOf(bare)).toBeNull();
+    expect(bare && netdevDeviceOf(bare)).toBeNull();
   });
 
   it('decode NETDEV_CMD_QUEUE_GET replies: an XSK is an empty nest on its queue', () => {

@@ -262,35 +262,6 @@ export interface XskFeatures {
   txLaunchTime: boolean;
 }
 
-/** Decodes a NETDEV_CMD_DEV_GET reply; null when it lacks the features mask. */
-export function xdpFeaturesOf(reply: NetlinkMessage): XdpFeatures | null {
-  const attributes = genlAttributes(reply);
-  const mask = u64Of(attributes.get(NETDEV_A_DEV_XDP_FEATURES));
-  if (mask === null) return null;
-  const has = (bit: number) => (mask & BigInt(bit)) !== 0n;
-  return {
-    basic: has(NETDEV_XDP_ACT_BASIC),
-    redirect: has(NETDEV_XDP_ACT_REDIRECT),
-    ndoXmit: has(NETDEV_XDP_ACT_NDO_XMIT),
-    xskZeroCopy: has(NETDEV_XDP_ACT_XSK_ZEROCOPY),
-    hwOffload: has(NETDEV_XDP_ACT_HW_OFFLOAD),
-    rxSg: has(NETDEV_XDP_ACT_RX_SG),
-    ndoXmitSg: has(NETDEV_XDP_ACT_NDO_XMIT_SG),
-    zeroCopyMaxSegments: u32Of(attributes.get(NETDEV_A_DEV_XDP_ZC_MAX_SEGS)) ?? 1,
-    xsk: xskFeaturesOf(u64Of(attributes.get(NETDEV_A_DEV_XSK_FEATURES))),
-  };
-}
-
-function xskFeaturesOf(mask: bigint | null): XskFeatures | null {
-  if (mask === null) return null;
-  const has = (bit: number) => (mask & BigInt(bit)) !== 0n;
-  return {
-    txTimestamp: has(NETDEV_XSK_FLAGS_TX_TIMESTAMP),
-    txChecksum: has(NETDEV_XSK_FLAGS_TX_CHECKSUM),
-    txLaunchTime: has(NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO),
-  };
-}
-
 /** The RX metadata kfuncs a device's driver implements (its xdp_metadata_ops). */
 export interface XdpRxMetadataFeatures {
   timestamp: boolean;
@@ -298,15 +269,57 @@ export interface XdpRxMetadataFeatures {
   vlanTag: boolean;
 }
 
-/** Decodes a NETDEV_CMD_DEV_GET reply; null when the kernel sends no RX metadata mask (before 6.7). */
-export function xdpRxMetadataFeaturesOf(reply: NetlinkMessage): XdpRxMetadataFeatures | null {
-  const mask = u64Of(genlAttributes(reply).get(NETDEV_A_DEV_XDP_RX_METADATA_FEATURES));
+/** What the netdev family says of one device: one NETDEV_CMD_DEV_GET reply. */
+export interface NetdevDevice {
+  xdp: XdpFeatures;
+  /** null when the kernel sends no RX metadata mask (before 6.7). */
+  rxMetadata: XdpRxMetadataFeatures | null;
+}
+
+type FlagsOf<T> = { [K in keyof T as T[K] extends boolean ? K : never]: number };
+
+const XDP_ACT_BITS: FlagsOf<XdpFeatures> = {
+  basic: NETDEV_XDP_ACT_BASIC,
+  redirect: NETDEV_XDP_ACT_REDIRECT,
+  ndoXmit: NETDEV_XDP_ACT_NDO_XMIT,
+  xskZeroCopy: NETDEV_XDP_ACT_XSK_ZEROCOPY,
+  hwOffload: NETDEV_XDP_ACT_HW_OFFLOAD,
+  rxSg: NETDEV_XDP_ACT_RX_SG,
+  ndoXmitSg: NETDEV_XDP_ACT_NDO_XMIT_SG,
+};
+
+const XSK_FLAG_BITS: FlagsOf<XskFeatures> = {
+  txTimestamp: NETDEV_XSK_FLAGS_TX_TIMESTAMP,
+  txChecksum: NETDEV_XSK_FLAGS_TX_CHECKSUM,
+  txLaunchTime: NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO,
+};
+
+const RX_METADATA_BITS: FlagsOf<XdpRxMetadataFeatures> = {
+  timestamp: NETDEV_XDP_RX_METADATA_TIMESTAMP,
+  hash: NETDEV_XDP_RX_METADATA_HASH,
+  vlanTag: NETDEV_XDP_RX_METADATA_VLAN_TAG,
+};
+
+/** A u64 mask attribute read as named flags; null when the kernel did not send it. */
+function flagsOf<K extends string>(mask: bigint | null, bits: Record<K, number>): Record<K, boolean> | null {
   if (mask === null) return null;
-  const has = (bit: number) => (mask & BigInt(bit)) !== 0n;
+  const entries = Object.entries<number>(bits).map(([name, bit]) => [name, (mask & BigInt(bit)) !== 0n]);
+  return Object.fromEntries(entries) as Record<K, boolean>;
+}
+
+/** Decodes a NETDEV_CMD_DEV_GET reply; null when it lacks the XDP features mask. */
+export function netdevDeviceOf(reply: NetlinkMessage): NetdevDevice | null {
+  const attributes = genlAttributes(reply);
+  const mask = (type: number) => u64Of(attributes.get(type));
+  const actions = flagsOf(mask(NETDEV_A_DEV_XDP_FEATURES), XDP_ACT_BITS);
+  if (actions === null) return null;
   return {
-    timestamp: has(NETDEV_XDP_RX_METADATA_TIMESTAMP),
-    hash: has(NETDEV_XDP_RX_METADATA_HASH),
-    vlanTag: has(NETDEV_XDP_RX_METADATA_VLAN_TAG),
+    xdp: {
+      ...actions,
+      zeroCopyMaxSegments: u32Of(attributes.get(NETDEV_A_DEV_XDP_ZC_MAX_SEGS)) ?? 1,
+      xsk: flagsOf(mask(NETDEV_A_DEV_XSK_FEATURES), XSK_FLAG_BITS),
+    },
+    rxMetadata: flagsOf(mask(NETDEV_A_DEV_XDP_RX_METADATA_FEATURES), RX_METADATA_BITS),
   };
 }
 

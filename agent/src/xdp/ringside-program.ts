@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { XdpActions, XdpProgramKind } from '@ringside/shared';
 import { judgeRxMetadataSupport, RX_METADATA_FIELDS } from '@ringside/shared';
-import { ip } from '../host/ip.ts';
+import { interfaceMtu } from '../host/interfaces.ts';
 import { describeXdpProgram } from '../host/xdp-programs.ts';
 import {
   type BpfMapHandle,
@@ -118,10 +118,9 @@ function refuseOccupied(ifname: string, ifindex: number): void {
 
 /** The interface's MTU, as `ip link` shows it in its namespace. */
 function mtuOf(ifname: string, namespacePath: string | null): number {
-  const where = namespacePath === null ? [] : ['-n', basename(namespacePath)];
-  const [link] = JSON.parse(ip('-j', ...where, 'link', 'show', 'dev', ifname)) as { mtu: number }[];
-  if (!link) throw new RingsideProgramError(`interface ${ifname} does not exist`, 'ENODEV');
-  return link.mtu;
+  const mtu = interfaceMtu(namespacePath === null ? null : basename(namespacePath), ifname);
+  if (mtu === null) throw new RingsideProgramError(`interface ${ifname} does not exist`, 'ENODEV');
+  return mtu;
 }
 
 function attachHint(ifname: string, mode: XdpAttachMode, frags: boolean): (code: string) => string | undefined {
@@ -158,27 +157,42 @@ interface LoadedProgram {
   close(): void;
 }
 
-/** libxdp loads it, behind its dispatcher where the kernel allows freplace, alone otherwise. */
-function loadThroughLibxdp(
+/** A program ready to go onto its interface, which is not touched yet; `attach` closes it when refused. */
+interface ReadyProgram {
+  /** In the calling thread's namespace. */
+  attach(): LoadedProgram;
+  close(): void;
+}
+
+/**
+ * libxdp loads it as it attaches, behind its dispatcher where the kernel
+ * allows freplace, alone otherwise; until then the object is only opened.
+ */
+function openThroughLibxdp(
   kind: RingsideProgramKind,
   path: string,
   ifname: string,
   ifindex: number,
   mode: XdpAttachMode,
   frags: boolean,
-): LoadedProgram {
-  refuseOccupied(ifname, ifindex);
+): ReadyProgram {
   const native: NativeXdpProgram = openXdpProgram(path);
-  try {
-    attachXdpProgram(native, ifindex, mode, attachHint(ifname, mode, frags));
-  } catch (error) {
-    closeXdpProgram(native);
-    throw explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
-  }
   return {
-    id: xdpProgramId(native),
-    object: xdpProgramObject(native),
-    detach: (at, attachedMode) => detachXdpProgram(native, at, attachedMode),
+    attach: () => {
+      try {
+        refuseOccupied(ifname, ifindex);
+        attachXdpProgram(native, ifindex, mode, attachHint(ifname, mode, frags));
+      } catch (error) {
+        closeXdpProgram(native);
+        throw explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
+      }
+      return {
+        id: xdpProgramId(native),
+        object: xdpProgramObject(native),
+        detach: (at, attachedMode) => detachXdpProgram(native, at, attachedMode),
+        close: () => closeXdpProgram(native),
+      };
+    },
     close: () => closeXdpProgram(native),
   };
 }
@@ -213,26 +227,18 @@ function refuseWithoutRxMetadata(kind: RingsideProgramKind, ifname: string, name
  * device-bound program only in its driver's hook, never in generic (skb)
  * mode nor behind libxdp's dispatcher, so the interface must have no program.
  */
-function loadBoundAndAttach(
+function loadBound(
   kind: RingsideProgramKind,
   path: string,
   ifname: string,
   ifindex: number,
   mode: XdpAttachMode,
   frags: boolean,
-): LoadedProgram {
+): ReadyProgram {
   if (mode !== 'drv') {
     throw new RingsideProgramError(
       `${kind} is device-bound (it calls the RX metadata kfuncs, which the driver implements): the kernel runs it only in the driver's hook: use drv mode`,
       'EOPNOTSUPP',
-    );
-  }
-  const attached = attachedXdpProgram(ifindex);
-  if (attached !== null) {
-    const name = describeXdpProgram(attached.programId)?.name ?? 'unknown';
-    throw new RingsideProgramError(
-      `${ifname} already has an XDP program (${name}, id ${attached.programId}, ${attached.mode} mode), and a device-bound program cannot go behind libxdp's dispatcher: ${detachFirst(ifname)}`,
-      'EBUSY',
     );
   }
   let program: ReturnType<typeof loadDeviceBoundProgram>;
@@ -241,18 +247,43 @@ function loadBoundAndAttach(
   } catch (error) {
     throw explain(error, `loading ${kind} bound to ${ifname}`);
   }
-  try {
-    attachDeviceBoundProgram(program, ifindex, attachHint(ifname, mode, frags));
-  } catch (error) {
-    closeDeviceBoundProgram(program);
-    throw explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
-  }
   return {
-    id: program.id,
-    object: program.object,
-    detach: (at) => detachDeviceBoundProgram(program, at),
+    attach: () => {
+      try {
+        refuseAnyProgram(ifname, ifindex);
+        attachDeviceBoundProgram(program, ifindex, attachHint(ifname, mode, frags));
+      } catch (error) {
+        closeDeviceBoundProgram(program);
+        throw explain(error, `attaching ${kind} to ${ifname} in ${mode} mode`);
+      }
+      return {
+        id: program.id,
+        object: program.object,
+        detach: (at) => detachDeviceBoundProgram(program, at),
+        close: () => closeDeviceBoundProgram(program),
+      };
+    },
     close: () => closeDeviceBoundProgram(program),
   };
+}
+
+/** A device-bound program goes on an interface alone: refused while it has any program. */
+function refuseAnyProgram(ifname: string, ifindex: number): void {
+  const attached = attachedXdpProgram(ifindex);
+  if (attached === null) return;
+  const name = describeXdpProgram(attached.programId)?.name ?? 'unknown';
+  throw new RingsideProgramError(
+    `${ifname} already has an XDP program (${name}, id ${attached.programId}, ${attached.mode} mode), and a device-bound program cannot go behind libxdp's dispatcher: ${detachFirst(ifname)}`,
+    'EBUSY',
+  );
+}
+
+/** A Ringside program loaded and not yet attached: what swapping programs loads before the old one goes. */
+export interface LoadedRingsideProgram {
+  /** Onto the interface; refused while it has another program (libxdp's dispatcher aside), and then closed. */
+  attach(): RingsideProgram;
+  /** Unloads it, never attached. */
+  close(): void;
 }
 
 /**
@@ -299,8 +330,24 @@ export class RingsideProgram {
     namespacePath: string | null,
     frags?: boolean,
   ): RingsideProgram {
+    return RingsideProgram.load(kind, ifname, mode, namespacePath, frags).attach();
+  }
+
+  /**
+   * Everything of `attach` that can fail before the interface is touched:
+   * the interface found, the object file read (`objects`: the directory of
+   * the bpf build), and a device-bound program loaded.
+   */
+  static load(
+    kind: RingsideProgramKind,
+    ifname: string,
+    mode: XdpAttachMode,
+    namespacePath: string | null,
+    frags?: boolean,
+    objects = BPF_BUILD,
+  ): LoadedRingsideProgram {
     if (DEVICE_BOUND.has(kind)) refuseWithoutRxMetadata(kind, ifname, namespacePath);
-    return inNetworkNamespace(namespacePath, () => {
+    const { ready, ifindex, withFrags } = inNetworkNamespace(namespacePath, () => {
       const ifindex = ifNameToIndex(ifname);
       if (ifindex === 0) {
         throw new RingsideProgramError(
@@ -310,25 +357,33 @@ export class RingsideProgram {
       }
       const withFrags = frags ?? needsFrags(mtuOf(ifname, namespacePath), rawSyscalls.getpagesize(), false);
       const object = OBJECT_FILES[kind];
-      const path = `${BPF_BUILD}${withFrags ? object.replace(/\.o$/, '.frags.o') : object}`;
+      const path = join(objects, withFrags ? object.replace(/\.o$/, '.frags.o') : object);
       if (!existsSync(path)) {
         throw new RingsideProgramError(
           `the ${kind} XDP program is not built (${path} is missing): run npm start or the setup step to build the bpf objects`,
           'ENOENT',
         );
       }
-      const native = DEVICE_BOUND.has(kind)
-        ? loadBoundAndAttach(kind, path, ifname, ifindex, mode, withFrags)
-        : loadThroughLibxdp(kind, path, ifname, ifindex, mode, withFrags);
-      try {
-        const maps = RingsideProgram.findMaps(kind, native.object);
-        return new RingsideProgram(kind, ifname, mode, namespacePath, withFrags, ifindex, native, maps);
-      } catch (error) {
-        native.detach(ifindex, mode);
-        native.close();
-        throw error;
-      }
+      const ready = DEVICE_BOUND.has(kind)
+        ? loadBound(kind, path, ifname, ifindex, mode, withFrags)
+        : openThroughLibxdp(kind, path, ifname, ifindex, mode, withFrags);
+      return { ready, ifindex, withFrags };
     });
+    return {
+      attach: () =>
+        inNetworkNamespace(namespacePath, () => {
+          const native = ready.attach();
+          try {
+            const maps = RingsideProgram.findMaps(kind, native.object);
+            return new RingsideProgram(kind, ifname, mode, namespacePath, withFrags, ifindex, native, maps);
+          } catch (error) {
+            native.detach(ifindex, mode);
+            native.close();
+            throw error;
+          }
+        }),
+      close: () => ready.close(),
+    };
   }
 
   private static findMaps(kind: RingsideProgramKind, object: unknown): ProgramMaps {

@@ -8,7 +8,7 @@ import {
 import { NativeError } from '../native/errors.ts';
 import { kernelFunctionsPresent } from '../native/kernel-btf.ts';
 import { ifNameToIndex } from '../native/libc.ts';
-import { readXdpRxMetadataFeatures } from '../native/netdev-features.ts';
+import { readNetdevDevice } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 
 /**
@@ -42,24 +42,29 @@ export function kernelRxMetadataKfuncs(): Offered {
   return inKernel;
 }
 
-/** By namespace and name: a driver's operations do not change while its interface exists. */
+/**
+ * By namespace and ifindex: a driver's operations do not change while its
+ * interface exists, and an interface made again under the same name (of
+ * another driver, maybe) gets a new ifindex.
+ */
 const byInterface = new Map<string, Offered | null>();
 
 /**
  * What `ifname`'s driver implements, in the namespace at `namespacePath`
  * (null: the agent's own); null when the kernel does not say or the
- * interface is gone (then asked again next time).
+ * interface is gone.
  */
 export function interfaceRxMetadata(namespacePath: string | null, ifname: string): Offered | null {
-  const key = `${namespacePath ?? ''}\0${ifname}`;
-  if (byInterface.has(key)) return byInterface.get(key) ?? null;
-  const offered = inNetworkNamespace(namespacePath, () => {
+  return inNetworkNamespace(namespacePath, () => {
     const ifindex = ifNameToIndex(ifname);
-    return ifindex === 0 ? undefined : readXdpRxMetadataFeatures(ifindex);
+    if (ifindex === 0) return null;
+    const key = `${namespacePath ?? ''}\0${ifindex}`;
+    const known = byInterface.get(key);
+    if (known !== undefined) return known;
+    const offered = readNetdevDevice(ifindex)?.rxMetadata ?? null;
+    byInterface.set(key, offered);
+    return offered;
   });
-  if (offered === undefined) return null;
-  byInterface.set(key, offered);
-  return offered;
 }
 
 /** The kernel's kfuncs and each interface's, judged for the page (shared/src/rx-metadata.ts). */

@@ -1,0 +1,71 @@
+import { type SocketHolder, socketHolders } from '../attach/procfs.ts';
+import { dumpXsks } from '../native/sock-diag.ts';
+
+/**
+ * Who keeps a queue bound when a bind is refused with EBUSY: the kernel
+ * frees a queue only with the last reference to its socket, so a socket
+ * its creator closed stays bound while another process holds a duplicate of
+ * its fd (pidfd_getfd, SCM_RIGHTS, fork) or a mapping of its rings.
+ */
+
+export type QueueOccupants =
+  | { known: false; reason: string }
+  | { known: true; inodes: number[]; holders: SocketHolder[] };
+
+const queueKey = (namespacePath: string | null, ifname: string, queueId: number) =>
+  `${namespacePath ?? ''}\0${ifname}\0${queueId}`;
+
+/** The inode of the socket this agent last closed on each queue: what may still hold it where xsk_diag cannot say. */
+const closedHere = new Map<string, number>();
+
+/** Called as this agent closes a socket bound to `ifname`'s queue (`inode`: its socket:[N]). */
+export function noteClosedSocket(namespacePath: string | null, ifname: string, queueId: number, inode: number): void {
+  closedHere.set(queueKey(namespacePath, ifname, queueId), inode);
+}
+
+/**
+ * The XSKs bound to `ifname`'s queue in the namespace at `namespacePath`,
+ * and every process with an fd on them: from xsk_diag where the kernel has
+ * it, else the socket this agent closed there last, which is the one still
+ * bound when a same-queue reconfiguration is refused.
+ */
+export function queueOccupants(namespacePath: string | null, ifname: string, queueId: number): QueueOccupants {
+  const dump = dumpXsks(namespacePath);
+  const closed = closedHere.get(queueKey(namespacePath, ifname, queueId));
+  const inodes = dump.available
+    ? dump.sockets.filter((socket) => socket.ifname === ifname && socket.queueId === queueId).map((s) => s.inode)
+    : closed === undefined
+      ? []
+      : [closed];
+  if (!dump.available && inodes.length === 0) return { known: false, reason: dump.reason };
+  const holders = socketHolders(new Set(inodes));
+  // Without xsk_diag a socket closed here and held nowhere is not known to be the one bound: nothing to name.
+  if (!dump.available && holders.length === 0) return { known: false, reason: dump.reason };
+  return { known: true, inodes, holders };
+}
+
+function holderName(holder: SocketHolder, ownPid: number): string {
+  const who = holder.pid === ownPid ? 'this agent' : (holder.command ?? 'exited since');
+  return `pid ${holder.pid} (${who}) fd ${holder.fd}`;
+}
+
+/** Why the queue is still busy and what to do, for a refusal's message. */
+export function explainBusyQueue(
+  ifname: string,
+  queueId: number,
+  occupants: QueueOccupants,
+  ownPid = process.pid,
+): string {
+  const queue = `queue ${queueId} of ${ifname}`;
+  if (!occupants.known) {
+    return `${queue} is still bound to an AF_XDP socket, which this kernel cannot name (${occupants.reason}): a process holding a duplicate of a closed socket's fd keeps it bound; find the socket's holders under /proc/*/fd, close or stop them, and try again`;
+  }
+  if (occupants.inodes.length === 0) return `${queue} has just been freed: try again`;
+  const sockets = occupants.inodes.map((inode) => `socket:[${inode}]`).join(', ');
+  if (occupants.holders.length === 0) {
+    return `${queue} is still bound to ${sockets}, which no process holds by fd: a mapping of its rings keeps it alive (grep its inode in /proc/*/maps); unmap it or stop that process, and try again`;
+  }
+  const holders = occupants.holders.map((holder) => holderName(holder, ownPid)).join(', ');
+  const others = [...new Set(occupants.holders.map((holder) => holder.pid).filter((pid) => pid !== ownPid))];
+  return `${queue} is still bound to ${sockets}, kept alive by ${holders}: the kernel frees a queue only when every fd of its socket and every mapping of its rings is closed. Another Ringside agent watching the socket lets go once it sees the owner close it; any other holder must close it${others.length > 0 ? ` or stop (kill ${others.join(' ')})` : ''}, then try again`;
+}

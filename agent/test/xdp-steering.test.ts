@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SocketConfig, XdpMode } from '@ringside/shared';
+import { afterEach, expect, it } from 'vitest';
+import { InterfaceSteering } from '../src/engine/xdp-steering.ts';
+import { Lab } from '../src/lab/lab.ts';
+import { XskSocket } from '../src/xsk/socket.ts';
+import { Umem } from '../src/xsk/umem.ts';
+import { BareSocket } from './bare-socket.ts';
+import { describeKernel, everyStep, waitFor } from './kernel.ts';
+
+const BPF_BUILD = fileURLToPath(new URL('../../bpf/build/', import.meta.url));
+const PORT = 4242;
+const UMEM = { frameCount: 512, frameSize: 2048, headroom: 0, fillSize: 256, completionSize: 256, unaligned: false };
+
+function onLo(xdpMode: XdpMode): SocketConfig {
+  const rings = { rxSize: 256, txSize: 0, batchSize: 32 };
+  return { ifname: 'lo', queueId: 0, ...rings, xdpMode, copy: true, zeroCopy: false, needWakeup: true };
+}
+
+/** The XDP program `ip link` shows on `ifname` in the lab's app namespace (mode 1: drv, 2: skb), undefined when none. */
+function xdpOf(lab: Lab, ifname = lab.appIfname): { mode?: number; prog?: { id?: number } } | undefined {
+  const [link] = JSON.parse(
+    execFileSync('ip', ['-n', lab.appNamespace, '-j', 'link', 'show', ifname], { encoding: 'utf8' }),
+  ) as { xdp?: { mode?: number; prog?: { id?: number } } }[];
+  return link?.xdp;
+}
+
+const programOnInterface = (lab: Lab) => xdpOf(lab)?.prog?.id;
+
+describeKernel('Steering an interface through a change of program', () => {
+  let lab: Lab | null = null;
+  let steering: InterfaceSteering | null = null;
+  let sockets: { destroy(): void }[] = [];
+  let objects: string | null = null;
+  let umem: Umem | null = null;
+
+  afterEach(() => {
+    const steps = [
+      () => steering?.detach(),
+      ...sockets.map((socket) => () => socket.destroy()),
+      () => umem?.destroy(),
+      () => lab?.destroy(),
+      () => objects && rmSync(objects, { recursive: true }),
+    ];
+    // The steps read steering, lab and objects when they run: those are let go only after.
+    try {
+      everyStep(steps);
+    } finally {
+      sockets = [];
+      steering = null;
+      lab = null;
+      objects = null;
+      umem = null;
+    }
+  });
+
+  it('keeps the old program attached and steering when the frags variant a multi-buffer socket needs cannot load', async () => {
+    lab = Lab.create(2);
+    // A build with by-queue but not its frags variant, as a half-finished setup leaves it.
+    objects = mkdtempSync(join(tmpdir(), 'ringside-bpf-'));
+    copyFileSync(join(BPF_BUILD, 'by_queue.o'), join(objects, 'by_queue.o'));
+    steering = new InterfaceSteering(lab.appIfname, lab.appNamespacePath, 'by-queue', objects);
+    const receiver = BareSocket.open(lab.appNamespacePath, lab.appIfname, 0, 'receiver');
+    const second = BareSocket.open(lab.appNamespacePath, lab.appIfname, 1, 'receiver');
+    const sender = BareSocket.open(lab.peerNamespacePath, lab.peerIfname, 0, 'sender');
+    sockets.push(receiver, second, sender);
+    steering.place({ socketId: 'a', fd: receiver.fd, queueId: 0, requestedIndex: undefined }, 'drv');
+    const attached = steering.programId;
+    expect(attached).not.toBeNull();
+    expect(programOnInterface(lab)).toBe(attached);
+
+    expect(() =>
+      steering?.place(
+        { socketId: 'b', fd: second.fd, queueId: 1, requestedIndex: undefined, multiBuffer: true },
+        'drv',
+      ),
+    ).toThrow(/by_queue\.frags\.o is missing/);
+
+    // The kernel still runs the same program, and it still steers queue 0 to the first socket.
+    expect(programOnInterface(lab)).toBe(attached);
+    expect(steering.programId).toBe(attached);
+    expect(steering.entries()).toEqual([{ index: 0, socketId: 'a' }]);
+    await sender.send(64, PORT);
+    await waitFor(() => receiver.receivedFrames() >= 64, 20_000, '64 frames at the first socket');
+    expect(steering.counters()).toMatchObject({ redirected: 64 });
+  });
+
+  it('puts the old program back when the interface refuses the new one', () => {
+    lab = Lab.create(1);
+    // lo runs XDP in skb mode only: a drv attach is refused after the new program loaded and the old one went.
+    umem = Umem.create(UMEM, lab.appNamespacePath);
+    const socket = XskSocket.create(umem, onLo('skb'), {
+      namespacePath: lab.appNamespacePath,
+      inhibitProgramLoad: true,
+    });
+    sockets.push(socket);
+    steering = new InterfaceSteering('lo', lab.appNamespacePath);
+    steering.place({ socketId: 'a', fd: socket.fd, queueId: 0, requestedIndex: undefined }, 'skb');
+    steering.remove('a');
+    expect(xdpOf(lab, 'lo')?.mode).toBe(2);
+
+    expect(() =>
+      steering?.place({ socketId: 'a', fd: socket.fd, queueId: 0, requestedIndex: undefined }, 'drv'),
+    ).toThrow(/EOPNOTSUPP/);
+    expect(xdpOf(lab, 'lo')).toMatchObject({ mode: 2, prog: { id: steering.programId } });
+    expect(steering.counters()).toMatchObject({ ifname: 'lo' });
+  });
+});
