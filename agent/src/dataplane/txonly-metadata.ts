@@ -36,8 +36,8 @@ export const CHECKSUM_REQUEST_WORD = { low: UDP_HEADER_START | (UDP_CHECKSUM_OFF
  * the descriptor's address minus tx_metadata_len, in host byte order): the
  * UDP checksum request, with `moreFlags` (XDP_TXMD_FLAGS_TIMESTAMP,
  * _LAUNCH_TIME) and the launch time when that is asked. Written again before
- * each send that asks for a stamp: the completion's tx_timestamp shares its
- * bytes with csum_start and csum_offset.
+ * each send: the completion's tx_timestamp shares its bytes with csum_start
+ * and csum_offset, and a chunk of a shared UMEM may come from another socket.
  */
 export function writeTxMetadata(view: DataView, metadataOffset: number, moreFlags = 0, launchTime = 0n): void {
   view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.flags, BigInt(XDP_TXMD_FLAGS.checksum | moreFlags), true);

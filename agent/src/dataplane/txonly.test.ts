@@ -236,6 +236,38 @@ describe('txonly', () => {
       }
     });
 
+    it("writes every frame's own request over what another socket on the UMEM left in the chunk: its flags, a stamp over csum_start", () => {
+      const kernel = new PlayedKernel({
+        ringSize: 64,
+        batchSize: 4,
+        lanes: [{ workload: 'txonly' }, { workload: 'txonly' }],
+        txMetadataLength: 24,
+      });
+      const pipeline = new FramePipeline(kernel.setup, kernel, kernel.clock);
+      const [stamping, plain] = kernel.lanes.map((lane) => lane.control) as [Int32Array, Int32Array];
+      for (const control of [stamping, plain]) {
+        control[Control.RATE_PPS] = 1_000_000;
+        control[Control.FRAME_LENGTH] = 100;
+      }
+      stamping[Control.SEND_REMAINING] = 4;
+      stamping[Control.TX_METADATA_FLAGS] = 0b101; // XDP_TXMD_FLAGS_TIMESTAMP | _LAUNCH_TIME
+      kernel.now = 1;
+      pipeline.round();
+      const view = new DataView(kernel.setup.umem.buffer);
+      const stamped = kernel.transmit(0).map((frame) => frame.address);
+      for (const address of stamped) view.setBigUint64(address - 24 + 8, 1_765_000_000_000_000_000n, true);
+      plain[Control.SEND_REMAINING] = 4;
+      kernel.now = 2;
+      pipeline.round();
+      const sent = kernel.takeTx(1);
+      expect(sent.map((frame) => frame.address).sort()).toEqual([...stamped].sort());
+      for (const frame of sent) {
+        const metadata = readTxMetadata(kernel.setup.umem, frame.address, 24);
+        expect(metadata?.flags).toEqual(['checksum']);
+        expect(metadata?.checksum).toMatchObject({ start: 34, offset: 6 });
+      }
+    });
+
     it('asks nothing of COMPLETION where the socket asks no stamp', () => {
       const { kernel, pipeline, control, counters } = sender(1_000_000, -1, 16);
       kernel.now = 1;

@@ -128,6 +128,7 @@ export class TxOnly implements LaneWorkload {
         if (txMetadataLength > 0) requestUdpChecksum(this.view, chunk, data);
         templateLength[index] = length;
       }
+      // Every frame: on a shared UMEM the chunk may come back from another socket with its flags, or a stamp over the request.
       if (metadata) writeTxMetadata(this.view, chunk, metadata.flags, metadata.launchTime);
       this.stamp(control, data, ports);
       outbox[2 * i] = data;
@@ -138,14 +139,10 @@ export class TxOnly implements LaneWorkload {
     return count;
   }
 
-  /**
-   * What each frame's metadata asks this round beyond the checksum, written
-   * frame by frame: null when nothing more (the template's request stands).
-   */
+  /** What each frame's metadata asks this round beyond the checksum (flags 0: nothing more); null without TX metadata. */
   private metadataRequest(control: Int32Array, txMetadataLength: number): MetadataRequest | null {
     if (txMetadataLength === 0) return null;
     const flags = Atomics.load(control, Control.TX_METADATA_FLAGS);
-    if (flags === 0) return null;
     const launchTime =
       flags & XDP_TXMD_FLAGS.launchTime
         ? this.tai() + BigInt(Atomics.load(control, Control.LAUNCH_TIME_OFFSET_NS))
@@ -199,7 +196,7 @@ export class TxOnly implements LaneWorkload {
           templateLength[index] = key;
         }
         if (slice === 0) {
-          if (txMetadataLength > 0) writeTxMetadata(view, chunk, metadata?.flags, metadata?.launchTime);
+          if (metadata) writeTxMetadata(view, chunk, metadata.flags, metadata.launchTime);
           this.stamp(control, data, ports);
         } else if (txMetadataLength > 0) {
           // No request here: a completion stamp is looked for only where the flags ask for one.
