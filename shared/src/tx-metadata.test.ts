@@ -7,6 +7,7 @@ import {
   type TxMetadataSupport,
   txDataRoom,
   txMetadataRequestUnavailable,
+  txonlyMetadataOverrun,
   validateTxMetadata,
   validateTxMetadataRequests,
   whoComputesTheChecksum,
@@ -245,6 +246,27 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
           "only txonly writes each frame's metadata: choose txonly, or leave the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP) out",
       },
     ]);
+  });
+
+  it("refuses, as txonly's own limit, metadata too short for what txonly writes there: launch_time past 16 bytes would land in the frame", () => {
+    expect(txonlyMetadataOverrun(asking(both, 16))).toEqual([
+      {
+        field: 'launchTimeOffsetNs',
+        message:
+          'txonly writes launch_time up to byte 24 of struct xsk_tx_metadata, past tx_metadata_len 16: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 24',
+      },
+    ]);
+    expect(txonlyMetadataOverrun(asking({ timestamp: true, launchTimeOffsetNs: null }, 8))).toEqual([
+      {
+        field: 'txMetadataLength',
+        message:
+          'txonly writes the checksum request up to byte 16 of struct xsk_tx_metadata, past tx_metadata_len 8: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 16',
+      },
+    ]);
+    expect(txonlyMetadataOverrun(asking(both, 24))).toEqual([]);
+    expect(txonlyMetadataOverrun(asking({ timestamp: true, launchTimeOffsetNs: null }, 16))).toEqual([]);
+    expect(txonlyMetadataOverrun(asking(both, 16, 'l2fwd'))).toEqual([]);
+    expect(txonlyMetadataOverrun(asking(both, null))).toEqual([]);
   });
 
   it('is optional in the protocol: a request from before it still parses, and one with it keeps it', () => {

@@ -262,6 +262,31 @@ export function validateTxMetadataRequests(
 }
 
 /**
+ * Ringside's own limit, whatever the checks: txonly writes struct
+ * xsk_tx_metadata up to each field it fills in (the checksum request always,
+ * launch_time when asked), so a shorter tx_metadata_len would have it write
+ * into the frame's own first bytes. The kernel would take such a length.
+ */
+export function txonlyMetadataOverrun(
+  request: Pick<SocketRequest, 'umem' | 'workload' | 'txMetadataRequests'>,
+): Problem[] {
+  const length = request.umem.txMetadata?.length;
+  if (request.workload !== 'txonly' || length === undefined || length === 0) return [];
+  const written = [
+    { field: 'txMetadataLength', what: 'the checksum request', bytes: TX_METADATA_BYTES.checksum },
+    ...((request.txMetadataRequests?.launchTimeOffsetNs ?? null) !== null
+      ? [{ field: TX_METADATA_REQUEST_FIELD.launchTime, what: 'launch_time', bytes: TX_METADATA_BYTES.launchTime }]
+      : []),
+  ];
+  return written
+    .filter(({ bytes }) => length < bytes)
+    .map(({ field, what, bytes }) => ({
+      field,
+      message: `txonly writes ${what} up to byte ${bytes} of struct xsk_tx_metadata, past tx_metadata_len ${length}: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to ${bytes}`,
+    }));
+}
+
+/**
  * Who fills in a requested checksum, in words for the form: copy mode's
  * software checksum is the kernel's, the rest is the device's (its
  * xsk-features; null from a kernel before 6.8, which reports none).
