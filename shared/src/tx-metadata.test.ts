@@ -317,6 +317,14 @@ describe('what the page says of the completion stamps that came back', () => {
     );
     expect(
       describeCompletionStamps({ asked: 1, stamped: 1, last: '7' }, { name: 'eth1', xsk: { txTimestamp: true } }, true),
-    ).toBe('1 of 1 frame(s) back on COMPLETION stamped, the last at 7 ns (CLOCK_TAI); the device stamps them');
+    ).toBe(
+      "1 of 1 frame(s) back on COMPLETION stamped, the last at 7 ns (the device's PTP hardware clock); the device stamps them",
+    );
+  });
+
+  it("in zero-copy names the driver and its clock, never copy mode's kernel, where the device offers no tx-timestamp", () => {
+    expect(describeCompletionStamps({ asked: 2, stamped: 2, last: '9' }, veth, true)).toBe(
+      "2 of 2 frame(s) back on COMPLETION stamped, the last at 9 ns (the device's PTP hardware clock); in zero-copy no skb is freed for the kernel to stamp, so the driver does, though veth0 offers no tx-timestamp",
+    );
   });
 });

@@ -322,11 +322,21 @@ export function describeCompletionStamps(
   if (stamps.stamped === 0) {
     return `no stamp yet on ${stamps.asked} frame(s) back on COMPLETION: ${who}`;
   }
-  const whose =
-    offered && zeroCopy
+  const whose = !zeroCopy
+    ? `copy mode's kernel stamps them itself, in software, as it frees each frame's skb: ${who}`
+    : offered
       ? 'the device stamps them'
-      : `copy mode's kernel stamps them itself, in software, as it frees each frame's skb: ${who}`;
-  return `${stamps.stamped} of ${stamps.asked} frame(s) back on COMPLETION stamped, the last at ${stamps.last} ns (CLOCK_TAI); ${whose}`;
+      : `in zero-copy no skb is freed for the kernel to stamp, so the driver does, though ${who}`;
+  return `${stamps.stamped} of ${stamps.asked} frame(s) back on COMPLETION stamped, the last at ${stamps.last} ns (${completionStampClock(zeroCopy)}); ${whose}`;
+}
+
+/**
+ * The clock of completion.tx_timestamp: copy mode's kernel reads CLOCK_TAI
+ * (xsk_destruct_skb); in zero-copy the device stamps from its own clock, its
+ * PTP hardware clock, which nothing ties to the host's.
+ */
+export function completionStampClock(zeroCopy: boolean): string {
+  return zeroCopy ? "the device's PTP hardware clock" : 'CLOCK_TAI';
 }
 
 /** struct xsk_tx_metadata as found in a chunk: what a frame's sender asked of the kernel or the device. */
