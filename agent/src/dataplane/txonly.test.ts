@@ -281,15 +281,16 @@ describe('txonly', () => {
         last: '1765000000000000002',
       });
       // The stamped chunks went out again with the checksum request where the stamp was.
+      const again = new Map<number, unknown>();
       for (let round = 0; round < 8; round++) {
         kernel.now += 1;
         pipeline.round();
         for (const frame of kernel.takeTx(0)) {
-          expect(readTxMetadata(kernel.setup.umem, frame.address, 16)?.checksum).toMatchObject({
-            start: 34,
-            offset: 6,
-          });
+          again.set(frame.address, readTxMetadata(kernel.setup.umem, frame.address, 16)?.checksum);
         }
+      }
+      for (const frame of sent.slice(0, 3)) {
+        expect(again.get(frame.address)).toMatchObject({ start: 34, offset: 6 });
       }
     });
 
