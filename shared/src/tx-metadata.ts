@@ -52,7 +52,6 @@ export const TX_METADATA_BYTES = {
   /** flags, the checksum request and its padding, launch_time. */
   launchTime: 24,
 } as const;
-export const TX_METADATA_CHECKSUM_BYTES = TX_METADATA_BYTES.checksum;
 
 export const TxMetadataConfig = z.object({
   /** tx_metadata_len: bytes in front of each TX frame's data, for struct xsk_tx_metadata. */
@@ -162,10 +161,10 @@ export function validateTxMetadata(
       field: 'txMetadataLength',
       message: `tx_metadata_len ${length} is not one this kernel accepts (probed at start): from ${minLength} to ${maxLength} in steps of ${step}`,
     });
-  } else if (length < TX_METADATA_CHECKSUM_BYTES) {
+  } else if (length < TX_METADATA_BYTES.checksum) {
     problems.push({
       field: 'txMetadataLength',
-      message: `the checksum request needs ${TX_METADATA_CHECKSUM_BYTES} bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to ${TX_METADATA_CHECKSUM_BYTES}`,
+      message: `the checksum request needs ${TX_METADATA_BYTES.checksum} bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to ${TX_METADATA_BYTES.checksum}`,
     });
   }
   const noSoftwareChecksum = txMetadataUnavailable(support, kernel, 'swChecksum');
@@ -182,7 +181,7 @@ const REQUEST_LABEL = {
 } as const;
 export type TxMetadataRequest = keyof typeof REQUEST_LABEL;
 /** The draft's and the problems' field for each. */
-export const TX_METADATA_REQUEST_FIELD = {
+const TX_METADATA_REQUEST_FIELD = {
   timestamp: 'txTimestamp',
   launchTime: 'launchTimeOffsetNs',
 } as const satisfies Record<TxMetadataRequest, string>;
@@ -361,7 +360,7 @@ export interface TxMetadataReading {
 /** Reads the metadata in front of a frame at `frameOffset` of a chunk; null when the frame leaves no room for it. */
 export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: number): TxMetadataReading | null {
   const at = frameOffset - length;
-  if (length < TX_METADATA_CHECKSUM_BYTES || at < 0 || frameOffset > chunk.length) return null;
+  if (length < TX_METADATA_BYTES.checksum || at < 0 || frameOffset > chunk.length) return null;
   const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   const word = view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.flags, true);
   const named = Object.values(XDP_TXMD_FLAGS).reduce((all, bit) => all | bit, 0);
