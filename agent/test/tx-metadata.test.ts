@@ -9,7 +9,7 @@ import { completionStampsOf } from '../src/dataplane/txonly-stamps.ts';
 import { ConfigurationError, type Engine, RingsideLimitError } from '../src/engine/engine.ts';
 import { probeSocketFeatures } from '../src/host/socket-features.ts';
 import { Lab } from '../src/lab/lab.ts';
-import { taiNowNs } from '../src/native/clock.ts';
+import { taiNowNs } from '../src/native/libc.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { labEngine, refusal, TEST_UMEM, testSocket } from './lab-sockets.ts';
 

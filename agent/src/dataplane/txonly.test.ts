@@ -1,6 +1,6 @@
 import { readTxMetadata } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { taiNowNs } from '../native/clock.ts';
+import { taiNowNs } from '../native/libc.ts';
 import { XDP_PKT_CONTD, XDP_TX_METADATA } from '../native/uapi.ts';
 import { AppState, ledgerByte } from '../xsk/ledger.ts';
 import { Control, Counter, Stage } from './control.ts';

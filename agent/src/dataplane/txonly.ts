@@ -1,5 +1,5 @@
 import { XDP_TXMD_FLAGS } from '@ringside/shared';
-import { taiNowNs } from '../native/clock.ts';
+import { taiNowNs } from '../native/libc.ts';
 import { XDP_PKT_CONTD, XDP_TX_METADATA } from '../native/uapi.ts';
 import { Control, Stage } from './control.ts';
 import {
