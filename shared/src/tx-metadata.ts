@@ -1,6 +1,7 @@
 import { z } from 'zod';
 // Types only: protocol.ts and socket-options.ts import this module's schemas, and a value import back would be a cycle.
 import type { InterfaceInfo } from './facts.ts';
+import { releaseAtLeast } from './kernel-release.ts';
 import type { SocketRequest, UmemConfig } from './protocol.ts';
 import type { Problem } from './validation.ts';
 
@@ -188,16 +189,6 @@ const TX_METADATA_REQUEST_FIELD = {
 /** Drivers whose xsk_tx_metadata_ops carry each out (upstream, 6.15): what to look for instead of veth. */
 const OFFERED_BY = { timestamp: 'mlx5, stmmac or igc', launchTime: 'stmmac or igc' } as const;
 
-/** True when `release` (uname -r) is older than `since` ("6.15"); a release that does not read as one is not judged. */
-function releaseBefore(release: string, since: string): boolean {
-  const have = /^(\d+)\.(\d+)/.exec(release);
-  const want = /^(\d+)\.(\d+)/.exec(since);
-  if (!have || !want) return false;
-  const [major, minor] = [Number(have[1]), Number(have[2])];
-  const [sinceMajor, sinceMinor] = [Number(want[1]), Number(want[2])];
-  return major < sinceMajor || (major === sinceMajor && minor < sinceMinor);
-}
-
 /**
  * Why txonly cannot ask for `request` on this interface and kernel, naming
  * what is missing where and who offers it; null when it can. The device's
@@ -210,7 +201,8 @@ export function txMetadataRequestUnavailable(
   kernel: string,
 ): string | null {
   const { flag, feature } = REQUEST_LABEL[request];
-  if (request === 'launchTime' && releaseBefore(kernel, TX_METADATA_SINCE.launchTime)) {
+  // A release that does not read as one is not judged.
+  if (request === 'launchTime' && releaseAtLeast(kernel, TX_METADATA_SINCE.launchTime) === false) {
     return `${flag} came in Linux ${TX_METADATA_SINCE.launchTime}; this kernel is ${kernel}`;
   }
   if (!device) return null;
