@@ -142,6 +142,7 @@ describe('reading struct xsk_tx_metadata in front of a frame', () => {
       checksum: { start: 34, offset: 6, field: 104 },
       launchTime: 123_456_789n,
       txTimestamp: null,
+      stamped: null,
     });
     expect(readTxMetadata(chunk(0b100n, 16), 64, 16)?.launchTime).toBeNull();
   });
@@ -297,7 +298,10 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
     const view = new DataView(bytes.buffer);
     view.setBigUint64(8, 3n, true); // XDP_TXMD_FLAGS_TIMESTAMP | _CHECKSUM
     view.setBigUint64(16, 1_765_000_000_123_456_789n, true);
-    expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBe(1_765_000_000_123_456_789n);
+    expect(readTxMetadata(bytes, 32, 24)).toMatchObject({ txTimestamp: 1_765_000_000_123_456_789n, stamped: true });
+    // The checksum request still there (csum_start 34, csum_offset 6, padding 0): not stamped.
+    view.setBigUint64(16, 34n | (6n << 16n), true);
+    expect(readTxMetadata(bytes, 32, 24)).toMatchObject({ txTimestamp: 34n | (6n << 16n), stamped: false });
     view.setBigUint64(8, 2n, true);
     expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBeNull();
   });

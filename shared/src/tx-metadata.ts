@@ -347,6 +347,21 @@ export interface TxMetadataReading {
    * frame is back on COMPLETION; before that these bytes are the request's.
    */
   txTimestamp: bigint | null;
+  /**
+   * Whether tx_timestamp holds anything other than the checksum request
+   * (checksumRequestWord): back on COMPLETION, whether the frame was stamped;
+   * null when no stamp is asked.
+   */
+  stamped: boolean | null;
+}
+
+/**
+ * The u64 the checksum request leaves at completion.tx_timestamp's place:
+ * csum_start, csum_offset, then the request's 4 bytes of padding, 0. A frame
+ * back on COMPLETION holding anything else there was stamped.
+ */
+export function checksumRequestWord(start: number, offset: number): bigint {
+  return BigInt(start) | (BigInt(offset) << 16n);
 }
 
 /** Reads the metadata in front of a frame at `frameOffset` of a chunk; null when the frame leaves no room for it. */
@@ -363,6 +378,10 @@ export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: n
   const offset = view.getUint16(at + XSK_TX_METADATA_OFFSETS.csumOffset, true);
   const launchTimeEnd = XSK_TX_METADATA_OFFSETS.launchTime + 8;
   const txTimestampEnd = XSK_TX_METADATA_OFFSETS.txTimestamp + 8;
+  const txTimestamp =
+    flags.includes('timestamp') && length >= txTimestampEnd
+      ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.txTimestamp, true)
+      : null;
   return {
     at,
     length,
@@ -373,9 +392,7 @@ export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: n
       flags.includes('launchTime') && length >= launchTimeEnd
         ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.launchTime, true)
         : null,
-    txTimestamp:
-      flags.includes('timestamp') && length >= txTimestampEnd
-        ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.txTimestamp, true)
-        : null,
+    txTimestamp,
+    stamped: txTimestamp === null ? null : txTimestamp !== checksumRequestWord(start, offset),
   };
 }

@@ -1,7 +1,7 @@
-import { XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
+import { checksumRequestWord, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
 import { Control, Counter } from './control.ts';
 import type { Lane } from './handovers.ts';
-import { CHECKSUM_REQUEST_WORD } from './txonly-metadata.ts';
+import { UDP_CHECKSUM_OFFSET, UDP_HEADER_START } from './txonly-metadata.ts';
 
 /**
  * The completion timestamps txonly asks for (XDP_TXMD_FLAGS_TIMESTAMP): when
@@ -45,7 +45,7 @@ export class CompletionStamps {
   }
 }
 
-const CHECKSUM_REQUEST = BigInt(CHECKSUM_REQUEST_WORD.low) | (BigInt(CHECKSUM_REQUEST_WORD.high) << 32n);
+const CHECKSUM_REQUEST = checksumRequestWord(UDP_HEADER_START, UDP_CHECKSUM_OFFSET);
 
 /** A lane's last stamp, the u64 in its counters' TX_LAST_STAMP slot: stored and loaded whole, never torn. */
 function lastStampWord(counters: Float64Array): BigUint64Array {

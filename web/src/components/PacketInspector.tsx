@@ -356,9 +356,7 @@ function TxMetadataView({
   back: boolean;
 }) {
   const stampAsked = metadata.txTimestamp !== null;
-  const requestLeft =
-    metadata.checksum !== null &&
-    metadata.txTimestamp === (BigInt(metadata.checksum.start) | (BigInt(metadata.checksum.offset) << 16n));
+  const requestLeft = metadata.stamped === false;
   // Back from the kernel, a stamped frame's request bytes are its tx_timestamp: the checksum read there is no request.
   const checksum = back && stampAsked && !requestLeft ? null : metadata.checksum;
   const flags = [
