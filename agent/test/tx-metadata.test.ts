@@ -2,13 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { onesComplementSum, type SocketRequest, type UmemConfig } from '@ringside/shared';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { Control, Counter } from '../src/dataplane/control.ts';
 import { checkTestFrame } from '../src/dataplane/frames.ts';
 import { UDP_CHECKSUM_OFFSET, UDP_HEADER_START, udpPseudoHeaderSum } from '../src/dataplane/txonly-metadata.ts';
 import { completionStampsOf } from '../src/dataplane/txonly-stamps.ts';
-import { ConfigurationError, type Engine } from '../src/engine/engine.ts';
+import { ConfigurationError, type Engine, RingsideLimitError } from '../src/engine/engine.ts';
 import { probeSocketFeatures } from '../src/host/socket-features.ts';
 import { Lab } from '../src/lab/lab.ts';
-import { taiNowNs } from '../src/native/clock.ts';
+import { taiNowNs } from '../src/native/libc.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { labEngine, refusal, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
@@ -183,14 +184,36 @@ describeKernel('TX metadata: the UDP checksum asked for in front of each frame (
     expect(frames.map((frame) => frame.checksum)).toEqual(new Array(FRAMES).fill('ok'));
     const stamps = () => completionStampsOf(socket.worker.control, socket.worker.counters);
     await waitFor(() => (stamps()?.asked ?? 0) >= FRAMES, 10_000, 'the frames to come back on COMPLETION');
+    // The counts are compared once they hold still: no frame sent after a round that saw the pause, and every
+    // frame sent back on COMPLETION and read there.
+    socket.pause(['txSubmit']);
+    await socket.step(['completionReap']);
+    const sent = () => socket.worker.counters[Counter.TX_PACKETS];
+    await waitFor(() => stamps()?.asked === sent(), 10_000, 'every frame sent to come back on COMPLETION');
     const after = taiNowNs();
     const seen = stamps();
+    expect(seen?.asked).toBeGreaterThanOrEqual(FRAMES);
     // veth offers no tx-timestamp, yet every frame comes back stamped: copy mode's kernel writes CLOCK_TAI into
     // completion.tx_timestamp as it frees the frame's skb (xsk_destruct_skb), a software stamp, not the device's.
     expect(seen?.stamped).toBe(seen?.asked);
     const last = BigInt(seen?.last ?? 0);
     expect(last > before && last < after).toBe(true);
     expect(socket.observe().stats.txInvalidDescs).toBe(0);
+  });
+
+  it("asked of an rxdrop socket with checks: kernel, the requests reach no data plane: only txonly writes a frame's metadata, so nothing reads RX headroom as a stamp", async () => {
+    const socket = await engine.create(
+      {
+        ...sender({ txMetadata: { length: 24, swChecksum: true } }),
+        socket: testSocket(lab, { rxSize: 1024, txSize: 0 }),
+        workload: 'rxdrop',
+        checks: 'kernel',
+        txMetadataRequests: ASK_BOTH,
+      },
+      'receiver',
+    );
+    expect(socket.worker.control[Control.TX_METADATA_FLAGS]).toBe(0);
+    expect(completionStampsOf(socket.worker.control, socket.worker.counters)).toBeNull();
   });
 
   it('refusals are matched by their message, and the running socket keeps sending', async () => {
@@ -217,6 +240,14 @@ describeKernel('TX metadata: the UDP checksum asked for in front of each frame (
         'launchTimeOffsetNs: the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) needs 24 bytes of metadata (struct xsk_tx_metadata up to it): set tx_metadata_len to 24',
       ],
       [
+        {
+          ...sender({ txMetadata: { length: 16, swChecksum: true } }, 1),
+          checks: 'kernel',
+          txMetadataRequests: { timestamp: false, launchTimeOffsetNs: 1000 },
+        },
+        'launchTimeOffsetNs: txonly writes launch_time up to byte 24 of struct xsk_tx_metadata, past tx_metadata_len 16: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 24',
+      ],
+      [
         { ...sender({ txMetadata: { length: 20, swChecksum: true } }, 1), checks: 'kernel' },
         'UMEM registration refused (EINVAL): the kernel refused tx_metadata_len 20 with XDP_UMEM_TX_SW_CSUM: see the TX metadata lengths probed at start',
       ],
@@ -226,6 +257,8 @@ describeKernel('TX metadata: the UDP checksum asked for in front of each frame (
       const refused = await refusal(engine.create(asked, 'refused'));
       expect(refused.message).toBe(message);
       if (asked.checks === undefined) expect(refused).toBeInstanceOf(ConfigurationError);
+      // What txonly itself writes is refused under the kernel's checks too, as Ringside's own limit.
+      if (asked.checks === 'kernel' && asked.txMetadataRequests) expect(refused).toBeInstanceOf(RingsideLimitError);
       expect(engine.list()).toEqual([running]);
       await waitFor(() => sent() > before, 5000, 'the running socket to send more');
     }

@@ -347,9 +347,11 @@ export async function benchDataplane(profile: DataplaneProfile, onRun: (run: Run
         for (const workload of Workload.options)
           results[workload] = await benchWorkload(session, recorder, workload, profile, onRun);
         const reference = await benchReference(session, recorder, profile, onRun);
+        // A reference that received nothing measured nothing: 0 fails the verdict rather than Infinity passing it.
+        const vs_reference = reference.mpps > 0 ? reference.js_mpps / reference.mpps : 0;
         return {
           ...results,
-          rxdrop: { ...results.rxdrop, vs_reference: reference.js_mpps / reference.mpps, reference },
+          rxdrop: { ...results.rxdrop, vs_reference, reference },
         };
       } finally {
         recorder.stop();

@@ -226,7 +226,7 @@ export async function attachedReceiver(agent: RunningAgent, owner: RunningAgent)
 }
 
 /** Sends one command as a second control client and resolves once the agent acks it; a refusal fails the test. */
-async function commandAgent(agent: RunningAgent, command: ClientMessage & { requestId: string }): Promise<void> {
+export async function commandAgent(agent: RunningAgent, command: ClientMessage & { requestId: string }): Promise<void> {
   const client = await TestClient.connect(agent.controlUrl);
   try {
     client.send(command);

@@ -1,7 +1,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import type { SocketRequest } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { agentDetail, openExplorer, requestOf, restoreSocket } from './explorer.ts';
+import { agentDetail, agentSnapshot, commandAgent, openExplorer, requestOf, restoreSocket } from './explorer.ts';
 
 let agent: RunningAgent;
 /** xsk0 as the lab made it: each test starts from it, whatever the one before applied (a sender with metadata). */
@@ -103,7 +103,6 @@ test("the completion timestamp and launch time are greyed out on the lab's veth,
 test("a sender asking the kernel alone for completion stamps on veth: the inspector shows copy mode's software stamp", async ({
   page,
 }) => {
-  // Applied before the page opens: a page watching a socket's detail loses it when the socket is rebuilt.
   await restoreSocket(agent, 'xsk0', {
     ...labSocket,
     umem: { ...labSocket.umem, txMetadata: { length: 24, swChecksum: true } },
@@ -112,9 +111,29 @@ test("a sender asking the kernel alone for completion stamps on veth: the inspec
     checks: 'kernel',
     txMetadataRequests: { timestamp: true, launchTimeOffsetNs: 100_000 },
   });
-  const stamps = (await agentDetail(agent, 'xsk0')).txCompletionStamps;
-  expect(stamps).toBeDefined();
-  expect(stamps?.stamped).toBe(stamps?.asked);
+  const stamps = async () => (await agentDetail(agent, 'xsk0')).txCompletionStamps;
+  await expect.poll(async () => (await stamps())?.asked ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
+  // Compared once the counts hold still: TX submit paused, a step confirming that a round saw it, and every frame
+  // sent back on COMPLETION and reaped there.
+  await commandAgent(agent, { type: 'pauseStages', requestId: 'hold-tx', socketId: 'xsk0', stages: ['txSubmit'] });
+  await commandAgent(agent, { type: 'step', requestId: 'confirm', socketId: 'xsk0', stages: ['completionReap'] });
+  const totals = async () =>
+    (await agentSnapshot(agent)).snapshot.sockets.find((sample) => sample.socketId === 'xsk0')?.totals;
+  await expect
+    .poll(
+      async () => {
+        const now = await totals();
+        return now ? now.completed === now.txPackets : false;
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
+  const held = await stamps();
+  const sent = (await totals())?.txPackets;
+  // Sending again, for frames to come back on COMPLETION while the page looks.
+  await commandAgent(agent, { type: 'resumeStages', requestId: 'send', socketId: 'xsk0', stages: ['txSubmit'] });
+  expect(held?.asked).toBe(sent);
+  expect(held?.stamped).toBe(held?.asked);
   await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls,rings,inspector' });
   await expect(form(page).getByTestId('form-txTimestamp')).toBeChecked();
   const inspector = page.getByTestId('inspector-xsk0');

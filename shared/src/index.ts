@@ -5,6 +5,7 @@ export * from './commands.ts';
 export * from './defaults.ts';
 export * from './diagnosis.ts';
 export * from './facts.ts';
+export * from './kernel-release.ts';
 export * from './kernel-view.ts';
 export * from './ledger.ts';
 export * from './lesson-rows.ts';

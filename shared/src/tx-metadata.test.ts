@@ -7,6 +7,7 @@ import {
   type TxMetadataSupport,
   txDataRoom,
   txMetadataRequestUnavailable,
+  txonlyMetadataOverrun,
   validateTxMetadata,
   validateTxMetadataRequests,
   whoComputesTheChecksum,
@@ -141,6 +142,7 @@ describe('reading struct xsk_tx_metadata in front of a frame', () => {
       checksum: { start: 34, offset: 6, field: 104 },
       launchTime: 123_456_789n,
       txTimestamp: null,
+      stamped: null,
     });
     expect(readTxMetadata(chunk(0b100n, 16), 64, 16)?.launchTime).toBeNull();
   });
@@ -247,6 +249,27 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
     ]);
   });
 
+  it("refuses, as txonly's own limit, metadata too short for what txonly writes there: launch_time past 16 bytes would land in the frame", () => {
+    expect(txonlyMetadataOverrun(asking(both, 16))).toEqual([
+      {
+        field: 'launchTimeOffsetNs',
+        message:
+          'txonly writes launch_time up to byte 24 of struct xsk_tx_metadata, past tx_metadata_len 16: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 24',
+      },
+    ]);
+    expect(txonlyMetadataOverrun(asking({ timestamp: true, launchTimeOffsetNs: null }, 8))).toEqual([
+      {
+        field: 'txMetadataLength',
+        message:
+          'txonly writes the checksum request up to byte 16 of struct xsk_tx_metadata, past tx_metadata_len 8: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 16',
+      },
+    ]);
+    expect(txonlyMetadataOverrun(asking(both, 24))).toEqual([]);
+    expect(txonlyMetadataOverrun(asking({ timestamp: true, launchTimeOffsetNs: null }, 16))).toEqual([]);
+    expect(txonlyMetadataOverrun(asking(both, 16, 'l2fwd'))).toEqual([]);
+    expect(txonlyMetadataOverrun(asking(both, null))).toEqual([]);
+  });
+
   it('is optional in the protocol: a request from before it still parses, and one with it keeps it', () => {
     const request = {
       umem: UMEM,
@@ -275,7 +298,10 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
     const view = new DataView(bytes.buffer);
     view.setBigUint64(8, 3n, true); // XDP_TXMD_FLAGS_TIMESTAMP | _CHECKSUM
     view.setBigUint64(16, 1_765_000_000_123_456_789n, true);
-    expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBe(1_765_000_000_123_456_789n);
+    expect(readTxMetadata(bytes, 32, 24)).toMatchObject({ txTimestamp: 1_765_000_000_123_456_789n, stamped: true });
+    // The checksum request still there (csum_start 34, csum_offset 6, padding 0): not stamped.
+    view.setBigUint64(16, 34n | (6n << 16n), true);
+    expect(readTxMetadata(bytes, 32, 24)).toMatchObject({ txTimestamp: 34n | (6n << 16n), stamped: false });
     view.setBigUint64(8, 2n, true);
     expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBeNull();
   });
@@ -295,6 +321,14 @@ describe('what the page says of the completion stamps that came back', () => {
     );
     expect(
       describeCompletionStamps({ asked: 1, stamped: 1, last: '7' }, { name: 'eth1', xsk: { txTimestamp: true } }, true),
-    ).toBe('1 of 1 frame(s) back on COMPLETION stamped, the last at 7 ns (CLOCK_TAI); the device stamps them');
+    ).toBe(
+      "1 of 1 frame(s) back on COMPLETION stamped, the last at 7 ns (the device's PTP hardware clock); the device stamps them",
+    );
+  });
+
+  it("in zero-copy names the driver and its clock, never copy mode's kernel, where the device offers no tx-timestamp", () => {
+    expect(describeCompletionStamps({ asked: 2, stamped: 2, last: '9' }, veth, true)).toBe(
+      "2 of 2 frame(s) back on COMPLETION stamped, the last at 9 ns (the device's PTP hardware clock); in zero-copy no skb is freed for the kernel to stamp, so the driver does, though veth0 offers no tx-timestamp",
+    );
   });
 });

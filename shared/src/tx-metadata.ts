@@ -1,6 +1,7 @@
 import { z } from 'zod';
 // Types only: protocol.ts and socket-options.ts import this module's schemas, and a value import back would be a cycle.
 import type { InterfaceInfo } from './facts.ts';
+import { releaseAtLeast } from './kernel-release.ts';
 import type { SocketRequest, UmemConfig } from './protocol.ts';
 import type { Problem } from './validation.ts';
 
@@ -52,7 +53,6 @@ export const TX_METADATA_BYTES = {
   /** flags, the checksum request and its padding, launch_time. */
   launchTime: 24,
 } as const;
-export const TX_METADATA_CHECKSUM_BYTES = TX_METADATA_BYTES.checksum;
 
 export const TxMetadataConfig = z.object({
   /** tx_metadata_len: bytes in front of each TX frame's data, for struct xsk_tx_metadata. */
@@ -162,10 +162,10 @@ export function validateTxMetadata(
       field: 'txMetadataLength',
       message: `tx_metadata_len ${length} is not one this kernel accepts (probed at start): from ${minLength} to ${maxLength} in steps of ${step}`,
     });
-  } else if (length < TX_METADATA_CHECKSUM_BYTES) {
+  } else if (length < TX_METADATA_BYTES.checksum) {
     problems.push({
       field: 'txMetadataLength',
-      message: `the checksum request needs ${TX_METADATA_CHECKSUM_BYTES} bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to ${TX_METADATA_CHECKSUM_BYTES}`,
+      message: `the checksum request needs ${TX_METADATA_BYTES.checksum} bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to ${TX_METADATA_BYTES.checksum}`,
     });
   }
   const noSoftwareChecksum = txMetadataUnavailable(support, kernel, 'swChecksum');
@@ -182,22 +182,12 @@ const REQUEST_LABEL = {
 } as const;
 export type TxMetadataRequest = keyof typeof REQUEST_LABEL;
 /** The draft's and the problems' field for each. */
-export const TX_METADATA_REQUEST_FIELD = {
+const TX_METADATA_REQUEST_FIELD = {
   timestamp: 'txTimestamp',
   launchTime: 'launchTimeOffsetNs',
 } as const satisfies Record<TxMetadataRequest, string>;
 /** Drivers whose xsk_tx_metadata_ops carry each out (upstream, 6.15): what to look for instead of veth. */
 const OFFERED_BY = { timestamp: 'mlx5, stmmac or igc', launchTime: 'stmmac or igc' } as const;
-
-/** True when `release` (uname -r) is older than `since` ("6.15"); a release that does not read as one is not judged. */
-function releaseBefore(release: string, since: string): boolean {
-  const have = /^(\d+)\.(\d+)/.exec(release);
-  const want = /^(\d+)\.(\d+)/.exec(since);
-  if (!have || !want) return false;
-  const [major, minor] = [Number(have[1]), Number(have[2])];
-  const [sinceMajor, sinceMinor] = [Number(want[1]), Number(want[2])];
-  return major < sinceMajor || (major === sinceMajor && minor < sinceMinor);
-}
 
 /**
  * Why txonly cannot ask for `request` on this interface and kernel, naming
@@ -211,7 +201,8 @@ export function txMetadataRequestUnavailable(
   kernel: string,
 ): string | null {
   const { flag, feature } = REQUEST_LABEL[request];
-  if (request === 'launchTime' && releaseBefore(kernel, TX_METADATA_SINCE.launchTime)) {
+  // A release that does not read as one is not judged.
+  if (request === 'launchTime' && releaseAtLeast(kernel, TX_METADATA_SINCE.launchTime) === false) {
     return `${flag} came in Linux ${TX_METADATA_SINCE.launchTime}; this kernel is ${kernel}`;
   }
   if (!device) return null;
@@ -262,6 +253,31 @@ export function validateTxMetadataRequests(
 }
 
 /**
+ * Ringside's own limit, whatever the checks: txonly writes struct
+ * xsk_tx_metadata up to each field it fills in (the checksum request always,
+ * launch_time when asked), so a shorter tx_metadata_len would have it write
+ * into the frame's own first bytes. The kernel would take such a length.
+ */
+export function txonlyMetadataOverrun(
+  request: Pick<SocketRequest, 'umem' | 'workload' | 'txMetadataRequests'>,
+): Problem[] {
+  const length = request.umem.txMetadata?.length;
+  if (request.workload !== 'txonly' || length === undefined || length === 0) return [];
+  const written = [
+    { field: 'txMetadataLength', what: 'the checksum request', bytes: TX_METADATA_BYTES.checksum },
+    ...((request.txMetadataRequests?.launchTimeOffsetNs ?? null) !== null
+      ? [{ field: TX_METADATA_REQUEST_FIELD.launchTime, what: 'launch_time', bytes: TX_METADATA_BYTES.launchTime }]
+      : []),
+  ];
+  return written
+    .filter(({ bytes }) => length < bytes)
+    .map(({ field, what, bytes }) => ({
+      field,
+      message: `txonly writes ${what} up to byte ${bytes} of struct xsk_tx_metadata, past tx_metadata_len ${length}: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to ${bytes}`,
+    }));
+}
+
+/**
  * Who fills in a requested checksum, in words for the form: copy mode's
  * software checksum is the kernel's, the rest is the device's (its
  * xsk-features; null from a kernel before 6.8, which reports none).
@@ -297,11 +313,21 @@ export function describeCompletionStamps(
   if (stamps.stamped === 0) {
     return `no stamp yet on ${stamps.asked} frame(s) back on COMPLETION: ${who}`;
   }
-  const whose =
-    offered && zeroCopy
+  const whose = !zeroCopy
+    ? `copy mode's kernel stamps them itself, in software, as it frees each frame's skb: ${who}`
+    : offered
       ? 'the device stamps them'
-      : `copy mode's kernel stamps them itself, in software, as it frees each frame's skb: ${who}`;
-  return `${stamps.stamped} of ${stamps.asked} frame(s) back on COMPLETION stamped, the last at ${stamps.last} ns (CLOCK_TAI); ${whose}`;
+      : `in zero-copy no skb is freed for the kernel to stamp, so the driver does, though ${who}`;
+  return `${stamps.stamped} of ${stamps.asked} frame(s) back on COMPLETION stamped, the last at ${stamps.last} ns (${completionStampClock(zeroCopy)}); ${whose}`;
+}
+
+/**
+ * The clock of completion.tx_timestamp: copy mode's kernel reads CLOCK_TAI
+ * (xsk_destruct_skb); in zero-copy the device stamps from its own clock, its
+ * PTP hardware clock, which nothing ties to the host's.
+ */
+export function completionStampClock(zeroCopy: boolean): string {
+  return zeroCopy ? "the device's PTP hardware clock" : 'CLOCK_TAI';
 }
 
 /** struct xsk_tx_metadata as found in a chunk: what a frame's sender asked of the kernel or the device. */
@@ -321,12 +347,27 @@ export interface TxMetadataReading {
    * frame is back on COMPLETION; before that these bytes are the request's.
    */
   txTimestamp: bigint | null;
+  /**
+   * Whether tx_timestamp holds anything other than the checksum request
+   * (checksumRequestWord): back on COMPLETION, whether the frame was stamped;
+   * null when no stamp is asked.
+   */
+  stamped: boolean | null;
+}
+
+/**
+ * The u64 the checksum request leaves at completion.tx_timestamp's place:
+ * csum_start, csum_offset, then the request's 4 bytes of padding, 0. A frame
+ * back on COMPLETION holding anything else there was stamped.
+ */
+export function checksumRequestWord(start: number, offset: number): bigint {
+  return BigInt(start) | (BigInt(offset) << 16n);
 }
 
 /** Reads the metadata in front of a frame at `frameOffset` of a chunk; null when the frame leaves no room for it. */
 export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: number): TxMetadataReading | null {
   const at = frameOffset - length;
-  if (length < TX_METADATA_CHECKSUM_BYTES || at < 0 || frameOffset > chunk.length) return null;
+  if (length < TX_METADATA_BYTES.checksum || at < 0 || frameOffset > chunk.length) return null;
   const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   const word = view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.flags, true);
   const named = Object.values(XDP_TXMD_FLAGS).reduce((all, bit) => all | bit, 0);
@@ -337,6 +378,10 @@ export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: n
   const offset = view.getUint16(at + XSK_TX_METADATA_OFFSETS.csumOffset, true);
   const launchTimeEnd = XSK_TX_METADATA_OFFSETS.launchTime + 8;
   const txTimestampEnd = XSK_TX_METADATA_OFFSETS.txTimestamp + 8;
+  const txTimestamp =
+    flags.includes('timestamp') && length >= txTimestampEnd
+      ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.txTimestamp, true)
+      : null;
   return {
     at,
     length,
@@ -347,9 +392,7 @@ export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: n
       flags.includes('launchTime') && length >= launchTimeEnd
         ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.launchTime, true)
         : null,
-    txTimestamp:
-      flags.includes('timestamp') && length >= txTimestampEnd
-        ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.txTimestamp, true)
-        : null,
+    txTimestamp,
+    stamped: txTimestamp === null ? null : txTimestamp !== checksumRequestWord(start, offset),
   };
 }

@@ -265,6 +265,10 @@ describe('a multi-buffer packet among a ring’s descriptors', () => {
       { entry: 3, slot: 5, count: 1, complete: false },
     ]);
     expect(packetGroupsShown(groups, read, { consumer: 16, producer: 16 })).toEqual([]);
+    // The consumer halfway past a slot still shows it: the producer's last slot is not dropped for that half.
+    expect(packetGroupsShown(groups, read, { consumer: 12.5, producer: 16 })).toEqual([
+      { entry: 1, slot: 5, count: 3, complete: true },
+    ]);
   });
 
   it('keeps groups in step across the 32-bit wrap of the counters', () => {

@@ -158,7 +158,8 @@ export function packetGroupsShown(
   shown: { consumer: number; producer: number },
 ): PacketGroup[] {
   const first = Math.floor(shown.consumer);
-  const used = Math.min(read.size, Math.floor(Math.max(0, shown.producer - shown.consumer) + 1e-9));
+  // Slots from the consumer's, floored, up to the producer's: a consumer partway past a slot still shows it.
+  const used = Math.min(read.size, Math.max(0, Math.floor(shown.producer + 1e-9) - first));
   const result: PacketGroup[] = [];
   for (const group of groups) {
     // Counters are free-running 32-bit values: the distance is taken modulo 2^32, signed.

@@ -229,6 +229,22 @@ describe('TX metadata in the form', () => {
     expect(checkDraft(draftFrom(request), limits, [veth], false, features).request?.txMetadataRequests).toBeUndefined();
   });
 
+  it('sends no request once the length is cleared: its inputs are hidden then, and no error may sit on them', () => {
+    const draft = {
+      ...draftFrom(request),
+      workload: 'txonly' as const,
+      txSize: '2048',
+      checks: 'kernel' as const,
+      txMetadataLength: '',
+      txTimestamp: true,
+      launchTimeOffsetNs: 'soon',
+    };
+    const checked = checkDraft(draft, limits, [veth], false, features);
+    expect(checked.problems).toEqual([]);
+    expect(checked.request?.txMetadataRequests).toBeUndefined();
+    expect(checkDraft({ ...draft, checks: 'ringside' }, limits, [veth], false, features).problems).toEqual([]);
+  });
+
   it('takes the metadata of the UMEM it shares', () => {
     const config = { ...request.umem, txMetadata: { length: 24, swChecksum: false } };
     const draft = shareUmem(draftFrom(request), { id: 'umem-a', config });

@@ -208,7 +208,8 @@ export function checkDraft(
   if (draft.txBudget.trim() !== '') read('txBudget');
   const txMetadata = draft.txMetadataLength.trim() !== '';
   if (txMetadata) read('txMetadataLength');
-  const launchTime = draft.launchTimeOffsetNs.trim() !== '';
+  // The requests' inputs show only with a metadata length: without one they are not read, and not sent.
+  const launchTime = txMetadata && draft.launchTimeOffsetNs.trim() !== '';
   if (launchTime) read('launchTimeOffsetNs');
   if (launchTime && numbers.launchTimeOffsetNs > MAX_LAUNCH_TIME_OFFSET_NS) {
     problems.push({ field: 'launchTimeOffsetNs', message: `at most ${MAX_LAUNCH_TIME_OFFSET_NS} ns (1 s)` });
@@ -267,7 +268,7 @@ export function checkDraft(
     },
     workload: draft.workload,
     checks: draft.checks,
-    ...(draft.txTimestamp || launchTime
+    ...(txMetadata && (draft.txTimestamp || launchTime)
       ? {
           txMetadataRequests: {
             timestamp: draft.txTimestamp,

@@ -131,13 +131,13 @@ export const Counter = {
   TX_DESCRIPTORS: 15,
   /**
    * Frames back on COMPLETION that asked for a completion timestamp, those
-   * whose completion.tx_timestamp was written, and the last stamp, a u64 in
-   * two u32 halves (a double would round it to 256 ns).
+   * whose completion.tx_timestamp was written, and the last stamp: a u64
+   * stored whole in its slot through a BigUint64Array (lastStampWord), since a
+   * double would round it to 256 ns and two halves can be read torn.
    */
   TX_STAMPS_ASKED: 16,
   TX_STAMPED: 17,
-  TX_LAST_STAMP_HIGH: 18,
-  TX_LAST_STAMP_LOW: 19,
+  TX_LAST_STAMP: 18,
 } as const;
 const COUNTER_SLOTS = Object.keys(Counter).length;
 

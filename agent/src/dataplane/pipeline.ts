@@ -16,7 +16,7 @@ import { L2Fwd } from './l2fwd.ts';
 import { RxDrop } from './rxdrop.ts';
 import { TeachingFaults } from './teaching-faults.ts';
 import { TxDescriptorTables } from './tx-descriptors.ts';
-import { type Clock, TxOnly } from './txonly.ts';
+import { ChainGenerations, type Clock, TxOnly } from './txonly.ts';
 import type { LaneWorkload } from './workload.ts';
 
 /** One socket on the UMEM: its RX and TX rings and the work it does. */
@@ -50,12 +50,12 @@ const IDLE_POLL_MS = 20;
 /** Several receivers: a short poll over all, so a command (WAKE) is never kept waiting long. */
 const MULTI_RECEIVER_POLL_MS = 2;
 
-function workloadOf(setup: LaneSetup, umem: Uint8Array, clock: Clock): LaneWorkload {
+function workloadOf(setup: LaneSetup, umem: Uint8Array, clock: Clock, generations: ChainGenerations): LaneWorkload {
   switch (setup.workload) {
     case 'rxdrop':
       return new RxDrop();
     case 'txonly':
-      return new TxOnly(setup.frame, setup.batchSize, umem, clock);
+      return new TxOnly(setup.frame, setup.batchSize, umem, clock, generations);
     case 'l2fwd':
       return new L2Fwd();
   }
@@ -88,7 +88,8 @@ export class FramePipeline {
     clock: Clock = performance,
   ) {
     this.pairs = setup.pairs.map((pair) => new Pair(pair));
-    this.workloads = setup.lanes.map((lane) => workloadOf(lane, setup.umem, clock));
+    const generations = new ChainGenerations();
+    this.workloads = setup.lanes.map((lane) => workloadOf(lane, setup.umem, clock, generations));
     this.templates = setup.lanes.map((lane) => lane.frame);
     this.txTables = setup.lanes.map((lane) => new Uint32Array(lane.txTable));
     this.lanes = setup.lanes.map((lane, i) => {

@@ -58,6 +58,7 @@ describe('the UDP checksum request in TX metadata', () => {
       checksum: { start: 34, offset: 6, field: 24 + 34 + 6 },
       launchTime: null,
       txTimestamp: null,
+      stamped: null,
     });
   });
 });

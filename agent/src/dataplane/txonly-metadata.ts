@@ -1,4 +1,4 @@
-import { onesComplementSum, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
+import { checksumRequestWord, onesComplementSum, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
 import { ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
 
 /**
@@ -25,24 +25,21 @@ export function udpPseudoHeaderSum(bytes: Uint8Array, frameOffset: number): numb
 }
 
 /**
- * What the checksum request leaves in the u64 at completion.tx_timestamp's
- * place (csum_start, csum_offset, then the request's 4 bytes of padding, 0):
- * a frame back on COMPLETION holding anything else there was stamped.
- */
-export const CHECKSUM_REQUEST_WORD = { low: UDP_HEADER_START | (UDP_CHECKSUM_OFFSET << 16), high: 0 } as const;
-
-/**
  * Writes struct xsk_tx_metadata at `metadataOffset` (the kernel reads it at
  * the descriptor's address minus tx_metadata_len, in host byte order): the
  * UDP checksum request, with `moreFlags` (XDP_TXMD_FLAGS_TIMESTAMP,
  * _LAUNCH_TIME) and the launch time when that is asked. Written again before
- * each send that asks for a stamp: the completion's tx_timestamp shares its
- * bytes with csum_start and csum_offset.
+ * each send: the completion's tx_timestamp shares its bytes with csum_start
+ * and csum_offset, and a chunk of a shared UMEM may come from another socket.
  */
 export function writeTxMetadata(view: DataView, metadataOffset: number, moreFlags = 0, launchTime = 0n): void {
   view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.flags, BigInt(XDP_TXMD_FLAGS.checksum | moreFlags), true);
-  view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart, CHECKSUM_REQUEST_WORD.low, true);
-  view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart + 4, CHECKSUM_REQUEST_WORD.high, true);
+  // The padding too: a completion stamp is told from the request by the whole word (checksumRequestWord).
+  view.setBigUint64(
+    metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart,
+    checksumRequestWord(UDP_HEADER_START, UDP_CHECKSUM_OFFSET),
+    true,
+  );
   if (moreFlags & XDP_TXMD_FLAGS.launchTime) {
     view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.launchTime, launchTime, true);
   }

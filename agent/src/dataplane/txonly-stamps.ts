@@ -1,7 +1,7 @@
-import { XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
+import { checksumRequestWord, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
 import { Control, Counter } from './control.ts';
 import type { Lane } from './handovers.ts';
-import { CHECKSUM_REQUEST_WORD } from './txonly-metadata.ts';
+import { UDP_CHECKSUM_OFFSET, UDP_HEADER_START } from './txonly-metadata.ts';
 
 /**
  * The completion timestamps txonly asks for (XDP_TXMD_FLAGS_TIMESTAMP): when
@@ -12,6 +12,8 @@ import { CHECKSUM_REQUEST_WORD } from './txonly-metadata.ts';
  */
 export class CompletionStamps {
   private readonly view: DataView;
+  /** Each lane's TX_LAST_STAMP word, by lane slot, made on its first stamp. */
+  private readonly lastStamps: (BigUint64Array | undefined)[] = [];
 
   constructor(
     umem: Uint8Array,
@@ -31,13 +33,23 @@ export class CompletionStamps {
     if (!(view.getUint32(metadata + XSK_TX_METADATA_OFFSETS.flags, true) & XDP_TXMD_FLAGS.timestamp)) return;
     const { counters } = lane;
     counters[Counter.TX_STAMPS_ASKED] = (counters[Counter.TX_STAMPS_ASKED] as number) + 1;
-    const low = view.getUint32(metadata + XSK_TX_METADATA_OFFSETS.txTimestamp, true);
-    const high = view.getUint32(metadata + XSK_TX_METADATA_OFFSETS.txTimestamp + 4, true);
-    if (low === CHECKSUM_REQUEST_WORD.low && high === CHECKSUM_REQUEST_WORD.high) return;
+    const stamp = view.getBigUint64(metadata + XSK_TX_METADATA_OFFSETS.txTimestamp, true);
+    if (stamp === CHECKSUM_REQUEST) return;
     counters[Counter.TX_STAMPED] = (counters[Counter.TX_STAMPED] as number) + 1;
-    counters[Counter.TX_LAST_STAMP_HIGH] = high;
-    counters[Counter.TX_LAST_STAMP_LOW] = low;
+    let last = this.lastStamps[lane.slot];
+    if (!last) {
+      last = lastStampWord(counters);
+      this.lastStamps[lane.slot] = last;
+    }
+    Atomics.store(last, 0, stamp);
   }
+}
+
+const CHECKSUM_REQUEST = checksumRequestWord(UDP_HEADER_START, UDP_CHECKSUM_OFFSET);
+
+/** A lane's last stamp, the u64 in its counters' TX_LAST_STAMP slot: stored and loaded whole, never torn. */
+function lastStampWord(counters: Float64Array): BigUint64Array {
+  return new BigUint64Array(counters.buffer, counters.byteOffset + Counter.TX_LAST_STAMP * 8, 1);
 }
 
 /** What a lane's counters say of its completion stamps; null when it asked for none. */
@@ -47,8 +59,6 @@ export function completionStampsOf(
 ): { asked: number; stamped: number; last: string | null } | null {
   if (!(Atomics.load(control, Control.TX_METADATA_FLAGS) & XDP_TXMD_FLAGS.timestamp)) return null;
   const stamped = counters[Counter.TX_STAMPED] as number;
-  const last =
-    (BigInt(counters[Counter.TX_LAST_STAMP_HIGH] as number) << 32n) |
-    BigInt(counters[Counter.TX_LAST_STAMP_LOW] as number);
+  const last = Atomics.load(lastStampWord(counters), 0);
   return { asked: counters[Counter.TX_STAMPS_ASKED] as number, stamped, last: stamped > 0 ? String(last) : null };
 }

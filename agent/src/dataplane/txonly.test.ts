@@ -1,12 +1,13 @@
 import { readTxMetadata } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { taiNowNs } from '../native/clock.ts';
+import { taiNowNs } from '../native/libc.ts';
 import { XDP_PKT_CONTD, XDP_TX_METADATA } from '../native/uapi.ts';
 import { AppState, ledgerByte } from '../xsk/ledger.ts';
 import { Control, Counter, Stage } from './control.ts';
 import { checkTestFrame, ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
 import { FramePipeline } from './pipeline.ts';
 import { PlayedKernel } from './test-kernel.ts';
+import { ChainGenerations } from './txonly.ts';
 import { udpPseudoHeaderSum } from './txonly-metadata.ts';
 import { completionStampsOf } from './txonly-stamps.ts';
 
@@ -129,6 +130,62 @@ describe('txonly', () => {
     for (const frame of sent) expect(checkTestFrame(kernel.setup.umem, frame.address, 80).defect).toBeNull();
   });
 
+  describe('chains on a multi-buffer socket', () => {
+    /** A chain's bytes joined in descriptor order. */
+    function joined(umem: Uint8Array, chain: readonly { address: number; length: number }[]): Uint8Array {
+      const whole = new Uint8Array(chain.reduce((sum, frame) => sum + frame.length, 0));
+      let at = 0;
+      for (const frame of chain) {
+        whole.set(umem.subarray(frame.address, frame.address + frame.length), at);
+        at += frame.length;
+      }
+      return whole;
+    }
+
+    it("never takes another lane's slice as its own: two lanes on one UMEM sending chains of other lengths", () => {
+      const kernel = new PlayedKernel({
+        frameCount: 8,
+        ringSize: 8,
+        batchSize: 4,
+        lanes: [{ workload: 'txonly' }, { workload: 'txonly' }],
+      });
+      const pipeline = new FramePipeline(kernel.setup, kernel, kernel.clock);
+      const [first, second] = kernel.lanes.map((lane) => lane.control) as [Int32Array, Int32Array];
+      for (const [control, length] of [
+        [first, 3000],
+        [second, 2600],
+      ] as const) {
+        control[Control.RATE_PPS] = 1_000_000;
+        control[Control.FRAME_LENGTH] = length;
+        control[Control.SEND_REMAINING] = 0;
+      }
+      first[Control.SEND_REMAINING] = 1;
+      kernel.now = 1000;
+      pipeline.round();
+      const before = kernel.transmit(0).map((frame) => frame.address);
+      second[Control.SEND_REMAINING] = 1;
+      kernel.now += 1;
+      pipeline.round();
+      const chain = kernel.takeTx(1);
+      expect(chain.map((frame) => frame.length)).toEqual([2048, 552]);
+      // The second lane took the chunks the first had just sent, holding slices of its frame of 3000 bytes.
+      expect(chain.map((frame) => frame.address).sort()).toEqual([...before].sort());
+      expect(checkTestFrame(joined(kernel.setup.umem, chain), 0, 2600).defect).toBeNull();
+    });
+
+    it('forgets every chain key once the generations run out, keeping the single frames written', () => {
+      const generations = new ChainGenerations();
+      const templateLength = new Uint16Array(4);
+      const first = generations.next(templateLength);
+      templateLength.set([0x8000 | (first << 6) | 1, 100, 0x8000 | (first << 6), 0]);
+      const taken = [first];
+      while (generations.epoch === 0) taken.push(generations.next(templateLength));
+      expect(new Set(taken.slice(0, -1)).size).toBe(taken.length - 1);
+      expect(taken.at(-1)).toBe(first);
+      expect([...templateLength]).toEqual([0, 100, 0, 0]);
+    });
+  });
+
   describe('on a UMEM with TX metadata', () => {
     /** The options word of the TX descriptors now on the ring, before the played kernel consumes them. */
     function txOptions(kernel: PlayedKernel): number[] {
@@ -224,15 +281,48 @@ describe('txonly', () => {
         last: '1765000000000000002',
       });
       // The stamped chunks went out again with the checksum request where the stamp was.
+      const again = new Map<number, unknown>();
       for (let round = 0; round < 8; round++) {
         kernel.now += 1;
         pipeline.round();
         for (const frame of kernel.takeTx(0)) {
-          expect(readTxMetadata(kernel.setup.umem, frame.address, 16)?.checksum).toMatchObject({
-            start: 34,
-            offset: 6,
-          });
+          again.set(frame.address, readTxMetadata(kernel.setup.umem, frame.address, 16)?.checksum);
         }
+      }
+      for (const frame of sent.slice(0, 3)) {
+        expect(again.get(frame.address)).toMatchObject({ start: 34, offset: 6 });
+      }
+    });
+
+    it("writes every frame's own request over what another socket on the UMEM left in the chunk: its flags, a stamp over csum_start", () => {
+      const kernel = new PlayedKernel({
+        ringSize: 64,
+        batchSize: 4,
+        lanes: [{ workload: 'txonly' }, { workload: 'txonly' }],
+        txMetadataLength: 24,
+      });
+      const pipeline = new FramePipeline(kernel.setup, kernel, kernel.clock);
+      const [stamping, plain] = kernel.lanes.map((lane) => lane.control) as [Int32Array, Int32Array];
+      for (const control of [stamping, plain]) {
+        control[Control.RATE_PPS] = 1_000_000;
+        control[Control.FRAME_LENGTH] = 100;
+      }
+      stamping[Control.SEND_REMAINING] = 4;
+      stamping[Control.TX_METADATA_FLAGS] = 0b101; // XDP_TXMD_FLAGS_TIMESTAMP | _LAUNCH_TIME
+      kernel.now = 1;
+      pipeline.round();
+      const view = new DataView(kernel.setup.umem.buffer);
+      const stamped = kernel.transmit(0).map((frame) => frame.address);
+      for (const address of stamped) view.setBigUint64(address - 24 + 8, 1_765_000_000_000_000_000n, true);
+      plain[Control.SEND_REMAINING] = 4;
+      kernel.now = 2;
+      pipeline.round();
+      const sent = kernel.takeTx(1);
+      expect(sent.map((frame) => frame.address).sort()).toEqual([...stamped].sort());
+      for (const frame of sent) {
+        const metadata = readTxMetadata(kernel.setup.umem, frame.address, 24);
+        expect(metadata?.flags).toEqual(['checksum']);
+        expect(metadata?.checksum).toMatchObject({ start: 34, offset: 6 });
       }
     });
 

@@ -1,5 +1,5 @@
 import { XDP_TXMD_FLAGS } from '@ringside/shared';
-import { taiNowNs } from '../native/clock.ts';
+import { taiNowNs } from '../native/libc.ts';
 import { XDP_PKT_CONTD, XDP_TX_METADATA } from '../native/uapi.ts';
 import { Control, Stage } from './control.ts';
 import {
@@ -38,12 +38,37 @@ interface MetadataRequest {
  */
 const CHAIN_SLICE = 0x8000;
 const CHAIN_SLICES = 0x40;
+const GENERATION_BITS = 0x1ff;
 const chainSliceKey = (generation: number, slice: number): number =>
-  slice < CHAIN_SLICES ? CHAIN_SLICE | ((generation & 0x1ff) << 6) | slice : 0;
+  slice < CHAIN_SLICES ? CHAIN_SLICE | (generation << 6) | slice : 0;
 /** The slice of the long frame of `generation` a chunk holds, from its key; null when none (slices past 63 keep none). */
 function sliceHeld(key: number, generation: number): number | null {
-  if (!(key & CHAIN_SLICE) || ((key >> 6) & 0x1ff) !== (generation & 0x1ff)) return null;
+  if (!(key & CHAIN_SLICE) || ((key >> 6) & GENERATION_BITS) !== generation) return null;
   return key & (CHAIN_SLICES - 1);
+}
+
+/**
+ * The generations of the long frames written on one UMEM, shared by all its
+ * txonly lanes: templateLength is the UMEM's, so a generation must name one
+ * lane's frame of one length, or a lane would take another's slice as its
+ * own. When the key's bits run out, every chain key is forgotten and a new
+ * epoch begins, in which each lane takes a fresh generation for its frame.
+ */
+export class ChainGenerations {
+  private last = 0;
+  epoch = 0;
+
+  /** A generation no chunk's key holds. */
+  next(templateLength: Uint16Array): number {
+    if (this.last === GENERATION_BITS) {
+      for (let index = 0; index < templateLength.length; index++) {
+        if ((templateLength[index] as number) & CHAIN_SLICE) templateLength[index] = 0;
+      }
+      this.last = 0;
+      this.epoch++;
+    }
+    return ++this.last;
+  }
 }
 
 const MAX_TOKEN_WAIT_MS = 1;
@@ -77,8 +102,9 @@ export class TxOnly implements LaneWorkload {
   private readonly view: DataView;
   /** A frame longer than a chunk, written once per length and copied a chunk at a time; its chunks' options. */
   private long: Uint8Array | null = null;
-  /** Bumped with each new long frame: a chunk's slice of an older one is written again. */
+  /** The long frame's generation, taken from the UMEM's in `longEpoch`: a chunk's slice of another frame is written again. */
   private longGeneration = 0;
+  private longEpoch = -1;
   private readonly chainOptions: number[] = [];
   /** One chain's chunks in slice order, and those holding no slice of the current frame: reused. */
   private readonly chain: number[] = [];
@@ -89,6 +115,8 @@ export class TxOnly implements LaneWorkload {
     batchSize: number,
     umem: Uint8Array,
     private readonly clock: Clock,
+    /** The UMEM's, shared with its other txonly lanes. */
+    private readonly generations: ChainGenerations,
     /** CLOCK_TAI in ns: launch_time's time base. */
     private readonly tai: () => bigint = taiNowNs,
   ) {
@@ -128,6 +156,7 @@ export class TxOnly implements LaneWorkload {
         if (txMetadataLength > 0) requestUdpChecksum(this.view, chunk, data);
         templateLength[index] = length;
       }
+      // Every frame: on a shared UMEM the chunk may come back from another socket with its flags, or a stamp over the request.
       if (metadata) writeTxMetadata(this.view, chunk, metadata.flags, metadata.launchTime);
       this.stamp(control, data, ports);
       outbox[2 * i] = data;
@@ -138,14 +167,10 @@ export class TxOnly implements LaneWorkload {
     return count;
   }
 
-  /**
-   * What each frame's metadata asks this round beyond the checksum, written
-   * frame by frame: null when nothing more (the template's request stands).
-   */
+  /** What each frame's metadata asks this round beyond the checksum (flags 0: nothing more); null without TX metadata. */
   private metadataRequest(control: Int32Array, txMetadataLength: number): MetadataRequest | null {
     if (txMetadataLength === 0) return null;
     const flags = Atomics.load(control, Control.TX_METADATA_FLAGS);
-    if (flags === 0) return null;
     const launchTime =
       flags & XDP_TXMD_FLAGS.launchTime
         ? this.tai() + BigInt(Atomics.load(control, Control.LAUNCH_TIME_OFFSET_NS))
@@ -182,24 +207,25 @@ export class TxOnly implements LaneWorkload {
     );
     if (count <= 0 || !template) return 0;
     const long = this.longFrame(template, length, txMetadataLength > 0);
+    const generation = this.generationOf(templateLength);
     const ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
     const first = txMetadataLength > 0 ? XDP_TX_METADATA : 0;
     let descriptor = 0;
     for (let i = 0; i < count; i++) {
-      const group = this.takeChain(handovers, chunks);
+      const group = this.takeChain(handovers, chunks, generation);
       for (let slice = 0; slice < chunks; slice++) {
         const chunk = group[slice] as number;
         const index = chunk / frameSize;
         const data = chunk + txMetadataLength;
         const start = slice * room;
         const bytes = Math.min(room, length - start);
-        const key = chainSliceKey(this.longGeneration, slice);
+        const key = chainSliceKey(generation, slice);
         if (key === 0 || templateLength[index] !== key) {
           umem.set(long.subarray(start, start + bytes), data);
           templateLength[index] = key;
         }
         if (slice === 0) {
-          if (txMetadataLength > 0) writeTxMetadata(view, chunk, metadata?.flags, metadata?.launchTime);
+          if (metadata) writeTxMetadata(view, chunk, metadata.flags, metadata.launchTime);
           this.stamp(control, data, ports);
         } else if (txMetadataLength > 0) {
           // No request here: a completion stamp is looked for only where the flags ask for one.
@@ -222,7 +248,7 @@ export class TxOnly implements LaneWorkload {
    * not copied again (the free pool hands chunks back in reverse order, which
    * would otherwise move every chunk to another slice each time).
    */
-  private takeChain(handovers: Handovers, chunks: number): number[] {
+  private takeChain(handovers: Handovers, chunks: number, generation: number): number[] {
     const { chain, loose } = this;
     const { free, frameSize, templateLength } = handovers;
     chain.length = chunks;
@@ -230,7 +256,7 @@ export class TxOnly implements LaneWorkload {
     loose.length = 0;
     for (let i = 0; i < chunks; i++) {
       const chunk = free.pop() as number;
-      const slice = sliceHeld(templateLength[chunk / frameSize] as number, this.longGeneration);
+      const slice = sliceHeld(templateLength[chunk / frameSize] as number, generation);
       if (slice !== null && slice < chunks && chain[slice] === -1) chain[slice] = chunk;
       else loose.push(chunk);
     }
@@ -247,8 +273,17 @@ export class TxOnly implements LaneWorkload {
       new DataView(long.buffer).setUint16(UDP_HEADER_START + UDP_CHECKSUM_OFFSET, udpPseudoHeaderSum(long, 0));
     }
     this.long = long;
-    this.longGeneration++;
+    this.longEpoch = -1;
     return long;
+  }
+
+  /** The current long frame's generation: a new one for a new frame, and again in the UMEM's next epoch. */
+  private generationOf(templateLength: Uint16Array): number {
+    if (this.longEpoch !== this.generations.epoch) {
+      this.longGeneration = this.generations.next(templateLength);
+      this.longEpoch = this.generations.epoch;
+    }
+    return this.longGeneration;
   }
 
   /** The frame's sequence number, and its destination port when the ports cycle. */

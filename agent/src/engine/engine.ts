@@ -9,6 +9,7 @@ import {
   type SocketRequest,
   txDataRoom,
   txMetadataRequestFlags,
+  txonlyMetadataOverrun,
   type UmemLimits,
   validateSocket,
   validateSocketOptions,
@@ -348,6 +349,8 @@ export class Engine {
     const limits = checked.filter((problem) => isRingsideCeiling(problem, request));
     const rules = checked.filter((problem) => !limits.includes(problem));
     limits.push(...sharingProblems(request, replacing, this.running()));
+    // The checks a request skips may still have named the same field: the rule is then the one to hear.
+    limits.push(...txonlyMetadataOverrun(request).filter((limit) => !rules.some((rule) => rule.field === limit.field)));
     if (request.socket.rxSize > 0) {
       const leaving = replacing ? [replacing] : [];
       const steering = this.steeringOf(request.socket.ifname).check(
@@ -443,8 +446,11 @@ export class Engine {
         control[Control.RATE_PPS] = traffic.ratePps;
         control[Control.FRAME_LENGTH] = traffic.frameLength;
         control[Control.SEND_REMAINING] = -1;
-        control[Control.TX_METADATA_FLAGS] = txMetadataRequestFlags(request.txMetadataRequests);
-        control[Control.LAUNCH_TIME_OFFSET_NS] = request.txMetadataRequests?.launchTimeOffsetNs ?? 0;
+        // Only txonly writes each frame's metadata: on another workload CompletionStamps would read RX headroom as one.
+        if (request.workload === 'txonly') {
+          control[Control.TX_METADATA_FLAGS] = txMetadataRequestFlags(request.txMetadataRequests);
+          control[Control.LAUNCH_TIME_OFFSET_NS] = request.txMetadataRequests?.launchTimeOffsetNs ?? 0;
+        }
         // Written before the lane's first round: a pause sent after the socket exists would race its data plane.
         control[Control.PAUSED_STAGES] = stageBits(options.paused ?? []);
       },

@@ -1,5 +1,5 @@
 import { release } from 'node:os';
-import { type SocketFeatures, TX_METADATA_CHECKSUM_BYTES } from '@ringside/shared';
+import { type SocketFeatures, TX_METADATA_BYTES } from '@ringside/shared';
 import { type OptionTrial, trySocketOption } from '../native/socket-option-probe.ts';
 import {
   SO_BUSY_POLL,
@@ -99,7 +99,7 @@ function probeTxMetadata(): NonNullable<SocketFeatures['txMetadata']> {
     txMetadataLength,
     swChecksum,
   });
-  const anchor = tryUmemRegistration(trial(TX_METADATA_CHECKSUM_BYTES));
+  const anchor = tryUmemRegistration(trial(TX_METADATA_BYTES.checksum));
   if (!anchor.ok) {
     const refusal = `${anchor.code} (XDP_UMEM_REG refused tx_metadata_len)`;
     const swChecksum = { available: false, refusal };
@@ -114,7 +114,7 @@ function probeTxMetadata(): NonNullable<SocketFeatures['txMetadata']> {
   const steps = largestAccepted(0, Math.floor((TX_METADATA_SEARCH_CEILING - minLength) / step), (n) =>
     accepts(minLength + n * step),
   );
-  const sw = tryUmemRegistration(trial(TX_METADATA_CHECKSUM_BYTES, true));
+  const sw = tryUmemRegistration(trial(TX_METADATA_BYTES.checksum, true));
   return {
     available: true,
     refusal: null,

@@ -3,6 +3,7 @@ import koffi from 'koffi';
 import { ERRNO, NativeError } from './errors.ts';
 import {
   AF_XDP,
+  CLOCK_TAI,
   CLONE_NEWNET,
   MAP_ANONYMOUS,
   MAP_POPULATE,
@@ -59,6 +60,10 @@ const syscallRaw = libc.func('long syscall(long number, ...)');
 const memmoveAddress = libc.func('void *memmove(uintptr_t dst, uintptr_t src, size_t n)');
 // man 3 vsnprintf: formats the va_list that libbpf and libxdp hand their print callbacks.
 const vsnprintf = libc.func('int vsnprintf(_Out_ uint8_t *buf, size_t size, const char *format, void *args)');
+
+// man 2 clock_gettime: struct timespec { time_t tv_sec; long tv_nsec; }, two 64-bit words on Linux's 64-bit ABIs.
+const clockGettime = libc.func('int clock_gettime(int clockid, _Out_ int64_t *ts)');
+const timespec = new BigInt64Array(2);
 
 // man 2 fcntl: variadic in C, so koffi takes the third argument's type at each call.
 const fcntlRaw = libc.func('int fcntl(int fd, int cmd, ...)');
@@ -222,6 +227,12 @@ export function closeOnExec(fd: number): void {
 /** Moves the calling thread into the network namespace behind `fd`. */
 export function enterNetworkNamespace(fd: number): void {
   if (setnsRaw(fd, CLONE_NEWNET) !== 0) fail('setns(CLONE_NEWNET)');
+}
+
+/** CLOCK_TAI now, in ns: the time base of XDP_TXMD_FLAGS_LAUNCH_TIME and of the kernel's software TX stamps. */
+export function taiNowNs(): bigint {
+  if ((clockGettime(CLOCK_TAI, timespec) as number) !== 0) fail('clock_gettime(CLOCK_TAI)');
+  return (timespec[0] as bigint) * 1_000_000_000n + (timespec[1] as bigint);
 }
 
 /**

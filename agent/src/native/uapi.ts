@@ -95,3 +95,6 @@ export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_POPULATE = 0x8000;
+
+/** include/uapi/linux/time.h: International Atomic Time, the clock launch_time and copy mode's completion stamps use. */
+export const CLOCK_TAI = 11;

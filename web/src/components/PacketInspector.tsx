@@ -1,4 +1,5 @@
 import {
+  completionStampClock,
   describeCompletionStamps,
   FRAME_OWNERS,
   type FrameOwner,
@@ -157,6 +158,9 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
     const ifname = s.agentState?.sockets.find((socket) => socket.id === socketId)?.config.ifname;
     return s.agentState?.xdpPrograms.some((program) => program.ifname === ifname && program.kind === 'rx-metadata');
   });
+  const zeroCopy = useRingside(
+    (s) => s.agentState?.sockets.find((candidate) => candidate.id === socketId)?.zeroCopyActive === true,
+  );
   const stampsText = useRingside((s) => {
     const stamps = selectDetail(s, socketId)?.txCompletionStamps;
     const socket = s.agentState?.sockets.find((candidate) => candidate.id === socketId);
@@ -255,7 +259,12 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
         ))}
       </div>
       {metadata && txMetadata && (
-        <TxMetadataView metadata={metadata} swChecksum={txMetadata.swChecksum} back={message.owner === 'completion'} />
+        <TxMetadataView
+          metadata={metadata}
+          swChecksum={txMetadata.swChecksum}
+          back={message.owner === 'completion'}
+          zeroCopy={zeroCopy}
+        />
       )}
       {stampsText && (
         <p className="muted" data-testid="txmeta-stamps">
@@ -337,18 +346,19 @@ function TxMetadataView({
   metadata,
   swChecksum,
   back,
+  zeroCopy,
 }: {
   metadata: TxMetadataReading;
   swChecksum: boolean;
+  /** Whose clock a stamp is in: copy mode's kernel's, or the device's. */
+  zeroCopy: boolean;
   /** The frame is back on COMPLETION: where a stamp was asked, the union holds the completion now. */
   back: boolean;
 }) {
   const stampAsked = metadata.txTimestamp !== null;
+  const requestLeft = metadata.stamped === false;
   // Back from the kernel, a stamped frame's request bytes are its tx_timestamp: the checksum read there is no request.
-  const checksum = back && stampAsked ? null : metadata.checksum;
-  const requestLeft =
-    metadata.checksum !== null &&
-    metadata.txTimestamp === (BigInt(metadata.checksum.start) | (BigInt(metadata.checksum.offset) << 16n));
+  const checksum = back && stampAsked && !requestLeft ? null : metadata.checksum;
   const flags = [
     ...metadata.flags,
     ...(metadata.unknownFlags ? [`0x${metadata.unknownFlags.toString(16)} (unknown)`] : []),
@@ -393,7 +403,7 @@ function TxMetadataView({
                   ? 'asked for: written when the frame comes back on COMPLETION, over the checksum request'
                   : requestLeft
                     ? 'no stamp: the checksum request is still there'
-                    : `${String(metadata.txTimestamp)} ns (CLOCK_TAI)`}
+                    : `${String(metadata.txTimestamp)} ns (${completionStampClock(zeroCopy)})`}
               </td>
             </tr>
           )}

@@ -7,7 +7,7 @@ import type { RingPose } from './ring-motion.ts';
  * ring size as reals.
  */
 
-const TURN = 2 * Math.PI;
+export const TURN = 2 * Math.PI;
 /** Canvas angles start at three o'clock; the dial starts at twelve. */
 const DIAL_OFFSET = -Math.PI / 2;
 /** Rings this small get a visible gap between slots; larger ones would be all gaps. */
@@ -41,7 +41,8 @@ export function dialPosition(counter: number, size: number): number {
   return position < 0 ? position + size : position;
 }
 
-function angleOf(position: number, size: number): number {
+/** The canvas angle of a ring position (a slot's start at an integer), not reduced: past 2π beyond slot 0. */
+export function angleOf(position: number, size: number): number {
   return (position / size) * TURN + DIAL_OFFSET;
 }
 

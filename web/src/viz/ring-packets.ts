@@ -1,5 +1,5 @@
 import type { PacketGroup } from '../descriptors.ts';
-import type { RingLayout } from './ring-canvas.ts';
+import { angleOf, type RingLayout, TURN } from './ring-canvas.ts';
 
 /**
  * Multi-buffer packets drawn over a ring: a bracket just outside the band
@@ -8,9 +8,6 @@ import type { RingLayout } from './ring-canvas.ts';
  * descriptor count sits inside the band where the packet's arc can hold it.
  */
 
-const TURN = 2 * Math.PI;
-/** The dial starts at twelve o'clock, canvas angles at three. */
-const DIAL_OFFSET = -Math.PI / 2;
 /** Below this many pixels of arc a bracket's ends would merge into a solid fence: the bracket goes without them. */
 const MIN_ENDS_PX = 4;
 
@@ -29,12 +26,11 @@ export interface PacketMark {
 }
 
 export function packetMark(group: Pick<PacketGroup, 'slot' | 'count' | 'complete'>, size: number): PacketMark {
-  const slotAngle = TURN / size;
   // A slot's sliver of a gap at each end keeps neighbouring packets apart where slots are wide enough to show it.
-  const inset = slotAngle * 0.25;
+  const inset = (TURN / size) * 0.25;
   return {
-    from: group.slot * slotAngle + DIAL_OFFSET + inset,
-    to: (group.slot + group.count) * slotAngle + DIAL_OFFSET - inset,
+    from: angleOf(group.slot, size) + inset,
+    to: angleOf(group.slot + group.count, size) - inset,
     label: group.complete ? String(group.count) : `${group.count}+`,
     open: !group.complete,
   };
