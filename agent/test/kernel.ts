@@ -90,6 +90,22 @@ export async function sendInRounds(
   }
 }
 
+/**
+ * What an XDP program test built, torn down in order: its sockets, then the
+ * program, then the namespaces; every step runs even when one throws.
+ */
+export function tearDownBuilt(built: {
+  sockets: readonly { destroy(): void }[];
+  program: { detach(): void } | null;
+  lab: { destroy(): void } | null;
+}): void {
+  everyStep([
+    ...built.sockets.map((socket) => () => socket.destroy()),
+    () => built.program?.detach(),
+    () => built.lab?.destroy(),
+  ]);
+}
+
 /** Runs every step even when one before it throws (a clean-up must not leave a lab behind), then throws the first failure. */
 export function everyStep(steps: readonly (() => void)[]): void {
   const failures: unknown[] = [];

@@ -9,7 +9,7 @@ import { RingsideProgram } from '../src/xdp/ringside-program.ts';
 import { XskSocket } from '../src/xsk/socket.ts';
 import { Umem, XskConfigError } from '../src/xsk/umem.ts';
 import { BareSocket } from './bare-socket.ts';
-import { describeKernel, everyStep, waitFor } from './kernel.ts';
+import { describeKernel, tearDownBuilt, waitFor } from './kernel.ts';
 
 const BUSY_POLL = { preferBusyPoll: true, busyPollUsecs: 20, busyPollBudget: 64 };
 const UMEM = { frameCount: 512, frameSize: 2048, headroom: 0, fillSize: 256, completionSize: 256, unaligned: false };
@@ -26,15 +26,11 @@ describeKernel('busy polling and the NAPI instance bind gives a socket, on this 
   let sockets: { destroy(): void }[] = [];
 
   afterEach(() => {
-    const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
-    // The steps read program and lab when they run: those are let go only after.
-    try {
-      everyStep(steps);
-    } finally {
-      sockets = [];
-      program = null;
-      lab = null;
-    }
+    const built = { sockets, program, lab };
+    sockets = [];
+    program = null;
+    lab = null;
+    tearDownBuilt(built);
   });
 
   it('a copy-mode socket on veth has no NAPI instance, after bind and after receiving', async () => {

@@ -5,7 +5,7 @@ import { APP_IP, APP_MAC, Lab, PEER_IP, PEER_MAC } from '../src/lab/lab.ts';
 import { possibleCpuCount } from '../src/native/bpf-map.ts';
 import { RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
 import { BareSocket } from './bare-socket.ts';
-import { describeKernel, everyStep, vethStatistic, waitFor } from './kernel.ts';
+import { describeKernel, tearDownBuilt, vethStatistic, waitFor } from './kernel.ts';
 
 const STEERED_PORT = 4242;
 const OTHER_PORT = 5353;
@@ -78,17 +78,12 @@ describeKernel("Ringside's XDP programs, attached and driven by the agent", () =
     return program?.counters() ?? NONE;
   }
 
-  /** Every step runs even when one before it throws: sockets, then the program, then the namespaces. */
   afterEach(() => {
-    const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
-    // The steps read program and lab when they run: those are let go only after.
-    try {
-      everyStep(steps);
-    } finally {
-      sockets = [];
-      program = null;
-      lab = null;
-    }
+    const built = { sockets, program, lab };
+    sockets = [];
+    program = null;
+    lab = null;
+    tearDownBuilt(built);
   });
 
   it('by-queue redirects queue 0 to the socket at index 0, and counts each frame', async () => {

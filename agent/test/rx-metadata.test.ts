@@ -5,7 +5,7 @@ import { APP_IP, Lab } from '../src/lab/lab.ts';
 import { RingsideProgram, RingsideProgramError } from '../src/xdp/ringside-program.ts';
 import { interfaceRxMetadata, probeRxMetadataSupport } from '../src/xdp/rx-metadata-support.ts';
 import { BareSocket } from './bare-socket.ts';
-import { describeKernel, everyStep, waitFor } from './kernel.ts';
+import { describeKernel, tearDownBuilt, waitFor } from './kernel.ts';
 
 /** Fewer than FILL holds: the sender runs to completion before the receiver takes anything off RX. */
 const FRAMES_SENT = 200;
@@ -40,17 +40,12 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
   let program: RingsideProgram | null = null;
   let sockets: { destroy(): void }[] = [];
 
-  /** Every step runs even when one before it throws: sockets, then the program, then the namespaces. */
   afterEach(() => {
-    const steps = [...sockets.map((socket) => () => socket.destroy()), () => program?.detach(), () => lab?.destroy()];
-    // The steps read program and lab when they run: those are let go only after.
-    try {
-      everyStep(steps);
-    } finally {
-      sockets = [];
-      program = null;
-      lab = null;
-    }
+    const built = { sockets, program, lab };
+    sockets = [];
+    program = null;
+    lab = null;
+    tearDownBuilt(built);
   });
 
   /** A lab, a receiving socket at index 0 of `kind`'s XSKMAP on the app end, and a sender on the peer. */
