@@ -1,5 +1,4 @@
 import { release } from 'node:os';
-import type { SocketConfig } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
 import { socketFds } from '../src/attach/procfs.ts';
 import { Lab } from '../src/lab/lab.ts';
@@ -10,6 +9,7 @@ import { XskSocket } from '../src/xsk/socket.ts';
 import { Umem, XskConfigError } from '../src/xsk/umem.ts';
 import { BareSocket } from './bare-socket.ts';
 import { describeKernel, tearDownBuilt, waitFor } from './kernel.ts';
+import { testSocket } from './lab-sockets.ts';
 
 const BUSY_POLL = { preferBusyPoll: true, busyPollUsecs: 20, busyPollBudget: 64 };
 const UMEM = { frameCount: 512, frameSize: 2048, headroom: 0, fillSize: 256, completionSize: 256, unaligned: false };
@@ -51,18 +51,7 @@ describeKernel('busy polling and the NAPI instance bind gives a socket, on this 
     lab = Lab.create(1);
     const umem = Umem.create(UMEM, lab.appNamespacePath);
     sockets.push(umem);
-    const config: SocketConfig = {
-      ifname: lab.appIfname,
-      queueId: 0,
-      rxSize: 256,
-      txSize: 0,
-      xdpMode: 'drv',
-      copy: true,
-      zeroCopy: false,
-      needWakeup: true,
-      batchSize: 64,
-      busyPoll: BUSY_POLL,
-    };
+    const config = testSocket(lab, { rxSize: 256, txSize: 0, busyPoll: BUSY_POLL });
     const placement = { namespacePath: lab.appNamespacePath, inhibitProgramLoad: true };
     const before = socketFds(process.pid).length;
     const create = () => XskSocket.create(umem, config, placement);
