@@ -206,6 +206,8 @@ describeKernel('configuring sockets through the engine', () => {
     it('a socket created with FILL refill paused never stocks FILL, as the kernel ring shows, until resumed', async () => {
       const created = await engine.create(request({}, {}, { pausedStages: ['fillRefill'] }), 'xsk');
       expect(created.pausedStages()).toEqual(['fillRefill']);
+      // An instruction at creation, not configuration: a client copying the request back does not pause again.
+      expect(engine.request('xsk').pausedStages).toBeUndefined();
       await idledAgain('xsk', 3);
       expect(created.observe().rings.fill?.producer).toBe(0);
       engine.resume('xsk', ['fillRefill']);

@@ -146,8 +146,10 @@ export class Engine {
   async create(request: SocketRequest, id = this.freshId()): Promise<ManagedSocket> {
     if (this.sockets.has(id)) throw new ConfigurationError([{ field: 'id', message: `socket ${id} already exists` }]);
     this.refuseIfInvalid(request, null);
-    const socket = await this.start(id, request, undefined, { paused: request.pausedStages ?? [] });
-    this.requests.set(id, request);
+    const { pausedStages: paused = [], ...kept } = request;
+    const socket = await this.start(id, request, undefined, { paused });
+    // Pauses at creation are an instruction, not configuration: the socket's pausedStages() says what holds now.
+    this.requests.set(id, kept);
     return socket;
   }
 

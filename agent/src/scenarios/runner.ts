@@ -228,13 +228,6 @@ class Run {
       await this.command({ type: 'resumeStages', requestId: this.requestId(), socketId, stages: ['txSubmit'] });
   }
 
-  private lessonSocket(id: string): ScenarioSocket {
-    const created = this.scenario.steps.flatMap((step) => (step.do === 'createSocket' ? [step.socket] : []));
-    const socket = [...this.scenario.setup.sockets, ...created].find((candidate) => candidate.id === id);
-    if (!socket) throw new LessonError(`the lesson names socket ${id}, which it never creates`);
-    return socket;
-  }
-
   /** Ringside's start socket on the lab's app end, with what the lesson sets. */
   private requestFor(socket: ScenarioSocket): SocketRequest {
     const start = defaultSocketRequest(this.ifname);
@@ -319,11 +312,12 @@ class Run {
         await this.create(step.socket);
         return () => true;
       case 'recreateSocket': {
-        // The lesson's socket, not the engine's copy of its request, which carries the TX hold createFrom added.
-        const socket = this.lessonSocket(step.socketId);
+        const engine = this.requireEngine();
+        // The same configuration, born with the stages its predecessor has paused now.
+        const request = { ...engine.request(step.socketId), pausedStages: engine.get(step.socketId).pausedStages() };
         for (let i = 0; i < step.times; i++) {
           await this.command({ type: 'destroySocket', requestId: this.requestId(), socketId: step.socketId });
-          await this.create(socket);
+          await this.createFrom(step.socketId, request);
         }
         // The socket counted since its last creation: nothing from before carries over.
         this.baseline.delete(step.socketId);
