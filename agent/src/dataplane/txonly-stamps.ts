@@ -35,13 +35,14 @@ export class CompletionStamps {
     counters[Counter.TX_STAMPS_ASKED] = (counters[Counter.TX_STAMPS_ASKED] as number) + 1;
     const stamp = view.getBigUint64(metadata + XSK_TX_METADATA_OFFSETS.txTimestamp, true);
     if (stamp === CHECKSUM_REQUEST) return;
-    counters[Counter.TX_STAMPED] = (counters[Counter.TX_STAMPED] as number) + 1;
     let last = this.lastStamps[lane.slot];
     if (!last) {
       last = lastStampWord(counters);
       this.lastStamps[lane.slot] = last;
     }
+    // The stamp before its count: a reader that sees the count also sees a stamp (Atomics.store orders the two).
     Atomics.store(last, 0, stamp);
+    counters[Counter.TX_STAMPED] = (counters[Counter.TX_STAMPED] as number) + 1;
   }
 }
 
