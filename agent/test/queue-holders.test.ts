@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { SocketConfig } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
 import { UmemGroup } from '../src/engine/umem-group.ts';
@@ -51,9 +52,11 @@ describeKernel('A queue kept bound by another process', () => {
       () => null,
       (error: Error) => error,
     );
+    // The holder's command as the kernel names it (node, nodejs, node22...).
+    const command = readFileSync(`/proc/${holder.pid}/comm`, 'utf8').trim();
     expect(refusal?.message).toMatch(
       new RegExp(
-        `queue 0 of ${lab.appIfname} is still bound to socket:\\[\\d+\\], kept alive by pid ${holder.pid} \\(node\\) fd ${holder.fd}: .*kill ${holder.pid}`,
+        `queue 0 of ${lab.appIfname} is still bound to socket:\\[\\d+\\], kept alive by pid ${holder.pid} \\(${command}\\) fd ${holder.fd}: .*kill ${holder.pid}`,
       ),
     );
 
