@@ -78,7 +78,7 @@ export class Pair {
  * one's [address, length] pair, as submitTx takes them, and its options
  * (XDP_PKT_CONTD: its packet goes on in the next). Held and sent together.
  */
-export class HeldFrames {
+class HeldFrames {
   /** [address, length] pairs. */
   readonly frames: number[] = [];
   readonly options: number[] = [];
