@@ -1,4 +1,4 @@
-import { checksumRequestWord, onesComplementSum, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
+import { onesComplementSum, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
 import { ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
 
 /**
@@ -33,13 +33,13 @@ export function udpPseudoHeaderSum(bytes: Uint8Array, frameOffset: number): numb
  * and csum_offset, and a chunk of a shared UMEM may come from another socket.
  */
 export function writeTxMetadata(view: DataView, metadataOffset: number, moreFlags = 0, launchTime = 0n): void {
-  view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.flags, BigInt(XDP_TXMD_FLAGS.checksum | moreFlags), true);
+  // As 16- and 32-bit stores, not BigInts: this runs for every frame sent.
+  view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.flags, XDP_TXMD_FLAGS.checksum | moreFlags, true);
+  view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.flags + 4, 0, true);
   // The padding too: a completion stamp is told from the request by the whole word (checksumRequestWord).
-  view.setBigUint64(
-    metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart,
-    checksumRequestWord(UDP_HEADER_START, UDP_CHECKSUM_OFFSET),
-    true,
-  );
+  view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart, UDP_HEADER_START, true);
+  view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumOffset, UDP_CHECKSUM_OFFSET, true);
+  view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart + 4, 0, true);
   if (moreFlags & XDP_TXMD_FLAGS.launchTime) {
     view.setBigUint64(metadataOffset + XSK_TX_METADATA_OFFSETS.launchTime, launchTime, true);
   }
