@@ -60,9 +60,9 @@ export function slotAtPoint(layout: RingLayout, size: number, x: number, y: numb
 
 /** The middle of a slot on the band: where the keyboard's cursor on a ring points. */
 export function slotCentre(layout: RingLayout, size: number, slot: number): { x: number; y: number } {
-  const angle = ((slot + 0.5) / size) * TURN;
+  const angle = angleOf(slot + 0.5, size);
   const mid = (layout.inner + layout.outer) / 2;
-  return { x: layout.cx + mid * Math.sin(angle), y: layout.cy - mid * Math.cos(angle) };
+  return { x: layout.cx + mid * Math.cos(angle), y: layout.cy + mid * Math.sin(angle) };
 }
 
 /** Entries between consumer and producer, clamped to one full ring (the two words are read at different moments). */
