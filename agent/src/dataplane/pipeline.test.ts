@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Control, Counter, Stage, UmemControl } from './control.ts';
 import { FramePipeline } from './pipeline.ts';
 import { PlayedKernel, type PlayedUmem } from './test-kernel.ts';
@@ -196,6 +196,34 @@ describe('idle scheduling', () => {
     };
     pipeline.run();
     expect(kernel.calls).toEqual(['kickTx 10', 'kickTx 10', 'kickTx 10', 'awaitCommand 20']);
+  });
+});
+
+describe('spinning through quiet spells', () => {
+  /** An rxdrop lane whose clock moves `stepMs` at each reading: its FILL refill moves frames for two rounds, then nothing. */
+  function runWithClockStep(stepMs: number) {
+    const kernel = new PlayedKernel({ lanes: [{ workload: 'rxdrop' }] });
+    kernel.spinWindowMs = 0.05;
+    let t = 0;
+    const pipeline = new FramePipeline(kernel.setup, kernel, { now: () => (t += stepMs) });
+    const rounds = vi.spyOn(pipeline, 'round');
+    pipeline.run();
+    const moved = rounds.mock.results.map((result) => result.value as number);
+    return { calls: kernel.calls, moved, emptyRounds: moved.filter((frames) => frames === 0).length };
+  }
+
+  it('after a short spell, goes round empty for the spin window before it sleeps', () => {
+    const { calls, moved, emptyRounds } = runWithClockStep(0.01);
+    expect(moved.slice(0, 2).every((frames) => frames > 0)).toBe(true);
+    // 0.05 ms of rounds at 0.01 ms a reading, the last of which sleeps.
+    expect(emptyRounds).toBeGreaterThanOrEqual(5);
+    expect(calls).toEqual(['awaitReceive 10 20']);
+  });
+
+  it('after a spell longer than the window, sleeps at the next empty round: sparse traffic costs no spinning', () => {
+    const { calls, emptyRounds } = runWithClockStep(1);
+    expect(emptyRounds).toBe(2);
+    expect(calls).toEqual(['awaitReceive 10 20']);
   });
 });
 

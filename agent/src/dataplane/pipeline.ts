@@ -38,6 +38,8 @@ export interface PipelineSetup extends UmemSetup {
 
 /** How an idle worker sleeps: injected like the doorbells, so the loop runs over in-memory rings in tests. */
 export interface IdleWaits {
+  /** The longest quiet spell spun through rather than slept in (run()); 0: sleep as soon as a round is empty. */
+  readonly spinWindowMs: number;
   /** Until the main thread bumps UmemControl.WAKE, or `timeoutMs`. */
   awaitCommand(timeoutMs: number): void;
   /** Until one of these sockets has received something, or `timeoutMs`. */
@@ -85,7 +87,7 @@ export class FramePipeline {
   constructor(
     private readonly setup: PipelineSetup,
     private readonly doorbells: Doorbells & IdleWaits,
-    clock: Clock = performance,
+    private readonly clock: Clock = performance,
   ) {
     this.pairs = setup.pairs.map((pair) => new Pair(pair));
     const generations = new ChainGenerations();
@@ -103,10 +105,33 @@ export class FramePipeline {
     this.rxFds = this.lanes.filter((lane) => lane.rx).map((lane) => lane.fd);
   }
 
-  /** Runs until told to stop. Never yields: commands arrive through the control blocks. */
+  /**
+   * Runs until told to stop. Never yields: commands arrive through the
+   * control blocks. A quiet spell (the empty rounds between two that moved
+   * frames) is spun through for up to the spin window when the spell before
+   * it was that short too; otherwise the loop sleeps at once. So a saturated
+   * socket spins, as xdpsock does, and a sparse one pays one spell's window
+   * at most when its traffic thins.
+   */
   run(): void {
+    const { clock } = this;
+    const { spinWindowMs } = this.doorbells;
+    let quiet = true;
+    let quietSince = clock.now();
+    let spinUntil = 0;
+    let lastSpellShort = false;
     while (Atomics.load(this.setup.control, UmemControl.STOP) === 0) {
-      if (this.round() === 0) this.idle();
+      if (this.round() > 0) {
+        if (quiet) {
+          quiet = false;
+          lastSpellShort = clock.now() - quietSince <= spinWindowMs;
+        }
+      } else if (!quiet) {
+        // The clock is read twice per spell, not once per round.
+        quiet = true;
+        quietSince = clock.now();
+        spinUntil = lastSpellShort ? quietSince + spinWindowMs : quietSince;
+      } else if (clock.now() >= spinUntil) this.idle();
     }
   }
 

@@ -84,6 +84,8 @@ export class PlayedKernel implements Doorbells, IdleWaits {
   onKick: ((lane: number) => void) | null = null;
   /** The pipeline's clock, in milliseconds. */
   now = 0;
+  /** No spinning unless a test asks: the clock stands still unless a test moves it. */
+  spinWindowMs = 0;
   readonly clock = { now: () => this.now };
 
   constructor(options: PlayedUmem) {
