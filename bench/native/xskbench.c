@@ -69,6 +69,8 @@ struct options {
 #define BURST_BATCHES 4
 /** How long an idle receiver sleeps in poll(), as in the JS pipeline. */
 #define IDLE_POLL_MS 20
+/** The longest quiet spell spun through rather than slept in, as in the JS pipeline (kernel-doorbells.ts). */
+#define SPIN_WINDOW_NS 50000ull
 
 /** The lab's addresses (agent/src/lab/lab.ts): the app end sends to the peer end. */
 static const uint8_t APP_MAC[6] = {0x02, 0x52, 0x53, 0x00, 0x00, 0x01};
@@ -101,6 +103,9 @@ struct bench {
   uint64_t rx_frames, rx_bytes, tx_frames, completed, wakeups;
   /** Rounds that moved nothing and slept (poll() with a timeout, or a token's wait), as JS's Counter.IDLE_WAITS. */
   uint64_t idle_waits;
+  /** The JS pipeline's spin rule (pipeline.ts run()): the current quiet spell, and whether the last was short. */
+  int quiet, last_spell_short;
+  uint64_t quiet_since, spin_until;
   struct xdp_program *program;
   int ifindex;
 };
@@ -423,7 +428,18 @@ static void step(struct bench *b) {
   if (b->o.workload == L2FWD) work += forward_backlog(b);
   work += refill_fill(b);
   kick(b);
-  if (work == 0) idle(b);
+  if (work > 0) {
+    if (b->quiet) {
+      b->quiet = 0;
+      b->last_spell_short = now_ns() - b->quiet_since <= SPIN_WINDOW_NS;
+    }
+  } else if (!b->quiet) {
+    b->quiet = 1;
+    b->quiet_since = now_ns();
+    b->spin_until = b->last_spell_short ? b->quiet_since + SPIN_WINDOW_NS : b->quiet_since;
+  } else if (now_ns() >= b->spin_until) {
+    idle(b);
+  }
 }
 
 static struct xdp_statistics statistics(const struct bench *b) {
@@ -579,6 +595,8 @@ int main(int argc, char **argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   setup(&b);
+  b.quiet = 1;
+  b.quiet_since = now_ns();
 
   run_until(&b, now_ns() + (uint64_t)b.o.warmup_ms * 1000000ull);
   struct xdp_statistics s0 = statistics(&b);
