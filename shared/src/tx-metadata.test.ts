@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { InterfaceInfo } from './facts.ts';
 import { SocketRequest, UmemConfig } from './protocol.ts';
 import {
+  checksumRequestWord,
+  completionStamped,
   describeCompletionStamps,
   readTxMetadata,
+  TXONLY_CHECKSUM_REQUEST,
   type TxMetadataSupport,
   txDataRoom,
   txMetadataRequestUnavailable,
@@ -134,7 +137,7 @@ describe('reading struct xsk_tx_metadata in front of a frame', () => {
   };
 
   it('decodes the flags, the checksum request and the launch time where the length holds it', () => {
-    expect(readTxMetadata(chunk(0b110n, 24), 64, 24)).toEqual({
+    expect(readTxMetadata(chunk(0b110n, 24), 64, 24, TXONLY_CHECKSUM_REQUEST)).toEqual({
       at: 40,
       length: 24,
       flags: ['checksum', 'launchTime'],
@@ -144,16 +147,16 @@ describe('reading struct xsk_tx_metadata in front of a frame', () => {
       txTimestamp: null,
       stamped: null,
     });
-    expect(readTxMetadata(chunk(0b100n, 16), 64, 16)?.launchTime).toBeNull();
+    expect(readTxMetadata(chunk(0b100n, 16), 64, 16, TXONLY_CHECKSUM_REQUEST)?.launchTime).toBeNull();
   });
 
   it('names bits the kernel would refuse, and reads nothing where the frame leaves no room', () => {
-    expect(readTxMetadata(chunk(0x11n, 16), 64, 16)).toMatchObject({
+    expect(readTxMetadata(chunk(0x11n, 16), 64, 16, TXONLY_CHECKSUM_REQUEST)).toMatchObject({
       flags: ['timestamp'],
       unknownFlags: 0x10,
       checksum: null,
     });
-    expect(readTxMetadata(new Uint8Array(64), 8, 16)).toBeNull();
+    expect(readTxMetadata(new Uint8Array(64), 8, 16, TXONLY_CHECKSUM_REQUEST)).toBeNull();
   });
 });
 
@@ -296,14 +299,36 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
   it('reads completion.tx_timestamp where the checksum request was, once a stamp is asked for', () => {
     const bytes = new Uint8Array(64);
     const view = new DataView(bytes.buffer);
+    const read = () => readTxMetadata(bytes, 32, 24, TXONLY_CHECKSUM_REQUEST);
     view.setBigUint64(8, 3n, true); // XDP_TXMD_FLAGS_TIMESTAMP | _CHECKSUM
     view.setBigUint64(16, 1_765_000_000_123_456_789n, true);
-    expect(readTxMetadata(bytes, 32, 24)).toMatchObject({ txTimestamp: 1_765_000_000_123_456_789n, stamped: true });
+    expect(read()).toMatchObject({ txTimestamp: 1_765_000_000_123_456_789n, stamped: true });
+    // A device clock 1 µs after it started: under 2^32 ns, still a stamp.
+    view.setBigUint64(16, 1_000n, true);
+    expect(read()).toMatchObject({ txTimestamp: 1_000n, stamped: true });
     // The checksum request still there (csum_start 34, csum_offset 6, padding 0): not stamped.
     view.setBigUint64(16, 34n | (6n << 16n), true);
-    expect(readTxMetadata(bytes, 32, 24)).toMatchObject({ txTimestamp: 34n | (6n << 16n), stamped: false });
+    expect(read()).toMatchObject({ txTimestamp: 34n | (6n << 16n), stamped: false });
     view.setBigUint64(8, 2n, true);
-    expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBeNull();
+    expect(read()?.txTimestamp).toBeNull();
+  });
+});
+
+describe('a completion stamp told from the request it overwrote', () => {
+  it('takes any word but the request its sender wrote as a stamp, however small', () => {
+    for (const stamp of [1n, 1_000n, 0xffff_ffffn, 1n << 32n, 1_765_000_000_123_456_789n]) {
+      expect(completionStamped(stamp, TXONLY_CHECKSUM_REQUEST)).toBe(true);
+    }
+    // A stamp whose low 32 bits read as the request is a stamp all the same.
+    expect(completionStamped((1n << 32n) | 34n | (6n << 16n), TXONLY_CHECKSUM_REQUEST)).toBe(true);
+  });
+
+  it('takes the request untouched, csum_start, csum_offset and zero padding, as no stamp', () => {
+    expect(checksumRequestWord(TXONLY_CHECKSUM_REQUEST)).toBe(34n | (6n << 16n));
+    expect(completionStamped(34n | (6n << 16n), TXONLY_CHECKSUM_REQUEST)).toBe(false);
+    // Another sender's request is its own: csum_offset 16 is TCP's checksum.
+    expect(completionStamped(34n | (16n << 16n), { start: 34, offset: 16 })).toBe(false);
+    expect(checksumRequestWord({ start: 0xffff, offset: 0xffff })).toBe(0xffff_ffffn);
   });
 });
 

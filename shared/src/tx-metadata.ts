@@ -348,24 +348,60 @@ export interface TxMetadataReading {
    */
   txTimestamp: bigint | null;
   /**
-   * Whether tx_timestamp holds anything other than the checksum request
-   * (checksumRequestWord): back on COMPLETION, whether the frame was stamped;
-   * null when no stamp is asked.
+   * Whether tx_timestamp holds a stamp (completionStamped): back on
+   * COMPLETION, whether the frame was stamped; null when no stamp is asked.
    */
   stamped: boolean | null;
 }
 
-/**
- * The u64 the checksum request leaves at completion.tx_timestamp's place:
- * csum_start, csum_offset, then the request's 4 bytes of padding, 0. A frame
- * back on COMPLETION holding anything else there was stamped.
- */
-export function checksumRequestWord(start: number, offset: number): bigint {
-  return BigInt(start) | (BigInt(offset) << 16n);
+/** A checksum request as struct xsk_tx_metadata carries it: csum_start from the descriptor's address, csum_offset from there. */
+export interface TxChecksumRequest {
+  start: number;
+  offset: number;
 }
 
-/** Reads the metadata in front of a frame at `frameOffset` of a chunk; null when the frame leaves no room for it. */
-export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: number): TxMetadataReading | null {
+/**
+ * The request Ringside's txonly writes in front of every frame it sends: the
+ * UDP checksum of its Ethernet and IPv4 frames (14 and 20 bytes of headers;
+ * RFC 768 puts the checksum 6 bytes into the UDP header). Known here, the page
+ * can tell a stamp from it as the data plane does.
+ */
+export const TXONLY_CHECKSUM_REQUEST: TxChecksumRequest = { start: 14 + 20, offset: 6 };
+
+/**
+ * The u64 a checksum request leaves at completion.tx_timestamp's place:
+ * csum_start, csum_offset, then the request's 4 bytes of padding, 0.
+ */
+export function checksumRequestWord({ start, offset }: TxChecksumRequest): bigint {
+  return BigInt(start + offset * 0x1_0000);
+}
+
+/**
+ * Whether the u64 at completion.tx_timestamp's place is a stamp, for a frame
+ * whose sender wrote `request` there. Whoever stamps (the driver, or copy
+ * mode's kernel as it frees the skb) writes the whole u64 over the request
+ * (the two share a union) and nothing else, flags included: so the bytes
+ * alone cannot tell a stamp from a request, and csum_start and csum_offset
+ * read back after a stamp are its low 32 bits. Only the sender knows what it
+ * wrote; any other word is a stamp, however small (a device clock reads
+ * under 2^32 ns for its first 4.29 s). A stamp equal to the request is the
+ * one that cannot be told, and counts as none.
+ */
+export function completionStamped(txTimestamp: bigint, request: TxChecksumRequest): boolean {
+  return txTimestamp !== checksumRequestWord(request);
+}
+
+/**
+ * Reads the metadata in front of a frame at `frameOffset` of a chunk, whose
+ * sender wrote `request` (what a stamp is told from); null when the frame
+ * leaves no room for it.
+ */
+export function readTxMetadata(
+  chunk: Uint8Array,
+  frameOffset: number,
+  length: number,
+  request: TxChecksumRequest,
+): TxMetadataReading | null {
   const at = frameOffset - length;
   if (length < TX_METADATA_BYTES.checksum || at < 0 || frameOffset > chunk.length) return null;
   const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -393,6 +429,6 @@ export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: n
         ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.launchTime, true)
         : null,
     txTimestamp,
-    stamped: txTimestamp === null ? null : txTimestamp !== checksumRequestWord(start, offset),
+    stamped: txTimestamp === null ? null : completionStamped(txTimestamp, request),
   };
 }
