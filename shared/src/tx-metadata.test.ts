@@ -9,8 +9,8 @@ import {
   TXONLY_CHECKSUM_REQUEST,
   type TxMetadataSupport,
   txDataRoom,
+  txMetadataLengthProblems,
   txMetadataRequestUnavailable,
-  txonlyMetadataOverrun,
   validateTxMetadata,
   validateTxMetadataRequests,
   whoComputesTheChecksum,
@@ -55,14 +55,8 @@ describe('TX metadata checked against what the kernel took at start', () => {
     }
   });
 
-  it('asks for room for the checksum request where the kernel takes shorter metadata', () => {
-    expect(check({ length: 8, swChecksum: false }, { ...SUPPORTED, minLength: 8 })).toEqual([
-      {
-        field: 'txMetadataLength',
-        message:
-          'the checksum request needs 16 bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to 16',
-      },
-    ]);
+  it('takes any length the kernel takes: room for what txonly writes there is txMetadataLengthProblems', () => {
+    expect(check({ length: 8, swChecksum: false }, { ...SUPPORTED, minLength: 8 })).toEqual([]);
   });
 
   it('on a kernel without it, names the option, the release that brought it, and the refusal', () => {
@@ -224,14 +218,8 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
     expect(txMetadataRequestUnavailable('timestamp', igc, '6.8.0')).toBeNull();
   });
 
-  it('asks for metadata long enough for the field the request reaches, and for a UMEM with metadata at all', () => {
-    expect(validateTxMetadataRequests(asking(both, 16), igc, '6.18.0')).toEqual([
-      {
-        field: 'launchTimeOffsetNs',
-        message:
-          'the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) needs 24 bytes of metadata (struct xsk_tx_metadata up to it): set tx_metadata_len to 24',
-      },
-    ]);
+  it('asks for a UMEM with metadata at all, and for txonly, leaving its length to txMetadataLengthProblems', () => {
+    expect(validateTxMetadataRequests(asking(both, 16), igc, '6.18.0')).toEqual([]);
     expect(
       validateTxMetadataRequests(asking({ timestamp: true, launchTimeOffsetNs: null }, null), igc, '6.18.0'),
     ).toEqual([
@@ -239,6 +227,13 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
         field: 'txTimestamp',
         message:
           'the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP) rides in TX metadata: give the UMEM txMetadata (tx_metadata_len 16 or more)',
+      },
+    ]);
+    expect(validateTxMetadataRequests(asking({ timestamp: false, launchTimeOffsetNs: 1 }, 0), igc, '6.18.0')).toEqual([
+      {
+        field: 'launchTimeOffsetNs',
+        message:
+          'the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) rides in TX metadata: give the UMEM txMetadata (tx_metadata_len 24 or more)',
       },
     ]);
     expect(
@@ -253,24 +248,36 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
   });
 
   it("refuses, as txonly's own limit, metadata too short for what txonly writes there: launch_time past 16 bytes would land in the frame", () => {
-    expect(txonlyMetadataOverrun(asking(both, 16))).toEqual([
+    expect(txMetadataLengthProblems(asking(both, 16))).toEqual([
       {
         field: 'launchTimeOffsetNs',
         message:
           'txonly writes launch_time up to byte 24 of struct xsk_tx_metadata, past tx_metadata_len 16: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 24',
       },
     ]);
-    expect(txonlyMetadataOverrun(asking({ timestamp: true, launchTimeOffsetNs: null }, 8))).toEqual([
+    expect(txMetadataLengthProblems(asking({ timestamp: true, launchTimeOffsetNs: null }, 8))).toEqual([
       {
         field: 'txMetadataLength',
         message:
           'txonly writes the checksum request up to byte 16 of struct xsk_tx_metadata, past tx_metadata_len 8: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 16',
       },
     ]);
-    expect(txonlyMetadataOverrun(asking(both, 24))).toEqual([]);
-    expect(txonlyMetadataOverrun(asking({ timestamp: true, launchTimeOffsetNs: null }, 16))).toEqual([]);
-    expect(txonlyMetadataOverrun(asking(both, 16, 'l2fwd'))).toEqual([]);
-    expect(txonlyMetadataOverrun(asking(both, null))).toEqual([]);
+    expect(txMetadataLengthProblems(asking(both, 24))).toEqual([]);
+    expect(txMetadataLengthProblems(asking({ timestamp: true, launchTimeOffsetNs: null }, 16))).toEqual([]);
+    expect(txMetadataLengthProblems(asking(both, 16, 'l2fwd'))).toEqual([]);
+    expect(txMetadataLengthProblems(asking(both, null))).toEqual([]);
+  });
+
+  it('says each field once, with the length that fixes it, and nothing of a workload that writes no metadata', () => {
+    expect(txMetadataLengthProblems(asking(both, 8)).map(({ field, message }) => [field, message.slice(-25)])).toEqual([
+      ['txMetadataLength', 'Set tx_metadata_len to 16'],
+      ['launchTimeOffsetNs', 'Set tx_metadata_len to 24'],
+    ]);
+    // The checksum request alone reaches byte 16: txonly writes it whatever is asked.
+    expect(txMetadataLengthProblems(asking({ timestamp: false, launchTimeOffsetNs: null }, 8))).toHaveLength(1);
+    expect(txMetadataLengthProblems(asking(both, 8, 'rxdrop'))).toEqual([]);
+    // No length: txonly writes no metadata and marks no descriptor.
+    expect(txMetadataLengthProblems(asking(both, 0))).toEqual([]);
   });
 
   it('is optional in the protocol: a request from before it still parses, and one with it keeps it', () => {

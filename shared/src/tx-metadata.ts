@@ -162,11 +162,6 @@ export function validateTxMetadata(
       field: 'txMetadataLength',
       message: `tx_metadata_len ${length} is not one this kernel accepts (probed at start): from ${minLength} to ${maxLength} in steps of ${step}`,
     });
-  } else if (length < TX_METADATA_BYTES.checksum) {
-    problems.push({
-      field: 'txMetadataLength',
-      message: `the checksum request needs ${TX_METADATA_BYTES.checksum} bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to ${TX_METADATA_BYTES.checksum}`,
-    });
   }
   const noSoftwareChecksum = txMetadataUnavailable(support, kernel, 'swChecksum');
   if (metadata.swChecksum && noSoftwareChecksum) {
@@ -231,19 +226,12 @@ export function validateTxMetadataRequests(
     if (request.workload !== 'txonly') {
       return [{ field, message: `only txonly writes each frame's metadata: choose txonly, or leave ${flag} out` }];
     }
-    if (length === undefined) {
+    // A length too short for the request is txMetadataLengthProblems': Ringside's limit, held whatever the checks.
+    if (!length) {
       return [
         {
           field,
           message: `${flag} rides in TX metadata: give the UMEM txMetadata (tx_metadata_len ${TX_METADATA_BYTES[wish]} or more)`,
-        },
-      ];
-    }
-    if (length < TX_METADATA_BYTES[wish]) {
-      return [
-        {
-          field,
-          message: `${flag} needs ${TX_METADATA_BYTES[wish]} bytes of metadata (struct xsk_tx_metadata up to it): set tx_metadata_len to ${TX_METADATA_BYTES[wish]}`,
         },
       ];
     }
@@ -253,16 +241,23 @@ export function validateTxMetadataRequests(
 }
 
 /**
- * Ringside's own limit, whatever the checks: txonly writes struct
- * xsk_tx_metadata up to each field it fills in (the checksum request always,
- * launch_time when asked), so a shorter tx_metadata_len would have it write
- * into the frame's own first bytes. The kernel would take such a length.
+ * tx_metadata_len long enough, the one place that says so: txonly, the only
+ * workload that marks its descriptors XDP_TX_METADATA, writes struct
+ * xsk_tx_metadata in front of every frame up to each field it fills in (the
+ * checksum request always, launch_time when asked). The kernel takes any
+ * length XDP_UMEM_REG accepts and reads the whole struct at the address
+ * minus tx_metadata_len whatever it is, so a shorter one puts those fields in
+ * the frame itself: Ringside's own limit, held whatever the checks, by the
+ * agent and the form alike. The completion stamp needs no line of its own:
+ * it overlays the checksum request's bytes. One refusal per field, each
+ * naming the length that fixes it.
  */
-export function txonlyMetadataOverrun(
+export function txMetadataLengthProblems(
   request: Pick<SocketRequest, 'umem' | 'workload' | 'txMetadataRequests'>,
 ): Problem[] {
   const length = request.umem.txMetadata?.length;
-  if (request.workload !== 'txonly' || length === undefined || length === 0) return [];
+  // Without a length txonly writes no metadata and marks no descriptor: nothing lands anywhere.
+  if (request.workload !== 'txonly' || !length) return [];
   const written = [
     { field: 'txMetadataLength', what: 'the checksum request', bytes: TX_METADATA_BYTES.checksum },
     ...((request.txMetadataRequests?.launchTimeOffsetNs ?? null) !== null
