@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { InterfaceInfo } from './facts.ts';
 import { SocketRequest, UmemConfig } from './protocol.ts';
 import {
+  checksumRequestWord,
+  completionStamped,
   describeCompletionStamps,
   readTxMetadata,
+  TXONLY_CHECKSUM_REQUEST,
   type TxMetadataSupport,
   txDataRoom,
+  txMetadataLengthProblems,
   txMetadataRequestUnavailable,
-  txonlyMetadataOverrun,
   validateTxMetadata,
   validateTxMetadataRequests,
   whoComputesTheChecksum,
@@ -52,14 +55,8 @@ describe('TX metadata checked against what the kernel took at start', () => {
     }
   });
 
-  it('asks for room for the checksum request where the kernel takes shorter metadata', () => {
-    expect(check({ length: 8, swChecksum: false }, { ...SUPPORTED, minLength: 8 })).toEqual([
-      {
-        field: 'txMetadataLength',
-        message:
-          'the checksum request needs 16 bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to 16',
-      },
-    ]);
+  it('takes any length the kernel takes: room for what txonly writes there is txMetadataLengthProblems', () => {
+    expect(check({ length: 8, swChecksum: false }, { ...SUPPORTED, minLength: 8 })).toEqual([]);
   });
 
   it('on a kernel without it, names the option, the release that brought it, and the refusal', () => {
@@ -134,7 +131,7 @@ describe('reading struct xsk_tx_metadata in front of a frame', () => {
   };
 
   it('decodes the flags, the checksum request and the launch time where the length holds it', () => {
-    expect(readTxMetadata(chunk(0b110n, 24), 64, 24)).toEqual({
+    expect(readTxMetadata(chunk(0b110n, 24), 64, 24, TXONLY_CHECKSUM_REQUEST)).toEqual({
       at: 40,
       length: 24,
       flags: ['checksum', 'launchTime'],
@@ -144,16 +141,16 @@ describe('reading struct xsk_tx_metadata in front of a frame', () => {
       txTimestamp: null,
       stamped: null,
     });
-    expect(readTxMetadata(chunk(0b100n, 16), 64, 16)?.launchTime).toBeNull();
+    expect(readTxMetadata(chunk(0b100n, 16), 64, 16, TXONLY_CHECKSUM_REQUEST)?.launchTime).toBeNull();
   });
 
   it('names bits the kernel would refuse, and reads nothing where the frame leaves no room', () => {
-    expect(readTxMetadata(chunk(0x11n, 16), 64, 16)).toMatchObject({
+    expect(readTxMetadata(chunk(0x11n, 16), 64, 16, TXONLY_CHECKSUM_REQUEST)).toMatchObject({
       flags: ['timestamp'],
       unknownFlags: 0x10,
       checksum: null,
     });
-    expect(readTxMetadata(new Uint8Array(64), 8, 16)).toBeNull();
+    expect(readTxMetadata(new Uint8Array(64), 8, 16, TXONLY_CHECKSUM_REQUEST)).toBeNull();
   });
 });
 
@@ -221,14 +218,8 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
     expect(txMetadataRequestUnavailable('timestamp', igc, '6.8.0')).toBeNull();
   });
 
-  it('asks for metadata long enough for the field the request reaches, and for a UMEM with metadata at all', () => {
-    expect(validateTxMetadataRequests(asking(both, 16), igc, '6.18.0')).toEqual([
-      {
-        field: 'launchTimeOffsetNs',
-        message:
-          'the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) needs 24 bytes of metadata (struct xsk_tx_metadata up to it): set tx_metadata_len to 24',
-      },
-    ]);
+  it('asks for a UMEM with metadata at all, and for txonly, leaving its length to txMetadataLengthProblems', () => {
+    expect(validateTxMetadataRequests(asking(both, 16), igc, '6.18.0')).toEqual([]);
     expect(
       validateTxMetadataRequests(asking({ timestamp: true, launchTimeOffsetNs: null }, null), igc, '6.18.0'),
     ).toEqual([
@@ -236,6 +227,13 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
         field: 'txTimestamp',
         message:
           'the completion timestamp (XDP_TXMD_FLAGS_TIMESTAMP) rides in TX metadata: give the UMEM txMetadata (tx_metadata_len 16 or more)',
+      },
+    ]);
+    expect(validateTxMetadataRequests(asking({ timestamp: false, launchTimeOffsetNs: 1 }, 0), igc, '6.18.0')).toEqual([
+      {
+        field: 'launchTimeOffsetNs',
+        message:
+          'the launch time (XDP_TXMD_FLAGS_LAUNCH_TIME) rides in TX metadata: give the UMEM txMetadata (tx_metadata_len 24 or more)',
       },
     ]);
     expect(
@@ -250,24 +248,36 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
   });
 
   it("refuses, as txonly's own limit, metadata too short for what txonly writes there: launch_time past 16 bytes would land in the frame", () => {
-    expect(txonlyMetadataOverrun(asking(both, 16))).toEqual([
+    expect(txMetadataLengthProblems(asking(both, 16))).toEqual([
       {
         field: 'launchTimeOffsetNs',
         message:
           'txonly writes launch_time up to byte 24 of struct xsk_tx_metadata, past tx_metadata_len 16: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 24',
       },
     ]);
-    expect(txonlyMetadataOverrun(asking({ timestamp: true, launchTimeOffsetNs: null }, 8))).toEqual([
+    expect(txMetadataLengthProblems(asking({ timestamp: true, launchTimeOffsetNs: null }, 8))).toEqual([
       {
         field: 'txMetadataLength',
         message:
           'txonly writes the checksum request up to byte 16 of struct xsk_tx_metadata, past tx_metadata_len 8: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 16',
       },
     ]);
-    expect(txonlyMetadataOverrun(asking(both, 24))).toEqual([]);
-    expect(txonlyMetadataOverrun(asking({ timestamp: true, launchTimeOffsetNs: null }, 16))).toEqual([]);
-    expect(txonlyMetadataOverrun(asking(both, 16, 'l2fwd'))).toEqual([]);
-    expect(txonlyMetadataOverrun(asking(both, null))).toEqual([]);
+    expect(txMetadataLengthProblems(asking(both, 24))).toEqual([]);
+    expect(txMetadataLengthProblems(asking({ timestamp: true, launchTimeOffsetNs: null }, 16))).toEqual([]);
+    expect(txMetadataLengthProblems(asking(both, 16, 'l2fwd'))).toEqual([]);
+    expect(txMetadataLengthProblems(asking(both, null))).toEqual([]);
+  });
+
+  it('says each field once, with the length that fixes it, and nothing of a workload that writes no metadata', () => {
+    expect(txMetadataLengthProblems(asking(both, 8)).map(({ field, message }) => [field, message.slice(-25)])).toEqual([
+      ['txMetadataLength', 'Set tx_metadata_len to 16'],
+      ['launchTimeOffsetNs', 'Set tx_metadata_len to 24'],
+    ]);
+    // The checksum request alone reaches byte 16: txonly writes it whatever is asked.
+    expect(txMetadataLengthProblems(asking({ timestamp: false, launchTimeOffsetNs: null }, 8))).toHaveLength(1);
+    expect(txMetadataLengthProblems(asking(both, 8, 'rxdrop'))).toEqual([]);
+    // No length: txonly writes no metadata and marks no descriptor.
+    expect(txMetadataLengthProblems(asking(both, 0))).toEqual([]);
   });
 
   it('is optional in the protocol: a request from before it still parses, and one with it keeps it', () => {
@@ -296,14 +306,36 @@ describe('the completion timestamp and launch time txonly may ask of each frame'
   it('reads completion.tx_timestamp where the checksum request was, once a stamp is asked for', () => {
     const bytes = new Uint8Array(64);
     const view = new DataView(bytes.buffer);
+    const read = () => readTxMetadata(bytes, 32, 24, TXONLY_CHECKSUM_REQUEST);
     view.setBigUint64(8, 3n, true); // XDP_TXMD_FLAGS_TIMESTAMP | _CHECKSUM
     view.setBigUint64(16, 1_765_000_000_123_456_789n, true);
-    expect(readTxMetadata(bytes, 32, 24)).toMatchObject({ txTimestamp: 1_765_000_000_123_456_789n, stamped: true });
+    expect(read()).toMatchObject({ txTimestamp: 1_765_000_000_123_456_789n, stamped: true });
+    // A device clock 1 µs after it started: under 2^32 ns, still a stamp.
+    view.setBigUint64(16, 1_000n, true);
+    expect(read()).toMatchObject({ txTimestamp: 1_000n, stamped: true });
     // The checksum request still there (csum_start 34, csum_offset 6, padding 0): not stamped.
     view.setBigUint64(16, 34n | (6n << 16n), true);
-    expect(readTxMetadata(bytes, 32, 24)).toMatchObject({ txTimestamp: 34n | (6n << 16n), stamped: false });
+    expect(read()).toMatchObject({ txTimestamp: 34n | (6n << 16n), stamped: false });
     view.setBigUint64(8, 2n, true);
-    expect(readTxMetadata(bytes, 32, 24)?.txTimestamp).toBeNull();
+    expect(read()?.txTimestamp).toBeNull();
+  });
+});
+
+describe('a completion stamp told from the request it overwrote', () => {
+  it('takes any word but the request its sender wrote as a stamp, however small', () => {
+    for (const stamp of [1n, 1_000n, 0xffff_ffffn, 1n << 32n, 1_765_000_000_123_456_789n]) {
+      expect(completionStamped(stamp, TXONLY_CHECKSUM_REQUEST)).toBe(true);
+    }
+    // A stamp whose low 32 bits read as the request is a stamp all the same.
+    expect(completionStamped((1n << 32n) | 34n | (6n << 16n), TXONLY_CHECKSUM_REQUEST)).toBe(true);
+  });
+
+  it('takes the request untouched, csum_start, csum_offset and zero padding, as no stamp', () => {
+    expect(checksumRequestWord(TXONLY_CHECKSUM_REQUEST)).toBe(34n | (6n << 16n));
+    expect(completionStamped(34n | (6n << 16n), TXONLY_CHECKSUM_REQUEST)).toBe(false);
+    // Another sender's request is its own: csum_offset 16 is TCP's checksum.
+    expect(completionStamped(34n | (16n << 16n), { start: 34, offset: 16 })).toBe(false);
+    expect(checksumRequestWord({ start: 0xffff, offset: 0xffff })).toBe(0xffff_ffffn);
   });
 });
 

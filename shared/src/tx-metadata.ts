@@ -162,11 +162,6 @@ export function validateTxMetadata(
       field: 'txMetadataLength',
       message: `tx_metadata_len ${length} is not one this kernel accepts (probed at start): from ${minLength} to ${maxLength} in steps of ${step}`,
     });
-  } else if (length < TX_METADATA_BYTES.checksum) {
-    problems.push({
-      field: 'txMetadataLength',
-      message: `the checksum request needs ${TX_METADATA_BYTES.checksum} bytes of metadata (flags, csum_start, csum_offset): set tx_metadata_len to ${TX_METADATA_BYTES.checksum}`,
-    });
   }
   const noSoftwareChecksum = txMetadataUnavailable(support, kernel, 'swChecksum');
   if (metadata.swChecksum && noSoftwareChecksum) {
@@ -231,19 +226,12 @@ export function validateTxMetadataRequests(
     if (request.workload !== 'txonly') {
       return [{ field, message: `only txonly writes each frame's metadata: choose txonly, or leave ${flag} out` }];
     }
-    if (length === undefined) {
+    // A length too short for the request is txMetadataLengthProblems': Ringside's limit, held whatever the checks.
+    if (!length) {
       return [
         {
           field,
           message: `${flag} rides in TX metadata: give the UMEM txMetadata (tx_metadata_len ${TX_METADATA_BYTES[wish]} or more)`,
-        },
-      ];
-    }
-    if (length < TX_METADATA_BYTES[wish]) {
-      return [
-        {
-          field,
-          message: `${flag} needs ${TX_METADATA_BYTES[wish]} bytes of metadata (struct xsk_tx_metadata up to it): set tx_metadata_len to ${TX_METADATA_BYTES[wish]}`,
         },
       ];
     }
@@ -253,16 +241,23 @@ export function validateTxMetadataRequests(
 }
 
 /**
- * Ringside's own limit, whatever the checks: txonly writes struct
- * xsk_tx_metadata up to each field it fills in (the checksum request always,
- * launch_time when asked), so a shorter tx_metadata_len would have it write
- * into the frame's own first bytes. The kernel would take such a length.
+ * tx_metadata_len long enough, the one place that says so: txonly, the only
+ * workload that marks its descriptors XDP_TX_METADATA, writes struct
+ * xsk_tx_metadata in front of every frame up to each field it fills in (the
+ * checksum request always, launch_time when asked). The kernel takes any
+ * length XDP_UMEM_REG accepts and reads the whole struct at the address
+ * minus tx_metadata_len whatever it is, so a shorter one puts those fields in
+ * the frame itself: Ringside's own limit, held whatever the checks, by the
+ * agent and the form alike. The completion stamp needs no line of its own:
+ * it overlays the checksum request's bytes. One refusal per field, each
+ * naming the length that fixes it.
  */
-export function txonlyMetadataOverrun(
+export function txMetadataLengthProblems(
   request: Pick<SocketRequest, 'umem' | 'workload' | 'txMetadataRequests'>,
 ): Problem[] {
   const length = request.umem.txMetadata?.length;
-  if (request.workload !== 'txonly' || length === undefined || length === 0) return [];
+  // Without a length txonly writes no metadata and marks no descriptor: nothing lands anywhere.
+  if (request.workload !== 'txonly' || !length) return [];
   const written = [
     { field: 'txMetadataLength', what: 'the checksum request', bytes: TX_METADATA_BYTES.checksum },
     ...((request.txMetadataRequests?.launchTimeOffsetNs ?? null) !== null
@@ -348,24 +343,60 @@ export interface TxMetadataReading {
    */
   txTimestamp: bigint | null;
   /**
-   * Whether tx_timestamp holds anything other than the checksum request
-   * (checksumRequestWord): back on COMPLETION, whether the frame was stamped;
-   * null when no stamp is asked.
+   * Whether tx_timestamp holds a stamp (completionStamped): back on
+   * COMPLETION, whether the frame was stamped; null when no stamp is asked.
    */
   stamped: boolean | null;
 }
 
-/**
- * The u64 the checksum request leaves at completion.tx_timestamp's place:
- * csum_start, csum_offset, then the request's 4 bytes of padding, 0. A frame
- * back on COMPLETION holding anything else there was stamped.
- */
-export function checksumRequestWord(start: number, offset: number): bigint {
-  return BigInt(start) | (BigInt(offset) << 16n);
+/** A checksum request as struct xsk_tx_metadata carries it: csum_start from the descriptor's address, csum_offset from there. */
+export interface TxChecksumRequest {
+  start: number;
+  offset: number;
 }
 
-/** Reads the metadata in front of a frame at `frameOffset` of a chunk; null when the frame leaves no room for it. */
-export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: number): TxMetadataReading | null {
+/**
+ * The request Ringside's txonly writes in front of every frame it sends: the
+ * UDP checksum of its Ethernet and IPv4 frames (14 and 20 bytes of headers;
+ * RFC 768 puts the checksum 6 bytes into the UDP header). Known here, the page
+ * can tell a stamp from it as the data plane does.
+ */
+export const TXONLY_CHECKSUM_REQUEST: TxChecksumRequest = { start: 14 + 20, offset: 6 };
+
+/**
+ * The u64 a checksum request leaves at completion.tx_timestamp's place:
+ * csum_start, csum_offset, then the request's 4 bytes of padding, 0.
+ */
+export function checksumRequestWord({ start, offset }: TxChecksumRequest): bigint {
+  return BigInt(start + offset * 0x1_0000);
+}
+
+/**
+ * Whether the u64 at completion.tx_timestamp's place is a stamp, for a frame
+ * whose sender wrote `request` there. Whoever stamps (the driver, or copy
+ * mode's kernel as it frees the skb) writes the whole u64 over the request
+ * (the two share a union) and nothing else, flags included: so the bytes
+ * alone cannot tell a stamp from a request, and csum_start and csum_offset
+ * read back after a stamp are its low 32 bits. Only the sender knows what it
+ * wrote; any other word is a stamp, however small (a device clock reads
+ * under 2^32 ns for its first 4.29 s). A stamp equal to the request is the
+ * one that cannot be told, and counts as none.
+ */
+export function completionStamped(txTimestamp: bigint, request: TxChecksumRequest): boolean {
+  return txTimestamp !== checksumRequestWord(request);
+}
+
+/**
+ * Reads the metadata in front of a frame at `frameOffset` of a chunk, whose
+ * sender wrote `request` (what a stamp is told from); null when the frame
+ * leaves no room for it.
+ */
+export function readTxMetadata(
+  chunk: Uint8Array,
+  frameOffset: number,
+  length: number,
+  request: TxChecksumRequest,
+): TxMetadataReading | null {
   const at = frameOffset - length;
   if (length < TX_METADATA_BYTES.checksum || at < 0 || frameOffset > chunk.length) return null;
   const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -393,6 +424,6 @@ export function readTxMetadata(chunk: Uint8Array, frameOffset: number, length: n
         ? view.getBigUint64(at + XSK_TX_METADATA_OFFSETS.launchTime, true)
         : null,
     txTimestamp,
-    stamped: txTimestamp === null ? null : txTimestamp !== checksumRequestWord(start, offset),
+    stamped: txTimestamp === null ? null : completionStamped(txTimestamp, request),
   };
 }

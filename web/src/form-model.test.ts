@@ -245,6 +245,30 @@ describe('TX metadata in the form', () => {
     expect(checkDraft({ ...draft, checks: 'ringside' }, limits, [veth], false, features).problems).toEqual([]);
   });
 
+  it("refuses, before apply and whatever the checks, a length too short for what txonly writes: the agent's own limit", () => {
+    const draft = {
+      ...draftFrom(request),
+      workload: 'txonly' as const,
+      txSize: '2048',
+      checks: 'kernel' as const,
+      txMetadataLength: '16',
+      launchTimeOffsetNs: '50000',
+    };
+    const checked = checkDraft(draft, limits, [veth], false, features);
+    expect(checked.request).toBeNull();
+    expect(problemsFor(checked.problems, 'launchTimeOffsetNs')).toEqual([
+      'txonly writes launch_time up to byte 24 of struct xsk_tx_metadata, past tx_metadata_len 16: it would overwrite the frame itself, whatever the checks. Set tx_metadata_len to 24',
+    ]);
+    // Under Ringside's checks too, said once beside the field, and gone at the length it names.
+    const checkedHere = checkDraft({ ...draft, checks: 'ringside' }, limits, [veth], false, features);
+    expect(
+      problemsFor(checkedHere.problems, 'launchTimeOffsetNs').filter((message) => message.includes('past')),
+    ).toHaveLength(1);
+    const fixed = checkDraft({ ...draft, txMetadataLength: '24' }, limits, [veth], false, features);
+    expect(fixed.problems).toEqual([]);
+    expect(fixed.request?.txMetadataRequests).toEqual({ timestamp: false, launchTimeOffsetNs: 50_000 });
+  });
+
   it('takes the metadata of the UMEM it shares', () => {
     const config = { ...request.umem, txMetadata: { length: 24, swChecksum: false } };
     const draft = shareUmem(draftFrom(request), { id: 'umem-a', config });

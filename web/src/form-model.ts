@@ -6,6 +6,7 @@ import {
   type SocketFeatures,
   type SocketRequest,
   TxTraffic,
+  txMetadataLengthProblems,
   type UmemConfig,
   type UmemLimits,
   validateSocket,
@@ -180,7 +181,8 @@ export function sends(workload: Workload): boolean {
  * Reads and checks a draft with the agent's own rules (shared/src/validation.ts)
  * and limits (the state's umemLimits and interface facts). With checks set to
  * 'kernel', Ringside's rules are skipped here as they are in the agent: only
- * what the protocol itself cannot carry is refused. `features` (the socket
+ * what the protocol itself cannot carry is refused, and what Ringside's own
+ * data plane would write past its room. `features` (the socket
  * options the agent's kernel took) is null from an agent that sends none.
  */
 export function checkDraft(
@@ -299,6 +301,8 @@ export function checkDraft(
     if (features) problems.push(...validateTxMetadata(request.umem, features.txMetadata, features.kernel));
     problems.push(...validateTxMetadataRequests(request, device, features?.kernel ?? ''));
   }
+  // Held whatever the checks, as the agent holds it: what txonly writes in front of each frame must fit there.
+  problems.push(...txMetadataLengthProblems(request));
   return problems.length > 0 ? { request: null, problems } : { request, problems };
 }
 

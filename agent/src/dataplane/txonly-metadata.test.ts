@@ -1,6 +1,6 @@
-import { onesComplementSum, readTxMetadata } from '@ringside/shared';
+import { onesComplementSum, readTxMetadata, TXONLY_CHECKSUM_REQUEST } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { writeUdpFrame } from './frames.ts';
+import { ETHERNET_HEADER, IPV4_HEADER, writeUdpFrame } from './frames.ts';
 import { requestUdpChecksum, UDP_CHECKSUM_OFFSET, UDP_HEADER_START, udpPseudoHeaderSum } from './txonly-metadata.ts';
 
 const SPEC = {
@@ -46,11 +46,19 @@ describe('the UDP checksum request in TX metadata', () => {
     expect(onesComplementSum(bytes, udp, SPEC.length - UDP_HEADER_START, pseudo)).toBe(0xffff);
   });
 
+  it("asks for the checksum where the lab's frames put it: the request shared gives the page is the one written", () => {
+    expect(UDP_HEADER_START).toBe(ETHERNET_HEADER + IPV4_HEADER);
+    const bytes = new Uint8Array(256);
+    writeUdpFrame(bytes, 16, SPEC);
+    // UDP's length field, 4 bytes into its header, holds the datagram's length: the header starts there.
+    expect(new DataView(bytes.buffer).getUint16(16 + UDP_HEADER_START + 4)).toBe(SPEC.length - UDP_HEADER_START);
+  });
+
   it('is what the page reads back in front of the frame: the checksum asked for at the UDP checksum field', () => {
     const bytes = new Uint8Array(512);
     writeUdpFrame(bytes, 24, SPEC);
     requestUdpChecksum(new DataView(bytes.buffer), 8, 24);
-    expect(readTxMetadata(bytes, 24, 16)).toEqual({
+    expect(readTxMetadata(bytes, 24, 16, TXONLY_CHECKSUM_REQUEST)).toEqual({
       at: 8,
       length: 16,
       flags: ['checksum'],

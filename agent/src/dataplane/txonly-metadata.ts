@@ -1,4 +1,4 @@
-import { onesComplementSum, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
+import { onesComplementSum, TXONLY_CHECKSUM_REQUEST, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
 import { ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
 
 /**
@@ -11,10 +11,12 @@ import { ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
  * csum_start + csum_offset; the pseudo-header is then counted once.
  */
 
-/** Where the UDP header starts in the lab's frames: csum_start. */
-export const UDP_HEADER_START = ETHERNET_HEADER + IPV4_HEADER;
-/** The checksum's place in the UDP header (RFC 768): csum_offset. */
-export const UDP_CHECKSUM_OFFSET = 6;
+/**
+ * Where the UDP header starts in the lab's frames (csum_start), and the
+ * checksum's place in it (csum_offset): shared's, for the page to tell a
+ * completion stamp from this request as CompletionStamps does.
+ */
+export const { start: UDP_HEADER_START, offset: UDP_CHECKSUM_OFFSET } = TXONLY_CHECKSUM_REQUEST;
 const IPPROTO_UDP = 17;
 
 /** RFC 768's pseudo-header (source and destination address, protocol, UDP length) summed, folded, not complemented. */
@@ -36,7 +38,7 @@ export function writeTxMetadata(view: DataView, metadataOffset: number, moreFlag
   // As 16- and 32-bit stores, not BigInts: this runs for every frame sent.
   view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.flags, XDP_TXMD_FLAGS.checksum | moreFlags, true);
   view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.flags + 4, 0, true);
-  // The padding too: a completion stamp is told from the request by the whole word (checksumRequestWord).
+  // The padding too: a completion stamp is told from the request by the whole word (completionStamped).
   view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart, UDP_HEADER_START, true);
   view.setUint16(metadataOffset + XSK_TX_METADATA_OFFSETS.csumOffset, UDP_CHECKSUM_OFFSET, true);
   view.setUint32(metadataOffset + XSK_TX_METADATA_OFFSETS.csumStart + 4, 0, true);

@@ -1,7 +1,6 @@
-import { checksumRequestWord, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
+import { completionStamped, TXONLY_CHECKSUM_REQUEST, XDP_TXMD_FLAGS, XSK_TX_METADATA_OFFSETS } from '@ringside/shared';
 import { Control, Counter } from './control.ts';
 import type { Lane } from './handovers.ts';
-import { UDP_CHECKSUM_OFFSET, UDP_HEADER_START } from './txonly-metadata.ts';
 
 /**
  * The completion timestamps txonly asks for (XDP_TXMD_FLAGS_TIMESTAMP): when
@@ -34,7 +33,8 @@ export class CompletionStamps {
     const { counters } = lane;
     counters[Counter.TX_STAMPS_ASKED] = (counters[Counter.TX_STAMPS_ASKED] as number) + 1;
     const stamp = view.getBigUint64(metadata + XSK_TX_METADATA_OFFSETS.txTimestamp, true);
-    if (stamp === CHECKSUM_REQUEST) return;
+    // The page's inspector judges the same bytes by the same rule: the request txonly wrote is what a stamp is told from.
+    if (!completionStamped(stamp, TXONLY_CHECKSUM_REQUEST)) return;
     let last = this.lastStamps[lane.slot];
     if (!last) {
       last = lastStampWord(counters);
@@ -45,8 +45,6 @@ export class CompletionStamps {
     counters[Counter.TX_STAMPED] = (counters[Counter.TX_STAMPED] as number) + 1;
   }
 }
-
-const CHECKSUM_REQUEST = checksumRequestWord(UDP_HEADER_START, UDP_CHECKSUM_OFFSET);
 
 /** A lane's last stamp, the u64 in its counters' TX_LAST_STAMP slot: stored and loaded whole, never torn. */
 function lastStampWord(counters: Float64Array): BigUint64Array {

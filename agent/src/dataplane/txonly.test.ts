@@ -1,4 +1,4 @@
-import { readTxMetadata } from '@ringside/shared';
+import { readTxMetadata, TXONLY_CHECKSUM_REQUEST } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { taiNowNs } from '../native/libc.ts';
 import { XDP_PKT_CONTD, XDP_TX_METADATA } from '../native/uapi.ts';
@@ -255,7 +255,7 @@ describe('txonly', () => {
       const sent = kernel.takeTx(0);
       expect(sent).toHaveLength(4);
       for (const frame of sent) {
-        const metadata = readTxMetadata(kernel.setup.umem, frame.address, 24);
+        const metadata = readTxMetadata(kernel.setup.umem, frame.address, 24, TXONLY_CHECKSUM_REQUEST);
         expect(metadata?.flags).toEqual(['timestamp', 'checksum', 'launchTime']);
         expect(metadata?.checksum).toEqual({ start: 34, offset: 6, field: frame.address + 40 });
         const launch = metadata?.launchTime ?? 0n;
@@ -286,12 +286,39 @@ describe('txonly', () => {
         kernel.now += 1;
         pipeline.round();
         for (const frame of kernel.takeTx(0)) {
-          again.set(frame.address, readTxMetadata(kernel.setup.umem, frame.address, 16)?.checksum);
+          again.set(
+            frame.address,
+            readTxMetadata(kernel.setup.umem, frame.address, 16, TXONLY_CHECKSUM_REQUEST)?.checksum,
+          );
         }
       }
       for (const frame of sent.slice(0, 3)) {
         expect(again.get(frame.address)).toMatchObject({ start: 34, offset: 6 });
       }
+    });
+
+    it("counts a stamp under 2^32 ns as one, as the page's inspector judges the same bytes on COMPLETION", () => {
+      const { kernel, pipeline, control, counters } = sender(1_000_000, -1, 16);
+      control[Control.TX_METADATA_FLAGS] = 0b1;
+      kernel.now = 1;
+      pipeline.round();
+      const view = new DataView(kernel.setup.umem.buffer);
+      const sent = kernel.transmit(0);
+      // A device clock 1 µs and 4.29 s after it started, one past 2^32 ns; the fourth frame comes back untouched.
+      const stamps = [1_000n, 0xffff_ffffn, 1n << 32n];
+      stamps.forEach((stamp, i) => {
+        view.setBigUint64((sent[i] as (typeof sent)[number]).address - 16 + 8, stamp, true);
+      });
+      const page = sent.map(
+        (frame) => readTxMetadata(kernel.setup.umem, frame.address, 16, TXONLY_CHECKSUM_REQUEST)?.stamped,
+      );
+      expect(page).toEqual([true, true, true, false]);
+      pipeline.round();
+      expect(completionStampsOf(control, counters)).toEqual({
+        asked: 4,
+        stamped: page.filter(Boolean).length,
+        last: String(1n << 32n),
+      });
     });
 
     it("writes every frame's own request over what another socket on the UMEM left in the chunk: its flags, a stamp over csum_start", () => {
@@ -320,7 +347,7 @@ describe('txonly', () => {
       const sent = kernel.takeTx(1);
       expect(sent.map((frame) => frame.address).sort()).toEqual([...stamped].sort());
       for (const frame of sent) {
-        const metadata = readTxMetadata(kernel.setup.umem, frame.address, 24);
+        const metadata = readTxMetadata(kernel.setup.umem, frame.address, 24, TXONLY_CHECKSUM_REQUEST);
         expect(metadata?.flags).toEqual(['checksum']);
         expect(metadata?.checksum).toMatchObject({ start: 34, offset: 6 });
       }
@@ -362,8 +389,13 @@ describe('txonly', () => {
       ]);
       const { umem } = kernel.setup;
       const first = sent[0] as (typeof sent)[number];
-      expect(readTxMetadata(umem, first.address, 16)?.flags).toEqual(['timestamp', 'checksum']);
-      expect(readTxMetadata(umem, (sent[1] as (typeof sent)[number]).address, 16)?.flags).toEqual([]);
+      expect(readTxMetadata(umem, first.address, 16, TXONLY_CHECKSUM_REQUEST)?.flags).toEqual([
+        'timestamp',
+        'checksum',
+      ]);
+      expect(
+        readTxMetadata(umem, (sent[1] as (typeof sent)[number]).address, 16, TXONLY_CHECKSUM_REQUEST)?.flags,
+      ).toEqual([]);
       const whole = new Uint8Array(2040);
       whole.set(umem.subarray(first.address, first.address + 2032));
       whole.set(

@@ -8,8 +8,8 @@ import {
   type SocketFeatures,
   type SocketRequest,
   txDataRoom,
+  txMetadataLengthProblems,
   txMetadataRequestFlags,
-  txonlyMetadataOverrun,
   type UmemLimits,
   validateSocket,
   validateSocketOptions,
@@ -351,8 +351,8 @@ export class Engine {
     const limits = checked.filter((problem) => isRingsideCeiling(problem, request));
     const rules = checked.filter((problem) => !limits.includes(problem));
     limits.push(...sharingProblems(request, replacing, this.running()));
-    // The checks a request skips may still have named the same field: the rule is then the one to hear.
-    limits.push(...txonlyMetadataOverrun(request).filter((limit) => !rules.some((rule) => rule.field === limit.field)));
+    // What txonly would write past tx_metadata_len is Ringside's limit, whatever the checks; the form asks the same.
+    limits.push(...txMetadataLengthProblems(request));
     if (request.socket.rxSize > 0) {
       const leaving = replacing ? [replacing] : [];
       const steering = this.steeringOf(request.socket.ifname).check(

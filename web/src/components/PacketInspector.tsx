@@ -5,6 +5,7 @@ import {
   type FrameOwner,
   OWNER_EXPLANATIONS,
   readTxMetadata,
+  TXONLY_CHECKSUM_REQUEST,
   type TxMetadataConfig,
   type TxMetadataReading,
 } from '@ringside/shared';
@@ -195,8 +196,12 @@ function FrameView({ socketId, frame, headroom, txMetadata }: FrameViewProps) {
   // would show the frame last received into it instead.
   const sent = txMetadata !== null && SENDING_OWNERS.includes(message.owner);
   const located = locateFrame(message, bytes, sent ? txMetadata.length : headroom, detail?.entries ?? null);
-  // Only a frame on its way out has metadata of its sender's in front; a received one has headroom there.
-  const metadata = sent && located.offset !== null ? readTxMetadata(bytes, located.offset, txMetadata.length) : null;
+  // Only a frame on its way out has metadata of its sender's in front; a received one has headroom there. Only
+  // txonly writes metadata: a stamp is told from txonly's request, by the rule the agent counts stamps with.
+  const metadata =
+    sent && located.offset !== null
+      ? readTxMetadata(bytes, located.offset, txMetadata.length, TXONLY_CHECKSUM_REQUEST)
+      : null;
   const decoded: DecodedPacket =
     located.offset === null || (fragments?.position ?? 1) > 1
       ? { layers: [], notes: [] }
