@@ -1,4 +1,9 @@
+import { release } from 'node:os';
+import { releaseAtLeast } from '@ringside/shared';
 import { type SocketHolder, socketHolders } from '../attach/procfs.ts';
+import { ifNameToIndex } from '../native/libc.ts';
+import { readNetdevQueues } from '../native/netdev-features.ts';
+import { inNetworkNamespace } from '../native/netns.ts';
 import { dumpXsks } from '../native/sock-diag.ts';
 
 /**
@@ -27,10 +32,15 @@ export function noteClosedSocket(namespacePath: string | null, ifname: string, q
  * The XSKs bound to `ifname`'s queue in the namespace at `namespacePath`,
  * and every process with an fd on them: from xsk_diag where the kernel has
  * it, else the socket this agent closed there last, which is the one still
- * bound when a same-queue reconfiguration is refused.
+ * bound when a same-queue reconfiguration is refused, and none when the
+ * netdev queue objects show the queue free.
  */
 export function queueOccupants(namespacePath: string | null, ifname: string, queueId: number): QueueOccupants {
   const dump = dumpXsks(namespacePath);
+  // Else a queue freed since the refusal would be said to be held by a socket no one can name.
+  if (!dump.available && queueHasXsk(namespacePath, ifname, queueId) === false) {
+    return { known: true, inodes: [], holders: [] };
+  }
   const closed = closedHere.get(queueKey(namespacePath, ifname, queueId));
   const inodes = dump.available
     ? dump.sockets.filter((socket) => socket.ifname === ifname && socket.queueId === queueId).map((s) => s.inode)
@@ -42,6 +52,21 @@ export function queueOccupants(namespacePath: string | null, ifname: string, que
   // Without xsk_diag a socket closed here and held nowhere is not known to be the one bound: nothing to name.
   if (!dump.available && holders.length === 0) return { known: false, reason: dump.reason };
   return { known: true, inodes, holders };
+}
+
+/**
+ * Whether an XSK is bound to the queue, from the netdev family's queue
+ * objects, which say so but not which socket; null where they cannot: their
+ * xsk attribute came in Linux 6.12, and before it every queue looks free.
+ */
+function queueHasXsk(namespacePath: string | null, ifname: string, queueId: number): boolean | null {
+  if (releaseAtLeast(release(), '6.12') !== true) return null;
+  return inNetworkNamespace(namespacePath, () => {
+    const ifindex = ifNameToIndex(ifname);
+    // A queue not listed (the interface down, or gone) is not known to be free.
+    const listed = (ifindex === 0 ? null : readNetdevQueues(ifindex))?.filter((queue) => queue.id === queueId) ?? [];
+    return listed.length === 0 ? null : listed.some((queue) => queue.xsk);
+  });
 }
 
 function holderName(holder: SocketHolder, ownPid: number): string {

@@ -143,9 +143,17 @@ function socketHint(code: string): string {
   return 'the kernel refused the socket';
 }
 
-function explain(error: unknown, doing: string): unknown {
+function explain(error: unknown, doing: string, hint?: (code: string) => string | undefined): unknown {
   if (!(error instanceof NativeError)) return error;
-  return new RingsideProgramError(`${doing} refused (${error.code})${error.hint ? `: ${error.hint}` : ''}`, error.code);
+  const why = error.hint ?? hint?.(error.code);
+  return new RingsideProgramError(`${doing} refused (${error.code})${why ? `: ${why}` : ''}`, error.code);
+}
+
+function detachHint(ifname: string): (code: string) => string | undefined {
+  return (code) =>
+    code === 'EEXIST'
+      ? `the kernel refuses any XDP change on ${ifname}, a detach included, while a device stacked on it (a macvlan, VLAN or bond over it, listed by 'ip link' as <that device>@${ifname}) runs an XDP program: remove that one first, 'ip link set dev <that device> xdp off'; until then the program stays attached`
+      : undefined;
 }
 
 /** A program loaded and attached, whichever way: its id, its libbpf object (for its maps), and how to undo it. */
@@ -491,7 +499,6 @@ export class RingsideProgram {
   detach(): void {
     const native = this.native;
     if (!native) return;
-    this.native = null;
     try {
       if (this.namespacePath === null || existsSync(this.namespacePath)) {
         inNetworkNamespace(this.namespacePath, () => {
@@ -499,9 +506,12 @@ export class RingsideProgram {
           if (ifNameToIndex(this.ifname) === this.ifindex) native.detach(this.ifindex, this.mode);
         });
       }
-    } finally {
-      native.close();
+    } catch (error) {
+      // Refused, it stays attached and steering: kept, so its maps can still be driven and it detached later.
+      throw explain(error, `detaching ${this.kind} from ${this.ifname}`, detachHint(this.ifname));
     }
+    this.native = null;
+    native.close();
   }
 
   private update(
