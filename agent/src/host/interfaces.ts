@@ -140,8 +140,3 @@ export function describeInterface(namespace: string | null, ifname: string): Int
   const matching = links(namespace).filter((link) => link.ifname === ifname);
   return describe(namespace, matching)[0] ?? null;
 }
-
-/** The MTU of `ifname` in `namespace` (null: the agent's own), without the rest of its facts; null when there is no such interface. */
-export function interfaceMtu(namespace: string | null, ifname: string): number | null {
-  return links(namespace).find((link) => link.ifname === ifname)?.mtu ?? null;
-}
