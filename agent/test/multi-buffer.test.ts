@@ -241,6 +241,13 @@ describeKernel('multi-buffer on the lab at MTU 9000', () => {
     const frags = RingsideProgram.attach('by-queue', 'rs-mb0', 'drv', lab.appNamespacePath);
     expect(frags.frags).toBe(true);
     frags.detach();
+    // The MTU is read at each load: lowered again on both ends, the single-buffer variant goes on.
+    for (const ifname of ['rs-mb0', 'rs-mb1']) {
+      execFileSync('ip', ['-n', lab.appNamespace, 'link', 'set', 'dev', ifname, 'mtu', '1500']);
+    }
+    const single = RingsideProgram.attach('by-queue', 'rs-mb0', 'drv', lab.appNamespacePath);
+    expect(single.frags).toBe(false);
+    single.detach();
     await receivesFrom(engine, source, running.id, 20);
   });
 });

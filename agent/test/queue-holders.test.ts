@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { SocketConfig } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
 import { UmemGroup } from '../src/engine/umem-group.ts';
@@ -39,8 +39,12 @@ describeKernel('A queue kept bound by another process', () => {
       throw error;
     };
     const first = UmemGroup.create('first-umem', UMEM, lab.appNamespacePath, failOnWorkerError);
+    let inode = 0;
     try {
       const lane = await first.join(member('first'));
+      // The lane keeps its socket's inode from the bind, the one /proc names: noted as the socket closes.
+      expect(`socket:[${lane.inode}]`).toBe(readlinkSync(`/proc/self/fd/${lane.socket.fd}`));
+      inode = lane.inode;
       // A duplicate of the socket's fd, in another process, as an attached agent holds one: closed here, it stays bound.
       holder = await FdHolder.hold(lane.socket.fd);
     } finally {
@@ -56,7 +60,7 @@ describeKernel('A queue kept bound by another process', () => {
     const command = readFileSync(`/proc/${holder.pid}/comm`, 'utf8').trim();
     expect(refusal?.message).toMatch(
       new RegExp(
-        `queue 0 of ${lab.appIfname} is still bound to socket:\\[\\d+\\], kept alive by pid ${holder.pid} \\(${command}\\) fd ${holder.fd}: .*kill ${holder.pid}`,
+        `queue 0 of ${lab.appIfname} is still bound to socket:\\[${inode}\\], kept alive by pid ${holder.pid} \\(${command}\\) fd ${holder.fd}: .*kill ${holder.pid}`,
       ),
     );
 

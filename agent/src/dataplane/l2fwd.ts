@@ -1,5 +1,5 @@
 import type { Handovers, Lane } from './handovers.ts';
-import { endsPacket, wholePackets } from './packets.ts';
+import { endsPacket, firstPacketLength, wholePacketsWithin } from './packets.ts';
 import type { LaneWorkload } from './workload.ts';
 
 const ETH_ADDRESS = 6;
@@ -16,8 +16,12 @@ export class L2Fwd implements LaneWorkload {
   send(handovers: Handovers, lane: Lane): number {
     const { held, batchSize } = lane;
     const { frames, options } = held;
+    // TX's room is asked between two scans rather than through a callback: a closure made each round is garbage on the hot path.
+    const first = firstPacketLength(options, held.count);
+    if (first === 0) return 0;
     // A packet longer than a batch still goes, alone.
-    const count = wholePackets(options, held.count, (first) => handovers.txRoom(lane, Math.max(batchSize, first)));
+    const room = handovers.txRoom(lane, Math.max(batchSize, first));
+    const count = wholePacketsWithin(options, Math.min(held.count, room));
     if (count === 0) return 0;
     const umem = handovers.umem;
     let startsPacket = true;

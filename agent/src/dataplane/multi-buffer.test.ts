@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { XDP_PKT_CONTD } from '../native/uapi.ts';
 import { Control, Counter, readCaptures } from './control.ts';
 import { writeUdpFrame } from './frames.ts';
-import { wholePackets } from './packets.ts';
+import { firstPacketLength, wholePacketsWithin } from './packets.ts';
 import { FramePipeline } from './pipeline.ts';
 import { PlayedKernel, type PlayedUmem, TEMPLATE } from './test-kernel.ts';
 
@@ -28,20 +28,18 @@ function scatter(umem: Uint8Array, addresses: readonly number[], length: number,
 
 describe('a multi-buffer packet: descriptors chained by XDP_PKT_CONTD', () => {
   it('cuts only at a packet’s last descriptor', () => {
-    const asked: number[] = [];
-    const room = (fits: number) => (first: number) => {
-      asked.push(first);
-      return fits;
-    };
-    // The room is asked once, with the first packet's length.
-    expect(wholePackets([C, C, 0, 0], 4, room(3))).toBe(3);
-    expect(wholePackets([C, C, 0, 0], 4, room(4))).toBe(4);
-    expect(asked).toEqual([3, 3]);
-    expect(wholePackets([C, C], 2, room(8))).toBe(0);
-    expect(asked).toHaveLength(2);
-    expect(wholePackets([C, 0, C, 0, 0], 5, room(3))).toBe(2);
-    expect(wholePackets([C, 0, C, 0, 0], 5, room(5))).toBe(5);
-    expect(wholePackets([C, C, 0], 3, room(2))).toBe(0);
+    // The first packet's length, or 0 while its last descriptor has not come.
+    expect(firstPacketLength([C, C, 0, 0], 4)).toBe(3);
+    expect(firstPacketLength([0, C, 0], 3)).toBe(1);
+    expect(firstPacketLength([C, C], 2)).toBe(0);
+    expect(firstPacketLength([C, C, 0], 2)).toBe(0);
+    // Within a limit, up to the last packet's end.
+    expect(wholePacketsWithin([C, C, 0, 0], 3)).toBe(3);
+    expect(wholePacketsWithin([C, C, 0, 0], 4)).toBe(4);
+    expect(wholePacketsWithin([C, 0, C, 0, 0], 3)).toBe(2);
+    expect(wholePacketsWithin([C, 0, C, 0, 0], 5)).toBe(5);
+    expect(wholePacketsWithin([C, C, 0], 2)).toBe(0);
+    expect(wholePacketsWithin([0], 0)).toBe(0);
   });
 
   it('rxdrop counts a packet once and each descriptor, and frees every frame it came in', () => {

@@ -10,27 +10,17 @@ import { XDP_PKT_CONTD } from '../native/uapi.ts';
 /** The descriptor with these options is its packet's last. */
 export const endsPacket = (options: number): boolean => (options & XDP_PKT_CONTD) === 0;
 
+/** How many descriptors the first packet of the first `available` spans; 0 while its last has not come. */
+export function firstPacketLength(options: readonly number[], available: number): number {
+  for (let i = 0; i < available; i++) if (endsPacket(options[i] as number)) return i + 1;
+  return 0;
+}
+
 /**
- * How many of the first `available` descriptors to send, ending at a
- * packet's last: as many as `room` takes, `room` being asked once the first
- * packet is whole, with its length (so a packet longer than a batch can
- * still go alone). 0 while the first packet is not whole. One scan.
+ * How many of the first `limit` descriptors to send: up to the last packet
+ * end among them, found from the back (a single-buffer frame ends at once).
  */
-export function wholePackets(
-  options: readonly number[],
-  available: number,
-  room: (firstPacket: number) => number,
-): number {
-  let limit = available;
-  let whole = 0;
-  for (let i = 0; i < limit; i++) {
-    if (!endsPacket(options[i] as number)) continue;
-    if (whole === 0) {
-      limit = Math.min(available, room(i + 1));
-      // The first packet does not fit: nothing goes.
-      if (i >= limit) break;
-    }
-    whole = i + 1;
-  }
-  return whole;
+export function wholePacketsWithin(options: readonly number[], limit: number): number {
+  for (let i = limit - 1; i >= 0; i--) if (endsPacket(options[i] as number)) return i + 1;
+  return 0;
 }

@@ -1,5 +1,5 @@
+import { fstatSync } from 'node:fs';
 import { chunkOf, type SocketConfig, type UmemConfig, type Workload } from '@ringside/shared';
-import { socketInode } from '../attach/procfs.ts';
 import {
   allocateLaneBlocks,
   allocateUmemBlocks,
@@ -53,6 +53,8 @@ export interface LaneRecord {
   spec: MemberSpec;
   pair: PairRecord;
   socket: XskSocket;
+  /** The socket's inode (its socket:[N]), from fstat at bind: what the queue's EBUSY explanation names once it is closed. */
+  inode: number;
   blocks: LaneBlocks;
   rx: RingMemory | null;
   tx: RingMemory | null;
@@ -163,6 +165,7 @@ export class UmemGroup {
       spec,
       pair,
       socket,
+      inode: fstatSync(socket.fd).ino,
       blocks,
       rx: descriptors(socket.rxLayout, 'rx'),
       tx: descriptors(socket.txLayout, 'tx'),
@@ -294,9 +297,8 @@ export class UmemGroup {
     }
     this.lanes.delete(lane.spec.id);
     lane.pair.lanes.delete(lane.spec.id);
-    const inode = socketInode(process.pid, lane.socket.fd);
     const { ifname, queueId } = lane.spec.socket;
-    if (inode !== null) noteClosedSocket(lane.spec.placement.namespacePath, ifname, queueId, inode);
+    noteClosedSocket(lane.spec.placement.namespacePath, ifname, queueId, lane.inode);
     lane.socket.destroy();
     if (lane.pair.lanes.size > 0) return;
     this.pairs.delete(pairKey(lane.pair.ifname, lane.pair.queueId));

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { NativeError } from '../native/errors.ts';
-import { readNetdevDevice, type XdpFeatures } from '../native/netdev-features.ts';
+import type { XdpFeatures } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import { inNamespace, ip, ipAsync } from './ip.ts';
+import { netdevDevices } from './netdev-devices.ts';
 
 export type { XdpFeatures } from '../native/netdev-features.ts';
 
@@ -86,11 +87,12 @@ function driverOf(namespace: string | null, link: IpLink): string {
 
 function describe(namespace: string | null, selected: IpLink[]): InterfaceFacts[] {
   if (selected.length === 0) return [];
+  const namespacePath = namespace === null ? null : `/run/netns/${namespace}`;
   // One namespace switch for all of them; an interface that vanished meanwhile (ENODEV) is left out.
-  const features = inNetworkNamespace(namespace === null ? null : `/run/netns/${namespace}`, () =>
+  const features = inNetworkNamespace(namespacePath, () =>
     selected.map((link): XdpFeatures | null | 'gone' => {
       try {
-        return readNetdevDevice(link.ifindex)?.xdp ?? null;
+        return netdevDevices.device(namespacePath, link.ifindex)?.xdp ?? null;
       } catch (error) {
         if (error instanceof NativeError && error.code === 'ENODEV') return 'gone';
         throw error;
@@ -137,9 +139,4 @@ export function listInterfaces(namespace: string | null): InterfaceFacts[] {
 export function describeInterface(namespace: string | null, ifname: string): InterfaceFacts | null {
   const matching = links(namespace).filter((link) => link.ifname === ifname);
   return describe(namespace, matching)[0] ?? null;
-}
-
-/** The MTU of `ifname` in `namespace` (null: the agent's own), without the rest of its facts; null when there is no such interface. */
-export function interfaceMtu(namespace: string | null, ifname: string): number | null {
-  return links(namespace).find((link) => link.ifname === ifname)?.mtu ?? null;
 }

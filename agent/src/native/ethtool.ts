@@ -5,7 +5,7 @@ import { SOCK_CLOEXEC } from './uapi.ts';
 
 /**
  * What `ethtool -S` and `ip link` read of an interface, through the same
- * ioctls: the driver's own statistics (names and values) and the link flags.
+ * ioctls: the driver's own statistics (names and values), the link flags and the MTU.
  * The socket and the interface name are per network namespace: call these
  * inside `inNetworkNamespace` for a lab interface.
  */
@@ -16,6 +16,7 @@ const AF_INET = 2;
 const SOCK_DGRAM = 2;
 // include/uapi/linux/sockios.h
 const SIOCGIFFLAGS = 0x8913;
+const SIOCGIFMTU = 0x8921;
 const SIOCETHTOOL = 0x8946;
 // include/uapi/linux/if.h
 const IFF_UP = 0x1;
@@ -59,6 +60,15 @@ export function readLinkUp(ifname: string): boolean {
     if (ioctl(fd, SIOCGIFFLAGS, request) !== 0) fail(`SIOCGIFFLAGS ${ifname}`);
     const flags = request.readUInt16LE(IFR_UNION);
     return (flags & IFF_UP) !== 0 && (flags & IFF_RUNNING) !== 0;
+  });
+}
+
+/** The link's MTU (ifr_mtu, an int in the union), as `ip link` shows it; an absent interface is a NativeError (ENODEV). */
+export function readLinkMtu(ifname: string): number {
+  return withSocket((fd) => {
+    const request = ifreq(ifname);
+    if (ioctl(fd, SIOCGIFMTU, request) !== 0) fail(`SIOCGIFMTU ${ifname}`);
+    return request.readInt32LE(IFR_UNION);
   });
 }
 

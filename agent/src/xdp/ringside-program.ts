@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { XdpActions, XdpProgramKind } from '@ringside/shared';
 import { judgeRxMetadataSupport, RX_METADATA_FIELDS } from '@ringside/shared';
-import { interfaceMtu } from '../host/interfaces.ts';
 import { describeXdpProgram } from '../host/xdp-programs.ts';
 import {
   type BpfMapHandle,
@@ -21,6 +20,7 @@ import {
   loadDeviceBoundProgram,
 } from '../native/device-bound-program.ts';
 import { NativeError } from '../native/errors.ts';
+import { readLinkMtu } from '../native/ethtool.ts';
 import { ifNameToIndex, rawSyscalls } from '../native/libc.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import {
@@ -116,11 +116,21 @@ function refuseOccupied(ifname: string, ifindex: number): void {
   );
 }
 
-/** The interface's MTU, as `ip link` shows it in its namespace. */
-function mtuOf(ifname: string, namespacePath: string | null): number {
-  const mtu = interfaceMtu(namespacePath === null ? null : basename(namespacePath), ifname);
-  if (mtu === null) throw new RingsideProgramError(`interface ${ifname} does not exist`, 'ENODEV');
-  return mtu;
+/**
+ * The interface's MTU now, in the calling thread's namespace: one ioctl at
+ * each load rather than an `ip link` process, and never a reading from
+ * before a change (the lab raises veth's to 9000 for multi-buffer), which
+ * would pick the variant that is not frags-aware.
+ */
+function mtuOf(ifname: string): number {
+  try {
+    return readLinkMtu(ifname);
+  } catch (error) {
+    if (error instanceof NativeError && error.code === 'ENODEV') {
+      throw new RingsideProgramError(`interface ${ifname} does not exist`, 'ENODEV');
+    }
+    throw error;
+  }
 }
 
 function attachHint(ifname: string, mode: XdpAttachMode, frags: boolean): (code: string) => string | undefined {
@@ -363,7 +373,7 @@ export class RingsideProgram {
           'ENODEV',
         );
       }
-      const withFrags = frags ?? needsFrags(mtuOf(ifname, namespacePath), rawSyscalls.getpagesize(), false);
+      const withFrags = frags ?? needsFrags(mtuOf(ifname), rawSyscalls.getpagesize(), false);
       const object = OBJECT_FILES[kind];
       const path = join(objects, withFrags ? object.replace(/\.o$/, '.frags.o') : object);
       if (!existsSync(path)) {

@@ -52,6 +52,25 @@ function describePackets(groups: readonly PacketGroup[]): string {
   return groups.map((group) => `${group.slot}:${group.count}${group.complete ? '' : '+'}`).join(' ');
 }
 
+/** Whether describePackets would say the same of both. */
+function samePackets(a: readonly PacketGroup[], b: readonly PacketGroup[]): boolean {
+  if (a.length !== b.length) return false;
+  // A loop, not every(): this runs each draw, and a callback would be made each time.
+  for (let i = 0; i < a.length; i++) {
+    const one = a[i] as PacketGroup;
+    const other = b[i] as PacketGroup;
+    if (one.slot !== other.slot || one.count !== other.count || one.complete !== other.complete) return false;
+  }
+  return true;
+}
+
+/** The slots the canvas highlights, readable by tests: `count` of them from `start`, round the ring. */
+function highlightedSlots(start: number, count: number, size: number): string {
+  return Array.from({ length: count }, (_, k) => (start + k) % size).join(' ');
+}
+
+const NO_PACKETS: readonly PacketGroup[] = [];
+
 /** Given the square the ring is drawn in, so that the row can measure where the ring is. */
 type SquareRef = (element: HTMLElement | null) => void;
 
@@ -194,8 +213,9 @@ function RingCanvas({
     dirty.current = true;
     let paletteVersion = -1;
     let shownOccupied = -1;
-    let shownPackets = '';
-    let shownHighlight = '';
+    // What the canvas's data attributes say, kept as their inputs: a draw builds their strings only when those change.
+    let shownPackets = NO_PACKETS;
+    let shownHighlight = { start: -1, count: 0, size: 0 };
     // The reading last drawn, and whether it was drawn where its movement ends.
     let drawnReadings = -1;
     let drewFinal = false;
@@ -214,23 +234,22 @@ function RingCanvas({
       ctx.clearRect(0, 0, side, side);
       const listed = packets.current;
       const groups =
-        listed && listed.read.size === pose.size ? packetGroupsShown(listed.groups, listed.read, pose) : [];
+        listed && listed.read.size === pose.size ? packetGroupsShown(listed.groups, listed.read, pose) : NO_PACKETS;
       const pointed = hoveredRef.current;
       const packet = pointed === null ? null : groupAtSlot(groups, pointed, pose.size);
       paintRing(ctx, layout, pose, palette.ring, packet?.slot ?? pointed, packet?.count ?? 1);
       paintPackets(ctx, layout, pose.size, groups, { bracket: palette.muted, label: palette.text });
-      const described = describePackets(groups);
-      if (described !== shownPackets) {
-        shownPackets = described;
-        canvas.dataset.packets = described;
+      if (!samePackets(groups, shownPackets)) {
+        shownPackets = groups;
+        canvas.dataset.packets = describePackets(groups);
       }
-      const highlight =
-        pointed === null
-          ? ''
-          : Array.from({ length: packet?.count ?? 1 }, (_, k) => ((packet?.slot ?? pointed) + k) % pose.size).join(' ');
-      if (highlight !== shownHighlight) {
-        shownHighlight = highlight;
-        canvas.dataset.highlighted = highlight;
+      // Nothing pointed at is one state, whatever the ring's size.
+      const start = pointed === null ? -1 : (packet?.slot ?? pointed);
+      const count = start < 0 ? 0 : (packet?.count ?? 1);
+      const size = start < 0 ? 0 : pose.size;
+      if (start !== shownHighlight.start || count !== shownHighlight.count || size !== shownHighlight.size) {
+        shownHighlight = { start, count, size };
+        canvas.dataset.highlighted = start < 0 ? '' : highlightedSlots(start, count, size);
       }
       // What the canvas shows, readable by tests without decoding pixels.
       const occupied = Math.round(occupancy(pose));
