@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { NativeError } from '../native/errors.ts';
-import type { XdpFeatures } from '../native/netdev-features.ts';
+import { readNetdevDevice, type XdpFeatures } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 import { inNamespace, ip, ipAsync } from './ip.ts';
-import { netdevDevices } from './netdev-devices.ts';
 
 export type { XdpFeatures } from '../native/netdev-features.ts';
 
@@ -87,12 +86,11 @@ function driverOf(namespace: string | null, link: IpLink): string {
 
 function describe(namespace: string | null, selected: IpLink[]): InterfaceFacts[] {
   if (selected.length === 0) return [];
-  const namespacePath = namespace === null ? null : `/run/netns/${namespace}`;
   // One namespace switch for all of them; an interface that vanished meanwhile (ENODEV) is left out.
-  const features = inNetworkNamespace(namespacePath, () =>
+  const features = inNetworkNamespace(namespace === null ? null : `/run/netns/${namespace}`, () =>
     selected.map((link): XdpFeatures | null | 'gone' => {
       try {
-        return netdevDevices.device(namespacePath, link.ifindex)?.xdp ?? null;
+        return readNetdevDevice(link.ifindex)?.xdp ?? null;
       } catch (error) {
         if (error instanceof NativeError && error.code === 'ENODEV') return 'gone';
         throw error;

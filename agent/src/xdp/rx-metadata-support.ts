@@ -5,10 +5,10 @@ import {
   type RxMetadataField,
   type RxMetadataSupport,
 } from '@ringside/shared';
-import { netdevDevices } from '../host/netdev-devices.ts';
 import { NativeError } from '../native/errors.ts';
 import { kernelFunctionsPresent } from '../native/kernel-btf.ts';
 import { ifNameToIndex } from '../native/libc.ts';
+import { readNetdevDevice } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
 
 /**
@@ -43,15 +43,27 @@ export function kernelRxMetadataKfuncs(): Offered {
 }
 
 /**
+ * By namespace and ifindex: a driver's operations do not change while its
+ * interface exists, and an interface made again under the same name (of
+ * another driver, maybe) gets a new ifindex.
+ */
+const byInterface = new Map<string, Offered | null>();
+
+/**
  * What `ifname`'s driver implements, in the namespace at `namespacePath`
  * (null: the agent's own); null when the kernel does not say or the
- * interface is gone. The interface facts' dev-get answers it when they read
- * the interface first (host/netdev-devices.ts).
+ * interface is gone.
  */
 export function interfaceRxMetadata(namespacePath: string | null, ifname: string): Offered | null {
   return inNetworkNamespace(namespacePath, () => {
     const ifindex = ifNameToIndex(ifname);
-    return ifindex === 0 ? null : netdevDevices.rxMetadata(namespacePath, ifindex);
+    if (ifindex === 0) return null;
+    const key = `${namespacePath ?? ''}\0${ifindex}`;
+    const known = byInterface.get(key);
+    if (known !== undefined) return known;
+    const offered = readNetdevDevice(ifindex)?.rxMetadata ?? null;
+    byInterface.set(key, offered);
+    return offered;
   });
 }
 
