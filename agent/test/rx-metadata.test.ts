@@ -165,6 +165,24 @@ describeKernel("the rx-metadata program: the kernel's RX metadata in front of ea
     });
   });
 
+  it('asks again about an ifindex given to another device: a macvlan at the index a veth had offers none', () => {
+    lab = Lab.create(1);
+    const ip = (...args: string[]) =>
+      execFileSync('ip', ['-n', lab?.appNamespace ?? '', ...args], { encoding: 'utf8', stdio: 'pipe' });
+    ip('link', 'add', 'rs-veth', 'type', 'veth', 'peer', 'name', 'rs-veth-p');
+    const [{ ifindex }] = JSON.parse(ip('-j', 'link', 'show', 'rs-veth')) as [{ ifindex: number }];
+    expect(interfaceRxMetadata(lab.appNamespacePath, 'rs-veth')?.hash).toBe(true);
+    ip('link', 'del', 'rs-veth');
+    ip('link', 'add', 'rs-macvlan', 'index', String(ifindex), 'link', lab.appIfname, 'type', 'macvlan');
+    const [reused] = JSON.parse(ip('-j', 'link', 'show', 'rs-macvlan')) as [{ ifindex: number }];
+    expect(reused.ifindex).toBe(ifindex);
+    expect(interfaceRxMetadata(lab.appNamespacePath, 'rs-macvlan')).toEqual({
+      timestamp: false,
+      hash: false,
+      vlanTag: false,
+    });
+  });
+
   it('is refused on an interface whose driver implements none of the kfuncs (lo), saying so', () => {
     lab = Lab.create(1);
     expect(() => RingsideProgram.attach('rx-metadata', 'lo', 'drv', lab?.appNamespacePath ?? null)).toThrow(

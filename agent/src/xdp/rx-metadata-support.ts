@@ -43,27 +43,17 @@ export function kernelRxMetadataKfuncs(): Offered {
 }
 
 /**
- * By namespace and ifindex: a driver's operations do not change while its
- * interface exists, and an interface made again under the same name (of
- * another driver, maybe) gets a new ifindex.
- */
-const byInterface = new Map<string, Offered | null>();
-
-/**
  * What `ifname`'s driver implements, in the namespace at `namespacePath`
  * (null: the agent's own); null when the kernel does not say or the
- * interface is gone.
+ * interface is gone. Asked afresh each time, like the interface facts: an
+ * ifindex is reused (a namespace made again, `ip link add ... index N`), so a
+ * cache by ifindex could answer for another device, and one netdev dev-get
+ * at a program load or a state change costs nothing worth keeping.
  */
 export function interfaceRxMetadata(namespacePath: string | null, ifname: string): Offered | null {
   return inNetworkNamespace(namespacePath, () => {
     const ifindex = ifNameToIndex(ifname);
-    if (ifindex === 0) return null;
-    const key = `${namespacePath ?? ''}\0${ifindex}`;
-    const known = byInterface.get(key);
-    if (known !== undefined) return known;
-    const offered = readNetdevDevice(ifindex)?.rxMetadata ?? null;
-    byInterface.set(key, offered);
-    return offered;
+    return ifindex === 0 ? null : (readNetdevDevice(ifindex)?.rxMetadata ?? null);
   });
 }
 
