@@ -9,6 +9,9 @@ import type { IdleWaits } from './pipeline.ts';
  * a few loads, a poll() that returns at once a syscall, and the reference
  * receiver (xdpsock) never sleeps at all. Lab traffic at its default rate
  * comes further apart than this, so it still costs no CPU between frames.
+ * Against xdpsock's rx_drop on the lab source, 50 µs took the JS worker from
+ * about 160,000 poll()s a second (61-66 % of its time running) to about 200
+ * (98 %), and JS ÷ reference from 0.92 to 0.95-0.98.
  */
 const SPIN_WINDOW_MS = 0.05;
 

@@ -200,12 +200,20 @@ describe('idle scheduling', () => {
 });
 
 describe('spinning through quiet spells', () => {
-  /** An rxdrop lane whose clock moves `stepMs` at each reading: its FILL refill moves frames for two rounds, then nothing. */
-  function runWithClockStep(stepMs: number) {
+  /**
+   * An rxdrop lane whose FILL refill moves frames for two rounds, then
+   * nothing; its clock reads `startMs` at the first work round (the spell
+   * from start-up to it), then moves 0.01 ms at each reading.
+   */
+  function runFrom(startMs: number) {
     const kernel = new PlayedKernel({ lanes: [{ workload: 'rxdrop' }] });
     kernel.spinWindowMs = 0.05;
-    let t = 0;
-    const pipeline = new FramePipeline(kernel.setup, kernel, { now: () => (t += stepMs) });
+    let t: number | null = null;
+    const now = () => {
+      t = t === null ? 0 : t === 0 ? startMs : t + 0.01;
+      return t;
+    };
+    const pipeline = new FramePipeline(kernel.setup, kernel, { now });
     const rounds = vi.spyOn(pipeline, 'round');
     pipeline.run();
     const moved = rounds.mock.results.map((result) => result.value as number);
@@ -213,7 +221,7 @@ describe('spinning through quiet spells', () => {
   }
 
   it('after a short spell, goes round empty for the spin window before it sleeps', () => {
-    const { calls, moved, emptyRounds } = runWithClockStep(0.01);
+    const { calls, moved, emptyRounds } = runFrom(0.01);
     expect(moved.slice(0, 2).every((frames) => frames > 0)).toBe(true);
     // 0.05 ms of rounds at 0.01 ms a reading, the last of which sleeps.
     expect(emptyRounds).toBeGreaterThanOrEqual(5);
@@ -221,7 +229,8 @@ describe('spinning through quiet spells', () => {
   });
 
   it('after a spell longer than the window, sleeps at the next empty round: sparse traffic costs no spinning', () => {
-    const { calls, emptyRounds } = runWithClockStep(1);
+    // The readings after the long spell are as close together as above: only the spell's length differs.
+    const { calls, emptyRounds } = runFrom(1);
     expect(emptyRounds).toBe(2);
     expect(calls).toEqual(['awaitReceive 10 20']);
   });

@@ -38,7 +38,10 @@ export interface PipelineSetup extends UmemSetup {
 
 /** How an idle worker sleeps: injected like the doorbells, so the loop runs over in-memory rings in tests. */
 export interface IdleWaits {
-  /** The longest quiet spell spun through rather than slept in (run()); 0: sleep as soon as a round is empty. */
+  /**
+   * The longest quiet spell spun through rather than slept in (run()). Even at 0 a spell's first empty round
+   * does not sleep: it starts the spell's clock, which is how a loop that slept learns its spells got short.
+   */
   readonly spinWindowMs: number;
   /** Until the main thread bumps UmemControl.WAKE, or `timeoutMs`. */
   awaitCommand(timeoutMs: number): void;
@@ -127,7 +130,7 @@ export class FramePipeline {
           lastSpellShort = clock.now() - quietSince <= spinWindowMs;
         }
       } else if (!quiet) {
-        // The clock is read twice per spell, not once per round.
+        // Rounds that move frames read no clock: only a spell's start and end, and its empty rounds, do.
         quiet = true;
         quietSince = clock.now();
         spinUntil = lastSpellShort ? quietSince + spinWindowMs : quietSince;
