@@ -690,9 +690,13 @@ export class Agent implements AgentFacade {
     // Held duplicates keep other processes' sockets, and their queues, alive: they go first.
     this.attached.closeAll();
     await this.traffic?.stop();
-    await this.engine?.destroyAll();
-    this.engine = null;
-    this.lab?.destroy();
+    try {
+      await this.engine?.destroyAll();
+    } finally {
+      // The lab goes even when an interface kept its program: removing it takes its veth and what is on it.
+      this.engine = null;
+      this.lab?.destroy();
+    }
   }
 
   /** For exit paths where nothing asynchronous runs: removing the lab takes its veth, programs and bindings. */

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
+import type { Engine } from '../src/engine/engine.ts';
 import { InterfaceSteering } from '../src/engine/xdp-steering.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { BareSocket } from './bare-socket.ts';
 import { describeKernel, everyStep, waitFor } from './kernel.ts';
+import { labEngine, TEST_UMEM, testSocket } from './lab-sockets.ts';
 
 const DROP_HALF = fileURLToPath(new URL('../../bpf/build/drop_half.o', import.meta.url));
 const PORT = 4242;
@@ -82,5 +84,53 @@ describeKernel('Steering an interface whose program cannot be detached', () => {
       { index: 0, socketId: 'a' },
       { index: 1, socketId: 'b' },
     ]);
+  });
+});
+
+describeKernel('Shutting down while one interface keeps its program', () => {
+  const SECOND = 'ut-second';
+  let lab: Lab | null = null;
+  let engine: Engine | null = null;
+
+  afterEach(async () => {
+    // Every step runs, the first failure is thrown: a clean-up must not leave a lab behind.
+    const failures: unknown[] = [];
+    const attempt = async (step: () => unknown) => {
+      try {
+        await step();
+      } catch (error) {
+        failures.push(error);
+      }
+    };
+    await attempt(() => lab && ipIn(lab, 'link', 'del', UPPER));
+    await attempt(() => engine?.destroyAll());
+    await attempt(() => lab?.destroy());
+    engine = null;
+    lab = null;
+    if (failures.length > 0) throw failures[0];
+  });
+
+  it("detaches every other interface's program and reports the one refused", async () => {
+    lab = Lab.create(1);
+    ipIn(lab, 'link', 'add', SECOND, 'type', 'veth', 'peer', 'name', `${SECOND}-p`);
+    ipIn(lab, 'link', 'set', SECOND, 'up');
+    ipIn(lab, 'link', 'set', `${SECOND}-p`, 'up');
+    engine = labEngine(lab);
+    const request = (ifname: string) => ({
+      umem: TEST_UMEM,
+      socket: testSocket(lab as Lab, { ifname }),
+      workload: 'rxdrop' as const,
+    });
+    // The lab's interface first: the engine meets its refusal before the second interface.
+    await engine.create(request(lab.appIfname), 'first');
+    await engine.create(request(SECOND), 'second');
+    expect(programOn(lab, lab.appIfname)).toBeDefined();
+    expect(programOn(lab, SECOND)).toBeDefined();
+
+    ipIn(lab, 'link', 'add', 'link', lab.appIfname, 'name', UPPER, 'type', 'macvlan');
+    ipIn(lab, 'link', 'set', 'dev', UPPER, 'xdpgeneric', 'obj', DROP_HALF, 'sec', 'xdp');
+    await expect(engine.destroyAll()).rejects.toThrow(/a device stacked on it/);
+    expect(programOn(lab, SECOND)).toBeUndefined();
+    expect(programOn(lab, lab.appIfname)).toBeDefined();
   });
 });

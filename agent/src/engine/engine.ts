@@ -225,7 +225,17 @@ export class Engine {
   async destroyAll(): Promise<void> {
     // Newest first: sockets sharing a UMEM go before the socket that owns it.
     for (const id of [...this.sockets.keys()].reverse()) await this.destroy(id);
-    for (const steering of this.steering.values()) steering.detach();
+    // One interface refusing its detach (a device stacked on it runs XDP) leaves the others' programs to go.
+    const refused: unknown[] = [];
+    for (const steering of this.steering.values()) {
+      try {
+        steering.detach();
+      } catch (error) {
+        refused.push(error);
+      }
+    }
+    if (refused.length === 1) throw refused[0];
+    if (refused.length > 1) throw new AggregateError(refused, refused.map((error) => String(error)).join('; '));
   }
 
   /**
