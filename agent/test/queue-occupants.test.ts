@@ -1,3 +1,5 @@
+import { release } from 'node:os';
+import { releaseAtLeast } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
 import { socketInode } from '../src/attach/procfs.ts';
 import {
@@ -18,6 +20,8 @@ const FREE: QueueOccupants = { known: true, inodes: [], holders: [] };
 /** The fallback runs only where the kernel has no xsk_diag (CONFIG_XDP_SOCKETS_DIAG), as on this project's machines. */
 function missing(): string | null {
   if (process.getuid?.() !== 0) return 'not running as root';
+  // Without xsk_diag, a free queue is known free only from the queue objects' xsk attribute (Linux 6.12).
+  if (releaseAtLeast(release(), '6.12') !== true) return 'Linux before 6.12: no xsk attribute on netdev queue objects';
   return dumpXsks(null).available ? 'this kernel has xsk_diag: queueOccupants asks it instead' : null;
 }
 

@@ -1,6 +1,7 @@
 import { release } from 'node:os';
 import { releaseAtLeast } from '@ringside/shared';
 import { type SocketHolder, socketHolders } from '../attach/procfs.ts';
+import { NativeError } from '../native/errors.ts';
 import { ifNameToIndex } from '../native/libc.ts';
 import { readNetdevQueues } from '../native/netdev-features.ts';
 import { inNetworkNamespace } from '../native/netns.ts';
@@ -63,8 +64,15 @@ function queueHasXsk(namespacePath: string | null, ifname: string, queueId: numb
   if (releaseAtLeast(release(), '6.12') !== true) return null;
   return inNetworkNamespace(namespacePath, () => {
     const ifindex = ifNameToIndex(ifname);
+    let queues: ReturnType<typeof readNetdevQueues> = null;
+    try {
+      queues = ifindex === 0 ? null : readNetdevQueues(ifindex);
+    } catch (error) {
+      // Gone since its name was looked up (ENODEV): this answers a refusal's message and must not replace it.
+      if (!(error instanceof NativeError)) throw error;
+    }
     // A queue not listed (the interface down, or gone) is not known to be free.
-    const listed = (ifindex === 0 ? null : readNetdevQueues(ifindex))?.filter((queue) => queue.id === queueId) ?? [];
+    const listed = queues?.filter((queue) => queue.id === queueId) ?? [];
     return listed.length === 0 ? null : listed.some((queue) => queue.xsk);
   });
 }
