@@ -367,7 +367,7 @@ export const TXONLY_CHECKSUM_REQUEST: TxChecksumRequest = { start: 14 + 20, offs
  * The u64 a checksum request leaves at completion.tx_timestamp's place:
  * csum_start, csum_offset, then the request's 4 bytes of padding, 0.
  */
-export function checksumRequestWord({ start, offset }: TxChecksumRequest): bigint {
+function checksumRequestWord({ start, offset }: TxChecksumRequest): bigint {
   return BigInt(start + offset * 0x1_0000);
 }
 

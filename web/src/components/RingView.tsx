@@ -55,7 +55,6 @@ function describePackets(groups: readonly PacketGroup[]): string {
 /** Whether describePackets would say the same of both. */
 function samePackets(a: readonly PacketGroup[], b: readonly PacketGroup[]): boolean {
   if (a.length !== b.length) return false;
-  // A loop, not every(): this runs each draw, and a callback would be made each time.
   for (let i = 0; i < a.length; i++) {
     const one = a[i] as PacketGroup;
     const other = b[i] as PacketGroup;
