@@ -51,9 +51,21 @@ export interface RequestOutcome {
   problems?: NonNullable<ErrorMessage['problems']>;
 }
 
+/** What the page is a view of: an agent over the connection, or a recording (`replaying`) with none. */
+export type PageStatus = ConnectionStatus | 'replaying';
+
+/** The recording a replay page shows: which file, and when its recorder started. */
+export interface ReplayedRecording {
+  fileName: string;
+  /** Wall-clock ms of the recording's start. */
+  recordedAt: number;
+}
+
 export interface State {
-  status: ConnectionStatus;
+  status: PageStatus;
   retryInMs: number | null;
+  /** Set while replaying, so the header names the recording rather than a connection. */
+  replayOf: ReplayedRecording | null;
   hello: HelloMessage | null;
   /** The agent's latest `state` message, with acknowledged commands applied. */
   agentState: StateMessage | null;
@@ -80,6 +92,8 @@ export type CommandBody = DistributiveOmit<Command, 'requestId'>;
 export interface Actions {
   setSend(send: Send): void;
   setStatus(status: ConnectionStatus, retryInMs: number | null): void;
+  /** The page shows a recording from now on: nothing is connected, and the player answers what is sent. */
+  replay(recording: ReplayedRecording): void;
   receive(message: ServerMessage): void;
   /** Sends a command; its ack or error is kept under `origin`. */
   command(body: CommandBody, origin: string): void;
@@ -152,6 +166,7 @@ export const useRingside = create<State & Actions>()((set, get) => {
   return {
     status: 'connecting',
     retryInMs: null,
+    replayOf: null,
     hello: null,
     agentState: null,
     snapshot: null,
@@ -179,6 +194,8 @@ export const useRingside = create<State & Actions>()((set, get) => {
       }
       set({ status, retryInMs, ...(status === 'connected' ? {} : { lagging: null }) });
     },
+
+    replay: (recording) => set({ status: 'replaying', retryInMs: null, replayOf: recording, lagging: null }),
 
     receive: (message) => {
       switch (message.type) {
@@ -332,6 +349,11 @@ export function selectRing(state: State, socketId: string, kind: RingKind): Ring
 /** The socket's descriptors as last streamed, if the stream is of this socket. */
 export function selectDetail(state: State, socketId: string): SocketDetailMessage | null {
   return state.detail?.socketId === socketId ? state.detail : null;
+}
+
+/** Requests are answered: by the agent over a connection that is up, or by the player from a recording. */
+export function selectAnswered(state: State): boolean {
+  return state.status === 'connected' || state.status === 'replaying';
 }
 
 /** Commands are offered only to a control connection that is up. */
