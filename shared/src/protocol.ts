@@ -22,8 +22,9 @@ import { TxCompletionStamps, TxMetadataConfig, TxMetadataRequests } from './tx-m
  *   socketFeatures.txMetadata).
  * 2.5: SocketRequest.pausedStages, a socket created with stages already paused; SocketRequest.txMetadataRequests
  *   (the completion timestamp and launch time txonly asks of each frame) and SocketDetailMessage.txCompletionStamps.
+ * 2.6: EventMessage.id, so a client that reconnects shows the start-up events it is sent again once.
  */
-export const PROTOCOL_VERSION = { major: 2, minor: 5 } as const;
+export const PROTOCOL_VERSION = { major: 2, minor: 6 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -556,8 +557,23 @@ export const SnapshotMessage = z.object({
 });
 export type SnapshotMessage = z.infer<typeof SnapshotMessage>;
 
+/**
+ * Which event of which agent run: every client is sent the start-up events
+ * again after its hello, and one that reconnects to the same run has shown
+ * them already. A restarted agent is a new run, whose events are all new.
+ */
+export const EventId = z.object({
+  /** Chosen at random when the agent starts. */
+  run: z.string().min(1).max(64),
+  /** From 1, in the order the agent raised its events. */
+  seq: count,
+});
+export type EventId = z.infer<typeof EventId>;
+
 export const EventMessage = z.object({
   type: z.literal('event'),
+  /** Since 2.6. */
+  id: EventId.optional(),
   at: z.number(),
   kind: z.enum([
     'traffic-paused',

@@ -29,8 +29,8 @@ export type HelloMessage = Extract<ServerMessage, { type: 'hello' }>;
 export type Send = (message: ClientMessage) => boolean;
 export type TrafficChange = { paused?: boolean; ratePps?: number; queueIds?: number[]; destinationPorts?: number[] };
 
-/** Numbered locally so the log has stable keys. */
-export type LoggedEvent = EventMessage & { id: number };
+/** Numbered locally so the log has stable keys (an older agent's events carry no id). */
+export type LoggedEvent = EventMessage & { key: number };
 
 /** An error to show the user: one from the agent, or a command we could not send. */
 export interface Notice {
@@ -233,7 +233,8 @@ export const useRingside = create<State & Actions>()((set, get) => {
           return;
         }
         case 'event':
-          set((s) => ({ events: [{ ...message, id: ++eventCount }, ...s.events].slice(0, MAX_EVENTS) }));
+          if (isRepeat(message, get().events[0])) return;
+          set((s) => ({ events: [{ ...message, key: ++eventCount }, ...s.events].slice(0, MAX_EVENTS) }));
           return;
         case 'ack': {
           const patch = patches.get(message.requestId);
@@ -313,6 +314,16 @@ export const useRingside = create<State & Actions>()((set, get) => {
     dismissError: (id) => set((s) => ({ errors: s.errors.filter((notice) => notice.id !== id) })),
   };
 });
+
+/**
+ * An event the page has shown already: the agent sends its start-up events
+ * to every connection, so a page that reconnects to the same run gets them
+ * again. An agent numbers its events in the order it raises them, so any
+ * of its run not after the newest shown is one of those.
+ */
+export function isRepeat(event: EventMessage, newest: EventMessage | undefined): boolean {
+  return event.id !== undefined && event.id.run === newest?.id?.run && event.id.seq <= newest.id.seq;
+}
 
 /** What the agent says of one socket: its configuration, workload and UMEM. */
 export function selectSocket(state: State, socketId: string): SocketInfo | undefined {
