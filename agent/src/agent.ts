@@ -440,6 +440,7 @@ export class Agent implements AgentFacade {
         zeroCopyActive: managed.socket.zeroCopyActive,
         kernel: managed.kernel.view,
         mismatches: managed.kernel.mismatches,
+        dataPlane: managed.group.dataPlane,
       })),
       steering: this.steeringFacts(),
       traffic: this.traffic?.info() ?? null,
