@@ -279,19 +279,30 @@ function hostTableMisalignment(tolerance: number): string[] {
  * are drawn), which a page's text check cannot see on a canvas.
  */
 async function flowLabelFindings(page: Page): Promise<Finding[]> {
-  const panel = page.getByTestId('socket-xsk0');
-  const overlay = panel.getByTestId('ring-flow');
-  const at = await overlay.boundingBox();
-  const labels = JSON.parse((await overlay.getAttribute('data-labels')) ?? '[]') as PlacedLabel[];
+  // Read in one go: the page may move (a verdict line appearing above the rings) between two separate reads.
+  const read = await page.evaluate((kinds) => {
+    const panel = document.querySelector('[data-testid="socket-xsk0"]');
+    const box = (element: Element | null | undefined) => {
+      const rect = element?.getBoundingClientRect();
+      return rect ? { x: rect.left, y: rect.top, width: rect.width } : null;
+    };
+    const overlay = panel?.querySelector('[data-testid="ring-flow"]');
+    return {
+      at: box(overlay),
+      labels: overlay?.getAttribute('data-labels') ?? '[]',
+      rings: kinds.map((kind) => ({ kind, box: box(panel?.querySelector(`[data-testid="ring-${kind}-canvas"]`)) })),
+    };
+  }, RING_KINDS);
+  const labels = JSON.parse(read.labels) as PlacedLabel[];
   const findings: Finding[] = [];
   const wanted = [/^kernel$/, /^application$/, /^one dot = \d+ descriptors?$/];
   const missing = wanted.filter((pattern) => !labels.some((label) => pattern.test(label.text)));
+  const at = read.at;
   if (!at || missing.length > 0) {
     findings.push({ what: 'a label of the flow overlay is not drawn', elements: missing.map(String) });
     return findings;
   }
-  for (const kind of RING_KINDS) {
-    const ring = await panel.getByTestId(`ring-${kind}-canvas`).boundingBox();
+  for (const { kind, box: ring } of read.rings) {
     if (!ring) continue;
     const layout = ringLayout(ring.width);
     const cx = ring.x + layout.cx;

@@ -6,6 +6,7 @@ import { flowGeometry, type Leg, legName, type RingBox, sameBoxes } from './ring
 import { PRESENTER_SLOWDOWN } from './ring-motion.ts';
 
 const DOT = 3;
+const NO_LABELS: PlacedLabel[] = [];
 /** The test-facing counts change every frame; the DOM hears of them a few times a second. */
 const PUBLISH_EVERY_MS = 250;
 
@@ -75,6 +76,7 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
   /** The overlay's place among the rings, and its labels laid out clear of them for one legend. */
   let origin = { left: 0, top: 0 };
   let labels: { per: number; placed: PlacedLabel[] } | null = null;
+  let publishedLabels: PlacedLabel[] | null = null;
 
   const labelsFor = (context: CanvasRenderingContext2D, per: number): PlacedLabel[] => {
     if (labels?.per === per) return labels.placed;
@@ -128,7 +130,7 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
         context.fill();
       }
     }
-    let written: PlacedLabel[] = [];
+    let written = NO_LABELS;
     if (shown > 0) {
       context.fillStyle = props.colors.muted;
       context.font = '10px system-ui, sans-serif';
@@ -137,8 +139,10 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
       written = labelsFor(context, scene.perDot);
       for (const label of written) context.fillText(label.text, label.left, label.top + LABEL_HEIGHT / 2);
     }
-    if (now - publishedAt >= PUBLISH_EVERY_MS || shown === 0 || props.still) {
+    // New labels are told at once: a check that reads them against the rings must not meet the last layout's.
+    if (now - publishedAt >= PUBLISH_EVERY_MS || shown === 0 || props.still || written !== publishedLabels) {
       publishedAt = now;
+      publishedLabels = written;
       publish(canvas, scene, { shown, still: props.still, paints, stales, labels: written });
     }
   };
