@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import {
@@ -118,6 +119,9 @@ export class Agent implements AgentFacade {
   private readonly priority = new CommandPriority(setThreadNice, { idle: OBSERVER_NICE, commanding: DATAPLANE_NICE });
   /** Events met before the server listened, when no client could be told: each client is told as it arrives. */
   private readonly startup: EventMessage[] = [];
+  /** This run's name in its events' ids: a page that reconnects shows the start-up events once (EventId). */
+  private readonly run = randomUUID();
+  private eventCount = 0;
   /** The kernel's test catalogue as lessons (agent/scenarios/), run through the same commands as the page's. */
   private readonly lessons: Lessons;
 
@@ -147,7 +151,7 @@ export class Agent implements AgentFacade {
     const catalogue = loadCatalogue();
     for (const problem of catalogue.problems) {
       log.warn({ problem }, 'a lesson file was refused; the others load');
-      this.startup.push({ type: 'event', at: Date.now(), kind: 'fault', message: `lesson refused: ${problem}` });
+      this.event('fault', `lesson refused: ${problem}`);
     }
     this.lessons = new Lessons(
       catalogue,
@@ -436,6 +440,7 @@ export class Agent implements AgentFacade {
         zeroCopyActive: managed.socket.zeroCopyActive,
         kernel: managed.kernel.view,
         mismatches: managed.kernel.mismatches,
+        dataPlane: managed.group.dataPlane,
       })),
       steering: this.steeringFacts(),
       traffic: this.traffic?.info() ?? null,
@@ -660,6 +665,7 @@ export class Agent implements AgentFacade {
   ): void {
     const event: EventMessage = {
       type: 'event',
+      id: { run: this.run, seq: ++this.eventCount },
       at: Date.now(),
       kind,
       message,

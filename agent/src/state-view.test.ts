@@ -1,8 +1,10 @@
 import { defaultSocketRequest, HelloMessage, type InterfaceInfo, StateMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
+import { DataplaneCrash } from './dataplane/dataplane-worker.ts';
 import { kernelViewOf } from './observe/kernel-view.ts';
 import { readings } from './observe/test-readings.ts';
 import {
+  dataPlaneAfter,
   describeMismatchChange,
   describeMismatches,
   helloMessage,
@@ -23,6 +25,7 @@ const device = (name: string, programId: number | null): InterfaceInfo => ({
 });
 
 const request = defaultSocketRequest('rs-app', 1);
+const RUNNING = { state: 'running' } as const;
 const socket = { id: 'xsk0', config: request.socket };
 const program = (id: number) => ({ id, name: `prog${id}`, xskmap: { id: 90 + id, name: 'xsks_map', maxEntries: 64 } });
 const ours = (programId: number, ownsProgram: boolean): SteeringFacts => ({
@@ -72,6 +75,7 @@ describe('the state and hello messages', () => {
         zeroCopyActive: false,
         kernel: kernelViewOf(readings()),
         mismatches: [],
+        dataPlane: id === 'xsk1' ? dataPlaneAfter(RUNNING, new DataplaneCrash(new Error('boom'), false), 5) : RUNNING,
       })),
       steering: [ours(7, true)],
       traffic: null,
@@ -90,6 +94,19 @@ describe('the state and hello messages', () => {
     });
     expect(StateMessage.parse(state)).toEqual(state);
     expect(state.sockets.map((entry) => entry.xskmapIndex)).toEqual([3, null]);
+    expect(state.sockets.map((entry) => entry.dataPlane?.state)).toEqual(['running', 'down']);
+  });
+
+  it('says a data plane is down, when and why, once its worker was left down, and only then', () => {
+    const down = dataPlaneAfter(RUNNING, new DataplaneCrash(new Error('the thread ended with exit code 1'), false), 42);
+    expect(down).toMatchObject({ state: 'down', since: 42 });
+    expect(down.state === 'down' && down.reason).toMatch(
+      /crashed \(the thread ended with exit code 1\) 3 times in 10 s/,
+    );
+    // Restarted: still running. A fault the worker survived is no crash either.
+    expect(dataPlaneAfter(RUNNING, new DataplaneCrash(new Error('boom'), true), 43)).toEqual(RUNNING);
+    expect(dataPlaneAfter(RUNNING, new Error('the interface went away'), 44)).toEqual(RUNNING);
+    expect(dataPlaneAfter(down, new Error('later'), 45)).toBe(down);
   });
 
   it('greets in lab or NIC mode with what this agent can do', () => {

@@ -77,6 +77,39 @@ describeKernel('faults the agent survives, telling the page', () => {
     );
   });
 
+  it("leaves a data-plane worker that keeps crashing down, and says so in its socket's state", async () => {
+    await withAgent(
+      async (agent, client) => {
+        const crashesOfXsk0 = () => faults(client).filter((event) => event.message.includes('socket xsk0'));
+        const dataPlaneOfXsk0 = () =>
+          client
+            .of('state')
+            .at(-1)
+            ?.sockets.find((socket) => socket.id === 'xsk0')?.dataPlane;
+        expect(dataPlaneOfXsk0()).toEqual({ state: 'running' });
+        // Each SIGUSR2 ends every data-plane thread; the worker is restarted 3 times within 10 s, and not after.
+        for (let signals = 1; !/left down/.test(crashesOfXsk0().at(-1)?.message ?? ''); signals++) {
+          if (signals > 8) throw new Error(`never left down: ${crashesOfXsk0().map((event) => event.message)}`);
+          const told = crashesOfXsk0().length;
+          agent.child.kill('SIGUSR2');
+          await waitFor(() => crashesOfXsk0().length > told, 20_000, `a fault for crash ${signals}`);
+        }
+        // The state the agent sends with the fault says so, on the socket, with why and since when.
+        await waitFor(() => dataPlaneOfXsk0()?.state === 'down', 10_000, "a state with xsk0's data plane down");
+        const down = dataPlaneOfXsk0();
+        expect(down).toMatchObject({
+          state: 'down',
+          reason: expect.stringMatching(/crashed .* 3 times in 10 s and was left down/),
+        });
+        // And it stays so for a client that comes later.
+        const late = await TestClient.connect(agent.controlUrl);
+        expect((await late.next('state')).sockets.find((socket) => socket.id === 'xsk0')?.dataPlane).toEqual(down);
+        late.close();
+      },
+      { RINGSIDE_TEST_FAULTS: '1' },
+    );
+  });
+
   it('removes the sockets of an interface deleted from outside, says so, and goes on serving', async () => {
     await withAgent(async (_agent, client, state) => {
       const appNamespace = state.lab?.appNamespace as string;

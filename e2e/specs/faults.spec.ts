@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { TestClient } from '../../agent/test/ws-client.ts';
 import { openExplorer } from './explorer.ts';
 
 let agent: RunningAgent;
@@ -22,4 +23,31 @@ test('an XDP program detached from outside shows as a fault in the event log, an
   await expect(fault).toContainText('the XDP program on rs-app', { timeout: 20_000 });
   await expect(fault).toContainText('was detached from outside');
   await expect(page.getByTestId('connection-status')).toHaveText('connected');
+});
+
+test('a socket whose data-plane worker kept crashing shows on its panel that it is down, and why', async ({ page }) => {
+  test.setTimeout(120_000);
+  // RINGSIDE_TEST_FAULTS: SIGUSR2 ends every data-plane thread, as a crash would.
+  const crashing = await startAgent(['--rate', '5000'], 60_000, { RINGSIDE_TEST_FAULTS: '1' });
+  const client = await TestClient.connect(crashing.viewUrl);
+  try {
+    await openExplorer(page, crashing.controlUrl, { view: 'rings', socket: 'xsk0' });
+    await expect(page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer')).toBeVisible();
+    await expect(page.getByTestId('dataplane-down')).toHaveCount(0);
+    const crashes = () =>
+      client.of('event').filter((event) => event.kind === 'fault' && event.message.includes('socket xsk0'));
+    // Restarted 3 times within 10 s, then left down.
+    while (!/left down/.test(crashes().at(-1)?.message ?? '')) {
+      expect(crashes().length, 'crashes before the worker was left down').toBeLessThan(8);
+      const told = crashes().length;
+      crashing.child.kill('SIGUSR2');
+      await expect.poll(() => crashes().length, { timeout: 20_000 }).toBeGreaterThan(told);
+    }
+    const down = page.getByTestId('socket-xsk0').getByTestId('dataplane-down');
+    await expect(down).toContainText('data plane down');
+    await expect(down).toContainText('3 times in 10 s and was left down');
+  } finally {
+    client.close();
+    await crashing.stop();
+  }
 });

@@ -1,6 +1,9 @@
 import { expect, type Page, test } from '@playwright/test';
+import { RING_KINDS } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { VIEWS, type View } from '../../web/src/url-state.ts';
+import type { PlacedLabel } from '../../web/src/viz/flow-labels.ts';
+import { ringLayout, ringReach } from '../../web/src/viz/ring-canvas.ts';
 import { agentSnapshot, inspectHeldRxFrame, numberIn, openExplorer, VIEW_READY, withRxHeld } from './explorer.ts';
 
 /**
@@ -64,8 +67,9 @@ interface Finding {
 
 /**
  * Runs in the page: reads every visible text (text nodes, SVG text, the
- * values of form fields; a canvas draws its own and is left out) and lists
- * what breaks the layout. Self-contained, as page.evaluate needs.
+ * values of form fields, and the words a canvas says it wrote in
+ * `data-labels`; a canvas's other drawing is left out) and lists what breaks
+ * the layout. Self-contained, as page.evaluate needs.
  */
 function layoutFindings(tolerance: number): Finding[] {
   type Box = { left: number; top: number; right: number; bottom: number };
@@ -145,6 +149,25 @@ function layoutFindings(tolerance: number): Finding[] {
     const value =
       field instanceof HTMLSelectElement ? (field.selectedOptions[0]?.text ?? '') : (field as HTMLInputElement).value;
     pieces.push({ element: field, text: value, boxes: [boxOf(field.getBoundingClientRect())] });
+  }
+  for (const canvas of Array.from(document.querySelectorAll('canvas[data-labels]'))) {
+    if (!canvas.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+    const frame = boxOf(canvas.getBoundingClientRect());
+    const labels = JSON.parse(canvas.getAttribute('data-labels') ?? '[]') as {
+      text: string;
+      left: number;
+      top: number;
+      width: number;
+      height: number;
+    }[];
+    for (const label of labels) {
+      const left = frame.left + label.left;
+      const top = frame.top + label.top;
+      const box = { left, top, right: left + label.width, bottom: top + label.height };
+      pieces.push({ element: canvas, text: label.text, boxes: [intersect(box, clipOf(canvas, true))] });
+      if (cut(box, frame) || cut(box, clipOf(canvas, false)))
+        findings.push({ what: 'cut off by the box it is drawn in', elements: [name(canvas, label.text)] });
+    }
   }
 
   // Two texts drawn over each other.
@@ -250,6 +273,56 @@ function hostTableMisalignment(tolerance: number): string[] {
   return misaligned;
 }
 
+/**
+ * The words the flow overlay writes over xsk0's rings: each of them drawn,
+ * and none within reach of a ring's band or ticks (ringLayout, as the rings
+ * are drawn), which a page's text check cannot see on a canvas.
+ */
+async function flowLabelFindings(page: Page): Promise<Finding[]> {
+  // Read in one go: the page may move (a verdict line appearing above the rings) between two separate reads.
+  const read = await page.evaluate((kinds) => {
+    const panel = document.querySelector('[data-testid="socket-xsk0"]');
+    const box = (element: Element | null | undefined) => {
+      const rect = element?.getBoundingClientRect();
+      return rect ? { x: rect.left, y: rect.top, width: rect.width } : null;
+    };
+    const overlay = panel?.querySelector('[data-testid="ring-flow"]');
+    return {
+      at: box(overlay),
+      labels: overlay?.getAttribute('data-labels') ?? '[]',
+      rings: kinds.map((kind) => ({ kind, box: box(panel?.querySelector(`[data-testid="ring-${kind}-canvas"]`)) })),
+    };
+  }, RING_KINDS);
+  const labels = JSON.parse(read.labels) as PlacedLabel[];
+  const findings: Finding[] = [];
+  const wanted = [/^kernel$/, /^application$/, /^one dot = \d+ descriptors?$/];
+  const missing = wanted.filter((pattern) => !labels.some((label) => pattern.test(label.text)));
+  const at = read.at;
+  if (!at || missing.length > 0) {
+    findings.push({ what: 'a label of the flow overlay is not drawn', elements: missing.map(String) });
+    return findings;
+  }
+  for (const { kind, box: ring } of read.rings) {
+    if (!ring) continue;
+    const layout = ringLayout(ring.width);
+    const cx = ring.x + layout.cx;
+    const cy = ring.y + layout.cy;
+    for (const label of labels) {
+      const left = at.x + label.left;
+      const top = at.y + label.top;
+      const dx = Math.max(left - cx, 0, cx - (left + label.width));
+      const dy = Math.max(top - cy, 0, cy - (top + label.height));
+      const distance = Math.hypot(dx, dy);
+      if (distance <= ringReach(layout))
+        findings.push({
+          what: `crosses the ${kind} ring (${distance.toFixed(1)} px from its centre; it draws out to ${ringReach(layout)})`,
+          elements: [label.text],
+        });
+    }
+  }
+  return findings;
+}
+
 for (const viewport of VIEWPORTS) {
   test.describe(`at ${viewport.width}×${viewport.height}`, () => {
     test.use({ viewport });
@@ -272,6 +345,8 @@ for (const viewport of VIEWPORTS) {
             await READY[view](page);
             const findings = await page.evaluate(layoutFindings, 1);
             expect.soft(findings, 'text that overlaps or is cut off').toEqual([]);
+            if (view === 'rings')
+              expect.soft(await flowLabelFindings(page), 'flow labels missing or over a ring').toEqual([]);
             const misaligned = await page.evaluate(hostTableMisalignment, 2);
             expect.soft(misaligned, 'Host sockets headers that do not line up with their columns').toEqual([]);
           };

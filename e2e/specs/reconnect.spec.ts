@@ -1,6 +1,11 @@
-import { expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type WebSocketRoute } from '@playwright/test';
+import { API_PATHS } from '@ringside/shared';
 import { freePort, type RunningAgent, startAgent, testTokenFile } from '../../agent/test/agent-process.ts';
-import { failOnPageErrors, numberIn } from './explorer.ts';
+import { failOnPageErrors, numberIn, openExplorer } from './explorer.ts';
 
 let agent: RunningAgent | null = null;
 
@@ -34,4 +39,39 @@ test('when the agent restarts, the open page reconnects and streams again withou
   expect(new URL(page.url()).searchParams.get('view')).toBe('rings,umem');
   // The same page, never reloaded.
   expect(await page.evaluate(() => (window as unknown as { ringsideMarker: number }).ringsideMarker)).toBe(marker);
+});
+
+test('a page that reconnects to the same agent shows its start-up events once', async ({ page }) => {
+  // A token file on a read-only disk is one of the agent's start-up events: every client is told it after its hello.
+  const readOnly = mkdtempSync(join(tmpdir(), 'ringside-ro-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', readOnly]);
+  let own: RunningAgent | null = null;
+  try {
+    own = await startAgent(['--token-file', join(readOnly, 'tokens.json'), '--rate', '2000']);
+    // The page's socket goes through a proxy the test can cut, as a network drop would; the agent stays up.
+    const routes: WebSocketRoute[] = [];
+    await page.routeWebSocket(new RegExp(`${API_PATHS.webSocket}\\?`), (route) => {
+      routes.push(route);
+      route.connectToServer();
+    });
+    await openExplorer(page, own.controlUrl, { view: 'rings' });
+    const log = page.locator('.events li');
+    await expect(log.filter({ hasText: 'cannot be written (EROFS)' })).toHaveCount(1);
+    const before = await log.allTextContents();
+
+    await routes[0]?.close();
+    await expect(page.getByTestId('connection-status')).toHaveText('disconnected');
+    const seqBefore = Number(await page.getByTestId('connection-status').getAttribute('data-seq'));
+    await expect(page.getByTestId('connection-status')).toHaveText('connected', { timeout: 20_000 });
+    expect(routes).toHaveLength(2);
+    // A snapshot comes after the hello, state and start-up events on the new socket: once one is drawn, all were taken.
+    await expect
+      .poll(async () => Number(await page.getByTestId('connection-status').getAttribute('data-seq')))
+      .toBeGreaterThan(seqBefore);
+    expect(await log.allTextContents()).toEqual(before);
+  } finally {
+    await own?.stop();
+    execFileSync('umount', [readOnly]);
+    rmdirSync(readOnly);
+  }
 });

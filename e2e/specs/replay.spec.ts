@@ -24,6 +24,8 @@ let dir: string;
 let recordingPath: string;
 /** The recording as shared's decoder reads it, independent of the page: every snapshot with its arrival time. */
 let recorded: { at: number; snapshot: SnapshotMessage }[];
+/** Wall-clock ms when the agent started recording. */
+let recordedAt: number;
 
 function readRecorded(path: string) {
   const recording = decodeRecording(readFileSync(path));
@@ -58,6 +60,7 @@ test.beforeAll(async () => {
   const { recording, snapshots } = readRecorded(recordingPath);
   expect(recording.truncatedTail).toBeNull();
   recorded = snapshots;
+  recordedAt = recording.header.startedAt;
 });
 
 test.afterAll(() => {
@@ -104,6 +107,11 @@ test('a recording of the real kernel replays from file:// with no network, showi
   await page.getByTestId('replay-file').setInputFiles(recordingPath);
   await expect(page.getByTestId('replay-note')).toContainText('a recording, so nothing can be changed');
   await expect(page.getByTestId('role')).toHaveText('view only');
+  // The header names the recording and when it was made: no agent is connected, nor live.
+  await expect(page.getByTestId('connection-status')).toHaveText('replay');
+  const madeAt = await page.evaluate((ms) => new Date(ms).toLocaleString(), recordedAt);
+  await expect(page.getByTestId('replay-of')).toHaveText(`of lab.ringside, recorded ${madeAt}`);
+  await expect(page.getByTestId('lag')).toHaveCount(0);
 
   // Scrub to a time between two snapshots the traffic moved between, so showing the wrong one cannot pass: the first
   // such pair from the middle on (a busy machine may hold the source back across a few snapshots).

@@ -241,7 +241,7 @@ const serverMessages: ServerMessage[] = [
     traffic: { sentFrames: 99, pps: 10 },
     programs: [{ ifname: 'rs-app', redirected: 90, passed: 9, dropped: 0, noSocket: 9, wrongQueue: 1 }],
   },
-  { type: 'event', at: 1, kind: 'socket-restored', message: 'restored', socketId: 'xsk0' },
+  { type: 'event', id: { run: 'r', seq: 3 }, at: 1, kind: 'socket-restored', message: 'restored', socketId: 'xsk0' },
   { type: 'ack', requestId: 'r1' },
   { type: 'discovered', xsks: [] },
   { type: 'lagging', fromSeq: 40 },

@@ -22,8 +22,10 @@ import { TxCompletionStamps, TxMetadataConfig, TxMetadataRequests } from './tx-m
  *   socketFeatures.txMetadata).
  * 2.5: SocketRequest.pausedStages, a socket created with stages already paused; SocketRequest.txMetadataRequests
  *   (the completion timestamp and launch time txonly asks of each frame) and SocketDetailMessage.txCompletionStamps.
+ * 2.6: EventMessage.id, so a client that reconnects shows the start-up events it is sent again once;
+ *   SocketInfo.dataPlane, whether a worker still drives the socket's rings.
  */
-export const PROTOCOL_VERSION = { major: 2, minor: 5 } as const;
+export const PROTOCOL_VERSION = { major: 2, minor: 6 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -184,6 +186,24 @@ export const XdpProgramInfo = z.object({
 });
 export type XdpProgramInfo = z.infer<typeof XdpProgramInfo>;
 
+/**
+ * Whether a data-plane worker drives the socket's rings. A worker that
+ * crashes is restarted on the same rings; one that keeps crashing is left
+ * down, with every socket of its UMEM, until a socket of that UMEM is
+ * created, reconfigured or destroyed (the worker is started again then).
+ */
+export const DataPlaneState = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('running') }),
+  z.object({
+    state: z.literal('down'),
+    /** Agent clock (ms since the epoch) when the worker was left down. */
+    since: z.number(),
+    /** The last crash, and why no restart followed. */
+    reason: z.string(),
+  }),
+]);
+export type DataPlaneState = z.infer<typeof DataPlaneState>;
+
 export const SocketInfo = z.object({
   id: z.string(),
   umemId: z.string(),
@@ -199,6 +219,8 @@ export const SocketInfo = z.object({
   kernel: KernelView,
   /** Where `request` and `kernel` differ: shown at the top of the socket's view, and told as a kernel-mismatch event. */
   mismatches: z.array(KernelMismatch),
+  /** Since 2.6 (an older agent says nothing: running). */
+  dataPlane: DataPlaneState.optional(),
 });
 export type SocketInfo = z.infer<typeof SocketInfo>;
 
@@ -556,8 +578,23 @@ export const SnapshotMessage = z.object({
 });
 export type SnapshotMessage = z.infer<typeof SnapshotMessage>;
 
+/**
+ * Which event of which agent run: every client is sent the start-up events
+ * again after its hello, and one that reconnects to the same run has shown
+ * them already. A restarted agent is a new run, whose events are all new.
+ */
+export const EventId = z.object({
+  /** Chosen at random when the agent starts. */
+  run: z.string().min(1).max(64),
+  /** From 1, in the order the agent raised its events. */
+  seq: count,
+});
+export type EventId = z.infer<typeof EventId>;
+
 export const EventMessage = z.object({
   type: z.literal('event'),
+  /** Since 2.6. */
+  id: EventId.optional(),
   at: z.number(),
   kind: z.enum([
     'traffic-paused',

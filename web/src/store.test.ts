@@ -1,4 +1,4 @@
-import type { DiscoveredXsk, RingState, SocketDetailMessage } from '@ringside/shared';
+import type { DiscoveredXsk, EventMessage, RingState, SocketDetailMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { selectAttached, selectDetail, selectObservedIds, selectSocket, selectUmemOf, useRingside } from './store.ts';
 import { attachedSocket, LAB_UMEM, labSocket, labState } from './test-fixtures.ts';
@@ -113,5 +113,39 @@ describe('the outcome of repeated requests from one place', () => {
     expect(outcome()).toBe('pending');
     reply(sent[1]?.requestId as string);
     expect(outcome()).toBe('done');
+  });
+});
+
+describe('the event log', () => {
+  const event = (run: string, seq: number, message: string): EventMessage => ({
+    type: 'event',
+    id: { run, seq },
+    at: seq,
+    kind: 'fault',
+    message,
+  });
+  const shown = () => useRingside.getState().events.map((logged) => logged.message);
+
+  it('shows the start-up events a reconnection sends again once, and a restarted agent’s as new', () => {
+    useRingside.setState({ events: [] });
+    const startup = [event('run-a', 1, 'token file'), event('run-a', 2, 'lesson refused')];
+    for (const message of startup) useRingside.getState().receive(message);
+    useRingside.getState().receive(event('run-a', 3, 'socket created'));
+    // The same agent, after a reconnection: its start-up events again, then a new one.
+    for (const message of startup) useRingside.getState().receive(message);
+    useRingside.getState().receive(event('run-a', 4, 'traffic paused'));
+    expect(shown()).toEqual(['traffic paused', 'socket created', 'lesson refused', 'token file']);
+    // Another run numbers from 1 again: all of its events are new.
+    useRingside.getState().receive(event('run-b', 1, 'token file'));
+    expect(shown()[0]).toBe('token file');
+    expect(shown()).toHaveLength(5);
+  });
+
+  it('shows every event of an agent that names none', () => {
+    useRingside.setState({ events: [] });
+    const unnamed: EventMessage = { type: 'event', at: 1, kind: 'fault', message: 'old agent' };
+    useRingside.getState().receive(unnamed);
+    useRingside.getState().receive(unnamed);
+    expect(shown()).toEqual(['old agent', 'old agent']);
   });
 });

@@ -29,8 +29,8 @@ export type HelloMessage = Extract<ServerMessage, { type: 'hello' }>;
 export type Send = (message: ClientMessage) => boolean;
 export type TrafficChange = { paused?: boolean; ratePps?: number; queueIds?: number[]; destinationPorts?: number[] };
 
-/** Numbered locally so the log has stable keys. */
-export type LoggedEvent = EventMessage & { id: number };
+/** Numbered locally so the log has stable keys (an older agent's events carry no id). */
+export type LoggedEvent = EventMessage & { key: number };
 
 /** An error to show the user: one from the agent, or a command we could not send. */
 export interface Notice {
@@ -51,9 +51,21 @@ export interface RequestOutcome {
   problems?: NonNullable<ErrorMessage['problems']>;
 }
 
+/** What the page is a view of: an agent over the connection, or a recording (`replaying`) with none. */
+export type PageStatus = ConnectionStatus | 'replaying';
+
+/** The recording a replay page shows: which file, and when its recorder started. */
+export interface ReplayedRecording {
+  fileName: string;
+  /** Wall-clock ms of the recording's start. */
+  recordedAt: number;
+}
+
 export interface State {
-  status: ConnectionStatus;
+  status: PageStatus;
   retryInMs: number | null;
+  /** Set while replaying, so the header names the recording rather than a connection. */
+  replayOf: ReplayedRecording | null;
   hello: HelloMessage | null;
   /** The agent's latest `state` message, with acknowledged commands applied. */
   agentState: StateMessage | null;
@@ -80,6 +92,8 @@ export type CommandBody = DistributiveOmit<Command, 'requestId'>;
 export interface Actions {
   setSend(send: Send): void;
   setStatus(status: ConnectionStatus, retryInMs: number | null): void;
+  /** The page shows a recording from now on: nothing is connected, and the player answers what is sent. */
+  replay(recording: ReplayedRecording): void;
   receive(message: ServerMessage): void;
   /** Sends a command; its ack or error is kept under `origin`. */
   command(body: CommandBody, origin: string): void;
@@ -152,6 +166,7 @@ export const useRingside = create<State & Actions>()((set, get) => {
   return {
     status: 'connecting',
     retryInMs: null,
+    replayOf: null,
     hello: null,
     agentState: null,
     snapshot: null,
@@ -179,6 +194,8 @@ export const useRingside = create<State & Actions>()((set, get) => {
       }
       set({ status, retryInMs, ...(status === 'connected' ? {} : { lagging: null }) });
     },
+
+    replay: (recording) => set({ status: 'replaying', retryInMs: null, replayOf: recording, lagging: null }),
 
     receive: (message) => {
       switch (message.type) {
@@ -216,7 +233,8 @@ export const useRingside = create<State & Actions>()((set, get) => {
           return;
         }
         case 'event':
-          set((s) => ({ events: [{ ...message, id: ++eventCount }, ...s.events].slice(0, MAX_EVENTS) }));
+          if (isRepeat(message, get().events[0])) return;
+          set((s) => ({ events: [{ ...message, key: ++eventCount }, ...s.events].slice(0, MAX_EVENTS) }));
           return;
         case 'ack': {
           const patch = patches.get(message.requestId);
@@ -297,6 +315,16 @@ export const useRingside = create<State & Actions>()((set, get) => {
   };
 });
 
+/**
+ * An event the page has shown already: the agent sends its start-up events
+ * to every connection, so a page that reconnects to the same run gets them
+ * again. An agent numbers its events in the order it raises them, so any
+ * of its run not after the newest shown is one of those.
+ */
+export function isRepeat(event: EventMessage, newest: EventMessage | undefined): boolean {
+  return event.id !== undefined && event.id.run === newest?.id?.run && event.id.seq <= newest.id.seq;
+}
+
 /** What the agent says of one socket: its configuration, workload and UMEM. */
 export function selectSocket(state: State, socketId: string): SocketInfo | undefined {
   return state.agentState?.sockets.find((socket) => socket.id === socketId);
@@ -332,6 +360,11 @@ export function selectRing(state: State, socketId: string, kind: RingKind): Ring
 /** The socket's descriptors as last streamed, if the stream is of this socket. */
 export function selectDetail(state: State, socketId: string): SocketDetailMessage | null {
   return state.detail?.socketId === socketId ? state.detail : null;
+}
+
+/** Requests are answered: by the agent over a connection that is up, or by the player from a recording. */
+export function selectAnswered(state: State): boolean {
+  return state.status === 'connected' || state.status === 'replaying';
 }
 
 /** Commands are offered only to a control connection that is up. */

@@ -37,7 +37,7 @@ const MAX_RESTARTS = 3;
 const CRASH_WINDOW_MS = 10_000;
 
 /** A data-plane worker ended on its own: restarted on the same rings, or left down when it kept failing. */
-class DataplaneCrash extends Error {
+export class DataplaneCrash extends Error {
   override readonly name = 'DataplaneCrash';
   constructor(
     readonly reason: Error,

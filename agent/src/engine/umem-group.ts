@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs';
-import { chunkOf, type SocketConfig, type UmemConfig, type Workload } from '@ringside/shared';
+import { chunkOf, type DataPlaneState, type SocketConfig, type UmemConfig, type Workload } from '@ringside/shared';
 import {
   allocateLaneBlocks,
   allocateUmemBlocks,
@@ -18,6 +18,7 @@ import { OwnUmemSource } from '../observe/own-umem.ts';
 import { observeRing, readRingEntries } from '../observe/ring-observer.ts';
 import type { SourceRings } from '../observe/source.ts';
 import { UmemObserver } from '../observe/umem-observer.ts';
+import { dataPlaneAfter } from '../state-view.ts';
 import { AppState, appStateOf, holderOf, MAX_HOLDERS } from '../xsk/ledger.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
@@ -74,6 +75,8 @@ const QUEUE_RELEASE_WAIT_MS = 10_000;
 const QUEUE_RETRY_MAX_MS = 200;
 const pairKey = (ifname: string, queueId: number) => `${ifname}/${queueId}`;
 
+const RUNNING: DataPlaneState = { state: 'running' };
+
 /**
  * One UMEM, every socket on it (XDP_SHARED_UMEM) and the one worker that
  * drives all their rings. Sockets on the same (netdev, queue) share the
@@ -88,6 +91,8 @@ export class UmemGroup {
   private readonly pairs = new Map<string, PairRecord>();
   private readonly lanes = new Map<string, LaneRecord>();
   private worker: DataplaneWorker | null = null;
+  /** Down once the worker crashed more often than it is restarted; running again when the group restarts it. */
+  dataPlane: DataPlaneState = RUNNING;
   /** The one reader of this UMEM's rings and ledger. */
   readonly observer: UmemObserver<OwnUmemSource>;
   /** libxdp hands the UMEM's own pair to its first socket only; later pairs come with their socket. */
@@ -343,7 +348,11 @@ export class UmemGroup {
         frame: lane.spec.frame ?? null,
       })),
     };
-    this.worker = await DataplaneWorker.start(plan, this.onWorkerError);
+    this.dataPlane = RUNNING;
+    this.worker = await DataplaneWorker.start(plan, (error) => {
+      this.dataPlane = dataPlaneAfter(this.dataPlane, error, Date.now());
+      this.onWorkerError(error);
+    });
   }
 
   private async stopWorker(): Promise<void> {

@@ -91,6 +91,9 @@ function HostFacts() {
 /** The agent skips snapshots for a page that reads too slowly, and says so; the page says so too. */
 function LagIndicator() {
   const lagging = useRingside((s) => s.lagging);
+  // A recording is not live, and skipped nothing: the replay bar says where in it the page is.
+  const replaying = useRingside((s) => s.status === 'replaying');
+  if (replaying) return null;
   return (
     <span className={lagging ? 'lag lagging' : 'lag'} data-testid="lag" data-lagging={lagging !== null}>
       {lagging ? `lagging: snapshots skipped since #${lagging.fromSeq}` : 'live'}

@@ -4,6 +4,7 @@ import { useRingside } from '../store.ts';
 export function ConnectionStatus() {
   const status = useRingside((s) => s.status);
   const retryInMs = useRingside((s) => s.retryInMs);
+  const replayOf = useRingside((s) => s.replayOf);
   // The agent's own words for why it refused this page's token (see Connection).
   const refusal = useRingside((s) =>
     s.status === 'refused' ? (s.errors.findLast((notice) => notice.code === 'forbidden')?.message ?? null) : null,
@@ -14,9 +15,17 @@ export function ConnectionStatus() {
     <div className="connection" data-status={status}>
       <span className="dot" aria-hidden="true" />
       <span ref={statusRef} data-testid="connection-status">
-        {status}
+        {status === 'replaying' ? 'replay' : status}
       </span>
-      <span className="muted retry">{retryInMs === null ? '' : `retrying in ${(retryInMs / 1000).toFixed(1)} s`}</span>
+      {replayOf === null ? (
+        <span className="muted retry">
+          {retryInMs === null ? '' : `retrying in ${(retryInMs / 1000).toFixed(1)} s`}
+        </span>
+      ) : (
+        <span className="muted" data-testid="replay-of">
+          of {replayOf.fileName}, recorded {new Date(replayOf.recordedAt).toLocaleString()}
+        </span>
+      )}
       {refusal === null ? null : (
         <span className="refusal" role="alert" data-testid="connection-refusal">
           {refusal}

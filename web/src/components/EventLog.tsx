@@ -10,7 +10,7 @@ export function EventLog() {
       ) : (
         <ol>
           {events.map((event) => (
-            <li key={event.id} data-kind={event.kind}>
+            <li key={event.key} data-kind={event.kind}>
               <time className="muted" dateTime={new Date(event.at).toISOString()}>
                 {new Date(event.at).toLocaleTimeString()}
               </time>

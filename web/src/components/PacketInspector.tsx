@@ -16,7 +16,7 @@ import { captureUrl } from '../exports.ts';
 import { useOwners } from '../owners.ts';
 import { bytesFromBase64, type DecodedPacket, decodePacket, frameAsHex, hexRows, layerAt } from '../packet.ts';
 import { useSelection } from '../selection.ts';
-import { selectDetail, selectUmemOf, useRingside } from '../store.ts';
+import { selectAnswered, selectDetail, selectUmemOf, useRingside } from '../store.ts';
 import { frameNamed, useViolations } from '../violations.ts';
 import { ExplainButton } from './Explain.tsx';
 import { RxMetadataSection } from './RxMetadataSection.tsx';
@@ -33,7 +33,7 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
   const umem = useRingside((s) => selectUmemOf(s, socketId));
   const frame = useSelection((s) => s.frames[socketId] ?? null);
   const selectFrame = useSelection((s) => s.selectFrame);
-  const connected = useRingside((s) => s.status === 'connected');
+  const connected = useRingside(selectAnswered);
   const readFrame = useRingside((s) => s.readFrame);
   const watchDetail = useRingside((s) => s.watchDetail);
   const outcome = useRingside((s) => s.outcomes[`inspector:${socketId}`]);

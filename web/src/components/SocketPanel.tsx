@@ -24,6 +24,7 @@ export function SocketPanel({ socketId }: { socketId: string }) {
   return (
     <section className="panel" data-testid={`socket-${socketId}`} data-origin={own ? 'own' : 'attached'}>
       <SocketHead socketId={socketId} />
+      <DataPlaneDown socketId={socketId} />
       <KernelMismatches socketId={socketId} />
       <DiagnosisVerdict socketId={socketId} />
       {own && <StageControls socketId={socketId} />}
@@ -38,6 +39,21 @@ export function SocketPanel({ socketId }: { socketId: string }) {
         <p className="muted">Waiting for the first snapshot…</p>
       )}
     </section>
+  );
+}
+
+/** A socket whose worker kept crashing: its rings stand still for good, not for a moment, and the page says why. */
+function DataPlaneDown({ socketId }: { socketId: string }) {
+  const dataPlane = useRingside((s) => selectSocket(s, socketId)?.dataPlane);
+  if (dataPlane?.state !== 'down') return null;
+  return (
+    <p className="notice" data-testid="dataplane-down">
+      <span className="notice-code">data plane down</span>
+      <span className="notice-message">
+        since {new Date(dataPlane.since).toLocaleTimeString()}: {dataPlane.reason}. Reconfigure the socket to start it
+        again.
+      </span>
+    </p>
   );
 }
 

@@ -71,7 +71,7 @@ export async function openRecording(file: File): Promise<void> {
     const timeline = ReplayTimeline.load(decodeRecording(new Uint8Array(await file.arrayBuffer())));
     useReplay.setState({ timeline, fileName: file.name, error: null });
     useRingside.getState().setSend(answerFromRecording);
-    useRingside.getState().setStatus('connected', null);
+    useRingside.getState().replay({ fileName: file.name, recordedAt: timeline.header.startedAt });
     rewind();
     seek(0);
   } catch (error) {

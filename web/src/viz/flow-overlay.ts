@@ -1,10 +1,12 @@
 import { FRAME_OWNERS, type RingKind, type SocketSample } from '@ringside/shared';
 import { animate, fitCanvas } from '../animation.ts';
+import { type FlowLabel, LABEL_HEIGHT, type PlacedLabel, placeFlowLabels, ringDiscs } from './flow-labels.ts';
 import { FlowScene } from './flow-scene.ts';
-import { flowGeometry, LANE_INSET, type Leg, legName, type RingBox, sameBoxes } from './ring-flow.ts';
+import { flowGeometry, type Leg, legName, type RingBox, sameBoxes } from './ring-flow.ts';
 import { PRESENTER_SLOWDOWN } from './ring-motion.ts';
 
 const DOT = 3;
+const NO_LABELS: PlacedLabel[] = [];
 /** The test-facing counts change every frame; the DOM hears of them a few times a second. */
 const PUBLISH_EVERY_MS = 250;
 
@@ -71,6 +73,27 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
   let wasLive = false;
   /** What the still picture was drawn from (readings, and whether they were live); -1 forces a draw. */
   let stillFrom = -1;
+  /** The overlay's place among the rings, and its labels laid out clear of them for one legend. */
+  let origin = { left: 0, top: 0 };
+  let labels: { per: number; placed: PlacedLabel[] } | null = null;
+  let publishedLabels: PlacedLabel[] | null = null;
+
+  const labelsFor = (context: CanvasRenderingContext2D, per: number): PlacedLabel[] => {
+    if (labels?.per === per) return labels.placed;
+    const wanted: Omit<FlowLabel, 'width'>[] = [
+      { text: 'kernel', edge: 'kernel', from: 'left' },
+      { text: 'application', edge: 'app', from: 'left' },
+      { text: `one dot = ${per} descriptor${per === 1 ? '' : 's'}`, edge: 'kernel', from: 'right' },
+    ];
+    const rings = [...props.rings.values()].map((ring) => ({
+      ...ring,
+      left: ring.left - origin.left,
+      top: ring.top - origin.top,
+    }));
+    const measured = wanted.map((label) => ({ ...label, width: Math.ceil(context.measureText(label.text).width) }));
+    labels = { per, placed: placeFlowLabels(measured, { width, height }, ringDiscs(rings)) };
+    return labels.placed;
+  };
 
   // Geometry changes only when the rings move or the workload changes, never per frame.
   const place = () => {
@@ -78,6 +101,8 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
     scene.setGeometry(geometry);
     if (!geometry) return;
     ({ width, height } = geometry.box);
+    origin = geometry.box;
+    labels = null;
     canvas.style.left = `${geometry.box.left}px`;
     canvas.style.top = `${geometry.box.top}px`;
     ctx = fitCanvas(canvas, width, height);
@@ -105,20 +130,20 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
         context.fill();
       }
     }
+    let written = NO_LABELS;
     if (shown > 0) {
-      const per = scene.perDot;
       context.fillStyle = props.colors.muted;
       context.font = '10px system-ui, sans-serif';
       context.textBaseline = 'middle';
       context.textAlign = 'left';
-      context.fillText('kernel', 2, LANE_INSET);
-      context.fillText('application', 2, height - LANE_INSET);
-      context.textAlign = 'right';
-      context.fillText(`one dot = ${per} descriptor${per === 1 ? '' : 's'}`, width - 2, height - LANE_INSET);
+      written = labelsFor(context, scene.perDot);
+      for (const label of written) context.fillText(label.text, label.left, label.top + LABEL_HEIGHT / 2);
     }
-    if (now - publishedAt >= PUBLISH_EVERY_MS || shown === 0 || props.still) {
+    // New labels are told at once: a check that reads them against the rings must not meet the last layout's.
+    if (now - publishedAt >= PUBLISH_EVERY_MS || shown === 0 || props.still || written !== publishedLabels) {
       publishedAt = now;
-      publish(canvas, scene, { shown, still: props.still, paints, stales });
+      publishedLabels = written;
+      publish(canvas, scene, { shown, still: props.still, paints, stales, labels: written });
     }
   };
 
@@ -168,6 +193,8 @@ interface Drawn {
   still: boolean;
   paints: number;
   stales: number;
+  /** The words written on the canvas, in its CSS pixels: a layout check reads them as it reads the page's text. */
+  labels: PlacedLabel[];
 }
 
 /**
@@ -184,6 +211,7 @@ function publish(canvas: HTMLCanvasElement, scene: FlowScene, drawn: Drawn): voi
     stales: String(drawn.stales),
     particles: String(drawn.shown),
     legs: scene.legs.map((leg, k) => `${legName(leg)}:${scene.legCounts[k]}`).join(' '),
+    labels: JSON.stringify(drawn.labels),
   };
   for (const [name, value] of Object.entries(values)) {
     if (canvas.dataset[name] !== value) canvas.dataset[name] = value;

@@ -21,6 +21,14 @@ export interface RingLayout {
   outer: number;
 }
 
+/** How far the producer's and consumer's ticks reach out past the band. */
+const TICK_OVERHANG = 6;
+
+/** How far from its centre a ring draws anything: the band, and the ticks past it. */
+export function ringReach(layout: RingLayout): number {
+  return layout.outer + TICK_OVERHANG;
+}
+
 /** A ring drawn in a square of `side` CSS pixels: the band sits inside, leaving room for the ticks. */
 export function ringLayout(side: number): RingLayout {
   return { cx: side / 2, cy: side / 2, inner: side / 2 - 24, outer: side / 2 - 10 };
@@ -153,10 +161,10 @@ export function paintRing(
   ctx.lineWidth = 3;
   ctx.strokeStyle = colors.consumer;
   ctx.beginPath();
-  tick(ctx, layout, angleOf(dialPosition(pose.consumer, size), size), layout.inner - 3, layout.outer + 6);
+  tick(ctx, layout, angleOf(dialPosition(pose.consumer, size), size), layout.inner - 3, ringReach(layout));
   ctx.stroke();
   ctx.strokeStyle = colors.producer;
   ctx.beginPath();
-  tick(ctx, layout, angleOf(dialPosition(pose.producer, size), size), layout.inner - 3, layout.outer + 6);
+  tick(ctx, layout, angleOf(dialPosition(pose.producer, size), size), layout.inner - 3, ringReach(layout));
   ctx.stroke();
 }

@@ -204,11 +204,12 @@ export interface FlowGeometry {
 /**
  * The overlay reaches this far beyond the rings' squares. The kernel's lane
  * runs along the top of the squares and the application's along the bottom,
- * in the strips the ring bands leave free (see ringLayout), where the labels
- * also go, clear of the captions and readings around the squares.
+ * in the strips the ring bands leave free (see ringLayout), clear of the
+ * captions and readings around the squares; the labels go along the same
+ * edges, where the rings leave them room (flow-labels.ts).
  */
 const LANE_MARGIN = 2;
-export const LANE_INSET = 6;
+const LANE_INSET = 6;
 
 /**
  * The overlay spans only the rings the legs join (all the rings shown, before
