@@ -1,10 +1,8 @@
 import { defaultSocketRequest, HelloMessage, type InterfaceInfo, StateMessage } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { DataplaneCrash } from './dataplane/dataplane-worker.ts';
 import { kernelViewOf } from './observe/kernel-view.ts';
 import { readings } from './observe/test-readings.ts';
 import {
-  dataPlaneAfter,
   describeMismatchChange,
   describeMismatches,
   helloMessage,
@@ -75,7 +73,7 @@ describe('the state and hello messages', () => {
         zeroCopyActive: false,
         kernel: kernelViewOf(readings()),
         mismatches: [],
-        dataPlane: id === 'xsk1' ? dataPlaneAfter(RUNNING, new DataplaneCrash(new Error('boom'), false), 5) : RUNNING,
+        dataPlane: id === 'xsk1' ? { state: 'down', since: 5, reason: 'the data-plane worker crashed' } : RUNNING,
       })),
       steering: [ours(7, true)],
       traffic: null,
@@ -95,18 +93,6 @@ describe('the state and hello messages', () => {
     expect(StateMessage.parse(state)).toEqual(state);
     expect(state.sockets.map((entry) => entry.xskmapIndex)).toEqual([3, null]);
     expect(state.sockets.map((entry) => entry.dataPlane?.state)).toEqual(['running', 'down']);
-  });
-
-  it('says a data plane is down, when and why, once its worker was left down, and only then', () => {
-    const down = dataPlaneAfter(RUNNING, new DataplaneCrash(new Error('the thread ended with exit code 1'), false), 42);
-    expect(down).toMatchObject({ state: 'down', since: 42 });
-    expect(down.state === 'down' && down.reason).toMatch(
-      /crashed \(the thread ended with exit code 1\) 3 times in 10 s/,
-    );
-    // Restarted: still running. A fault the worker survived is no crash either.
-    expect(dataPlaneAfter(RUNNING, new DataplaneCrash(new Error('boom'), true), 43)).toEqual(RUNNING);
-    expect(dataPlaneAfter(RUNNING, new Error('the interface went away'), 44)).toEqual(RUNNING);
-    expect(dataPlaneAfter(down, new Error('later'), 45)).toBe(down);
   });
 
   it('greets in lab or NIC mode with what this agent can do', () => {

@@ -1,6 +1,5 @@
 import {
   type AttachedSocketInfo,
-  type DataPlaneState,
   type DiscoveredXsk,
   type HelloMessage,
   type InterfaceInfo,
@@ -20,7 +19,6 @@ import {
   type XdpProgramInfo,
   type XdpProgramKind,
 } from '@ringside/shared';
-import { DataplaneCrash } from './dataplane/dataplane-worker.ts';
 import type { XdpProgramFacts } from './host/xdp-programs.ts';
 
 /** Beyond protocol 1.0's messages: binary snapshots with owner deltas, inspection, Prometheus metrics. */
@@ -150,14 +148,4 @@ export function describeMismatchChange(socketId: string, change: KernelMismatchC
   if (change.now.length > 0) return describeMismatches(socketId, change.now);
   const facts = change.cleared.map((mismatch) => mismatch.fact).join(', ');
   return `socket ${socketId}: cleared: the kernel's view agrees with the request again (${facts})`;
-}
-
-/**
- * A UMEM's data plane after its worker reported `error` at `at`: down once
- * the worker was not restarted, as it was before otherwise (a crash it was
- * restarted from, or a fault the worker survived).
- */
-export function dataPlaneAfter(current: DataPlaneState, error: Error, at: number): DataPlaneState {
-  if (!(error instanceof DataplaneCrash) || error.restarted) return current;
-  return { state: 'down', since: at, reason: error.message };
 }

@@ -99,7 +99,7 @@ describeKernel('faults the agent survives, telling the page', () => {
         const down = dataPlaneOfXsk0();
         expect(down).toMatchObject({
           state: 'down',
-          reason: expect.stringMatching(/crashed .* 3 times in 10 s and was left down/),
+          reason: expect.stringMatching(/crashed .* 4 times in 600 s, restarted 3 times, and was left down/),
         });
         // And it stays so for a client that comes later.
         const late = await TestClient.connect(agent.controlUrl);

@@ -36,7 +36,7 @@ test('a socket whose data-plane worker kept crashing shows on its panel that it 
     await expect(page.getByTestId('dataplane-down')).toHaveCount(0);
     const crashes = () =>
       client.of('event').filter((event) => event.kind === 'fault' && event.message.includes('socket xsk0'));
-    // Restarted 3 times within 10 s, then left down.
+    // Restarted 3 times, then left down (RINGSIDE_TEST_FAULTS widens the crash window, so a slow restart still counts).
     while (!/left down/.test(crashes().at(-1)?.message ?? '')) {
       expect(crashes().length, 'crashes before the worker was left down').toBeLessThan(8);
       const told = crashes().length;
@@ -45,7 +45,7 @@ test('a socket whose data-plane worker kept crashing shows on its panel that it 
     }
     const down = page.getByTestId('socket-xsk0').getByTestId('dataplane-down');
     await expect(down).toContainText('data plane down');
-    await expect(down).toContainText('3 times in 10 s and was left down');
+    await expect(down).toContainText('restarted 3 times, and was left down');
   } finally {
     client.close();
     await crashing.stop();

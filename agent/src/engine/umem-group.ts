@@ -9,7 +9,7 @@ import {
   type UmemBlocks,
   UmemControl,
 } from '../dataplane/control.ts';
-import { DataplaneWorker } from '../dataplane/dataplane-worker.ts';
+import { DataplaneWorker, RUNNING } from '../dataplane/dataplane-worker.ts';
 import type { UdpFrameSpec } from '../dataplane/frames.ts';
 import type { DataplanePlan } from '../dataplane/plan.ts';
 import type { RingLayout } from '../native/libxdp.ts';
@@ -18,7 +18,6 @@ import { OwnUmemSource } from '../observe/own-umem.ts';
 import { observeRing, readRingEntries } from '../observe/ring-observer.ts';
 import type { SourceRings } from '../observe/source.ts';
 import { UmemObserver } from '../observe/umem-observer.ts';
-import { dataPlaneAfter } from '../state-view.ts';
 import { AppState, appStateOf, holderOf, MAX_HOLDERS } from '../xsk/ledger.ts';
 import type { RingMemory } from '../xsk/ring.ts';
 import { type SocketPlacement, XskSocket } from '../xsk/socket.ts';
@@ -75,8 +74,6 @@ const QUEUE_RELEASE_WAIT_MS = 10_000;
 const QUEUE_RETRY_MAX_MS = 200;
 const pairKey = (ifname: string, queueId: number) => `${ifname}/${queueId}`;
 
-const RUNNING: DataPlaneState = { state: 'running' };
-
 /**
  * One UMEM, every socket on it (XDP_SHARED_UMEM) and the one worker that
  * drives all their rings. Sockets on the same (netdev, queue) share the
@@ -91,8 +88,8 @@ export class UmemGroup {
   private readonly pairs = new Map<string, PairRecord>();
   private readonly lanes = new Map<string, LaneRecord>();
   private worker: DataplaneWorker | null = null;
-  /** Down once the worker crashed more often than it is restarted; running again when the group restarts it. */
-  dataPlane: DataPlaneState = RUNNING;
+  /** Why the last worker the group started did not run; null once one runs. */
+  private startFailure: DataPlaneState | null = null;
   /** The one reader of this UMEM's rings and ledger. */
   readonly observer: UmemObserver<OwnUmemSource>;
   /** libxdp hands the UMEM's own pair to its first socket only; later pairs come with their socket. */
@@ -348,11 +345,22 @@ export class UmemGroup {
         frame: lane.spec.frame ?? null,
       })),
     };
-    this.dataPlane = RUNNING;
-    this.worker = await DataplaneWorker.start(plan, (error) => {
-      this.dataPlane = dataPlaneAfter(this.dataPlane, error, Date.now());
-      this.onWorkerError(error);
-    });
+    try {
+      this.worker = await DataplaneWorker.start(plan, (error) => this.onWorkerError(error));
+      this.startFailure = null;
+    } catch (error) {
+      this.startFailure = {
+        state: 'down',
+        since: Date.now(),
+        reason: `the data-plane worker did not start (${(error as Error).message}): its sockets' rings are not driven`,
+      };
+      throw error;
+    }
+  }
+
+  /** Down once the worker crashed more often than it is restarted, or did not start; running again when the group starts one. */
+  get dataPlane(): DataPlaneState {
+    return this.startFailure ?? this.worker?.state ?? RUNNING;
   }
 
   private async stopWorker(): Promise<void> {
