@@ -323,6 +323,24 @@ describe('why a socket receives nothing', () => {
     expect(result.blames).toEqual(['rxRingFull']);
   });
 
+  it('blames the data plane, not a stage to resume, once its worker was left down', () => {
+    const down = {
+      ...healthySocket,
+      dataPlane: { state: 'down' as const, since: 1, reason: 'the data-plane worker crashed 4 times' },
+    };
+    const result = world([down], healthyProgram, { ...HEALTHY, received: 0, fillEmpty: 2000 });
+    expect(result.failing).toBe('fill');
+    expect(result.line).toMatch(
+      /FILL has buffers: no — the data plane driving xsk0's rings is down: .*crashed 4 times/,
+    );
+    expect(result.stages.find((stage) => stage.stage === 'fill')?.fix).toMatch(/start a new data-plane worker/);
+    // Counters alone, with the worker running, still blame FILL in the spec's words.
+    const running = world([healthySocket], healthyProgram, { ...HEALTHY, received: 0, fillEmpty: 2000 });
+    expect(running.stages.find((stage) => stage.stage === 'fill')?.fix).toMatch(
+      /keep giving the kernel free UMEM frames/,
+    );
+  });
+
   it('says quiet, not failing, when no stage is at fault and nothing arrived', () => {
     const foreign = { ...byQueue([], 'other'), name: 'foreign' };
     const silent = { ...HEALTHY, received: 0, actions: {} };

@@ -310,6 +310,24 @@ const checkRx = (facts: Samples): Omit<StageFinding, 'stage'> => {
   );
 };
 
+/**
+ * Ringside's own sockets are driven by its data plane: once that worker was
+ * left down, nothing gives FILL frames or drains RX, whatever the counters
+ * say, and the fix is a new worker, not a resumed stage.
+ */
+function drivenBy(check: (facts: Samples) => Omit<StageFinding, 'stage'>): Check {
+  return (facts) => {
+    const dataPlane = facts.socket.dataPlane;
+    if (dataPlane?.state !== 'down') return check(facts);
+    const { title } = check(facts);
+    return failing(
+      title,
+      `the data plane driving ${facts.socket.id}'s rings is down: ${dataPlane.reason}`,
+      'reconfigure the socket (Apply in its form) to start a new data-plane worker on it',
+    );
+  };
+}
+
 const CHECKS: Record<DiagnosisStage, Check> = {
   link: checkLink,
   queue: checkQueue,
@@ -317,8 +335,8 @@ const CHECKS: Record<DiagnosisStage, Check> = {
   actions: checkActions,
   xskmap: checkXskmap,
   binding: checkBinding,
-  fill: checkFill,
-  rx: checkRx,
+  fill: drivenBy(checkFill),
+  rx: drivenBy(checkRx),
 };
 
 const BLAMES: Partial<Record<DiagnosisStage, (keyof XdpStatistics)[]>> = {
