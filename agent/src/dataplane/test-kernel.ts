@@ -70,6 +70,17 @@ export interface SentFrame {
   length: number;
 }
 
+/** A chain's bytes, its descriptors' joined in order: what the peer receives of a multi-buffer packet. */
+export function joinedBytes(umem: Uint8Array, chain: readonly SentFrame[]): Uint8Array {
+  const whole = new Uint8Array(chain.reduce((sum, frame) => sum + frame.length, 0));
+  let at = 0;
+  for (const frame of chain) {
+    whole.set(umem.subarray(frame.address, frame.address + frame.length), at);
+    at += frame.length;
+  }
+  return whole;
+}
+
 export class PlayedKernel implements Doorbells, IdleWaits {
   readonly setup: PipelineSetup;
   readonly frameSize: number;

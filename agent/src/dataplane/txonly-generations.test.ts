@@ -3,7 +3,7 @@ import { XDP_PKT_CONTD } from '../native/uapi.ts';
 import { Control } from './control.ts';
 import { checkTestFrame } from './frames.ts';
 import { FramePipeline } from './pipeline.ts';
-import { PlayedKernel, type SentFrame } from './test-kernel.ts';
+import { joinedBytes, PlayedKernel, type SentFrame } from './test-kernel.ts';
 
 /**
  * A chain key holds nine bits of generation (txonly.ts's GENERATION_BITS):
@@ -17,22 +17,11 @@ const GENERATIONS_PER_EPOCH = 511;
 /** Lengths above one 2048-byte chunk and within two, all different: each one is a new generation. */
 const lengthOf = (step: number) => 3100 + step;
 
-/** A chain's bytes joined in descriptor order. */
-function joined(umem: Uint8Array, chain: readonly SentFrame[]): Uint8Array {
-  const whole = new Uint8Array(chain.reduce((sum, frame) => sum + frame.length, 0));
-  let at = 0;
-  for (const frame of chain) {
-    whole.set(umem.subarray(frame.address, frame.address + frame.length), at);
-    at += frame.length;
-  }
-  return whole;
-}
-
 /** The played kernel's two-chunk chains, each checked as the frame of `length` the peer would receive. */
 function defectsOf(kernel: PlayedKernel, sent: readonly SentFrame[], length: number): (string | null)[] {
   const defects: (string | null)[] = [];
   for (let at = 0; at < sent.length; at += 2) {
-    defects.push(checkTestFrame(joined(kernel.setup.umem, sent.slice(at, at + 2)), 0, length).defect);
+    defects.push(checkTestFrame(joinedBytes(kernel.setup.umem, sent.slice(at, at + 2)), 0, length).defect);
   }
   return defects;
 }

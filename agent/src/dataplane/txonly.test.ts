@@ -1,4 +1,4 @@
-import { readTxMetadata, TXONLY_CHECKSUM_REQUEST } from '@ringside/shared';
+import { readTxMetadata, TXONLY_CHECKSUM_REQUEST, XDP_TXMD_FLAGS } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
 import { taiNowNs } from '../native/libc.ts';
 import { XDP_PKT_CONTD, XDP_TX_METADATA } from '../native/uapi.ts';
@@ -6,7 +6,7 @@ import { AppState, ledgerByte } from '../xsk/ledger.ts';
 import { Control, Counter, Stage } from './control.ts';
 import { checkTestFrame, ETHERNET_HEADER, IPV4_HEADER } from './frames.ts';
 import { FramePipeline } from './pipeline.ts';
-import { PlayedKernel } from './test-kernel.ts';
+import { joinedBytes, PlayedKernel } from './test-kernel.ts';
 import { ChainGenerations } from './txonly.ts';
 import { udpPseudoHeaderSum } from './txonly-metadata.ts';
 import { completionStampsOf } from './txonly-stamps.ts';
@@ -24,6 +24,22 @@ function sender(rate: number, remaining = -1, txMetadataLength?: number) {
   control[Control.FRAME_LENGTH] = 100;
   control[Control.SEND_REMAINING] = remaining;
   return { kernel, pipeline, control, counters: kernel.lanes[0]?.counters as Float64Array };
+}
+
+/** A sender with 16 bytes of TX metadata asking each frame's completion timestamp, after one round the kernel sent. */
+function sentAskingStamps() {
+  const { kernel, pipeline, control, counters } = sender(1_000_000, -1, 16);
+  control[Control.TX_METADATA_FLAGS] = XDP_TXMD_FLAGS.timestamp;
+  kernel.now = 1;
+  pipeline.round();
+  return {
+    kernel,
+    pipeline,
+    control,
+    counters,
+    view: new DataView(kernel.setup.umem.buffer),
+    sent: kernel.transmit(0),
+  };
 }
 
 describe('txonly', () => {
@@ -131,17 +147,6 @@ describe('txonly', () => {
   });
 
   describe('chains on a multi-buffer socket', () => {
-    /** A chain's bytes joined in descriptor order. */
-    function joined(umem: Uint8Array, chain: readonly { address: number; length: number }[]): Uint8Array {
-      const whole = new Uint8Array(chain.reduce((sum, frame) => sum + frame.length, 0));
-      let at = 0;
-      for (const frame of chain) {
-        whole.set(umem.subarray(frame.address, frame.address + frame.length), at);
-        at += frame.length;
-      }
-      return whole;
-    }
-
     it("never takes another lane's slice as its own: two lanes on one UMEM sending chains of other lengths", () => {
       const kernel = new PlayedKernel({
         frameCount: 8,
@@ -170,7 +175,7 @@ describe('txonly', () => {
       expect(chain.map((frame) => frame.length)).toEqual([2048, 552]);
       // The second lane took the chunks the first had just sent, holding slices of its frame of 3000 bytes.
       expect(chain.map((frame) => frame.address).sort()).toEqual([...before].sort());
-      expect(checkTestFrame(joined(kernel.setup.umem, chain), 0, 2600).defect).toBeNull();
+      expect(checkTestFrame(joinedBytes(kernel.setup.umem, chain), 0, 2600).defect).toBeNull();
     });
 
     it('forgets every chain key once the generations run out, keeping the single frames written', () => {
@@ -264,12 +269,7 @@ describe('txonly', () => {
     });
 
     it('reads completion.tx_timestamp off each frame back on COMPLETION, and writes the request again before the frame goes out again', () => {
-      const { kernel, pipeline, control, counters } = sender(1_000_000, -1, 16);
-      control[Control.TX_METADATA_FLAGS] = 0b1;
-      kernel.now = 1;
-      pipeline.round();
-      const view = new DataView(kernel.setup.umem.buffer);
-      const sent = kernel.transmit(0);
+      const { kernel, pipeline, control, counters, view, sent } = sentAskingStamps();
       // The device stamps the first three; the fourth comes back with its request untouched.
       sent.slice(0, 3).forEach((frame, i) => {
         view.setBigUint64(frame.address - 16 + 8, 1_765_000_000_000_000_000n + BigInt(i), true);
@@ -298,12 +298,7 @@ describe('txonly', () => {
     });
 
     it("counts a stamp under 2^32 ns as one, as the page's inspector judges the same bytes on COMPLETION", () => {
-      const { kernel, pipeline, control, counters } = sender(1_000_000, -1, 16);
-      control[Control.TX_METADATA_FLAGS] = 0b1;
-      kernel.now = 1;
-      pipeline.round();
-      const view = new DataView(kernel.setup.umem.buffer);
-      const sent = kernel.transmit(0);
+      const { kernel, pipeline, control, counters, view, sent } = sentAskingStamps();
       // A device clock 1 µs and 4.29 s after it started, one past 2^32 ns; the fourth frame comes back untouched.
       const stamps = [1_000n, 0xffff_ffffn, 1n << 32n];
       stamps.forEach((stamp, i) => {
