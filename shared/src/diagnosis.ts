@@ -289,9 +289,12 @@ const checkFill = (facts: Samples): Omit<StageFinding, 'stage'> => {
   if (empty === null) return unknown(title, holds);
   if (empty === 0) return ok(title, `${holds}; rx_fill_ring_empty_descs steady`);
   const paused = facts.now.pausedStages.includes('fillRefill') ? ' (Refill FILL is paused: resume it)' : '';
+  const fill = facts.now.rings.fill;
+  // A FILL that holds entries now still failed if the kernel found it empty between refills: say both.
+  const between = fill && ringOccupancy(fill) > 0 ? ' now, yet between refills' : ';';
   return failing(
     title,
-    `${holds}; the kernel found FILL empty and dropped the frame ${empty} times/s (rx_fill_ring_empty_descs)`,
+    `${holds}${between} the kernel found FILL empty and dropped the frame ${empty} times/s (rx_fill_ring_empty_descs)`,
     `the application must keep giving the kernel free UMEM frames on the FILL ring: it receives only into those${paused}`,
   );
 };
