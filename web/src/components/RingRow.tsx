@@ -21,11 +21,11 @@ function snapshotRate(state: State): number {
 
 /**
  * A socket's four rings, and over them the flow overlay. React renders the
- * rings, an empty layer for the overlay and, under the rings, an empty line
- * for the overlay's words that found no room on its canvas; the row measures where the rings'
- * squares are (on resize, and when a ring comes or goes) and hands the
- * overlay those boxes and the readings, through a store subscription: a
- * snapshot renders nothing here.
+ * rings, an empty layer for the overlay and, in a row of its own under the
+ * rings, an empty line for the overlay's words that found no room on its
+ * canvas; the row measures where the rings' squares are (on resize, and when
+ * a ring comes or goes) and hands the overlay those boxes and the readings,
+ * through a store subscription: a snapshot renders nothing here.
  */
 export function RingRow({ socketId }: { socketId: string }) {
   const layerRef = useRef<HTMLDivElement>(null);
@@ -121,14 +121,12 @@ export function RingRow({ socketId }: { socketId: string }) {
   }, [presenter, still]);
 
   return (
-    <>
-      <div className="rings">
-        {RING_KINDS.map((kind) => (
-          <RingView key={kind} socketId={socketId} kind={kind} squareRef={squareRefs[kind]} />
-        ))}
-        <div ref={layerRef} className="ring-flow-layer" />
-      </div>
+    <div className="rings">
+      {RING_KINDS.map((kind) => (
+        <RingView key={kind} socketId={socketId} kind={kind} squareRef={squareRefs[kind]} />
+      ))}
+      <div ref={layerRef} className="ring-flow-layer" />
       <p ref={spillRef} className="ring-flow-spill" data-testid="ring-flow-spill" />
-    </>
+    </div>
   );
 }
