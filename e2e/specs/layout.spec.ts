@@ -2,8 +2,7 @@ import { expect, type Page, test } from '@playwright/test';
 import { RING_KINDS } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { VIEWS, type View } from '../../web/src/url-state.ts';
-import type { PlacedLabel } from '../../web/src/viz/flow-labels.ts';
-import { ringLayout, ringReach } from '../../web/src/viz/ring-canvas.ts';
+import { flowLabelTexts, type PlacedLabel, ringClearance, ringDiscs } from '../../web/src/viz/flow-labels.ts';
 import { agentSnapshot, inspectHeldRxFrame, numberIn, openExplorer, VIEW_READY, withRxHeld } from './explorer.ts';
 
 /**
@@ -153,13 +152,7 @@ function layoutFindings(tolerance: number): Finding[] {
   for (const canvas of Array.from(document.querySelectorAll('canvas[data-labels]'))) {
     if (!canvas.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
     const frame = boxOf(canvas.getBoundingClientRect());
-    const labels = JSON.parse(canvas.getAttribute('data-labels') ?? '[]') as {
-      text: string;
-      left: number;
-      top: number;
-      width: number;
-      height: number;
-    }[];
+    const labels = JSON.parse(canvas.getAttribute('data-labels') ?? '[]') as PlacedLabel[];
     for (const label of labels) {
       const left = frame.left + label.left;
       const top = frame.top + label.top;
@@ -274,9 +267,10 @@ function hostTableMisalignment(tolerance: number): string[] {
 }
 
 /**
- * The words the flow overlay writes over xsk0's rings: each of them drawn,
- * and none within reach of a ring's band or ticks (ringLayout, as the rings
- * are drawn), which a page's text check cannot see on a canvas.
+ * The words the flow overlay writes over xsk0's rings: each of them drawn on
+ * the canvas (none handed to the line under the rings for want of room), and
+ * none within reach of a ring's band or ticks (ringDiscs, as the rings are
+ * drawn), which a page's text check cannot see on a canvas.
  */
 async function flowLabelFindings(page: Page): Promise<Finding[]> {
   // Read in one go: the page may move (a verdict line appearing above the rings) between two separate reads.
@@ -290,32 +284,33 @@ async function flowLabelFindings(page: Page): Promise<Finding[]> {
     return {
       at: box(overlay),
       labels: overlay?.getAttribute('data-labels') ?? '[]',
+      missing: overlay?.getAttribute('data-labels-missing') ?? '[]',
+      perDot: Number(overlay?.getAttribute('data-per-dot')),
       rings: kinds.map((kind) => ({ kind, box: box(panel?.querySelector(`[data-testid="ring-${kind}-canvas"]`)) })),
     };
   }, RING_KINDS);
   const labels = JSON.parse(read.labels) as PlacedLabel[];
   const findings: Finding[] = [];
-  const wanted = [/^kernel$/, /^application$/, /^one dot = \d+ descriptors?$/];
-  const missing = wanted.filter((pattern) => !labels.some((label) => pattern.test(label.text)));
+  const spilled = JSON.parse(read.missing) as string[];
+  if (spilled.length > 0)
+    findings.push({ what: 'a label of the flow overlay found no room on its canvas', elements: spilled });
+  const wanted = Object.values(flowLabelTexts(read.perDot));
+  const missing = wanted.filter((text) => !labels.some((label) => label.text === text));
   const at = read.at;
   if (!at || missing.length > 0) {
-    findings.push({ what: 'a label of the flow overlay is not drawn', elements: missing.map(String) });
+    findings.push({ what: 'a label of the flow overlay is not drawn', elements: missing });
     return findings;
   }
   for (const { kind, box: ring } of read.rings) {
     if (!ring) continue;
-    const layout = ringLayout(ring.width);
-    const cx = ring.x + layout.cx;
-    const cy = ring.y + layout.cy;
+    // The ring's square in the overlay's coordinates, as the overlay itself places its labels.
+    const [disc] = ringDiscs([{ left: ring.x - at.x, top: ring.y - at.y, width: ring.width, height: ring.width }]);
+    if (!disc) continue;
     for (const label of labels) {
-      const left = at.x + label.left;
-      const top = at.y + label.top;
-      const dx = Math.max(left - cx, 0, cx - (left + label.width));
-      const dy = Math.max(top - cy, 0, cy - (top + label.height));
-      const distance = Math.hypot(dx, dy);
-      if (distance <= ringReach(layout))
+      const clearance = ringClearance(label, disc);
+      if (clearance <= 0)
         findings.push({
-          what: `crosses the ${kind} ring (${distance.toFixed(1)} px from its centre; it draws out to ${ringReach(layout)})`,
+          what: `crosses the ${kind} ring (${(clearance + disc.reach).toFixed(1)} px from its centre; it draws out to ${disc.reach})`,
           elements: [label.text],
         });
     }

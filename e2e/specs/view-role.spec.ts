@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { COMMAND_TYPES, COMMANDS, PROTOCOL_VERSION } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { exampleMessages, requestIdOf } from '../../agent/test/ws-client.ts';
+import { exampleMessages, requestIdOf, TestClient } from '../../agent/test/ws-client.ts';
 import { agentState, numberIn, openExplorer } from './explorer.ts';
 
 let agent: RunningAgent;
@@ -82,6 +82,37 @@ test('the same controls are enabled on the control URL', async ({ page }) => {
   await expect(page.getByTestId('socket-xsk0').getByTestId('stage-rxDrain')).toBeEnabled();
   await expect(page.getByTestId('traffic-toggle')).toBeEnabled();
   await expect(page.getByTestId('socket-form-xsk0').getByTestId('form-rxSize')).toBeEnabled();
+});
+
+test('a data plane left down tells a control page, and only it, that reconfiguring starts it again', async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(120_000);
+  // RINGSIDE_TEST_FAULTS: SIGUSR2 ends every data-plane thread, as a crash would.
+  const crashing = await startAgent(['--rate', '5000'], 60_000, { RINGSIDE_TEST_FAULTS: '1' });
+  const client = await TestClient.connect(crashing.viewUrl);
+  try {
+    const control = await context.newPage();
+    await openExplorer(control, crashing.controlUrl, { view: 'rings', socket: 'xsk0' });
+    await openExplorer(page, crashing.viewUrl, { view: 'rings', socket: 'xsk0' });
+    await expect(page.getByTestId('role')).toHaveText('view only');
+    const crashes = () =>
+      client.of('event').filter((event) => event.kind === 'fault' && event.message.includes('socket xsk0'));
+    while (!/left down/.test(crashes().at(-1)?.message ?? '')) {
+      expect(crashes().length, 'crashes before the worker was left down').toBeLessThan(8);
+      const told = crashes().length;
+      crashing.child.kill('SIGUSR2');
+      await expect.poll(() => crashes().length, { timeout: 20_000 }).toBeGreaterThan(told);
+    }
+    const downOn = (on: typeof page) => on.getByTestId('socket-xsk0').getByTestId('dataplane-down');
+    await expect(downOn(control)).toContainText('Reconfigure the socket to start it again');
+    await expect(downOn(page)).toContainText('was left down');
+    await expect(downOn(page)).not.toContainText('Reconfigure');
+  } finally {
+    client.close();
+    await crashing.stop();
+  }
 });
 
 test('a page opened with the view URL is refused every control command of the command table, and nothing changes', async ({

@@ -587,7 +587,7 @@ export const EventId = z.object({
   /** Chosen at random when the agent starts. */
   run: z.string().min(1).max(64),
   /** From 1, in the order the agent raised its events. */
-  seq: count,
+  seq: z.number().int().min(1),
 });
 export type EventId = z.infer<typeof EventId>;
 

@@ -321,7 +321,7 @@ export const useRingside = create<State & Actions>()((set, get) => {
  * again. An agent numbers its events in the order it raises them, so any
  * of its run not after the newest shown is one of those.
  */
-export function isRepeat(event: EventMessage, newest: EventMessage | undefined): boolean {
+function isRepeat(event: EventMessage, newest: EventMessage | undefined): boolean {
   return event.id !== undefined && event.id.run === newest?.id?.run && event.id.seq <= newest.id.seq;
 }
 

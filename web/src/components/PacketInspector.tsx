@@ -33,7 +33,7 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
   const umem = useRingside((s) => selectUmemOf(s, socketId));
   const frame = useSelection((s) => s.frames[socketId] ?? null);
   const selectFrame = useSelection((s) => s.selectFrame);
-  const connected = useRingside(selectAnswered);
+  const answered = useRingside(selectAnswered);
   const readFrame = useRingside((s) => s.readFrame);
   const watchDetail = useRingside((s) => s.watchDetail);
   const outcome = useRingside((s) => s.outcomes[`inspector:${socketId}`]);
@@ -46,13 +46,13 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
   }, [socketId, watchDetail]);
   // A frame is read when it is chosen (or the connection comes back); switching the re-reads off reads nothing.
   useEffect(() => {
-    if (frame !== null && connected) readFrame(socketId, frame);
-  }, [socketId, frame, connected, readFrame]);
+    if (frame !== null && answered) readFrame(socketId, frame);
+  }, [socketId, frame, answered, readFrame]);
   useEffect(() => {
-    if (frame === null || !connected || !auto) return;
+    if (frame === null || !answered || !auto) return;
     const timer = setInterval(() => readFrame(socketId, frame), REFRESH_MS);
     return () => clearInterval(timer);
-  }, [socketId, frame, auto, connected, readFrame]);
+  }, [socketId, frame, auto, answered, readFrame]);
 
   if (!umem) return null;
   const frameCount = umem.config.frameCount;
@@ -102,7 +102,7 @@ export function PacketInspectorPanel({ socketId }: { socketId: string }) {
             onChange={(event) => setTyped(event.target.value)}
           />
         </label>
-        <button type="submit" data-testid="inspector-read" disabled={!connected || !valid}>
+        <button type="submit" data-testid="inspector-read" disabled={!answered || !valid}>
           Read
         </button>
         <label>

@@ -21,13 +21,15 @@ function snapshotRate(state: State): number {
 
 /**
  * A socket's four rings, and over them the flow overlay. React renders the
- * rings and an empty layer for the overlay; the row measures where the rings'
- * squares are (on resize, and when a ring comes or goes) and hands the
- * overlay those boxes and the readings, through a store subscription: a
- * snapshot renders nothing here.
+ * rings, an empty layer for the overlay and, in a row of its own under the
+ * rings, an empty line for the overlay's words that found no room on its
+ * canvas; the row measures where the rings' squares are (on resize, and when
+ * a ring comes or goes) and hands the overlay those boxes and the readings,
+ * through a store subscription: a snapshot renders nothing here.
  */
 export function RingRow({ socketId }: { socketId: string }) {
   const layerRef = useRef<HTMLDivElement>(null);
+  const spillRef = useRef<HTMLParagraphElement>(null);
   const overlayRef = useRef<FlowOverlay | null>(null);
   const squares = useRef(new Map<RingKind, HTMLElement>()).current;
   /** Set while the overlay lives: observes the squares again after one came or went (observing measures). */
@@ -52,9 +54,10 @@ export function RingRow({ socketId }: { socketId: string }) {
 
   useEffect(() => {
     const layer = layerRef.current;
-    if (!layer) return;
+    const spill = spillRef.current;
+    if (!layer || !spill) return;
     const initial = useRingside.getState();
-    const overlay = createFlowOverlay(layer, {
+    const overlay = createFlowOverlay(layer, spill, {
       rings: new Map(),
       legs: legsOf(initial, socketId),
       presenter: useSelection.getState().presenter,
@@ -123,6 +126,7 @@ export function RingRow({ socketId }: { socketId: string }) {
         <RingView key={kind} socketId={socketId} kind={kind} squareRef={squareRefs[kind]} />
       ))}
       <div ref={layerRef} className="ring-flow-layer" />
+      <p ref={spillRef} className="ring-flow-spill" data-testid="ring-flow-spill" />
     </div>
   );
 }

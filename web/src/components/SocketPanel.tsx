@@ -45,13 +45,15 @@ export function SocketPanel({ socketId }: { socketId: string }) {
 /** A socket whose worker kept crashing: its rings stand still for good, not for a moment, and the page says why. */
 function DataPlaneDown({ socketId }: { socketId: string }) {
   const dataPlane = useRingside((s) => selectSocket(s, socketId)?.dataPlane);
+  // A view-only page or a replay cannot reconfigure anything: it is not told to.
+  const canControl = useRingside(selectCanControl);
   if (dataPlane?.state !== 'down') return null;
   return (
     <p className="notice" data-testid="dataplane-down">
       <span className="notice-code">data plane down</span>
       <span className="notice-message">
-        since {new Date(dataPlane.since).toLocaleTimeString()}: {dataPlane.reason}. Reconfigure the socket to start it
-        again.
+        since {new Date(dataPlane.since).toLocaleTimeString()}: {dataPlane.reason}.
+        {canControl && ' Reconfigure the socket to start it again.'}
       </span>
     </p>
   );

@@ -1,14 +1,28 @@
 import { FRAME_OWNERS, type RingKind, type SocketSample } from '@ringside/shared';
 import { animate, fitCanvas } from '../animation.ts';
-import { type FlowLabel, LABEL_HEIGHT, type PlacedLabel, placeFlowLabels, ringDiscs } from './flow-labels.ts';
+import {
+  type FlowLabel,
+  flowLabelTexts,
+  LABEL_HEIGHT,
+  type PlacedLabel,
+  placeFlowLabels,
+  ringDiscs,
+} from './flow-labels.ts';
 import { FlowScene } from './flow-scene.ts';
 import { flowGeometry, type Leg, legName, type RingBox, sameBoxes } from './ring-flow.ts';
 import { PRESENTER_SLOWDOWN } from './ring-motion.ts';
 
 const DOT = 3;
-const NO_LABELS: PlacedLabel[] = [];
+const NO_LABELS: Labels = { per: 0, placed: [], spilled: [] };
 /** The test-facing counts change every frame; the DOM hears of them a few times a second. */
 const PUBLISH_EVERY_MS = 250;
+
+/** The words for one legend: those on the canvas, and those with no room there, written in the spill instead. */
+interface Labels {
+  per: number;
+  placed: PlacedLabel[];
+  spilled: string[];
+}
 
 /** The theme's colours the overlay paints with; owners in FRAME_OWNERS order. */
 export interface FlowColors {
@@ -45,12 +59,14 @@ export interface FlowOverlay {
 /**
  * One canvas over a socket's row of rings on which descriptors travel from
  * ring to ring along the workload's legs. The overlay adds its own canvas to
- * `host` (an element given to it empty) and touches nothing else on the page:
- * where the rings are comes in through `update`, measured by the caller. It
+ * `host` (an element given to it empty) and writes into `spill` (another, in
+ * the page's flow beside the rings) the words that found no room on the
+ * canvas; it touches nothing else on the page: where the rings are comes in
+ * through `update`, measured by the caller. It
  * draws from the shared animation loop; while nothing flows it clears once
  * and then costs nothing per frame.
  */
-export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps): FlowOverlay {
+export function createFlowOverlay(host: HTMLElement, spill: HTMLElement, initial: FlowOverlayProps): FlowOverlay {
   const props = { ...initial };
   const scene = new FlowScene();
   const canvas = document.createElement('canvas');
@@ -75,15 +91,16 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
   let stillFrom = -1;
   /** The overlay's place among the rings, and its labels laid out clear of them for one legend. */
   let origin = { left: 0, top: 0 };
-  let labels: { per: number; placed: PlacedLabel[] } | null = null;
-  let publishedLabels: PlacedLabel[] | null = null;
+  let labels: Labels | null = null;
+  let publishedLabels: Labels | null = null;
 
-  const labelsFor = (context: CanvasRenderingContext2D, per: number): PlacedLabel[] => {
-    if (labels?.per === per) return labels.placed;
+  const labelsFor = (context: CanvasRenderingContext2D, per: number): Labels => {
+    if (labels?.per === per) return labels;
+    const texts = flowLabelTexts(per);
     const wanted: Omit<FlowLabel, 'width'>[] = [
-      { text: 'kernel', edge: 'kernel', from: 'left' },
-      { text: 'application', edge: 'app', from: 'left' },
-      { text: `one dot = ${per} descriptor${per === 1 ? '' : 's'}`, edge: 'kernel', from: 'right' },
+      { text: texts.kernel, edge: 'kernel', from: 'left' },
+      { text: texts.application, edge: 'app', from: 'left' },
+      { text: texts.legend, edge: 'kernel', from: 'right' },
     ];
     const rings = [...props.rings.values()].map((ring) => ({
       ...ring,
@@ -91,8 +108,9 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
       top: ring.top - origin.top,
     }));
     const measured = wanted.map((label) => ({ ...label, width: Math.ceil(context.measureText(label.text).width) }));
-    labels = { per, placed: placeFlowLabels(measured, { width, height }, ringDiscs(rings)) };
-    return labels.placed;
+    const { placed, spilled } = placeFlowLabels(measured, { width, height }, ringDiscs(rings));
+    labels = { per, placed, spilled: spilled.map((label) => label.text) };
+    return labels;
   };
 
   // Geometry changes only when the rings move or the workload changes, never per frame.
@@ -137,12 +155,14 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
       context.textBaseline = 'middle';
       context.textAlign = 'left';
       written = labelsFor(context, scene.perDot);
-      for (const label of written) context.fillText(label.text, label.left, label.top + LABEL_HEIGHT / 2);
+      for (const label of written.placed) context.fillText(label.text, label.left, label.top + LABEL_HEIGHT / 2);
     }
     // New labels are told at once: a check that reads them against the rings must not meet the last layout's.
     if (now - publishedAt >= PUBLISH_EVERY_MS || shown === 0 || props.still || written !== publishedLabels) {
       publishedAt = now;
       publishedLabels = written;
+      const spilled = written.spilled.join(' · ');
+      if (spill.textContent !== spilled) spill.textContent = spilled;
       publish(canvas, scene, { shown, still: props.still, paints, stales, labels: written });
     }
   };
@@ -183,6 +203,7 @@ export function createFlowOverlay(host: HTMLElement, initial: FlowOverlayProps):
     destroy() {
       stop();
       canvas.remove();
+      spill.textContent = '';
     },
   };
 }
@@ -193,14 +214,18 @@ interface Drawn {
   still: boolean;
   paints: number;
   stales: number;
-  /** The words written on the canvas, in its CSS pixels: a layout check reads them as it reads the page's text. */
-  labels: PlacedLabel[];
+  /**
+   * The words written on the canvas, in its CSS pixels (a layout check reads them as it reads the page's text),
+   * and those with no room there.
+   */
+  labels: Labels;
 }
 
 /**
  * What the overlay shows, for tests that cannot read pixels: dots drawn, in
  * total and per leg, whether they move, how many times it drew and how many
- * times its reading went stale. An attribute is written only when its value
+ * times its reading went stale, the words on the canvas and those it had no
+ * room for, and how many descriptors a dot stands for. An attribute is written only when its value
  * changed: most stay the same from one draw to the next.
  */
 function publish(canvas: HTMLCanvasElement, scene: FlowScene, drawn: Drawn): void {
@@ -211,7 +236,9 @@ function publish(canvas: HTMLCanvasElement, scene: FlowScene, drawn: Drawn): voi
     stales: String(drawn.stales),
     particles: String(drawn.shown),
     legs: scene.legs.map((leg, k) => `${legName(leg)}:${scene.legCounts[k]}`).join(' '),
-    labels: JSON.stringify(drawn.labels),
+    labels: JSON.stringify(drawn.labels.placed),
+    labelsMissing: JSON.stringify(drawn.labels.spilled),
+    perDot: String(scene.perDot),
   };
   for (const [name, value] of Object.entries(values)) {
     if (canvas.dataset[name] !== value) canvas.dataset[name] = value;
