@@ -34,6 +34,27 @@ test('a ring size that is not a power of two is refused in the form, before anyt
   await expect(form(page).getByTestId('form-submit')).toBeEnabled();
 });
 
+test('a traffic rate out of bounds says what it takes, sends nothing, and a good one is applied', async ({ page }) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls' });
+  const rate = page.getByTestId('traffic-rate');
+  for (const bad of ['-5', '0', '99999999']) {
+    await rate.fill(bad);
+    await expect(page.getByTestId('traffic-rate-problem')).toHaveText(
+      'rate: a whole number of frames per second, 1 to 10000000',
+    );
+    await expect(rate).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByTestId('traffic-rate-apply')).toBeDisabled();
+  }
+  expect((await agentState(agent)).traffic?.ratePps).toBe(5000);
+  await rate.fill('6000');
+  await expect(page.getByTestId('traffic-rate-problem')).toHaveText('');
+  await page.getByTestId('traffic-rate-apply').click();
+  await expect.poll(async () => (await agentState(agent)).traffic?.ratePps).toBe(6000);
+  await rate.fill('5000');
+  await page.getByTestId('traffic-rate-apply').click();
+  await expect.poll(async () => (await agentState(agent)).traffic?.ratePps).toBe(5000);
+});
+
 test('zero-copy on veth is refused in the form with the words the agent would use', async ({ page }) => {
   await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'controls' });
   await form(page).getByTestId('form-copy').uncheck();

@@ -1,4 +1,4 @@
-import { SetTraffic } from '@ringside/shared';
+import { MAX_RATE_PPS, SetTraffic } from '@ringside/shared';
 import { type FormEvent, useState } from 'react';
 import { selectCanControl, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
@@ -46,9 +46,11 @@ export function TrafficControls() {
             type="number"
             data-testid="traffic-rate"
             min={1}
+            max={MAX_RATE_PPS}
             step={1}
             value={rateText}
             disabled={!canControl}
+            aria-invalid={!rateValid}
             onChange={(event) => setDraft(event.target.value)}
           />
           <span className="muted">pps</span>
@@ -56,6 +58,9 @@ export function TrafficControls() {
         <button type="submit" data-testid="traffic-rate-apply" disabled={!canControl || !rateValid}>
           Apply
         </button>
+        <span className="problem" data-testid="traffic-rate-problem">
+          {rateValid ? '' : `rate: a whole number of frames per second, 1 to ${MAX_RATE_PPS}`}
+        </span>
       </form>
       <TrafficPath />
       <SentFrames />
