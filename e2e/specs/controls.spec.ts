@@ -1,7 +1,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import type { SocketRequest } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { agentState, numberIn, openExplorer, requestOf, restoreSocket } from './explorer.ts';
+import { agentState, commandAgent, numberIn, openExplorer, requestOf, restoreSocket } from './explorer.ts';
 
 let agent: RunningAgent;
 /** xsk0 as the lab made it: each test starts from it, whatever the one before applied. */
@@ -46,13 +46,17 @@ test('a traffic rate out of bounds says what it takes, sends nothing, and a good
     await expect(page.getByTestId('traffic-rate-apply')).toBeDisabled();
   }
   expect((await agentState(agent)).traffic?.ratePps).toBe(5000);
-  await rate.fill('6000');
-  await expect(page.getByTestId('traffic-rate-problem')).toHaveText('');
-  await page.getByTestId('traffic-rate-apply').click();
-  await expect.poll(async () => (await agentState(agent)).traffic?.ratePps).toBe(6000);
-  await rate.fill('5000');
-  await page.getByTestId('traffic-rate-apply').click();
-  await expect.poll(async () => (await agentState(agent)).traffic?.ratePps).toBe(5000);
+  try {
+    await rate.fill('6000');
+    await expect(page.getByTestId('traffic-rate-problem')).toHaveText('');
+    await page.getByTestId('traffic-rate-apply').click();
+    await expect.poll(async () => (await agentState(agent)).traffic?.ratePps).toBe(6000);
+    // The field shows the agent's rate again once the page has the new state.
+    await expect(rate).toHaveValue('6000');
+  } finally {
+    // The lab's rate for the tests after this one, whatever happened here.
+    await commandAgent(agent, { type: 'setTraffic', ratePps: 5000, requestId: 'restore-rate' });
+  }
 });
 
 test('zero-copy on veth is refused in the form with the words the agent would use', async ({ page }) => {
