@@ -120,7 +120,7 @@ function sample(socketId: string, moved: Movement, at: 0 | 1, rings: Partial<Soc
 function snapshot(
   moved: Movement,
   at: 0 | 1,
-  options: { up?: boolean; withProgram?: boolean; perQueue?: boolean } = {},
+  options: { up?: boolean; withProgram?: boolean; perQueue?: boolean; fillHolds?: number } = {},
 ) {
   const action = (name: keyof XdpActions) => (moved.actions[name] ?? 0) * at;
   const link: LinkReading = {
@@ -133,7 +133,7 @@ function snapshot(
     type: 'snapshot',
     seq: at,
     sampledAt: 1_000_000 + 2000 * at,
-    sockets: [sample('xsk0', moved, at)],
+    sockets: [sample('xsk0', moved, at, options.fillHolds === undefined ? {} : { fill: ring(options.fillHolds, 0) })],
     traffic: null,
     programs:
       options.withProgram === false
@@ -156,7 +156,7 @@ function world(
   sockets: SocketInfo[],
   program: XdpProgramInfo | null,
   moved: Movement,
-  options: { up?: boolean; perQueue?: boolean } = {},
+  options: { up?: boolean; perQueue?: boolean; fillHolds?: number } = {},
 ) {
   const state: DiagnosisState = { sockets, xdpPrograms: program ? [program] : [], traffic: null, attached: [] };
   const withProgram = program !== null && program.kind !== 'other';
@@ -317,6 +317,13 @@ describe('why a socket receives nothing', () => {
     expect(result.line).toMatch(/FILL has buffers: no — .*1000 times\/s/);
     // Full when sampled, empty in between: the line says both, so "no" does not read as a contradiction.
     expect(result.line).toMatch(/FILL holds \d+ of \d+ now, yet between refills the kernel found FILL empty/);
+    const emptyNow = world(
+      [healthySocket],
+      healthyProgram,
+      { ...HEALTHY, received: 0, fillEmpty: 2000 },
+      { fillHolds: 0 },
+    );
+    expect(emptyNow.line).toMatch(/FILL holds 0 of 2048; the kernel found FILL empty/);
   });
 
   it('blames RX when it is full, and rx_ring_full', () => {
