@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InterfaceInfo } from './facts.ts';
 import { SocketRequest, UmemConfig } from './protocol.ts';
 import {
+  checksumRequest,
   completionStamped,
   describeCompletionStamps,
   readTxMetadata,
@@ -332,8 +333,8 @@ describe('a completion stamp told from the request it overwrote', () => {
   it('takes the request untouched, csum_start, csum_offset and zero padding, as no stamp', () => {
     expect(completionStamped(34n | (6n << 16n), TXONLY_CHECKSUM_REQUEST)).toBe(false);
     // Another sender's request is its own: csum_offset 16 is TCP's checksum.
-    expect(completionStamped(34n | (16n << 16n), { start: 34, offset: 16 })).toBe(false);
-    expect(completionStamped(0xffff_ffffn, { start: 0xffff, offset: 0xffff })).toBe(false);
+    expect(completionStamped(34n | (16n << 16n), checksumRequest(34, 16))).toBe(false);
+    expect(completionStamped(0xffff_ffffn, checksumRequest(0xffff, 0xffff))).toBe(false);
   });
 });
 

@@ -349,10 +349,20 @@ export interface TxMetadataReading {
   stamped: boolean | null;
 }
 
-/** A checksum request as struct xsk_tx_metadata carries it: csum_start from the descriptor's address, csum_offset from there. */
+/**
+ * A checksum request as struct xsk_tx_metadata carries it: csum_start from
+ * the descriptor's address, csum_offset from there; and the u64 it leaves at
+ * completion.tx_timestamp's place (csum_start, csum_offset, then 4 bytes of
+ * padding, 0), built once: the data plane compares it with every completion.
+ */
 export interface TxChecksumRequest {
-  start: number;
-  offset: number;
+  readonly start: number;
+  readonly offset: number;
+  readonly word: bigint;
+}
+
+export function checksumRequest(start: number, offset: number): TxChecksumRequest {
+  return { start, offset, word: BigInt(start + offset * 0x1_0000) };
 }
 
 /**
@@ -361,15 +371,7 @@ export interface TxChecksumRequest {
  * RFC 768 puts the checksum 6 bytes into the UDP header). Known here, the page
  * can tell a stamp from it as the data plane does.
  */
-export const TXONLY_CHECKSUM_REQUEST: TxChecksumRequest = { start: 14 + 20, offset: 6 };
-
-/**
- * The u64 a checksum request leaves at completion.tx_timestamp's place:
- * csum_start, csum_offset, then the request's 4 bytes of padding, 0.
- */
-function checksumRequestWord({ start, offset }: TxChecksumRequest): bigint {
-  return BigInt(start + offset * 0x1_0000);
-}
+export const TXONLY_CHECKSUM_REQUEST = checksumRequest(14 + 20, 6);
 
 /**
  * Whether the u64 at completion.tx_timestamp's place is a stamp, for a frame
@@ -383,7 +385,7 @@ function checksumRequestWord({ start, offset }: TxChecksumRequest): bigint {
  * one that cannot be told, and counts as none.
  */
 export function completionStamped(txTimestamp: bigint, request: TxChecksumRequest): boolean {
-  return txTimestamp !== checksumRequestWord(request);
+  return txTimestamp !== request.word;
 }
 
 /**
