@@ -8,6 +8,7 @@ import { expect, it } from 'vitest';
 import { listNamespaces } from '../src/host/ip.ts';
 import { type RunningAgent, startAgent } from './agent-process.ts';
 import { describeKernel, waitFor } from './kernel.ts';
+import { crashUntilLeftDown } from './worker-crashes.ts';
 import { TestClient } from './ws-client.ts';
 
 const namespacesOf = (pid: number) => listNamespaces().filter((name) => name.startsWith(`ringside-${pid}-`));
@@ -80,20 +81,14 @@ describeKernel('faults the agent survives, telling the page', () => {
   it("leaves a data-plane worker that keeps crashing down, and says so in its socket's state", async () => {
     await withAgent(
       async (agent, client) => {
-        const crashesOfXsk0 = () => faults(client).filter((event) => event.message.includes('socket xsk0'));
         const dataPlaneOfXsk0 = () =>
           client
             .of('state')
             .at(-1)
             ?.sockets.find((socket) => socket.id === 'xsk0')?.dataPlane;
         expect(dataPlaneOfXsk0()).toEqual({ state: 'running' });
-        // Each SIGUSR2 ends every data-plane thread; the worker is restarted 3 times within 10 s, and not after.
-        for (let signals = 1; !/left down/.test(crashesOfXsk0().at(-1)?.message ?? ''); signals++) {
-          if (signals > 8) throw new Error(`never left down: ${crashesOfXsk0().map((event) => event.message)}`);
-          const told = crashesOfXsk0().length;
-          agent.child.kill('SIGUSR2');
-          await waitFor(() => crashesOfXsk0().length > told, 20_000, `a fault for crash ${signals}`);
-        }
+        // Each SIGUSR2 ends every data-plane thread; the worker is restarted 3 times, and not after.
+        await crashUntilLeftDown(agent, client, 'xsk0');
         // The state the agent sends with the fault says so, on the socket, with why and since when.
         await waitFor(() => dataPlaneOfXsk0()?.state === 'down', 10_000, "a state with xsk0's data plane down");
         const down = dataPlaneOfXsk0();

@@ -97,7 +97,7 @@ export class TestClient {
   }
 
   /** What `find` finds among the messages received, as soon as a message brings it: waits on arrivals, not on a clock. */
-  private until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     const found = find();
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {

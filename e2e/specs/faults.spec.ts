@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
+import { crashUntilLeftDown } from '../../agent/test/worker-crashes.ts';
 import { TestClient } from '../../agent/test/ws-client.ts';
 import { openExplorer } from './explorer.ts';
 
@@ -34,15 +35,7 @@ test('a socket whose data-plane worker kept crashing shows on its panel that it 
     await openExplorer(page, crashing.controlUrl, { view: 'rings', socket: 'xsk0' });
     await expect(page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer')).toBeVisible();
     await expect(page.getByTestId('dataplane-down')).toHaveCount(0);
-    const crashes = () =>
-      client.of('event').filter((event) => event.kind === 'fault' && event.message.includes('socket xsk0'));
-    // Restarted 3 times, then left down (RINGSIDE_TEST_FAULTS widens the crash window, so a slow restart still counts).
-    while (!/left down/.test(crashes().at(-1)?.message ?? '')) {
-      expect(crashes().length, 'crashes before the worker was left down').toBeLessThan(8);
-      const told = crashes().length;
-      crashing.child.kill('SIGUSR2');
-      await expect.poll(() => crashes().length, { timeout: 20_000 }).toBeGreaterThan(told);
-    }
+    await crashUntilLeftDown(crashing, client, 'xsk0');
     const down = page.getByTestId('socket-xsk0').getByTestId('dataplane-down');
     await expect(down).toContainText('data plane down');
     await expect(down).toContainText('restarted 3 times, and was left down');
