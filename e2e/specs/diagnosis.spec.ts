@@ -65,6 +65,25 @@ test('traffic moved to the other queue: the verdict names the queue stage and th
   await expect(diagnosis).toHaveAttribute('data-verdict', 'receiving');
 });
 
+test('with the lab’s source paused, the verdict says so first and names the fix, and clears once it resumes', async ({
+  page,
+}) => {
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
+  const socket = page.getByTestId('socket-xsk0');
+  const diagnosis = socket.getByTestId('diagnosis');
+  await expect(diagnosis).toHaveAttribute('data-verdict', 'receiving');
+
+  await page.getByTestId('traffic-toggle').click();
+  await expect(page.getByTestId('traffic-toggle')).toHaveText(/resume/i);
+  await expect(diagnosis).toHaveAttribute('data-verdict', 'quiet');
+  await expect(socket.getByTestId('diagnosis-line')).toContainText(
+    "nothing received: the lab's traffic source is paused: resume it in the traffic controls",
+  );
+
+  await page.getByTestId('traffic-toggle').click();
+  await expect(diagnosis).toHaveAttribute('data-verdict', 'receiving');
+});
+
 test.describe('another process’s socket, attached read-only', () => {
   let owner: RunningAgent;
 

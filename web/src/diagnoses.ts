@@ -1,4 +1,11 @@
-import { type Diagnosis, type DiagnosisState, diagnose, type SnapshotMessage } from '@ringside/shared';
+import {
+  type Diagnosis,
+  type DiagnosisState,
+  diagnose,
+  type SnapshotMessage,
+  type SocketInfo,
+  type StateMessage,
+} from '@ringside/shared';
 import { create } from 'zustand';
 
 /**
@@ -24,16 +31,50 @@ export function keepWindow(kept: readonly SnapshotMessage[], snapshot: SnapshotM
   return next;
 }
 
+/** What the page diagnoses from: the diagnosis's own state, and the lab whose source feeds its app end. */
+export type PageDiagnosisState = DiagnosisState & Pick<StateMessage, 'lab'>;
+
+/** Why the lab's source sends nothing now, with what to do; null while it sends. */
+function idleSource({ traffic }: PageDiagnosisState): string | null {
+  if (!traffic) return null;
+  if (traffic.paused) return "the lab's traffic source is paused: resume it in the traffic controls (or press t)";
+  if (traffic.ratePps === 0) return "the lab's traffic source sends 0 frames/s: raise its rate in the traffic controls";
+  return null;
+}
+
+/**
+ * The lab's traffic source is none of the diagnosis's stages (they follow a
+ * frame from the interface on), yet a lab socket that receives nothing while
+ * it is paused (as every lesson leaves it) or sends at rate 0 has its answer
+ * there: said first. The queue stage then fails only for want of frames, so
+ * it is no fault of its own; any other failing stage still is, and follows.
+ */
+export function withLabSource(diagnosis: Diagnosis, socket: SocketInfo, state: PageDiagnosisState): Diagnosis {
+  const idle = idleSource(state);
+  if (idle === null || diagnosis.verdict === 'receiving' || socket.config.ifname !== state.lab?.appIfname) {
+    return diagnosis;
+  }
+  if (diagnosis.failing === null || diagnosis.failing === 'queue') {
+    return { ...diagnosis, verdict: 'quiet', failing: null, blames: [], line: `nothing received: ${idle}` };
+  }
+  return { ...diagnosis, line: `nothing received: ${idle}; and ${diagnosis.line}` };
+}
+
 /** Each socket's diagnosis from the oldest kept snapshot to `now`; none until the window is covered. */
 export function diagnoseAll(
-  state: DiagnosisState,
+  state: PageDiagnosisState,
   kept: readonly SnapshotMessage[],
   now: SnapshotMessage,
 ): Record<string, Diagnosis> {
   const oldest = kept[0];
   if (!oldest || now.sampledAt - oldest.sampledAt < DIAGNOSIS_WINDOW_MS) return {};
   const byId: Record<string, Diagnosis> = {};
-  for (const socket of [...state.sockets, ...state.attached]) {
+  for (const socket of state.sockets) {
+    const diagnosis = diagnose(state, socket.id, oldest, now);
+    if (diagnosis) byId[socket.id] = withLabSource(diagnosis, socket, state);
+  }
+  // Another process's sockets are fed by its own traffic, never the lab's source.
+  for (const socket of state.attached) {
     const diagnosis = diagnose(state, socket.id, oldest, now);
     if (diagnosis) byId[socket.id] = diagnosis;
   }
@@ -45,7 +86,7 @@ export const useDiagnoses = create<{ byId: Record<string, Diagnosis> }>()(() => 
 let kept: SnapshotMessage[] = [];
 let publishedAt = 0;
 
-export function recordDiagnoses(snapshot: SnapshotMessage, state: DiagnosisState | null): void {
+export function recordDiagnoses(snapshot: SnapshotMessage, state: PageDiagnosisState | null): void {
   kept = keepWindow(kept, snapshot);
   const at = snapshot.sampledAt;
   if (at - publishedAt < PUBLISH_EVERY_MS && at >= publishedAt) return;
