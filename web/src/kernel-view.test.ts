@@ -64,10 +64,36 @@ describe('an own socket’s kernel view: requested beside in effect', () => {
   it('words flags and modes as the request does, so equal means equal', () => {
     const rows = own();
     expect(pick(rows, 'xdpMode')).toMatchObject({ requested: 'drv', inEffect: 'drv', source: 'netlink' });
-    expect(pick(rows, 'txNeedWakeup')).toMatchObject({ requested: 'on', inEffect: 'on', source: 'ring-flags' });
+    expect(pick(rows, 'txNeedWakeup')).toMatchObject({
+      requested: 'on',
+      inEffect: 'on — the kernel asks for a wakeup now',
+      source: 'ring-flags',
+    });
     expect(pick(rows, 'zeroCopy')).toMatchObject({ inEffect: 'copy', source: 'getsockopt' });
     expect(pick(rows, 'xdpProgramId')).toMatchObject({ inEffect: 'id 42' });
     expect(pick(rows, 'batchSize')).toMatchObject({ inEffect: 'not the kernel’s', source: 'ringside' });
+  });
+});
+
+describe('need_wakeup beside its request: the flag is set only while the kernel wants a wakeup', () => {
+  const withFlags = (needWakeup: boolean, fill: boolean) => {
+    const info = labSocket('xsk0', 0);
+    info.request = { ...info.request, socket: { ...info.request.socket, needWakeup } };
+    info.kernel.fillNeedWakeup = { value: fill, source: 'ring-flags' };
+    return pick(own(info), 'fillNeedWakeup');
+  };
+
+  it('reads a clear FILL flag under need_wakeup on as on, the kernel not asking now, not as off', () => {
+    expect(withFlags(true, false)).toMatchObject({
+      requested: 'on',
+      inEffect: 'on — the kernel is not asking for a wakeup now',
+    });
+    expect(withFlags(true, true)).toMatchObject({ requested: 'on', inEffect: 'on — the kernel asks for a wakeup now' });
+  });
+
+  it('keeps a flag set where need_wakeup was not asked for worded as the contradiction it is', () => {
+    expect(withFlags(false, true)).toMatchObject({ requested: 'off', inEffect: 'on' });
+    expect(withFlags(false, false)).toMatchObject({ requested: 'off', inEffect: 'off' });
   });
 });
 

@@ -53,6 +53,22 @@ interface ScalarWording<K extends Scalar> {
   label: string;
   format: (value: ValueOf<K>) => string;
   requested: (request: SocketRequest) => string;
+  /** How it reads beside a request, where equal words would not mean equal. */
+  beside?: (value: ValueOf<K>, request: SocketRequest) => string;
+}
+
+/**
+ * A ring's need_wakeup flag beside the request. With need_wakeup on, the
+ * kernel sets the flag only while it wants a wakeup, so a clear flag is the
+ * usual state, not "off". Without it, the flag reads as the plain on or off
+ * it is, so a flag set where none was asked for reads as the contradiction
+ * it is (copy mode's TX flag, set at bind either way: its note says so).
+ * A bind that did not take XDP_USE_NEED_WAKEUP fails rather than go on
+ * without it, and a socket sharing a UMEM must ask as its owner did.
+ */
+function wakeupFlag(set: boolean, asked: boolean): string {
+  if (!asked) return onOff(set);
+  return set ? 'on — the kernel asks for a wakeup now' : 'on — the kernel is not asking for a wakeup now';
 }
 
 /** In the order a reader asks: where it is bound, how, then the UMEM's layout and the rings' flags. */
@@ -69,8 +85,18 @@ const SCALARS: { [K in Scalar]: ScalarWording<K> } = {
   chunkSize: { label: 'chunk size', format: String, requested: (r) => String(r.umem.frameSize) },
   headroom: { label: 'headroom', format: String, requested: (r) => String(r.umem.headroom) },
   unaligned: { label: 'unaligned chunks', format: onOff, requested: (r) => onOff(r.umem.unaligned) },
-  fillNeedWakeup: { label: 'need_wakeup (FILL flag)', format: onOff, requested: (r) => onOff(r.socket.needWakeup) },
-  txNeedWakeup: { label: 'need_wakeup (TX flag)', format: onOff, requested: (r) => onOff(r.socket.needWakeup) },
+  fillNeedWakeup: {
+    label: 'need_wakeup (FILL flag)',
+    format: onOff,
+    requested: (r) => onOff(r.socket.needWakeup),
+    beside: (set, r) => wakeupFlag(set, r.socket.needWakeup),
+  },
+  txNeedWakeup: {
+    label: 'need_wakeup (TX flag)',
+    format: onOff,
+    requested: (r) => onOff(r.socket.needWakeup),
+    beside: (set, r) => wakeupFlag(set, r.socket.needWakeup),
+  },
 };
 
 const REQUESTED_RINGS: Record<RingKind, (request: SocketRequest) => number> = {
@@ -83,11 +109,14 @@ const REQUESTED_RINGS: Record<RingKind, (request: SocketRequest) => number> = {
 function scalarRow<K extends Scalar>(kernel: KernelView, key: K, request: SocketRequest | null): KernelFactRow {
   const wording = SCALARS[key];
   const fact = kernel[key];
+  const value = fact.value as ValueOf<K> | null;
+  const words = (seen: ValueOf<K>) =>
+    request && wording.beside ? wording.beside(seen, request) : wording.format(seen);
   return {
     key,
     label: wording.label,
     requested: request && wording.requested(request),
-    inEffect: fact.value === null ? 'unknown' : wording.format(fact.value as ValueOf<K>),
+    inEffect: value === null ? 'unknown' : words(value),
     exact: true,
     source: fact.source,
     note: fact.note ?? '',
