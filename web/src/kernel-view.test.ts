@@ -53,8 +53,8 @@ describe('an own socket’s kernel view: requested beside in effect', () => {
   });
 
   it('says unknown for what the kernel has not shown yet, with its note', () => {
-    expect(pick(own(), 'chunkSize')).toMatchObject({
-      requested: '4096',
+    expect(pick(own(), 'headroom')).toMatchObject({
+      requested: '0',
       inEffect: 'unknown',
       source: 'unknown',
       note: 'no frame received yet',
@@ -72,6 +72,47 @@ describe('an own socket’s kernel view: requested beside in effect', () => {
     expect(pick(rows, 'zeroCopy')).toMatchObject({ inEffect: 'copy', source: 'getsockopt' });
     expect(pick(rows, 'xdpProgramId')).toMatchObject({ inEffect: 'id 42' });
     expect(pick(rows, 'batchSize')).toMatchObject({ inEffect: 'not the kernel’s', source: 'ringside' });
+  });
+});
+
+describe('the chunk size: known from the registration for an own UMEM, inferred for another process’s', () => {
+  it('shows an own socket’s registered chunk before any frame proves it, saying where it comes from', () => {
+    expect(pick(own(), 'chunkSize')).toMatchObject({
+      requested: '4096',
+      inEffect: '4096',
+      source: 'ringside',
+      note: "registered by Ringside (XDP_UMEM_REG), which the kernel takes as given or refuses; the kernel's own readings: no frame received yet",
+    });
+  });
+
+  it('shows it too where received frames only prove a multiple of it (4 KiB chunks, 2048 fits as well)', () => {
+    const info = labSocket('xsk0', 0);
+    info.kernel.chunkSize = { value: null, divides: 4096, source: 'ring-contents', note: 'a multiple of the chunk' };
+    expect(pick(own(info), 'chunkSize')).toMatchObject({ inEffect: '4096', source: 'ringside' });
+  });
+
+  it('keeps what the kernel showed first, so a contradiction still reads as one', () => {
+    const info = labSocket('xsk0', 0);
+    info.kernel.chunkSize = { value: 2048, source: 'socket-diag' };
+    expect(pick(own(info), 'chunkSize')).toMatchObject({ requested: '4096', inEffect: '2048', source: 'socket-diag' });
+    info.kernel.chunkSize = { value: null, divides: 6144, source: 'ring-contents' };
+    expect(pick(own(info), 'chunkSize')).toMatchObject({ inEffect: 'unknown', source: 'ring-contents' });
+  });
+
+  it('infers another process’s chunk from its received frames, and says so', () => {
+    const attached = attachedSocket(4242, 5, 'xdpsock');
+    expect(pick(kernelFactRows(attached.kernel, null), 'chunkSize')).toMatchObject({ inEffect: 'unknown' });
+    attached.kernel.chunkSize = { value: 2048, source: 'ring-contents' };
+    expect(pick(kernelFactRows(attached.kernel, null), 'chunkSize')).toMatchObject({
+      inEffect: '2048, from where the kernel wrote received frames',
+    });
+    attached.kernel.chunkSize = { value: null, divides: 4096, source: 'ring-contents' };
+    expect(pick(kernelFactRows(attached.kernel, null), 'chunkSize')).toMatchObject({
+      inEffect: 'divides 4096, from where the kernel wrote received frames',
+      exact: false,
+    });
+    attached.kernel.chunkSize = { value: 4096, source: 'socket-diag' };
+    expect(pick(kernelFactRows(attached.kernel, null), 'chunkSize')).toMatchObject({ inEffect: '4096' });
   });
 });
 

@@ -123,6 +123,32 @@ function scalarRow<K extends Scalar>(kernel: KernelView, key: K, request: Socket
   };
 }
 
+/**
+ * The chunk size. Ringside registered its own UMEMs (XDP_UMEM_REG), and the
+ * kernel takes a chunk size as given or refuses it: the registered size is
+ * known from the start, where frames received may take long to prove it (4 KiB
+ * chunks lie at strides 2048-byte ones could too). What the kernel did show
+ * stays first, so a contradiction still shows. Another process's UMEM is
+ * known only from what the kernel shows, and the row says what that was.
+ */
+function chunkSizeRow(kernel: KernelView, request: SocketRequest | null): KernelFactRow {
+  const row = scalarRow(kernel, 'chunkSize', request);
+  const { value, divides, source } = kernel.chunkSize;
+  const inferred = source === 'ring-contents' ? ', from where the kernel wrote received frames' : '';
+  if (request === null) {
+    if (value !== null) return { ...row, inEffect: `${value}${inferred}` };
+    return divides === undefined ? row : { ...row, inEffect: `divides ${divides}${inferred}`, exact: false };
+  }
+  const registered = request.umem.frameSize;
+  if (value !== null || (divides !== undefined && divides % registered !== 0)) return row;
+  return {
+    ...row,
+    inEffect: String(registered),
+    source: 'ringside',
+    note: `registered by Ringside (XDP_UMEM_REG), which the kernel takes as given or refuses${row.note ? `; the kernel's own readings: ${row.note}` : ''}`,
+  };
+}
+
 /** The rows of a socket's kernel view; `request` is null for a socket Ringside did not make. */
 export function kernelFactRows(kernel: KernelView, request: SocketRequest | null): KernelFactRow[] {
   const rings = (Object.keys(REQUESTED_RINGS) as RingKind[]).map((ring): KernelFactRow => {
@@ -139,7 +165,9 @@ export function kernelFactRows(kernel: KernelView, request: SocketRequest | null
       note: ringSizeNote(seen),
     };
   });
-  const scalars = (Object.keys(SCALARS) as Scalar[]).map((key) => scalarRow(kernel, key, request));
+  const scalars = (Object.keys(SCALARS) as Scalar[]).map((key) =>
+    key === 'chunkSize' ? chunkSizeRow(kernel, request) : scalarRow(kernel, key, request),
+  );
   if (!request) return [...rings, ...scalars];
   return [
     ...rings,
