@@ -57,6 +57,37 @@ test('keys switch views: a letter shows its view alone, with Shift beside the ot
   await expect(page.getByTestId('view-counters-panels')).toHaveCount(0);
 });
 
+test('a view button brings its view into sight at 1280×720: alone on a click, beside the others on Shift+click', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings,counters' });
+  await expect(page.getByTestId('view-counters-panels')).toBeVisible();
+
+  // A click switches, as the key does.
+  await page.getByTestId('view-umem').click();
+  await expect(page.getByTestId('view-umem-panels')).toBeInViewport();
+  await expect(page.getByTestId('view-rings-panels')).toHaveCount(0);
+  await expect(page.getByTestId('view-counters-panels')).toHaveCount(0);
+  await expect(page.getByTestId('view-umem')).toHaveAttribute('aria-pressed', 'true');
+
+  // Shift+click adds it after the others, below the fold: the page scrolls to it.
+  await page.getByTestId('view-rings').click();
+  await page.getByTestId('view-counters').click({ modifiers: ['Shift'] });
+  await page.getByTestId('view-topology').click({ modifiers: ['Shift'] });
+  const topology = page.getByTestId('view-topology-panels');
+  await expect(topology).toBeInViewport();
+  const top = await topology.evaluate((section) => section.getBoundingClientRect().top + window.scrollY);
+  expect(top).toBeGreaterThan(720);
+  await expect(page.getByTestId('view-rings-panels')).toBeVisible();
+  await expect(page.getByTestId('view-counters-panels')).toBeVisible();
+
+  // Shift+click on a view shown takes it away.
+  await page.getByTestId('view-counters').click({ modifiers: ['Shift'] });
+  await expect(page.getByTestId('view-counters-panels')).toHaveCount(0);
+  await expect(topology).toBeVisible();
+});
+
 test('keys act on the socket selected by a click or by [ and ], not on the first one shown', async ({ page }) => {
   await openSecondSocket(page, 'second');
   await openExplorer(page, agent.controlUrl, { view: 'rings' });

@@ -1,6 +1,7 @@
-import type { ReactNode } from 'react';
+import { type MouseEvent, type ReactNode, useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { shownSockets, useSelection } from '../selection.ts';
+import { VIEW_KEYS } from '../shortcuts.ts';
 import { selectObservedIds, useRingside } from '../store.ts';
 import { VIEWS, type View } from '../url-state.ts';
 import { AudienceUrls } from './AudienceUrls.tsx';
@@ -101,9 +102,16 @@ function LagIndicator() {
   );
 }
 
+/**
+ * A click shows its view alone, as the view's key does; Shift+click puts it
+ * beside the others or takes it away, as Shift with the key does. Either way
+ * the view chosen is brought into sight (see Views).
+ */
 function ViewTabs() {
   const views = useSelection(useShallow((s) => s.views));
   const toggleView = useSelection((s) => s.toggleView);
+  const showOnly = useSelection((s) => s.showOnly);
+  const choose = (view: View, event: MouseEvent) => (event.shiftKey ? toggleView(view) : showOnly(view));
   return (
     <fieldset className="tabs">
       <legend className="tabs-legend">Views</legend>
@@ -113,13 +121,21 @@ function ViewTabs() {
           type="button"
           data-testid={`view-${view}`}
           aria-pressed={views.includes(view)}
-          onClick={() => toggleView(view)}
+          title={`${VIEW_PANELS[view].label} alone (${VIEW_KEYS[view]}); Shift+click: beside the others, or away`}
+          onClick={(event) => choose(view, event)}
         >
           {VIEW_PANELS[view].label}
         </button>
       ))}
     </fieldset>
   );
+}
+
+/** The view a change of views brings in: the first one added, else the one left alone; null when neither. */
+function arrivedView(before: readonly View[], now: readonly View[]): View | null {
+  const added = now.find((view) => !before.includes(view));
+  if (added) return added;
+  return now.length === 1 && before.length > 1 ? (now[0] as View) : null;
 }
 
 function SocketPicker() {
@@ -176,12 +192,28 @@ function Views() {
   const selected = useSelection(useShallow((s) => s.sockets));
   const views = useSelection(useShallow((s) => s.views));
   const target = useSelectedSocket();
+  // A view chosen (a button, a key, a frame picked for the inspector) may land below the fold: it is scrolled to.
+  const sections = useRef(new Map<View, HTMLElement>());
+  const before = useRef(views);
+  useEffect(() => {
+    const arrived = arrivedView(before.current, views);
+    before.current = views;
+    if (arrived) sections.current.get(arrived)?.scrollIntoView({ block: 'nearest' });
+  }, [views]);
   if (!hasState) return <p className="muted">Waiting for the agent…</p>;
   const shown = shownSockets(selected, all);
   return VIEWS.filter((view) => views.includes(view)).map((view) => {
     const { panel, after } = VIEW_PANELS[view];
     return (
-      <section key={view} className="view" data-testid={`view-${view}-panels`}>
+      <section
+        key={view}
+        className="view"
+        data-testid={`view-${view}-panels`}
+        ref={(section) => {
+          if (section) sections.current.set(view, section);
+          else sections.current.delete(view);
+        }}
+      >
         {panel && shown.length === 0 && (
           <p className="muted">
             {all.length === 0
