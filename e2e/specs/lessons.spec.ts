@@ -63,7 +63,12 @@ test('lessons run from the page show the agent’s numbers, with what upstream e
   await expect(panel.getByTestId('lesson-upstream-sockets.tx.completedInvalid')).toBeVisible();
   await expect(panel.getByTestId('lesson-differs')).toContainText('still comes back on COMPLETION');
   await expect(panel.getByTestId('lesson-verdict')).toHaveText('as expected on this kernel; 1 differ from upstream');
-  await expect(page.getByTestId('pick-tx')).toBeVisible();
+  // The lesson's socket is upstream's tx, named so that it cannot read as the TX ring.
+  await expect(page.getByTestId('pick-lesson-tx')).toBeVisible();
+  await expect(page.getByTestId('pick-tx')).toHaveCount(0);
+  await expect(panel.getByTestId('lesson-row-sockets.tx.completedInvalid').locator('th')).toHaveText(
+    'lesson-tx: completedInvalid',
+  );
 
   // Upstream's invalid-descriptor table: 5 of 10 refused, and all 10 back on COMPLETION here, where upstream
   // expects only the 5 sent: completed and completedInvalid are both findings against upstream, marked as such.
@@ -93,6 +98,31 @@ test('lessons run from the page show the agent’s numbers, with what upstream e
     await expect(panel.getByTestId('lesson-verdict')).toHaveText('as expected on this kernel');
     await expect(panel.locator('tr[data-mismatch="true"]')).toHaveCount(0);
   }
+});
+
+test('after a lesson, one click gives the lab back its own socket, receiving from the source resumed', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await openExplorer(page, agent.controlUrl, { view: 'rings' });
+  const panel = page.getByTestId('lessons');
+  const outcome = await runFromPage(page, 'SEND_RECEIVE_SINGLE_PKT');
+  expect(outcome.findings).toEqual([]);
+  // The lesson's numbers keep upstream's name for its socket; the page shows it as lesson-rx, never as rx.
+  expect(Object.keys(outcome.observed?.sockets ?? {})).toEqual(['rx']);
+  await expect(page.getByTestId('pick-lesson-rx')).toBeVisible();
+  await expect(page.getByTestId('pick-rx')).toHaveCount(0);
+  await expect(page.getByTestId('pick-xsk0')).toHaveCount(0);
+  await expect(page.getByTestId('traffic-toggle')).toHaveText('Resume traffic');
+
+  await panel.getByTestId('lesson-back').click();
+  await expect(panel.getByTestId('lesson-back-request')).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  await expect(page.getByTestId('pick-xsk0')).toBeVisible();
+  await expect(page.getByTestId('pick-lesson-rx')).toHaveCount(0);
+  await expect(page.getByTestId('traffic-toggle')).toHaveText('Pause traffic');
+  await expect(page.getByTestId('socket-xsk0').getByTestId('diagnosis')).toHaveAttribute('data-verdict', 'receiving');
+  // Back where the lab started: nothing left to go back from.
+  await expect(panel.getByTestId('lesson-back')).toHaveCount(0);
 });
 
 /** The lessons the test above runs and checks in detail. */

@@ -25,10 +25,18 @@ import {
  */
 
 const count = z.number().int().min(0);
+/**
+ * A lesson names its sockets as upstream's harness does (`rx`, `tx`); the
+ * agent creates them as `lesson-rx`, `lesson-tx`, so that no socket's name
+ * reads as a ring's on the page ("next frame in: rx"). Outcomes keep the
+ * lesson's own names.
+ */
+export const lessonSocketId = (id: string): string => `lesson-${id}`;
 const socketId = z
   .string()
   .min(1)
-  .max(32)
+  // A socket's name is at most 32 characters (protocol.ts), `lesson-` included.
+  .max(32 - lessonSocketId('').length)
   .regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 const udpPort = z.number().int().min(1).max(65535);
 

@@ -1,15 +1,58 @@
-import type { LessonOutcome, LessonSummary, XdpStatistics } from '@ringside/shared';
+import {
+  defaultSocketRequest,
+  type LessonOutcome,
+  type LessonSummary,
+  lessonSocketId,
+  type StateMessage,
+  type XdpStatistics,
+} from '@ringside/shared';
 import { STAT_NAMES } from './explain.ts';
+import type { CommandBody } from './store.ts';
 
 const RING_LABELS: Record<string, string> = { fill: 'FILL', rx: 'RX', tx: 'TX', completion: 'COMPLETION' };
 
-/** A row's path (lessonRows) in the spec's words: `tx: tx_invalid_descs`, `source: received`, `program: redirected`. */
+/**
+ * A row's path (lessonRows) in the spec's words, each socket by the name the
+ * page shows it under: `lesson-tx: tx_invalid_descs`, `source: received`,
+ * `program: redirected`.
+ */
 export function labelOf(path: string): string {
-  const [group, id, kind, key] = path.split('.');
-  if (group === 'sockets' && kind === 'stats') return `${id}: ${STAT_NAMES[key as keyof XdpStatistics] ?? key}`;
-  if (group === 'sockets' && kind === 'rings') return `${id}: ${RING_LABELS[key ?? ''] ?? key} entries`;
-  if (group === 'sockets') return `${id}: ${kind}`;
-  return `${group}: ${id}`;
+  const [group, id = '', kind, key] = path.split('.');
+  if (group !== 'sockets') return `${group}: ${id}`;
+  const socket = lessonSocketId(id);
+  if (kind === 'stats') return `${socket}: ${STAT_NAMES[key as keyof XdpStatistics] ?? key}`;
+  if (kind === 'rings') return `${socket}: ${RING_LABELS[key ?? ''] ?? key} entries`;
+  return `${socket}: ${kind}`;
+}
+
+/** The socket the agent starts the lab with (its first, named by the engine). */
+export const LAB_SOCKET_ID = 'xsk0';
+
+/**
+ * The commands that give the lab back its own socket once a lesson has run,
+ * as the agent started it: the lesson's sockets go (a queue takes the sockets
+ * of one UMEM only), Ringside's program by queue comes back in place of the
+ * lesson's, xsk0 is created as the start socket, and the source, which a
+ * lesson leaves paused, resumes. Null when there is nothing to go back from:
+ * no lab, no lesson run, or xsk0 is there.
+ */
+export function backToLabSocket(
+  state: Pick<StateMessage, 'lab' | 'sockets' | 'xdpPrograms' | 'traffic' | 'lessons'>,
+): CommandBody[] | null {
+  const { lab, sockets, traffic } = state;
+  if (!lab || !state.lessons?.last || sockets.some((socket) => socket.id === LAB_SOCKET_ID)) return null;
+  const ifname = lab.appIfname;
+  const lessonSockets = sockets.filter((socket) => socket.id.startsWith(lessonSocketId('')));
+  const program = state.xdpPrograms.find((candidate) => candidate.ifname === ifname);
+  return [
+    // Sockets sharing a UMEM before the one that registered it, which libxdp keeps bound until its UMEM goes.
+    ...lessonSockets.reverse().map((socket): CommandBody => ({ type: 'destroySocket', socketId: socket.id })),
+    ...(program && program.kind !== 'by-queue'
+      ? [{ type: 'setXdpProgram', ifname, program: 'by-queue', ports: [] } satisfies CommandBody]
+      : []),
+    { type: 'createSocket', socketId: LAB_SOCKET_ID, request: defaultSocketRequest(ifname) },
+    ...(traffic?.paused ? [{ type: 'setTraffic', paused: false } satisfies CommandBody] : []),
+  ];
 }
 
 /** The last run's verdict in one line, for the panel's heading. */

@@ -4,6 +4,7 @@ import {
   defaultSocketRequest,
   type LessonOutcome,
   type LessonsState,
+  lessonSocketId,
   type Observed,
   resolveTxTable,
   type Scenario,
@@ -152,6 +153,8 @@ class Run {
   private programCarried: XdpActions | null = null;
   private programLast: XdpActions | null = null;
   private programBaseline: XdpActions | null = null;
+  /** The lesson's name of each socket it made, by the name the agent gave it (lessonSocketId). */
+  private readonly lessonIds = new Map<string, string>();
 
   constructor(
     private readonly scenario: Scenario,
@@ -213,7 +216,9 @@ class Run {
    * submit paused, stopped at zero frames and only then let go: only a
    * step's exact count goes out.
    */
-  private async createFrom(socketId: string, request: SocketRequest): Promise<void> {
+  private async createFrom(id: string, request: SocketRequest): Promise<void> {
+    const socketId = lessonSocketId(id);
+    this.lessonIds.set(socketId, id);
     const paused = request.pausedStages ?? [];
     const holdTx = request.workload === 'txonly' && !paused.includes('txSubmit');
     await this.command({
@@ -245,7 +250,7 @@ class Run {
       ...(socket.xskmapIndex !== undefined ? { xskmapIndex: socket.xskmapIndex } : {}),
     };
     if (socket.shareUmemOf === undefined) return request;
-    const owner = this.requireEngine().get(socket.shareUmemOf);
+    const owner = this.requireEngine().get(lessonSocketId(socket.shareUmemOf));
     return { ...request, umem: owner.group.config, umemId: owner.group.id };
   }
 
@@ -276,11 +281,13 @@ class Run {
         return ({ source }) => source !== null && source.sent - from >= step.frames && source.completed >= source.sent;
       }
       case 'socketTraffic': {
+        // Commands and the engine know a socket by the agent's name of it; readings by the lesson's.
+        const socketId = lessonSocketId(step.socketId);
         const from = this.read().sockets.get(step.socketId)?.sent ?? 0;
         await this.command({
           type: 'setSocketTraffic',
           requestId,
-          socketId: step.socketId,
+          socketId,
           frames: step.frames,
           ...(step.ratePps !== undefined ? { ratePps: step.ratePps } : {}),
           ...(step.frameLength !== undefined ? { frameLength: step.frameLength } : {}),
@@ -290,33 +297,39 @@ class Run {
       }
       case 'injectInvalidTx':
         for (let i = 0; i < step.count; i++)
-          await this.command({ type: 'injectInvalidTx', requestId: this.requestId(), socketId: step.socketId });
+          await this.command({
+            type: 'injectInvalidTx',
+            requestId: this.requestId(),
+            socketId: lessonSocketId(step.socketId),
+          });
         return () => true;
       case 'txDescriptors': {
+        const socketId = lessonSocketId(step.socketId);
         const from = this.read().sockets.get(step.socketId)?.sent ?? 0;
-        const { config } = this.requireEngine().get(step.socketId).group;
+        const { config } = this.requireEngine().get(socketId).group;
         const descriptors = resolveTxTable(step.descriptors, config);
-        await this.command({ type: 'sendTxDescriptors', requestId, socketId: step.socketId, descriptors });
+        await this.command({ type: 'sendTxDescriptors', requestId, socketId, descriptors });
         // Posted, every row: what the kernel then refuses, sends and hands back is what the lesson reads.
         return ({ sockets }) => (sockets.get(step.socketId)?.sent ?? 0) - from >= descriptors.length;
       }
       case 'pauseStages':
       case 'resumeStages':
-        await this.command({ type: step.do, requestId, socketId: step.socketId, stages: step.stages });
+        await this.command({ type: step.do, requestId, socketId: lessonSocketId(step.socketId), stages: step.stages });
         return () => true;
       case 'destroySocket':
         this.read();
-        await this.command({ type: 'destroySocket', requestId, socketId: step.socketId });
+        await this.command({ type: 'destroySocket', requestId, socketId: lessonSocketId(step.socketId) });
         return () => true;
       case 'createSocket':
         await this.create(step.socket);
         return () => true;
       case 'recreateSocket': {
         const engine = this.requireEngine();
+        const socketId = lessonSocketId(step.socketId);
         // The same configuration, born with the stages its predecessor has paused now.
-        const request = { ...engine.request(step.socketId), pausedStages: engine.get(step.socketId).pausedStages() };
+        const request = { ...engine.request(socketId), pausedStages: engine.get(socketId).pausedStages() };
         for (let i = 0; i < step.times; i++) {
-          await this.command({ type: 'destroySocket', requestId: this.requestId(), socketId: step.socketId });
+          await this.command({ type: 'destroySocket', requestId: this.requestId(), socketId });
           await this.createFrom(step.socketId, request);
         }
         // The socket counted since its last creation: nothing from before carries over.
@@ -360,7 +373,10 @@ class Run {
   /** Every socket of the lesson, the source and the program, now. */
   private read(): Reading {
     const engine = this.requireEngine();
-    for (const managed of engine.list()) this.latest.set(managed.id, readSocket(managed));
+    for (const managed of engine.list()) {
+      const id = this.lessonIds.get(managed.id);
+      if (id !== undefined) this.latest.set(id, readSocket(managed));
+    }
     const steering = engine.interfaces().find((candidate) => candidate.ifname === this.ifname);
     const counters = steering?.counters();
     if (counters) {

@@ -1,11 +1,12 @@
 import { lessonRows } from '@ringside/shared';
 import { useState } from 'react';
-import { labelOf, lessonVerdict } from '../lessons.ts';
+import { backToLabSocket, LAB_SOCKET_ID, labelOf, lessonVerdict } from '../lessons.ts';
 import { selectCanControl, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 import './Lessons.css';
 
 const ORIGIN = 'lessons';
+const BACK_ORIGIN = 'lessons:back';
 
 /** A counter's name that may wrap after each underscore or colon, never inside a word, in a narrow column. */
 function Breakable({ text }: { text: string }) {
@@ -31,8 +32,12 @@ export function LessonsPanel() {
   const viewOnly = useRingside((s) => s.hello?.role === 'view');
   const command = useRingside((s) => s.command);
   const outcome = useRingside((s) => s.outcomes[ORIGIN]);
+  const agentState = useRingside((s) => s.agentState);
+  const backOutcome = useRingside((s) => s.outcomes[BACK_ORIGIN]);
   const [chosen, setChosen] = useState<string | null>(null);
   if (!lessons || (lessons.catalogue.length === 0 && lessons.problems.length === 0)) return null;
+  // A lesson leaves its own sockets and the source paused: one click gives the lab back its socket.
+  const back = agentState && lessons.running === null ? backToLabSocket(agentState) : null;
 
   // What a run shows first: the lesson chosen here, else the one running or last run (another page may have run it).
   const name = chosen ?? lessons.running ?? lessons.last?.name ?? lessons.catalogue[0]?.name;
@@ -68,6 +73,23 @@ export function LessonsPanel() {
         </button>
       </div>
       <RequestOutcomeText outcome={outcome} testId="lesson-request" pending="running…" />
+      {back && (
+        <p className="row">
+          <button
+            type="button"
+            data-testid="lesson-back"
+            disabled={!canControl}
+            title={viewOnly ? 'A view-only page cannot change the lab' : undefined}
+            onClick={() => {
+              for (const body of back) command(body, BACK_ORIGIN);
+            }}
+          >
+            Back to the lab socket
+          </button>
+          <span className="muted">{LAB_SOCKET_ID} in place of the lesson’s sockets, the traffic resumed</span>
+        </p>
+      )}
+      <RequestOutcomeText outcome={backOutcome} testId="lesson-back-request" pending="going back…" />
       {lesson && (
         <>
           <h3 data-testid="lesson-title">{lesson.title}</h3>
