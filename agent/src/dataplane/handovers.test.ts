@@ -157,6 +157,17 @@ describe('a UMEM shared by several sockets', () => {
     expect(second.counters[Counter.COMPLETED]).toBe(1);
   });
 
+  it('finds the chunk of an address for any chunk size, and none of this UMEM for one past 2^32', () => {
+    for (const frameSize of [2048, 4096, 3000]) {
+      const { handovers } = played({ frameSize, lanes: [{ workload: 'txonly' }] });
+      for (const address of [0, 1, frameSize - 1, frameSize, 5 * frameSize + 7, 31 * frameSize + frameSize - 1])
+        expect(handovers.frameOf(address)).toBe(Math.floor(address / frameSize));
+      // The kernel hands back foreign TX addresses too (reapCompletion): a shift of the low word would alias them.
+      expect(handovers.frameOf(2 ** 32 + frameSize)).toBe(Math.floor((2 ** 32 + frameSize) / frameSize));
+      expect(handovers.frameOf(2 ** 32)).toBeGreaterThanOrEqual(handovers.frameCount);
+    }
+  });
+
   it('gives each receiving pair an equal share of the frames, marked with the pair that holds them', () => {
     const { kernel, handovers } = played({
       ringSize: 32,

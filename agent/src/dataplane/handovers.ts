@@ -44,6 +44,8 @@ export class ExtraCopies {
   }
 }
 
+const TWO_32 = 2 ** 32;
+
 /** At most this many batches are reaped from COMPLETION, or sent after an idle spell, in one go. */
 export const BURST_BATCHES = 4;
 
@@ -181,6 +183,8 @@ export class Handovers {
   readonly free: number[] = [];
   /** Bytes of a txonly template written in each frame; 0 once the kernel may have received into it. */
   readonly templateLength: Uint16Array;
+  /** log2 of the chunk size when it is a power of two (aligned mode's always are), else -1: see frameOf. */
+  private readonly frameShift: number;
   private readonly control: Int32Array;
   private readonly stamps: CompletionStamps | null;
   private readonly laneBySlot: (Lane | undefined)[] = new Array(MAX_HOLDERS);
@@ -194,6 +198,7 @@ export class Handovers {
   ) {
     this.frameSize = setup.frameSize;
     this.frameCount = setup.frameCount;
+    this.frameShift = Number.isInteger(Math.log2(setup.frameSize)) ? Math.log2(setup.frameSize) : -1;
     this.umem = setup.umem;
     this.ledger = setup.ledger;
     this.txMetadataLength = setup.txMetadataLength ?? 0;
@@ -242,6 +247,15 @@ export class Handovers {
     }
   }
 
+  /** The chunk `address` is in: frameCount or more for an address past the UMEM. */
+  frameOf(address: number): number {
+    // Every hand-over asks this of every frame: a shift where the address and the chunk size allow one, since a
+    // division cost a tenth of a txonly round (over in-memory rings).
+    return address < TWO_32 && this.frameShift >= 0
+      ? address >>> this.frameShift
+      : Math.floor(address / this.frameSize);
+  }
+
   /** Opens a seqlock window: the rings and the ledger may disagree until `end`. */
   begin(): void {
     Atomics.add(this.control, UmemControl.GENERATION, 1);
@@ -273,25 +287,33 @@ export class Handovers {
     if (!first) return 0;
     const count = completion.peek(first.batchSize * BURST_BATCHES);
     if (count === 0) return 0;
+    // The first lane's counts are tallied here and added once: a counter written per frame cost a fifth of
+    // a txonly round. Another sender on the pair (a shared UMEM) is counted as its frames come.
+    let completedByFirst = 0;
+    let foreign = 0;
     this.begin();
     const start = completion.claimIndex;
     for (let i = 0; i < count; i++) {
       const address = completion.address((start + i) >>> 0);
-      const frame = Math.floor(address / frameSize);
+      const frame = this.frameOf(address);
       if (frame >= frameCount) {
         // This kernel hands back the addresses of invalid TX descriptors too: they own no frame.
-        first.counters[Counter.FOREIGN_COMPLETIONS] = (first.counters[Counter.FOREIGN_COMPLETIONS] as number) + 1;
-        first.counters[Counter.COMPLETED] = (first.counters[Counter.COMPLETED] as number) + 1;
+        foreign++;
         continue;
       }
-      const sender = this.laneBySlot[holderOf(ledger[frame] as number)] ?? first;
-      sender.counters[Counter.COMPLETED] = (sender.counters[Counter.COMPLETED] as number) + 1;
+      const sender: Lane = this.laneBySlot[holderOf(ledger[frame] as number)] ?? first;
+      if (sender === first) completedByFirst++;
+      else sender.counters[Counter.COMPLETED] = (sender.counters[Counter.COMPLETED] as number) + 1;
       this.stamps?.read(sender, address);
       if (this.backForGood(frame)) {
         ledger[frame] = AppState.FREE;
         this.free.push(frame * frameSize);
       }
     }
+    const { counters } = first;
+    counters[Counter.COMPLETED] = (counters[Counter.COMPLETED] as number) + completedByFirst + foreign;
+    if (foreign > 0)
+      counters[Counter.FOREIGN_COMPLETIONS] = (counters[Counter.FOREIGN_COMPLETIONS] as number) + foreign;
     completion.release(count);
     this.end();
     return count;
@@ -320,7 +342,7 @@ export class Handovers {
       const length = rx.length(index);
       const data = rx.dataAddress(index);
       const options = rx.options(index);
-      const frame = Math.floor(data / frameSize);
+      const frame = this.frameOf(data);
       bytes += length;
       if (endsPacket(options)) packets++;
       if (inspecting) inspection.inspect(data, length, options);
@@ -356,7 +378,7 @@ export class Handovers {
   submitTx(lane: Lane, frames: readonly number[], count: number, options: number | readonly number[] = 0): number {
     const { tx, counters } = lane;
     if (!tx || count <= 0) return 0;
-    const { ledger, frameSize } = this;
+    const { ledger } = this;
     tx.reserve(count);
     const first = tx.claimIndex;
     const given = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
@@ -370,7 +392,7 @@ export class Handovers {
       const address = frames[2 * i] as number;
       const length = frames[2 * i + 1] as number;
       const option = each === null ? all : (each[i] as number);
-      ledger[Math.floor(address / frameSize)] = given;
+      ledger[this.frameOf(address)] = given;
       tx.setDescriptor((first + i) >>> 0, address, length, option);
       bytes += length;
       if (!endsPacket(option)) packets--;
@@ -392,7 +414,7 @@ export class Handovers {
 
   /** free → FILL, up to the pair's share. */
   refillFill(pair: Pair): number {
-    const { ledger, frameSize } = this;
+    const { ledger } = this;
     const { fill } = pair;
     const batchSize = pair.lanes[0]?.batchSize ?? 0;
     const count = Math.min(
@@ -408,7 +430,7 @@ export class Handovers {
     this.begin();
     for (let i = 0; i < count; i++) {
       const address = this.free.pop() as number;
-      const index = address / frameSize;
+      const index = this.frameOf(address);
       ledger[index] = given;
       this.templateLength[index] = 0;
       fill.setAddress((first + i) >>> 0, address);

@@ -149,7 +149,7 @@ export class TxOnly implements LaneWorkload {
     const spec = this.spec;
     for (let i = 0; i < count; i++) {
       const chunk = free.pop() as number;
-      const index = chunk / frameSize;
+      const index = handovers.frameOf(chunk);
       const data = chunk + txMetadataLength;
       if (templateLength[index] !== length) {
         writeUdpFrame(umem, data, spec);
@@ -215,7 +215,7 @@ export class TxOnly implements LaneWorkload {
       const group = this.takeChain(handovers, chunks, generation);
       for (let slice = 0; slice < chunks; slice++) {
         const chunk = group[slice] as number;
-        const index = chunk / frameSize;
+        const index = handovers.frameOf(chunk);
         const data = chunk + txMetadataLength;
         const start = slice * room;
         const bytes = Math.min(room, length - start);
@@ -250,13 +250,13 @@ export class TxOnly implements LaneWorkload {
    */
   private takeChain(handovers: Handovers, chunks: number, generation: number): number[] {
     const { chain, loose } = this;
-    const { free, frameSize, templateLength } = handovers;
+    const { free, templateLength } = handovers;
     chain.length = chunks;
     chain.fill(-1);
     loose.length = 0;
     for (let i = 0; i < chunks; i++) {
       const chunk = free.pop() as number;
-      const slice = sliceHeld(templateLength[chunk / frameSize] as number, generation);
+      const slice = sliceHeld(templateLength[handovers.frameOf(chunk)] as number, generation);
       if (slice !== null && slice < chunks && chain[slice] === -1) chain[slice] = chunk;
       else loose.push(chunk);
     }

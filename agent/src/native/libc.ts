@@ -144,12 +144,18 @@ export function pollAnyReadable(fds: readonly number[], timeoutMs: number): bool
   return ready > 0;
 }
 
+/**
+ * A kick's transient refusals: the kernel is busy or the link is down, and the next kick retries. A saturated
+ * copy-mode sender meets one at every kick (strace: every sendto of the lab's txonly answered EAGAIN, C's
+ * too), so they are looked up once here: os.constants.errno is read through V8's slow generic lookup.
+ */
+const KICK_RETRIES = new Set([ERRNO.EAGAIN, ERRNO.EBUSY, ERRNO.ENOBUFS, ERRNO.ENETDOWN]);
+const BUSY_POLL_RETRIES = new Set([...KICK_RETRIES, ERRNO.EINTR]);
+
 /** Kicks the kernel to process the TX ring. Transient refusals mean "try later" and are not errors. */
 export function wakeupTx(fd: number): void {
   if (sendto(fd, null, 0, MSG_DONTWAIT, null, 0) >= 0) return;
-  const errno = koffi.errno();
-  // The kernel is busy or the link is down; the next kick retries.
-  if ([ERRNO.EAGAIN, ERRNO.EBUSY, ERRNO.ENOBUFS, ERRNO.ENETDOWN].includes(errno)) return;
+  if (KICK_RETRIES.has(koffi.errno())) return;
   fail('sendto (TX wakeup)');
 }
 
@@ -201,8 +207,7 @@ export function getIntSocketOption(fd: number, level: number, name: number, labe
  */
 export function busyPollRx(fd: number): void {
   if (recvRaw(fd, null, 0, MSG_DONTWAIT) >= 0) return;
-  const errno = koffi.errno();
-  if ([ERRNO.EAGAIN, ERRNO.EBUSY, ERRNO.ENOBUFS, ERRNO.ENETDOWN, ERRNO.EINTR].includes(errno)) return;
+  if (BUSY_POLL_RETRIES.has(koffi.errno())) return;
   fail('recvfrom (busy poll)');
 }
 
