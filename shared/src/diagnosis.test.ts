@@ -158,7 +158,13 @@ function world(
   moved: Movement,
   options: { up?: boolean; perQueue?: boolean; fillHolds?: number } = {},
 ) {
-  const state: DiagnosisState = { sockets, xdpPrograms: program ? [program] : [], traffic: null, attached: [] };
+  const state: DiagnosisState = {
+    sockets,
+    xdpPrograms: program ? [program] : [],
+    traffic: null,
+    attached: [],
+    lab: null,
+  };
   const withProgram = program !== null && program.kind !== 'other';
   const result = diagnose(
     state,
@@ -245,7 +251,13 @@ describe('why a socket receives nothing', () => {
 
   it('shows the driver’s drops on the socket’s queue as what can be read of a foreign program', () => {
     const foreign = { ...byQueue([], 'other'), name: 'xdp_sock_prog' };
-    const state: DiagnosisState = { sockets: [healthySocket], xdpPrograms: [foreign], traffic: null, attached: [] };
+    const state: DiagnosisState = {
+      sockets: [healthySocket],
+      xdpPrograms: [foreign],
+      traffic: null,
+      attached: [],
+      lab: null,
+    };
     const before = snapshot(HEALTHY, 0, { withProgram: false });
     const now = snapshot(HEALTHY, 1, { withProgram: false });
     now.links = [{ ifname: 'rs-app', readAt: 1_002_000, up: true, queues: [{ frames: 2000, drops: 600 }] }];
@@ -258,6 +270,35 @@ describe('why a socket receives nothing', () => {
     const result = world([healthySocket], steer, { ...HEALTHY, received: 0, actions: { passed: 2000 } });
     expect(result.failing).toBe('actions');
     expect(result.stages[3]?.fix).toMatch(/UDP destination port/);
+  });
+
+  it('follows the lab source’s ports through a steer-by-port program to the index they reach', () => {
+    // Port 9 would reach xsk0, but the source sends to 4242 only, which goes to an empty index.
+    const steer = {
+      ...byQueue([{ index: 0, socketId: 'xsk0' }], 'steer-by-port'),
+      ports: [
+        { port: 9, index: 0 },
+        { port: 4242, index: 1 },
+      ],
+    };
+    const state: DiagnosisState = {
+      sockets: [healthySocket],
+      xdpPrograms: [steer],
+      attached: [],
+      lab: { appNamespace: 'rs-a', peerNamespace: 'rs-p', appIfname: 'rs-app', peerIfname: 'rs-peer', queues: 1 },
+      traffic: {
+        ifname: 'rs-peer',
+        paused: false,
+        ratePps: 1000,
+        frameSize: 64,
+        queueIds: [0],
+        destinationPorts: [4242],
+      },
+    };
+    const moved = { ...HEALTHY, received: 0, actions: { passed: 2000, noSocket: 2000 } };
+    const result = diagnose(state, 'xsk0', snapshot(moved, 0), snapshot(moved, 1));
+    expect(result?.failing).toBe('xskmap');
+    expect(result?.line).toMatch(/index 1, which is empty/);
   });
 
   it('names an empty XSKMAP index at the socket’s queue', () => {
@@ -362,6 +403,7 @@ describe('why a socket receives nothing', () => {
       sockets: [healthySocket],
       xdpPrograms: [healthyProgram],
       traffic: null,
+      lab: null,
       attached: [],
     };
     const before = snapshot(HEALTHY, 0);
@@ -374,6 +416,7 @@ describe('why a socket receives nothing', () => {
       sockets: [healthySocket],
       xdpPrograms: [healthyProgram],
       traffic: null,
+      lab: null,
       attached: [],
     };
     const now = snapshot(HEALTHY, 1);
@@ -411,7 +454,13 @@ describe('another process’s socket, attached read-only', () => {
     sockets: [{ ...sample('pid77.fd9', moved, at, { rx: ring(rxProducer, rxProducer) }), totals: null }],
   });
   const judge = (socket: AttachedSocketInfo, moved: Movement, produced: number) => {
-    const state: DiagnosisState = { sockets: [], xdpPrograms: [healthyProgram], traffic: null, attached: [socket] };
+    const state: DiagnosisState = {
+      sockets: [],
+      xdpPrograms: [healthyProgram],
+      traffic: null,
+      attached: [socket],
+      lab: null,
+    };
     return diagnose(state, socket.id, foreign(moved, 0, 100), foreign(moved, 1, 100 + produced));
   };
 

@@ -47,7 +47,8 @@ export interface Diagnosis {
 }
 
 /** What the diagnosis reads: the state, and two snapshots a few seconds apart. */
-export type DiagnosisState = Pick<StateMessage, 'sockets' | 'attached' | 'xdpPrograms' | 'traffic'>;
+/** `lab` and `traffic`: the lab's source sends from the peer end to the sockets on the app end, to known ports. */
+export type DiagnosisState = Pick<StateMessage, 'sockets' | 'attached' | 'xdpPrograms' | 'traffic' | 'lab'>;
 
 interface Facts {
   socket: SocketInfo;
@@ -363,7 +364,8 @@ function factsOf(
     socket,
     sockets: state.sockets,
     program: state.xdpPrograms.find((program) => program.ifname === ifname) ?? null,
-    trafficPorts: state.traffic?.ifname === ifname ? state.traffic.destinationPorts : null,
+    // The source's own interface is the lab's peer end: what it sends arrives on the app end.
+    trafficPorts: state.traffic && state.lab?.appIfname === ifname ? state.traffic.destinationPorts : null,
     ...samples,
     link: now.links?.find((link) => link.ifname === ifname) ?? null,
     linkBefore: comparable ? (before.links?.find((link) => link.ifname === ifname) ?? null) : null,

@@ -1,6 +1,6 @@
-import type { LabInfo, SnapshotMessage, TrafficInfo } from '@ringside/shared';
+import type { DiagnosisState, LabInfo, SnapshotMessage, TrafficInfo } from '@ringside/shared';
 import { describe, expect, it } from 'vitest';
-import { DIAGNOSIS_WINDOW_MS, diagnoseAll, keepWindow, type PageDiagnosisState } from './diagnoses.ts';
+import { DIAGNOSIS_WINDOW_MS, diagnoseAll, keepWindow } from './diagnoses.ts';
 import { labProgram, labSocket } from './test-fixtures.ts';
 
 const snapshotAt = (sampledAt: number): SnapshotMessage => ({
@@ -71,7 +71,7 @@ const source = (paused: boolean, ratePps = 10_000): TrafficInfo => ({
 });
 
 /** The diagnosis of xsk0 over a window in which it received `frames` in all. */
-function diagnosisOf(state: PageDiagnosisState, frames: number, links = false) {
+function diagnosisOf(state: DiagnosisState, frames: number, links = false) {
   const link = (readAt: number) => ({ ifname: 'rs-app', readAt, up: true, queues: [{ frames, drops: 0 }] });
   const before = {
     ...receivedBy(0, 0),

@@ -1,11 +1,4 @@
-import {
-  type Diagnosis,
-  type DiagnosisState,
-  diagnose,
-  type SnapshotMessage,
-  type SocketInfo,
-  type StateMessage,
-} from '@ringside/shared';
+import { type Diagnosis, type DiagnosisState, diagnose, type SnapshotMessage, type SocketInfo } from '@ringside/shared';
 import { create } from 'zustand';
 
 /**
@@ -31,11 +24,8 @@ export function keepWindow(kept: readonly SnapshotMessage[], snapshot: SnapshotM
   return next;
 }
 
-/** What the page diagnoses from: the diagnosis's own state, and the lab whose source feeds its app end. */
-export type PageDiagnosisState = DiagnosisState & Pick<StateMessage, 'lab'>;
-
 /** Why the lab's source sends nothing now, with what to do; null while it sends. */
-function idleSource({ traffic }: PageDiagnosisState): string | null {
+function idleSource({ traffic }: DiagnosisState): string | null {
   if (!traffic) return null;
   if (traffic.paused) return "the lab's traffic source is paused: resume it in the traffic controls (or press t)";
   if (traffic.ratePps === 0) return "the lab's traffic source sends 0 frames/s: raise its rate in the traffic controls";
@@ -49,7 +39,7 @@ function idleSource({ traffic }: PageDiagnosisState): string | null {
  * there: said first. The queue stage then fails only for want of frames, so
  * it is no fault of its own; any other failing stage still is, and follows.
  */
-export function withLabSource(diagnosis: Diagnosis, socket: SocketInfo, state: PageDiagnosisState): Diagnosis {
+export function withLabSource(diagnosis: Diagnosis, socket: SocketInfo, state: DiagnosisState): Diagnosis {
   const idle = idleSource(state);
   if (idle === null || diagnosis.verdict === 'receiving' || socket.config.ifname !== state.lab?.appIfname) {
     return diagnosis;
@@ -62,7 +52,7 @@ export function withLabSource(diagnosis: Diagnosis, socket: SocketInfo, state: P
 
 /** Each socket's diagnosis from the oldest kept snapshot to `now`; none until the window is covered. */
 export function diagnoseAll(
-  state: PageDiagnosisState,
+  state: DiagnosisState,
   kept: readonly SnapshotMessage[],
   now: SnapshotMessage,
 ): Record<string, Diagnosis> {
@@ -86,7 +76,7 @@ export const useDiagnoses = create<{ byId: Record<string, Diagnosis> }>()(() => 
 let kept: SnapshotMessage[] = [];
 let publishedAt = 0;
 
-export function recordDiagnoses(snapshot: SnapshotMessage, state: PageDiagnosisState | null): void {
+export function recordDiagnoses(snapshot: SnapshotMessage, state: DiagnosisState | null): void {
   kept = keepWindow(kept, snapshot);
   const at = snapshot.sampledAt;
   if (at - publishedAt < PUBLISH_EVERY_MS && at >= publishedAt) return;
