@@ -176,8 +176,17 @@ async function main(): Promise<void> {
     agent?.teardownNow();
     removeRunFile(runFile, process.pid);
   });
+  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    // Handled every time, not once: a second signal (a second Ctrl-C) met the default action, which ends the
+    // process without its exit handler, and so left the lab's namespaces behind. It now stops at once, the
+    // lab still removed (the exit handler's teardownNow).
+    process.on(signal, () => {
+      if (stopping) {
+        logger.warn({ signal }, 'stopping at once');
+        process.exit(1);
+      }
+      stopping = true;
       logger.info({ signal }, 'stopping');
       void (agent?.shutdown() ?? Promise.resolve()).finally(() => process.exit(0));
     });

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { listNamespaces } from '../src/host/ip.ts';
@@ -48,6 +49,24 @@ describeKernel('what the agent leaves behind', () => {
       expect(namespacesOf(agent.pid)).toEqual([]);
       expect(programs.filter(loaded)).toEqual([]);
     }
+  });
+
+  it('stops at once on a second signal while it is stopping, its lab and programs still removed', async () => {
+    const agent = await startAgent();
+    const programs = labPrograms(agent.pid);
+    expect(programs).toHaveLength(2);
+    const exited = once(agent.child, 'exit');
+    agent.child.kill('SIGINT');
+    // The second comes once the first is being handled: the default action would end the agent without its exit
+    // handler, leaving the lab behind.
+    await waitFor(() => /"msg":"stopping"/.test(agent.log()), 10_000, 'the agent to start stopping');
+    agent.child.kill('SIGINT');
+    const [code, signal] = await exited;
+    expect({ code, signal }).toMatchObject({ signal: null });
+    expect([0, 1]).toContain(code);
+    expect(namespacesOf(agent.pid)).toEqual([]);
+    // The kernel frees a deleted namespace's devices, and with them their programs, in its own time.
+    await waitFor(() => programs.filter(loaded).length === 0, 20_000, 'the lab programs to be unloaded');
   });
 
   it('stops by itself, removing its lab, when the process it follows (--stop-with-pid) ends', async () => {
