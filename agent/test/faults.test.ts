@@ -42,7 +42,12 @@ async function withAgent(
     expect(client.invalid).toEqual([]);
   } finally {
     client.close();
-    expect(await agent.stop()).toBe(0);
+    const code = await agent.stop();
+    // No code means a signal ended the agent before or instead of its own stop: its log says what it was doing.
+    expect(
+      code,
+      `the agent ended by ${agent.child.signalCode ?? `exit code ${code}`}:\n${agent.log().slice(-4000)}`,
+    ).toBe(0);
     expect(namespacesOf(agent.pid)).toEqual([]);
   }
 }
