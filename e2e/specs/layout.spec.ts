@@ -1,8 +1,16 @@
 import { expect, type Page, test } from '@playwright/test';
-import { RING_KINDS } from '@ringside/shared';
+import { RING_KINDS, type RingKind, Workload } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { VIEWS, type View } from '../../web/src/url-state.ts';
-import { flowLabelTexts, type PlacedLabel, ringClearance, ringDiscs } from '../../web/src/viz/flow-labels.ts';
+import {
+  arcSweep,
+  flowLabelTexts,
+  overlaps,
+  type PlacedLabel,
+  ringClearance,
+  ringDiscs,
+} from '../../web/src/viz/flow-labels.ts';
+import { flowGeometry, legName, type RingBox, workloadLegs } from '../../web/src/viz/ring-flow.ts';
 import { agentSnapshot, inspectHeldRxFrame, numberIn, openExplorer, VIEW_READY, withRxHeld } from './explorer.ts';
 
 /**
@@ -226,6 +234,16 @@ function layoutFindings(tolerance: number): Finding[] {
     const lines = tops.filter((top, i) => i === 0 || top - (tops[i - 1] as number) > 4).length;
     if (lines > 1) findings.push({ what: `a figure broken over ${lines} lines`, elements: [name(element)] });
   }
+
+  // The page's header on one line: every text in it level with every other.
+  const header = document.querySelector('header');
+  const heading = pieces.filter((piece) => header?.contains(piece.element)).flatMap((piece) => piece.boxes);
+  if (heading.length > 0) {
+    const lowestTop = Math.max(...heading.map((box) => box.top));
+    const highestBottom = Math.min(...heading.map((box) => box.bottom));
+    if (lowestTop >= highestBottom)
+      findings.push({ what: 'the header runs onto a second line', elements: header ? [name(header)] : [] });
+  }
   return findings;
 }
 
@@ -266,11 +284,16 @@ function hostTableMisalignment(tolerance: number): string[] {
   return misaligned;
 }
 
+/** Every workload's legs, by the names the overlay gives them in `data-legs`. */
+const LEGS = new Map(Workload.options.flatMap(workloadLegs).map((leg) => [legName(leg), leg]));
+
 /**
  * The words the flow overlay writes over xsk0's rings: each of them drawn on
  * the canvas (none handed to the line under the rings for want of room), and
  * none within reach of a ring's band or ticks (ringDiscs, as the rings are
- * drawn), which a page's text check cannot see on a canvas.
+ * drawn) or where the dots' arcs between the rings may run (arcSweep, for the
+ * legs the overlay says it draws), which a page's text check cannot see on a
+ * canvas.
  */
 async function flowLabelFindings(page: Page): Promise<Finding[]> {
   // Read in one go: the page may move (a verdict line appearing above the rings) between two separate reads.
@@ -286,6 +309,7 @@ async function flowLabelFindings(page: Page): Promise<Finding[]> {
       labels: overlay?.getAttribute('data-labels') ?? '[]',
       missing: overlay?.getAttribute('data-labels-missing') ?? '[]',
       perDot: Number(overlay?.getAttribute('data-per-dot')),
+      legs: overlay?.getAttribute('data-legs') ?? '',
       rings: kinds.map((kind) => ({ kind, box: box(panel?.querySelector(`[data-testid="ring-${kind}-canvas"]`)) })),
     };
   }, RING_KINDS);
@@ -301,10 +325,13 @@ async function flowLabelFindings(page: Page): Promise<Finding[]> {
     findings.push({ what: 'a label of the flow overlay is not drawn', elements: missing });
     return findings;
   }
+  // Each ring's square in the overlay's coordinates, as the overlay itself places its labels.
+  const squares = new Map<RingKind, RingBox>();
   for (const { kind, box: ring } of read.rings) {
     if (!ring) continue;
-    // The ring's square in the overlay's coordinates, as the overlay itself places its labels.
-    const [disc] = ringDiscs([{ left: ring.x - at.x, top: ring.y - at.y, width: ring.width, height: ring.width }]);
+    const square = { left: ring.x - at.x, top: ring.y - at.y, width: ring.width, height: ring.width };
+    squares.set(kind, square);
+    const [disc] = ringDiscs([square]);
     if (!disc) continue;
     for (const label of labels) {
       const clearance = ringClearance(label, disc);
@@ -314,6 +341,20 @@ async function flowLabelFindings(page: Page): Promise<Finding[]> {
           elements: [label.text],
         });
     }
+  }
+  const legs = read.legs.split(' ').flatMap((entry) => LEGS.get(entry.split(':')[0] ?? '') ?? []);
+  if (legs.length === 0) findings.push({ what: 'the flow overlay names no leg it draws', elements: [read.legs] });
+  const geometry = flowGeometry(squares, legs);
+  for (const leg of geometry ? legs : []) {
+    const sweep = geometry && arcSweep(geometry, leg);
+    if (!geometry || !sweep) continue;
+    // The geometry's own box sits where the overlay's canvas is, give or take a fraction of a pixel.
+    const arc = { ...sweep, left: sweep.left + geometry.box.left, top: sweep.top + geometry.box.top };
+    for (const label of labels.filter((label) => overlaps(label, arc)))
+      findings.push({
+        what: `lies where the ${legName(leg)} arc may run (${arc.left.toFixed(1)}–${(arc.left + arc.width).toFixed(1)} across, ${arc.top.toFixed(1)}–${(arc.top + arc.height).toFixed(1)} down)`,
+        elements: [label.text],
+      });
   }
   return findings;
 }
