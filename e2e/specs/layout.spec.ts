@@ -235,6 +235,28 @@ function layoutFindings(tolerance: number): Finding[] {
     if (lines > 1) findings.push({ what: `a figure broken over ${lines} lines`, elements: [name(element)] });
   }
 
+  // One range, moved from text to text, measures the lines of what follows.
+  const range = document.createRange();
+
+  // A ? parted from the words it explains: the button on a line below their last.
+  for (const button of Array.from(document.querySelectorAll('button.explain'))) {
+    if (!shown(button)) continue;
+    let before = button.previousSibling;
+    while (before?.nodeType === Node.TEXT_NODE && (before.textContent ?? '').trim() === '')
+      before = before.previousSibling;
+    if (!before) continue;
+    range.selectNodeContents(before);
+    const last = Array.from(range.getClientRects())
+      .filter((rect) => rect.width > 0)
+      .at(-1);
+    const at = button.getBoundingClientRect();
+    if (last && at.top + at.height / 2 > last.bottom)
+      findings.push({
+        what: 'a ? on a line below the words it explains',
+        elements: [name(button.parentElement ?? button)],
+      });
+  }
+
   // The page's header on one line: every text in it level with every other.
   const header = document.querySelector('header');
   const heading = pieces.filter((piece) => header?.contains(piece.element)).flatMap((piece) => piece.boxes);
