@@ -257,6 +257,33 @@ function layoutFindings(tolerance: number): Finding[] {
       });
   }
 
+  // A row's figures beside its name: each cell's first line level with the first line of the row's header.
+  const firstLine = (cell: Element) => {
+    const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      if ((node.textContent ?? '').trim() === '') continue;
+      range.selectNodeContents(node);
+      const [first] = Array.from(range.getClientRects()).filter((rect) => rect.width > 0);
+      if (first) return first;
+    }
+    return null;
+  };
+  for (const row of Array.from(document.querySelectorAll('tbody tr'))) {
+    const head = row.querySelector(':scope > th[scope="row"]');
+    const named = head && shown(row) ? firstLine(head) : null;
+    if (!named) continue;
+    for (const cell of Array.from(row.querySelectorAll(':scope > td'))) {
+      const figure = firstLine(cell);
+      if (!figure) continue;
+      const common = Math.min(named.bottom, figure.bottom) - Math.max(named.top, figure.top);
+      if (common < Math.min(named.height, figure.height) / 2)
+        findings.push({
+          what: `a figure ${Math.round(figure.top - named.top)} px below the line of its name`,
+          elements: [name(cell), name(head as Element)],
+        });
+    }
+  }
+
   // The page's header on one line: every text in it level with every other.
   const header = document.querySelector('header');
   const heading = pieces.filter((piece) => header?.contains(piece.element)).flatMap((piece) => piece.boxes);
