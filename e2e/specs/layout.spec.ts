@@ -284,6 +284,44 @@ function layoutFindings(tolerance: number): Finding[] {
     }
   }
 
+  // A word broken between two of its letters or digits, where a line of its box would have held it whole.
+  const topAt = (node: Text, index: number) => {
+    range.setStart(node, index);
+    range.setEnd(node, index + 1);
+    return range.getBoundingClientRect().top;
+  };
+  const blockOf = (element: Element) => {
+    let block: Element = element;
+    while (block.parentElement && ['inline', 'contents'].includes(getComputedStyle(block).display))
+      block = block.parentElement;
+    const style = getComputedStyle(block);
+    return block.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
+  };
+  const words = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = words.nextNode() as Text | null; node; node = words.nextNode() as Text | null) {
+    const element = node.parentElement;
+    const text = node.data;
+    if (!element || element instanceof SVGElement || !shown(element)) continue;
+    for (const match of text.matchAll(/\S+/g)) {
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const rects = Array.from(range.getClientRects()).filter((rect) => rect.width > 0);
+      if (new Set(rects.map((rect) => Math.round(rect.top))).size < 2) continue;
+      const wide = rects.reduce((sum, rect) => sum + rect.width, 0);
+      if (wide > blockOf(element) + tolerance) continue;
+      for (let i = match.index + 1; i < match.index + match[0].length; i++) {
+        const between = `${text[i - 1]}${text[i]}`;
+        if (/^[\p{L}\p{N}]{2}$/u.test(between) && Math.abs(topAt(node, i) - topAt(node, i - 1)) > 4) {
+          findings.push({
+            what: `a word broken between "${between[0]}" and "${between[1]}"`,
+            elements: [name(element)],
+          });
+          break;
+        }
+      }
+    }
+  }
+
   // The page's header on one line: every text in it level with every other.
   const header = document.querySelector('header');
   const heading = pieces.filter((piece) => header?.contains(piece.element)).flatMap((piece) => piece.boxes);
