@@ -16,7 +16,10 @@ import { agentSnapshot, inspectHeldRxFrame, numberIn, openExplorer, VIEW_READY, 
 /**
  * Every view, in normal and presenter mode, at the two sizes a projector or a
  * laptop gives the page: no text may cover another, be cut off by its box,
- * run out of its panel, or be broken over lines where it is one figure. The
+ * run out of its panel, or be broken over lines where it is one figure or one
+ * word; a ? stays beside the words it explains, a row's figures on the line
+ * of its name, the header on one line, and a field's error inside its
+ * fieldset without widening it. The
  * page is read as it shows live figures of the lab at 20,000 frames a second
  * (rates in the thousands, seven-digit indices: an hour of a demo at 2,000).
  */
@@ -335,6 +338,39 @@ function layoutFindings(tolerance: number): Finding[] {
 }
 
 /**
+ * Runs in the page against the new-socket form, after the test typed a chunk
+ * size this kernel refuses: the error says so inside the UMEM fieldset and
+ * wraps there, as wide as the fieldset was without it.
+ */
+async function fieldErrorFindings(page: Page): Promise<Finding[]> {
+  const form = page.getByTestId('socket-form-new');
+  const field = form.getByTestId('form-frameSize');
+  const problem = form.getByTestId('form-frameSize-problem');
+  const fieldset = form.locator('fieldset', { has: page.getByTestId('form-frameSize') });
+  const before = await fieldset.boundingBox();
+  await field.fill('3000');
+  await expect(problem).not.toHaveText('');
+  const after = await fieldset.boundingBox();
+  const message = await problem.boundingBox();
+  const findings = await page.evaluate(layoutFindings, 1);
+  if (!before || !after || !message)
+    return [...findings, { what: 'the UMEM fieldset or its error is not shown', elements: [] }];
+  if (Math.abs(after.width - before.width) > 1)
+    findings.push({
+      what: `a field's error widens its fieldset from ${Math.round(before.width)} to ${Math.round(after.width)} px`,
+      elements: [(await problem.textContent()) ?? ''],
+    });
+  if (message.x < after.x || message.x + message.width > after.x + after.width)
+    findings.push({
+      what: "a field's error runs out of its fieldset",
+      elements: [(await problem.textContent()) ?? ''],
+    });
+  await field.fill('4096');
+  await expect(problem).toHaveText('');
+  return findings;
+}
+
+/**
  * Runs in the page: the Host sockets table's columns, each header's text
  * beside its cells' text. A column is aligned when they all start, or all
  * end, at the same x.
@@ -472,6 +508,8 @@ for (const viewport of VIEWPORTS) {
               expect.soft(await flowLabelFindings(page), 'flow labels missing or over a ring').toEqual([]);
             const misaligned = await page.evaluate(hostTableMisalignment, 2);
             expect.soft(misaligned, 'Host sockets headers that do not line up with their columns').toEqual([]);
+            if (view === 'controls')
+              expect.soft(await fieldErrorFindings(page), "a field's error that pushes or breaks its form").toEqual([]);
           };
           await (view === 'inspector' ? withRxHeld(agent, 'xsk0', read) : read());
         });
