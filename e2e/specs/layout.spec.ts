@@ -420,22 +420,33 @@ const LEGS = new Map(Workload.options.flatMap(workloadLegs).map((leg) => [legNam
  */
 async function flowLabelFindings(page: Page): Promise<Finding[]> {
   // Read in one go: the page may move (a verdict line appearing above the rings) between two separate reads.
-  const read = await page.evaluate((kinds) => {
-    const panel = document.querySelector('[data-testid="socket-xsk0"]');
-    const box = (element: Element | null | undefined) => {
-      const rect = element?.getBoundingClientRect();
-      return rect ? { x: rect.left, y: rect.top, width: rect.width } : null;
-    };
-    const overlay = panel?.querySelector('[data-testid="ring-flow"]');
-    return {
-      at: box(overlay),
-      labels: overlay?.getAttribute('data-labels') ?? '[]',
-      missing: overlay?.getAttribute('data-labels-missing') ?? '[]',
-      perDot: Number(overlay?.getAttribute('data-per-dot')),
-      legs: overlay?.getAttribute('data-legs') ?? '',
-      rings: kinds.map((kind) => ({ kind, box: box(panel?.querySelector(`[data-testid="ring-${kind}-canvas"]`)) })),
-    };
-  }, RING_KINDS);
+  const readOverlay = () =>
+    page.evaluate((kinds) => {
+      const panel = document.querySelector('[data-testid="socket-xsk0"]');
+      const box = (element: Element | null | undefined) => {
+        const rect = element?.getBoundingClientRect();
+        return rect ? { x: rect.left, y: rect.top, width: rect.width } : null;
+      };
+      const overlay = panel?.querySelector('[data-testid="ring-flow"]');
+      return {
+        at: box(overlay),
+        labels: overlay?.getAttribute('data-labels') ?? '[]',
+        missing: overlay?.getAttribute('data-labels-missing') ?? '[]',
+        perDot: Number(overlay?.getAttribute('data-per-dot')),
+        legs: overlay?.getAttribute('data-legs') ?? '',
+        particles: Number(overlay?.getAttribute('data-particles')),
+        rings: kinds.map((kind) => ({ kind, box: box(panel?.querySelector(`[data-testid="ring-${kind}-canvas"]`)) })),
+      };
+    }, RING_KINDS);
+  // The labels are written with the dots: on a loaded machine a reading can go stale for a moment, and the
+  // overlay then draws neither. A reading taken while it draws dots says where it writes.
+  let read = await readOverlay();
+  await expect
+    .poll(async () => {
+      read = await readOverlay();
+      return read.particles;
+    })
+    .toBeGreaterThan(0);
   const labels = JSON.parse(read.labels) as PlacedLabel[];
   const findings: Finding[] = [];
   const spilled = JSON.parse(read.missing) as string[];
