@@ -241,7 +241,7 @@ function layoutFindings(tolerance: number): Finding[] {
   // One range, moved from text to text, measures the lines of what follows.
   const range = document.createRange();
 
-  // A ? parted from the words it explains: the button on a line below their last.
+  // A ? parted from the words it explains: the button on a line below their last, or far along it after a text.
   for (const button of Array.from(document.querySelectorAll('button.explain'))) {
     if (!shown(button)) continue;
     let before = button.previousSibling;
@@ -253,9 +253,12 @@ function layoutFindings(tolerance: number): Finding[] {
       .filter((rect) => rect.width > 0)
       .at(-1);
     const at = button.getBoundingClientRect();
-    if (last && at.top + at.height / 2 > last.bottom)
+    const below = last && at.top + at.height / 2 > last.bottom;
+    // A space and the button's margin: about 8 px.
+    const apart = last && before.nodeType === Node.TEXT_NODE && at.left - last.right > 16;
+    if (below || apart)
       findings.push({
-        what: 'a ? on a line below the words it explains',
+        what: below ? 'a ? on a line below the words it explains' : 'a ? far from the end of the words it explains',
         elements: [name(button.parentElement ?? button)],
       });
   }
