@@ -1,14 +1,25 @@
 import { expect, type Page, test } from '@playwright/test';
-import { RING_KINDS } from '@ringside/shared';
+import { RING_KINDS, type RingKind, Workload } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { VIEWS, type View } from '../../web/src/url-state.ts';
-import { flowLabelTexts, type PlacedLabel, ringClearance, ringDiscs } from '../../web/src/viz/flow-labels.ts';
+import {
+  arcSweep,
+  flowLabelTexts,
+  overlaps,
+  type PlacedLabel,
+  ringClearance,
+  ringDiscs,
+} from '../../web/src/viz/flow-labels.ts';
+import { flowGeometry, legName, type RingBox, workloadLegs } from '../../web/src/viz/ring-flow.ts';
 import { agentSnapshot, inspectHeldRxFrame, numberIn, openExplorer, VIEW_READY, withRxHeld } from './explorer.ts';
 
 /**
  * Every view, in normal and presenter mode, at the two sizes a projector or a
  * laptop gives the page: no text may cover another, be cut off by its box,
- * run out of its panel, or be broken over lines where it is one figure. The
+ * run out of its panel, or be broken over lines where it is one figure or one
+ * word; a ? stays beside the words it explains, a row's figures on the line
+ * of its name, the header on one line, and a field's error inside its
+ * fieldset without widening it. The
  * page is read as it shows live figures of the lab at 20,000 frames a second
  * (rates in the thousands, seven-digit indices: an hour of a demo at 2,000).
  */
@@ -226,6 +237,139 @@ function layoutFindings(tolerance: number): Finding[] {
     const lines = tops.filter((top, i) => i === 0 || top - (tops[i - 1] as number) > 4).length;
     if (lines > 1) findings.push({ what: `a figure broken over ${lines} lines`, elements: [name(element)] });
   }
+
+  // One range, moved from text to text, measures the lines of what follows.
+  const range = document.createRange();
+
+  // A ? parted from the words it explains: the button on a line below their last, or far along it after a text.
+  for (const button of Array.from(document.querySelectorAll('button.explain'))) {
+    if (!shown(button)) continue;
+    let before = button.previousSibling;
+    while (before?.nodeType === Node.TEXT_NODE && (before.textContent ?? '').trim() === '')
+      before = before.previousSibling;
+    if (!before) continue;
+    range.selectNodeContents(before);
+    const last = Array.from(range.getClientRects())
+      .filter((rect) => rect.width > 0)
+      .at(-1);
+    const at = button.getBoundingClientRect();
+    const below = last && at.top + at.height / 2 > last.bottom;
+    // A space and the button's margin: about 8 px.
+    const apart = last && before.nodeType === Node.TEXT_NODE && at.left - last.right > 16;
+    if (below || apart)
+      findings.push({
+        what: below ? 'a ? on a line below the words it explains' : 'a ? far from the end of the words it explains',
+        elements: [name(button.parentElement ?? button)],
+      });
+  }
+
+  // A row's figures beside its name: each cell's first line level with the first line of the row's header.
+  const firstLine = (cell: Element) => {
+    const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      if ((node.textContent ?? '').trim() === '') continue;
+      range.selectNodeContents(node);
+      const [first] = Array.from(range.getClientRects()).filter((rect) => rect.width > 0);
+      if (first) return first;
+    }
+    return null;
+  };
+  for (const row of Array.from(document.querySelectorAll('tbody tr'))) {
+    const head = row.querySelector(':scope > th[scope="row"]');
+    const named = head && shown(row) ? firstLine(head) : null;
+    if (!named) continue;
+    for (const cell of Array.from(row.querySelectorAll(':scope > td'))) {
+      const figure = firstLine(cell);
+      if (!figure) continue;
+      const common = Math.min(named.bottom, figure.bottom) - Math.max(named.top, figure.top);
+      if (common < Math.min(named.height, figure.height) / 2)
+        findings.push({
+          what: `a figure ${Math.round(figure.top - named.top)} px below the line of its name`,
+          elements: [name(cell), name(head as Element)],
+        });
+    }
+  }
+
+  // A word broken between two of its letters or digits, where a line of its box would have held it whole.
+  const topAt = (node: Text, index: number) => {
+    range.setStart(node, index);
+    range.setEnd(node, index + 1);
+    return range.getBoundingClientRect().top;
+  };
+  const blockOf = (element: Element) => {
+    let block: Element = element;
+    while (block.parentElement && ['inline', 'contents'].includes(getComputedStyle(block).display))
+      block = block.parentElement;
+    const style = getComputedStyle(block);
+    return block.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
+  };
+  const words = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = words.nextNode() as Text | null; node; node = words.nextNode() as Text | null) {
+    const element = node.parentElement;
+    const text = node.data;
+    if (!element || element instanceof SVGElement || !shown(element)) continue;
+    for (const match of text.matchAll(/\S+/g)) {
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const rects = Array.from(range.getClientRects()).filter((rect) => rect.width > 0);
+      if (new Set(rects.map((rect) => Math.round(rect.top))).size < 2) continue;
+      const wide = rects.reduce((sum, rect) => sum + rect.width, 0);
+      if (wide > blockOf(element) + tolerance) continue;
+      for (let i = match.index + 1; i < match.index + match[0].length; i++) {
+        const between = `${text[i - 1]}${text[i]}`;
+        if (/^[\p{L}\p{N}]{2}$/u.test(between) && Math.abs(topAt(node, i) - topAt(node, i - 1)) > 4) {
+          findings.push({
+            what: `a word broken between "${between[0]}" and "${between[1]}"`,
+            elements: [name(element)],
+          });
+          break;
+        }
+      }
+    }
+  }
+
+  // The page's header on one line: every text in it level with every other.
+  const header = document.querySelector('header');
+  const heading = pieces.filter((piece) => header?.contains(piece.element)).flatMap((piece) => piece.boxes);
+  if (heading.length > 0) {
+    const lowestTop = Math.max(...heading.map((box) => box.top));
+    const highestBottom = Math.min(...heading.map((box) => box.bottom));
+    if (lowestTop >= highestBottom)
+      findings.push({ what: 'the header runs onto a second line', elements: header ? [name(header)] : [] });
+  }
+  return findings;
+}
+
+/**
+ * Runs in the page against the new-socket form, after the test typed a chunk
+ * size this kernel refuses: the error says so inside the UMEM fieldset and
+ * wraps there, as wide as the fieldset was without it.
+ */
+async function fieldErrorFindings(page: Page): Promise<Finding[]> {
+  const form = page.getByTestId('socket-form-new');
+  const field = form.getByTestId('form-frameSize');
+  const problem = form.getByTestId('form-frameSize-problem');
+  const fieldset = form.locator('fieldset', { has: page.getByTestId('form-frameSize') });
+  const before = await fieldset.boundingBox();
+  await field.fill('3000');
+  await expect(problem).not.toHaveText('');
+  const after = await fieldset.boundingBox();
+  const message = await problem.boundingBox();
+  const findings = await page.evaluate(layoutFindings, 1);
+  if (!before || !after || !message)
+    return [...findings, { what: 'the UMEM fieldset or its error is not shown', elements: [] }];
+  if (Math.abs(after.width - before.width) > 1)
+    findings.push({
+      what: `a field's error widens its fieldset from ${Math.round(before.width)} to ${Math.round(after.width)} px`,
+      elements: [(await problem.textContent()) ?? ''],
+    });
+  if (message.x < after.x || message.x + message.width > after.x + after.width)
+    findings.push({
+      what: "a field's error runs out of its fieldset",
+      elements: [(await problem.textContent()) ?? ''],
+    });
+  await field.fill('4096');
+  await expect(problem).toHaveText('');
   return findings;
 }
 
@@ -266,29 +410,46 @@ function hostTableMisalignment(tolerance: number): string[] {
   return misaligned;
 }
 
+/** Every workload's legs, by the names the overlay gives them in `data-legs`. */
+const LEGS = new Map(Workload.options.flatMap(workloadLegs).map((leg) => [legName(leg), leg]));
+
 /**
  * The words the flow overlay writes over xsk0's rings: each of them drawn on
  * the canvas (none handed to the line under the rings for want of room), and
  * none within reach of a ring's band or ticks (ringDiscs, as the rings are
- * drawn), which a page's text check cannot see on a canvas.
+ * drawn) or where the dots' arcs between the rings may run (arcSweep, for the
+ * legs the overlay says it draws), which a page's text check cannot see on a
+ * canvas.
  */
 async function flowLabelFindings(page: Page): Promise<Finding[]> {
   // Read in one go: the page may move (a verdict line appearing above the rings) between two separate reads.
-  const read = await page.evaluate((kinds) => {
-    const panel = document.querySelector('[data-testid="socket-xsk0"]');
-    const box = (element: Element | null | undefined) => {
-      const rect = element?.getBoundingClientRect();
-      return rect ? { x: rect.left, y: rect.top, width: rect.width } : null;
-    };
-    const overlay = panel?.querySelector('[data-testid="ring-flow"]');
-    return {
-      at: box(overlay),
-      labels: overlay?.getAttribute('data-labels') ?? '[]',
-      missing: overlay?.getAttribute('data-labels-missing') ?? '[]',
-      perDot: Number(overlay?.getAttribute('data-per-dot')),
-      rings: kinds.map((kind) => ({ kind, box: box(panel?.querySelector(`[data-testid="ring-${kind}-canvas"]`)) })),
-    };
-  }, RING_KINDS);
+  const readOverlay = () =>
+    page.evaluate((kinds) => {
+      const panel = document.querySelector('[data-testid="socket-xsk0"]');
+      const box = (element: Element | null | undefined) => {
+        const rect = element?.getBoundingClientRect();
+        return rect ? { x: rect.left, y: rect.top, width: rect.width } : null;
+      };
+      const overlay = panel?.querySelector('[data-testid="ring-flow"]');
+      return {
+        at: box(overlay),
+        labels: overlay?.getAttribute('data-labels') ?? '[]',
+        missing: overlay?.getAttribute('data-labels-missing') ?? '[]',
+        perDot: Number(overlay?.getAttribute('data-per-dot')),
+        legs: overlay?.getAttribute('data-legs') ?? '',
+        particles: Number(overlay?.getAttribute('data-particles')),
+        rings: kinds.map((kind) => ({ kind, box: box(panel?.querySelector(`[data-testid="ring-${kind}-canvas"]`)) })),
+      };
+    }, RING_KINDS);
+  // The labels are written with the dots: on a loaded machine a reading can go stale for a moment, and the
+  // overlay then draws neither. A reading taken while it draws dots says where it writes.
+  let read = await readOverlay();
+  await expect
+    .poll(async () => {
+      read = await readOverlay();
+      return read.particles;
+    })
+    .toBeGreaterThan(0);
   const labels = JSON.parse(read.labels) as PlacedLabel[];
   const findings: Finding[] = [];
   const spilled = JSON.parse(read.missing) as string[];
@@ -301,10 +462,13 @@ async function flowLabelFindings(page: Page): Promise<Finding[]> {
     findings.push({ what: 'a label of the flow overlay is not drawn', elements: missing });
     return findings;
   }
+  // Each ring's square in the overlay's coordinates, as the overlay itself places its labels.
+  const squares = new Map<RingKind, RingBox>();
   for (const { kind, box: ring } of read.rings) {
     if (!ring) continue;
-    // The ring's square in the overlay's coordinates, as the overlay itself places its labels.
-    const [disc] = ringDiscs([{ left: ring.x - at.x, top: ring.y - at.y, width: ring.width, height: ring.width }]);
+    const square = { left: ring.x - at.x, top: ring.y - at.y, width: ring.width, height: ring.width };
+    squares.set(kind, square);
+    const [disc] = ringDiscs([square]);
     if (!disc) continue;
     for (const label of labels) {
       const clearance = ringClearance(label, disc);
@@ -314,6 +478,20 @@ async function flowLabelFindings(page: Page): Promise<Finding[]> {
           elements: [label.text],
         });
     }
+  }
+  const legs = read.legs.split(' ').flatMap((entry) => LEGS.get(entry.split(':')[0] ?? '') ?? []);
+  if (legs.length === 0) findings.push({ what: 'the flow overlay names no leg it draws', elements: [read.legs] });
+  const geometry = flowGeometry(squares, legs);
+  for (const leg of geometry ? legs : []) {
+    const sweep = geometry && arcSweep(geometry, leg);
+    if (!geometry || !sweep) continue;
+    // The geometry's own box sits where the overlay's canvas is, give or take a fraction of a pixel.
+    const arc = { ...sweep, left: sweep.left + geometry.box.left, top: sweep.top + geometry.box.top };
+    for (const label of labels.filter((label) => overlaps(label, arc)))
+      findings.push({
+        what: `lies where the ${legName(leg)} arc may run (${arc.left.toFixed(1)}–${(arc.left + arc.width).toFixed(1)} across, ${arc.top.toFixed(1)}–${(arc.top + arc.height).toFixed(1)} down)`,
+        elements: [label.text],
+      });
   }
   return findings;
 }
@@ -344,6 +522,8 @@ for (const viewport of VIEWPORTS) {
               expect.soft(await flowLabelFindings(page), 'flow labels missing or over a ring').toEqual([]);
             const misaligned = await page.evaluate(hostTableMisalignment, 2);
             expect.soft(misaligned, 'Host sockets headers that do not line up with their columns').toEqual([]);
+            if (view === 'controls')
+              expect.soft(await fieldErrorFindings(page), "a field's error that pushes or breaks its form").toEqual([]);
           };
           await (view === 'inspector' ? withRxHeld(agent, 'xsk0', read) : read());
         });

@@ -114,7 +114,10 @@ function RingReadings({ socketId, kind }: { socketId: string; kind: RingKind }) 
       </dt>
       <dd data-testid={`ring-${kind}-consumer`}>{ring.consumer}</dd>
       <dt className="key-cached">
-        cached prod/cons <Explain topic="part:cached" />
+        cached{' '}
+        <span className="label-end">
+          prod/cons <Explain topic="part:cached" />
+        </span>
       </dt>
       <dd data-testid={`ring-${kind}-cached`}>
         {ring.cachedProducer === null ? (

@@ -1,6 +1,9 @@
 import { FRAME_OWNERS, type RingKind, type SocketSample } from '@ringside/shared';
 import { animate, fitCanvas } from '../animation.ts';
 import {
+  arcSweep,
+  type Box,
+  DOT,
   type FlowLabel,
   flowLabelTexts,
   LABEL_HEIGHT,
@@ -12,7 +15,6 @@ import { FlowScene } from './flow-scene.ts';
 import { flowGeometry, type Leg, legName, type RingBox, sameBoxes } from './ring-flow.ts';
 import { PRESENTER_SLOWDOWN } from './ring-motion.ts';
 
-const DOT = 3;
 const NO_LABELS: Labels = { per: 0, placed: [], spilled: [] };
 /** The test-facing counts change every frame; the DOM hears of them a few times a second. */
 const PUBLISH_EVERY_MS = 250;
@@ -91,6 +93,8 @@ export function createFlowOverlay(host: HTMLElement, spill: HTMLElement, initial
   let stillFrom = -1;
   /** The overlay's place among the rings, and its labels laid out clear of them for one legend. */
   let origin = { left: 0, top: 0 };
+  /** Where the legs' arcs may run, wherever the counters put their ends: the labels keep out. */
+  let arcs: Box[] = [];
   let labels: Labels | null = null;
   let publishedLabels: Labels | null = null;
 
@@ -108,7 +112,7 @@ export function createFlowOverlay(host: HTMLElement, spill: HTMLElement, initial
       top: ring.top - origin.top,
     }));
     const measured = wanted.map((label) => ({ ...label, width: Math.ceil(context.measureText(label.text).width) }));
-    const { placed, spilled } = placeFlowLabels(measured, { width, height }, ringDiscs(rings));
+    const { placed, spilled } = placeFlowLabels(measured, { width, height }, ringDiscs(rings), arcs);
     labels = { per, placed, spilled: spilled.map((label) => label.text) };
     return labels;
   };
@@ -120,6 +124,7 @@ export function createFlowOverlay(host: HTMLElement, spill: HTMLElement, initial
     if (!geometry) return;
     ({ width, height } = geometry.box);
     origin = geometry.box;
+    arcs = props.legs.flatMap((leg) => arcSweep(geometry, leg) ?? []);
     labels = null;
     canvas.style.left = `${geometry.box.left}px`;
     canvas.style.top = `${geometry.box.top}px`;

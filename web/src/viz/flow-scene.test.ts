@@ -52,16 +52,16 @@ describe('descriptors moving over a socket’s rings', () => {
     const app = placedOn(scene, 1);
     expect(kernel.length).toBeGreaterThan(10);
     expect(app.length).toBeGreaterThan(10);
-    // Band centres: FILL at x 77, RX at x 277, both at y 77 with a radius of 58; lanes at y 6 and 148.
+    // Band centres: FILL at x 77, RX at x 277, both at y 77 with a radius of 58; lanes at y 15 and 139.
     for (const dot of kernel) {
       expect(dot.x).toBeGreaterThanOrEqual(77 - 1e-9);
       expect(dot.x).toBeLessThanOrEqual(277 + 1e-9);
-      expect(dot.y).toBeGreaterThanOrEqual(6);
+      expect(dot.y).toBeGreaterThanOrEqual(15 - 1e-9);
       expect(dot.y).toBeLessThanOrEqual(19 + 1e-9);
     }
     for (const dot of app) {
       expect(dot.y).toBeGreaterThanOrEqual(135 - 1e-9);
-      expect(dot.y).toBeLessThanOrEqual(148);
+      expect(dot.y).toBeLessThanOrEqual(139 + 1e-9);
     }
     expect([...scene.legCounts.slice(0, 2)]).toEqual([kernel.length, app.length]);
   });

@@ -158,7 +158,7 @@ describe('where the overlay goes', () => {
   it('centres each ring on its square, on the middle of its band, and runs the lanes along the edges', () => {
     const geometry = flowGeometry(rings, workloadLegs('rxdrop'));
     expect(geometry?.anchors.get('rx')).toEqual({ cx: 277, cy: 77, radius: 58 });
-    expect(geometry?.lanes).toEqual({ kernel: 6, app: 148 });
+    expect(geometry?.lanes).toEqual({ kernel: 15, app: 139 });
   });
 
   it('spans every ring shown before the workload is known, and is nothing with no ring shown', () => {

@@ -204,12 +204,13 @@ export interface FlowGeometry {
 /**
  * The overlay reaches this far beyond the rings' squares. The kernel's lane
  * runs along the top of the squares and the application's along the bottom,
- * in the strips the ring bands leave free (see ringLayout), clear of the
- * captions and readings around the squares; the labels go along the same
- * edges, where the rings leave them room (flow-labels.ts).
+ * clear of the captions and readings around the squares. The labels go along
+ * the same edges, where the rings leave them room (flow-labels.ts): their
+ * 12-pixel line lies between the edge and the lane, and a dot turning at the
+ * lane reaches 1.5 pixels past it, so no dot runs over a word.
  */
 const LANE_MARGIN = 2;
-const LANE_INSET = 6;
+const LANE_INSET = 15;
 
 /**
  * The overlay spans only the rings the legs join (all the rings shown, before
@@ -246,9 +247,10 @@ export function bandPoint(anchor: RingAnchor, counter: number, size: number, out
 
 /**
  * A dot's position at fraction `t` of its leg: a quadratic curve from where
- * it left (x0, y0) to where it arrives (x1, y1), bent so that halfway it
- * passes through `laneY` (the kernel's lane above the rings, the
- * application's below). Written into `out`: no allocation per dot.
+ * it left (x0, y0) to where it arrives (x1, y1), moving evenly across, bent
+ * so that it turns at `laneY` (the kernel's lane above the rings, the
+ * application's below) and never runs past it: the overlay's labels lie
+ * beyond the lanes. Written into `out`: no allocation per dot.
  */
 export function legPoint(
   x0: number,
@@ -259,9 +261,11 @@ export function legPoint(
   t: number,
   out: { x: number; y: number },
 ): void {
-  // At t = 1/2 a quadratic is (P0 + 2C + P2) / 4: choose C's y so that lands on the lane.
+  // A quadratic's extreme height is (y0·y1 − C²) / (y0 + y1 − 2C): it equals the lane for this C, which is
+  // 2·lane − y0 when both ends are level (halfway, on the lane). An end beyond the lane bends nothing.
   const cx = (x0 + x1) / 2;
-  const cy = 2 * laneY - (y0 + y1) / 2;
+  const bend = Math.sqrt(Math.max(0, (y0 - laneY) * (y1 - laneY)));
+  const cy = y0 + y1 > 2 * laneY ? laneY - bend : laneY + bend;
   const u = 1 - t;
   out.x = u * u * x0 + 2 * u * t * cx + t * t * x1;
   out.y = u * u * y0 + 2 * u * t * cy + t * t * y1;
