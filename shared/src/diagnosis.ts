@@ -46,8 +46,10 @@ export interface Diagnosis {
   blames: (keyof XdpStatistics)[];
 }
 
-/** What the diagnosis reads: the state, and two snapshots a few seconds apart. */
-/** `lab` and `traffic`: the lab's source sends from the peer end to the sockets on the app end, to known ports. */
+/**
+ * What the diagnosis reads of the state (beside two snapshots a few seconds apart). `lab` and `traffic`: the
+ * lab's source sends from the peer end to the sockets on the app end, to known ports.
+ */
 export type DiagnosisState = Pick<StateMessage, 'sockets' | 'attached' | 'xdpPrograms' | 'traffic' | 'lab'>;
 
 interface Facts {

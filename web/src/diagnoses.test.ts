@@ -113,6 +113,13 @@ describe('a lab socket that receives nothing while the lab’s source sends noth
     expect(elsewhere?.line).toBe('nothing received, and no stage is at fault');
   });
 
+  it('leaves a socket without an RX ring to its own verdict: it only sends, whatever the source does', () => {
+    const sendOnly = [labSocket('xsk0', 0, { rxSize: 0, xskmapIndex: 0 })];
+    const diagnosis = diagnosisOf({ ...LAB_STATE, sockets: sendOnly, traffic: source(true), lab: LAB }, 0);
+    expect(diagnosis?.line).not.toMatch(/traffic source/);
+    expect(diagnosis?.line).toMatch(/only sends/);
+  });
+
   it('still names a stage at fault that no traffic explains, after the source', () => {
     const diagnosis = diagnosisOf({ ...LAB_STATE, xdpPrograms: [], traffic: source(true), lab: LAB }, 0);
     expect(diagnosis?.verdict).toBe('failing');

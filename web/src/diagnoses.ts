@@ -41,9 +41,9 @@ function idleSource({ traffic }: DiagnosisState): string | null {
  */
 export function withLabSource(diagnosis: Diagnosis, socket: SocketInfo, state: DiagnosisState): Diagnosis {
   const idle = idleSource(state);
-  if (idle === null || diagnosis.verdict === 'receiving' || socket.config.ifname !== state.lab?.appIfname) {
-    return diagnosis;
-  }
+  // A socket without an RX ring only sends: its own verdict says so, and no source would change it.
+  if (idle === null || diagnosis.verdict === 'receiving' || socket.config.rxSize === 0) return diagnosis;
+  if (socket.config.ifname !== state.lab?.appIfname) return diagnosis;
   if (diagnosis.failing === null || diagnosis.failing === 'queue') {
     return { ...diagnosis, verdict: 'quiet', failing: null, blames: [], line: `nothing received: ${idle}` };
   }
