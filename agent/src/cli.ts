@@ -180,7 +180,8 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     // Handled every time, not once: a second signal (a second Ctrl-C) met the default action, which ends the
     // process without its exit handler, and so left the lab's namespaces behind. It now stops at once, the
-    // lab still removed (the exit handler's teardownNow).
+    // exit handler still removing the lab (teardownNow); on a real interface (--iface) what the first signal
+    // had not yet detached stays, as after a kill, and the next start finds it.
     process.on(signal, () => {
       if (stopping) {
         logger.warn({ signal }, 'stopping at once');

@@ -178,10 +178,12 @@ export class Lab {
    */
   destroy(): void {
     if (this.destroyed) return;
-    this.destroyed = true;
     for (const namespace of [this.appNamespace, this.peerNamespace]) {
       if (listNamespaces().includes(namespace)) ip('netns', 'del', namespace);
     }
+    // Only now: a second Ctrl-C reaches the whole process group and can end an `ip` this loop runs, and the exit
+    // handler's call must then try again rather than find the lab already destroyed.
+    this.destroyed = true;
   }
 }
 
