@@ -165,6 +165,8 @@ describe('a UMEM shared by several sockets', () => {
       // The kernel hands back foreign TX addresses too (reapCompletion): a shift of the low word would alias them.
       expect(handovers.frameOf(2 ** 32 + frameSize)).toBe(Math.floor((2 ** 32 + frameSize) / frameSize));
       expect(handovers.frameOf(2 ** 32)).toBeGreaterThanOrEqual(handovers.frameCount);
+      // The last address a shift takes: its low word is all ones, read unsigned.
+      expect(handovers.frameOf(2 ** 32 - 1)).toBe(Math.floor((2 ** 32 - 1) / frameSize));
     }
   });
 

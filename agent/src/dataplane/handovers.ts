@@ -198,7 +198,8 @@ export class Handovers {
   ) {
     this.frameSize = setup.frameSize;
     this.frameCount = setup.frameCount;
-    this.frameShift = Number.isInteger(Math.log2(setup.frameSize)) ? Math.log2(setup.frameSize) : -1;
+    const size = setup.frameSize;
+    this.frameShift = (size & (size - 1)) === 0 ? 31 - Math.clz32(size) : -1;
     this.umem = setup.umem;
     this.ledger = setup.ledger;
     this.txMetadataLength = setup.txMetadataLength ?? 0;
@@ -310,10 +311,12 @@ export class Handovers {
         this.free.push(frame * frameSize);
       }
     }
+    // FOREIGN before COMPLETED, as they came before: a reader between the two never sees completed − foreign
+    // too high. (A stamp asked of a frame is counted as it comes, before this reap's COMPLETED.)
     const { counters } = first;
-    counters[Counter.COMPLETED] = (counters[Counter.COMPLETED] as number) + completedByFirst + foreign;
     if (foreign > 0)
       counters[Counter.FOREIGN_COMPLETIONS] = (counters[Counter.FOREIGN_COMPLETIONS] as number) + foreign;
+    counters[Counter.COMPLETED] = (counters[Counter.COMPLETED] as number) + completedByFirst + foreign;
     completion.release(count);
     this.end();
     return count;
