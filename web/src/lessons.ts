@@ -29,11 +29,12 @@ export function labelOf(path: string): string {
 export const LAB_SOCKET_ID = 'xsk0';
 
 /**
- * The commands that give the lab back its own socket once a lesson has run,
- * as the agent started it: the lesson's sockets go (a queue takes the sockets
- * of one UMEM only), Ringside's program by queue comes back in place of the
- * lesson's, xsk0 is created as the start socket, and the source, which a
- * lesson leaves paused, resumes. Null when there is nothing to go back from:
+ * The commands that give the lab back its own socket once a lesson has run:
+ * the lesson's sockets go (a queue takes the sockets of one UMEM only),
+ * Ringside's program by queue comes back in place of the lesson's, xsk0 is
+ * created with the default settings (rxdrop: the page does not know a
+ * `--workload` the agent started with), and the source, which a lesson leaves
+ * paused, resumes. Null when there is nothing to go back from:
  * no lab, no lesson run, or xsk0 is there.
  */
 export function backToLabSocket(
