@@ -5,6 +5,7 @@ import type { KernelView } from './kernel-view.ts';
 import { emptyOwnerCounts } from './ledger.ts';
 import type {
   AttachedSocketInfo,
+  LabInfo,
   LinkReading,
   SnapshotMessage,
   SocketInfo,
@@ -157,14 +158,9 @@ function world(
   program: XdpProgramInfo | null,
   moved: Movement,
   options: { up?: boolean; perQueue?: boolean; fillHolds?: number } = {},
+  lab: Pick<DiagnosisState, 'lab' | 'traffic'> = { lab: null, traffic: null },
 ) {
-  const state: DiagnosisState = {
-    sockets,
-    xdpPrograms: program ? [program] : [],
-    traffic: null,
-    attached: [],
-    lab: null,
-  };
+  const state: DiagnosisState = { sockets, xdpPrograms: program ? [program] : [], attached: [], ...lab };
   const withProgram = program !== null && program.kind !== 'other';
   const result = diagnose(
     state,
@@ -427,6 +423,66 @@ describe('why a socket receives nothing', () => {
       'fill',
       'rx',
     ]);
+  });
+});
+
+describe('a lab socket that receives nothing while the lab’s source sends nothing', () => {
+  const LAB: LabInfo = {
+    appNamespace: 'ringside-1-0-app',
+    peerNamespace: 'ringside-1-0-peer',
+    appIfname: 'rs-app',
+    peerIfname: 'rs-peer',
+    queues: 2,
+  };
+  const source = (paused: boolean, ratePps = 10_000) => ({
+    lab: LAB,
+    traffic: { ifname: 'rs-peer', paused, ratePps, frameSize: 128, queueIds: [0], destinationPorts: [9] },
+  });
+  /** Nothing reaches a queue: the queue stage fails for want of frames. */
+  const NOTHING = { ...HEALTHY, queueFrames: [0, 0], received: 0, actions: {} };
+  /** Nothing read of the queues or the program: no stage is at fault. */
+  const foreign = { ...byQueue([], 'other'), name: 'foreign' };
+  const quiet = (lab: ReturnType<typeof source>) => world([healthySocket], foreign, NOTHING, { perQueue: false }, lab);
+
+  it('says first that the source is paused, and how to resume it, rather than that no stage is at fault', () => {
+    expect(quiet(source(true))).toMatchObject({
+      verdict: 'quiet',
+      line: "nothing received: the lab's traffic source is paused: resume it in the traffic controls (or press t)",
+    });
+  });
+
+  it('takes the queue stage, which fails for want of frames, for no fault of its own', () => {
+    expect(world([healthySocket], healthyProgram, NOTHING, {}, source(false)).failing).toBe('queue');
+    const paused = world([healthySocket], healthyProgram, NOTHING, {}, source(true));
+    expect(paused).toMatchObject({ verdict: 'quiet', failing: null, blames: [] });
+    expect(paused.line).toMatch(/^nothing received: the lab's traffic source is paused/);
+    expect(paused.stages.find((finding) => finding.stage === 'queue')?.status).toBe('failing');
+  });
+
+  it('says so of a source sending at rate 0', () => {
+    expect(quiet(source(false, 0)).line).toMatch(
+      /^nothing received: the lab's traffic source sends 0 frames\/s: raise its rate/,
+    );
+  });
+
+  it('leaves the source out while it sends, while frames arrive, and for a socket off the lab’s app end', () => {
+    expect(quiet(source(false)).line).toBe('nothing received, and no stage is at fault');
+    expect(world([healthySocket], healthyProgram, HEALTHY, {}, source(true)).verdict).toBe('receiving');
+    const elsewhere = { ...source(true), lab: { ...LAB, appIfname: 'rs-other' } };
+    expect(quiet(elsewhere).line).toBe('nothing received, and no stage is at fault');
+  });
+
+  it('leaves a socket without an RX ring to its own verdict: it only sends, whatever the source does', () => {
+    const sendOnly = world([socketOn('xsk0', 0, 0, 0)], healthyProgram, NOTHING, {}, source(true));
+    expect(sendOnly.line).toBe('no RX ring: xsk0 only sends');
+  });
+
+  it('still names a stage at fault that no traffic explains, after the source', () => {
+    const result = world([healthySocket], null, NOTHING, {}, source(true));
+    expect(result).toMatchObject({ verdict: 'failing', failing: 'program' });
+    expect(result.line).toMatch(
+      /^nothing received: the lab's traffic source is paused: .*; and an XDP program runs on rs-app: no/,
+    );
   });
 });
 

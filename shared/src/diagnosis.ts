@@ -394,10 +394,35 @@ export function diagnose(
   if (!facts) return null;
   if (facts.socket.config.rxSize === 0) return sendsOnly(socketId);
   const stages = DIAGNOSIS_STAGES.map((stage) => ({ stage, ...CHECKS[stage](facts) }));
-  return verdictOf(stages, facts, {
+  const diagnosis = verdictOf(stages, facts, {
     receiving: (received) => `receiving: ${received} frames/s`,
     quiet: 'nothing received, and no stage is at fault',
   });
+  const idle = state.lab?.appIfname === facts.socket.config.ifname ? idleLabSource(state.traffic) : null;
+  return idle === null ? diagnosis : withIdleSource(diagnosis, idle);
+}
+
+/** Why the lab's source sends nothing now, with what to do; null while it sends (or there is none). */
+function idleLabSource(traffic: DiagnosisState['traffic']): string | null {
+  if (traffic?.paused) return "the lab's traffic source is paused: resume it in the traffic controls (or press t)";
+  if (traffic?.ratePps === 0)
+    return "the lab's traffic source sends 0 frames/s: raise its rate in the traffic controls";
+  return null;
+}
+
+/**
+ * The lab's traffic source is none of the stages (they follow a frame from
+ * the interface on), yet a lab socket that receives nothing while it is
+ * paused (as every lesson leaves it) or sends at rate 0 has its answer there:
+ * said first. The queue stage then fails only for want of frames, so it is
+ * no fault of its own; any other failing stage still is, and follows.
+ */
+function withIdleSource(diagnosis: Diagnosis, idle: string): Diagnosis {
+  if (diagnosis.verdict === 'receiving') return diagnosis;
+  if (diagnosis.failing === null || diagnosis.failing === 'queue') {
+    return { ...diagnosis, verdict: 'quiet', failing: null, blames: [], line: `nothing received: ${idle}` };
+  }
+  return { ...diagnosis, line: `nothing received: ${idle}; and ${diagnosis.line}` };
 }
 
 function sendsOnly(socketId: string): Diagnosis {

@@ -1,4 +1,4 @@
-import { type Diagnosis, type DiagnosisState, diagnose, type SnapshotMessage, type SocketInfo } from '@ringside/shared';
+import { type Diagnosis, type DiagnosisState, diagnose, type SnapshotMessage } from '@ringside/shared';
 import { create } from 'zustand';
 
 /**
@@ -24,32 +24,6 @@ export function keepWindow(kept: readonly SnapshotMessage[], snapshot: SnapshotM
   return next;
 }
 
-/** Why the lab's source sends nothing now, with what to do; null while it sends. */
-function idleSource({ traffic }: DiagnosisState): string | null {
-  if (!traffic) return null;
-  if (traffic.paused) return "the lab's traffic source is paused: resume it in the traffic controls (or press t)";
-  if (traffic.ratePps === 0) return "the lab's traffic source sends 0 frames/s: raise its rate in the traffic controls";
-  return null;
-}
-
-/**
- * The lab's traffic source is none of the diagnosis's stages (they follow a
- * frame from the interface on), yet a lab socket that receives nothing while
- * it is paused (as every lesson leaves it) or sends at rate 0 has its answer
- * there: said first. The queue stage then fails only for want of frames, so
- * it is no fault of its own; any other failing stage still is, and follows.
- */
-export function withLabSource(diagnosis: Diagnosis, socket: SocketInfo, state: DiagnosisState): Diagnosis {
-  const idle = idleSource(state);
-  // A socket without an RX ring only sends: its own verdict says so, and no source would change it.
-  if (idle === null || diagnosis.verdict === 'receiving' || socket.config.rxSize === 0) return diagnosis;
-  if (socket.config.ifname !== state.lab?.appIfname) return diagnosis;
-  if (diagnosis.failing === null || diagnosis.failing === 'queue') {
-    return { ...diagnosis, verdict: 'quiet', failing: null, blames: [], line: `nothing received: ${idle}` };
-  }
-  return { ...diagnosis, line: `nothing received: ${idle}; and ${diagnosis.line}` };
-}
-
 /** Each socket's diagnosis from the oldest kept snapshot to `now`; none until the window is covered. */
 export function diagnoseAll(
   state: DiagnosisState,
@@ -59,12 +33,7 @@ export function diagnoseAll(
   const oldest = kept[0];
   if (!oldest || now.sampledAt - oldest.sampledAt < DIAGNOSIS_WINDOW_MS) return {};
   const byId: Record<string, Diagnosis> = {};
-  for (const socket of state.sockets) {
-    const diagnosis = diagnose(state, socket.id, oldest, now);
-    if (diagnosis) byId[socket.id] = withLabSource(diagnosis, socket, state);
-  }
-  // Another process's sockets are fed by its own traffic, never the lab's source.
-  for (const socket of state.attached) {
+  for (const socket of [...state.sockets, ...state.attached]) {
     const diagnosis = diagnose(state, socket.id, oldest, now);
     if (diagnosis) byId[socket.id] = diagnosis;
   }
