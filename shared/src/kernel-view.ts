@@ -69,6 +69,17 @@ export const KernelView = z.object({
 export type KernelView = z.infer<typeof KernelView>;
 
 /**
+ * Whether what the kernel showed of a chunk contradicts a registered size: a
+ * known size that differs, or a stride (`divides`) the size does not divide.
+ * A chunk known only to divide a stride agrees with any size that divides it.
+ */
+export function chunkContradicts(chunk: KernelView['chunkSize'], frameSize: number): boolean {
+  return chunk.value === null
+    ? chunk.divides !== undefined && chunk.divides % frameSize !== 0
+    : chunk.value !== frameSize;
+}
+
+/**
  * include/net/xdp.h: the room the kernel leaves before a frame's data for an
  * XDP program. Both copy-mode and zero-copy receives start the data there,
  * after the UMEM's headroom (xsk_buff_pool.c, xp_init_xskb_addr).

@@ -1,4 +1,11 @@
-import type { FactSource, KernelView, RingKind, RingSizeFact, SocketRequest } from '@ringside/shared';
+import {
+  chunkContradicts,
+  type FactSource,
+  type KernelView,
+  type RingKind,
+  type RingSizeFact,
+  type SocketRequest,
+} from '@ringside/shared';
 
 /**
  * A socket's kernel view as rows the page draws: each fact the kernel
@@ -133,14 +140,16 @@ function scalarRow<K extends Scalar>(kernel: KernelView, key: K, request: Socket
  */
 function chunkSizeRow(kernel: KernelView, request: SocketRequest | null): KernelFactRow {
   const row = scalarRow(kernel, 'chunkSize', request);
-  const { value, divides, source } = kernel.chunkSize;
-  const inferred = source === 'ring-contents' ? ', from where the kernel wrote received frames' : '';
-  if (request === null) {
-    if (value !== null) return { ...row, inEffect: `${value}${inferred}` };
-    return divides === undefined ? row : { ...row, inEffect: `divides ${divides}${inferred}`, exact: false };
+  const { chunkSize } = kernel;
+  const registered = request?.umem.frameSize;
+  if (registered === undefined || chunkSize.value !== null || chunkContradicts(chunkSize, registered)) {
+    // What the kernel showed, said as read: a size, or a stride the chunk divides.
+    const inferred = chunkSize.source === 'ring-contents' ? ', from where the kernel wrote received frames' : '';
+    // An own socket's row has the request beside it, and its source column says where the size was read.
+    if (chunkSize.value !== null) return request ? row : { ...row, inEffect: `${chunkSize.value}${inferred}` };
+    if (chunkSize.divides === undefined) return row;
+    return { ...row, inEffect: `divides ${chunkSize.divides}${inferred}`, exact: false };
   }
-  const registered = request.umem.frameSize;
-  if (value !== null || (divides !== undefined && divides % registered !== 0)) return row;
   return {
     ...row,
     inEffect: String(registered),

@@ -1,4 +1,11 @@
-import type { KernelMismatch, KernelMismatchChange, KernelView, RingKind, SocketRequest } from '@ringside/shared';
+import {
+  chunkContradicts,
+  type KernelMismatch,
+  type KernelMismatchChange,
+  type KernelView,
+  type RingKind,
+  type SocketRequest,
+} from '@ringside/shared';
 
 /**
  * What Ringside asked for against what the kernel shows. A fact the kernel
@@ -66,14 +73,8 @@ export function kernelMismatches(request: Pick<SocketRequest, 'socket' | 'umem'>
   if (view.queueId.source === 'netlink' && view.queueId.value === null) {
     differ('queueId', String(socket.queueId), `no XSK on queue ${socket.queueId}`, view.queueId.note ?? '');
   }
-  // A chunk known only to divide the stride received frames came at (kernel-view.ts, rxLayoutOf) agrees with
-  // any request that divides it too.
   const chunk = view.chunkSize;
-  if (
-    chunk.value === null
-      ? chunk.divides !== undefined && chunk.divides % umem.frameSize !== 0
-      : chunk.value !== umem.frameSize
-  ) {
+  if (chunkContradicts(chunk, umem.frameSize)) {
     const inEffect = chunk.value === null ? `a divisor of ${chunk.divides}` : String(chunk.value);
     differ('chunkSize', String(umem.frameSize), inEffect, 'where the kernel wrote received frames');
   }
