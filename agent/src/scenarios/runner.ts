@@ -142,6 +142,13 @@ export class Lessons {
   }
 }
 
+/** The commands that name a socket. */
+type SocketCommand<C = ControlCommand> = C extends unknown
+  ? 'socketId' extends keyof C
+    ? C & { socketId: string }
+    : never
+  : never;
+
 /** One run of one lesson: its baselines, its readings and its steps. */
 class Run {
   /** Each socket's counts when the setup was quiet; absent for sockets made by a step, which start from nothing. */
@@ -216,21 +223,20 @@ class Run {
    * submit paused, stopped at zero frames and only then let go: only a
    * step's exact count goes out.
    */
-  private async createFrom(id: string, request: SocketRequest): Promise<void> {
-    const socketId = lessonSocketId(id);
-    this.lessonIds.set(socketId, id);
+  private async createFrom(socketId: string, request: SocketRequest): Promise<void> {
+    this.lessonIds.set(lessonSocketId(socketId), socketId);
     const paused = request.pausedStages ?? [];
     const holdTx = request.workload === 'txonly' && !paused.includes('txSubmit');
-    await this.command({
+    await this.commandOn({
       type: 'createSocket',
       requestId: this.requestId(),
       socketId,
       request: holdTx ? { ...request, pausedStages: [...paused, 'txSubmit'] } : request,
     });
     if (request.workload !== 'txonly') return;
-    await this.command({ type: 'setSocketTraffic', requestId: this.requestId(), socketId, frames: 0 });
+    await this.commandOn({ type: 'setSocketTraffic', requestId: this.requestId(), socketId, frames: 0 });
     if (holdTx)
-      await this.command({ type: 'resumeStages', requestId: this.requestId(), socketId, stages: ['txSubmit'] });
+      await this.commandOn({ type: 'resumeStages', requestId: this.requestId(), socketId, stages: ['txSubmit'] });
   }
 
   /** Ringside's start socket on the lab's app end, with what the lesson sets. */
@@ -250,7 +256,7 @@ class Run {
       ...(socket.xskmapIndex !== undefined ? { xskmapIndex: socket.xskmapIndex } : {}),
     };
     if (socket.shareUmemOf === undefined) return request;
-    const owner = this.requireEngine().get(lessonSocketId(socket.shareUmemOf));
+    const owner = this.lessonSocket(socket.shareUmemOf);
     return { ...request, umem: owner.group.config, umemId: owner.group.id };
   }
 
@@ -281,13 +287,11 @@ class Run {
         return ({ source }) => source !== null && source.sent - from >= step.frames && source.completed >= source.sent;
       }
       case 'socketTraffic': {
-        // Commands and the engine know a socket by the agent's name of it; readings by the lesson's.
-        const socketId = lessonSocketId(step.socketId);
         const from = this.read().sockets.get(step.socketId)?.sent ?? 0;
-        await this.command({
+        await this.commandOn({
           type: 'setSocketTraffic',
           requestId,
-          socketId,
+          socketId: step.socketId,
           frames: step.frames,
           ...(step.ratePps !== undefined ? { ratePps: step.ratePps } : {}),
           ...(step.frameLength !== undefined ? { frameLength: step.frameLength } : {}),
@@ -297,39 +301,34 @@ class Run {
       }
       case 'injectInvalidTx':
         for (let i = 0; i < step.count; i++)
-          await this.command({
-            type: 'injectInvalidTx',
-            requestId: this.requestId(),
-            socketId: lessonSocketId(step.socketId),
-          });
+          await this.commandOn({ type: 'injectInvalidTx', requestId: this.requestId(), socketId: step.socketId });
         return () => true;
       case 'txDescriptors': {
-        const socketId = lessonSocketId(step.socketId);
         const from = this.read().sockets.get(step.socketId)?.sent ?? 0;
-        const { config } = this.requireEngine().get(socketId).group;
-        const descriptors = resolveTxTable(step.descriptors, config);
-        await this.command({ type: 'sendTxDescriptors', requestId, socketId, descriptors });
+        const descriptors = resolveTxTable(step.descriptors, this.lessonSocket(step.socketId).group.config);
+        await this.commandOn({ type: 'sendTxDescriptors', requestId, socketId: step.socketId, descriptors });
         // Posted, every row: what the kernel then refuses, sends and hands back is what the lesson reads.
         return ({ sockets }) => (sockets.get(step.socketId)?.sent ?? 0) - from >= descriptors.length;
       }
       case 'pauseStages':
       case 'resumeStages':
-        await this.command({ type: step.do, requestId, socketId: lessonSocketId(step.socketId), stages: step.stages });
+        await this.commandOn({ type: step.do, requestId, socketId: step.socketId, stages: step.stages });
         return () => true;
       case 'destroySocket':
         this.read();
-        await this.command({ type: 'destroySocket', requestId, socketId: lessonSocketId(step.socketId) });
+        await this.commandOn({ type: 'destroySocket', requestId, socketId: step.socketId });
         return () => true;
       case 'createSocket':
         await this.create(step.socket);
         return () => true;
       case 'recreateSocket': {
-        const engine = this.requireEngine();
-        const socketId = lessonSocketId(step.socketId);
         // The same configuration, born with the stages its predecessor has paused now.
-        const request = { ...engine.request(socketId), pausedStages: engine.get(socketId).pausedStages() };
+        const request = {
+          ...this.requireEngine().request(lessonSocketId(step.socketId)),
+          pausedStages: this.lessonSocket(step.socketId).pausedStages(),
+        };
         for (let i = 0; i < step.times; i++) {
-          await this.command({ type: 'destroySocket', requestId: this.requestId(), socketId });
+          await this.commandOn({ type: 'destroySocket', requestId: this.requestId(), socketId: step.socketId });
           await this.createFrom(step.socketId, request);
         }
         // The socket counted since its last creation: nothing from before carries over.
@@ -412,6 +411,20 @@ class Run {
     } catch (error) {
       throw new LessonError(`${command.type} was refused: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * A command about one of the lesson's sockets, named as the lesson names it
+   * (`rx`): the agent knows it as lessonSocketId's name (`lesson-rx`), and
+   * readings go back to the lesson's name (read()).
+   */
+  private async commandOn(command: SocketCommand): Promise<void> {
+    await this.command({ ...command, socketId: lessonSocketId(command.socketId) });
+  }
+
+  /** One of the lesson's sockets in the engine, by the lesson's name of it. */
+  private lessonSocket(socketId: string) {
+    return this.requireEngine().get(lessonSocketId(socketId));
   }
 
   private requireEngine(): Engine {
