@@ -116,6 +116,28 @@ describe('the outcome of repeated requests from one place', () => {
   });
 });
 
+describe('the outcome of several commands sent together from one place', () => {
+  it('stays refused when one is refused, whatever the answers after it', () => {
+    const sent: { requestId: string }[] = [];
+    useRingside.getState().setSend((message) => {
+      sent.push(message as { requestId: string });
+      return true;
+    });
+    const { command, receive } = useRingside.getState();
+    command({ type: 'destroySocket', socketId: 'lesson-rx' }, 'lessons:back');
+    command({ type: 'setTraffic', paused: false }, 'lessons:back');
+    const outcome = () => useRingside.getState().outcomes['lessons:back'];
+    receive({ type: 'error', requestId: sent[0]?.requestId as string, code: 'not-found', message: 'no such socket' });
+    receive({ type: 'ack', requestId: sent[1]?.requestId as string });
+    expect(outcome()).toMatchObject({ state: 'refused', message: 'no such socket' });
+    // Sent again, it starts afresh.
+    command({ type: 'setTraffic', paused: false }, 'lessons:back');
+    expect(outcome()?.state).toBe('pending');
+    receive({ type: 'ack', requestId: sent[2]?.requestId as string });
+    expect(outcome()?.state).toBe('done');
+  });
+});
+
 describe('the event log', () => {
   const event = (run: string, seq: number, message: string): EventMessage => ({
     type: 'event',

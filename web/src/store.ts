@@ -154,11 +154,14 @@ export const useRingside = create<State & Actions>()((set, get) => {
   /**
    * A request answered well. Its origin is done only once no other request of that origin waits: the
    * inspector's once-a-second reads share one origin, and an earlier answer must not hide a later read.
+   * Nor may a later answer hide an earlier refusal of requests sent together (the lessons panel's way back
+   * is several commands): a refused origin stays refused until it sends again.
    */
   const settle = (requestId: string) => {
     const origin = origins.get(requestId);
     origins.delete(requestId);
-    if (origin && ![...origins.values()].includes(origin)) setOutcome(origin, { state: 'done' });
+    if (!origin || [...origins.values()].includes(origin)) return;
+    if (get().outcomes[origin]?.state !== 'refused') setOutcome(origin, { state: 'done' });
   };
 
   const subscribe = (detailOf: string | null) => get().send({ type: 'subscribe', requestId: requestId(), detailOf });
