@@ -16,6 +16,7 @@ import {
   type Role,
   type SocketDetailMessage,
   type SocketRequest,
+  START_SOCKET_ID,
   type StateMessage,
   type Workload,
   type XdpActionCounters,
@@ -225,11 +226,10 @@ export class Agent implements AgentFacade {
     if (ifname) {
       const start = defaultSocketRequest(ifname, this.lab ? 0 : options.queue);
       // A real NIC may do zero-copy: leave the mode to the driver there (veth in the lab does copy only).
-      const first = await this.engine.create({
-        ...start,
-        socket: { ...start.socket, copy: this.lab !== null },
-        workload: options.workload,
-      });
+      const first = await this.engine.create(
+        { ...start, socket: { ...start.socket, copy: this.lab !== null }, workload: options.workload },
+        START_SOCKET_ID,
+      );
       log.info(
         { socket: first.id, ifname: first.socket.config.ifname, queue: first.socket.config.queueId },
         `socket bound, ${options.workload} running`,

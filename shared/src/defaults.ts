@@ -1,6 +1,9 @@
 import type { SocketRequest, TxTraffic } from './protocol.ts';
 
 /** What a sending socket and the lab's source send unless told otherwise: 10 kpps of 128-byte frames. */
+/** The name of the socket the agent starts with (the page offers it back after a lesson). */
+export const START_SOCKET_ID = 'xsk0';
+
 export const DEFAULT_TRAFFIC: Readonly<TxTraffic> = { ratePps: 10_000, frameLength: 128 };
 
 /**

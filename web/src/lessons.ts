@@ -3,6 +3,7 @@ import {
   type LessonOutcome,
   type LessonSummary,
   lessonSocketId,
+  START_SOCKET_ID,
   type StateMessage,
   type XdpStatistics,
 } from '@ringside/shared';
@@ -25,9 +26,6 @@ export function labelOf(path: string): string {
   return `${socket}: ${kind}`;
 }
 
-/** The socket the agent starts the lab with (its first, named by the engine). */
-export const LAB_SOCKET_ID = 'xsk0';
-
 /**
  * The commands that give the lab back its own socket once a lesson has run:
  * the lesson's sockets go (a queue takes the sockets of one UMEM only),
@@ -41,7 +39,7 @@ export function backToLabSocket(
   state: Pick<StateMessage, 'lab' | 'sockets' | 'xdpPrograms' | 'traffic' | 'lessons'>,
 ): CommandBody[] | null {
   const { lab, sockets, traffic } = state;
-  if (!lab || !state.lessons?.last || sockets.some((socket) => socket.id === LAB_SOCKET_ID)) return null;
+  if (!lab || !state.lessons?.last || sockets.some((socket) => socket.id === START_SOCKET_ID)) return null;
   const ifname = lab.appIfname;
   const lessonSockets = sockets.filter((socket) => socket.id.startsWith(lessonSocketId('')));
   const program = state.xdpPrograms.find((candidate) => candidate.ifname === ifname);
@@ -51,7 +49,7 @@ export function backToLabSocket(
     ...(program && program.kind !== 'by-queue'
       ? [{ type: 'setXdpProgram', ifname, program: 'by-queue', ports: [] } satisfies CommandBody]
       : []),
-    { type: 'createSocket', socketId: LAB_SOCKET_ID, request: defaultSocketRequest(ifname) },
+    { type: 'createSocket', socketId: START_SOCKET_ID, request: defaultSocketRequest(ifname) },
     ...(traffic?.paused ? [{ type: 'setTraffic', paused: false } satisfies CommandBody] : []),
   ];
 }

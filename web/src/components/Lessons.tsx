@@ -1,6 +1,6 @@
-import { lessonRows } from '@ringside/shared';
+import { lessonRows, START_SOCKET_ID } from '@ringside/shared';
 import { useState } from 'react';
-import { backToLabSocket, LAB_SOCKET_ID, labelOf, lessonVerdict } from '../lessons.ts';
+import { backToLabSocket, labelOf, lessonVerdict } from '../lessons.ts';
 import { selectCanControl, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 import './Lessons.css';
@@ -86,7 +86,7 @@ export function LessonsPanel() {
           >
             Back to the lab socket
           </button>
-          <span className="muted">{LAB_SOCKET_ID} in place of the lesson’s sockets, the traffic resumed</span>
+          <span className="muted">{START_SOCKET_ID} in place of the lesson’s sockets, the traffic resumed</span>
         </p>
       )}
       <RequestOutcomeText outcome={backOutcome} testId="lesson-back-request" pending="going back…" />
