@@ -78,7 +78,7 @@ export class TeachingFaults {
     const { free, frameSize, umem, ledger } = handovers;
     if (!tx || free.length === 0 || tx.freeEntries(1) === 0 || fill.freeEntries(1) === 0) return 0;
     const address = free.pop() as number;
-    const frame = address / frameSize;
+    const frame = handovers.frameOf(address);
     // Long enough to reach past XDP_PACKET_HEADROOM, where a copy-mode receive writes: the overwrite shows.
     const length = Math.min(frameSize, 1024);
     if (template) writeUdpFrame(umem, address, { ...template, length });

@@ -141,7 +141,7 @@ export class TxDescriptorTables {
     const frames: number[] = [];
     for (let i = 0; i < count; i++) {
       const word = i * TX_DESCRIPTOR_WORDS;
-      const frame = Math.floor(baseAddress(table[word] as number, table[word + 1] as number) / frameSize);
+      const frame = handovers.frameOf(baseAddress(table[word] as number, table[word + 1] as number));
       if (frame >= frameCount) continue;
       // A frame the kernel or a ring holds comes back by itself: the table waits for it.
       if (appStateOf(ledger[frame] as number) !== AppState.FREE) return 0;
@@ -149,7 +149,7 @@ export class TxDescriptorTables {
     }
     const taken = new Set(frames);
     let kept = 0;
-    for (const address of free) if (!taken.has(address / frameSize)) free[kept++] = address;
+    for (const address of free) if (!taken.has(handovers.frameOf(address))) free[kept++] = address;
     free.length = kept;
     const given = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
     let bytes = 0;
@@ -161,7 +161,7 @@ export class TxDescriptorTables {
       const low = table[word] as number;
       const high = table[word + 1] as number;
       const length = table[word + 2] as number;
-      const frame = Math.floor(baseAddress(low, high) / frameSize);
+      const frame = handovers.frameOf(baseAddress(low, high));
       if (frame < frameCount) {
         if (appStateOf(ledger[frame] as number) === AppState.GIVEN_TO_TX) this.copies.add(frame);
         ledger[frame] = given;
