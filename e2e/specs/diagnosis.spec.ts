@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { attachedReceiver, openExplorer } from './explorer.ts';
 
@@ -12,13 +12,19 @@ test.afterAll(async () => {
   await agent?.stop();
 });
 
-test('a healthy socket says "receiving", every stage holds, and its rising tx_ring_empty_descs is explained, not highlighted', async ({
-  page,
-}) => {
+/** xsk0's panel on the rings view, once its diagnosis reads "receiving": where each test starts from. */
+async function receivingXsk0(page: Page) {
   await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
   const socket = page.getByTestId('socket-xsk0');
   const diagnosis = socket.getByTestId('diagnosis');
   await expect(diagnosis).toHaveAttribute('data-verdict', 'receiving');
+  return { socket, diagnosis };
+}
+
+test('a healthy socket says "receiving", every stage holds, and its rising tx_ring_empty_descs is explained, not highlighted', async ({
+  page,
+}) => {
+  const { socket } = await receivingXsk0(page);
   await expect(socket.getByTestId('diagnosis-line')).toHaveText(/receiving: \d+ frames\/s/);
 
   await socket.getByTestId('diagnosis-line').click();
@@ -42,16 +48,13 @@ test('a healthy socket says "receiving", every stage holds, and its rising tx_ri
 });
 
 test('traffic moved to the other queue: the verdict names the queue stage and the fix', async ({ page }) => {
-  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
-  const socket = page.getByTestId('socket-xsk0');
-  await expect(socket.getByTestId('diagnosis')).toHaveAttribute('data-verdict', 'receiving');
+  const { socket, diagnosis } = await receivingXsk0(page);
 
   await page.getByTestId('traffic-queue-1').check();
   await page.getByTestId('traffic-queue-0').uncheck();
   await page.getByTestId('traffic-path-apply').click();
   await expect(page.getByTestId('traffic-summary')).toContainText('on queue 1 to UDP');
 
-  const diagnosis = socket.getByTestId('diagnosis');
   await expect(diagnosis).toHaveAttribute('data-failing', 'queue');
   await expect(socket.getByTestId('diagnosis-line')).toContainText('frames arrive on queue 1');
   await expect(socket.getByTestId('diagnosis-line')).toContainText('none on queue 0, the one xsk0 is bound to');
@@ -68,10 +71,7 @@ test('traffic moved to the other queue: the verdict names the queue stage and th
 test('with the lab’s source paused, the verdict says so first and names the fix, and clears once it resumes', async ({
   page,
 }) => {
-  await openExplorer(page, agent.controlUrl, { socket: 'xsk0', view: 'rings' });
-  const socket = page.getByTestId('socket-xsk0');
-  const diagnosis = socket.getByTestId('diagnosis');
-  await expect(diagnosis).toHaveAttribute('data-verdict', 'receiving');
+  const { socket, diagnosis } = await receivingXsk0(page);
 
   await page.getByTestId('traffic-toggle').click();
   await expect(page.getByTestId('traffic-toggle')).toHaveText(/resume/i);
