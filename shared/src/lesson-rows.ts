@@ -1,5 +1,11 @@
-import type { Finding, LessonOutcome, LessonSummary } from './protocol.ts';
-import { describeBound, expectedNumbers, observedAt } from './scenario.ts';
+import {
+  type Finding,
+  type LessonOutcome,
+  type LessonSummary,
+  XDP_STATISTICS_NAMES,
+  type XdpStatistics,
+} from './protocol.ts';
+import { describeBound, expectedNumbers, lessonSocketId, observedAt } from './scenario.ts';
 
 /** One number of a lesson: what this kernel should show, what it showed, and what upstream's harness expects. */
 export interface LessonRow {
@@ -38,4 +44,19 @@ export function lessonRows(lesson: LessonSummary, outcome: LessonOutcome | null)
       differsFromUpstream: flagged(ran?.upstreamFindings, path),
     };
   });
+}
+
+const RING_NAMES: Record<string, string> = { fill: 'FILL', rx: 'RX', tx: 'TX', completion: 'COMPLETION' };
+
+/**
+ * A row's path in the spec's words, each socket by the name it runs under:
+ * `lesson-tx: tx_invalid_descs`, `lesson-rx: FILL entries`, `source: received`.
+ */
+export function lessonRowLabel(path: string): string {
+  const [group, id = '', kind, key] = path.split('.');
+  if (group !== 'sockets') return `${group}: ${id}`;
+  const socket = lessonSocketId(id);
+  if (kind === 'stats') return `${socket}: ${XDP_STATISTICS_NAMES[key as keyof XdpStatistics] ?? key}`;
+  if (kind === 'rings') return `${socket}: ${RING_NAMES[key ?? ''] ?? key} entries`;
+  return `${socket}: ${kind}`;
 }

@@ -319,6 +319,16 @@ export type XdpStatistics = z.infer<typeof XdpStatistics>;
 /** XDP_STATISTICS' fields, in the schema's order: every list of them is this one. */
 export const XDP_STATISTICS_FIELDS = XdpStatistics.keyof().options;
 
+/** Each field as struct xdp_statistics spells it: the name users read in the kernel's docs and search for. */
+export const XDP_STATISTICS_NAMES: Record<keyof XdpStatistics, string> = {
+  rxDropped: 'rx_dropped',
+  rxInvalidDescs: 'rx_invalid_descs',
+  txInvalidDescs: 'tx_invalid_descs',
+  rxRingFull: 'rx_ring_full',
+  rxFillRingEmptyDescs: 'rx_fill_ring_empty_descs',
+  txRingEmptyDescs: 'tx_ring_empty_descs',
+};
+
 /** What an XDP program did with the frames it saw, one counter per action (bpf/ringside.h). */
 export const XdpActions = z.object({
   /** Handed to a socket bound to the frame's own queue. */

@@ -1,4 +1,4 @@
-import type { RingKind, Stage, XdpStatistics } from '@ringside/shared';
+import { type RingKind, type Stage, XDP_STATISTICS_NAMES, type XdpStatistics } from '@ringside/shared';
 
 /**
  * Short explanations of what the page shows, in Ringside's words, drawn from
@@ -112,7 +112,7 @@ export function explanationFor(topic: string): Explanation | null {
       return RING_PARTS[key as keyof typeof RING_PARTS] ?? null;
     case 'stat': {
       const text = STAT_EXPLANATIONS[key as keyof XdpStatistics];
-      return text ? { title: STAT_NAMES[key as keyof XdpStatistics], text: `${text}.` } : null;
+      return text ? { title: XDP_STATISTICS_NAMES[key as keyof XdpStatistics], text: `${text}.` } : null;
     }
     case 'stage': {
       const stage = STAGE_LABELS[key as Stage];
@@ -126,13 +126,3 @@ export function explanationFor(topic: string): Explanation | null {
       return null;
   }
 }
-
-/** Field names as getsockopt(XDP_STATISTICS) documents them, which is what users search for. */
-export const STAT_NAMES: Record<keyof XdpStatistics, string> = {
-  rxDropped: 'rx_dropped',
-  rxInvalidDescs: 'rx_invalid_descs',
-  txInvalidDescs: 'tx_invalid_descs',
-  rxRingFull: 'rx_ring_full',
-  rxFillRingEmptyDescs: 'rx_fill_ring_empty_descs',
-  txRingEmptyDescs: 'tx_ring_empty_descs',
-};

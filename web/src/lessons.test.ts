@@ -1,7 +1,7 @@
 import { defaultSocketRequest, type TrafficInfo } from '@ringside/shared';
 import { invalidTxLesson as lesson, invalidTxOutcome as outcome } from '@ringside/shared/lesson-fixture';
 import { describe, expect, it } from 'vitest';
-import { backToLabSocket, labelOf, lessonVerdict } from './lessons.ts';
+import { backToLabSocket, lessonVerdict } from './lessons.ts';
 import { labProgram, labSocket, labState } from './test-fixtures.ts';
 
 describe('a lesson on the page', () => {
@@ -13,16 +13,6 @@ describe('a lesson on the page', () => {
     expect(lessonVerdict(lesson, outcome, null)).toBe('1 finding(s) on this kernel; 1 differ from upstream');
     expect(lessonVerdict(lesson, outcome, 'STAT_TX_INVALID')).toBe('running…');
     expect(lessonVerdict(lesson, { ...outcome, error: 'refused' }, null)).toBe('failed: refused');
-  });
-
-  it('names counters, totals, rings and program counters in the spec words, each socket as the page shows it', () => {
-    expect(labelOf('sockets.tx.stats.txInvalidDescs')).toBe('lesson-tx: tx_invalid_descs');
-    expect(labelOf('sockets.tx.stats.txRingEmptyDescs')).toBe('lesson-tx: tx_ring_empty_descs');
-    expect(labelOf('sockets.tx.completedInvalid')).toBe('lesson-tx: completedInvalid');
-    expect(labelOf('source.received')).toBe('source: received');
-    // Not "rx: FILL entries", which reads as the RX ring's.
-    expect(labelOf('sockets.rx.rings.fill')).toBe('lesson-rx: FILL entries');
-    expect(labelOf('program.noSocket')).toBe('program: noSocket');
   });
 });
 

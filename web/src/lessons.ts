@@ -5,26 +5,8 @@ import {
   lessonSocketId,
   START_SOCKET_ID,
   type StateMessage,
-  type XdpStatistics,
 } from '@ringside/shared';
-import { STAT_NAMES } from './explain.ts';
 import type { CommandBody } from './store.ts';
-
-const RING_LABELS: Record<string, string> = { fill: 'FILL', rx: 'RX', tx: 'TX', completion: 'COMPLETION' };
-
-/**
- * A row's path (lessonRows) in the spec's words, each socket by the name the
- * page shows it under: `lesson-tx: tx_invalid_descs`, `source: received`,
- * `program: redirected`.
- */
-export function labelOf(path: string): string {
-  const [group, id = '', kind, key] = path.split('.');
-  if (group !== 'sockets') return `${group}: ${id}`;
-  const socket = lessonSocketId(id);
-  if (kind === 'stats') return `${socket}: ${STAT_NAMES[key as keyof XdpStatistics] ?? key}`;
-  if (kind === 'rings') return `${socket}: ${RING_LABELS[key ?? ''] ?? key} entries`;
-  return `${socket}: ${kind}`;
-}
 
 /**
  * The commands that give the lab back its own socket once a lesson has run:

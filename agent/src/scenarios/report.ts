@@ -1,4 +1,4 @@
-import { describeBound, type LessonOutcome, type LessonSummary, lessonRows } from '@ringside/shared';
+import { describeBound, type LessonOutcome, type LessonSummary, lessonRowLabel, lessonRows } from '@ringside/shared';
 
 /**
  * A lesson's outcome as lines for a terminal (`--scenario NAME`): each number
@@ -6,21 +6,21 @@ import { describeBound, type LessonOutcome, type LessonSummary, lessonRows } fro
  * mismatch said as a finding.
  */
 export function lessonReport(lesson: LessonSummary, outcome: LessonOutcome): string {
-  const rows = lessonRows(lesson, outcome);
-  const width = Math.max(4, ...rows.map(({ path }) => path.length));
+  const rows = lessonRows(lesson, outcome).map((row) => ({ ...row, label: lessonRowLabel(row.path) }));
+  const width = Math.max(4, ...rows.map(({ label }) => label.length));
   const cell = (text: string) => text.padEnd(10);
   const lines = rows.map(
-    ({ path, expected, observed, upstream }) =>
-      `  ${path.padEnd(width)}  ${cell(expected ?? '')}${cell(observed === null ? '—' : String(observed))}${upstream ?? ''}`,
+    ({ label, expected, observed, upstream }) =>
+      `  ${label.padEnd(width)}  ${cell(expected ?? '')}${cell(observed === null ? '—' : String(observed))}${upstream ?? ''}`,
   );
   const findings = [
     ...outcome.findings.map(
       (finding) =>
-        `  finding: ${finding.path} should be ${describeBound(finding.expected)} on this kernel, and is ${finding.observed ?? 'unread'}`,
+        `  finding: ${lessonRowLabel(finding.path)} should be ${describeBound(finding.expected)} on this kernel, and is ${finding.observed ?? 'unread'}`,
     ),
     ...outcome.upstreamFindings.map(
       (finding) =>
-        `  differs from upstream: ${finding.path} is ${finding.observed ?? 'unread'} here, where ${lesson.upstream.test} expects ${describeBound(finding.expected)}`,
+        `  differs from upstream: ${lessonRowLabel(finding.path)} is ${finding.observed ?? 'unread'} here, where ${lesson.upstream.test} expects ${describeBound(finding.expected)}`,
     ),
   ];
   const verdict = outcome.error

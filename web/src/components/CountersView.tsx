@@ -1,7 +1,6 @@
-import { XDP_STATISTICS_FIELDS } from '@ringside/shared';
+import { XDP_STATISTICS_FIELDS, XDP_STATISTICS_NAMES } from '@ringside/shared';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { type CounterLooks, useCounterLooks } from '../counter-looks.ts';
-import { STAT_NAMES } from '../explain.ts';
 import { HISTORY_MS, historyOf, RATE_FIELDS, type SeriesField, useHistory } from '../history.ts';
 import { useSelection } from '../selection.ts';
 import { selectAttached, useRingside } from '../store.ts';
@@ -32,7 +31,13 @@ export function CountersPanel({ socketId }: { socketId: string }) {
           <Chart key={field} socketId={socketId} field={field} label={RATE_LABELS[field]} />
         ))}
         {XDP_STATISTICS_FIELDS.map((field) => (
-          <Chart key={field} socketId={socketId} field={field} label={STAT_NAMES[field]} look={looks[field]} />
+          <Chart
+            key={field}
+            socketId={socketId}
+            field={field}
+            label={XDP_STATISTICS_NAMES[field]}
+            look={looks[field]}
+          />
         ))}
       </div>
     </section>

@@ -1,6 +1,6 @@
-import { lessonRows, START_SOCKET_ID } from '@ringside/shared';
+import { lessonRowLabel, lessonRows, START_SOCKET_ID } from '@ringside/shared';
 import { useState } from 'react';
-import { backToLabSocket, labelOf, lessonVerdict } from '../lessons.ts';
+import { backToLabSocket, lessonVerdict } from '../lessons.ts';
 import { selectCanControl, useRingside } from '../store.ts';
 import { RequestOutcomeText } from './RequestOutcomeText.tsx';
 import './Lessons.css';
@@ -124,7 +124,7 @@ export function LessonsPanel() {
                   className={row.mismatch ? 'finding' : row.differsFromUpstream ? 'upstream-differs' : undefined}
                 >
                   <th scope="row">
-                    <Breakable text={labelOf(row.path)} />
+                    <Breakable text={lessonRowLabel(row.path)} />
                   </th>
                   <td>{row.expected ?? ''}</td>
                   <td className="num" data-testid={`lesson-observed-${row.path}`}>

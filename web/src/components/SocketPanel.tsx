@@ -1,7 +1,7 @@
-import { Stage, XDP_STATISTICS_FIELDS } from '@ringside/shared';
+import { Stage, XDP_STATISTICS_FIELDS, XDP_STATISTICS_NAMES } from '@ringside/shared';
 import { useShallow } from 'zustand/react/shallow';
 import { useCounterLooks } from '../counter-looks.ts';
-import { STAGE_LABELS, STAT_NAMES } from '../explain.ts';
+import { STAGE_LABELS } from '../explain.ts';
 import { selectAttached, selectCanControl, selectSample, selectSocket, useRingside } from '../store.ts';
 import { AttachedKernelView, AttachedMark, AttachedOwnership } from './AttachedSocket.tsx';
 import { DiagnosisVerdict } from './DiagnosisVerdict.tsx';
@@ -167,7 +167,7 @@ function SocketStats({ socketId }: { socketId: string }) {
               className={look.highlighted ? 'rising' : look.rising ? 'expected' : ''}
             >
               <th scope="row">
-                {STAT_NAMES[field]} <ExplainButton topic={`stat:${field}`} />
+                {XDP_STATISTICS_NAMES[field]} <ExplainButton topic={`stat:${field}`} />
                 <div className="why" data-testid={`stat-${field}-why`}>
                   {look.text}
                 </div>
