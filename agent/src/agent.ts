@@ -36,6 +36,7 @@ import type { ManagedSocket } from './engine/managed-socket.ts';
 import { captureReceived } from './export/capture.ts';
 import type { PcapPacket } from './export/pcap.ts';
 import { describeFault, type Expectations, type Fault, faultKey, faultsIn } from './faults.ts';
+import { yieldHelperThreads } from './helper-threads.ts';
 import { describeInterface, listInterfaces, listXdpLinks } from './host/interfaces.ts';
 import { probeKernelLimits } from './host/kernel-limits.ts';
 import { LinkCounters } from './host/link-counters.ts';
@@ -111,6 +112,8 @@ export class Agent implements AgentFacade {
   /** Counts changes Ringside made to sockets and programs: a look from outside that spans one is void. */
   private changes = 0;
   private watching = false;
+  /** Told once: lowering the helper threads' priority failed. */
+  private helpersRefused = false;
   /** Faults from outside told already, by faultKey: each is told once while it lasts. */
   private faultsTold = new Set<string>();
   private stopping: Promise<void> | null = null;
@@ -277,11 +280,25 @@ export class Agent implements AgentFacade {
       if (this.server) this.sampleTimer = setTimeout(() => void tick(), 1000 / this.server.fastestSnapshotRate);
     };
     void tick();
-    this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
+    this.watchTimer = setInterval(() => {
+      this.yieldHelpers();
+      void this.watch();
+    }, WATCH_MS);
     await this.discover(options.attach);
     // Sampling and serving yield to the data plane when the cores are busy (control.ts says why). Only from
     // here: starting at nice 19 on a loaded machine took the agent over 40 s, all of it waiting for a core.
     setThreadNice(OBSERVER_NICE);
+    this.yieldHelpers();
+  }
+
+  /** The helper threads yield too (helper-threads.ts); again at each watch, for threads started since. */
+  private yieldHelpers(): void {
+    try {
+      yieldHelperThreads(OBSERVER_NICE);
+    } catch (error) {
+      if (!this.helpersRefused) this.log.warn({ err: error }, 'could not lower the helper threads’ priority');
+      this.helpersRefused = true;
+    }
   }
 
   /**

@@ -68,6 +68,19 @@ export class DataplaneCrash extends Error {
 
 const running = new Set<DataplaneWorker>();
 
+/** The data-plane threads by id, and how many are starting, not yet known by theirs. */
+const threadIds = new Set<number>();
+let launching = 0;
+
+/**
+ * The ids of every data-plane thread, which keep DATAPLANE_NICE; null while
+ * one is starting (it sets its own nice before it says its id, so a thread
+ * not listed may be one).
+ */
+export function dataplaneThreadIds(): ReadonlySet<number> | null {
+  return launching === 0 ? threadIds : null;
+}
+
 // Test-only (RINGSIDE_TEST_FAULTS=1, set by agent/test/faults.test.ts): SIGUSR2 ends every data-plane thread
 // at whatever point it has reached, as a crash would, so tests can prove the agent survives one.
 if (process.env.RINGSIDE_TEST_FAULTS === '1') {
@@ -98,11 +111,28 @@ function launch(plan: DataplanePlan, control: Int32Array): Launched {
   const ended = new Promise<{ code: number; error: Error | null }>((resolve) =>
     worker.once('exit', (code) => resolve({ code, error })),
   );
+  launching++;
+  let starting = true;
+  // Once, whichever comes first: the thread's id, or its end without one.
+  const started = () => {
+    if (starting) launching--;
+    starting = false;
+  };
+  let tid: number | null = null;
   const running = new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve());
-    void ended.then(({ code, error: thrown }) =>
-      reject(thrown ?? new Error(`data-plane worker exited with code ${code} before it ran`)),
-    );
+    worker.once('message', (message: { threadId: number }) => {
+      if (starting) {
+        tid = message.threadId;
+        threadIds.add(tid);
+      }
+      started();
+      resolve();
+    });
+    void ended.then(({ code, error: thrown }) => {
+      started();
+      if (tid !== null) threadIds.delete(tid);
+      reject(thrown ?? new Error(`data-plane worker exited with code ${code} before it ran`));
+    });
   });
   return { worker, running, ended };
 }

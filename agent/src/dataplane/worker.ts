@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { setThreadNice } from '../native/libc.ts';
+import { setThreadNice, threadId } from '../native/libc.ts';
 import { ringMemoryAt, umemBytesAt } from '../native/ring-memory.ts';
 import { CompletionRing, FillRing, RxRing, TxRing } from '../xsk/ring.ts';
 import { DATAPLANE_NICE, ringCache } from './control.ts';
@@ -52,5 +52,5 @@ const setup: PipelineSetup = {
   }),
 };
 const pipeline = new FramePipeline(setup, new KernelDoorbells(setup.control));
-parentPort?.postMessage({ type: 'running' });
+parentPort?.postMessage({ type: 'running', threadId: threadId() });
 pipeline.run();

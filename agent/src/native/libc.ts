@@ -241,11 +241,17 @@ export function taiNowNs(): bigint {
 }
 
 /**
- * Sets the calling thread's nice value (Linux schedules threads, not
- * processes). Threads a thread creates start with its nice value.
+ * Sets a thread's nice value, the calling thread's by default (Linux
+ * schedules threads, not processes). Threads a thread creates start with its
+ * nice value.
  */
-export function setThreadNice(nice: number): void {
-  if (setpriority(PRIO_PROCESS, gettid(), nice) < 0) fail('setpriority');
+export function setThreadNice(nice: number, tid: number = gettid()): void {
+  if (setpriority(PRIO_PROCESS, tid, nice) < 0) fail('setpriority');
+}
+
+/** The calling thread's id: what /proc/self/task lists it under. */
+export function threadId(): number {
+  return gettid();
 }
 
 export function ifNameToIndex(name: string): number {
