@@ -199,7 +199,7 @@ test("the page's Record button saves what the page received, in the same format,
   context,
   page,
 }) => {
-  // It starts and stops an agent of its own: on a loaded machine stopping one alone took 30 s.
+  // It starts and stops an agent of its own, with this page still open (offline, from the replay's setOffline).
   test.setTimeout(120_000);
   const agent = await startAgent(['--rate', '5000']);
   try {

@@ -644,3 +644,40 @@ describe('a recording (--record)', () => {
     expect(kinds).toEqual(['state', 'event', 'snapshot 0', 'snapshot 5', 'lagging', 'frameBytes']);
   });
 });
+
+describe('stopping', () => {
+  it('cuts off a client that never answers its close frame, rather than wait the 30 s ws would', async () => {
+    const stopping = await AgentServer.listen({
+      host: '127.0.0.1',
+      port: 0,
+      webRoot,
+      agent: new FakeAgent(),
+      logger: pino({ level: 'silent' }),
+      closeGraceMs: 200,
+    });
+    // Upgraded, then silent: a page whose browser went offline, which never sends its close frame back.
+    const silent = connect(stopping.port, '127.0.0.1');
+    silent.on('error', () => {});
+    let received = '';
+    silent.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+    });
+    const closed = new Promise<number>((resolve) => silent.once('close', () => resolve(Date.now())));
+    await new Promise<void>((resolve) => {
+      silent.once('data', () => resolve());
+      silent.write(
+        upgradeRequest(`${API_PATHS.webSocket}?token=${stopping.policy.controlToken}`, {
+          host: `127.0.0.1:${stopping.port}`,
+        }),
+      );
+    });
+    expect(received).toMatch(/^HTTP\/1\.1 101/);
+    const started = Date.now();
+    await stopping.close();
+    const cutAfter = (await closed) - started;
+    // The close frame went out (status 1001, going away) before the connection was cut.
+    expect(received).toContain('\x03\xe9');
+    expect(cutAfter).toBeGreaterThanOrEqual(150);
+    expect(cutAfter).toBeLessThan(10_000);
+  });
+});

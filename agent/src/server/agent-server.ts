@@ -81,6 +81,8 @@ export interface ServerOptions {
   headersTimeoutMs?: number;
   /** `--record`: given what a view client receives, snapshots paced and encoded as a client's. */
   recorder?: RecordingSink;
+  /** How long a closing server waits for a client to answer its close frame before it cuts the connection. */
+  closeGraceMs?: number;
 }
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -89,6 +91,12 @@ const HEADERS_TIMEOUT_MS = 10_000;
 /** The page's largest asset takes milliseconds on loopback; this only bounds a client that never finishes. */
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_CLIENTS = 64;
+/**
+ * A page answers the agent's close frame within milliseconds; one that has
+ * gone off the network (a laptop shut, a browser offline) never does, and ws
+ * would wait 30 s for it, holding the agent's stop, and its lab, that long.
+ */
+const CLOSE_GRACE_MS = 1000;
 const DEFAULT_SNAPSHOTS_PER_SECOND = 10;
 export const DEFAULT_COMMANDS_PER_SECOND = 50;
 /** A client whose socket holds more than this unsent gets no snapshots until it drains. */
@@ -303,10 +311,16 @@ export class AgentServer {
   }
 
   async close(): Promise<void> {
-    for (const client of this.clients) client.socket.close(1001, 'agent shutting down');
+    const open = [...this.clients].map((client) => client.socket);
+    for (const socket of open) socket.close(1001, 'agent shutting down');
     this.sockets.close();
     this.http.closeAllConnections();
+    // The HTTP server closes once every upgraded socket has: a client that does not answer is cut off.
+    const cutOff = setTimeout(() => {
+      for (const socket of open) socket.terminate();
+    }, this.options.closeGraceMs ?? CLOSE_GRACE_MS);
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    clearTimeout(cutOff);
   }
 
   /**
