@@ -34,18 +34,23 @@ async function runFromPage(page: Page, name: string): Promise<LessonOutcome> {
   return last;
 }
 
-/** Every number the page shows for the last run, against the agent's own reading. */
+/** Every number the page shows for the last run, against the agent's own reading, read in one go and retried whole. */
 async function expectPageShows(page: Page, outcome: LessonOutcome): Promise<void> {
-  const rows = page.getByTestId('lessons').locator('[data-testid^="lesson-observed-"]');
-  const count = await rows.count();
-  expect(count).toBeGreaterThan(0);
-  for (let i = 0; i < count; i++) {
-    const cell = rows.nth(i);
-    const path = ((await cell.getAttribute('data-testid')) ?? '').replace('lesson-observed-', '');
-    let node: unknown = outcome.observed;
-    for (const part of path.split('.')) node = (node as Record<string, unknown> | null)?.[part];
-    await expect(cell, path).toHaveText(typeof node === 'number' ? String(node) : '—');
-  }
+  const cells = page.getByTestId('lessons').locator('[data-testid^="lesson-observed-"]');
+  const differences = async (): Promise<string[]> => {
+    const shown = await cells.evaluateAll((all) =>
+      all.map((cell) => [cell.getAttribute('data-testid') ?? '', cell.textContent ?? ''] as const),
+    );
+    if (shown.length === 0) return ['no number shown'];
+    return shown.flatMap(([testId, text]) => {
+      const path = testId.replace('lesson-observed-', '');
+      let node: unknown = outcome.observed;
+      for (const part of path.split('.')) node = (node as Record<string, unknown> | null)?.[part];
+      const agentSays = typeof node === 'number' ? String(node) : '—';
+      return text === agentSays ? [] : [`${path}: the page shows ${text}, the agent read ${agentSays}`];
+    });
+  };
+  await expect.poll(differences).toEqual([]);
 }
 
 test('lessons run from the page show the agent’s numbers, with what upstream expects beside them', async ({ page }) => {
@@ -139,19 +144,42 @@ const LESSONS = readdirSync(fileURLToPath(new URL('../../agent/scenarios/', impo
   .filter((file) => file.endsWith('.json'))
   .map((file) => file.slice(0, -'.json'.length));
 
+/**
+ * One control page for the lessons below, kept across them: each lesson is
+ * its own test, and the page stays open between them as a teacher's does.
+ * A failed test ends its worker, and the next lesson opens a fresh page.
+ */
+const onOnePage = test.extend<{ lessonPage: Page }, { sharedLessonPage: Page }>({
+  sharedLessonPage: [
+    async ({ browser }, use) => {
+      const page = await browser.newPage();
+      await openExplorer(page, agent.controlUrl, { view: 'rings' });
+      await use(page);
+      await page.context().close();
+    },
+    { scope: 'worker' },
+  ],
+  lessonPage: async ({ sharedLessonPage }, use, testInfo) => {
+    await use(sharedLessonPage);
+    // The page is not the test's own, so Playwright's screenshot on failure does not cover it.
+    if (testInfo.status !== testInfo.expectedStatus)
+      await testInfo.attach('page', { body: await sharedLessonPage.screenshot(), contentType: 'image/png' });
+  },
+});
+
 for (const name of LESSONS.filter((lesson) => !SHOWN_ABOVE.has(lesson))) {
-  test(`${name} runs from the page as expected on this kernel, the page showing the agent’s numbers`, async ({
-    page,
-  }) => {
-    test.setTimeout(120_000);
-    await openExplorer(page, agent.controlUrl, { view: 'rings' });
-    const outcome = await runFromPage(page, name);
-    expect(outcome.findings).toEqual([]);
-    await expectPageShows(page, outcome);
-    const panel = page.getByTestId('lessons');
-    await expect(panel.getByTestId('lesson-verdict')).toHaveText(/^as expected on this kernel/);
-    await expect(panel.locator('tr[data-mismatch="true"]')).toHaveCount(0);
-  });
+  onOnePage(
+    `${name} runs from the page as expected on this kernel, the page showing the agent’s numbers`,
+    async ({ lessonPage: page }) => {
+      test.setTimeout(120_000);
+      const outcome = await runFromPage(page, name);
+      expect(outcome.findings).toEqual([]);
+      await expectPageShows(page, outcome);
+      const panel = page.getByTestId('lessons');
+      await expect(panel.getByTestId('lesson-verdict')).toHaveText(/^as expected on this kernel/);
+      await expect(panel.locator('tr[data-mismatch="true"]')).toHaveCount(0);
+    },
+  );
 }
 
 test('a view page sees the lessons and the last outcome, and cannot run one', async ({ page }) => {
