@@ -68,9 +68,9 @@ export class DataplaneCrash extends Error {
 
 const running = new Set<DataplaneWorker>();
 
-/** The data-plane threads by id, and how many are starting, not yet known by theirs. */
+/** The data-plane threads by id, and the workers starting, whose thread ids are not known yet. */
 const threadIds = new Set<number>();
-let launching = 0;
+const starting = new Set<Worker>();
 
 /**
  * The ids of every data-plane thread, which keep DATAPLANE_NICE; null while
@@ -78,7 +78,7 @@ let launching = 0;
  * not listed may be one).
  */
 export function dataplaneThreadIds(): ReadonlySet<number> | null {
-  return launching === 0 ? threadIds : null;
+  return starting.size === 0 ? threadIds : null;
 }
 
 // Test-only (RINGSIDE_TEST_FAULTS=1, set by agent/test/faults.test.ts): SIGUSR2 ends every data-plane thread
@@ -111,25 +111,19 @@ function launch(plan: DataplanePlan, control: Int32Array): Launched {
   const ended = new Promise<{ code: number; error: Error | null }>((resolve) =>
     worker.once('exit', (code) => resolve({ code, error })),
   );
-  launching++;
-  let starting = true;
-  // Once, whichever comes first: the thread's id, or its end without one.
-  const started = () => {
-    if (starting) launching--;
-    starting = false;
-  };
+  starting.add(worker);
   let tid: number | null = null;
   const running = new Promise<void>((resolve, reject) => {
     worker.once('message', (message: { threadId: number }) => {
-      if (starting) {
+      // Its id counts only while it still starts: a thread that ended first is in neither set.
+      if (starting.delete(worker)) {
         tid = message.threadId;
         threadIds.add(tid);
       }
-      started();
       resolve();
     });
     void ended.then(({ code, error: thrown }) => {
-      started();
+      starting.delete(worker);
       if (tid !== null) threadIds.delete(tid);
       reject(thrown ?? new Error(`data-plane worker exited with code ${code} before it ran`));
     });
