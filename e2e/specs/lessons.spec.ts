@@ -13,12 +13,17 @@ import { agentState, openExplorer } from './explorer.ts';
  */
 
 let agent: RunningAgent;
+/** The page the catalogue's lessons share (onOnePage, below); null until the first of them opens it. */
+let lessonsPage: Page | null = null;
 
 test.beforeAll(async () => {
   agent = await startAgent(['--rate', '2000']);
 });
 
 test.afterAll(async () => {
+  // The worker goes on to other spec files: a page left open would keep retrying this agent's port.
+  await lessonsPage?.context().close();
+  lessonsPage = null;
   await agent?.stop();
 });
 
@@ -144,44 +149,6 @@ const LESSONS = readdirSync(fileURLToPath(new URL('../../agent/scenarios/', impo
   .filter((file) => file.endsWith('.json'))
   .map((file) => file.slice(0, -'.json'.length));
 
-/**
- * One control page for the lessons below, kept across them: each lesson is
- * its own test, and the page stays open between them as a teacher's does.
- * A failed test ends its worker, and the next lesson opens a fresh page.
- */
-const onOnePage = test.extend<{ lessonPage: Page }, { sharedLessonPage: Page }>({
-  sharedLessonPage: [
-    async ({ browser }, use) => {
-      const page = await browser.newPage();
-      await openExplorer(page, agent.controlUrl, { view: 'rings' });
-      await use(page);
-      await page.context().close();
-    },
-    { scope: 'worker' },
-  ],
-  lessonPage: async ({ sharedLessonPage }, use, testInfo) => {
-    await use(sharedLessonPage);
-    // The page is not the test's own, so Playwright's screenshot on failure does not cover it.
-    if (testInfo.status !== testInfo.expectedStatus)
-      await testInfo.attach('page', { body: await sharedLessonPage.screenshot(), contentType: 'image/png' });
-  },
-});
-
-for (const name of LESSONS.filter((lesson) => !SHOWN_ABOVE.has(lesson))) {
-  onOnePage(
-    `${name} runs from the page as expected on this kernel, the page showing the agent’s numbers`,
-    async ({ lessonPage: page }) => {
-      test.setTimeout(120_000);
-      const outcome = await runFromPage(page, name);
-      expect(outcome.findings).toEqual([]);
-      await expectPageShows(page, outcome);
-      const panel = page.getByTestId('lessons');
-      await expect(panel.getByTestId('lesson-verdict')).toHaveText(/^as expected on this kernel/);
-      await expect(panel.locator('tr[data-mismatch="true"]')).toHaveCount(0);
-    },
-  );
-}
-
 test('a view page sees the lessons and the last outcome, and cannot run one', async ({ page }) => {
   await openExplorer(page, agent.viewUrl);
   const panel = page.getByTestId('lessons');
@@ -239,4 +206,39 @@ function textClashes(root: Element): string[] {
   for (const cell of Array.from(root.querySelectorAll('td, th, p, li, h2, h3')))
     if (cell.scrollWidth > cell.clientWidth + 1) clashes.push(`${cell.textContent}: cut off`);
   return clashes;
+}
+
+/**
+ * One control page for the rest of the catalogue, kept across its lessons:
+ * each lesson is its own test, and the page stays open between them, as a
+ * teacher's does, until this file's tests end. So they come last: a page
+ * animating beside another slows both. A failed test ends its worker, and
+ * the next lesson opens a fresh page in the next.
+ */
+const onOnePage = test.extend<{ lessonPage: Page }>({
+  lessonPage: async ({ browser }, use, testInfo) => {
+    if (!lessonsPage) {
+      lessonsPage = await browser.newPage();
+      await openExplorer(lessonsPage, agent.controlUrl, { view: 'rings' });
+    }
+    await use(lessonsPage);
+    // The page is not the test's own, so Playwright's screenshot on failure does not cover it.
+    if (testInfo.status !== testInfo.expectedStatus)
+      await testInfo.attach('page', { body: await lessonsPage.screenshot(), contentType: 'image/png' });
+  },
+});
+
+for (const name of LESSONS.filter((lesson) => !SHOWN_ABOVE.has(lesson))) {
+  onOnePage(
+    `${name} runs from the page as expected on this kernel, the page showing the agent’s numbers`,
+    async ({ lessonPage: page }) => {
+      test.setTimeout(120_000);
+      const outcome = await runFromPage(page, name);
+      expect(outcome.findings).toEqual([]);
+      await expectPageShows(page, outcome);
+      const panel = page.getByTestId('lessons');
+      await expect(panel.getByTestId('lesson-verdict')).toHaveText(/^as expected on this kernel/);
+      await expect(panel.locator('tr[data-mismatch="true"]')).toHaveCount(0);
+    },
+  );
 }
