@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
-import type { LessonOutcome } from '@ringside/shared';
+import { type LessonOutcome, observedAt } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { agentState, openExplorer } from './explorer.ts';
 
@@ -49,9 +49,8 @@ async function expectPageShows(page: Page, outcome: LessonOutcome): Promise<void
     if (shown.length === 0) return ['no number shown'];
     return shown.flatMap(([testId, text]) => {
       const path = testId.replace('lesson-observed-', '');
-      let node: unknown = outcome.observed;
-      for (const part of path.split('.')) node = (node as Record<string, unknown> | null)?.[part];
-      const agentSays = typeof node === 'number' ? String(node) : '—';
+      const value = outcome.observed === null ? null : observedAt(outcome.observed, path);
+      const agentSays = value === null ? '—' : String(value);
       return text === agentSays ? [] : [`${path}: the page shows ${text}, the agent read ${agentSays}`];
     });
   };
