@@ -58,6 +58,9 @@ const syscallRaw = libc.func('long syscall(long number, ...)');
 // memmove(p, p, 0) returns p: the one portable way to turn a numeric address
 // back into a pointer that koffi.view accepts, e.g. in another thread.
 const memmoveAddress = libc.func('void *memmove(uintptr_t dst, uintptr_t src, size_t n)');
+// glibc's errno is a thread-local int at this address, read here through a view: each thread loads this module
+// in its own isolate, so the view is its own thread's errno.
+const errnoLocation = libc.func('int *__errno_location(void)');
 // man 3 vsnprintf: formats the va_list that libbpf and libxdp hand their print callbacks.
 const vsnprintf = libc.func('int vsnprintf(_Out_ uint8_t *buf, size_t size, const char *format, void *args)');
 
@@ -152,10 +155,20 @@ export function pollAnyReadable(fds: readonly number[], timeoutMs: number): bool
 const KICK_RETRIES = new Set([ERRNO.EAGAIN, ERRNO.EBUSY, ERRNO.ENOBUFS, ERRNO.ENETDOWN]);
 const BUSY_POLL_RETRIES = new Set([...KICK_RETRIES, ERRNO.EINTR]);
 
+/**
+ * This thread's errno as a word of memory. A saturated sender's every kick is refused (EAGAIN, the kernel's
+ * budget spent with more on TX): read through koffi.errno(), that was a second FFI call a kick.
+ */
+let errnoWord: Int32Array | null = null;
+function threadErrno(): number {
+  errnoWord ??= new Int32Array(koffi.view(errnoLocation(), 4));
+  return errnoWord[0] as number;
+}
+
 /** Kicks the kernel to process the TX ring. Transient refusals mean "try later" and are not errors. */
 export function wakeupTx(fd: number): void {
   if (sendto(fd, null, 0, MSG_DONTWAIT, null, 0) >= 0) return;
-  if (KICK_RETRIES.has(koffi.errno())) return;
+  if (KICK_RETRIES.has(threadErrno())) return;
   fail('sendto (TX wakeup)');
 }
 
