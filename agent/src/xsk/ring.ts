@@ -98,7 +98,8 @@ export class ProducerRing extends Ring {
 
   /** Publishes `count` reserved entries to the kernel. */
   submit(count: number): void {
-    Atomics.store(this.producer, 0, (Atomics.load(this.producer, 0) + count) >>> 0);
+    // Our own word, which only this thread writes: read plainly (an Atomics call costs 5 to 10 ns on Node 20).
+    Atomics.store(this.producer, 0, ((this.producer[0] as number) + count) >>> 0);
   }
 }
 
@@ -138,7 +139,8 @@ export class ConsumerRing extends Ring {
 
   /** Returns `count` read entries to the kernel. */
   release(count: number): void {
-    Atomics.store(this.consumer, 0, (Atomics.load(this.consumer, 0) + count) >>> 0);
+    // Our own word, read plainly as in submit.
+    Atomics.store(this.consumer, 0, ((this.consumer[0] as number) + count) >>> 0);
   }
 }
 
@@ -208,7 +210,8 @@ export class TxRing extends ProducerRing {
   setDescriptor(index: number, address: number, length: number, options = 0): void {
     const word = (index & this.mask) * 4;
     this.entries[word] = address >>> 0;
-    this.entries[word + 1] = Math.floor(address / TWO_32);
+    // Every address but those of UMEMs past 4 GiB: no division.
+    this.entries[word + 1] = address < TWO_32 ? 0 : Math.floor(address / TWO_32);
     this.entries[word + 2] = length;
     this.entries[word + 3] = options;
   }
