@@ -46,6 +46,11 @@ export class ExtraCopies {
 
 const TWO_32 = 2 ** 32;
 
+/** What a workload writes into each free frame it sends (submitFree): given the chunk's address and index. */
+export interface FrameWriter {
+  write(chunk: number, frame: number): void;
+}
+
 /** At most this many batches are reaped from COMPLETION, or sent after an idle spell, in one go. */
 export const BURST_BATCHES = 4;
 
@@ -294,6 +299,7 @@ export class Handovers {
     let foreign = 0;
     this.begin();
     const start = completion.claimIndex;
+    const { laneBySlot, stamps, copies, free } = this;
     for (let i = 0; i < count; i++) {
       const address = completion.address((start + i) >>> 0);
       const frame = this.frameOf(address);
@@ -302,14 +308,16 @@ export class Handovers {
         foreign++;
         continue;
       }
-      const sender: Lane = this.laneBySlot[holderOf(ledger[frame] as number)] ?? first;
+      // The ledger byte, read once, says who sent the frame and whether it is already free.
+      const byte = ledger[frame] as number;
+      const sender: Lane = laneBySlot[holderOf(byte)] ?? first;
       if (sender === first) completedByFirst++;
       else sender.counters[Counter.COMPLETED] = (sender.counters[Counter.COMPLETED] as number) + 1;
-      this.stamps?.read(sender, address);
-      if (this.backForGood(frame)) {
-        ledger[frame] = AppState.FREE;
-        this.free.push(frame * frameSize);
-      }
+      if (stamps !== null) stamps.read(sender, address);
+      // backForGood, on the byte already read.
+      if (copies.takeBack(frame) || appStateOf(byte) === AppState.FREE) continue;
+      ledger[frame] = AppState.FREE;
+      free.push(frame * frameSize);
     }
     // FOREIGN before COMPLETED, as they came before: a reader between the two never sees completed − foreign
     // too high. (A stamp asked of a frame is counted as it comes, before this reap's COMPLETED.)
@@ -405,6 +413,38 @@ export class Handovers {
     counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + packets;
     counters[Counter.TX_DESCRIPTORS] = (counters[Counter.TX_DESCRIPTORS] as number) + count;
     counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + bytes;
+    return count;
+  }
+
+  /**
+   * Free frames → TX: the top `count` of the free pool (the caller has
+   * checked the pool and txRoom), each handed to `writer` and then described
+   * as `length` bytes from `offset` into its chunk, with `options` (no
+   * XDP_PKT_CONTD: each is a packet). submitTx's hand-over without a list of
+   * [address, length] pairs between the workload and the ring: a txonly
+   * round's frames are all alike, and the list cost two writes and two
+   * reads a frame.
+   */
+  submitFree(lane: Lane, count: number, offset: number, length: number, options: number, writer: FrameWriter): number {
+    const { tx, counters } = lane;
+    if (!tx || count <= 0) return 0;
+    const { ledger, free } = this;
+    tx.reserve(count);
+    const first = tx.claimIndex;
+    const given = ledgerByte(AppState.GIVEN_TO_TX, lane.slot);
+    this.begin();
+    for (let i = 0; i < count; i++) {
+      const chunk = free.pop() as number;
+      const frame = this.frameOf(chunk);
+      writer.write(chunk, frame);
+      ledger[frame] = given;
+      tx.setDescriptor((first + i) >>> 0, chunk + offset, length, options);
+    }
+    tx.submit(count);
+    this.end();
+    counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + count;
+    counters[Counter.TX_DESCRIPTORS] = (counters[Counter.TX_DESCRIPTORS] as number) + count;
+    counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + count * length;
     return count;
   }
 

@@ -10,7 +10,7 @@ import {
   writeSequence,
   writeUdpFrame,
 } from './frames.ts';
-import { BURST_BATCHES, type Handovers, type Lane } from './handovers.ts';
+import { BURST_BATCHES, type FrameWriter, type Handovers, type Lane } from './handovers.ts';
 import {
   requestUdpChecksum,
   UDP_CHECKSUM_OFFSET,
@@ -89,7 +89,7 @@ const UDP_DESTINATION_PORT = ETHERNET_HEADER + IPV4_HEADER + 2;
  * XDP_PKT_CONTD on all but the last, the request in the first; a token is a
  * frame, however many chunks.
  */
-export class TxOnly implements LaneWorkload {
+export class TxOnly implements LaneWorkload, FrameWriter {
   readonly wantsReceived = false;
   readonly keepsReceived = false;
   private sequence = 0;
@@ -109,11 +109,18 @@ export class TxOnly implements LaneWorkload {
   /** One chain's chunks in slice order, and those holding no slice of the current frame: reused. */
   private readonly chain: number[] = [];
   private readonly loose: number[] = [];
+  /** What write() needs of the round under way: set once a round, not passed with every frame. */
+  private control: Int32Array = new Int32Array(0);
+  private templateLength: Uint16Array = new Uint16Array(0);
+  private dataOffset = 0;
+  private frameLength = 0;
+  private metadata: MetadataRequest | null = null;
+  private ports = 0;
 
   constructor(
     private readonly template: UdpFrameTemplate | null,
     batchSize: number,
-    umem: Uint8Array,
+    private readonly umem: Uint8Array,
     private readonly clock: Clock,
     /** The UMEM's, shared with its other txonly lanes. */
     private readonly generations: ChainGenerations,
@@ -126,15 +133,12 @@ export class TxOnly implements LaneWorkload {
   }
 
   send(handovers: Handovers, lane: Lane): number {
-    const { template, outbox } = this;
+    const { template } = this;
     const { control, batchSize } = lane;
     if (!template) return 0;
-    const now = this.clock.now();
-    const rate = Atomics.load(control, Control.RATE_PPS);
-    this.tokens = Math.min(this.tokens + ((now - this.lastRefill) * rate) / 1000, batchSize * BURST_BATCHES);
-    this.lastRefill = now;
+    this.refill(control, batchSize);
     const remaining = Atomics.load(control, Control.SEND_REMAINING);
-    const { free, frameSize, umem, templateLength, txMetadataLength } = handovers;
+    const { free, frameSize, templateLength, txMetadataLength } = handovers;
     const frames = Math.min(batchSize, Math.floor(this.tokens), free.length, remaining < 0 ? batchSize : remaining);
     if (frames <= 0) return 0;
     const length = Atomics.load(control, Control.FRAME_LENGTH);
@@ -144,27 +148,45 @@ export class TxOnly implements LaneWorkload {
     if (length + txMetadataLength > frameSize) return this.sendChains(handovers, lane, frames, length, metadata);
     const count = handovers.txRoom(lane, frames);
     if (count <= 0) return 0;
-    const ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
     if (this.spec?.length !== length) this.spec = { ...template, length };
-    const spec = this.spec;
-    for (let i = 0; i < count; i++) {
-      const chunk = free.pop() as number;
-      const index = handovers.frameOf(chunk);
-      const data = chunk + txMetadataLength;
-      if (templateLength[index] !== length) {
-        writeUdpFrame(umem, data, spec);
-        if (txMetadataLength > 0) requestUdpChecksum(this.view, chunk, data);
-        templateLength[index] = length;
-      }
-      // Every frame: on a shared UMEM the chunk may come back from another socket with its flags, or a stamp over the request.
-      if (metadata) writeTxMetadata(this.view, chunk, metadata.flags, metadata.launchTime);
-      this.stamp(control, data, ports);
-      outbox[2 * i] = data;
-      outbox[2 * i + 1] = length;
-    }
-    handovers.submitTx(lane, outbox, count, txMetadataLength > 0 ? XDP_TX_METADATA : 0);
+    this.control = control;
+    this.templateLength = templateLength;
+    this.dataOffset = txMetadataLength;
+    this.frameLength = length;
+    this.metadata = metadata;
+    this.ports = Atomics.load(control, Control.DESTINATION_PORT_COUNT);
+    handovers.submitFree(lane, count, txMetadataLength, length, txMetadataLength > 0 ? XDP_TX_METADATA : 0, this);
     this.sent(control, count, remaining);
     return count;
+  }
+
+  /** One frame of this round's (submitFree): the template where the chunk lacks it, the metadata, the stamp. */
+  write(chunk: number, frame: number): void {
+    const { templateLength, frameLength, metadata } = this;
+    const data = chunk + this.dataOffset;
+    if (templateLength[frame] !== frameLength) {
+      writeUdpFrame(this.umem, data, this.spec as UdpFrameSpec);
+      if (this.dataOffset > 0) requestUdpChecksum(this.view, chunk, data);
+      templateLength[frame] = frameLength;
+    }
+    // Every frame: on a shared UMEM the chunk may come back from another socket with its flags, or a stamp over the request.
+    if (metadata) writeTxMetadata(this.view, chunk, metadata.flags, metadata.launchTime);
+    this.stamp(this.control, data, this.ports);
+  }
+
+  /**
+   * Tokens for the time since the last refill, while the bucket holds less
+   * than a batch: a saturating sender, whose bucket stays full, reads the
+   * clock once every few rounds rather than every round (in a worker the
+   * clock is a call into Node). The time between refills is not lost: it is
+   * counted at the next one, which caps the bucket as every refill does.
+   */
+  private refill(control: Int32Array, batchSize: number): void {
+    if (this.tokens >= batchSize) return;
+    const now = this.clock.now();
+    const rate = Atomics.load(control, Control.RATE_PPS);
+    this.tokens = Math.min(this.tokens + ((now - this.lastRefill) * rate) / 1000, batchSize * BURST_BATCHES);
+    this.lastRefill = now;
   }
 
   /** What each frame's metadata asks this round beyond the checksum (flags 0: nothing more); null without TX metadata. */
