@@ -101,6 +101,8 @@ struct bench {
   double tokens;
   uint64_t last_refill;
   uint64_t rx_frames, rx_bytes, tx_frames, completed, wakeups;
+  /** Descriptors put on TX since the last kick, as the JS lane's `submitted`. */
+  unsigned submitted;
   /** Rounds that moved nothing and slept (poll() with a timeout, or a token's wait), as JS's Counter.IDLE_WAITS. */
   uint64_t idle_waits;
   /** The JS pipeline's spin rule (pipeline.ts run()): the current quiet spell, and whether the last was short. */
@@ -338,6 +340,7 @@ static unsigned forward_backlog(struct bench *b) {
     out->options = 0;
   }
   xsk_ring_prod__submit(&b->tx, n);
+  b->submitted += n;
   b->backlog_head = (b->backlog_head + n) % b->o.frame_count;
   b->backlog_count -= n;
   b->tx_frames += n;
@@ -371,6 +374,7 @@ static unsigned send_from_pool(struct bench *b) {
     out->options = 0;
   }
   xsk_ring_prod__submit(&b->tx, n);
+  b->submitted += n;
   if (b->o.rate_pps) b->tokens -= n;
   b->tx_frames += n;
   return n;
@@ -393,10 +397,19 @@ static int tx_pending(const struct bench *b) {
   return __atomic_load_n(b->tx.producer, __ATOMIC_RELAXED) != __atomic_load_n(b->tx.consumer, __ATOMIC_ACQUIRE);
 }
 
+/** TX is kicked until the kernel has taken what this round put on it, a budget a sendto, as in handovers.ts kick(). */
 static void kick(struct bench *b) {
-  if (tx_pending(b) && xsk_ring_prod__needs_wakeup(&b->tx)) {
-    sendto(b->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
-    b->wakeups++;
+  if (b->o.workload != RXDROP) {
+    uint32_t start = __atomic_load_n(b->tx.consumer, __ATOMIC_ACQUIRE), consumer = start;
+    while (tx_pending(b) && xsk_ring_prod__needs_wakeup(&b->tx)) {
+      sendto(b->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+      b->wakeups++;
+      uint32_t now = __atomic_load_n(b->tx.consumer, __ATOMIC_ACQUIRE);
+      uint32_t taken = now - consumer;
+      consumer = now;
+      if (taken == 0 || consumer - start >= b->submitted) break;
+    }
+    b->submitted = 0;
   }
   if (b->o.workload != TXONLY && xsk_ring_prod__needs_wakeup(&b->fill)) {
     struct pollfd p = {.fd = b->fd, .events = POLLIN};

@@ -186,6 +186,21 @@ describe('idle scheduling', () => {
     expect(counters[Counter.TX_SENDTO_CONSUMED]).toBe(5);
   });
 
+  it('kicks TX again in the same round until the kernel has taken what the round put on it, a budget a call', () => {
+    const { kernel, pipeline, control } = played({ lanes: [{ workload: 'txonly' }] });
+    sendFlatOut(control, kernel);
+    // A kernel whose budget is 2 descriptors a call; the round puts a batch (4) on TX.
+    kernel.onKick = (lane) => {
+      kernel.takeTx(lane, 2);
+    };
+    expect(pipeline.round()).toBe(4);
+    expect(kernel.calls).toEqual(['kickTx 10', 'kickTx 10']);
+    expect(kernel.txOptions(0)).toEqual([]);
+    const counters = kernel.lanes[0]?.counters as Float64Array;
+    expect(counters[Counter.TX_SENDTOS]).toBe(2);
+    expect(counters[Counter.TX_SENDTO_CONSUMED]).toBe(4);
+  });
+
   it('never sleeps while the kernel still has frames on TX: it goes round and kicks again', () => {
     const { kernel, pipeline, control } = played({ lanes: [{ workload: 'txonly' }] });
     sendFlatOut(control, kernel);
