@@ -281,10 +281,11 @@ export class Handovers {
    * A frame is back from the kernel. False when it must stay out: another
    * copy is still in a ring, or it is already free (its other copy came back
    * first, before a worker restart forgot it was out twice: never pool it twice).
+   * `byte` is the frame's ledger byte, which the caller has already read.
    */
-  private backForGood(frame: number): boolean {
+  private backForGood(frame: number, byte: number): boolean {
     if (this.copies.takeBack(frame)) return false;
-    return appStateOf(this.ledger[frame] as number) !== AppState.FREE;
+    return appStateOf(byte) !== AppState.FREE;
   }
 
   /** COMPLETION → free. */
@@ -301,7 +302,7 @@ export class Handovers {
     let foreign = 0;
     this.begin();
     const start = completion.claimIndex;
-    const { laneBySlot, stamps, copies, free } = this;
+    const { laneBySlot, stamps, free } = this;
     for (let i = 0; i < count; i++) {
       const address = completion.address((start + i) >>> 0);
       const frame = this.frameOf(address);
@@ -316,8 +317,7 @@ export class Handovers {
       if (sender === first) completedByFirst++;
       else sender.counters[Counter.COMPLETED] = (sender.counters[Counter.COMPLETED] as number) + 1;
       if (stamps !== null) stamps.read(sender, address);
-      // backForGood, on the byte already read.
-      if (copies.takeBack(frame) || appStateOf(byte) === AppState.FREE) continue;
+      if (!this.backForGood(frame, byte)) continue;
       ledger[frame] = AppState.FREE;
       free.push(frame * frameSize);
     }
@@ -359,7 +359,7 @@ export class Handovers {
       bytes += length;
       if (endsPacket(options)) packets++;
       if (inspecting) inspection.inspect(data, length, options);
-      if (!this.backForGood(frame)) continue;
+      if (!this.backForGood(frame, ledger[frame] as number)) continue;
       if (keep) {
         ledger[frame] = processing;
         lane.held.hold(data, length, options);
