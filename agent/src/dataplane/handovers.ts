@@ -389,7 +389,7 @@ export class Handovers {
    * (XDP_PKT_CONTD on all but a packet's last).
    */
   submitTx(lane: Lane, frames: readonly number[], count: number, options: number | readonly number[] = 0): number {
-    const { tx, counters } = lane;
+    const { tx } = lane;
     if (!tx || count <= 0) return 0;
     const { ledger } = this;
     tx.reserve(count);
@@ -412,10 +412,7 @@ export class Handovers {
     }
     tx.submit(count);
     this.end();
-    lane.submitted += count;
-    counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + packets;
-    counters[Counter.TX_DESCRIPTORS] = (counters[Counter.TX_DESCRIPTORS] as number) + count;
-    counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + bytes;
+    this.tallyTx(lane, count, packets, bytes);
     return count;
   }
 
@@ -429,7 +426,7 @@ export class Handovers {
    * reads a frame.
    */
   submitFree(lane: Lane, count: number, offset: number, length: number, options: number, writer: FrameWriter): number {
-    const { tx, counters } = lane;
+    const { tx } = lane;
     if (!tx || count <= 0) return 0;
     const { ledger, free } = this;
     tx.reserve(count);
@@ -445,11 +442,17 @@ export class Handovers {
     }
     tx.submit(count);
     this.end();
-    lane.submitted += count;
-    counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + count;
-    counters[Counter.TX_DESCRIPTORS] = (counters[Counter.TX_DESCRIPTORS] as number) + count;
-    counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + count * length;
+    this.tallyTx(lane, count, count, count * length);
     return count;
+  }
+
+  /** What a submit put on TX: for kick (a sendto's worth each) and the lane's counters. */
+  private tallyTx(lane: Lane, descriptors: number, packets: number, bytes: number): void {
+    const { counters } = lane;
+    lane.submitted += descriptors;
+    counters[Counter.TX_PACKETS] = (counters[Counter.TX_PACKETS] as number) + packets;
+    counters[Counter.TX_DESCRIPTORS] = (counters[Counter.TX_DESCRIPTORS] as number) + descriptors;
+    counters[Counter.TX_BYTES] = (counters[Counter.TX_BYTES] as number) + bytes;
   }
 
   /** The lane's first `count` held frames → TX, each with its own options, as they came. */
