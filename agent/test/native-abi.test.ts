@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { wakeupTx } from '../src/native/libc.ts';
 import {
   sizeAndOffsets,
   XDP_ADDR_SIZE,
@@ -83,5 +84,18 @@ describeKernel('koffi declarations match the C headers', () => {
     const body = `printf("{"); ${names.map((name, i) => `printf("${i ? ', ' : ''}\\"${name}\\": %d", (int)${name});`).join(' ')} printf("}");`;
     // biome-ignore lint/performance/noDynamicNamespaceImportAccess: comparing the constants by name is the point.
     expect(Object.fromEntries(names.map((name) => [name, uapi[name]]))).toEqual(fromC(body));
+  });
+});
+
+describeKernel('errno read through a view of __errno_location', () => {
+  it('a kick refused for good throws, naming what its own sendto set: no transient refusal is read in its place', () => {
+    // A word read at the wrong address, or a stale one left by an earlier kick's EAGAIN, would pass these over.
+    const file = openSync('/dev/null', 'r');
+    try {
+      expect(() => wakeupTx(file)).toThrow(/sendto \(TX wakeup\) failed: ENOTSOCK/);
+    } finally {
+      closeSync(file);
+    }
+    expect(() => wakeupTx(2 ** 30)).toThrow(/sendto \(TX wakeup\) failed: EBADF/);
   });
 });

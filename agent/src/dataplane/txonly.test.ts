@@ -84,6 +84,28 @@ describe('txonly', () => {
     expect(pipeline.round()).toBe(1);
   });
 
+  it('reads the clock only when its bucket holds less than a batch, and loses no time by it', () => {
+    const { kernel, control } = sender(1_000_000);
+    let readings = 0;
+    const clock = {
+      now: () => {
+        readings++;
+        return kernel.now;
+      },
+    };
+    const pipeline = new FramePipeline(kernel.setup, kernel, clock);
+    readings = 0;
+    kernel.now = 1;
+    // The first round fills the bucket (four batches at most); the next three spend it without a reading.
+    for (let round = 0; round < 4; round++) expect(pipeline.round()).toBe(4);
+    expect(readings).toBe(1);
+    // Empty, the bucket reads the clock again: at 2000 frames a second, 1.5 ms since the last reading is three frames.
+    control[Control.RATE_PPS] = 2000;
+    kernel.now = 2.5;
+    expect(pipeline.round()).toBe(3);
+    expect(readings).toBe(2);
+  });
+
   it('after an idle spell sends at most four batches in a burst, whatever the rate', () => {
     const { kernel, pipeline } = sender(1_000_000);
     kernel.now = 1000;
