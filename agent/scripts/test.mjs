@@ -3,8 +3,8 @@
 // repository: lint and types, unit tests, kernel tests (real AF_XDP sockets in
 // lab namespaces), end-to-end tests (real agent, Debian's Chromium). Ends with
 // one line that totals them, and fails if any failed.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
@@ -26,18 +26,47 @@ if (!step('setup', process.execPath, [join(root, 'agent/scripts/setup.mjs'), '--
   process.stderr.write('setup failed: nothing else can run.\n');
   process.exit(1);
 }
+/**
+ * Starts a step that runs beside the next ones; resolves once it has ended and its output has been printed
+ * under its name. The output goes to a file, not a pipe: the steps beside it block this process (spawnSync),
+ * and a pipe nobody reads would stop the child once full.
+ */
+function besides(name, command, args) {
+  const log = join(reports, `${name.replaceAll(' ', '-')}.log`);
+  const out = openSync(log, 'w');
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', out, out] });
+  closeSync(out);
+  let ended = false;
+  return new Promise((resolve) => {
+    // A child that fails to start emits 'error' and may still emit 'close': the step ends once.
+    const end = (ok, why = '') => {
+      if (ended) return;
+      ended = true;
+      process.stdout.write(`\n== ${name} (run beside the unit and kernel tests)\n${readFileSync(log, 'utf8')}${why}`);
+      if (!ok) failures.push(name);
+      resolve(ok);
+    };
+    child.once('error', (error) => end(false, `${error.message}\n`));
+    child.once('close', (code) => end(code === 0));
+  });
+}
 const bin = (name) => join(root, 'node_modules/.bin', name);
 step('format and lint', bin('biome'), ['check', '.']);
 step('package boundaries', process.execPath, ['--import', 'tsx', join(root, 'agent/scripts/check-boundaries.ts')]);
 for (const project of ['shared', 'agent', 'web', 'e2e', 'bench'])
   step(`types: ${project}`, bin('tsc'), ['-p', project]);
+// The other Node lines run their unit tests beside the kernel tests, which leave a core partly idle while they
+// wait on the kernel's counters; both are over before the end-to-end tests, which need the whole machine.
+const otherLines = besides('unit tests on the other Node lines', process.execPath, [
+  join(root, 'agent/scripts/other-node-lines.mjs'),
+]);
 step('unit and kernel tests', bin('vitest'), [
   'run',
   '--reporter=default',
   '--reporter=json',
   `--outputFile.json=${join(reports, 'vitest.json')}`,
 ]);
-step('unit tests on the other Node lines', process.execPath, [join(root, 'agent/scripts/other-node-lines.mjs')]);
+await otherLines;
 step('end-to-end tests', 'pnpm', ['--filter', '@ringside/e2e', 'test']);
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
