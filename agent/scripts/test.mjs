@@ -42,7 +42,7 @@ function besides(name, command, args) {
     const end = (ok, why = '') => {
       if (ended) return;
       ended = true;
-      process.stdout.write(`\n== ${name} (run beside the unit and kernel tests)\n${readFileSync(log, 'utf8')}${why}`);
+      process.stdout.write(`\n== ${name} (ran in the background)\n${readFileSync(log, 'utf8')}${why}`);
       if (!ok) failures.push(name);
       resolve(ok);
     };
