@@ -226,4 +226,22 @@ describe('the doorbells', () => {
     // The flag left set: the round kicks until the kernel has taken all it put there.
     expect(kickedFour(false)).toEqual({ kicks: ['kickTx 10', 'kickTx 10'], left: 0 });
   });
+
+  it('counts each sendto before what it took, so the pair never shows more taken than the calls allow', () => {
+    const { kernel, handovers, lane } = played({ lanes: [{ workload: 'txonly' }] });
+    kernel.onKick = (slot) => kernel.takeTx(slot, 2);
+    // The observer reads these counters while kicks write them: every state between two writes is one it may see.
+    const seen: [sendtos: number, taken: number][] = [];
+    (lane as { counters: Float64Array }).counters = new Proxy(lane.counters, {
+      set(counters, index, value) {
+        counters[Number(index)] = value;
+        seen.push([counters[Counter.TX_SENDTOS] as number, counters[Counter.TX_SENDTO_CONSUMED] as number]);
+        return true;
+      },
+    });
+    handovers.submitTx(lane, [0, 64, 2048, 64, 4096, 64, 6144, 64], 4);
+    handovers.kick(lane);
+    expect(seen.at(-1)).toEqual([2, 4]);
+    expect(seen.filter(([sendtos, taken]) => taken > 2 * sendtos)).toEqual([]);
+  });
 });

@@ -515,6 +515,7 @@ export class Handovers {
         const after = tx.sharedConsumer();
         const taken = (after - consumer) >>> 0;
         consumer = after;
+        // The call first, then what it took: readTotals relies on this order (observe/socket-observer.ts).
         counters[Counter.TX_SENDTOS] = (counters[Counter.TX_SENDTOS] as number) + 1;
         counters[Counter.TX_SENDTO_CONSUMED] = (counters[Counter.TX_SENDTO_CONSUMED] as number) + taken;
         if (taken === 0 || (consumer - start) >>> 0 >= lane.submitted) break;

@@ -43,6 +43,10 @@ export interface DetailedObservation extends SocketObservation {
 }
 
 export function readTotals(counters: Float64Array): SocketTotals {
+  // The data plane writes these while they are read. It counts a sendto before what the sendto took
+  // (Handovers.kick), so reading what was taken first keeps the pair within the budget per call: read
+  // the other way, a sendto landing between the two reads shows up to a whole budget too many.
+  const txSendtoConsumed = counters[Counter.TX_SENDTO_CONSUMED] as number;
   return {
     rxPackets: counters[Counter.RX_PACKETS] as number,
     rxBytes: counters[Counter.RX_BYTES] as number,
@@ -53,7 +57,7 @@ export function readTotals(counters: Float64Array): SocketTotals {
     idleWaits: counters[Counter.IDLE_WAITS] as number,
     busyPolls: counters[Counter.BUSY_POLLS] as number,
     txSendtos: counters[Counter.TX_SENDTOS] as number,
-    txSendtoConsumed: counters[Counter.TX_SENDTO_CONSUMED] as number,
+    txSendtoConsumed,
   };
 }
 
