@@ -248,7 +248,10 @@ describeKernel('attaching to another process’s XSK', () => {
     expect(Math.max(...fillFrames(first))).toBeLessThan(4096);
     expect(Math.min(...fillFrames(second))).toBeGreaterThanOrEqual(4096);
     expect(second.frames?.count).toBe(8192);
-    // Each names the frames in its own rings, and counts the other socket's as the application's.
+    // Each names the frames in its own rings, and counts the other socket's as the application's. Read with the
+    // owner still: a frame it moves from RX to FILL between the reading's RX and FILL indices is in both lists.
+    source.pause();
+    await owner.pause(true);
     const { parts } = second.read();
     const ledger = attachedOwners(parts, 8192);
     expect(ledger.counts.fill).toBe(parts.frames.fill?.length);

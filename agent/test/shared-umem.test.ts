@@ -61,13 +61,13 @@ describeKernel('sockets sharing a UMEM (XDP_SHARED_UMEM), steered by XDP program
     ];
     const sockets = [first, ...others];
     expect(first.group.describePairs()).toEqual([{ ifname: lab.appIfname, queueId: 0, socketIds: ['a', 'b', 'c'] }]);
-    // One pair: every socket reads the same FILL ring.
+    // From a stocked FILL, in rounds of half of it: a worker descheduled for a moment must not leave FILL empty.
+    await fillIsFull(first, TEST_UMEM.fillSize);
+    // One pair: every socket reads the same FILL ring (still, once stocked).
     const fills = sockets.map((socket) => socket.observe().rings.fill);
     expect(new Set(fills.map((fill) => `${fill.producer}/${fill.consumer}`)).size).toBe(1);
 
     const n = 3000;
-    // From a stocked FILL, in rounds of half of it: a worker descheduled for a moment must not leave FILL empty.
-    await fillIsFull(first, TEST_UMEM.fillSize);
     await sendInRounds(
       n,
       TEST_UMEM.fillSize / 2,
