@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameNamed, KEEP_MS, mergeViolations } from './violations.ts';
+import { frameNamed, KEEP_MS, mergeViolations, reportedViolations } from './violations.ts';
 
 const text = 'frame 17 is in fill but the application last gave it to TX';
 
@@ -26,6 +26,19 @@ describe('mergeViolations', () => {
       ['b', true],
       ['a', false],
     ]);
+  });
+});
+
+describe('reportedViolations', () => {
+  it('takes violations from consistent readings only: one the data plane moved through caught frames mid-hand-over', () => {
+    const sample = (socketId: string, consistent: boolean) => ({
+      socketId,
+      ledger: { violations: [text], consistent },
+    });
+    expect(reportedViolations([sample('xsk0', true), sample('xsk1', false)])).toEqual([
+      { socketId: 'xsk0', violations: [text] },
+    ]);
+    expect(reportedViolations([{ socketId: 'xsk0', ledger: { violations: [], consistent: true } }])).toEqual([]);
   });
 });
 

@@ -58,11 +58,23 @@ export const useViolations = create<{ seen: SeenViolation[]; dismiss(): void }>(
   dismiss: () => set((s) => ({ seen: s.seen.filter((seen) => seen.current) })),
 }));
 
+/**
+ * What the samples' ledgers report, from consistent readings only: a reading
+ * the data plane kept moving through compares rings and ledger from
+ * different moments, and its "violations" are frames caught mid-hand-over,
+ * which the page would then keep for KEEP_MS.
+ */
+export function reportedViolations(
+  samples: readonly { socketId: string; ledger: { violations: readonly string[]; consistent: boolean } }[],
+): { socketId: string; violations: readonly string[] }[] {
+  return samples
+    .filter((sample) => sample.ledger.consistent && sample.ledger.violations.length > 0)
+    .map((sample) => ({ socketId: sample.socketId, violations: sample.ledger.violations }));
+}
+
 export function recordViolations(snapshot: SnapshotMessage): void {
   const { seen } = useViolations.getState();
-  const reported = snapshot.sockets
-    .filter((sample) => sample.ledger.violations.length > 0)
-    .map((sample) => ({ socketId: sample.socketId, violations: sample.ledger.violations }));
+  const reported = reportedViolations(snapshot.sockets);
   // Nothing to report and nothing kept: no new state, so nothing re-renders.
   if (reported.length === 0 && seen.length === 0) return;
   const next = mergeViolations(seen, reported, snapshot.sampledAt);
