@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameNamed, KEEP_MS, mergeViolations, reportedViolations } from './violations.ts';
+import { frameNamed, KEEP_MS, ledgerReports, mergeViolations } from './violations.ts';
 
 const text = 'frame 17 is in fill but the application last gave it to TX';
 
@@ -29,16 +29,24 @@ describe('mergeViolations', () => {
   });
 });
 
-describe('reportedViolations', () => {
-  it('takes violations from consistent readings only: one the data plane moved through caught frames mid-hand-over', () => {
-    const sample = (socketId: string, consistent: boolean) => ({
-      socketId,
-      ledger: { violations: [text], consistent },
+describe('ledgerReports', () => {
+  const sample = (socketId: string, consistent: boolean) => ({ socketId, ledger: { violations: [text], consistent } });
+
+  it('takes violations from consistent readings only: one the data plane moved through may catch frames mid-hand-over', () => {
+    expect(ledgerReports([sample('xsk0', true), sample('xsk1', false)])).toEqual({
+      reported: [{ socketId: 'xsk0', violations: [text] }],
+      unjudged: new Set(['xsk1']),
     });
-    expect(reportedViolations([sample('xsk0', true), sample('xsk1', false)])).toEqual([
-      { socketId: 'xsk0', violations: [text] },
-    ]);
-    expect(reportedViolations([{ socketId: 'xsk0', ledger: { violations: [], consistent: true } }])).toEqual([]);
+    expect(ledgerReports([{ socketId: 'xsk0', ledger: { violations: [], consistent: true } }]).reported).toEqual([]);
+  });
+
+  it('leaves what an unjudged socket reported as it was: a violation still current is not marked past', () => {
+    const seen = mergeViolations([], [{ socketId: 'xsk0', violations: [text] }], 1000);
+    const { reported, unjudged } = ledgerReports([sample('xsk0', false)]);
+    expect(mergeViolations(seen, reported, 1100, unjudged)[0]).toMatchObject({ lastSeen: 1000, current: true });
+    // The next consistent reading judges it again: without the violation, it is past.
+    const cleared = ledgerReports([{ socketId: 'xsk0', ledger: { violations: [], consistent: true } }]);
+    expect(mergeViolations(seen, cleared.reported, 1200, cleared.unjudged)[0]).toMatchObject({ current: false });
   });
 });
 

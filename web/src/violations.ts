@@ -21,14 +21,24 @@ export interface SeenViolation {
 export const KEEP_MS = 120_000;
 const MAX_KEPT = 12;
 
-/** The kept violations after one more snapshot, newest first; `at` is the snapshot's time. */
+/**
+ * The kept violations after one more snapshot, newest first; `at` is the
+ * snapshot's time. A socket in `unjudged` had no reading its ledger could be
+ * judged by: what it had reported stays as it was, current or past.
+ */
 export function mergeViolations(
   kept: readonly SeenViolation[],
   reported: readonly { socketId: string; violations: readonly string[] }[],
   at: number,
+  unjudged: ReadonlySet<string> = new Set(),
 ): SeenViolation[] {
   const key = (socketId: string, text: string) => `${socketId}\u0000${text}`;
-  const byKey = new Map(kept.map((seen) => [key(seen.socketId, seen.text), { ...seen, current: false }]));
+  const byKey = new Map(
+    kept.map((seen) => [
+      key(seen.socketId, seen.text),
+      { ...seen, current: seen.current && unjudged.has(seen.socketId) },
+    ]),
+  );
   for (const { socketId, violations } of reported) {
     for (const text of violations) {
       const previous = byKey.get(key(socketId, text));
@@ -59,25 +69,30 @@ export const useViolations = create<{ seen: SeenViolation[]; dismiss(): void }>(
 }));
 
 /**
- * What the samples' ledgers report, from consistent readings only: a reading
- * the data plane kept moving through compares rings and ledger from
- * different moments, and its "violations" are frames caught mid-hand-over,
- * which the page would then keep for KEEP_MS.
+ * What the samples' ledgers report, judged from consistent readings only: a
+ * reading the data plane kept moving through compares rings and ledger from
+ * different moments, and its "violations" may be frames caught mid-hand-over,
+ * which the page would then keep for KEEP_MS. Its socket is unjudged this
+ * time, neither cleared nor accused.
  */
-export function reportedViolations(
+export function ledgerReports(
   samples: readonly { socketId: string; ledger: { violations: readonly string[]; consistent: boolean } }[],
-): { socketId: string; violations: readonly string[] }[] {
-  return samples
-    .filter((sample) => sample.ledger.consistent && sample.ledger.violations.length > 0)
-    .map((sample) => ({ socketId: sample.socketId, violations: sample.ledger.violations }));
+): { reported: { socketId: string; violations: readonly string[] }[]; unjudged: Set<string> } {
+  const judged = samples.filter((sample) => sample.ledger.consistent);
+  return {
+    reported: judged
+      .filter((sample) => sample.ledger.violations.length > 0)
+      .map((sample) => ({ socketId: sample.socketId, violations: sample.ledger.violations })),
+    unjudged: new Set(samples.filter((sample) => !sample.ledger.consistent).map((sample) => sample.socketId)),
+  };
 }
 
 export function recordViolations(snapshot: SnapshotMessage): void {
   const { seen } = useViolations.getState();
-  const reported = reportedViolations(snapshot.sockets);
+  const { reported, unjudged } = ledgerReports(snapshot.sockets);
   // Nothing to report and nothing kept: no new state, so nothing re-renders.
   if (reported.length === 0 && seen.length === 0) return;
-  const next = mergeViolations(seen, reported, snapshot.sampledAt);
+  const next = mergeViolations(seen, reported, snapshot.sampledAt, unjudged);
   const same =
     next.length === seen.length &&
     next.every(
