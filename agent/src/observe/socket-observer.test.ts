@@ -7,8 +7,8 @@ describe('readTotals', () => {
     const counters = new Float64Array(Object.keys(Counter).length);
     counters[Counter.TX_SENDTOS] = 10;
     counters[Counter.TX_SENDTO_CONSUMED] = 320;
-    // A sender flat out at the default budget: once the reader has read one of the pair, the data plane
-    // counts one more call, in its own order (Handovers.kick: the call, then what it took).
+    // A sender flat out at the default budget: once the reader has read one of the pair, a whole sendto lands
+    // before it reads the other (one more call, and the 32 descriptors it took).
     let landed = false;
     const racing = new Proxy(counters, {
       get(target, key) {

@@ -45,8 +45,9 @@ export interface DetailedObservation extends SocketObservation {
 export function readTotals(counters: Float64Array): SocketTotals {
   // The data plane writes these while they are read. It counts a sendto before what the sendto took
   // (Handovers.kick), so reading what was taken first keeps the pair within the budget per call: read
-  // the other way, a sendto landing between the two reads shows up to a whole budget too many. (Plain accesses:
-  // this holds where stores and loads stay in program order, as on x86; elsewhere one reading may be off by a call.)
+  // the other way, a sendto landing between the two reads shows up to a whole budget too many. (These are plain
+  // accesses: the JS memory model does not order them, V8 on x86 keeps them in program order; elsewhere one
+  // reading may be off by a call.)
   const txSendtoConsumed = counters[Counter.TX_SENDTO_CONSUMED] as number;
   return {
     rxPackets: counters[Counter.RX_PACKETS] as number,
