@@ -270,7 +270,8 @@ describeKernel('workloads on the lab veth', () => {
     );
     // A reading with entries is taken afresh, never the one kept for reuse while nothing moved; and a consistent
     // one: the worker may be inside its last reap's window, between the ring and the counters.
-    const { totals, rings } = await socket.observer.observeInDetail();
+    const { totals, rings, consistent } = await socket.observer.observeInDetail();
+    expect(consistent).toBe(true);
     // Some kernels (this one) hand the invalid address back on COMPLETION too: it is counted apart,
     // so every valid frame sent came back exactly once whatever the kernel did with the invalid one.
     const foreign = socket.worker.counters[Counter.FOREIGN_COMPLETIONS] as number;
