@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Counter } from '../dataplane/control.ts';
+import { allocateLaneBlocks, Counter } from '../dataplane/control.ts';
 import { readTotals } from './socket-observer.ts';
 
 describe('readTotals', () => {
   it('never shows more TX descriptors taken than its sendtos allow, when a sendto lands between its reads', () => {
-    const counters = new Float64Array(Object.keys(Counter).length);
+    const counters = new Float64Array(allocateLaneBlocks().counters);
     counters[Counter.TX_SENDTOS] = 10;
     counters[Counter.TX_SENDTO_CONSUMED] = 320;
     // A sender flat out at the default budget: once the reader has read one of the pair, a whole sendto lands
