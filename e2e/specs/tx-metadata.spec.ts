@@ -1,4 +1,4 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Locator, type Page, test } from '@playwright/test';
 import type { SocketRequest } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
 import { agentDetail, agentSnapshot, commandAgent, openExplorer, requestOf, restoreSocket } from './explorer.ts';
@@ -21,6 +21,18 @@ test.afterAll(async () => {
 });
 
 const form = (page: Page) => page.getByTestId('socket-form-xsk0');
+
+/**
+ * Opens a frame on COMPLETION in the inspector, with completionReap paused. The page picks from its last snapshot,
+ * which may predate the pause: a frame reaped since is picked again. Each pick is given the time a loaded machine
+ * takes to read the frame (the agent serves at nice 19), not a second.
+ */
+async function openCompletionFrame(inspector: Locator): Promise<void> {
+  await expect(async () => {
+    await inspector.getByTestId('inspector-next-completion').click();
+    await expect(inspector.getByTestId('inspector-owner')).toHaveText('completion', { timeout: 10_000 });
+  }).toPass({ timeout: 60_000 });
+}
 
 test('TX metadata asked in the form is checked against the probed lengths, and says who fills in the checksum', async ({
   page,
@@ -62,12 +74,7 @@ test('a sender with TX metadata: the UMEM view and the inspector show the checks
   // A stage button toggles from the page's last snapshot: the next click waits until the page shows this one.
   await expect(rings.getByTestId('stage-completionReap')).toHaveAttribute('aria-pressed', 'true');
   const inspector = page.getByTestId('inspector-xsk0');
-  // The page picks from its last snapshot, which may predate the pause: a frame reaped since is picked again. Each
-  // pick is given the time a loaded machine takes to read the frame (the agent serves at nice 19), not a second.
-  await expect(async () => {
-    await inspector.getByTestId('inspector-next-completion').click();
-    await expect(inspector.getByTestId('inspector-owner')).toHaveText('completion', { timeout: 10_000 });
-  }).toPass({ timeout: 60_000 });
+  await openCompletionFrame(inspector);
   await expect(inspector.getByTestId('inspector-offset')).toHaveAttribute('data-offset', '16');
   const metadata = inspector.getByTestId('inspector-tx-metadata');
   await expect(metadata.getByTestId('txmeta-flags')).toHaveText('checksum');
@@ -144,12 +151,7 @@ test("a sender asking the kernel alone for completion stamps on veth: the inspec
   const rings = page.getByTestId('socket-xsk0');
   await rings.getByTestId('stage-completionReap').click();
   await expect(rings.getByTestId('stage-completionReap')).toHaveAttribute('aria-pressed', 'true');
-  // The page picks from its last snapshot, which may predate the pause: a frame reaped since is picked again. Each
-  // pick is given the time a loaded machine takes to read the frame (the agent serves at nice 19), not a second.
-  await expect(async () => {
-    await inspector.getByTestId('inspector-next-completion').click();
-    await expect(inspector.getByTestId('inspector-owner')).toHaveText('completion', { timeout: 10_000 });
-  }).toPass({ timeout: 60_000 });
+  await openCompletionFrame(inspector);
   const metadata = inspector.getByTestId('inspector-tx-metadata');
   await expect(metadata.getByTestId('txmeta-flags')).toHaveText('timestamp | checksum | launchTime');
   await expect(metadata.getByTestId('txmeta-launch_time')).toHaveText(/^\d{19} ns \(CLOCK_TAI\)$/);
