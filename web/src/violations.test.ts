@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { frameNamed, KEEP_MS, ledgerReports, mergeViolations } from './violations.ts';
+import {
+  frameNamed,
+  KEEP_MS,
+  ledgerReports,
+  mergeViolations,
+  nextUnjudgedSince,
+  UNJUDGED_NOTICE_MS,
+  unjudgedLongEnough,
+} from './violations.ts';
 
 const text = 'frame 17 is in fill but the application last gave it to TX';
 
@@ -55,5 +63,31 @@ describe('frameNamed', () => {
     expect(frameNamed(text)).toBe(17);
     expect(frameNamed('fill holds an address outside the UMEM (frame 4096)')).toBe(4096);
     expect(frameNamed('the ledger could not be read')).toBeNull();
+  });
+});
+
+describe('nextUnjudgedSince', () => {
+  it('keeps when each socket started going unjudged, and drops it once a whole reading judges it again', () => {
+    const first = nextUnjudgedSince({}, new Set(['xsk0']), 1000);
+    expect(first).toEqual({ xsk0: 1000 });
+    const later = nextUnjudgedSince(first, new Set(['xsk0', 'xsk1']), 1500);
+    expect(later).toEqual({ xsk0: 1000, xsk1: 1500 });
+    expect(nextUnjudgedSince(later, new Set(['xsk1']), 2000)).toEqual({ xsk1: 1500 });
+  });
+
+  it('returns the same object while nothing changes, so the page does not re-render on every snapshot', () => {
+    const since = nextUnjudgedSince({}, new Set(['xsk0']), 1000);
+    expect(nextUnjudgedSince(since, new Set(['xsk0']), 1100)).toBe(since);
+    const none = {};
+    expect(nextUnjudgedSince(none, new Set(), 1100)).toBe(none);
+  });
+});
+
+describe('unjudgedLongEnough', () => {
+  it(`says so only after ${UNJUDGED_NOTICE_MS} ms unjudged: one inconsistent reading among whole ones is routine`, () => {
+    expect(unjudgedLongEnough(undefined, 10_000)).toBe(false);
+    expect(unjudgedLongEnough(1000, undefined)).toBe(false);
+    expect(unjudgedLongEnough(1000, 1000 + UNJUDGED_NOTICE_MS - 1)).toBe(false);
+    expect(unjudgedLongEnough(1000, 1000 + UNJUDGED_NOTICE_MS)).toBe(true);
   });
 });

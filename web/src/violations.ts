@@ -63,10 +63,44 @@ export function frameNamed(text: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-export const useViolations = create<{ seen: SeenViolation[]; dismiss(): void }>()((set) => ({
+/**
+ * A socket's ledger left unjudged this long (every reading inconsistent) is
+ * said so on the page: one inconsistent reading among whole ones is routine
+ * under load, and a notice for each would only flicker.
+ */
+export const UNJUDGED_NOTICE_MS = 2_000;
+
+export const useViolations = create<{
+  seen: SeenViolation[];
+  /** Sockets whose latest readings were all inconsistent: the snapshot time of the first of them. */
+  unjudgedSince: Readonly<Record<string, number>>;
+  dismiss(): void;
+}>()((set) => ({
   seen: [],
+  unjudgedSince: {},
   dismiss: () => set((s) => ({ seen: s.seen.filter((seen) => seen.current) })),
 }));
+
+/**
+ * Since when each unjudged socket has gone unjudged, after a snapshot taken
+ * at `at`: a socket judged again (or gone) is dropped. The same object when
+ * nothing changed, so the page re-renders only when a socket starts or stops
+ * going unjudged, not on every snapshot.
+ */
+export function nextUnjudgedSince(
+  previous: Readonly<Record<string, number>>,
+  unjudged: ReadonlySet<string>,
+  at: number,
+): Readonly<Record<string, number>> {
+  const ids = Object.keys(previous);
+  if (ids.length === unjudged.size && ids.every((id) => unjudged.has(id))) return previous;
+  return Object.fromEntries([...unjudged].map((id) => [id, previous[id] ?? at]));
+}
+
+/** Whether the page should say that `socketId`'s ledger goes unchecked, with the latest snapshot taken at `at`. */
+export function unjudgedLongEnough(since: number | undefined, at: number | undefined): since is number {
+  return since !== undefined && at !== undefined && at - since >= UNJUDGED_NOTICE_MS;
+}
 
 /**
  * What the samples' ledgers report, judged from consistent readings only: a
@@ -88,8 +122,10 @@ export function ledgerReports(
 }
 
 export function recordViolations(snapshot: SnapshotMessage): void {
-  const { seen } = useViolations.getState();
+  const { seen, unjudgedSince } = useViolations.getState();
   const { reported, unjudged } = ledgerReports(snapshot.sockets);
+  const since = nextUnjudgedSince(unjudgedSince, unjudged, snapshot.sampledAt);
+  if (since !== unjudgedSince) useViolations.setState({ unjudgedSince: since });
   // Nothing to report and nothing kept: no new state, so nothing re-renders.
   if (reported.length === 0 && seen.length === 0) return;
   const next = mergeViolations(seen, reported, snapshot.sampledAt, unjudged);

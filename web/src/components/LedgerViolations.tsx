@@ -1,5 +1,6 @@
 import { useSelection } from '../selection.ts';
-import { frameNamed, useViolations } from '../violations.ts';
+import { useRingside } from '../store.ts';
+import { frameNamed, unjudgedLongEnough, useViolations } from '../violations.ts';
 import { ExplainButton } from './Explain.tsx';
 import './teaching.css';
 
@@ -12,6 +13,8 @@ export function LedgerViolations() {
   const seen = useViolations((s) => s.seen);
   const dismiss = useViolations((s) => s.dismiss);
   const selectFrame = useSelection((s) => s.selectFrame);
+  const unjudgedSince = useViolations((s) => s.unjudgedSince);
+  const sampledAt = useRingside((s) => s.snapshot?.sampledAt);
   if (seen.length === 0) return null;
   return (
     <section className="violations" data-testid="ledger-violations" aria-live="assertive">
@@ -30,9 +33,11 @@ export function LedgerViolations() {
             >
               <strong>{violation.socketId}</strong>: <span data-testid="violation-text">{violation.text}</span>{' '}
               <span className="muted">
-                {violation.current
-                  ? '(now)'
-                  : `(seen ${new Date(violation.firstSeen).toLocaleTimeString()}–${new Date(violation.lastSeen).toLocaleTimeString()})`}
+                {!violation.current
+                  ? `(seen ${clock(violation.firstSeen)}–${clock(violation.lastSeen)})`
+                  : unjudgedLongEnough(unjudgedSince[violation.socketId], sampledAt)
+                    ? `(last confirmed ${clock(violation.lastSeen)}; not checked since)`
+                    : '(now)'}
               </span>
               {frame !== null && (
                 <button
@@ -51,5 +56,24 @@ export function LedgerViolations() {
         clear the past ones
       </button>
     </section>
+  );
+}
+
+const clock = (at: number) => new Date(at).toLocaleTimeString();
+
+/**
+ * Says that a socket's ledger has gone unchecked: while every reading is
+ * inconsistent (the data plane moved through each of them, on a busy
+ * machine), its violations neither appear nor clear.
+ */
+export function LedgerUnjudged({ socketId }: { socketId: string }) {
+  const since = useViolations((s) => s.unjudgedSince[socketId]);
+  const shown = useRingside((s) => unjudgedLongEnough(since, s.snapshot?.sampledAt));
+  if (!shown || since === undefined) return null;
+  return (
+    <p className="muted" role="status" data-testid="ledger-unjudged">
+      Ledger not checked since {clock(since)}: every reading since then caught the data plane mid-hand-over (a busy
+      machine). Until a whole reading comes, this socket's ownership violations are neither reported nor cleared.
+    </p>
   );
 }

@@ -11,6 +11,7 @@ import { cellOrigin, frameAtPoint, layoutGrid, moveCursor, reconcileOwners, type
 import { packRgba, UmemRaster } from '../viz/umem-raster.ts';
 import { AttachedOwnership } from './AttachedSocket.tsx';
 import { ExplainButton } from './Explain.tsx';
+import { LedgerUnjudged } from './LedgerViolations.tsx';
 import { SocketHead } from './SocketPanel.tsx';
 
 /** Nothing an owner code can be: forces the first paint of every cell. */
@@ -248,6 +249,7 @@ function UmemMap({ socketId, config }: { socketId: string; config: UmemConfig })
         {focused ? said : 'Tab to the map to move over it by keyboard.'}
       </p>
       <UmemLegend counts={counts} total={config.frameCount} />
+      <LedgerUnjudged socketId={socketId} />
     </div>
   );
 }
