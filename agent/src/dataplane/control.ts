@@ -19,6 +19,11 @@ export const UmemControl = {
   WAKE: 2,
   /** Readers waiting for GENERATION to turn even: while non-zero, the worker notifies GENERATION as it does. */
   READERS_WAITING: 3,
+  /**
+   * 1 while no worker drives the UMEM (left down after crashing too often): a window the last one left open is
+   * never closed, so readers take the rings and ledger as they are rather than wait for it.
+   */
+  LEFT_DOWN: 4,
 } as const;
 const UMEM_CONTROL_WORDS = Object.keys(UmemControl).length;
 

@@ -99,6 +99,7 @@ interface Launched {
 
 function launch(plan: DataplanePlan, control: Int32Array): Launched {
   Atomics.store(control, UmemControl.STOP, 0);
+  Atomics.store(control, UmemControl.LEFT_DOWN, 0);
   // A worker terminated mid-batch leaves the seqlock odd; the next must start from even or readers invert.
   if (Atomics.load(control, UmemControl.GENERATION) & 1) Atomics.add(control, UmemControl.GENERATION, 1);
   const worker = new Worker(workerScript(), { workerData: plan });
@@ -172,6 +173,9 @@ export class DataplaneWorker {
 
   private leftDown(crash: DataplaneCrash): void {
     running.delete(this);
+    // Every reading of this UMEM would otherwise wait out its budget on a window no thread will close, and the
+    // snapshots of every socket with it (observeAll).
+    Atomics.store(this.control, UmemControl.LEFT_DOWN, 1);
     this.downState = { state: 'down', since: Date.now(), reason: crash.message };
     this.onError(crash);
   }

@@ -91,6 +91,23 @@ describe('the UMEM reader', () => {
     expect(reading.ledger.counts['kernel-rx']).toBe(1);
   });
 
+  it('does not wait on a window its worker, left down, will never close: the reading is what there is', async () => {
+    const { observer, control, worker } = umem();
+    worker.beginFeeding(6);
+    Atomics.store(control, UmemControl.LEFT_DOWN, 1);
+    let settled = false;
+    const reading = observer.read({ entries: false }).finally(() => {
+      settled = true;
+    });
+    // Nothing ends the window: the read settles at once, before the event loop turns even once.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(true);
+    const { consistent, ledger } = await reading;
+    expect(consistent).toBe(false);
+    expect(ledger.counts['kernel-rx']).toBe(1);
+    expect(Atomics.load(control, UmemControl.READERS_WAITING)).toBe(0);
+  });
+
   it('reuses a reading while nothing moved, and reads again once something did', async () => {
     const { observer, worker } = umem();
     const first = await observer.read({ entries: false });

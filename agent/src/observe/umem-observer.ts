@@ -45,7 +45,8 @@ export interface UmemReading<Ledger extends LedgerView | null = LedgerView | nul
  * moment. A batch takes microseconds, but on two busy cores the worker can be
  * preempted mid-batch for tens of milliseconds (two readings in 300 found no
  * quiet moment within 20 ms under l2fwd); waiting costs no thread, so the
- * budget only bounds a worker that died mid-batch.
+ * budget only bounds a worker that died mid-batch (one left down for good
+ * says so: UmemControl.LEFT_DOWN).
  */
 const QUIET_BUDGET_MS = 1000;
 /** How long one asynchronous wait lasts before the generation is looked at again. */
@@ -118,14 +119,16 @@ export class UmemObserver<S extends ObservationSource = ObservationSource> {
       return reading as UmemReading<LedgerOf<S>>;
     }
     const before = Atomics.load(app.control, UmemControl.GENERATION);
-    if (before & 1 && !settle) return null;
+    // A worker left down never closes the window it was in: the reading is what there is.
+    const settling = settle || Atomics.load(app.control, UmemControl.LEFT_DOWN) === 1;
+    if (before & 1 && !settling) return null;
     const key = changeKey(before, rings);
     const last = this.last;
     if (!withEntries && last && sameKey(last.key, key)) return last.reading;
     const read = readRings(rings, frames, withEntries);
     const appStates = app.ledger.slice();
     const consistent = !(before & 1) && Atomics.load(app.control, UmemControl.GENERATION) === before;
-    if (!consistent && !settle) return null;
+    if (!consistent && !settling) return null;
     const ledger = deriveOwners({
       appStates,
       pairs: read.pairs.map((pair) => ({
