@@ -63,8 +63,9 @@ const clock = (at: number) => new Date(at).toLocaleTimeString();
 
 /**
  * Says that a socket's ledger has gone unchecked: while every reading is
- * inconsistent (the data plane moved through each of them, on a busy
- * machine), its violations neither appear nor clear.
+ * inconsistent (the data plane moved through each of them on a busy
+ * machine, or went down mid-hand-over and was left so), its violations
+ * neither appear nor clear.
  */
 export function LedgerUnjudged({ socketId }: { socketId: string }) {
   const since = useViolations((s) => s.unjudgedSince[socketId]);
@@ -72,8 +73,9 @@ export function LedgerUnjudged({ socketId }: { socketId: string }) {
   if (!shown || since === undefined) return null;
   return (
     <p className="muted" role="status" data-testid="ledger-unjudged">
-      Ledger not checked since {clock(since)}: every reading since then caught the data plane mid-hand-over (a busy
-      machine). Until a whole reading comes, this socket's ownership violations are neither reported nor cleared.
+      Ledger not checked since {clock(since)}: every reading since then found the data plane mid-hand-over (a busy
+      machine, or a data plane that went down mid-hand-over). Until a whole reading comes, this socket's ownership
+      violations are neither reported nor cleared.
     </p>
   );
 }
