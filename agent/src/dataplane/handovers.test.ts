@@ -207,17 +207,24 @@ describe('the doorbells', () => {
     expect(kernel.calls).toEqual(['kickTx 10', 'wakeRx 10']);
   });
 
+  /** A txonly lane with four frames submitted to TX, whose kernel takes two a kick. */
+  const fourOnTx = (needWakeup: boolean) => {
+    const built = played({ lanes: [{ workload: 'txonly', needWakeup }] });
+    built.kernel.onKick = (slot) => built.kernel.takeTx(slot, 2);
+    built.handovers.submitTx(built.lane, [0, 64, 2048, 64, 4096, 64, 6144, 64], 4);
+    return built;
+  };
+
   it('with need_wakeup, stops kicking TX in the round once the kernel clears the flag, whatever is left on TX', () => {
-    /** Four frames on TX of a need_wakeup sender, the flag set; each kick takes 2 and may clear the flag. */
+    /** The flag set; each kick takes 2 and may clear the flag. */
     const kickedFour = (clearsFlag: boolean) => {
-      const { kernel, handovers, lane } = played({ lanes: [{ workload: 'txonly', needWakeup: true }] });
+      const { kernel, handovers, lane } = fourOnTx(true);
       const flags = kernel.tx[0]?.memory.flags as Uint32Array;
       flags[0] = 1;
       kernel.onKick = (slot) => {
         kernel.takeTx(slot, 2);
         if (clearsFlag) flags[0] = 0;
       };
-      handovers.submitTx(lane, [0, 64, 2048, 64, 4096, 64, 6144, 64], 4);
       handovers.kick(lane);
       return { kicks: kernel.calls, left: kernel.txOptions(0).length };
     };
@@ -228,8 +235,7 @@ describe('the doorbells', () => {
   });
 
   it('counts each sendto before what it took, so the pair never shows more taken than the calls allow', () => {
-    const { kernel, handovers, lane } = played({ lanes: [{ workload: 'txonly' }] });
-    kernel.onKick = (slot) => kernel.takeTx(slot, 2);
+    const { handovers, lane } = fourOnTx(false);
     // The observer reads these counters while kicks write them: every state between two writes is one it may see.
     const seen: [sendtos: number, taken: number][] = [];
     (lane as { counters: Float64Array }).counters = new Proxy(lane.counters, {
@@ -239,7 +245,6 @@ describe('the doorbells', () => {
         return true;
       },
     });
-    handovers.submitTx(lane, [0, 64, 2048, 64, 4096, 64, 6144, 64], 4);
     handovers.kick(lane);
     expect(seen.at(-1)).toEqual([2, 4]);
     expect(seen.filter(([sendtos, taken]) => taken > 2 * sendtos)).toEqual([]);
