@@ -209,12 +209,15 @@ export interface CapturedFrame {
   bytes: Uint8Array;
 }
 
-/** The frames captured after `since` that are still in the buffer. */
-export function readCaptures(capture: SharedArrayBuffer, since: number): CapturedFrame[] {
-  const count = Atomics.load(new Int32Array(capture, 0, 1), 0);
+/** The frames captured after `since`, and before `until` (by default, all so far), that are still in the buffer. */
+export function readCaptures(
+  capture: SharedArrayBuffer,
+  since: number,
+  until = Atomics.load(new Int32Array(capture, 0, 1), 0),
+): CapturedFrame[] {
   const view = new DataView(capture);
   const frames: CapturedFrame[] = [];
-  for (let index = Math.max(since, count - CAPTURE_SLOTS); index < count; index++) {
+  for (let index = Math.max(since, until - CAPTURE_SLOTS); index < until; index++) {
     const { lengthOffset, bytesOffset } = captureSlot(index);
     const length = view.getUint32(lengthOffset, true);
     frames.push({

@@ -53,6 +53,24 @@ describe('capturing the frames a socket receives', () => {
     expect(latestCaptured(handle.blocks.capture, 0, CAPTURE_SLOTS - 1)?.[0]?.index).toBe(2);
   });
 
+  it('takes none of the frames the data plane wrote over while the agent was away, rather than an empty capture', () => {
+    const { handle, control, receive } = lane();
+    control[Control.CAPTURE] = 1;
+    receive(0, 20);
+    const count = new Int32Array(handle.blocks.capture, 0, 1);
+    let looks = 0;
+    // The agent's thread is away after its first look at the count, and the data plane captures a buffer and more.
+    const countNow = () => {
+      if (looks++ === 1) receive(20, CAPTURE_SLOTS + 5);
+      return Atomics.load(count, 0);
+    };
+    expect(latestCaptured(handle.blocks.capture, 0, 16, countNow)).toBeNull();
+    // The next look takes the latest frames, all of them.
+    expect(latestCaptured(handle.blocks.capture, 0, 16)?.map((frame) => frame.index)).toEqual(
+      Array.from({ length: 16 }, (_, i) => 20 + CAPTURE_SLOTS + 5 - 16 + i),
+    );
+  });
+
   it('switches capturing on for the socket while it waits, and off once it has its frames', async () => {
     const { handle, control, receive, switches } = lane();
     const capture = captureReceived(handle, 5);

@@ -104,16 +104,26 @@ class CaptureReader {
 
 /**
  * The last `frames` frames captured after `since`, oldest first, or null
- * when the data plane overwrote one of them while they were copied. The
+ * when the data plane overwrote one of them before they were copied. The
  * worker writes a slot before it counts it, so the slot of index `count` is
  * being written now: that of `count - CAPTURE_SLOTS`, which it shares, is
- * not to be trusted.
+ * not to be trusted. `countNow` reads the count as the worker moves it.
+ *
+ * The frames are those the first look at the count names, all of them: the
+ * main thread runs at nice 19 and may be away for tens of milliseconds
+ * between two looks, while the worker captures a whole buffer. Copied up to
+ * the count as it was by then, they were all past the buffer, and an empty
+ * list passed the overwrite check: an empty pcap under a busy machine.
  */
-export function latestCaptured(capture: SharedArrayBuffer, since: number, frames: number) {
-  const count = new Int32Array(capture, 0, 1);
-  const before = Atomics.load(count, 0);
+export function latestCaptured(
+  capture: SharedArrayBuffer,
+  since: number,
+  frames: number,
+  countNow: () => number = () => Atomics.load(new Int32Array(capture, 0, 1), 0),
+) {
+  const before = countNow();
   const from = Math.max(since, before - frames);
-  const copied = readCaptures(capture, from).filter((frame) => frame.index < before);
-  const after = Atomics.load(count, 0);
+  const copied = readCaptures(capture, from, before);
+  const after = countNow();
   return copied.every((frame) => frame.index > after - CAPTURE_SLOTS) ? copied : null;
 }
