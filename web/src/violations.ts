@@ -97,7 +97,7 @@ export function nextUnjudgedSince(
   return Object.fromEntries([...unjudged].map((id) => [id, previous[id] ?? at]));
 }
 
-/** Whether the page should say that `socketId`'s ledger goes unchecked, with the latest snapshot taken at `at`. */
+/** Whether the page should say a ledger unjudged `since` then goes unchecked, the latest snapshot taken `at`. */
 export function unjudgedLongEnough(since: number | undefined, at: number | undefined): since is number {
   return since !== undefined && at !== undefined && at - since >= UNJUDGED_NOTICE_MS;
 }

@@ -14,7 +14,8 @@ export function LedgerViolations() {
   const dismiss = useViolations((s) => s.dismiss);
   const selectFrame = useSelection((s) => s.selectFrame);
   const unjudgedSince = useViolations((s) => s.unjudgedSince);
-  const sampledAt = useRingside((s) => s.snapshot?.sampledAt);
+  // Only while violations are listed: an empty list re-renders on no snapshot.
+  const sampledAt = useRingside((s) => (seen.length > 0 ? s.snapshot?.sampledAt : undefined));
   if (seen.length === 0) return null;
   return (
     <section className="violations" data-testid="ledger-violations" aria-live="assertive">
