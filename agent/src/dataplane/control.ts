@@ -209,11 +209,14 @@ export interface CapturedFrame {
   bytes: Uint8Array;
 }
 
+/** How many frames the capture buffer's worker has captured so far: its first word. */
+export const capturedCount = (capture: SharedArrayBuffer): number => Atomics.load(new Int32Array(capture, 0, 1), 0);
+
 /** The frames captured after `since`, and before `until` (by default, all so far), that are still in the buffer. */
 export function readCaptures(
   capture: SharedArrayBuffer,
   since: number,
-  until = Atomics.load(new Int32Array(capture, 0, 1), 0),
+  until = capturedCount(capture),
 ): CapturedFrame[] {
   const view = new DataView(capture);
   const frames: CapturedFrame[] = [];

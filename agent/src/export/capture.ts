@@ -3,6 +3,7 @@ import {
   CAPTURE_SLOTS,
   Control,
   type ControlWord,
+  capturedCount,
   type LaneBlocks,
   readCaptures,
 } from '../dataplane/control.ts';
@@ -119,7 +120,7 @@ export function latestCaptured(
   capture: SharedArrayBuffer,
   since: number,
   frames: number,
-  countNow: () => number = () => Atomics.load(new Int32Array(capture, 0, 1), 0),
+  countNow: () => number = () => capturedCount(capture),
 ) {
   const before = countNow();
   const from = Math.max(since, before - frames);
