@@ -98,7 +98,7 @@ export function nextUnjudgedSince(
 }
 
 /** Whether the page should say a ledger unjudged `since` then goes unchecked, the latest snapshot taken `at`. */
-export function unjudgedLongEnough(since: number | undefined, at: number | undefined): since is number {
+export function unjudgedLongEnough(since: number | undefined, at: number | undefined): boolean {
   return since !== undefined && at !== undefined && at - since >= UNJUDGED_NOTICE_MS;
 }
 
