@@ -89,20 +89,25 @@ export class CommandRunner {
             'not-found',
             'there is no traffic source: the agent runs on a real interface, not the lab',
           );
+        const wasDown = traffic.dataPlane?.state === 'down';
         if (command.ratePps !== undefined) traffic.setRate(command.ratePps);
         if (command.destinationPorts !== undefined) traffic.setDestinationPorts(command.destinationPorts);
         if (command.frameLength !== undefined) traffic.setFrameLength(command.frameLength);
         if (command.queueIds !== undefined) await traffic.setQueues(command.queueIds);
+        // Once the settings took (a refused one throws above and leaves the source as it was), and before what
+        // is written to the running senders only (pause, an exact count): new senders take the settings.
+        await traffic.startAgainIfDown();
         if (command.paused === true) traffic.pause();
         if (command.paused === false) traffic.resume();
+        const again = wasDown ? 'data plane started again; ' : '';
         if (command.frames !== undefined) {
           traffic.sendExactly(command.frames);
-          announce('traffic-resumed', `traffic source sending exactly ${command.frames} frames, then pausing`);
+          announce('traffic-resumed', `${again}traffic source sending exactly ${command.frames} frames, then pausing`);
           return;
         }
         const kind =
           command.paused === undefined ? 'traffic-rate' : command.paused ? 'traffic-paused' : 'traffic-resumed';
-        announce(kind, describeTraffic(traffic));
+        announce(kind, `${again}${describeTraffic(traffic)}`);
         return;
       }
       case 'createSocket': {

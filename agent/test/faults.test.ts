@@ -52,6 +52,17 @@ async function withAgent(
   }
 }
 
+/** The lab source's TX ring (agent/src/lab/traffic-source.ts): what it can have queued for the kernel at most. */
+const SOURCE_TX_RING = 1024;
+
+/** Frames the kernel counts received on an interface: veth counts each frame its XDP program saw. */
+function appEndRxPackets(namespace: string, ifname: string): number {
+  const [link] = JSON.parse(
+    execFileSync('ip', ['-n', namespace, '-s', '-j', 'link', 'show', 'dev', ifname], { encoding: 'utf8' }),
+  );
+  return Number(link.stats64.rx.packets);
+}
+
 const rxProducer = (client: TestClient) => async () =>
   (await client.fresh('snapshot', 10_000)).sockets[0]?.rings.rx?.producer ?? -1;
 
@@ -83,9 +94,10 @@ describeKernel('faults the agent survives, telling the page', () => {
     );
   });
 
-  it("leaves a data-plane worker that keeps crashing down, and says so in its socket's state", async () => {
+  it("leaves a data-plane worker that keeps crashing down, says so in its socket's state and the source's, and starts the source again on a change to it", async () => {
     await withAgent(
       async (agent, client) => {
+        const sourceDataPlane = () => client.of('state').at(-1)?.traffic?.dataPlane;
         const dataPlaneOfXsk0 = () =>
           client
             .of('state')
@@ -101,10 +113,34 @@ describeKernel('faults the agent survives, telling the page', () => {
           state: 'down',
           reason: expect.stringMatching(/crashed .* 4 times in 600 s, restarted 3 times, and was left down/),
         });
-        // And it stays so for a client that comes later.
+        // The same signals ended the traffic source's worker as often: its state says so too.
+        await waitFor(() => sourceDataPlane()?.state === 'down', 10_000, "a state with the source's data plane down");
+        const sourceDown = sourceDataPlane();
+        expect(sourceDown).toMatchObject({ state: 'down', reason: expect.stringMatching(/left down/) });
+        // And both stay so for a client that comes later.
         const late = await TestClient.connect(agent.controlUrl);
-        expect((await late.next('state')).sockets.find((socket) => socket.id === 'xsk0')?.dataPlane).toEqual(down);
+        const lateState = await late.next('state');
+        expect(lateState.sockets.find((socket) => socket.id === 'xsk0')?.dataPlane).toEqual(down);
+        expect(lateState.traffic?.dataPlane).toEqual(sourceDown);
         late.close();
+
+        // A change to the traffic starts the source again: the kernel counts frames arriving at the app end
+        // again, more than its TX ring could have held (copy-mode TX moves only when a worker calls sendto).
+        const lab = lateState.lab;
+        if (!lab) throw new Error('the agent runs no lab');
+        const arrived = () => appEndRxPackets(lab.appNamespace, lab.appIfname);
+        const before = arrived();
+        client.send({ type: 'setTraffic', requestId: 'rate-after-down', ratePps: 10_000 });
+        expect(await client.answer('rate-after-down')).toMatchObject({ type: 'ack' });
+        await waitFor(
+          () => sourceDataPlane()?.state === 'running',
+          10_000,
+          "a state with the source's data plane running",
+        );
+        expect(client.of('state').at(-1)?.traffic?.ratePps).toBe(10_000);
+        await waitFor(() => arrived() > before + 2 * SOURCE_TX_RING, 20_000, 'frames from the source again');
+        const told = client.of('event').filter((event) => event.kind === 'traffic-rate');
+        expect(told.at(-1)?.message).toMatch(/^data plane started again; traffic source sending 10000 frames\/s/);
       },
       { RINGSIDE_TEST_FAULTS: '1' },
     );

@@ -24,8 +24,9 @@ import { TxCompletionStamps, TxMetadataConfig, TxMetadataRequests } from './tx-m
  *   (the completion timestamp and launch time txonly asks of each frame) and SocketDetailMessage.txCompletionStamps.
  * 2.6: EventMessage.id, so a client that reconnects shows the start-up events it is sent again once;
  *   SocketInfo.dataPlane, whether a worker still drives the socket's rings.
+ * 2.7: TrafficInfo.dataPlane, the same of the lab's traffic source.
  */
-export const PROTOCOL_VERSION = { major: 2, minor: 6 } as const;
+export const PROTOCOL_VERSION = { major: 2, minor: 7 } as const;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const count = z.number().int().min(0);
@@ -292,6 +293,8 @@ export const TrafficInfo = z.object({
   queueIds: z.array(u32),
   /** UDP destination ports it cycles through, frame by frame. */
   destinationPorts: z.array(udpPort),
+  /** Whether a data-plane worker drives its sockets: down, it sends nothing whatever its rate (absent before 2.7). */
+  dataPlane: DataPlaneState.optional(),
 });
 export type TrafficInfo = z.infer<typeof TrafficInfo>;
 

@@ -1,4 +1,4 @@
-import { MAX_RATE_PPS, MIN_FRAME_LENGTH, type TrafficInfo } from '@ringside/shared';
+import { type DataPlaneState, MAX_RATE_PPS, MIN_FRAME_LENGTH, type TrafficInfo } from '@ringside/shared';
 import {
   type CapturedFrame,
   Control,
@@ -290,6 +290,7 @@ export class TrafficSource {
   }
 
   info(): TrafficInfo {
+    const dataPlane = this.dataPlane;
     return {
       ifname: this.ifname,
       paused: this.paused,
@@ -297,7 +298,25 @@ export class TrafficSource {
       frameSize: this.frameLength,
       queueIds: [...this.settings.queueIds],
       destinationPorts: [...this.settings.destinationPorts],
+      ...(dataPlane ? { dataPlane } : {}),
     };
+  }
+
+  /** Whether a worker drives the source's sockets (they share one UMEM, so one worker); null while they are rebuilt. */
+  get dataPlane(): DataPlaneState | null {
+    return this.senders[0]?.group.dataPlane ?? null;
+  }
+
+  /**
+   * A source whose worker kept crashing sends nothing, whatever its settings
+   * say. Its sockets are rebuilt on the same queues, as setQueues does, so
+   * that any change the user makes to the traffic starts it again: true when
+   * it was down.
+   */
+  async startAgainIfDown(): Promise<boolean> {
+    if (this.dataPlane?.state !== 'down') return false;
+    await this.setQueues(this.settings.queueIds);
+    return true;
   }
 
   async stop(): Promise<void> {
