@@ -459,6 +459,22 @@ describe('a lab socket that receives nothing while the lab’s source sends noth
     expect(paused.stages.find((finding) => finding.stage === 'queue')?.status).toBe('failing');
   });
 
+  it('says first that the source is down, why, and what starts it again, whether it was paused or not', () => {
+    const reason = 'the data-plane worker crashed (ended) 4 times in 10 s, restarted 3 times, and was left down';
+    const down = (paused: boolean) => {
+      const lab = source(paused);
+      return { ...lab, traffic: { ...lab.traffic, dataPlane: { state: 'down' as const, since: 1, reason } } };
+    };
+    for (const paused of [false, true]) {
+      expect(quiet(down(paused)).line).toBe(
+        `nothing received: the lab's traffic source is down (${reason}): any change in the traffic controls starts it again`,
+      );
+    }
+    const running = source(true);
+    const told = { ...running, traffic: { ...running.traffic, dataPlane: { state: 'running' as const } } };
+    expect(quiet(told).line).toMatch(/^nothing received: the lab's traffic source is paused/);
+  });
+
   it('says so of a source sending at rate 0', () => {
     expect(quiet(source(false, 0)).line).toMatch(
       /^nothing received: the lab's traffic source sends 0 frames\/s: raise its rate/,

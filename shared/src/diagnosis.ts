@@ -404,6 +404,9 @@ export function diagnose(
 
 /** Why the lab's source sends nothing now, with what to do; null while it sends (or there is none). */
 function idleLabSource(traffic: DiagnosisState['traffic']): string | null {
+  // Down, it sends nothing whether paused or not: resuming alone would not help, any change in its controls does.
+  if (traffic?.dataPlane?.state === 'down')
+    return `the lab's traffic source is down (${traffic.dataPlane.reason}): any change in the traffic controls starts it again`;
   if (traffic?.paused) return "the lab's traffic source is paused: resume it in the traffic controls (or press t)";
   if (traffic?.ratePps === 0)
     return "the lab's traffic source sends 0 frames/s: raise its rate in the traffic controls";
@@ -413,7 +416,7 @@ function idleLabSource(traffic: DiagnosisState['traffic']): string | null {
 /**
  * The lab's traffic source is none of the stages (they follow a frame from
  * the interface on), yet a lab socket that receives nothing while it is
- * paused (as every lesson leaves it) or sends at rate 0 has its answer there:
+ * paused (as every lesson leaves it), sends at rate 0 or is down has its answer there:
  * said first. The queue stage then fails only for want of frames, so it is
  * no fault of its own; any other failing stage still is, and follows.
  */
