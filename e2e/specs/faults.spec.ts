@@ -39,6 +39,19 @@ test('a socket whose data-plane worker kept crashing shows on its panel that it 
     const down = page.getByTestId('socket-xsk0').getByTestId('dataplane-down');
     await expect(down).toContainText('data plane down');
     await expect(down).toContainText('restarted 3 times, and was left down');
+    // The same signals ended the lab's traffic source as often: its panel says it is down, and a new rate
+    // set there starts it again.
+    await openExplorer(page, crashing.controlUrl, { view: 'controls', socket: 'xsk0' });
+    const sourceDown = page.getByTestId('traffic-down');
+    await expect(sourceDown).toContainText('traffic source down');
+    await expect(sourceDown).toContainText('left down');
+    await expect(sourceDown).toContainText('Any change below starts it again.');
+    await page.getByTestId('traffic-rate').fill('6000');
+    await page.getByTestId('traffic-rate-apply').click();
+    await expect(sourceDown).toHaveCount(0);
+    await expect(page.locator('.events li[data-kind="traffic-rate"]').last()).toContainText(
+      'data plane started again; traffic source sending 6000 frames/s',
+    );
   } finally {
     client.close();
     await crashing.stop();

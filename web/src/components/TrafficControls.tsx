@@ -31,6 +31,15 @@ export function TrafficControls() {
         {traffic.destinationPorts.join(', ')}
         {viewOnly ? ' · view only' : ''}
       </p>
+      {traffic.dataPlane?.state === 'down' && (
+        <p className="notice stacked" data-testid="traffic-down">
+          <span className="notice-code">traffic source down</span>
+          <span className="notice-message">
+            since {new Date(traffic.dataPlane.since).toLocaleTimeString()}: {traffic.dataPlane.reason}.
+            {canControl && ' Any change below starts it again.'}
+          </span>
+        </p>
+      )}
       <button
         type="button"
         data-testid="traffic-toggle"

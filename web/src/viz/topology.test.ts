@@ -111,6 +111,30 @@ describe('buildTopology', () => {
   });
 });
 
+describe('the lab’s source in the topology', () => {
+  const traffic = input({}).traffic as NonNullable<TopologyInput['traffic']>;
+  const sourceOf = (model: ReturnType<typeof buildTopology>) => model.nodes.find((node) => node.id === nodeIds.source);
+  const fromSource = (model: ReturnType<typeof buildTopology>) => model.edges.find((e) => e.from === nodeIds.source);
+
+  it('draws a source whose data plane is down as a warning that sends to no queue, paused or not', () => {
+    for (const paused of [false, true]) {
+      const down = { state: 'down' as const, since: 1, reason: 'left down' };
+      const model = buildTopology(input({ traffic: { ...traffic, paused, dataPlane: down } }));
+      expect(sourceOf(model)).toMatchObject({ status: 'warn' });
+      expect(sourceOf(model)?.lines[1]).toBe('down: its data plane was left down');
+      expect(fromSource(model)?.status).not.toBe('active');
+    }
+  });
+
+  it('draws a running source as sending, and a paused one as idle', () => {
+    const running = buildTopology(input({ traffic: { ...traffic, dataPlane: { state: 'running' } } }));
+    expect(sourceOf(running)).toMatchObject({ status: 'ok', lines: expect.arrayContaining(['5.0k frames/s']) });
+    expect(fromSource(running)?.status).toBe('active');
+    const paused = buildTopology(input({ traffic: { ...traffic, paused: true } }));
+    expect(sourceOf(paused)).toMatchObject({ status: 'idle', lines: expect.arrayContaining(['paused']) });
+  });
+});
+
 describe('attached sockets in the topology', () => {
   /** Two sockets of one foreign process, on the program discovery inferred for its namespace. */
   function foreign(fd: number) {

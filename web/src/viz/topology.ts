@@ -118,8 +118,11 @@ export function clipLine(text: string, width: number): string {
 export function trafficQueuesOf(input: Pick<TopologyInput, 'lab' | 'traffic'>, ifname: string): number[] | null {
   if (!input.lab || !input.traffic) return null;
   if (input.lab.appIfname !== ifname) return [];
-  return input.traffic.paused ? [] : [...input.traffic.queueIds];
+  return sends(input.traffic) ? [...input.traffic.queueIds] : [];
 }
+
+/** Whether the lab's source sends at all: not while paused, nor while its data plane is down. */
+const sends = (traffic: TrafficInfo): boolean => !traffic.paused && traffic.dataPlane?.state !== 'down';
 
 export function steeringFacts(input: TopologyInput, program: XdpProgramInfo): SteeringFacts {
   return {
@@ -145,10 +148,14 @@ export function buildTopology(input: TopologyInput): TopologyModel {
       layer: 'source',
       lines: [
         `lab source on ${traffic.ifname}`,
-        traffic.paused ? 'paused' : `${rate(input.trafficPps ?? traffic.ratePps)} frames/s`,
+        traffic.dataPlane?.state === 'down'
+          ? 'down: its data plane was left down'
+          : traffic.paused
+            ? 'paused'
+            : `${rate(input.trafficPps ?? traffic.ratePps)} frames/s`,
         `queue ${traffic.queueIds.join(', ')} · UDP ${traffic.destinationPorts.join(', ')}`,
       ],
-      status: traffic.paused ? 'idle' : 'ok',
+      status: traffic.dataPlane?.state === 'down' ? 'warn' : sends(traffic) ? 'ok' : 'idle',
     });
   }
 
