@@ -1,5 +1,3 @@
-import { release } from 'node:os';
-import { releaseAtLeast } from '@ringside/shared';
 import { afterEach, expect, it } from 'vitest';
 import { socketInode } from '../src/attach/procfs.ts';
 import {
@@ -8,6 +6,7 @@ import {
   type QueueOccupants,
   queueOccupants,
 } from '../src/engine/queue-holders.ts';
+import { kernelHasEnumerator } from '../src/host/btf-enumerators.ts';
 import { Lab } from '../src/lab/lab.ts';
 import { dumpXsks } from '../src/native/sock-diag.ts';
 import { BareSocket } from './bare-socket.ts';
@@ -21,7 +20,7 @@ const FREE: QueueOccupants = { known: true, inodes: [], holders: [] };
 function missing(): string | null {
   if (process.getuid?.() !== 0) return 'not running as root';
   // Without xsk_diag, a free queue is known free only from the queue objects' xsk attribute (Linux 6.12).
-  if (releaseAtLeast(release(), '6.12') !== true) return 'Linux before 6.12: no xsk attribute on netdev queue objects';
+  if (kernelHasEnumerator('NETDEV_A_QUEUE_XSK') !== true) return 'no NETDEV_A_QUEUE_XSK in the kernel BTF';
   return dumpXsks(null).available ? 'this kernel has xsk_diag: queueOccupants asks it instead' : null;
 }
 

@@ -1,6 +1,5 @@
-import { release } from 'node:os';
-import { releaseAtLeast } from '@ringside/shared';
 import { type SocketHolder, socketHolders } from '../attach/procfs.ts';
+import { kernelHasEnumerator } from '../host/btf-enumerators.ts';
 import { NativeError } from '../native/errors.ts';
 import { ifNameToIndex } from '../native/libc.ts';
 import { readNetdevQueues } from '../native/netdev-features.ts';
@@ -57,11 +56,13 @@ export function queueOccupants(namespacePath: string | null, ifname: string, que
 
 /**
  * Whether an XSK is bound to the queue, from the netdev family's queue
- * objects, which say so but not which socket; null where they cannot: their
- * xsk attribute came in Linux 6.12, and before it every queue looks free.
+ * objects, which say so but not which socket; null where they cannot. A
+ * kernel without their xsk attribute (NETDEV_A_QUEUE_XSK, Linux 6.12) shows
+ * every queue free: its BTF says whether it has it, and without BTF nothing
+ * is taken as free.
  */
 function queueHasXsk(namespacePath: string | null, ifname: string, queueId: number): boolean | null {
-  if (releaseAtLeast(release(), '6.12') !== true) return null;
+  if (kernelHasEnumerator('NETDEV_A_QUEUE_XSK') !== true) return null;
   return inNetworkNamespace(namespacePath, () => {
     const ifindex = ifNameToIndex(ifname);
     let queues: ReturnType<typeof readNetdevQueues> = null;
