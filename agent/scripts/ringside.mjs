@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TOKEN_FILE, HELP, SETUP_OPTIONS } from '../src/cli-help.mjs';
 import { runningUrls } from '../src/run-file.mjs';
+import { freshBundle } from '../src/setup/bundles.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
@@ -43,6 +44,11 @@ if (setup.status !== 0) process.exit(setup.status ?? 1);
 
 // The CLI parses process.argv strictly: it must not see the set-up's flags.
 process.argv.splice(2, Infinity, ...args.filter((arg) => !setupFlags.has(arg)));
-const { register } = await import('tsx/esm/api');
-register();
-await import('../src/cli.ts');
+// The CLI in one file when it is at least as new as its sources (src/setup/bundles.mjs); the sources otherwise.
+const bundle = freshBundle('cli');
+if (bundle) await import(bundle.href);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli.ts');
+}

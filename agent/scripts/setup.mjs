@@ -10,11 +10,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { release } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { writeBuildInfo } from '../src/server/build-info.mjs';
 import { multiarchIncludeDir } from '../src/setup/bpf-include.mjs';
+import { BUNDLES, freshBundle, newestModification } from '../src/setup/bundles.mjs';
 import { chromiumAdvice, chromiumPath } from '../src/setup/chromium.mjs';
 import { APT_LOCK_FILES, deviceNumbers, lockHolders } from '../src/setup/dpkg-lock.mjs';
 import { packageFamily, parseOsRelease, systemPackages } from '../src/setup/system-packages.mjs';
@@ -237,42 +238,56 @@ function benchNative() {
   if (existsSync(join(root, 'bench/native/Makefile'))) run('make', ['-s', '-C', join(root, 'bench/native')]);
 }
 
-/** Newest modification time of the files under `paths`. */
-function newest(paths) {
-  let latest = 0;
-  const visit = (path) => {
-    if (!existsSync(path)) return;
-    const stat = statSync(path);
-    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
-    else latest = Math.max(latest, stat.mtimeMs);
-  };
-  for (const path of paths) visit(join(root, path));
-  return latest;
+/**
+ * The CLI and the data-plane worker as one JavaScript file each
+ * (src/setup/bundles.mjs says why), with the esbuild tsx brings. The agent's
+ * npm dependencies stay outside them, loaded from agent/node_modules as from
+ * the sources (koffi is a native addon; pino starts its transports from its
+ * own files).
+ */
+async function bundles() {
+  const requireHere = createRequire(join(root, 'agent/package.json'));
+  const esbuild = createRequire(requireHere.resolve('tsx/package.json'))('esbuild');
+  const { dependencies } = requireHere('./package.json');
+  for (const [name, { entry, file }] of Object.entries(BUNDLES)) {
+    if (freshBundle(name)) continue;
+    const outfile = join(root, file);
+    await esbuild.build({
+      entryPoints: [join(root, entry)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: Object.keys(dependencies).filter((dependency) => !dependency.startsWith('@ringside/')),
+      outfile,
+      logLevel: 'error',
+      plugins: [sourceUrls(dirname(outfile))],
+    });
+  }
 }
 
 /**
- * The data-plane worker as one JavaScript file: a worker that loads it starts
- * in about 70 ms, against about 450 ms compiling the TypeScript sources
- * through tsx, and every socket created, and every socket joining or leaving
- * a shared UMEM, starts one. The agent falls back to the sources when this
- * file is older than them (dataplane-worker.ts).
+ * Each import.meta.url in a source under agent/src or shared/src becomes that
+ * source's own URL, found from the bundle's: the files they locate (bpf/build,
+ * web/dist, the scenarios) are then found from a bundle as from the sources,
+ * and still after the checkout is moved.
  */
-async function dataplaneWorker() {
-  const bundle = join(root, 'agent/build/dataplane-worker.mjs');
-  const sources = newest(['agent/src', 'shared/src', 'pnpm-lock.yaml']);
-  if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return;
-  const esbuild = createRequire(createRequire(join(root, 'package.json')).resolve('tsx/package.json'))('esbuild');
-  await esbuild.build({
-    entryPoints: [join(root, 'agent/src/dataplane/worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // koffi is a native addon: loaded from agent/node_modules, beside the bundle.
-    external: ['koffi'],
-    outfile: bundle,
-    logLevel: 'error',
-  });
+function sourceUrls(bundleDir) {
+  return {
+    name: 'source-urls',
+    setup(build) {
+      build.onLoad({ filter: /\/(agent|shared)\/src\/.*\.(ts|mjs)$/ }, (args) => {
+        const fromBundle = JSON.stringify(relative(bundleDir, args.path));
+        return {
+          contents: readFileSync(args.path, 'utf8').replaceAll(
+            'import.meta.url',
+            `new URL(${fromBundle}, import.meta.url).href`,
+          ),
+          loader: args.path.endsWith('.ts') ? 'ts' : 'js',
+        };
+      });
+    },
+  };
 }
 
 /** What the agent's `ringside_build_info` says: asked of git here, once per set-up, never at an agent's start. */
@@ -286,7 +301,13 @@ function buildInfo() {
 
 function webBuild(pnpm) {
   const built = join(root, 'web/dist/index.html');
-  const sources = newest(['web/src', 'web/index.html', 'web/vite.config.ts', 'shared/src', 'pnpm-lock.yaml']);
+  const sources = newestModification([
+    'web/src',
+    'web/index.html',
+    'web/vite.config.ts',
+    'shared/src',
+    'pnpm-lock.yaml',
+  ]);
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   say('building the web app');
   run(pnpm, ['--filter', '@ringside/web', 'build', '--logLevel', 'warn']);
@@ -307,7 +328,7 @@ const steps = [
   ['BPF filesystem', bpffs],
   ['XDP programs (bpf/)', bpfObjects],
   ['benchmark baseline (bench/native/)', benchNative],
-  ['data-plane worker bundle', dataplaneWorker],
+  ['CLI and data-plane worker bundles', bundles],
   ['build info', buildInfo],
   ['web app', () => webBuild(pnpm)],
 ];

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshBundle } from '../src/setup/bundles.mjs';
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -31,7 +32,9 @@ export interface AgentExit {
   stderr: string;
 }
 
-const NODE_ARGS = ['--import', 'tsx', CLI];
+/** The CLI as the launcher runs it: its bundle while fresh (src/setup/bundles.mjs), the sources through tsx otherwise. */
+const bundledCli = freshBundle('cli');
+const NODE_ARGS = bundledCli ? [fileURLToPath(bundledCli)] : ['--import', 'tsx', CLI];
 
 /** Tests keep their tokens apart from a real installation's. */
 export function testTokenFile(): string {

@@ -1,35 +1,18 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DataPlaneState } from '@ringside/shared';
+import { freshBundle } from '../setup/bundles.mjs';
 import { UmemControl } from './control.ts';
 import type { DataplanePlan } from './plan.ts';
 
 const STOP_GRACE_MS = 2000;
 
-/** Built by the setup step: the worker in one file, which starts far faster than the sources through tsx. */
-const BUNDLE = new URL('../../build/dataplane-worker.mjs', import.meta.url);
 const SOURCE_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
-const BUNDLED_FROM = ['../', '../../../shared/src/'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = `${dir}/${entry.name}`;
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 let script: URL | null = null;
 
-/** The bundle while it is at least as new as every source it was built from; the sources otherwise. */
+/** The worker in one file while it is at least as new as its sources (setup/bundles.mjs); the sources otherwise. */
 function workerScript(): URL {
-  if (script) return script;
-  const bundle = fileURLToPath(BUNDLE);
-  const fresh =
-    existsSync(bundle) && statSync(bundle).mtimeMs >= Math.max(...BUNDLED_FROM.map((dir) => newestSource(dir)));
-  script = fresh ? BUNDLE : SOURCE_ENTRY;
+  script ??= freshBundle('dataplaneWorker') ?? SOURCE_ENTRY;
   return script;
 }
 
