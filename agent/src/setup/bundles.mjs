@@ -20,8 +20,8 @@ export const BUNDLES = {
 /** What the bundles are built from: the sources, and the lockfile that pins what they bundle (zod). */
 const SOURCES = ['agent/src', 'shared/src', 'pnpm-lock.yaml'];
 
-/** Newest modification time of the files under `paths` (from the repository's root). */
-export function newestModification(paths) {
+/** Newest modification time of the files under `paths` (from the repository's root, or `at`). */
+export function newestModification(paths, at = root) {
   let latest = 0;
   const visit = (path) => {
     if (!existsSync(path)) return;
@@ -29,13 +29,13 @@ export function newestModification(paths) {
     if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
     else latest = Math.max(latest, stat.mtimeMs);
   };
-  for (const path of paths) visit(join(root, path));
+  for (const path of paths) visit(join(at, path));
   return latest;
 }
 
 /** The bundle's file while it is at least as new as every source; null when it is missing or stale. */
-export function freshBundle(name) {
-  const file = join(root, BUNDLES[name].file);
-  if (!existsSync(file) || statSync(file).mtimeMs < newestModification(SOURCES)) return null;
+export function freshBundle(name, at = root) {
+  const file = join(at, BUNDLES[name].file);
+  if (!existsSync(file) || statSync(file).mtimeMs < newestModification(SOURCES, at)) return null;
   return pathToFileURL(file);
 }
