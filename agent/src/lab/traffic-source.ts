@@ -310,13 +310,10 @@ export class TrafficSource {
   /**
    * A source whose worker kept crashing sends nothing, whatever its settings
    * say. Its sockets are rebuilt on the same queues, as setQueues does, so
-   * that any change the user makes to the traffic starts it again: true when
-   * it was down.
+   * that any change the user makes to the traffic starts it again.
    */
-  async startAgainIfDown(): Promise<boolean> {
-    if (this.dataPlane?.state !== 'down') return false;
-    await this.setQueues(this.settings.queueIds);
-    return true;
+  async startAgainIfDown(): Promise<void> {
+    if (this.dataPlane?.state === 'down') await this.setQueues(this.settings.queueIds);
   }
 
   async stop(): Promise<void> {

@@ -121,7 +121,7 @@ describe('the lab’s source in the topology', () => {
       const down = { state: 'down' as const, since: 1, reason: 'left down' };
       const model = buildTopology(input({ traffic: { ...traffic, paused, dataPlane: down } }));
       expect(sourceOf(model)).toMatchObject({ status: 'warn' });
-      expect(sourceOf(model)?.lines[1]).toBe('down: its data plane was left down');
+      expect(sourceOf(model)?.lines[1]).toBe('data plane down');
       expect(fromSource(model)?.status).not.toBe('active');
     }
   });

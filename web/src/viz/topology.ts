@@ -149,7 +149,7 @@ export function buildTopology(input: TopologyInput): TopologyModel {
       lines: [
         `lab source on ${traffic.ifname}`,
         traffic.dataPlane?.state === 'down'
-          ? 'down: its data plane was left down'
+          ? 'data plane down'
           : traffic.paused
             ? 'paused'
             : `${rate(input.trafficPps ?? traffic.ratePps)} frames/s`,
