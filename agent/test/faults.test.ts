@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { FRAME_OWNERS, type StateMessage } from '@ringside/shared';
 import { expect, it } from 'vitest';
 import { listNamespaces } from '../src/host/ip.ts';
+import { SOURCE_RING } from '../src/lab/traffic-source.ts';
 import { type RunningAgent, startAgent } from './agent-process.ts';
 import { describeKernel, waitFor } from './kernel.ts';
 import { crashUntilLeftDown } from './worker-crashes.ts';
@@ -51,9 +52,6 @@ async function withAgent(
     expect(namespacesOf(agent.pid)).toEqual([]);
   }
 }
-
-/** The lab source's TX ring (agent/src/lab/traffic-source.ts): what it can have queued for the kernel at most. */
-const SOURCE_TX_RING = 1024;
 
 /** Frames the kernel counts received on an interface: veth counts each frame its XDP program saw. */
 function appEndRxPackets(namespace: string, ifname: string): number {
@@ -128,6 +126,12 @@ describeKernel('faults the agent survives, telling the page', () => {
         // again, more than its TX ring could have held (copy-mode TX moves only when a worker calls sendto).
         const lab = lateState.lab;
         if (!lab) throw new Error('the agent runs no lab');
+        // A change the agent refuses (longer than the lab's 1500-byte MTU) leaves it down, as it leaves any source as it was.
+        client.send({ type: 'setTraffic', requestId: 'too-long', frameLength: 3000 });
+        expect(await client.answer('too-long')).toMatchObject({ type: 'error' });
+        const afterRefusal = await TestClient.connect(agent.controlUrl);
+        expect((await afterRefusal.next('state')).traffic?.dataPlane).toEqual(sourceDown);
+        afterRefusal.close();
         const arrived = () => appEndRxPackets(lab.appNamespace, lab.appIfname);
         const before = arrived();
         client.send({ type: 'setTraffic', requestId: 'rate-after-down', ratePps: 10_000 });
@@ -138,7 +142,7 @@ describeKernel('faults the agent survives, telling the page', () => {
           "a state with the source's data plane running",
         );
         expect(client.of('state').at(-1)?.traffic?.ratePps).toBe(10_000);
-        await waitFor(() => arrived() > before + 2 * SOURCE_TX_RING, 20_000, 'frames from the source again');
+        await waitFor(() => arrived() > before + 2 * SOURCE_RING, 20_000, 'frames from the source again');
         const told = client.of('event').filter((event) => event.kind === 'traffic-rate');
         expect(told.at(-1)?.message).toMatch(/^data plane started again; traffic source sending 10000 frames\/s/);
       },

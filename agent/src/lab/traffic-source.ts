@@ -33,7 +33,8 @@ export interface TrafficSettings {
 }
 
 const SOURCE_FRAMES = 2048;
-const SOURCE_RING = 1024;
+/** Each ring of each sender: its TX ring is the most it can have queued for the kernel. */
+export const SOURCE_RING = 1024;
 /** UDP ports the source sends from and to (4242 is the spec's example port). */
 const SOURCE_PORT = 9000;
 export const DESTINATION_PORT = 4242;
