@@ -143,19 +143,16 @@ export function buildTopology(input: TopologyInput): TopologyModel {
 
   const { lab, traffic } = input;
   if (lab && traffic) {
+    const down = traffic.dataPlane?.state === 'down';
     nodes.push({
       id: nodeIds.source,
       layer: 'source',
       lines: [
         `lab source on ${traffic.ifname}`,
-        traffic.dataPlane?.state === 'down'
-          ? 'data plane down'
-          : traffic.paused
-            ? 'paused'
-            : `${rate(input.trafficPps ?? traffic.ratePps)} frames/s`,
+        down ? 'data plane down' : traffic.paused ? 'paused' : `${rate(input.trafficPps ?? traffic.ratePps)} frames/s`,
         `queue ${traffic.queueIds.join(', ')} · UDP ${traffic.destinationPorts.join(', ')}`,
       ],
-      status: traffic.dataPlane?.state === 'down' ? 'warn' : sends(traffic) ? 'ok' : 'idle',
+      status: down ? 'warn' : sends(traffic) ? 'ok' : 'idle',
     });
   }
 
