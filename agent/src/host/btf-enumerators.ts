@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
  * own BTF (/sys/kernel/btf/vmlinux): a netlink attribute the kernel puts is an
  * enumerator of its family's uapi enum, so the BTF answers "does this kernel
  * report X" without guessing from its version (a distribution's kernel may
- * carry a feature back, or leave it out).
+ * carry a feature back, or leave it out). native/kernel-btf.ts asks libbpf
+ * for functions by name; libbpf exports no lookup of an enumerator, whose
+ * name is a member's, so this walk reads the file itself.
  */
 
 const BTF_MAGIC = 0xeb9f;
