@@ -9,7 +9,7 @@ import { listNamespaces } from '../src/host/ip.ts';
 import { SOURCE_RING } from '../src/lab/traffic-source.ts';
 import { type RunningAgent, startAgent } from './agent-process.ts';
 import { describeKernel, waitFor } from './kernel.ts';
-import { crashUntilLeftDown } from './worker-crashes.ts';
+import { crashUntilLeftDown, ofSocket, ofTrafficSource } from './worker-crashes.ts';
 import { TestClient } from './ws-client.ts';
 
 const namespacesOf = (pid: number) => listNamespaces().filter((name) => name.startsWith(`ringside-${pid}-`));
@@ -103,7 +103,7 @@ describeKernel('faults the agent survives, telling the page', () => {
             ?.sockets.find((socket) => socket.id === 'xsk0')?.dataPlane;
         expect(dataPlaneOfXsk0()).toEqual({ state: 'running' });
         // Each SIGUSR2 ends every data-plane thread; the worker is restarted 3 times, and not after.
-        await crashUntilLeftDown(agent, client, 'xsk0');
+        await crashUntilLeftDown(agent, client, ofSocket('xsk0'));
         // The state the agent sends with the fault says so, on the socket, with why and since when.
         await waitFor(() => dataPlaneOfXsk0()?.state === 'down', 10_000, "a state with xsk0's data plane down");
         const down = dataPlaneOfXsk0();
@@ -111,7 +111,9 @@ describeKernel('faults the agent survives, telling the page', () => {
           state: 'down',
           reason: expect.stringMatching(/crashed .* 4 times in 600 s, restarted 3 times, and was left down/),
         });
-        // The same signals ended the traffic source's worker as often: its state says so too.
+        // The source's worker is crashed until it is left down too (a signal finds it restarting at times): its
+        // state says so.
+        await crashUntilLeftDown(agent, client, ofTrafficSource);
         await waitFor(() => sourceDataPlane()?.state === 'down', 10_000, "a state with the source's data plane down");
         const sourceDown = sourceDataPlane();
         expect(sourceDown).toMatchObject({ state: 'down', reason: expect.stringMatching(/left down/) });

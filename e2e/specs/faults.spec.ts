@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { crashUntilLeftDown } from '../../agent/test/worker-crashes.ts';
+import { crashUntilLeftDown, ofSocket, ofTrafficSource } from '../../agent/test/worker-crashes.ts';
 import { TestClient } from '../../agent/test/ws-client.ts';
 import { openExplorer } from './explorer.ts';
 
@@ -35,12 +35,13 @@ test('a socket whose data-plane worker kept crashing shows on its panel that it 
     await openExplorer(page, crashing.controlUrl, { view: 'rings', socket: 'xsk0' });
     await expect(page.getByTestId('socket-xsk0').getByTestId('ring-rx-producer')).toBeVisible();
     await expect(page.getByTestId('dataplane-down')).toHaveCount(0);
-    await crashUntilLeftDown(crashing, client, 'xsk0');
+    await crashUntilLeftDown(crashing, client, ofSocket('xsk0'));
     const down = page.getByTestId('socket-xsk0').getByTestId('dataplane-down');
     await expect(down).toContainText('data plane down');
     await expect(down).toContainText('restarted 3 times, and was left down');
-    // The same signals ended the lab's traffic source as often: its panel says it is down, and a new rate
-    // set there starts it again.
+    // The lab's traffic source, crashed until it is left down too: its panel says so, and a new rate set there
+    // starts it again.
+    await crashUntilLeftDown(crashing, client, ofTrafficSource);
     await openExplorer(page, crashing.controlUrl, { view: 'controls', socket: 'xsk0' });
     const sourceDown = page.getByTestId('traffic-down');
     await expect(sourceDown).toContainText('traffic source down');

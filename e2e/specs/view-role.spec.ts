@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { COMMAND_TYPES, COMMANDS, PROTOCOL_VERSION } from '@ringside/shared';
 import { type RunningAgent, startAgent } from '../../agent/test/agent-process.ts';
-import { crashUntilLeftDown } from '../../agent/test/worker-crashes.ts';
+import { crashUntilLeftDown, ofSocket } from '../../agent/test/worker-crashes.ts';
 import { exampleMessages, requestIdOf, TestClient } from '../../agent/test/ws-client.ts';
 import { agentState, numberIn, openExplorer } from './explorer.ts';
 
@@ -98,7 +98,7 @@ test('a data plane left down tells a control page, and only it, that reconfiguri
     await openExplorer(control, crashing.controlUrl, { view: 'rings', socket: 'xsk0' });
     await openExplorer(page, crashing.viewUrl, { view: 'rings', socket: 'xsk0' });
     await expect(page.getByTestId('role')).toHaveText('view only');
-    await crashUntilLeftDown(crashing, client, 'xsk0');
+    await crashUntilLeftDown(crashing, client, ofSocket('xsk0'));
     const downOn = (on: typeof page) => on.getByTestId('socket-xsk0').getByTestId('dataplane-down');
     await expect(downOn(control)).toContainText('Reconfigure the socket to start it again');
     await expect(downOn(page)).toContainText('was left down');
