@@ -31,6 +31,13 @@ function xdpOf(lab: Lab, ifname = lab.appIfname): { mode?: number; prog?: { id?:
 
 const programOnInterface = (lab: Lab) => xdpOf(lab)?.prog?.id;
 
+/** A bpf build with by_queue.o and nothing else, as a half-finished setup leaves it. */
+function buildWithByQueueAlone(): string {
+  const objects = mkdtempSync(join(tmpdir(), 'ringside-bpf-'));
+  copyFileSync(join(BPF_BUILD, 'by_queue.o'), join(objects, 'by_queue.o'));
+  return objects;
+}
+
 describeKernel('Steering an interface through a change of program', () => {
   let lab: Lab | null = null;
   let steering: InterfaceSteering | null = null;
@@ -60,9 +67,8 @@ describeKernel('Steering an interface through a change of program', () => {
 
   it('keeps the old program attached and steering when the frags variant a multi-buffer socket needs cannot load', async () => {
     lab = Lab.create(2);
-    // A build with by-queue but not its frags variant, as a half-finished setup leaves it.
-    objects = mkdtempSync(join(tmpdir(), 'ringside-bpf-'));
-    copyFileSync(join(BPF_BUILD, 'by_queue.o'), join(objects, 'by_queue.o'));
+    // No frags variant.
+    objects = buildWithByQueueAlone();
     steering = new InterfaceSteering(lab.appIfname, lab.appNamespacePath, 'by-queue', objects);
     const receiver = BareSocket.open(lab.appNamespacePath, lab.appIfname, 0, 'receiver');
     const second = BareSocket.open(lab.appNamespacePath, lab.appIfname, 1, 'receiver');
@@ -86,6 +92,30 @@ describeKernel('Steering an interface through a change of program', () => {
     expect(steering.entries()).toEqual([{ index: 0, socketId: 'a' }]);
     await sender.send(64, PORT);
     await waitFor(() => receiver.receivedFrames() >= 64, 20_000, '64 frames at the first socket');
+    expect(steering.counters()).toMatchObject({ redirected: 64 });
+  });
+
+  it('leaves the old program steering, the same one, when the program switched to cannot load', async () => {
+    lab = Lab.create(1);
+    // Nor round-robin.
+    objects = buildWithByQueueAlone();
+    steering = new InterfaceSteering(lab.appIfname, lab.appNamespacePath, 'by-queue', objects);
+    const receiver = BareSocket.open(lab.appNamespacePath, lab.appIfname, 0, 'receiver');
+    const sender = BareSocket.open(lab.peerNamespacePath, lab.peerIfname, 0, 'sender');
+    sockets.push(receiver, sender);
+    steering.place({ socketId: 'a', fd: receiver.fd, queueId: 0, requestedIndex: undefined }, 'drv');
+    const attached = steering.programId;
+    expect(attached).not.toBeNull();
+
+    expect(() => steering?.switchTo('round-robin', [])).toThrow(/round_robin\.o is missing/);
+
+    // Never detached, never loaded again: the kernel runs the program it ran, and the steering says the same.
+    expect(programOnInterface(lab)).toBe(attached);
+    expect(steering.programId).toBe(attached);
+    expect(steering.kind).toBe('by-queue');
+    expect(steering.entries()).toEqual([{ index: 0, socketId: 'a' }]);
+    await sender.send(64, PORT);
+    await waitFor(() => receiver.receivedFrames() >= 64, 20_000, '64 frames at the socket');
     expect(steering.counters()).toMatchObject({ redirected: 64 });
   });
 

@@ -151,15 +151,28 @@ export class InterfaceSteering {
 
   /**
    * Replaces the program; every socket in the map moves into the new
-   * program's map. If the new program cannot be attached, the old one is
-   * attached again with every socket where it was, and the refusal thrown.
+   * program's map. A new program that cannot load (its object missing, the
+   * kernel or the interface without what it needs) is refused while the old
+   * one still steers: that one stays, untouched. One the interface refuses
+   * after the old one went has the old one attached again, with every socket
+   * where it was, and the refusal thrown.
    */
   switchTo(kind: XdpProgramKind, ports: readonly PortRoute[]): void {
-    const before = { kind: this.kindChosen, routes: this.routes, placed: [...this.placed.values()] };
+    const before = {
+      kind: this.kindChosen,
+      routes: this.routes,
+      placed: [...this.placed.values()],
+      program: this.program,
+    };
     try {
       this.install(kind, ports, before.placed);
     } catch (error) {
-      this.install(before.kind, before.routes, before.placed);
+      if (before.program !== null && this.program === before.program && before.program.attached) {
+        this.kindChosen = before.kind;
+        this.routes = before.routes;
+        this.placed.clear();
+        for (const entry of before.placed) this.placed.set(entry.socketId, entry);
+      } else this.install(before.kind, before.routes, before.placed);
       throw error;
     }
   }
@@ -169,14 +182,19 @@ export class InterfaceSteering {
     ports: readonly PortRoute[],
     sockets: readonly (SteeredSocket & { index: number })[],
   ): void {
-    this.program?.detach();
-    this.program = null;
     this.kindChosen = kind;
     this.routes = [...ports];
     this.placed.clear();
-    if (kind === 'libxdp-default' || sockets.length === 0) return;
+    if (kind === 'libxdp-default' || sockets.length === 0) {
+      this.detach();
+      return;
+    }
     const mode = this.mode ?? 'drv';
-    this.attach(mode);
+    // attach() loads the new program before the old one goes.
+    this.attach(
+      mode,
+      sockets.some((socket) => socket.multiBuffer === true),
+    );
     for (const socket of sockets) this.place(socket, mode);
   }
 
