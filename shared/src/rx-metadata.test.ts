@@ -78,9 +78,10 @@ describe('decodeRxMetadata', () => {
 
 describe('judgeRxMetadataSupport', () => {
   const all = { timestamp: true, hash: true, vlanTag: true };
+  const kernel = { kfuncs: all, adjustMeta: true };
 
   it('offers the program when the kernel has every kfunc, and says which interface lacks which', () => {
-    const support = judgeRxMetadataSupport(all, [
+    const support = judgeRxMetadataSupport(kernel, [
       { ifname: 'veth0', offered: all },
       { ifname: 'lo', offered: { timestamp: false, hash: false, vlanTag: false } },
       { ifname: 'old0', offered: null },
@@ -96,10 +97,31 @@ describe('judgeRxMetadataSupport', () => {
   });
 
   it('greys the program out on a kernel without a kfunc, naming it and the release that brought it', () => {
-    const support = judgeRxMetadataSupport({ ...all, vlanTag: false }, [{ ifname: 'veth0', offered: null }]);
+    const support = judgeRxMetadataSupport({ ...kernel, kfuncs: { ...all, vlanTag: false } }, [
+      { ifname: 'veth0', offered: null },
+    ]);
     expect(support.program.available).toBe(false);
     expect(support.program.reason).toContain('bpf_xdp_metadata_rx_vlan_tag (Linux 6.8)');
+    expect(support.program.reason).not.toContain('bpf_xdp_adjust_meta');
     expect(support.kfuncs.find((entry) => entry.field === 'vlanTag')?.reason).toContain('came in Linux 6.8');
     expect(support.kfuncs.find((entry) => entry.field === 'timestamp')?.reason).toBeNull();
+  });
+
+  it('greys the program out where the verifier refuses bpf_xdp_adjust_meta, though every kfunc is there', () => {
+    const support = judgeRxMetadataSupport({ ...kernel, adjustMeta: false }, [{ ifname: 'veth0', offered: all }]);
+    expect(support.program.available).toBe(false);
+    expect(support.program.reason).toMatch(
+      /needs bpf_xdp_adjust_meta .* this kernel's verifier refuses that helper to XDP programs/,
+    );
+    expect(support.program.reason).toMatch(/choose another program$/);
+    // The kfuncs themselves are there: each says so.
+    expect(support.kfuncs.every((entry) => entry.kernel && entry.reason === null)).toBe(true);
+  });
+
+  it('names both when the kernel lacks a kfunc and refuses the helper', () => {
+    const support = judgeRxMetadataSupport({ kfuncs: { ...all, hash: false }, adjustMeta: false }, []);
+    expect(support.program.reason).toMatch(
+      /bpf_xdp_metadata_rx_hash \(Linux 6\.3\), which this kernel lacks; it also needs bpf_xdp_adjust_meta/,
+    );
   });
 });

@@ -143,35 +143,55 @@ export const RxMetadataSupport = z.object({
 export type RxMetadataSupport = z.infer<typeof RxMetadataSupport>;
 
 /**
- * Judges the probe's findings: `inKernel` says which kfuncs the kernel's BTF
- * names; `interfaces`, which fields each interface's driver offers (null:
- * the kernel does not say). The program calls all three kfuncs, so it needs
- * all three in the kernel; an interface that lacks one still takes it (that
- * kfunc answers EOPNOTSUPP in front of every frame).
+ * What the running kernel offers the rx-metadata program: which of the
+ * kfuncs its BTF names, and whether its verifier lets an XDP program call
+ * bpf_xdp_adjust_meta, the helper that makes room for their answers in front
+ * of the frame (two builds of one kernel version were seen to differ here).
+ */
+export interface KernelRxMetadata {
+  kfuncs: Record<RxMetadataField, boolean>;
+  adjustMeta: boolean;
+}
+
+/**
+ * Judges the probe's findings: `kernel`, what the running kernel offers;
+ * `interfaces`, which fields each interface's driver offers (null: the
+ * kernel does not say). The program calls all three kfuncs, so it needs all
+ * three in the kernel, and bpf_xdp_adjust_meta; an interface that lacks one
+ * kfunc still takes it (that kfunc answers EOPNOTSUPP in front of every frame).
  */
 export function judgeRxMetadataSupport(
-  inKernel: Record<RxMetadataField, boolean>,
+  kernel: KernelRxMetadata,
   interfaces: readonly { ifname: string; offered: Record<RxMetadataField, boolean> | null }[],
 ): RxMetadataSupport {
   const kfuncs = RX_METADATA_FIELDS.map((field): RxMetadataKfunc => {
     const { kfunc, since } = RX_METADATA_KFUNCS[field];
     const offered = interfaces.map(({ ifname, offered }) => ({ ifname, offered: offered ? offered[field] : null }));
     const lacking = offered.filter((entry) => entry.offered === false).map((entry) => entry.ifname);
-    const reason = !inKernel[field]
+    const reason = !kernel.kfuncs[field]
       ? `${kfunc} is not in this kernel (its BTF does not name it): it came in Linux ${since}`
       : lacking.length > 0
         ? `${lacking.join(', ')} ${lacking.length === 1 ? 'does' : 'do'} not implement ${kfunc} (the driver has no such xdp_metadata_ops): it answers EOPNOTSUPP there`
         : null;
-    return { field, kfunc, since, kernel: inKernel[field], interfaces: offered, reason };
+    return { field, kfunc, since, kernel: kernel.kfuncs[field], interfaces: offered, reason };
   });
   const missing = kfuncs.filter((entry) => !entry.kernel);
+  const lacks = [
+    ...(missing.length > 0
+      ? [
+          `calls ${missing.map((entry) => `${entry.kfunc} (Linux ${entry.since})`).join(' and ')}, which this kernel lacks`,
+        ]
+      : []),
+    ...(kernel.adjustMeta
+      ? []
+      : [
+          "needs bpf_xdp_adjust_meta to put the kfuncs' answers in front of the frame, and this kernel's verifier refuses that helper to XDP programs",
+        ]),
+  ];
   return {
     program: {
-      available: missing.length === 0,
-      reason:
-        missing.length === 0
-          ? null
-          : `rx-metadata calls ${missing.map((entry) => `${entry.kfunc} (Linux ${entry.since})`).join(' and ')}, which this kernel lacks`,
+      available: lacks.length === 0,
+      reason: lacks.length === 0 ? null : `rx-metadata ${lacks.join('; it also ')}: choose another program`,
     },
     kfuncs,
   };

@@ -35,7 +35,7 @@ import {
   xdpProgramObject,
 } from '../native/xdp-program.ts';
 import { largestSingleBufferMtu, needsFrags } from './frags.ts';
-import { interfaceRxMetadata, kernelRxMetadataKfuncs } from './rx-metadata-support.ts';
+import { interfaceRxMetadata, kernelRxMetadata } from './rx-metadata-support.ts';
 
 /** Ringside's own XDP programs (the protocol's kinds but libxdp's), built from bpf/*.c into bpf/build/ by the setup step. */
 export type RingsideProgramKind = Exclude<XdpProgramKind, 'libxdp-default'>;
@@ -218,26 +218,39 @@ function openThroughLibxdp(
 /** Why the kernel refused to load a program that calls the RX metadata kfuncs. */
 function deviceBoundLoadHint(code: string): string | undefined {
   if (code === 'ESRCH') return 'this kernel lacks an RX metadata kfunc the program calls (libbpf found it in no BTF)';
-  if (code === 'EINVAL') return 'this kernel takes no device-bound XDP program (BPF_F_XDP_DEV_BOUND_ONLY, Linux 6.3)';
+  // The verifier's log says why (the agent's trace level): a kernel before 6.3, or a helper this build refuses.
+  if (code === 'EINVAL')
+    return "the kernel's verifier refused it: a kernel before Linux 6.3 takes no device-bound XDP program (BPF_F_XDP_DEV_BOUND_ONLY)";
   if (code === 'EPERM') return 'loading BPF programs needs root (CAP_BPF and CAP_NET_ADMIN)';
   return undefined;
 }
 
 /**
  * Refuses, before loading, a kernel without one of the kfuncs the program
- * calls (libbpf would refuse with ESRCH, naming none), and an interface whose
+ * calls (libbpf would refuse with ESRCH, naming none) or whose verifier
+ * refuses bpf_xdp_adjust_meta (EINVAL, naming nothing), and an interface whose
  * driver implements none of them: every frame would carry EOPNOTSUPP.
  */
 function refuseWithoutRxMetadata(kind: RingsideProgramKind, ifname: string, namespacePath: string | null): void {
   const offered = interfaceRxMetadata(namespacePath, ifname);
-  const support = judgeRxMetadataSupport(kernelRxMetadataKfuncs(), [{ ifname, offered }]);
-  if (!support.program.available) throw new RingsideProgramError(support.program.reason ?? kind, 'EOPNOTSUPP');
+  // The interface first: what the user chose is named before what the kernel lacks.
   if (offered && RX_METADATA_FIELDS.every((field) => !offered[field])) {
     throw new RingsideProgramError(
       `${ifname}'s driver implements none of the RX metadata kfuncs (its netdev xdp-rx-metadata-features is empty): ${kind} would put only EOPNOTSUPP in front of every frame`,
       'EOPNOTSUPP',
     );
   }
+  const support = judgeRxMetadataSupport(kernelRxMetadata(), [{ ifname, offered }]);
+  if (!support.program.available) throw new RingsideProgramError(support.program.reason ?? kind, 'EOPNOTSUPP');
+}
+
+/** The kernel runs a device-bound program only in its driver's hook: refused first, on any kernel. */
+function refuseOutsideDriverHook(kind: RingsideProgramKind, mode: XdpAttachMode): void {
+  if (mode === 'drv') return;
+  throw new RingsideProgramError(
+    `${kind} is device-bound (it calls the RX metadata kfuncs, which the driver implements): the kernel runs it only in the driver's hook: use drv mode`,
+    'EOPNOTSUPP',
+  );
 }
 
 /**
@@ -253,12 +266,6 @@ function loadBound(
   mode: XdpAttachMode,
   frags: boolean,
 ): ReadyProgram {
-  if (mode !== 'drv') {
-    throw new RingsideProgramError(
-      `${kind} is device-bound (it calls the RX metadata kfuncs, which the driver implements): the kernel runs it only in the driver's hook: use drv mode`,
-      'EOPNOTSUPP',
-    );
-  }
   let program: ReturnType<typeof loadDeviceBoundProgram>;
   try {
     program = loadDeviceBoundProgram(path, ifindex, deviceBoundLoadHint);
@@ -364,7 +371,10 @@ export class RingsideProgram {
     frags?: boolean,
     objects = BPF_BUILD,
   ): LoadedRingsideProgram {
-    if (DEVICE_BOUND.has(kind)) refuseWithoutRxMetadata(kind, ifname, namespacePath);
+    if (DEVICE_BOUND.has(kind)) {
+      refuseOutsideDriverHook(kind, mode);
+      refuseWithoutRxMetadata(kind, ifname, namespacePath);
+    }
     const { ready, ifindex, withFrags } = inNetworkNamespace(namespacePath, () => {
       const ifindex = ifNameToIndex(ifname);
       if (ifindex === 0) {

@@ -1,11 +1,13 @@
 import {
   judgeRxMetadataSupport,
+  type KernelRxMetadata,
   RX_METADATA_FIELDS,
   RX_METADATA_KFUNCS,
   type RxMetadataField,
   type RxMetadataSupport,
 } from '@ringside/shared';
 import { NativeError } from '../native/errors.ts';
+import { xdpHelperAllowed } from '../native/helper-probe.ts';
 import { kernelFunctionsPresent } from '../native/kernel-btf.ts';
 import { ifNameToIndex } from '../native/libc.ts';
 import { readNetdevDevice } from '../native/netdev-features.ts';
@@ -15,12 +17,13 @@ import { inNetworkNamespace } from '../native/netns.ts';
  * Which RX metadata kfuncs the running kernel and its interfaces offer, for
  * the rx-metadata program: the kernel's from its BTF (what libbpf resolves
  * the program's calls against), an interface's from the netdev family's
- * xdp-rx-metadata-features (its driver's xdp_metadata_ops).
+ * xdp-rx-metadata-features (its driver's xdp_metadata_ops); and whether the
+ * kernel's verifier lets the program make room for them (bpf_xdp_adjust_meta).
  */
 
 type Offered = Record<RxMetadataField, boolean>;
 
-let inKernel: Offered | null = null;
+let inKernel: KernelRxMetadata | null = null;
 
 function readKernelKfuncs(): Offered {
   const kfuncs = RX_METADATA_FIELDS.map((field) => RX_METADATA_KFUNCS[field].kfunc);
@@ -36,9 +39,9 @@ function readKernelKfuncs(): Offered {
   ) as Offered;
 }
 
-/** Read once: the running kernel's functions do not change under the agent. */
-export function kernelRxMetadataKfuncs(): Offered {
-  inKernel ??= readKernelKfuncs();
+/** Read once: the running kernel's functions and helpers do not change under the agent. */
+export function kernelRxMetadata(): KernelRxMetadata {
+  inKernel ??= { kfuncs: readKernelKfuncs(), adjustMeta: xdpHelperAllowed('xdp_adjust_meta') };
   return inKernel;
 }
 
@@ -60,7 +63,7 @@ export function interfaceRxMetadata(namespacePath: string | null, ifname: string
 /** The kernel's kfuncs and each interface's, judged for the page (shared/src/rx-metadata.ts). */
 export function probeRxMetadataSupport(namespacePath: string | null, ifnames: readonly string[]): RxMetadataSupport {
   return judgeRxMetadataSupport(
-    kernelRxMetadataKfuncs(),
+    kernelRxMetadata(),
     ifnames.map((ifname) => ({ ifname, offered: interfaceRxMetadata(namespacePath, ifname) })),
   );
 }
