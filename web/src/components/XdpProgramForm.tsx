@@ -45,6 +45,11 @@ export function XdpProgramForm({ ifname }: { ifname: string }) {
   const command = useRingside((s) => s.command);
   const clearOutcome = useRingside((s) => s.clearOutcome);
   const rxMetadata = useRingside((s) => s.agentState?.rxMetadata ?? null);
+  // An agent before protocol 2.4 sends no probe: it has no rx-metadata program either.
+  const rxMetadataRefusal =
+    rxMetadata === null
+      ? 'rx-metadata cannot be chosen: this agent does not say which RX metadata kfuncs the kernel has'
+      : rxMetadata.program.reason;
   const currentKind = current && current.kind !== 'other' ? current.kind : 'by-queue';
   const currentRoutes = JSON.stringify(current?.ports ?? []);
   const [kind, setKind] = useState<XdpProgramKind>(currentKind);
@@ -80,13 +85,7 @@ export function XdpProgramForm({ ifname }: { ifname: string }) {
           onChange={(event) => edit(() => setKind(event.target.value as XdpProgramKind))}
         >
           {XdpProgramKind.options.map((option) => {
-            // An agent before protocol 2.4 sends no probe: it has no rx-metadata program either.
-            const refusal =
-              option !== 'rx-metadata'
-                ? null
-                : rxMetadata === null
-                  ? 'this agent does not say which RX metadata kfuncs the kernel has'
-                  : rxMetadata.program.reason;
+            const refusal = option === 'rx-metadata' ? rxMetadataRefusal : null;
             return (
               <option
                 key={option}
@@ -96,12 +95,18 @@ export function XdpProgramForm({ ifname }: { ifname: string }) {
                 data-testid={`program-kind-${option}`}
               >
                 {KIND_LABELS[option]}
-                {refusal ? ` (unavailable: ${refusal})` : ''}
+                {/* A select is as wide as its widest option: the reason goes under it, where it wraps. */}
+                {refusal ? ' (unavailable: see below)' : ''}
               </option>
             );
           })}
         </select>
       </label>
+      {rxMetadataRefusal !== null && (
+        <p className="program-unavailable" data-testid="program-unavailable-rx-metadata">
+          {rxMetadataRefusal}
+        </p>
+      )}
       {kind === 'rx-metadata' && rxMetadata && (
         <ul className="rx-metadata-kfuncs" data-testid="rx-metadata-kfuncs">
           {rxMetadata.kfuncs.map((entry) => {
