@@ -11,7 +11,15 @@ import {
   ringDiscs,
 } from '../../web/src/viz/flow-labels.ts';
 import { flowGeometry, legName, type RingBox, workloadLegs } from '../../web/src/viz/ring-flow.ts';
-import { agentSnapshot, inspectHeldRxFrame, numberIn, openExplorer, VIEW_READY, withRxHeld } from './explorer.ts';
+import {
+  agentSnapshot,
+  commandAgent,
+  inspectHeldRxFrame,
+  numberIn,
+  openExplorer,
+  VIEW_READY,
+  withRxHeld,
+} from './explorer.ts';
 
 /**
  * Every view, in normal and presenter mode, at the two sizes a projector or a
@@ -26,14 +34,21 @@ import { agentSnapshot, inspectHeldRxFrame, numberIn, openExplorer, VIEW_READY, 
 
 let agent: RunningAgent;
 
+/** The lab's rate while the views are read. */
+const LAB_RATE_PPS = 20_000;
+/** The rate that takes RX's producer to seven digits first: 4 s, where the lab's rate would take 50. */
+const CLIMB_RATE_PPS = 250_000;
+
 test.beforeAll(async () => {
   // Seven-digit indices: cached prod/cons is then fifteen characters, the width that ran into the next ring.
-  // 50 s at the lab's 20 kpps; a loaded machine's source sends slower, so the bound leaves it room.
+  // A loaded machine's source sends slower than asked, so the bound leaves it room.
   test.setTimeout(360_000);
-  agent = await startAgent(['--rate', '20000']);
+  agent = await startAgent(['--rate', String(LAB_RATE_PPS)]);
   const rxProducer = async () =>
     (await agentSnapshot(agent)).snapshot.sockets.find((sample) => sample.socketId === 'xsk0')?.rings.rx?.producer ?? 0;
-  await expect.poll(rxProducer, { timeout: 300_000, intervals: [5000] }).toBeGreaterThanOrEqual(1_000_000);
+  await commandAgent(agent, { type: 'setTraffic', ratePps: CLIMB_RATE_PPS, requestId: 'climb' });
+  await expect.poll(rxProducer, { timeout: 300_000, intervals: [250] }).toBeGreaterThanOrEqual(1_000_000);
+  await commandAgent(agent, { type: 'setTraffic', ratePps: LAB_RATE_PPS, requestId: 'lab-rate' });
 });
 
 test.afterAll(async () => {
