@@ -167,6 +167,8 @@ export class InterfaceSteering {
     try {
       this.install(kind, ports, before.placed);
     } catch (error) {
+      // Refused before the old program went (the new one did not load, or the kernel kept the old one on): it
+      // still steers every socket where it was, and only the bookkeeping goes back.
       if (before.program !== null && this.program === before.program && before.program.attached) {
         this.kindChosen = before.kind;
         this.routes = before.routes;
@@ -190,11 +192,11 @@ export class InterfaceSteering {
       return;
     }
     const mode = this.mode ?? 'drv';
-    // attach() loads the new program before the old one goes.
-    this.attach(
-      mode,
-      sockets.some((socket) => socket.multiBuffer === true),
-    );
+    // attach() loads the new program before the old one goes. Should the interface then refuse the new one,
+    // switchTo puts the old one back itself, with its routes and sockets: attach's own restore would fill the
+    // old program's maps from the new bookkeeping.
+    const multiBuffer = sockets.some((socket) => socket.multiBuffer === true);
+    this.attach(mode, multiBuffer, false);
     for (const socket of sockets) this.place(socket, mode);
   }
 
@@ -209,7 +211,7 @@ export class InterfaceSteering {
    * old one goes, so one that cannot load (its object missing) leaves the old
    * one steering; one the interface refuses has the old one attached again.
    */
-  private attach(mode: XdpMode, multiBuffer = false): void {
+  private attach(mode: XdpMode, multiBuffer = false, putBackPrevious = true): void {
     if (this.kindChosen === 'libxdp-default') {
       this.detach();
       return;
@@ -228,7 +230,7 @@ export class InterfaceSteering {
       this.program = next.attach();
       this.mode = mode;
     } catch (error) {
-      if (previous) {
+      if (previous && putBackPrevious) {
         const { kind, mode: before, frags: withFrags } = previous;
         this.program = RingsideProgram.load(
           kind,
