@@ -218,9 +218,8 @@ function openThroughLibxdp(
 /** Why the kernel refused to load a program that calls the RX metadata kfuncs. */
 function deviceBoundLoadHint(code: string): string | undefined {
   if (code === 'ESRCH') return 'this kernel lacks an RX metadata kfunc the program calls (libbpf found it in no BTF)';
-  // The verifier's log says why (the agent's trace level): a kernel before 6.3, or a helper this build refuses.
   if (code === 'EINVAL')
-    return "the kernel's verifier refused it: a kernel before Linux 6.3 takes no device-bound XDP program (BPF_F_XDP_DEV_BOUND_ONLY)";
+    return "the kernel's verifier refused it: a kernel before Linux 6.3 takes no device-bound XDP program (BPF_F_XDP_DEV_BOUND_ONLY), and a build may refuse a helper it calls (the verifier's log, at the agent's trace level, names it)";
   if (code === 'EPERM') return 'loading BPF programs needs root (CAP_BPF and CAP_NET_ADMIN)';
   return undefined;
 }

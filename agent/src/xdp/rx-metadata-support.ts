@@ -39,9 +39,22 @@ function readKernelKfuncs(): Offered {
   ) as Offered;
 }
 
+/**
+ * A probe that could not run (its load failed for another reason than the helper) greys nothing out: the
+ * program's own load then says what failed.
+ */
+function probeAdjustMeta(): boolean {
+  try {
+    return xdpHelperAllowed('xdp_adjust_meta');
+  } catch (error) {
+    if (error instanceof NativeError) return true;
+    throw error;
+  }
+}
+
 /** Read once: the running kernel's functions and helpers do not change under the agent. */
 export function kernelRxMetadata(): KernelRxMetadata {
-  inKernel ??= { kfuncs: readKernelKfuncs(), adjustMeta: xdpHelperAllowed('xdp_adjust_meta') };
+  inKernel ??= { kfuncs: readKernelKfuncs(), adjustMeta: probeAdjustMeta() };
   return inKernel;
 }
 
