@@ -86,6 +86,7 @@ test('where the kernel refuses bpf_xdp_adjust_meta, rx-metadata is greyed out wi
     /^rx-metadata needs bpf_xdp_adjust_meta .*: choose another program$/,
   );
   const before = (await agentState(agent)).xdpPrograms.find((program) => program.ifname === 'rs-app');
+  expect(before?.programId).toBeGreaterThan(0);
 
   // A client that asks anyway (no page can) is refused with the same reason, and the lab keeps its program.
   const client = await TestClient.connect(agent.controlUrl);
