@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { percentile } from './stats.ts';
 
 export interface CliHelpResult {
@@ -9,13 +9,27 @@ export interface CliHelpResult {
   cli_help_ms: { p50: number; max: number; runs: number };
 }
 
-/** What the launcher needs to answer --help: itself and the plain-JavaScript option table, no package. */
-const LAUNCHER_FILES = [
-  'agent/package.json',
-  'agent/scripts/ringside.mjs',
-  'agent/src/cli-help.mjs',
-  'agent/src/run-file.mjs',
-];
+const LAUNCHER = 'agent/scripts/ringside.mjs';
+
+/**
+ * What the launcher needs to answer --help: agent/package.json (which makes
+ * .mjs and .js modules), the launcher and every module of ours it imports,
+ * followed from import to import, so a new one cannot be left out of the copy.
+ * A package it imported would not be found in the copy, and fail the run.
+ */
+export function launcherFiles(repoRoot: string): string[] {
+  const files = new Set<string>();
+  const follow = (file: string): void => {
+    if (files.has(file)) return;
+    files.add(file);
+    const text = readFileSync(join(repoRoot, file), 'utf8');
+    for (const [, specifier] of text.matchAll(/^import\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/gms)) {
+      follow(posix.join(posix.dirname(file), specifier as string));
+    }
+  };
+  follow(LAUNCHER);
+  return ['agent/package.json', ...[...files].sort()];
+}
 
 /**
  * `npm start -- --help` must answer before anything is installed. The
@@ -26,11 +40,11 @@ const LAUNCHER_FILES = [
 export function benchCliHelp(repoRoot: string, runs: number): CliHelpResult {
   const bare = mkdtempSync(join(tmpdir(), 'ringside-help-'));
   try {
-    for (const file of LAUNCHER_FILES) cpSync(join(repoRoot, file), join(bare, file));
+    for (const file of launcherFiles(repoRoot)) cpSync(join(repoRoot, file), join(bare, file));
     const times: number[] = [];
     for (let run = 0; run < runs; run++) {
       const started = performance.now();
-      const result = spawnSync(process.execPath, [join(bare, 'agent/scripts/ringside.mjs'), '--help'], {
+      const result = spawnSync(process.execPath, [join(bare, LAUNCHER), '--help'], {
         encoding: 'utf8',
       });
       times.push(performance.now() - started);
