@@ -31,7 +31,7 @@ function xdpOf(lab: Lab, ifname = lab.appIfname): { mode?: number; prog?: { id?:
 
 const programOnInterface = (lab: Lab) => xdpOf(lab)?.prog?.id;
 
-/** A bpf build with by_queue.o and nothing else, as a half-finished setup leaves it. */
+/** A bpf build with by_queue.o and nothing else (no frags variant, no other program), as a half-finished setup leaves it. */
 function buildWithByQueueAlone(): string {
   const objects = mkdtempSync(join(tmpdir(), 'ringside-bpf-'));
   copyFileSync(join(BPF_BUILD, 'by_queue.o'), join(objects, 'by_queue.o'));
@@ -65,19 +65,46 @@ describeKernel('Steering an interface through a change of program', () => {
     }
   });
 
-  it('keeps the old program attached and steering when the frags variant a multi-buffer socket needs cannot load', async () => {
-    lab = Lab.create(2);
-    // No frags variant.
+  /**
+   * A lab of `queues` queues whose bpf build has by-queue alone, steered by it: a receiver on queue 0 at
+   * index 0 and a sender on the peer. Returns them, the lab, and the id of the program the kernel runs.
+   */
+  function steerWithByQueueAlone(queues: number): {
+    built: Lab;
+    receiver: BareSocket;
+    sender: BareSocket;
+    attached: number;
+  } {
+    const built = Lab.create(queues);
+    lab = built;
     objects = buildWithByQueueAlone();
-    steering = new InterfaceSteering(lab.appIfname, lab.appNamespacePath, 'by-queue', objects);
-    const receiver = BareSocket.open(lab.appNamespacePath, lab.appIfname, 0, 'receiver');
-    const second = BareSocket.open(lab.appNamespacePath, lab.appIfname, 1, 'receiver');
-    const sender = BareSocket.open(lab.peerNamespacePath, lab.peerIfname, 0, 'sender');
-    sockets.push(receiver, second, sender);
-    steering.place({ socketId: 'a', fd: receiver.fd, queueId: 0, requestedIndex: undefined }, 'drv');
-    const attached = steering.programId;
-    expect(attached).not.toBeNull();
-    expect(programOnInterface(lab)).toBe(attached);
+    const steered = new InterfaceSteering(built.appIfname, built.appNamespacePath, 'by-queue', objects);
+    steering = steered;
+    const receiver = BareSocket.open(built.appNamespacePath, built.appIfname, 0, 'receiver');
+    const sender = BareSocket.open(built.peerNamespacePath, built.peerIfname, 0, 'sender');
+    sockets.push(receiver, sender);
+    steered.place({ socketId: 'a', fd: receiver.fd, queueId: 0, requestedIndex: undefined }, 'drv');
+    const attached = steered.programId;
+    if (attached === null) throw new Error('by-queue did not attach');
+    expect(programOnInterface(built)).toBe(attached);
+    return { built, receiver, sender, attached };
+  }
+
+  /** The kernel runs the program `attached` still, and it steers queue 0 to the receiver alone. */
+  async function expectStillSteering(receiver: BareSocket, sender: BareSocket, attached: number): Promise<void> {
+    expect(programOnInterface(lab as Lab)).toBe(attached);
+    expect(steering?.programId).toBe(attached);
+    expect(steering?.kind).toBe('by-queue');
+    expect(steering?.entries()).toEqual([{ index: 0, socketId: 'a' }]);
+    await sender.send(64, PORT);
+    await waitFor(() => receiver.receivedFrames() >= 64, 20_000, '64 frames at the first socket');
+    expect(steering?.counters()).toMatchObject({ redirected: 64 });
+  }
+
+  it('keeps the old program attached and steering when the frags variant a multi-buffer socket needs cannot load', async () => {
+    const { built, receiver, sender, attached } = steerWithByQueueAlone(2);
+    const second = BareSocket.open(built.appNamespacePath, built.appIfname, 1, 'receiver');
+    sockets.push(second);
 
     expect(() =>
       steering?.place(
@@ -86,37 +113,16 @@ describeKernel('Steering an interface through a change of program', () => {
       ),
     ).toThrow(/by_queue\.frags\.o is missing/);
 
-    // The kernel still runs the same program, and it still steers queue 0 to the first socket.
-    expect(programOnInterface(lab)).toBe(attached);
-    expect(steering.programId).toBe(attached);
-    expect(steering.entries()).toEqual([{ index: 0, socketId: 'a' }]);
-    await sender.send(64, PORT);
-    await waitFor(() => receiver.receivedFrames() >= 64, 20_000, '64 frames at the first socket');
-    expect(steering.counters()).toMatchObject({ redirected: 64 });
+    await expectStillSteering(receiver, sender, attached);
   });
 
   it('leaves the old program steering, the same one, when the program switched to cannot load', async () => {
-    lab = Lab.create(1);
-    // Nor round-robin.
-    objects = buildWithByQueueAlone();
-    steering = new InterfaceSteering(lab.appIfname, lab.appNamespacePath, 'by-queue', objects);
-    const receiver = BareSocket.open(lab.appNamespacePath, lab.appIfname, 0, 'receiver');
-    const sender = BareSocket.open(lab.peerNamespacePath, lab.peerIfname, 0, 'sender');
-    sockets.push(receiver, sender);
-    steering.place({ socketId: 'a', fd: receiver.fd, queueId: 0, requestedIndex: undefined }, 'drv');
-    const attached = steering.programId;
-    expect(attached).not.toBeNull();
+    const { receiver, sender, attached } = steerWithByQueueAlone(1);
 
     expect(() => steering?.switchTo('round-robin', [])).toThrow(/round_robin\.o is missing/);
 
     // Never detached, never loaded again: the kernel runs the program it ran, and the steering says the same.
-    expect(programOnInterface(lab)).toBe(attached);
-    expect(steering.programId).toBe(attached);
-    expect(steering.kind).toBe('by-queue');
-    expect(steering.entries()).toEqual([{ index: 0, socketId: 'a' }]);
-    await sender.send(64, PORT);
-    await waitFor(() => receiver.receivedFrames() >= 64, 20_000, '64 frames at the socket');
-    expect(steering.counters()).toMatchObject({ redirected: 64 });
+    await expectStillSteering(receiver, sender, attached);
   });
 
   it('puts the old program back when the interface refuses the new one', () => {
