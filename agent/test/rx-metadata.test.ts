@@ -23,11 +23,20 @@ const FRAMES_SENT = 200;
  * object. Either way the probe's answer is held against the kernel's. (null: not root, and the suite skips.)
  */
 const adjustMeta = process.getuid?.() === 0 ? xdpHelperAllowed('xdp_adjust_meta') : null;
-const REFUSED = 'this kernel refuses bpf_xdp_adjust_meta to XDP programs: the refusal is tested instead';
-const whereAdjustMeta = (name: string, test: () => Promise<void> | void) =>
-  adjustMeta === false ? it.skip(`${name} (skipped: ${REFUSED})`, test) : it(name, test);
-const whereNoAdjustMeta = (name: string, test: () => Promise<void> | void) =>
-  adjustMeta === true ? it.skip(`${name} (skipped: this kernel allows bpf_xdp_adjust_meta)`, test) : it(name, test);
+
+/**
+ * `it` where the kernel is of the kind `runs` says, a skip naming `otherwise` elsewhere. Not kernel.ts's
+ * `gated`, which fails under CI: here one of the two branches never runs on a given kernel, by design.
+ */
+const onlyWhere =
+  (runs: boolean, otherwise: string) =>
+  (name: string, test: () => Promise<void> | void): void =>
+    runs ? it(name, test) : it.skip(`${name} (skipped: ${otherwise})`, test);
+const whereAdjustMeta = onlyWhere(
+  adjustMeta !== false,
+  'this kernel refuses bpf_xdp_adjust_meta to XDP programs: the refusal is tested instead',
+);
+const whereNoAdjustMeta = onlyWhere(adjustMeta !== true, 'this kernel allows bpf_xdp_adjust_meta');
 
 const RX_METADATA_OBJECT = fileURLToPath(new URL('../../bpf/build/rx_metadata.o', import.meta.url));
 
