@@ -176,18 +176,16 @@ export function judgeRxMetadataSupport(
     return { field, kfunc, since, kernel: kernel.kfuncs[field], interfaces: offered, reason };
   });
   const missing = kfuncs.filter((entry) => !entry.kernel);
-  const lacks = [
-    ...(missing.length > 0
-      ? [
-          `calls ${missing.map((entry) => `${entry.kfunc} (Linux ${entry.since})`).join(' and ')}, which this kernel lacks`,
-        ]
-      : []),
-    ...(kernel.adjustMeta
-      ? []
-      : [
-          "needs bpf_xdp_adjust_meta to put the kfuncs' answers in front of the frame, and this kernel's verifier refuses that helper to XDP programs",
-        ]),
-  ];
+  const lacks: string[] = [];
+  if (missing.length > 0) {
+    const named = missing.map((entry) => `${entry.kfunc} (Linux ${entry.since})`).join(' and ');
+    lacks.push(`calls ${named}, which this kernel lacks`);
+  }
+  if (!kernel.adjustMeta) {
+    lacks.push(
+      "needs bpf_xdp_adjust_meta to put the kfuncs' answers in front of the frame, and this kernel's verifier refuses that helper to XDP programs",
+    );
+  }
   return {
     program: {
       available: lacks.length === 0,

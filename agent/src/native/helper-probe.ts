@@ -62,24 +62,20 @@ function probeProgram(helper: BpfHelper): Uint8Array {
   ]);
 }
 
-const answers = new Map<BpfHelper, boolean>();
-
 /**
- * Whether an XDP program may call `helper` on the running kernel (asked once
- * per process: a kernel's helpers do not change under it). A load refused
- * for another reason (EPERM: no CAP_BPF; ENOMEM) is a NativeError, and not
- * remembered.
+ * Whether an XDP program may call `helper` on the running kernel: one
+ * program load each time asked (callers keep the answer: a kernel's helpers
+ * do not change under it). A load refused for another reason (EPERM: no
+ * CAP_BPF; ENOMEM) is a NativeError.
  */
 export function xdpHelperAllowed(helper: BpfHelper): boolean {
-  const known = answers.get(helper);
-  if (known !== undefined) return known;
   const program = probeProgram(helper);
   const fd = progLoad(BPF_PROG_TYPE_XDP, 'ringside_probe', 'GPL', program, program.length / 8, null);
   if (fd < 0 && -fd !== ERRNO.EINVAL) {
     const hint = -fd === ERRNO.EPERM ? 'loading BPF programs needs CAP_BPF' : undefined;
     throw new NativeError(`loading a probe of bpf_${helper}`, -fd, hint);
   }
-  if (fd >= 0) rawSyscalls.close(fd);
-  answers.set(helper, fd >= 0);
-  return fd >= 0;
+  if (fd < 0) return false;
+  rawSyscalls.close(fd);
+  return true;
 }
